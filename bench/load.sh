@@ -1,0 +1,252 @@
+#!/usr/bin/env bash
+# Load benchmark: Sensate's HTTP throughput and latency as ratios to an axum
+# hello-world baseline measured in the same run on the same machine.
+#
+#   bench/load.sh                       # full run (installs wrk, builds, measures)
+#   DURATION=30s CONNECTIONS=64 bench/load.sh
+#   SENSATE_BIN=... BASELINE_BIN=...    # use prebuilt binaries, skip cargo build
+#
+# This is a benchmark, not a test: it reports figures, it does not pass/fail on
+# them. It exits non-zero only when a measurement is invalid (a server did not
+# start, or wrk saw socket errors or HTTP error responses). See bench/README.md.
+set -euo pipefail
+
+# ---- Endpoints measured on Sensate ---------------------------------------------
+# One entry per endpoint: "PATH  LABEL" (the path has no spaces; the rest of the
+# line is the label). To measure another page, add a line. Every path must
+# answer GET with 2xx on a fresh `sensate demo` server, without signing in.
+ENDPOINTS=(
+    "/healthz  health check"
+    "/         home page"
+)
+
+# ---- Knobs ------------------------------------------------------------------------
+DURATION="${DURATION:-10s}"              # measured wrk run per endpoint
+CONNECTIONS="${CONNECTIONS:-32}"         # open connections
+THREADS="${THREADS:-1}"                  # wrk threads: 1 leaves a core for the server
+WARMUP="${WARMUP:-2s}"                   # unmeasured wrk run before each measured one
+STARTUP_TIMEOUT="${STARTUP_TIMEOUT:-60}" # seconds to wait for a server to answer
+BENCH_SELFTEST="${BENCH_SELFTEST:-0}"    # 1: "Sensate" phase runs the baseline binary
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+RESULTS_DIR="$ROOT/bench/results"
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'bench/load.sh: error: %s\n' "$*" >&2; exit 1; }
+
+# shellcheck source=bench/lib/wrk.sh
+source "$ROOT/bench/lib/wrk.sh"
+# shellcheck source=bench/lib/server.sh
+source "$ROOT/bench/lib/server.sh"
+
+# ---- Validate knobs -----------------------------------------------------------------
+duration_seconds "$DURATION" >/dev/null
+duration_seconds "$WARMUP" >/dev/null
+[[ "$CONNECTIONS" =~ ^[1-9][0-9]*$ ]] || die "CONNECTIONS must be a positive integer (got '$CONNECTIONS')"
+[[ "$THREADS" =~ ^[1-9][0-9]*$ ]] || die "THREADS must be a positive integer (got '$THREADS')"
+((CONNECTIONS >= THREADS)) || die "CONNECTIONS ($CONNECTIONS) must be >= THREADS ($THREADS)"
+[[ "$STARTUP_TIMEOUT" =~ ^[1-9][0-9]*$ ]] || die "STARTUP_TIMEOUT must be a positive integer of seconds"
+
+if [[ "$BENCH_SELFTEST" == 1 ]]; then
+    # Checks the script's own mechanics (servers, wrk, parsing, ratios, results
+    # file) without Sensate: both phases run the hello-world, so every ratio
+    # should come out near 100 % / 1.00x, give or take the machine's noise.
+    ENDPOINTS=("/  selftest: hello-world standing in for Sensate")
+fi
+
+# ---- Clean-up: only the processes and directories this run created -------------------
+WORK="$(mktemp -d -t sensate-bench.XXXXXX)"
+DATA_DIR=""
+cleanup() {
+    stop_all_servers
+    rm -rf "$WORK"
+    [[ -n "$DATA_DIR" ]] && rm -rf "$DATA_DIR"
+    return 0
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---- Set-up: wrk and release binaries -------------------------------------------------
+ensure_wrk
+
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+build=()
+if [[ -z "${SENSATE_BIN:-}" && "$BENCH_SELFTEST" != 1 ]]; then
+    build+=(-p sensate-server)
+fi
+[[ -z "${BASELINE_BIN:-}" ]] && build+=(-p sensate-bench-baseline)
+if ((${#build[@]})); then
+    say "cargo build --release ${build[*]}"
+    (cd "$ROOT" && cargo build --release "${build[@]}") || die "cargo build --release ${build[*]} failed"
+fi
+BASELINE_BIN="${BASELINE_BIN:-$TARGET_DIR/release/hello-baseline}"
+if [[ "$BENCH_SELFTEST" == 1 ]]; then
+    SENSATE_BIN="$BASELINE_BIN"
+else
+    SENSATE_BIN="${SENSATE_BIN:-$TARGET_DIR/release/sensate}"
+fi
+[[ -x "$BASELINE_BIN" ]] || die "baseline binary not found or not executable: $BASELINE_BIN"
+[[ -x "$SENSATE_BIN" ]] || die "sensate binary not found or not executable: $SENSATE_BIN"
+
+# ---- Measuring --------------------------------------------------------------------------
+ROW_NAME=() ROW_RPS=() ROW_P50=() ROW_P99=()
+RUN_NO=0
+RAW="$WORK/raw.md"
+: >"$RAW"
+
+# measure NAME PORT PATH PID: warm-up, then one measured run; appends a row.
+measure() {
+    local name="$1" port="$2" path="$3" pid="$4"
+    local url="http://$BENCH_HOST:$port$path" out parsed rps p50 p99
+    RUN_NO=$((RUN_NO + 1))
+    out="$WORK/run-$RUN_NO.txt"
+
+    say "warm-up: $name ($WARMUP)"
+    run_wrk "$url" "$WARMUP" "$WORK/warmup.txt" \
+        || { cat "$WORK/warmup.txt" >&2; die "wrk warm-up run against $url failed"; }
+    say "measure: $name ($DURATION, $THREADS thread(s), $CONNECTIONS connections)"
+    run_wrk "$url" "$DURATION" "$out" \
+        || { cat "$out" >&2; die "wrk run against $url failed"; }
+    parsed="$(wrk_parse "$out")" \
+        || { cat "$out" >&2; die "invalid measurement for $name (GET $url): see wrk's report above"; }
+    kill -0 "$pid" 2>/dev/null || die "the server exited while $name was being measured"
+    read -r rps p50 p99 <<<"$parsed"
+
+    ROW_NAME+=("$name") ROW_RPS+=("$rps") ROW_P50+=("$p50") ROW_P99+=("$p99")
+    {
+        printf '### %s\n\n```\n' "$name"
+        cat "$out"
+        printf '```\n\n'
+    } >>"$RAW"
+}
+
+# preflight NAME PORT PATH: one plain GET, so a wrong path fails fast and clearly.
+preflight() {
+    local code
+    code="$(http_status "$2" "$3")"
+    case "$code" in
+        2??) ;;
+        3??) say "warning: $1 answers $code (a redirect); wrk measures the redirect, not the page" ;;
+        000) die "$1: no answer" ;;
+        *) die "$1 answered $code; endpoints must answer 2xx without signing in" ;;
+    esac
+}
+
+START_DATE="$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+STAMP="$(date -u '+%Y%m%dT%H%M%SZ')"
+LOADAVG="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+
+# Phase 1: the hello-world baseline.
+BASE_PORT="$(free_port)"
+say "starting baseline on $BENCH_HOST:$BASE_PORT"
+start_server "$WORK/baseline.log" "$BASELINE_BIN" "$BENCH_HOST:$BASE_PORT"
+wait_ready "the baseline" "$SERVER_PID" "$BASE_PORT" / "$STARTUP_TIMEOUT" "$WORK/baseline.log"
+measure "baseline: hello-world GET /" "$BASE_PORT" / "$SERVER_PID"
+stop_server "$SERVER_PID"
+
+# Phase 2: Sensate with a demo practice (or, in selftest, the baseline again).
+SENSATE_PORT="$(free_port "$BASE_PORT")"
+if [[ "$BENCH_SELFTEST" == 1 ]]; then
+    say "selftest: starting the baseline again as the stand-in for Sensate on $BENCH_HOST:$SENSATE_PORT"
+    start_server "$WORK/sensate.log" "$SENSATE_BIN" "$BENCH_HOST:$SENSATE_PORT"
+    HEALTH_PATH=/
+else
+    DATA_DIR="$(mktemp -d -t sensate-bench-data.XXXXXX)"
+    say "starting sensate demo on $BENCH_HOST:$SENSATE_PORT (data dir $DATA_DIR)"
+    start_server "$WORK/sensate.log" "$SENSATE_BIN" demo \
+        --listen "$BENCH_HOST:$SENSATE_PORT" --data-dir "$DATA_DIR"
+    HEALTH_PATH=/healthz
+fi
+SENSATE_PID="$SERVER_PID"
+wait_ready "sensate" "$SENSATE_PID" "$SENSATE_PORT" "$HEALTH_PATH" "$STARTUP_TIMEOUT" "$WORK/sensate.log"
+
+for entry in "${ENDPOINTS[@]}"; do
+    path="${entry%%[[:space:]]*}"
+    label="$(sed -e 's/^[^[:space:]]*[[:space:]]*//' <<<"$entry")"
+    [[ "$path" == /* ]] || die "bad ENDPOINTS entry '$entry': it must start with a path like /healthz"
+    name="GET $path${label:+ ($label)}"
+    preflight "$name" "$SENSATE_PORT" "$path"
+    measure "$name" "$SENSATE_PORT" "$path" "$SENSATE_PID"
+done
+stop_server "$SENSATE_PID"
+
+# ---- Report -------------------------------------------------------------------------------
+# Markdown table; ratios are against row 0 (the baseline). Throughput ratio =
+# rps / baseline rps as a percentage; p50 ratio = p50 / baseline p50.
+render_table() {
+    local i
+    for i in "${!ROW_NAME[@]}"; do
+        printf '%s\t%s\t%s\t%s\n' "${ROW_NAME[i]}" "${ROW_RPS[i]}" "${ROW_P50[i]}" "${ROW_P99[i]}"
+    done | awk -F'\t' -v brps="${ROW_RPS[0]}" -v bp50="${ROW_P50[0]}" '
+        {
+            n = NR
+            c[n, 1] = $1
+            c[n, 2] = sprintf("%.0f", $2)
+            c[n, 3] = sprintf("%.3f", $3)
+            c[n, 4] = sprintf("%.3f", $4)
+            c[n, 5] = (brps > 0) ? sprintf("%.1f %%", 100 * $2 / brps) : "n/a"
+            c[n, 6] = (bp50 > 0) ? sprintf("%.2fx", $3 / bp50) : "n/a"
+        }
+        END {
+            split("Endpoint|Requests/s|p50 ms|p99 ms|Throughput vs baseline|p50 vs baseline", h, "|")
+            for (j = 1; j <= 6; j++) { c[0, j] = h[j]; w[j] = length(h[j]) }
+            for (i = 1; i <= n; i++) for (j = 1; j <= 6; j++) if (length(c[i, j]) > w[j]) w[j] = length(c[i, j])
+            for (i = 0; i <= n; i++) {
+                line = "|"
+                for (j = 1; j <= 6; j++) {
+                    fmt = (j == 1) ? " %-" w[j] "s |" : " %" w[j] "s |"
+                    line = line sprintf(fmt, c[i, j])
+                }
+                print line
+                if (i == 0) {
+                    line = "|"
+                    for (j = 1; j <= 6; j++) {
+                        dashes = sprintf("%" (w[j] + 1) "s", ""); gsub(/ /, "-", dashes)
+                        line = line ((j == 1) ? " " substr(dashes, 2) " |" : " " substr(dashes, 3) ": |")
+                    }
+                    print line
+                }
+            }
+        }'
+}
+
+TABLE="$(render_table)"
+
+CPU_MODEL="$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)"
+CPU_MODEL="${CPU_MODEL:-unknown}"
+if COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)"; then
+    [[ -n "$(git -C "$ROOT" status --porcelain 2>/dev/null)" ]] && COMMIT="$COMMIT (with uncommitted changes)"
+else
+    COMMIT="none (no commits yet)"
+fi
+WRK_VERSION="$( (wrk -v 2>&1 || true) | awk 'NR == 1 { print $1, $2 }')"
+COMMAND="DURATION=$DURATION CONNECTIONS=$CONNECTIONS THREADS=$THREADS WARMUP=$WARMUP"
+[[ "$BENCH_SELFTEST" == 1 ]] && COMMAND="BENCH_SELFTEST=1 $COMMAND"
+COMMAND="$COMMAND bench/load.sh"
+
+mkdir -p "$RESULTS_DIR"
+SUFFIX=""
+[[ "$BENCH_SELFTEST" == 1 ]] && SUFFIX="-selftest"
+RESULT_FILE="$RESULTS_DIR/load-$STAMP$SUFFIX.md"
+{
+    if [[ "$BENCH_SELFTEST" == 1 ]]; then
+        printf '# Load benchmark SELFTEST (no Sensate: both sides are the hello-world), %s\n\n' "$START_DATE"
+    else
+        printf '# Load benchmark, %s\n\n' "$START_DATE"
+    fi
+    printf -- '- Date: %s\n' "$START_DATE"
+    printf -- '- Machine: %s cores (nproc), %s, %s\n' "$(nproc)" "$CPU_MODEL" "$(uname -sr)"
+    printf -- '- Load average at start: %s\n' "$LOADAVG"
+    printf -- '- Git commit: %s\n' "$COMMIT"
+    printf -- '- wrk: %s, %s thread(s), %s connections, %s measured after a %s warm-up, all on 127.0.0.1\n' \
+        "$WRK_VERSION" "$THREADS" "$CONNECTIONS" "$DURATION" "$WARMUP"
+    printf -- '- Command: `%s`\n\n' "$COMMAND"
+    printf '%s\n\n' "$TABLE"
+    printf 'Ratios are to the hello-world baseline measured in this run: throughput = requests/s ÷ baseline requests/s; p50 = p50 ÷ baseline p50 (lower is better). Aim for the home page: at least 50 %% of the baseline throughput. See bench/README.md.\n\n'
+    printf '## Raw wrk reports\n\n'
+    cat "$RAW"
+} >"$RESULT_FILE"
+
+printf '\n%s\n\n' "$TABLE"
+printf 'Results written to %s\n' "$RESULT_FILE"

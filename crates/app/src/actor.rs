@@ -1,0 +1,30 @@
+//! Who is asking. Every use case receives the actor; nothing is decided from
+//! URLs or ids alone.
+use sensate_domain::{Role, UserId};
+use sensate_store::MembershipRecord;
+
+/// A signed-in person and their roles in each practice.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: UserId,
+    pub display_name: String,
+    pub memberships: Vec<MembershipRecord>,
+    /// Hash of the session token this actor came with (for sign-out).
+    pub(crate) session_hash: String,
+}
+
+impl Actor {
+    pub fn has_role(&self, role: Role) -> bool {
+        self.memberships.iter().any(|m| m.role == role)
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.memberships.iter().any(|m| m.role.is_staff())
+    }
+
+    /// The practice a person works in or is seen at. People belong to one
+    /// practice today; choosing among several is a later feature.
+    pub fn primary_membership(&self) -> Option<&MembershipRecord> {
+        self.memberships.first()
+    }
+}

@@ -1,0 +1,81 @@
+//! Signing in and out, and turning a session cookie back into an [`Actor`].
+use sensate_domain::Email;
+
+use crate::infra::secrets::{new_token, token_hash, verify_password};
+use crate::{Actor, App, AppError};
+
+/// A session just created: the token goes into the cookie and nowhere else.
+pub struct NewSession {
+    pub token: String,
+}
+
+impl App {
+    /// Signs a person in. Every failure — unknown email, wrong password,
+    /// disabled account — gives the same answer after the same work.
+    pub async fn login(&self, email: &str, password: &str) -> Result<NewSession, AppError> {
+        let record = match Email::parse(email) {
+            Ok(email) => self.store.login_record(email.as_str()).await?,
+            Err(_) => None,
+        };
+        let hash = record.as_ref().map(|r| r.password_hash.clone());
+        let matches = verify_password(password.to_string(), hash).await?;
+        match record {
+            Some(record) if matches && !record.disabled => self.start_session(record.id).await,
+            _ => Err(AppError::InvalidCredentials),
+        }
+    }
+
+    pub(crate) async fn start_session(
+        &self,
+        user: sensate_domain::UserId,
+    ) -> Result<NewSession, AppError> {
+        let token = new_token();
+        self.store
+            .insert_session(&token_hash(&token), user, self.now())
+            .await?;
+        Ok(NewSession { token })
+    }
+
+    /// The actor behind a session token, if the session is still alive.
+    /// Expired sessions are deleted on sight.
+    pub async fn authenticate(&self, token: &str) -> Result<Option<Actor>, AppError> {
+        let hash = token_hash(token);
+        let Some(session) = self.store.session(&hash).await? else {
+            return Ok(None);
+        };
+        let Some(user) = self.store.user(session.user_id).await? else {
+            return Ok(None);
+        };
+        let memberships = self.store.memberships(session.user_id).await?;
+        let actor = Actor {
+            user_id: user.id,
+            display_name: user.display_name,
+            memberships,
+            session_hash: hash,
+        };
+        let now = self.now();
+        let policy = self.config.sessions;
+        let idle_limit = if actor.is_staff() {
+            policy.staff_idle
+        } else {
+            policy.client_idle
+        };
+        let too_old = now.duration_since(session.created_at) >= policy.absolute;
+        let idle = now.duration_since(session.last_seen_at) >= idle_limit;
+        if user.disabled || too_old || idle {
+            self.store.delete_session(&actor.session_hash).await?;
+            return Ok(None);
+        }
+        // Record activity at most once a minute: enough for a 30-minute idle
+        // limit, without a database write on every request.
+        if now.duration_since(session.last_seen_at) >= jiff::SignedDuration::from_mins(1) {
+            self.store.touch_session(&actor.session_hash, now).await?;
+        }
+        Ok(Some(actor))
+    }
+
+    pub async fn logout(&self, actor: &Actor) -> Result<(), AppError> {
+        self.store.delete_session(&actor.session_hash).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,369 @@
+//! The fictional demo practice behind `sensate demo`. Demo accounts exist only
+//! in a database marked as a demo (meta `mode = demo`); `sensate serve`
+//! refuses such a database, and `sensate demo` refuses any other.
+use jiff::civil::{Date, Time};
+use jiff::{SignedDuration, ToSpan};
+use sensate_domain::scheduling::{AppointmentStatus, CaseKind, SessionFormat};
+use sensate_domain::{AppointmentId, CaseId, PracticeId, Role, UserId};
+use sensate_store::{NewAppointment, NewCase, NewPractice, NewUser, Store, TherapistProfile};
+
+use crate::infra::secrets::hash_password;
+use crate::{App, AppError};
+
+/// Every demo account signs in with this password. It is printed at start
+/// and documented: demo data is fictional and local.
+pub const DEMO_PASSWORD: &str = "demo-practice-2026";
+pub const DEMO_TIME_ZONE: &str = "America/New_York";
+const META_MODE: &str = "mode";
+
+/// One line of the sign-in table printed at demo start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoLogin {
+    pub role: &'static str,
+    pub name: &'static str,
+    pub email: &'static str,
+}
+
+struct Person {
+    email: &'static str,
+    name: &'static str,
+    role: Role,
+    what: &'static str,
+}
+
+const PEOPLE: &[Person] = &[
+    Person {
+        email: "owner@harbor.example",
+        name: "Maya Okafor",
+        role: Role::Owner,
+        what: "Practice owner",
+    },
+    Person {
+        email: "frontdesk@harbor.example",
+        name: "Lena Brooks",
+        role: Role::Admin,
+        what: "Front desk and billing",
+    },
+    Person {
+        email: "dr.rivera@harbor.example",
+        name: "Dr. Elena Rivera",
+        role: Role::Clinician,
+        what: "Therapist",
+    },
+    Person {
+        email: "sam.chen@harbor.example",
+        name: "Sam Chen",
+        role: Role::Clinician,
+        what: "Therapist",
+    },
+    Person {
+        email: "daniel.levi@harbor.example",
+        name: "Daniel Levi",
+        role: Role::Clinician,
+        what: "Therapist",
+    },
+    Person {
+        email: "jordan@client.example",
+        name: "Jordan Miles",
+        role: Role::Client,
+        what: "Client (individual)",
+    },
+    Person {
+        email: "alex@client.example",
+        name: "Alex Kim",
+        role: Role::Client,
+        what: "Client (couple, partner 1)",
+    },
+    Person {
+        email: "riley@client.example",
+        name: "Riley Kim",
+        role: Role::Client,
+        what: "Client (couple, partner 2)",
+    },
+    Person {
+        email: "priya@client.example",
+        name: "Priya Nair",
+        role: Role::Client,
+        what: "Client (individual)",
+    },
+];
+
+struct Profile {
+    email: &'static str,
+    pronouns: &'static str,
+    credentials: &'static str,
+    headline: &'static str,
+    approach: &'static str,
+    languages: &'static str,
+    in_person: bool,
+    telehealth: bool,
+    accepting: bool,
+}
+
+const PROFILES: &[Profile] = &[
+    Profile {
+        email: "dr.rivera@harbor.example",
+        pronouns: "she/her",
+        credentials: "PhD, Licensed Psychologist (NY) · AASECT Certified Sex Therapist",
+        headline: "Desire, arousal and pain concerns for individuals and couples",
+        approach: "I work from a cognitive-behavioural and mindfulness base, and I coordinate closely with \
+                   pelvic-floor physiotherapists and gynecologists when pain is part of the picture. Sessions \
+                   are paced so you feel in charge of what we talk about.",
+        languages: "English, Spanish",
+        in_person: true,
+        telehealth: true,
+        accepting: true,
+    },
+    Profile {
+        email: "sam.chen@harbor.example",
+        pronouns: "they/them",
+        credentials: "LMFT (NY, NJ) · AASECT Certified Sex Therapist",
+        headline: "Couples with mismatched desire, communication and reconnection",
+        approach: "Couples often arrive stuck in the same conversation. I help partners understand each \
+                   other's experience, agree realistic goals and practise new ways of talking and being \
+                   close, with structured exercises between sessions. LGBTQ+ affirming.",
+        languages: "English, Mandarin",
+        in_person: false,
+        telehealth: true,
+        accepting: true,
+    },
+    Profile {
+        email: "daniel.levi@harbor.example",
+        pronouns: "he/him",
+        credentials: "LCSW (NY) · Sex therapy training in progress",
+        headline: "Performance anxiety, erectile and ejaculation concerns, trauma-informed care",
+        approach: "Many sexual difficulties are kept going by worry about them. I combine education, anxiety \
+                   work and gradual practice, and I make sure medical causes are checked with your physician. \
+                   Trauma-informed and unhurried.",
+        languages: "English, Hebrew",
+        in_person: true,
+        telehealth: true,
+        accepting: false,
+    },
+];
+
+/// (client emails, therapist email, kind, weekday offsets, local time, format)
+struct DemoCase {
+    clients: &'static [&'static str],
+    therapist: &'static str,
+    kind: CaseKind,
+    first_day: i64,
+    hour: i8,
+    format: SessionFormat,
+}
+
+const CASES: &[DemoCase] = &[
+    DemoCase {
+        clients: &["jordan@client.example"],
+        therapist: "dr.rivera@harbor.example",
+        kind: CaseKind::Individual,
+        first_day: 1,
+        hour: 10,
+        format: SessionFormat::InPerson,
+    },
+    DemoCase {
+        clients: &["alex@client.example", "riley@client.example"],
+        therapist: "sam.chen@harbor.example",
+        kind: CaseKind::Couple,
+        first_day: 2,
+        hour: 18,
+        format: SessionFormat::Telehealth,
+    },
+    DemoCase {
+        clients: &["priya@client.example"],
+        therapist: "daniel.levi@harbor.example",
+        kind: CaseKind::Individual,
+        first_day: 3,
+        hour: 14,
+        format: SessionFormat::Telehealth,
+    },
+    DemoCase {
+        clients: &["alex@client.example"],
+        therapist: "dr.rivera@harbor.example",
+        kind: CaseKind::Individual,
+        first_day: 4,
+        hour: 16,
+        format: SessionFormat::Telehealth,
+    },
+];
+
+/// Weekly sessions per demo case.
+const WEEKS: i64 = 4;
+
+pub async fn is_demo_database(store: &dyn Store) -> Result<bool, AppError> {
+    Ok(store.meta_get(META_MODE).await?.as_deref() == Some("demo"))
+}
+
+/// Whether the database holds anything at all (a practice).
+pub async fn is_empty_database(store: &dyn Store) -> Result<bool, AppError> {
+    Ok(store.practice_count().await? == 0 && store.meta_get(META_MODE).await?.is_none())
+}
+
+pub fn demo_logins() -> Vec<DemoLogin> {
+    PEOPLE
+        .iter()
+        .map(|p| DemoLogin {
+            role: p.what,
+            name: p.name,
+            email: p.email,
+        })
+        .collect()
+}
+
+impl App {
+    /// Fills an empty database with the demo practice, its appointments
+    /// placed in the weeks after today (practice time).
+    pub async fn seed_demo(&self) -> Result<(), AppError> {
+        let store = self.store();
+        store.meta_set(META_MODE, "demo").await?;
+        let now = self.now();
+        let practice = NewPractice {
+            id: PracticeId::new(),
+            name: "Harbor Sexual Health Collective".to_string(),
+            time_zone: DEMO_TIME_ZONE.to_string(),
+            created_at: now,
+        };
+        store.insert_practice(&practice).await?;
+
+        // One hash for every demo account: they share the published password.
+        let password_hash = hash_password(DEMO_PASSWORD.to_string()).await?;
+        let mut ids = std::collections::HashMap::new();
+        for person in PEOPLE {
+            let id = UserId::new();
+            store
+                .insert_user(&NewUser {
+                    id,
+                    email: person.email.to_string(),
+                    display_name: person.name.to_string(),
+                    password_hash: password_hash.clone(),
+                    created_at: now,
+                })
+                .await?;
+            store
+                .insert_membership(practice.id, id, person.role, now)
+                .await?;
+            ids.insert(person.email, (id, person.name));
+        }
+        let id_of = |email: &str| {
+            ids.get(email).map(|(id, _)| *id).ok_or_else(|| {
+                AppError::Internal(format!("demo data names an unknown person: {email}"))
+            })
+        };
+
+        for profile in PROFILES {
+            let (user_id, name) = ids
+                .get(profile.email)
+                .copied()
+                .ok_or_else(|| AppError::Internal("demo profile without a person".into()))?;
+            store
+                .insert_therapist_profile(&TherapistProfile {
+                    user_id,
+                    practice_id: practice.id,
+                    display_name: name.to_string(),
+                    pronouns: profile.pronouns.to_string(),
+                    credentials: profile.credentials.to_string(),
+                    headline: profile.headline.to_string(),
+                    approach: profile
+                        .approach
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    languages: profile.languages.to_string(),
+                    offers_in_person: profile.in_person,
+                    offers_telehealth: profile.telehealth,
+                    accepting_new_clients: profile.accepting,
+                })
+                .await?;
+        }
+
+        let zone = jiff::tz::TimeZone::get(DEMO_TIME_ZONE)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let today = now.to_zoned(zone.clone()).date();
+        for demo_case in CASES {
+            let case = NewCase {
+                id: CaseId::new(),
+                practice_id: practice.id,
+                clinician_id: id_of(demo_case.therapist)?,
+                kind: demo_case.kind,
+                members: demo_case
+                    .clients
+                    .iter()
+                    .map(|c| id_of(c))
+                    .collect::<Result<_, _>>()?,
+                opened_at: now,
+            };
+            store.insert_case(&case).await?;
+            for week in 0..WEEKS {
+                let day = next_weekday(today, demo_case.first_day + week * 7)?;
+                let starts_at = day
+                    .to_datetime(Time::constant(demo_case.hour, 0, 0, 0))
+                    .to_zoned(zone.clone())
+                    .map_err(|e| AppError::Internal(e.to_string()))?
+                    .timestamp();
+                store
+                    .insert_appointment(&NewAppointment {
+                        id: AppointmentId::new(),
+                        practice_id: practice.id,
+                        case_id: case.id,
+                        clinician_id: case.clinician_id,
+                        starts_at,
+                        ends_at: starts_at
+                            + SignedDuration::from_mins(if demo_case.kind == CaseKind::Couple {
+                                60
+                            } else {
+                                50
+                            }),
+                        time_zone: DEMO_TIME_ZONE.to_string(),
+                        format: demo_case.format,
+                        status: if week == 0 {
+                            AppointmentStatus::Confirmed
+                        } else {
+                            AppointmentStatus::Requested
+                        },
+                        created_at: now,
+                    })
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `offset` days after `today`, moved forward past a weekend: practices in
+/// the demo see clients Monday to Friday.
+fn next_weekday(today: Date, offset: i64) -> Result<Date, AppError> {
+    let mut day = today
+        .checked_add(offset.days())
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    while matches!(
+        day.weekday(),
+        jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday
+    ) {
+        day = day
+            .tomorrow()
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+    }
+    Ok(day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_sessions_fall_on_weekdays() {
+        let saturday: Date = "2026-11-21".parse().unwrap();
+        assert_eq!(next_weekday(saturday, 0).unwrap().to_string(), "2026-11-23");
+        assert_eq!(next_weekday(saturday, 3).unwrap().to_string(), "2026-11-24");
+    }
+
+    #[test]
+    fn every_role_has_a_demo_login() {
+        let logins = demo_logins();
+        for role in Role::ALL {
+            assert!(PEOPLE.iter().any(|p| p.role == role), "{role:?}");
+        }
+        assert_eq!(logins.len(), PEOPLE.len());
+        assert!(logins.iter().all(|l| l.email.ends_with(".example")));
+    }
+}

@@ -1,0 +1,36 @@
+use sensate_domain::FieldErrors;
+use sensate_store::StoreError;
+
+/// What a use case can answer besides success. Messages are safe to show:
+/// they never contain health data or say whether an account exists.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("some fields need attention")]
+    Invalid(FieldErrors),
+    #[error("Email address or password is incorrect.")]
+    InvalidCredentials,
+    #[error(
+        "This set-up link is not valid: it was already used, has expired, or a newer one was printed. Restart the server to print a new link if the practice is not set up yet."
+    )]
+    SetupLinkInvalid,
+    #[error("sign in first")]
+    Unauthenticated,
+    #[error("not allowed")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("storage failure: {0}")]
+    Store(#[from] StoreError),
+    #[error("internal failure: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub(crate) fn invalid_if_any(errors: FieldErrors) -> Result<(), AppError> {
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Invalid(errors))
+        }
+    }
+}

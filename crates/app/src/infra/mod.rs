@@ -1,0 +1,6 @@
+//! Things the use cases need from the outside world: the system clock,
+//! randomness, password hashing.
+pub mod clock;
+pub mod secrets;
+
+pub use clock::SystemClock;

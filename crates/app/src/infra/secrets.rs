@@ -1,0 +1,114 @@
+//! Random tokens and password hashes.
+//!
+//! Tokens (sessions, set-up links) carry 256 random bits; only their BLAKE2b
+//! hash is stored, so a copy of the database does not let anyone sign in.
+//! Passwords are hashed with Argon2id at the parameters OWASP recommends
+//! (19 MiB, 2 passes, 1 lane), on the blocking pool so requests keep flowing.
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use blake2::{Blake2b512, Digest};
+
+use crate::AppError;
+
+/// A fresh secret token, as URL-safe hex.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    hex(&bytes)
+}
+
+/// What the database keeps of a token.
+pub fn token_hash(token: &str) -> String {
+    let digest = Blake2b512::digest(token.as_bytes());
+    hex(&digest[..32])
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, byte| {
+            let _ = write!(out, "{byte:02x}");
+            out
+        })
+}
+
+/// Constant-time comparison for secrets of equal length.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+fn argon2() -> Result<Argon2<'static>, AppError> {
+    let params =
+        Params::new(19 * 1024, 2, 1, None).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+}
+
+pub async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        argon2()?
+            .hash_password(password.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(|e| AppError::Internal(e.to_string()))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+/// Checks a password against a stored hash. With no hash (unknown account)
+/// it still spends the same work, so timing does not reveal which emails
+/// have accounts.
+pub async fn verify_password(password: String, stored: Option<String>) -> Result<bool, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let argon = argon2()?;
+        let stored = stored.unwrap_or_else(|| DUMMY_HASH.to_string());
+        let parsed = PasswordHash::new(&stored).map_err(|e| AppError::Internal(e.to_string()))?;
+        let matches = argon.verify_password(password.as_bytes(), &parsed).is_ok();
+        Ok(matches && stored != DUMMY_HASH)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+/// An Argon2id hash (same parameters) of a random string nobody knows.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2Vuc2F0ZWR1bW15c2FsdA$tXXcTOS9PjCRdHZzhVbZBtRj2YjiOSG0F/UzIsp8uBk";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_long_random_and_hash_stably() {
+        let a = new_token();
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, new_token());
+        assert_eq!(token_hash(&a), token_hash(&a));
+        assert_ne!(token_hash(&a), a);
+        assert!(same_secret(&a, &a.clone()));
+        assert!(!same_secret(&a, &new_token()));
+        assert!(!same_secret("ab", "abc"));
+    }
+
+    #[tokio::test]
+    async fn passwords_verify_only_against_their_own_hash() {
+        let hash = hash_password("correct horse battery".into()).await.unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(
+            verify_password("correct horse battery".into(), Some(hash.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !verify_password("wrong horse battery".into(), Some(hash))
+                .await
+                .unwrap()
+        );
+        assert!(!verify_password("anything".into(), None).await.unwrap());
+    }
+}

@@ -1,0 +1,85 @@
+//! Sensate's use cases. Each one takes the actor who asks, decides whether it
+//! may happen, and does it as one unit of work. The web layer only translates
+//! HTTP to these calls and their results back to pages and JSON.
+pub mod actor;
+pub mod auth;
+pub mod dashboard;
+pub mod demo;
+mod error;
+pub mod infra;
+pub mod setup;
+
+use std::sync::Arc;
+
+use jiff::SignedDuration;
+use sensate_domain::Clock;
+use sensate_store::Store;
+
+pub use actor::Actor;
+pub use error::AppError;
+
+/// How long sign-ins last. Staff see other people's records, so their idle
+/// limit is short (SECURITY.md item 10).
+#[derive(Debug, Clone, Copy)]
+pub struct SessionPolicy {
+    pub staff_idle: SignedDuration,
+    pub client_idle: SignedDuration,
+    pub absolute: SignedDuration,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        Self {
+            staff_idle: SignedDuration::from_mins(30),
+            client_idle: SignedDuration::from_mins(60),
+            absolute: SignedDuration::from_hours(12),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AppConfig {
+    /// Serving the fictional demo practice: pages carry a banner.
+    pub demo: bool,
+    pub sessions: SessionPolicy,
+}
+
+/// The application: store, clock and settings, shared by every request.
+#[derive(Clone)]
+pub struct App {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    config: AppConfig,
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: AppConfig) -> Self {
+        Self {
+            store,
+            clock,
+            config,
+        }
+    }
+
+    pub fn config(&self) -> &AppConfig {
+        &self.config
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn now(&self) -> jiff::Timestamp {
+        self.clock.now()
+    }
+
+    /// Ready to serve: the database answers.
+    pub async fn ready(&self) -> bool {
+        self.store.ping().await.is_ok()
+    }
+}
+
+/// The newest database schema version this build knows.
+pub fn schema_version() -> i64 {
+    sensate_store::latest_version()
+}

@@ -1,0 +1,102 @@
+//! First start: the one-time link with which the first owner creates the
+//! practice and their account (SECURITY.md item 5: no default accounts).
+use jiff::SignedDuration;
+use sensate_domain::{
+    DisplayName, Email, FieldErrors, Password, PracticeId, PracticeName, TimeZoneName, UserId,
+};
+use sensate_store::{NewPractice, NewUser, StoreError};
+
+use crate::auth::NewSession;
+use crate::infra::secrets::{hash_password, new_token, token_hash};
+use crate::{App, AppError};
+
+/// How long a printed set-up link works. Restarting prints a fresh one.
+pub const SETUP_LINK_LIFETIME: SignedDuration = SignedDuration::from_hours(24);
+
+/// What the set-up form sends.
+#[derive(Debug, Default, Clone)]
+pub struct SetupInput {
+    pub practice_name: String,
+    pub time_zone: String,
+    pub owner_name: String,
+    pub email: String,
+    pub password: String,
+    pub password_confirm: String,
+}
+
+impl App {
+    /// When no practice exists yet, makes a new set-up token (replacing any
+    /// older one) and returns it for the operator; otherwise `None`.
+    pub async fn issue_setup_token(&self) -> Result<Option<String>, AppError> {
+        if self.store.practice_count().await? > 0 {
+            return Ok(None);
+        }
+        let token = new_token();
+        let now = self.now();
+        self.store
+            .replace_setup_token(&token_hash(&token), now, now + SETUP_LINK_LIFETIME)
+            .await?;
+        Ok(Some(token))
+    }
+
+    pub async fn setup_token_is_valid(&self, token: &str) -> Result<bool, AppError> {
+        Ok(self
+            .store
+            .setup_token_is_valid(&token_hash(token), self.now())
+            .await?)
+    }
+
+    /// Creates the practice and its owner, consumes the token, and signs the
+    /// owner in. Invalid fields change nothing and say what to fix.
+    pub async fn complete_setup(
+        &self,
+        token: &str,
+        input: &SetupInput,
+    ) -> Result<NewSession, AppError> {
+        if !self.setup_token_is_valid(token).await? {
+            return Err(AppError::SetupLinkInvalid);
+        }
+        let mut errors = FieldErrors::new();
+        let practice_name =
+            errors.check("practice_name", PracticeName::parse(&input.practice_name));
+        let time_zone = errors.check("time_zone", TimeZoneName::parse(&input.time_zone));
+        let owner_name = errors.check("owner_name", DisplayName::parse(&input.owner_name));
+        let email = errors.check("email", Email::parse(&input.email));
+        let password = errors.check("password", Password::parse(&input.password));
+        if password.is_some() && input.password != input.password_confirm {
+            errors.add("password_confirm", "The two passwords do not match.");
+        }
+        AppError::invalid_if_any(errors)?;
+        let (Some(practice_name), Some(time_zone), Some(owner_name), Some(email), Some(password)) =
+            (practice_name, time_zone, owner_name, email, password)
+        else {
+            return Err(AppError::Internal("validated fields missing".into()));
+        };
+
+        let now = self.now();
+        let owner = NewUser {
+            id: UserId::new(),
+            email: email.as_str().to_string(),
+            display_name: owner_name.as_str().to_string(),
+            password_hash: hash_password(password.expose().to_string()).await?,
+            created_at: now,
+        };
+        let practice = NewPractice {
+            id: PracticeId::new(),
+            name: practice_name.as_str().to_string(),
+            time_zone: time_zone.as_str().to_string(),
+            created_at: now,
+        };
+        match self
+            .store
+            .complete_setup(&token_hash(token), now, &practice, &owner)
+            .await
+        {
+            Ok(()) => {}
+            Err(StoreError::SetupTokenInvalid) => return Err(AppError::SetupLinkInvalid),
+            Err(other) => return Err(other.into()),
+        }
+        tracing::info!(practice = %practice.id, "practice created by its first owner");
+        self.start_session(owner.id).await
+    }
+}

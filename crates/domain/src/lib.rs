@@ -1,0 +1,16 @@
+//! Sensate's domain: pure types and rules. Nothing here performs I/O or reads
+//! the system clock; callers pass the current time in (see [`clock::Clock`]).
+pub mod clock;
+pub mod email;
+pub mod ids;
+pub mod people;
+pub mod practice;
+pub mod scheduling;
+pub mod validation;
+
+pub use clock::Clock;
+pub use email::Email;
+pub use ids::{AppointmentId, CaseId, PracticeId, UserId};
+pub use people::{DisplayName, Password, Role};
+pub use practice::{PracticeName, TimeZoneName};
+pub use validation::FieldErrors;

@@ -1,0 +1,146 @@
+//! Cases and appointments: the vocabulary the calendar and the dashboards share.
+
+/// Individual therapy, or a couple seen together (two client accounts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseKind {
+    Individual,
+    Couple,
+}
+
+impl CaseKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseKind::Individual => "individual",
+            CaseKind::Couple => "couple",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [CaseKind::Individual, CaseKind::Couple]
+            .into_iter()
+            .find(|kind| kind.as_str() == value)
+    }
+}
+
+/// Where a session happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionFormat {
+    InPerson,
+    Telehealth,
+}
+
+impl SessionFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionFormat::InPerson => "in_person",
+            SessionFormat::Telehealth => "telehealth",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [SessionFormat::InPerson, SessionFormat::Telehealth]
+            .into_iter()
+            .find(|format| format.as_str() == value)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SessionFormat::InPerson => "In person",
+            SessionFormat::Telehealth => "Telehealth (video)",
+        }
+    }
+}
+
+/// The life of an appointment. Only `Requested` and `Confirmed` occupy the
+/// clinician's time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppointmentStatus {
+    Requested,
+    Confirmed,
+    Completed,
+    Cancelled,
+    NoShow,
+}
+
+impl AppointmentStatus {
+    const ALL: [AppointmentStatus; 5] = [
+        AppointmentStatus::Requested,
+        AppointmentStatus::Confirmed,
+        AppointmentStatus::Completed,
+        AppointmentStatus::Cancelled,
+        AppointmentStatus::NoShow,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppointmentStatus::Requested => "requested",
+            AppointmentStatus::Confirmed => "confirmed",
+            AppointmentStatus::Completed => "completed",
+            AppointmentStatus::Cancelled => "cancelled",
+            AppointmentStatus::NoShow => "no_show",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|status| status.as_str() == value)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AppointmentStatus::Requested => "Requested",
+            AppointmentStatus::Confirmed => "Confirmed",
+            AppointmentStatus::Completed => "Completed",
+            AppointmentStatus::Cancelled => "Cancelled",
+            AppointmentStatus::NoShow => "Did not attend",
+        }
+    }
+
+    pub fn occupies_time(self) -> bool {
+        matches!(
+            self,
+            AppointmentStatus::Requested | AppointmentStatus::Confirmed
+        )
+    }
+}
+
+/// "Tue 24 Nov 2026, 14:00 (EST)": how a session time reads on a page, in the
+/// zone the viewer works in.
+pub fn format_local(instant: jiff::Timestamp, zone: &jiff::tz::TimeZone) -> String {
+    let zoned = instant.to_zoned(zone.clone());
+    zoned.strftime("%a %-d %b %Y, %H:%M (%Z)").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vocabulary_round_trips() {
+        for status in AppointmentStatus::ALL {
+            assert_eq!(AppointmentStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(
+            SessionFormat::parse("telehealth"),
+            Some(SessionFormat::Telehealth)
+        );
+        assert_eq!(CaseKind::parse("couple"), Some(CaseKind::Couple));
+        assert_eq!(CaseKind::parse("group"), None);
+        assert!(AppointmentStatus::Confirmed.occupies_time());
+        assert!(!AppointmentStatus::Cancelled.occupies_time());
+    }
+
+    #[test]
+    fn local_times_follow_daylight_saving() {
+        let zone = jiff::tz::TimeZone::get("America/New_York").unwrap();
+        // 19:00 UTC is 15:00 in summer (EDT) and 14:00 in winter (EST).
+        let summer: jiff::Timestamp = "2026-07-14T19:00:00Z".parse().unwrap();
+        let winter: jiff::Timestamp = "2026-11-24T19:00:00Z".parse().unwrap();
+        assert_eq!(format_local(summer, &zone), "Tue 14 Jul 2026, 15:00 (EDT)");
+        assert_eq!(format_local(winter, &zone), "Tue 24 Nov 2026, 14:00 (EST)");
+    }
+}

@@ -1,0 +1,151 @@
+//! Command-line interface. Every option is a flag and an environment variable.
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sensate",
+    version,
+    about = "Sensate: a self-hostable practice platform for sex therapy.",
+    long_about = "Sensate: a self-hostable practice platform for sex therapy.\n\n\
+        Start with `sensate demo` to explore a fictional practice, or `sensate serve` to run your own.\n\
+        Every option can also be set by the environment variable shown beside it; \
+        `sensate default-config` prints them all with explanations."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server for your practice.
+    Serve(ServeArgs),
+    /// Run the server over a fictional demo practice (rebuilt at each start, in <data-dir>/demo.db).
+    Demo(DemoArgs),
+    /// Apply pending database migrations, then exit.
+    Migrate(DbArgs),
+    /// Write a consistent copy of the SQLite database to FILE while it may be in use.
+    Backup(BackupArgs),
+    /// Replace the SQLite database with a backup FILE. Stop the server first.
+    Restore(RestoreArgs),
+    /// Print every setting with its default and an explanation, as an environment file.
+    DefaultConfig,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DataArgs {
+    /// Directory for the database (SQLite) and other local files. Created if missing.
+    #[arg(
+        long,
+        env = "SENSATE_DATA_DIR",
+        default_value = "./data",
+        value_name = "DIR"
+    )]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DbArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Database to use: sqlite://PATH or postgres://USER@HOST/DB. Default: sqlite://<data-dir>/sensate.db.
+    #[arg(long, env = "SENSATE_DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
+}
+
+impl DbArgs {
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}",
+                self.data.data_dir.join("sensate.db").display()
+            )
+        })
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ListenArgs {
+    /// Address and port to listen on.
+    #[arg(
+        long,
+        env = "SENSATE_LISTEN",
+        default_value = "127.0.0.1:8080",
+        value_name = "ADDR"
+    )]
+    pub listen: SocketAddr,
+    /// The address people use to reach Sensate, e.g. https://therapy.example.org (used in links and to decide
+    /// cookie security). Default: http://<listen>.
+    #[arg(long, env = "SENSATE_BASE_URL", value_name = "URL")]
+    pub base_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub listen: ListenArgs,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub listen: ListenArgs,
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    /// Where to write the backup. Must not exist yet.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RestoreArgs {
+    /// A backup written by `sensate backup`.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Replace an existing database. Without it, restore refuses to overwrite.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `sensate default-config`: every setting, commented, as an environment file
+/// (usable as a systemd `EnvironmentFile`).
+pub const DEFAULT_CONFIG: &str = "\
+# Sensate configuration.
+# Each setting is an environment variable and a command-line flag (shown in brackets).
+# Lines starting with # are defaults; uncomment and edit to change them.
+
+# Address and port the server listens on [--listen].
+# Behind a reverse proxy keep 127.0.0.1; to listen on every interface use 0.0.0.0:8080.
+#SENSATE_LISTEN=127.0.0.1:8080
+
+# Directory for the SQLite database and other local files [--data-dir].
+# Created on first start. Back it up (see `sensate backup`).
+#SENSATE_DATA_DIR=./data
+
+# Database [--database-url]. Default: sqlite://<data-dir>/sensate.db
+#   sqlite://data/sensate.db                relative path
+#   sqlite:///var/lib/sensate/sensate.db    absolute path
+#   postgres://sensate@db.internal/sensate  PostgreSQL (several app servers)
+#SENSATE_DATABASE_URL=
+
+# The address people use to reach Sensate [--base-url]. Default: http://<listen>.
+# Set it to your https:// address in production: cookies then become Secure and
+# host-bound (__Host- prefix) and browsers are told to use HTTPS only (HSTS).
+#SENSATE_BASE_URL=https://therapy.example.org
+
+# Log detail: error, warn, info, debug. Logs never contain health information.
+#RUST_LOG=info
+";

@@ -1,0 +1,189 @@
+//! The subcommands. Operator-facing output goes to stdout; logs to stderr.
+use std::path::{Path, PathBuf};
+
+use sensate_app::demo::{DEMO_PASSWORD, demo_logins};
+use sensate_app::setup::SETUP_LINK_LIFETIME;
+use sensate_store::{DatabaseUrl, Migrate, SqliteStore};
+
+use crate::cli::{BackupArgs, Cli, Command, DEFAULT_CONFIG, DbArgs, RestoreArgs};
+use crate::server::{Mode, StartError, StartOptions, ensure_data_dir, start};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error(transparent)]
+    Start(#[from] StartError),
+    #[error(transparent)]
+    Connect(#[from] sensate_store::ConnectError),
+    #[error("{0}")]
+    Message(String),
+}
+
+impl From<std::io::Error> for CommandError {
+    fn from(error: std::io::Error) -> Self {
+        Self::Message(error.to_string())
+    }
+}
+
+pub async fn run(cli: Cli) -> Result<(), CommandError> {
+    match cli.command {
+        Command::Serve(args) => {
+            let mut options = StartOptions::new(
+                Mode::Serve,
+                args.listen.listen,
+                args.db.data.data_dir.clone(),
+                args.db.database_url(),
+            );
+            options.base_url = args.listen.base_url.clone();
+            let running = start(options).await?;
+            println!(
+                "Sensate {} is serving {}",
+                env!("CARGO_PKG_VERSION"),
+                running.base_url
+            );
+            if let Some(token) = &running.setup_token {
+                println!();
+                println!("First start: create your practice and its owner account at");
+                println!("  {}/setup?token={token}", running.base_url);
+                println!(
+                    "This link works once and expires in {} hours; restarting prints a new one.",
+                    SETUP_LINK_LIFETIME.as_hours()
+                );
+                println!();
+            }
+            println!("Press Ctrl-C to stop.");
+            running.until_signal().await?;
+            Ok(())
+        }
+        Command::Demo(args) => {
+            let mut options = StartOptions::new(
+                Mode::Demo,
+                args.listen.listen,
+                args.data.data_dir.clone(),
+                String::new(),
+            );
+            options.base_url = args.listen.base_url.clone();
+            let running = start(options).await?;
+            println!("Sensate demo: a fictional practice, rebuilt at each start.");
+            println!(
+                "Open {} and sign in with any of these accounts.",
+                running.base_url
+            );
+            println!("Every account's password is: {DEMO_PASSWORD}");
+            println!();
+            for login in demo_logins() {
+                println!("  {:<28} {:<18} {}", login.role, login.name, login.email);
+            }
+            println!();
+            println!("Press Ctrl-C to stop.");
+            running.until_signal().await?;
+            Ok(())
+        }
+        Command::Migrate(args) => {
+            ensure_data_dir(&args.data.data_dir)?;
+            let store = sensate_store::connect(&args.database_url(), Migrate::Apply).await?;
+            let version = store
+                .schema_version()
+                .await
+                .map_err(|e| CommandError::Message(e.to_string()))?;
+            store.close().await;
+            println!("The database is at schema version {version}, the newest this Sensate knows.");
+            Ok(())
+        }
+        Command::Backup(args) => backup(&args).await,
+        Command::Restore(args) => restore(&args).await,
+        Command::DefaultConfig => {
+            print!("{DEFAULT_CONFIG}");
+            Ok(())
+        }
+    }
+}
+
+fn sqlite_path(db: &DbArgs, what: &str) -> Result<PathBuf, CommandError> {
+    match DatabaseUrl::parse(&db.database_url())
+        .map_err(|e| CommandError::Message(e.to_string()))?
+    {
+        DatabaseUrl::Sqlite { path } => Ok(path),
+        DatabaseUrl::Postgres { .. } => Err(CommandError::Message(format!(
+            "`sensate {what}` works on SQLite; for PostgreSQL use pg_dump --format=custom and pg_restore (see docs/OPERATIONS.md)"
+        ))),
+    }
+}
+
+async fn backup(args: &BackupArgs) -> Result<(), CommandError> {
+    let source = sqlite_path(&args.db, "backup")?;
+    if !source.exists() {
+        return Err(CommandError::Message(format!(
+            "there is no database at {}; check --data-dir or --database-url",
+            source.display()
+        )));
+    }
+    if args.file.exists() {
+        return Err(CommandError::Message(format!(
+            "{} already exists; backups never overwrite a file, so choose a new name",
+            args.file.display()
+        )));
+    }
+    let store = SqliteStore::open(&source, Migrate::Skip).await?;
+    let result = sensate_store::Store::backup_to(&store, &args.file).await;
+    sensate_store::Store::close(&store).await;
+    result.map_err(|e| CommandError::Message(format!("the backup failed: {e}")))?;
+    let info = SqliteStore::inspect_backup(&args.file).await?;
+    let bytes = std::fs::metadata(&args.file)?.len();
+    println!(
+        "Backup written to {} ({bytes} bytes, schema version {}). Restore it with: sensate restore {}",
+        args.file.display(),
+        info.schema_version,
+        args.file.display()
+    );
+    Ok(())
+}
+
+async fn restore(args: &RestoreArgs) -> Result<(), CommandError> {
+    let target = sqlite_path(&args.db, "restore")?;
+    if !args.file.is_file() {
+        return Err(CommandError::Message(format!(
+            "there is no backup file at {}",
+            args.file.display()
+        )));
+    }
+    let info = SqliteStore::inspect_backup(&args.file).await?;
+    if target.exists() && !args.force {
+        return Err(CommandError::Message(format!(
+            "{} already exists; stop the server, back it up, then run restore again with --force to replace it",
+            target.display()
+        )));
+    }
+    if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
+        ensure_data_dir(parent)?;
+    }
+    replace_file(&args.file, &target)?;
+    println!(
+        "Restored {} into {} (schema version {}, {} practice(s)). Start the server again.",
+        args.file.display(),
+        target.display(),
+        info.schema_version,
+        info.practices
+    );
+    Ok(())
+}
+
+/// Copies `source` next to `target`, flushes it to disk, then renames it
+/// over `target` in one step: a crash leaves either the old database or the
+/// new one, never a mix. Stale WAL files of the old database are removed
+/// first so SQLite cannot replay them into the restored one.
+fn replace_file(source: &Path, target: &Path) -> Result<(), CommandError> {
+    let staging = PathBuf::from(format!("{}.restoring", target.display()));
+    std::fs::copy(source, &staging)?;
+    std::fs::File::open(&staging)?.sync_all()?;
+    for suffix in ["-wal", "-shm"] {
+        let stale = PathBuf::from(format!("{}{suffix}", target.display()));
+        if stale.exists() {
+            std::fs::remove_file(stale)?;
+        }
+    }
+    std::fs::rename(&staging, target)?;
+    if let Some(dir) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,275 @@
+//! Starting the server: check the data directory, open (and migrate) the
+//! database, bind the port, print the set-up link on first start.
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use sensate_app::infra::SystemClock;
+use sensate_app::{App, AppConfig, demo};
+use sensate_domain::Clock;
+use sensate_store::{ConnectError, Migrate, Store};
+use sensate_web::{AppState, WebConfig};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// Which database a server runs over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A practice's real database.
+    Serve,
+    /// The fictional demo practice, rebuilt at each start.
+    Demo,
+}
+
+pub struct StartOptions {
+    pub mode: Mode,
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// Ignored in demo mode, which always uses `<data-dir>/demo.db`.
+    pub database_url: String,
+    pub base_url: Option<String>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl StartOptions {
+    pub fn new(mode: Mode, listen: SocketAddr, data_dir: PathBuf, database_url: String) -> Self {
+        Self {
+            mode,
+            listen,
+            data_dir,
+            database_url,
+            base_url: None,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+/// Why the server could not start. Each message is one line that says what
+/// is wrong and how to fix it.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(
+        "cannot use the data directory '{path}': {reason}; choose another with --data-dir or SENSATE_DATA_DIR"
+    )]
+    DataDir { path: String, reason: String },
+    #[error("{0}")]
+    Database(#[from] ConnectError),
+    #[error(
+        "cannot listen on {addr}: {reason}; stop the program using it or choose another address with --listen or SENSATE_LISTEN"
+    )]
+    Listen { addr: SocketAddr, reason: String },
+    #[error(
+        "the base URL '{0}' must start with http:// or https://, as in https://therapy.example.org"
+    )]
+    BaseUrl(String),
+    #[error(
+        "this database holds the fictional demo practice and cannot be served as a real practice; \
+         run `sensate demo` to explore it, or use another --database-url"
+    )]
+    DemoDatabase,
+    #[error(
+        "'{0}' exists and is not a Sensate demo database; `sensate demo` rebuilds that file at each start, \
+         so it will not touch it. Move the file or use another --data-dir"
+    )]
+    NotADemoDatabase(String),
+    #[error("{0}")]
+    App(#[from] sensate_app::AppError),
+}
+
+/// A server that is accepting connections.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub base_url: String,
+    /// Printed once on first start: the one-time link to create the practice.
+    pub setup_token: Option<String>,
+    pub store: Arc<dyn Store>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Finishes in-flight requests, then returns.
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        let _ = (&mut self.task).await;
+        self.store.close().await;
+    }
+
+    /// Serves until the process is told to stop (Ctrl-C or SIGTERM).
+    pub async fn until_signal(mut self) -> std::io::Result<()> {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        let result = (&mut self.task).await.unwrap_or(Ok(()));
+        self.store.close().await;
+        result
+    }
+}
+
+pub(crate) fn ensure_data_dir(path: &Path) -> Result<(), StartError> {
+    let fail = |reason: String| StartError::DataDir {
+        path: path.display().to_string(),
+        reason,
+    };
+    if path.exists() && !path.is_dir() {
+        return Err(fail("it is a file, not a directory".into()));
+    }
+    std::fs::create_dir_all(path).map_err(|e| fail(e.to_string()))?;
+    // Prove we can write before anything else happens.
+    let probe = path.join(".sensate-write-check");
+    std::fs::write(&probe, b"ok").map_err(|e| fail(format!("not writable ({e})")))?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}
+
+pub async fn start(options: StartOptions) -> Result<Running, StartError> {
+    if let Some(url) = &options.base_url {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(StartError::BaseUrl(url.clone()));
+        }
+    }
+    ensure_data_dir(&options.data_dir)?;
+    let store = match options.mode {
+        Mode::Serve => {
+            let store = sensate_store::connect(&options.database_url, Migrate::Apply).await?;
+            if demo::is_demo_database(store.as_ref()).await? {
+                store.close().await;
+                return Err(StartError::DemoDatabase);
+            }
+            store
+        }
+        Mode::Demo => fresh_demo_database(&options.data_dir).await?,
+    };
+    // Bind before seeding or printing anything, so a busy port fails fast.
+    let listener = TcpListener::bind(options.listen)
+        .await
+        .map_err(|e| StartError::Listen {
+            addr: options.listen,
+            reason: describe_bind_error(&e),
+        })?;
+    let addr = listener.local_addr().map_err(|e| StartError::Listen {
+        addr: options.listen,
+        reason: e.to_string(),
+    })?;
+    let base_url = options
+        .base_url
+        .clone()
+        .unwrap_or_else(|| default_base_url(addr))
+        .trim_end_matches('/')
+        .to_string();
+
+    let config = AppConfig {
+        demo: options.mode == Mode::Demo,
+        ..AppConfig::default()
+    };
+    let app = App::new(store.clone(), options.clock.clone(), config);
+    if options.mode == Mode::Demo {
+        app.seed_demo().await?;
+    }
+    let setup_token = match options.mode {
+        Mode::Serve => app.issue_setup_token().await?,
+        Mode::Demo => None,
+    };
+
+    let state = AppState {
+        app,
+        web: Arc::new(WebConfig {
+            base_url: base_url.clone(),
+        }),
+    };
+    let router = sensate_web::router(state);
+    let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = shutdown_rx.await;
+            })
+            .await
+    });
+    Ok(Running {
+        addr,
+        base_url,
+        setup_token,
+        store,
+        shutdown: Some(shutdown_tx),
+        task,
+    })
+}
+
+/// The demo database is rebuilt at every start, so its appointments are
+/// always in the coming weeks. Only a file that is a demo database is
+/// ever removed.
+async fn fresh_demo_database(data_dir: &Path) -> Result<Arc<dyn Store>, StartError> {
+    let path = data_dir.join("demo.db");
+    let url = format!("sqlite://{}", path.display());
+    if path.exists() {
+        let existing = sensate_store::connect(&url, Migrate::Apply).await;
+        let is_demo = match &existing {
+            Ok(store) => demo::is_demo_database(store.as_ref())
+                .await
+                .unwrap_or(false),
+            Err(_) => false,
+        };
+        if let Ok(store) = existing {
+            store.close().await;
+        }
+        if !is_demo {
+            return Err(StartError::NotADemoDatabase(path.display().to_string()));
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let file = PathBuf::from(format!("{}{suffix}", path.display()));
+            if file.exists() {
+                std::fs::remove_file(&file).map_err(|e| StartError::DataDir {
+                    path: data_dir.display().to_string(),
+                    reason: format!("cannot replace {}: {e}", file.display()),
+                })?;
+            }
+        }
+    }
+    Ok(sensate_store::connect(&url, Migrate::Apply).await?)
+}
+
+fn default_base_url(addr: SocketAddr) -> String {
+    if addr.ip().is_unspecified() {
+        format!("http://localhost:{}", addr.port())
+    } else {
+        format!("http://{addr}")
+    }
+}
+
+fn describe_bind_error(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::AddrInUse => "the address is already in use".to_string(),
+        std::io::ErrorKind::PermissionDenied => {
+            "permission denied (ports below 1024 need privileges)".to_string()
+        }
+        std::io::ErrorKind::AddrNotAvailable => "this machine has no such address".to_string(),
+        _ => error.to_string(),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

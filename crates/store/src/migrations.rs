@@ -1,0 +1,80 @@
+//! Schema migrations. Each step exists for both engines under the same version
+//! number, so a database of either kind at version N has the same tables and
+//! columns (checked by the conformance suite).
+use std::borrow::Cow;
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+struct Step {
+    version: i64,
+    description: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const STEPS: &[Step] = &[Step {
+    version: 1,
+    description: "foundation",
+    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+}];
+
+/// The newest schema version this build knows.
+pub fn latest_version() -> i64 {
+    STEPS.iter().map(|step| step.version).max().unwrap_or(0)
+}
+
+fn migrator(sql_of: fn(&Step) -> &'static str) -> Migrator {
+    let migrations = STEPS
+        .iter()
+        .map(|step| {
+            Migration::new(
+                step.version,
+                Cow::Borrowed(step.description),
+                MigrationType::Simple,
+                Cow::Borrowed(sql_of(step)),
+                false,
+            )
+        })
+        .collect::<Vec<_>>();
+    Migrator {
+        migrations: Cow::Owned(migrations),
+        ..Migrator::DEFAULT
+    }
+}
+
+pub(crate) fn sqlite() -> Migrator {
+    migrator(|step| step.sqlite)
+}
+
+pub(crate) fn postgres() -> Migrator {
+    migrator(|step| step.postgres)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(engine: &str) -> Vec<String> {
+        let dir = format!("{}/migrations/{engine}", env!("CARGO_MANIFEST_DIR"));
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn every_migration_file_is_listed_once_for_both_engines() {
+        let listed: Vec<String> = STEPS
+            .iter()
+            .map(|step| format!("{:04}_{}.sql", step.version, step.description))
+            .collect();
+        assert_eq!(files("sqlite"), listed);
+        assert_eq!(files("postgres"), listed);
+        let mut versions: Vec<i64> = STEPS.iter().map(|step| step.version).collect();
+        versions.dedup();
+        assert_eq!(versions.len(), STEPS.len());
+    }
+}

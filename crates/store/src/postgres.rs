@@ -1,0 +1,87 @@
+//! PostgreSQL: for practices that run several app servers, or want the
+//! operational tooling of a server database.
+use std::path::Path;
+use std::time::Duration;
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+
+use crate::shared::HasDb;
+use crate::{ConnectError, Engine, Migrate, Result, StoreError, migrations};
+
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl HasDb for PgStore {
+    type Conn = sqlx::PgConnection;
+    type Row = sqlx::postgres::PgRow;
+}
+
+impl PgStore {
+    pub async fn open(url: &str, migrate: Migrate) -> Result<Self, ConnectError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await
+            .map_err(|e| ConnectError::Open(redact_url_error(e)))?;
+        let store = Self { pool };
+        let found = store
+            .engine_applied_version()
+            .await
+            .map_err(|e| ConnectError::Open(e.to_string()))?;
+        let known = migrations::latest_version();
+        if found > known {
+            return Err(ConnectError::SchemaTooNew { found, known });
+        }
+        if found < known && migrate == Migrate::Apply {
+            // sqlx takes an advisory lock, so app servers starting together
+            // migrate once.
+            migrations::postgres()
+                .run(&store.pool)
+                .await
+                .map_err(|e| ConnectError::Migrate(e.to_string()))?;
+        }
+        Ok(store)
+    }
+
+    async fn engine_applied_version(&self) -> Result<i64, sqlx::Error> {
+        let exists: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+            .fetch_one(&self.pool)
+            .await?;
+        if !exists {
+            return Ok(0);
+        }
+        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success")
+            .fetch_one(&self.pool)
+            .await
+    }
+
+    async fn engine_schema_columns(&self) -> Result<Vec<(String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT table_name::text, column_name::text FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name <> '_sqlx_migrations' ORDER BY 1, 2",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn engine_backup_to(&self, _path: &Path) -> Result<()> {
+        Err(StoreError::Unsupported(
+            "PostgreSQL; back it up with pg_dump --format=custom (see docs/OPERATIONS.md)",
+        ))
+    }
+}
+
+/// Connection errors can echo the URL, password included; keep only the kind.
+fn redact_url_error(error: sqlx::Error) -> String {
+    match error {
+        sqlx::Error::Io(io) => format!("cannot reach the PostgreSQL server ({io})"),
+        sqlx::Error::Database(db) => format!("PostgreSQL refused the connection: {}", db.message()),
+        sqlx::Error::PoolTimedOut => "timed out connecting to PostgreSQL".to_string(),
+        sqlx::Error::Configuration(_) => "the PostgreSQL URL is not valid".to_string(),
+        other => format!("cannot connect to PostgreSQL: {other}"),
+    }
+}
+
+crate::shared::impl_shared_store!(PgStore, Engine::Postgres);

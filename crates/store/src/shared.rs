@@ -1,0 +1,537 @@
+//! The SQL both engines accept, written once. `impl_shared_store!` expands to a
+//! full `Store` implementation for one engine's store type, so every query is
+//! compiled against that engine's driver. Engine-specific parts are inherent
+//! methods of each store (`engine_*`), called from here.
+use jiff::Timestamp;
+use sensate_domain::scheduling::{AppointmentStatus, CaseKind, SessionFormat};
+
+use crate::{AppointmentView, StoreError};
+
+pub(crate) fn secs(instant: Timestamp) -> i64 {
+    instant.as_second()
+}
+
+pub(crate) fn instant(seconds: i64) -> Result<Timestamp, StoreError> {
+    Timestamp::from_second(seconds)
+        .map_err(|_| StoreError::Corrupt(format!("timestamp {seconds} out of range")))
+}
+
+pub(crate) fn case_kind(value: &str) -> Result<CaseKind, StoreError> {
+    CaseKind::parse(value).ok_or_else(|| StoreError::Corrupt(format!("case kind '{value}'")))
+}
+
+pub(crate) fn format(value: &str) -> Result<SessionFormat, StoreError> {
+    SessionFormat::parse(value)
+        .ok_or_else(|| StoreError::Corrupt(format!("session format '{value}'")))
+}
+
+pub(crate) fn status(value: &str) -> Result<AppointmentStatus, StoreError> {
+    AppointmentStatus::parse(value)
+        .ok_or_else(|| StoreError::Corrupt(format!("appointment status '{value}'")))
+}
+
+/// Folds one row per (appointment, client) into one view per appointment,
+/// keeping the query's order.
+pub(crate) fn fold_appointments(rows: Vec<(AppointmentView, String)>) -> Vec<AppointmentView> {
+    let mut views: Vec<AppointmentView> = Vec::new();
+    for (view, client) in rows {
+        match views.last_mut() {
+            Some(last) if last.id == view.id => last.client_names.push(client),
+            _ => {
+                let mut view = view;
+                view.client_names = vec![client];
+                views.push(view);
+            }
+        }
+    }
+    views
+}
+
+pub(crate) const UPCOMING_SELECT: &str = "SELECT a.id, a.starts_at, a.ends_at, a.time_zone, a.format, a.status, \
+     c.kind, cl.display_name AS clinician_name, m.display_name AS client_name \
+     FROM appointments a \
+     JOIN cases c ON c.id = a.case_id \
+     JOIN users cl ON cl.id = a.clinician_id \
+     JOIN case_members cm ON cm.case_id = a.case_id \
+     JOIN users m ON m.id = cm.client_id \
+     WHERE a.id IN (";
+
+pub(crate) const UPCOMING_ORDER: &str = ") ORDER BY a.starts_at, a.id, m.display_name";
+
+macro_rules! impl_shared_store {
+    ($store:ty, $engine:expr) => {
+        #[async_trait::async_trait]
+        impl $crate::Store for $store {
+            fn engine(&self) -> $crate::Engine {
+                $engine
+            }
+
+            async fn ping(&self) -> $crate::Result<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn close(&self) {
+                self.pool.close().await;
+            }
+
+            async fn schema_version(&self) -> $crate::Result<i64> {
+                Ok(self.engine_applied_version().await?)
+            }
+
+            async fn schema_columns(&self) -> $crate::Result<Vec<(String, String)>> {
+                self.engine_schema_columns().await
+            }
+
+            async fn backup_to(&self, path: &std::path::Path) -> $crate::Result<()> {
+                self.engine_backup_to(path).await
+            }
+
+            async fn meta_get(&self, key: &str) -> $crate::Result<Option<String>> {
+                Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn meta_set(&self, key: &str, value: &str) -> $crate::Result<()> {
+                sqlx::query(
+                    "INSERT INTO meta (key, value) VALUES ($1, $2) \
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                )
+                .bind(key)
+                .bind(value)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn practice_count(&self) -> $crate::Result<i64> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM practices")
+                    .fetch_one(&self.pool)
+                    .await?)
+            }
+
+            async fn replace_setup_token(
+                &self,
+                token_hash: &str,
+                now: jiff::Timestamp,
+                expires_at: jiff::Timestamp,
+            ) -> $crate::Result<()> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("DELETE FROM setup_tokens").execute(&mut *tx).await?;
+                sqlx::query("INSERT INTO setup_tokens (token_hash, created_at, expires_at) VALUES ($1, $2, $3)")
+                    .bind(token_hash)
+                    .bind($crate::shared::secs(now))
+                    .bind($crate::shared::secs(expires_at))
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn setup_token_is_valid(&self, token_hash: &str, now: jiff::Timestamp) -> $crate::Result<bool> {
+                let found: Option<i64> = sqlx::query_scalar(
+                    "SELECT 1 FROM setup_tokens WHERE token_hash = $1 AND expires_at > $2 \
+                     AND NOT EXISTS (SELECT 1 FROM practices)",
+                )
+                .bind(token_hash)
+                .bind($crate::shared::secs(now))
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(found.is_some())
+            }
+
+            async fn complete_setup(
+                &self,
+                token_hash: &str,
+                now: jiff::Timestamp,
+                practice: &$crate::NewPractice,
+                owner: &$crate::NewUser,
+            ) -> $crate::Result<()> {
+                let mut tx = self.pool.begin().await?;
+                let consumed = sqlx::query("DELETE FROM setup_tokens WHERE token_hash = $1 AND expires_at > $2")
+                    .bind(token_hash)
+                    .bind($crate::shared::secs(now))
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                let practices: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM practices")
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if consumed != 1 || practices != 0 {
+                    tx.rollback().await?;
+                    return Err($crate::StoreError::SetupTokenInvalid);
+                }
+                Self::insert_practice_in(&mut tx, practice).await?;
+                Self::insert_user_in(&mut tx, owner).await?;
+                Self::insert_membership_in(&mut tx, practice.id, owner.id, sensate_domain::Role::Owner, now).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn insert_practice(&self, practice: &$crate::NewPractice) -> $crate::Result<()> {
+                let mut conn = self.pool.acquire().await?;
+                Self::insert_practice_in(&mut conn, practice).await
+            }
+
+            async fn insert_user(&self, user: &$crate::NewUser) -> $crate::Result<()> {
+                let mut conn = self.pool.acquire().await?;
+                Self::insert_user_in(&mut conn, user).await
+            }
+
+            async fn insert_membership(
+                &self,
+                practice: sensate_domain::PracticeId,
+                user: sensate_domain::UserId,
+                role: sensate_domain::Role,
+                now: jiff::Timestamp,
+            ) -> $crate::Result<()> {
+                let mut conn = self.pool.acquire().await?;
+                Self::insert_membership_in(&mut conn, practice, user, role, now).await
+            }
+
+            async fn login_record(&self, email: &str) -> $crate::Result<Option<$crate::LoginRecord>> {
+                let row: Option<(uuid::Uuid, String, Option<i64>)> =
+                    sqlx::query_as("SELECT id, password_hash, disabled_at FROM users WHERE email = $1")
+                        .bind(email)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                Ok(row.map(|(id, password_hash, disabled_at)| $crate::LoginRecord {
+                    id: sensate_domain::UserId::from_uuid(id),
+                    password_hash,
+                    disabled: disabled_at.is_some(),
+                }))
+            }
+
+            async fn user(&self, id: sensate_domain::UserId) -> $crate::Result<Option<$crate::UserRecord>> {
+                let row: Option<(String, String, Option<i64>)> =
+                    sqlx::query_as("SELECT email, display_name, disabled_at FROM users WHERE id = $1")
+                        .bind(id.as_uuid())
+                        .fetch_optional(&self.pool)
+                        .await?;
+                Ok(row.map(|(email, display_name, disabled_at)| $crate::UserRecord {
+                    id,
+                    email,
+                    display_name,
+                    disabled: disabled_at.is_some(),
+                }))
+            }
+
+            async fn memberships(&self, user: sensate_domain::UserId) -> $crate::Result<Vec<$crate::MembershipRecord>> {
+                let rows: Vec<(uuid::Uuid, String, String, String)> = sqlx::query_as(
+                    "SELECT p.id, p.name, p.time_zone, m.role FROM memberships m \
+                     JOIN practices p ON p.id = m.practice_id WHERE m.user_id = $1 \
+                     ORDER BY p.name, m.role",
+                )
+                .bind(user.as_uuid())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|(id, name, time_zone, role)| {
+                        let role = sensate_domain::Role::parse(&role)
+                            .ok_or_else(|| $crate::StoreError::Corrupt(format!("role '{role}'")))?;
+                        Ok($crate::MembershipRecord {
+                            practice_id: sensate_domain::PracticeId::from_uuid(id),
+                            practice_name: name,
+                            practice_time_zone: time_zone,
+                            role,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn insert_session(
+                &self,
+                token_hash: &str,
+                user: sensate_domain::UserId,
+                now: jiff::Timestamp,
+            ) -> $crate::Result<()> {
+                sqlx::query(
+                    "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)",
+                )
+                .bind(token_hash)
+                .bind(user.as_uuid())
+                .bind($crate::shared::secs(now))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn session(&self, token_hash: &str) -> $crate::Result<Option<$crate::SessionRecord>> {
+                let row: Option<(uuid::Uuid, i64, i64)> =
+                    sqlx::query_as("SELECT user_id, created_at, last_seen_at FROM sessions WHERE token_hash = $1")
+                        .bind(token_hash)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                row.map(|(user, created_at, last_seen_at)| {
+                    Ok($crate::SessionRecord {
+                        user_id: sensate_domain::UserId::from_uuid(user),
+                        created_at: $crate::shared::instant(created_at)?,
+                        last_seen_at: $crate::shared::instant(last_seen_at)?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn touch_session(&self, token_hash: &str, now: jiff::Timestamp) -> $crate::Result<()> {
+                sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .bind($crate::shared::secs(now))
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn delete_session(&self, token_hash: &str) -> $crate::Result<()> {
+                sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn insert_therapist_profile(&self, profile: &$crate::TherapistProfile) -> $crate::Result<()> {
+                sqlx::query(
+                    "INSERT INTO therapist_profiles (user_id, practice_id, pronouns, credentials, headline, \
+                     approach, languages, offers_in_person, offers_telehealth, accepting_new_clients) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(profile.user_id.as_uuid())
+                .bind(profile.practice_id.as_uuid())
+                .bind(&profile.pronouns)
+                .bind(&profile.credentials)
+                .bind(&profile.headline)
+                .bind(&profile.approach)
+                .bind(&profile.languages)
+                .bind(profile.offers_in_person)
+                .bind(profile.offers_telehealth)
+                .bind(profile.accepting_new_clients)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn therapists(
+                &self,
+                practice: sensate_domain::PracticeId,
+            ) -> $crate::Result<Vec<$crate::TherapistProfile>> {
+                let rows = sqlx::query(
+                    "SELECT t.user_id, t.practice_id, u.display_name, t.pronouns, t.credentials, t.headline, \
+                     t.approach, t.languages, t.offers_in_person, t.offers_telehealth, t.accepting_new_clients \
+                     FROM therapist_profiles t JOIN users u ON u.id = t.user_id \
+                     WHERE t.practice_id = $1 ORDER BY u.display_name, t.user_id",
+                )
+                .bind(practice.as_uuid())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        use sqlx::Row;
+                        Ok($crate::TherapistProfile {
+                            user_id: sensate_domain::UserId::from_uuid(row.try_get("user_id")?),
+                            practice_id: sensate_domain::PracticeId::from_uuid(row.try_get("practice_id")?),
+                            display_name: row.try_get("display_name")?,
+                            pronouns: row.try_get("pronouns")?,
+                            credentials: row.try_get("credentials")?,
+                            headline: row.try_get("headline")?,
+                            approach: row.try_get("approach")?,
+                            languages: row.try_get("languages")?,
+                            offers_in_person: row.try_get("offers_in_person")?,
+                            offers_telehealth: row.try_get("offers_telehealth")?,
+                            accepting_new_clients: row.try_get("accepting_new_clients")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn insert_case(&self, case: &$crate::NewCase) -> $crate::Result<()> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO cases (id, practice_id, clinician_id, kind, status, opened_at) \
+                     VALUES ($1, $2, $3, $4, 'open', $5)",
+                )
+                .bind(case.id.as_uuid())
+                .bind(case.practice_id.as_uuid())
+                .bind(case.clinician_id.as_uuid())
+                .bind(case.kind.as_str())
+                .bind($crate::shared::secs(case.opened_at))
+                .execute(&mut *tx)
+                .await?;
+                for member in &case.members {
+                    sqlx::query("INSERT INTO case_members (case_id, client_id) VALUES ($1, $2)")
+                        .bind(case.id.as_uuid())
+                        .bind(member.as_uuid())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn insert_appointment(&self, appointment: &$crate::NewAppointment) -> $crate::Result<()> {
+                sqlx::query(
+                    "INSERT INTO appointments (id, practice_id, case_id, clinician_id, starts_at, ends_at, \
+                     time_zone, format, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(appointment.id.as_uuid())
+                .bind(appointment.practice_id.as_uuid())
+                .bind(appointment.case_id.as_uuid())
+                .bind(appointment.clinician_id.as_uuid())
+                .bind($crate::shared::secs(appointment.starts_at))
+                .bind($crate::shared::secs(appointment.ends_at))
+                .bind(&appointment.time_zone)
+                .bind(appointment.format.as_str())
+                .bind(appointment.status.as_str())
+                .bind($crate::shared::secs(appointment.created_at))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn upcoming_for_clinician(
+                &self,
+                clinician: sensate_domain::UserId,
+                from: jiff::Timestamp,
+                limit: i64,
+            ) -> $crate::Result<Vec<$crate::AppointmentView>> {
+                let sql = format!(
+                    "{}SELECT id FROM appointments WHERE clinician_id = $1 AND starts_at >= $2 \
+                     AND status IN ('requested', 'confirmed') ORDER BY starts_at LIMIT $3{}",
+                    $crate::shared::UPCOMING_SELECT,
+                    $crate::shared::UPCOMING_ORDER
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(clinician.as_uuid())
+                    .bind($crate::shared::secs(from))
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Self::appointment_views(rows)
+            }
+
+            async fn upcoming_for_client(
+                &self,
+                client: sensate_domain::UserId,
+                from: jiff::Timestamp,
+                limit: i64,
+            ) -> $crate::Result<Vec<$crate::AppointmentView>> {
+                let sql = format!(
+                    "{}SELECT a2.id FROM appointments a2 JOIN case_members x ON x.case_id = a2.case_id \
+                     WHERE x.client_id = $1 AND a2.starts_at >= $2 AND a2.status IN ('requested', 'confirmed') \
+                     ORDER BY a2.starts_at LIMIT $3{}",
+                    $crate::shared::UPCOMING_SELECT,
+                    $crate::shared::UPCOMING_ORDER
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(client.as_uuid())
+                    .bind($crate::shared::secs(from))
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Self::appointment_views(rows)
+            }
+
+            async fn practice_summary(
+                &self,
+                practice: sensate_domain::PracticeId,
+                now: jiff::Timestamp,
+            ) -> $crate::Result<$crate::PracticeSummary> {
+                let (clinicians, clients, open_cases, upcoming_appointments): (i64, i64, i64, i64) = sqlx::query_as(
+                    "SELECT \
+                     (SELECT COUNT(DISTINCT user_id) FROM memberships WHERE practice_id = $1 AND role = 'clinician'), \
+                     (SELECT COUNT(DISTINCT user_id) FROM memberships WHERE practice_id = $1 AND role = 'client'), \
+                     (SELECT COUNT(*) FROM cases WHERE practice_id = $1 AND status = 'open'), \
+                     (SELECT COUNT(*) FROM appointments WHERE practice_id = $1 AND starts_at >= $2 \
+                      AND status IN ('requested', 'confirmed'))",
+                )
+                .bind(practice.as_uuid())
+                .bind($crate::shared::secs(now))
+                .fetch_one(&self.pool)
+                .await?;
+                Ok($crate::PracticeSummary { clinicians, clients, open_cases, upcoming_appointments })
+            }
+        }
+
+        impl $store {
+            async fn insert_practice_in(
+                conn: &mut <$store as $crate::shared::HasDb>::Conn,
+                practice: &$crate::NewPractice,
+            ) -> $crate::Result<()> {
+                sqlx::query("INSERT INTO practices (id, name, time_zone, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(practice.id.as_uuid())
+                    .bind(&practice.name)
+                    .bind(&practice.time_zone)
+                    .bind($crate::shared::secs(practice.created_at))
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            }
+
+            async fn insert_user_in(
+                conn: &mut <$store as $crate::shared::HasDb>::Conn,
+                user: &$crate::NewUser,
+            ) -> $crate::Result<()> {
+                sqlx::query(
+                    "INSERT INTO users (id, email, display_name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(user.id.as_uuid())
+                .bind(&user.email)
+                .bind(&user.display_name)
+                .bind(&user.password_hash)
+                .bind($crate::shared::secs(user.created_at))
+                .execute(&mut *conn)
+                .await
+                .map_err($crate::error::classify)?;
+                Ok(())
+            }
+
+            async fn insert_membership_in(
+                conn: &mut <$store as $crate::shared::HasDb>::Conn,
+                practice: sensate_domain::PracticeId,
+                user: sensate_domain::UserId,
+                role: sensate_domain::Role,
+                now: jiff::Timestamp,
+            ) -> $crate::Result<()> {
+                sqlx::query("INSERT INTO memberships (practice_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(practice.as_uuid())
+                    .bind(user.as_uuid())
+                    .bind(role.as_str())
+                    .bind($crate::shared::secs(now))
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            }
+
+            fn appointment_views(
+                rows: Vec<<$store as $crate::shared::HasDb>::Row>,
+            ) -> $crate::Result<Vec<$crate::AppointmentView>> {
+                use sqlx::Row;
+                let mut pairs = Vec::with_capacity(rows.len());
+                for row in rows {
+                    let view = $crate::AppointmentView {
+                        id: sensate_domain::AppointmentId::from_uuid(row.try_get("id")?),
+                        starts_at: $crate::shared::instant(row.try_get("starts_at")?)?,
+                        ends_at: $crate::shared::instant(row.try_get("ends_at")?)?,
+                        time_zone: row.try_get("time_zone")?,
+                        format: $crate::shared::format(row.try_get("format")?)?,
+                        status: $crate::shared::status(row.try_get("status")?)?,
+                        case_kind: $crate::shared::case_kind(row.try_get("kind")?)?,
+                        clinician_name: row.try_get("clinician_name")?,
+                        client_names: Vec::new(),
+                    };
+                    pairs.push((view, row.try_get::<String, _>("client_name")?));
+                }
+                Ok($crate::shared::fold_appointments(pairs))
+            }
+        }
+    };
+}
+
+/// Names an engine's connection and row types for the shared implementation.
+pub(crate) trait HasDb {
+    type Conn;
+    type Row;
+}
+
+pub(crate) use impl_shared_store;

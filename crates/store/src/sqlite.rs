@@ -1,0 +1,165 @@
+//! SQLite: the default, for a practice on one machine. WAL lets readers run
+//! beside the one writer; `synchronous=FULL` makes every acknowledged commit
+//! survive power loss, which clinical records require.
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::shared::HasDb;
+use crate::{ConnectError, Engine, Migrate, Result, StoreError, migrations};
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+/// What a backup file holds, as far as a restore needs to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BackupInfo {
+    pub schema_version: i64,
+    pub practices: i64,
+}
+
+impl HasDb for SqliteStore {
+    type Conn = sqlx::SqliteConnection;
+    type Row = sqlx::sqlite::SqliteRow;
+}
+
+impl SqliteStore {
+    pub async fn open(path: &Path, migrate: Migrate) -> Result<Self, ConnectError> {
+        let options = SqliteConnectOptions::from_str("sqlite://")
+            .map_err(|e| ConnectError::Open(e.to_string()))?
+            .filename(path)
+            .create_if_missing(matches!(migrate, Migrate::Apply))
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(|e| ConnectError::Open(format!("{}: {e}", path.display())))?;
+        let store = Self { pool };
+        store.prepare(migrate).await?;
+        Ok(store)
+    }
+
+    async fn prepare(&self, migrate: Migrate) -> Result<(), ConnectError> {
+        let found = self
+            .engine_applied_version()
+            .await
+            .map_err(|e| ConnectError::Open(e.to_string()))?;
+        let known = migrations::latest_version();
+        if found > known {
+            return Err(ConnectError::SchemaTooNew { found, known });
+        }
+        if found < known && migrate == Migrate::Apply {
+            migrations::sqlite()
+                .run(&self.pool)
+                .await
+                .map_err(|e| ConnectError::Migrate(e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    async fn engine_applied_version(&self) -> Result<i64, sqlx::Error> {
+        let exists: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        if exists.is_none() {
+            return Ok(0);
+        }
+        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success")
+            .fetch_one(&self.pool)
+            .await
+    }
+
+    async fn engine_schema_columns(&self) -> Result<Vec<(String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations' \
+             ORDER BY 1, 2",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// `VACUUM INTO` writes a consistent, compacted copy while the database
+    /// stays in use.
+    async fn engine_backup_to(&self, path: &Path) -> Result<()> {
+        let target = path
+            .to_str()
+            .ok_or_else(|| StoreError::Corrupt("backup path is not valid UTF-8".into()))?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(target)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Opens a backup file read-only (it is not modified) and checks that it
+    /// is an intact Sensate database this build can use.
+    pub async fn inspect_backup(path: &Path) -> Result<BackupInfo, ConnectError> {
+        let options = SqliteConnectOptions::from_str("sqlite://")
+            .map_err(|e| ConnectError::Open(e.to_string()))?
+            .filename(path)
+            .read_only(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .map_err(|e| ConnectError::Open(format!("{}: {e}", path.display())))?;
+        let store = Self { pool };
+        let not_sensate = |detail: String| {
+            ConnectError::Open(format!(
+                "{} is not a Sensate backup ({detail})",
+                path.display()
+            ))
+        };
+        let integrity = store
+            .integrity_check()
+            .await
+            .map_err(|e| not_sensate(e.to_string()))?;
+        if integrity != "ok" {
+            return Err(not_sensate(format!("integrity check: {integrity}")));
+        }
+        let schema_version = store
+            .engine_applied_version()
+            .await
+            .map_err(|e| not_sensate(e.to_string()))?;
+        if schema_version == 0 {
+            return Err(not_sensate("it has no Sensate schema".into()));
+        }
+        let known = migrations::latest_version();
+        if schema_version > known {
+            return Err(ConnectError::SchemaTooNew {
+                found: schema_version,
+                known,
+            });
+        }
+        let practices: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM practices")
+            .fetch_one(&store.pool)
+            .await
+            .map_err(|e| not_sensate(e.to_string()))?;
+        store.pool.close().await;
+        Ok(BackupInfo {
+            schema_version,
+            practices,
+        })
+    }
+
+    /// Checks the file for corruption (`PRAGMA integrity_check`).
+    pub async fn integrity_check(&self) -> Result<String> {
+        Ok(sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+}
+
+crate::shared::impl_shared_store!(SqliteStore, Engine::Sqlite);

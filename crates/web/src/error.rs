@@ -1,0 +1,142 @@
+//! Error pages and the mapping from use-case errors to HTTP. Messages are
+//! generic: a failure never shows health data, SQL or whether an account
+//! exists. Server errors are logged with the request id shown to the person,
+//! so support can find the log line without anyone repeating what they typed.
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use sensate_app::AppError;
+
+use crate::templates::{ErrorTemplate, Layout};
+
+#[derive(Debug, Clone)]
+pub(crate) struct RequestContext {
+    pub id: String,
+    pub demo: bool,
+}
+
+tokio::task_local! {
+    pub(crate) static REQUEST: RequestContext;
+}
+
+pub(crate) fn request_id() -> Option<String> {
+    REQUEST.try_with(|context| context.id.clone()).ok()
+}
+
+/// A complete error page: status, heading, one helpful sentence.
+pub(crate) struct ErrorPage {
+    status: StatusCode,
+    title: &'static str,
+    message: &'static str,
+}
+
+impl ErrorPage {
+    pub fn not_found() -> Self {
+        Self {
+            status: StatusCode::NOT_FOUND,
+            title: "Page not found",
+            message: "There is no page at this address. It may have moved, or the link may be mistyped.",
+        }
+    }
+
+    pub fn forbidden() -> Self {
+        Self {
+            status: StatusCode::FORBIDDEN,
+            title: "Not available to you",
+            message: "Your account does not give access to this page. If you think it should, ask your practice.",
+        }
+    }
+
+    pub fn forbidden_cross_site() -> Self {
+        Self {
+            status: StatusCode::FORBIDDEN,
+            title: "Request refused",
+            message: "This form was sent from another website, so it was not accepted. Nothing was changed.",
+        }
+    }
+
+    pub fn form_expired() -> Self {
+        Self {
+            status: StatusCode::FORBIDDEN,
+            title: "This form has expired",
+            message: "For your security, forms expire. Nothing was changed: go back, reload the page and try again.",
+        }
+    }
+
+    pub fn too_large() -> Self {
+        Self {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            title: "Too much to send",
+            message: "What you sent is larger than this form accepts. Nothing was changed.",
+        }
+    }
+
+    pub fn unprocessable() -> Self {
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            title: "Some information needs attention",
+            message: "Part of what was sent could not be read. Nothing was changed: go back and check the form.",
+        }
+    }
+
+    pub fn internal() -> Self {
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            title: "Something went wrong",
+            message: "Sensate could not finish this request. Nothing you had saved before is lost. Please try again in a moment; if it keeps happening, give your practice the reference below.",
+        }
+    }
+}
+
+impl IntoResponse for ErrorPage {
+    fn into_response(self) -> Response {
+        let demo = REQUEST.try_with(|context| context.demo).unwrap_or(false);
+        let show_id = self.status.is_server_error();
+        let page = ErrorTemplate {
+            layout: Layout::anonymous(demo),
+            title: self.title,
+            message: self.message,
+            request_id: if show_id { request_id() } else { None },
+        };
+        match page.render() {
+            Ok(html) => (self.status, Html(html)).into_response(),
+            Err(_) => (self.status, self.title).into_response(),
+        }
+    }
+}
+
+/// A use-case error on its way out of a page handler.
+pub(crate) struct WebError(pub AppError);
+
+impl From<AppError> for WebError {
+    fn from(error: AppError) -> Self {
+        Self(error)
+    }
+}
+
+impl From<askama::Error> for WebError {
+    fn from(error: askama::Error) -> Self {
+        Self(AppError::Internal(format!("template: {error}")))
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        match self.0 {
+            AppError::Unauthenticated => Redirect::to("/login").into_response(),
+            AppError::Forbidden => ErrorPage::forbidden().into_response(),
+            AppError::NotFound => ErrorPage::not_found().into_response(),
+            AppError::Invalid(_) | AppError::InvalidCredentials | AppError::SetupLinkInvalid => {
+                ErrorPage::unprocessable().into_response()
+            }
+            AppError::Store(error) => {
+                tracing::error!(request_id = request_id().unwrap_or_default(), error = %error, "storage failure");
+                ErrorPage::internal().into_response()
+            }
+            AppError::Internal(error) => {
+                tracing::error!(request_id = request_id().unwrap_or_default(), error = %error, "internal failure");
+                ErrorPage::internal().into_response()
+            }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! Sensate's HTTP surface. Handlers translate HTTP into use cases of
+//! `sensate_app` and their results into pages or JSON; they never touch SQL.
+//!
+//! Every route is declared in [`routes::table`] with who may use it, and the
+//! router is built from that table, so tests can enumerate every route.
+mod api;
+mod context;
+mod cookies;
+mod error;
+mod middleware;
+mod ops;
+mod pages;
+pub mod routes;
+mod static_files;
+mod templates;
+
+use sensate_app::App;
+
+pub use api::ApiDoc;
+pub use routes::{Access, RouteInfo};
+
+/// How the site is reached, which decides cookie names and flags.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// The address people use, e.g. `https://therapy.example.org`.
+    pub base_url: String,
+}
+
+impl WebConfig {
+    /// Over TLS cookies get `Secure` and the `__Host-` prefix, and HSTS is sent.
+    pub fn is_https(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub web: std::sync::Arc<WebConfig>,
+}
+
+/// The complete application: routes, fallback and middleware.
+pub fn router(state: AppState) -> axum::Router {
+    routes::build(state)
+}

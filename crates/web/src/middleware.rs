@@ -1,0 +1,209 @@
+//! The layers every request passes through, outermost first:
+//! request context (id, privacy-safe access log) → panic guard → security
+//! headers → anti-forgery check → body limit → handler.
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header::{self, HeaderValue};
+use axum::http::{HeaderMap, Method};
+use axum::middleware::{Next, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use sensate_app::infra::secrets::{new_token, same_secret};
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::error::{ErrorPage, REQUEST, RequestContext};
+use crate::{AppState, WebConfig, cookies};
+
+/// Forms are small; uploads (later) get their own, larger limit.
+const BODY_LIMIT: usize = 256 * 1024;
+
+/// The anti-forgery token for this request, for forms to embed.
+#[derive(Debug, Clone)]
+pub(crate) struct CsrfToken(pub String);
+
+pub(crate) fn wrap(router: Router<AppState>, state: AppState) -> Router {
+    router
+        .layer(
+            ServiceBuilder::new()
+                .layer(from_fn_with_state(state.clone(), request_context))
+                .layer(CatchPanicLayer::custom(|_| {
+                    ErrorPage::internal().into_response()
+                }))
+                .layer(from_fn_with_state(state.clone(), security_headers))
+                .layer(from_fn_with_state(state.clone(), csrf))
+                .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+                .layer(TimeoutLayer::with_status_code(
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    Duration::from_secs(30),
+                )),
+        )
+        .with_state(state)
+}
+
+/// Gives the request an id (returned as `X-Request-Id`, shown on error
+/// pages) and logs one line per request: method, route *template*, status,
+/// duration. Never the concrete path's ids, query strings, bodies or cookies.
+async fn request_context(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let id = uuid::Uuid::new_v4().simple().to_string()[..16].to_string();
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|path| path.as_str().to_string())
+        .unwrap_or_else(|| "(no route)".to_string());
+    let started = Instant::now();
+    let context = RequestContext {
+        id: id.clone(),
+        demo: state.app.config().demo,
+    };
+    let mut response = REQUEST.scope(context, next.run(request)).await;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    tracing::info!(
+        request_id = %id,
+        method = %method,
+        route = %route,
+        status = response.status().as_u16(),
+        ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    response
+}
+
+/// SECURITY.md item 13: a strict CSP without inline script, no framing, no
+/// sniffing, no referrer, HSTS over TLS, and no caching of anything but
+/// static assets (pages may carry personal data and form tokens).
+async fn security_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let set = |headers: &mut HeaderMap, name: &'static str, value: &'static str| {
+        headers.insert(name, HeaderValue::from_static(value));
+    };
+    set(
+        headers,
+        "content-security-policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    );
+    set(headers, "x-content-type-options", "nosniff");
+    set(headers, "referrer-policy", "no-referrer");
+    set(headers, "x-frame-options", "DENY");
+    set(headers, "cross-origin-opener-policy", "same-origin");
+    set(
+        headers,
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+    );
+    if state.web.is_https() {
+        set(
+            headers,
+            "strict-transport-security",
+            "max-age=63072000; includeSubDomains",
+        );
+    }
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        set(headers, "cache-control", "no-store");
+    }
+    response
+}
+
+/// SECURITY.md item 12. Every request gets an anti-forgery token (a cookie,
+/// created on first visit). A state change (any method but GET/HEAD/OPTIONS)
+/// must come from this site (Origin, or Sec-Fetch-Site) and carry the token,
+/// as the `csrf_token` form field or the `X-CSRF-Token` header.
+async fn csrf(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let existing = cookies::read(request.headers(), &state.web, cookies::CSRF);
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    let request = if safe {
+        request
+    } else {
+        if !same_origin(request.headers(), &state.web) {
+            return ErrorPage::forbidden_cross_site().into_response();
+        }
+        let Some(expected) = existing.clone() else {
+            return ErrorPage::form_expired().into_response();
+        };
+        match submitted_token(request).await {
+            Ok((Some(sent), request)) if same_secret(&sent, &expected) => request,
+            Ok(_) => return ErrorPage::form_expired().into_response(),
+            Err(response) => return response,
+        }
+    };
+    let token = existing.clone().unwrap_or_else(new_token);
+    let mut request = request;
+    request.extensions_mut().insert(CsrfToken(token.clone()));
+    let mut response = next.run(request).await;
+    if existing.is_none() {
+        append_cookie(
+            &mut response,
+            &cookies::set(&state.web, cookies::CSRF, &token, None),
+        );
+    }
+    response
+}
+
+pub(crate) fn append_cookie(response: &mut Response, cookie: &str) {
+    if let Ok(value) = HeaderValue::from_str(cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}
+
+/// Browsers say where a request comes from; requests without either header
+/// (scripts, API clients) still need the token.
+fn same_origin(headers: &HeaderMap, web: &WebConfig) -> bool {
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let Ok(origin) = origin.to_str() else {
+            return false;
+        };
+        let scheme = if web.is_https() { "https" } else { "http" };
+        let from_host = headers
+            .get(header::HOST)
+            .and_then(|host| host.to_str().ok())
+            .map(|host| format!("{scheme}://{host}"));
+        return origin == web.base_url.trim_end_matches('/')
+            || from_host.as_deref() == Some(origin);
+    }
+    match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        Some(site) => site == "same-origin" || site == "none",
+        None => true,
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct TokenField {
+    csrf_token: Option<String>,
+}
+
+/// Reads the token from the header or, for form posts, from the body, and
+/// hands back a request with the body intact for the handler.
+async fn submitted_token(request: Request) -> Result<(Option<String>, Request), Response> {
+    if let Some(value) = request.headers().get("x-csrf-token") {
+        let token = value.to_str().ok().map(str::to_string);
+        return Ok((token, request));
+    }
+    let is_form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Ok((None, request));
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = to_bytes(body, BODY_LIMIT)
+        .await
+        .map_err(|_| ErrorPage::too_large().into_response())?;
+    let token = serde_urlencoded::from_bytes::<TokenField>(&bytes)
+        .ok()
+        .and_then(|field| field.csrf_token);
+    Ok((token, Request::from_parts(parts, Body::from(bytes))))
+}

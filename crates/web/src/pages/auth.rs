@@ -1,0 +1,220 @@
+//! First-owner set-up, sign-in and sign-out.
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use sensate_app::AppError;
+use sensate_app::auth::NewSession;
+use sensate_app::setup::SetupInput;
+use sensate_domain::FieldErrors;
+use sensate_domain::practice::COMMON_TIME_ZONES;
+
+use super::render;
+use crate::context::Page;
+use crate::error::WebError;
+use crate::middleware::append_cookie;
+use crate::templates::{Field, Layout, LoginTemplate, SetupInvalidTemplate, SetupTemplate};
+use crate::{AppState, cookies};
+
+#[derive(serde::Deserialize)]
+pub(crate) struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct SetupForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    practice_name: String,
+    #[serde(default)]
+    time_zone: String,
+    #[serde(default)]
+    owner_name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+}
+
+pub(crate) async fn setup_form(
+    State(state): State<AppState>,
+    page: Page,
+    Query(query): Query<TokenQuery>,
+) -> Result<Response, WebError> {
+    if !state.app.setup_token_is_valid(&query.token).await? {
+        return setup_invalid(page.layout);
+    }
+    let form = SetupForm {
+        time_zone: "America/New_York".into(),
+        ..SetupForm::default()
+    };
+    Ok(render(&setup_page(
+        page.layout,
+        query.token,
+        &form,
+        &FieldErrors::new(),
+    ))?
+    .into_response())
+}
+
+pub(crate) async fn setup_submit(
+    State(state): State<AppState>,
+    page: Page,
+    Form(form): Form<SetupForm>,
+) -> Result<Response, WebError> {
+    let input = SetupInput {
+        practice_name: form.practice_name.clone(),
+        time_zone: form.time_zone.clone(),
+        owner_name: form.owner_name.clone(),
+        email: form.email.clone(),
+        password: form.password.clone(),
+        password_confirm: form.password_confirm.clone(),
+    };
+    match state.app.complete_setup(&form.token, &input).await {
+        Ok(session) => Ok(signed_in_redirect(&state, session)),
+        Err(AppError::Invalid(errors)) => {
+            let html = render(&setup_page(page.layout, form.token.clone(), &form, &errors))?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+        }
+        Err(AppError::SetupLinkInvalid) => setup_invalid(page.layout),
+        Err(other) => Err(other.into()),
+    }
+}
+
+fn setup_invalid(layout: Layout) -> Result<Response, WebError> {
+    Ok((
+        StatusCode::NOT_FOUND,
+        render(&SetupInvalidTemplate { layout })?,
+    )
+        .into_response())
+}
+
+fn setup_page(
+    layout: Layout,
+    token: String,
+    form: &SetupForm,
+    errors: &FieldErrors,
+) -> SetupTemplate {
+    let fields = vec![
+        Field::new("practice_name", "Practice name", "text", "organization")
+            .value(&form.practice_name)
+            .hint("As clients will see it, for example “Harbor Counseling”.")
+            .error(errors.get("practice_name")),
+        Field::new("time_zone", "Time zone", "text", "off")
+            .options(COMMON_TIME_ZONES)
+            .value(&form.time_zone)
+            .hint("Where the practice is. Appointments are shown in this zone.")
+            .error(errors.get("time_zone")),
+        Field::new("owner_name", "Your name", "text", "name")
+            .value(&form.owner_name)
+            .error(errors.get("owner_name")),
+        Field::new("email", "Email address", "email", "email")
+            .value(&form.email)
+            .hint("You will sign in with it.")
+            .error(errors.get("email")),
+        Field::new("password", "Password", "password", "new-password")
+            .hint(
+                "At least 8 characters. A phrase of several words is strong and easy to remember.",
+            )
+            .error(errors.get("password")),
+        Field::new(
+            "password_confirm",
+            "Repeat the password",
+            "password",
+            "new-password",
+        )
+        .error(errors.get("password_confirm")),
+    ];
+    let summary = errors
+        .iter()
+        .map(|(field, message)| (field, message.to_string()))
+        .collect();
+    SetupTemplate {
+        layout,
+        token,
+        fields,
+        summary,
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+fn login_page(layout: Layout, email: &str, error: Option<&'static str>) -> LoginTemplate {
+    let fields = vec![
+        Field::new("email", "Email address", "email", "username").value(email),
+        Field::new("password", "Password", "password", "current-password"),
+    ];
+    LoginTemplate {
+        layout: layout.at("login"),
+        fields,
+        error,
+    }
+}
+
+pub(crate) async fn login_form(page: Page) -> Result<Response, WebError> {
+    if page.actor.is_some() {
+        return Ok(Redirect::to("/dashboard").into_response());
+    }
+    Ok(render(&login_page(page.layout, "", None))?.into_response())
+}
+
+pub(crate) async fn login_submit(
+    State(state): State<AppState>,
+    page: Page,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, WebError> {
+    match state.app.login(&form.email, &form.password).await {
+        Ok(session) => Ok(signed_in_redirect(&state, session)),
+        Err(AppError::InvalidCredentials) => {
+            let message = "Email address or password is incorrect.";
+            let html = render(&login_page(page.layout, &form.email, Some(message)))?;
+            Ok((StatusCode::UNAUTHORIZED, html).into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+pub(crate) async fn logout(
+    State(state): State<AppState>,
+    page: Page,
+) -> Result<Response, WebError> {
+    if let Some(actor) = &page.actor {
+        state.app.logout(actor).await?;
+    }
+    let mut response = Redirect::to("/").into_response();
+    append_cookie(
+        &mut response,
+        &cookies::set(&state.web, cookies::SESSION, "", Some(0)),
+    );
+    append_cookie(
+        &mut response,
+        &cookies::set(&state.web, cookies::CSRF, "", Some(0)),
+    );
+    Ok(response)
+}
+
+/// A new session cookie, and a new anti-forgery token with it (no token
+/// from before sign-in survives it).
+fn signed_in_redirect(state: &AppState, session: NewSession) -> Response {
+    let mut response = Redirect::to("/dashboard").into_response();
+    append_cookie(
+        &mut response,
+        &cookies::set(&state.web, cookies::SESSION, &session.token, None),
+    );
+    let csrf = sensate_app::infra::secrets::new_token();
+    append_cookie(
+        &mut response,
+        &cookies::set(&state.web, cookies::CSRF, &csrf, None),
+    );
+    response
+}

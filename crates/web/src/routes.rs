@@ -1,0 +1,110 @@
+//! The route table: every route Sensate serves, with who may use it.
+//! `build` turns it into the axum router; tests read [`table`] to check that
+//! every API route is documented and (later) that the authorization matrix
+//! covers every route.
+use axum::Router;
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::routing::{MethodRouter, get, post};
+
+use crate::{AppState, api, middleware, ops, pages, static_files};
+
+/// Who may call a route. Deny by default: a route is only reachable by the
+/// audience it declares, and handlers of signed-in routes require an actor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone: public pages and forms.
+    Public,
+    /// A signed-in person; the use case decides what they may see.
+    SignedIn,
+    /// Operations probes: no data beyond up/ready. Documented in OpenAPI.
+    Ops,
+    /// The JSON API under `/api/v1`. Documented in OpenAPI.
+    Api,
+    /// The OpenAPI document itself and static assets.
+    Asset,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteInfo {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+struct Table {
+    router: Router<AppState>,
+    routes: Vec<RouteInfo>,
+}
+
+impl Table {
+    fn add(
+        mut self,
+        method: Method,
+        path: &'static str,
+        access: Access,
+        route: MethodRouter<AppState>,
+    ) -> Self {
+        self.routes.push(RouteInfo {
+            method,
+            path,
+            access,
+        });
+        self.router = self.router.route(path, route);
+        self
+    }
+
+    fn get<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        access: Access,
+        handler: H,
+    ) -> Self {
+        self.add(Method::GET, path, access, get(handler))
+    }
+
+    fn post<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        access: Access,
+        handler: H,
+    ) -> Self {
+        self.add(Method::POST, path, access, post(handler))
+    }
+}
+
+fn declare() -> Table {
+    use Access::*;
+    Table {
+        router: Router::new(),
+        routes: Vec::new(),
+    }
+    // Visitors
+    .get("/", Public, pages::public::home)
+    .get("/how-it-works", Public, pages::public::how_it_works)
+    .get("/privacy", Public, pages::public::privacy)
+    // First start and sign-in
+    .get("/setup", Public, pages::auth::setup_form)
+    .post("/setup", Public, pages::auth::setup_submit)
+    .get("/login", Public, pages::auth::login_form)
+    .post("/login", Public, pages::auth::login_submit)
+    .post("/logout", SignedIn, pages::auth::logout)
+    // Signed in
+    .get("/dashboard", SignedIn, pages::clinic::dashboard)
+    // Operations and API
+    .get("/healthz", Ops, ops::healthz)
+    .get("/readyz", Ops, ops::readyz)
+    .get("/api/v1/version", Api, api::version)
+    .get("/api/openapi.json", Asset, api::openapi_json)
+    .get("/static/{file}", Asset, static_files::serve)
+}
+
+/// Every route, in declaration order.
+pub fn table() -> Vec<RouteInfo> {
+    declare().routes
+}
+
+pub(crate) fn build(state: AppState) -> Router {
+    let router = declare().router.fallback(pages::public::not_found);
+    middleware::wrap(router, state)
+}
