@@ -128,10 +128,10 @@ pub(crate) fn ensure_data_dir(path: &Path) -> Result<(), StartError> {
 }
 
 pub async fn start(options: StartOptions) -> Result<Running, StartError> {
-    if let Some(url) = &options.base_url {
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(StartError::BaseUrl(url.clone()));
-        }
+    if let Some(url) = &options.base_url
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        return Err(StartError::BaseUrl(url.clone()));
     }
     ensure_data_dir(&options.data_dir)?;
     let store = match options.mode {

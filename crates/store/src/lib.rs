@@ -139,4 +139,18 @@ pub enum Migrate {
     Apply,
     /// Open the database as it is, without creating or migrating it (backup).
     Skip,
+    /// Apply migrations up to this version only: how upgrade tests build a
+    /// database of an earlier release.
+    To(i64),
+}
+
+impl Migrate {
+    /// The version to migrate to, given the one found and the newest known.
+    pub(crate) fn target(self, found: i64, known: i64) -> i64 {
+        match self {
+            Migrate::Apply => known,
+            Migrate::Skip => found,
+            Migrate::To(version) => version.min(known),
+        }
+    }
 }

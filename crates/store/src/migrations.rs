@@ -12,21 +12,30 @@ struct Step {
     postgres: &'static str,
 }
 
-const STEPS: &[Step] = &[Step {
-    version: 1,
-    description: "foundation",
-    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
-    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
-}];
+const STEPS: &[Step] = &[
+    Step {
+        version: 1,
+        description: "foundation",
+        sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+        postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+    },
+    Step {
+        version: 2,
+        description: "practice_contact",
+        sqlite: include_str!("../migrations/sqlite/0002_practice_contact.sql"),
+        postgres: include_str!("../migrations/postgres/0002_practice_contact.sql"),
+    },
+];
 
 /// The newest schema version this build knows.
 pub fn latest_version() -> i64 {
     STEPS.iter().map(|step| step.version).max().unwrap_or(0)
 }
 
-fn migrator(sql_of: fn(&Step) -> &'static str) -> Migrator {
+fn migrator(sql_of: fn(&Step) -> &'static str, up_to: i64) -> Migrator {
     let migrations = STEPS
         .iter()
+        .filter(|step| step.version <= up_to)
         .map(|step| {
             Migration::new(
                 step.version,
@@ -43,12 +52,12 @@ fn migrator(sql_of: fn(&Step) -> &'static str) -> Migrator {
     }
 }
 
-pub(crate) fn sqlite() -> Migrator {
-    migrator(|step| step.sqlite)
+pub(crate) fn sqlite(up_to: i64) -> Migrator {
+    migrator(|step| step.sqlite, up_to)
 }
 
-pub(crate) fn postgres() -> Migrator {
-    migrator(|step| step.postgres)
+pub(crate) fn postgres(up_to: i64) -> Migrator {
+    migrator(|step| step.postgres, up_to)
 }
 
 #[cfg(test)]

@@ -34,10 +34,11 @@ impl PgStore {
         if found > known {
             return Err(ConnectError::SchemaTooNew { found, known });
         }
-        if found < known && migrate == Migrate::Apply {
+        let target = migrate.target(found, known);
+        if found < target {
             // sqlx takes an advisory lock, so app servers starting together
             // migrate once.
-            migrations::postgres()
+            migrations::postgres(target)
                 .run(&store.pool)
                 .await
                 .map_err(|e| ConnectError::Migrate(e.to_string()))?;

@@ -131,15 +131,16 @@ macro_rules! impl_shared_store {
             }
 
             async fn setup_token_is_valid(&self, token_hash: &str, now: jiff::Timestamp) -> $crate::Result<bool> {
-                let found: Option<i64> = sqlx::query_scalar(
-                    "SELECT 1 FROM setup_tokens WHERE token_hash = $1 AND expires_at > $2 \
+                // COUNT(*) is 64-bit on both engines (a bare literal is not).
+                let found: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM setup_tokens WHERE token_hash = $1 AND expires_at > $2 \
                      AND NOT EXISTS (SELECT 1 FROM practices)",
                 )
                 .bind(token_hash)
                 .bind($crate::shared::secs(now))
-                .fetch_optional(&self.pool)
+                .fetch_one(&self.pool)
                 .await?;
-                Ok(found.is_some())
+                Ok(found == 1)
             }
 
             async fn complete_setup(

@@ -33,7 +33,7 @@ impl SqliteStore {
         let options = SqliteConnectOptions::from_str("sqlite://")
             .map_err(|e| ConnectError::Open(e.to_string()))?
             .filename(path)
-            .create_if_missing(matches!(migrate, Migrate::Apply))
+            .create_if_missing(migrate != Migrate::Skip)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
@@ -57,8 +57,9 @@ impl SqliteStore {
         if found > known {
             return Err(ConnectError::SchemaTooNew { found, known });
         }
-        if found < known && migrate == Migrate::Apply {
-            migrations::sqlite()
+        let target = migrate.target(found, known);
+        if found < target {
+            migrations::sqlite(target)
                 .run(&self.pool)
                 .await
                 .map_err(|e| ConnectError::Migrate(e.to_string()))?;

@@ -1,1 +1,45 @@
+//! Test support for Sensate: a fresh database of either engine per test, the
+//! real server on port 0, a fake clock, an HTTP client that keeps cookies.
+//!
+//! PostgreSQL tests run when `SENSATE_TEST_POSTGRES_URL` names a server on
+//! which the user may create databases (e.g. `postgres://postgres@127.0.0.1/postgres`);
+//! each test gets its own database, dropped afterwards, even when it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod clock;
+mod db;
+mod spawn;
+
+pub use clock::FakeClock;
+pub use db::{POSTGRES_ENV, TestDb};
+pub use spawn::{TestApp, hidden_value, spawn_app, spawn_demo};
+
+/// Generates one test per engine for each `async fn name(db: TestDb) { … }`:
+/// `name::sqlite` always runs; `name::postgres` runs when
+/// `SENSATE_TEST_POSTGRES_URL` is set and says it was skipped otherwise.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($(async fn $name:ident($db:ident: TestDb) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn run($db: $crate::TestDb) $body
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    run($crate::TestDb::sqlite()).await
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    match $crate::TestDb::postgres().await {
+                        Some(db) => run(db).await,
+                        None => eprintln!("skipped: {} is not set", $crate::POSTGRES_ENV),
+                    }
+                }
+            }
+        )*
+    };
+}

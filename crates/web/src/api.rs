@@ -41,3 +41,55 @@ pub(crate) async fn version() -> Json<Version> {
 pub(crate) async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::http::Method;
+
+    use super::*;
+    use crate::routes::{Access, table};
+
+    /// Every API and operations route the router serves is in the OpenAPI
+    /// document, with its method; a new undocumented route fails here.
+    #[test]
+    fn every_api_route_is_documented() {
+        let doc = ApiDoc::openapi();
+        let documented = table()
+            .into_iter()
+            .filter(|route| matches!(route.access, Access::Api | Access::Ops))
+            .collect::<Vec<_>>();
+        assert!(documented.len() >= 3);
+        for route in documented {
+            let item = doc.paths.paths.get(route.path).unwrap_or_else(|| {
+                panic!(
+                    "{} {} is missing from the OpenAPI document",
+                    route.method, route.path
+                )
+            });
+            let operation = match route.method {
+                Method::GET => &item.get,
+                Method::POST => &item.post,
+                Method::PUT => &item.put,
+                Method::PATCH => &item.patch,
+                Method::DELETE => &item.delete,
+                _ => &None,
+            };
+            assert!(
+                operation.is_some(),
+                "{} {} is documented without that method",
+                route.method,
+                route.path
+            );
+        }
+    }
+
+    #[test]
+    fn every_api_route_lives_under_the_versioned_prefix() {
+        for route in table()
+            .into_iter()
+            .filter(|route| route.access == Access::Api)
+        {
+            assert!(route.path.starts_with("/api/v1/"), "{}", route.path);
+        }
+    }
+}

@@ -1,0 +1,315 @@
+//! The `sensate` binary as an operator meets it: bad input gives one clear
+//! line and a non-zero exit and changes nothing; backup and restore work.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use sensate_store::{Migrate, NewPractice};
+
+fn sensate(args: &[&str], data_dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sensate"))
+        .args(args)
+        .env_remove("SENSATE_DATABASE_URL")
+        .env_remove("SENSATE_LISTEN")
+        .env_remove("SENSATE_BASE_URL")
+        .env("SENSATE_DATA_DIR", data_dir)
+        .output()
+        .unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A failure: exit 1 and exactly one line on stderr, containing `expected`.
+fn assert_one_line_error(output: &Output, expected: &str) {
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(output));
+    let text = stderr(output);
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one line, got: {text}");
+    assert!(lines[0].starts_with("sensate: error: "), "{text}");
+    assert!(
+        lines[0].contains(expected),
+        "expected '{expected}' in: {text}"
+    );
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[test]
+fn unknown_subcommands_and_flags_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = sensate(&["serv"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("unrecognized subcommand 'serv'"));
+    assert!(stderr(&output).contains("a similar subcommand exists: 'serve'"));
+    let output = sensate(&["serve", "--port", "80"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("unexpected argument '--port'"));
+    assert!(files_in(dir.path()).is_empty(), "nothing created");
+}
+
+#[test]
+fn help_and_default_config_document_every_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let help = sensate(&["serve", "--help"], dir.path());
+    let help = String::from_utf8_lossy(&help.stdout);
+    let config = sensate(&["default-config"], dir.path());
+    assert!(config.status.success());
+    let config = String::from_utf8_lossy(&config.stdout);
+    for (flag, env) in [
+        ("--listen", "SENSATE_LISTEN"),
+        ("--data-dir", "SENSATE_DATA_DIR"),
+        ("--database-url", "SENSATE_DATABASE_URL"),
+        ("--base-url", "SENSATE_BASE_URL"),
+    ] {
+        assert!(
+            help.contains(flag) && help.contains(env),
+            "serve --help documents {flag} and {env}"
+        );
+        assert!(
+            config.contains(&format!("#{env}=")) && config.contains(flag),
+            "default-config documents {env}"
+        );
+    }
+    assert!(config.contains("#SENSATE_LISTEN=127.0.0.1:8080"));
+}
+
+#[test]
+fn unknown_database_scheme() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = sensate(
+        &["serve", "--database-url", "mysql://root@localhost/sensate"],
+        dir.path(),
+    );
+    assert_one_line_error(
+        &output,
+        "the database URL scheme 'mysql' is not supported; use sqlite://PATH",
+    );
+    let output = sensate(
+        &["migrate", "--database-url", "data/sensate.db"],
+        dir.path(),
+    );
+    assert_one_line_error(&output, "the database URL has no scheme");
+    assert!(files_in(dir.path()).is_empty());
+}
+
+#[test]
+fn data_dir_that_is_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, "x").unwrap();
+    let output = sensate(&["serve", "--listen", "127.0.0.1:0"], &file);
+    assert_one_line_error(
+        &output,
+        "it is a file, not a directory; choose another with --data-dir or SENSATE_DATA_DIR",
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
+}
+
+#[test]
+fn port_in_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let output = sensate(&["serve", "--listen", &addr], dir.path());
+    assert_one_line_error(
+        &output,
+        &format!("cannot listen on {addr}: the address is already in use"),
+    );
+}
+
+#[tokio::test]
+async fn database_from_a_newer_version_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sensate.db");
+    let url = format!("sqlite://{}", db.display());
+    let store = sensate_store::connect(&url, Migrate::Apply).await.unwrap();
+    store.close().await;
+    {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (999, 'future', 1, x'00', 0)")
+            .execute(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+    }
+    let before = std::fs::read(&db).unwrap();
+    let output = sensate(&["serve", "--listen", "127.0.0.1:0"], dir.path());
+    assert_one_line_error(&output, "schema version 999, newer than this Sensate knows");
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        before,
+        "the database file is unchanged"
+    );
+}
+
+#[test]
+fn serve_prints_a_one_time_setup_link_on_first_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sensate"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("SENSATE_DATA_DIR", dir.path())
+        .env_remove("SENSATE_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut link = None;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if let Some(at) = line.find("/setup?token=") {
+            link = Some(line[at..].trim().to_string());
+            break;
+        }
+        assert!(Instant::now() < deadline, "no set-up link printed");
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let link = link.expect("a set-up link");
+    assert_eq!(link.len(), "/setup?token=".len() + 64);
+    assert!(
+        dir.path().join("sensate.db").exists(),
+        "the schema is created on first start"
+    );
+}
+
+#[tokio::test]
+async fn serve_refuses_the_demo_database_and_demo_refuses_a_real_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo_db = dir.path().join("demo.db");
+    let store = sensate_store::connect(&format!("sqlite://{}", demo_db.display()), Migrate::Apply)
+        .await
+        .unwrap();
+    store.meta_set("mode", "demo").await.unwrap();
+    store.close().await;
+    let output = sensate(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            &format!("sqlite://{}", demo_db.display()),
+        ],
+        dir.path(),
+    );
+    assert_one_line_error(&output, "holds the fictional demo practice");
+
+    let other = tempfile::tempdir().unwrap();
+    let real = sensate_store::connect(
+        &format!("sqlite://{}", other.path().join("demo.db").display()),
+        Migrate::Apply,
+    )
+    .await
+    .unwrap();
+    real.insert_practice(&practice("A real practice"))
+        .await
+        .unwrap();
+    real.close().await;
+    let output = sensate(&["demo", "--listen", "127.0.0.1:0"], other.path());
+    assert_one_line_error(&output, "is not a Sensate demo database");
+}
+
+fn practice(name: &str) -> NewPractice {
+    NewPractice {
+        id: sensate_domain::PracticeId::new(),
+        name: name.into(),
+        time_zone: "UTC".into(),
+        created_at: jiff::Timestamp::UNIX_EPOCH,
+    }
+}
+
+#[tokio::test]
+async fn backup_and_restore_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("sensate.db").display());
+    let store = sensate_store::connect(&url, Migrate::Apply).await.unwrap();
+    store
+        .insert_practice(&practice("Before the backup"))
+        .await
+        .unwrap();
+
+    let backup = dir.path().join("backup-1.db");
+    let output = sensate(&["backup", backup.to_str().unwrap()], dir.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Backup written to"));
+    // Taken while the database was open: a later write is not in the backup.
+    store
+        .insert_practice(&practice("After the backup"))
+        .await
+        .unwrap();
+    store.close().await;
+
+    let again = sensate(&["backup", backup.to_str().unwrap()], dir.path());
+    assert_one_line_error(&again, "already exists; backups never overwrite a file");
+
+    let refused = sensate(&["restore", backup.to_str().unwrap()], dir.path());
+    assert_one_line_error(
+        &refused,
+        "already exists; stop the server, back it up, then run restore again with --force",
+    );
+
+    let garbage = dir.path().join("not-a-backup.db");
+    std::fs::write(&garbage, b"this is not a database").unwrap();
+    let refused = sensate(
+        &["restore", "--force", garbage.to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("not-a-backup.db"),
+        "{}",
+        stderr(&refused)
+    );
+
+    let store = sensate_store::connect(&url, Migrate::Apply).await.unwrap();
+    assert_eq!(
+        store.practice_count().await.unwrap(),
+        2,
+        "failed restores changed nothing"
+    );
+    store.close().await;
+
+    let restored = sensate(
+        &["restore", "--force", backup.to_str().unwrap()],
+        dir.path(),
+    );
+    assert!(restored.status.success(), "{}", stderr(&restored));
+    assert!(String::from_utf8_lossy(&restored.stdout).contains("1 practice(s)"));
+    let store = sensate_store::connect(&url, Migrate::Apply).await.unwrap();
+    assert_eq!(
+        store.practice_count().await.unwrap(),
+        1,
+        "the database is as it was at the backup"
+    );
+    store.close().await;
+}
+
+#[test]
+fn backup_of_postgres_points_to_pg_dump() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = sensate(
+        &[
+            "backup",
+            "x.dump",
+            "--database-url",
+            "postgres://u@127.0.0.1/sensate",
+        ],
+        dir.path(),
+    );
+    assert_one_line_error(&output, "use pg_dump --format=custom");
+}

@@ -1,0 +1,159 @@
+//! `sensate demo`: the fictional practice, what each role sees, and that a
+//! partner never sees the other partner's individual sessions.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use sensate_testkit::{TestApp, TestDb, spawn_demo};
+
+const PASSWORD: &str = "demo-practice-2026";
+
+async fn dashboard_as(app: &TestApp, email: &str) -> String {
+    let client = TestApp::new_client();
+    app.login(&client, email, PASSWORD).await;
+    let response = client.get(app.url("/dashboard")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    response.text().await.unwrap()
+}
+
+/// The table rows of the section that follows `heading`.
+fn rows_after(body: &str, heading: &str) -> Vec<String> {
+    let start = body
+        .find(heading)
+        .unwrap_or_else(|| panic!("{heading} is on the page"));
+    let section = &body[start..];
+    let end = section.find("</section>").unwrap();
+    section[..end]
+        .split("<tr>")
+        .skip(2) // the text before the table, and the header row
+        .map(|row| row.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_says_the_data_is_fictional() {
+    let app = spawn_demo(TestDb::sqlite()).await;
+    assert!(
+        app.setup_token.is_none(),
+        "the demo practice needs no set-up"
+    );
+    for path in ["/", "/how-it-works", "/privacy", "/login", "/no-such-page"] {
+        let body = app.get(path).await.text().await.unwrap();
+        assert!(body.contains("Demo — fictional data."), "{path}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_role_sees_its_own_dashboard() {
+    let app = spawn_demo(TestDb::sqlite()).await;
+
+    let owner = dashboard_as(&app, "owner@harbor.example").await;
+    assert!(owner.contains("Harbor Sexual Health Collective · Practice owner"));
+    assert!(owner.contains(
+        "<span class=\"stat-value\">3</span> <span class=\"stat-label\">Therapists</span>"
+    ));
+    assert!(
+        owner.contains(
+            "<span class=\"stat-value\">4</span> <span class=\"stat-label\">Clients</span>"
+        )
+    );
+    assert!(owner.contains("<span class=\"stat-value\">16</span> <span class=\"stat-label\">Upcoming appointments</span>"));
+    let therapists = rows_after(&owner, "<h2 id=\"therapists-title\">Therapists</h2>");
+    assert_eq!(therapists.len(), 3);
+    assert!(
+        therapists[0].starts_with("<td>Daniel Levi"),
+        "sorted by name: {therapists:?}"
+    );
+    assert!(
+        !owner.contains("Upcoming appointments</h2>"),
+        "an owner who is not a therapist has no calendar"
+    );
+
+    let rivera = dashboard_as(&app, "dr.rivera@harbor.example").await;
+    let rows = rows_after(
+        &rivera,
+        "<h2 id=\"upcoming-title\">Upcoming appointments</h2>",
+    );
+    assert_eq!(
+        rows.len(),
+        8,
+        "two individual clients, four weekly sessions each"
+    );
+    // The fake clock is Mon 23 Nov 2026, 10:00 in New York; the first session is the next day.
+    assert!(
+        rows[0].contains("<td>Tue 24 Nov 2026, 10:00 (EST)</td> <td>Jordan Miles</td>"),
+        "{}",
+        rows[0]
+    );
+    assert!(rows[0].contains("Confirmed"));
+    assert!(rivera.contains("America/New_York"));
+    assert!(
+        !rivera.contains("Practice overview"),
+        "therapists do not see practice figures"
+    );
+
+    let chen = dashboard_as(&app, "sam.chen@harbor.example").await;
+    let rows = rows_after(
+        &chen,
+        "<h2 id=\"upcoming-title\">Upcoming appointments</h2>",
+    );
+    assert!(
+        rows[0].contains(
+            "<td>Alex Kim &#38; Riley Kim</td> <td>Couple</td> <td>Telehealth (video)</td>"
+        ),
+        "{}",
+        rows[0]
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partners_see_joint_sessions_but_not_each_others_individual_ones() {
+    let app = spawn_demo(TestDb::sqlite()).await;
+    let alex = dashboard_as(&app, "alex@client.example").await;
+    let riley = dashboard_as(&app, "riley@client.example").await;
+    let alex_rows = rows_after(&alex, "Your upcoming appointments</h2>");
+    let riley_rows = rows_after(&riley, "Your upcoming appointments</h2>");
+    assert_eq!(
+        alex_rows.len(),
+        8,
+        "Alex: couple sessions and individual sessions"
+    );
+    assert_eq!(riley_rows.len(), 4, "Riley: couple sessions only");
+    assert!(alex_rows.iter().any(|row| row.contains("Dr. Elena Rivera")));
+    assert!(
+        !riley.contains("Dr. Elena Rivera"),
+        "Riley never learns that Alex sees another therapist"
+    );
+    assert!(
+        riley_rows
+            .iter()
+            .all(|row| row.contains("Sam Chen") && row.contains("Couple"))
+    );
+    assert!(
+        !alex.contains("Jordan Miles") && !alex.contains("Priya Nair"),
+        "no other client's name"
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restarting_the_demo_rebuilds_it() {
+    let db = TestDb::sqlite();
+    let data_dir = db.data_dir.clone();
+    let app = spawn_demo(db).await;
+    let before = app.store().practice_count().await.unwrap();
+    app.stop().await;
+    let again = spawn_demo(TestDb::sqlite()).await;
+    again.stop().await;
+    // Same data dir a second time: the old demo database is replaced, not added to.
+    let mut options = sensate_server::StartOptions::new(
+        sensate_server::Mode::Demo,
+        "127.0.0.1:0".parse().unwrap(),
+        data_dir.clone(),
+        String::new(),
+    );
+    options.clock = std::sync::Arc::new(sensate_testkit::FakeClock::at("2026-11-23T15:00:00Z"));
+    let running = sensate_server::start(options).await.unwrap();
+    assert_eq!(running.store.practice_count().await.unwrap(), before);
+    running.stop().await;
+}

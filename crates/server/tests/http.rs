@@ -1,0 +1,271 @@
+//! The real server over HTTP, on both engines: probes, pages, security
+//! headers, the anti-forgery check, first-owner set-up, sign-in and sessions.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use jiff::SignedDuration;
+use sensate_testkit::{TestApp, hidden_value, on_both_engines, spawn_app};
+
+const OWNER_PASSWORD: &str = "a calm harbor at dawn";
+
+/// Completes first-start set-up; returns the client signed in as the owner.
+async fn set_up_practice(app: &TestApp) -> reqwest::Client {
+    let client = TestApp::new_client();
+    let token = app
+        .setup_token
+        .clone()
+        .expect("a fresh server prints a set-up link");
+    let response = app
+        .post_form(
+            &client,
+            "/setup",
+            &[
+                ("token", &token),
+                ("practice_name", "Lakeside Therapy"),
+                ("time_zone", "Europe/Berlin"),
+                ("owner_name", "Ines Owner"),
+                ("email", "ines@lakeside.example"),
+                ("password", OWNER_PASSWORD),
+                ("password_confirm", OWNER_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/dashboard");
+    client
+}
+
+on_both_engines! {
+    async fn probes_report_liveness_and_readiness(db: TestDb) {
+        let app = spawn_app(db).await;
+        let health = app.get("/healthz").await;
+        assert_eq!(health.status(), 200);
+        assert_eq!(health.json::<serde_json::Value>().await.unwrap()["status"], "ok");
+        let ready = app.get("/readyz").await;
+        assert_eq!(ready.status(), 200);
+        assert_eq!(ready.json::<serde_json::Value>().await.unwrap()["status"], "ready");
+
+        app.store().close().await;
+        let ready = app.get("/readyz").await;
+        assert_eq!(ready.status(), 503, "not ready once the database is gone");
+        assert_eq!(app.get("/healthz").await.status(), 200, "but still alive");
+        app.stop().await;
+    }
+
+    async fn public_pages_render_with_security_headers(db: TestDb) {
+        let app = spawn_app(db).await;
+        for (path, heading) in [
+            ("/", "<h1>Talk therapy for sexual concerns</h1>"),
+            ("/how-it-works", "<h1>How sex therapy works</h1>"),
+            ("/privacy", "<h1>Privacy</h1>"),
+            ("/login", "<h1>Sign in</h1>"),
+        ] {
+            let response = app.get(path).await;
+            assert_eq!(response.status(), 200, "{path}");
+            let headers = response.headers().clone();
+            let csp = headers["content-security-policy"].to_str().unwrap();
+            assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+            assert!(!csp.contains("unsafe-inline"));
+            assert_eq!(headers["x-content-type-options"], "nosniff");
+            assert_eq!(headers["referrer-policy"], "no-referrer");
+            assert_eq!(headers["cache-control"], "no-store");
+            assert!(headers.get("strict-transport-security").is_none(), "no HSTS over plain HTTP");
+            assert_eq!(headers["x-request-id"].len(), 16);
+            let body = response.text().await.unwrap();
+            assert!(body.contains(heading), "{path} shows {heading}");
+            assert!(body.contains("Skip to main content"));
+            assert!(!body.contains("Demo — fictional data"), "no demo banner outside demo mode");
+        }
+        let css = app.get("/static/sensate.css").await;
+        assert_eq!(css.status(), 200);
+        assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+        assert!(css.headers()["cache-control"].to_str().unwrap().starts_with("public"));
+        let htmx = app.get("/static/htmx.min.js").await;
+        assert_eq!(htmx.status(), 200);
+        assert!(htmx.text().await.unwrap().contains("htmx"));
+        app.stop().await;
+    }
+
+    async fn unknown_addresses_get_a_helpful_404(db: TestDb) {
+        let app = spawn_app(db).await;
+        for path in ["/no-such-page", "/static/missing.css", "/therapists/../etc/passwd"] {
+            let response = app.get(path).await;
+            assert_eq!(response.status(), 404, "{path}");
+            let body = response.text().await.unwrap();
+            assert!(body.contains("<h1>Page not found</h1>"), "{path}");
+            assert!(body.contains("href=\"/\""));
+        }
+        app.stop().await;
+    }
+
+    async fn first_owner_sets_up_the_practice_once(db: TestDb) {
+        let app = spawn_app(db).await;
+        let token = app.setup_token.clone().unwrap();
+        assert_eq!(app.get("/setup?token=wrong").await.status(), 404);
+        let form = app.get(&format!("/setup?token={token}")).await;
+        assert_eq!(form.status(), 200);
+        let body = form.text().await.unwrap();
+        assert!(body.contains("<h1>Set up your practice</h1>"));
+        assert_eq!(hidden_value(&body, "token").as_deref(), Some(token.as_str()));
+
+        let owner = set_up_practice(&app).await;
+        let dashboard = owner.get(app.url("/dashboard")).send().await.unwrap();
+        assert_eq!(dashboard.status(), 200);
+        let body = dashboard.text().await.unwrap();
+        assert!(body.contains("Welcome, Ines Owner."));
+        assert!(body.contains("Lakeside Therapy · Practice owner"));
+        assert!(body.contains("Europe/Berlin"));
+        assert!(body.contains("<h2 id=\"overview-title\">Practice overview</h2>"));
+        assert!(body.contains("No therapist profiles yet."), "a helpful empty state");
+
+        // The link is spent: neither the form nor a replayed submission works.
+        assert_eq!(app.get(&format!("/setup?token={token}")).await.status(), 404);
+        let replay = app.post_form(&TestApp::new_client(), "/setup", &[
+            ("token", &token), ("practice_name", "Takeover"), ("time_zone", "UTC"), ("owner_name", "Mallory"),
+            ("email", "mallory@example.org"), ("password", "another long password"), ("password_confirm", "another long password"),
+        ]).await;
+        assert_eq!(replay.status(), 404);
+        assert!(replay.text().await.unwrap().contains("This set-up link is not valid"));
+        assert_eq!(app.store().practice_count().await.unwrap(), 1);
+        assert!(app.store().login_record("mallory@example.org").await.unwrap().is_none());
+        app.stop().await;
+    }
+
+    async fn setup_form_errors_keep_input_and_change_nothing(db: TestDb) {
+        let app = spawn_app(db).await;
+        let token = app.setup_token.clone().unwrap();
+        let client = TestApp::new_client();
+        let response = app.post_form(&client, "/setup", &[
+            ("token", &token),
+            ("practice_name", "Lakeside Therapy"),
+            ("time_zone", "Mars/Olympus"),
+            ("owner_name", "   "),
+            ("email", "ines-at-lakeside"),
+            ("password", "short"),
+            ("password_confirm", "short"),
+        ]).await;
+        assert_eq!(response.status(), 422);
+        let body = response.text().await.unwrap();
+        assert!(body.contains("Please correct the following"));
+        assert!(body.contains("Choose a time zone from the list"));
+        assert!(body.contains("Enter a name."));
+        assert!(body.contains("Enter an email address like name@example.org."));
+        assert!(body.contains("Use at least 8 characters"));
+        assert!(body.contains("value=\"Lakeside Therapy\""), "what was typed is kept");
+        assert!(body.contains("value=\"ines-at-lakeside\""));
+        assert!(!body.contains("value=\"short\""), "passwords are never echoed back");
+        assert!(body.contains("aria-invalid=\"true\""));
+        assert_eq!(app.store().practice_count().await.unwrap(), 0);
+
+        let mismatch = app.post_form(&client, "/setup", &[
+            ("token", &token), ("practice_name", "Lakeside"), ("time_zone", "UTC"), ("owner_name", "Ines"),
+            ("email", "ines@lakeside.example"), ("password", "long enough phrase"), ("password_confirm", "long enough phrase!"),
+        ]).await;
+        assert_eq!(mismatch.status(), 422);
+        assert!(mismatch.text().await.unwrap().contains("The two passwords do not match."));
+        assert!(app.setup_token_still_valid(&token).await, "a failed attempt does not spend the link");
+        app.stop().await;
+    }
+
+    async fn state_changes_need_the_token_and_this_origin(db: TestDb) {
+        let app = spawn_app(db).await;
+        let client = TestApp::new_client();
+        let token = app.csrf_token(&client).await;
+        let fields = [("email", "x@example.org"), ("password", "whatever it is")];
+
+        let no_token = client.post(app.url("/login")).form(&fields).send().await.unwrap();
+        assert_eq!(no_token.status(), 403);
+        assert!(no_token.text().await.unwrap().contains("This form has expired"));
+
+        let mut with_token = fields.to_vec();
+        with_token.push(("csrf_token", &token));
+        let foreign = client.post(app.url("/login")).header("origin", "https://evil.example").form(&with_token).send().await.unwrap();
+        assert_eq!(foreign.status(), 403);
+        assert!(foreign.text().await.unwrap().contains("sent from another website"));
+
+        let cross_site = client.post(app.url("/login")).header("sec-fetch-site", "cross-site").form(&with_token).send().await.unwrap();
+        assert_eq!(cross_site.status(), 403);
+
+        let other_browser = TestApp::new_client();
+        let stolen_token = other_browser.post(app.url("/login")).header("origin", &app.base_url).form(&with_token).send().await.unwrap();
+        assert_eq!(stolen_token.status(), 403, "a token only works with its own cookie");
+
+        let good = client.post(app.url("/login")).header("origin", &app.base_url).form(&with_token).send().await.unwrap();
+        assert_eq!(good.status(), 401, "passes the check, then fails to sign in");
+        app.stop().await;
+    }
+
+    async fn sign_in_and_out(db: TestDb) {
+        let app = spawn_app(db).await;
+        set_up_practice(&app).await;
+        let client = TestApp::new_client();
+        assert_eq!(client.get(app.url("/dashboard")).send().await.unwrap().headers()["location"], "/login");
+
+        for (email, password) in [("ines@lakeside.example", "not the password"), ("nobody@lakeside.example", OWNER_PASSWORD), ("not an email", OWNER_PASSWORD)] {
+            let refused = app.post_form(&client, "/login", &[("email", email), ("password", password)]).await;
+            assert_eq!(refused.status(), 401);
+            let body = refused.text().await.unwrap();
+            assert!(body.contains("Email address or password is incorrect."), "the same message whether or not the account exists");
+            assert!(body.contains(&format!("value=\"{email}\"")), "the email is kept");
+        }
+
+        app.login(&client, "  INES@lakeside.example ", OWNER_PASSWORD).await;
+        let page = client.get(app.url("/dashboard")).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        assert_eq!(page.headers()["cache-control"], "no-store");
+        let body = page.text().await.unwrap();
+        assert!(body.contains("Sign out"));
+        assert_eq!(client.get(app.url("/login")).send().await.unwrap().headers()["location"], "/dashboard");
+
+        let out = app.post_form(&client, "/logout", &[]).await;
+        assert_eq!(out.status(), 303);
+        let cleared = out.headers().get_all("set-cookie").iter().any(|c| c.to_str().unwrap().starts_with("sensate_session=;"));
+        assert!(cleared, "the session cookie is cleared");
+        assert_eq!(client.get(app.url("/dashboard")).send().await.unwrap().headers()["location"], "/login");
+        app.stop().await;
+    }
+
+    async fn staff_sessions_end_after_idle_and_absolute_limits(db: TestDb) {
+        let app = spawn_app(db).await;
+        let owner = set_up_practice(&app).await;
+        app.clock.advance(SignedDuration::from_mins(29));
+        assert_eq!(owner.get(app.url("/dashboard")).send().await.unwrap().status(), 200, "29 idle minutes are fine");
+        app.clock.advance(SignedDuration::from_mins(31));
+        assert_eq!(owner.get(app.url("/dashboard")).send().await.unwrap().status(), 303, "31 idle minutes end a staff session");
+
+        let active = TestApp::new_client();
+        app.login(&active, "ines@lakeside.example", OWNER_PASSWORD).await;
+        for _ in 0..(12 * 60 / 20 - 1) {
+            app.clock.advance(SignedDuration::from_mins(20));
+            assert_eq!(active.get(app.url("/dashboard")).send().await.unwrap().status(), 200);
+        }
+        app.clock.advance(SignedDuration::from_mins(20));
+        assert_eq!(active.get(app.url("/dashboard")).send().await.unwrap().status(), 303, "12 hours is the most any session lasts");
+        app.stop().await;
+    }
+
+    async fn a_failure_shows_a_reference_not_details(db: TestDb) {
+        let app = spawn_app(db).await;
+        let owner = set_up_practice(&app).await;
+        app.store().close().await;
+        let response = owner.get(app.url("/dashboard")).send().await.unwrap();
+        assert_eq!(response.status(), 500);
+        let request_id = response.headers()["x-request-id"].to_str().unwrap().to_string();
+        let body = response.text().await.unwrap();
+        assert!(body.contains("<h1>Something went wrong</h1>"));
+        assert!(body.contains(&format!("<span class=\"request-id\">{request_id}</span>")));
+        for leak in ["sqlx", "pool", "SELECT", "database"] {
+            assert!(!body.contains(leak), "the error page must not mention {leak}");
+        }
+        app.stop().await;
+    }
+}
+
+trait SetupCheck {
+    async fn setup_token_still_valid(&self, token: &str) -> bool;
+}
+
+impl SetupCheck for TestApp {
+    async fn setup_token_still_valid(&self, token: &str) -> bool {
+        self.get(&format!("/setup?token={token}")).await.status() == 200
+    }
+}

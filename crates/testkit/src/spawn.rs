@@ -1,0 +1,134 @@
+use std::sync::Arc;
+
+use sensate_server::{Mode, Running, StartOptions, start};
+
+use crate::{FakeClock, TestDb};
+
+/// The real server, listening on a free port over a test database.
+pub struct TestApp {
+    pub base_url: String,
+    pub setup_token: Option<String>,
+    pub clock: FakeClock,
+    /// A client that keeps cookies, like a browser, and does not follow redirects.
+    pub client: reqwest::Client,
+    pub db: TestDb,
+    running: Option<Running>,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// A client with its own cookie jar: a second browser.
+    pub fn new_client() -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    pub fn store(&self) -> &Arc<dyn sensate_store::Store> {
+        &self.running.as_ref().expect("the server is running").store
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// The anti-forgery token the server gave this client, read from a page
+    /// the way a browser script would.
+    pub async fn csrf_token(&self, client: &reqwest::Client) -> String {
+        let body = client
+            .get(self.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let marker = "<meta name=\"csrf-token\" content=\"";
+        let start = body
+            .find(marker)
+            .expect("pages carry an anti-forgery token")
+            + marker.len();
+        let end = body[start..].find('"').unwrap() + start;
+        body[start..end].to_string()
+    }
+
+    /// Posts a form the way a browser on this site does (same Origin, token included).
+    pub async fn post_form(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let token = self.csrf_token(client).await;
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        form.push(("csrf_token", &token));
+        client
+            .post(self.url(path))
+            .header("origin", &self.base_url)
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Signs this app's client in; panics if the credentials are refused.
+    pub async fn login(&self, client: &reqwest::Client, email: &str, password: &str) {
+        let response = self
+            .post_form(
+                client,
+                "/login",
+                &[("email", email), ("password", password)],
+            )
+            .await;
+        assert_eq!(response.status(), 303, "sign-in as {email} should succeed");
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop().await;
+        }
+    }
+}
+
+/// The value of `<input … name="NAME" value="…">` in a page.
+pub fn hidden_value(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_string())
+}
+
+async fn spawn(mode: Mode, db: TestDb) -> TestApp {
+    let clock = FakeClock::at("2026-11-23T15:00:00Z");
+    let mut options = StartOptions::new(
+        mode,
+        "127.0.0.1:0".parse().unwrap(),
+        db.data_dir.clone(),
+        db.url.clone(),
+    );
+    options.clock = Arc::new(clock.clone());
+    let running = start(options).await.expect("the server starts");
+    TestApp {
+        base_url: running.base_url.clone(),
+        setup_token: running.setup_token.clone(),
+        clock,
+        client: TestApp::new_client(),
+        db,
+        running: Some(running),
+    }
+}
+
+/// `sensate serve` over a fresh database: no practice yet, a set-up token printed.
+pub async fn spawn_app(db: TestDb) -> TestApp {
+    spawn(Mode::Serve, db).await
+}
+
+/// `sensate demo`: the fictional practice (always SQLite, in the data dir).
+pub async fn spawn_demo(db: TestDb) -> TestApp {
+    spawn(Mode::Demo, db).await
+}
