@@ -185,6 +185,20 @@ on_both_engines! {
         let cross_site = client.post(app.url("/login")).header("sec-fetch-site", "cross-site").form(&with_token).send().await.unwrap();
         assert_eq!(cross_site.status(), 403);
 
+        let null_origin = client.post(app.url("/login")).header("origin", "null").form(&with_token).send().await.unwrap();
+        assert_eq!(null_origin.status(), 403, "an opaque origin proves nothing on its own");
+
+        // What Chromium sends for a same-origin form under Referrer-Policy: no-referrer.
+        let chromium = client
+            .post(app.url("/login"))
+            .header("origin", "null")
+            .header("sec-fetch-site", "same-origin")
+            .form(&with_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(chromium.status(), 401, "accepted by the check, then refused by sign-in");
+
         let other_browser = TestApp::new_client();
         let stolen_token = other_browser.post(app.url("/login")).header("origin", &app.base_url).form(&with_token).send().await.unwrap();
         assert_eq!(stolen_token.status(), 403, "a token only works with its own cookie");

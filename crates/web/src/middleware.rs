@@ -157,25 +157,28 @@ pub(crate) fn append_cookie(response: &mut Response, cookie: &str) {
     }
 }
 
-/// Browsers say where a request comes from; requests without either header
-/// (scripts, API clients) still need the token.
+/// Browsers say where a request comes from. `Sec-Fetch-Site` is the most
+/// reliable signal and is checked first. `Origin` is next, but under
+/// `Referrer-Policy: no-referrer` Chromium sends `Origin: null` even for
+/// same-origin forms, so `null` alone proves nothing and is refused.
+/// Requests with neither header (scripts, API clients) still need the token.
 fn same_origin(headers: &HeaderMap, web: &WebConfig) -> bool {
-    if let Some(origin) = headers.get(header::ORIGIN) {
-        let Ok(origin) = origin.to_str() else {
-            return false;
-        };
-        let scheme = if web.is_https() { "https" } else { "http" };
-        let from_host = headers
-            .get(header::HOST)
-            .and_then(|host| host.to_str().ok())
-            .map(|host| format!("{scheme}://{host}"));
-        return origin == web.base_url.trim_end_matches('/')
-            || from_host.as_deref() == Some(origin);
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return site.to_str().is_ok_and(|site| site == "same-origin");
     }
-    match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        Some(site) => site == "same-origin" || site == "none",
-        None => true,
-    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    let scheme = if web.is_https() { "https" } else { "http" };
+    let from_host = headers
+        .get(header::HOST)
+        .and_then(|host| host.to_str().ok())
+        .map(|host| format!("{scheme}://{host}"));
+    origin != "null"
+        && (origin == web.base_url.trim_end_matches('/') || from_host.as_deref() == Some(origin))
 }
 
 #[derive(serde::Deserialize)]
@@ -206,4 +209,58 @@ async fn submitted_token(request: Request) -> Result<(Option<String>, Request), 
         .ok()
         .and_then(|field| field.csrf_token);
     Ok((token, Request::from_parts(parts, Body::from(bytes))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_static(value));
+        }
+        map
+    }
+
+    #[test]
+    fn same_origin_trusts_fetch_metadata_then_origin() {
+        let web = WebConfig {
+            base_url: "http://127.0.0.1:8080".into(),
+        };
+        let host = ("host", "127.0.0.1:8080");
+        // Chromium under no-referrer: Origin null, but Sec-Fetch-Site tells the truth.
+        assert!(same_origin(
+            &headers(&[host, ("origin", "null"), ("sec-fetch-site", "same-origin")]),
+            &web
+        ));
+        assert!(!same_origin(
+            &headers(&[host, ("origin", "null"), ("sec-fetch-site", "cross-site")]),
+            &web
+        ));
+        assert!(!same_origin(
+            &headers(&[host, ("sec-fetch-site", "same-site")]),
+            &web
+        ));
+        assert!(!same_origin(&headers(&[host, ("origin", "null")]), &web));
+        assert!(same_origin(
+            &headers(&[host, ("origin", "http://127.0.0.1:8080")]),
+            &web
+        ));
+        assert!(same_origin(
+            &headers(&[
+                ("host", "localhost:8080"),
+                ("origin", "http://localhost:8080")
+            ]),
+            &web
+        ));
+        assert!(!same_origin(
+            &headers(&[host, ("origin", "https://evil.example")]),
+            &web
+        ));
+        assert!(
+            same_origin(&headers(&[host]), &web),
+            "no browser headers: the token alone decides"
+        );
+    }
 }

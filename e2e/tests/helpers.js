@@ -1,0 +1,84 @@
+// Shared helpers for the Sensate browser tests.
+
+import { expect } from '@playwright/test';
+
+/** Password of every account seeded by `sensate demo`. */
+export const DEMO_PASSWORD = 'demo-practice-2026';
+
+export const DEMO_ACCOUNTS = {
+  therapist: 'dr.rivera@harbor.example',
+  owner: 'owner@harbor.example',
+  client: 'alex@client.example',
+};
+
+export const DEMO_BANNER_TEXT = 'Demo — fictional data';
+
+// Field labels may carry a visually hidden suffix such as "(required)", so
+// match the start of the accessible name rather than all of it.
+export const EMAIL_LABEL = /^Email address\b/;
+export const PASSWORD_LABEL = /^Password\b/;
+
+/** The page's main landmark (the skip link's target). */
+export function mainLandmark(page) {
+  return page.locator('main#main');
+}
+
+/**
+ * Checks what every Sensate page must have: `<html lang="en">`, the demo
+ * banner, a navigation landmark named "Main", and a skip link that is the
+ * first focusable element and moves focus to `main#main`.
+ *
+ * Call it right after a navigation: it presses Tab and Enter, so it leaves
+ * focus in `main` and `#main` in the URL.
+ */
+export async function expectCommonChrome(page) {
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  await expect(page.getByText(DEMO_BANNER_TEXT).first()).toBeVisible();
+  await expect(page.getByRole('navigation', { name: 'Main', exact: true })).toBeVisible();
+  await expect(mainLandmark(page)).toHaveCount(1);
+
+  const skipLink = page.getByRole('link', { name: 'Skip to main content', exact: true });
+  await page.keyboard.press('Tab');
+  await expect(skipLink, 'the skip link must be the first focusable element').toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(mainLandmark(page), 'activating the skip link must focus main#main').toBeFocused();
+}
+
+/** Signs in through the login form and waits for the dashboard. */
+export async function signIn(page, email, password = DEMO_PASSWORD) {
+  await page.goto('/login');
+  const main = mainLandmark(page);
+  await main.getByLabel(EMAIL_LABEL).fill(email);
+  await main.getByLabel(PASSWORD_LABEL).fill(password);
+  const posted = page.waitForResponse(
+    (r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/login',
+    { timeout: 30_000 },
+  );
+  await main.getByRole('button', { name: 'Sign in', exact: true }).click();
+  const response = await posted;
+  const status = response.status();
+  if (status < 300 || status >= 400) {
+    // Not the expected redirect: fail at once and say what the server answered.
+    const body = await response.text().catch(() => '');
+    const h1 = /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(body)?.[1]?.replace(/<[^>]*>/g, '').trim();
+    throw new Error(
+      `sign-in as ${email} failed: POST /login answered ${status}${h1 ? ` with the page "${h1}"` : ''} instead of redirecting to /dashboard`,
+    );
+  }
+  await expect(page).toHaveURL(/\/dashboard$/, { timeout: 30_000 });
+}
+
+/**
+ * Counts the items of the first list or table that follows `heading` in
+ * document order: `li` children of a `ul`/`ol`, or rows with at least one
+ * data cell (`td`) of a `table`.
+ */
+export async function countItemsAfter(heading) {
+  const container = heading.locator('xpath=following::*[self::ul or self::ol or self::table][1]');
+  if ((await container.count()) === 0) return 0;
+  return container.evaluate((el) =>
+    el.tagName === 'TABLE'
+      ? Array.from(el.querySelectorAll('tr')).filter((tr) => tr.querySelector('td')).length
+      : el.querySelectorAll(':scope > li').length,
+  );
+}
