@@ -6,6 +6,7 @@ pub mod ids;
 pub mod people;
 pub mod practice;
 pub mod scheduling;
+pub mod totp;
 pub mod validation;
 
 pub use clock::Clock;

@@ -8,6 +8,7 @@
 
 mod clock;
 mod db;
+pub mod smtp_sink;
 mod spawn;
 
 pub use clock::FakeClock;

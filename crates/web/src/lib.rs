@@ -10,6 +10,8 @@ mod error;
 mod middleware;
 mod ops;
 mod pages;
+#[allow(dead_code)] // wired into the MFA pages next
+mod qr;
 pub mod routes;
 mod static_files;
 mod templates;

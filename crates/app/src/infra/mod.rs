@@ -1,6 +1,8 @@
 //! Things the use cases need from the outside world: the system clock,
 //! randomness, password hashing.
 pub mod clock;
+pub mod crypto;
+pub mod mailer;
 pub mod secrets;
 
 pub use clock::SystemClock;
