@@ -1,5 +1,6 @@
 //! Who is asking. Every use case receives the actor; nothing is decided from
 //! URLs or ids alone.
+use sensate_domain::policy::ActorFacts;
 use sensate_domain::{Role, UserId};
 use sensate_store::MembershipRecord;
 
@@ -9,6 +10,10 @@ pub struct Actor {
     pub user_id: UserId,
     pub display_name: String,
     pub memberships: Vec<MembershipRecord>,
+    /// Whether this session has passed the second factor.
+    pub mfa_verified: bool,
+    /// Where the request came from, for the audit log.
+    pub ip: String,
     /// Hash of the session token this actor came with (for sign-out).
     pub(crate) session_hash: String,
 }
@@ -20,6 +25,21 @@ impl Actor {
 
     pub fn is_staff(&self) -> bool {
         self.memberships.iter().any(|m| m.role.is_staff())
+    }
+
+    /// Staff who have not passed MFA in this session may not see anything
+    /// but the MFA pages (SECURITY.md item 8).
+    pub fn needs_mfa(&self) -> bool {
+        self.is_staff() && !self.mfa_verified
+    }
+
+    /// The facts the authorization policy needs.
+    pub fn facts(&self) -> ActorFacts {
+        ActorFacts {
+            user: self.user_id,
+            roles: self.memberships.iter().map(|m| (m.practice_id, m.role)).collect(),
+            mfa_verified: self.mfa_verified,
+        }
     }
 
     /// The practice a person works in or is seen at. People belong to one

@@ -1,6 +1,8 @@
 //! Signing in and out, and turning a session cookie back into an [`Actor`].
 use sensate_domain::Email;
 
+use crate::access::{LOGIN_FAILURES, account_bucket, ip_bucket};
+use crate::audit::{Entry, outcome};
 use crate::infra::secrets::{new_token, token_hash, verify_password};
 use crate::{Actor, App, AppError};
 
@@ -11,34 +13,54 @@ pub struct NewSession {
 
 impl App {
     /// Signs a person in. Every failure — unknown email, wrong password,
-    /// disabled account — gives the same answer after the same work.
-    pub async fn login(&self, email: &str, password: &str) -> Result<NewSession, AppError> {
+    /// disabled account — gives the same answer after the same work. After
+    /// ten failures in 15 minutes for an account or an address, further
+    /// attempts are refused without checking the password.
+    pub async fn login(&self, email: &str, password: &str, ip: &str) -> Result<NewSession, AppError> {
+        let account = account_bucket("login", email);
+        let address = ip_bucket("login", ip);
         let record = match Email::parse(email) {
             Ok(email) => self.store.login_record(email.as_str()).await?,
             Err(_) => None,
         };
+        let who = record.as_ref().map(|r| r.id);
+        let entry = |outcome| Entry {
+            actor: who,
+            practice: None,
+            action: "login",
+            record_type: "user",
+            record_id: who.map(|id| id.to_string()).unwrap_or_else(|| "unknown".into()),
+            ip,
+            outcome,
+        };
+        if let Err(limited) = self.check_limits(LOGIN_FAILURES, &[&account, &address]).await {
+            self.audit(entry(outcome::DENIED)).await?;
+            return Err(limited);
+        }
         let hash = record.as_ref().map(|r| r.password_hash.clone());
         let matches = verify_password(password.to_string(), hash).await?;
         match record {
-            Some(record) if matches && !record.disabled => self.start_session(record.id).await,
-            _ => Err(AppError::InvalidCredentials),
+            Some(record) if matches && !record.disabled => {
+                self.audit(entry(outcome::ALLOWED)).await?;
+                self.start_session(record.id).await
+            }
+            _ => {
+                self.record_hits(LOGIN_FAILURES, &[&account, &address]).await?;
+                self.audit(entry(outcome::FAILED)).await?;
+                Err(AppError::InvalidCredentials)
+            }
         }
     }
 
-    pub(crate) async fn start_session(
-        &self,
-        user: sensate_domain::UserId,
-    ) -> Result<NewSession, AppError> {
+    pub(crate) async fn start_session(&self, user: sensate_domain::UserId) -> Result<NewSession, AppError> {
         let token = new_token();
-        self.store
-            .insert_session(&token_hash(&token), user, self.now())
-            .await?;
+        self.store.insert_session(&token_hash(&token), user, self.now()).await?;
         Ok(NewSession { token })
     }
 
     /// The actor behind a session token, if the session is still alive.
     /// Expired sessions are deleted on sight.
-    pub async fn authenticate(&self, token: &str) -> Result<Option<Actor>, AppError> {
+    pub async fn authenticate(&self, token: &str, ip: &str) -> Result<Option<Actor>, AppError> {
         let hash = token_hash(token);
         let Some(session) = self.store.session(&hash).await? else {
             return Ok(None);
@@ -51,6 +73,8 @@ impl App {
             user_id: user.id,
             display_name: user.display_name,
             memberships,
+            mfa_verified: session.mfa_verified,
+            ip: ip.to_string(),
             session_hash: hash,
         };
         let now = self.now();
@@ -76,6 +100,14 @@ impl App {
 
     pub async fn logout(&self, actor: &Actor) -> Result<(), AppError> {
         self.store.delete_session(&actor.session_hash).await?;
-        Ok(())
+        self.audit_actor(
+            actor,
+            None,
+            "logout",
+            "user",
+            actor.user_id.to_string(),
+            outcome::ALLOWED,
+        )
+        .await
     }
 }

@@ -239,15 +239,16 @@ impl App {
                     created_at: now,
                 })
                 .await?;
-            store
-                .insert_membership(practice.id, id, person.role, now)
-                .await?;
+            store.insert_membership(practice.id, id, person.role, now).await?;
+            if person.role.is_staff() {
+                self.enrol_demo_mfa(id).await?;
+            }
             ids.insert(person.email, (id, person.name));
         }
         let id_of = |email: &str| {
-            ids.get(email).map(|(id, _)| *id).ok_or_else(|| {
-                AppError::Internal(format!("demo data names an unknown person: {email}"))
-            })
+            ids.get(email)
+                .map(|(id, _)| *id)
+                .ok_or_else(|| AppError::Internal(format!("demo data names an unknown person: {email}")))
         };
 
         for profile in PROFILES {
@@ -263,11 +264,7 @@ impl App {
                     pronouns: profile.pronouns.to_string(),
                     credentials: profile.credentials.to_string(),
                     headline: profile.headline.to_string(),
-                    approach: profile
-                        .approach
-                        .split_whitespace()
-                        .collect::<Vec<_>>()
-                        .join(" "),
+                    approach: profile.approach.split_whitespace().collect::<Vec<_>>().join(" "),
                     languages: profile.languages.to_string(),
                     offers_in_person: profile.in_person,
                     offers_telehealth: profile.telehealth,
@@ -276,8 +273,7 @@ impl App {
                 .await?;
         }
 
-        let zone = jiff::tz::TimeZone::get(DEMO_TIME_ZONE)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let zone = jiff::tz::TimeZone::get(DEMO_TIME_ZONE).map_err(|e| AppError::Internal(e.to_string()))?;
         let today = now.to_zoned(zone.clone()).date();
         for demo_case in CASES {
             let case = NewCase {
@@ -285,11 +281,7 @@ impl App {
                 practice_id: practice.id,
                 clinician_id: id_of(demo_case.therapist)?,
                 kind: demo_case.kind,
-                members: demo_case
-                    .clients
-                    .iter()
-                    .map(|c| id_of(c))
-                    .collect::<Result<_, _>>()?,
+                members: demo_case.clients.iter().map(|c| id_of(c)).collect::<Result<_, _>>()?,
                 opened_at: now,
             };
             store.insert_case(&case).await?;
@@ -308,11 +300,7 @@ impl App {
                         clinician_id: case.clinician_id,
                         starts_at,
                         ends_at: starts_at
-                            + SignedDuration::from_mins(if demo_case.kind == CaseKind::Couple {
-                                60
-                            } else {
-                                50
-                            }),
+                            + SignedDuration::from_mins(if demo_case.kind == CaseKind::Couple { 60 } else { 50 }),
                         time_zone: DEMO_TIME_ZONE.to_string(),
                         format: demo_case.format,
                         status: if week == 0 {
@@ -339,9 +327,7 @@ fn next_weekday(today: Date, offset: i64) -> Result<Date, AppError> {
         day.weekday(),
         jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday
     ) {
-        day = day
-            .tomorrow()
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        day = day.tomorrow().map_err(|e| AppError::Internal(e.to_string()))?;
     }
     Ok(day)
 }

@@ -15,6 +15,13 @@ pub enum AppError {
     SetupLinkInvalid,
     #[error("sign in first")]
     Unauthenticated,
+    /// Staff must complete the second sign-in step first.
+    #[error("confirm your sign-in with your authenticator app first")]
+    MfaRequired,
+    #[error("Too many attempts. For your security, please wait 15 minutes and try again.")]
+    RateLimited,
+    #[error("This link is not valid: it was already used or has expired. Ask for a new one.")]
+    LinkInvalid,
     #[error("not allowed")]
     Forbidden,
     #[error("not found")]
@@ -23,6 +30,13 @@ pub enum AppError {
     Store(#[from] StoreError),
     #[error("internal failure: {0}")]
     Internal(String),
+}
+
+impl From<crate::infra::crypto::CryptoError> for AppError {
+    fn from(error: crate::infra::crypto::CryptoError) -> Self {
+        // Messages name the failure kind only, never plaintext or key bytes.
+        AppError::Internal(format!("field encryption: {error}"))
+    }
 }
 
 impl AppError {

@@ -1,12 +1,19 @@
 //! Sensate's use cases. Each one takes the actor who asks, decides whether it
 //! may happen, and does it as one unit of work. The web layer only translates
 //! HTTP to these calls and their results back to pages and JSON.
+pub mod access;
 pub mod actor;
+pub mod audit;
 pub mod auth;
+pub mod clients;
 pub mod dashboard;
 pub mod demo;
 mod error;
 pub mod infra;
+pub mod invitations;
+pub mod mfa;
+pub mod passwords;
+pub mod people;
 pub mod setup;
 
 use std::sync::Arc;
@@ -14,6 +21,9 @@ use std::sync::Arc;
 use jiff::SignedDuration;
 use sensate_domain::Clock;
 use sensate_store::Store;
+
+use crate::infra::crypto::KeyRing;
+use crate::infra::mailer::Mailer;
 
 pub use actor::Actor;
 pub use error::AppError;
@@ -42,23 +52,39 @@ pub struct AppConfig {
     /// Serving the fictional demo practice: pages carry a banner.
     pub demo: bool,
     pub sessions: SessionPolicy,
+    /// The address people use, for links in emails (no trailing slash).
+    pub base_url: String,
 }
 
-/// The application: store, clock and settings, shared by every request.
+/// The application: store, clock, keys, mail and settings, shared by every request.
 #[derive(Clone)]
 pub struct App {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    keys: Arc<KeyRing>,
+    mailer: Arc<dyn Mailer>,
     config: AppConfig,
 }
 
 impl App {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: AppConfig) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        keys: Arc<KeyRing>,
+        mailer: Arc<dyn Mailer>,
+        config: AppConfig,
+    ) -> Self {
         Self {
             store,
             clock,
+            keys,
+            mailer,
             config,
         }
+    }
+
+    pub fn keys(&self) -> &KeyRing {
+        &self.keys
     }
 
     pub fn config(&self) -> &AppConfig {

@@ -1,9 +1,7 @@
 //! First start: the one-time link with which the first owner creates the
 //! practice and their account (SECURITY.md item 5: no default accounts).
 use jiff::SignedDuration;
-use sensate_domain::{
-    DisplayName, Email, FieldErrors, Password, PracticeId, PracticeName, TimeZoneName, UserId,
-};
+use sensate_domain::{DisplayName, Email, FieldErrors, Password, PracticeId, PracticeName, TimeZoneName, UserId};
 use sensate_store::{NewPractice, NewUser, StoreError};
 
 use crate::auth::NewSession;
@@ -40,25 +38,17 @@ impl App {
     }
 
     pub async fn setup_token_is_valid(&self, token: &str) -> Result<bool, AppError> {
-        Ok(self
-            .store
-            .setup_token_is_valid(&token_hash(token), self.now())
-            .await?)
+        Ok(self.store.setup_token_is_valid(&token_hash(token), self.now()).await?)
     }
 
     /// Creates the practice and its owner, consumes the token, and signs the
     /// owner in. Invalid fields change nothing and say what to fix.
-    pub async fn complete_setup(
-        &self,
-        token: &str,
-        input: &SetupInput,
-    ) -> Result<NewSession, AppError> {
+    pub async fn complete_setup(&self, token: &str, input: &SetupInput) -> Result<NewSession, AppError> {
         if !self.setup_token_is_valid(token).await? {
             return Err(AppError::SetupLinkInvalid);
         }
         let mut errors = FieldErrors::new();
-        let practice_name =
-            errors.check("practice_name", PracticeName::parse(&input.practice_name));
+        let practice_name = errors.check("practice_name", PracticeName::parse(&input.practice_name));
         let time_zone = errors.check("time_zone", TimeZoneName::parse(&input.time_zone));
         let owner_name = errors.check("owner_name", DisplayName::parse(&input.owner_name));
         let email = errors.check("email", Email::parse(&input.email));

@@ -29,14 +29,10 @@ impl Email {
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..")
-            && domain
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
+            && domain.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '.');
         let local_ok = !local.is_empty()
             && local.len() <= 64
-            && !local
-                .chars()
-                .any(|c| c.is_whitespace() || c.is_control() || c == '@');
+            && !local.chars().any(|c| c.is_whitespace() || c.is_control() || c == '@');
         if !domain_ok || !local_ok {
             return Err(EmailError::Malformed);
         }
@@ -67,10 +63,7 @@ mod tests {
 
     #[test]
     fn accepts_and_normalises_ordinary_addresses() {
-        assert_eq!(
-            Email::parse(" Ada@Example.ORG ").unwrap().as_str(),
-            "ada@example.org"
-        );
+        assert_eq!(Email::parse(" Ada@Example.ORG ").unwrap().as_str(), "ada@example.org");
         assert!(Email::parse("first.last+tag@sub.example.co.uk").is_ok());
     }
 
@@ -86,11 +79,7 @@ mod tests {
             "ada@ex..org",
             "ada@.example.org",
         ] {
-            assert_eq!(
-                Email::parse(bad).unwrap_err(),
-                EmailError::Malformed,
-                "{bad}"
-            );
+            assert_eq!(Email::parse(bad).unwrap_err(), EmailError::Malformed, "{bad}");
         }
         let long = format!("{}@example.org", "a".repeat(250));
         assert_eq!(Email::parse(&long).unwrap_err(), EmailError::TooLong);

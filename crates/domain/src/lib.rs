@@ -4,6 +4,7 @@ pub mod clock;
 pub mod email;
 pub mod ids;
 pub mod people;
+pub mod policy;
 pub mod practice;
 pub mod scheduling;
 pub mod totp;

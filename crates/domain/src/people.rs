@@ -78,12 +78,29 @@ pub struct Password(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PasswordError {
-    #[error(
-        "Use at least 8 characters; a short phrase of four or more words is easy to remember and hard to guess."
-    )]
+    #[error("Use at least 8 characters; a short phrase of four or more words is easy to remember and hard to guess.")]
     TooShort,
     #[error("Use at most 128 characters.")]
     TooLong,
+    #[error(
+        "This password is one of the most common and easily guessed. Choose another, such as a phrase of four or more words."
+    )]
+    Common,
+}
+
+/// The bundled list of common passwords (see the header of the data file for
+/// its source and licence), lower-cased.
+static COMMON_PASSWORDS: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+    std::sync::LazyLock::new(|| {
+        include_str!("../data/common-passwords.txt")
+            .lines()
+            .filter(|line| !line.is_empty() && !line.starts_with('#'))
+            .collect()
+    });
+
+/// How many common passwords are refused.
+pub fn common_password_count() -> usize {
+    COMMON_PASSWORDS.len()
 }
 
 impl Password {
@@ -97,6 +114,9 @@ impl Password {
         }
         if count > Self::MAX_CHARS {
             return Err(PasswordError::TooLong);
+        }
+        if COMMON_PASSWORDS.contains(input.trim().to_lowercase().as_str()) {
+            return Err(PasswordError::Common);
         }
         Ok(Self(input.to_string()))
     }
@@ -128,20 +148,31 @@ mod tests {
 
     #[test]
     fn password_length_policy_counts_characters() {
-        assert_eq!(
-            Password::parse("short").unwrap_err(),
-            PasswordError::TooShort
-        );
+        assert_eq!(Password::parse("short").unwrap_err(), PasswordError::TooShort);
         assert!(Password::parse("ééééééé").is_err());
         assert!(Password::parse("éééééééé").is_ok());
         assert!(Password::parse(&"x".repeat(128)).is_ok());
-        assert_eq!(
-            Password::parse(&"x".repeat(129)).unwrap_err(),
-            PasswordError::TooLong
-        );
+        assert_eq!(Password::parse(&"x".repeat(129)).unwrap_err(), PasswordError::TooLong);
         assert_eq!(
             format!("{:?}", Password::parse("correct horse").unwrap()),
             "Password(<redacted>)"
         );
+    }
+
+    #[test]
+    fn common_passwords_are_refused_whatever_their_case() {
+        assert!(common_password_count() >= 10_000, "{}", common_password_count());
+        for common in [
+            "password",
+            "Password",
+            "12345678",
+            "iloveyou",
+            "Sunshine",
+            "trustno1",
+            "qwertyuiop",
+        ] {
+            assert_eq!(Password::parse(common).unwrap_err(), PasswordError::Common, "{common}");
+        }
+        assert!(Password::parse("a calm harbor at dawn").is_ok());
     }
 }

@@ -96,10 +96,7 @@ mod tests {
             TimeZoneName::parse(" Europe/Berlin ").unwrap().as_str(),
             "Europe/Berlin"
         );
-        assert_eq!(
-            TimeZoneName::parse("Mars/Olympus_Mons").unwrap_err(),
-            UnknownTimeZone
-        );
+        assert_eq!(TimeZoneName::parse("Mars/Olympus_Mons").unwrap_err(), UnknownTimeZone);
         assert_eq!(TimeZoneName::parse("").unwrap_err(), UnknownTimeZone);
         for name in COMMON_TIME_ZONES {
             assert!(TimeZoneName::parse(name).is_ok(), "{name}");

@@ -85,9 +85,7 @@ impl AppointmentStatus {
     }
 
     pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|status| status.as_str() == value)
+        Self::ALL.into_iter().find(|status| status.as_str() == value)
     }
 
     pub fn label(self) -> &'static str {
@@ -101,10 +99,7 @@ impl AppointmentStatus {
     }
 
     pub fn occupies_time(self) -> bool {
-        matches!(
-            self,
-            AppointmentStatus::Requested | AppointmentStatus::Confirmed
-        )
+        matches!(self, AppointmentStatus::Requested | AppointmentStatus::Confirmed)
     }
 }
 
@@ -124,10 +119,7 @@ mod tests {
         for status in AppointmentStatus::ALL {
             assert_eq!(AppointmentStatus::parse(status.as_str()), Some(status));
         }
-        assert_eq!(
-            SessionFormat::parse("telehealth"),
-            Some(SessionFormat::Telehealth)
-        );
+        assert_eq!(SessionFormat::parse("telehealth"), Some(SessionFormat::Telehealth));
         assert_eq!(CaseKind::parse("couple"), Some(CaseKind::Couple));
         assert_eq!(CaseKind::parse("group"), None);
         assert!(AppointmentStatus::Confirmed.occupies_time());

@@ -15,11 +15,7 @@ impl FieldErrors {
     }
 
     /// Runs a parser and records its error under `field`; returns the value when it parsed.
-    pub fn check<T, E: std::fmt::Display>(
-        &mut self,
-        field: &'static str,
-        parsed: Result<T, E>,
-    ) -> Option<T> {
+    pub fn check<T, E: std::fmt::Display>(&mut self, field: &'static str, parsed: Result<T, E>) -> Option<T> {
         match parsed {
             Ok(value) => Some(value),
             Err(error) => {
@@ -42,9 +38,7 @@ impl FieldErrors {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
-        self.0
-            .iter()
-            .map(|(field, message)| (*field, message.as_str()))
+        self.0.iter().map(|(field, message)| (*field, message.as_str()))
     }
 }
 
@@ -56,9 +50,7 @@ pub(crate) fn single_line(value: &str, what: &str, max_chars: usize) -> Result<S
         return Err(TextError(format!("Enter {what}.")));
     }
     if trimmed.chars().count() > max_chars {
-        return Err(TextError(format!(
-            "Use at most {max_chars} characters for {what}."
-        )));
+        return Err(TextError(format!("Use at most {max_chars} characters for {what}.")));
     }
     if trimmed.chars().any(char::is_control) {
         return Err(TextError(format!(
@@ -84,10 +76,7 @@ mod tests {
             single_line("éééééé", "a name", 5).unwrap_err().0,
             "Use at most 5 characters for a name."
         );
-        assert_eq!(
-            single_line("   ", "a name", 5).unwrap_err().0,
-            "Enter a name."
-        );
+        assert_eq!(single_line("   ", "a name", 5).unwrap_err().0, "Enter a name.");
         assert!(single_line("a\u{0}b", "a name", 5).is_err());
     }
 
@@ -100,9 +89,6 @@ mod tests {
         assert_eq!(parsed, None);
         assert_eq!(errors.get("email"), Some("Enter an email address."));
         assert!(errors.get("age").is_some());
-        assert_eq!(
-            errors.iter().map(|(f, _)| f).collect::<Vec<_>>(),
-            ["email", "age"]
-        );
+        assert_eq!(errors.iter().map(|(f, _)| f).collect::<Vec<_>>(), ["email", "age"]);
     }
 }

@@ -33,17 +33,40 @@ pub enum Command {
     Restore(RestoreArgs),
     /// Print every setting with its default and an explanation, as an environment file.
     DefaultConfig,
+    /// Check the audit log's hash chain from the first entry to the last.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Add a new encryption key version and re-encrypt every encrypted field with it.
+    RotateKey(DbArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Verify that no audit entry was changed, removed or reordered.
+    Verify(DbArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MailArgs {
+    /// SMTP server for outgoing mail: smtp://host:port (plain, local relays), smtp+starttls://host:587
+    /// or smtps://host:465, with optional user:password@. Without it, invitation and reset links are
+    /// shown to staff instead of emailed.
+    #[arg(long, env = "SENSATE_SMTP_URL", value_name = "URL")]
+    pub smtp_url: Option<String>,
+    /// Sender of outgoing mail.
+    #[arg(
+        long,
+        env = "SENSATE_MAIL_FROM",
+        default_value = "Sensate <noreply@localhost>",
+        value_name = "ADDRESS"
+    )]
+    pub mail_from: String,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct DataArgs {
     /// Directory for the database (SQLite) and other local files. Created if missing.
-    #[arg(
-        long,
-        env = "SENSATE_DATA_DIR",
-        default_value = "./data",
-        value_name = "DIR"
-    )]
+    #[arg(long, env = "SENSATE_DATA_DIR", default_value = "./data", value_name = "DIR")]
     pub data_dir: PathBuf,
 }
 
@@ -58,24 +81,16 @@ pub struct DbArgs {
 
 impl DbArgs {
     pub fn database_url(&self) -> String {
-        self.database_url.clone().unwrap_or_else(|| {
-            format!(
-                "sqlite://{}",
-                self.data.data_dir.join("sensate.db").display()
-            )
-        })
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data.data_dir.join("sensate.db").display()))
     }
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct ListenArgs {
     /// Address and port to listen on.
-    #[arg(
-        long,
-        env = "SENSATE_LISTEN",
-        default_value = "127.0.0.1:8080",
-        value_name = "ADDR"
-    )]
+    #[arg(long, env = "SENSATE_LISTEN", default_value = "127.0.0.1:8080", value_name = "ADDR")]
     pub listen: SocketAddr,
     /// The address people use to reach Sensate, e.g. https://therapy.example.org (used in links and to decide
     /// cookie security). Default: http://<listen>.
@@ -89,6 +104,8 @@ pub struct ServeArgs {
     pub listen: ListenArgs,
     #[command(flatten)]
     pub db: DbArgs,
+    #[command(flatten)]
+    pub mail: MailArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -145,6 +162,19 @@ pub const DEFAULT_CONFIG: &str = "\
 # Set it to your https:// address in production: cookies then become Secure and
 # host-bound (__Host- prefix) and browsers are told to use HTTPS only (HSTS).
 #SENSATE_BASE_URL=https://therapy.example.org
+
+# Outgoing mail (invitations, password resets) [--smtp-url, --mail-from].
+#   smtp://127.0.0.1:25                      a local relay, no TLS
+#   smtp+starttls://user:pass@mail.example.org:587
+#   smtps://user:pass@mail.example.org:465
+# Without it, staff see invitation links on screen and password resets cannot be emailed.
+#SENSATE_SMTP_URL=
+#SENSATE_MAIL_FROM=Sensate <noreply@localhost>
+
+# The encryption key for clinical text, instead of the key file <data-dir>/master.key.
+# Format: one key per line, v<N>:<64 hex digits>; lines may be separated by ';'.
+# Keep it apart from the database and its backups. `sensate rotate-key` adds a version.
+#SENSATE_MASTER_KEY=
 
 # Log detail: error, warn, info, debug. Logs never contain health information.
 #RUST_LOG=info

@@ -5,7 +5,12 @@ use sensate_app::demo::{DEMO_PASSWORD, demo_logins};
 use sensate_app::setup::SETUP_LINK_LIFETIME;
 use sensate_store::{DatabaseUrl, Migrate, SqliteStore};
 
-use crate::cli::{BackupArgs, Cli, Command, DEFAULT_CONFIG, DbArgs, RestoreArgs};
+use sensate_app::infra::SystemClock;
+use sensate_app::infra::crypto::{KeyRing, MASTER_KEY_ENV};
+use sensate_app::{App, AppConfig};
+use sensate_store::verify_chain;
+
+use crate::cli::{AuditCommand, BackupArgs, Cli, Command, DEFAULT_CONFIG, DbArgs, RestoreArgs};
 use crate::server::{Mode, StartError, StartOptions, ensure_data_dir, start};
 
 #[derive(Debug, thiserror::Error)]
@@ -34,12 +39,11 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
                 args.db.database_url(),
             );
             options.base_url = args.listen.base_url.clone();
+            options.smtp_url = args.mail.smtp_url.clone();
+            options.mail_from = args.mail.mail_from.clone();
+            options.master_key = master_key_from_env();
             let running = start(options).await?;
-            println!(
-                "Sensate {} is serving {}",
-                env!("CARGO_PKG_VERSION"),
-                running.base_url
-            );
+            println!("Sensate {} is serving {}", env!("CARGO_PKG_VERSION"), running.base_url);
             if let Some(token) = &running.setup_token {
                 println!();
                 println!("First start: create your practice and its owner account at");
@@ -62,13 +66,13 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
                 String::new(),
             );
             options.base_url = args.listen.base_url.clone();
+            options.master_key = master_key_from_env();
             let running = start(options).await?;
             println!("Sensate demo: a fictional practice, rebuilt at each start.");
-            println!(
-                "Open {} and sign in with any of these accounts.",
-                running.base_url
-            );
+            println!("Open {} and sign in with any of these accounts.", running.base_url);
             println!("Every account's password is: {DEMO_PASSWORD}");
+            println!("Staff accounts use two-step sign-in; in the demo the sign-in page shows the current code.");
+            println!("Mail is not sent anywhere: read it at {}/outbox", running.base_url);
             println!();
             for login in demo_logins() {
                 println!("  {:<28} {:<18} {}", login.role, login.name, login.email);
@@ -95,13 +99,94 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
             print!("{DEFAULT_CONFIG}");
             Ok(())
         }
+        Command::Audit(AuditCommand::Verify(db)) => audit_verify(&db).await,
+        Command::RotateKey(db) => rotate_key(&db).await,
+    }
+}
+
+fn master_key_from_env() -> Option<String> {
+    std::env::var(MASTER_KEY_ENV).ok()
+}
+
+async fn audit_verify(db: &DbArgs) -> Result<(), CommandError> {
+    let store = sensate_store::connect(&db.database_url(), Migrate::Skip).await?;
+    let chain = store
+        .audit_chain()
+        .await
+        .map_err(|e| CommandError::Message(e.to_string()))?;
+    store.close().await;
+    match verify_chain(&chain) {
+        Ok(count) => {
+            println!("The audit log is intact: {count} entries, each linked to the one before.");
+            Ok(())
+        }
+        Err(broken) => Err(CommandError::Message(format!(
+            "{broken}; entries from {} on cannot be trusted. Keep this database as evidence and restore the last good backup",
+            broken.seq
+        ))),
+    }
+}
+
+/// Adds a key version, saves it first (so no value is ever encrypted under
+/// a key that is not on disk), then re-encrypts every field with it.
+async fn rotate_key(db: &DbArgs) -> Result<(), CommandError> {
+    if master_key_from_env().is_some() {
+        return Err(CommandError::Message(format!(
+            "the key comes from {MASTER_KEY_ENV}; rotate-key works on the key file <data-dir>/master.key. \
+             Unset {MASTER_KEY_ENV} and keep the key in that file, or add a version to the variable yourself"
+        )));
+    }
+    let path = db.data.data_dir.join("master.key");
+    if !path.is_file() {
+        return Err(CommandError::Message(format!(
+            "there is no key file at {}; check --data-dir",
+            path.display()
+        )));
+    }
+    let (keys, _) = KeyRing::load_or_create(&path, None).map_err(|e| CommandError::Message(e.to_string()))?;
+    let store = sensate_store::connect(&db.database_url(), Migrate::Skip).await?;
+    let rotated = keys
+        .with_new_version()
+        .map_err(|e| CommandError::Message(e.to_string()))?;
+    rotated
+        .write_atomically(&path)
+        .map_err(|e| CommandError::Message(e.to_string()))?;
+    let version = rotated.current_version();
+    let app = App::new(
+        store.clone(),
+        std::sync::Arc::new(SystemClock),
+        std::sync::Arc::new(rotated),
+        std::sync::Arc::new(NoopMailer),
+        AppConfig::default(),
+    );
+    let changed = app
+        .reencrypt_all()
+        .await
+        .map_err(|e| CommandError::Message(e.to_string()))?;
+    store.close().await;
+    println!(
+        "Encryption key version {version} is now in use; {changed} encrypted value(s) were re-encrypted with it. \
+         Older versions stay in {} so existing backups remain readable; remove a version only when no backup needs it.",
+        path.display()
+    );
+    Ok(())
+}
+
+/// Maintenance commands send no mail.
+struct NoopMailer;
+
+#[async_trait::async_trait]
+impl sensate_app::infra::mailer::Mailer for NoopMailer {
+    async fn send(
+        &self,
+        _email: &sensate_app::infra::mailer::Email,
+    ) -> Result<(), sensate_app::infra::mailer::MailError> {
+        Ok(())
     }
 }
 
 fn sqlite_path(db: &DbArgs, what: &str) -> Result<PathBuf, CommandError> {
-    match DatabaseUrl::parse(&db.database_url())
-        .map_err(|e| CommandError::Message(e.to_string()))?
-    {
+    match DatabaseUrl::parse(&db.database_url()).map_err(|e| CommandError::Message(e.to_string()))? {
         DatabaseUrl::Sqlite { path } => Ok(path),
         DatabaseUrl::Postgres { .. } => Err(CommandError::Message(format!(
             "`sensate {what}` works on SQLite; for PostgreSQL use pg_dump --format=custom and pg_restore (see docs/OPERATIONS.md)"

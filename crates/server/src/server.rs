@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use sensate_app::infra::SystemClock;
+use sensate_app::infra::crypto::{CryptoError, KeyRing, KeySource};
+use sensate_app::infra::mailer::{Email, MailError, Mailer, OutboxMailer, SmtpMailer};
 use sensate_app::{App, AppConfig, demo};
 use sensate_domain::Clock;
 use sensate_store::{ConnectError, Migrate, Store};
@@ -29,6 +31,11 @@ pub struct StartOptions {
     /// Ignored in demo mode, which always uses `<data-dir>/demo.db`.
     pub database_url: String,
     pub base_url: Option<String>,
+    /// Outgoing mail; `None` shows links to staff instead (demo: the outbox).
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    /// Key material from `SENSATE_MASTER_KEY`; otherwise `<data-dir>/master.key`.
+    pub master_key: Option<String>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -40,6 +47,9 @@ impl StartOptions {
             data_dir,
             database_url,
             base_url: None,
+            smtp_url: None,
+            mail_from: "Sensate <noreply@localhost>".to_string(),
+            master_key: None,
             clock: Arc::new(SystemClock),
         }
     }
@@ -49,9 +59,7 @@ impl StartOptions {
 /// is wrong and how to fix it.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error(
-        "cannot use the data directory '{path}': {reason}; choose another with --data-dir or SENSATE_DATA_DIR"
-    )]
+    #[error("cannot use the data directory '{path}': {reason}; choose another with --data-dir or SENSATE_DATA_DIR")]
     DataDir { path: String, reason: String },
     #[error("{0}")]
     Database(#[from] ConnectError),
@@ -59,9 +67,7 @@ pub enum StartError {
         "cannot listen on {addr}: {reason}; stop the program using it or choose another address with --listen or SENSATE_LISTEN"
     )]
     Listen { addr: SocketAddr, reason: String },
-    #[error(
-        "the base URL '{0}' must start with http:// or https://, as in https://therapy.example.org"
-    )]
+    #[error("the base URL '{0}' must start with http:// or https://, as in https://therapy.example.org")]
     BaseUrl(String),
     #[error(
         "this database holds the fictional demo practice and cannot be served as a real practice; \
@@ -75,6 +81,10 @@ pub enum StartError {
     NotADemoDatabase(String),
     #[error("{0}")]
     App(#[from] sensate_app::AppError),
+    #[error("{0}")]
+    Keys(#[from] CryptoError),
+    #[error("the mail settings are not usable: {0}; check --smtp-url and --mail-from")]
+    Mail(MailError),
 }
 
 /// A server that is accepting connections.
@@ -133,19 +143,12 @@ pub async fn start(options: StartOptions) -> Result<Running, StartError> {
     {
         return Err(StartError::BaseUrl(url.clone()));
     }
+    if options.mode == Mode::Serve {
+        // A malformed URL is refused before anything is created.
+        sensate_store::DatabaseUrl::parse(&options.database_url).map_err(ConnectError::from)?;
+    }
     ensure_data_dir(&options.data_dir)?;
-    let store = match options.mode {
-        Mode::Serve => {
-            let store = sensate_store::connect(&options.database_url, Migrate::Apply).await?;
-            if demo::is_demo_database(store.as_ref()).await? {
-                store.close().await;
-                return Err(StartError::DemoDatabase);
-            }
-            store
-        }
-        Mode::Demo => fresh_demo_database(&options.data_dir).await?,
-    };
-    // Bind before seeding or printing anything, so a busy port fails fast.
+    // Bind first: a busy port fails before any database is created or migrated.
     let listener = TcpListener::bind(options.listen)
         .await
         .map_err(|e| StartError::Listen {
@@ -162,12 +165,50 @@ pub async fn start(options: StartOptions) -> Result<Running, StartError> {
         .unwrap_or_else(|| default_base_url(addr))
         .trim_end_matches('/')
         .to_string();
+    let (mailer, outbox): (Arc<dyn Mailer>, Option<Arc<OutboxMailer>>) = match (options.mode, &options.smtp_url) {
+        (Mode::Demo, _) => {
+            let outbox = Arc::new(OutboxMailer::new(options.clock.clone()));
+            (outbox.clone(), Some(outbox))
+        }
+        (Mode::Serve, Some(url)) => (
+            Arc::new(SmtpMailer::from_url(url, &options.mail_from).map_err(StartError::Mail)?),
+            None,
+        ),
+        (Mode::Serve, None) => (Arc::new(NoMailer), None),
+    };
+
+    let store = match options.mode {
+        Mode::Serve => {
+            let store = sensate_store::connect(&options.database_url, Migrate::Apply).await?;
+            if demo::is_demo_database(store.as_ref()).await? {
+                store.close().await;
+                return Err(StartError::DemoDatabase);
+            }
+            store
+        }
+        Mode::Demo => fresh_demo_database(&options.data_dir).await?,
+    };
+    // The key is created only once the database opened, so a refused start leaves nothing behind.
+    let (keys, key_source) =
+        match KeyRing::load_or_create(&options.data_dir.join("master.key"), options.master_key.as_deref()) {
+            Ok(loaded) => loaded,
+            Err(error) => {
+                store.close().await;
+                return Err(error.into());
+            }
+        };
+    if key_source == KeySource::Created {
+        tracing::warn!(
+            "created a new encryption key in the data directory (master.key); back it up separately from the database"
+        );
+    }
 
     let config = AppConfig {
         demo: options.mode == Mode::Demo,
+        base_url: base_url.clone(),
         ..AppConfig::default()
     };
-    let app = App::new(store.clone(), options.clock.clone(), config);
+    let app = App::new(store.clone(), options.clock.clone(), Arc::new(keys), mailer, config);
     if options.mode == Mode::Demo {
         app.seed_demo().await?;
     }
@@ -181,11 +222,12 @@ pub async fn start(options: StartOptions) -> Result<Running, StartError> {
         web: Arc::new(WebConfig {
             base_url: base_url.clone(),
         }),
+        outbox,
     };
     let router = sensate_web::router(state);
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(listener, router)
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async {
                 let _ = shutdown_rx.await;
             })
@@ -201,6 +243,19 @@ pub async fn start(options: StartOptions) -> Result<Running, StartError> {
     })
 }
 
+/// Without an SMTP server, nothing is emailed: staff see invitation links on
+/// screen, and password resets are not possible by email.
+struct NoMailer;
+
+#[async_trait::async_trait]
+impl Mailer for NoMailer {
+    async fn send(&self, _email: &Email) -> Result<(), MailError> {
+        Err(MailError::Connection(
+            "no SMTP server is configured (--smtp-url)".to_string(),
+        ))
+    }
+}
+
 /// The demo database is rebuilt at every start, so its appointments are
 /// always in the coming weeks. Only a file that is a demo database is
 /// ever removed.
@@ -208,11 +263,9 @@ async fn fresh_demo_database(data_dir: &Path) -> Result<Arc<dyn Store>, StartErr
     let path = data_dir.join("demo.db");
     let url = format!("sqlite://{}", path.display());
     if path.exists() {
-        let existing = sensate_store::connect(&url, Migrate::Apply).await;
+        let existing = sensate_store::connect(&url, Migrate::Skip).await;
         let is_demo = match &existing {
-            Ok(store) => demo::is_demo_database(store.as_ref())
-                .await
-                .unwrap_or(false),
+            Ok(store) => demo::is_demo_database(store.as_ref()).await.unwrap_or(false),
             Err(_) => false,
         };
         if let Ok(store) = existing {
@@ -245,9 +298,7 @@ fn default_base_url(addr: SocketAddr) -> String {
 fn describe_bind_error(error: &std::io::Error) -> String {
     match error.kind() {
         std::io::ErrorKind::AddrInUse => "the address is already in use".to_string(),
-        std::io::ErrorKind::PermissionDenied => {
-            "permission denied (ports below 1024 need privileges)".to_string()
-        }
+        std::io::ErrorKind::PermissionDenied => "permission denied (ports below 1024 need privileges)".to_string(),
         std::io::ErrorKind::AddrNotAvailable => "this machine has no such address".to_string(),
         _ => error.to_string(),
     }

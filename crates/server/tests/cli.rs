@@ -31,10 +31,7 @@ fn assert_one_line_error(output: &Output, expected: &str) {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 1, "one line, got: {text}");
     assert!(lines[0].starts_with("sensate: error: "), "{text}");
-    assert!(
-        lines[0].contains(expected),
-        "expected '{expected}' in: {text}"
-    );
+    assert!(lines[0].contains(expected), "expected '{expected}' in: {text}");
 }
 
 fn files_in(dir: &Path) -> Vec<String> {
@@ -99,10 +96,7 @@ fn unknown_database_scheme() {
         &output,
         "the database URL scheme 'mysql' is not supported; use sqlite://PATH",
     );
-    let output = sensate(
-        &["migrate", "--database-url", "data/sensate.db"],
-        dir.path(),
-    );
+    let output = sensate(&["migrate", "--database-url", "data/sensate.db"], dir.path());
     assert_one_line_error(&output, "the database URL has no scheme");
     assert!(files_in(dir.path()).is_empty());
 }
@@ -149,11 +143,7 @@ async fn database_from_a_newer_version_is_refused_untouched() {
     let before = std::fs::read(&db).unwrap();
     let output = sensate(&["serve", "--listen", "127.0.0.1:0"], dir.path());
     assert_one_line_error(&output, "schema version 999, newer than this Sensate knows");
-    assert_eq!(
-        std::fs::read(&db).unwrap(),
-        before,
-        "the database file is unchanged"
-    );
+    assert_eq!(std::fs::read(&db).unwrap(), before, "the database file is unchanged");
 }
 
 #[test]
@@ -216,9 +206,7 @@ async fn serve_refuses_the_demo_database_and_demo_refuses_a_real_one() {
     )
     .await
     .unwrap();
-    real.insert_practice(&practice("A real practice"))
-        .await
-        .unwrap();
+    real.insert_practice(&practice("A real practice")).await.unwrap();
     real.close().await;
     let output = sensate(&["demo", "--listen", "127.0.0.1:0"], other.path());
     assert_one_line_error(&output, "is not a Sensate demo database");
@@ -238,20 +226,14 @@ async fn backup_and_restore_round_trip() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("sensate.db").display());
     let store = sensate_store::connect(&url, Migrate::Apply).await.unwrap();
-    store
-        .insert_practice(&practice("Before the backup"))
-        .await
-        .unwrap();
+    store.insert_practice(&practice("Before the backup")).await.unwrap();
 
     let backup = dir.path().join("backup-1.db");
     let output = sensate(&["backup", backup.to_str().unwrap()], dir.path());
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(String::from_utf8_lossy(&output.stdout).contains("Backup written to"));
     // Taken while the database was open: a later write is not in the backup.
-    store
-        .insert_practice(&practice("After the backup"))
-        .await
-        .unwrap();
+    store.insert_practice(&practice("After the backup")).await.unwrap();
     store.close().await;
 
     let again = sensate(&["backup", backup.to_str().unwrap()], dir.path());
@@ -265,16 +247,9 @@ async fn backup_and_restore_round_trip() {
 
     let garbage = dir.path().join("not-a-backup.db");
     std::fs::write(&garbage, b"this is not a database").unwrap();
-    let refused = sensate(
-        &["restore", "--force", garbage.to_str().unwrap()],
-        dir.path(),
-    );
+    let refused = sensate(&["restore", "--force", garbage.to_str().unwrap()], dir.path());
     assert_eq!(refused.status.code(), Some(1));
-    assert!(
-        stderr(&refused).contains("not-a-backup.db"),
-        "{}",
-        stderr(&refused)
-    );
+    assert!(stderr(&refused).contains("not-a-backup.db"), "{}", stderr(&refused));
 
     let store = sensate_store::connect(&url, Migrate::Apply).await.unwrap();
     assert_eq!(
@@ -284,10 +259,7 @@ async fn backup_and_restore_round_trip() {
     );
     store.close().await;
 
-    let restored = sensate(
-        &["restore", "--force", backup.to_str().unwrap()],
-        dir.path(),
-    );
+    let restored = sensate(&["restore", "--force", backup.to_str().unwrap()], dir.path());
     assert!(restored.status.success(), "{}", stderr(&restored));
     assert!(String::from_utf8_lossy(&restored.stdout).contains("1 practice(s)"));
     let store = sensate_store::connect(&url, Migrate::Apply).await.unwrap();
@@ -303,12 +275,7 @@ async fn backup_and_restore_round_trip() {
 fn backup_of_postgres_points_to_pg_dump() {
     let dir = tempfile::tempdir().unwrap();
     let output = sensate(
-        &[
-            "backup",
-            "x.dump",
-            "--database-url",
-            "postgres://u@127.0.0.1/sensate",
-        ],
+        &["backup", "x.dump", "--database-url", "postgres://u@127.0.0.1/sensate"],
         dir.path(),
     );
     assert_one_line_error(&output, "use pg_dump --format=custom");

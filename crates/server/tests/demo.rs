@@ -9,6 +9,9 @@ const PASSWORD: &str = "demo-practice-2026";
 async fn dashboard_as(app: &TestApp, email: &str) -> String {
     let client = TestApp::new_client();
     app.login(&client, email, PASSWORD).await;
+    if !email.ends_with("@client.example") {
+        app.pass_demo_mfa(&client).await;
+    }
     let response = client.get(app.url("/dashboard")).send().await.unwrap();
     assert_eq!(response.status(), 200);
     response.text().await.unwrap()
@@ -16,9 +19,7 @@ async fn dashboard_as(app: &TestApp, email: &str) -> String {
 
 /// The table rows of the section that follows `heading`.
 fn rows_after(body: &str, heading: &str) -> Vec<String> {
-    let start = body
-        .find(heading)
-        .unwrap_or_else(|| panic!("{heading} is on the page"));
+    let start = body.find(heading).unwrap_or_else(|| panic!("{heading} is on the page"));
     let section = &body[start..];
     let end = section.find("</section>").unwrap();
     section[..end]
@@ -31,10 +32,7 @@ fn rows_after(body: &str, heading: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_says_the_data_is_fictional() {
     let app = spawn_demo(TestDb::sqlite()).await;
-    assert!(
-        app.setup_token.is_none(),
-        "the demo practice needs no set-up"
-    );
+    assert!(app.setup_token.is_none(), "the demo practice needs no set-up");
     for path in ["/", "/how-it-works", "/privacy", "/login", "/no-such-page"] {
         let body = app.get(path).await.text().await.unwrap();
         assert!(body.contains("Demo — fictional data."), "{path}");
@@ -48,15 +46,11 @@ async fn each_role_sees_its_own_dashboard() {
 
     let owner = dashboard_as(&app, "owner@harbor.example").await;
     assert!(owner.contains("Harbor Sexual Health Collective · Practice owner"));
-    assert!(owner.contains(
-        "<span class=\"stat-value\">3</span> <span class=\"stat-label\">Therapists</span>"
-    ));
+    assert!(owner.contains("<span class=\"stat-value\">3</span> <span class=\"stat-label\">Therapists</span>"));
+    assert!(owner.contains("<span class=\"stat-value\">4</span> <span class=\"stat-label\">Clients</span>"));
     assert!(
-        owner.contains(
-            "<span class=\"stat-value\">4</span> <span class=\"stat-label\">Clients</span>"
-        )
+        owner.contains("<span class=\"stat-value\">16</span> <span class=\"stat-label\">Upcoming appointments</span>")
     );
-    assert!(owner.contains("<span class=\"stat-value\">16</span> <span class=\"stat-label\">Upcoming appointments</span>"));
     let therapists = rows_after(&owner, "<h2 id=\"therapists-title\">Therapists</h2>");
     assert_eq!(therapists.len(), 3);
     assert!(
@@ -69,15 +63,8 @@ async fn each_role_sees_its_own_dashboard() {
     );
 
     let rivera = dashboard_as(&app, "dr.rivera@harbor.example").await;
-    let rows = rows_after(
-        &rivera,
-        "<h2 id=\"upcoming-title\">Upcoming appointments</h2>",
-    );
-    assert_eq!(
-        rows.len(),
-        8,
-        "two individual clients, four weekly sessions each"
-    );
+    let rows = rows_after(&rivera, "<h2 id=\"upcoming-title\">Upcoming appointments</h2>");
+    assert_eq!(rows.len(), 8, "two individual clients, four weekly sessions each");
     // The fake clock is Mon 23 Nov 2026, 10:00 in New York; the first session is the next day.
     assert!(
         rows[0].contains("<td>Tue 24 Nov 2026, 10:00 (EST)</td> <td>Jordan Miles</td>"),
@@ -92,14 +79,9 @@ async fn each_role_sees_its_own_dashboard() {
     );
 
     let chen = dashboard_as(&app, "sam.chen@harbor.example").await;
-    let rows = rows_after(
-        &chen,
-        "<h2 id=\"upcoming-title\">Upcoming appointments</h2>",
-    );
+    let rows = rows_after(&chen, "<h2 id=\"upcoming-title\">Upcoming appointments</h2>");
     assert!(
-        rows[0].contains(
-            "<td>Alex Kim &#38; Riley Kim</td> <td>Couple</td> <td>Telehealth (video)</td>"
-        ),
+        rows[0].contains("<td>Alex Kim &#38; Riley Kim</td> <td>Couple</td> <td>Telehealth (video)</td>"),
         "{}",
         rows[0]
     );
@@ -113,11 +95,7 @@ async fn partners_see_joint_sessions_but_not_each_others_individual_ones() {
     let riley = dashboard_as(&app, "riley@client.example").await;
     let alex_rows = rows_after(&alex, "Your upcoming appointments</h2>");
     let riley_rows = rows_after(&riley, "Your upcoming appointments</h2>");
-    assert_eq!(
-        alex_rows.len(),
-        8,
-        "Alex: couple sessions and individual sessions"
-    );
+    assert_eq!(alex_rows.len(), 8, "Alex: couple sessions and individual sessions");
     assert_eq!(riley_rows.len(), 4, "Riley: couple sessions only");
     assert!(alex_rows.iter().any(|row| row.contains("Dr. Elena Rivera")));
     assert!(

@@ -3,17 +3,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use jiff::SignedDuration;
+use sensate_domain::totp::TotpSecret;
 use sensate_testkit::{TestApp, hidden_value, on_both_engines, spawn_app};
 
 const OWNER_PASSWORD: &str = "a calm harbor at dawn";
 
-/// Completes first-start set-up; returns the client signed in as the owner.
-async fn set_up_practice(app: &TestApp) -> reqwest::Client {
+/// Completes first-start set-up and MFA enrolment; returns the owner's
+/// signed-in client and TOTP secret.
+async fn set_up_practice(app: &TestApp) -> (reqwest::Client, TotpSecret) {
     let client = TestApp::new_client();
-    let token = app
-        .setup_token
-        .clone()
-        .expect("a fresh server prints a set-up link");
+    let token = app.setup_token.clone().expect("a fresh server prints a set-up link");
     let response = app
         .post_form(
             &client,
@@ -31,7 +30,11 @@ async fn set_up_practice(app: &TestApp) -> reqwest::Client {
         .await;
     assert_eq!(response.status(), 303);
     assert_eq!(response.headers()["location"], "/dashboard");
-    client
+    // Staff see nothing before the second step is set up.
+    let gated = client.get(app.url("/dashboard")).send().await.unwrap();
+    assert_eq!(gated.headers()["location"], "/mfa");
+    let secret = app.enrol_mfa(&client).await;
+    (client, secret)
 }
 
 on_both_engines! {
@@ -107,7 +110,7 @@ on_both_engines! {
         assert!(body.contains("<h1>Set up your practice</h1>"));
         assert_eq!(hidden_value(&body, "token").as_deref(), Some(token.as_str()));
 
-        let owner = set_up_practice(&app).await;
+        let (owner, _) = set_up_practice(&app).await;
         let dashboard = owner.get(app.url("/dashboard")).send().await.unwrap();
         assert_eq!(dashboard.status(), 200);
         let body = dashboard.text().await.unwrap();
@@ -210,7 +213,7 @@ on_both_engines! {
 
     async fn sign_in_and_out(db: TestDb) {
         let app = spawn_app(db).await;
-        set_up_practice(&app).await;
+        let (_, secret) = set_up_practice(&app).await;
         let client = TestApp::new_client();
         assert_eq!(client.get(app.url("/dashboard")).send().await.unwrap().headers()["location"], "/login");
 
@@ -223,6 +226,7 @@ on_both_engines! {
         }
 
         app.login(&client, "  INES@lakeside.example ", OWNER_PASSWORD).await;
+        app.verify_mfa(&client, &secret).await;
         let page = client.get(app.url("/dashboard")).send().await.unwrap();
         assert_eq!(page.status(), 200);
         assert_eq!(page.headers()["cache-control"], "no-store");
@@ -240,7 +244,7 @@ on_both_engines! {
 
     async fn staff_sessions_end_after_idle_and_absolute_limits(db: TestDb) {
         let app = spawn_app(db).await;
-        let owner = set_up_practice(&app).await;
+        let (owner, secret) = set_up_practice(&app).await;
         app.clock.advance(SignedDuration::from_mins(29));
         assert_eq!(owner.get(app.url("/dashboard")).send().await.unwrap().status(), 200, "29 idle minutes are fine");
         app.clock.advance(SignedDuration::from_mins(31));
@@ -248,6 +252,7 @@ on_both_engines! {
 
         let active = TestApp::new_client();
         app.login(&active, "ines@lakeside.example", OWNER_PASSWORD).await;
+        app.verify_mfa(&active, &secret).await;
         for _ in 0..(12 * 60 / 20 - 1) {
             app.clock.advance(SignedDuration::from_mins(20));
             assert_eq!(active.get(app.url("/dashboard")).send().await.unwrap().status(), 200);
@@ -259,7 +264,7 @@ on_both_engines! {
 
     async fn a_failure_shows_a_reference_not_details(db: TestDb) {
         let app = spawn_app(db).await;
-        let owner = set_up_practice(&app).await;
+        let (owner, _) = set_up_practice(&app).await;
         app.store().close().await;
         let response = owner.get(app.url("/dashboard")).send().await.unwrap();
         assert_eq!(response.status(), 500);

@@ -5,6 +5,8 @@ use crate::url::UrlError;
 pub enum StoreError {
     #[error("the set-up link is unknown, expired or already used")]
     SetupTokenInvalid,
+    #[error("the invitation is unknown, expired or already used")]
+    InvitationInvalid,
     #[error("an account with this email address already exists")]
     EmailTaken,
     #[error("this operation is not available on {0}")]
@@ -35,8 +37,7 @@ pub enum ConnectError {
 /// everything else stays a database error.
 pub(crate) fn classify(error: sqlx::Error) -> StoreError {
     if let sqlx::Error::Database(db) = &error {
-        let on_email = db.constraint().is_some_and(|c| c.contains("email"))
-            || db.message().contains("users.email");
+        let on_email = db.constraint().is_some_and(|c| c.contains("email")) || db.message().contains("users.email");
         if db.is_unique_violation() && on_email {
             return StoreError::EmailTaken;
         }

@@ -4,7 +4,10 @@
 //! Queries are plain SQL run at run time. Where both engines accept the same
 //! SQL (`$1` placeholders work in both) it is written once in `shared.rs` and
 //! compiled against each driver; where they differ, each engine module says so.
+mod audit;
+mod client_data;
 mod error;
+mod identity;
 mod migrations;
 mod postgres;
 mod records;
@@ -19,7 +22,10 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use sensate_domain::{PracticeId, UserId};
 
+pub use audit::{AuditStore, ChainBreak, verify_chain};
+pub use client_data::ClientDataStore;
 pub use error::{ConnectError, StoreError};
+pub use identity::IdentityStore;
 pub use migrations::latest_version;
 pub use postgres::PgStore;
 pub use records::*;
@@ -38,7 +44,7 @@ pub enum Engine {
 /// Everything Sensate keeps. Each method is one unit of work: it either
 /// commits as a whole or changes nothing.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: IdentityStore + AuditStore + ClientDataStore + Send + Sync + 'static {
     fn engine(&self) -> Engine;
 
     /// Answers when the database does (used by `/readyz`).
@@ -58,12 +64,7 @@ pub trait Store: Send + Sync + 'static {
     // --- first start ---------------------------------------------------
     async fn practice_count(&self) -> Result<i64>;
     /// Replaces any earlier set-up token: only the newest printed link works.
-    async fn replace_setup_token(
-        &self,
-        token_hash: &str,
-        now: Timestamp,
-        expires_at: Timestamp,
-    ) -> Result<()>;
+    async fn replace_setup_token(&self, token_hash: &str, now: Timestamp, expires_at: Timestamp) -> Result<()>;
     async fn setup_token_is_valid(&self, token_hash: &str, now: Timestamp) -> Result<bool>;
     /// Creates the first practice and its owner and consumes the token, atomically.
     /// Fails with [`StoreError::SetupTokenInvalid`] when the token is unknown,
@@ -78,6 +79,9 @@ pub trait Store: Send + Sync + 'static {
 
     // --- people --------------------------------------------------------
     async fn insert_practice(&self, practice: &NewPractice) -> Result<()>;
+    async fn practice(&self, id: PracticeId) -> Result<Option<PracticeRecord>>;
+    /// Saves name, time zone, address and contact details (the id selects the row).
+    async fn update_practice(&self, practice: &PracticeRecord) -> Result<()>;
     /// Fails with [`StoreError::EmailTaken`] when the address already has an account.
     async fn insert_user(&self, user: &NewUser) -> Result<()>;
     async fn insert_membership(
@@ -110,17 +114,8 @@ pub trait Store: Send + Sync + 'static {
         limit: i64,
     ) -> Result<Vec<AppointmentView>>;
     /// The same for a client: every case they belong to.
-    async fn upcoming_for_client(
-        &self,
-        client: UserId,
-        from: Timestamp,
-        limit: i64,
-    ) -> Result<Vec<AppointmentView>>;
-    async fn practice_summary(
-        &self,
-        practice: PracticeId,
-        now: Timestamp,
-    ) -> Result<PracticeSummary>;
+    async fn upcoming_for_client(&self, client: UserId, from: Timestamp, limit: i64) -> Result<Vec<AppointmentView>>;
+    async fn practice_summary(&self, practice: PracticeId, now: Timestamp) -> Result<PracticeSummary>;
 }
 
 /// Opens the database the URL names, applying pending migrations when asked.

@@ -25,6 +25,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../migrations/sqlite/0002_practice_contact.sql"),
         postgres: include_str!("../migrations/postgres/0002_practice_contact.sql"),
     },
+    Step {
+        version: 3,
+        description: "identity",
+        sqlite: include_str!("../migrations/sqlite/0003_identity.sql"),
+        postgres: include_str!("../migrations/postgres/0003_identity.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

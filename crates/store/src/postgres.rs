@@ -67,6 +67,16 @@ impl PgStore {
         .await?)
     }
 
+    /// A transaction holding an advisory lock, so appends to the audit chain
+    /// from several app servers take turns.
+    async fn engine_begin_serialized(&self) -> Result<sqlx::Transaction<'_, sqlx::Postgres>, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock(7355608)")
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
+    }
+
     async fn engine_backup_to(&self, _path: &Path) -> Result<()> {
         Err(StoreError::Unsupported(
             "PostgreSQL; back it up with pg_dump --format=custom (see docs/OPERATIONS.md)",
@@ -85,4 +95,7 @@ fn redact_url_error(error: sqlx::Error) -> String {
     }
 }
 
+crate::identity::impl_identity_store!(PgStore);
+crate::audit::impl_audit_store!(PgStore);
+crate::client_data::impl_client_data_store!(PgStore);
 crate::shared::impl_shared_store!(PgStore, Engine::Postgres);

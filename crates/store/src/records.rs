@@ -49,6 +49,8 @@ pub struct SessionRecord {
     pub user_id: UserId,
     pub created_at: Timestamp,
     pub last_seen_at: Timestamp,
+    /// Whether this session has passed a second factor.
+    pub mfa_verified: bool,
 }
 
 /// A therapist's public-facing profile (the directory extends it).
@@ -112,4 +114,145 @@ pub struct PracticeSummary {
     pub clients: i64,
     pub open_cases: i64,
     pub upcoming_appointments: i64,
+}
+
+/// An invitation as stored (the token itself is only in the emailed link).
+#[derive(Debug, Clone)]
+pub struct NewInvitation {
+    pub token_hash: String,
+    pub practice_id: PracticeId,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    /// For a client: the case they join when they accept.
+    pub case_id: Option<CaseId>,
+    pub invited_by: UserId,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct InvitationRecord {
+    pub practice_id: PracticeId,
+    pub practice_name: String,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub case_id: Option<CaseId>,
+    pub expires_at: Timestamp,
+}
+
+/// A line of the practice's invitation list.
+#[derive(Debug, Clone)]
+pub struct InvitationSummary {
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub accepted: bool,
+}
+
+/// A person of the practice, for the staff's people list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonRecord {
+    pub id: UserId,
+    pub display_name: String,
+    pub email: String,
+    pub roles: Vec<Role>,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct MfaRecord {
+    /// The TOTP secret, encrypted.
+    pub secret: Vec<u8>,
+    pub confirmed: bool,
+    pub last_used_step: Option<i64>,
+}
+
+/// One audit event before it is chained.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    pub at: Timestamp,
+    pub actor_id: Option<UserId>,
+    pub practice_id: Option<PracticeId>,
+    pub action: String,
+    pub record_type: String,
+    pub record_id: String,
+    pub ip: String,
+    pub outcome: String,
+}
+
+/// An audit row as stored, with its place in the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    pub seq: i64,
+    pub event: AuditEvent,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Filters for the audit log page.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub practice_id: Option<PracticeId>,
+    pub actor_id: Option<UserId>,
+    pub action: Option<String>,
+    pub outcome: Option<String>,
+    pub before_seq: Option<i64>,
+    pub limit: i64,
+}
+
+/// What authorization needs to know about a client.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientFacts {
+    /// Therapists of the client's open cases.
+    pub clinicians: Vec<UserId>,
+    /// The other members of the client's couple cases.
+    pub partners: Vec<UserId>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NoteRecord {
+    pub id: uuid::Uuid,
+    pub author_id: UserId,
+    pub body: Vec<u8>,
+    pub created_at: Timestamp,
+}
+
+/// The columns that hold encrypted text (for key rotation and tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EncryptedColumn {
+    ClientContactPreferences,
+    ClinicalNoteBody,
+    TotpSecret,
+}
+
+impl EncryptedColumn {
+    pub const ALL: [EncryptedColumn; 3] = [
+        EncryptedColumn::ClientContactPreferences,
+        EncryptedColumn::ClinicalNoteBody,
+        EncryptedColumn::TotpSecret,
+    ];
+
+    /// (table, column, key column): what the encryption's associated data binds.
+    pub fn location(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            EncryptedColumn::ClientContactPreferences => ("client_profiles", "contact_preferences", "user_id"),
+            EncryptedColumn::ClinicalNoteBody => ("clinical_notes", "body", "id"),
+            EncryptedColumn::TotpSecret => ("mfa_totp", "secret", "user_id"),
+        }
+    }
+}
+
+/// A practice's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PracticeRecord {
+    pub id: PracticeId,
+    pub name: String,
+    pub time_zone: String,
+    pub address: String,
+    pub contact_email: String,
+    pub phone: String,
 }

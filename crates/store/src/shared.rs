@@ -12,8 +12,7 @@ pub(crate) fn secs(instant: Timestamp) -> i64 {
 }
 
 pub(crate) fn instant(seconds: i64) -> Result<Timestamp, StoreError> {
-    Timestamp::from_second(seconds)
-        .map_err(|_| StoreError::Corrupt(format!("timestamp {seconds} out of range")))
+    Timestamp::from_second(seconds).map_err(|_| StoreError::Corrupt(format!("timestamp {seconds} out of range")))
 }
 
 pub(crate) fn case_kind(value: &str) -> Result<CaseKind, StoreError> {
@@ -21,13 +20,11 @@ pub(crate) fn case_kind(value: &str) -> Result<CaseKind, StoreError> {
 }
 
 pub(crate) fn format(value: &str) -> Result<SessionFormat, StoreError> {
-    SessionFormat::parse(value)
-        .ok_or_else(|| StoreError::Corrupt(format!("session format '{value}'")))
+    SessionFormat::parse(value).ok_or_else(|| StoreError::Corrupt(format!("session format '{value}'")))
 }
 
 pub(crate) fn status(value: &str) -> Result<AppointmentStatus, StoreError> {
-    AppointmentStatus::parse(value)
-        .ok_or_else(|| StoreError::Corrupt(format!("appointment status '{value}'")))
+    AppointmentStatus::parse(value).ok_or_else(|| StoreError::Corrupt(format!("appointment status '{value}'")))
 }
 
 /// Folds one row per (appointment, client) into one view per appointment,
@@ -176,6 +173,39 @@ macro_rules! impl_shared_store {
                 Self::insert_practice_in(&mut conn, practice).await
             }
 
+            async fn practice(&self, id: sensate_domain::PracticeId) -> $crate::Result<Option<$crate::PracticeRecord>> {
+                let row: Option<(String, String, String, String, String)> = sqlx::query_as(
+                    "SELECT name, time_zone, address, contact_email, phone FROM practices WHERE id = $1",
+                )
+                .bind(id.as_uuid())
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(|(name, time_zone, address, contact_email, phone)| $crate::PracticeRecord {
+                    id,
+                    name,
+                    time_zone,
+                    address,
+                    contact_email,
+                    phone,
+                }))
+            }
+
+            async fn update_practice(&self, practice: &$crate::PracticeRecord) -> $crate::Result<()> {
+                sqlx::query(
+                    "UPDATE practices SET name = $2, time_zone = $3, address = $4, contact_email = $5, phone = $6 \
+                     WHERE id = $1",
+                )
+                .bind(practice.id.as_uuid())
+                .bind(&practice.name)
+                .bind(&practice.time_zone)
+                .bind(&practice.address)
+                .bind(&practice.contact_email)
+                .bind(&practice.phone)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
             async fn insert_user(&self, user: &$crate::NewUser) -> $crate::Result<()> {
                 let mut conn = self.pool.acquire().await?;
                 Self::insert_user_in(&mut conn, user).await
@@ -260,16 +290,18 @@ macro_rules! impl_shared_store {
             }
 
             async fn session(&self, token_hash: &str) -> $crate::Result<Option<$crate::SessionRecord>> {
-                let row: Option<(uuid::Uuid, i64, i64)> =
-                    sqlx::query_as("SELECT user_id, created_at, last_seen_at FROM sessions WHERE token_hash = $1")
-                        .bind(token_hash)
-                        .fetch_optional(&self.pool)
-                        .await?;
-                row.map(|(user, created_at, last_seen_at)| {
+                let row: Option<(uuid::Uuid, i64, i64, Option<i64>)> = sqlx::query_as(
+                    "SELECT user_id, created_at, last_seen_at, mfa_verified_at FROM sessions WHERE token_hash = $1",
+                )
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|(user, created_at, last_seen_at, mfa_verified_at)| {
                     Ok($crate::SessionRecord {
                         user_id: sensate_domain::UserId::from_uuid(user),
                         created_at: $crate::shared::instant(created_at)?,
                         last_seen_at: $crate::shared::instant(last_seen_at)?,
+                        mfa_verified: mfa_verified_at.is_some(),
                     })
                 })
                 .transpose()
@@ -536,3 +568,7 @@ pub(crate) trait HasDb {
 }
 
 pub(crate) use impl_shared_store;
+
+pub(crate) fn role(value: &str) -> Result<sensate_domain::Role, StoreError> {
+    sensate_domain::Role::parse(value).ok_or_else(|| StoreError::Corrupt(format!("role '{value}'")))
+}

@@ -5,9 +5,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::shared::HasDb;
 use crate::{ConnectError, Engine, Migrate, Result, StoreError, migrations};
@@ -68,11 +66,10 @@ impl SqliteStore {
     }
 
     async fn engine_applied_version(&self) -> Result<i64, sqlx::Error> {
-        let exists: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
-        )
-        .fetch_optional(&self.pool)
-        .await?;
+        let exists: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'")
+                .fetch_optional(&self.pool)
+                .await?;
         if exists.is_none() {
             return Ok(0);
         }
@@ -97,10 +94,7 @@ impl SqliteStore {
         let target = path
             .to_str()
             .ok_or_else(|| StoreError::Corrupt("backup path is not valid UTF-8".into()))?;
-        sqlx::query("VACUUM INTO $1")
-            .bind(target)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query("VACUUM INTO $1").bind(target).execute(&self.pool).await?;
         Ok(())
     }
 
@@ -117,16 +111,9 @@ impl SqliteStore {
             .await
             .map_err(|e| ConnectError::Open(format!("{}: {e}", path.display())))?;
         let store = Self { pool };
-        let not_sensate = |detail: String| {
-            ConnectError::Open(format!(
-                "{} is not a Sensate backup ({detail})",
-                path.display()
-            ))
-        };
-        let integrity = store
-            .integrity_check()
-            .await
-            .map_err(|e| not_sensate(e.to_string()))?;
+        let not_sensate =
+            |detail: String| ConnectError::Open(format!("{} is not a Sensate backup ({detail})", path.display()));
+        let integrity = store.integrity_check().await.map_err(|e| not_sensate(e.to_string()))?;
         if integrity != "ok" {
             return Err(not_sensate(format!("integrity check: {integrity}")));
         }
@@ -155,6 +142,12 @@ impl SqliteStore {
         })
     }
 
+    /// A write transaction that takes SQLite's write lock at once, so a
+    /// read-then-write (the audit chain) cannot interleave with another writer.
+    async fn engine_begin_serialized(&self) -> Result<sqlx::Transaction<'_, sqlx::Sqlite>, sqlx::Error> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
+
     /// Checks the file for corruption (`PRAGMA integrity_check`).
     pub async fn integrity_check(&self) -> Result<String> {
         Ok(sqlx::query_scalar("PRAGMA integrity_check")
@@ -163,4 +156,7 @@ impl SqliteStore {
     }
 }
 
+crate::identity::impl_identity_store!(SqliteStore);
+crate::audit::impl_audit_store!(SqliteStore);
+crate::client_data::impl_client_data_store!(SqliteStore);
 crate::shared::impl_shared_store!(SqliteStore, Engine::Sqlite);

@@ -14,9 +14,7 @@ pub enum UrlError {
          or postgres://USER@HOST/DATABASE"
     )]
     NoScheme,
-    #[error(
-        "the database URL scheme '{0}' is not supported; use sqlite://PATH or postgres://USER@HOST/DATABASE"
-    )]
+    #[error("the database URL scheme '{0}' is not supported; use sqlite://PATH or postgres://USER@HOST/DATABASE")]
     UnknownScheme(String),
     #[error(
         "the SQLite URL must name a file, as sqlite://data/sensate.db (relative) or sqlite:///var/lib/sensate/sensate.db (absolute)"
@@ -33,12 +31,8 @@ impl DatabaseUrl {
         let input = input.trim();
         let Some((scheme, rest)) = input.split_once("://") else {
             return match input.split_once(':') {
-                Some((scheme, _)) if scheme.eq_ignore_ascii_case("sqlite") => {
-                    Err(UrlError::SqliteNeedsPath)
-                }
-                Some((scheme, _))
-                    if !scheme.is_empty() && !scheme.contains('/') && scheme.len() > 1 =>
-                {
+                Some((scheme, _)) if scheme.eq_ignore_ascii_case("sqlite") => Err(UrlError::SqliteNeedsPath),
+                Some((scheme, _)) if !scheme.is_empty() && !scheme.contains('/') && scheme.len() > 1 => {
                     Err(UrlError::UnknownScheme(scheme.to_string()))
                 }
                 _ => Err(UrlError::NoScheme),
@@ -65,9 +59,7 @@ impl DatabaseUrl {
                 if host.is_empty() && !rest.contains("host=") {
                     return Err(UrlError::PostgresNeedsHost);
                 }
-                Ok(DatabaseUrl::Postgres {
-                    url: input.to_string(),
-                })
+                Ok(DatabaseUrl::Postgres { url: input.to_string() })
             }
             other => Err(UrlError::UnknownScheme(other.to_string())),
         }
@@ -109,18 +101,12 @@ mod tests {
 
     #[test]
     fn ambiguous_or_unknown_urls_are_refused_with_a_hint() {
-        assert_eq!(
-            DatabaseUrl::parse("data/sensate.db").unwrap_err(),
-            UrlError::NoScheme
-        );
+        assert_eq!(DatabaseUrl::parse("data/sensate.db").unwrap_err(), UrlError::NoScheme);
         assert_eq!(
             DatabaseUrl::parse("sqlite:data.db").unwrap_err(),
             UrlError::SqliteNeedsPath
         );
-        assert_eq!(
-            DatabaseUrl::parse("sqlite://").unwrap_err(),
-            UrlError::SqliteNeedsPath
-        );
+        assert_eq!(DatabaseUrl::parse("sqlite://").unwrap_err(), UrlError::SqliteNeedsPath);
         assert_eq!(
             DatabaseUrl::parse("sqlite://:memory:").unwrap_err(),
             UrlError::SqliteInMemory

@@ -31,12 +31,7 @@ fn user(email: &str, name: &str) -> NewUser {
     }
 }
 
-fn appointment(
-    p: &NewPractice,
-    case: &NewCase,
-    starts: &str,
-    status: AppointmentStatus,
-) -> NewAppointment {
+fn appointment(p: &NewPractice, case: &NewCase, starts: &str, status: AppointmentStatus) -> NewAppointment {
     let starts_at = at(starts);
     NewAppointment {
         id: AppointmentId::new(),
@@ -272,10 +267,7 @@ async fn both_engines_have_the_same_tables_and_columns() {
     };
     let sqlite = TestDb::sqlite();
     let (a, b) = (sqlite.store().await, pg.store().await);
-    let (sqlite_columns, pg_columns) = (
-        a.schema_columns().await.unwrap(),
-        b.schema_columns().await.unwrap(),
-    );
+    let (sqlite_columns, pg_columns) = (a.schema_columns().await.unwrap(), b.schema_columns().await.unwrap());
     assert!(sqlite_columns.len() > 30);
     assert_eq!(sqlite_columns, pg_columns);
     a.close().await;

@@ -9,9 +9,7 @@ pub struct FakeClock(Arc<Mutex<Timestamp>>);
 
 impl FakeClock {
     pub fn at(instant: &str) -> Self {
-        Self(Arc::new(Mutex::new(
-            instant.parse().expect("an RFC 3339 instant"),
-        )))
+        Self(Arc::new(Mutex::new(instant.parse().expect("an RFC 3339 instant"))))
     }
 
     pub fn advance(&self, by: SignedDuration) {

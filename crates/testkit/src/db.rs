@@ -35,15 +35,11 @@ impl TestDb {
     /// A new database on the server `SENSATE_TEST_POSTGRES_URL` names, or
     /// `None` when it is not set.
     pub async fn postgres() -> Option<Self> {
-        let admin_url = std::env::var(POSTGRES_ENV)
-            .ok()
-            .filter(|url| !url.is_empty())?;
+        let admin_url = std::env::var(POSTGRES_ENV).ok().filter(|url| !url.is_empty())?;
         let name = format!("sensate_test_{}", uuid::Uuid::new_v4().simple());
         let mut admin = sqlx::PgConnection::connect(&admin_url)
             .await
-            .unwrap_or_else(|e| {
-                panic!("{POSTGRES_ENV} is set but PostgreSQL does not answer: {e}")
-            });
+            .unwrap_or_else(|e| panic!("{POSTGRES_ENV} is set but PostgreSQL does not answer: {e}"));
         sqlx::query(&format!("CREATE DATABASE {name}"))
             .execute(&mut admin)
             .await
@@ -98,18 +94,14 @@ impl Drop for TestDb {
         // Drop runs outside any runtime guarantee (and also after a failed
         // assertion), so the database is dropped on a thread of its own.
         let _ = std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
                 return;
             };
             runtime.block_on(async {
                 if let Ok(mut admin) = sqlx::PgConnection::connect(&pg.admin_url).await {
-                    let _ =
-                        sqlx::query(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", pg.name))
-                            .execute(&mut admin)
-                            .await;
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", pg.name))
+                        .execute(&mut admin)
+                        .await;
                     let _ = admin.close().await;
                 }
             });

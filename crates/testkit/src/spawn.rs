@@ -1,5 +1,7 @@
 use std::sync::Arc;
 
+use sensate_domain::Clock;
+use sensate_domain::totp::{TotpSecret, code_at, step_of};
 use sensate_server::{Mode, Running, StartOptions, start};
 
 use crate::{FakeClock, TestDb};
@@ -40,30 +42,15 @@ impl TestApp {
     /// The anti-forgery token the server gave this client, read from a page
     /// the way a browser script would.
     pub async fn csrf_token(&self, client: &reqwest::Client) -> String {
-        let body = client
-            .get(self.url("/"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let body = client.get(self.url("/")).send().await.unwrap().text().await.unwrap();
         let marker = "<meta name=\"csrf-token\" content=\"";
-        let start = body
-            .find(marker)
-            .expect("pages carry an anti-forgery token")
-            + marker.len();
+        let start = body.find(marker).expect("pages carry an anti-forgery token") + marker.len();
         let end = body[start..].find('"').unwrap() + start;
         body[start..end].to_string()
     }
 
     /// Posts a form the way a browser on this site does (same Origin, token included).
-    pub async fn post_form(
-        &self,
-        client: &reqwest::Client,
-        path: &str,
-        fields: &[(&str, &str)],
-    ) -> reqwest::Response {
+    pub async fn post_form(&self, client: &reqwest::Client, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         let token = self.csrf_token(client).await;
         let mut form: Vec<(&str, &str)> = fields.to_vec();
         form.push(("csrf_token", &token));
@@ -79,13 +66,40 @@ impl TestApp {
     /// Signs this app's client in; panics if the credentials are refused.
     pub async fn login(&self, client: &reqwest::Client, email: &str, password: &str) {
         let response = self
-            .post_form(
-                client,
-                "/login",
-                &[("email", email), ("password", password)],
-            )
+            .post_form(client, "/login", &[("email", email), ("password", password)])
             .await;
         assert_eq!(response.status(), 303, "sign-in as {email} should succeed");
+    }
+
+    /// Enrols the signed-in staff member in TOTP through the pages, as a
+    /// person with an authenticator app would; returns the secret.
+    pub async fn enrol_mfa(&self, client: &reqwest::Client) -> TotpSecret {
+        let page = client.get(self.url("/mfa")).send().await.unwrap().text().await.unwrap();
+        let secret =
+            between(&page, "<code class=\"setup-key\">", "</code>").expect("the enrolment page shows a setup key");
+        let secret = TotpSecret::from_base32(&secret).unwrap();
+        let code = code_at(&secret, step_of(self.clock.now()));
+        let response = self.post_form(client, "/mfa/enrol", &[("code", &code)]).await;
+        assert_eq!(response.status(), 200);
+        assert!(response.text().await.unwrap().contains("Your recovery codes"));
+        secret
+    }
+
+    /// Passes the second step with a fresh code (the clock moves to the next
+    /// time step, since each code works once).
+    pub async fn verify_mfa(&self, client: &reqwest::Client, secret: &TotpSecret) {
+        self.clock.advance(jiff::SignedDuration::from_secs(30));
+        let code = code_at(secret, step_of(self.clock.now()));
+        let response = self.post_form(client, "/mfa/verify", &[("code", &code)]).await;
+        assert_eq!(response.status(), 303, "the second step should pass");
+    }
+
+    /// In the demo, the second-step page shows the current code.
+    pub async fn pass_demo_mfa(&self, client: &reqwest::Client) {
+        let page = client.get(self.url("/mfa")).send().await.unwrap().text().await.unwrap();
+        let code = between(&page, "current code for this fictional account is ", ".").expect("the demo shows the code");
+        let response = self.post_form(client, "/mfa/verify", &[("code", &code)]).await;
+        assert_eq!(response.status(), 303, "the demo code should pass");
     }
 
     pub async fn stop(mut self) {
@@ -93,6 +107,13 @@ impl TestApp {
             running.stop().await;
         }
     }
+}
+
+/// The text between two markers.
+pub fn between(html: &str, start: &str, end: &str) -> Option<String> {
+    let from = html.find(start)? + start.len();
+    let to = html[from..].find(end)? + from;
+    Some(html[from..to].to_string())
 }
 
 /// The value of `<input … name="NAME" value="…">` in a page.

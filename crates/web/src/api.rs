@@ -60,12 +60,11 @@ mod tests {
             .collect::<Vec<_>>();
         assert!(documented.len() >= 3);
         for route in documented {
-            let item = doc.paths.paths.get(route.path).unwrap_or_else(|| {
-                panic!(
-                    "{} {} is missing from the OpenAPI document",
-                    route.method, route.path
-                )
-            });
+            let item = doc
+                .paths
+                .paths
+                .get(route.path)
+                .unwrap_or_else(|| panic!("{} {} is missing from the OpenAPI document", route.method, route.path));
             let operation = match route.method {
                 Method::GET => &item.get,
                 Method::POST => &item.post,
@@ -85,10 +84,7 @@ mod tests {
 
     #[test]
     fn every_api_route_lives_under_the_versioned_prefix() {
-        for route in table()
-            .into_iter()
-            .filter(|route| route.access == Access::Api)
-        {
+        for route in table().into_iter().filter(|route| route.access == Access::Api) {
             assert!(route.path.starts_with("/api/v1/"), "{}", route.path);
         }
     }

@@ -12,11 +12,23 @@ use crate::{AppState, cookies};
 pub(crate) struct Page {
     pub layout: Layout,
     pub actor: Option<Actor>,
+    /// The peer address, for the audit log and rate limits.
+    pub ip: String,
 }
 
 impl Page {
-    /// The actor, or a redirect to the sign-in page.
+    /// The actor, or a redirect: to sign-in when anonymous, to the second
+    /// step when a staff member has not passed MFA in this session.
     pub fn signed_in(self) -> Result<(Actor, Layout), WebError> {
+        let (actor, layout) = self.signed_in_before_mfa()?;
+        if actor.needs_mfa() {
+            return Err(WebError(AppError::MfaRequired));
+        }
+        Ok((actor, layout))
+    }
+
+    /// The actor even before MFA: only for the MFA pages and sign-out.
+    pub fn signed_in_before_mfa(self) -> Result<(Actor, Layout), WebError> {
         match self.actor {
             Some(actor) => Ok((actor, self.layout)),
             None => Err(WebError(AppError::Unauthenticated)),
@@ -24,20 +36,28 @@ impl Page {
     }
 }
 
+/// The address the request came from. Behind a reverse proxy this is the
+/// proxy; trusting forwarded headers is a deliberate later setting.
+pub(crate) fn peer_ip(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
 impl FromRequestParts<AppState> for Page {
     type Rejection = WebError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let csrf = parts
             .extensions
             .get::<CsrfToken>()
             .map(|token| token.0.clone())
             .unwrap_or_default();
+        let ip = peer_ip(parts);
         let actor = match cookies::read(&parts.headers, &state.web, cookies::SESSION) {
-            Some(token) => state.app.authenticate(&token).await?,
+            Some(token) => state.app.authenticate(&token, &ip).await?,
             None => None,
         };
         let layout = Layout {
@@ -46,6 +66,6 @@ impl FromRequestParts<AppState> for Page {
             csrf,
             current: "",
         };
-        Ok(Page { layout, actor })
+        Ok(Page { layout, actor, ip })
     }
 }

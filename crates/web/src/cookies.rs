@@ -35,10 +35,7 @@ pub(crate) fn read(headers: &HeaderMap, config: &WebConfig, base: &str) -> Optio
 /// A `Set-Cookie` value. `max_age` of `Some(0)` deletes the cookie; `None`
 /// makes it last until the browser closes (the server enforces expiry).
 pub(crate) fn set(config: &WebConfig, base: &str, value: &str, max_age: Option<u32>) -> String {
-    let mut cookie = format!(
-        "{}={value}; Path=/; HttpOnly; SameSite=Lax",
-        name(config, base)
-    );
+    let mut cookie = format!("{}={value}; Path=/; HttpOnly; SameSite=Lax", name(config, base));
     if config.is_https() {
         cookie.push_str("; Secure");
     }
@@ -66,21 +63,13 @@ mod tests {
             "__Host-sensate_session=abc; Path=/; HttpOnly; SameSite=Lax; Secure"
         );
         let plain = set(&config("http://127.0.0.1:8080"), SESSION, "abc", Some(0));
-        assert_eq!(
-            plain,
-            "sensate_session=abc; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
-        );
+        assert_eq!(plain, "sensate_session=abc; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
     }
 
     #[test]
     fn reads_the_named_cookie_only() {
         let mut headers = HeaderMap::new();
-        headers.insert(
-            COOKIE,
-            "other=1; sensate_session=tok; sensate_csrf=c"
-                .parse()
-                .unwrap(),
-        );
+        headers.insert(COOKIE, "other=1; sensate_session=tok; sensate_csrf=c".parse().unwrap());
         let http = config("http://localhost");
         assert_eq!(read(&headers, &http, SESSION).as_deref(), Some("tok"));
         assert_eq!(read(&headers, &http, CSRF).as_deref(), Some("c"));

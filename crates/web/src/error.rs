@@ -79,6 +79,22 @@ impl ErrorPage {
         }
     }
 
+    pub fn rate_limited() -> Self {
+        Self {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            title: "Please wait a little",
+            message: "There were too many attempts. For your security, please wait 15 minutes and try again.",
+        }
+    }
+
+    pub fn link_invalid() -> Self {
+        Self {
+            status: StatusCode::NOT_FOUND,
+            title: "This link is not valid",
+            message: "It was already used or has expired. Ask for a new one: your practice can send a new invitation, and the sign-in page can send a new password-reset link.",
+        }
+    }
+
     pub fn internal() -> Self {
         Self {
             status: StatusCode::INTERNAL_SERVER_ERROR,
@@ -124,6 +140,9 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         match self.0 {
             AppError::Unauthenticated => Redirect::to("/login").into_response(),
+            AppError::MfaRequired => Redirect::to("/mfa").into_response(),
+            AppError::RateLimited => ErrorPage::rate_limited().into_response(),
+            AppError::LinkInvalid => ErrorPage::link_invalid().into_response(),
             AppError::Forbidden => ErrorPage::forbidden().into_response(),
             AppError::NotFound => ErrorPage::not_found().into_response(),
             AppError::Invalid(_) | AppError::InvalidCredentials | AppError::SetupLinkInvalid => {

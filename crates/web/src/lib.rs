@@ -10,7 +10,6 @@ mod error;
 mod middleware;
 mod ops;
 mod pages;
-#[allow(dead_code)] // wired into the MFA pages next
 mod qr;
 pub mod routes;
 mod static_files;
@@ -40,6 +39,8 @@ impl WebConfig {
 pub struct AppState {
     pub app: App,
     pub web: std::sync::Arc<WebConfig>,
+    /// In the demo, sent mail is kept here and shown at `/outbox`.
+    pub outbox: Option<std::sync::Arc<sensate_app::infra::mailer::OutboxMailer>>,
 }
 
 /// The complete application: routes, fallback and middleware.

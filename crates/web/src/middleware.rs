@@ -31,9 +31,7 @@ pub(crate) fn wrap(router: Router<AppState>, state: AppState) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(from_fn_with_state(state.clone(), request_context))
-                .layer(CatchPanicLayer::custom(|_| {
-                    ErrorPage::internal().into_response()
-                }))
+                .layer(CatchPanicLayer::custom(|_| ErrorPage::internal().into_response()))
                 .layer(from_fn_with_state(state.clone(), security_headers))
                 .layer(from_fn_with_state(state.clone(), csrf))
                 .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
@@ -119,10 +117,7 @@ async fn security_headers(State(state): State<AppState>, request: Request, next:
 /// as the `csrf_token` form field or the `X-CSRF-Token` header.
 async fn csrf(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let existing = cookies::read(request.headers(), &state.web, cookies::CSRF);
-    let safe = matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    );
+    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let request = if safe {
         request
     } else {
@@ -143,10 +138,7 @@ async fn csrf(State(state): State<AppState>, request: Request, next: Next) -> Re
     request.extensions_mut().insert(CsrfToken(token.clone()));
     let mut response = next.run(request).await;
     if existing.is_none() {
-        append_cookie(
-            &mut response,
-            &cookies::set(&state.web, cookies::CSRF, &token, None),
-        );
+        append_cookie(&mut response, &cookies::set(&state.web, cookies::CSRF, &token, None));
     }
     response
 }
@@ -177,8 +169,7 @@ fn same_origin(headers: &HeaderMap, web: &WebConfig) -> bool {
         .get(header::HOST)
         .and_then(|host| host.to_str().ok())
         .map(|host| format!("{scheme}://{host}"));
-    origin != "null"
-        && (origin == web.base_url.trim_end_matches('/') || from_host.as_deref() == Some(origin))
+    origin != "null" && (origin == web.base_url.trim_end_matches('/') || from_host.as_deref() == Some(origin))
 }
 
 #[derive(serde::Deserialize)]
@@ -238,20 +229,14 @@ mod tests {
             &headers(&[host, ("origin", "null"), ("sec-fetch-site", "cross-site")]),
             &web
         ));
-        assert!(!same_origin(
-            &headers(&[host, ("sec-fetch-site", "same-site")]),
-            &web
-        ));
+        assert!(!same_origin(&headers(&[host, ("sec-fetch-site", "same-site")]), &web));
         assert!(!same_origin(&headers(&[host, ("origin", "null")]), &web));
         assert!(same_origin(
             &headers(&[host, ("origin", "http://127.0.0.1:8080")]),
             &web
         ));
         assert!(same_origin(
-            &headers(&[
-                ("host", "localhost:8080"),
-                ("origin", "http://localhost:8080")
-            ]),
+            &headers(&[("host", "localhost:8080"), ("origin", "http://localhost:8080")]),
             &web
         ));
         assert!(!same_origin(

@@ -28,12 +28,6 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
     if state.app.ready().await {
         Json(Probe { status: "ready" }).into_response()
     } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(Probe {
-                status: "unavailable",
-            }),
-        )
-            .into_response()
+        (StatusCode::SERVICE_UNAVAILABLE, Json(Probe { status: "unavailable" })).into_response()
     }
 }

@@ -38,37 +38,17 @@ struct Table {
 }
 
 impl Table {
-    fn add(
-        mut self,
-        method: Method,
-        path: &'static str,
-        access: Access,
-        route: MethodRouter<AppState>,
-    ) -> Self {
-        self.routes.push(RouteInfo {
-            method,
-            path,
-            access,
-        });
+    fn add(mut self, method: Method, path: &'static str, access: Access, route: MethodRouter<AppState>) -> Self {
+        self.routes.push(RouteInfo { method, path, access });
         self.router = self.router.route(path, route);
         self
     }
 
-    fn get<H: Handler<T, AppState>, T: 'static>(
-        self,
-        path: &'static str,
-        access: Access,
-        handler: H,
-    ) -> Self {
+    fn get<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, access: Access, handler: H) -> Self {
         self.add(Method::GET, path, access, get(handler))
     }
 
-    fn post<H: Handler<T, AppState>, T: 'static>(
-        self,
-        path: &'static str,
-        access: Access,
-        handler: H,
-    ) -> Self {
+    fn post<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, access: Access, handler: H) -> Self {
         self.add(Method::POST, path, access, post(handler))
     }
 }
@@ -89,8 +69,35 @@ fn declare() -> Table {
     .get("/login", Public, pages::auth::login_form)
     .post("/login", Public, pages::auth::login_submit)
     .post("/logout", SignedIn, pages::auth::logout)
-    // Signed in
+    .get("/forgot-password", Public, pages::auth::forgot_form)
+    .post("/forgot-password", Public, pages::auth::forgot_submit)
+    .get("/reset-password", Public, pages::auth::reset_form)
+    .post("/reset-password", Public, pages::auth::reset_submit)
+    .get("/join", Public, pages::auth::join_form)
+    .post("/join", Public, pages::auth::join_submit)
+    .get("/outbox", Public, pages::public::outbox)
+    // Signed in: own account
+    .get("/mfa", SignedIn, pages::account::mfa)
+    .post("/mfa/enrol", SignedIn, pages::account::mfa_enrol)
+    .post("/mfa/verify", SignedIn, pages::account::mfa_verify)
+    .get("/account/password", SignedIn, pages::account::password_form)
+    .post("/account/password", SignedIn, pages::account::password_submit)
+    .get("/me/contact", SignedIn, pages::account::my_contact)
+    .post("/me/contact", SignedIn, pages::account::my_contact_submit)
+    // Signed in: the practice
     .get("/dashboard", SignedIn, pages::clinic::dashboard)
+    .get("/people", SignedIn, pages::admin::people)
+    .post("/people/invite", SignedIn, pages::admin::invite)
+    .post("/people/{id}/disable", SignedIn, pages::admin::disable)
+    .post("/people/{id}/enable", SignedIn, pages::admin::enable)
+    .get("/settings", SignedIn, pages::admin::settings)
+    .post("/settings", SignedIn, pages::admin::settings_submit)
+    .get("/audit", SignedIn, pages::admin::audit)
+    .get("/clients", SignedIn, pages::clinic::clients)
+    .post("/clients/invite", SignedIn, pages::clinic::invite_clients)
+    .get("/clients/{id}", SignedIn, pages::clinic::client)
+    .post("/clients/{id}/contact", SignedIn, pages::clinic::client_contact)
+    .post("/clients/{id}/notes", SignedIn, pages::clinic::client_note)
     // Operations and API
     .get("/healthz", Ops, ops::healthz)
     .get("/readyz", Ops, ops::readyz)

@@ -67,15 +67,11 @@ pub(crate) struct Field {
     pub hint: &'static str,
     pub error: Option<String>,
     pub options: Vec<&'static str>,
+    pub required: bool,
 }
 
 impl Field {
-    pub fn new(
-        name: &'static str,
-        label: &'static str,
-        kind: &'static str,
-        autocomplete: &'static str,
-    ) -> Self {
+    pub fn new(name: &'static str, label: &'static str, kind: &'static str, autocomplete: &'static str) -> Self {
         Self {
             name,
             label,
@@ -85,7 +81,13 @@ impl Field {
             hint: "",
             error: None,
             options: Vec::new(),
+            required: true,
         }
+    }
+
+    pub fn optional(mut self) -> Self {
+        self.required = false;
+        self
     }
 
     pub fn value(mut self, value: &str) -> Self {
@@ -119,6 +121,7 @@ pub(crate) struct LoginTemplate {
     pub layout: Layout,
     pub fields: Vec<Field>,
     pub error: Option<&'static str>,
+    pub notice: Option<Notice>,
 }
 
 #[derive(Template)]
@@ -176,4 +179,201 @@ pub(crate) struct DashboardTemplate {
     pub overview: Option<OverviewView>,
     pub clinician_upcoming: Option<Vec<AppointmentRow>>,
     pub client_upcoming: Option<Vec<AppointmentRow>>,
+    /// (href, label) of the pages this person's roles open.
+    pub tools: Vec<(&'static str, &'static str)>,
+}
+
+/// A notice at the top of a page.
+#[derive(Debug, Clone)]
+pub(crate) struct Notice {
+    /// `success`, `error` or `info`.
+    pub kind: &'static str,
+    pub text: String,
+}
+
+impl Notice {
+    pub fn success(text: impl Into<String>) -> Self {
+        Self {
+            kind: "success",
+            text: text.into(),
+        }
+    }
+    pub fn info(text: impl Into<String>) -> Self {
+        Self {
+            kind: "info",
+            text: text.into(),
+        }
+    }
+}
+
+/// A page that is one form: most account flows.
+#[derive(Template, Clone)]
+#[template(path = "form_page.html")]
+pub(crate) struct FormPage {
+    pub layout: Layout,
+    pub title: String,
+    pub lead: String,
+    pub notice: Option<Notice>,
+    pub summary: Vec<(&'static str, String)>,
+    pub action: String,
+    pub hidden: Vec<(&'static str, String)>,
+    pub fields: Vec<Field>,
+    pub submit: &'static str,
+    /// Links under the form: (href, text).
+    pub links: Vec<(String, String)>,
+}
+
+impl FormPage {
+    pub fn new(layout: Layout, title: impl Into<String>, action: impl Into<String>, submit: &'static str) -> Self {
+        Self {
+            layout,
+            title: title.into(),
+            lead: String::new(),
+            notice: None,
+            summary: Vec::new(),
+            action: action.into(),
+            hidden: Vec::new(),
+            fields: Vec::new(),
+            submit,
+            links: Vec::new(),
+        }
+    }
+
+    pub fn lead(mut self, lead: impl Into<String>) -> Self {
+        self.lead = lead.into();
+        self
+    }
+
+    pub fn notice(mut self, notice: Option<Notice>) -> Self {
+        self.notice = notice;
+        self
+    }
+
+    pub fn hidden(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.hidden.push((name, value.into()));
+        self
+    }
+
+    pub fn fields(mut self, fields: Vec<Field>) -> Self {
+        self.fields = fields;
+        self
+    }
+
+    pub fn link(mut self, href: impl Into<String>, text: impl Into<String>) -> Self {
+        self.links.push((href.into(), text.into()));
+        self
+    }
+
+    /// Puts each field's error beside it and lists them all at the top.
+    pub fn errors(mut self, errors: &sensate_domain::FieldErrors) -> Self {
+        for field in &mut self.fields {
+            if let Some(message) = errors.get(field.name) {
+                field.error = Some(message.to_string());
+            }
+        }
+        self.summary = errors
+            .iter()
+            .map(|(field, message)| (field, message.to_string()))
+            .collect();
+        self
+    }
+}
+
+#[derive(Template)]
+#[template(path = "account/mfa_enrol.html")]
+pub(crate) struct MfaEnrolTemplate {
+    pub layout: Layout,
+    pub qr_svg: String,
+    pub secret: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "account/recovery_codes.html")]
+pub(crate) struct RecoveryCodesTemplate {
+    pub layout: Layout,
+    pub codes: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct PersonRow {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub roles: String,
+    pub disabled: bool,
+    pub is_self: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct InvitationRow {
+    pub name: String,
+    pub email: String,
+    pub role: &'static str,
+    pub sent: String,
+    pub status: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "admin/people.html")]
+pub(crate) struct PeopleTemplate {
+    pub layout: Layout,
+    pub notice: Option<Notice>,
+    pub people: Vec<PersonRow>,
+    pub invitations: Vec<InvitationRow>,
+    pub invite: FormPage,
+    /// Links of invitations just made, for copying when email is not set up.
+    pub sent: Vec<(String, String, bool)>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct AuditRow {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub record: String,
+    pub ip: String,
+    pub outcome: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/audit.html")]
+pub(crate) struct AuditTemplate {
+    pub layout: Layout,
+    pub rows: Vec<AuditRow>,
+    pub action: String,
+    pub outcome: String,
+    pub actions: Vec<&'static str>,
+    pub next_before: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "clinic/clients.html")]
+pub(crate) struct ClientsTemplate {
+    pub layout: Layout,
+    pub notice: Option<Notice>,
+    pub clients: Vec<(String, String)>,
+    pub invite: FormPage,
+    pub sent: Vec<(String, String, bool)>,
+}
+
+#[derive(Template)]
+#[template(path = "clinic/client.html")]
+pub(crate) struct ClientTemplate {
+    pub layout: Layout,
+    pub notice: Option<Notice>,
+    pub name: String,
+    pub contact: FormPage,
+    pub contact_preferences: Option<String>,
+    pub notes: Vec<(String, String)>,
+    pub note_form: Option<FormPage>,
+}
+
+#[derive(Template)]
+#[template(path = "outbox.html")]
+pub(crate) struct OutboxTemplate {
+    pub layout: Layout,
+    /// (sent at, to, subject, text)
+    pub mails: Vec<(String, String, String, String)>,
 }

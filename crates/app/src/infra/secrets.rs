@@ -36,16 +36,11 @@ fn hex(bytes: &[u8]) -> String {
 
 /// Constant-time comparison for secrets of equal length.
 pub fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn argon2() -> Result<Argon2<'static>, AppError> {
-    let params =
-        Params::new(19 * 1024, 2, 1, None).map_err(|e| AppError::Internal(e.to_string()))?;
+    let params = Params::new(19 * 1024, 2, 1, None).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
@@ -77,7 +72,8 @@ pub async fn verify_password(password: String, stored: Option<String>) -> Result
 }
 
 /// An Argon2id hash (same parameters) of a random string nobody knows.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2Vuc2F0ZWR1bW15c2FsdA$tXXcTOS9PjCRdHZzhVbZBtRj2YjiOSG0F/UzIsp8uBk";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c2Vuc2F0ZWR1bW15c2FsdA$tXXcTOS9PjCRdHZzhVbZBtRj2YjiOSG0F/UzIsp8uBk";
 
 #[cfg(test)]
 mod tests {
@@ -104,11 +100,7 @@ mod tests {
                 .await
                 .unwrap()
         );
-        assert!(
-            !verify_password("wrong horse battery".into(), Some(hash))
-                .await
-                .unwrap()
-        );
+        assert!(!verify_password("wrong horse battery".into(), Some(hash)).await.unwrap());
         assert!(!verify_password("anything".into(), None).await.unwrap());
     }
 }

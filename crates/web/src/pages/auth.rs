@@ -9,11 +9,13 @@ use sensate_app::setup::SetupInput;
 use sensate_domain::FieldErrors;
 use sensate_domain::practice::COMMON_TIME_ZONES;
 
-use super::render;
+use sensate_domain::Role;
+
+use super::{render, render_status};
 use crate::context::Page;
 use crate::error::WebError;
 use crate::middleware::append_cookie;
-use crate::templates::{Field, Layout, LoginTemplate, SetupInvalidTemplate, SetupTemplate};
+use crate::templates::{Field, FormPage, Layout, LoginTemplate, Notice, SetupInvalidTemplate, SetupTemplate};
 use crate::{AppState, cookies};
 
 #[derive(serde::Deserialize)]
@@ -52,13 +54,7 @@ pub(crate) async fn setup_form(
         time_zone: "America/New_York".into(),
         ..SetupForm::default()
     };
-    Ok(render(&setup_page(
-        page.layout,
-        query.token,
-        &form,
-        &FieldErrors::new(),
-    ))?
-    .into_response())
+    Ok(render(&setup_page(page.layout, query.token, &form, &FieldErrors::new()))?.into_response())
 }
 
 pub(crate) async fn setup_submit(
@@ -86,19 +82,10 @@ pub(crate) async fn setup_submit(
 }
 
 fn setup_invalid(layout: Layout) -> Result<Response, WebError> {
-    Ok((
-        StatusCode::NOT_FOUND,
-        render(&SetupInvalidTemplate { layout })?,
-    )
-        .into_response())
+    Ok((StatusCode::NOT_FOUND, render(&SetupInvalidTemplate { layout })?).into_response())
 }
 
-fn setup_page(
-    layout: Layout,
-    token: String,
-    form: &SetupForm,
-    errors: &FieldErrors,
-) -> SetupTemplate {
+fn setup_page(layout: Layout, token: String, form: &SetupForm, errors: &FieldErrors) -> SetupTemplate {
     let fields = vec![
         Field::new("practice_name", "Practice name", "text", "organization")
             .value(&form.practice_name)
@@ -117,17 +104,10 @@ fn setup_page(
             .hint("You will sign in with it.")
             .error(errors.get("email")),
         Field::new("password", "Password", "password", "new-password")
-            .hint(
-                "At least 8 characters. A phrase of several words is strong and easy to remember.",
-            )
+            .hint("At least 8 characters. A phrase of several words is strong and easy to remember.")
             .error(errors.get("password")),
-        Field::new(
-            "password_confirm",
-            "Repeat the password",
-            "password",
-            "new-password",
-        )
-        .error(errors.get("password_confirm")),
+        Field::new("password_confirm", "Repeat the password", "password", "new-password")
+            .error(errors.get("password_confirm")),
     ];
     let summary = errors
         .iter()
@@ -158,6 +138,7 @@ fn login_page(layout: Layout, email: &str, error: Option<&'static str>) -> Login
         layout: layout.at("login"),
         fields,
         error,
+        notice: None,
     }
 }
 
@@ -173,33 +154,29 @@ pub(crate) async fn login_submit(
     page: Page,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
-    match state.app.login(&form.email, &form.password).await {
+    match state.app.login(&form.email, &form.password, &page.ip).await {
         Ok(session) => Ok(signed_in_redirect(&state, session)),
         Err(AppError::InvalidCredentials) => {
             let message = "Email address or password is incorrect.";
             let html = render(&login_page(page.layout, &form.email, Some(message)))?;
             Ok((StatusCode::UNAUTHORIZED, html).into_response())
         }
+        Err(AppError::RateLimited) => {
+            let message = "Too many attempts. For your security, please wait 15 minutes and try again.";
+            let html = render(&login_page(page.layout, &form.email, Some(message)))?;
+            Ok((StatusCode::TOO_MANY_REQUESTS, html).into_response())
+        }
         Err(other) => Err(other.into()),
     }
 }
 
-pub(crate) async fn logout(
-    State(state): State<AppState>,
-    page: Page,
-) -> Result<Response, WebError> {
+pub(crate) async fn logout(State(state): State<AppState>, page: Page) -> Result<Response, WebError> {
     if let Some(actor) = &page.actor {
         state.app.logout(actor).await?;
     }
     let mut response = Redirect::to("/").into_response();
-    append_cookie(
-        &mut response,
-        &cookies::set(&state.web, cookies::SESSION, "", Some(0)),
-    );
-    append_cookie(
-        &mut response,
-        &cookies::set(&state.web, cookies::CSRF, "", Some(0)),
-    );
+    append_cookie(&mut response, &cookies::set(&state.web, cookies::SESSION, "", Some(0)));
+    append_cookie(&mut response, &cookies::set(&state.web, cookies::CSRF, "", Some(0)));
     Ok(response)
 }
 
@@ -212,9 +189,161 @@ fn signed_in_redirect(state: &AppState, session: NewSession) -> Response {
         &cookies::set(&state.web, cookies::SESSION, &session.token, None),
     );
     let csrf = sensate_app::infra::secrets::new_token();
-    append_cookie(
-        &mut response,
-        &cookies::set(&state.web, cookies::CSRF, &csrf, None),
-    );
+    append_cookie(&mut response, &cookies::set(&state.web, cookies::CSRF, &csrf, None));
     response
+}
+
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct EmailForm {
+    #[serde(default)]
+    email: String,
+}
+
+fn forgot_page(layout: Layout, email: &str) -> FormPage {
+    FormPage::new(layout, "Forgot your password?", "/forgot-password", "Send reset link")
+        .lead("Enter the email address you sign in with. If it belongs to an account, we send a link to choose a new password.")
+        .fields(vec![Field::new("email", "Email address", "email", "email").value(email)])
+        .link("/login", "Back to sign in")
+}
+
+pub(crate) async fn forgot_form(page: Page) -> Result<Response, WebError> {
+    Ok(render(&forgot_page(page.layout, ""))?.into_response())
+}
+
+pub(crate) async fn forgot_submit(
+    State(state): State<AppState>,
+    page: Page,
+    Form(form): Form<EmailForm>,
+) -> Result<Response, WebError> {
+    state.app.request_password_reset(&form.email, &page.ip).await?;
+    let notice = Notice::success(
+        "If that address belongs to an account, a reset link is on its way. It works once, for one hour. Check your spam folder if it does not arrive.",
+    );
+    Ok(render(&forgot_page(page.layout, &form.email).notice(Some(notice)))?.into_response())
+}
+
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct ResetForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+}
+
+fn reset_page(layout: Layout, token: &str) -> FormPage {
+    FormPage::new(layout, "Choose a new password", "/reset-password", "Save new password")
+        .lead("You will be signed out everywhere else.")
+        .hidden("token", token)
+        .fields(vec![
+            Field::new("password", "New password", "password", "new-password")
+                .hint("At least 8 characters. A phrase of several words is strong and easy to remember."),
+            Field::new(
+                "password_confirm",
+                "Repeat the new password",
+                "password",
+                "new-password",
+            ),
+        ])
+}
+
+pub(crate) async fn reset_form(page: Page, Query(query): Query<TokenQuery>) -> Result<Response, WebError> {
+    Ok(render(&reset_page(page.layout, &query.token))?.into_response())
+}
+
+pub(crate) async fn reset_submit(
+    State(state): State<AppState>,
+    page: Page,
+    Form(form): Form<ResetForm>,
+) -> Result<Response, WebError> {
+    match state
+        .app
+        .reset_password(&form.token, &form.password, &form.password_confirm, &page.ip)
+        .await
+    {
+        Ok(()) => {
+            let login = login_page(page.layout, "", None);
+            let mut response = render(&LoginTemplate {
+                notice: Some(Notice::success("Your password was changed. Sign in with the new one.")),
+                ..login
+            })?
+            .into_response();
+            *response.status_mut() = StatusCode::OK;
+            Ok(response)
+        }
+        Err(AppError::Invalid(errors)) => render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &reset_page(page.layout, &form.token).errors(&errors),
+        ),
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct JoinForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+}
+
+fn join_page(layout: Layout, token: &str, invitation: &sensate_app::invitations::InvitationView) -> FormPage {
+    let role = match invitation.role {
+        Role::Client => "as a client",
+        Role::Clinician => "as a therapist",
+        Role::Admin => "as an administrator",
+        Role::Owner => "as an owner",
+    };
+    FormPage::new(
+        layout,
+        format!("Join {}", invitation.practice_name),
+        "/join",
+        "Create account",
+    )
+    .lead(format!(
+        "Welcome, {}. You were invited to {} {role}. Choose a password for your account ({}).",
+        invitation.display_name, invitation.practice_name, invitation.email
+    ))
+    .hidden("token", token)
+    .fields(vec![
+        Field::new("password", "Password", "password", "new-password")
+            .hint("At least 8 characters. A phrase of several words is strong and easy to remember."),
+        Field::new("password_confirm", "Repeat the password", "password", "new-password"),
+    ])
+}
+
+pub(crate) async fn join_form(
+    State(state): State<AppState>,
+    page: Page,
+    Query(query): Query<TokenQuery>,
+) -> Result<Response, WebError> {
+    match state.app.invitation(&query.token).await? {
+        Some(invitation) => Ok(render(&join_page(page.layout, &query.token, &invitation))?.into_response()),
+        None => Err(WebError(AppError::LinkInvalid)),
+    }
+}
+
+pub(crate) async fn join_submit(
+    State(state): State<AppState>,
+    page: Page,
+    Form(form): Form<JoinForm>,
+) -> Result<Response, WebError> {
+    let Some(invitation) = state.app.invitation(&form.token).await? else {
+        return Err(WebError(AppError::LinkInvalid));
+    };
+    match state
+        .app
+        .accept_invitation(&form.token, &form.password, &form.password_confirm, &page.ip)
+        .await
+    {
+        Ok(session) => Ok(signed_in_redirect(&state, session)),
+        Err(AppError::Invalid(errors)) => render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &join_page(page.layout, &form.token, &invitation).errors(&errors),
+        ),
+        Err(other) => Err(other.into()),
+    }
 }

@@ -1,19 +1,25 @@
 //! Pages for signed-in people.
-use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use sensate_app::AppError;
 use sensate_app::dashboard::AppointmentView;
+use sensate_app::invitations::Invitee;
 use sensate_domain::scheduling::{CaseKind, format_local};
+use sensate_domain::{FieldErrors, Role, UserId};
 
-use super::render;
+use super::account::{ContactForm, contact_fields};
+use super::{local_time, render, render_status};
 use crate::AppState;
 use crate::context::Page;
 use crate::error::WebError;
-use crate::templates::{AppointmentRow, DashboardTemplate, OverviewView, TherapistRow};
+use crate::templates::{
+    AppointmentRow, ClientTemplate, ClientsTemplate, DashboardTemplate, Field, FormPage, Layout, Notice, OverviewView,
+    TherapistRow,
+};
 
-pub(crate) async fn dashboard(
-    State(state): State<AppState>,
-    page: Page,
-) -> Result<Response, WebError> {
+pub(crate) async fn dashboard(State(state): State<AppState>, page: Page) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
     let view = state.app.dashboard(&actor).await?;
     let zone = view.time_zone.clone();
@@ -58,20 +64,262 @@ pub(crate) async fn dashboard(
             })
             .collect(),
     });
+    let mut tools = Vec::new();
+    if actor.has_role(Role::Owner) || actor.has_role(Role::Admin) {
+        tools.push(("/people", "People and invitations"));
+    }
+    if actor.has_role(Role::Owner) {
+        tools.push(("/settings", "Practice settings"));
+        tools.push(("/audit", "Audit log"));
+    }
+    if actor.has_role(Role::Clinician) {
+        tools.push(("/clients", "Your clients"));
+    }
+    if actor.has_role(Role::Client) {
+        tools.push(("/me/contact", "Your contact preferences"));
+    }
+    tools.push(("/account/password", "Change your password"));
     let template = DashboardTemplate {
         layout: layout.at("dashboard"),
         name: actor.display_name.clone(),
         practice_name: view.practice_name,
-        roles: view
-            .roles
-            .iter()
-            .map(|r| r.label())
-            .collect::<Vec<_>>()
-            .join(", "),
+        roles: view.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", "),
         time_zone: zone.iana_name().unwrap_or("UTC").to_string(),
         overview,
         clinician_upcoming: view.clinician_upcoming.map(|a| rows(a, false)),
         client_upcoming: view.client_upcoming.map(|a| rows(a, true)),
+        tools,
     };
     Ok(render(&template)?.into_response())
+}
+
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct InviteClientsForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    partner_name: String,
+    #[serde(default)]
+    partner_email: String,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct Done {
+    #[serde(default)]
+    done: String,
+}
+
+fn invite_clients_form(layout: &Layout, form: &InviteClientsForm) -> FormPage {
+    FormPage::new(layout.clone(), "", "/clients/invite", "Send invitation").fields(vec![
+        Field::new("kind", "Therapy for", "text", "off")
+            .options(&["individual", "couple"])
+            .value(if form.kind.is_empty() { "individual" } else { &form.kind }),
+        Field::new("name", "Client's name", "text", "off").value(&form.name),
+        Field::new("email", "Client's email address", "email", "off").value(&form.email),
+        Field::new("partner_name", "Partner's name", "text", "off")
+            .value(&form.partner_name)
+            .optional()
+            .hint("For a couple only."),
+        Field::new("partner_email", "Partner's email address", "email", "off")
+            .value(&form.partner_email)
+            .optional(),
+    ])
+}
+
+async fn clients_page(
+    state: &AppState,
+    actor: &sensate_app::Actor,
+    layout: Layout,
+    invite: FormPage,
+    notice: Option<Notice>,
+    sent: Vec<sensate_app::invitations::InvitationSent>,
+) -> Result<ClientsTemplate, WebError> {
+    let clients = state.app.my_clients(actor).await?;
+    Ok(ClientsTemplate {
+        layout,
+        notice,
+        clients: clients.into_iter().map(|c| (c.id.to_string(), c.name)).collect(),
+        invite,
+        sent: sent.into_iter().map(|s| (s.email, s.link, s.emailed)).collect(),
+    })
+}
+
+pub(crate) async fn clients(State(state): State<AppState>, page: Page) -> Result<Response, WebError> {
+    let (actor, layout) = page.signed_in()?;
+    let invite = invite_clients_form(&layout, &InviteClientsForm::default());
+    Ok(render(&clients_page(&state, &actor, layout, invite, None, Vec::new()).await?)?.into_response())
+}
+
+pub(crate) async fn invite_clients(
+    State(state): State<AppState>,
+    page: Page,
+    Form(form): Form<InviteClientsForm>,
+) -> Result<Response, WebError> {
+    let (actor, layout) = page.signed_in()?;
+    let kind = CaseKind::parse(&form.kind).unwrap_or(CaseKind::Individual);
+    let mut invitees = vec![Invitee {
+        name: form.name.clone(),
+        email: form.email.clone(),
+    }];
+    if kind == CaseKind::Couple && !(form.partner_name.trim().is_empty() && form.partner_email.trim().is_empty()) {
+        invitees.push(Invitee {
+            name: form.partner_name.clone(),
+            email: form.partner_email.clone(),
+        });
+    }
+    match state.app.invite_clients(&actor, kind, &invitees).await {
+        Ok(sent) => {
+            let emails = sent.iter().map(|s| s.email.as_str()).collect::<Vec<_>>().join(" and ");
+            let notice = Some(Notice::success(format!("Invitation sent to {emails}.")));
+            let invite = invite_clients_form(&layout, &InviteClientsForm::default());
+            Ok(render(&clients_page(&state, &actor, layout, invite, notice, sent).await?)?.into_response())
+        }
+        Err(AppError::Invalid(errors)) => {
+            let invite = invite_clients_form(&layout, &form).errors(&errors);
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &clients_page(&state, &actor, layout, invite, None, Vec::new()).await?,
+            )
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct NoteForm {
+    #[serde(default)]
+    note: String,
+}
+
+fn note_fields(value: &str) -> Vec<Field> {
+    vec![
+        Field::new("note", "New note", "textarea", "off")
+            .value(value)
+            .hint("Private to you. Stored encrypted."),
+    ]
+}
+
+async fn client_page(
+    state: &AppState,
+    actor: &sensate_app::Actor,
+    layout: Layout,
+    client: UserId,
+    notice: Option<Notice>,
+    contact_override: Option<(String, &FieldErrors)>,
+    note_override: Option<(String, &FieldErrors)>,
+) -> Result<ClientTemplate, WebError> {
+    let record = state.app.client_record(actor, client).await?;
+    let zone = actor
+        .primary_membership()
+        .map(|m| m.practice_time_zone.clone())
+        .unwrap_or_default();
+    let action = format!("/clients/{client}/contact");
+    let mut contact = FormPage::new(layout.clone(), "", action, "Save contact preferences");
+    contact = match &contact_override {
+        Some((value, errors)) => contact.fields(contact_fields(value)).errors(errors),
+        None => contact.fields(contact_fields(
+            record.contact_preferences.as_deref().unwrap_or_default(),
+        )),
+    };
+    let note_form = record.can_write_notes.then(|| {
+        let form = FormPage::new(layout.clone(), "", format!("/clients/{client}/notes"), "Save note");
+        match &note_override {
+            Some((value, errors)) => form.fields(note_fields(value)).errors(errors),
+            None => form.fields(note_fields("")),
+        }
+    });
+    Ok(ClientTemplate {
+        layout,
+        notice,
+        name: record.name,
+        contact,
+        contact_preferences: record.contact_preferences,
+        notes: record
+            .my_notes
+            .into_iter()
+            .map(|(at, text)| (local_time(at, &zone), text))
+            .collect(),
+        note_form,
+    })
+}
+
+fn client_id(id: &str) -> Result<UserId, WebError> {
+    id.parse().map_err(|_| WebError(AppError::NotFound))
+}
+
+pub(crate) async fn client(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    Query(done): Query<Done>,
+) -> Result<Response, WebError> {
+    let (actor, layout) = page.signed_in()?;
+    let notice = match done.done.as_str() {
+        "contact" => Some(Notice::success("Contact preferences saved.")),
+        "note" => Some(Notice::success("Note saved.")),
+        _ => None,
+    };
+    Ok(render(&client_page(&state, &actor, layout, client_id(&id)?, notice, None, None).await?)?.into_response())
+}
+
+pub(crate) async fn client_contact(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    Form(form): Form<ContactForm>,
+) -> Result<Response, WebError> {
+    let (actor, layout) = page.signed_in()?;
+    let client = client_id(&id)?;
+    match state
+        .app
+        .set_contact_preferences(&actor, client, &form.contact_preferences)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/clients/{client}?done=contact")).into_response()),
+        Err(AppError::Invalid(errors)) => {
+            let page = client_page(
+                &state,
+                &actor,
+                layout,
+                client,
+                None,
+                Some((form.contact_preferences.clone(), &errors)),
+                None,
+            )
+            .await?;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+pub(crate) async fn client_note(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    Form(form): Form<NoteForm>,
+) -> Result<Response, WebError> {
+    let (actor, layout) = page.signed_in()?;
+    let client = client_id(&id)?;
+    match state.app.add_clinical_note(&actor, client, &form.note).await {
+        Ok(()) => Ok(Redirect::to(&format!("/clients/{client}?done=note")).into_response()),
+        Err(AppError::Invalid(errors)) => {
+            let page = client_page(
+                &state,
+                &actor,
+                layout,
+                client,
+                None,
+                None,
+                Some((form.note.clone(), &errors)),
+            )
+            .await?;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(other) => Err(other.into()),
+    }
 }

@@ -1,13 +1,28 @@
 //! HTML pages, by area.
+pub(crate) mod account;
+pub(crate) mod admin;
 pub(crate) mod auth;
 pub(crate) mod clinic;
 pub(crate) mod public;
 
 use askama::Template;
-use axum::response::Html;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
 
 use crate::error::WebError;
 
 pub(crate) fn render(template: &impl Template) -> Result<Html<String>, WebError> {
     Ok(Html(template.render()?))
+}
+
+pub(crate) fn render_status(status: StatusCode, template: &impl Template) -> Result<Response, WebError> {
+    Ok((status, render(template)?).into_response())
+}
+
+/// A UTC instant as a page shows it, in a zone.
+pub(crate) fn local_time(at: jiff::Timestamp, zone: &str) -> String {
+    match jiff::tz::TimeZone::get(zone) {
+        Ok(zone) => sensate_domain::scheduling::format_local(at, &zone),
+        Err(_) => at.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+    }
 }

@@ -30,3 +30,31 @@ pub(crate) async fn privacy(page: Page) -> Result<Response, WebError> {
 pub(crate) async fn not_found() -> Response {
     ErrorPage::not_found().into_response()
 }
+
+/// The demo's outbox: mail that would have been sent. Absent outside the demo.
+pub(crate) async fn outbox(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    page: Page,
+) -> Result<Response, WebError> {
+    let Some(outbox) = &state.outbox else {
+        return Ok(ErrorPage::not_found().into_response());
+    };
+    let mails = outbox
+        .list()
+        .into_iter()
+        .rev()
+        .map(|mail| {
+            (
+                mail.sent_at.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+                mail.email.to.clone(),
+                mail.email.subject.clone(),
+                mail.email.text.clone(),
+            )
+        })
+        .collect();
+    Ok(render(&crate::templates::OutboxTemplate {
+        layout: page.layout,
+        mails,
+    })?
+    .into_response())
+}

@@ -1,0 +1,277 @@
+//! Client records that hold health information: a client's contact
+//! preferences and a therapist's private notes. Text is encrypted before it
+//! reaches the store, bound to its table, column and row; every read and
+//! write is authorized by the policy and audited.
+use sensate_domain::policy::{Action, Resource};
+use sensate_domain::{PracticeId, UserId};
+
+use crate::audit::outcome;
+use crate::infra::crypto::Binding;
+use crate::{Actor, App, AppError};
+
+/// Longest contact-preferences text and note, in characters.
+pub const CONTACT_MAX_CHARS: usize = 1_000;
+pub const NOTE_MAX_CHARS: usize = 20_000;
+
+#[derive(Debug, Clone)]
+pub struct ClientSummary {
+    pub id: UserId,
+    pub name: String,
+}
+
+/// What a therapist sees of a client.
+#[derive(Debug, Clone)]
+pub struct ClientRecordView {
+    pub id: UserId,
+    pub name: String,
+    /// `None` when not yet given.
+    pub contact_preferences: Option<String>,
+    /// The actor's own notes, newest first: (written at, text).
+    pub my_notes: Vec<(jiff::Timestamp, String)>,
+    pub can_write_notes: bool,
+}
+
+fn bounded(field: &'static str, text: &str, max: usize) -> Result<String, AppError> {
+    let text = text.trim();
+    let mut errors = sensate_domain::FieldErrors::new();
+    if text.chars().count() > max {
+        errors.add(field, format!("Use at most {max} characters."));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        errors.add(field, "Remove control characters.");
+    }
+    AppError::invalid_if_any(errors)?;
+    Ok(text.to_string())
+}
+
+impl App {
+    /// The facts about a client of the actor's practice; `NotFound` (audited)
+    /// when the person is not a client there, so ids of other practices
+    /// reveal nothing.
+    async fn client_resource(
+        &self,
+        actor: &Actor,
+        client: UserId,
+        action: &str,
+    ) -> Result<(PracticeId, Resource), AppError> {
+        let practice = actor
+            .primary_membership()
+            .map(|m| m.practice_id)
+            .ok_or(AppError::Forbidden)?;
+        let Some(facts) = self.store.client_facts(practice, client).await? else {
+            self.audit_actor(
+                actor,
+                Some(practice),
+                action,
+                "client",
+                client.to_string(),
+                outcome::DENIED,
+            )
+            .await?;
+            return Err(AppError::NotFound);
+        };
+        Ok((
+            practice,
+            Resource::Client {
+                practice,
+                client,
+                clinicians: facts.clinicians,
+                partners: facts.partners,
+            },
+        ))
+    }
+
+    /// A therapist's clients (open cases).
+    pub async fn my_clients(&self, actor: &Actor) -> Result<Vec<ClientSummary>, AppError> {
+        let practice = actor
+            .primary_membership()
+            .map(|m| m.practice_id)
+            .ok_or(AppError::Forbidden)?;
+        self.authorize(
+            actor,
+            Action::ListOwnClients,
+            &Resource::Practice(practice),
+            ("practice", practice.to_string()),
+        )
+        .await?;
+        let clients = self.store.clients_of(actor.user_id).await?;
+        self.audit_actor(
+            actor,
+            actor.primary_membership().map(|m| m.practice_id),
+            "list_clients",
+            "client",
+            "*".into(),
+            outcome::ALLOWED,
+        )
+        .await?;
+        Ok(clients
+            .into_iter()
+            .map(|(id, name)| ClientSummary { id, name })
+            .collect())
+    }
+
+    pub async fn client_record(&self, actor: &Actor, client: UserId) -> Result<ClientRecordView, AppError> {
+        let (practice, resource) = self.client_resource(actor, client, "view_client").await?;
+        self.authorize(
+            actor,
+            Action::ViewClientContact,
+            &resource,
+            ("client", client.to_string()),
+        )
+        .await?;
+        let name = self
+            .store
+            .user(client)
+            .await?
+            .map(|u| u.display_name)
+            .ok_or(AppError::NotFound)?;
+        let contact_preferences = self.contact_preferences_of(client).await?;
+        let can_write_notes = sensate_domain::policy::decide(&actor.facts(), Action::WriteClinicalNote, &resource)
+            == sensate_domain::policy::Decision::Allow;
+        let mut my_notes = Vec::new();
+        if can_write_notes {
+            for note in self.store.clinical_notes_by(client, actor.user_id).await? {
+                let id = note.id.to_string();
+                let text = self
+                    .keys
+                    .decrypt(&Binding::new("clinical_notes", "body", &id), &note.body)?;
+                my_notes.push((note.created_at, text.expose().to_string()));
+            }
+        }
+        self.audit_actor(
+            actor,
+            Some(practice),
+            "view_client",
+            "client",
+            client.to_string(),
+            outcome::ALLOWED,
+        )
+        .await?;
+        Ok(ClientRecordView {
+            id: client,
+            name,
+            contact_preferences,
+            my_notes,
+            can_write_notes,
+        })
+    }
+
+    async fn contact_preferences_of(&self, client: UserId) -> Result<Option<String>, AppError> {
+        let id = client.to_string();
+        match self.store.client_contact(client).await? {
+            Some(sealed) => {
+                let text = self
+                    .keys
+                    .decrypt(&Binding::new("client_profiles", "contact_preferences", &id), &sealed)?;
+                Ok(Some(text.expose().to_string()))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// A client's own contact preferences.
+    pub async fn my_contact_preferences(&self, actor: &Actor) -> Result<Option<String>, AppError> {
+        let (practice, resource) = self.client_resource(actor, actor.user_id, "view_client").await?;
+        self.authorize(
+            actor,
+            Action::ViewClientContact,
+            &resource,
+            ("client", actor.user_id.to_string()),
+        )
+        .await?;
+        let preferences = self.contact_preferences_of(actor.user_id).await?;
+        self.audit_actor(
+            actor,
+            Some(practice),
+            "view_client",
+            "client",
+            actor.user_id.to_string(),
+            outcome::ALLOWED,
+        )
+        .await?;
+        Ok(preferences)
+    }
+
+    pub async fn set_contact_preferences(&self, actor: &Actor, client: UserId, text: &str) -> Result<(), AppError> {
+        let (practice, resource) = self.client_resource(actor, client, "edit_contact").await?;
+        self.authorize(
+            actor,
+            Action::EditClientContact,
+            &resource,
+            ("client", client.to_string()),
+        )
+        .await?;
+        let text = bounded("contact_preferences", text, CONTACT_MAX_CHARS)?;
+        let id = client.to_string();
+        let sealed = self
+            .keys
+            .encrypt(&Binding::new("client_profiles", "contact_preferences", &id), &text)?;
+        self.store
+            .put_client_contact(client, practice, &sealed, self.now())
+            .await?;
+        self.audit_actor(
+            actor,
+            Some(practice),
+            "edit_contact",
+            "client",
+            client.to_string(),
+            outcome::ALLOWED,
+        )
+        .await
+    }
+
+    pub async fn add_clinical_note(&self, actor: &Actor, client: UserId, text: &str) -> Result<(), AppError> {
+        let (practice, resource) = self.client_resource(actor, client, "write_note").await?;
+        self.authorize(
+            actor,
+            Action::WriteClinicalNote,
+            &resource,
+            ("client", client.to_string()),
+        )
+        .await?;
+        let text = bounded("note", text, NOTE_MAX_CHARS)?;
+        if text.is_empty() {
+            let mut errors = sensate_domain::FieldErrors::new();
+            errors.add("note", "Write the note before saving it.");
+            return Err(AppError::Invalid(errors));
+        }
+        let id = uuid::Uuid::now_v7();
+        let id_text = id.to_string();
+        let sealed = self
+            .keys
+            .encrypt(&Binding::new("clinical_notes", "body", &id_text), &text)?;
+        self.store
+            .insert_clinical_note(id, practice, client, actor.user_id, &sealed, self.now())
+            .await?;
+        self.audit_actor(
+            actor,
+            Some(practice),
+            "write_note",
+            "clinical_note",
+            id_text,
+            outcome::ALLOWED,
+        )
+        .await
+    }
+
+    /// Re-encrypts every encrypted field under the key ring's current
+    /// version (`sensate rotate-key`). Returns how many values changed.
+    pub async fn reencrypt_all(&self) -> Result<usize, AppError> {
+        let mut changed = 0;
+        for column in sensate_store::EncryptedColumn::ALL {
+            let (table, field, _) = column.location();
+            for (row, sealed) in self.store.encrypted_values(column).await? {
+                if self.keys.needs_rotation(&sealed) {
+                    let id = row.to_string();
+                    let fresh = self.keys.reencrypt(&Binding::new(table, field, &id), &sealed)?;
+                    self.store.replace_encrypted(column, row, &fresh).await?;
+                    changed += 1;
+                }
+            }
+        }
+        Ok(changed)
+    }
+}

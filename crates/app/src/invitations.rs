@@ -1,0 +1,280 @@
+//! Invitations: the only way accounts are created after set-up. Owners and
+//! admins invite staff; a therapist invites clients (a couple's partners get
+//! an invitation each, into one case). Links are single-use and expire.
+use jiff::SignedDuration;
+use sensate_domain::policy::{Action, Resource};
+use sensate_domain::scheduling::CaseKind;
+use sensate_domain::{CaseId, DisplayName, Email, FieldErrors, Role, UserId};
+use sensate_store::{NewCase, NewInvitation, NewUser, StoreError};
+
+use crate::audit::{Entry, outcome};
+use crate::auth::NewSession;
+use crate::infra::mailer::Email as Mail;
+use crate::infra::secrets::{hash_password, new_token, token_hash};
+use crate::passwords::new_password;
+use crate::{Actor, App, AppError};
+
+pub const INVITATION_LIFETIME: SignedDuration = SignedDuration::from_hours(7 * 24);
+
+/// One invitation made: the link is shown to the inviter as well, in case
+/// the email does not arrive.
+#[derive(Debug, Clone)]
+pub struct InvitationSent {
+    pub email: String,
+    pub link: String,
+    pub emailed: bool,
+}
+
+/// A person to invite, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct Invitee {
+    pub name: String,
+    pub email: String,
+}
+
+/// What the acceptance page shows.
+#[derive(Debug, Clone)]
+pub struct InvitationView {
+    pub practice_name: String,
+    pub display_name: String,
+    pub email: String,
+    pub role: Role,
+}
+
+fn parse_invitee(
+    errors: &mut FieldErrors,
+    invitee: &Invitee,
+    name_field: &'static str,
+    email_field: &'static str,
+) -> Option<(DisplayName, Email)> {
+    let name = errors.check(name_field, DisplayName::parse(&invitee.name));
+    let email = errors.check(email_field, Email::parse(&invitee.email));
+    Some((name?, email?))
+}
+
+impl App {
+    /// An owner or admin invites a therapist or an administrator.
+    pub async fn invite_staff(&self, actor: &Actor, invitee: &Invitee, role: &str) -> Result<InvitationSent, AppError> {
+        let practice = actor.primary_membership().ok_or(AppError::Forbidden)?.practice_id;
+        self.authorize(
+            actor,
+            Action::InviteStaff,
+            &Resource::Practice(practice),
+            ("practice", practice.to_string()),
+        )
+        .await?;
+        let mut errors = FieldErrors::new();
+        let parsed = parse_invitee(&mut errors, invitee, "name", "email");
+        let role = match Role::parse(role) {
+            Some(role @ (Role::Clinician | Role::Admin)) => Some(role),
+            _ => {
+                errors.add("role", "Choose therapist or administrator.");
+                None
+            }
+        };
+        if let Some((_, email)) = &parsed
+            && self.store.login_record(email.as_str()).await?.is_some()
+        {
+            errors.add("email", "This person already has a Sensate account.");
+        }
+        AppError::invalid_if_any(errors)?;
+        let ((name, email), role) = parsed
+            .zip(role)
+            .ok_or_else(|| AppError::Internal("validated invitee missing".into()))?;
+        self.send_invitation(actor, practice, &name, &email, role, None).await
+    }
+
+    /// A therapist invites one client, or the two partners of a couple, into
+    /// a new case of theirs.
+    pub async fn invite_clients(
+        &self,
+        actor: &Actor,
+        kind: CaseKind,
+        invitees: &[Invitee],
+    ) -> Result<Vec<InvitationSent>, AppError> {
+        let practice = actor.primary_membership().ok_or(AppError::Forbidden)?.practice_id;
+        self.authorize(
+            actor,
+            Action::InviteClient,
+            &Resource::Practice(practice),
+            ("practice", practice.to_string()),
+        )
+        .await?;
+        let wanted = if kind == CaseKind::Couple { 2 } else { 1 };
+        let mut errors = FieldErrors::new();
+        let fields = [("name", "email"), ("partner_name", "partner_email")];
+        let mut people = Vec::new();
+        for (invitee, (name_field, email_field)) in invitees.iter().take(wanted).zip(fields) {
+            if let Some(person) = parse_invitee(&mut errors, invitee, name_field, email_field) {
+                if self.store.login_record(person.1.as_str()).await?.is_some() {
+                    errors.add(email_field, "This person already has a Sensate account.");
+                }
+                people.push(person);
+            }
+        }
+        if invitees.len() < wanted {
+            errors.add("partner_email", "Enter the second partner's name and email address.");
+        }
+        if people.len() == 2 && people[0].1 == people[1].1 {
+            errors.add("partner_email", "Each partner needs their own email address.");
+        }
+        AppError::invalid_if_any(errors)?;
+
+        let case = NewCase {
+            id: CaseId::new(),
+            practice_id: practice,
+            clinician_id: actor.user_id,
+            kind,
+            members: Vec::new(),
+            opened_at: self.now(),
+        };
+        self.store.insert_case(&case).await?;
+        let mut sent = Vec::new();
+        for (name, email) in &people {
+            sent.push(
+                self.send_invitation(actor, practice, name, email, Role::Client, Some(case.id))
+                    .await?,
+            );
+        }
+        Ok(sent)
+    }
+
+    async fn send_invitation(
+        &self,
+        actor: &Actor,
+        practice: sensate_domain::PracticeId,
+        name: &DisplayName,
+        email: &Email,
+        role: Role,
+        case_id: Option<CaseId>,
+    ) -> Result<InvitationSent, AppError> {
+        let token = new_token();
+        let now = self.now();
+        self.store
+            .insert_invitation(&NewInvitation {
+                token_hash: token_hash(&token),
+                practice_id: practice,
+                email: email.as_str().to_string(),
+                display_name: name.as_str().to_string(),
+                role,
+                case_id,
+                invited_by: actor.user_id,
+                created_at: now,
+                expires_at: now + INVITATION_LIFETIME,
+            })
+            .await?;
+        let practice_name = actor
+            .primary_membership()
+            .map(|m| m.practice_name.clone())
+            .unwrap_or_default();
+        let link = format!("{}/join?token={token}", self.config.base_url);
+        // Discreet by default: the practice's name and a link, nothing about therapy.
+        let text = format!(
+            "Hello {name},\n\n{} invited you to create your account with {practice_name}.\n\n\
+             Open this link to choose your password:\n{link}\n\n\
+             The link works once and expires in 7 days.",
+            actor.display_name
+        );
+        let emailed = self
+            .send_mail(Mail::new(
+                email.as_str(),
+                format!("Your invitation from {practice_name}"),
+                text,
+            ))
+            .await;
+        self.audit_actor(
+            actor,
+            Some(practice),
+            "invite",
+            "invitation",
+            role.as_str().to_string(),
+            outcome::ALLOWED,
+        )
+        .await?;
+        Ok(InvitationSent {
+            email: email.as_str().to_string(),
+            link,
+            emailed,
+        })
+    }
+
+    pub async fn invitation(&self, token: &str) -> Result<Option<InvitationView>, AppError> {
+        Ok(self
+            .store
+            .open_invitation(&token_hash(token), self.now())
+            .await?
+            .map(|i| InvitationView {
+                practice_name: i.practice_name,
+                display_name: i.display_name,
+                email: i.email,
+                role: i.role,
+            }))
+    }
+
+    /// Creates the account from an invitation and signs the person in.
+    pub async fn accept_invitation(
+        &self,
+        token: &str,
+        password: &str,
+        confirm: &str,
+        ip: &str,
+    ) -> Result<NewSession, AppError> {
+        let Some(invitation) = self.store.open_invitation(&token_hash(token), self.now()).await? else {
+            return Err(AppError::LinkInvalid);
+        };
+        let mut errors = FieldErrors::new();
+        let password = new_password(&mut errors, "password", "password_confirm", password, confirm);
+        AppError::invalid_if_any(errors)?;
+        let password = password.ok_or_else(|| AppError::Internal("validated password missing".into()))?;
+        let user = NewUser {
+            id: UserId::new(),
+            email: invitation.email.clone(),
+            display_name: invitation.display_name.clone(),
+            password_hash: hash_password(password.expose().to_string()).await?,
+            created_at: self.now(),
+        };
+        match self
+            .store
+            .accept_invitation(&token_hash(token), self.now(), &user)
+            .await
+        {
+            Ok(()) => {}
+            Err(StoreError::InvitationInvalid) => return Err(AppError::LinkInvalid),
+            Err(StoreError::EmailTaken) => {
+                let mut errors = FieldErrors::new();
+                errors.add(
+                    "password",
+                    "An account with this email address already exists. Sign in instead.",
+                );
+                return Err(AppError::Invalid(errors));
+            }
+            Err(other) => return Err(other.into()),
+        }
+        self.audit(Entry {
+            actor: Some(user.id),
+            practice: Some(invitation.practice_id),
+            action: "invitation_accept",
+            record_type: "user",
+            record_id: user.id.to_string(),
+            ip,
+            outcome: outcome::ALLOWED,
+        })
+        .await?;
+        self.start_session(user.id).await
+    }
+}
+
+impl App {
+    /// The practice's recent invitations, for owners and admins.
+    pub async fn practice_invitations(&self, actor: &Actor) -> Result<Vec<sensate_store::InvitationSummary>, AppError> {
+        let practice = actor.primary_membership().ok_or(AppError::Forbidden)?.practice_id;
+        self.authorize(
+            actor,
+            Action::InviteStaff,
+            &Resource::Practice(practice),
+            ("practice", practice.to_string()),
+        )
+        .await?;
+        Ok(self.store.invitations(practice, 50).await?)
+    }
+}

@@ -1,0 +1,140 @@
+//! Changing a password, and resetting a forgotten one by an emailed link.
+use jiff::SignedDuration;
+use sensate_domain::{Email, FieldErrors, Password};
+
+use crate::access::{PUBLIC_FORM, account_bucket, ip_bucket};
+use crate::audit::{Entry, outcome};
+use crate::infra::mailer::Email as Mail;
+use crate::infra::secrets::{hash_password, new_token, token_hash, verify_password};
+use crate::{Actor, App, AppError};
+
+/// A reset link works once, for an hour.
+pub const RESET_LINK_LIFETIME: SignedDuration = SignedDuration::from_hours(1);
+
+/// Checks a new password and its confirmation; field errors under the given names.
+pub(crate) fn new_password(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    confirm_field: &'static str,
+    password: &str,
+    confirm: &str,
+) -> Option<Password> {
+    let parsed = errors.check(field, Password::parse(password));
+    if parsed.is_some() && password != confirm {
+        errors.add(confirm_field, "The two passwords do not match.");
+        return None;
+    }
+    parsed
+}
+
+impl App {
+    /// Changes the signed-in person's password; every other session ends.
+    pub async fn change_password(
+        &self,
+        actor: &Actor,
+        current: &str,
+        new: &str,
+        confirm: &str,
+    ) -> Result<(), AppError> {
+        let mut errors = FieldErrors::new();
+        let stored = self.store.password_hash(actor.user_id).await?;
+        if !verify_password(current.to_string(), stored).await? {
+            errors.add("current_password", "That is not your current password.");
+        }
+        let password = new_password(&mut errors, "new_password", "new_password_confirm", new, confirm);
+        AppError::invalid_if_any(errors)?;
+        let password = password.ok_or_else(|| AppError::Internal("validated password missing".into()))?;
+        let hash = hash_password(password.expose().to_string()).await?;
+        self.store
+            .change_password(actor.user_id, &hash, &actor.session_hash)
+            .await?;
+        self.audit_actor(
+            actor,
+            None,
+            "password_change",
+            "user",
+            actor.user_id.to_string(),
+            outcome::ALLOWED,
+        )
+        .await
+    }
+
+    /// Emails a reset link when the address has an active account. The
+    /// answer is the same either way, so nobody learns who has an account.
+    pub async fn request_password_reset(&self, email: &str, ip: &str) -> Result<(), AppError> {
+        let by_address = ip_bucket("reset", ip);
+        let by_account = account_bucket("reset", email);
+        self.check_limits(PUBLIC_FORM, &[&by_address, &by_account]).await?;
+        self.record_hits(PUBLIC_FORM, &[&by_address, &by_account]).await?;
+        let Ok(email) = Email::parse(email) else { return Ok(()) };
+        let record = self.store.login_record(email.as_str()).await?.filter(|r| !r.disabled);
+        self.audit(Entry {
+            actor: record.as_ref().map(|r| r.id),
+            practice: None,
+            action: "password_reset_request",
+            record_type: "user",
+            record_id: record
+                .as_ref()
+                .map(|r| r.id.to_string())
+                .unwrap_or_else(|| "unknown".into()),
+            ip,
+            outcome: outcome::ALLOWED,
+        })
+        .await?;
+        let Some(record) = record else { return Ok(()) };
+        let token = new_token();
+        let now = self.now();
+        self.store
+            .insert_password_reset(&token_hash(&token), record.id, now, now + RESET_LINK_LIFETIME)
+            .await?;
+        let link = format!("{}/reset-password?token={token}", self.config.base_url);
+        let text = format!(
+            "Someone asked to reset the password of your Sensate account.\n\n\
+             If it was you, open this link within one hour to choose a new password:\n{link}\n\n\
+             If it was not you, ignore this message: your password stays as it is."
+        );
+        self.send_mail(Mail::new(email.as_str(), "Reset your password", text))
+            .await;
+        Ok(())
+    }
+
+    /// Sets a new password with a reset link; the person is signed out everywhere.
+    pub async fn reset_password(&self, token: &str, new: &str, confirm: &str, ip: &str) -> Result<(), AppError> {
+        let mut errors = FieldErrors::new();
+        let password = new_password(&mut errors, "password", "password_confirm", new, confirm);
+        AppError::invalid_if_any(errors)?;
+        let password = password.ok_or_else(|| AppError::Internal("validated password missing".into()))?;
+        let hash = hash_password(password.expose().to_string()).await?;
+        let user = self
+            .store
+            .consume_password_reset(&token_hash(token), self.now(), &hash)
+            .await?;
+        self.audit(Entry {
+            actor: user,
+            practice: None,
+            action: "password_reset",
+            record_type: "user",
+            record_id: user.map(|id| id.to_string()).unwrap_or_else(|| "unknown".into()),
+            ip,
+            outcome: if user.is_some() {
+                outcome::ALLOWED
+            } else {
+                outcome::FAILED
+            },
+        })
+        .await?;
+        user.map(|_| ()).ok_or(AppError::LinkInvalid)
+    }
+
+    /// Sends mail; a failure is logged (without recipient or content) and
+    /// does not undo what was already committed.
+    pub(crate) async fn send_mail(&self, mail: Mail) -> bool {
+        match self.mailer.send(&mail).await {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::error!(error = %error, "sending mail failed");
+                false
+            }
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! The practice's people and settings, for owners and administrators.
+use sensate_domain::policy::{Action, Resource};
+use sensate_domain::{FieldErrors, PracticeName, TimeZoneName, UserId};
+use sensate_store::{PersonRecord, PracticeRecord};
+
+use crate::audit::outcome;
+use crate::{Actor, App, AppError};
+
+/// The settings form, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct SettingsInput {
+    pub name: String,
+    pub time_zone: String,
+    pub address: String,
+    pub contact_email: String,
+    pub phone: String,
+}
+
+fn optional_text(errors: &mut FieldErrors, field: &'static str, value: &str, max: usize) -> String {
+    let value = value.trim();
+    if value.chars().count() > max {
+        errors.add(field, format!("Use at most {max} characters."));
+    }
+    value.to_string()
+}
+
+impl App {
+    fn practice_of(&self, actor: &Actor) -> Result<sensate_domain::PracticeId, AppError> {
+        actor
+            .primary_membership()
+            .map(|m| m.practice_id)
+            .ok_or(AppError::Forbidden)
+    }
+
+    /// Everyone with a role in the practice (names and emails: audited).
+    pub async fn people(&self, actor: &Actor) -> Result<Vec<PersonRecord>, AppError> {
+        let practice = self.practice_of(actor)?;
+        self.authorize(
+            actor,
+            Action::ViewPracticeOverview,
+            &Resource::Practice(practice),
+            ("practice", practice.to_string()),
+        )
+        .await?;
+        let people = self.store.people(practice).await?;
+        self.audit_actor(
+            actor,
+            Some(practice),
+            "view_people",
+            "practice",
+            practice.to_string(),
+            outcome::ALLOWED,
+        )
+        .await?;
+        Ok(people)
+    }
+
+    /// Disables or re-enables an account of the practice. Disabling ends
+    /// the person's sessions at once.
+    pub async fn set_account_disabled(&self, actor: &Actor, user: UserId, disabled: bool) -> Result<(), AppError> {
+        let practice = self.practice_of(actor)?;
+        let roles = self.store.roles_in(practice, user).await?;
+        if roles.is_empty() {
+            // Unknown here, or of another practice: the same answer.
+            self.audit_actor(
+                actor,
+                Some(practice),
+                "disable_account",
+                "user",
+                user.to_string(),
+                outcome::DENIED,
+            )
+            .await?;
+            return Err(AppError::NotFound);
+        }
+        let resource = Resource::Account { practice, user, roles };
+        self.authorize(actor, Action::DisableAccount, &resource, ("user", user.to_string()))
+            .await?;
+        self.store.set_disabled(user, disabled.then(|| self.now())).await?;
+        let action = if disabled { "disable_account" } else { "enable_account" };
+        self.audit_actor(
+            actor,
+            Some(practice),
+            action,
+            "user",
+            user.to_string(),
+            outcome::ALLOWED,
+        )
+        .await
+    }
+
+    pub async fn practice_settings(&self, actor: &Actor) -> Result<PracticeRecord, AppError> {
+        let practice = self.practice_of(actor)?;
+        self.authorize(
+            actor,
+            Action::EditPracticeSettings,
+            &Resource::Practice(practice),
+            ("practice", practice.to_string()),
+        )
+        .await?;
+        self.store.practice(practice).await?.ok_or(AppError::NotFound)
+    }
+
+    pub async fn update_practice_settings(&self, actor: &Actor, input: &SettingsInput) -> Result<(), AppError> {
+        let practice = self.practice_of(actor)?;
+        self.authorize(
+            actor,
+            Action::EditPracticeSettings,
+            &Resource::Practice(practice),
+            ("practice", practice.to_string()),
+        )
+        .await?;
+        let mut errors = FieldErrors::new();
+        let name = errors.check("name", PracticeName::parse(&input.name));
+        let zone = errors.check("time_zone", TimeZoneName::parse(&input.time_zone));
+        let address = optional_text(&mut errors, "address", &input.address, 300);
+        let contact_email = optional_text(&mut errors, "contact_email", &input.contact_email, 254);
+        if !contact_email.is_empty() && sensate_domain::Email::parse(&contact_email).is_err() {
+            errors.add(
+                "contact_email",
+                "Enter an email address like name@example.org, or leave it empty.",
+            );
+        }
+        let phone = optional_text(&mut errors, "phone", &input.phone, 40);
+        AppError::invalid_if_any(errors)?;
+        let (Some(name), Some(zone)) = (name, zone) else {
+            return Err(AppError::Internal("validated settings missing".into()));
+        };
+        self.store
+            .update_practice(&PracticeRecord {
+                id: practice,
+                name: name.as_str().to_string(),
+                time_zone: zone.as_str().to_string(),
+                address,
+                contact_email,
+                phone,
+            })
+            .await?;
+        self.audit_actor(
+            actor,
+            Some(practice),
+            "edit_settings",
+            "practice",
+            practice.to_string(),
+            outcome::ALLOWED,
+        )
+        .await
+    }
+}

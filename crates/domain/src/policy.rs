@@ -1,0 +1,361 @@
+//! Who may do what: the one place authorization is decided.
+//!
+//! Every use case gathers the facts about the actor and the resource, asks
+//! [`decide`], and acts only on [`Decision::Allow`]. The rules are pure data in,
+//! decision out, so they are tested here as tables (see the tests), and the
+//! integration tests check the routes apply them (the authorization matrix).
+//!
+//! Principles (SECURITY.md, Access control): deny by default; practices are
+//! isolated from each other; staff must have passed MFA before any client
+//! data is shown; a private clinical note is readable by its author only; one
+//! partner never acts on the other partner's private data.
+use crate::{PracticeId, Role, UserId};
+
+/// What the actor asks to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// See the practice's figures and staff list.
+    ViewPracticeOverview,
+    /// Change the practice's name, time zone, address and contact details.
+    EditPracticeSettings,
+    /// Invite a therapist or an administrator.
+    InviteStaff,
+    /// Invite a client (alone or as a couple) to a therapist's care.
+    InviteClient,
+    /// List one's own clients (therapists).
+    ListOwnClients,
+    /// Disable (or re-enable) another person's account.
+    DisableAccount,
+    /// Read the audit log.
+    ViewAuditLog,
+    /// See a client's contact preferences (how they may be reached).
+    ViewClientContact,
+    /// Change a client's contact preferences.
+    EditClientContact,
+    /// Write a private clinical note about a client.
+    WriteClinicalNote,
+    /// Read a private clinical note.
+    ReadClinicalNote,
+}
+
+/// The facts about the person asking.
+#[derive(Debug, Clone)]
+pub struct ActorFacts {
+    pub user: UserId,
+    pub roles: Vec<(PracticeId, Role)>,
+    /// Whether this session has passed a second factor.
+    pub mfa_verified: bool,
+}
+
+impl ActorFacts {
+    fn has(&self, practice: PracticeId, role: Role) -> bool {
+        self.roles.iter().any(|(p, r)| *p == practice && *r == role)
+    }
+
+    fn is_staff_in(&self, practice: PracticeId) -> bool {
+        self.roles.iter().any(|(p, r)| *p == practice && r.is_staff())
+    }
+}
+
+/// The facts about what is acted on.
+#[derive(Debug, Clone)]
+pub enum Resource {
+    Practice(PracticeId),
+    /// An account in a practice, with its roles there.
+    Account {
+        practice: PracticeId,
+        user: UserId,
+        roles: Vec<Role>,
+    },
+    /// A client: who treats them (through open cases) and their partners.
+    Client {
+        practice: PracticeId,
+        client: UserId,
+        clinicians: Vec<UserId>,
+        partners: Vec<UserId>,
+    },
+    /// A private clinical note.
+    ClinicalNote {
+        practice: PracticeId,
+        client: UserId,
+        author: UserId,
+        clinicians: Vec<UserId>,
+    },
+}
+
+impl Resource {
+    fn practice(&self) -> PracticeId {
+        match self {
+            Resource::Practice(p) => *p,
+            Resource::Account { practice, .. }
+            | Resource::Client { practice, .. }
+            | Resource::ClinicalNote { practice, .. } => *practice,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    Deny(Denial),
+}
+
+/// Why a request was refused: for the audit log and the status code, never
+/// shown in detail to the person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denial {
+    /// The actor has no role in the resource's practice.
+    OtherPractice,
+    /// The actor's roles do not allow this action.
+    NotPermitted,
+    /// Staff must pass MFA before client data or administration.
+    MfaRequired,
+}
+
+impl Denial {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Denial::OtherPractice => "other_practice",
+            Denial::NotPermitted => "not_permitted",
+            Denial::MfaRequired => "mfa_required",
+        }
+    }
+}
+
+pub fn decide(actor: &ActorFacts, action: Action, resource: &Resource) -> Decision {
+    use Action::*;
+    let practice = resource.practice();
+    if !actor.roles.iter().any(|(p, _)| *p == practice) {
+        return Decision::Deny(Denial::OtherPractice);
+    }
+    let owner = actor.has(practice, Role::Owner);
+    let admin = actor.has(practice, Role::Admin);
+    let clinician = actor.has(practice, Role::Clinician);
+
+    let allowed = match (action, resource) {
+        (ViewPracticeOverview, Resource::Practice(_)) => owner || admin,
+        (EditPracticeSettings, Resource::Practice(_)) => owner,
+        (InviteStaff, Resource::Practice(_)) => owner || admin,
+        (InviteClient | ListOwnClients, Resource::Practice(_)) => clinician,
+        (ViewAuditLog, Resource::Practice(_)) => owner,
+        (DisableAccount, Resource::Account { user, roles, .. }) => {
+            // Nobody disables themselves; only an owner may disable an owner or admin.
+            *user != actor.user && (owner || (admin && !roles.iter().any(|r| matches!(r, Role::Owner | Role::Admin))))
+        }
+        (ViewClientContact, Resource::Client { client, clinicians, .. }) => {
+            *client == actor.user || clinicians.contains(&actor.user) || owner || admin
+        }
+        (EditClientContact, Resource::Client { client, clinicians, .. }) => {
+            *client == actor.user || clinicians.contains(&actor.user)
+        }
+        (WriteClinicalNote, Resource::Client { clinicians, .. }) => clinician && clinicians.contains(&actor.user),
+        (ReadClinicalNote, Resource::ClinicalNote { author, .. }) => *author == actor.user,
+        _ => false,
+    };
+    if !allowed {
+        return Decision::Deny(Denial::NotPermitted);
+    }
+    // Allowed by role; staff still need a second factor first, for every action.
+    if actor.is_staff_in(practice) && !actor.mfa_verified {
+        return Decision::Deny(Denial::MfaRequired);
+    }
+    Decision::Allow
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Action::*;
+
+    struct World {
+        practice: PracticeId,
+        other_practice: PracticeId,
+        owner: UserId,
+        admin: UserId,
+        clinician: UserId,
+        other_clinician: UserId,
+        foreign_clinician: UserId,
+        client_a: UserId,
+        partner_b: UserId,
+        client_c: UserId,
+    }
+
+    fn world() -> World {
+        World {
+            practice: PracticeId::new(),
+            other_practice: PracticeId::new(),
+            owner: UserId::new(),
+            admin: UserId::new(),
+            clinician: UserId::new(),
+            other_clinician: UserId::new(),
+            foreign_clinician: UserId::new(),
+            client_a: UserId::new(),
+            partner_b: UserId::new(),
+            client_c: UserId::new(),
+        }
+    }
+
+    fn actor(w: &World, who: &str) -> ActorFacts {
+        let (user, practice, role) = match who {
+            "owner" => (w.owner, w.practice, Role::Owner),
+            "admin" => (w.admin, w.practice, Role::Admin),
+            "clinician" => (w.clinician, w.practice, Role::Clinician),
+            "other_clinician" => (w.other_clinician, w.practice, Role::Clinician),
+            "foreign_clinician" => (w.foreign_clinician, w.other_practice, Role::Clinician),
+            "client_a" => (w.client_a, w.practice, Role::Client),
+            "partner_b" => (w.partner_b, w.practice, Role::Client),
+            "client_c" => (w.client_c, w.practice, Role::Client),
+            other => panic!("unknown actor {other}"),
+        };
+        ActorFacts {
+            user,
+            roles: vec![(practice, role)],
+            mfa_verified: true,
+        }
+    }
+
+    /// The resource each action is tried on: client A, treated by `clinician`, partnered with B.
+    fn resource(w: &World, action: Action) -> Resource {
+        let client_a = Resource::Client {
+            practice: w.practice,
+            client: w.client_a,
+            clinicians: vec![w.clinician],
+            partners: vec![w.partner_b],
+        };
+        match action {
+            ViewPracticeOverview | EditPracticeSettings | InviteStaff | InviteClient | ListOwnClients
+            | ViewAuditLog => Resource::Practice(w.practice),
+            DisableAccount => Resource::Account {
+                practice: w.practice,
+                user: w.clinician,
+                roles: vec![Role::Clinician],
+            },
+            ViewClientContact | EditClientContact | WriteClinicalNote => client_a,
+            ReadClinicalNote => Resource::ClinicalNote {
+                practice: w.practice,
+                client: w.client_a,
+                author: w.clinician,
+                clinicians: vec![w.clinician],
+            },
+        }
+    }
+
+    const ACTORS: [&str; 8] = [
+        "owner",
+        "admin",
+        "clinician",
+        "other_clinician",
+        "foreign_clinician",
+        "client_a",
+        "partner_b",
+        "client_c",
+    ];
+
+    /// The expected answer for every action × actor: `A` allow, `-` deny.
+    const TABLE: &[(Action, &str)] = &[
+        //                      owner admin clin other foreign A B C
+        (ViewPracticeOverview, "A A - - - - - -"),
+        (EditPracticeSettings, "A - - - - - - -"),
+        (InviteStaff, /*     */ "A A - - - - - -"),
+        (InviteClient, /*    */ "- - A A - - - -"),
+        (ListOwnClients, "- - A A - - - -"),
+        (DisableAccount, /*  */ "A A - - - - - -"),
+        (ViewAuditLog, /*    */ "A - - - - - - -"),
+        (ViewClientContact, "A A A - - A - -"),
+        (EditClientContact, "- - A - - A - -"),
+        (WriteClinicalNote, "- - A - - - - -"),
+        (ReadClinicalNote, /**/ "- - A - - - - -"),
+    ];
+
+    #[test]
+    fn every_action_for_every_actor() {
+        let w = world();
+        for (action, row) in TABLE {
+            let expected: Vec<&str> = row.split_whitespace().collect();
+            assert_eq!(expected.len(), ACTORS.len());
+            for (who, want) in ACTORS.iter().zip(expected) {
+                let got = decide(&actor(&w, who), *action, &resource(&w, *action));
+                let allowed = got == Decision::Allow;
+                assert_eq!(allowed, want == "A", "{action:?} by {who}: {got:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn other_practices_are_told_apart_from_missing_permissions() {
+        let w = world();
+        let got = decide(
+            &actor(&w, "foreign_clinician"),
+            ViewClientContact,
+            &resource(&w, ViewClientContact),
+        );
+        assert_eq!(got, Decision::Deny(Denial::OtherPractice));
+        let got = decide(
+            &actor(&w, "partner_b"),
+            ViewClientContact,
+            &resource(&w, ViewClientContact),
+        );
+        assert_eq!(
+            got,
+            Decision::Deny(Denial::NotPermitted),
+            "a partner never reads the other's private data"
+        );
+    }
+
+    #[test]
+    fn staff_need_mfa_clients_do_not() {
+        let w = world();
+        for who in ["owner", "admin", "clinician"] {
+            let mut facts = actor(&w, who);
+            facts.mfa_verified = false;
+            let action = if who == "clinician" {
+                WriteClinicalNote
+            } else {
+                ViewPracticeOverview
+            };
+            assert_eq!(
+                decide(&facts, action, &resource(&w, action)),
+                Decision::Deny(Denial::MfaRequired),
+                "{who}"
+            );
+        }
+        let mut client = actor(&w, "client_a");
+        client.mfa_verified = false;
+        assert_eq!(
+            decide(&client, ViewClientContact, &resource(&w, ViewClientContact)),
+            Decision::Allow
+        );
+    }
+
+    #[test]
+    fn account_rules_protect_owners_admins_and_oneself() {
+        let w = world();
+        let admin = actor(&w, "admin");
+        let owner = actor(&w, "owner");
+        let target = |user, role| Resource::Account {
+            practice: w.practice,
+            user,
+            roles: vec![role],
+        };
+        assert_eq!(
+            decide(&admin, DisableAccount, &target(w.owner, Role::Owner)),
+            Decision::Deny(Denial::NotPermitted)
+        );
+        assert_eq!(
+            decide(&admin, DisableAccount, &target(w.owner, Role::Admin)),
+            Decision::Deny(Denial::NotPermitted)
+        );
+        assert_eq!(
+            decide(&admin, DisableAccount, &target(w.client_a, Role::Client)),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&owner, DisableAccount, &target(w.admin, Role::Admin)),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&owner, DisableAccount, &target(w.owner, Role::Owner)),
+            Decision::Deny(Denial::NotPermitted)
+        );
+    }
+}

@@ -1,0 +1,320 @@
+//! For owners and administrators: people and invitations, practice
+//! settings, the audit log.
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use sensate_app::AppError;
+use sensate_app::audit::AuditFilter;
+use sensate_app::invitations::{InvitationSent, Invitee};
+use sensate_app::people::SettingsInput;
+use sensate_domain::practice::COMMON_TIME_ZONES;
+use sensate_domain::{FieldErrors, UserId};
+
+use super::{local_time, render, render_status};
+use crate::AppState;
+use crate::context::Page;
+use crate::error::WebError;
+use crate::templates::{
+    AuditRow, AuditTemplate, Field, FormPage, InvitationRow, Layout, Notice, PeopleTemplate, PersonRow,
+};
+
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct InviteForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct Done {
+    #[serde(default)]
+    done: String,
+}
+
+fn invite_form(layout: &Layout, form: &InviteForm) -> FormPage {
+    FormPage::new(layout.clone(), "", "/people/invite", "Send invitation").fields(vec![
+        Field::new("name", "Name", "text", "off").value(&form.name),
+        Field::new("email", "Email address", "email", "off").value(&form.email),
+        Field::new("role", "Role", "text", "off")
+            .options(&["clinician", "admin"])
+            .value(if form.role.is_empty() { "clinician" } else { &form.role })
+            .hint("clinician: a therapist who sees clients; admin: front desk and billing."),
+    ])
+}
+
+async fn people_page(
+    state: &AppState,
+    actor: &sensate_app::Actor,
+    layout: Layout,
+    invite: FormPage,
+    notice: Option<Notice>,
+    sent: Vec<InvitationSent>,
+) -> Result<PeopleTemplate, WebError> {
+    let zone = actor
+        .primary_membership()
+        .map(|m| m.practice_time_zone.clone())
+        .unwrap_or_default();
+    let people = state.app.people(actor).await?;
+    let invitations = state.app.practice_invitations(actor).await?;
+    Ok(PeopleTemplate {
+        layout,
+        notice,
+        people: people
+            .into_iter()
+            .map(|p| PersonRow {
+                id: p.id.to_string(),
+                is_self: p.id == actor.user_id,
+                name: p.display_name,
+                email: p.email,
+                roles: p.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", "),
+                disabled: p.disabled,
+            })
+            .collect(),
+        invitations: invitations
+            .into_iter()
+            .map(|i| InvitationRow {
+                name: i.display_name,
+                email: i.email,
+                role: i.role.label(),
+                sent: local_time(i.created_at, &zone),
+                status: if i.accepted {
+                    "Accepted"
+                } else if i.expires_at <= state.app.now() {
+                    "Expired"
+                } else {
+                    "Waiting"
+                },
+            })
+            .collect(),
+        invite,
+        sent: sent.into_iter().map(|s| (s.email, s.link, s.emailed)).collect(),
+    })
+}
+
+pub(crate) async fn people(
+    State(state): State<AppState>,
+    page: Page,
+    Query(done): Query<Done>,
+) -> Result<Response, WebError> {
+    let (actor, layout) = page.signed_in()?;
+    let notice = match done.done.as_str() {
+        "disabled" => Some(Notice::success("The account was disabled and its sessions ended.")),
+        "enabled" => Some(Notice::success("The account was enabled.")),
+        _ => None,
+    };
+    let invite = invite_form(&layout, &InviteForm::default());
+    Ok(render(&people_page(&state, &actor, layout, invite, notice, Vec::new()).await?)?.into_response())
+}
+
+pub(crate) async fn invite(
+    State(state): State<AppState>,
+    page: Page,
+    Form(form): Form<InviteForm>,
+) -> Result<Response, WebError> {
+    let (actor, layout) = page.signed_in()?;
+    let invitee = Invitee {
+        name: form.name.clone(),
+        email: form.email.clone(),
+    };
+    match state.app.invite_staff(&actor, &invitee, &form.role).await {
+        Ok(sent) => {
+            let notice = Some(Notice::success(format!("Invitation sent to {}.", sent.email)));
+            let invite = invite_form(&layout, &InviteForm::default());
+            Ok(render(&people_page(&state, &actor, layout, invite, notice, vec![sent]).await?)?.into_response())
+        }
+        Err(AppError::Invalid(errors)) => {
+            let invite = invite_form(&layout, &form).errors(&errors);
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &people_page(&state, &actor, layout, invite, None, Vec::new()).await?,
+            )
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn set_disabled(state: AppState, page: Page, id: String, disabled: bool) -> Result<Response, WebError> {
+    let (actor, _) = page.signed_in()?;
+    let user: UserId = id.parse().map_err(|_| WebError(AppError::NotFound))?;
+    state.app.set_account_disabled(&actor, user, disabled).await?;
+    let done = if disabled { "disabled" } else { "enabled" };
+    Ok(Redirect::to(&format!("/people?done={done}")).into_response())
+}
+
+pub(crate) async fn disable(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    set_disabled(state, page, id, true).await
+}
+
+pub(crate) async fn enable(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    set_disabled(state, page, id, false).await
+}
+
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct SettingsForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    time_zone: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    contact_email: String,
+    #[serde(default)]
+    phone: String,
+}
+
+fn settings_page(layout: Layout, form: &SettingsForm) -> FormPage {
+    FormPage::new(layout, "Practice settings", "/settings", "Save settings")
+        .lead("What clients see of the practice, and the time zone appointments are shown in.")
+        .fields(vec![
+            Field::new("name", "Practice name", "text", "organization").value(&form.name),
+            Field::new("time_zone", "Time zone", "text", "off")
+                .options(COMMON_TIME_ZONES)
+                .value(&form.time_zone),
+            Field::new("address", "Address", "textarea", "street-address")
+                .value(&form.address)
+                .optional(),
+            Field::new("contact_email", "Contact email", "email", "email")
+                .value(&form.contact_email)
+                .optional(),
+            Field::new("phone", "Phone", "tel", "tel").value(&form.phone).optional(),
+        ])
+}
+
+pub(crate) async fn settings(
+    State(state): State<AppState>,
+    page: Page,
+    Query(done): Query<Done>,
+) -> Result<Response, WebError> {
+    let (actor, layout) = page.signed_in()?;
+    let practice = state.app.practice_settings(&actor).await?;
+    let form = SettingsForm {
+        name: practice.name,
+        time_zone: practice.time_zone,
+        address: practice.address,
+        contact_email: practice.contact_email,
+        phone: practice.phone,
+    };
+    let notice = (done.done == "settings").then(|| Notice::success("Settings saved."));
+    Ok(render(&settings_page(layout, &form).notice(notice))?.into_response())
+}
+
+pub(crate) async fn settings_submit(
+    State(state): State<AppState>,
+    page: Page,
+    Form(form): Form<SettingsForm>,
+) -> Result<Response, WebError> {
+    let (actor, layout) = page.signed_in()?;
+    let input = SettingsInput {
+        name: form.name.clone(),
+        time_zone: form.time_zone.clone(),
+        address: form.address.clone(),
+        contact_email: form.contact_email.clone(),
+        phone: form.phone.clone(),
+    };
+    match state.app.update_practice_settings(&actor, &input).await {
+        Ok(()) => Ok(Redirect::to("/settings?done=settings").into_response()),
+        Err(AppError::Invalid(errors)) => render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &settings_page(layout, &form).errors(&errors),
+        ),
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct AuditQuery {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    outcome: String,
+    before: Option<i64>,
+}
+
+/// The actions the filter offers (an allowlist: nothing typed reaches SQL unchecked).
+const AUDIT_ACTIONS: &[&str] = &[
+    "login",
+    "logout",
+    "mfa_enrol",
+    "mfa_verify",
+    "password_change",
+    "password_reset_request",
+    "password_reset",
+    "invite",
+    "invitation_accept",
+    "view_people",
+    "disable_account",
+    "enable_account",
+    "edit_settings",
+    "view_audit_log",
+    "list_clients",
+    "view_client",
+    "edit_contact",
+    "write_note",
+];
+
+const PAGE_SIZE: i64 = 100;
+
+pub(crate) async fn audit(
+    State(state): State<AppState>,
+    page: Page,
+    Query(query): Query<AuditQuery>,
+) -> Result<Response, WebError> {
+    let (actor, layout) = page.signed_in()?;
+    let mut errors = FieldErrors::new();
+    let action = AUDIT_ACTIONS
+        .iter()
+        .find(|a| **a == query.action)
+        .map(|a| a.to_string());
+    let outcome = ["allowed", "denied", "failed"]
+        .iter()
+        .find(|o| **o == query.outcome)
+        .map(|o| o.to_string());
+    if !query.action.is_empty() && action.is_none() {
+        errors.add("action", "Unknown action.");
+    }
+    let filter = AuditFilter {
+        action: action.clone(),
+        outcome: outcome.clone(),
+        before_seq: query.before,
+        limit: PAGE_SIZE,
+        ..AuditFilter::default()
+    };
+    let records = state.app.audit_log(&actor, filter).await?;
+    let next_before = (records.len() as i64 == PAGE_SIZE)
+        .then(|| records.last().map(|r| r.seq))
+        .flatten();
+    let rows = records
+        .into_iter()
+        .map(|r| AuditRow {
+            seq: r.seq,
+            at: r.event.at.strftime("%Y-%m-%d %H:%M:%S").to_string(),
+            actor: r.event.actor_id.map(|id| id.to_string()).unwrap_or_else(|| "—".into()),
+            action: r.event.action,
+            record: format!("{} {}", r.event.record_type, r.event.record_id),
+            ip: r.event.ip,
+            outcome: r.event.outcome,
+        })
+        .collect();
+    Ok(render(&AuditTemplate {
+        layout,
+        rows,
+        action: action.unwrap_or_default(),
+        outcome: outcome.unwrap_or_default(),
+        actions: AUDIT_ACTIONS.to_vec(),
+        next_before,
+    })?
+    .into_response())
+}
