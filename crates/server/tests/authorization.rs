@@ -1,0 +1,590 @@
+//! The authorization matrix (SECURITY.md): every route read from the router ×
+//! every kind of actor → the expected status, and no other person's data in
+//! any body or redirect. Then the canaries: unique markers written into every
+//! encrypted field must appear nowhere they should not — not in logs, not in
+//! redirects, not in other people's pages, not in the database's raw bytes.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use axum::http::Method;
+use sensate_app::infra::secrets::hash_password;
+use sensate_domain::scheduling::CaseKind;
+use sensate_domain::{CaseId, PracticeId, Role, UserId};
+use sensate_store::{NewCase, NewPractice, NewUser};
+use sensate_testkit::{TestApp, TestDb, on_both_engines, spawn_app};
+use sensate_web::routes::{Access, table};
+
+const PASSWORD: &str = "matrix password phrase";
+const OWNER_PASSWORD: &str = "a calm harbor at dawn";
+
+/// Everything the server logs during this test binary, for the canary check.
+fn captured_logs() -> Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let sink = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_env_filter("debug")
+            .with_ansi(false)
+            .with_writer(move || Capture(sink.clone()))
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).unwrap();
+        buffer
+    })
+    .clone()
+}
+
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+const ACTORS: [&str; 10] = [
+    "anonymous",
+    "client_a",
+    "client_b",
+    "partner",
+    "clinician",
+    "other_clinician",
+    "foreign_clinician",
+    "admin",
+    "owner",
+    "owner_before_mfa",
+];
+
+struct World {
+    app: TestApp,
+    clients: HashMap<&'static str, reqwest::Client>,
+    client_a: UserId,
+    throwaway: UserId,
+    /// Marker → the actors allowed to see it.
+    canaries: Vec<(String, Vec<&'static str>)>,
+}
+
+fn marker(what: &str) -> String {
+    format!("CANARY-{what}-{}", sensate_domain::UserId::new().as_uuid().simple())
+}
+
+async fn add_person(app: &TestApp, practice: PracticeId, email: &str, name: &str, role: Role, hash: &str) -> UserId {
+    let id = UserId::new();
+    let store = app.store();
+    store
+        .insert_user(&NewUser {
+            id,
+            email: email.into(),
+            display_name: name.into(),
+            password_hash: hash.into(),
+            created_at: app.clock.now_ts(),
+        })
+        .await
+        .unwrap();
+    store
+        .insert_membership(practice, id, role, app.clock.now_ts())
+        .await
+        .unwrap();
+    id
+}
+
+trait Now {
+    fn now_ts(&self) -> jiff::Timestamp;
+}
+
+impl Now for sensate_testkit::FakeClock {
+    fn now_ts(&self) -> jiff::Timestamp {
+        sensate_domain::Clock::now(self)
+    }
+}
+
+async fn case(app: &TestApp, practice: PracticeId, clinician: UserId, kind: CaseKind, members: Vec<UserId>) {
+    app.store()
+        .insert_case(&NewCase {
+            id: CaseId::new(),
+            practice_id: practice,
+            clinician_id: clinician,
+            kind,
+            members,
+            opened_at: app.clock.now_ts(),
+        })
+        .await
+        .unwrap();
+}
+
+async fn signed_in(app: &TestApp, email: &str, password: &str) -> reqwest::Client {
+    let client = TestApp::new_client();
+    app.login(&client, email, password).await;
+    client
+}
+
+/// Builds the world through the real set-up flow and the store.
+async fn world(db: TestDb) -> World {
+    let app = spawn_app(db).await;
+    let owner = TestApp::new_client();
+    let token = app.setup_token.clone().unwrap();
+    let response = app
+        .post_form(
+            &owner,
+            "/setup",
+            &[
+                ("token", &token),
+                ("practice_name", "Practice P"),
+                ("time_zone", "UTC"),
+                ("owner_name", "Olive Owner"),
+                ("email", "owner@p.example"),
+                ("password", OWNER_PASSWORD),
+                ("password_confirm", OWNER_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    let owner_secret = app.enrol_mfa(&owner).await;
+    let practice = app
+        .store()
+        .memberships(first_user(&app, "owner@p.example").await)
+        .await
+        .unwrap()[0]
+        .practice_id;
+    let other = PracticeId::new();
+    app.store()
+        .insert_practice(&NewPractice {
+            id: other,
+            name: "Practice Q".into(),
+            time_zone: "UTC".into(),
+            created_at: app.clock.now_ts(),
+        })
+        .await
+        .unwrap();
+
+    let hash = hash_password(PASSWORD.into()).await.unwrap();
+    let admin = add_person(&app, practice, "admin@p.example", "Ada Admin", Role::Admin, &hash).await;
+    let clinician = add_person(&app, practice, "c1@p.example", "Cleo Clinician", Role::Clinician, &hash).await;
+    let other_clinician = add_person(&app, practice, "c2@p.example", "Otto Other", Role::Clinician, &hash).await;
+    let client_a = add_person(&app, practice, "a@p.example", "Avery A", Role::Client, &hash).await;
+    let partner = add_person(
+        &app,
+        practice,
+        "partner@p.example",
+        "Parker Partner",
+        Role::Client,
+        &hash,
+    )
+    .await;
+    let client_b = add_person(&app, practice, "b@p.example", "Blake B", Role::Client, &hash).await;
+    let throwaway = add_person(&app, practice, "t@p.example", "Toby Throwaway", Role::Client, &hash).await;
+    let foreign = add_person(&app, other, "x@q.example", "Xena Foreign", Role::Clinician, &hash).await;
+    let foreign_client = add_person(&app, other, "y@q.example", "Yuri Y", Role::Client, &hash).await;
+    let _ = admin;
+    case(&app, practice, clinician, CaseKind::Couple, vec![client_a, partner]).await;
+    case(&app, practice, other_clinician, CaseKind::Individual, vec![client_b]).await;
+    case(&app, other, foreign, CaseKind::Individual, vec![foreign_client]).await;
+
+    let mut clients = HashMap::new();
+    clients.insert("anonymous", TestApp::new_client());
+    for (name, email) in [
+        ("client_a", "a@p.example"),
+        ("client_b", "b@p.example"),
+        ("partner", "partner@p.example"),
+    ] {
+        clients.insert(name, signed_in(&app, email, PASSWORD).await);
+    }
+    for (name, email) in [
+        ("clinician", "c1@p.example"),
+        ("other_clinician", "c2@p.example"),
+        ("foreign_clinician", "x@q.example"),
+        ("admin", "admin@p.example"),
+    ] {
+        let client = signed_in(&app, email, PASSWORD).await;
+        app.enrol_mfa(&client).await;
+        clients.insert(name, client);
+    }
+    clients.insert("owner", owner);
+    clients.insert(
+        "owner_before_mfa",
+        signed_in(&app, "owner@p.example", OWNER_PASSWORD).await,
+    );
+    let _ = owner_secret;
+
+    // The canaries, written the way people write them: through the pages.
+    let a_contact = marker("a-contact");
+    let b_contact = marker("b-contact");
+    let note = marker("note");
+    let y_contact = marker("y-contact");
+    let post = |who: &'static str, path: String, field: &'static str, value: String| {
+        let app = &app;
+        let client = clients[who].clone();
+        async move {
+            let response = app.post_form(&client, &path, &[(field, &value)]).await;
+            assert_eq!(response.status(), 303, "{who} {path}");
+        }
+    };
+    post(
+        "client_a",
+        "/me/contact".into(),
+        "contact_preferences",
+        a_contact.clone(),
+    )
+    .await;
+    post(
+        "client_b",
+        "/me/contact".into(),
+        "contact_preferences",
+        b_contact.clone(),
+    )
+    .await;
+    post("clinician", format!("/clients/{client_a}/notes"), "note", note.clone()).await;
+    let y = signed_in(&app, "y@q.example", PASSWORD).await;
+    assert_eq!(
+        app.post_form(&y, "/me/contact", &[("contact_preferences", &y_contact)])
+            .await
+            .status(),
+        303
+    );
+
+    let staff_of_p = ["owner", "admin"];
+    World {
+        canaries: vec![
+            (a_contact, [&["client_a", "clinician"][..], &staff_of_p].concat()),
+            (b_contact, [&["client_b", "other_clinician"][..], &staff_of_p].concat()),
+            (note, vec!["clinician"]),
+            (y_contact, vec![]),
+        ],
+        app,
+        clients,
+        client_a,
+        throwaway,
+    }
+}
+
+async fn first_user(app: &TestApp, email: &str) -> UserId {
+    app.store().login_record(email).await.unwrap().unwrap().id
+}
+
+/// What a request must answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Status(u16),
+    Redirect(&'static str),
+    /// Public forms that may also answer 429: anything but a server error.
+    NotServerError,
+}
+
+use Expect::*;
+
+const CLIENTS_P: [&str; 3] = ["client_a", "client_b", "partner"];
+
+/// The matrix. Every route of the router must be here.
+fn expected(method: &Method, path: &str, actor: &str) -> Expect {
+    let get = method == Method::GET;
+    let anonymous = actor == "anonymous";
+    let before_mfa = actor == "owner_before_mfa";
+    let in_p = |list: &[&str]| list.contains(&actor);
+    // Signed-in pages: anonymous visitors go to sign-in, staff who have not
+    // passed the second step go to it.
+    let gate = |then: Expect| {
+        if anonymous {
+            Redirect("/login")
+        } else if before_mfa {
+            Redirect("/mfa")
+        } else {
+            then
+        }
+    };
+    match (get, path) {
+        (true, "/" | "/how-it-works" | "/privacy" | "/forgot-password" | "/reset-password") => Status(200),
+        (_, "/setup" | "/join") => Status(404),
+        (false, "/reset-password") => Status(404),
+        (true, "/outbox") => Status(404),
+        (true, "/login") => {
+            if anonymous {
+                Status(200)
+            } else {
+                Redirect("/dashboard")
+            }
+        }
+        (false, "/login") => Status(401),
+        (false, "/forgot-password") => NotServerError,
+        (false, "/logout") => Redirect("/"),
+        (true, "/mfa") => {
+            if anonymous {
+                Redirect("/login")
+            } else if before_mfa {
+                Status(200)
+            } else {
+                Redirect("/dashboard")
+            }
+        }
+        (false, "/mfa/enrol") => {
+            if anonymous {
+                Redirect("/login")
+            } else {
+                Status(403)
+            }
+        }
+        (false, "/mfa/verify") => {
+            if anonymous {
+                Redirect("/login")
+            } else if in_p(&CLIENTS_P) {
+                Status(403)
+            } else {
+                Status(422)
+            }
+        }
+        (true, "/account/password" | "/dashboard") => gate(Status(200)),
+        (false, "/account/password") => gate(Status(422)),
+        (true, "/me/contact") => gate(if in_p(&CLIENTS_P) { Status(200) } else { Status(404) }),
+        (false, "/me/contact") => gate(if in_p(&CLIENTS_P) {
+            Redirect("/me/contact?done=contact")
+        } else {
+            Status(404)
+        }),
+        (true, "/people") => gate(if in_p(&["owner", "admin"]) {
+            Status(200)
+        } else {
+            Status(403)
+        }),
+        (false, "/people/invite") => gate(if in_p(&["owner", "admin"]) {
+            Status(200)
+        } else {
+            Status(403)
+        }),
+        (false, "/people/{id}/disable") => gate(match actor {
+            "owner" | "admin" => Redirect("/people?done=disabled"),
+            "foreign_clinician" => Status(404),
+            _ => Status(403),
+        }),
+        (false, "/people/{id}/enable") => gate(match actor {
+            "owner" | "admin" => Redirect("/people?done=enabled"),
+            "foreign_clinician" => Status(404),
+            _ => Status(403),
+        }),
+        (true, "/settings") | (true, "/audit") => gate(if actor == "owner" { Status(200) } else { Status(403) }),
+        (false, "/settings") => gate(if actor == "owner" {
+            Redirect("/settings?done=settings")
+        } else {
+            Status(403)
+        }),
+        (true, "/clients") | (false, "/clients/invite") => {
+            gate(if in_p(&["clinician", "other_clinician", "foreign_clinician"]) {
+                Status(200)
+            } else {
+                Status(403)
+            })
+        }
+        (true, "/clients/{id}") => gate(match actor {
+            "client_a" | "clinician" | "owner" | "admin" => Status(200),
+            "foreign_clinician" => Status(404),
+            _ => Status(403),
+        }),
+        (false, "/clients/{id}/contact") => gate(match actor {
+            "client_a" | "clinician" => Redirect("CLIENT_A?done=contact"),
+            "foreign_clinician" => Status(404),
+            _ => Status(403),
+        }),
+        (false, "/clients/{id}/notes") => gate(match actor {
+            "clinician" => Redirect("CLIENT_A?done=note"),
+            "foreign_clinician" => Status(404),
+            _ => Status(403),
+        }),
+        (true, "/healthz" | "/readyz" | "/api/v1/version" | "/api/openapi.json" | "/static/{file}") => Status(200),
+        _ => panic!("{method} {path} is not in the authorization matrix: add it to expected()"),
+    }
+}
+
+/// A concrete request for a route and actor: the URL and form fields.
+fn request(world: &World, path: &str, actor: &str, n: usize) -> (String, Vec<(String, String)>) {
+    let id = if path.starts_with("/people/") {
+        world.throwaway.to_string()
+    } else {
+        world.client_a.to_string()
+    };
+    let url = path.replace("{file}", "sensate.css").replace("{id}", &id);
+    let a_contact = world.canaries[0].0.clone();
+    let fields: Vec<(&str, String)> = match path {
+        "/setup" => vec![("token", "not-a-token".into())],
+        "/login" => vec![
+            ("email", "nobody@p.example".into()),
+            ("password", "wrong password here".into()),
+        ],
+        "/forgot-password" => vec![("email", format!("reset{n}@p.example"))],
+        "/reset-password" | "/join" => {
+            vec![
+                ("token", "not-a-token".into()),
+                ("password", PASSWORD.into()),
+                ("password_confirm", PASSWORD.into()),
+            ]
+        }
+        "/mfa/enrol" => vec![("code", "123456".into())],
+        "/mfa/verify" => vec![("code", "wrong-code".into())],
+        "/account/password" => vec![
+            ("current_password", "not my password".into()),
+            ("new_password", "another long phrase".into()),
+            ("new_password_confirm", "another long phrase".into()),
+        ],
+        "/me/contact" => vec![(
+            "contact_preferences",
+            if actor == "client_a" {
+                a_contact.clone()
+            } else {
+                format!("own preferences of {actor}")
+            },
+        )],
+        "/people/invite" => vec![
+            ("name", "New Colleague".into()),
+            ("email", format!("colleague{n}@p.example")),
+            ("role", "clinician".into()),
+        ],
+        "/settings" => vec![("name", "Practice P".into()), ("time_zone", "UTC".into())],
+        "/clients/invite" => vec![
+            ("kind", "individual".into()),
+            ("name", "New Client".into()),
+            ("email", format!("newclient{n}@p.example")),
+        ],
+        "/clients/{id}/contact" => vec![("contact_preferences", a_contact)],
+        "/clients/{id}/notes" => vec![("note", format!("another note {n}"))],
+        _ => vec![],
+    };
+    (url, fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+}
+
+on_both_engines! {
+    async fn every_route_answers_every_actor_as_the_policy_says(db: TestDb) {
+        let _logs = captured_logs();
+        let world = world(db).await;
+        let routes = table();
+        assert!(routes.len() >= 40, "the router lists its routes");
+        let mut n = 0;
+        let mut failures = Vec::new();
+        let mut locations = Vec::new();
+        // Sign-out ends the session, so it runs after everything else.
+        let (last, first): (Vec<_>, Vec<_>) = routes.iter().partition(|r| r.path == "/logout");
+        for route in first.into_iter().chain(last) {
+            for actor in ACTORS {
+                n += 1;
+                let client = &world.clients[actor];
+                let (url, fields) = request(&world, route.path, actor, n);
+                let response = if route.method == Method::GET {
+                    client.get(world.app.url(&url)).send().await.unwrap()
+                } else {
+                    let token = world.app.csrf_token(client).await;
+                    let mut form = fields.clone();
+                    form.push(("csrf_token".into(), token));
+                    client.post(world.app.url(&url)).header("origin", &world.app.base_url).form(&form).send().await.unwrap()
+                };
+                let status = response.status().as_u16();
+                let location = response.headers().get("location").map(|l| l.to_str().unwrap().to_string());
+                let body = response.text().await.unwrap();
+                let want = expected(&route.method, route.path, actor);
+                let ok = match want {
+                    Status(code) => status == code,
+                    Redirect(to) => {
+                        let to = to.replace("CLIENT_A", &format!("/clients/{}", world.client_a));
+                        status == 303 && location.as_deref() == Some(to.as_str())
+                    }
+                    NotServerError => status < 500,
+                };
+                if !ok {
+                    failures.push(format!("{} {} as {actor}: expected {want:?}, got {status} {location:?}", route.method, route.path));
+                }
+                for (canary, allowed) in &world.canaries {
+                    if !allowed.contains(&actor) && body.contains(canary.as_str()) {
+                        failures.push(format!("{} {} as {actor}: body shows data of someone else", route.method, route.path));
+                    }
+                    if location.as_deref().is_some_and(|l| l.contains(canary.as_str())) {
+                        failures.push(format!("{} {}: a redirect carries health data", route.method, route.path));
+                    }
+                }
+                if let Some(location) = location {
+                    locations.push(location);
+                }
+                assert!(status < 500, "{} {} as {actor}: server error", route.method, route.path);
+            }
+        }
+        assert!(failures.is_empty(), "{} unexpected answers:\n{}", failures.len(), failures.join("\n"));
+        assert!(!routes.iter().any(|r| r.access == Access::SignedIn && expected(&r.method, r.path, "anonymous") == Status(200)));
+
+        // Refusals are in the audit log, without health data.
+        let log = world.app.store().audit_chain().await.unwrap();
+        let partner = first_user(&world.app, "partner@p.example").await;
+        assert!(log.iter().any(|e| e.event.actor_id == Some(partner)
+            && e.event.record_id == world.client_a.to_string()
+            && e.event.outcome == "denied"), "the partner's attempt on A's record is audited");
+        assert_eq!(sensate_store::verify_chain(&log), Ok(log.len()));
+        world.app.stop().await;
+    }
+
+    async fn canaries_stay_where_they_belong(db: TestDb) {
+        let logs = captured_logs();
+        let world = world(db).await;
+        // Exercise the places the data is shown, and a few failures.
+        for actor in ["client_a", "clinician", "owner", "partner", "client_b"] {
+            let client = &world.clients[actor];
+            for path in ["/dashboard".to_string(), format!("/clients/{}", world.client_a), "/me/contact".into(), "/audit".into()] {
+                let _ = client.get(world.app.url(&path)).send().await.unwrap().text().await.unwrap();
+            }
+        }
+        let too_long = "x".repeat(1_001) + &world.canaries[0].0;
+        let rejected = world.app.post_form(&world.clients["client_a"], "/me/contact", &[("contact_preferences", &too_long)]).await;
+        assert_eq!(rejected.status(), 422);
+        let body = rejected.text().await.unwrap();
+        assert!(body.contains("Use at most 1000 characters."));
+
+        let canaries: Vec<String> = world.canaries.iter().map(|(c, _)| c.clone()).collect();
+        let logged = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+        assert!(logged.contains("request"), "the server's log was captured");
+        for canary in &canaries {
+            assert!(!logged.contains(canary.as_str()), "health data reached the log");
+        }
+
+        // The partner's pages never show A's private data.
+        let partner = &world.clients["partner"];
+        for path in ["/dashboard".to_string(), "/me/contact".into(), format!("/clients/{}", world.client_a)] {
+            let body = partner.get(world.app.url(&path)).send().await.unwrap().text().await.unwrap();
+            assert!(!body.contains(world.canaries[0].0.as_str()) && !body.contains(world.canaries[2].0.as_str()), "{path}");
+        }
+
+        // At rest, only ciphertext.
+        let raw = raw_database_text(&world).await;
+        assert!(raw.len() > 1_000, "the raw database was read");
+        for canary in &canaries {
+            assert!(!raw.contains(canary.as_str()), "a canary is stored in clear");
+        }
+        world.app.stop().await;
+    }
+}
+
+/// Every byte of the SQLite files, or every row of every PostgreSQL table as text.
+async fn raw_database_text(world: &World) -> String {
+    if let Some(path) = world.app.db.sqlite_path() {
+        let mut bytes = std::fs::read(&path).unwrap();
+        if let Ok(wal) = std::fs::read(format!("{}-wal", path.display())) {
+            bytes.extend(wal);
+        }
+        return String::from_utf8_lossy(&bytes).into_owned();
+    }
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&world.app.db.url).await.unwrap();
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema()",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    let mut text = String::new();
+    for table in tables {
+        let rows: Vec<String> = sqlx::query_scalar(&format!("SELECT row_to_json(t)::text FROM {table} t"))
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+        text.push_str(&rows.join("\n"));
+    }
+    text
+}
