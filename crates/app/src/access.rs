@@ -13,20 +13,11 @@ pub struct Limit {
 }
 
 /// SECURITY.md item 9: the 11th failed sign-in in 15 minutes is refused.
-pub const LOGIN_FAILURES: Limit = Limit {
-    max: 10,
-    window: SignedDuration::from_mins(15),
-};
+pub const LOGIN_FAILURES: Limit = Limit { max: 10, window: SignedDuration::from_mins(15) };
 /// Password-reset requests and other public forms, per address.
-pub const PUBLIC_FORM: Limit = Limit {
-    max: 5,
-    window: SignedDuration::from_mins(15),
-};
+pub const PUBLIC_FORM: Limit = Limit { max: 5, window: SignedDuration::from_mins(15) };
 /// Wrong second-factor codes, per person.
-pub const MFA_FAILURES: Limit = Limit {
-    max: 10,
-    window: SignedDuration::from_mins(15),
-};
+pub const MFA_FAILURES: Limit = Limit { max: 10, window: SignedDuration::from_mins(15) };
 
 pub(crate) fn account_bucket(kind: &str, email: &str) -> String {
     format!("{kind}:account:{}", token_hash(&email.trim().to_lowercase()))

@@ -85,8 +85,7 @@ impl App {
                     | Resource::ClinicalNote { practice, .. } => Some(*practice),
                 };
                 let action_name = format!("{action:?}");
-                self.audit_actor(actor, practice, &action_name, record.0, record.1, outcome::DENIED)
-                    .await?;
+                self.audit_actor(actor, practice, &action_name, record.0, record.1, outcome::DENIED).await?;
                 tracing::info!(reason = denial.as_str(), action = %action_name, "request denied by policy");
                 Err(match denial {
                     sensate_domain::policy::Denial::MfaRequired => AppError::MfaRequired,
@@ -98,29 +97,14 @@ impl App {
 
     /// The audit log of the owner's practice, newest first.
     pub async fn audit_log(&self, actor: &Actor, mut filter: AuditFilter) -> Result<Vec<AuditRecord>, AppError> {
-        let practice = actor
-            .primary_membership()
-            .map(|m| m.practice_id)
-            .ok_or(AppError::Forbidden)?;
-        self.authorize(
-            actor,
-            Action::ViewAuditLog,
-            &Resource::Practice(practice),
-            ("audit_log", practice.to_string()),
-        )
-        .await?;
+        let practice = actor.primary_membership().map(|m| m.practice_id).ok_or(AppError::Forbidden)?;
+        self.authorize(actor, Action::ViewAuditLog, &Resource::Practice(practice), ("audit_log", practice.to_string()))
+            .await?;
         filter.practice_id = Some(practice);
         filter.limit = if filter.limit <= 0 { 100 } else { filter.limit.min(500) };
         let entries = self.store.audit_log(&filter).await?;
-        self.audit_actor(
-            actor,
-            Some(practice),
-            "view_audit_log",
-            "audit_log",
-            practice.to_string(),
-            outcome::ALLOWED,
-        )
-        .await?;
+        self.audit_actor(actor, Some(practice), "view_audit_log", "audit_log", practice.to_string(), outcome::ALLOWED)
+            .await?;
         Ok(entries)
     }
 

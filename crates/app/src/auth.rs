@@ -79,11 +79,7 @@ impl App {
         };
         let now = self.now();
         let policy = self.config.sessions;
-        let idle_limit = if actor.is_staff() {
-            policy.staff_idle
-        } else {
-            policy.client_idle
-        };
+        let idle_limit = if actor.is_staff() { policy.staff_idle } else { policy.client_idle };
         let too_old = now.duration_since(session.created_at) >= policy.absolute;
         let idle = now.duration_since(session.last_seen_at) >= idle_limit;
         if user.disabled || too_old || idle {
@@ -100,14 +96,6 @@ impl App {
 
     pub async fn logout(&self, actor: &Actor) -> Result<(), AppError> {
         self.store.delete_session(&actor.session_hash).await?;
-        self.audit_actor(
-            actor,
-            None,
-            "logout",
-            "user",
-            actor.user_id.to_string(),
-            outcome::ALLOWED,
-        )
-        .await
+        self.audit_actor(actor, None, "logout", "user", actor.user_id.to_string(), outcome::ALLOWED).await
     }
 }

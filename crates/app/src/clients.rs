@@ -37,10 +37,7 @@ fn bounded(field: &'static str, text: &str, max: usize) -> Result<String, AppErr
     if text.chars().count() > max {
         errors.add(field, format!("Use at most {max} characters."));
     }
-    if text
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
+    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
         errors.add(field, "Remove control characters.");
     }
     AppError::invalid_if_any(errors)?;
@@ -57,39 +54,17 @@ impl App {
         client: UserId,
         action: &str,
     ) -> Result<(PracticeId, Resource), AppError> {
-        let practice = actor
-            .primary_membership()
-            .map(|m| m.practice_id)
-            .ok_or(AppError::Forbidden)?;
+        let practice = actor.primary_membership().map(|m| m.practice_id).ok_or(AppError::Forbidden)?;
         let Some(facts) = self.store.client_facts(practice, client).await? else {
-            self.audit_actor(
-                actor,
-                Some(practice),
-                action,
-                "client",
-                client.to_string(),
-                outcome::DENIED,
-            )
-            .await?;
+            self.audit_actor(actor, Some(practice), action, "client", client.to_string(), outcome::DENIED).await?;
             return Err(AppError::NotFound);
         };
-        Ok((
-            practice,
-            Resource::Client {
-                practice,
-                client,
-                clinicians: facts.clinicians,
-                partners: facts.partners,
-            },
-        ))
+        Ok((practice, Resource::Client { practice, client, clinicians: facts.clinicians, partners: facts.partners }))
     }
 
     /// A therapist's clients (open cases).
     pub async fn my_clients(&self, actor: &Actor) -> Result<Vec<ClientSummary>, AppError> {
-        let practice = actor
-            .primary_membership()
-            .map(|m| m.practice_id)
-            .ok_or(AppError::Forbidden)?;
+        let practice = actor.primary_membership().map(|m| m.practice_id).ok_or(AppError::Forbidden)?;
         self.authorize(
             actor,
             Action::ListOwnClients,
@@ -107,27 +82,13 @@ impl App {
             outcome::ALLOWED,
         )
         .await?;
-        Ok(clients
-            .into_iter()
-            .map(|(id, name)| ClientSummary { id, name })
-            .collect())
+        Ok(clients.into_iter().map(|(id, name)| ClientSummary { id, name }).collect())
     }
 
     pub async fn client_record(&self, actor: &Actor, client: UserId) -> Result<ClientRecordView, AppError> {
         let (practice, resource) = self.client_resource(actor, client, "view_client").await?;
-        self.authorize(
-            actor,
-            Action::ViewClientContact,
-            &resource,
-            ("client", client.to_string()),
-        )
-        .await?;
-        let name = self
-            .store
-            .user(client)
-            .await?
-            .map(|u| u.display_name)
-            .ok_or(AppError::NotFound)?;
+        self.authorize(actor, Action::ViewClientContact, &resource, ("client", client.to_string())).await?;
+        let name = self.store.user(client).await?.map(|u| u.display_name).ok_or(AppError::NotFound)?;
         let contact_preferences = self.contact_preferences_of(client).await?;
         let can_write_notes = sensate_domain::policy::decide(&actor.facts(), Action::WriteClinicalNote, &resource)
             == sensate_domain::policy::Decision::Allow;
@@ -135,37 +96,19 @@ impl App {
         if can_write_notes {
             for note in self.store.clinical_notes_by(client, actor.user_id).await? {
                 let id = note.id.to_string();
-                let text = self
-                    .keys
-                    .decrypt(&Binding::new("clinical_notes", "body", &id), &note.body)?;
+                let text = self.keys.decrypt(&Binding::new("clinical_notes", "body", &id), &note.body)?;
                 my_notes.push((note.created_at, text.expose().to_string()));
             }
         }
-        self.audit_actor(
-            actor,
-            Some(practice),
-            "view_client",
-            "client",
-            client.to_string(),
-            outcome::ALLOWED,
-        )
-        .await?;
-        Ok(ClientRecordView {
-            id: client,
-            name,
-            contact_preferences,
-            my_notes,
-            can_write_notes,
-        })
+        self.audit_actor(actor, Some(practice), "view_client", "client", client.to_string(), outcome::ALLOWED).await?;
+        Ok(ClientRecordView { id: client, name, contact_preferences, my_notes, can_write_notes })
     }
 
     async fn contact_preferences_of(&self, client: UserId) -> Result<Option<String>, AppError> {
         let id = client.to_string();
         match self.store.client_contact(client).await? {
             Some(sealed) => {
-                let text = self
-                    .keys
-                    .decrypt(&Binding::new("client_profiles", "contact_preferences", &id), &sealed)?;
+                let text = self.keys.decrypt(&Binding::new("client_profiles", "contact_preferences", &id), &sealed)?;
                 Ok(Some(text.expose().to_string()))
             }
             None => Ok(None),
@@ -175,63 +118,26 @@ impl App {
     /// A client's own contact preferences.
     pub async fn my_contact_preferences(&self, actor: &Actor) -> Result<Option<String>, AppError> {
         let (practice, resource) = self.client_resource(actor, actor.user_id, "view_client").await?;
-        self.authorize(
-            actor,
-            Action::ViewClientContact,
-            &resource,
-            ("client", actor.user_id.to_string()),
-        )
-        .await?;
+        self.authorize(actor, Action::ViewClientContact, &resource, ("client", actor.user_id.to_string())).await?;
         let preferences = self.contact_preferences_of(actor.user_id).await?;
-        self.audit_actor(
-            actor,
-            Some(practice),
-            "view_client",
-            "client",
-            actor.user_id.to_string(),
-            outcome::ALLOWED,
-        )
-        .await?;
+        self.audit_actor(actor, Some(practice), "view_client", "client", actor.user_id.to_string(), outcome::ALLOWED)
+            .await?;
         Ok(preferences)
     }
 
     pub async fn set_contact_preferences(&self, actor: &Actor, client: UserId, text: &str) -> Result<(), AppError> {
         let (practice, resource) = self.client_resource(actor, client, "edit_contact").await?;
-        self.authorize(
-            actor,
-            Action::EditClientContact,
-            &resource,
-            ("client", client.to_string()),
-        )
-        .await?;
+        self.authorize(actor, Action::EditClientContact, &resource, ("client", client.to_string())).await?;
         let text = bounded("contact_preferences", text, CONTACT_MAX_CHARS)?;
         let id = client.to_string();
-        let sealed = self
-            .keys
-            .encrypt(&Binding::new("client_profiles", "contact_preferences", &id), &text)?;
-        self.store
-            .put_client_contact(client, practice, &sealed, self.now())
-            .await?;
-        self.audit_actor(
-            actor,
-            Some(practice),
-            "edit_contact",
-            "client",
-            client.to_string(),
-            outcome::ALLOWED,
-        )
-        .await
+        let sealed = self.keys.encrypt(&Binding::new("client_profiles", "contact_preferences", &id), &text)?;
+        self.store.put_client_contact(client, practice, &sealed, self.now()).await?;
+        self.audit_actor(actor, Some(practice), "edit_contact", "client", client.to_string(), outcome::ALLOWED).await
     }
 
     pub async fn add_clinical_note(&self, actor: &Actor, client: UserId, text: &str) -> Result<(), AppError> {
         let (practice, resource) = self.client_resource(actor, client, "write_note").await?;
-        self.authorize(
-            actor,
-            Action::WriteClinicalNote,
-            &resource,
-            ("client", client.to_string()),
-        )
-        .await?;
+        self.authorize(actor, Action::WriteClinicalNote, &resource, ("client", client.to_string())).await?;
         let text = bounded("note", text, NOTE_MAX_CHARS)?;
         if text.is_empty() {
             let mut errors = sensate_domain::FieldErrors::new();
@@ -240,21 +146,9 @@ impl App {
         }
         let id = uuid::Uuid::now_v7();
         let id_text = id.to_string();
-        let sealed = self
-            .keys
-            .encrypt(&Binding::new("clinical_notes", "body", &id_text), &text)?;
-        self.store
-            .insert_clinical_note(id, practice, client, actor.user_id, &sealed, self.now())
-            .await?;
-        self.audit_actor(
-            actor,
-            Some(practice),
-            "write_note",
-            "clinical_note",
-            id_text,
-            outcome::ALLOWED,
-        )
-        .await
+        let sealed = self.keys.encrypt(&Binding::new("clinical_notes", "body", &id_text), &text)?;
+        self.store.insert_clinical_note(id, practice, client, actor.user_id, &sealed, self.now()).await?;
+        self.audit_actor(actor, Some(practice), "write_note", "clinical_note", id_text, outcome::ALLOWED).await
     }
 
     /// Re-encrypts every encrypted field under the key ring's current

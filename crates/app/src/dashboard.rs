@@ -39,20 +39,12 @@ impl App {
             _ => None,
         };
         let clinician_upcoming = if actor.has_role(Role::Clinician) {
-            Some(
-                self.store
-                    .upcoming_for_clinician(actor.user_id, now, UPCOMING_LIMIT)
-                    .await?,
-            )
+            Some(self.store.upcoming_for_clinician(actor.user_id, now, UPCOMING_LIMIT).await?)
         } else {
             None
         };
         let client_upcoming = if actor.has_role(Role::Client) {
-            Some(
-                self.store
-                    .upcoming_for_client(actor.user_id, now, UPCOMING_LIMIT)
-                    .await?,
-            )
+            Some(self.store.upcoming_for_client(actor.user_id, now, UPCOMING_LIMIT).await?)
         } else {
             None
         };

@@ -32,60 +32,20 @@ struct Person {
 }
 
 const PEOPLE: &[Person] = &[
-    Person {
-        email: "owner@harbor.example",
-        name: "Maya Okafor",
-        role: Role::Owner,
-        what: "Practice owner",
-    },
+    Person { email: "owner@harbor.example", name: "Maya Okafor", role: Role::Owner, what: "Practice owner" },
     Person {
         email: "frontdesk@harbor.example",
         name: "Lena Brooks",
         role: Role::Admin,
         what: "Front desk and billing",
     },
-    Person {
-        email: "dr.rivera@harbor.example",
-        name: "Dr. Elena Rivera",
-        role: Role::Clinician,
-        what: "Therapist",
-    },
-    Person {
-        email: "sam.chen@harbor.example",
-        name: "Sam Chen",
-        role: Role::Clinician,
-        what: "Therapist",
-    },
-    Person {
-        email: "daniel.levi@harbor.example",
-        name: "Daniel Levi",
-        role: Role::Clinician,
-        what: "Therapist",
-    },
-    Person {
-        email: "jordan@client.example",
-        name: "Jordan Miles",
-        role: Role::Client,
-        what: "Client (individual)",
-    },
-    Person {
-        email: "alex@client.example",
-        name: "Alex Kim",
-        role: Role::Client,
-        what: "Client (couple, partner 1)",
-    },
-    Person {
-        email: "riley@client.example",
-        name: "Riley Kim",
-        role: Role::Client,
-        what: "Client (couple, partner 2)",
-    },
-    Person {
-        email: "priya@client.example",
-        name: "Priya Nair",
-        role: Role::Client,
-        what: "Client (individual)",
-    },
+    Person { email: "dr.rivera@harbor.example", name: "Dr. Elena Rivera", role: Role::Clinician, what: "Therapist" },
+    Person { email: "sam.chen@harbor.example", name: "Sam Chen", role: Role::Clinician, what: "Therapist" },
+    Person { email: "daniel.levi@harbor.example", name: "Daniel Levi", role: Role::Clinician, what: "Therapist" },
+    Person { email: "jordan@client.example", name: "Jordan Miles", role: Role::Client, what: "Client (individual)" },
+    Person { email: "alex@client.example", name: "Alex Kim", role: Role::Client, what: "Client (couple, partner 1)" },
+    Person { email: "riley@client.example", name: "Riley Kim", role: Role::Client, what: "Client (couple, partner 2)" },
+    Person { email: "priya@client.example", name: "Priya Nair", role: Role::Client, what: "Client (individual)" },
 ];
 
 struct Profile {
@@ -200,14 +160,7 @@ pub async fn is_empty_database(store: &dyn Store) -> Result<bool, AppError> {
 }
 
 pub fn demo_logins() -> Vec<DemoLogin> {
-    PEOPLE
-        .iter()
-        .map(|p| DemoLogin {
-            role: p.what,
-            name: p.name,
-            email: p.email,
-        })
-        .collect()
+    PEOPLE.iter().map(|p| DemoLogin { role: p.what, name: p.name, email: p.email }).collect()
 }
 
 impl App {
@@ -303,11 +256,7 @@ impl App {
                             + SignedDuration::from_mins(if demo_case.kind == CaseKind::Couple { 60 } else { 50 }),
                         time_zone: DEMO_TIME_ZONE.to_string(),
                         format: demo_case.format,
-                        status: if week == 0 {
-                            AppointmentStatus::Confirmed
-                        } else {
-                            AppointmentStatus::Requested
-                        },
+                        status: if week == 0 { AppointmentStatus::Confirmed } else { AppointmentStatus::Requested },
                         created_at: now,
                     })
                     .await?;
@@ -320,13 +269,8 @@ impl App {
 /// `offset` days after `today`, moved forward past a weekend: practices in
 /// the demo see clients Monday to Friday.
 fn next_weekday(today: Date, offset: i64) -> Result<Date, AppError> {
-    let mut day = today
-        .checked_add(offset.days())
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    while matches!(
-        day.weekday(),
-        jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday
-    ) {
+    let mut day = today.checked_add(offset.days()).map_err(|e| AppError::Internal(e.to_string()))?;
+    while matches!(day.weekday(), jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday) {
         day = day.tomorrow().map_err(|e| AppError::Internal(e.to_string()))?;
     }
     Ok(day)

@@ -41,10 +41,6 @@ impl From<crate::infra::crypto::CryptoError> for AppError {
 
 impl AppError {
     pub(crate) fn invalid_if_any(errors: FieldErrors) -> Result<(), AppError> {
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(AppError::Invalid(errors))
-        }
+        if errors.is_empty() { Ok(()) } else { Err(AppError::Invalid(errors)) }
     }
 }

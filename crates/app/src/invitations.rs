@@ -56,13 +56,8 @@ impl App {
     /// An owner or admin invites a therapist or an administrator.
     pub async fn invite_staff(&self, actor: &Actor, invitee: &Invitee, role: &str) -> Result<InvitationSent, AppError> {
         let practice = actor.primary_membership().ok_or(AppError::Forbidden)?.practice_id;
-        self.authorize(
-            actor,
-            Action::InviteStaff,
-            &Resource::Practice(practice),
-            ("practice", practice.to_string()),
-        )
-        .await?;
+        self.authorize(actor, Action::InviteStaff, &Resource::Practice(practice), ("practice", practice.to_string()))
+            .await?;
         let mut errors = FieldErrors::new();
         let parsed = parse_invitee(&mut errors, invitee, "name", "email");
         let role = match Role::parse(role) {
@@ -78,9 +73,8 @@ impl App {
             errors.add("email", "This person already has a Sensate account.");
         }
         AppError::invalid_if_any(errors)?;
-        let ((name, email), role) = parsed
-            .zip(role)
-            .ok_or_else(|| AppError::Internal("validated invitee missing".into()))?;
+        let ((name, email), role) =
+            parsed.zip(role).ok_or_else(|| AppError::Internal("validated invitee missing".into()))?;
         self.send_invitation(actor, practice, &name, &email, role, None).await
     }
 
@@ -93,13 +87,8 @@ impl App {
         invitees: &[Invitee],
     ) -> Result<Vec<InvitationSent>, AppError> {
         let practice = actor.primary_membership().ok_or(AppError::Forbidden)?.practice_id;
-        self.authorize(
-            actor,
-            Action::InviteClient,
-            &Resource::Practice(practice),
-            ("practice", practice.to_string()),
-        )
-        .await?;
+        self.authorize(actor, Action::InviteClient, &Resource::Practice(practice), ("practice", practice.to_string()))
+            .await?;
         let wanted = if kind == CaseKind::Couple { 2 } else { 1 };
         let mut errors = FieldErrors::new();
         let fields = [("name", "email"), ("partner_name", "partner_email")];
@@ -131,10 +120,7 @@ impl App {
         self.store.insert_case(&case).await?;
         let mut sent = Vec::new();
         for (name, email) in &people {
-            sent.push(
-                self.send_invitation(actor, practice, name, email, Role::Client, Some(case.id))
-                    .await?,
-            );
+            sent.push(self.send_invitation(actor, practice, name, email, Role::Client, Some(case.id)).await?);
         }
         Ok(sent)
     }
@@ -163,10 +149,7 @@ impl App {
                 expires_at: now + INVITATION_LIFETIME,
             })
             .await?;
-        let practice_name = actor
-            .primary_membership()
-            .map(|m| m.practice_name.clone())
-            .unwrap_or_default();
+        let practice_name = actor.primary_membership().map(|m| m.practice_name.clone()).unwrap_or_default();
         let link = format!("{}/join?token={token}", self.config.base_url);
         // Discreet by default: the practice's name and a link, nothing about therapy.
         let text = format!(
@@ -175,40 +158,20 @@ impl App {
              The link works once and expires in 7 days.",
             actor.display_name
         );
-        let emailed = self
-            .send_mail(Mail::new(
-                email.as_str(),
-                format!("Your invitation from {practice_name}"),
-                text,
-            ))
-            .await;
-        self.audit_actor(
-            actor,
-            Some(practice),
-            "invite",
-            "invitation",
-            role.as_str().to_string(),
-            outcome::ALLOWED,
-        )
-        .await?;
-        Ok(InvitationSent {
-            email: email.as_str().to_string(),
-            link,
-            emailed,
-        })
+        let emailed =
+            self.send_mail(Mail::new(email.as_str(), format!("Your invitation from {practice_name}"), text)).await;
+        self.audit_actor(actor, Some(practice), "invite", "invitation", role.as_str().to_string(), outcome::ALLOWED)
+            .await?;
+        Ok(InvitationSent { email: email.as_str().to_string(), link, emailed })
     }
 
     pub async fn invitation(&self, token: &str) -> Result<Option<InvitationView>, AppError> {
-        Ok(self
-            .store
-            .open_invitation(&token_hash(token), self.now())
-            .await?
-            .map(|i| InvitationView {
-                practice_name: i.practice_name,
-                display_name: i.display_name,
-                email: i.email,
-                role: i.role,
-            }))
+        Ok(self.store.open_invitation(&token_hash(token), self.now()).await?.map(|i| InvitationView {
+            practice_name: i.practice_name,
+            display_name: i.display_name,
+            email: i.email,
+            role: i.role,
+        }))
     }
 
     /// Creates the account from an invitation and signs the person in.
@@ -233,19 +196,12 @@ impl App {
             password_hash: hash_password(password.expose().to_string()).await?,
             created_at: self.now(),
         };
-        match self
-            .store
-            .accept_invitation(&token_hash(token), self.now(), &user)
-            .await
-        {
+        match self.store.accept_invitation(&token_hash(token), self.now(), &user).await {
             Ok(()) => {}
             Err(StoreError::InvitationInvalid) => return Err(AppError::LinkInvalid),
             Err(StoreError::EmailTaken) => {
                 let mut errors = FieldErrors::new();
-                errors.add(
-                    "password",
-                    "An account with this email address already exists. Sign in instead.",
-                );
+                errors.add("password", "An account with this email address already exists. Sign in instead.");
                 return Err(AppError::Invalid(errors));
             }
             Err(other) => return Err(other.into()),
@@ -268,13 +224,8 @@ impl App {
     /// The practice's recent invitations, for owners and admins.
     pub async fn practice_invitations(&self, actor: &Actor) -> Result<Vec<sensate_store::InvitationSummary>, AppError> {
         let practice = actor.primary_membership().ok_or(AppError::Forbidden)?.practice_id;
-        self.authorize(
-            actor,
-            Action::InviteStaff,
-            &Resource::Practice(practice),
-            ("practice", practice.to_string()),
-        )
-        .await?;
+        self.authorize(actor, Action::InviteStaff, &Resource::Practice(practice), ("practice", practice.to_string()))
+            .await?;
         Ok(self.store.invitations(practice, 50).await?)
     }
 }

@@ -74,13 +74,7 @@ impl App {
         mailer: Arc<dyn Mailer>,
         config: AppConfig,
     ) -> Self {
-        Self {
-            store,
-            clock,
-            keys,
-            mailer,
-            config,
-        }
+        Self { store, clock, keys, mailer, config }
     }
 
     pub fn keys(&self) -> &KeyRing {

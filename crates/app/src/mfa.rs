@@ -30,20 +30,14 @@ fn binding(user: &str) -> Binding<'_> {
 
 /// Recovery codes are typed by hand: compare them without case, spaces or dashes.
 fn normalize_recovery(code: &str) -> String {
-    code.chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
+    code.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
 }
 
 fn new_recovery_code() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
     let mut bytes = [0u8; 10];
     OsRng.fill_bytes(&mut bytes);
-    let chars: String = bytes
-        .iter()
-        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
-        .collect();
+    let chars: String = bytes.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect();
     format!("{}-{}", &chars[..5], &chars[5..])
 }
 
@@ -68,16 +62,8 @@ impl App {
                 secret
             }
         };
-        let account = self
-            .store
-            .user(actor.user_id)
-            .await?
-            .map(|u| u.email)
-            .unwrap_or_default();
-        Ok(Enrolment {
-            secret_base32: secret.to_base32(),
-            otpauth_uri: otpauth_uri(&secret, "Sensate", &account),
-        })
+        let account = self.store.user(actor.user_id).await?.map(|u| u.email).unwrap_or_default();
+        Ok(Enrolment { secret_base32: secret.to_base32(), otpauth_uri: otpauth_uri(&secret, "Sensate", &account) })
     }
 
     /// Confirms enrolment with a first code; returns the recovery codes,
@@ -93,19 +79,9 @@ impl App {
         };
         let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| new_recovery_code()).collect();
         let hashes: Vec<String> = codes.iter().map(|c| token_hash(&normalize_recovery(c))).collect();
-        self.store
-            .confirm_mfa(actor.user_id, step_i64(step)?, self.now(), &hashes)
-            .await?;
+        self.store.confirm_mfa(actor.user_id, step_i64(step)?, self.now(), &hashes).await?;
         self.store.mark_session_mfa(&actor.session_hash, self.now()).await?;
-        self.audit_actor(
-            actor,
-            None,
-            "mfa_enrol",
-            "user",
-            actor.user_id.to_string(),
-            outcome::ALLOWED,
-        )
-        .await?;
+        self.audit_actor(actor, None, "mfa_enrol", "user", actor.user_id.to_string(), outcome::ALLOWED).await?;
         Ok(codes)
     }
 
@@ -118,9 +94,7 @@ impl App {
         };
         let looks_like_recovery = code.chars().any(|c| c.is_ascii_alphabetic());
         let accepted = if looks_like_recovery {
-            self.store
-                .use_recovery_code(actor.user_id, &token_hash(&normalize_recovery(code)), self.now())
-                .await?
+            self.store.use_recovery_code(actor.user_id, &token_hash(&normalize_recovery(code)), self.now()).await?
         } else {
             let secret = self.totp_secret(actor, &mfa.secret)?;
             let last = mfa.last_used_step.and_then(|s| u64::try_from(s).ok());
@@ -135,28 +109,12 @@ impl App {
             return self.mfa_failed(actor, &bucket, TotpError::Wrong).await;
         }
         self.store.mark_session_mfa(&actor.session_hash, self.now()).await?;
-        self.audit_actor(
-            actor,
-            None,
-            "mfa_verify",
-            "user",
-            actor.user_id.to_string(),
-            outcome::ALLOWED,
-        )
-        .await
+        self.audit_actor(actor, None, "mfa_verify", "user", actor.user_id.to_string(), outcome::ALLOWED).await
     }
 
     async fn mfa_failed(&self, actor: &Actor, bucket: &str, error: TotpError) -> Result<(), AppError> {
         self.record_hits(MFA_FAILURES, &[bucket]).await?;
-        self.audit_actor(
-            actor,
-            None,
-            "mfa_verify",
-            "user",
-            actor.user_id.to_string(),
-            outcome::FAILED,
-        )
-        .await?;
+        self.audit_actor(actor, None, "mfa_verify", "user", actor.user_id.to_string(), outcome::FAILED).await?;
         Err(invalid_code(error))
     }
 
@@ -193,10 +151,7 @@ impl App {
             return Ok(None);
         };
         let secret = self.totp_secret(actor, &mfa.secret)?;
-        Ok(Some(sensate_domain::totp::code_at(
-            &secret,
-            sensate_domain::totp::step_of(self.now()),
-        )))
+        Ok(Some(sensate_domain::totp::code_at(&secret, sensate_domain::totp::step_of(self.now()))))
     }
 
     /// Demo staff accounts come with two-step sign-in already set up.
@@ -221,10 +176,7 @@ mod tests {
         let code = new_recovery_code();
         assert_eq!(code.len(), 11);
         assert_eq!(&code[5..6], "-");
-        assert!(
-            !code.contains(['0', '1', 'l', 'o', 'i']),
-            "no look-alike characters: {code}"
-        );
+        assert!(!code.contains(['0', '1', 'l', 'o', 'i']), "no look-alike characters: {code}");
         assert_eq!(normalize_recovery(" ABCDE-fghjk "), "abcdefghjk");
         assert_ne!(new_recovery_code(), new_recovery_code());
     }

@@ -45,18 +45,8 @@ impl App {
         AppError::invalid_if_any(errors)?;
         let password = password.ok_or_else(|| AppError::Internal("validated password missing".into()))?;
         let hash = hash_password(password.expose().to_string()).await?;
-        self.store
-            .change_password(actor.user_id, &hash, &actor.session_hash)
-            .await?;
-        self.audit_actor(
-            actor,
-            None,
-            "password_change",
-            "user",
-            actor.user_id.to_string(),
-            outcome::ALLOWED,
-        )
-        .await
+        self.store.change_password(actor.user_id, &hash, &actor.session_hash).await?;
+        self.audit_actor(actor, None, "password_change", "user", actor.user_id.to_string(), outcome::ALLOWED).await
     }
 
     /// Emails a reset link when the address has an active account. The
@@ -73,10 +63,7 @@ impl App {
             practice: None,
             action: "password_reset_request",
             record_type: "user",
-            record_id: record
-                .as_ref()
-                .map(|r| r.id.to_string())
-                .unwrap_or_else(|| "unknown".into()),
+            record_id: record.as_ref().map(|r| r.id.to_string()).unwrap_or_else(|| "unknown".into()),
             ip,
             outcome: outcome::ALLOWED,
         })
@@ -84,17 +71,14 @@ impl App {
         let Some(record) = record else { return Ok(()) };
         let token = new_token();
         let now = self.now();
-        self.store
-            .insert_password_reset(&token_hash(&token), record.id, now, now + RESET_LINK_LIFETIME)
-            .await?;
+        self.store.insert_password_reset(&token_hash(&token), record.id, now, now + RESET_LINK_LIFETIME).await?;
         let link = format!("{}/reset-password?token={token}", self.config.base_url);
         let text = format!(
             "Someone asked to reset the password of your Sensate account.\n\n\
              If it was you, open this link within one hour to choose a new password:\n{link}\n\n\
              If it was not you, ignore this message: your password stays as it is."
         );
-        self.send_mail(Mail::new(email.as_str(), "Reset your password", text))
-            .await;
+        self.send_mail(Mail::new(email.as_str(), "Reset your password", text)).await;
         Ok(())
     }
 
@@ -105,10 +89,7 @@ impl App {
         AppError::invalid_if_any(errors)?;
         let password = password.ok_or_else(|| AppError::Internal("validated password missing".into()))?;
         let hash = hash_password(password.expose().to_string()).await?;
-        let user = self
-            .store
-            .consume_password_reset(&token_hash(token), self.now(), &hash)
-            .await?;
+        let user = self.store.consume_password_reset(&token_hash(token), self.now(), &hash).await?;
         self.audit(Entry {
             actor: user,
             practice: None,
@@ -116,11 +97,7 @@ impl App {
             record_type: "user",
             record_id: user.map(|id| id.to_string()).unwrap_or_else(|| "unknown".into()),
             ip,
-            outcome: if user.is_some() {
-                outcome::ALLOWED
-            } else {
-                outcome::FAILED
-            },
+            outcome: if user.is_some() { outcome::ALLOWED } else { outcome::FAILED },
         })
         .await?;
         user.map(|_| ()).ok_or(AppError::LinkInvalid)

@@ -26,10 +26,7 @@ fn optional_text(errors: &mut FieldErrors, field: &'static str, value: &str, max
 
 impl App {
     fn practice_of(&self, actor: &Actor) -> Result<sensate_domain::PracticeId, AppError> {
-        actor
-            .primary_membership()
-            .map(|m| m.practice_id)
-            .ok_or(AppError::Forbidden)
+        actor.primary_membership().map(|m| m.practice_id).ok_or(AppError::Forbidden)
     }
 
     /// Everyone with a role in the practice (names and emails: audited).
@@ -43,15 +40,8 @@ impl App {
         )
         .await?;
         let people = self.store.people(practice).await?;
-        self.audit_actor(
-            actor,
-            Some(practice),
-            "view_people",
-            "practice",
-            practice.to_string(),
-            outcome::ALLOWED,
-        )
-        .await?;
+        self.audit_actor(actor, Some(practice), "view_people", "practice", practice.to_string(), outcome::ALLOWED)
+            .await?;
         Ok(people)
     }
 
@@ -62,31 +52,15 @@ impl App {
         let roles = self.store.roles_in(practice, user).await?;
         if roles.is_empty() {
             // Unknown here, or of another practice: the same answer.
-            self.audit_actor(
-                actor,
-                Some(practice),
-                "disable_account",
-                "user",
-                user.to_string(),
-                outcome::DENIED,
-            )
-            .await?;
+            self.audit_actor(actor, Some(practice), "disable_account", "user", user.to_string(), outcome::DENIED)
+                .await?;
             return Err(AppError::NotFound);
         }
         let resource = Resource::Account { practice, user, roles };
-        self.authorize(actor, Action::DisableAccount, &resource, ("user", user.to_string()))
-            .await?;
+        self.authorize(actor, Action::DisableAccount, &resource, ("user", user.to_string())).await?;
         self.store.set_disabled(user, disabled.then(|| self.now())).await?;
         let action = if disabled { "disable_account" } else { "enable_account" };
-        self.audit_actor(
-            actor,
-            Some(practice),
-            action,
-            "user",
-            user.to_string(),
-            outcome::ALLOWED,
-        )
-        .await
+        self.audit_actor(actor, Some(practice), action, "user", user.to_string(), outcome::ALLOWED).await
     }
 
     pub async fn practice_settings(&self, actor: &Actor) -> Result<PracticeRecord, AppError> {
@@ -116,10 +90,7 @@ impl App {
         let address = optional_text(&mut errors, "address", &input.address, 300);
         let contact_email = optional_text(&mut errors, "contact_email", &input.contact_email, 254);
         if !contact_email.is_empty() && sensate_domain::Email::parse(&contact_email).is_err() {
-            errors.add(
-                "contact_email",
-                "Enter an email address like name@example.org, or leave it empty.",
-            );
+            errors.add("contact_email", "Enter an email address like name@example.org, or leave it empty.");
         }
         let phone = optional_text(&mut errors, "phone", &input.phone, 40);
         AppError::invalid_if_any(errors)?;
@@ -136,14 +107,7 @@ impl App {
                 phone,
             })
             .await?;
-        self.audit_actor(
-            actor,
-            Some(practice),
-            "edit_settings",
-            "practice",
-            practice.to_string(),
-            outcome::ALLOWED,
-        )
-        .await
+        self.audit_actor(actor, Some(practice), "edit_settings", "practice", practice.to_string(), outcome::ALLOWED)
+            .await
     }
 }

@@ -31,9 +31,7 @@ impl App {
         }
         let token = new_token();
         let now = self.now();
-        self.store
-            .replace_setup_token(&token_hash(&token), now, now + SETUP_LINK_LIFETIME)
-            .await?;
+        self.store.replace_setup_token(&token_hash(&token), now, now + SETUP_LINK_LIFETIME).await?;
         Ok(Some(token))
     }
 
@@ -77,11 +75,7 @@ impl App {
             time_zone: time_zone.as_str().to_string(),
             created_at: now,
         };
-        match self
-            .store
-            .complete_setup(&token_hash(token), now, &practice, &owner)
-            .await
-        {
+        match self.store.complete_setup(&token_hash(token), now, &practice, &owner).await {
             Ok(()) => {}
             Err(StoreError::SetupTokenInvalid) => return Err(AppError::SetupLinkInvalid),
             Err(other) => return Err(other.into()),

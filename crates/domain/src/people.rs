@@ -153,24 +153,13 @@ mod tests {
         assert!(Password::parse("éééééééé").is_ok());
         assert!(Password::parse(&"x".repeat(128)).is_ok());
         assert_eq!(Password::parse(&"x".repeat(129)).unwrap_err(), PasswordError::TooLong);
-        assert_eq!(
-            format!("{:?}", Password::parse("correct horse").unwrap()),
-            "Password(<redacted>)"
-        );
+        assert_eq!(format!("{:?}", Password::parse("correct horse").unwrap()), "Password(<redacted>)");
     }
 
     #[test]
     fn common_passwords_are_refused_whatever_their_case() {
         assert!(common_password_count() >= 10_000, "{}", common_password_count());
-        for common in [
-            "password",
-            "Password",
-            "12345678",
-            "iloveyou",
-            "Sunshine",
-            "trustno1",
-            "qwertyuiop",
-        ] {
+        for common in ["password", "Password", "12345678", "iloveyou", "Sunshine", "trustno1", "qwertyuiop"] {
             assert_eq!(Password::parse(common).unwrap_err(), PasswordError::Common, "{common}");
         }
         assert!(Password::parse("a calm harbor at dawn").is_ok());

@@ -207,11 +207,7 @@ mod tests {
             "client_c" => (w.client_c, w.practice, Role::Client),
             other => panic!("unknown actor {other}"),
         };
-        ActorFacts {
-            user,
-            roles: vec![(practice, role)],
-            mfa_verified: true,
-        }
+        ActorFacts { user, roles: vec![(practice, role)], mfa_verified: true }
     }
 
     /// The resource each action is tried on: client A, treated by `clinician`, partnered with B.
@@ -225,11 +221,9 @@ mod tests {
         match action {
             ViewPracticeOverview | EditPracticeSettings | InviteStaff | InviteClient | ListOwnClients
             | ViewAuditLog => Resource::Practice(w.practice),
-            DisableAccount => Resource::Account {
-                practice: w.practice,
-                user: w.clinician,
-                roles: vec![Role::Clinician],
-            },
+            DisableAccount => {
+                Resource::Account { practice: w.practice, user: w.clinician, roles: vec![Role::Clinician] }
+            }
             ViewClientContact | EditClientContact | WriteClinicalNote => client_a,
             ReadClinicalNote => Resource::ClinicalNote {
                 practice: w.practice,
@@ -240,16 +234,8 @@ mod tests {
         }
     }
 
-    const ACTORS: [&str; 8] = [
-        "owner",
-        "admin",
-        "clinician",
-        "other_clinician",
-        "foreign_clinician",
-        "client_a",
-        "partner_b",
-        "client_c",
-    ];
+    const ACTORS: [&str; 8] =
+        ["owner", "admin", "clinician", "other_clinician", "foreign_clinician", "client_a", "partner_b", "client_c"];
 
     /// The expected answer for every action × actor: `A` allow, `-` deny.
     const TABLE: &[(Action, &str)] = &[
@@ -284,22 +270,10 @@ mod tests {
     #[test]
     fn other_practices_are_told_apart_from_missing_permissions() {
         let w = world();
-        let got = decide(
-            &actor(&w, "foreign_clinician"),
-            ViewClientContact,
-            &resource(&w, ViewClientContact),
-        );
+        let got = decide(&actor(&w, "foreign_clinician"), ViewClientContact, &resource(&w, ViewClientContact));
         assert_eq!(got, Decision::Deny(Denial::OtherPractice));
-        let got = decide(
-            &actor(&w, "partner_b"),
-            ViewClientContact,
-            &resource(&w, ViewClientContact),
-        );
-        assert_eq!(
-            got,
-            Decision::Deny(Denial::NotPermitted),
-            "a partner never reads the other's private data"
-        );
+        let got = decide(&actor(&w, "partner_b"), ViewClientContact, &resource(&w, ViewClientContact));
+        assert_eq!(got, Decision::Deny(Denial::NotPermitted), "a partner never reads the other's private data");
     }
 
     #[test]
@@ -308,23 +282,12 @@ mod tests {
         for who in ["owner", "admin", "clinician"] {
             let mut facts = actor(&w, who);
             facts.mfa_verified = false;
-            let action = if who == "clinician" {
-                WriteClinicalNote
-            } else {
-                ViewPracticeOverview
-            };
-            assert_eq!(
-                decide(&facts, action, &resource(&w, action)),
-                Decision::Deny(Denial::MfaRequired),
-                "{who}"
-            );
+            let action = if who == "clinician" { WriteClinicalNote } else { ViewPracticeOverview };
+            assert_eq!(decide(&facts, action, &resource(&w, action)), Decision::Deny(Denial::MfaRequired), "{who}");
         }
         let mut client = actor(&w, "client_a");
         client.mfa_verified = false;
-        assert_eq!(
-            decide(&client, ViewClientContact, &resource(&w, ViewClientContact)),
-            Decision::Allow
-        );
+        assert_eq!(decide(&client, ViewClientContact, &resource(&w, ViewClientContact)), Decision::Allow);
     }
 
     #[test]
@@ -332,30 +295,11 @@ mod tests {
         let w = world();
         let admin = actor(&w, "admin");
         let owner = actor(&w, "owner");
-        let target = |user, role| Resource::Account {
-            practice: w.practice,
-            user,
-            roles: vec![role],
-        };
-        assert_eq!(
-            decide(&admin, DisableAccount, &target(w.owner, Role::Owner)),
-            Decision::Deny(Denial::NotPermitted)
-        );
-        assert_eq!(
-            decide(&admin, DisableAccount, &target(w.owner, Role::Admin)),
-            Decision::Deny(Denial::NotPermitted)
-        );
-        assert_eq!(
-            decide(&admin, DisableAccount, &target(w.client_a, Role::Client)),
-            Decision::Allow
-        );
-        assert_eq!(
-            decide(&owner, DisableAccount, &target(w.admin, Role::Admin)),
-            Decision::Allow
-        );
-        assert_eq!(
-            decide(&owner, DisableAccount, &target(w.owner, Role::Owner)),
-            Decision::Deny(Denial::NotPermitted)
-        );
+        let target = |user, role| Resource::Account { practice: w.practice, user, roles: vec![role] };
+        assert_eq!(decide(&admin, DisableAccount, &target(w.owner, Role::Owner)), Decision::Deny(Denial::NotPermitted));
+        assert_eq!(decide(&admin, DisableAccount, &target(w.owner, Role::Admin)), Decision::Deny(Denial::NotPermitted));
+        assert_eq!(decide(&admin, DisableAccount, &target(w.client_a, Role::Client)), Decision::Allow);
+        assert_eq!(decide(&owner, DisableAccount, &target(w.admin, Role::Admin)), Decision::Allow);
+        assert_eq!(decide(&owner, DisableAccount, &target(w.owner, Role::Owner)), Decision::Deny(Denial::NotPermitted));
     }
 }

@@ -41,10 +41,7 @@ impl TimeZoneName {
             return Err(UnknownTimeZone);
         }
         let zone = jiff::tz::TimeZone::get(name).map_err(|_| UnknownTimeZone)?;
-        Ok(Self {
-            name: name.to_string(),
-            zone,
-        })
+        Ok(Self { name: name.to_string(), zone })
     }
 
     pub fn as_str(&self) -> &str {
@@ -92,10 +89,7 @@ mod tests {
 
     #[test]
     fn time_zones_are_checked_against_the_database() {
-        assert_eq!(
-            TimeZoneName::parse(" Europe/Berlin ").unwrap().as_str(),
-            "Europe/Berlin"
-        );
+        assert_eq!(TimeZoneName::parse(" Europe/Berlin ").unwrap().as_str(), "Europe/Berlin");
         assert_eq!(TimeZoneName::parse("Mars/Olympus_Mons").unwrap_err(), UnknownTimeZone);
         assert_eq!(TimeZoneName::parse("").unwrap_err(), UnknownTimeZone);
         for name in COMMON_TIME_ZONES {
@@ -105,10 +99,7 @@ mod tests {
 
     #[test]
     fn practice_names_are_single_lines() {
-        assert_eq!(
-            PracticeName::parse(" Harbor Counseling ").unwrap().as_str(),
-            "Harbor Counseling"
-        );
+        assert_eq!(PracticeName::parse(" Harbor Counseling ").unwrap().as_str(), "Harbor Counseling");
         assert!(PracticeName::parse("").is_err());
         assert!(PracticeName::parse(&"x".repeat(121)).is_err());
     }

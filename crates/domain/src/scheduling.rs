@@ -17,9 +17,7 @@ impl CaseKind {
     }
 
     pub fn parse(value: &str) -> Option<Self> {
-        [CaseKind::Individual, CaseKind::Couple]
-            .into_iter()
-            .find(|kind| kind.as_str() == value)
+        [CaseKind::Individual, CaseKind::Couple].into_iter().find(|kind| kind.as_str() == value)
     }
 }
 
@@ -40,9 +38,7 @@ impl SessionFormat {
     }
 
     pub fn parse(value: &str) -> Option<Self> {
-        [SessionFormat::InPerson, SessionFormat::Telehealth]
-            .into_iter()
-            .find(|format| format.as_str() == value)
+        [SessionFormat::InPerson, SessionFormat::Telehealth].into_iter().find(|format| format.as_str() == value)
     }
 
     pub fn label(self) -> &'static str {

@@ -150,12 +150,8 @@ pub fn code_at(secret: &TotpSecret, step: u64) -> String {
     // Dynamic truncation (RFC 4226 section 5.3). The offset is at most 15, so
     // the four bytes read stay inside the 20-byte digest.
     let offset = usize::from(digest[19] & 0x0f);
-    let binary = u32::from_be_bytes([
-        digest[offset] & 0x7f,
-        digest[offset + 1],
-        digest[offset + 2],
-        digest[offset + 3],
-    ]);
+    let binary =
+        u32::from_be_bytes([digest[offset] & 0x7f, digest[offset + 1], digest[offset + 2], digest[offset + 3]]);
     format!("{:06}", binary % 1_000_000)
 }
 
@@ -186,11 +182,7 @@ pub fn verify(
     now: jiff::Timestamp,
     last_used_step: Option<u64>,
 ) -> Result<u64, TotpError> {
-    let typed: Vec<u8> = code
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| u8::try_from(c).unwrap_or(0))
-        .collect();
+    let typed: Vec<u8> = code.chars().filter(|c| !c.is_whitespace()).map(|c| u8::try_from(c).unwrap_or(0)).collect();
     if typed.len() != DIGITS || !typed.iter().all(u8::is_ascii_digit) {
         return Err(TotpError::Malformed);
     }
@@ -289,9 +281,8 @@ mod tests {
 
     #[test]
     fn rfc4226_hotp_vectors() {
-        let expected = [
-            "755224", "287082", "359152", "969429", "338314", "254676", "287922", "162583", "399871", "520489",
-        ];
+        let expected =
+            ["755224", "287082", "359152", "969429", "338314", "254676", "287922", "162583", "399871", "520489"];
         let secret = rfc_secret();
         for (counter, code) in expected.into_iter().enumerate() {
             assert_eq!(code_at(&secret, counter as u64), code, "counter {counter}");
@@ -305,12 +296,8 @@ mod tests {
         mac.update(&5u64.to_be_bytes());
         let digest = mac.finalize().into_bytes();
         let offset = usize::from(digest[19] & 0x0f);
-        let binary = u32::from_be_bytes([
-            digest[offset] & 0x7f,
-            digest[offset + 1],
-            digest[offset + 2],
-            digest[offset + 3],
-        ]);
+        let binary =
+            u32::from_be_bytes([digest[offset] & 0x7f, digest[offset + 1], digest[offset + 2], digest[offset + 3]]);
         let expected = format!("{:06}", binary % 1_000_000);
         assert_eq!(code_at(&TotpSecret::from_bytes(key), 5), expected);
     }
@@ -347,10 +334,7 @@ mod tests {
         let secret = rfc_secret();
         assert_eq!(verify(&secret, &code_at(&secret, 0), at(0), None), Ok(0));
         assert_eq!(verify(&secret, &code_at(&secret, 1), at(0), None), Ok(1));
-        assert_eq!(
-            verify(&secret, &code_at(&secret, 2), at(0), None),
-            Err(TotpError::Wrong)
-        );
+        assert_eq!(verify(&secret, &code_at(&secret, 2), at(0), None), Err(TotpError::Wrong));
     }
 
     #[test]
@@ -363,10 +347,7 @@ mod tests {
         assert_eq!(used, step);
         assert_eq!(verify(&secret, &code, now, Some(used)), Err(TotpError::Replayed));
         // Still refused a little later while it is inside the window.
-        assert_eq!(
-            verify(&secret, &code, at(1_234_567_890 + 30), Some(used)),
-            Err(TotpError::Replayed)
-        );
+        assert_eq!(verify(&secret, &code, at(1_234_567_890 + 30), Some(used)), Err(TotpError::Replayed));
         // The next code works.
         let next = code_at(&secret, step + 1);
         assert_eq!(verify(&secret, &next, now, Some(used)), Ok(step + 1));
@@ -380,10 +361,7 @@ mod tests {
         let newer = verify(&secret, &code_at(&secret, step + 1), now, None).unwrap();
         assert_eq!(newer, step + 1);
         for older in [step - 1, step] {
-            assert_eq!(
-                verify(&secret, &code_at(&secret, older), now, Some(newer)),
-                Err(TotpError::Replayed)
-            );
+            assert_eq!(verify(&secret, &code_at(&secret, older), now, Some(newer)), Err(TotpError::Replayed));
         }
     }
 
@@ -399,18 +377,8 @@ mod tests {
     fn malformed_codes_are_refused() {
         let secret = rfc_secret();
         let now = at(59);
-        for code in [
-            "",
-            "   ",
-            "28708",
-            "2870820",
-            "28708a",
-            "287-082",
-            "２８７０８２",
-            "94287082",
-            "+87082",
-            "-87082",
-        ] {
+        for code in ["", "   ", "28708", "2870820", "28708a", "287-082", "２８７０８２", "94287082", "+87082", "-87082"]
+        {
             assert_eq!(verify(&secret, code, now, None), Err(TotpError::Malformed), "{code:?}");
         }
     }
@@ -421,14 +389,8 @@ mod tests {
             TotpError::Wrong.to_string(),
             "That code is not right. Check the time on your phone and try the newest code."
         );
-        assert_eq!(
-            TotpError::Replayed.to_string(),
-            "That code was already used. Wait for the next one."
-        );
-        assert_eq!(
-            TotpError::Malformed.to_string(),
-            "Enter the 6-digit code from your authenticator app."
-        );
+        assert_eq!(TotpError::Replayed.to_string(), "That code was already used. Wait for the next one.");
+        assert_eq!(TotpError::Malformed.to_string(), "Enter the 6-digit code from your authenticator app.");
     }
 
     #[test]
@@ -473,23 +435,8 @@ mod tests {
 
     #[test]
     fn base32_refuses_invalid_input() {
-        for input in [
-            "",
-            "  ",
-            "====",
-            "MZXW6YTBO1",
-            "MZXW8",
-            "M",
-            "MZX",
-            "MZXW6Y",
-            "MZ",
-            "MZ=X",
-        ] {
-            assert_eq!(
-                TotpSecret::from_base32(input).map(|s| s.as_bytes().to_vec()),
-                Err(SecretError),
-                "{input:?}"
-            );
+        for input in ["", "  ", "====", "MZXW6YTBO1", "MZXW8", "M", "MZX", "MZXW6Y", "MZ", "MZ=X"] {
+            assert_eq!(TotpSecret::from_base32(input).map(|s| s.as_bytes().to_vec()), Err(SecretError), "{input:?}");
         }
     }
 

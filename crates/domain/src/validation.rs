@@ -31,10 +31,7 @@ impl FieldErrors {
 
     /// The first message for a field, if any.
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(name, _)| *name == field)
-            .map(|(_, message)| message.as_str())
+        self.0.iter().find(|(name, _)| *name == field).map(|(_, message)| message.as_str())
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
@@ -53,9 +50,7 @@ pub(crate) fn single_line(value: &str, what: &str, max_chars: usize) -> Result<S
         return Err(TextError(format!("Use at most {max_chars} characters for {what}.")));
     }
     if trimmed.chars().any(char::is_control) {
-        return Err(TextError(format!(
-            "Remove line breaks and control characters from {what}."
-        )));
+        return Err(TextError(format!("Remove line breaks and control characters from {what}.")));
     }
     Ok(trimmed.to_string())
 }
@@ -72,10 +67,7 @@ mod tests {
     fn single_line_trims_and_limits_by_characters() {
         assert_eq!(single_line("  Ada  ", "a name", 5).unwrap(), "Ada");
         assert_eq!(single_line("ééééé", "a name", 5).unwrap(), "ééééé");
-        assert_eq!(
-            single_line("éééééé", "a name", 5).unwrap_err().0,
-            "Use at most 5 characters for a name."
-        );
+        assert_eq!(single_line("éééééé", "a name", 5).unwrap_err().0, "Use at most 5 characters for a name.");
         assert_eq!(single_line("   ", "a name", 5).unwrap_err().0, "Enter a name.");
         assert!(single_line("a\u{0}b", "a name", 5).is_err());
     }

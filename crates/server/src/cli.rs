@@ -54,12 +54,7 @@ pub struct MailArgs {
     #[arg(long, env = "SENSATE_SMTP_URL", value_name = "URL")]
     pub smtp_url: Option<String>,
     /// Sender of outgoing mail.
-    #[arg(
-        long,
-        env = "SENSATE_MAIL_FROM",
-        default_value = "Sensate <noreply@localhost>",
-        value_name = "ADDRESS"
-    )]
+    #[arg(long, env = "SENSATE_MAIL_FROM", default_value = "Sensate <noreply@localhost>", value_name = "ADDRESS")]
     pub mail_from: String,
 }
 

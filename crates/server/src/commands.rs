@@ -59,12 +59,8 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
             Ok(())
         }
         Command::Demo(args) => {
-            let mut options = StartOptions::new(
-                Mode::Demo,
-                args.listen.listen,
-                args.data.data_dir.clone(),
-                String::new(),
-            );
+            let mut options =
+                StartOptions::new(Mode::Demo, args.listen.listen, args.data.data_dir.clone(), String::new());
             options.base_url = args.listen.base_url.clone();
             options.master_key = master_key_from_env();
             let running = start(options).await?;
@@ -85,10 +81,7 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Migrate(args) => {
             ensure_data_dir(&args.data.data_dir)?;
             let store = sensate_store::connect(&args.database_url(), Migrate::Apply).await?;
-            let version = store
-                .schema_version()
-                .await
-                .map_err(|e| CommandError::Message(e.to_string()))?;
+            let version = store.schema_version().await.map_err(|e| CommandError::Message(e.to_string()))?;
             store.close().await;
             println!("The database is at schema version {version}, the newest this Sensate knows.");
             Ok(())
@@ -110,10 +103,7 @@ fn master_key_from_env() -> Option<String> {
 
 async fn audit_verify(db: &DbArgs) -> Result<(), CommandError> {
     let store = sensate_store::connect(&db.database_url(), Migrate::Skip).await?;
-    let chain = store
-        .audit_chain()
-        .await
-        .map_err(|e| CommandError::Message(e.to_string()))?;
+    let chain = store.audit_chain().await.map_err(|e| CommandError::Message(e.to_string()))?;
     store.close().await;
     match verify_chain(&chain) {
         Ok(count) => {
@@ -138,19 +128,12 @@ async fn rotate_key(db: &DbArgs) -> Result<(), CommandError> {
     }
     let path = db.data.data_dir.join("master.key");
     if !path.is_file() {
-        return Err(CommandError::Message(format!(
-            "there is no key file at {}; check --data-dir",
-            path.display()
-        )));
+        return Err(CommandError::Message(format!("there is no key file at {}; check --data-dir", path.display())));
     }
     let (keys, _) = KeyRing::load_or_create(&path, None).map_err(|e| CommandError::Message(e.to_string()))?;
     let store = sensate_store::connect(&db.database_url(), Migrate::Skip).await?;
-    let rotated = keys
-        .with_new_version()
-        .map_err(|e| CommandError::Message(e.to_string()))?;
-    rotated
-        .write_atomically(&path)
-        .map_err(|e| CommandError::Message(e.to_string()))?;
+    let rotated = keys.with_new_version().map_err(|e| CommandError::Message(e.to_string()))?;
+    rotated.write_atomically(&path).map_err(|e| CommandError::Message(e.to_string()))?;
     let version = rotated.current_version();
     let app = App::new(
         store.clone(),
@@ -159,10 +142,7 @@ async fn rotate_key(db: &DbArgs) -> Result<(), CommandError> {
         std::sync::Arc::new(NoopMailer),
         AppConfig::default(),
     );
-    let changed = app
-        .reencrypt_all()
-        .await
-        .map_err(|e| CommandError::Message(e.to_string()))?;
+    let changed = app.reencrypt_all().await.map_err(|e| CommandError::Message(e.to_string()))?;
     store.close().await;
     println!(
         "Encryption key version {version} is now in use; {changed} encrypted value(s) were re-encrypted with it. \
@@ -226,10 +206,7 @@ async fn backup(args: &BackupArgs) -> Result<(), CommandError> {
 async fn restore(args: &RestoreArgs) -> Result<(), CommandError> {
     let target = sqlite_path(&args.db, "restore")?;
     if !args.file.is_file() {
-        return Err(CommandError::Message(format!(
-            "there is no backup file at {}",
-            args.file.display()
-        )));
+        return Err(CommandError::Message(format!("there is no backup file at {}", args.file.display())));
     }
     let info = SqliteStore::inspect_backup(&args.file).await?;
     if target.exists() && !args.force {

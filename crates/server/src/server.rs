@@ -122,10 +122,7 @@ impl Running {
 }
 
 pub(crate) fn ensure_data_dir(path: &Path) -> Result<(), StartError> {
-    let fail = |reason: String| StartError::DataDir {
-        path: path.display().to_string(),
-        reason,
-    };
+    let fail = |reason: String| StartError::DataDir { path: path.display().to_string(), reason };
     if path.exists() && !path.is_dir() {
         return Err(fail("it is a file, not a directory".into()));
     }
@@ -151,29 +148,17 @@ pub async fn start(options: StartOptions) -> Result<Running, StartError> {
     // Bind first: a busy port fails before any database is created or migrated.
     let listener = TcpListener::bind(options.listen)
         .await
-        .map_err(|e| StartError::Listen {
-            addr: options.listen,
-            reason: describe_bind_error(&e),
-        })?;
-    let addr = listener.local_addr().map_err(|e| StartError::Listen {
-        addr: options.listen,
-        reason: e.to_string(),
-    })?;
-    let base_url = options
-        .base_url
-        .clone()
-        .unwrap_or_else(|| default_base_url(addr))
-        .trim_end_matches('/')
-        .to_string();
+        .map_err(|e| StartError::Listen { addr: options.listen, reason: describe_bind_error(&e) })?;
+    let addr = listener.local_addr().map_err(|e| StartError::Listen { addr: options.listen, reason: e.to_string() })?;
+    let base_url = options.base_url.clone().unwrap_or_else(|| default_base_url(addr)).trim_end_matches('/').to_string();
     let (mailer, outbox): (Arc<dyn Mailer>, Option<Arc<OutboxMailer>>) = match (options.mode, &options.smtp_url) {
         (Mode::Demo, _) => {
             let outbox = Arc::new(OutboxMailer::new(options.clock.clone()));
             (outbox.clone(), Some(outbox))
         }
-        (Mode::Serve, Some(url)) => (
-            Arc::new(SmtpMailer::from_url(url, &options.mail_from).map_err(StartError::Mail)?),
-            None,
-        ),
+        (Mode::Serve, Some(url)) => {
+            (Arc::new(SmtpMailer::from_url(url, &options.mail_from).map_err(StartError::Mail)?), None)
+        }
         (Mode::Serve, None) => (Arc::new(NoMailer), None),
     };
 
@@ -203,11 +188,7 @@ pub async fn start(options: StartOptions) -> Result<Running, StartError> {
         );
     }
 
-    let config = AppConfig {
-        demo: options.mode == Mode::Demo,
-        base_url: base_url.clone(),
-        ..AppConfig::default()
-    };
+    let config = AppConfig { demo: options.mode == Mode::Demo, base_url: base_url.clone(), ..AppConfig::default() };
     let app = App::new(store.clone(), options.clock.clone(), Arc::new(keys), mailer, config);
     if options.mode == Mode::Demo {
         app.seed_demo().await?;
@@ -217,13 +198,7 @@ pub async fn start(options: StartOptions) -> Result<Running, StartError> {
         Mode::Demo => None,
     };
 
-    let state = AppState {
-        app,
-        web: Arc::new(WebConfig {
-            base_url: base_url.clone(),
-        }),
-        outbox,
-    };
+    let state = AppState { app, web: Arc::new(WebConfig { base_url: base_url.clone() }), outbox };
     let router = sensate_web::router(state);
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -233,14 +208,7 @@ pub async fn start(options: StartOptions) -> Result<Running, StartError> {
             })
             .await
     });
-    Ok(Running {
-        addr,
-        base_url,
-        setup_token,
-        store,
-        shutdown: Some(shutdown_tx),
-        task,
-    })
+    Ok(Running { addr, base_url, setup_token, store, shutdown: Some(shutdown_tx), task })
 }
 
 /// Without an SMTP server, nothing is emailed: staff see invitation links on
@@ -250,9 +218,7 @@ struct NoMailer;
 #[async_trait::async_trait]
 impl Mailer for NoMailer {
     async fn send(&self, _email: &Email) -> Result<(), MailError> {
-        Err(MailError::Connection(
-            "no SMTP server is configured (--smtp-url)".to_string(),
-        ))
+        Err(MailError::Connection("no SMTP server is configured (--smtp-url)".to_string()))
     }
 }
 
@@ -288,11 +254,7 @@ async fn fresh_demo_database(data_dir: &Path) -> Result<Arc<dyn Store>, StartErr
 }
 
 fn default_base_url(addr: SocketAddr) -> String {
-    if addr.ip().is_unspecified() {
-        format!("http://localhost:{}", addr.port())
-    } else {
-        format!("http://{addr}")
-    }
+    if addr.ip().is_unspecified() { format!("http://localhost:{}", addr.port()) } else { format!("http://{addr}") }
 }
 
 fn describe_bind_error(error: &std::io::Error) -> String {

@@ -88,10 +88,7 @@ async fn add_person(app: &TestApp, practice: PracticeId, email: &str, name: &str
         })
         .await
         .unwrap();
-    store
-        .insert_membership(practice, id, role, app.clock.now_ts())
-        .await
-        .unwrap();
+    store.insert_membership(practice, id, role, app.clock.now_ts()).await.unwrap();
     id
 }
 
@@ -147,12 +144,7 @@ async fn world(db: TestDb) -> World {
         .await;
     assert_eq!(response.status(), 303);
     let owner_secret = app.enrol_mfa(&owner).await;
-    let practice = app
-        .store()
-        .memberships(first_user(&app, "owner@p.example").await)
-        .await
-        .unwrap()[0]
-        .practice_id;
+    let practice = app.store().memberships(first_user(&app, "owner@p.example").await).await.unwrap()[0].practice_id;
     let other = PracticeId::new();
     app.store()
         .insert_practice(&NewPractice {
@@ -169,15 +161,7 @@ async fn world(db: TestDb) -> World {
     let clinician = add_person(&app, practice, "c1@p.example", "Cleo Clinician", Role::Clinician, &hash).await;
     let other_clinician = add_person(&app, practice, "c2@p.example", "Otto Other", Role::Clinician, &hash).await;
     let client_a = add_person(&app, practice, "a@p.example", "Avery A", Role::Client, &hash).await;
-    let partner = add_person(
-        &app,
-        practice,
-        "partner@p.example",
-        "Parker Partner",
-        Role::Client,
-        &hash,
-    )
-    .await;
+    let partner = add_person(&app, practice, "partner@p.example", "Parker Partner", Role::Client, &hash).await;
     let client_b = add_person(&app, practice, "b@p.example", "Blake B", Role::Client, &hash).await;
     let throwaway = add_person(&app, practice, "t@p.example", "Toby Throwaway", Role::Client, &hash).await;
     let foreign = add_person(&app, other, "x@q.example", "Xena Foreign", Role::Clinician, &hash).await;
@@ -189,11 +173,7 @@ async fn world(db: TestDb) -> World {
 
     let mut clients = HashMap::new();
     clients.insert("anonymous", TestApp::new_client());
-    for (name, email) in [
-        ("client_a", "a@p.example"),
-        ("client_b", "b@p.example"),
-        ("partner", "partner@p.example"),
-    ] {
+    for (name, email) in [("client_a", "a@p.example"), ("client_b", "b@p.example"), ("partner", "partner@p.example")] {
         clients.insert(name, signed_in(&app, email, PASSWORD).await);
     }
     for (name, email) in [
@@ -207,10 +187,7 @@ async fn world(db: TestDb) -> World {
         clients.insert(name, client);
     }
     clients.insert("owner", owner);
-    clients.insert(
-        "owner_before_mfa",
-        signed_in(&app, "owner@p.example", OWNER_PASSWORD).await,
-    );
+    clients.insert("owner_before_mfa", signed_in(&app, "owner@p.example", OWNER_PASSWORD).await);
     let _ = owner_secret;
 
     // The canaries, written the way people write them: through the pages.
@@ -226,28 +203,11 @@ async fn world(db: TestDb) -> World {
             assert_eq!(response.status(), 303, "{who} {path}");
         }
     };
-    post(
-        "client_a",
-        "/me/contact".into(),
-        "contact_preferences",
-        a_contact.clone(),
-    )
-    .await;
-    post(
-        "client_b",
-        "/me/contact".into(),
-        "contact_preferences",
-        b_contact.clone(),
-    )
-    .await;
+    post("client_a", "/me/contact".into(), "contact_preferences", a_contact.clone()).await;
+    post("client_b", "/me/contact".into(), "contact_preferences", b_contact.clone()).await;
     post("clinician", format!("/clients/{client_a}/notes"), "note", note.clone()).await;
     let y = signed_in(&app, "y@q.example", PASSWORD).await;
-    assert_eq!(
-        app.post_form(&y, "/me/contact", &[("contact_preferences", &y_contact)])
-            .await
-            .status(),
-        303
-    );
+    assert_eq!(app.post_form(&y, "/me/contact", &[("contact_preferences", &y_contact)]).await.status(), 303);
 
     let staff_of_p = ["owner", "admin"];
     World {
@@ -341,21 +301,11 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
         (true, "/account/password" | "/dashboard") => gate(Status(200)),
         (false, "/account/password") => gate(Status(422)),
         (true, "/me/contact") => gate(if in_p(&CLIENTS_P) { Status(200) } else { Status(404) }),
-        (false, "/me/contact") => gate(if in_p(&CLIENTS_P) {
-            Redirect("/me/contact?done=contact")
-        } else {
-            Status(404)
-        }),
-        (true, "/people") => gate(if in_p(&["owner", "admin"]) {
-            Status(200)
-        } else {
-            Status(403)
-        }),
-        (false, "/people/invite") => gate(if in_p(&["owner", "admin"]) {
-            Status(200)
-        } else {
-            Status(403)
-        }),
+        (false, "/me/contact") => {
+            gate(if in_p(&CLIENTS_P) { Redirect("/me/contact?done=contact") } else { Status(404) })
+        }
+        (true, "/people") => gate(if in_p(&["owner", "admin"]) { Status(200) } else { Status(403) }),
+        (false, "/people/invite") => gate(if in_p(&["owner", "admin"]) { Status(200) } else { Status(403) }),
         (false, "/people/{id}/disable") => gate(match actor {
             "owner" | "admin" => Redirect("/people?done=disabled"),
             "foreign_clinician" => Status(404),
@@ -367,17 +317,9 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
             _ => Status(403),
         }),
         (true, "/settings") | (true, "/audit") => gate(if actor == "owner" { Status(200) } else { Status(403) }),
-        (false, "/settings") => gate(if actor == "owner" {
-            Redirect("/settings?done=settings")
-        } else {
-            Status(403)
-        }),
+        (false, "/settings") => gate(if actor == "owner" { Redirect("/settings?done=settings") } else { Status(403) }),
         (true, "/clients") | (false, "/clients/invite") => {
-            gate(if in_p(&["clinician", "other_clinician", "foreign_clinician"]) {
-                Status(200)
-            } else {
-                Status(403)
-            })
+            gate(if in_p(&["clinician", "other_clinician", "foreign_clinician"]) { Status(200) } else { Status(403) })
         }
         (true, "/clients/{id}") => gate(match actor {
             "client_a" | "clinician" | "owner" | "admin" => Status(200),
@@ -401,26 +343,15 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
 
 /// A concrete request for a route and actor: the URL and form fields.
 fn request(world: &World, path: &str, actor: &str, n: usize) -> (String, Vec<(String, String)>) {
-    let id = if path.starts_with("/people/") {
-        world.throwaway.to_string()
-    } else {
-        world.client_a.to_string()
-    };
+    let id = if path.starts_with("/people/") { world.throwaway.to_string() } else { world.client_a.to_string() };
     let url = path.replace("{file}", "sensate.css").replace("{id}", &id);
     let a_contact = world.canaries[0].0.clone();
     let fields: Vec<(&str, String)> = match path {
         "/setup" => vec![("token", "not-a-token".into())],
-        "/login" => vec![
-            ("email", "nobody@p.example".into()),
-            ("password", "wrong password here".into()),
-        ],
+        "/login" => vec![("email", "nobody@p.example".into()), ("password", "wrong password here".into())],
         "/forgot-password" => vec![("email", format!("reset{n}@p.example"))],
         "/reset-password" | "/join" => {
-            vec![
-                ("token", "not-a-token".into()),
-                ("password", PASSWORD.into()),
-                ("password_confirm", PASSWORD.into()),
-            ]
+            vec![("token", "not-a-token".into()), ("password", PASSWORD.into()), ("password_confirm", PASSWORD.into())]
         }
         "/mfa/enrol" => vec![("code", "123456".into())],
         "/mfa/verify" => vec![("code", "wrong-code".into())],
@@ -431,11 +362,7 @@ fn request(world: &World, path: &str, actor: &str, n: usize) -> (String, Vec<(St
         ],
         "/me/contact" => vec![(
             "contact_preferences",
-            if actor == "client_a" {
-                a_contact.clone()
-            } else {
-                format!("own preferences of {actor}")
-            },
+            if actor == "client_a" { a_contact.clone() } else { format!("own preferences of {actor}") },
         )],
         "/people/invite" => vec![
             ("name", "New Colleague".into()),

@@ -36,11 +36,7 @@ fn assert_one_line_error(output: &Output, expected: &str) {
 
 fn files_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-                .collect()
-        })
+        .map(|entries| entries.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect())
         .unwrap_or_default();
     names.sort();
     names
@@ -73,14 +69,8 @@ fn help_and_default_config_document_every_setting() {
         ("--database-url", "SENSATE_DATABASE_URL"),
         ("--base-url", "SENSATE_BASE_URL"),
     ] {
-        assert!(
-            help.contains(flag) && help.contains(env),
-            "serve --help documents {flag} and {env}"
-        );
-        assert!(
-            config.contains(&format!("#{env}=")) && config.contains(flag),
-            "default-config documents {env}"
-        );
+        assert!(help.contains(flag) && help.contains(env), "serve --help documents {flag} and {env}");
+        assert!(config.contains(&format!("#{env}=")) && config.contains(flag), "default-config documents {env}");
     }
     assert!(config.contains("#SENSATE_LISTEN=127.0.0.1:8080"));
 }
@@ -88,14 +78,8 @@ fn help_and_default_config_document_every_setting() {
 #[test]
 fn unknown_database_scheme() {
     let dir = tempfile::tempdir().unwrap();
-    let output = sensate(
-        &["serve", "--database-url", "mysql://root@localhost/sensate"],
-        dir.path(),
-    );
-    assert_one_line_error(
-        &output,
-        "the database URL scheme 'mysql' is not supported; use sqlite://PATH",
-    );
+    let output = sensate(&["serve", "--database-url", "mysql://root@localhost/sensate"], dir.path());
+    assert_one_line_error(&output, "the database URL scheme 'mysql' is not supported; use sqlite://PATH");
     let output = sensate(&["migrate", "--database-url", "data/sensate.db"], dir.path());
     assert_one_line_error(&output, "the database URL has no scheme");
     assert!(files_in(dir.path()).is_empty());
@@ -107,10 +91,7 @@ fn data_dir_that_is_a_file() {
     let file = dir.path().join("not-a-dir");
     std::fs::write(&file, "x").unwrap();
     let output = sensate(&["serve", "--listen", "127.0.0.1:0"], &file);
-    assert_one_line_error(
-        &output,
-        "it is a file, not a directory; choose another with --data-dir or SENSATE_DATA_DIR",
-    );
+    assert_one_line_error(&output, "it is a file, not a directory; choose another with --data-dir or SENSATE_DATA_DIR");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
 }
 
@@ -120,10 +101,7 @@ fn port_in_use() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
     let output = sensate(&["serve", "--listen", &addr], dir.path());
-    assert_one_line_error(
-        &output,
-        &format!("cannot listen on {addr}: the address is already in use"),
-    );
+    assert_one_line_error(&output, &format!("cannot listen on {addr}: the address is already in use"));
 }
 
 #[tokio::test]
@@ -172,40 +150,26 @@ fn serve_prints_a_one_time_setup_link_on_first_start() {
     let _ = child.wait();
     let link = link.expect("a set-up link");
     assert_eq!(link.len(), "/setup?token=".len() + 64);
-    assert!(
-        dir.path().join("sensate.db").exists(),
-        "the schema is created on first start"
-    );
+    assert!(dir.path().join("sensate.db").exists(), "the schema is created on first start");
 }
 
 #[tokio::test]
 async fn serve_refuses_the_demo_database_and_demo_refuses_a_real_one() {
     let dir = tempfile::tempdir().unwrap();
     let demo_db = dir.path().join("demo.db");
-    let store = sensate_store::connect(&format!("sqlite://{}", demo_db.display()), Migrate::Apply)
-        .await
-        .unwrap();
+    let store = sensate_store::connect(&format!("sqlite://{}", demo_db.display()), Migrate::Apply).await.unwrap();
     store.meta_set("mode", "demo").await.unwrap();
     store.close().await;
     let output = sensate(
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--database-url",
-            &format!("sqlite://{}", demo_db.display()),
-        ],
+        &["serve", "--listen", "127.0.0.1:0", "--database-url", &format!("sqlite://{}", demo_db.display())],
         dir.path(),
     );
     assert_one_line_error(&output, "holds the fictional demo practice");
 
     let other = tempfile::tempdir().unwrap();
-    let real = sensate_store::connect(
-        &format!("sqlite://{}", other.path().join("demo.db").display()),
-        Migrate::Apply,
-    )
-    .await
-    .unwrap();
+    let real = sensate_store::connect(&format!("sqlite://{}", other.path().join("demo.db").display()), Migrate::Apply)
+        .await
+        .unwrap();
     real.insert_practice(&practice("A real practice")).await.unwrap();
     real.close().await;
     let output = sensate(&["demo", "--listen", "127.0.0.1:0"], other.path());
@@ -240,10 +204,7 @@ async fn backup_and_restore_round_trip() {
     assert_one_line_error(&again, "already exists; backups never overwrite a file");
 
     let refused = sensate(&["restore", backup.to_str().unwrap()], dir.path());
-    assert_one_line_error(
-        &refused,
-        "already exists; stop the server, back it up, then run restore again with --force",
-    );
+    assert_one_line_error(&refused, "already exists; stop the server, back it up, then run restore again with --force");
 
     let garbage = dir.path().join("not-a-backup.db");
     std::fs::write(&garbage, b"this is not a database").unwrap();
@@ -252,31 +213,114 @@ async fn backup_and_restore_round_trip() {
     assert!(stderr(&refused).contains("not-a-backup.db"), "{}", stderr(&refused));
 
     let store = sensate_store::connect(&url, Migrate::Apply).await.unwrap();
-    assert_eq!(
-        store.practice_count().await.unwrap(),
-        2,
-        "failed restores changed nothing"
-    );
+    assert_eq!(store.practice_count().await.unwrap(), 2, "failed restores changed nothing");
     store.close().await;
 
     let restored = sensate(&["restore", "--force", backup.to_str().unwrap()], dir.path());
     assert!(restored.status.success(), "{}", stderr(&restored));
     assert!(String::from_utf8_lossy(&restored.stdout).contains("1 practice(s)"));
     let store = sensate_store::connect(&url, Migrate::Apply).await.unwrap();
-    assert_eq!(
-        store.practice_count().await.unwrap(),
-        1,
-        "the database is as it was at the backup"
-    );
+    assert_eq!(store.practice_count().await.unwrap(), 1, "the database is as it was at the backup");
     store.close().await;
 }
 
 #[test]
 fn backup_of_postgres_points_to_pg_dump() {
     let dir = tempfile::tempdir().unwrap();
-    let output = sensate(
-        &["backup", "x.dump", "--database-url", "postgres://u@127.0.0.1/sensate"],
-        dir.path(),
-    );
+    let output = sensate(&["backup", "x.dump", "--database-url", "postgres://u@127.0.0.1/sensate"], dir.path());
     assert_one_line_error(&output, "use pg_dump --format=custom");
+}
+
+fn event(action: &str) -> sensate_store::AuditEvent {
+    sensate_store::AuditEvent {
+        at: jiff::Timestamp::UNIX_EPOCH,
+        actor_id: None,
+        practice_id: None,
+        action: action.into(),
+        record_type: "user".into(),
+        record_id: "r".into(),
+        ip: "127.0.0.1".into(),
+        outcome: "allowed".into(),
+    }
+}
+
+#[tokio::test]
+async fn audit_verify_reports_an_intact_chain_and_finds_an_edit() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("sensate.db").display());
+    let store = sensate_store::connect(&url, Migrate::Apply).await.unwrap();
+    for action in ["login", "view_client", "logout"] {
+        store.append_audit(&event(action)).await.unwrap();
+    }
+    store.close().await;
+    let ok = sensate(&["audit", "verify"], dir.path());
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("The audit log is intact: 3 entries"));
+
+    {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query("DROP TRIGGER audit_log_no_update").execute(&mut conn).await.unwrap();
+        sqlx::query("UPDATE audit_log SET action = 'nothing_to_see' WHERE seq = 2").execute(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+    }
+    let broken = sensate(&["audit", "verify"], dir.path());
+    assert_one_line_error(
+        &broken,
+        "the audit chain is broken at entry 2: its contents were changed after it was written",
+    );
+}
+
+#[tokio::test]
+async fn rotate_key_reencrypts_every_field_under_a_new_version() {
+    use sensate_app::infra::crypto::{Binding, KeyRing};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("sensate.db").display());
+    let store = sensate_store::connect(&url, Migrate::Apply).await.unwrap();
+    let practice = practice("Keys");
+    store.insert_practice(&practice).await.unwrap();
+    let client = sensate_domain::UserId::new();
+    store
+        .insert_user(&sensate_store::NewUser {
+            id: client,
+            email: "c@example.org".into(),
+            display_name: "C".into(),
+            password_hash: "x".into(),
+            created_at: jiff::Timestamp::UNIX_EPOCH,
+        })
+        .await
+        .unwrap();
+    let key_file = dir.path().join("master.key");
+    let (keys, _) = KeyRing::load_or_create(&key_file, None).unwrap();
+    let id = client.to_string();
+    let binding = Binding::new("client_profiles", "contact_preferences", &id);
+    let sealed = keys.encrypt(&binding, "Text only after 6 pm").unwrap();
+    store.put_client_contact(client, practice.id, &sealed, jiff::Timestamp::UNIX_EPOCH).await.unwrap();
+    store.close().await;
+
+    let refused = Command::new(env!("CARGO_BIN_EXE_sensate"))
+        .args(["rotate-key"])
+        .env("SENSATE_DATA_DIR", dir.path())
+        .env("SENSATE_MASTER_KEY", keys.to_text().as_str())
+        .output()
+        .unwrap();
+    assert_one_line_error(&refused, "the key comes from SENSATE_MASTER_KEY");
+
+    let rotated = sensate(&["rotate-key"], dir.path());
+    assert!(rotated.status.success(), "{}", stderr(&rotated));
+    assert!(
+        String::from_utf8_lossy(&rotated.stdout)
+            .contains("Encryption key version 2 is now in use; 1 encrypted value(s)")
+    );
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o600);
+
+    let (ring, _) = KeyRing::load_or_create(&key_file, None).unwrap();
+    assert_eq!(ring.versions().collect::<Vec<_>>(), vec![1, 2], "old versions stay for old backups");
+    let store = sensate_store::connect(&url, Migrate::Apply).await.unwrap();
+    let stored = store.client_contact(client).await.unwrap().unwrap();
+    store.close().await;
+    assert_eq!(KeyRing::stored_version(&stored), Some(2));
+    assert_eq!(ring.decrypt(&binding, &stored).unwrap().expose(), "Text only after 6 pm");
+    assert!(keys.decrypt(&binding, &stored).is_err(), "the old ring alone cannot read it");
 }

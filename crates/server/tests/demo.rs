@@ -53,30 +53,17 @@ async fn each_role_sees_its_own_dashboard() {
     );
     let therapists = rows_after(&owner, "<h2 id=\"therapists-title\">Therapists</h2>");
     assert_eq!(therapists.len(), 3);
-    assert!(
-        therapists[0].starts_with("<td>Daniel Levi"),
-        "sorted by name: {therapists:?}"
-    );
-    assert!(
-        !owner.contains("Upcoming appointments</h2>"),
-        "an owner who is not a therapist has no calendar"
-    );
+    assert!(therapists[0].starts_with("<td>Daniel Levi"), "sorted by name: {therapists:?}");
+    assert!(!owner.contains("Upcoming appointments</h2>"), "an owner who is not a therapist has no calendar");
 
     let rivera = dashboard_as(&app, "dr.rivera@harbor.example").await;
     let rows = rows_after(&rivera, "<h2 id=\"upcoming-title\">Upcoming appointments</h2>");
     assert_eq!(rows.len(), 8, "two individual clients, four weekly sessions each");
     // The fake clock is Mon 23 Nov 2026, 10:00 in New York; the first session is the next day.
-    assert!(
-        rows[0].contains("<td>Tue 24 Nov 2026, 10:00 (EST)</td> <td>Jordan Miles</td>"),
-        "{}",
-        rows[0]
-    );
+    assert!(rows[0].contains("<td>Tue 24 Nov 2026, 10:00 (EST)</td> <td>Jordan Miles</td>"), "{}", rows[0]);
     assert!(rows[0].contains("Confirmed"));
     assert!(rivera.contains("America/New_York"));
-    assert!(
-        !rivera.contains("Practice overview"),
-        "therapists do not see practice figures"
-    );
+    assert!(!rivera.contains("Practice overview"), "therapists do not see practice figures");
 
     let chen = dashboard_as(&app, "sam.chen@harbor.example").await;
     let rows = rows_after(&chen, "<h2 id=\"upcoming-title\">Upcoming appointments</h2>");
@@ -98,19 +85,9 @@ async fn partners_see_joint_sessions_but_not_each_others_individual_ones() {
     assert_eq!(alex_rows.len(), 8, "Alex: couple sessions and individual sessions");
     assert_eq!(riley_rows.len(), 4, "Riley: couple sessions only");
     assert!(alex_rows.iter().any(|row| row.contains("Dr. Elena Rivera")));
-    assert!(
-        !riley.contains("Dr. Elena Rivera"),
-        "Riley never learns that Alex sees another therapist"
-    );
-    assert!(
-        riley_rows
-            .iter()
-            .all(|row| row.contains("Sam Chen") && row.contains("Couple"))
-    );
-    assert!(
-        !alex.contains("Jordan Miles") && !alex.contains("Priya Nair"),
-        "no other client's name"
-    );
+    assert!(!riley.contains("Dr. Elena Rivera"), "Riley never learns that Alex sees another therapist");
+    assert!(riley_rows.iter().all(|row| row.contains("Sam Chen") && row.contains("Couple")));
+    assert!(!alex.contains("Jordan Miles") && !alex.contains("Priya Nair"), "no other client's name");
     app.stop().await;
 }
 

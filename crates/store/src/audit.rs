@@ -35,13 +35,7 @@ pub fn chain_hash(seq: i64, event: &AuditEvent, prev_hash: &str) -> String {
     field(&seq.to_be_bytes());
     field(&event.at.as_second().to_be_bytes());
     field(event.actor_id.map(|id| id.to_string()).unwrap_or_default().as_bytes());
-    field(
-        event
-            .practice_id
-            .map(|id| id.to_string())
-            .unwrap_or_default()
-            .as_bytes(),
-    );
+    field(event.practice_id.map(|id| id.to_string()).unwrap_or_default().as_bytes());
     field(event.action.as_bytes());
     field(event.record_type.as_bytes());
     field(event.record_id.as_bytes());
@@ -64,22 +58,13 @@ pub fn verify_chain(records: &[AuditRecord]) -> Result<usize, ChainBreak> {
     let mut prev = GENESIS_HASH.to_string();
     for (expected_seq, record) in (1..).zip(records) {
         if record.seq != expected_seq {
-            return Err(ChainBreak {
-                seq: record.seq,
-                reason: "an entry is missing or out of order",
-            });
+            return Err(ChainBreak { seq: record.seq, reason: "an entry is missing or out of order" });
         }
         if record.prev_hash != prev {
-            return Err(ChainBreak {
-                seq: record.seq,
-                reason: "it does not link to the entry before it",
-            });
+            return Err(ChainBreak { seq: record.seq, reason: "it does not link to the entry before it" });
         }
         if chain_hash(record.seq, &record.event, &record.prev_hash) != record.hash {
-            return Err(ChainBreak {
-                seq: record.seq,
-                reason: "its contents were changed after it was written",
-            });
+            return Err(ChainBreak { seq: record.seq, reason: "its contents were changed after it was written" });
         }
         prev = record.hash.clone();
     }

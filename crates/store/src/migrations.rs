@@ -52,10 +52,7 @@ fn migrator(sql_of: fn(&Step) -> &'static str, up_to: i64) -> Migrator {
             )
         })
         .collect::<Vec<_>>();
-    Migrator {
-        migrations: Cow::Owned(migrations),
-        ..Migrator::DEFAULT
-    }
+    Migrator { migrations: Cow::Owned(migrations), ..Migrator::DEFAULT }
 }
 
 pub(crate) fn sqlite(up_to: i64) -> Migrator {
@@ -82,10 +79,8 @@ mod tests {
 
     #[test]
     fn every_migration_file_is_listed_once_for_both_engines() {
-        let listed: Vec<String> = STEPS
-            .iter()
-            .map(|step| format!("{:04}_{}.sql", step.version, step.description))
-            .collect();
+        let listed: Vec<String> =
+            STEPS.iter().map(|step| format!("{:04}_{}.sql", step.version, step.description)).collect();
         assert_eq!(files("sqlite"), listed);
         assert_eq!(files("postgres"), listed);
         let mut versions: Vec<i64> = STEPS.iter().map(|step| step.version).collect();

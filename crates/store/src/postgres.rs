@@ -26,10 +26,7 @@ impl PgStore {
             .await
             .map_err(|e| ConnectError::Open(redact_url_error(e)))?;
         let store = Self { pool };
-        let found = store
-            .engine_applied_version()
-            .await
-            .map_err(|e| ConnectError::Open(e.to_string()))?;
+        let found = store.engine_applied_version().await.map_err(|e| ConnectError::Open(e.to_string()))?;
         let known = migrations::latest_version();
         if found > known {
             return Err(ConnectError::SchemaTooNew { found, known });
@@ -38,18 +35,14 @@ impl PgStore {
         if found < target {
             // sqlx takes an advisory lock, so app servers starting together
             // migrate once.
-            migrations::postgres(target)
-                .run(&store.pool)
-                .await
-                .map_err(|e| ConnectError::Migrate(e.to_string()))?;
+            migrations::postgres(target).run(&store.pool).await.map_err(|e| ConnectError::Migrate(e.to_string()))?;
         }
         Ok(store)
     }
 
     async fn engine_applied_version(&self) -> Result<i64, sqlx::Error> {
-        let exists: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
-            .fetch_one(&self.pool)
-            .await?;
+        let exists: bool =
+            sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL").fetch_one(&self.pool).await?;
         if !exists {
             return Ok(0);
         }
@@ -71,16 +64,12 @@ impl PgStore {
     /// from several app servers take turns.
     async fn engine_begin_serialized(&self) -> Result<sqlx::Transaction<'_, sqlx::Postgres>, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock(7355608)")
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("SELECT pg_advisory_xact_lock(7355608)").execute(&mut *tx).await?;
         Ok(tx)
     }
 
     async fn engine_backup_to(&self, _path: &Path) -> Result<()> {
-        Err(StoreError::Unsupported(
-            "PostgreSQL; back it up with pg_dump --format=custom (see docs/OPERATIONS.md)",
-        ))
+        Err(StoreError::Unsupported("PostgreSQL; back it up with pg_dump --format=custom (see docs/OPERATIONS.md)"))
     }
 }
 

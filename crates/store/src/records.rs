@@ -230,11 +230,8 @@ pub enum EncryptedColumn {
 }
 
 impl EncryptedColumn {
-    pub const ALL: [EncryptedColumn; 3] = [
-        EncryptedColumn::ClientContactPreferences,
-        EncryptedColumn::ClinicalNoteBody,
-        EncryptedColumn::TotpSecret,
-    ];
+    pub const ALL: [EncryptedColumn; 3] =
+        [EncryptedColumn::ClientContactPreferences, EncryptedColumn::ClinicalNoteBody, EncryptedColumn::TotpSecret];
 
     /// (table, column, key column): what the encryption's associated data binds.
     pub fn location(self) -> (&'static str, &'static str, &'static str) {

@@ -47,20 +47,14 @@ impl SqliteStore {
     }
 
     async fn prepare(&self, migrate: Migrate) -> Result<(), ConnectError> {
-        let found = self
-            .engine_applied_version()
-            .await
-            .map_err(|e| ConnectError::Open(e.to_string()))?;
+        let found = self.engine_applied_version().await.map_err(|e| ConnectError::Open(e.to_string()))?;
         let known = migrations::latest_version();
         if found > known {
             return Err(ConnectError::SchemaTooNew { found, known });
         }
         let target = migrate.target(found, known);
         if found < target {
-            migrations::sqlite(target)
-                .run(&self.pool)
-                .await
-                .map_err(|e| ConnectError::Migrate(e.to_string()))?;
+            migrations::sqlite(target).run(&self.pool).await.map_err(|e| ConnectError::Migrate(e.to_string()))?;
         }
         Ok(())
     }
@@ -91,9 +85,7 @@ impl SqliteStore {
     /// `VACUUM INTO` writes a consistent, compacted copy while the database
     /// stays in use.
     async fn engine_backup_to(&self, path: &Path) -> Result<()> {
-        let target = path
-            .to_str()
-            .ok_or_else(|| StoreError::Corrupt("backup path is not valid UTF-8".into()))?;
+        let target = path.to_str().ok_or_else(|| StoreError::Corrupt("backup path is not valid UTF-8".into()))?;
         sqlx::query("VACUUM INTO $1").bind(target).execute(&self.pool).await?;
         Ok(())
     }
@@ -117,29 +109,20 @@ impl SqliteStore {
         if integrity != "ok" {
             return Err(not_sensate(format!("integrity check: {integrity}")));
         }
-        let schema_version = store
-            .engine_applied_version()
-            .await
-            .map_err(|e| not_sensate(e.to_string()))?;
+        let schema_version = store.engine_applied_version().await.map_err(|e| not_sensate(e.to_string()))?;
         if schema_version == 0 {
             return Err(not_sensate("it has no Sensate schema".into()));
         }
         let known = migrations::latest_version();
         if schema_version > known {
-            return Err(ConnectError::SchemaTooNew {
-                found: schema_version,
-                known,
-            });
+            return Err(ConnectError::SchemaTooNew { found: schema_version, known });
         }
         let practices: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM practices")
             .fetch_one(&store.pool)
             .await
             .map_err(|e| not_sensate(e.to_string()))?;
         store.pool.close().await;
-        Ok(BackupInfo {
-            schema_version,
-            practices,
-        })
+        Ok(BackupInfo { schema_version, practices })
     }
 
     /// A write transaction that takes SQLite's write lock at once, so a
@@ -150,9 +133,7 @@ impl SqliteStore {
 
     /// Checks the file for corruption (`PRAGMA integrity_check`).
     pub async fn integrity_check(&self) -> Result<String> {
-        Ok(sqlx::query_scalar("PRAGMA integrity_check")
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&self.pool).await?)
     }
 }
 

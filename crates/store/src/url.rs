@@ -49,9 +49,7 @@ impl DatabaseUrl {
                 if path.contains(":memory:") || path.starts_with("file:") {
                     return Err(UrlError::SqliteInMemory);
                 }
-                Ok(DatabaseUrl::Sqlite {
-                    path: PathBuf::from(path),
-                })
+                Ok(DatabaseUrl::Sqlite { path: PathBuf::from(path) })
             }
             "postgres" | "postgresql" => {
                 let authority = rest.split(['/', '?']).next().unwrap_or_default();
@@ -74,55 +72,32 @@ mod tests {
     fn sqlite_urls_name_relative_or_absolute_files() {
         assert_eq!(
             DatabaseUrl::parse("sqlite://data/sensate.db").unwrap(),
-            DatabaseUrl::Sqlite {
-                path: "data/sensate.db".into()
-            }
+            DatabaseUrl::Sqlite { path: "data/sensate.db".into() }
         );
         assert_eq!(
             DatabaseUrl::parse("sqlite:///var/lib/sensate/s.db").unwrap(),
-            DatabaseUrl::Sqlite {
-                path: "/var/lib/sensate/s.db".into()
-            }
+            DatabaseUrl::Sqlite { path: "/var/lib/sensate/s.db".into() }
         );
     }
 
     #[test]
     fn postgres_urls_keep_their_text() {
-        for url in [
-            "postgres://app@127.0.0.1:5432/sensate",
-            "postgresql://db.internal/sensate?sslmode=require",
-        ] {
-            assert_eq!(
-                DatabaseUrl::parse(url).unwrap(),
-                DatabaseUrl::Postgres { url: url.into() }
-            );
+        for url in ["postgres://app@127.0.0.1:5432/sensate", "postgresql://db.internal/sensate?sslmode=require"] {
+            assert_eq!(DatabaseUrl::parse(url).unwrap(), DatabaseUrl::Postgres { url: url.into() });
         }
     }
 
     #[test]
     fn ambiguous_or_unknown_urls_are_refused_with_a_hint() {
         assert_eq!(DatabaseUrl::parse("data/sensate.db").unwrap_err(), UrlError::NoScheme);
-        assert_eq!(
-            DatabaseUrl::parse("sqlite:data.db").unwrap_err(),
-            UrlError::SqliteNeedsPath
-        );
+        assert_eq!(DatabaseUrl::parse("sqlite:data.db").unwrap_err(), UrlError::SqliteNeedsPath);
         assert_eq!(DatabaseUrl::parse("sqlite://").unwrap_err(), UrlError::SqliteNeedsPath);
-        assert_eq!(
-            DatabaseUrl::parse("sqlite://:memory:").unwrap_err(),
-            UrlError::SqliteInMemory
-        );
+        assert_eq!(DatabaseUrl::parse("sqlite://:memory:").unwrap_err(), UrlError::SqliteInMemory);
         assert_eq!(
             DatabaseUrl::parse("mysql://root@localhost/x").unwrap_err(),
             UrlError::UnknownScheme("mysql".into())
         );
-        assert_eq!(
-            DatabaseUrl::parse("postgres:///sensate").unwrap_err(),
-            UrlError::PostgresNeedsHost
-        );
-        assert!(
-            UrlError::UnknownScheme("mysql".into())
-                .to_string()
-                .contains("sqlite://PATH")
-        );
+        assert_eq!(DatabaseUrl::parse("postgres:///sensate").unwrap_err(), UrlError::PostgresNeedsHost);
+        assert!(UrlError::UnknownScheme("mysql".into()).to_string().contains("sqlite://PATH"));
     }
 }

@@ -18,12 +18,7 @@ const T0: &str = "2026-03-01T12:00:00Z";
 async fn practice(store: &Arc<dyn Store>) -> PracticeId {
     let id = PracticeId::new();
     store
-        .insert_practice(&NewPractice {
-            id,
-            name: "Harbor".into(),
-            time_zone: "UTC".into(),
-            created_at: at(T0),
-        })
+        .insert_practice(&NewPractice { id, name: "Harbor".into(), time_zone: "UTC".into(), created_at: at(T0) })
         .await
         .unwrap();
     id

@@ -24,12 +24,7 @@ impl TestDb {
         let data_dir = dir.path().join("data");
         std::fs::create_dir_all(&data_dir).unwrap();
         let url = format!("sqlite://{}", data_dir.join("sensate.db").display());
-        Self {
-            url,
-            data_dir,
-            _dir: dir,
-            postgres: None,
-        }
+        Self { url, data_dir, _dir: dir, postgres: None }
     }
 
     /// A new database on the server `SENSATE_TEST_POSTGRES_URL` names, or
@@ -66,9 +61,7 @@ impl TestDb {
     }
 
     pub async fn store(&self) -> std::sync::Arc<dyn sensate_store::Store> {
-        sensate_store::connect(&self.url, sensate_store::Migrate::Apply)
-            .await
-            .expect("the test database opens")
+        sensate_store::connect(&self.url, sensate_store::Migrate::Apply).await.expect("the test database opens")
     }
 }
 
@@ -79,10 +72,7 @@ fn with_database(url: &str, database: &str) -> String {
         None => (url, String::new()),
     };
     let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let authority_end = base[scheme_end..]
-        .find('/')
-        .map(|i| i + scheme_end)
-        .unwrap_or(base.len());
+    let authority_end = base[scheme_end..].find('/').map(|i| i + scheme_end).unwrap_or(base.len());
     format!("{}/{database}{query}", &base[..authority_end])
 }
 
@@ -116,14 +106,8 @@ mod tests {
 
     #[test]
     fn swaps_only_the_database_name() {
-        assert_eq!(
-            with_database("postgres://u@h:5432/postgres", "t1"),
-            "postgres://u@h:5432/t1"
-        );
-        assert_eq!(
-            with_database("postgres://u@h/postgres?sslmode=disable", "t1"),
-            "postgres://u@h/t1?sslmode=disable"
-        );
+        assert_eq!(with_database("postgres://u@h:5432/postgres", "t1"), "postgres://u@h:5432/t1");
+        assert_eq!(with_database("postgres://u@h/postgres?sslmode=disable", "t1"), "postgres://u@h/t1?sslmode=disable");
         assert_eq!(with_database("postgres://u@h", "t1"), "postgres://u@h/t1");
     }
 }

@@ -46,10 +46,7 @@ impl ReceivedMail {
 
     /// The first header called `name` (any case), unfolded but not decoded.
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers()
-            .into_iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
+        self.headers().into_iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
     }
 
     /// The subject with RFC 2047 encoded words (`=?utf-8?b?…?=`) decoded.
@@ -103,14 +100,9 @@ impl Shared {
 impl SmtpSink {
     /// Binds `127.0.0.1:0` and starts serving.
     pub async fn start() -> SmtpSink {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind the SMTP sink to 127.0.0.1:0");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the SMTP sink to 127.0.0.1:0");
         let addr = listener.local_addr().expect("the SMTP sink's address");
-        let shared = Arc::new(Shared {
-            messages: Mutex::new(Vec::new()),
-            count: watch::Sender::new(0),
-        });
+        let shared = Arc::new(Shared { messages: Mutex::new(Vec::new()), count: watch::Sender::new(0) });
         let server = tokio::spawn(serve(listener, shared.clone()));
         SmtpSink { addr, shared, server }
     }
@@ -129,20 +121,13 @@ impl SmtpSink {
     /// panics, listing what did arrive, when `timeout` passes first.
     pub async fn wait_for(&self, count: usize, timeout: Duration) -> Vec<ReceivedMail> {
         let mut arrived = self.shared.count.subscribe();
-        let reached = tokio::time::timeout(timeout, arrived.wait_for(|n| *n >= count))
-            .await
-            .is_ok_and(|waited| waited.is_ok());
+        let reached =
+            tokio::time::timeout(timeout, arrived.wait_for(|n| *n >= count)).await.is_ok_and(|waited| waited.is_ok());
         if !reached {
             let messages = self.messages();
             let summary: Vec<String> = messages
                 .iter()
-                .map(|m| {
-                    format!(
-                        "\n  to {:?}, subject {:?}",
-                        m.to,
-                        m.header("Subject").unwrap_or_default()
-                    )
-                })
+                .map(|m| format!("\n  to {:?}, subject {:?}", m.to, m.header("Subject").unwrap_or_default()))
                 .collect();
             panic!(
                 "SMTP sink at {}: expected {count} message(s) within {timeout:?}, but {} arrived{}",
@@ -183,9 +168,7 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>) {
 async fn session(stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut reader = BufReader::new(read);
-    write
-        .write_all(format!("220 {NAME} ESMTP ready\r\n").as_bytes())
-        .await?;
+    write.write_all(format!("220 {NAME} ESMTP ready\r\n").as_bytes()).await?;
 
     let mut from: Option<String> = None;
     let mut to: Vec<String> = Vec::new();
@@ -233,11 +216,7 @@ async fn session(stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> 
                     let Some(data) = read_data(&mut reader).await? else {
                         return Ok(());
                     };
-                    let number = shared.keep(ReceivedMail {
-                        from: sender,
-                        to: std::mem::take(&mut to),
-                        data,
-                    });
+                    let number = shared.keep(ReceivedMail { from: sender, to: std::mem::take(&mut to), data });
                     format!("250 2.0.0 OK: queued as {number}\r\n")
                 }
                 sender => {
@@ -320,10 +299,7 @@ fn parse_headers(head: &str) -> Vec<(String, String)> {
 }
 
 fn header_of<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
+    headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
 }
 
 /// The first `text/plain` content of a MIME entity, decoded.
@@ -336,27 +312,19 @@ fn plain_text(entity: &str) -> Option<String> {
     if mime.starts_with("multipart/") {
         let boundary = content_type.split(';').find_map(|param| {
             let (key, value) = param.trim().split_once('=')?;
-            key.trim()
-                .eq_ignore_ascii_case("boundary")
-                .then(|| value.trim().trim_matches('"').to_string())
+            key.trim().eq_ignore_ascii_case("boundary").then(|| value.trim().trim_matches('"').to_string())
         })?;
         let delimiter = format!("--{boundary}");
-        return body
-            .split(delimiter.as_str())
-            .skip(1)
-            .take_while(|part| !part.starts_with("--"))
-            .find_map(|part| {
-                let part = part.strip_prefix("\r\n").unwrap_or(part);
-                let part = part.strip_suffix("\r\n").unwrap_or(part);
-                plain_text(part)
-            });
+        return body.split(delimiter.as_str()).skip(1).take_while(|part| !part.starts_with("--")).find_map(|part| {
+            let part = part.strip_prefix("\r\n").unwrap_or(part);
+            let part = part.strip_suffix("\r\n").unwrap_or(part);
+            plain_text(part)
+        });
     }
     if mime != "text/plain" {
         return None;
     }
-    let encoding = header_of(&headers, "Content-Transfer-Encoding")
-        .unwrap_or("7bit")
-        .to_ascii_lowercase();
+    let encoding = header_of(&headers, "Content-Transfer-Encoding").unwrap_or("7bit").to_ascii_lowercase();
     let bytes = match encoding.as_str() {
         "quoted-printable" => decode_quoted_printable(body.as_bytes(), false),
         "base64" => decode_base64(body)?,
@@ -497,11 +465,7 @@ mod tests {
 
         let text = "Dear Ada,\n.this line starts with a dot\n.\n..two dots\n\nCafé, crème brûlée — 10:00.\n";
         mailer
-            .send(&Email::new(
-                "Ada Lovelace <ada@example.test>",
-                "Rendez-vous au Café: confirmé",
-                text,
-            ))
+            .send(&Email::new("Ada Lovelace <ada@example.test>", "Rendez-vous au Café: confirmé", text))
             .await
             .unwrap();
 
@@ -525,19 +489,11 @@ mod tests {
         let sink = SmtpSink::start().await;
         let mailer = SmtpMailer::from_url(&sink.url(), FROM).unwrap();
         let text = "First line\n.\n.hidden\n...\nlast";
-        mailer
-            .send(&Email::new("bob@example.test", "Plain", text))
-            .await
-            .unwrap();
+        mailer.send(&Email::new("bob@example.test", "Plain", text)).await.unwrap();
 
         let mail = sink.wait_for(1, WAIT).await.remove(0);
         assert_eq!(mail.header("Content-Transfer-Encoding").as_deref(), Some("7bit"));
-        assert!(
-            mail.data
-                .ends_with("\r\n\r\nFirst line\r\n.\r\n.hidden\r\n...\r\nlast\r\n"),
-            "{:?}",
-            mail.data
-        );
+        assert!(mail.data.ends_with("\r\n\r\nFirst line\r\n.\r\n.hidden\r\n...\r\nlast\r\n"), "{:?}", mail.data);
         assert_eq!(mail.body(), text);
         assert_eq!(mail.subject(), "Plain");
     }
@@ -550,11 +506,7 @@ mod tests {
             let mailer = mailer.clone();
             tokio::spawn(async move {
                 mailer
-                    .send(&Email::new(
-                        format!("client{n}@example.test"),
-                        format!("Reminder {n}"),
-                        format!("Text {n}"),
-                    ))
+                    .send(&Email::new(format!("client{n}@example.test"), format!("Reminder {n}"), format!("Text {n}")))
                     .await
             })
         });
@@ -562,20 +514,11 @@ mod tests {
             send.await.unwrap().unwrap();
         }
         let messages = sink.wait_for(5, WAIT).await;
-        let mut seen: Vec<(String, String, String)> = messages
-            .iter()
-            .map(|m| (m.to[0].clone(), m.subject(), m.body()))
-            .collect();
+        let mut seen: Vec<(String, String, String)> =
+            messages.iter().map(|m| (m.to[0].clone(), m.subject(), m.body())).collect();
         seen.sort();
-        let expected: Vec<(String, String, String)> = (0..5)
-            .map(|n| {
-                (
-                    format!("client{n}@example.test"),
-                    format!("Reminder {n}"),
-                    format!("Text {n}"),
-                )
-            })
-            .collect();
+        let expected: Vec<(String, String, String)> =
+            (0..5).map(|n| (format!("client{n}@example.test"), format!("Reminder {n}"), format!("Text {n}"))).collect();
         assert_eq!(seen, expected);
     }
 
@@ -624,19 +567,11 @@ mod tests {
         assert!(exchange(&mut s, "RCPT TO:<old@x.test>\r\n").await.starts_with("250 "));
         assert!(exchange(&mut s, "RSET\r\n").await.starts_with("250 "));
 
-        assert!(
-            exchange(&mut s, "mail from:<> BODY=8BITMIME\r\n")
-                .await
-                .starts_with("250 ")
-        );
+        assert!(exchange(&mut s, "mail from:<> BODY=8BITMIME\r\n").await.starts_with("250 "));
         assert!(exchange(&mut s, "RCPT TO:<a@x.test>\r\n").await.starts_with("250 "));
         assert!(exchange(&mut s, "RCPT TO:<b@x.test>\r\n").await.starts_with("250 "));
         assert!(exchange(&mut s, "DATA\r\n").await.starts_with("354 "));
-        let reply = exchange(
-            &mut s,
-            "Subject: =?utf-8?q?Caf=C3=A9?= =?utf-8?b?IG9r?=\r\n\r\n..x\r\n.\r\n",
-        )
-        .await;
+        let reply = exchange(&mut s, "Subject: =?utf-8?q?Caf=C3=A9?= =?utf-8?b?IG9r?=\r\n\r\n..x\r\n.\r\n").await;
         assert!(reply.starts_with("250 "), "{reply}");
         assert!(exchange(&mut s, "QUIT\r\n").await.starts_with("221 "));
 
@@ -682,10 +617,7 @@ mod tests {
     async fn wait_for_panics_with_what_arrived() {
         let sink = SmtpSink::start().await;
         let mailer = SmtpMailer::from_url(&sink.url(), FROM).unwrap();
-        mailer
-            .send(&Email::new("ada@example.test", "Only one", "text"))
-            .await
-            .unwrap();
+        mailer.send(&Email::new("ada@example.test", "Only one", "text")).await.unwrap();
         sink.wait_for(2, Duration::from_millis(200)).await;
     }
 

@@ -24,11 +24,7 @@ impl TestApp {
 
     /// A client with its own cookie jar: a second browser.
     pub fn new_client() -> reqwest::Client {
-        reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap()
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
     }
 
     pub fn store(&self) -> &Arc<dyn sensate_store::Store> {
@@ -54,20 +50,12 @@ impl TestApp {
         let token = self.csrf_token(client).await;
         let mut form: Vec<(&str, &str)> = fields.to_vec();
         form.push(("csrf_token", &token));
-        client
-            .post(self.url(path))
-            .header("origin", &self.base_url)
-            .form(&form)
-            .send()
-            .await
-            .unwrap()
+        client.post(self.url(path)).header("origin", &self.base_url).form(&form).send().await.unwrap()
     }
 
     /// Signs this app's client in; panics if the credentials are refused.
     pub async fn login(&self, client: &reqwest::Client, email: &str, password: &str) {
-        let response = self
-            .post_form(client, "/login", &[("email", email), ("password", password)])
-            .await;
+        let response = self.post_form(client, "/login", &[("email", email), ("password", password)]).await;
         assert_eq!(response.status(), 303, "sign-in as {email} should succeed");
     }
 
@@ -124,15 +112,12 @@ pub fn hidden_value(html: &str, name: &str) -> Option<String> {
     Some(html[start..end].to_string())
 }
 
-async fn spawn(mode: Mode, db: TestDb) -> TestApp {
+async fn spawn(mode: Mode, db: TestDb, smtp_url: Option<String>) -> TestApp {
     let clock = FakeClock::at("2026-11-23T15:00:00Z");
-    let mut options = StartOptions::new(
-        mode,
-        "127.0.0.1:0".parse().unwrap(),
-        db.data_dir.clone(),
-        db.url.clone(),
-    );
+    let mut options = StartOptions::new(mode, "127.0.0.1:0".parse().unwrap(), db.data_dir.clone(), db.url.clone());
     options.clock = Arc::new(clock.clone());
+    options.smtp_url = smtp_url;
+    options.mail_from = "Lakeside Therapy <noreply@lakeside.example>".to_string();
     let running = start(options).await.expect("the server starts");
     TestApp {
         base_url: running.base_url.clone(),
@@ -146,10 +131,15 @@ async fn spawn(mode: Mode, db: TestDb) -> TestApp {
 
 /// `sensate serve` over a fresh database: no practice yet, a set-up token printed.
 pub async fn spawn_app(db: TestDb) -> TestApp {
-    spawn(Mode::Serve, db).await
+    spawn(Mode::Serve, db, None).await
+}
+
+/// `sensate serve` sending mail to an SMTP server (the test's sink).
+pub async fn spawn_app_with_mail(db: TestDb, smtp_url: String) -> TestApp {
+    spawn(Mode::Serve, db, Some(smtp_url)).await
 }
 
 /// `sensate demo`: the fictional practice (always SQLite, in the data dir).
 pub async fn spawn_demo(db: TestDb) -> TestApp {
-    spawn(Mode::Demo, db).await
+    spawn(Mode::Demo, db, None).await
 }

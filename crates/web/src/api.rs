@@ -31,11 +31,7 @@ pub(crate) struct Version {
 #[utoipa::path(get, path = "/api/v1/version", tag = "meta",
     responses((status = 200, description = "Server name and versions", body = Version)))]
 pub(crate) async fn version() -> Json<Version> {
-    Json(Version {
-        name: "sensate",
-        version: env!("CARGO_PKG_VERSION"),
-        schema_version: sensate_app::schema_version(),
-    })
+    Json(Version { name: "sensate", version: env!("CARGO_PKG_VERSION"), schema_version: sensate_app::schema_version() })
 }
 
 pub(crate) async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
@@ -54,10 +50,8 @@ mod tests {
     #[test]
     fn every_api_route_is_documented() {
         let doc = ApiDoc::openapi();
-        let documented = table()
-            .into_iter()
-            .filter(|route| matches!(route.access, Access::Api | Access::Ops))
-            .collect::<Vec<_>>();
+        let documented =
+            table().into_iter().filter(|route| matches!(route.access, Access::Api | Access::Ops)).collect::<Vec<_>>();
         assert!(documented.len() >= 3);
         for route in documented {
             let item = doc
@@ -73,12 +67,7 @@ mod tests {
                 Method::DELETE => &item.delete,
                 _ => &None,
             };
-            assert!(
-                operation.is_some(),
-                "{} {} is documented without that method",
-                route.method,
-                route.path
-            );
+            assert!(operation.is_some(), "{} {} is documented without that method", route.method, route.path);
         }
     }
 

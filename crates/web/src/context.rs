@@ -50,11 +50,7 @@ impl FromRequestParts<AppState> for Page {
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let csrf = parts
-            .extensions
-            .get::<CsrfToken>()
-            .map(|token| token.0.clone())
-            .unwrap_or_default();
+        let csrf = parts.extensions.get::<CsrfToken>().map(|token| token.0.clone()).unwrap_or_default();
         let ip = peer_ip(parts);
         let actor = match cookies::read(&parts.headers, &state.web, cookies::SESSION) {
             Some(token) => state.app.authenticate(&token, &ip).await?,

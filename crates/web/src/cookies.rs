@@ -11,11 +11,7 @@ pub(crate) const SESSION: &str = "sensate_session";
 pub(crate) const CSRF: &str = "sensate_csrf";
 
 pub(crate) fn name(config: &WebConfig, base: &str) -> String {
-    if config.is_https() {
-        format!("__Host-{base}")
-    } else {
-        base.to_string()
-    }
+    if config.is_https() { format!("__Host-{base}") } else { base.to_string() }
 }
 
 /// The value of a cookie in the request, if present.
@@ -50,18 +46,13 @@ mod tests {
     use super::*;
 
     fn config(base_url: &str) -> WebConfig {
-        WebConfig {
-            base_url: base_url.into(),
-        }
+        WebConfig { base_url: base_url.into() }
     }
 
     #[test]
     fn https_cookies_are_host_bound_and_secure() {
         let cookie = set(&config("https://clinic.example"), SESSION, "abc", None);
-        assert_eq!(
-            cookie,
-            "__Host-sensate_session=abc; Path=/; HttpOnly; SameSite=Lax; Secure"
-        );
+        assert_eq!(cookie, "__Host-sensate_session=abc; Path=/; HttpOnly; SameSite=Lax; Secure");
         let plain = set(&config("http://127.0.0.1:8080"), SESSION, "abc", Some(0));
         assert_eq!(plain, "sensate_session=abc; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
     }

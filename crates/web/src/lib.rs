@@ -7,6 +7,7 @@ mod api;
 mod context;
 mod cookies;
 mod error;
+mod form;
 mod middleware;
 mod ops;
 mod pages;

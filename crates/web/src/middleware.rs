@@ -55,10 +55,7 @@ async fn request_context(State(state): State<AppState>, request: Request, next: 
         .map(|path| path.as_str().to_string())
         .unwrap_or_else(|| "(no route)".to_string());
     let started = Instant::now();
-    let context = RequestContext {
-        id: id.clone(),
-        demo: state.app.config().demo,
-    };
+    let context = RequestContext { id: id.clone(), demo: state.app.config().demo };
     let mut response = REQUEST.scope(context, next.run(request)).await;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", value);
@@ -93,17 +90,9 @@ async fn security_headers(State(state): State<AppState>, request: Request, next:
     set(headers, "referrer-policy", "no-referrer");
     set(headers, "x-frame-options", "DENY");
     set(headers, "cross-origin-opener-policy", "same-origin");
-    set(
-        headers,
-        "permissions-policy",
-        "camera=(), microphone=(), geolocation=(), interest-cohort=()",
-    );
+    set(headers, "permissions-policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()");
     if state.web.is_https() {
-        set(
-            headers,
-            "strict-transport-security",
-            "max-age=63072000; includeSubDomains",
-        );
+        set(headers, "strict-transport-security", "max-age=63072000; includeSubDomains");
     }
     if !headers.contains_key(header::CACHE_CONTROL) {
         set(headers, "cache-control", "no-store");
@@ -165,10 +154,8 @@ fn same_origin(headers: &HeaderMap, web: &WebConfig) -> bool {
         return false;
     };
     let scheme = if web.is_https() { "https" } else { "http" };
-    let from_host = headers
-        .get(header::HOST)
-        .and_then(|host| host.to_str().ok())
-        .map(|host| format!("{scheme}://{host}"));
+    let from_host =
+        headers.get(header::HOST).and_then(|host| host.to_str().ok()).map(|host| format!("{scheme}://{host}"));
     origin != "null" && (origin == web.base_url.trim_end_matches('/') || from_host.as_deref() == Some(origin))
 }
 
@@ -193,12 +180,8 @@ async fn submitted_token(request: Request) -> Result<(Option<String>, Request), 
         return Ok((None, request));
     }
     let (parts, body) = request.into_parts();
-    let bytes = to_bytes(body, BODY_LIMIT)
-        .await
-        .map_err(|_| ErrorPage::too_large().into_response())?;
-    let token = serde_urlencoded::from_bytes::<TokenField>(&bytes)
-        .ok()
-        .and_then(|field| field.csrf_token);
+    let bytes = to_bytes(body, BODY_LIMIT).await.map_err(|_| ErrorPage::too_large().into_response())?;
+    let token = serde_urlencoded::from_bytes::<TokenField>(&bytes).ok().and_then(|field| field.csrf_token);
     Ok((token, Request::from_parts(parts, Body::from(bytes))))
 }
 
@@ -216,36 +199,16 @@ mod tests {
 
     #[test]
     fn same_origin_trusts_fetch_metadata_then_origin() {
-        let web = WebConfig {
-            base_url: "http://127.0.0.1:8080".into(),
-        };
+        let web = WebConfig { base_url: "http://127.0.0.1:8080".into() };
         let host = ("host", "127.0.0.1:8080");
         // Chromium under no-referrer: Origin null, but Sec-Fetch-Site tells the truth.
-        assert!(same_origin(
-            &headers(&[host, ("origin", "null"), ("sec-fetch-site", "same-origin")]),
-            &web
-        ));
-        assert!(!same_origin(
-            &headers(&[host, ("origin", "null"), ("sec-fetch-site", "cross-site")]),
-            &web
-        ));
+        assert!(same_origin(&headers(&[host, ("origin", "null"), ("sec-fetch-site", "same-origin")]), &web));
+        assert!(!same_origin(&headers(&[host, ("origin", "null"), ("sec-fetch-site", "cross-site")]), &web));
         assert!(!same_origin(&headers(&[host, ("sec-fetch-site", "same-site")]), &web));
         assert!(!same_origin(&headers(&[host, ("origin", "null")]), &web));
-        assert!(same_origin(
-            &headers(&[host, ("origin", "http://127.0.0.1:8080")]),
-            &web
-        ));
-        assert!(same_origin(
-            &headers(&[("host", "localhost:8080"), ("origin", "http://localhost:8080")]),
-            &web
-        ));
-        assert!(!same_origin(
-            &headers(&[host, ("origin", "https://evil.example")]),
-            &web
-        ));
-        assert!(
-            same_origin(&headers(&[host]), &web),
-            "no browser headers: the token alone decides"
-        );
+        assert!(same_origin(&headers(&[host, ("origin", "http://127.0.0.1:8080")]), &web));
+        assert!(same_origin(&headers(&[("host", "localhost:8080"), ("origin", "http://localhost:8080")]), &web));
+        assert!(!same_origin(&headers(&[host, ("origin", "https://evil.example")]), &web));
+        assert!(same_origin(&headers(&[host]), &web), "no browser headers: the token alone decides");
     }
 }

@@ -58,32 +58,16 @@ pub(crate) fn qr_svg(data: &str) -> Result<String, QrError> {
 /// or refuses it.
 fn make_inline(rendered: &str) -> Result<String, QrError> {
     let start = rendered.find("<svg ").ok_or(QrError::UnsafeOutput)?;
-    let element = rendered
-        .get(start..)
-        .and_then(|svg| svg.strip_prefix("<svg "))
-        .ok_or(QrError::UnsafeOutput)?;
+    let element = rendered.get(start..).and_then(|svg| svg.strip_prefix("<svg ")).ok_or(QrError::UnsafeOutput)?;
     if !element.trim_end().ends_with("</svg>") {
         return Err(QrError::UnsafeOutput);
     }
     let lower = element.to_ascii_lowercase();
-    let forbidden = [
-        "style",
-        "<script",
-        "href",
-        "<svg",
-        "<?",
-        "<!",
-        "<foreignobject",
-        "url(",
-        " on",
-    ];
+    let forbidden = ["style", "<script", "href", "<svg", "<?", "<!", "<foreignobject", "url(", " on"];
     if forbidden.iter().any(|needle| lower.contains(needle)) {
         return Err(QrError::UnsafeOutput);
     }
-    Ok(format!(
-        r#"<svg role="img" aria-label="{QR_LABEL}" {}"#,
-        element.trim_end()
-    ))
+    Ok(format!(r#"<svg role="img" aria-label="{QR_LABEL}" {}"#, element.trim_end()))
 }
 
 #[cfg(test)]

@@ -55,55 +55,52 @@ impl Table {
 
 fn declare() -> Table {
     use Access::*;
-    Table {
-        router: Router::new(),
-        routes: Vec::new(),
-    }
-    // Visitors
-    .get("/", Public, pages::public::home)
-    .get("/how-it-works", Public, pages::public::how_it_works)
-    .get("/privacy", Public, pages::public::privacy)
-    // First start and sign-in
-    .get("/setup", Public, pages::auth::setup_form)
-    .post("/setup", Public, pages::auth::setup_submit)
-    .get("/login", Public, pages::auth::login_form)
-    .post("/login", Public, pages::auth::login_submit)
-    .post("/logout", SignedIn, pages::auth::logout)
-    .get("/forgot-password", Public, pages::auth::forgot_form)
-    .post("/forgot-password", Public, pages::auth::forgot_submit)
-    .get("/reset-password", Public, pages::auth::reset_form)
-    .post("/reset-password", Public, pages::auth::reset_submit)
-    .get("/join", Public, pages::auth::join_form)
-    .post("/join", Public, pages::auth::join_submit)
-    .get("/outbox", Public, pages::public::outbox)
-    // Signed in: own account
-    .get("/mfa", SignedIn, pages::account::mfa)
-    .post("/mfa/enrol", SignedIn, pages::account::mfa_enrol)
-    .post("/mfa/verify", SignedIn, pages::account::mfa_verify)
-    .get("/account/password", SignedIn, pages::account::password_form)
-    .post("/account/password", SignedIn, pages::account::password_submit)
-    .get("/me/contact", SignedIn, pages::account::my_contact)
-    .post("/me/contact", SignedIn, pages::account::my_contact_submit)
-    // Signed in: the practice
-    .get("/dashboard", SignedIn, pages::clinic::dashboard)
-    .get("/people", SignedIn, pages::admin::people)
-    .post("/people/invite", SignedIn, pages::admin::invite)
-    .post("/people/{id}/disable", SignedIn, pages::admin::disable)
-    .post("/people/{id}/enable", SignedIn, pages::admin::enable)
-    .get("/settings", SignedIn, pages::admin::settings)
-    .post("/settings", SignedIn, pages::admin::settings_submit)
-    .get("/audit", SignedIn, pages::admin::audit)
-    .get("/clients", SignedIn, pages::clinic::clients)
-    .post("/clients/invite", SignedIn, pages::clinic::invite_clients)
-    .get("/clients/{id}", SignedIn, pages::clinic::client)
-    .post("/clients/{id}/contact", SignedIn, pages::clinic::client_contact)
-    .post("/clients/{id}/notes", SignedIn, pages::clinic::client_note)
-    // Operations and API
-    .get("/healthz", Ops, ops::healthz)
-    .get("/readyz", Ops, ops::readyz)
-    .get("/api/v1/version", Api, api::version)
-    .get("/api/openapi.json", Asset, api::openapi_json)
-    .get("/static/{file}", Asset, static_files::serve)
+    Table { router: Router::new(), routes: Vec::new() }
+        // Visitors
+        .get("/", Public, pages::public::home)
+        .get("/how-it-works", Public, pages::public::how_it_works)
+        .get("/privacy", Public, pages::public::privacy)
+        // First start and sign-in
+        .get("/setup", Public, pages::auth::setup_form)
+        .post("/setup", Public, pages::auth::setup_submit)
+        .get("/login", Public, pages::auth::login_form)
+        .post("/login", Public, pages::auth::login_submit)
+        .post("/logout", SignedIn, pages::auth::logout)
+        .get("/forgot-password", Public, pages::auth::forgot_form)
+        .post("/forgot-password", Public, pages::auth::forgot_submit)
+        .get("/reset-password", Public, pages::auth::reset_form)
+        .post("/reset-password", Public, pages::auth::reset_submit)
+        .get("/join", Public, pages::auth::join_form)
+        .post("/join", Public, pages::auth::join_submit)
+        .get("/outbox", Public, pages::public::outbox)
+        // Signed in: own account
+        .get("/mfa", SignedIn, pages::account::mfa)
+        .post("/mfa/enrol", SignedIn, pages::account::mfa_enrol)
+        .post("/mfa/verify", SignedIn, pages::account::mfa_verify)
+        .get("/account/password", SignedIn, pages::account::password_form)
+        .post("/account/password", SignedIn, pages::account::password_submit)
+        .get("/me/contact", SignedIn, pages::account::my_contact)
+        .post("/me/contact", SignedIn, pages::account::my_contact_submit)
+        // Signed in: the practice
+        .get("/dashboard", SignedIn, pages::clinic::dashboard)
+        .get("/people", SignedIn, pages::admin::people)
+        .post("/people/invite", SignedIn, pages::admin::invite)
+        .post("/people/{id}/disable", SignedIn, pages::admin::disable)
+        .post("/people/{id}/enable", SignedIn, pages::admin::enable)
+        .get("/settings", SignedIn, pages::admin::settings)
+        .post("/settings", SignedIn, pages::admin::settings_submit)
+        .get("/audit", SignedIn, pages::admin::audit)
+        .get("/clients", SignedIn, pages::clinic::clients)
+        .post("/clients/invite", SignedIn, pages::clinic::invite_clients)
+        .get("/clients/{id}", SignedIn, pages::clinic::client)
+        .post("/clients/{id}/contact", SignedIn, pages::clinic::client_contact)
+        .post("/clients/{id}/notes", SignedIn, pages::clinic::client_note)
+        // Operations and API
+        .get("/healthz", Ops, ops::healthz)
+        .get("/readyz", Ops, ops::readyz)
+        .get("/api/v1/version", Api, api::version)
+        .get("/api/openapi.json", Asset, api::openapi_json)
+        .get("/static/{file}", Asset, static_files::serve)
 }
 
 /// Every route, in declaration order.

@@ -7,28 +7,16 @@ use axum::response::{IntoResponse, Response};
 use crate::error::ErrorPage;
 
 const FILES: &[(&str, &str, &str)] = &[
-    (
-        "sensate.css",
-        "text/css; charset=utf-8",
-        include_str!("../static/sensate.css"),
-    ),
-    (
-        "htmx.min.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../static/htmx.min.js"),
-    ),
+    ("sensate.css", "text/css; charset=utf-8", include_str!("../static/sensate.css")),
+    ("htmx.min.js", "text/javascript; charset=utf-8", include_str!("../static/htmx.min.js")),
 ];
 
 pub(crate) async fn serve(Path(file): Path<String>) -> Response {
     match FILES.iter().find(|(name, _, _)| *name == file) {
-        Some((_, content_type, body)) => (
-            [
-                (header::CONTENT_TYPE, *content_type),
-                (header::CACHE_CONTROL, "public, max-age=3600"),
-            ],
-            *body,
-        )
-            .into_response(),
+        Some((_, content_type, body)) => {
+            ([(header::CONTENT_TYPE, *content_type), (header::CACHE_CONTROL, "public, max-age=3600")], *body)
+                .into_response()
+        }
         None => ErrorPage::not_found().into_response(),
     }
 }

@@ -16,10 +16,7 @@ pub(crate) struct Layout {
 
 impl Layout {
     pub fn anonymous(demo: bool) -> Self {
-        Self {
-            demo,
-            ..Self::default()
-        }
+        Self { demo, ..Self::default() }
     }
 
     pub fn at(mut self, current: &'static str) -> Self {
@@ -193,16 +190,10 @@ pub(crate) struct Notice {
 
 impl Notice {
     pub fn success(text: impl Into<String>) -> Self {
-        Self {
-            kind: "success",
-            text: text.into(),
-        }
+        Self { kind: "success", text: text.into() }
     }
     pub fn info(text: impl Into<String>) -> Self {
-        Self {
-            kind: "info",
-            text: text.into(),
-        }
+        Self { kind: "info", text: text.into() }
     }
 }
 
@@ -271,10 +262,7 @@ impl FormPage {
                 field.error = Some(message.to_string());
             }
         }
-        self.summary = errors
-            .iter()
-            .map(|(field, message)| (field, message.to_string()))
-            .collect();
+        self.summary = errors.iter().map(|(field, message)| (field, message.to_string())).collect();
         self
     }
 }

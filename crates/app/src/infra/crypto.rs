@@ -70,11 +70,7 @@ const KEY_FILE_HEADER: &str = "# Sensate field-encryption keys: one `v<version>:
 #[derive(Debug, thiserror::Error)]
 pub enum CryptoError {
     #[error("{origin}, line {line}: {problem}")]
-    KeyMaterial {
-        origin: String,
-        line: usize,
-        problem: String,
-    },
+    KeyMaterial { origin: String, line: usize, problem: String },
     #[error("{origin} contains no keys (expected lines like `v1:<64 lowercase hex characters>`)")]
     NoKeys { origin: String },
     #[error(
@@ -84,11 +80,7 @@ pub enum CryptoError {
     )]
     InsecureKeyFile { path: PathBuf, mode: u32 },
     #[error("could not {action} {}: {source}", .path.display())]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        source: io::Error,
-    },
+    Io { action: &'static str, path: PathBuf, source: io::Error },
     #[error("the operating system's random number generator failed")]
     Random,
     #[error("no key version is left after {0}")]
@@ -111,11 +103,7 @@ pub enum CryptoError {
 
 impl CryptoError {
     fn io(action: &'static str, path: &Path, source: io::Error) -> Self {
-        CryptoError::Io {
-            action,
-            path: path.to_path_buf(),
-            source,
-        }
+        CryptoError::Io { action, path: path.to_path_buf(), source }
     }
 }
 
@@ -222,11 +210,7 @@ impl fmt::Debug for KeyRing {
 impl KeyRing {
     /// A ring with one fresh random key, version 1.
     pub fn generate() -> Result<Self, CryptoError> {
-        Ok(KeyRing {
-            current_version: 1,
-            current: FieldKey::random()?,
-            older: BTreeMap::new(),
-        })
+        Ok(KeyRing { current_version: 1, current: FieldKey::random()?, older: BTreeMap::new() })
     }
 
     /// Reads key material: one `v<version>:<64 lowercase hex>` per line;
@@ -237,9 +221,8 @@ impl KeyRing {
 
     /// The key material as text, for writing to a key file.
     pub fn to_text(&self) -> Zeroizing<String> {
-        let mut text = Zeroizing::new(String::with_capacity(
-            KEY_FILE_HEADER.len() + (self.older.len() + 1) * (2 * KEY_LEN + 14),
-        ));
+        let mut text =
+            Zeroizing::new(String::with_capacity(KEY_FILE_HEADER.len() + (self.older.len() + 1) * (2 * KEY_LEN + 14)));
         text.push_str(KEY_FILE_HEADER);
         let keys = self.older.iter().chain([(&self.current_version, &self.current)]);
         for (version, key) in keys {
@@ -291,17 +274,10 @@ impl KeyRing {
     /// A copy of this ring with a fresh random key as the new current
     /// version (current + 1). Older keys stay, so older values still decrypt.
     pub fn with_new_version(&self) -> Result<Self, CryptoError> {
-        let version = self
-            .current_version
-            .checked_add(1)
-            .ok_or(CryptoError::VersionExhausted(self.current_version))?;
+        let version = self.current_version.checked_add(1).ok_or(CryptoError::VersionExhausted(self.current_version))?;
         let mut older = self.older.clone();
         older.insert(self.current_version, self.current.clone());
-        Ok(KeyRing {
-            current_version: version,
-            current: FieldKey::random()?,
-            older,
-        })
+        Ok(KeyRing { current_version: version, current: FieldKey::random()?, older })
     }
 
     /// Replaces the key file at `path`: writes a temporary file (mode 0600)
@@ -309,11 +285,7 @@ impl KeyRing {
     /// directory, so a crash leaves either the old or the new file.
     pub fn write_atomically(&self, path: &Path) -> Result<(), CryptoError> {
         let file_name = path.file_name().ok_or_else(|| {
-            CryptoError::io(
-                "write key file",
-                path,
-                io::Error::new(io::ErrorKind::InvalidInput, "not a file path"),
-            )
+            CryptoError::io("write key file", path, io::Error::new(io::ErrorKind::InvalidInput, "not a file path"))
         })?;
         let mut suffix = [0u8; 8];
         OsRng.try_fill_bytes(&mut suffix).map_err(|_| CryptoError::Random)?;
@@ -341,13 +313,7 @@ impl KeyRing {
         let ciphertext = self
             .current
             .cipher()
-            .encrypt(
-                XNonce::from_slice(&nonce),
-                Payload {
-                    msg: plaintext.as_bytes(),
-                    aad: &aad,
-                },
-            )
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext.as_bytes(), aad: &aad })
             .map_err(|_| CryptoError::Encryption)?;
 
         let mut stored = Vec::with_capacity(1 + VERSION_LEN + NONCE_LEN + ciphertext.len());
@@ -362,19 +328,11 @@ impl KeyRing {
     /// binding, with the key version recorded in the value.
     pub fn decrypt(&self, binding: &Binding<'_>, stored: &[u8]) -> Result<SecretText, CryptoError> {
         let parts = Stored::parse(stored)?;
-        let key = self
-            .key(parts.version)
-            .ok_or(CryptoError::UnknownKeyVersion(parts.version))?;
+        let key = self.key(parts.version).ok_or(CryptoError::UnknownKeyVersion(parts.version))?;
         let aad = binding.associated_data(parts.version);
         let plaintext = key
             .cipher()
-            .decrypt(
-                XNonce::from_slice(parts.nonce),
-                Payload {
-                    msg: parts.ciphertext,
-                    aad: &aad,
-                },
-            )
+            .decrypt(XNonce::from_slice(parts.nonce), Payload { msg: parts.ciphertext, aad: &aad })
             .map_err(|_| CryptoError::Authentication)?;
         match String::from_utf8(plaintext) {
             Ok(text) => Ok(SecretText(Zeroizing::new(text))),
@@ -406,11 +364,7 @@ impl KeyRing {
     }
 
     fn key(&self, version: u32) -> Option<&FieldKey> {
-        if version == self.current_version {
-            Some(&self.current)
-        } else {
-            self.older.get(&version)
-        }
+        if version == self.current_version { Some(&self.current) } else { self.older.get(&version) }
     }
 
     fn parse_lines<'t>(lines: impl Iterator<Item = &'t str>, origin: &str) -> Result<Self, CryptoError> {
@@ -421,28 +375,18 @@ impl KeyRing {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let problem = |problem: String| CryptoError::KeyMaterial {
-                origin: origin.to_string(),
-                line: line_number,
-                problem,
-            };
+            let problem =
+                |problem: String| CryptoError::KeyMaterial { origin: origin.to_string(), line: line_number, problem };
             let (version, key) = parse_key_line(line).map_err(problem)?;
             if let Some((first, _)) = keys.get(&version) {
-                return Err(problem(format!(
-                    "key version {version} appears twice (first on line {first})"
-                )));
+                return Err(problem(format!("key version {version} appears twice (first on line {first})")));
             }
             keys.insert(version, (line_number, key));
         }
         let mut older: BTreeMap<u32, FieldKey> = keys.into_iter().map(|(version, (_, key))| (version, key)).collect();
-        let (current_version, current) = older.pop_last().ok_or_else(|| CryptoError::NoKeys {
-            origin: origin.to_string(),
-        })?;
-        Ok(KeyRing {
-            current_version,
-            current,
-            older,
-        })
+        let (current_version, current) =
+            older.pop_last().ok_or_else(|| CryptoError::NoKeys { origin: origin.to_string() })?;
+        Ok(KeyRing { current_version, current, older })
     }
 }
 
@@ -465,11 +409,7 @@ impl<'a> Stored<'a> {
         if ciphertext.len() < TAG_LEN {
             return Err(truncated());
         }
-        Ok(Stored {
-            version: u32::from_be_bytes(*version),
-            nonce,
-            ciphertext,
-        })
+        Ok(Stored { version: u32::from_be_bytes(*version), nonce, ciphertext })
     }
 }
 
@@ -487,20 +427,16 @@ fn parse_key_line(line: &str) -> Result<(u32, FieldKey), String> {
     let hex = hex.trim();
     let length = hex.chars().count();
     if length != 2 * KEY_LEN {
-        return Err(format!(
-            "key must be {} lowercase hex characters (32 bytes), found {length}",
-            2 * KEY_LEN
-        ));
+        return Err(format!("key must be {} lowercase hex characters (32 bytes), found {length}", 2 * KEY_LEN));
     }
     let mut key = FieldKey(Box::new([0; KEY_LEN]));
     let mut nibbles = hex.bytes().map(hex_value).enumerate();
     for byte in key.0.iter_mut() {
         let mut next = || match nibbles.next() {
             Some((_, Some(value))) => Ok(value),
-            Some((position, None)) => Err(format!(
-                "key has a character that is not lowercase hex (0-9, a-f) at position {}",
-                position + 1
-            )),
+            Some((position, None)) => {
+                Err(format!("key has a character that is not lowercase hex (0-9, a-f) at position {}", position + 1))
+            }
             None => Err(format()),
         };
         *byte = (next()? << 4) | next()?;
@@ -521,25 +457,19 @@ fn hex_digit(nibble: u8) -> char {
 }
 
 fn read_key_file(mut file: File, path: &Path) -> Result<KeyRing, CryptoError> {
-    let metadata = file
-        .metadata()
-        .map_err(|e| CryptoError::io("inspect key file", path, e))?;
+    let metadata = file.metadata().map_err(|e| CryptoError::io("inspect key file", path, e))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = metadata.permissions().mode() & 0o7777;
         if mode & 0o077 != 0 {
-            return Err(CryptoError::InsecureKeyFile {
-                path: path.to_path_buf(),
-                mode,
-            });
+            return Err(CryptoError::InsecureKeyFile { path: path.to_path_buf(), mode });
         }
     }
     // Sized up front so reading never reallocates and leaves copies behind.
     let capacity = usize::try_from(metadata.len()).unwrap_or(0) + 1;
     let mut text = Zeroizing::new(String::with_capacity(capacity));
-    file.read_to_string(&mut text)
-        .map_err(|e| CryptoError::io("read key file", path, e))?;
+    file.read_to_string(&mut text).map_err(|e| CryptoError::io("read key file", path, e))?;
     KeyRing::parse_lines(text.lines(), &format!("key file {}", path.display()))
 }
 
@@ -568,9 +498,7 @@ fn write_new_private_file(path: &Path, contents: &[u8]) -> Result<(), CryptoErro
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options
-        .open(path)
-        .map_err(|e| CryptoError::io("create key file", path, e))?;
+    let mut file = options.open(path).map_err(|e| CryptoError::io("create key file", path, e))?;
     let written = file.write_all(contents).and_then(|()| file.sync_all());
     if let Err(e) = written {
         drop(file);
@@ -588,9 +516,7 @@ fn sync_parent_dir(path: &Path) -> Result<(), CryptoError> {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
             _ => Path::new("."),
         };
-        File::open(dir)
-            .and_then(|dir| dir.sync_all())
-            .map_err(|e| CryptoError::io("sync directory", dir, e))?;
+        File::open(dir).and_then(|dir| dir.sync_all()).map_err(|e| CryptoError::io("sync directory", dir, e))?;
     }
     #[cfg(not(unix))]
     let _ = path;
@@ -610,10 +536,7 @@ mod tests {
     fn key_hex(ring: &KeyRing, version: u32) -> String {
         let text = ring.to_text();
         let prefix = format!("v{version}:");
-        text.lines()
-            .find_map(|line| line.strip_prefix(&prefix))
-            .unwrap()
-            .to_string()
+        text.lines().find_map(|line| line.strip_prefix(&prefix)).unwrap().to_string()
     }
 
     /// A fresh directory under the system temp dir, removed on drop.
@@ -659,10 +582,7 @@ mod tests {
         let b = ring.encrypt(&binding(), NOTE).unwrap();
         assert_ne!(a, b);
         assert_ne!(a[5..29], b[5..29], "nonces differ");
-        assert_eq!(
-            ring.decrypt(&binding(), &a).unwrap(),
-            ring.decrypt(&binding(), &b).unwrap()
-        );
+        assert_eq!(ring.decrypt(&binding(), &a).unwrap(), ring.decrypt(&binding(), &b).unwrap());
     }
 
     #[test]
@@ -692,10 +612,7 @@ mod tests {
         let mut stored = ring.encrypt(&binding(), NOTE).unwrap();
         assert_eq!(KeyRing::stored_version(&stored), Some(2));
         stored[1..5].copy_from_slice(&1u32.to_be_bytes());
-        assert!(matches!(
-            ring.decrypt(&binding(), &stored),
-            Err(CryptoError::Authentication)
-        ));
+        assert!(matches!(ring.decrypt(&binding(), &stored), Err(CryptoError::Authentication)));
     }
 
     #[test]
@@ -704,19 +621,13 @@ mod tests {
         let stored = ring.encrypt(&binding(), NOTE).unwrap();
         let b = binding();
         let elsewhere = [
-            Binding {
-                row_id: "0190a5c4-0000-7000-8000-000000000002",
-                ..b
-            },
+            Binding { row_id: "0190a5c4-0000-7000-8000-000000000002", ..b },
             Binding { column: "summary", ..b },
             Binding { table: "messages", ..b },
             Binding::new("notesbody", "", b.row_id),
         ];
         for other in elsewhere {
-            assert!(
-                matches!(ring.decrypt(&other, &stored), Err(CryptoError::Authentication)),
-                "{other:?}"
-            );
+            assert!(matches!(ring.decrypt(&other, &stored), Err(CryptoError::Authentication)), "{other:?}");
         }
         // Length prefixes keep the parts apart.
         let ab_c = Binding::new("ab", "c", "1");
@@ -733,10 +644,7 @@ mod tests {
         for len in 0..stored.len() {
             let err = ring.decrypt(&binding(), &stored[..len]).unwrap_err();
             if len < MIN_STORED_LEN {
-                assert!(
-                    matches!(err, CryptoError::Truncated { len: l } if l == len),
-                    "{len}: {err:?}"
-                );
+                assert!(matches!(err, CryptoError::Truncated { len: l } if l == len), "{len}: {err:?}");
                 assert_eq!(KeyRing::stored_version(&stored[..len]), None);
             } else {
                 assert!(matches!(err, CryptoError::Authentication), "{len}: {err:?}");
@@ -754,13 +662,7 @@ mod tests {
         let ciphertext = ring
             .current
             .cipher()
-            .encrypt(
-                XNonce::from_slice(&nonce),
-                Payload {
-                    msg: &[0xff, 0xfe],
-                    aad: &b.associated_data(1),
-                },
-            )
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: &[0xff, 0xfe], aad: &b.associated_data(1) })
             .unwrap();
         let stored = [&[FORMAT_V1][..], &1u32.to_be_bytes(), &nonce, &ciphertext].concat();
         assert!(matches!(ring.decrypt(&b, &stored), Err(CryptoError::InvalidUtf8)));
@@ -798,26 +700,14 @@ mod tests {
         // The old value still reads while v1 is in the ring ...
         assert_eq!(v2.decrypt(&binding(), &old).unwrap().expose(), NOTE);
         // ... the old ring cannot read the new one ...
-        assert!(matches!(
-            v1.decrypt(&binding(), &new),
-            Err(CryptoError::UnknownKeyVersion(2))
-        ));
+        assert!(matches!(v1.decrypt(&binding(), &new), Err(CryptoError::UnknownKeyVersion(2))));
         // ... and a ring with only v2 no longer reads the old value.
         let only_v2 = KeyRing::parse(&format!("v2:{}", key_hex(&v2, 2))).unwrap();
         assert_eq!(only_v2.decrypt(&binding(), &new).unwrap().expose(), NOTE);
-        assert!(matches!(
-            only_v2.decrypt(&binding(), &old),
-            Err(CryptoError::UnknownKeyVersion(1))
-        ));
+        assert!(matches!(only_v2.decrypt(&binding(), &old), Err(CryptoError::UnknownKeyVersion(1))));
         // Re-encryption is bound like encryption.
-        let elsewhere = Binding {
-            row_id: "other",
-            ..binding()
-        };
-        assert!(matches!(
-            v2.reencrypt(&elsewhere, &old),
-            Err(CryptoError::Authentication)
-        ));
+        let elsewhere = Binding { row_id: "other", ..binding() };
+        assert!(matches!(v2.reencrypt(&elsewhere, &old), Err(CryptoError::Authentication)));
     }
 
     #[test]
@@ -850,12 +740,7 @@ mod tests {
             (format!("# k\nv1:{bad_hex}"), 2, "not lowercase hex", bad_hex.as_str()),
             (format!("v1:{upper}"), 1, "not lowercase hex", upper.as_str()),
             (format!("\nv1:{short}"), 2, "found 62", short),
-            (
-                format!("v1:{good}\nv1:{good}"),
-                2,
-                "appears twice (first on line 1)",
-                good.as_str(),
-            ),
+            (format!("v1:{good}\nv1:{good}"), 2, "appears twice (first on line 1)", good.as_str()),
             (good.clone(), 1, "expected `v<version>:", good.as_str()),
             (format!("1:{good}"), 1, "expected `v<version>:", good.as_str()),
             (format!("v0:{good}"), 1, "whole number", good.as_str()),
@@ -865,10 +750,7 @@ mod tests {
         for (text, line, expected, key) in cases {
             let err = KeyRing::parse(&text).unwrap_err();
             let message = err.to_string();
-            assert!(
-                matches!(err, CryptoError::KeyMaterial { line: l, .. } if l == line),
-                "{message}"
-            );
+            assert!(matches!(err, CryptoError::KeyMaterial { line: l, .. } if l == line), "{message}");
             assert!(message.contains(&format!("line {line}:")), "{message}");
             assert!(message.contains(expected), "{message}");
             assert!(!message.contains(&key[..16]), "echoes key material: {message}");
@@ -928,10 +810,7 @@ mod tests {
         fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
 
         let err = KeyRing::load_or_create(&path, None).unwrap_err();
-        assert!(
-            matches!(err, CryptoError::InsecureKeyFile { mode: 0o644, .. }),
-            "{err:?}"
-        );
+        assert!(matches!(err, CryptoError::InsecureKeyFile { mode: 0o644, .. }), "{err:?}");
         let message = err.to_string();
         assert!(message.contains(&format!("chmod 600 {}", path.display())), "{message}");
         assert!(!message.contains(&hex[..16]));

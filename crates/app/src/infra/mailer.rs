@@ -42,11 +42,7 @@ pub struct Email {
 
 impl Email {
     pub fn new(to: impl Into<String>, subject: impl Into<String>, text: impl Into<String>) -> Self {
-        Self {
-            to: to.into(),
-            subject: subject.into(),
-            text: text.into(),
-        }
+        Self { to: to.into(), subject: subject.into(), text: text.into() }
     }
 }
 
@@ -97,10 +93,7 @@ pub enum MailError {
 impl MailError {
     /// Whether sending the same email again later may succeed.
     pub fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            Self::Connection(_) | Self::Timeout | Self::Deferred(_) | Self::Protocol(_)
-        )
+        matches!(self, Self::Connection(_) | Self::Timeout | Self::Deferred(_) | Self::Protocol(_))
     }
 }
 
@@ -182,10 +175,7 @@ pub struct SmtpMailer {
 impl fmt::Debug for SmtpMailer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SmtpMailer")
-            .field(
-                "relay",
-                &format_args!("{}://{}:{}", self.security.scheme(), self.host, self.port),
-            )
+            .field("relay", &format_args!("{}://{}:{}", self.security.scheme(), self.host, self.port))
             .field("authenticated", &self.authenticated)
             .field("from", &self.from.to_string())
             .finish_non_exhaustive()
@@ -200,10 +190,10 @@ impl SmtpMailer {
     /// password in the URL are percent-decoded; they are only accepted with
     /// TLS, or over plain SMTP to a loopback address.
     pub fn from_url(url: &str, from: &str) -> Result<Self, MailError> {
-        let from_mailbox: Mailbox = from.trim().parse().map_err(|e| MailError::InvalidFrom {
-            address: from.to_string(),
-            reason: format!("{e}"),
-        })?;
+        let from_mailbox: Mailbox = from
+            .trim()
+            .parse()
+            .map_err(|e| MailError::InvalidFrom { address: from.to_string(), reason: format!("{e}") })?;
         let relay = Relay::parse(url)?;
 
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&relay.host)
@@ -316,12 +306,7 @@ impl Relay {
             ));
         }
 
-        Ok(Self {
-            security,
-            host,
-            port,
-            credentials,
-        })
+        Ok(Self { security, host, port, credentials })
     }
 
     fn tls_parameters(&self) -> Result<TlsParameters, MailError> {
@@ -341,11 +326,7 @@ fn check(email: &Email) -> Result<Mailbox, MailError> {
     if email.subject.contains(['\r', '\n']) {
         return Err(MailError::InvalidSubject);
     }
-    email
-        .to
-        .trim()
-        .parse()
-        .map_err(|e| MailError::InvalidRecipient(format!("{e}")))
+    email.to.trim().parse().map_err(|e| MailError::InvalidRecipient(format!("{e}")))
 }
 
 /// An email the demo outbox kept.
@@ -365,18 +346,13 @@ pub struct OutboxMailer {
 
 impl fmt::Debug for OutboxMailer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OutboxMailer")
-            .field("kept", &self.lock().len())
-            .finish_non_exhaustive()
+        f.debug_struct("OutboxMailer").field("kept", &self.lock().len()).finish_non_exhaustive()
     }
 }
 
 impl OutboxMailer {
     pub fn new(clock: Arc<dyn Clock>) -> Self {
-        Self {
-            sent: Arc::new(Mutex::new(VecDeque::with_capacity(OUTBOX_CAPACITY))),
-            clock,
-        }
+        Self { sent: Arc::new(Mutex::new(VecDeque::with_capacity(OUTBOX_CAPACITY))), clock }
     }
 
     /// The kept emails, oldest first.
@@ -394,10 +370,7 @@ impl OutboxMailer {
 impl Mailer for OutboxMailer {
     async fn send(&self, email: &Email) -> Result<(), MailError> {
         check(email)?;
-        let sent = SentEmail {
-            email: email.clone(),
-            sent_at: self.clock.now(),
-        };
+        let sent = SentEmail { email: email.clone(), sent_at: self.clock.now() };
         let mut queue = self.lock();
         while queue.len() >= OUTBOX_CAPACITY {
             queue.pop_front();
@@ -424,18 +397,8 @@ mod tests {
         let cases = [
             ("smtp://127.0.0.1:2525", SmtpSecurity::Plain, "127.0.0.1", 2525),
             ("smtp://mail.internal", SmtpSecurity::Plain, "mail.internal", 25),
-            (
-                "smtp+starttls://smtp.example.org",
-                SmtpSecurity::StartTls,
-                "smtp.example.org",
-                587,
-            ),
-            (
-                "smtps://smtp.example.org:2465/",
-                SmtpSecurity::ImplicitTls,
-                "smtp.example.org",
-                2465,
-            ),
+            ("smtp+starttls://smtp.example.org", SmtpSecurity::StartTls, "smtp.example.org", 587),
+            ("smtps://smtp.example.org:2465/", SmtpSecurity::ImplicitTls, "smtp.example.org", 2465),
             ("smtp://[::1]:2525", SmtpSecurity::Plain, "::1", 2525),
         ];
         for (url, security, host, port) in cases {
@@ -491,30 +454,20 @@ mod tests {
     #[test]
     fn sender_addresses_are_checked() {
         assert!(SmtpMailer::from_url("smtp://127.0.0.1", "noreply@practice.example").is_ok());
-        let message = SmtpMailer::from_url("smtp://127.0.0.1", "Practice <not an address>")
-            .unwrap_err()
-            .to_string();
+        let message = SmtpMailer::from_url("smtp://127.0.0.1", "Practice <not an address>").unwrap_err().to_string();
         assert!(message.starts_with("invalid sender address"), "{message}");
     }
 
     #[test]
     fn composed_messages_are_plain_utf8_text_with_a_message_id_of_the_sender_domain() {
         let mailer = SmtpMailer::from_url("smtp://127.0.0.1:2525", FROM).unwrap();
-        let message = mailer
-            .compose(&Email::new(
-                "Ada <ada@example.org>",
-                "Your appointment",
-                "Café at 10:00",
-            ))
-            .unwrap();
+        let message =
+            mailer.compose(&Email::new("Ada <ada@example.org>", "Your appointment", "Café at 10:00")).unwrap();
         let raw = String::from_utf8(message.formatted()).unwrap();
         assert!(raw.contains("Content-Type: text/plain; charset=utf-8\r\n"), "{raw}");
         assert!(raw.contains("@practice.example>\r\n"), "{raw}");
         assert!(raw.contains("To: Ada <ada@example.org>\r\n"), "{raw}");
-        assert_eq!(
-            message.envelope().to(),
-            ["ada@example.org".parse::<lettre::Address>().unwrap()]
-        );
+        assert_eq!(message.envelope().to(), ["ada@example.org".parse::<lettre::Address>().unwrap()]);
     }
 
     #[test]
@@ -533,14 +486,8 @@ mod tests {
     fn debug_redacts_recipient_and_text() {
         let email = Email::new("ada@example.org", "Reminder", "Session with Dr. Smith");
         let shown = format!("{email:?}");
-        assert_eq!(
-            shown,
-            "Email { to: \"<redacted>\", subject: \"Reminder\", text: <redacted, 22 bytes> }"
-        );
-        let sent = SentEmail {
-            email,
-            sent_at: Timestamp::UNIX_EPOCH,
-        };
+        assert_eq!(shown, "Email { to: \"<redacted>\", subject: \"Reminder\", text: <redacted, 22 bytes> }");
+        let sent = SentEmail { email, sent_at: Timestamp::UNIX_EPOCH };
         let shown = format!("{sent:?}");
         assert!(!shown.contains("ada@"), "{shown}");
         assert!(!shown.contains("Smith"), "{shown}");
@@ -566,10 +513,7 @@ mod tests {
             listener.local_addr().unwrap().port()
         };
         let mailer = SmtpMailer::from_url(&format!("smtp://127.0.0.1:{port}"), FROM).unwrap();
-        let error = mailer
-            .send(&Email::new("ada@example.org", "Hello", "private text"))
-            .await
-            .unwrap_err();
+        let error = mailer.send(&Email::new("ada@example.org", "Hello", "private text")).await.unwrap_err();
         assert!(error.is_transient(), "{error:?}");
         let message = error.to_string();
         assert!(message.starts_with("could not reach the mail server"), "{message}");
@@ -581,14 +525,7 @@ mod tests {
         let clock = FakeClock::at("2025-03-30T00:30:00Z");
         let outbox = OutboxMailer::new(Arc::new(clock.clone()));
         for n in 0..OUTBOX_CAPACITY + 5 {
-            outbox
-                .send(&Email::new(
-                    format!("client{n}@example.org"),
-                    format!("Message {n}"),
-                    "text",
-                ))
-                .await
-                .unwrap();
+            outbox.send(&Email::new(format!("client{n}@example.org"), format!("Message {n}"), "text")).await.unwrap();
             clock.advance(SignedDuration::from_secs(60));
         }
         let kept = outbox.list();
@@ -601,10 +538,7 @@ mod tests {
 
         // Clones share one outbox, as the web layer and the job runner will.
         let other = outbox.clone();
-        other
-            .send(&Email::new("last@example.org", "Last", "text"))
-            .await
-            .unwrap();
+        other.send(&Email::new("last@example.org", "Last", "text")).await.unwrap();
         assert_eq!(outbox.list().last().unwrap().email.subject, "Last");
         assert_eq!(outbox.list().first().unwrap().email.subject, "Message 6");
     }
@@ -612,10 +546,7 @@ mod tests {
     #[tokio::test]
     async fn outbox_refuses_what_smtp_would_refuse() {
         let outbox = OutboxMailer::new(Arc::new(FakeClock::at("2025-01-01T00:00:00Z")));
-        let error = outbox
-            .send(&Email::new("not-an-address", "Hello", "text"))
-            .await
-            .unwrap_err();
+        let error = outbox.send(&Email::new("not-an-address", "Hello", "text")).await.unwrap_err();
         assert!(matches!(error, MailError::InvalidRecipient(_)), "{error:?}");
         assert!(outbox.list().is_empty());
     }

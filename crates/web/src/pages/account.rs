@@ -1,6 +1,5 @@
 //! The signed-in person's own account: the second sign-in step, password,
 //! and (for clients) their contact preferences.
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -10,6 +9,7 @@ use super::{render, render_status};
 use crate::AppState;
 use crate::context::Page;
 use crate::error::WebError;
+use crate::form::Form;
 use crate::qr::qr_svg;
 use crate::templates::{Field, FormPage, Layout, MfaEnrolTemplate, Notice, RecoveryCodesTemplate};
 
@@ -40,20 +40,8 @@ async fn enrol_page(
 ) -> Result<Response, WebError> {
     let enrolment = state.app.begin_mfa_enrolment(actor).await?;
     let qr = qr_svg(&enrolment.otpauth_uri).map_err(|e| WebError(AppError::Internal(e.to_string())))?;
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    render_status(
-        status,
-        &MfaEnrolTemplate {
-            layout,
-            qr_svg: qr,
-            secret: enrolment.secret_base32,
-            error,
-        },
-    )
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    render_status(status, &MfaEnrolTemplate { layout, qr_svg: qr, secret: enrolment.secret_base32, error })
 }
 
 fn verify_page(layout: Layout, errors: Option<&sensate_domain::FieldErrors>, demo_code: Option<String>) -> FormPage {
@@ -92,10 +80,7 @@ pub(crate) async fn mfa_verify(
         Ok(()) => Ok(Redirect::to("/dashboard").into_response()),
         Err(AppError::Invalid(errors)) => {
             let demo_code = state.app.demo_mfa_code(&actor).await?;
-            render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &verify_page(layout, Some(&errors), demo_code),
-            )
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &verify_page(layout, Some(&errors), demo_code))
         }
         Err(other) => Err(other.into()),
     }
@@ -124,12 +109,7 @@ fn password_page(layout: Layout) -> FormPage {
             Field::new("current_password", "Current password", "password", "current-password"),
             Field::new("new_password", "New password", "password", "new-password")
                 .hint("At least 8 characters. A phrase of several words is strong and easy to remember."),
-            Field::new(
-                "new_password_confirm",
-                "Repeat the new password",
-                "password",
-                "new-password",
-            ),
+            Field::new("new_password_confirm", "Repeat the new password", "password", "new-password"),
         ])
 }
 
@@ -147,12 +127,7 @@ pub(crate) async fn password_submit(
     let (actor, layout) = page.signed_in()?;
     match state
         .app
-        .change_password(
-            &actor,
-            &form.current_password,
-            &form.new_password,
-            &form.new_password_confirm,
-        )
+        .change_password(&actor, &form.current_password, &form.new_password, &form.new_password_confirm)
         .await
     {
         Ok(()) => Ok(Redirect::to("/account/password?done=password").into_response()),
@@ -201,11 +176,7 @@ pub(crate) async fn my_contact_submit(
     Form(form): Form<ContactForm>,
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
-    match state
-        .app
-        .set_contact_preferences(&actor, actor.user_id, &form.contact_preferences)
-        .await
-    {
+    match state.app.set_contact_preferences(&actor, actor.user_id, &form.contact_preferences).await {
         Ok(()) => Ok(Redirect::to("/me/contact?done=contact").into_response()),
         Err(AppError::Invalid(errors)) => render_status(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -1,6 +1,5 @@
 //! For owners and administrators: people and invitations, practice
 //! settings, the audit log.
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -15,6 +14,7 @@ use super::{local_time, render, render_status};
 use crate::AppState;
 use crate::context::Page;
 use crate::error::WebError;
+use crate::form::Form;
 use crate::templates::{
     AuditRow, AuditTemplate, Field, FormPage, InvitationRow, Layout, Notice, PeopleTemplate, PersonRow,
 };
@@ -54,10 +54,7 @@ async fn people_page(
     notice: Option<Notice>,
     sent: Vec<InvitationSent>,
 ) -> Result<PeopleTemplate, WebError> {
-    let zone = actor
-        .primary_membership()
-        .map(|m| m.practice_time_zone.clone())
-        .unwrap_or_default();
+    let zone = actor.primary_membership().map(|m| m.practice_time_zone.clone()).unwrap_or_default();
     let people = state.app.people(actor).await?;
     let invitations = state.app.practice_invitations(actor).await?;
     Ok(PeopleTemplate {
@@ -116,10 +113,7 @@ pub(crate) async fn invite(
     Form(form): Form<InviteForm>,
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
-    let invitee = Invitee {
-        name: form.name.clone(),
-        email: form.email.clone(),
-    };
+    let invitee = Invitee { name: form.name.clone(), email: form.email.clone() };
     match state.app.invite_staff(&actor, &invitee, &form.role).await {
         Ok(sent) => {
             let notice = Some(Notice::success(format!("Invitation sent to {}.", sent.email)));
@@ -180,15 +174,9 @@ fn settings_page(layout: Layout, form: &SettingsForm) -> FormPage {
         .lead("What clients see of the practice, and the time zone appointments are shown in.")
         .fields(vec![
             Field::new("name", "Practice name", "text", "organization").value(&form.name),
-            Field::new("time_zone", "Time zone", "text", "off")
-                .options(COMMON_TIME_ZONES)
-                .value(&form.time_zone),
-            Field::new("address", "Address", "textarea", "street-address")
-                .value(&form.address)
-                .optional(),
-            Field::new("contact_email", "Contact email", "email", "email")
-                .value(&form.contact_email)
-                .optional(),
+            Field::new("time_zone", "Time zone", "text", "off").options(COMMON_TIME_ZONES).value(&form.time_zone),
+            Field::new("address", "Address", "textarea", "street-address").value(&form.address).optional(),
+            Field::new("contact_email", "Contact email", "email", "email").value(&form.contact_email).optional(),
             Field::new("phone", "Phone", "tel", "tel").value(&form.phone).optional(),
         ])
 }
@@ -226,10 +214,9 @@ pub(crate) async fn settings_submit(
     };
     match state.app.update_practice_settings(&actor, &input).await {
         Ok(()) => Ok(Redirect::to("/settings?done=settings").into_response()),
-        Err(AppError::Invalid(errors)) => render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &settings_page(layout, &form).errors(&errors),
-        ),
+        Err(AppError::Invalid(errors)) => {
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &settings_page(layout, &form).errors(&errors))
+        }
         Err(other) => Err(other.into()),
     }
 }
@@ -274,14 +261,8 @@ pub(crate) async fn audit(
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
     let mut errors = FieldErrors::new();
-    let action = AUDIT_ACTIONS
-        .iter()
-        .find(|a| **a == query.action)
-        .map(|a| a.to_string());
-    let outcome = ["allowed", "denied", "failed"]
-        .iter()
-        .find(|o| **o == query.outcome)
-        .map(|o| o.to_string());
+    let action = AUDIT_ACTIONS.iter().find(|a| **a == query.action).map(|a| a.to_string());
+    let outcome = ["allowed", "denied", "failed"].iter().find(|o| **o == query.outcome).map(|o| o.to_string());
     if !query.action.is_empty() && action.is_none() {
         errors.add("action", "Unknown action.");
     }
@@ -293,9 +274,7 @@ pub(crate) async fn audit(
         ..AuditFilter::default()
     };
     let records = state.app.audit_log(&actor, filter).await?;
-    let next_before = (records.len() as i64 == PAGE_SIZE)
-        .then(|| records.last().map(|r| r.seq))
-        .flatten();
+    let next_before = (records.len() as i64 == PAGE_SIZE).then(|| records.last().map(|r| r.seq)).flatten();
     let rows = records
         .into_iter()
         .map(|r| AuditRow {

@@ -1,5 +1,4 @@
 //! First-owner set-up, sign-in and sign-out.
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -14,6 +13,7 @@ use sensate_domain::Role;
 use super::{render, render_status};
 use crate::context::Page;
 use crate::error::WebError;
+use crate::form::Form;
 use crate::middleware::append_cookie;
 use crate::templates::{Field, FormPage, Layout, LoginTemplate, Notice, SetupInvalidTemplate, SetupTemplate};
 use crate::{AppState, cookies};
@@ -50,10 +50,7 @@ pub(crate) async fn setup_form(
     if !state.app.setup_token_is_valid(&query.token).await? {
         return setup_invalid(page.layout);
     }
-    let form = SetupForm {
-        time_zone: "America/New_York".into(),
-        ..SetupForm::default()
-    };
+    let form = SetupForm { time_zone: "America/New_York".into(), ..SetupForm::default() };
     Ok(render(&setup_page(page.layout, query.token, &form, &FieldErrors::new()))?.into_response())
 }
 
@@ -96,9 +93,7 @@ fn setup_page(layout: Layout, token: String, form: &SetupForm, errors: &FieldErr
             .value(&form.time_zone)
             .hint("Where the practice is. Appointments are shown in this zone.")
             .error(errors.get("time_zone")),
-        Field::new("owner_name", "Your name", "text", "name")
-            .value(&form.owner_name)
-            .error(errors.get("owner_name")),
+        Field::new("owner_name", "Your name", "text", "name").value(&form.owner_name).error(errors.get("owner_name")),
         Field::new("email", "Email address", "email", "email")
             .value(&form.email)
             .hint("You will sign in with it.")
@@ -109,16 +104,8 @@ fn setup_page(layout: Layout, token: String, form: &SetupForm, errors: &FieldErr
         Field::new("password_confirm", "Repeat the password", "password", "new-password")
             .error(errors.get("password_confirm")),
     ];
-    let summary = errors
-        .iter()
-        .map(|(field, message)| (field, message.to_string()))
-        .collect();
-    SetupTemplate {
-        layout,
-        token,
-        fields,
-        summary,
-    }
+    let summary = errors.iter().map(|(field, message)| (field, message.to_string())).collect();
+    SetupTemplate { layout, token, fields, summary }
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -134,12 +121,7 @@ fn login_page(layout: Layout, email: &str, error: Option<&'static str>) -> Login
         Field::new("email", "Email address", "email", "username").value(email),
         Field::new("password", "Password", "password", "current-password"),
     ];
-    LoginTemplate {
-        layout: layout.at("login"),
-        fields,
-        error,
-        notice: None,
-    }
+    LoginTemplate { layout: layout.at("login"), fields, error, notice: None }
 }
 
 pub(crate) async fn login_form(page: Page) -> Result<Response, WebError> {
@@ -184,10 +166,7 @@ pub(crate) async fn logout(State(state): State<AppState>, page: Page) -> Result<
 /// from before sign-in survives it).
 fn signed_in_redirect(state: &AppState, session: NewSession) -> Response {
     let mut response = Redirect::to("/dashboard").into_response();
-    append_cookie(
-        &mut response,
-        &cookies::set(&state.web, cookies::SESSION, &session.token, None),
-    );
+    append_cookie(&mut response, &cookies::set(&state.web, cookies::SESSION, &session.token, None));
     let csrf = sensate_app::infra::secrets::new_token();
     append_cookie(&mut response, &cookies::set(&state.web, cookies::CSRF, &csrf, None));
     response
@@ -239,12 +218,7 @@ fn reset_page(layout: Layout, token: &str) -> FormPage {
         .fields(vec![
             Field::new("password", "New password", "password", "new-password")
                 .hint("At least 8 characters. A phrase of several words is strong and easy to remember."),
-            Field::new(
-                "password_confirm",
-                "Repeat the new password",
-                "password",
-                "new-password",
-            ),
+            Field::new("password_confirm", "Repeat the new password", "password", "new-password"),
         ])
 }
 
@@ -257,11 +231,7 @@ pub(crate) async fn reset_submit(
     page: Page,
     Form(form): Form<ResetForm>,
 ) -> Result<Response, WebError> {
-    match state
-        .app
-        .reset_password(&form.token, &form.password, &form.password_confirm, &page.ip)
-        .await
-    {
+    match state.app.reset_password(&form.token, &form.password, &form.password_confirm, &page.ip).await {
         Ok(()) => {
             let login = login_page(page.layout, "", None);
             let mut response = render(&LoginTemplate {
@@ -272,10 +242,9 @@ pub(crate) async fn reset_submit(
             *response.status_mut() = StatusCode::OK;
             Ok(response)
         }
-        Err(AppError::Invalid(errors)) => render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &reset_page(page.layout, &form.token).errors(&errors),
-        ),
+        Err(AppError::Invalid(errors)) => {
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &reset_page(page.layout, &form.token).errors(&errors))
+        }
         Err(other) => Err(other.into()),
     }
 }
@@ -297,22 +266,17 @@ fn join_page(layout: Layout, token: &str, invitation: &sensate_app::invitations:
         Role::Admin => "as an administrator",
         Role::Owner => "as an owner",
     };
-    FormPage::new(
-        layout,
-        format!("Join {}", invitation.practice_name),
-        "/join",
-        "Create account",
-    )
-    .lead(format!(
-        "Welcome, {}. You were invited to {} {role}. Choose a password for your account ({}).",
-        invitation.display_name, invitation.practice_name, invitation.email
-    ))
-    .hidden("token", token)
-    .fields(vec![
-        Field::new("password", "Password", "password", "new-password")
-            .hint("At least 8 characters. A phrase of several words is strong and easy to remember."),
-        Field::new("password_confirm", "Repeat the password", "password", "new-password"),
-    ])
+    FormPage::new(layout, format!("Join {}", invitation.practice_name), "/join", "Create account")
+        .lead(format!(
+            "Welcome, {}. You were invited to {} {role}. Choose a password for your account ({}).",
+            invitation.display_name, invitation.practice_name, invitation.email
+        ))
+        .hidden("token", token)
+        .fields(vec![
+            Field::new("password", "Password", "password", "new-password")
+                .hint("At least 8 characters. A phrase of several words is strong and easy to remember."),
+            Field::new("password_confirm", "Repeat the password", "password", "new-password"),
+        ])
 }
 
 pub(crate) async fn join_form(
@@ -334,11 +298,7 @@ pub(crate) async fn join_submit(
     let Some(invitation) = state.app.invitation(&form.token).await? else {
         return Err(WebError(AppError::LinkInvalid));
     };
-    match state
-        .app
-        .accept_invitation(&form.token, &form.password, &form.password_confirm, &page.ip)
-        .await
-    {
+    match state.app.accept_invitation(&form.token, &form.password, &form.password_confirm, &page.ip).await {
         Ok(session) => Ok(signed_in_redirect(&state, session)),
         Err(AppError::Invalid(errors)) => render_status(
             StatusCode::UNPROCESSABLE_ENTITY,

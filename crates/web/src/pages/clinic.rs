@@ -1,5 +1,4 @@
 //! Pages for signed-in people.
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -14,6 +13,7 @@ use super::{local_time, render, render_status};
 use crate::AppState;
 use crate::context::Page;
 use crate::error::WebError;
+use crate::form::Form;
 use crate::templates::{
     AppointmentRow, ClientTemplate, ClientsTemplate, DashboardTemplate, Field, FormPage, Layout, Notice, OverviewView,
     TherapistRow,
@@ -28,11 +28,7 @@ pub(crate) async fn dashboard(State(state): State<AppState>, page: Page) -> Resu
             .into_iter()
             .map(|a| AppointmentRow {
                 when: format_local(a.starts_at, &zone),
-                with_whom: if show_clinician {
-                    a.clinician_name.clone()
-                } else {
-                    a.client_names.join(" & ")
-                },
+                with_whom: if show_clinician { a.clinician_name.clone() } else { a.client_names.join(" & ") },
                 kind: match a.case_kind {
                     CaseKind::Individual => "Individual",
                     CaseKind::Couple => "Couple",
@@ -124,9 +120,7 @@ fn invite_clients_form(layout: &Layout, form: &InviteClientsForm) -> FormPage {
             .value(&form.partner_name)
             .optional()
             .hint("For a couple only."),
-        Field::new("partner_email", "Partner's email address", "email", "off")
-            .value(&form.partner_email)
-            .optional(),
+        Field::new("partner_email", "Partner's email address", "email", "off").value(&form.partner_email).optional(),
     ])
 }
 
@@ -161,15 +155,9 @@ pub(crate) async fn invite_clients(
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
     let kind = CaseKind::parse(&form.kind).unwrap_or(CaseKind::Individual);
-    let mut invitees = vec![Invitee {
-        name: form.name.clone(),
-        email: form.email.clone(),
-    }];
+    let mut invitees = vec![Invitee { name: form.name.clone(), email: form.email.clone() }];
     if kind == CaseKind::Couple && !(form.partner_name.trim().is_empty() && form.partner_email.trim().is_empty()) {
-        invitees.push(Invitee {
-            name: form.partner_name.clone(),
-            email: form.partner_email.clone(),
-        });
+        invitees.push(Invitee { name: form.partner_name.clone(), email: form.partner_email.clone() });
     }
     match state.app.invite_clients(&actor, kind, &invitees).await {
         Ok(sent) => {
@@ -196,11 +184,7 @@ pub(crate) struct NoteForm {
 }
 
 fn note_fields(value: &str) -> Vec<Field> {
-    vec![
-        Field::new("note", "New note", "textarea", "off")
-            .value(value)
-            .hint("Private to you. Stored encrypted."),
-    ]
+    vec![Field::new("note", "New note", "textarea", "off").value(value).hint("Private to you. Stored encrypted.")]
 }
 
 async fn client_page(
@@ -213,17 +197,12 @@ async fn client_page(
     note_override: Option<(String, &FieldErrors)>,
 ) -> Result<ClientTemplate, WebError> {
     let record = state.app.client_record(actor, client).await?;
-    let zone = actor
-        .primary_membership()
-        .map(|m| m.practice_time_zone.clone())
-        .unwrap_or_default();
+    let zone = actor.primary_membership().map(|m| m.practice_time_zone.clone()).unwrap_or_default();
     let action = format!("/clients/{client}/contact");
     let mut contact = FormPage::new(layout.clone(), "", action, "Save contact preferences");
     contact = match &contact_override {
         Some((value, errors)) => contact.fields(contact_fields(value)).errors(errors),
-        None => contact.fields(contact_fields(
-            record.contact_preferences.as_deref().unwrap_or_default(),
-        )),
+        None => contact.fields(contact_fields(record.contact_preferences.as_deref().unwrap_or_default())),
     };
     let note_form = record.can_write_notes.then(|| {
         let form = FormPage::new(layout.clone(), "", format!("/clients/{client}/notes"), "Save note");
@@ -238,11 +217,7 @@ async fn client_page(
         name: record.name,
         contact,
         contact_preferences: record.contact_preferences,
-        notes: record
-            .my_notes
-            .into_iter()
-            .map(|(at, text)| (local_time(at, &zone), text))
-            .collect(),
+        notes: record.my_notes.into_iter().map(|(at, text)| (local_time(at, &zone), text)).collect(),
         note_form,
     })
 }
@@ -274,11 +249,7 @@ pub(crate) async fn client_contact(
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
     let client = client_id(&id)?;
-    match state
-        .app
-        .set_contact_preferences(&actor, client, &form.contact_preferences)
-        .await
-    {
+    match state.app.set_contact_preferences(&actor, client, &form.contact_preferences).await {
         Ok(()) => Ok(Redirect::to(&format!("/clients/{client}?done=contact")).into_response()),
         Err(AppError::Invalid(errors)) => {
             let page = client_page(
@@ -308,16 +279,8 @@ pub(crate) async fn client_note(
     match state.app.add_clinical_note(&actor, client, &form.note).await {
         Ok(()) => Ok(Redirect::to(&format!("/clients/{client}?done=note")).into_response()),
         Err(AppError::Invalid(errors)) => {
-            let page = client_page(
-                &state,
-                &actor,
-                layout,
-                client,
-                None,
-                None,
-                Some((form.note.clone(), &errors)),
-            )
-            .await?;
+            let page =
+                client_page(&state, &actor, layout, client, None, None, Some((form.note.clone(), &errors))).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(other) => Err(other.into()),

@@ -7,24 +7,15 @@ use crate::error::{ErrorPage, WebError};
 use crate::templates::{HomeTemplate, HowItWorksTemplate, PrivacyTemplate};
 
 pub(crate) async fn home(page: Page) -> Result<Response, WebError> {
-    Ok(render(&HomeTemplate {
-        layout: page.layout.at("home"),
-    })?
-    .into_response())
+    Ok(render(&HomeTemplate { layout: page.layout.at("home") })?.into_response())
 }
 
 pub(crate) async fn how_it_works(page: Page) -> Result<Response, WebError> {
-    Ok(render(&HowItWorksTemplate {
-        layout: page.layout.at("how"),
-    })?
-    .into_response())
+    Ok(render(&HowItWorksTemplate { layout: page.layout.at("how") })?.into_response())
 }
 
 pub(crate) async fn privacy(page: Page) -> Result<Response, WebError> {
-    Ok(render(&PrivacyTemplate {
-        layout: page.layout.at("privacy"),
-    })?
-    .into_response())
+    Ok(render(&PrivacyTemplate { layout: page.layout.at("privacy") })?.into_response())
 }
 
 pub(crate) async fn not_found() -> Response {
@@ -52,9 +43,5 @@ pub(crate) async fn outbox(
             )
         })
         .collect();
-    Ok(render(&crate::templates::OutboxTemplate {
-        layout: page.layout,
-        mails,
-    })?
-    .into_response())
+    Ok(render(&crate::templates::OutboxTemplate { layout: page.layout, mails })?.into_response())
 }

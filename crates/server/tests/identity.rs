@@ -1,0 +1,268 @@
+//! Identity flows end to end over HTTP, with mail delivered to a real SMTP
+//! sink: password reset, staff and couple invitations, rate limits,
+//! disabling, one-time codes, password change, unreadable input.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use jiff::SignedDuration;
+use sensate_domain::totp::{TotpSecret, code_at, step_of};
+use sensate_testkit::smtp_sink::SmtpSink;
+use sensate_testkit::{TestApp, on_both_engines, spawn_app_with_mail};
+
+const OWNER_PASSWORD: &str = "a calm harbor at dawn";
+
+async fn practice_with_owner(app: &TestApp) -> (reqwest::Client, TotpSecret) {
+    let owner = TestApp::new_client();
+    let token = app.setup_token.clone().unwrap();
+    let response = app
+        .post_form(
+            &owner,
+            "/setup",
+            &[
+                ("token", &token),
+                ("practice_name", "Lakeside Therapy"),
+                ("time_zone", "Europe/Berlin"),
+                ("owner_name", "Ines Owner"),
+                ("email", "ines@lakeside.example"),
+                ("password", OWNER_PASSWORD),
+                ("password_confirm", OWNER_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    let secret = app.enrol_mfa(&owner).await;
+    (owner, secret)
+}
+
+/// The first `http…` link in a mail body.
+fn link_in(body: &str) -> String {
+    let start = body.find("http").expect("a link in the mail");
+    body[start..].split_whitespace().next().unwrap().to_string()
+}
+
+fn path_of(app: &TestApp, link: &str) -> String {
+    link.strip_prefix(&app.base_url).expect("links point at this server").to_string()
+}
+
+on_both_engines! {
+    async fn a_forgotten_password_is_reset_by_an_emailed_link(db: TestDb) {
+        let sink = SmtpSink::start().await;
+        let app = spawn_app_with_mail(db, sink.url()).await;
+        let (owner, _) = practice_with_owner(&app).await;
+
+        let visitor = TestApp::new_client();
+        for email in ["nobody@lakeside.example", "ines@lakeside.example"] {
+            let response = app.post_form(&visitor, "/forgot-password", &[("email", email)]).await;
+            assert_eq!(response.status(), 200);
+            assert!(response.text().await.unwrap().contains("If that address belongs to an account"), "the same answer for both");
+        }
+        let mails = sink.wait_for(1, Duration::from_secs(10)).await;
+        assert_eq!(mails.len(), 1, "mail only for the address with an account");
+        assert_eq!(mails[0].to, vec!["ines@lakeside.example"]);
+        assert_eq!(mails[0].subject(), "Reset your password");
+        assert!(!mails[0].body().to_lowercase().contains("therapy"), "discreet wording");
+        let link = link_in(&mails[0].body());
+        assert!(link.starts_with(&format!("{}/reset-password?token=", app.base_url)));
+
+        let path = path_of(&app, &link);
+        let token = path.split("token=").nth(1).unwrap().to_string();
+        let form = visitor.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(form.status(), 200);
+        let mismatch = app.post_form(&visitor, "/reset-password", &[("token", &token), ("password", "a brand new phrase"), ("password_confirm", "a different phrase")]).await;
+        assert_eq!(mismatch.status(), 422);
+        let done = app.post_form(&visitor, "/reset-password", &[("token", &token), ("password", "a brand new phrase"), ("password_confirm", "a brand new phrase")]).await;
+        assert_eq!(done.status(), 200);
+        assert!(done.text().await.unwrap().contains("Your password was changed."));
+
+        assert_eq!(owner.get(app.url("/dashboard")).send().await.unwrap().headers()["location"], "/login", "every session ended");
+        let again = app.post_form(&visitor, "/reset-password", &[("token", &token), ("password", "yet another phrase"), ("password_confirm", "yet another phrase")]).await;
+        assert_eq!(again.status(), 404, "the link works once");
+        let old = app.post_form(&TestApp::new_client(), "/login", &[("email", "ines@lakeside.example"), ("password", OWNER_PASSWORD)]).await;
+        assert_eq!(old.status(), 401);
+        app.login(&TestApp::new_client(), "ines@lakeside.example", "a brand new phrase").await;
+
+        // A link older than an hour is refused.
+        app.post_form(&visitor, "/forgot-password", &[("email", "ines@lakeside.example")]).await;
+        let late = link_in(&sink.wait_for(2, Duration::from_secs(10)).await[1].body());
+        app.clock.advance(SignedDuration::from_mins(61));
+        let token = late.split("token=").nth(1).unwrap();
+        let expired = app.post_form(&visitor, "/reset-password", &[("token", token), ("password", "a brand new phrase 2"), ("password_confirm", "a brand new phrase 2")]).await;
+        assert_eq!(expired.status(), 404);
+        assert!(expired.text().await.unwrap().contains("This link is not valid"));
+        app.stop().await;
+    }
+
+    async fn a_therapist_joins_by_invitation_and_invites_a_couple(db: TestDb) {
+        let sink = SmtpSink::start().await;
+        let app = spawn_app_with_mail(db, sink.url()).await;
+        let (owner, _) = practice_with_owner(&app).await;
+
+        let bad = app.post_form(&owner, "/people/invite", &[("name", ""), ("email", "robin-at-lakeside"), ("role", "superuser")]).await;
+        assert_eq!(bad.status(), 422);
+        let body = bad.text().await.unwrap();
+        assert!(body.contains("Enter a name.") && body.contains("Enter an email address like") && body.contains("Choose therapist or administrator."));
+
+        let sent = app.post_form(&owner, "/people/invite", &[("name", "Robin Therapist"), ("email", "robin@lakeside.example"), ("role", "clinician")]).await;
+        assert_eq!(sent.status(), 200);
+        assert!(sent.text().await.unwrap().contains("Invitation sent to robin@lakeside.example."));
+        let mail = &sink.wait_for(1, Duration::from_secs(10)).await[0];
+        assert_eq!(mail.subject(), "Your invitation from Lakeside Therapy");
+        assert!(mail.body().contains("Hello Robin Therapist,"));
+        let join = path_of(&app, &link_in(&mail.body()));
+        let token = join.split("token=").nth(1).unwrap().to_string();
+
+        let robin = TestApp::new_client();
+        let page = robin.get(app.url(&join)).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("Join Lakeside Therapy") && page.contains("as a therapist"));
+        let common = app.post_form(&robin, "/join", &[("token", &token), ("password", "password123"), ("password_confirm", "password123")]).await;
+        assert_eq!(common.status(), 422);
+        assert!(common.text().await.unwrap().contains("one of the most common"));
+        let joined = app.post_form(&robin, "/join", &[("token", &token), ("password", "robin's quiet garden"), ("password_confirm", "robin's quiet garden")]).await;
+        assert_eq!(joined.status(), 303);
+        assert_eq!(robin.get(app.url("/clients")).send().await.unwrap().headers()["location"], "/mfa", "a new therapist sets up MFA first");
+        let robin_secret = app.enrol_mfa(&robin).await;
+        let reuse = app.post_form(&TestApp::new_client(), "/join", &[("token", &token), ("password", "robin's quiet garden"), ("password_confirm", "robin's quiet garden")]).await;
+        assert_eq!(reuse.status(), 404, "an invitation works once");
+
+        let couple = app.post_form(&robin, "/clients/invite", &[
+            ("kind", "couple"), ("name", "Sam Client"), ("email", "sam@client.example"),
+            ("partner_name", "Alex Partner"), ("partner_email", "alex@client.example"),
+        ]).await;
+        assert_eq!(couple.status(), 200);
+        let mails = sink.wait_for(3, Duration::from_secs(10)).await;
+        let mut partners = Vec::new();
+        for mail in &mails[1..] {
+            let client = TestApp::new_client();
+            let link = path_of(&app, &link_in(&mail.body()));
+            let token = link.split("token=").nth(1).unwrap().to_string();
+            let joined = app.post_form(&client, "/join", &[("token", &token), ("password", "our shared evening walk"), ("password_confirm", "our shared evening walk")]).await;
+            assert_eq!(joined.status(), 303);
+            let dashboard = client.get(app.url("/dashboard")).send().await.unwrap();
+            assert_eq!(dashboard.status(), 200, "clients have no second step");
+            partners.push((mail.to[0].clone(), client));
+        }
+        let sam = app.store().login_record("sam@client.example").await.unwrap().unwrap().id;
+        let alex = app.store().login_record("alex@client.example").await.unwrap().unwrap().id;
+        let practice = app.store().memberships(sam).await.unwrap()[0].practice_id;
+        let facts = app.store().client_facts(practice, sam).await.unwrap().unwrap();
+        assert_eq!(facts.partners, vec![alex], "both partners are in one couple case");
+        let robin_id = app.store().login_record("robin@lakeside.example").await.unwrap().unwrap().id;
+        assert_eq!(facts.clinicians, vec![robin_id]);
+        let list = robin.get(app.url("/clients")).send().await.unwrap().text().await.unwrap();
+        assert!(list.contains("Sam Client") && list.contains("Alex Partner"));
+        let _ = robin_secret;
+        app.stop().await;
+    }
+
+    async fn the_eleventh_failed_sign_in_is_refused(db: TestDb) {
+        let sink = SmtpSink::start().await;
+        let app = spawn_app_with_mail(db, sink.url()).await;
+        practice_with_owner(&app).await;
+        let attacker = TestApp::new_client();
+        for _ in 0..10 {
+            let response = app.post_form(&attacker, "/login", &[("email", "ines@lakeside.example"), ("password", "guess guess guess")]).await;
+            assert_eq!(response.status(), 401);
+        }
+        let blocked = app.post_form(&attacker, "/login", &[("email", "ines@lakeside.example"), ("password", OWNER_PASSWORD)]).await;
+        assert_eq!(blocked.status(), 429, "even the right password waits");
+        assert!(blocked.text().await.unwrap().contains("please wait 15 minutes"));
+        app.clock.advance(SignedDuration::from_mins(16));
+        app.login(&TestApp::new_client(), "ines@lakeside.example", OWNER_PASSWORD).await;
+        let chain = app.store().audit_chain().await.unwrap();
+        assert_eq!(chain.iter().filter(|e| e.event.action == "login" && e.event.outcome == "failed").count(), 10);
+        assert_eq!(chain.iter().filter(|e| e.event.action == "login" && e.event.outcome == "denied").count(), 1);
+        app.stop().await;
+    }
+
+    async fn a_second_step_code_works_once(db: TestDb) {
+        let sink = SmtpSink::start().await;
+        let app = spawn_app_with_mail(db, sink.url()).await;
+        let (_, secret) = practice_with_owner(&app).await;
+        app.clock.advance(SignedDuration::from_secs(30));
+        let code = code_at(&secret, step_of(sensate_domain::Clock::now(&app.clock)));
+        let first = TestApp::new_client();
+        app.login(&first, "ines@lakeside.example", OWNER_PASSWORD).await;
+        assert_eq!(app.post_form(&first, "/mfa/verify", &[("code", &code)]).await.status(), 303);
+        let second = TestApp::new_client();
+        app.login(&second, "ines@lakeside.example", OWNER_PASSWORD).await;
+        let replay = app.post_form(&second, "/mfa/verify", &[("code", &code)]).await;
+        assert_eq!(replay.status(), 422);
+        assert!(replay.text().await.unwrap().contains("That code was already used."));
+        let wrong = app.post_form(&second, "/mfa/verify", &[("code", "12345")]).await;
+        assert!(wrong.text().await.unwrap().contains("Enter the 6-digit code"));
+        assert_eq!(second.get(app.url("/dashboard")).send().await.unwrap().headers()["location"], "/mfa");
+        app.stop().await;
+    }
+
+    async fn disabling_an_account_ends_its_sessions(db: TestDb) {
+        let sink = SmtpSink::start().await;
+        let app = spawn_app_with_mail(db, sink.url()).await;
+        let (owner, _) = practice_with_owner(&app).await;
+        app.post_form(&owner, "/people/invite", &[("name", "Dana Admin"), ("email", "dana@lakeside.example"), ("role", "admin")]).await;
+        let link = path_of(&app, &link_in(&sink.wait_for(1, Duration::from_secs(10)).await[0].body()));
+        let dana = TestApp::new_client();
+        let token = link.split("token=").nth(1).unwrap().to_string();
+        app.post_form(&dana, "/join", &[("token", &token), ("password", "dana keeps the books"), ("password_confirm", "dana keeps the books")]).await;
+        app.enrol_mfa(&dana).await;
+        assert_eq!(dana.get(app.url("/people")).send().await.unwrap().status(), 200);
+        let owner_id = app.store().login_record("ines@lakeside.example").await.unwrap().unwrap().id;
+        let refused = app.post_form(&dana, &format!("/people/{owner_id}/disable"), &[]).await;
+        assert_eq!(refused.status(), 403, "an admin cannot disable the owner");
+
+        let dana_id = app.store().login_record("dana@lakeside.example").await.unwrap().unwrap().id;
+        let disabled = app.post_form(&owner, &format!("/people/{dana_id}/disable"), &[]).await;
+        assert_eq!(disabled.headers()["location"], "/people?done=disabled");
+        assert_eq!(dana.get(app.url("/people")).send().await.unwrap().headers()["location"], "/login");
+        let login = app.post_form(&TestApp::new_client(), "/login", &[("email", "dana@lakeside.example"), ("password", "dana keeps the books")]).await;
+        assert_eq!(login.status(), 401);
+        assert!(login.text().await.unwrap().contains("Email address or password is incorrect."), "no hint that the account exists");
+        let unknown = app.post_form(&owner, &format!("/people/{}/disable", sensate_domain::UserId::new()), &[]).await;
+        assert_eq!(unknown.status(), 404);
+        app.post_form(&owner, &format!("/people/{dana_id}/enable"), &[]).await;
+        app.login(&TestApp::new_client(), "dana@lakeside.example", "dana keeps the books").await;
+        app.stop().await;
+    }
+
+    async fn changing_the_password_ends_other_sessions(db: TestDb) {
+        let sink = SmtpSink::start().await;
+        let app = spawn_app_with_mail(db, sink.url()).await;
+        let (owner, secret) = practice_with_owner(&app).await;
+        let other = TestApp::new_client();
+        app.login(&other, "ines@lakeside.example", OWNER_PASSWORD).await;
+        app.verify_mfa(&other, &secret).await;
+        let wrong = app.post_form(&owner, "/account/password", &[("current_password", "not it at all"), ("new_password", "a fresh morning tide"), ("new_password_confirm", "a fresh morning tide")]).await;
+        assert_eq!(wrong.status(), 422);
+        assert!(wrong.text().await.unwrap().contains("That is not your current password."));
+        let changed = app.post_form(&owner, "/account/password", &[("current_password", OWNER_PASSWORD), ("new_password", "a fresh morning tide"), ("new_password_confirm", "a fresh morning tide")]).await;
+        assert_eq!(changed.headers()["location"], "/account/password?done=password");
+        assert_eq!(owner.get(app.url("/dashboard")).send().await.unwrap().status(), 200, "this session stays");
+        assert_eq!(other.get(app.url("/dashboard")).send().await.unwrap().headers()["location"], "/login", "the other one ends");
+        app.stop().await;
+    }
+
+    async fn unreadable_or_oversized_input_changes_nothing(db: TestDb) {
+        let sink = SmtpSink::start().await;
+        let app = spawn_app_with_mail(db, sink.url()).await;
+        let (owner, _) = practice_with_owner(&app).await;
+        let token = app.csrf_token(&owner).await;
+        let malformed = owner
+            .post(app.url("/settings"))
+            .header("origin", &app.base_url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("csrf_token={token}&name=%FF%FE&time_zone=UTC"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(malformed.status(), 422);
+        assert!(malformed.text().await.unwrap().contains("Some information needs attention"));
+        let long = app.post_form(&owner, "/settings", &[("name", &"L".repeat(500)), ("time_zone", "UTC")]).await;
+        assert_eq!(long.status(), 422);
+        assert!(long.text().await.unwrap().contains("Use at most 120 characters for the practice name."));
+        let huge = app.post_form(&owner, "/settings", &[("name", "Lakeside"), ("time_zone", "UTC"), ("address", &"x".repeat(300 * 1024))]).await;
+        assert_eq!(huge.status(), 413);
+        let settings = owner.get(app.url("/settings")).send().await.unwrap().text().await.unwrap();
+        assert!(settings.contains("value=\"Lakeside Therapy\""), "nothing changed");
+        app.stop().await;
+    }
+}

@@ -1,0 +1,59 @@
+//! Form bodies. A body that cannot be read — malformed percent-encoding or
+//! UTF-8, wrong content type, fields of the wrong shape — gets Sensate's own
+//! 422 page and changes nothing. Invalid UTF-8 is refused rather than
+//! "repaired" with replacement characters, which would store text the person
+//! never typed.
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+
+use crate::error::ErrorPage;
+
+pub(crate) struct Form<T>(pub T);
+
+impl<S, T> FromRequest<S> for Form<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_form = request
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        let refuse = || ErrorPage::unprocessable().into_response();
+        if !is_form {
+            return Err(refuse());
+        }
+        let bytes = Bytes::from_request(request, state).await.map_err(IntoResponse::into_response)?;
+        if !is_valid_utf8_form(&bytes) {
+            return Err(refuse());
+        }
+        serde_urlencoded::from_bytes(&bytes).map(Form).map_err(|_| refuse())
+    }
+}
+
+/// Every name and value decodes to valid UTF-8.
+fn is_valid_utf8_form(body: &[u8]) -> bool {
+    body.split(|b| *b == b'&')
+        .flat_map(|pair| pair.splitn(2, |b| *b == b'='))
+        .all(|part| percent_encoding::percent_decode(part).decode_utf8().is_ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_valid_utf8_form;
+
+    #[test]
+    fn malformed_utf8_is_told_apart_from_real_text() {
+        assert!(is_valid_utf8_form(b"name=Caf%C3%A9&tz=Europe%2FBerlin"));
+        assert!(is_valid_utf8_form(b"a=b+c&empty="));
+        assert!(!is_valid_utf8_form(b"name=%FF%FE"));
+        assert!(!is_valid_utf8_form(b"%C3=x"));
+    }
+}
