@@ -191,8 +191,21 @@ async fn backup(args: &BackupArgs) -> Result<(), CommandError> {
     let store = SqliteStore::open(&source, Migrate::Skip).await?;
     let result = sensate_store::Store::backup_to(&store, &args.file).await;
     sensate_store::Store::close(&store).await;
-    result.map_err(|e| CommandError::Message(format!("the backup failed: {e}")))?;
-    let info = SqliteStore::inspect_backup(&args.file).await?;
+    // A backup that was not written completely, or does not verify, is removed
+    // so it cannot be mistaken for a good one later.
+    let verified = match result {
+        Ok(()) => SqliteStore::inspect_backup(&args.file)
+            .await
+            .map_err(|e| CommandError::Message(format!("the backup does not verify: {e}"))),
+        Err(e) => Err(CommandError::Message(format!("the backup failed: {e}"))),
+    };
+    let info = match verified {
+        Ok(info) => info,
+        Err(error) => {
+            let _ = std::fs::remove_file(&args.file);
+            return Err(error);
+        }
+    };
     let bytes = std::fs::metadata(&args.file)?.len();
     println!(
         "Backup written to {} ({bytes} bytes, schema version {}). Restore it with: sensate restore {}",
@@ -209,6 +222,12 @@ async fn restore(args: &RestoreArgs) -> Result<(), CommandError> {
         return Err(CommandError::Message(format!("there is no backup file at {}", args.file.display())));
     }
     let info = SqliteStore::inspect_backup(&args.file).await?;
+    if info.demo {
+        return Err(CommandError::Message(format!(
+            "{} is a backup of the fictional demo practice; `sensate serve` would refuse it. Choose a backup of your practice",
+            args.file.display()
+        )));
+    }
     if target.exists() && !args.force {
         return Err(CommandError::Message(format!(
             "{} already exists; stop the server, back it up, then run restore again with --force to replace it",

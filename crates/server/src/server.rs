@@ -63,10 +63,8 @@ pub enum StartError {
     DataDir { path: String, reason: String },
     #[error("{0}")]
     Database(#[from] ConnectError),
-    #[error(
-        "cannot listen on {addr}: {reason}; stop the program using it or choose another address with --listen or SENSATE_LISTEN"
-    )]
-    Listen { addr: SocketAddr, reason: String },
+    #[error("cannot listen on {addr}: {reason}; {hint}")]
+    Listen { addr: SocketAddr, reason: String, hint: &'static str },
     #[error("the base URL '{0}' must start with http:// or https://, as in https://therapy.example.org")]
     BaseUrl(String),
     #[error(
@@ -146,10 +144,8 @@ pub async fn start(options: StartOptions) -> Result<Running, StartError> {
     }
     ensure_data_dir(&options.data_dir)?;
     // Bind first: a busy port fails before any database is created or migrated.
-    let listener = TcpListener::bind(options.listen)
-        .await
-        .map_err(|e| StartError::Listen { addr: options.listen, reason: describe_bind_error(&e) })?;
-    let addr = listener.local_addr().map_err(|e| StartError::Listen { addr: options.listen, reason: e.to_string() })?;
+    let listener = TcpListener::bind(options.listen).await.map_err(|e| bind_error(options.listen, &e))?;
+    let addr = listener.local_addr().map_err(|e| bind_error(options.listen, &e))?;
     let base_url = options.base_url.clone().unwrap_or_else(|| default_base_url(addr)).trim_end_matches('/').to_string();
     let (mailer, outbox): (Arc<dyn Mailer>, Option<Arc<OutboxMailer>>) = match (options.mode, &options.smtp_url) {
         (Mode::Demo, _) => {
@@ -257,13 +253,22 @@ fn default_base_url(addr: SocketAddr) -> String {
     if addr.ip().is_unspecified() { format!("http://localhost:{}", addr.port()) } else { format!("http://{addr}") }
 }
 
-fn describe_bind_error(error: &std::io::Error) -> String {
-    match error.kind() {
-        std::io::ErrorKind::AddrInUse => "the address is already in use".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied (ports below 1024 need privileges)".to_string(),
-        std::io::ErrorKind::AddrNotAvailable => "this machine has no such address".to_string(),
-        _ => error.to_string(),
-    }
+/// One line that says what went wrong and what to do about it.
+fn bind_error(addr: SocketAddr, error: &std::io::Error) -> StartError {
+    let other = "choose another address with --listen or SENSATE_LISTEN";
+    let (reason, hint) = match error.kind() {
+        std::io::ErrorKind::AddrInUse => (
+            "the address is already in use".to_string(),
+            "stop the program using it, or choose another address with --listen or SENSATE_LISTEN",
+        ),
+        std::io::ErrorKind::PermissionDenied => (
+            "permission denied (ports below 1024 need privileges)".to_string(),
+            "use a port above 1024 behind a reverse proxy, or choose another address with --listen",
+        ),
+        std::io::ErrorKind::AddrNotAvailable => ("this machine has no such address".to_string(), other),
+        _ => (error.to_string(), other),
+    };
+    StartError::Listen { addr, reason, hint }
 }
 
 async fn shutdown_signal() {

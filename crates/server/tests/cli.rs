@@ -324,3 +324,15 @@ async fn rotate_key_reencrypts_every_field_under_a_new_version() {
     assert_eq!(ring.decrypt(&binding, &stored).unwrap().expose(), "Text only after 6 pm");
     assert!(keys.decrypt(&binding, &stored).is_err(), "the old ring alone cannot read it");
 }
+
+#[tokio::test]
+async fn restore_refuses_a_backup_of_the_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo-copy.db");
+    let store = sensate_store::connect(&format!("sqlite://{}", demo.display()), Migrate::Apply).await.unwrap();
+    store.meta_set("mode", "demo").await.unwrap();
+    store.close().await;
+    let output = sensate(&["restore", demo.to_str().unwrap()], dir.path());
+    assert_one_line_error(&output, "is a backup of the fictional demo practice");
+    assert!(!dir.path().join("sensate.db").exists(), "nothing restored");
+}

@@ -42,6 +42,7 @@ on_both_engines! {
         let app = spawn_app(db).await;
         let health = app.get("/healthz").await;
         assert_eq!(health.status(), 200);
+        assert!(health.headers().get("set-cookie").is_none(), "probes get no cookie");
         assert_eq!(health.json::<serde_json::Value>().await.unwrap()["status"], "ok");
         let ready = app.get("/readyz").await;
         assert_eq!(ready.status(), 200);

@@ -19,6 +19,8 @@ pub struct SqliteStore {
 pub struct BackupInfo {
     pub schema_version: i64,
     pub practices: i64,
+    /// A copy of the fictional demo practice.
+    pub demo: bool,
 }
 
 impl HasDb for SqliteStore {
@@ -121,8 +123,12 @@ impl SqliteStore {
             .fetch_one(&store.pool)
             .await
             .map_err(|e| not_sensate(e.to_string()))?;
+        let mode: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'mode'")
+            .fetch_optional(&store.pool)
+            .await
+            .map_err(|e| not_sensate(e.to_string()))?;
         store.pool.close().await;
-        Ok(BackupInfo { schema_version, practices })
+        Ok(BackupInfo { schema_version, practices, demo: mode.as_deref() == Some("demo") })
     }
 
     /// A write transaction that takes SQLite's write lock at once, so a

@@ -123,13 +123,19 @@ async fn csrf(State(state): State<AppState>, request: Request, next: Next) -> Re
         }
     };
     let token = existing.clone().unwrap_or_else(new_token);
+    // Probes, assets and the API document carry no forms: no cookie for them.
+    let needs_cookie = existing.is_none() && !is_cookieless(request.uri().path());
     let mut request = request;
     request.extensions_mut().insert(CsrfToken(token.clone()));
     let mut response = next.run(request).await;
-    if existing.is_none() {
+    if needs_cookie {
         append_cookie(&mut response, &cookies::set(&state.web, cookies::CSRF, &token, None));
     }
     response
+}
+
+fn is_cookieless(path: &str) -> bool {
+    matches!(path, "/healthz" | "/readyz" | "/api/openapi.json") || path.starts_with("/static/")
 }
 
 pub(crate) fn append_cookie(response: &mut Response, cookie: &str) {
