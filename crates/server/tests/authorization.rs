@@ -235,6 +235,8 @@ enum Expect {
     Redirect(&'static str),
     /// Public forms that may also answer 429: anything but a server error.
     NotServerError,
+    /// Failed sign-ins: 401, and 429 once the address has failed ten times.
+    Refused,
 }
 
 use Expect::*;
@@ -270,7 +272,7 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
                 Redirect("/dashboard")
             }
         }
-        (false, "/login") => Status(401),
+        (false, "/login") => Refused,
         (false, "/forgot-password") => NotServerError,
         (false, "/logout") => Redirect("/"),
         (true, "/mfa") => {
@@ -337,13 +339,75 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
             _ => Status(403),
         }),
         (true, "/healthz" | "/readyz" | "/api/v1/version" | "/api/openapi.json" | "/static/{file}") => Status(200),
+        // The JSON API: 401 instead of a redirect to sign-in, 403 before the second step.
+        (true, "/api/v1/session") => Status(200),
+        (false, "/api/v1/session") if method == Method::POST => Refused,
+        (false, "/api/v1/session") => Status(204),
+        (false, "/api/v1/session/mfa") => match actor {
+            "anonymous" => Status(401),
+            "client_a" | "client_b" | "partner" => Status(403),
+            _ => Status(422),
+        },
+        (false, "/api/v1/password-reset") => NotServerError,
+        (false, "/api/v1/password-reset/confirm" | "/api/v1/invitations/accept") => Status(404),
+        (false, "/api/v1/password") => api_gate(actor, Status(422)),
+        (false, "/api/v1/invitations") => {
+            api_gate(actor, if in_p(&["owner", "admin"]) { Status(201) } else { Status(403) })
+        }
+        (false, "/api/v1/client-invitations") => api_gate(
+            actor,
+            if in_p(&["clinician", "other_clinician", "foreign_clinician"]) { Status(201) } else { Status(403) },
+        ),
+        (false, "/api/v1/accounts/{id}/disable" | "/api/v1/accounts/{id}/enable") => api_gate(
+            actor,
+            match actor {
+                "owner" | "admin" => Status(204),
+                "foreign_clinician" => Status(404),
+                _ => Status(403),
+            },
+        ),
+        (true, "/api/v1/audit") => api_gate(actor, if actor == "owner" { Status(200) } else { Status(403) }),
         _ => panic!("{method} {path} is not in the authorization matrix: add it to expected()"),
+    }
+}
+
+/// Signed-in API routes: 401 when anonymous, 403 (`mfa_required`) before the second step.
+fn api_gate(actor: &str, then: Expect) -> Expect {
+    match actor {
+        "anonymous" => Status(401),
+        "owner_before_mfa" => Status(403),
+        _ => then,
+    }
+}
+
+/// The JSON body of an API request.
+fn json_body(path: &str, n: usize) -> serde_json::Value {
+    use serde_json::json;
+    match path {
+        "/api/v1/session" => json!({"email": "nobody@p.example", "password": "wrong password here"}),
+        "/api/v1/session/mfa" => json!({"code": "wrong-code"}),
+        "/api/v1/password" => json!({"current_password": "not my password", "new_password": "another long phrase"}),
+        "/api/v1/password-reset" => json!({"email": format!("apireset{n}@p.example")}),
+        "/api/v1/password-reset/confirm" | "/api/v1/invitations/accept" => {
+            json!({"token": "not-a-token", "password": PASSWORD})
+        }
+        "/api/v1/invitations" => {
+            json!({"name": "Api Colleague", "email": format!("apicolleague{n}@p.example"), "role": "admin"})
+        }
+        "/api/v1/client-invitations" => {
+            json!({"kind": "individual", "clients": [{"name": "Api Client", "email": format!("apiclient{n}@p.example")}]})
+        }
+        _ => json!({}),
     }
 }
 
 /// A concrete request for a route and actor: the URL and form fields.
 fn request(world: &World, path: &str, actor: &str, n: usize) -> (String, Vec<(String, String)>) {
-    let id = if path.starts_with("/people/") { world.throwaway.to_string() } else { world.client_a.to_string() };
+    let id = if path.starts_with("/people/") || path.starts_with("/api/v1/accounts/") {
+        world.throwaway.to_string()
+    } else {
+        world.client_a.to_string()
+    };
     let url = path.replace("{file}", "sensate.css").replace("{id}", &id);
     let a_contact = world.canaries[0].0.clone();
     let fields: Vec<(&str, String)> = match path {
@@ -391,8 +455,9 @@ on_both_engines! {
         let mut n = 0;
         let mut failures = Vec::new();
         let mut locations = Vec::new();
-        // Sign-out ends the session, so it runs after everything else.
-        let (last, first): (Vec<_>, Vec<_>) = routes.iter().partition(|r| r.path == "/logout");
+        // Signing out ends the session, so it runs after everything else.
+        let (last, first): (Vec<_>, Vec<_>) =
+            routes.iter().partition(|r| r.path == "/logout" || (r.method == Method::DELETE && r.path == "/api/v1/session"));
         for route in first.into_iter().chain(last) {
             for actor in ACTORS {
                 n += 1;
@@ -400,6 +465,15 @@ on_both_engines! {
                 let (url, fields) = request(&world, route.path, actor, n);
                 let response = if route.method == Method::GET {
                     client.get(world.app.url(&url)).send().await.unwrap()
+                } else if route.access == Access::Api {
+                    let token = world.app.csrf_token(client).await;
+                    client
+                        .request(route.method.clone(), world.app.url(&url))
+                        .header("x-csrf-token", token)
+                        .json(&json_body(route.path, n))
+                        .send()
+                        .await
+                        .unwrap()
                 } else {
                     let token = world.app.csrf_token(client).await;
                     let mut form = fields.clone();
@@ -417,6 +491,7 @@ on_both_engines! {
                         status == 303 && location.as_deref() == Some(to.as_str())
                     }
                     NotServerError => status < 500,
+                    Refused => status == 401 || status == 429,
                 };
                 if !ok {
                     failures.push(format!("{} {} as {actor}: expected {want:?}, got {status} {location:?}", route.method, route.path));

@@ -266,3 +266,81 @@ on_both_engines! {
         app.stop().await;
     }
 }
+
+async fn api_session(app: &TestApp, client: &reqwest::Client) -> serde_json::Value {
+    client.get(app.url("/api/v1/session")).send().await.unwrap().json().await.unwrap()
+}
+
+async fn api_post(app: &TestApp, client: &reqwest::Client, path: &str, body: serde_json::Value) -> reqwest::Response {
+    let token = api_session(app, client).await["csrf_token"].as_str().unwrap().to_string();
+    client.post(app.url(path)).header("x-csrf-token", token).json(&body).send().await.unwrap()
+}
+
+on_both_engines! {
+    async fn the_json_api_runs_the_same_flows(db: TestDb) {
+        use serde_json::json;
+        let sink = SmtpSink::start().await;
+        let app = spawn_app_with_mail(db, sink.url()).await;
+        let (_, secret) = practice_with_owner(&app).await;
+        let api = TestApp::new_client();
+
+        let session = api_session(&app, &api).await;
+        assert_eq!(session["signed_in"], false);
+        assert_eq!(session["csrf_token"].as_str().unwrap().len(), 64);
+
+        let no_token = api.post(app.url("/api/v1/session")).json(&json!({"email": "x@y.example", "password": "z"})).send().await.unwrap();
+        assert_eq!(no_token.status(), 403);
+        assert_eq!(no_token.json::<serde_json::Value>().await.unwrap()["error"], "form_expired");
+        let token = session["csrf_token"].as_str().unwrap();
+        let garbage = api.post(app.url("/api/v1/session")).header("x-csrf-token", token).header("content-type", "application/json").body("{\"email\": \"secret-value\", ").send().await.unwrap();
+        assert_eq!(garbage.status(), 422);
+        let body = garbage.text().await.unwrap();
+        assert!(body.contains("\"invalid_input\"") && !body.contains("secret-value"), "the body is not echoed: {body}");
+        let missing = api.get(app.url("/api/v1/nothing-here")).send().await.unwrap();
+        assert_eq!(missing.status(), 404);
+        assert_eq!(missing.json::<serde_json::Value>().await.unwrap()["error"], "not_found");
+
+        let wrong = api_post(&app, &api, "/api/v1/session", json!({"email": "ines@lakeside.example", "password": "nope nope nope"})).await;
+        assert_eq!(wrong.status(), 401);
+        assert_eq!(wrong.json::<serde_json::Value>().await.unwrap()["error"], "invalid_credentials");
+        let signed_in = api_post(&app, &api, "/api/v1/session", json!({"email": "ines@lakeside.example", "password": OWNER_PASSWORD})).await;
+        assert_eq!(signed_in.status(), 200);
+        assert_eq!(signed_in.json::<serde_json::Value>().await.unwrap()["mfa_required"], true);
+        let early = api.get(app.url("/api/v1/audit")).send().await.unwrap();
+        assert_eq!(early.status(), 403);
+        assert_eq!(early.json::<serde_json::Value>().await.unwrap()["error"], "mfa_required");
+
+        app.clock.advance(SignedDuration::from_secs(30));
+        let code = code_at(&secret, step_of(sensate_domain::Clock::now(&app.clock)));
+        assert_eq!(api_post(&app, &api, "/api/v1/session/mfa", json!({"code": code})).await.status(), 204);
+        let me = api_session(&app, &api).await;
+        assert_eq!((me["signed_in"].as_bool(), me["mfa_required"].as_bool()), (Some(true), Some(false)));
+        assert_eq!(me["memberships"][0]["role"], "owner");
+
+        let invalid = api_post(&app, &api, "/api/v1/invitations", json!({"name": "", "email": "nope", "role": "clinician"})).await;
+        assert_eq!(invalid.status(), 422);
+        let fields = invalid.json::<serde_json::Value>().await.unwrap()["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+        assert_eq!(fields, vec!["name", "email"]);
+        let invited = api_post(&app, &api, "/api/v1/invitations", json!({"name": "Kai Admin", "email": "kai@lakeside.example", "role": "admin"})).await;
+        assert_eq!(invited.status(), 201);
+        let invited: serde_json::Value = invited.json().await.unwrap();
+        assert_eq!(invited["invitations"][0]["emailed"], true);
+        let link = invited["invitations"][0]["link"].as_str().unwrap();
+        assert_eq!(link_in(&sink.wait_for(1, Duration::from_secs(10)).await[0].body()), link, "the emailed link is the one returned");
+
+        let kai = TestApp::new_client();
+        let token = link.split("token=").nth(1).unwrap();
+        assert_eq!(api_post(&app, &kai, "/api/v1/invitations/accept", json!({"token": token, "password": "kai's steady hands"})).await.status(), 201);
+        assert_eq!(api_session(&app, &kai).await["mfa_required"], true);
+        let kai_id = app.store().login_record("kai@lakeside.example").await.unwrap().unwrap().id;
+        assert_eq!(api_post(&app, &api, &format!("/api/v1/accounts/{kai_id}/disable"), json!({})).await.status(), 204);
+        assert_eq!(api_session(&app, &kai).await["signed_in"], false, "disabling ends the session at once");
+
+        let log: serde_json::Value = api.get(app.url("/api/v1/audit?action=disable_account")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(log["entries"].as_array().unwrap().len(), 1);
+        assert_eq!(log["entries"][0]["record_id"], kai_id.to_string());
+        assert_eq!(api.delete(app.url("/api/v1/session")).header("x-csrf-token", me["csrf_token"].as_str().unwrap()).send().await.unwrap().status(), 204);
+        assert_eq!(api.get(app.url("/api/v1/audit")).send().await.unwrap().status(), 401);
+        app.stop().await;
+    }
+}

@@ -13,6 +13,8 @@ use crate::templates::{ErrorTemplate, Layout};
 pub(crate) struct RequestContext {
     pub id: String,
     pub demo: bool,
+    /// Under `/api/`: errors are JSON.
+    pub api: bool,
 }
 
 tokio::task_local! {
@@ -26,6 +28,8 @@ pub(crate) fn request_id() -> Option<String> {
 /// A complete error page: status, heading, one helpful sentence.
 pub(crate) struct ErrorPage {
     status: StatusCode,
+    /// The API's error code for the same refusal.
+    code: &'static str,
     title: &'static str,
     message: &'static str,
 }
@@ -33,6 +37,7 @@ pub(crate) struct ErrorPage {
 impl ErrorPage {
     pub fn not_found() -> Self {
         Self {
+            code: "not_found",
             status: StatusCode::NOT_FOUND,
             title: "Page not found",
             message: "There is no page at this address. It may have moved, or the link may be mistyped.",
@@ -41,6 +46,7 @@ impl ErrorPage {
 
     pub fn forbidden() -> Self {
         Self {
+            code: "forbidden",
             status: StatusCode::FORBIDDEN,
             title: "Not available to you",
             message: "Your account does not give access to this page. If you think it should, ask your practice.",
@@ -49,6 +55,7 @@ impl ErrorPage {
 
     pub fn forbidden_cross_site() -> Self {
         Self {
+            code: "forbidden_cross_site",
             status: StatusCode::FORBIDDEN,
             title: "Request refused",
             message: "This form was sent from another website, so it was not accepted. Nothing was changed.",
@@ -57,6 +64,7 @@ impl ErrorPage {
 
     pub fn form_expired() -> Self {
         Self {
+            code: "form_expired",
             status: StatusCode::FORBIDDEN,
             title: "This form has expired",
             message: "For your security, forms expire. Nothing was changed: go back, reload the page and try again.",
@@ -65,6 +73,7 @@ impl ErrorPage {
 
     pub fn too_large() -> Self {
         Self {
+            code: "too_large",
             status: StatusCode::PAYLOAD_TOO_LARGE,
             title: "Too much to send",
             message: "What you sent is larger than this form accepts. Nothing was changed.",
@@ -73,6 +82,7 @@ impl ErrorPage {
 
     pub fn unprocessable() -> Self {
         Self {
+            code: "invalid_input",
             status: StatusCode::UNPROCESSABLE_ENTITY,
             title: "Some information needs attention",
             message: "Part of what was sent could not be read. Nothing was changed: go back and check the form.",
@@ -81,6 +91,7 @@ impl ErrorPage {
 
     pub fn rate_limited() -> Self {
         Self {
+            code: "rate_limited",
             status: StatusCode::TOO_MANY_REQUESTS,
             title: "Please wait a little",
             message: "There were too many attempts. For your security, please wait 15 minutes and try again.",
@@ -89,6 +100,7 @@ impl ErrorPage {
 
     pub fn link_invalid() -> Self {
         Self {
+            code: "link_invalid",
             status: StatusCode::NOT_FOUND,
             title: "This link is not valid",
             message: "It was already used or has expired. Ask for a new one: your practice can send a new invitation, and the sign-in page can send a new password-reset link.",
@@ -97,6 +109,7 @@ impl ErrorPage {
 
     pub fn internal() -> Self {
         Self {
+            code: "internal",
             status: StatusCode::INTERNAL_SERVER_ERROR,
             title: "Something went wrong",
             message: "Sensate could not finish this request. Nothing you had saved before is lost. Please try again in a moment; if it keeps happening, give your practice the reference below.",
@@ -106,6 +119,9 @@ impl ErrorPage {
 
 impl IntoResponse for ErrorPage {
     fn into_response(self) -> Response {
+        if REQUEST.try_with(|context| context.api).unwrap_or(false) {
+            return crate::api::error::error_response(self.status, self.code, self.message);
+        }
         let demo = REQUEST.try_with(|context| context.demo).unwrap_or(false);
         let show_id = self.status.is_server_error();
         let page = ErrorTemplate {

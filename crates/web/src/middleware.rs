@@ -55,7 +55,8 @@ async fn request_context(State(state): State<AppState>, request: Request, next: 
         .map(|path| path.as_str().to_string())
         .unwrap_or_else(|| "(no route)".to_string());
     let started = Instant::now();
-    let context = RequestContext { id: id.clone(), demo: state.app.config().demo };
+    let api = request.uri().path().starts_with("/api/");
+    let context = RequestContext { id: id.clone(), demo: state.app.config().demo, api };
     let mut response = REQUEST.scope(context, next.run(request)).await;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", value);

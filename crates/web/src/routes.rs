@@ -5,7 +5,7 @@
 use axum::Router;
 use axum::handler::Handler;
 use axum::http::Method;
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, delete, get, post};
 
 use crate::{AppState, api, middleware, ops, pages, static_files};
 
@@ -50,6 +50,10 @@ impl Table {
 
     fn post<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, access: Access, handler: H) -> Self {
         self.add(Method::POST, path, access, post(handler))
+    }
+
+    fn delete<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, access: Access, handler: H) -> Self {
+        self.add(Method::DELETE, path, access, delete(handler))
     }
 }
 
@@ -99,6 +103,19 @@ fn declare() -> Table {
         .get("/healthz", Ops, ops::healthz)
         .get("/readyz", Ops, ops::readyz)
         .get("/api/v1/version", Api, api::version)
+        .get("/api/v1/session", Api, api::session::show)
+        .post("/api/v1/session", Api, api::session::create)
+        .delete("/api/v1/session", Api, api::session::delete)
+        .post("/api/v1/session/mfa", Api, api::session::mfa)
+        .post("/api/v1/password", Api, api::session::change_password)
+        .post("/api/v1/password-reset", Api, api::session::request_reset)
+        .post("/api/v1/password-reset/confirm", Api, api::session::confirm_reset)
+        .post("/api/v1/invitations", Api, api::accounts::invite_staff)
+        .post("/api/v1/client-invitations", Api, api::accounts::invite_clients)
+        .post("/api/v1/invitations/accept", Api, api::accounts::accept)
+        .post("/api/v1/accounts/{id}/disable", Api, api::accounts::disable)
+        .post("/api/v1/accounts/{id}/enable", Api, api::accounts::enable)
+        .get("/api/v1/audit", Api, api::accounts::audit)
         .get("/api/openapi.json", Asset, api::openapi_json)
         .get("/static/{file}", Asset, static_files::serve)
 }

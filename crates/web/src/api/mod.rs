@@ -1,5 +1,10 @@
 //! The JSON API under `/api/v1` and its OpenAPI document. Every API and
 //! operations route must appear in [`ApiDoc`]; a test enforces it.
+pub(crate) mod accounts;
+pub(crate) mod error;
+pub(crate) mod extract;
+pub(crate) mod session;
+
 use axum::Json;
 use utoipa::OpenApi;
 
@@ -7,12 +12,39 @@ use crate::ops;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Sensate API", description = "The JSON API of a Sensate practice server."),
-    paths(ops::healthz, ops::readyz, version),
-    components(schemas(ops::Probe, Version)),
+    info(
+        title = "Sensate API",
+        description = "The JSON API of a Sensate practice server.\n\n\
+            Authentication uses the same server-side session cookie as the pages. Every request \
+            that changes something (POST, DELETE) must carry the anti-forgery token from \
+            `GET /api/v1/session` in the `X-CSRF-Token` header, and come from this site or from a \
+            client that sends neither `Origin` nor `Sec-Fetch-Site`. Staff must pass the second \
+            sign-in step before anything else answers. Errors are JSON with a stable `error` code."
+    ),
+    paths(
+        ops::healthz,
+        ops::readyz,
+        version,
+        session::show,
+        session::create,
+        session::delete,
+        session::mfa,
+        session::change_password,
+        session::request_reset,
+        session::confirm_reset,
+        accounts::invite_staff,
+        accounts::invite_clients,
+        accounts::accept,
+        accounts::disable,
+        accounts::enable,
+        accounts::audit
+    ),
+    components(schemas(ops::Probe, Version, error::ErrorBody)),
     tags(
         (name = "operations", description = "Health and readiness probes"),
-        (name = "meta", description = "About this server")
+        (name = "meta", description = "About this server"),
+        (name = "session", description = "Signing in and out, the second step, passwords"),
+        (name = "accounts", description = "Invitations, accounts and the audit log")
     )
 )]
 pub struct ApiDoc;
