@@ -54,6 +54,9 @@ impl App {
         record_id: String,
         outcome: &str,
     ) -> Result<(), AppError> {
+        // Without a record of a practice, the event belongs to the actor's own,
+        // so the owner's audit page shows staff and client sign-ins too.
+        let practice = practice.or_else(|| actor.primary_membership().map(|m| m.practice_id));
         self.audit(Entry {
             actor: Some(actor.user_id),
             practice,

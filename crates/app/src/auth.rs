@@ -24,9 +24,13 @@ impl App {
             Err(_) => None,
         };
         let who = record.as_ref().map(|r| r.id);
+        let practice = match who {
+            Some(user) => self.store.memberships(user).await?.first().map(|m| m.practice_id),
+            None => None,
+        };
         let entry = |outcome| Entry {
             actor: who,
-            practice: None,
+            practice,
             action: "login",
             record_type: "user",
             record_id: who.map(|id| id.to_string()).unwrap_or_else(|| "unknown".into()),

@@ -151,7 +151,14 @@ impl App {
             return Ok(None);
         };
         let secret = self.totp_secret(actor, &mfa.secret)?;
-        Ok(Some(sensate_domain::totp::code_at(&secret, sensate_domain::totp::step_of(self.now()))))
+        // A code works once: after this step's code was used, show the next
+        // step's, which is already accepted (codes are valid ±1 step).
+        let now = sensate_domain::totp::step_of(self.now());
+        let unused = mfa.last_used_step.and_then(|s| u64::try_from(s).ok()).map_or(now, |last| now.max(last + 1));
+        if unused > now + 1 {
+            return Ok(None);
+        }
+        Ok(Some(sensate_domain::totp::code_at(&secret, unused)))
     }
 
     /// Demo staff accounts come with two-step sign-in already set up.

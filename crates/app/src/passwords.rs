@@ -58,9 +58,13 @@ impl App {
         self.record_hits(PUBLIC_FORM, &[&by_address, &by_account]).await?;
         let Ok(email) = Email::parse(email) else { return Ok(()) };
         let record = self.store.login_record(email.as_str()).await?.filter(|r| !r.disabled);
+        let practice = match &record {
+            Some(r) => self.store.memberships(r.id).await?.first().map(|m| m.practice_id),
+            None => None,
+        };
         self.audit(Entry {
             actor: record.as_ref().map(|r| r.id),
-            practice: None,
+            practice,
             action: "password_reset_request",
             record_type: "user",
             record_id: record.as_ref().map(|r| r.id.to_string()).unwrap_or_else(|| "unknown".into()),
@@ -90,9 +94,13 @@ impl App {
         let password = password.ok_or_else(|| AppError::Internal("validated password missing".into()))?;
         let hash = hash_password(password.expose().to_string()).await?;
         let user = self.store.consume_password_reset(&token_hash(token), self.now(), &hash).await?;
+        let practice = match user {
+            Some(user) => self.store.memberships(user).await?.first().map(|m| m.practice_id),
+            None => None,
+        };
         self.audit(Entry {
             actor: user,
-            practice: None,
+            practice,
             action: "password_reset",
             record_type: "user",
             record_id: user.map(|id| id.to_string()).unwrap_or_else(|| "unknown".into()),

@@ -112,3 +112,32 @@ async fn restarting_the_demo_rebuilds_it() {
     assert_eq!(running.store.practice_count().await.unwrap(), before);
     running.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_code_works_for_a_second_sign_in_within_one_time_step() {
+    let app = spawn_demo(TestDb::sqlite()).await;
+    for _ in 0..2 {
+        let client = TestApp::new_client();
+        app.login(&client, "owner@harbor.example", PASSWORD).await;
+        app.pass_demo_mfa(&client).await;
+        assert_eq!(client.get(app.url("/dashboard")).send().await.unwrap().status(), 200);
+    }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owners_audit_page_shows_sign_ins() {
+    let app = spawn_demo(TestDb::sqlite()).await;
+    let owner = TestApp::new_client();
+    app.login(&owner, "owner@harbor.example", PASSWORD).await;
+    app.pass_demo_mfa(&owner).await;
+    let refused = TestApp::new_client();
+    let wrong = app
+        .post_form(&refused, "/login", &[("email", "jordan@client.example"), ("password", "not the password")])
+        .await;
+    assert_eq!(wrong.status(), 401);
+    let page = owner.get(app.url("/audit?action=login")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("<td>login</td>"), "sign-ins are listed");
+    assert!(page.contains("<td>failed</td>") && page.contains("<td>allowed</td>"));
+    app.stop().await;
+}

@@ -1,0 +1,332 @@
+// What a brand-new practice does, against a real `sensate serve` (not the
+// demo) over a fresh data directory: the owner sets up the practice with the
+// one-time link and enrols two-step sign-in; invites a therapist, who joins,
+// enrols, signs out and back in; the therapist invites a couple; one partner
+// joins and records contact preferences; the therapist reads them and writes
+// a private note. Every page visited, error states included, is checked with
+// axe.
+//
+// No SMTP server is configured, so invitation links are shown on the page
+// ("not emailed") and the test follows them from there.
+
+import { expect, test } from '@playwright/test';
+import { expectNoA11yViolations } from './a11y.js';
+import { mainLandmark } from './helpers.js';
+import { startSensateServe } from './serve.js';
+import { msUntilNextStep, stepAt, totp, wrongCode } from './totp.js';
+
+const PRACTICE = 'First Light Counseling';
+const OWNER = { name: 'Olivia Owner', email: 'owner@first.example', password: 'quiet river morning light' };
+const ROBIN = { name: 'Robin Therapist', email: 'robin@first.example', password: 'tall pine evening rain' };
+const SAM = { name: 'Sam Client', email: 'sam@first.example', password: 'open window summer breeze' };
+const ALEX = { name: 'Alex Partner', email: 'alex@first.example' };
+const CONTACT = 'Email only, please; no voicemail.';
+const NOTE = 'First session planned.';
+
+let server;
+
+test.beforeAll(async () => {
+  server = await startSensateServe();
+});
+
+test.afterAll(async () => {
+  await server?.stop();
+});
+
+test.afterEach(async ({}, testInfo) => {
+  if (server && testInfo.status !== testInfo.expectedStatus) {
+    await testInfo.attach('sensate serve output', { body: server.output(), contentType: 'text/plain' });
+  }
+});
+
+/** An absolute URL on the `sensate serve` under test. */
+const at = (path) => `${server.baseURL}${path}`;
+
+/** Matches the URL of a path on the server under test (ignoring a `#fragment`). */
+const urlOf = (path) => new RegExp(`^${(server.baseURL + path).replace(/[.?*+^$()[\]{}|\\]/g, '\\$&')}(#.*)?$`);
+
+const h1 = (page) => page.getByRole('heading', { level: 1 });
+
+async function signOut(page) {
+  await page.getByRole('banner').getByRole('button', { name: /^Sign out\b/ }).click();
+  await expect(page).toHaveURL(urlOf('/'));
+  await expectNoA11yViolations(page);
+}
+
+/**
+ * Enrols two-step sign-in on the enrolment page: a wrong code first (error
+ * shown), then the code computed from the setup key; checks the recovery
+ * codes and continues to the dashboard. Returns the setup key and the time
+ * step whose code was used (a later sign-in needs a newer one).
+ */
+async function enrolMfa(page) {
+  const main = mainLandmark(page);
+  await expect(page).toHaveURL(urlOf('/mfa'));
+  await expect(h1(page)).toHaveText('Set up two-step sign-in');
+  await expect(main.getByRole('img', { name: /QR/i })).toBeVisible();
+  await expect(main.locator('svg[role="img"]')).toHaveCount(1);
+  const secret = (await main.locator('code.setup-key').textContent()).trim();
+  expect(secret, 'setup key').toMatch(/^[A-Z2-7]{16,}=*$/);
+  await expectNoA11yViolations(page);
+
+  const code = main.getByLabel(/^Code from your app\b/);
+  const confirm = main.getByRole('button', { name: 'Confirm and continue', exact: true });
+  await code.fill(wrongCode(secret));
+  await confirm.click();
+  await expect(main.getByRole('alert')).toContainText('That code is not right');
+  await expect(code).toHaveAttribute('aria-invalid', 'true');
+  await expect(main.locator('code.setup-key'), 'the setup key stays the same').toHaveText(secret);
+  await expectNoA11yViolations(page);
+
+  const step = stepAt();
+  await code.fill(totp(secret, step));
+  await confirm.click();
+  await expect(h1(page)).toHaveText('Your recovery codes');
+  await expect(main.locator('.recovery-codes').getByRole('listitem')).toHaveCount(10);
+  await expectNoA11yViolations(page);
+
+  await main.getByRole('link', { name: /continue/ }).click();
+  await expect(page).toHaveURL(urlOf('/dashboard'));
+  return { secret, step };
+}
+
+/** The dashboard, with the tools this person may use. */
+async function expectDashboard(page, ...tools) {
+  await expect(page).toHaveURL(urlOf('/dashboard'));
+  await expect(h1(page)).toHaveText('Dashboard');
+  const toolbox = page.getByRole('navigation', { name: 'Your tools', exact: true });
+  await expect(toolbox).toBeVisible();
+  for (const tool of tools) {
+    await expect(toolbox.getByRole('link', { name: tool, exact: true })).toBeVisible();
+  }
+  await expectNoA11yViolations(page);
+  return toolbox;
+}
+
+/** Signs in with email and password; staff land on the second step. */
+async function signIn(page, { email, password }) {
+  await page.goto(at('/login'));
+  await expect(h1(page)).toHaveText('Sign in');
+  await expectNoA11yViolations(page);
+  const main = mainLandmark(page);
+  await main.getByLabel(/^Email address\b/).fill(email);
+  await main.getByLabel(/^Password\b/).fill(password);
+  await main.getByRole('button', { name: 'Sign in', exact: true }).click();
+}
+
+/**
+ * The second sign-in step with a code from the app. A code is accepted
+ * once, and no code older than the last one used: wait for a newer time
+ * step than `lastStep` if need be.
+ */
+async function passMfa(page, { secret, lastStep }) {
+  const main = mainLandmark(page);
+  await expect(page).toHaveURL(urlOf('/mfa'));
+  await expect(h1(page)).toHaveText('Confirm it is you');
+  await expectNoA11yViolations(page);
+  if (stepAt() <= lastStep) {
+    await page.waitForTimeout(msUntilNextStep() + 250);
+  }
+  const step = stepAt();
+  await main.getByLabel(/^Code\b/).fill(totp(secret, step));
+  await main.getByRole('button', { name: 'Continue', exact: true }).click();
+  return step;
+}
+
+/** Fills a password and its confirmation (join and set-up forms). */
+async function choosePassword(main, password, confirmation = password) {
+  await main.getByLabel(/^Password\b/).fill(password);
+  await main.getByLabel(/^Repeat the password\b/).fill(confirmation);
+}
+
+/** The link shown for `email` in the "Invitation links" box. */
+async function invitationLink(main, email) {
+  const box = main.getByRole('region', { name: 'Invitation links', exact: true });
+  const item = box.getByRole('listitem').filter({ hasText: email });
+  await expect(item).toContainText('not emailed');
+  const link = (await item.locator('code').textContent()).trim();
+  expect(link, `invitation link for ${email}`).toMatch(/\/join\?token=[^\s&]+$/);
+  return link;
+}
+
+test('a new practice: set-up, a therapist, a client, a private note', async ({ browser, page }) => {
+  test.setTimeout(120_000);
+  const contexts = [];
+  const newPage = async () => {
+    const context = await browser.newContext();
+    contexts.push(context);
+    return context.newPage();
+  };
+
+  try {
+    let robinLink;
+    let samLink;
+    let robin;
+    let robinMfa;
+
+    await test.step('the owner sets up the practice with the one-time link', async () => {
+      const main = mainLandmark(page);
+      const response = await page.goto(server.setupLink);
+      expect(response?.status()).toBe(200);
+      await expect(h1(page)).toHaveText('Set up your practice');
+      await expectNoA11yViolations(page);
+
+      await main.getByLabel(/^Practice name\b/).fill(PRACTICE);
+      await main.getByLabel(/^Your name\b/).fill(OWNER.name);
+      await main.getByLabel(/^Email address\b/).fill('owner-at-first.example');
+      await choosePassword(main, 'short');
+      const create = main.getByRole('button', { name: 'Create practice and sign in', exact: true });
+      await create.click();
+
+      const summary = main.getByRole('alert');
+      await expect(summary.getByRole('heading', { name: 'Please correct the following' })).toBeVisible();
+      const email = main.getByLabel(/^Email address\b/);
+      const password = main.getByLabel(/^Password\b/);
+      await expect(email).toHaveAttribute('aria-invalid', 'true');
+      await expect(password).toHaveAttribute('aria-invalid', 'true');
+      await expect(password).toHaveAccessibleDescription(/Use at least 8 characters/);
+      await expect(summary.getByRole('link')).toHaveCount(2);
+      await expect(main.getByLabel(/^Practice name\b/), 'the practice name is kept').toHaveValue(PRACTICE);
+      await expect(email).toHaveValue('owner-at-first.example');
+      await expectNoA11yViolations(page);
+
+      await main.getByLabel(/^Time zone\b/).selectOption('Europe/Berlin');
+      await email.fill(OWNER.email);
+      await choosePassword(main, OWNER.password);
+      await create.click();
+      await expect(page).toHaveURL(urlOf('/mfa'));
+    });
+
+    await test.step('the owner enrols two-step sign-in', async () => {
+      await enrolMfa(page);
+      await expectDashboard(page, 'People and invitations', 'Practice settings', 'Audit log');
+      await expect(mainLandmark(page)).toContainText(PRACTICE);
+      await expect(mainLandmark(page)).toContainText('(Europe/Berlin)');
+    });
+
+    await test.step('the owner invites a therapist and signs out', async () => {
+      await page.getByRole('link', { name: 'People and invitations', exact: true }).click();
+      await expect(page).toHaveURL(urlOf('/people'));
+      await expect(h1(page)).toHaveText('People');
+      await expectNoA11yViolations(page);
+
+      const main = mainLandmark(page);
+      await main.getByLabel(/^Name\b/).fill(ROBIN.name);
+      await main.getByLabel(/^Email address\b/).fill(ROBIN.email);
+      await main.getByLabel(/^Role\b/).selectOption('clinician');
+      await main.getByRole('button', { name: 'Send invitation', exact: true }).click();
+      await expect(main.getByRole('status')).toHaveText(`Invitation sent to ${ROBIN.email}.`);
+      robinLink = await invitationLink(main, ROBIN.email);
+      expect(robinLink.startsWith(at('/join?token=')), `${robinLink} points at this server`).toBe(true);
+      await expectNoA11yViolations(page);
+
+      await signOut(page);
+
+      // The set-up link worked once.
+      const again = await page.goto(server.setupLink);
+      expect(again?.status()).toBe(404);
+      await expect(h1(page)).toHaveText('This set-up link is not valid');
+      await expectNoA11yViolations(page);
+    });
+
+    await test.step('the therapist joins and enrols two-step sign-in', async () => {
+      robin = await newPage();
+      const main = mainLandmark(robin);
+      await robin.goto(robinLink);
+      await expect(h1(robin)).toHaveText(`Join ${PRACTICE}`);
+      await expect(main).toContainText(ROBIN.email);
+      await expectNoA11yViolations(robin);
+
+      await choosePassword(main, ROBIN.password, 'tall pine evening');
+      const create = main.getByRole('button', { name: 'Create account', exact: true });
+      await create.click();
+      await expect(main.getByText('The two passwords do not match.').first()).toBeVisible();
+      await expect(main.getByLabel(/^Repeat the password\b/)).toHaveAttribute('aria-invalid', 'true');
+      await expectNoA11yViolations(robin);
+
+      await choosePassword(main, ROBIN.password);
+      await create.click();
+      robinMfa = await enrolMfa(robin);
+      await expectDashboard(robin, 'Your clients');
+    });
+
+    await test.step('the therapist signs out and in again with a fresh code', async () => {
+      await signOut(robin);
+      await signIn(robin, ROBIN);
+      await passMfa(robin, { secret: robinMfa.secret, lastStep: robinMfa.step });
+      await expectDashboard(robin, 'Your clients');
+    });
+
+    await test.step('the therapist invites a couple', async () => {
+      await robin.getByRole('link', { name: 'Your clients', exact: true }).click();
+      await expect(robin).toHaveURL(urlOf('/clients'));
+      await expect(h1(robin)).toHaveText('Clients');
+      await expectNoA11yViolations(robin);
+
+      const main = mainLandmark(robin);
+      await main.getByLabel(/^Therapy for\b/).selectOption('couple');
+      await main.getByLabel(/^Client's name\b/).fill(SAM.name);
+      await main.getByLabel(/^Client's email address\b/).fill(SAM.email);
+      await main.getByLabel(/^Partner's name\b/).fill(ALEX.name);
+      await main.getByLabel(/^Partner's email address\b/).fill(ALEX.email);
+      await main.getByRole('button', { name: 'Send invitation', exact: true }).click();
+      await expect(main.getByRole('status')).toContainText('Invitation sent to');
+      const box = main.getByRole('region', { name: 'Invitation links', exact: true });
+      await expect(box.getByRole('listitem')).toHaveCount(2);
+      samLink = await invitationLink(main, SAM.email);
+      const alexLink = await invitationLink(main, ALEX.email);
+      expect(alexLink, 'each partner has their own link').not.toBe(samLink);
+      await expectNoA11yViolations(robin);
+    });
+
+    await test.step('the client joins and records contact preferences', async () => {
+      const sam = await newPage();
+      const main = mainLandmark(sam);
+      await sam.goto(samLink);
+      await expect(h1(sam)).toHaveText(`Join ${PRACTICE}`);
+      await expectNoA11yViolations(sam);
+
+      await choosePassword(main, SAM.password);
+      await main.getByRole('button', { name: 'Create account', exact: true }).click();
+      // Clients have no second sign-in step.
+      const tools = await expectDashboard(sam, 'Your contact preferences');
+      await expect(main.getByRole('heading', { level: 2, name: 'Your upcoming appointments' })).toBeVisible();
+
+      await tools.getByRole('link', { name: 'Your contact preferences', exact: true }).click();
+      await expect(h1(sam)).toHaveText('Your contact preferences');
+      await expectNoA11yViolations(sam);
+      await main.getByLabel(/^Contact preferences\b/).fill(CONTACT);
+      await main.getByRole('button', { name: 'Save', exact: true }).click();
+      await expect(main.getByRole('status')).toHaveText('Saved.');
+      await expect(main.getByLabel(/^Contact preferences\b/)).toHaveValue(CONTACT);
+      await expectNoA11yViolations(sam);
+
+      await signOut(sam);
+      await sam.goto(at('/dashboard'));
+      await expect(sam).toHaveURL(urlOf('/login'));
+      await expectNoA11yViolations(sam);
+    });
+
+    await test.step('the therapist reads the client record and writes a note', async () => {
+      await robin.goto(at('/clients'));
+      const main = mainLandmark(robin);
+      const clients = main.getByRole('region', { name: 'Your clients', exact: true });
+      await expectNoA11yViolations(robin);
+      await clients.getByRole('link', { name: SAM.name, exact: true }).click();
+      await expect(h1(robin)).toHaveText(SAM.name);
+      const contact = main.getByRole('region', { name: 'Contact preferences', exact: true });
+      await expect(contact.locator('p', { hasText: CONTACT })).toBeVisible();
+      const notes = main.getByRole('region', { name: 'Your private notes', exact: true });
+      await expect(notes).toContainText('No notes yet.');
+      await expectNoA11yViolations(robin);
+
+      await notes.getByLabel(/^New note\b/).fill(NOTE);
+      await notes.getByRole('button', { name: 'Save note', exact: true }).click();
+      await expect(main.getByRole('status')).toHaveText('Note saved.');
+      await expect(notes.getByRole('listitem').filter({ hasText: NOTE })).toHaveCount(1);
+      await expectNoA11yViolations(robin);
+    });
+  } finally {
+    for (const context of contexts) await context.close();
+  }
+});
