@@ -48,6 +48,16 @@ impl App {
         } else {
             None
         };
+        // It lists clients' names and sessions: an access to client data.
+        self.audit_actor(
+            actor,
+            None,
+            "view_dashboard",
+            "user",
+            actor.user_id.to_string(),
+            crate::audit::outcome::ALLOWED,
+        )
+        .await?;
         Ok(Dashboard {
             practice_name: membership.map(|m| m.practice_name.clone()),
             time_zone,

@@ -26,6 +26,12 @@ pub enum AppError {
     Forbidden,
     #[error("not found")]
     NotFound,
+    #[error(
+        "the encryption key does not open this database's encrypted fields: the key file (or SENSATE_MASTER_KEY) \
+         belongs to another installation, or a new key was created because the original is missing. \
+         Put back the master.key that belongs to this database (see docs/OPERATIONS.md, \"Encryption key\")"
+    )]
+    KeyMismatch,
     #[error("storage failure: {0}")]
     Store(#[from] StoreError),
     #[error("internal failure: {0}")]

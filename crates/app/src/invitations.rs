@@ -67,11 +67,6 @@ impl App {
                 None
             }
         };
-        if let Some((_, email)) = &parsed
-            && self.store.login_record(email.as_str()).await?.is_some()
-        {
-            errors.add("email", "This person already has a Sensate account.");
-        }
         AppError::invalid_if_any(errors)?;
         let ((name, email), role) =
             parsed.zip(role).ok_or_else(|| AppError::Internal("validated invitee missing".into()))?;
@@ -94,10 +89,10 @@ impl App {
         let fields = [("name", "email"), ("partner_name", "partner_email")];
         let mut people = Vec::new();
         for (invitee, (name_field, email_field)) in invitees.iter().take(wanted).zip(fields) {
+            // Whether the address already has an account (perhaps with another
+            // practice on this server) is not revealed here; accepting tells the
+            // invitee to sign in instead.
             if let Some(person) = parse_invitee(&mut errors, invitee, name_field, email_field) {
-                if self.store.login_record(person.1.as_str()).await?.is_some() {
-                    errors.add(email_field, "This person already has a Sensate account.");
-                }
                 people.push(person);
             }
         }

@@ -63,7 +63,8 @@ pub struct App {
     clock: Arc<dyn Clock>,
     keys: Arc<KeyRing>,
     mailer: Arc<dyn Mailer>,
-    config: AppConfig,
+    /// Shared, so cloning the app (every request does) allocates nothing.
+    config: Arc<AppConfig>,
 }
 
 impl App {
@@ -74,7 +75,7 @@ impl App {
         mailer: Arc<dyn Mailer>,
         config: AppConfig,
     ) -> Self {
-        Self { store, clock, keys, mailer, config }
+        Self { store, clock, keys, mailer, config: Arc::new(config) }
     }
 
     pub fn keys(&self) -> &KeyRing {
@@ -91,6 +92,31 @@ impl App {
 
     pub fn now(&self) -> jiff::Timestamp {
         self.clock.now()
+    }
+
+    /// Checks that the key ring can read this database's fields. On first
+    /// use it stores a check value (encrypted under the current key); later
+    /// starts must be able to decrypt it. A key file from another
+    /// installation, or a missing one recreated empty, is refused before any
+    /// request is served instead of failing on every encrypted field.
+    pub async fn verify_key_ring(&self) -> Result<(), AppError> {
+        const CHECK: &str = "sensate key check";
+        let binding = infra::crypto::Binding::new("meta", "key_check", "1");
+        match self.store.meta_get("key_check").await? {
+            Some(hex) => {
+                let sealed = infra::secrets::unhex(&hex)
+                    .ok_or_else(|| AppError::Internal("key check value is not hex".into()))?;
+                match self.keys.decrypt(&binding, &sealed) {
+                    Ok(text) if text.expose() == CHECK => Ok(()),
+                    _ => Err(AppError::KeyMismatch),
+                }
+            }
+            None => {
+                let sealed = self.keys.encrypt(&binding, CHECK)?;
+                self.store.meta_set("key_check", &infra::secrets::hex(&sealed)).await?;
+                Ok(())
+            }
+        }
     }
 
     /// Ready to serve: the database answers.

@@ -67,7 +67,7 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
             println!("Sensate demo: a fictional practice, rebuilt at each start.");
             println!("Open {} and sign in with any of these accounts.", running.base_url);
             println!("Every account's password is: {DEMO_PASSWORD}");
-            println!("Staff accounts use two-step sign-in; in the demo the sign-in page shows the current code.");
+            println!("Staff accounts use two-step sign-in; in the demo the second-step page shows the current code.");
             println!("Mail is not sent anywhere: read it at {}/outbox", running.base_url);
             println!();
             for login in demo_logins() {
@@ -108,6 +108,10 @@ async fn audit_verify(db: &DbArgs) -> Result<(), CommandError> {
     match verify_chain(&chain) {
         Ok(count) => {
             println!("The audit log is intact: {count} entries, each linked to the one before.");
+            if let Some(last) = chain.last() {
+                // Recording this elsewhere lets a later check notice removed newest entries.
+                println!("Newest entry: {} with hash {}", last.seq, last.hash);
+            }
             Ok(())
         }
         Err(broken) => Err(CommandError::Message(format!(

@@ -9,8 +9,8 @@ use sensate_app::infra::crypto::{CryptoError, KeyRing, KeySource};
 use sensate_app::infra::mailer::{Email, MailError, Mailer, OutboxMailer, SmtpMailer};
 use sensate_app::{App, AppConfig, demo};
 use sensate_domain::Clock;
-use sensate_store::{ConnectError, Migrate, Store};
-use sensate_web::{AppState, WebConfig};
+use sensate_store::{ConnectError, Migrate, SqliteStore, Store};
+use sensate_web::{AppState, Shared, WebConfig};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -169,15 +169,21 @@ pub async fn start(options: StartOptions) -> Result<Running, StartError> {
         }
         Mode::Demo => fresh_demo_database(&options.data_dir).await?,
     };
-    // The key is created only once the database opened, so a refused start leaves nothing behind.
-    let (keys, key_source) =
-        match KeyRing::load_or_create(&options.data_dir.join("master.key"), options.master_key.as_deref()) {
-            Ok(loaded) => loaded,
-            Err(error) => {
-                store.close().await;
-                return Err(error.into());
-            }
-        };
+    // The key is created only once the database opened, so a refused start
+    // leaves nothing behind; and never for a database that already has one.
+    let key_path = options.data_dir.join("master.key");
+    if options.master_key.is_none() && !key_path.exists() && store.meta_get("key_check").await.ok().flatten().is_some()
+    {
+        store.close().await;
+        return Err(sensate_app::AppError::KeyMismatch.into());
+    }
+    let (keys, key_source) = match KeyRing::load_or_create(&key_path, options.master_key.as_deref()) {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            store.close().await;
+            return Err(error.into());
+        }
+    };
     if key_source == KeySource::Created {
         tracing::warn!(
             "created a new encryption key in the data directory (master.key); back it up separately from the database"
@@ -186,6 +192,10 @@ pub async fn start(options: StartOptions) -> Result<Running, StartError> {
 
     let config = AppConfig { demo: options.mode == Mode::Demo, base_url: base_url.clone(), ..AppConfig::default() };
     let app = App::new(store.clone(), options.clock.clone(), Arc::new(keys), mailer, config);
+    if let Err(error) = app.verify_key_ring().await {
+        store.close().await;
+        return Err(error.into());
+    }
     if options.mode == Mode::Demo {
         app.seed_demo().await?;
     }
@@ -194,7 +204,7 @@ pub async fn start(options: StartOptions) -> Result<Running, StartError> {
         Mode::Demo => None,
     };
 
-    let state = AppState { app, web: Arc::new(WebConfig { base_url: base_url.clone() }), outbox };
+    let state: AppState = Arc::new(Shared { app, web: WebConfig { base_url: base_url.clone() }, outbox });
     let router = sensate_web::router(state);
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -225,14 +235,7 @@ async fn fresh_demo_database(data_dir: &Path) -> Result<Arc<dyn Store>, StartErr
     let path = data_dir.join("demo.db");
     let url = format!("sqlite://{}", path.display());
     if path.exists() {
-        let existing = sensate_store::connect(&url, Migrate::Skip).await;
-        let is_demo = match &existing {
-            Ok(store) => demo::is_demo_database(store.as_ref()).await.unwrap_or(false),
-            Err(_) => false,
-        };
-        if let Ok(store) = existing {
-            store.close().await;
-        }
+        let is_demo = matches!(SqliteStore::peek_meta(&path, "mode").await, Ok(Some(mode)) if mode == "demo");
         if !is_demo {
             return Err(StartError::NotADemoDatabase(path.display().to_string()));
         }

@@ -336,3 +336,30 @@ async fn restore_refuses_a_backup_of_the_demo() {
     assert_one_line_error(&output, "is a backup of the fictional demo practice");
     assert!(!dir.path().join("sensate.db").exists(), "nothing restored");
 }
+
+#[tokio::test]
+async fn a_key_from_another_installation_is_refused_before_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = Command::new(env!("CARGO_BIN_EXE_sensate"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("SENSATE_DATA_DIR", dir.path())
+        .env_remove("SENSATE_DATABASE_URL")
+        .env_remove("SENSATE_MASTER_KEY")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = first;
+    let stdout = first.stdout.take().unwrap();
+    for line in BufReader::new(stdout).lines() {
+        if line.unwrap().contains("Press Ctrl-C") {
+            break;
+        }
+    }
+    let _ = first.kill();
+    let _ = first.wait();
+    assert!(dir.path().join("master.key").exists());
+    std::fs::remove_file(dir.path().join("master.key")).unwrap();
+    let output = sensate(&["serve", "--listen", "127.0.0.1:0"], dir.path());
+    assert_one_line_error(&output, "the encryption key does not open this database's encrypted fields");
+}

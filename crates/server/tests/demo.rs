@@ -141,3 +141,15 @@ async fn the_owners_audit_page_shows_sign_ins() {
     assert!(page.contains("<td>failed</td>") && page.contains("<td>allowed</td>"));
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_sessions_end_after_an_idle_hour() {
+    let app = spawn_demo(TestDb::sqlite()).await;
+    let client = TestApp::new_client();
+    app.login(&client, "jordan@client.example", PASSWORD).await;
+    app.clock.advance(jiff::SignedDuration::from_mins(59));
+    assert_eq!(client.get(app.url("/dashboard")).send().await.unwrap().status(), 200, "59 idle minutes are fine for a client");
+    app.clock.advance(jiff::SignedDuration::from_mins(61));
+    assert_eq!(client.get(app.url("/dashboard")).send().await.unwrap().headers()["location"], "/login");
+    app.stop().await;
+}

@@ -105,7 +105,7 @@ on_both_engines! {
 
         let sent = app.post_form(&owner, "/people/invite", &[("name", "Robin Therapist"), ("email", "robin@lakeside.example"), ("role", "clinician")]).await;
         assert_eq!(sent.status(), 200);
-        assert!(sent.text().await.unwrap().contains("Invitation sent to robin@lakeside.example."));
+        assert!(sent.text().await.unwrap().contains("Invitation emailed to robin@lakeside.example."));
         let mail = &sink.wait_for(1, Duration::from_secs(10)).await[0];
         assert_eq!(mail.subject(), "Your invitation from Lakeside Therapy");
         assert!(mail.body().contains("Hello Robin Therapist,"));

@@ -137,6 +137,23 @@ impl SqliteStore {
         self.pool.begin_with("BEGIN IMMEDIATE").await
     }
 
+    /// A `meta` value read without changing the file in any way (read-only,
+    /// no journal-mode switch): for deciding whether a file may be replaced.
+    pub async fn peek_meta(path: &Path, key: &str) -> Result<Option<String>, ConnectError> {
+        let options = SqliteConnectOptions::from_str("sqlite://")
+            .map_err(|e| ConnectError::Open(e.to_string()))?
+            .filename(path)
+            .read_only(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .map_err(|e| ConnectError::Open(format!("{}: {e}", path.display())))?;
+        let value = sqlx::query_scalar("SELECT value FROM meta WHERE key = $1").bind(key).fetch_optional(&pool).await;
+        pool.close().await;
+        Ok(value.unwrap_or(None))
+    }
+
     /// Checks the file for corruption (`PRAGMA integrity_check`).
     pub async fn integrity_check(&self) -> Result<String> {
         Ok(sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&self.pool).await?)

@@ -168,6 +168,10 @@ impl IntoResponse for WebError {
                 tracing::error!(request_id = request_id().unwrap_or_default(), error = %error, "storage failure");
                 ErrorPage::internal().into_response()
             }
+            AppError::KeyMismatch => {
+                tracing::error!(request_id = request_id().unwrap_or_default(), "encryption key mismatch");
+                ErrorPage::internal().into_response()
+            }
             AppError::Internal(error) => {
                 tracing::error!(request_id = request_id().unwrap_or_default(), error = %error, "internal failure");
                 ErrorPage::internal().into_response()

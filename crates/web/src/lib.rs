@@ -35,11 +35,13 @@ impl WebConfig {
     }
 }
 
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
+/// What every handler can reach. Cloned for every request by each layer
+/// and extractor, so it is one `Arc`: a clone is one atomic increment.
+pub type AppState = std::sync::Arc<Shared>;
+
+pub struct Shared {
     pub app: App,
-    pub web: std::sync::Arc<WebConfig>,
+    pub web: WebConfig,
     /// In the demo, sent mail is kept here and shown at `/outbox`.
     pub outbox: Option<std::sync::Arc<sensate_app::infra::mailer::OutboxMailer>>,
 }

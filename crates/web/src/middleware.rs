@@ -1,6 +1,7 @@
 //! The layers every request passes through, outermost first:
-//! request context (id, privacy-safe access log) → panic guard → security
-//! headers → anti-forgery check → body limit → handler.
+//! request context (id, privacy-safe access log) → security headers → panic
+//! guard (so even a panic's page carries the headers) → anti-forgery check →
+//! body limit → handler.
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -31,8 +32,8 @@ pub(crate) fn wrap(router: Router<AppState>, state: AppState) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(from_fn_with_state(state.clone(), request_context))
-                .layer(CatchPanicLayer::custom(|_| ErrorPage::internal().into_response()))
                 .layer(from_fn_with_state(state.clone(), security_headers))
+                .layer(CatchPanicLayer::custom(|_| ErrorPage::internal().into_response()))
                 .layer(from_fn_with_state(state.clone(), csrf))
                 .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
                 .layer(TimeoutLayer::with_status_code(
@@ -43,11 +44,22 @@ pub(crate) fn wrap(router: Router<AppState>, state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Request ids only need to be unique per process and distinguishable
+/// between restarts: a random prefix chosen at start and a counter. No
+/// system call per request.
+fn next_request_id() -> String {
+    static PREFIX: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let prefix = PREFIX.get_or_init(|| uuid::Uuid::new_v4().as_u128() as u32);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{prefix:08x}{n:08x}")
+}
+
 /// Gives the request an id (returned as `X-Request-Id`, shown on error
 /// pages) and logs one line per request: method, route *template*, status,
 /// duration. Never the concrete path's ids, query strings, bodies or cookies.
 async fn request_context(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let id = uuid::Uuid::new_v4().simple().to_string()[..16].to_string();
+    let id = next_request_id();
     let method = request.method().clone();
     let route = request
         .extensions()
@@ -123,9 +135,13 @@ async fn csrf(State(state): State<AppState>, request: Request, next: Next) -> Re
             Err(response) => return response,
         }
     };
-    let token = existing.clone().unwrap_or_else(new_token);
-    // Probes, assets and the API document carry no forms: no cookie for them.
+    // Probes, assets and the API document carry no forms: no token for them.
     let needs_cookie = existing.is_none() && !is_cookieless(request.uri().path());
+    let token = match &existing {
+        Some(token) => token.clone(),
+        None if needs_cookie => new_token(),
+        None => String::new(),
+    };
     let mut request = request;
     request.extensions_mut().insert(CsrfToken(token.clone()));
     let mut response = next.run(request).await;
@@ -136,7 +152,7 @@ async fn csrf(State(state): State<AppState>, request: Request, next: Next) -> Re
 }
 
 fn is_cookieless(path: &str) -> bool {
-    matches!(path, "/healthz" | "/readyz" | "/api/openapi.json") || path.starts_with("/static/")
+    matches!(path, "/healthz" | "/readyz" | "/api/openapi.json" | "/api/v1/version") || path.starts_with("/static/")
 }
 
 pub(crate) fn append_cookie(response: &mut Response, cookie: &str) {

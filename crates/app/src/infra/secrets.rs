@@ -11,10 +11,12 @@ use blake2::{Blake2b512, Digest};
 
 use crate::AppError;
 
-/// A fresh secret token, as URL-safe hex.
+/// A fresh secret token, as URL-safe hex. `ThreadRng` is a CSPRNG (ChaCha)
+/// seeded and periodically reseeded from the operating system; it avoids a
+/// system call for every token on hot paths (each first visit gets one).
 pub fn new_token() -> String {
     let mut bytes = [0u8; 32];
-    OsRng.fill_bytes(&mut bytes);
+    rand::thread_rng().fill_bytes(&mut bytes);
     hex(&bytes)
 }
 
@@ -24,12 +26,21 @@ pub fn token_hash(token: &str) -> String {
     hex(&digest[..32])
 }
 
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, byte| {
-        let _ = write!(out, "{byte:02x}");
-        out
-    })
+pub fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        out.push(DIGITS[usize::from(byte >> 4)] as char);
+        out.push(DIGITS[usize::from(byte & 0x0f)] as char);
+    }
+    out
 }
 
 /// Constant-time comparison for secrets of equal length.
@@ -87,6 +98,9 @@ mod tests {
         assert!(same_secret(&a, &a.clone()));
         assert!(!same_secret(&a, &new_token()));
         assert!(!same_secret("ab", "abc"));
+        assert_eq!(unhex(&hex(&[0, 15, 255, 16])), Some(vec![0, 15, 255, 16]));
+        assert_eq!(unhex("abc"), None);
+        assert_eq!(unhex("zz"), None);
     }
 
     #[tokio::test]

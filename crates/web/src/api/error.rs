@@ -74,6 +74,10 @@ impl IntoResponse for ApiError {
                 tracing::error!(request_id = request_id().unwrap_or_default(), error = %error, "storage failure");
                 return internal();
             }
+            AppError::KeyMismatch => {
+                tracing::error!(request_id = request_id().unwrap_or_default(), "encryption key mismatch");
+                return internal();
+            }
             AppError::Internal(error) => {
                 tracing::error!(request_id = request_id().unwrap_or_default(), error = %error, "internal failure");
                 return internal();

@@ -83,6 +83,9 @@ pub(crate) async fn create(
     ApiJson(body): ApiJson<Credentials>,
 ) -> Result<Response, ApiError> {
     let session = state.app.login(&body.email, &body.password, &caller.ip).await?;
+    if let Some(previous) = &caller.actor {
+        state.app.logout(previous).await?;
+    }
     let actor = state
         .app
         .authenticate(&session.token, &caller.ip)
@@ -90,6 +93,11 @@ pub(crate) async fn create(
         .ok_or(ApiError(sensate_app::AppError::Unauthenticated))?;
     let mut response = Json(SignedIn { mfa_required: actor.needs_mfa() }).into_response();
     append_cookie(&mut response, &cookies::set(&state.web, cookies::SESSION, &session.token, None));
+    // A new anti-forgery token too: fetch it again with GET /api/v1/session.
+    append_cookie(
+        &mut response,
+        &cookies::set(&state.web, cookies::CSRF, &sensate_app::infra::secrets::new_token(), None),
+    );
     Ok(response)
 }
 
@@ -102,6 +110,7 @@ pub(crate) async fn delete(State(state): State<AppState>, caller: Caller) -> Res
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
     append_cookie(&mut response, &cookies::set(&state.web, cookies::SESSION, "", Some(0)));
+    append_cookie(&mut response, &cookies::set(&state.web, cookies::CSRF, "", Some(0)));
     Ok(response)
 }
 

@@ -116,7 +116,14 @@ pub(crate) async fn invite(
     let invitee = Invitee { name: form.name.clone(), email: form.email.clone() };
     match state.app.invite_staff(&actor, &invitee, &form.role).await {
         Ok(sent) => {
-            let notice = Some(Notice::success(format!("Invitation sent to {}.", sent.email)));
+            let notice = Some(if sent.emailed {
+                Notice::success(format!("Invitation emailed to {}.", sent.email))
+            } else {
+                Notice::info(format!(
+                    "Invitation created for {}. Email is not set up, so give them the link below.",
+                    sent.email
+                ))
+            });
             let invite = invite_form(&layout, &InviteForm::default());
             Ok(render(&people_page(&state, &actor, layout, invite, notice, vec![sent]).await?)?.into_response())
         }

@@ -137,7 +137,13 @@ pub(crate) async fn login_submit(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
     match state.app.login(&form.email, &form.password, &page.ip).await {
-        Ok(session) => Ok(signed_in_redirect(&state, session)),
+        Ok(session) => {
+            // The session this browser had before ends: one browser, one session.
+            if let Some(previous) = &page.actor {
+                state.app.logout(previous).await?;
+            }
+            Ok(signed_in_redirect(&state, session))
+        }
         Err(AppError::InvalidCredentials) => {
             let message = "Email address or password is incorrect.";
             let html = render(&login_page(page.layout, &form.email, Some(message)))?;

@@ -162,7 +162,11 @@ pub(crate) async fn invite_clients(
     match state.app.invite_clients(&actor, kind, &invitees).await {
         Ok(sent) => {
             let emails = sent.iter().map(|s| s.email.as_str()).collect::<Vec<_>>().join(" and ");
-            let notice = Some(Notice::success(format!("Invitation sent to {emails}.")));
+            let notice = Some(if sent.iter().all(|s| s.emailed) {
+                Notice::success(format!("Invitation emailed to {emails}."))
+            } else {
+                Notice::info(format!("Invitation created for {emails}. Email is not set up, so give the links below."))
+            });
             let invite = invite_clients_form(&layout, &InviteClientsForm::default());
             Ok(render(&clients_page(&state, &actor, layout, invite, notice, sent).await?)?.into_response())
         }
