@@ -59,6 +59,7 @@ WORK="$(mktemp -d -t sensate-bench.XXXXXX)"
 DATA_DIR=""
 cleanup() {
     stop_all_servers
+    [[ -n "${BENCH_KEEP_WORK:-}" ]] && cp -r "$WORK" "$BENCH_KEEP_WORK"
     rm -rf "$WORK"
     [[ -n "$DATA_DIR" ]] && rm -rf "$DATA_DIR"
     return 0
@@ -71,6 +72,9 @@ trap 'exit 143' TERM
 ensure_wrk
 
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+PREBUILT_SENSATE=""
+[[ "$BENCH_SELFTEST" != 1 ]] && PREBUILT_SENSATE="${SENSATE_BIN:-}"
+PREBUILT_BASELINE="${BASELINE_BIN:-}"
 build=()
 if [[ -z "${SENSATE_BIN:-}" && "$BENCH_SELFTEST" != 1 ]]; then
     build+=(-p sensate-server)
@@ -95,18 +99,20 @@ RUN_NO=0
 RAW="$WORK/raw.md"
 : >"$RAW"
 
-# measure NAME PORT PATH PID: warm-up, then one measured run; appends a row.
+# measure NAME PORT PATH PID [WRK ARGS...]: warm-up, then one measured run;
+# appends a row.
 measure() {
     local name="$1" port="$2" path="$3" pid="$4"
+    shift 4
     local url="http://$BENCH_HOST:$port$path" out parsed rps p50 p99
     RUN_NO=$((RUN_NO + 1))
     out="$WORK/run-$RUN_NO.txt"
 
     say "warm-up: $name ($WARMUP)"
-    run_wrk "$url" "$WARMUP" "$WORK/warmup.txt" \
+    run_wrk "$url" "$WARMUP" "$WORK/warmup.txt" "$@" \
         || { cat "$WORK/warmup.txt" >&2; die "wrk warm-up run against $url failed"; }
     say "measure: $name ($DURATION, $THREADS thread(s), $CONNECTIONS connections)"
-    run_wrk "$url" "$DURATION" "$out" \
+    run_wrk "$url" "$DURATION" "$out" "$@" \
         || { cat "$out" >&2; die "wrk run against $url failed"; }
     parsed="$(wrk_parse "$out")" \
         || { cat "$out" >&2; die "invalid measurement for $name (GET $url): see wrk's report above"; }
@@ -169,6 +175,43 @@ for entry in "${ENDPOINTS[@]}"; do
     preflight "$name" "$SENSATE_PORT" "$path"
     measure "$name" "$SENSATE_PORT" "$path" "$SENSATE_PID"
 done
+
+# Signed in: a demo client (clients have no second step) signs in once; the
+# session and anti-forgery cookies are replayed on every request.
+LOGIN_EMAIL="jordan@client.example"
+LOGIN_PASSWORD="demo-practice-2026"
+if [[ "$BENCH_SELFTEST" != 1 ]]; then
+    base="http://$BENCH_HOST:$SENSATE_PORT"
+    jar="$WORK/cookies.txt"
+    page="$(curl -fsS -c "$jar" "$base/login")" || die "could not load the sign-in page"
+    csrf="$(sed -n 's/.*<meta name="csrf-token" content="\([0-9a-f]*\)".*/\1/p' <<<"$page" | head -n1)"
+    [[ -n "$csrf" ]] || die "the sign-in page carries no anti-forgery token"
+    code="$(curl -sS -o /dev/null -w '%{http_code}' -b "$jar" -c "$jar" -H "Origin: $base" \
+        --data-urlencode "email=$LOGIN_EMAIL" --data-urlencode "password=$LOGIN_PASSWORD" \
+        --data-urlencode "csrf_token=$csrf" "$base/login")"
+    [[ "$code" == 303 ]] || die "signing in as $LOGIN_EMAIL answered $code, not 303"
+    session="$(awk '$6 == "sensate_session" { print $7 }' "$jar")"
+    [[ -n "$session" ]] || die "no session cookie after signing in"
+    cookie="sensate_session=$session; sensate_csrf=$csrf"
+    measure "GET /dashboard (signed-in client)" "$SENSATE_PORT" /dashboard "$SENSATE_PID" -H "Cookie: $cookie"
+
+    # Sign-ins: every request checks an Argon2id hash (19 MiB, t=2) and
+    # creates a session, so this measures the password hash, not the web stack.
+    lua="$WORK/login.lua"
+    cat >"$lua" <<LUA
+wrk.method = "POST"
+wrk.body = "email=$LOGIN_EMAIL&password=$LOGIN_PASSWORD&csrf_token=$csrf"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Cookie"] = "sensate_csrf=$csrf"
+wrk.headers["Origin"] = "$base"
+LUA
+    # Few connections and a long timeout: each sign-in takes tens of
+    # milliseconds of one core, so many connections only queue.
+    saved_connections="$CONNECTIONS"
+    CONNECTIONS="${LOGIN_CONNECTIONS:-4}"
+    measure "POST /login (sign-in, $CONNECTIONS connections)" "$SENSATE_PORT" /login "$SENSATE_PID" -s "$lua" --timeout 10s
+    CONNECTIONS="$saved_connections"
+fi
 stop_server "$SENSATE_PID"
 
 # ---- Report -------------------------------------------------------------------------------
@@ -212,6 +255,14 @@ render_table() {
 }
 
 TABLE="$(render_table)"
+# Sign-ins are bound by the password hash: report them per core, too.
+LOGIN_NOTE=""
+for i in "${!ROW_NAME[@]}"; do
+    if [[ "${ROW_NAME[i]}" == "POST /login"* ]]; then
+        LOGIN_NOTE="$(awk -v rps="${ROW_RPS[i]}" -v cores="$(nproc)" \
+            'BEGIN { printf "Sign-ins: %.0f per second on %d cores, about %.0f per core (each checks an Argon2id hash: 19 MiB, 2 passes). wrk shares the cores.", rps, cores, rps / cores }')"
+    fi
+done
 
 CPU_MODEL="$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)"
 CPU_MODEL="${CPU_MODEL:-unknown}"
@@ -223,6 +274,9 @@ fi
 WRK_VERSION="$( (wrk -v 2>&1 || true) | awk 'NR == 1 { print $1, $2 }')"
 COMMAND="DURATION=$DURATION CONNECTIONS=$CONNECTIONS THREADS=$THREADS WARMUP=$WARMUP"
 [[ "$BENCH_SELFTEST" == 1 ]] && COMMAND="BENCH_SELFTEST=1 $COMMAND"
+# Prebuilt binaries are part of what was measured: record where they came from.
+[[ -n "$PREBUILT_BASELINE" ]] && COMMAND="BASELINE_BIN=$PREBUILT_BASELINE $COMMAND"
+[[ -n "$PREBUILT_SENSATE" ]] && COMMAND="SENSATE_BIN=$PREBUILT_SENSATE $COMMAND"
 COMMAND="$COMMAND bench/load.sh"
 
 mkdir -p "$RESULTS_DIR"
@@ -243,10 +297,12 @@ RESULT_FILE="$RESULTS_DIR/load-$STAMP$SUFFIX.md"
         "$WRK_VERSION" "$THREADS" "$CONNECTIONS" "$DURATION" "$WARMUP"
     printf -- '- Command: `%s`\n\n' "$COMMAND"
     printf '%s\n\n' "$TABLE"
+    if [[ -n "$LOGIN_NOTE" ]]; then printf '%s\n\n' "$LOGIN_NOTE"; fi
     printf 'Ratios are to the hello-world baseline measured in this run: throughput = requests/s ÷ baseline requests/s; p50 = p50 ÷ baseline p50 (lower is better). Aim for the home page: at least 50 %% of the baseline throughput. See bench/README.md.\n\n'
     printf '## Raw wrk reports\n\n'
     cat "$RAW"
 } >"$RESULT_FILE"
 
 printf '\n%s\n\n' "$TABLE"
+if [[ -n "$LOGIN_NOTE" ]]; then printf '%s\n\n' "$LOGIN_NOTE"; fi
 printf 'Results written to %s\n' "$RESULT_FILE"

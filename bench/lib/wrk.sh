@@ -5,10 +5,10 @@
 
 # Installs wrk from the Debian package if it is not on PATH.
 ensure_wrk() {
-    if command -v wrk >/dev/null 2>&1; then
+    if command -v wrk >/dev/null 2>&1 && command -v curl >/dev/null 2>&1; then
         return 0
     fi
-    say "wrk not found; installing the Debian package"
+    say "wrk or curl not found; installing the Debian packages"
     command -v apt-get >/dev/null 2>&1 \
         || die "wrk is missing and apt-get is not available; install wrk by hand"
     local sudo=()
@@ -19,8 +19,8 @@ ensure_wrk() {
     fi
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update \
         || die "apt-get update failed"
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y wrk \
-        || die "apt-get install -y wrk failed"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y wrk curl \
+        || die "apt-get install -y wrk curl failed"
     command -v wrk >/dev/null 2>&1 || die "wrk still not on PATH after installing it"
 }
 
@@ -85,11 +85,13 @@ wrk_parse() {
     echo "$rps $p50_ms $p99_ms"
 }
 
-# run_wrk URL SECONDS_LABEL OUTFILE: one bounded wrk run with the configured
-# threads/connections. The outer `timeout` is a backstop should wrk hang.
+# run_wrk URL SECONDS_LABEL OUTFILE [WRK ARGS...]: one bounded wrk run with the
+# configured threads/connections; extra arguments (headers, a Lua script) go
+# to wrk. The outer `timeout` is a backstop should wrk hang.
 run_wrk() {
     local url="$1" duration="$2" out="$3" secs
+    shift 3
     secs="$(duration_seconds "$duration")"
     timeout --kill-after=5 "$((secs + 30))" \
-        wrk --latency -t "$THREADS" -c "$CONNECTIONS" -d "$duration" "$url" >"$out" 2>&1
+        wrk --latency -t "$THREADS" -c "$CONNECTIONS" -d "$duration" "$@" "$url" >"$out" 2>&1
 }
