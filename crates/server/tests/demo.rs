@@ -148,7 +148,11 @@ async fn client_sessions_end_after_an_idle_hour() {
     let client = TestApp::new_client();
     app.login(&client, "jordan@client.example", PASSWORD).await;
     app.clock.advance(jiff::SignedDuration::from_mins(59));
-    assert_eq!(client.get(app.url("/dashboard")).send().await.unwrap().status(), 200, "59 idle minutes are fine for a client");
+    assert_eq!(
+        client.get(app.url("/dashboard")).send().await.unwrap().status(),
+        200,
+        "59 idle minutes are fine for a client"
+    );
     app.clock.advance(jiff::SignedDuration::from_mins(61));
     assert_eq!(client.get(app.url("/dashboard")).send().await.unwrap().headers()["location"], "/login");
     app.stop().await;
