@@ -98,11 +98,16 @@ impl App {
         }
     }
 
+    /// Authorizes an action on the actor's own practice; returns that practice.
+    pub(crate) async fn authorize_in_practice(&self, actor: &Actor, action: Action) -> Result<PracticeId, AppError> {
+        let practice = actor.primary_membership().map(|m| m.practice_id).ok_or(AppError::Forbidden)?;
+        self.authorize(actor, action, &Resource::Practice(practice), ("practice", practice.to_string())).await?;
+        Ok(practice)
+    }
+
     /// The audit log of the owner's practice, newest first.
     pub async fn audit_log(&self, actor: &Actor, mut filter: AuditFilter) -> Result<Vec<AuditRecord>, AppError> {
-        let practice = actor.primary_membership().map(|m| m.practice_id).ok_or(AppError::Forbidden)?;
-        self.authorize(actor, Action::ViewAuditLog, &Resource::Practice(practice), ("audit_log", practice.to_string()))
-            .await?;
+        let practice = self.authorize_in_practice(actor, Action::ViewAuditLog).await?;
         filter.practice_id = Some(practice);
         filter.limit = if filter.limit <= 0 { 100 } else { filter.limit.min(500) };
         let entries = self.store.audit_log(&filter).await?;

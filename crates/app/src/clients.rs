@@ -64,24 +64,9 @@ impl App {
 
     /// A therapist's clients (open cases).
     pub async fn my_clients(&self, actor: &Actor) -> Result<Vec<ClientSummary>, AppError> {
-        let practice = actor.primary_membership().map(|m| m.practice_id).ok_or(AppError::Forbidden)?;
-        self.authorize(
-            actor,
-            Action::ListOwnClients,
-            &Resource::Practice(practice),
-            ("practice", practice.to_string()),
-        )
-        .await?;
+        let practice = self.authorize_in_practice(actor, Action::ListOwnClients).await?;
         let clients = self.store.clients_of(actor.user_id).await?;
-        self.audit_actor(
-            actor,
-            actor.primary_membership().map(|m| m.practice_id),
-            "list_clients",
-            "client",
-            "*".into(),
-            outcome::ALLOWED,
-        )
-        .await?;
+        self.audit_actor(actor, Some(practice), "list_clients", "client", "*".into(), outcome::ALLOWED).await?;
         Ok(clients.into_iter().map(|(id, name)| ClientSummary { id, name }).collect())
     }
 

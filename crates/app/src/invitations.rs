@@ -2,7 +2,7 @@
 //! admins invite staff; a therapist invites clients (a couple's partners get
 //! an invitation each, into one case). Links are single-use and expire.
 use jiff::SignedDuration;
-use sensate_domain::policy::{Action, Resource};
+use sensate_domain::policy::Action;
 use sensate_domain::scheduling::CaseKind;
 use sensate_domain::{CaseId, DisplayName, Email, FieldErrors, Role, UserId};
 use sensate_store::{NewCase, NewInvitation, NewUser, StoreError};
@@ -55,9 +55,7 @@ fn parse_invitee(
 impl App {
     /// An owner or admin invites a therapist or an administrator.
     pub async fn invite_staff(&self, actor: &Actor, invitee: &Invitee, role: &str) -> Result<InvitationSent, AppError> {
-        let practice = actor.primary_membership().ok_or(AppError::Forbidden)?.practice_id;
-        self.authorize(actor, Action::InviteStaff, &Resource::Practice(practice), ("practice", practice.to_string()))
-            .await?;
+        let practice = self.authorize_in_practice(actor, Action::InviteStaff).await?;
         let mut errors = FieldErrors::new();
         let parsed = parse_invitee(&mut errors, invitee, "name", "email");
         let role = match Role::parse(role) {
@@ -81,9 +79,7 @@ impl App {
         kind: CaseKind,
         invitees: &[Invitee],
     ) -> Result<Vec<InvitationSent>, AppError> {
-        let practice = actor.primary_membership().ok_or(AppError::Forbidden)?.practice_id;
-        self.authorize(actor, Action::InviteClient, &Resource::Practice(practice), ("practice", practice.to_string()))
-            .await?;
+        let practice = self.authorize_in_practice(actor, Action::InviteClient).await?;
         let wanted = if kind == CaseKind::Couple { 2 } else { 1 };
         let mut errors = FieldErrors::new();
         let fields = [("name", "email"), ("partner_name", "partner_email")];
@@ -218,9 +214,7 @@ impl App {
 impl App {
     /// The practice's recent invitations, for owners and admins.
     pub async fn practice_invitations(&self, actor: &Actor) -> Result<Vec<sensate_store::InvitationSummary>, AppError> {
-        let practice = actor.primary_membership().ok_or(AppError::Forbidden)?.practice_id;
-        self.authorize(actor, Action::InviteStaff, &Resource::Practice(practice), ("practice", practice.to_string()))
-            .await?;
+        let practice = self.authorize_in_practice(actor, Action::InviteStaff).await?;
         Ok(self.store.invitations(practice, 50).await?)
     }
 }

@@ -25,20 +25,9 @@ fn optional_text(errors: &mut FieldErrors, field: &'static str, value: &str, max
 }
 
 impl App {
-    fn practice_of(&self, actor: &Actor) -> Result<sensate_domain::PracticeId, AppError> {
-        actor.primary_membership().map(|m| m.practice_id).ok_or(AppError::Forbidden)
-    }
-
     /// Everyone with a role in the practice (names and emails: audited).
     pub async fn people(&self, actor: &Actor) -> Result<Vec<PersonRecord>, AppError> {
-        let practice = self.practice_of(actor)?;
-        self.authorize(
-            actor,
-            Action::ViewPracticeOverview,
-            &Resource::Practice(practice),
-            ("practice", practice.to_string()),
-        )
-        .await?;
+        let practice = self.authorize_in_practice(actor, Action::ViewPracticeOverview).await?;
         let people = self.store.people(practice).await?;
         self.audit_actor(actor, Some(practice), "view_people", "practice", practice.to_string(), outcome::ALLOWED)
             .await?;
@@ -48,7 +37,7 @@ impl App {
     /// Disables or re-enables an account of the practice. Disabling ends
     /// the person's sessions at once.
     pub async fn set_account_disabled(&self, actor: &Actor, user: UserId, disabled: bool) -> Result<(), AppError> {
-        let practice = self.practice_of(actor)?;
+        let practice = actor.primary_membership().map(|m| m.practice_id).ok_or(AppError::Forbidden)?;
         let roles = self.store.roles_in(practice, user).await?;
         if roles.is_empty() {
             // Unknown here, or of another practice: the same answer.
@@ -64,26 +53,12 @@ impl App {
     }
 
     pub async fn practice_settings(&self, actor: &Actor) -> Result<PracticeRecord, AppError> {
-        let practice = self.practice_of(actor)?;
-        self.authorize(
-            actor,
-            Action::EditPracticeSettings,
-            &Resource::Practice(practice),
-            ("practice", practice.to_string()),
-        )
-        .await?;
+        let practice = self.authorize_in_practice(actor, Action::EditPracticeSettings).await?;
         self.store.practice(practice).await?.ok_or(AppError::NotFound)
     }
 
     pub async fn update_practice_settings(&self, actor: &Actor, input: &SettingsInput) -> Result<(), AppError> {
-        let practice = self.practice_of(actor)?;
-        self.authorize(
-            actor,
-            Action::EditPracticeSettings,
-            &Resource::Practice(practice),
-            ("practice", practice.to_string()),
-        )
-        .await?;
+        let practice = self.authorize_in_practice(actor, Action::EditPracticeSettings).await?;
         let mut errors = FieldErrors::new();
         let name = errors.check("name", PracticeName::parse(&input.name));
         let zone = errors.check("time_zone", TimeZoneName::parse(&input.time_zone));

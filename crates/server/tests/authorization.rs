@@ -14,7 +14,7 @@ use sensate_app::infra::secrets::hash_password;
 use sensate_domain::scheduling::CaseKind;
 use sensate_domain::{CaseId, PracticeId, Role, UserId};
 use sensate_store::{NewCase, NewPractice, NewUser};
-use sensate_testkit::{TestApp, TestDb, on_both_engines, spawn_app};
+use sensate_testkit::{Owner, TestApp, TestDb, on_both_engines, spawn_app};
 use sensate_web::routes::{Access, table};
 
 const PASSWORD: &str = "matrix password phrase";
@@ -125,25 +125,15 @@ async fn signed_in(app: &TestApp, email: &str, password: &str) -> reqwest::Clien
 /// Builds the world through the real set-up flow and the store.
 async fn world(db: TestDb) -> World {
     let app = spawn_app(db).await;
-    let owner = TestApp::new_client();
-    let token = app.setup_token.clone().unwrap();
-    let response = app
-        .post_form(
-            &owner,
-            "/setup",
-            &[
-                ("token", &token),
-                ("practice_name", "Practice P"),
-                ("time_zone", "UTC"),
-                ("owner_name", "Olive Owner"),
-                ("email", "owner@p.example"),
-                ("password", OWNER_PASSWORD),
-                ("password_confirm", OWNER_PASSWORD),
-            ],
-        )
+    let (owner, _) = app
+        .set_up_practice(&Owner {
+            practice: "Practice P",
+            time_zone: "UTC",
+            name: "Olive Owner",
+            email: "owner@p.example",
+            password: OWNER_PASSWORD,
+        })
         .await;
-    assert_eq!(response.status(), 303);
-    let owner_secret = app.enrol_mfa(&owner).await;
     let practice = app.store().memberships(first_user(&app, "owner@p.example").await).await.unwrap()[0].practice_id;
     let other = PracticeId::new();
     app.store()
@@ -188,7 +178,6 @@ async fn world(db: TestDb) -> World {
     }
     clients.insert("owner", owner);
     clients.insert("owner_before_mfa", signed_in(&app, "owner@p.example", OWNER_PASSWORD).await);
-    let _ = owner_secret;
 
     // The canaries, written the way people write them: through the pages.
     let a_contact = marker("a-contact");

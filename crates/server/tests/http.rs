@@ -3,39 +3,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use jiff::SignedDuration;
-use sensate_domain::totp::TotpSecret;
-use sensate_testkit::{TestApp, hidden_value, on_both_engines, spawn_app};
+use sensate_testkit::{LAKESIDE, TestApp, hidden_value, on_both_engines, spawn_app};
 
 const OWNER_PASSWORD: &str = "a calm harbor at dawn";
-
-/// Completes first-start set-up and MFA enrolment; returns the owner's
-/// signed-in client and TOTP secret.
-async fn set_up_practice(app: &TestApp) -> (reqwest::Client, TotpSecret) {
-    let client = TestApp::new_client();
-    let token = app.setup_token.clone().expect("a fresh server prints a set-up link");
-    let response = app
-        .post_form(
-            &client,
-            "/setup",
-            &[
-                ("token", &token),
-                ("practice_name", "Lakeside Therapy"),
-                ("time_zone", "Europe/Berlin"),
-                ("owner_name", "Ines Owner"),
-                ("email", "ines@lakeside.example"),
-                ("password", OWNER_PASSWORD),
-                ("password_confirm", OWNER_PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), 303);
-    assert_eq!(response.headers()["location"], "/dashboard");
-    // Staff see nothing before the second step is set up.
-    let gated = client.get(app.url("/dashboard")).send().await.unwrap();
-    assert_eq!(gated.headers()["location"], "/mfa");
-    let secret = app.enrol_mfa(&client).await;
-    (client, secret)
-}
 
 on_both_engines! {
     async fn probes_report_liveness_and_readiness(db: TestDb) {
@@ -111,7 +81,7 @@ on_both_engines! {
         assert!(body.contains("<h1>Set up your practice</h1>"));
         assert_eq!(hidden_value(&body, "token").as_deref(), Some(token.as_str()));
 
-        let (owner, _) = set_up_practice(&app).await;
+        let (owner, _) = app.set_up_practice(&LAKESIDE).await;
         let dashboard = owner.get(app.url("/dashboard")).send().await.unwrap();
         assert_eq!(dashboard.status(), 200);
         let body = dashboard.text().await.unwrap();
@@ -214,7 +184,7 @@ on_both_engines! {
 
     async fn sign_in_and_out(db: TestDb) {
         let app = spawn_app(db).await;
-        let (_, secret) = set_up_practice(&app).await;
+        let (_, secret) = app.set_up_practice(&LAKESIDE).await;
         let client = TestApp::new_client();
         assert_eq!(client.get(app.url("/dashboard")).send().await.unwrap().headers()["location"], "/login");
 
@@ -245,7 +215,7 @@ on_both_engines! {
 
     async fn staff_sessions_end_after_idle_and_absolute_limits(db: TestDb) {
         let app = spawn_app(db).await;
-        let (owner, secret) = set_up_practice(&app).await;
+        let (owner, secret) = app.set_up_practice(&LAKESIDE).await;
         app.clock.advance(SignedDuration::from_mins(29));
         assert_eq!(owner.get(app.url("/dashboard")).send().await.unwrap().status(), 200, "29 idle minutes are fine");
         app.clock.advance(SignedDuration::from_mins(31));
@@ -265,7 +235,7 @@ on_both_engines! {
 
     async fn a_failure_shows_a_reference_not_details(db: TestDb) {
         let app = spawn_app(db).await;
-        let (owner, _) = set_up_practice(&app).await;
+        let (owner, _) = app.set_up_practice(&LAKESIDE).await;
         app.store().close().await;
         let response = owner.get(app.url("/dashboard")).send().await.unwrap();
         assert_eq!(response.status(), 500);

@@ -6,34 +6,11 @@
 use std::time::Duration;
 
 use jiff::SignedDuration;
-use sensate_domain::totp::{TotpSecret, code_at, step_of};
+use sensate_domain::totp::{code_at, step_of};
 use sensate_testkit::smtp_sink::SmtpSink;
-use sensate_testkit::{TestApp, on_both_engines, spawn_app_with_mail};
+use sensate_testkit::{LAKESIDE, TestApp, on_both_engines, spawn_app_with_mail};
 
 const OWNER_PASSWORD: &str = "a calm harbor at dawn";
-
-async fn practice_with_owner(app: &TestApp) -> (reqwest::Client, TotpSecret) {
-    let owner = TestApp::new_client();
-    let token = app.setup_token.clone().unwrap();
-    let response = app
-        .post_form(
-            &owner,
-            "/setup",
-            &[
-                ("token", &token),
-                ("practice_name", "Lakeside Therapy"),
-                ("time_zone", "Europe/Berlin"),
-                ("owner_name", "Ines Owner"),
-                ("email", "ines@lakeside.example"),
-                ("password", OWNER_PASSWORD),
-                ("password_confirm", OWNER_PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), 303);
-    let secret = app.enrol_mfa(&owner).await;
-    (owner, secret)
-}
 
 /// The first `http…` link in a mail body.
 fn link_in(body: &str) -> String {
@@ -49,7 +26,7 @@ on_both_engines! {
     async fn a_forgotten_password_is_reset_by_an_emailed_link(db: TestDb) {
         let sink = SmtpSink::start().await;
         let app = spawn_app_with_mail(db, sink.url()).await;
-        let (owner, _) = practice_with_owner(&app).await;
+        let (owner, _) = app.set_up_practice(&LAKESIDE).await;
 
         let visitor = TestApp::new_client();
         for email in ["nobody@lakeside.example", "ines@lakeside.example"] {
@@ -96,7 +73,7 @@ on_both_engines! {
     async fn a_therapist_joins_by_invitation_and_invites_a_couple(db: TestDb) {
         let sink = SmtpSink::start().await;
         let app = spawn_app_with_mail(db, sink.url()).await;
-        let (owner, _) = practice_with_owner(&app).await;
+        let (owner, _) = app.set_up_practice(&LAKESIDE).await;
 
         let bad = app.post_form(&owner, "/people/invite", &[("name", ""), ("email", "robin-at-lakeside"), ("role", "superuser")]).await;
         assert_eq!(bad.status(), 422);
@@ -158,7 +135,7 @@ on_both_engines! {
     async fn the_eleventh_failed_sign_in_is_refused(db: TestDb) {
         let sink = SmtpSink::start().await;
         let app = spawn_app_with_mail(db, sink.url()).await;
-        practice_with_owner(&app).await;
+        app.set_up_practice(&LAKESIDE).await;
         let attacker = TestApp::new_client();
         for _ in 0..10 {
             let response = app.post_form(&attacker, "/login", &[("email", "ines@lakeside.example"), ("password", "guess guess guess")]).await;
@@ -178,7 +155,7 @@ on_both_engines! {
     async fn a_second_step_code_works_once(db: TestDb) {
         let sink = SmtpSink::start().await;
         let app = spawn_app_with_mail(db, sink.url()).await;
-        let (_, secret) = practice_with_owner(&app).await;
+        let (_, secret) = app.set_up_practice(&LAKESIDE).await;
         app.clock.advance(SignedDuration::from_secs(30));
         let code = code_at(&secret, step_of(sensate_domain::Clock::now(&app.clock)));
         let first = TestApp::new_client();
@@ -198,7 +175,7 @@ on_both_engines! {
     async fn disabling_an_account_ends_its_sessions(db: TestDb) {
         let sink = SmtpSink::start().await;
         let app = spawn_app_with_mail(db, sink.url()).await;
-        let (owner, _) = practice_with_owner(&app).await;
+        let (owner, _) = app.set_up_practice(&LAKESIDE).await;
         app.post_form(&owner, "/people/invite", &[("name", "Dana Admin"), ("email", "dana@lakeside.example"), ("role", "admin")]).await;
         let link = path_of(&app, &link_in(&sink.wait_for(1, Duration::from_secs(10)).await[0].body()));
         let dana = TestApp::new_client();
@@ -227,7 +204,7 @@ on_both_engines! {
     async fn changing_the_password_ends_other_sessions(db: TestDb) {
         let sink = SmtpSink::start().await;
         let app = spawn_app_with_mail(db, sink.url()).await;
-        let (owner, secret) = practice_with_owner(&app).await;
+        let (owner, secret) = app.set_up_practice(&LAKESIDE).await;
         let other = TestApp::new_client();
         app.login(&other, "ines@lakeside.example", OWNER_PASSWORD).await;
         app.verify_mfa(&other, &secret).await;
@@ -244,7 +221,7 @@ on_both_engines! {
     async fn unreadable_or_oversized_input_changes_nothing(db: TestDb) {
         let sink = SmtpSink::start().await;
         let app = spawn_app_with_mail(db, sink.url()).await;
-        let (owner, _) = practice_with_owner(&app).await;
+        let (owner, _) = app.set_up_practice(&LAKESIDE).await;
         let token = app.csrf_token(&owner).await;
         let malformed = owner
             .post(app.url("/settings"))
@@ -281,7 +258,7 @@ on_both_engines! {
         use serde_json::json;
         let sink = SmtpSink::start().await;
         let app = spawn_app_with_mail(db, sink.url()).await;
-        let (_, secret) = practice_with_owner(&app).await;
+        let (_, secret) = app.set_up_practice(&LAKESIDE).await;
         let api = TestApp::new_client();
 
         let session = api_session(&app, &api).await;

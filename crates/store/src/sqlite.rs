@@ -95,16 +95,7 @@ impl SqliteStore {
     /// Opens a backup file read-only (it is not modified) and checks that it
     /// is an intact Sensate database this build can use.
     pub async fn inspect_backup(path: &Path) -> Result<BackupInfo, ConnectError> {
-        let options = SqliteConnectOptions::from_str("sqlite://")
-            .map_err(|e| ConnectError::Open(e.to_string()))?
-            .filename(path)
-            .read_only(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options)
-            .await
-            .map_err(|e| ConnectError::Open(format!("{}: {e}", path.display())))?;
-        let store = Self { pool };
+        let store = Self { pool: read_only_pool(path).await? };
         let not_sensate =
             |detail: String| ConnectError::Open(format!("{} is not a Sensate backup ({detail})", path.display()));
         let integrity = store.integrity_check().await.map_err(|e| not_sensate(e.to_string()))?;
@@ -140,15 +131,7 @@ impl SqliteStore {
     /// A `meta` value read without changing the file in any way (read-only,
     /// no journal-mode switch): for deciding whether a file may be replaced.
     pub async fn peek_meta(path: &Path, key: &str) -> Result<Option<String>, ConnectError> {
-        let options = SqliteConnectOptions::from_str("sqlite://")
-            .map_err(|e| ConnectError::Open(e.to_string()))?
-            .filename(path)
-            .read_only(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options)
-            .await
-            .map_err(|e| ConnectError::Open(format!("{}: {e}", path.display())))?;
+        let pool = read_only_pool(path).await?;
         let value = sqlx::query_scalar("SELECT value FROM meta WHERE key = $1").bind(key).fetch_optional(&pool).await;
         pool.close().await;
         Ok(value.unwrap_or(None))
@@ -158,6 +141,20 @@ impl SqliteStore {
     pub async fn integrity_check(&self) -> Result<String> {
         Ok(sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&self.pool).await?)
     }
+}
+
+/// One read-only connection that changes nothing in the file (no journal
+/// mode switch, no creation): for inspecting files Sensate does not own yet.
+async fn read_only_pool(path: &Path) -> Result<SqlitePool, ConnectError> {
+    let options = SqliteConnectOptions::from_str("sqlite://")
+        .map_err(|e| ConnectError::Open(e.to_string()))?
+        .filename(path)
+        .read_only(true);
+    SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .map_err(|e| ConnectError::Open(format!("{}: {e}", path.display())))
 }
 
 crate::identity::impl_identity_store!(SqliteStore);

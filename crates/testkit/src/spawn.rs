@@ -82,6 +82,35 @@ impl TestApp {
         assert_eq!(response.status(), 303, "the second step should pass");
     }
 
+    /// First-start set-up through the pages, then the owner's TOTP
+    /// enrolment; returns the owner's signed-in client and secret.
+    pub async fn set_up_practice(&self, owner: &Owner<'_>) -> (reqwest::Client, TotpSecret) {
+        let client = TestApp::new_client();
+        let token = self.setup_token.clone().expect("a fresh server prints a set-up link");
+        let response = self
+            .post_form(
+                &client,
+                "/setup",
+                &[
+                    ("token", &token),
+                    ("practice_name", owner.practice),
+                    ("time_zone", owner.time_zone),
+                    ("owner_name", owner.name),
+                    ("email", owner.email),
+                    ("password", owner.password),
+                    ("password_confirm", owner.password),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), 303);
+        assert_eq!(response.headers()["location"], "/dashboard");
+        // Staff see nothing before the second step is set up.
+        let gated = client.get(self.url("/dashboard")).send().await.unwrap();
+        assert_eq!(gated.headers()["location"], "/mfa");
+        let secret = self.enrol_mfa(&client).await;
+        (client, secret)
+    }
+
     /// In the demo, the second-step page shows the current code.
     pub async fn pass_demo_mfa(&self, client: &reqwest::Client) {
         let page = client.get(self.url("/mfa")).send().await.unwrap().text().await.unwrap();
@@ -96,6 +125,24 @@ impl TestApp {
         }
     }
 }
+
+/// Who sets up a test practice.
+pub struct Owner<'a> {
+    pub practice: &'a str,
+    pub time_zone: &'a str,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub password: &'a str,
+}
+
+/// The practice most tests use.
+pub const LAKESIDE: Owner<'static> = Owner {
+    practice: "Lakeside Therapy",
+    time_zone: "Europe/Berlin",
+    name: "Ines Owner",
+    email: "ines@lakeside.example",
+    password: "a calm harbor at dawn",
+};
 
 /// The text between two markers.
 pub fn between(html: &str, start: &str, end: &str) -> Option<String> {

@@ -82,6 +82,16 @@ impl Field {
         }
     }
 
+    /// A new password and its confirmation, with the advice on choosing one.
+    pub fn new_password(name: &'static str, confirm: &'static str, label: &'static str) -> Vec<Field> {
+        let repeat = if label == "Password" { "Repeat the password" } else { "Repeat the new password" };
+        vec![
+            Field::new(name, label, "password", "new-password")
+                .hint("At least 8 characters. A phrase of several words is strong and easy to remember."),
+            Field::new(confirm, repeat, "password", "new-password"),
+        ]
+    }
+
     pub fn optional(mut self) -> Self {
         self.required = false;
         self
@@ -97,11 +107,6 @@ impl Field {
 
     pub fn hint(mut self, hint: &'static str) -> Self {
         self.hint = hint;
-        self
-    }
-
-    pub fn error(mut self, error: Option<&str>) -> Self {
-        self.error = error.map(str::to_string);
         self
     }
 

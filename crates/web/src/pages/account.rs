@@ -105,12 +105,13 @@ pub(crate) struct Done {
 fn password_page(layout: Layout) -> FormPage {
     FormPage::new(layout, "Change your password", "/account/password", "Change password")
         .lead("Your other sessions end when the password changes; this one stays signed in.")
-        .fields(vec![
-            Field::new("current_password", "Current password", "password", "current-password"),
-            Field::new("new_password", "New password", "password", "new-password")
-                .hint("At least 8 characters. A phrase of several words is strong and easy to remember."),
-            Field::new("new_password_confirm", "Repeat the new password", "password", "new-password"),
-        ])
+        .fields(
+            [
+                vec![Field::new("current_password", "Current password", "password", "current-password")],
+                Field::new_password("new_password", "new_password_confirm", "New password"),
+            ]
+            .concat(),
+        )
 }
 
 pub(crate) async fn password_form(page: Page, Query(done): Query<Done>) -> Result<Response, WebError> {

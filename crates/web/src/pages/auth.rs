@@ -83,27 +83,21 @@ fn setup_invalid(layout: Layout) -> Result<Response, WebError> {
 }
 
 fn setup_page(layout: Layout, token: String, form: &SetupForm, errors: &FieldErrors) -> SetupTemplate {
-    let fields = vec![
+    let mut fields = vec![
         Field::new("practice_name", "Practice name", "text", "organization")
             .value(&form.practice_name)
-            .hint("As clients will see it, for example “Harbor Counseling”.")
-            .error(errors.get("practice_name")),
+            .hint("As clients will see it, for example “Harbor Counseling”."),
         Field::new("time_zone", "Time zone", "text", "off")
             .options(COMMON_TIME_ZONES)
             .value(&form.time_zone)
-            .hint("Where the practice is. Appointments are shown in this zone.")
-            .error(errors.get("time_zone")),
-        Field::new("owner_name", "Your name", "text", "name").value(&form.owner_name).error(errors.get("owner_name")),
-        Field::new("email", "Email address", "email", "email")
-            .value(&form.email)
-            .hint("You will sign in with it.")
-            .error(errors.get("email")),
-        Field::new("password", "Password", "password", "new-password")
-            .hint("At least 8 characters. A phrase of several words is strong and easy to remember.")
-            .error(errors.get("password")),
-        Field::new("password_confirm", "Repeat the password", "password", "new-password")
-            .error(errors.get("password_confirm")),
+            .hint("Where the practice is. Appointments are shown in this zone."),
+        Field::new("owner_name", "Your name", "text", "name").value(&form.owner_name),
+        Field::new("email", "Email address", "email", "email").value(&form.email).hint("You will sign in with it."),
     ];
+    fields.extend(Field::new_password("password", "password_confirm", "Password"));
+    for field in &mut fields {
+        field.error = errors.get(field.name).map(str::to_string);
+    }
     let summary = errors.iter().map(|(field, message)| (field, message.to_string())).collect();
     SetupTemplate { layout, token, fields, summary }
 }
@@ -221,11 +215,7 @@ fn reset_page(layout: Layout, token: &str) -> FormPage {
     FormPage::new(layout, "Choose a new password", "/reset-password", "Save new password")
         .lead("You will be signed out everywhere else.")
         .hidden("token", token)
-        .fields(vec![
-            Field::new("password", "New password", "password", "new-password")
-                .hint("At least 8 characters. A phrase of several words is strong and easy to remember."),
-            Field::new("password_confirm", "Repeat the new password", "password", "new-password"),
-        ])
+        .fields(Field::new_password("password", "password_confirm", "New password"))
 }
 
 pub(crate) async fn reset_form(page: Page, Query(query): Query<TokenQuery>) -> Result<Response, WebError> {
@@ -278,11 +268,7 @@ fn join_page(layout: Layout, token: &str, invitation: &sensate_app::invitations:
             invitation.display_name, invitation.practice_name, invitation.email
         ))
         .hidden("token", token)
-        .fields(vec![
-            Field::new("password", "Password", "password", "new-password")
-                .hint("At least 8 characters. A phrase of several words is strong and easy to remember."),
-            Field::new("password_confirm", "Repeat the password", "password", "new-password"),
-        ])
+        .fields(Field::new_password("password", "password_confirm", "Password"))
 }
 
 pub(crate) async fn join_form(
