@@ -1,6 +1,7 @@
 //! Sensate's domain: pure types and rules. Nothing here performs I/O or reads
 //! the system clock; callers pass the current time in (see [`clock::Clock`]).
 pub mod clock;
+pub mod directory;
 pub mod email;
 pub mod ids;
 pub mod people;
