@@ -6,6 +6,7 @@
 //! compiled against each driver; where they differ, each engine module says so.
 mod audit;
 mod client_data;
+mod directory;
 mod error;
 mod identity;
 mod migrations;
@@ -24,6 +25,7 @@ use sensate_domain::{PracticeId, UserId};
 
 pub use audit::{AuditStore, ChainBreak, verify_chain};
 pub use client_data::ClientDataStore;
+pub use directory::DirectoryStore;
 pub use error::{ConnectError, StoreError};
 pub use identity::IdentityStore;
 pub use migrations::latest_version;
@@ -44,7 +46,7 @@ pub enum Engine {
 /// Everything Sensate keeps. Each method is one unit of work: it either
 /// commits as a whole or changes nothing.
 #[async_trait]
-pub trait Store: IdentityStore + AuditStore + ClientDataStore + Send + Sync + 'static {
+pub trait Store: IdentityStore + AuditStore + ClientDataStore + DirectoryStore + Send + Sync + 'static {
     fn engine(&self) -> Engine;
 
     /// Answers when the database does (used by `/readyz`).

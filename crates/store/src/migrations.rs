@@ -31,6 +31,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../migrations/sqlite/0003_identity.sql"),
         postgres: include_str!("../migrations/postgres/0003_identity.sql"),
     },
+    Step {
+        version: 4,
+        description: "directory",
+        sqlite: include_str!("../migrations/sqlite/0004_directory.sql"),
+        postgres: include_str!("../migrations/postgres/0004_directory.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

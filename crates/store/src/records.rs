@@ -253,3 +253,74 @@ pub struct PracticeRecord {
     pub contact_email: String,
     pub phone: String,
 }
+
+/// Who verified a licence or certification, when and how (for example
+/// "checked the state board's online register").
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verification {
+    pub at: Timestamp,
+    pub by: UserId,
+    pub method: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LicenceRecord {
+    pub id: uuid::Uuid,
+    pub user_id: UserId,
+    pub practice_id: PracticeId,
+    /// A licence-type slug from the reference data, e.g. `lmft`.
+    pub licence_type: String,
+    pub number: String,
+    /// A jurisdiction id, e.g. `US-NY`.
+    pub jurisdiction: String,
+    pub expires_on: jiff::civil::Date,
+    pub verification: Option<Verification>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CertificationRecord {
+    pub id: uuid::Uuid,
+    pub user_id: UserId,
+    pub practice_id: PracticeId,
+    /// A certifying-body slug, e.g. `aasect`.
+    pub body: String,
+    pub credential_id: String,
+    pub expires_on: Option<jiff::civil::Date>,
+    pub verification: Option<Verification>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OfficeRecord {
+    pub id: uuid::Uuid,
+    pub label: String,
+    pub address: String,
+    pub postal_code: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub accessibility: String,
+}
+
+/// Everything the directory knows about one therapist.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DirectoryProfileRecord {
+    pub profile: TherapistProfile,
+    pub gender: String,
+    pub sees_individuals: bool,
+    pub sees_couples: bool,
+    pub affirming_lgbtq: bool,
+    pub kink_aware: bool,
+    pub cnm_affirming: bool,
+    pub min_fee_cents: Option<i64>,
+    pub sliding_scale: bool,
+    pub free_consultation: bool,
+    pub superbill: bool,
+    /// Concern slugs, sorted.
+    pub concerns: Vec<String>,
+    /// Language codes, sorted.
+    pub language_codes: Vec<String>,
+    /// Payer slugs (in network), sorted.
+    pub payers: Vec<String>,
+    pub offices: Vec<OfficeRecord>,
+    pub licences: Vec<LicenceRecord>,
+    pub certifications: Vec<CertificationRecord>,
+}

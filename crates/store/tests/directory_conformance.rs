@@ -1,0 +1,156 @@
+//! Conformance of the directory's storage on both engines.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use jiff::civil::date;
+use sensate_domain::{PracticeId, Role, UserId};
+use sensate_store::*;
+use sensate_testkit::on_both_engines;
+
+fn at(text: &str) -> Timestamp {
+    text.parse().unwrap()
+}
+
+async fn therapist(store: &Arc<dyn Store>, practice: PracticeId, email: &str, name: &str) -> UserId {
+    let id = UserId::new();
+    store
+        .insert_user(&NewUser {
+            id,
+            email: email.into(),
+            display_name: name.into(),
+            password_hash: "x".into(),
+            created_at: at("2026-01-01T00:00:00Z"),
+        })
+        .await
+        .unwrap();
+    store.insert_membership(practice, id, Role::Clinician, at("2026-01-01T00:00:00Z")).await.unwrap();
+    id
+}
+
+fn record(user: UserId, practice: PracticeId, name: &str) -> DirectoryProfileRecord {
+    DirectoryProfileRecord {
+        profile: TherapistProfile {
+            user_id: user,
+            practice_id: practice,
+            display_name: name.into(),
+            pronouns: "she/her".into(),
+            credentials: "LMFT · CST".into(),
+            headline: "Couples and desire".into(),
+            approach: "Calm, structured, collaborative.".into(),
+            languages: "English, Spanish".into(),
+            offers_in_person: true,
+            offers_telehealth: true,
+            accepting_new_clients: true,
+        },
+        gender: "woman".into(),
+        sees_individuals: true,
+        sees_couples: true,
+        affirming_lgbtq: true,
+        kink_aware: false,
+        cnm_affirming: true,
+        min_fee_cents: Some(15_000),
+        sliding_scale: true,
+        free_consultation: false,
+        superbill: true,
+        concerns: vec!["low-desire".into(), "mismatched-desire".into()],
+        language_codes: vec!["en".into(), "es".into()],
+        payers: vec!["aetna".into()],
+        offices: vec![OfficeRecord {
+            id: uuid::Uuid::now_v7(),
+            label: "Midtown".into(),
+            address: "1 Example Plaza, New York, NY".into(),
+            postal_code: "10001".into(),
+            lat: 40.7506,
+            lon: -73.9972,
+            accessibility: "Step-free entrance".into(),
+        }],
+        licences: vec![],
+        certifications: vec![],
+    }
+}
+
+on_both_engines! {
+    async fn a_profile_is_saved_and_read_back_whole(db: TestDb) {
+        let store = db.store().await;
+        let practice = PracticeId::new();
+        store.insert_practice(&NewPractice { id: practice, name: "P".into(), time_zone: "UTC".into(), created_at: at("2026-01-01T00:00:00Z") }).await.unwrap();
+        let user = therapist(&store, practice, "t@p.example", "Tess Therapist").await;
+        assert_eq!(store.directory_version().await.unwrap(), 0);
+        let mut saved = record(user, practice, "Tess Therapist");
+        store.save_directory_profile(&saved, at("2026-02-01T00:00:00Z")).await.unwrap();
+        assert_eq!(store.directory_profile(user).await.unwrap().unwrap(), saved);
+        assert_eq!(store.directory_version().await.unwrap(), 1);
+
+        // Saving again replaces the lists rather than adding to them.
+        saved.concerns = vec!["erection-difficulties".into()];
+        saved.payers = vec![];
+        saved.offices.clear();
+        saved.min_fee_cents = None;
+        store.save_directory_profile(&saved, at("2026-02-02T00:00:00Z")).await.unwrap();
+        assert_eq!(store.directory_profile(user).await.unwrap().unwrap(), saved);
+        assert_eq!(store.directory_version().await.unwrap(), 2);
+        store.close().await;
+    }
+
+    async fn licences_are_verified_only_within_their_practice(db: TestDb) {
+        let store = db.store().await;
+        let practice = PracticeId::new();
+        let other = PracticeId::new();
+        for id in [practice, other] {
+            store.insert_practice(&NewPractice { id, name: "P".into(), time_zone: "UTC".into(), created_at: at("2026-01-01T00:00:00Z") }).await.unwrap();
+        }
+        let user = therapist(&store, practice, "t@p.example", "Tess").await;
+        let admin = therapist(&store, practice, "a@p.example", "Ada").await;
+        store.save_directory_profile(&record(user, practice, "Tess"), at("2026-02-01T00:00:00Z")).await.unwrap();
+        let licence = LicenceRecord {
+            id: uuid::Uuid::now_v7(),
+            user_id: user,
+            practice_id: practice,
+            licence_type: "lmft".into(),
+            number: "NY-000123".into(),
+            jurisdiction: "US-NY".into(),
+            expires_on: date(2027, 6, 30),
+            verification: None,
+        };
+        store.insert_licence(&licence).await.unwrap();
+        let certification = CertificationRecord {
+            id: uuid::Uuid::now_v7(),
+            user_id: user,
+            practice_id: practice,
+            body: "aasect".into(),
+            credential_id: "CST-42".into(),
+            expires_on: None,
+            verification: None,
+        };
+        store.insert_certification(&certification).await.unwrap();
+        let check = Verification { at: at("2026-03-01T10:00:00Z"), by: admin, method: "State board online register".into() };
+        assert!(!store.verify_licence(other, licence.id, &check).await.unwrap(), "another practice cannot verify it");
+        assert!(store.verify_licence(practice, licence.id, &check).await.unwrap());
+        assert!(store.verify_certification(practice, certification.id, &check).await.unwrap());
+        assert!(!store.verify_licence(practice, uuid::Uuid::now_v7(), &check).await.unwrap());
+
+        let read = store.directory_profile(user).await.unwrap().unwrap();
+        assert_eq!(read.licences, vec![LicenceRecord { verification: Some(check.clone()), ..licence }]);
+        assert_eq!(read.certifications, vec![CertificationRecord { verification: Some(check), ..certification }]);
+        assert_eq!(store.directory_version().await.unwrap(), 5, "profile, licence, certification and two verifications");
+        store.close().await;
+    }
+
+    async fn the_snapshot_lists_every_profile_in_a_stable_order(db: TestDb) {
+        let store = db.store().await;
+        let practice = PracticeId::new();
+        store.insert_practice(&NewPractice { id: practice, name: "P".into(), time_zone: "UTC".into(), created_at: at("2026-01-01T00:00:00Z") }).await.unwrap();
+        let mut expected = Vec::new();
+        for i in 0..5 {
+            let user = therapist(&store, practice, &format!("t{i}@p.example"), &format!("Therapist {i}")).await;
+            let profile = record(user, practice, &format!("Therapist {i}"));
+            store.save_directory_profile(&profile, at("2026-02-01T00:00:00Z")).await.unwrap();
+            expected.push(profile);
+        }
+        expected.sort_by_key(|p| p.profile.user_id.as_uuid());
+        assert_eq!(store.directory_profiles().await.unwrap(), expected);
+        store.close().await;
+    }
+}
