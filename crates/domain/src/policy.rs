@@ -36,6 +36,10 @@ pub enum Action {
     WriteClinicalNote,
     /// Read a private clinical note.
     ReadClinicalNote,
+    /// Change a therapist's directory profile, offices, licences and certifications.
+    EditTherapistProfile,
+    /// Record that a licence or certification was checked with its issuer.
+    VerifyCredential,
 }
 
 /// The facts about the person asking.
@@ -150,6 +154,14 @@ pub fn decide(actor: &ActorFacts, action: Action, resource: &Resource) -> Decisi
         }
         (WriteClinicalNote, Resource::Client { clinicians, .. }) => clinician && clinicians.contains(&actor.user),
         (ReadClinicalNote, Resource::ClinicalNote { author, .. }) => *author == actor.user,
+        // A therapist edits their own profile; owners and admins any therapist's in the practice.
+        (EditTherapistProfile, Resource::Account { user, roles, .. }) => {
+            roles.contains(&Role::Clinician) && (*user == actor.user || owner || admin)
+        }
+        // Verification is a check by someone else: never one's own credentials.
+        (VerifyCredential, Resource::Account { user, roles, .. }) => {
+            roles.contains(&Role::Clinician) && *user != actor.user && (owner || admin)
+        }
         _ => false,
     };
     if !allowed {
@@ -221,7 +233,7 @@ mod tests {
         match action {
             ViewPracticeOverview | EditPracticeSettings | InviteStaff | InviteClient | ListOwnClients
             | ViewAuditLog => Resource::Practice(w.practice),
-            DisableAccount => {
+            DisableAccount | EditTherapistProfile | VerifyCredential => {
                 Resource::Account { practice: w.practice, user: w.clinician, roles: vec![Role::Clinician] }
             }
             ViewClientContact | EditClientContact | WriteClinicalNote => client_a,
@@ -251,6 +263,8 @@ mod tests {
         (EditClientContact, "- - A - - A - -"),
         (WriteClinicalNote, "- - A - - - - -"),
         (ReadClinicalNote, /**/ "- - A - - - - -"),
+        (EditTherapistProfile, "A A A - - - - -"),
+        (VerifyCredential, /*  */ "A A - - - - - -"),
     ];
 
     #[test]
@@ -301,5 +315,21 @@ mod tests {
         assert_eq!(decide(&admin, DisableAccount, &target(w.client_a, Role::Client)), Decision::Allow);
         assert_eq!(decide(&owner, DisableAccount, &target(w.admin, Role::Admin)), Decision::Allow);
         assert_eq!(decide(&owner, DisableAccount, &target(w.owner, Role::Owner)), Decision::Deny(Denial::NotPermitted));
+    }
+
+    #[test]
+    fn nobody_verifies_their_own_credentials() {
+        let w = world();
+        let mut owner_who_treats = actor(&w, "owner");
+        owner_who_treats.roles.push((w.practice, Role::Clinician));
+        let own = Resource::Account { practice: w.practice, user: w.owner, roles: vec![Role::Owner, Role::Clinician] };
+        assert_eq!(decide(&owner_who_treats, EditTherapistProfile, &own), Decision::Allow);
+        assert_eq!(decide(&owner_who_treats, VerifyCredential, &own), Decision::Deny(Denial::NotPermitted));
+        let admin_profile = Resource::Account { practice: w.practice, user: w.admin, roles: vec![Role::Admin] };
+        assert_eq!(
+            decide(&actor(&w, "owner"), EditTherapistProfile, &admin_profile),
+            Decision::Deny(Denial::NotPermitted),
+            "only therapists have profiles"
+        );
     }
 }
