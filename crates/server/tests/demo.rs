@@ -157,3 +157,43 @@ async fn client_sessions_end_after_an_idle_hour() {
     assert_eq!(client.get(app.url("/dashboard")).send().await.unwrap().headers()["location"], "/login");
     app.stop().await;
 }
+
+/// Clients that give up mid-request (timeouts, closed tabs) must not leave
+/// the database inside a half-finished transaction: everyone after them
+/// would get errors. Each dashboard view appends to the audit chain in a
+/// write transaction, so hanging up during it is the case that matters.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abandoned_requests_leave_no_transaction_behind() {
+    let app = spawn_demo(TestDb::sqlite()).await;
+    let client = TestApp::new_client();
+    let response =
+        app.post_form(&client, "/login", &[("email", "jordan@client.example"), ("password", PASSWORD)]).await;
+    let session = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|c| c.to_str().ok())
+        .find_map(|c| c.strip_prefix("sensate_session=").and_then(|rest| rest.split(';').next()))
+        .expect("a session cookie")
+        .to_string();
+    let impatient = reqwest::Client::builder().timeout(std::time::Duration::from_micros(1500)).build().unwrap();
+    let mut abandoned = Vec::new();
+    for _ in 0..400 {
+        let impatient = impatient.clone();
+        let url = app.url("/dashboard");
+        let cookie = format!("sensate_session={session}");
+        abandoned.push(tokio::spawn(async move {
+            let _ = impatient.get(url).header("cookie", cookie).send().await;
+        }));
+    }
+    for task in abandoned {
+        let _ = task.await;
+    }
+    for _ in 0..20 {
+        let response = client.get(app.url("/dashboard")).send().await.unwrap();
+        assert_eq!(response.status(), 200, "requests after abandoned ones still succeed");
+    }
+    let chain = app.store().audit_chain().await.unwrap();
+    assert_eq!(sensate_store::verify_chain(&chain), Ok(chain.len()), "the audit chain stays intact");
+    app.stop().await;
+}

@@ -122,10 +122,21 @@ impl SqliteStore {
         Ok(BackupInfo { schema_version, practices, demo: mode.as_deref() == Some("demo") })
     }
 
-    /// A write transaction that takes SQLite's write lock at once, so a
-    /// read-then-write (the audit chain) cannot interleave with another writer.
+    /// A write transaction that holds SQLite's write lock from its first
+    /// statement, so a read-then-write (the audit chain) cannot interleave with
+    /// another writer. The first statement is a write, which takes the lock
+    /// (waiting up to the busy timeout) exactly as `BEGIN IMMEDIATE` would;
+    /// `begin_with` is avoided because sqlx checks the connection's transaction
+    /// depth before a rollback queued by a cancelled request has run, and then
+    /// refuses the connection.
     async fn engine_begin_serialized(&self) -> Result<sqlx::Transaction<'_, sqlx::Sqlite>, sqlx::Error> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO meta (key, value) VALUES ('write_lock', '') ON CONFLICT (key) DO UPDATE SET value = ''",
+        )
+        .execute(&mut *tx)
+        .await?;
+        Ok(tx)
     }
 
     /// A `meta` value read without changing the file in any way (read-only,

@@ -1,5 +1,5 @@
 //! The layers every request passes through, outermost first:
-//! request context (id, privacy-safe access log) → security headers → panic
+//! run to completion (a task of its own) → request context (id, privacy-safe access log) → security headers → panic
 //! guard (so even a panic's page carries the headers) → anti-forgery check →
 //! body limit → handler.
 use std::time::{Duration, Instant};
@@ -9,7 +9,7 @@ use axum::body::{Body, to_bytes};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::header::{self, HeaderValue};
 use axum::http::{HeaderMap, Method};
-use axum::middleware::{Next, from_fn_with_state};
+use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use sensate_app::infra::secrets::{new_token, same_secret};
 use tower::ServiceBuilder;
@@ -31,6 +31,7 @@ pub(crate) fn wrap(router: Router<AppState>, state: AppState) -> Router {
     router
         .layer(
             ServiceBuilder::new()
+                .layer(from_fn(run_to_completion))
                 .layer(from_fn_with_state(state.clone(), request_context))
                 .layer(from_fn_with_state(state.clone(), security_headers))
                 .layer(CatchPanicLayer::custom(|_| ErrorPage::internal().into_response()))
@@ -42,6 +43,18 @@ pub(crate) fn wrap(router: Router<AppState>, state: AppState) -> Router {
                 )),
         )
         .with_state(state)
+}
+
+/// Runs the request as a task of its own, so that a client who hangs up
+/// (a timeout, a closed tab) cannot cancel it halfway: a use case and its
+/// audit entry either both happen or neither, and no database transaction
+/// is abandoned mid-way.
+async fn run_to_completion(request: Request, next: Next) -> Response {
+    match tokio::spawn(next.run(request)).await {
+        Ok(response) => response,
+        // The inner layers already turn panics into the error page.
+        Err(_) => ErrorPage::internal().into_response(),
+    }
 }
 
 /// Request ids only need to be unique per process and distinguishable
