@@ -8,6 +8,7 @@ pub mod auth;
 pub mod clients;
 pub mod dashboard;
 pub mod demo;
+pub mod directory;
 mod error;
 pub mod infra;
 pub mod invitations;

@@ -1,0 +1,175 @@
+//! The directory's use cases against a real database: profiles checked
+//! against the reference data and placed on the map, licences, and
+//! verification by someone other than the therapist.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use sensate_app::directory::{CredentialInput, OfficeInput, ProfileInput};
+use sensate_app::infra::crypto::KeyRing;
+use sensate_app::infra::mailer::OutboxMailer;
+use sensate_app::infra::secrets::{hash_password, token_hash};
+use sensate_app::{Actor, App, AppConfig, AppError};
+use sensate_domain::{PracticeId, Role, UserId};
+use sensate_store::{NewPractice, NewUser};
+use sensate_testkit::{FakeClock, on_both_engines};
+
+const PASSWORD: &str = "directory test phrase";
+
+struct World {
+    app: App,
+    practice: PracticeId,
+}
+
+async fn world(db: &sensate_testkit::TestDb) -> World {
+    let store = db.store().await;
+    let clock = FakeClock::at("2026-11-23T15:00:00Z");
+    let app = App::new(
+        store.clone(),
+        Arc::new(clock.clone()),
+        Arc::new(KeyRing::generate().unwrap()),
+        Arc::new(OutboxMailer::new(Arc::new(clock))),
+        AppConfig::default(),
+    );
+    let practice = PracticeId::new();
+    store
+        .insert_practice(&NewPractice {
+            id: practice,
+            name: "Harbor".into(),
+            time_zone: "UTC".into(),
+            created_at: app.now(),
+        })
+        .await
+        .unwrap();
+    World { app, practice }
+}
+
+/// A person with a role, signed in (past the second step for staff).
+async fn person(world: &World, practice: PracticeId, email: &str, role: Role) -> (UserId, Actor) {
+    let store = world.app.store();
+    let id = UserId::new();
+    store
+        .insert_user(&NewUser {
+            id,
+            email: email.into(),
+            display_name: email.split('@').next().unwrap().into(),
+            password_hash: hash_password(PASSWORD.into()).await.unwrap(),
+            created_at: world.app.now(),
+        })
+        .await
+        .unwrap();
+    store.insert_membership(practice, id, role, world.app.now()).await.unwrap();
+    let session = world.app.login(email, PASSWORD, "127.0.0.1").await.unwrap();
+    store.mark_session_mfa(&token_hash(&session.token), world.app.now()).await.unwrap();
+    let actor = world.app.authenticate(&session.token, "127.0.0.1").await.unwrap().unwrap();
+    (id, actor)
+}
+
+fn input() -> ProfileInput {
+    ProfileInput {
+        pronouns: "she/her".into(),
+        credentials: "LMFT · CST".into(),
+        headline: "Desire and communication for couples".into(),
+        approach: "Structured, warm and unhurried.".into(),
+        sees_individuals: true,
+        sees_couples: true,
+        offers_in_person: true,
+        offers_telehealth: true,
+        accepting_new_clients: true,
+        min_fee: "150".into(),
+        concerns: vec!["desire-discrepancy".into(), "performance-anxiety".into()],
+        languages: vec!["es".into(), "en".into()],
+        payers: vec!["aetna".into()],
+        offices: vec![OfficeInput {
+            label: "".into(),
+            address: "1 Example Plaza".into(),
+            postal_code: "10001".into(),
+            accessibility: "Step-free entrance".into(),
+        }],
+        ..ProfileInput::default()
+    }
+}
+
+fn invalid(error: AppError) -> sensate_domain::FieldErrors {
+    match error {
+        AppError::Invalid(errors) => errors,
+        other => panic!("expected field errors, got {other}"),
+    }
+}
+
+on_both_engines! {
+    async fn a_therapist_saves_a_profile_checked_against_the_reference_data(db: TestDb) {
+        let world = world(&db).await;
+        let (therapist, me) = person(&world, world.practice, "tess@harbor.example", Role::Clinician).await;
+        world.app.save_therapist_profile(&me, therapist, &input()).await.unwrap();
+        let saved = world.app.therapist_profile(&me, therapist).await.unwrap().unwrap();
+        assert_eq!(saved.concerns, vec!["desire-discrepancy", "performance-anxiety"]);
+        assert_eq!(saved.language_codes, vec!["en", "es"]);
+        assert_eq!(saved.profile.languages, "English, Spanish");
+        assert_eq!(saved.min_fee_cents, Some(15_000));
+        let office = &saved.offices[0];
+        assert_eq!((office.postal_code.as_str(), office.label.as_str()), ("10001", "New York"));
+        assert!((office.lat - 40.75).abs() < 0.05 && (office.lon + 73.99).abs() < 0.05, "placed by its ZIP code");
+
+        let mut bad = input();
+        bad.concerns.push("not-a-concern".into());
+        bad.offices[0].postal_code = "00000".into();
+        bad.sees_individuals = false;
+        bad.sees_couples = false;
+        bad.min_fee = "lots".into();
+        let errors = invalid(world.app.save_therapist_profile(&me, therapist, &bad).await.unwrap_err());
+        assert!(errors.get("concerns").unwrap().contains("not-a-concern"));
+        assert_eq!(errors.get("offices"), Some("The ZIP code 00000 was not found."));
+        assert!(errors.get("sees_individuals").is_some() && errors.get("min_fee").is_some());
+        assert_eq!(world.app.therapist_profile(&me, therapist).await.unwrap().unwrap(), saved, "a refused save changes nothing");
+    }
+
+    async fn profiles_are_edited_by_their_therapist_or_the_practice_staff(db: TestDb) {
+        let world = world(&db).await;
+        let (therapist, _) = person(&world, world.practice, "tess@harbor.example", Role::Clinician).await;
+        let (_, colleague) = person(&world, world.practice, "cole@harbor.example", Role::Clinician).await;
+        let (_, admin) = person(&world, world.practice, "ada@harbor.example", Role::Admin).await;
+        let other_practice = PracticeId::new();
+        world.app.store().insert_practice(&NewPractice { id: other_practice, name: "Elsewhere".into(), time_zone: "UTC".into(), created_at: world.app.now() }).await.unwrap();
+        let (_, stranger) = person(&world, other_practice, "sam@elsewhere.example", Role::Owner).await;
+        assert!(matches!(world.app.save_therapist_profile(&colleague, therapist, &input()).await, Err(AppError::Forbidden)));
+        assert!(matches!(world.app.save_therapist_profile(&stranger, therapist, &input()).await, Err(AppError::NotFound)));
+        world.app.save_therapist_profile(&admin, therapist, &input()).await.unwrap();
+        let (_, client) = person(&world, world.practice, "cli@client.example", Role::Client).await;
+        assert!(matches!(world.app.therapist_profile(&client, therapist).await, Err(AppError::Forbidden)));
+    }
+
+    async fn credentials_are_verified_by_someone_else(db: TestDb) {
+        let world = world(&db).await;
+        let (therapist, me) = person(&world, world.practice, "tess@harbor.example", Role::Clinician).await;
+        let (_, admin) = person(&world, world.practice, "ada@harbor.example", Role::Admin).await;
+        world.app.save_therapist_profile(&me, therapist, &input()).await.unwrap();
+
+        let bad = CredentialInput { kind: "wizard".into(), number: "".into(), jurisdiction: "US-ZZ".into(), expires_on: "next year".into() };
+        let errors = invalid(world.app.add_licence(&me, therapist, &bad).await.unwrap_err());
+        for field in ["kind", "number", "jurisdiction", "expires_on"] {
+            assert!(errors.get(field).is_some(), "{field}");
+        }
+        let licence = CredentialInput { kind: "lmft".into(), number: "NY-123".into(), jurisdiction: "US-NY".into(), expires_on: "2027-06-30".into() };
+        let id = world.app.add_licence(&me, therapist, &licence).await.unwrap();
+        let cert = CredentialInput { kind: "aasect".into(), number: "CST-42".into(), ..CredentialInput::default() };
+        let cert_id = world.app.add_certification(&me, therapist, &cert).await.unwrap();
+
+        assert!(matches!(world.app.verify_credential(&me, therapist, id, "I checked").await, Err(AppError::Forbidden)), "not one's own");
+        let missing = invalid(world.app.verify_credential(&admin, therapist, id, "  ").await.unwrap_err());
+        assert!(missing.get("method").is_some());
+        world.app.verify_credential(&admin, therapist, id, "New York State board online register").await.unwrap();
+        world.app.verify_credential(&admin, therapist, cert_id, "AASECT directory").await.unwrap();
+        assert!(matches!(world.app.verify_credential(&admin, therapist, UserId::new().as_uuid(), "x").await, Err(AppError::NotFound)));
+
+        let saved = world.app.store().directory_profile(therapist).await.unwrap().unwrap();
+        let verification = saved.licences[0].verification.clone().unwrap();
+        assert_eq!((verification.by, verification.method.as_str()), (admin.user_id, "New York State board online register"));
+        assert!(saved.certifications[0].verification.is_some());
+        // Saving the profile again keeps the credentials and their verification.
+        world.app.save_therapist_profile(&me, therapist, &input()).await.unwrap();
+        assert_eq!(world.app.store().directory_profile(therapist).await.unwrap().unwrap().licences, saved.licences);
+        let log = world.app.store().audit_chain().await.unwrap();
+        assert!(log.iter().any(|e| e.event.action == "verify_credential" && e.event.actor_id == Some(admin.user_id)));
+    }
+}
