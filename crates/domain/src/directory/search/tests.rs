@@ -1,0 +1,497 @@
+//! What a visitor sees: who is listed, in which order, and why.
+
+use jiff::civil::{Date, date};
+
+use super::*;
+
+const TODAY: Date = date(2026, 11, 22);
+
+const MIDTOWN: (f64, f64) = (40.7580, -73.9855);
+const UPPER_WEST_SIDE: (f64, f64) = (40.7870, -73.9754);
+const JERSEY_CITY: (f64, f64) = (40.7178, -74.0431);
+const PARK_SLOPE: (f64, f64) = (40.6710, -73.9814);
+const BOSTON: (f64, f64) = (42.3601, -71.0589);
+
+/// A listed New York therapist seeing individuals, in English, over telehealth only.
+fn profile(id: &str) -> DirectoryProfile {
+    DirectoryProfile {
+        id: id.into(),
+        display_name: "Alex Doe".into(),
+        pronouns: String::new(),
+        concerns: vec!["low-desire".into()],
+        individuals: true,
+        couples: false,
+        affirming: Affirming::default(),
+        languages: vec!["en".into()],
+        gender: None,
+        offices: Vec::new(),
+        telehealth: true,
+        licences: vec![licence("US-NY", date(2027, 6, 30), true)],
+        certifications: Vec::new(),
+        min_fee_cents: Some(15_000),
+        sliding_scale: false,
+        free_consultation: false,
+        insurance: Vec::new(),
+        superbill: false,
+        accepting_new_clients: false,
+        text: String::new(),
+    }
+}
+
+fn licence(jurisdiction: &str, expires_on: Date, verified: bool) -> LicenceFact {
+    LicenceFact { jurisdiction: jurisdiction.into(), expires_on, verified }
+}
+
+fn office(at: (f64, f64), label: &str) -> Office {
+    Office { lat: at.0, lon: at.1, label: label.into() }
+}
+
+fn ids(results: &SearchResults) -> Vec<&str> {
+    results.hits.iter().map(|hit| hit.id.as_str()).collect()
+}
+
+fn found(index: &DirectoryIndex, query: &SearchQuery) -> Vec<String> {
+    index.search(query, TODAY).hits.into_iter().map(|hit| hit.id).collect()
+}
+
+fn with<F: FnOnce(&mut DirectoryProfile)>(id: &str, f: F) -> DirectoryProfile {
+    let mut p = profile(id);
+    f(&mut p);
+    p
+}
+
+#[test]
+fn expired_or_unverified_licences_hide_a_profile_until_an_earlier_date() {
+    let index = DirectoryIndex::build(vec![
+        profile("current"),
+        with("expired", |p| p.licences = vec![licence("US-NY", date(2026, 1, 31), true)]),
+        with("unverified", |p| p.licences = vec![licence("US-NY", date(2028, 1, 31), false)]),
+        with("one-of-two-current", |p| {
+            p.licences = vec![licence("US-NJ", date(2025, 3, 1), true), licence("US-NY", date(2027, 1, 1), true)]
+        }),
+        with("expires-today", |p| p.licences = vec![licence("US-NY", TODAY, true)]),
+        with("no-licence", |p| p.licences.clear()),
+    ]);
+    let query = SearchQuery::default();
+
+    let today = index.search(&query, TODAY);
+    assert_eq!(ids(&today), vec!["current", "expires-today", "one-of-two-current"]);
+    assert_eq!(today.total, 3);
+    assert_eq!(index.listed_count(TODAY), 3);
+
+    let tomorrow = index.search(&query, date(2026, 11, 23));
+    assert_eq!(ids(&tomorrow), vec!["current", "one-of-two-current"]);
+
+    let last_winter = index.search(&query, date(2025, 12, 1));
+    assert_eq!(ids(&last_winter), vec!["current", "expired", "expires-today", "one-of-two-current"]);
+}
+
+#[test]
+fn telehealth_lists_only_therapists_licensed_in_the_visitors_jurisdiction() {
+    let index = DirectoryIndex::build(vec![
+        profile("ny"),
+        with("nj", |p| p.licences = vec![licence("US-NJ", date(2027, 6, 30), true)]),
+        with("ny-no-telehealth", |p| p.telehealth = false),
+        with("ny-lapsed-nj-current", |p| {
+            p.licences = vec![licence("US-NY", date(2026, 5, 1), true), licence("US-NJ", date(2027, 6, 30), true)]
+        }),
+        with("ny-unverified-nj-current", |p| {
+            p.licences = vec![licence("US-NY", date(2028, 5, 1), false), licence("US-NJ", date(2027, 6, 30), true)]
+        }),
+    ]);
+    let query =
+        |j: &str| SearchQuery { format: Format::Telehealth, jurisdiction: Some(j.into()), ..Default::default() };
+
+    let ny = index.search(&query("US-NY"), TODAY);
+    assert_eq!(ids(&ny), vec!["ny"]);
+    assert!(ny.hits[0].reasons.contains(&Reason::Telehealth("US-NY".into())));
+    assert_eq!(found(&index, &query("US-NJ")), vec!["nj", "ny-lapsed-nj-current", "ny-unverified-nj-current"]);
+    assert_eq!(found(&index, &query("US-CA")), Vec::<String>::new());
+    // Before the NY licence lapsed, that therapist could see New Yorkers too.
+    assert_eq!(ids(&index.search(&query("US-NY"), date(2026, 4, 1))), vec!["ny", "ny-lapsed-nj-current"]);
+}
+
+fn new_york_offices() -> DirectoryIndex {
+    DirectoryIndex::build(vec![
+        with("boston", |p| p.offices = vec![office(BOSTON, "Back Bay")]),
+        with("jersey-city", |p| p.offices = vec![office(JERSEY_CITY, "Journal Square")]),
+        with("midtown", |p| p.offices = vec![office(MIDTOWN, "Midtown")]),
+        with("park-slope", |p| p.offices = vec![office(PARK_SLOPE, "Park Slope")]),
+        with("two-offices", |p| p.offices = vec![office(BOSTON, "Cambridge"), office(UPPER_WEST_SIDE, "UWS")]),
+        with("telehealth-only", |_| {}),
+    ])
+}
+
+#[test]
+fn in_person_keeps_offices_within_the_radius_nearest_first() {
+    let index = new_york_offices();
+    let query = SearchQuery {
+        format: Format::InPerson,
+        origin: Some(MIDTOWN),
+        radius_km: Some(25.0),
+        sort: Sort::Distance,
+        ..Default::default()
+    };
+    let results = index.search(&query, TODAY);
+    assert_eq!(ids(&results), vec!["midtown", "two-offices", "jersey-city", "park-slope"]);
+    let km: Vec<f64> = results.hits.iter().map(|h| h.distance_km.unwrap_or(f64::NAN)).collect();
+    assert!(km[0] < 0.01, "{km:?}");
+    assert!((3.0..3.6).contains(&km[1]), "Upper West Side is about 3.3 km from Midtown: {km:?}");
+    assert!((5.0..7.5).contains(&km[2]), "Jersey City is about 6 km from Midtown: {km:?}");
+    assert!((9.0..11.0).contains(&km[3]), "Park Slope is about 9.7 km from Midtown: {km:?}");
+    assert!(matches!(results.hits[3].reasons.as_slice(), [Reason::InPerson { km }, ..] if (9.0..11.0).contains(km)));
+
+    let closer = SearchQuery { radius_km: Some(5.0), ..query.clone() };
+    assert_eq!(found(&index, &closer), vec!["midtown", "two-offices"]);
+
+    let from_boston = SearchQuery { origin: Some(BOSTON), ..query.clone() };
+    assert_eq!(found(&index, &from_boston), vec!["boston", "two-offices"]);
+
+    // No radius: 25 km by default. Boston is about 302 km away.
+    let wide = SearchQuery { radius_km: Some(320.0), ..query.clone() };
+    assert_eq!(found(&index, &wide), vec!["midtown", "two-offices", "jersey-city", "park-slope", "boston"]);
+    assert_eq!(found(&index, &SearchQuery { radius_km: None, ..query }).len(), 4);
+}
+
+#[test]
+fn any_format_offers_telehealth_where_licensed_or_an_office_nearby() {
+    let index = DirectoryIndex::build(vec![
+        with("ma-telehealth", |p| {
+            p.licences = vec![licence("US-MA", date(2027, 1, 1), true)];
+            p.offices = vec![office(BOSTON, "Back Bay")];
+        }),
+        with("ny-office", |p| {
+            p.telehealth = false;
+            p.offices = vec![office(UPPER_WEST_SIDE, "UWS")];
+        }),
+        with("ny-telehealth", |_| {}),
+    ]);
+    let query = SearchQuery { origin: Some(BOSTON), jurisdiction: Some("US-NY".into()), ..Default::default() };
+    let results = index.search(&query, TODAY);
+    assert_eq!(ids(&results), vec!["ma-telehealth", "ny-telehealth"]);
+    assert!(results.hits[0].reasons.iter().any(|r| matches!(r, Reason::InPerson { .. })));
+    assert!(results.hits[1].reasons.contains(&Reason::Telehealth("US-NY".into())));
+
+    // Sorting by distance from Midtown: the office 3 km away first, telehealth-only last.
+    let by_distance = SearchQuery { origin: Some(MIDTOWN), sort: Sort::Distance, radius_km: Some(400.0), ..query };
+    assert_eq!(found(&index, &by_distance), vec!["ny-office", "ma-telehealth", "ny-telehealth"]);
+}
+
+#[test]
+fn insurance_language_and_gender_match_any_of_the_values_asked_for() {
+    let index = DirectoryIndex::build(vec![
+        with("aetna-es", |p| {
+            p.insurance = vec!["aetna".into(), "cigna".into()];
+            p.languages = vec!["en".into(), "es".into()];
+            p.gender = Some("Woman".into());
+        }),
+        with("cigna", |p| {
+            p.insurance = vec!["cigna".into()];
+            p.gender = Some(" non-binary ".into());
+        }),
+        with("self-pay", |p| p.gender = Some("man".into())),
+    ]);
+    let by_insurance = |payers: &[&str]| SearchQuery {
+        insurance: payers.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
+    };
+    assert_eq!(found(&index, &by_insurance(&["aetna"])), vec!["aetna-es"]);
+    assert_eq!(found(&index, &by_insurance(&["aetna", "cigna"])), vec!["aetna-es", "cigna"]);
+    assert_eq!(found(&index, &by_insurance(&["unknown-payer"])), Vec::<String>::new());
+
+    let spanish = SearchQuery { languages: vec!["es".into()], ..Default::default() };
+    let results = index.search(&spanish, TODAY);
+    assert_eq!(ids(&results), vec!["aetna-es"]);
+    assert!(results.hits[0].reasons.contains(&Reason::Speaks("es".into())));
+
+    let genders = SearchQuery { genders: vec!["WOMAN".into(), "Non-Binary".into()], ..Default::default() };
+    assert_eq!(found(&index, &genders), vec!["aetna-es", "cigna"]);
+}
+
+#[test]
+fn affirming_and_focus_flags_are_all_required() {
+    let index = DirectoryIndex::build(vec![
+        with("couples-lgbtq-cnm", |p| {
+            p.couples = true;
+            p.affirming = Affirming { lgbtq: true, kink_aware: false, cnm: true };
+        }),
+        with("couples-lgbtq", |p| {
+            p.couples = true;
+            p.affirming.lgbtq = true;
+        }),
+        with("individuals-all", |p| p.affirming = Affirming { lgbtq: true, kink_aware: true, cnm: true }),
+    ]);
+    let query = SearchQuery {
+        focus: Some(ClientFocus::Couples),
+        affirming: Affirming { lgbtq: true, kink_aware: false, cnm: true },
+        ..Default::default()
+    };
+    let results = index.search(&query, TODAY);
+    assert_eq!(ids(&results), vec!["couples-lgbtq-cnm"]);
+    assert_eq!(
+        reasons_line(&results.hits[0].reasons, &SlugsOnly),
+        "Works with couples · LGBTQ+ affirming · Affirming of consensual non-monogamy"
+    );
+    let kink = SearchQuery { affirming: Affirming { kink_aware: true, ..Default::default() }, ..Default::default() };
+    assert_eq!(found(&index, &kink), vec!["individuals-all"]);
+    let individuals = SearchQuery { focus: Some(ClientFocus::Individuals), ..Default::default() };
+    assert_eq!(found(&index, &individuals).len(), 3);
+}
+
+#[test]
+fn fee_ceiling_sliding_scale_and_fee_sort() {
+    let index = DirectoryIndex::build(vec![
+        with("a-no-fee", |p| p.min_fee_cents = None),
+        with("b-200", |p| p.min_fee_cents = Some(20_000)),
+        with("c-90-sliding", |p| {
+            p.min_fee_cents = Some(9_000);
+            p.sliding_scale = true;
+        }),
+        with("d-120-sliding", |p| {
+            p.min_fee_cents = Some(12_000);
+            p.sliding_scale = true;
+        }),
+    ]);
+    let by_fee = SearchQuery { sort: Sort::Fee, ..Default::default() };
+    assert_eq!(found(&index, &by_fee), vec!["c-90-sliding", "d-120-sliding", "b-200", "a-no-fee"]);
+
+    let ceiling = SearchQuery { max_fee_cents: Some(15_000), sort: Sort::Fee, ..Default::default() };
+    let results = index.search(&ceiling, TODAY);
+    assert_eq!(ids(&results), vec!["c-90-sliding", "d-120-sliding"]);
+    assert_eq!(results.hits[0].reasons, vec![Reason::FeeFrom { cents: 9_000 }, Reason::SlidingScale]);
+    assert_eq!(reasons_line(&results.hits[0].reasons, &SlugsOnly), "Fees from $90 · Sliding scale");
+
+    let sliding = SearchQuery { sliding_scale: true, ..Default::default() };
+    assert_eq!(found(&index, &sliding), vec!["c-90-sliding", "d-120-sliding"]);
+}
+
+#[test]
+fn certified_only_needs_a_verified_current_certification() {
+    let cert = |expires_on: Option<Date>, verified: bool| CertificationFact { expires_on, verified };
+    let index = DirectoryIndex::build(vec![
+        with("current", |p| p.certifications = vec![cert(Some(date(2027, 3, 1)), true)]),
+        with("lifetime", |p| p.certifications = vec![cert(None, true)]),
+        with("expired", |p| p.certifications = vec![cert(Some(date(2026, 3, 1)), true)]),
+        with("unverified", |p| p.certifications = vec![cert(None, false)]),
+        with("none", |_| {}),
+    ]);
+    let query = SearchQuery { certified_only: true, ..Default::default() };
+    let results = index.search(&query, TODAY);
+    assert_eq!(ids(&results), vec!["current", "lifetime"]);
+    assert!(results.hits.iter().all(|h| h.reasons.contains(&Reason::Certified)));
+    // Without the filter, certified therapists still rank first.
+    assert_eq!(found(&index, &SearchQuery::default()), vec!["current", "lifetime", "expired", "none", "unverified"]);
+}
+
+#[test]
+fn free_text_finds_words_and_prefixes_and_needs_every_word() {
+    let index = DirectoryIndex::build(vec![
+        with("mindful", |p| p.text = "I use mindfulness-based sensate focus with couples.".into()),
+        with("mindful-prefix", |p| p.text = "Mindful, body-based work.".into()),
+        with("cbt", |p| p.text = "Cognitive behavioural therapy for performance anxiety.".into()),
+        with("named", |p| p.display_name = "Dr. Ana Mindel".into()),
+    ]);
+    let text = |t: &str| SearchQuery { text: t.into(), ..Default::default() };
+
+    let results = index.search(&text("Mindfulness"), TODAY);
+    assert_eq!(ids(&results), vec!["mindful"]);
+    assert_eq!(results.hits[0].reasons, vec![Reason::Mentions(vec!["mindfulness".into()])]);
+    assert_eq!(results.hits[0].reasons[0].to_string(), "Mentions “mindfulness”");
+
+    // A prefix finds both; the whole word ranks first.
+    assert_eq!(found(&index, &text("mindful")), vec!["mindful-prefix", "mindful"]);
+    assert_eq!(found(&index, &text("the sensate focus")), vec!["mindful"]);
+    assert_eq!(found(&index, &text("sensate anxiety")), Vec::<String>::new());
+    assert_eq!(found(&index, &text("mindel")), vec!["named"]);
+    // Only stop words: no text filter at all.
+    assert_eq!(found(&index, &text("and the")).len(), 4);
+}
+
+#[test]
+fn a_hit_says_why_it_matches() {
+    struct Names;
+    impl ReferenceNames for Names {
+        fn concern(&self, slug: &str) -> Option<String> {
+            (slug == "erectile-difficulties").then(|| "erection difficulties".into())
+        }
+        fn payer(&self, slug: &str) -> Option<String> {
+            (slug == "aetna").then(|| "Aetna".into())
+        }
+        fn jurisdiction(&self, id: &str) -> Option<String> {
+            id.strip_prefix("US-").map(str::to_string)
+        }
+    }
+    let index = DirectoryIndex::build(vec![with("x", |p| {
+        p.concerns = vec!["erectile-difficulties".into(), "low-desire".into()];
+        p.insurance = vec!["aetna".into()];
+        p.offices = vec![office(UPPER_WEST_SIDE, "UWS")];
+        p.certifications = vec![CertificationFact { expires_on: None, verified: true }];
+        p.accepting_new_clients = true;
+        p.free_consultation = true;
+    })]);
+    let query = SearchQuery {
+        concerns: vec!["erectile-difficulties".into(), "vaginismus".into()],
+        insurance: vec!["aetna".into()],
+        jurisdiction: Some("US-NY".into()),
+        origin: Some(MIDTOWN),
+        ..Default::default()
+    };
+    let results = index.search(&query, TODAY);
+    let hit = &results.hits[0];
+    assert_eq!(
+        reasons_line(&hit.reasons, &Names),
+        "Treats erection difficulties · In network with Aetna · Telehealth, licensed in NY · In person, 3.3 km \
+         · Free consultation · Certified · Accepting new clients"
+    );
+    assert_eq!(hit.reasons[0].code(), "treats_concern");
+    let points = weights::CONCERN + weights::INSURANCE + weights::CERTIFIED + weights::ACCEPTING_NEW_CLIENTS;
+    // 3.3 km away: 40 × 10 / 13.34 = 29.99, rounded down.
+    assert_eq!(hit.score, points + 29);
+}
+
+#[test]
+fn best_match_ranks_concerns_first_then_the_rest_and_ties_by_id() {
+    let index = DirectoryIndex::build(vec![
+        with("z-both-concerns", |p| p.concerns = vec!["low-desire".into(), "vaginismus".into()]),
+        with("b-one-concern-accepting", |p| p.accepting_new_clients = true),
+        with("a-one-concern", |_| {}),
+        with("c-one-concern", |_| {}),
+        with("other-concern", |p| p.concerns = vec!["pornography-use".into()]),
+    ]);
+    let query = SearchQuery { concerns: vec!["vaginismus".into(), "low-desire".into()], ..Default::default() };
+    let results = index.search(&query, TODAY);
+    assert_eq!(ids(&results), vec!["z-both-concerns", "b-one-concern-accepting", "a-one-concern", "c-one-concern"]);
+    assert_eq!(results.hits[0].score, 2 * weights::CONCERN);
+    assert_eq!(
+        results.hits[0].reasons,
+        vec![Reason::TreatsConcern("vaginismus".into()), Reason::TreatsConcern("low-desire".into())]
+    );
+}
+
+#[test]
+fn the_same_profiles_in_any_order_give_the_same_results() {
+    let make = |n: usize| {
+        (0..n)
+            .map(|i| {
+                with(&format!("p{:03}", (i * 37) % n), |p| {
+                    p.accepting_new_clients = i % 3 == 0;
+                    p.offices = vec![office((40.0 + (i % 7) as f64 * 0.01, -74.0), "")];
+                })
+            })
+            .collect::<Vec<_>>()
+    };
+    let forward = DirectoryIndex::build(make(100));
+    let mut reversed_input = make(100);
+    reversed_input.reverse();
+    let reversed = DirectoryIndex::build(reversed_input);
+    let query = SearchQuery { origin: Some((40.0, -74.0)), per_page: 50, ..Default::default() };
+    assert_eq!(forward.search(&query, TODAY), reversed.search(&query, TODAY));
+    let by_distance = SearchQuery { sort: Sort::Distance, ..query };
+    assert_eq!(forward.search(&by_distance, TODAY), reversed.search(&by_distance, TODAY));
+}
+
+#[test]
+fn a_repeated_id_keeps_the_later_profile() {
+    let index = DirectoryIndex::build(vec![profile("same"), with("same", |p| p.concerns = vec!["vaginismus".into()])]);
+    assert_eq!(index.len(), 1);
+    let query = SearchQuery { concerns: vec!["vaginismus".into()], ..Default::default() };
+    assert_eq!(found(&index, &query), vec!["same"]);
+}
+
+#[test]
+fn pages_split_the_results_and_a_page_past_the_end_is_empty_with_the_total() {
+    let index = DirectoryIndex::build((0..45).map(|i| profile(&format!("p{i:02}"))).collect());
+    let page = |page: u32| SearchQuery { page, per_page: 20, ..Default::default() };
+
+    let first = index.search(&page(1), TODAY);
+    assert_eq!((first.total, first.pages, first.hits.len()), (45, 3, 20));
+    assert_eq!(first.hits[0].id, "p00");
+    let third = index.search(&page(3), TODAY);
+    assert_eq!(ids(&third), vec!["p40", "p41", "p42", "p43", "p44"]);
+    let beyond = index.search(&page(4), TODAY);
+    assert_eq!((beyond.total, beyond.pages, beyond.page, beyond.hits.len()), (45, 3, 4, 0));
+    let far = index.search(&page(u32::MAX), TODAY);
+    assert_eq!((far.total, far.hits.len()), (45, 0));
+
+    let huge = index.search(&SearchQuery { per_page: 500, ..Default::default() }, TODAY);
+    assert_eq!((huge.per_page, huge.hits.len(), huge.pages), (50, 45, 1));
+
+    let nothing = index.search(&SearchQuery { concerns: vec!["vaginismus".into()], ..Default::default() }, TODAY);
+    assert_eq!((nothing.total, nothing.pages, nothing.hits.len()), (0, 0, 0));
+}
+
+#[test]
+fn validation_explains_each_problem_beside_its_field() {
+    assert_eq!(SearchQuery::default().validate(), Ok(()));
+
+    let bad = SearchQuery {
+        format: Format::Telehealth,
+        radius_km: Some(-3.0),
+        max_fee_cents: Some(50_000_000),
+        text: "x".repeat(201),
+        page: 0,
+        per_page: 0,
+        ..Default::default()
+    };
+    let errors = bad.validate().err().unwrap_or_default();
+    let fields: Vec<&str> = errors.iter().map(|(field, _)| *field).collect();
+    assert_eq!(fields, vec!["origin", "radius_km", "jurisdiction", "max_fee_cents", "text", "page", "per_page"]);
+    let message = |field: &str| errors.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str()).unwrap_or("");
+    assert_eq!(message("origin"), "Enter a postal code or city to search within a distance.");
+    assert_eq!(message("radius_km"), "The distance must be more than 0 km.");
+    assert_eq!(message("text"), "Use at most 200 characters (this has 201).");
+    assert_eq!(message("page"), "Page numbers start at 1.");
+
+    let radius = |r: f64| SearchQuery { origin: Some(MIDTOWN), radius_km: Some(r), ..Default::default() }.validate();
+    assert_eq!(radius(f64::NAN), Err(vec![("radius_km", "Enter the distance as a number of kilometres.".into())]));
+    assert_eq!(radius(501.0), Err(vec![("radius_km", "The distance can be at most 500 km.".into())]));
+    assert_eq!(radius(500.0), Ok(()));
+
+    let distance_without_origin = SearchQuery { sort: Sort::Distance, ..Default::default() };
+    assert_eq!(
+        distance_without_origin.validate(),
+        Err(vec![("origin", "Enter a postal code or city to sort by distance.".into())])
+    );
+    let in_person = SearchQuery { format: Format::InPerson, ..Default::default() };
+    assert_eq!(
+        in_person.validate(),
+        Err(vec![("origin", "Enter a postal code or city to find an office near you.".into())])
+    );
+    let nowhere = SearchQuery { origin: Some((91.0, 0.0)), ..Default::default() };
+    assert!(nowhere.validate().is_err_and(|e| e[0].0 == "origin"));
+    assert_eq!(SearchQuery { text: "é".repeat(200), ..Default::default() }.validate(), Ok(()));
+}
+
+#[test]
+fn invalid_queries_still_answer_safely() {
+    let index = new_york_offices();
+    // Telehealth without a jurisdiction, in person without a place: nobody.
+    let telehealth = SearchQuery { format: Format::Telehealth, ..Default::default() };
+    assert_eq!(index.search(&telehealth, TODAY).total, 0);
+    let in_person = SearchQuery { format: Format::InPerson, ..Default::default() };
+    assert_eq!(index.search(&in_person, TODAY).total, 0);
+    // Page 0 reads as page 1, per page 0 as 1, distance sort without origin as best match.
+    let odd = SearchQuery { page: 0, per_page: 0, sort: Sort::Distance, ..Default::default() };
+    let results = index.search(&odd, TODAY);
+    assert_eq!((results.page, results.per_page, results.pages, ids(&results)), (1, 1, 6, vec!["boston"]));
+}
+
+#[test]
+fn superbill_free_consultation_and_accepting_filters_are_required_when_asked() {
+    let index = DirectoryIndex::build(vec![
+        with("superbill", |p| p.superbill = true),
+        with("free-consultation", |p| p.free_consultation = true),
+        with("accepting", |p| p.accepting_new_clients = true),
+    ]);
+    let superbill = SearchQuery { superbill: true, ..Default::default() };
+    let results = index.search(&superbill, TODAY);
+    assert_eq!(ids(&results), vec!["superbill"]);
+    assert_eq!(results.hits[0].reasons, vec![Reason::Superbill]);
+    assert_eq!(
+        found(&index, &SearchQuery { free_consultation: true, ..Default::default() }),
+        vec!["free-consultation"]
+    );
+    assert_eq!(found(&index, &SearchQuery { accepting_new_clients: true, ..Default::default() }), vec!["accepting"]);
+    // Without filters, accepting new clients ranks first.
+    assert_eq!(found(&index, &SearchQuery::default()), vec!["accepting", "free-consultation", "superbill"]);
+}
