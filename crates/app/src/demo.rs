@@ -102,6 +102,74 @@ const PROFILES: &[Profile] = &[
     },
 ];
 
+/// What the demo directory shows of each therapist (all fictional).
+struct Listing {
+    email: &'static str,
+    concerns: &'static [&'static str],
+    languages: &'static [&'static str],
+    payers: &'static [&'static str],
+    /// ZIP code of the office, when seen in person.
+    office: Option<(&'static str, &'static str)>,
+    /// (licence type, number, jurisdiction)
+    licences: &'static [(&'static str, &'static str, &'static str)],
+    certified: bool,
+    gender: &'static str,
+    couples: bool,
+    fee_cents: i64,
+    sliding_scale: bool,
+    lgbtq: bool,
+}
+
+const LISTINGS: &[Listing] = &[
+    Listing {
+        email: "dr.rivera@harbor.example",
+        concerns: &["low-desire", "arousal-difficulties", "genito-pelvic-pain", "vaginismus", "orgasm-difficulties"],
+        languages: &["en", "es"],
+        payers: &["aetna", "cigna"],
+        office: Some(("10001", "Midtown office, 5th floor, elevator")),
+        licences: &[("psychologist", "NY-PSY-018273", "US-NY")],
+        certified: true,
+        gender: "woman",
+        couples: true,
+        fee_cents: 18_000,
+        sliding_scale: false,
+        lgbtq: true,
+    },
+    Listing {
+        email: "sam.chen@harbor.example",
+        concerns: &[
+            "desire-discrepancy",
+            "intimacy-and-communication",
+            "infidelity-recovery",
+            "relationship-structures",
+        ],
+        languages: &["en", "cmn"],
+        payers: &[],
+        office: None,
+        licences: &[("lmft", "NY-MFT-004512", "US-NY"), ("lmft", "NJ-MFT-77120", "US-NJ")],
+        certified: true,
+        gender: "non-binary",
+        couples: true,
+        fee_cents: 16_000,
+        sliding_scale: true,
+        lgbtq: true,
+    },
+    Listing {
+        email: "daniel.levi@harbor.example",
+        concerns: &["performance-anxiety", "erection-difficulties", "early-ejaculation", "sexual-trauma"],
+        languages: &["en", "he"],
+        payers: &["aetna", "bcbs"],
+        office: Some(("11201", "Brooklyn Heights office, ground floor, step-free")),
+        licences: &[("lcsw", "NY-SW-092214", "US-NY")],
+        certified: false,
+        gender: "man",
+        couples: false,
+        fee_cents: 14_000,
+        sliding_scale: true,
+        lgbtq: false,
+    },
+];
+
 /// (client emails, therapist email, kind, weekday offsets, local time, format)
 struct DemoCase {
     clients: &'static [&'static str],
@@ -226,6 +294,9 @@ impl App {
                 .await?;
         }
 
+        let owner = id_of("owner@harbor.example")?;
+        self.seed_demo_directory(practice.id, owner, &id_of).await?;
+
         let zone = jiff::tz::TimeZone::get(DEMO_TIME_ZONE).map_err(|e| AppError::Internal(e.to_string()))?;
         let today = now.to_zoned(zone.clone()).date();
         for demo_case in CASES {
@@ -264,6 +335,95 @@ impl App {
         }
         Ok(())
     }
+}
+
+impl App {
+    /// Directory listings for the demo therapists: concerns, languages,
+    /// payers, an office placed by its ZIP code, licences verified by the
+    /// owner (so they are listed), certifications.
+    async fn seed_demo_directory(
+        &self,
+        practice: PracticeId,
+        owner: UserId,
+        id_of: &dyn Fn(&str) -> Result<UserId, AppError>,
+    ) -> Result<(), AppError> {
+        let reference = crate::search::reference_data()?;
+        let now = self.now();
+        let expires_on = now.to_zoned(jiff::tz::TimeZone::UTC).date().saturating_add(2.years());
+        for listing in LISTINGS {
+            let user = id_of(listing.email)?;
+            let Some(mut record) = self.store.directory_profile(user).await? else {
+                return Err(AppError::Internal("demo listing without a profile".into()));
+            };
+            record.gender = listing.gender.to_string();
+            record.sees_individuals = true;
+            record.sees_couples = listing.couples;
+            record.affirming_lgbtq = listing.lgbtq;
+            record.min_fee_cents = Some(listing.fee_cents);
+            record.sliding_scale = listing.sliding_scale;
+            record.free_consultation = true;
+            record.superbill = true;
+            record.concerns = listing.concerns.iter().map(|s| s.to_string()).collect();
+            record.language_codes = listing.languages.iter().map(|s| s.to_string()).collect();
+            record.payers = listing.payers.iter().map(|s| s.to_string()).collect();
+            record.offices = match listing.office {
+                Some((zip, label)) => {
+                    let place = reference
+                        .postal(zip)
+                        .ok_or_else(|| AppError::Internal(format!("demo ZIP {zip} missing from the reference data")))?;
+                    vec![sensate_store::OfficeRecord {
+                        id: uuid::Uuid::now_v7(),
+                        label: label.to_string(),
+                        address: format!("{} {}", place.city, place.state),
+                        postal_code: zip.to_string(),
+                        lat: place.lat,
+                        lon: place.lon,
+                        accessibility: "Step-free access; quiet waiting room".to_string(),
+                    }]
+                }
+                None => Vec::new(),
+            };
+            self.store.save_directory_profile(&record, now).await?;
+            let verification =
+                sensate_store::Verification { at: now, by: owner, method: "State board online register".to_string() };
+            for (kind, number, jurisdiction) in listing.licences {
+                let id = uuid::Uuid::now_v7();
+                self.store
+                    .insert_licence(&sensate_store::LicenceRecord {
+                        id,
+                        user_id: user,
+                        practice_id: practice,
+                        licence_type: kind.to_string(),
+                        number: number.to_string(),
+                        jurisdiction: jurisdiction.to_string(),
+                        expires_on,
+                        verification: None,
+                    })
+                    .await?;
+                self.store.verify_licence(practice, id, &verification).await?;
+            }
+            if listing.certified {
+                let id = uuid::Uuid::now_v7();
+                self.store
+                    .insert_certification(&sensate_store::CertificationRecord {
+                        id,
+                        user_id: user,
+                        practice_id: practice,
+                        body: "aasect".to_string(),
+                        credential_id: format!("CST-DEMO-{}", &number_of(listing.email)),
+                        expires_on: Some(expires_on),
+                        verification: None,
+                    })
+                    .await?;
+                self.store.verify_certification(practice, id, &verification).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn number_of(email: &str) -> String {
+    email.bytes().map(u32::from).sum::<u32>().to_string()
 }
 
 /// `offset` days after `today`, moved forward past a weekend: practices in

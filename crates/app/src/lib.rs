@@ -15,6 +15,7 @@ pub mod invitations;
 pub mod mfa;
 pub mod passwords;
 pub mod people;
+pub mod search;
 pub mod setup;
 
 use std::sync::Arc;
@@ -66,6 +67,8 @@ pub struct App {
     mailer: Arc<dyn Mailer>,
     /// Shared, so cloning the app (every request does) allocates nothing.
     config: Arc<AppConfig>,
+    /// The directory's search index, rebuilt when the directory changes.
+    directory: Arc<search::DirectoryCache>,
 }
 
 impl App {
@@ -76,7 +79,7 @@ impl App {
         mailer: Arc<dyn Mailer>,
         config: AppConfig,
     ) -> Self {
-        Self { store, clock, keys, mailer, config: Arc::new(config) }
+        Self { store, clock, keys, mailer, config: Arc::new(config), directory: Arc::default() }
     }
 
     pub fn keys(&self) -> &KeyRing {

@@ -197,3 +197,54 @@ async fn abandoned_requests_leave_no_transaction_behind() {
     assert_eq!(sensate_store::verify_chain(&chain), Ok(chain.len()), "the audit chain stays intact");
     app.stop().await;
 }
+
+async fn find(app: &TestApp, query: &str) -> (u16, serde_json::Value) {
+    let response = app.get(&format!("/api/v1/therapists?{query}")).await;
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+fn names(page: &serde_json::Value) -> Vec<String> {
+    page["results"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap().to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn visitors_find_licensed_therapists_who_fit() {
+    let app = spawn_demo(TestDb::sqlite()).await;
+    let (status, all) = find(&app, "").await;
+    assert_eq!(status, 200);
+    assert_eq!(all["total"], 3, "every demo therapist is licensed and verified");
+
+    // Telehealth only where licensed: Sam Chen holds licences in NY and NJ.
+    let (_, nj) = find(&app, "format=telehealth&state=NJ").await;
+    assert_eq!(names(&nj), vec!["Sam Chen"]);
+    assert!(nj["results"][0]["reasons_line"].as_str().unwrap().contains("Telehealth, licensed in NJ"));
+    let (_, ca) = find(&app, "format=telehealth&state=CA").await;
+    assert_eq!(ca["total"], 0);
+
+    // A concern, in network, and why it matched.
+    let (_, pain) = find(&app, "concerns=vaginismus&insurance=aetna&state=NY").await;
+    assert_eq!(names(&pain)[0], "Dr. Elena Rivera");
+    let reasons = pain["results"][0]["reasons"].as_array().unwrap();
+    assert!(reasons.iter().any(|r| r.as_str().unwrap().starts_with("Treats")), "{reasons:?}");
+    assert!(reasons.iter().any(|r| r.as_str().unwrap().contains("Aetna")), "{reasons:?}");
+
+    // In person near Brooklyn Heights, nearest first.
+    let (_, near) = find(&app, "format=in_person&near=11201&radius_km=15&sort=distance").await;
+    assert_eq!(names(&near), vec!["Daniel Levi", "Dr. Elena Rivera"], "Sam Chen sees clients by telehealth only");
+    assert!(near["results"][0]["distance_km"].as_f64().unwrap() < near["results"][1]["distance_km"].as_f64().unwrap());
+
+    // Bad filters are explained, field by field.
+    let (status, bad) = find(&app, "concerns=not-a-thing&near=00000&radius_km=-3&sort=sideways").await;
+    assert_eq!(status, 422);
+    let fields: Vec<&str> = bad["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    for field in ["concerns", "near", "sort", "radius_km"] {
+        assert!(fields.contains(&field), "{field} in {fields:?}");
+    }
+
+    // Licences expire: two years and a day later, nobody is listed (no nightly job needed).
+    app.clock.advance(jiff::SignedDuration::from_hours(24 * 732));
+    let (_, later) = find(&app, "").await;
+    assert_eq!(later["total"], 0);
+    app.stop().await;
+}

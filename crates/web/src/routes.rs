@@ -116,6 +116,7 @@ fn declare() -> Table {
         .post("/api/v1/accounts/{id}/disable", Api, api::accounts::disable)
         .post("/api/v1/accounts/{id}/enable", Api, api::accounts::enable)
         .get("/api/v1/audit", Api, api::accounts::audit)
+        .get("/api/v1/therapists", Api, api::directory::search)
         .get("/api/openapi.json", Asset, api::openapi_json)
         .get("/static/{file}", Asset, static_files::serve)
 }

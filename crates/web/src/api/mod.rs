@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1` and its OpenAPI document. Every API and
 //! operations route must appear in [`ApiDoc`]; a test enforces it.
 pub(crate) mod accounts;
+pub(crate) mod directory;
 pub(crate) mod error;
 pub(crate) mod extract;
 pub(crate) mod session;
@@ -37,14 +38,16 @@ use crate::ops;
         accounts::accept,
         accounts::disable,
         accounts::enable,
-        accounts::audit
+        accounts::audit,
+        directory::search
     ),
     components(schemas(ops::Probe, Version, error::ErrorBody)),
     tags(
         (name = "operations", description = "Health and readiness probes"),
         (name = "meta", description = "About this server"),
         (name = "session", description = "Signing in and out, the second step, passwords"),
-        (name = "accounts", description = "Invitations, accounts and the audit log")
+        (name = "accounts", description = "Invitations, accounts and the audit log"),
+        (name = "directory", description = "Finding a licensed, certified sex therapist")
     )
 )]
 pub struct ApiDoc;
