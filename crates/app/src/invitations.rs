@@ -174,6 +174,16 @@ impl App {
         ip: &str,
     ) -> Result<NewSession, AppError> {
         let Some(invitation) = self.store.open_invitation(&token_hash(token), self.now()).await? else {
+            self.audit(Entry {
+                actor: None,
+                practice: None,
+                action: "invitation_accept",
+                record_type: "invitation",
+                record_id: "unknown".into(),
+                ip,
+                outcome: outcome::FAILED,
+            })
+            .await?;
             return Err(AppError::LinkInvalid);
         };
         let mut errors = FieldErrors::new();

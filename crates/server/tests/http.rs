@@ -179,6 +179,20 @@ on_both_engines! {
 
         let good = client.post(app.url("/login")).header("origin", &app.base_url).form(&with_token).send().await.unwrap();
         assert_eq!(good.status(), 401, "passes the check, then fails to sign in");
+
+        // Every refusal is in the audit log, with the route and not the body.
+        let refusals: Vec<String> = app
+            .store()
+            .audit_chain()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.event.outcome == "denied" && e.event.record_id == "/login")
+            .map(|e| e.event.action)
+            .collect();
+        for action in ["forgery_token_missing", "cross_site_refused", "forgery_token_wrong"] {
+            assert!(refusals.iter().any(|a| a == action), "{action} in {refusals:?}");
+        }
         app.stop().await;
     }
 

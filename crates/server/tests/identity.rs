@@ -101,6 +101,8 @@ on_both_engines! {
         let robin_secret = app.enrol_mfa(&robin).await;
         let reuse = app.post_form(&TestApp::new_client(), "/join", &[("token", &token), ("password", "robin's quiet garden"), ("password_confirm", "robin's quiet garden")]).await;
         assert_eq!(reuse.status(), 404, "an invitation works once");
+        let log = app.store().audit_chain().await.unwrap();
+        assert!(log.iter().any(|e| e.event.action == "invitation_accept" && e.event.outcome == "failed"), "the attempt is audited");
 
         let couple = app.post_form(&robin, "/clients/invite", &[
             ("kind", "couple"), ("name", "Sam Client"), ("email", "sam@client.example"),
@@ -233,6 +235,8 @@ on_both_engines! {
             .unwrap();
         assert_eq!(malformed.status(), 422);
         assert!(malformed.text().await.unwrap().contains("Some information needs attention"));
+        let log = app.store().audit_chain().await.unwrap();
+        assert!(log.iter().any(|e| e.event.action == "unreadable_input" && e.event.record_id == "/settings"));
         let long = app.post_form(&owner, "/settings", &[("name", &"L".repeat(500)), ("time_zone", "UTC")]).await;
         assert_eq!(long.status(), 422);
         assert!(long.text().await.unwrap().contains("Use at most 120 characters for the practice name."));

@@ -9,18 +9,33 @@ use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
+use crate::AppState;
 use crate::error::ErrorPage;
+use crate::middleware::audit_refusal;
 
 pub(crate) struct Form<T>(pub T);
 
-impl<S, T> FromRequest<S> for Form<T>
+impl<T> FromRequest<AppState> for Form<T>
 where
-    S: Send + Sync,
-    T: DeserializeOwned,
+    T: DeserializeOwned + Send,
 {
     type Rejection = Response;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (parts, body) = request.into_parts();
+        let audit_parts = parts.clone();
+        match read_form(Request::from_parts(parts, body), state).await {
+            Ok(value) => Ok(Form(value)),
+            Err(response) => {
+                audit_refusal(state, &audit_parts, "unreadable_input").await;
+                Err(response)
+            }
+        }
+    }
+}
+
+async fn read_form<T: DeserializeOwned>(request: Request, state: &AppState) -> Result<T, Response> {
+    {
         let is_form = request
             .headers()
             .get(CONTENT_TYPE)
@@ -34,7 +49,7 @@ where
         if !is_valid_utf8_form(&bytes) {
             return Err(refuse());
         }
-        serde_urlencoded::from_bytes(&bytes).map(Form).map_err(|_| refuse())
+        serde_urlencoded::from_bytes(&bytes).map_err(|_| refuse())
     }
 }
 

@@ -136,15 +136,22 @@ async fn csrf(State(state): State<AppState>, request: Request, next: Next) -> Re
     let request = if safe {
         request
     } else {
-        if !same_origin(request.headers(), &state.web) {
+        let (parts, body) = request.into_parts();
+        if !same_origin(&parts.headers, &state.web) {
+            audit_refusal(&state, &parts, "cross_site_refused").await;
             return ErrorPage::forbidden_cross_site().into_response();
         }
         let Some(expected) = existing.clone() else {
+            audit_refusal(&state, &parts, "forgery_token_missing").await;
             return ErrorPage::form_expired().into_response();
         };
-        match submitted_token(request).await {
+        let audit_parts = parts.clone();
+        match submitted_token(Request::from_parts(parts, body)).await {
             Ok((Some(sent), request)) if same_secret(&sent, &expected) => request,
-            Ok(_) => return ErrorPage::form_expired().into_response(),
+            Ok(_) => {
+                audit_refusal(&state, &audit_parts, "forgery_token_wrong").await;
+                return ErrorPage::form_expired().into_response();
+            }
             Err(response) => return response,
         }
     };
@@ -166,6 +173,26 @@ async fn csrf(State(state): State<AppState>, request: Request, next: Next) -> Re
 
 fn is_cookieless(path: &str) -> bool {
     matches!(path, "/healthz" | "/readyz" | "/api/openapi.json" | "/api/v1/version") || path.starts_with("/static/")
+}
+
+/// Records a request refused before any use case ran (SECURITY.md item 19:
+/// every denied request is audited). Only the route template and address
+/// are kept; never the body or query.
+pub(crate) async fn audit_refusal(state: &AppState, parts: &axum::http::request::Parts, action: &'static str) {
+    let route = parts.extensions.get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_default();
+    let ip = crate::context::peer_ip(parts);
+    let entry = sensate_app::audit::Entry {
+        actor: None,
+        practice: None,
+        action,
+        record_type: "route",
+        record_id: route,
+        ip: &ip,
+        outcome: sensate_app::audit::outcome::DENIED,
+    };
+    if let Err(error) = state.app.audit(entry).await {
+        tracing::error!(error = %error, "could not audit a refused request");
+    }
 }
 
 pub(crate) fn append_cookie(response: &mut Response, cookie: &str) {

@@ -48,23 +48,27 @@ impl FromRequestParts<AppState> for Caller {
 /// A JSON body; an unreadable one is a 422 with code `invalid_input`.
 pub(crate) struct ApiJson<T>(pub T);
 
-impl<S, T> FromRequest<S> for ApiJson<T>
+impl<T> FromRequest<AppState> for ApiJson<T>
 where
-    S: Send + Sync,
-    T: DeserializeOwned,
+    T: DeserializeOwned + Send,
 {
     type Rejection = Response;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(request, state).await {
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (parts, body) = request.into_parts();
+        let audit_parts = parts.clone();
+        match axum::Json::<T>::from_request(Request::from_parts(parts, body), state).await {
             Ok(axum::Json(value)) => Ok(ApiJson(value)),
             // The parser's own message can quote the body, so it is not echoed.
-            Err(_) => Err(error_response(
+            Err(_) => Err({
+                crate::middleware::audit_refusal(state, &audit_parts, "unreadable_input").await;
+                error_response(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_input",
                 "The request body is not the JSON this endpoint expects: check the content type, field names and types.",
             )
-            .into_response()),
+            .into_response()
+            }),
         }
     }
 }

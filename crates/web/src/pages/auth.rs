@@ -287,15 +287,16 @@ pub(crate) async fn join_submit(
     page: Page,
     Form(form): Form<JoinForm>,
 ) -> Result<Response, WebError> {
-    let Some(invitation) = state.app.invitation(&form.token).await? else {
-        return Err(WebError(AppError::LinkInvalid));
-    };
+    // The use case decides (and audits) first; the page is only needed again for errors.
     match state.app.accept_invitation(&form.token, &form.password, &form.password_confirm, &page.ip).await {
         Ok(session) => Ok(signed_in_redirect(&state, session)),
-        Err(AppError::Invalid(errors)) => render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &join_page(page.layout, &form.token, &invitation).errors(&errors),
-        ),
+        Err(AppError::Invalid(errors)) => {
+            let invitation = state.app.invitation(&form.token).await?.ok_or(WebError(AppError::LinkInvalid))?;
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &join_page(page.layout, &form.token, &invitation).errors(&errors),
+            )
+        }
         Err(other) => Err(other.into()),
     }
 }
