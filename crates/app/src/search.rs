@@ -149,3 +149,21 @@ impl App {
         Ok(self.store.directory_profile(user).await?.map(|record| record.profile))
     }
 }
+
+impl App {
+    /// A therapist's full listing, only while they are listed (a verified,
+    /// unexpired licence today); otherwise `None`, as if unknown.
+    pub async fn listed_profile(
+        &self,
+        user: sensate_domain::UserId,
+    ) -> Result<Option<(DirectoryProfileRecord, Option<sensate_store::PracticeRecord>)>, AppError> {
+        let Some(record) = self.store.directory_profile(user).await? else { return Ok(None) };
+        let today = self.now().to_zoned(jiff::tz::TimeZone::UTC).date();
+        let listed = record.licences.iter().any(|l| l.verification.is_some() && l.expires_on >= today);
+        if !listed {
+            return Ok(None);
+        }
+        let practice = self.store.practice(record.profile.practice_id).await?;
+        Ok(Some((record, practice)))
+    }
+}

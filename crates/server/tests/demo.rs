@@ -248,3 +248,33 @@ async fn visitors_find_licensed_therapists_who_fit() {
     assert_eq!(later["total"], 0);
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_search_page_explains_matches_and_bad_filters() {
+    let app = spawn_demo(TestDb::sqlite()).await;
+    let page = app.get("/therapists?concerns=vaginismus&state=NY&insurance=aetna").await;
+    assert_eq!(page.status(), 200);
+    let body = page.text().await.unwrap();
+    assert!(body.contains("1 therapist found"));
+    assert!(body.contains("Dr. Elena Rivera"));
+    assert!(body.contains("In network with Aetna"));
+    let link = sensate_testkit::between(&body, "<a href=\"/therapists/", "\"").unwrap();
+
+    let profile = app.get(&format!("/therapists/{link}")).await;
+    assert_eq!(profile.status(), 200);
+    let body = profile.text().await.unwrap();
+    assert!(body.contains("licence verified on 23 November 2026"), "shows when the licence was checked");
+    assert!(body.contains("Book a trial session"));
+    assert!(body.contains("By video (telehealth) for clients in: NY"));
+
+    // A bad filter is explained and left out; the others still search.
+    let bad = app.get("/therapists?concerns=not-a-thing&near=00000&state=NY&format=telehealth").await;
+    assert_eq!(bad.status(), 422);
+    let body = bad.text().await.unwrap();
+    assert!(body.contains("Some filters were left out"));
+    assert!(body.contains("3 therapists found"), "the rest of the search still runs");
+    assert_eq!(app.get("/therapists/not-an-id").await.status(), 404);
+    app.clock.advance(jiff::SignedDuration::from_hours(24 * 732));
+    assert_eq!(app.get(&format!("/therapists/{link}")).await.status(), 404, "an expired licence unlists the profile");
+    app.stop().await;
+}

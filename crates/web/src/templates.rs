@@ -370,3 +370,66 @@ pub(crate) struct OutboxTemplate {
     /// (sent at, to, subject, text)
     pub mails: Vec<(String, String, String, String)>,
 }
+
+/// An option of a select list.
+#[derive(Debug, Clone)]
+pub(crate) struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ResultRow {
+    pub id: String,
+    pub name: String,
+    pub pronouns: String,
+    pub credentials: String,
+    pub headline: String,
+    /// Why this therapist matches, on one line.
+    pub why: String,
+}
+
+#[derive(Template)]
+#[template(path = "directory/search.html")]
+pub(crate) struct DirectorySearchTemplate {
+    pub layout: Layout,
+    pub params: crate::api::directory::TherapistQuery,
+    /// Filters that could not be used, with why: (field, message).
+    pub problems: Vec<(&'static str, String)>,
+    pub total: usize,
+    pub page: u32,
+    pub pages: u32,
+    pub results: Vec<ResultRow>,
+    pub concerns: Vec<Choice>,
+    pub states: Vec<Choice>,
+    pub insurance: Vec<Choice>,
+    pub languages: Vec<Choice>,
+}
+
+#[derive(Template)]
+#[template(path = "directory/profile.html")]
+pub(crate) struct DirectoryProfileTemplate {
+    pub layout: Layout,
+    pub name: String,
+    pub pronouns: String,
+    pub credentials: String,
+    pub headline: String,
+    pub approach: String,
+    pub concerns: Vec<String>,
+    pub languages: Vec<String>,
+    pub payers: Vec<String>,
+    pub offices: Vec<String>,
+    pub telehealth_states: Vec<String>,
+    pub focus: &'static str,
+    pub fee: Option<String>,
+    pub sliding_scale: bool,
+    pub free_consultation: bool,
+    pub superbill: bool,
+    pub accepting: bool,
+    pub licences: Vec<String>,
+    pub certifications: Vec<String>,
+    pub practice_name: String,
+    pub contact_email: String,
+    pub contact_phone: String,
+}

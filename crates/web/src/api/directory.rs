@@ -14,43 +14,43 @@ use crate::AppState;
 
 /// Filters, as a visitor's browser or an API client sends them. Lists are
 /// comma-separated slugs from the reference data.
-#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Default, Clone, serde::Deserialize, serde::Serialize, utoipa::IntoParams)]
 #[serde(default)]
 pub(crate) struct TherapistQuery {
     /// Concern slugs, e.g. `erection-difficulties,performance-anxiety`.
-    concerns: String,
+    pub(crate) concerns: String,
     /// `any` (default), `telehealth` or `in_person`.
-    format: String,
+    pub(crate) format: String,
     /// The visitor's state for telehealth, e.g. `NY` or `US-NY`.
-    state: String,
+    pub(crate) state: String,
     /// A ZIP code, or `City, ST`, for in-person sessions.
-    near: String,
+    pub(crate) near: String,
     /// Radius around `near`, in km (default 25, at most 500).
-    radius_km: Option<f64>,
+    pub(crate) radius_km: Option<f64>,
     /// Payer slugs, e.g. `aetna`.
-    insurance: String,
+    pub(crate) insurance: String,
     /// Language codes, e.g. `es`.
-    languages: String,
+    pub(crate) languages: String,
     /// `individuals` or `couples`.
-    focus: String,
-    lgbtq: bool,
-    kink_aware: bool,
-    cnm: bool,
-    certified: bool,
-    accepting: bool,
-    sliding_scale: bool,
-    free_consultation: bool,
-    superbill: bool,
+    pub(crate) focus: String,
+    pub(crate) lgbtq: bool,
+    pub(crate) kink_aware: bool,
+    pub(crate) cnm: bool,
+    pub(crate) certified: bool,
+    pub(crate) accepting: bool,
+    pub(crate) sliding_scale: bool,
+    pub(crate) free_consultation: bool,
+    pub(crate) superbill: bool,
     /// Highest fee per session, in dollars.
-    max_fee: Option<u32>,
+    pub(crate) max_fee: Option<u32>,
     /// Therapist genders, comma-separated.
-    gender: String,
+    pub(crate) gender: String,
     /// Free text.
-    q: String,
+    pub(crate) q: String,
     /// `best` (default), `distance` or `fee`.
-    sort: String,
-    page: Option<u32>,
-    per_page: Option<u32>,
+    pub(crate) sort: String,
+    pub(crate) page: Option<u32>,
+    pub(crate) per_page: Option<u32>,
 }
 
 fn list(value: &str) -> Vec<String> {
@@ -70,6 +70,48 @@ fn checked(
 }
 
 impl TherapistQuery {
+    pub(crate) fn concerns(&self) -> &str {
+        &self.concerns
+    }
+    pub(crate) fn state(&self) -> &str {
+        &self.state
+    }
+    pub(crate) fn insurance(&self) -> &str {
+        &self.insurance
+    }
+    pub(crate) fn languages(&self) -> &str {
+        &self.languages
+    }
+
+    /// Leaves out the filter a problem was reported for; false when the
+    /// field is not one this query can clear.
+    pub(crate) fn clear(&mut self, field: &str) -> bool {
+        match field {
+            "concerns" => self.concerns.clear(),
+            "insurance" => self.insurance.clear(),
+            "languages" => self.languages.clear(),
+            "format" => self.format.clear(),
+            "sort" => self.sort.clear(),
+            "focus" => self.focus.clear(),
+            "state" | "jurisdiction" => self.state.clear(),
+            "near" | "origin" => self.near.clear(),
+            "radius_km" => self.radius_km = None,
+            "max_fee_cents" => self.max_fee = None,
+            "text" => self.q.clear(),
+            "page" => self.page = None,
+            "per_page" => self.per_page = None,
+            _ => return false,
+        }
+        true
+    }
+
+    /// The link to another page of the same search.
+    pub(crate) fn page_link(&self, page: u32) -> String {
+        let mut other = self.clone();
+        other.page = Some(page);
+        format!("/therapists?{}", serde_urlencoded::to_string(&other).unwrap_or_default())
+    }
+
     /// The search query, or every problem with the filters.
     pub(crate) fn to_search(&self, reference: &Reference) -> Result<SearchQuery, FieldErrors> {
         let mut errors = FieldErrors::new();

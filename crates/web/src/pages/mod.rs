@@ -3,6 +3,7 @@ pub(crate) mod account;
 pub(crate) mod admin;
 pub(crate) mod auth;
 pub(crate) mod clinic;
+pub(crate) mod directory;
 pub(crate) mod public;
 
 use askama::Template;
