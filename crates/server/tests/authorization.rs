@@ -532,7 +532,13 @@ on_both_engines! {
         let body = rejected.text().await.unwrap();
         assert!(body.contains("Use at most 1000 characters."));
 
-        let canaries: Vec<String> = world.canaries.iter().map(|(c, _)| c.clone()).collect();
+        // A visitor's search terms live in the query string, which is never logged.
+        let searched = marker("search-terms");
+        for path in [format!("/therapists?q={searched}"), format!("/api/v1/therapists?q={searched}")] {
+            assert_eq!(world.clients["anonymous"].get(world.app.url(&path)).send().await.unwrap().status(), 200);
+        }
+        let mut canaries: Vec<String> = world.canaries.iter().map(|(c, _)| c.clone()).collect();
+        canaries.push(searched);
         let logged = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
         assert!(logged.contains("request"), "the server's log was captured");
         for canary in &canaries {
