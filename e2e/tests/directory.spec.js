@@ -14,7 +14,7 @@ test('a visitor finds a licensed therapist who fits and opens the profile', asyn
   await main.getByLabel('What would you like help with?').selectOption('vaginismus');
   await main.getByLabel('By video (telehealth)').check();
   await main.getByLabel('Your state').selectOption('NY');
-  await main.getByLabel('Insurance').selectOption('aetna');
+  await main.getByLabel('Insurance', { exact: true }).selectOption('aetna');
   // Submit from the keyboard: Enter in a text field submits the form.
   await main.getByLabel(/^Near/).focus();
   await page.keyboard.press('Enter');

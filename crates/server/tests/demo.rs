@@ -274,6 +274,15 @@ async fn the_search_page_explains_matches_and_bad_filters() {
     assert!(body.contains("Some filters were left out"));
     assert!(body.contains("3 therapists found"), "the rest of the search still runs");
     assert_eq!(app.get("/therapists/not-an-id").await.status(), 404);
+
+    // The form sends every field, empty ones included: that is no filter at all.
+    let empty = app
+        .get("/therapists?concerns=&format=any&state=&near=&radius_km=&insurance=&languages=&max_fee=&gender=&q=&sort=")
+        .await;
+    assert_eq!(empty.status(), 200);
+    assert!(empty.text().await.unwrap().contains("3 therapists found"));
+    let cheap = app.get("/therapists?max_fee=150&sort=fee").await.text().await.unwrap();
+    assert!(cheap.contains("1 therapist found") && cheap.contains("Daniel Levi"), "fee ceiling in dollars");
     app.clock.advance(jiff::SignedDuration::from_hours(24 * 732));
     assert_eq!(app.get(&format!("/therapists/{link}")).await.status(), 404, "an expired licence unlists the profile");
     app.stop().await;

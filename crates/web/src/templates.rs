@@ -407,6 +407,19 @@ pub(crate) struct DirectorySearchTemplate {
     pub languages: Vec<Choice>,
 }
 
+impl DirectorySearchTemplate {
+    fn radius_selected(&self, value: &str) -> bool {
+        match self.params.radius_km {
+            None => value.is_empty(),
+            Some(km) => value.parse::<f64>().is_ok_and(|v| (v - km).abs() < f64::EPSILON),
+        }
+    }
+
+    fn max_fee_value(&self) -> String {
+        self.params.max_fee.map(|fee| fee.to_string()).unwrap_or_default()
+    }
+}
+
 #[derive(Template)]
 #[template(path = "directory/profile.html")]
 pub(crate) struct DirectoryProfileTemplate {

@@ -26,6 +26,7 @@ pub(crate) struct TherapistQuery {
     /// A ZIP code, or `City, ST`, for in-person sessions.
     pub(crate) near: String,
     /// Radius around `near`, in km (default 25, at most 500).
+    #[serde(deserialize_with = "empty_as_none")]
     pub(crate) radius_km: Option<f64>,
     /// Payer slugs, e.g. `aetna`.
     pub(crate) insurance: String,
@@ -42,6 +43,7 @@ pub(crate) struct TherapistQuery {
     pub(crate) free_consultation: bool,
     pub(crate) superbill: bool,
     /// Highest fee per session, in dollars.
+    #[serde(deserialize_with = "empty_as_none")]
     pub(crate) max_fee: Option<u32>,
     /// Therapist genders, comma-separated.
     pub(crate) gender: String,
@@ -49,8 +51,24 @@ pub(crate) struct TherapistQuery {
     pub(crate) q: String,
     /// `best` (default), `distance` or `fee`.
     pub(crate) sort: String,
+    #[serde(deserialize_with = "empty_as_none")]
     pub(crate) page: Option<u32>,
+    #[serde(deserialize_with = "empty_as_none")]
     pub(crate) per_page: Option<u32>,
+}
+
+/// Forms send empty number fields as `name=`; that means "no filter", not an error.
+fn empty_as_none<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    let text: Option<String> = serde::Deserialize::deserialize(deserializer)?;
+    match text.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(value) => value.parse().map(Some).map_err(serde::de::Error::custom),
+    }
 }
 
 fn list(value: &str) -> Vec<String> {
