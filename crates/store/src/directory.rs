@@ -80,19 +80,7 @@ macro_rules! impl_directory_store {
                     let user: uuid::Uuid = row.try_get("user_id")?;
                     index.insert(user, profiles.len());
                     profiles.push($crate::DirectoryProfileRecord {
-                        profile: $crate::TherapistProfile {
-                            user_id: sensate_domain::UserId::from_uuid(user),
-                            practice_id: sensate_domain::PracticeId::from_uuid(row.try_get("practice_id")?),
-                            display_name: row.try_get("display_name")?,
-                            pronouns: row.try_get("pronouns")?,
-                            credentials: row.try_get("credentials")?,
-                            headline: row.try_get("headline")?,
-                            approach: row.try_get("approach")?,
-                            languages: row.try_get("languages")?,
-                            offers_in_person: row.try_get("offers_in_person")?,
-                            offers_telehealth: row.try_get("offers_telehealth")?,
-                            accepting_new_clients: row.try_get("accepting_new_clients")?,
-                        },
+                        profile: Self::therapist_profile(row)?,
                         gender: row.try_get("gender")?,
                         sees_individuals: row.try_get("sees_individuals")?,
                         sees_couples: row.try_get("sees_couples")?,

@@ -358,24 +358,7 @@ macro_rules! impl_shared_store {
                 .bind(practice.as_uuid())
                 .fetch_all(&self.pool)
                 .await?;
-                rows.iter()
-                    .map(|row| {
-                        use sqlx::Row;
-                        Ok($crate::TherapistProfile {
-                            user_id: sensate_domain::UserId::from_uuid(row.try_get("user_id")?),
-                            practice_id: sensate_domain::PracticeId::from_uuid(row.try_get("practice_id")?),
-                            display_name: row.try_get("display_name")?,
-                            pronouns: row.try_get("pronouns")?,
-                            credentials: row.try_get("credentials")?,
-                            headline: row.try_get("headline")?,
-                            approach: row.try_get("approach")?,
-                            languages: row.try_get("languages")?,
-                            offers_in_person: row.try_get("offers_in_person")?,
-                            offers_telehealth: row.try_get("offers_telehealth")?,
-                            accepting_new_clients: row.try_get("accepting_new_clients")?,
-                        })
-                    })
-                    .collect()
+                rows.iter().map(Self::therapist_profile).collect()
             }
 
             async fn insert_case(&self, case: &$crate::NewCase) -> $crate::Result<()> {
@@ -534,6 +517,26 @@ macro_rules! impl_shared_store {
                     .execute(&mut *conn)
                     .await?;
                 Ok(())
+            }
+
+            /// A `therapist_profiles` row joined with its user's display name.
+            fn therapist_profile(
+                row: &<$store as $crate::shared::HasDb>::Row,
+            ) -> $crate::Result<$crate::TherapistProfile> {
+                use sqlx::Row;
+                Ok($crate::TherapistProfile {
+                    user_id: sensate_domain::UserId::from_uuid(row.try_get("user_id")?),
+                    practice_id: sensate_domain::PracticeId::from_uuid(row.try_get("practice_id")?),
+                    display_name: row.try_get("display_name")?,
+                    pronouns: row.try_get("pronouns")?,
+                    credentials: row.try_get("credentials")?,
+                    headline: row.try_get("headline")?,
+                    approach: row.try_get("approach")?,
+                    languages: row.try_get("languages")?,
+                    offers_in_person: row.try_get("offers_in_person")?,
+                    offers_telehealth: row.try_get("offers_telehealth")?,
+                    accepting_new_clients: row.try_get("accepting_new_clients")?,
+                })
             }
 
             fn appointment_views(

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 
 use crate::AppState;
 use crate::error::ErrorPage;
-use crate::middleware::audit_refusal;
+use crate::middleware::read_or_audit;
 
 pub(crate) struct Form<T>(pub T);
 
@@ -22,15 +22,7 @@ where
     type Rejection = Response;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (parts, body) = request.into_parts();
-        let audit_parts = parts.clone();
-        match read_form(Request::from_parts(parts, body), state).await {
-            Ok(value) => Ok(Form(value)),
-            Err(response) => {
-                audit_refusal(state, &audit_parts, "unreadable_input").await;
-                Err(response)
-            }
-        }
+        read_or_audit(state, request, |request| read_form(request, state)).await.map(Form)
     }
 }
 

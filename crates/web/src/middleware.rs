@@ -195,6 +195,22 @@ pub(crate) async fn audit_refusal(state: &AppState, parts: &axum::http::request:
     }
 }
 
+/// Reads a request body with `read`; when that fails, the refusal is audited
+/// (as `unreadable_input`, route and address only) and passed on.
+pub(crate) async fn read_or_audit<T, F, Fut>(state: &AppState, request: Request, read: F) -> Result<T, Response>
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: std::future::Future<Output = Result<T, Response>>,
+{
+    let (parts, body) = request.into_parts();
+    let audit_parts = parts.clone();
+    let result = read(Request::from_parts(parts, body)).await;
+    if result.is_err() {
+        audit_refusal(state, &audit_parts, "unreadable_input").await;
+    }
+    result
+}
+
 pub(crate) fn append_cookie(response: &mut Response, cookie: &str) {
     if let Ok(value) = HeaderValue::from_str(cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);

@@ -3,7 +3,7 @@
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use sensate_app::{Actor, AppError};
 use serde::de::DeserializeOwned;
 
@@ -55,20 +55,17 @@ where
     type Rejection = Response;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (parts, body) = request.into_parts();
-        let audit_parts = parts.clone();
-        match axum::Json::<T>::from_request(Request::from_parts(parts, body), state).await {
-            Ok(axum::Json(value)) => Ok(ApiJson(value)),
-            // The parser's own message can quote the body, so it is not echoed.
-            Err(_) => Err({
-                crate::middleware::audit_refusal(state, &audit_parts, "unreadable_input").await;
-                error_response(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_input",
-                "The request body is not the JSON this endpoint expects: check the content type, field names and types.",
-            )
-            .into_response()
-            }),
-        }
+        let read = |request| async move {
+            match axum::Json::<T>::from_request(request, state).await {
+                Ok(axum::Json(value)) => Ok(value),
+                // The parser's own message can quote the body, so it is not echoed.
+                Err(_) => Err(error_response(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_input",
+                    "The request body is not the JSON this endpoint expects: check the content type, field names and types.",
+                )),
+            }
+        };
+        crate::middleware::read_or_audit(state, request, read).await.map(ApiJson)
     }
 }
