@@ -12,10 +12,10 @@ use std::sync::Arc;
 use sensate_domain::FieldErrors;
 use sensate_domain::directory::reference::{Reference, reference};
 use sensate_domain::directory::search::{
-    Affirming, CertificationFact, DirectoryIndex, DirectoryProfile, LicenceFact, Office, ReferenceNames, SearchQuery,
-    SearchResults,
+    Affirming, CertificationFact, DirectoryIndex, DirectoryProfile, LicenceFact, Listing, Office, ReferenceNames,
+    SearchQuery, SearchResults,
 };
-use sensate_store::DirectoryProfileRecord;
+use sensate_store::{DirectoryProfileRecord, LicenceRecord};
 use tokio::sync::{Mutex, RwLock};
 
 use crate::{App, AppError};
@@ -50,15 +50,7 @@ fn search_profile(record: DirectoryProfileRecord) -> DirectoryProfile {
         gender: Some(record.gender).filter(|g| !g.trim().is_empty()),
         offices,
         telehealth: record.profile.offers_telehealth,
-        licences: record
-            .licences
-            .into_iter()
-            .map(|l| LicenceFact {
-                jurisdiction: l.jurisdiction,
-                expires_on: l.expires_on,
-                verified: l.verification.is_some(),
-            })
-            .collect(),
+        licences: record.licences.iter().map(licence_fact).collect(),
         certifications: record
             .certifications
             .into_iter()
@@ -71,6 +63,14 @@ fn search_profile(record: DirectoryProfileRecord) -> DirectoryProfile {
         superbill: record.superbill,
         accepting_new_clients: record.profile.accepting_new_clients,
         text: format!("{} {}", record.profile.headline, record.profile.approach),
+    }
+}
+
+fn licence_fact(licence: &LicenceRecord) -> LicenceFact {
+    LicenceFact {
+        jurisdiction: licence.jurisdiction.clone(),
+        expires_on: licence.expires_on,
+        verified: licence.verification.is_some(),
     }
 }
 
@@ -134,8 +134,7 @@ impl App {
             return Err(AppError::Invalid(errors));
         }
         let index = self.directory_index().await?;
-        let today = self.now().to_zoned(jiff::tz::TimeZone::UTC).date();
-        Ok(index.search(query, today))
+        Ok(index.search(query, self.listing_day()))
     }
 }
 
@@ -151,6 +150,17 @@ impl App {
 }
 
 impl App {
+    /// The day listing is decided on: today's UTC date.
+    fn listing_day(&self) -> jiff::civil::Date {
+        self.now().to_zoned(jiff::tz::TimeZone::UTC).date()
+    }
+
+    /// Whether the profile is listed today, and if not, why.
+    pub fn listing(&self, record: &DirectoryProfileRecord) -> Listing {
+        let licences: Vec<LicenceFact> = record.licences.iter().map(licence_fact).collect();
+        Listing::of(&licences, self.listing_day())
+    }
+
     /// A therapist's full listing, only while they are listed (a verified,
     /// unexpired licence today); otherwise `None`, as if unknown.
     pub async fn listed_profile(
@@ -158,9 +168,7 @@ impl App {
         user: sensate_domain::UserId,
     ) -> Result<Option<(DirectoryProfileRecord, Option<sensate_store::PracticeRecord>)>, AppError> {
         let Some(record) = self.store.directory_profile(user).await? else { return Ok(None) };
-        let today = self.now().to_zoned(jiff::tz::TimeZone::UTC).date();
-        let listed = record.licences.iter().any(|l| l.verification.is_some() && l.expires_on >= today);
-        if !listed {
+        if !self.listing(&record).is_listed() {
             return Ok(None);
         }
         let practice = self.store.practice(record.profile.practice_id).await?;

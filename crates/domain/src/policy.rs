@@ -40,6 +40,8 @@ pub enum Action {
     EditTherapistProfile,
     /// Record that a licence or certification was checked with its issuer.
     VerifyCredential,
+    /// See every therapist's directory listing and the credentials awaiting verification.
+    ManageDirectory,
 }
 
 /// The facts about the person asking.
@@ -142,6 +144,7 @@ pub fn decide(actor: &ActorFacts, action: Action, resource: &Resource) -> Decisi
         (InviteStaff, Resource::Practice(_)) => owner || admin,
         (InviteClient | ListOwnClients, Resource::Practice(_)) => clinician,
         (ViewAuditLog, Resource::Practice(_)) => owner,
+        (ManageDirectory, Resource::Practice(_)) => owner || admin,
         (DisableAccount, Resource::Account { user, roles, .. }) => {
             // Nobody disables themselves; only an owner may disable an owner or admin.
             *user != actor.user && (owner || (admin && !roles.iter().any(|r| matches!(r, Role::Owner | Role::Admin))))
@@ -232,7 +235,7 @@ mod tests {
         };
         match action {
             ViewPracticeOverview | EditPracticeSettings | InviteStaff | InviteClient | ListOwnClients
-            | ViewAuditLog => Resource::Practice(w.practice),
+            | ViewAuditLog | ManageDirectory => Resource::Practice(w.practice),
             DisableAccount | EditTherapistProfile | VerifyCredential => {
                 Resource::Account { practice: w.practice, user: w.clinician, roles: vec![Role::Clinician] }
             }
@@ -265,6 +268,7 @@ mod tests {
         (ReadClinicalNote, /**/ "- - A - - - - -"),
         (EditTherapistProfile, "A A A - - - - -"),
         (VerifyCredential, /*  */ "A A - - - - - -"),
+        (ManageDirectory, /*   */ "A A - - - - - -"),
     ];
 
     #[test]

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use sensate_domain::{PracticeId, UserId};
 
-use crate::{CertificationRecord, DirectoryProfileRecord, LicenceRecord, Result, Verification};
+use crate::{CertificationRecord, DirectoryProfileRecord, LicenceRecord, PhotoRecord, Result, Verification};
 
 #[async_trait]
 pub trait DirectoryStore: Send + Sync {
@@ -28,6 +28,13 @@ pub trait DirectoryStore: Send + Sync {
         id: uuid::Uuid,
         verification: &Verification,
     ) -> Result<bool>;
+    /// Deletes one of the user's licences or certifications; false when they hold no such credential.
+    async fn remove_credential(&self, practice: PracticeId, user: UserId, id: uuid::Uuid) -> Result<bool>;
+    /// Stores (or replaces) the user's directory photo.
+    async fn save_profile_photo(&self, photo: &PhotoRecord) -> Result<()>;
+    async fn profile_photo(&self, user: UserId) -> Result<Option<PhotoRecord>>;
+    /// False when there was no photo.
+    async fn remove_profile_photo(&self, user: UserId) -> Result<bool>;
 }
 
 pub(crate) const BUMP_VERSION: &str = "INSERT INTO meta (key, value) VALUES ('directory_version', '1') \
@@ -344,6 +351,80 @@ macro_rules! impl_directory_store {
                 verification: &$crate::Verification,
             ) -> $crate::Result<bool> {
                 self.verify_in("certifications", practice, id, verification).await
+            }
+
+            async fn remove_credential(
+                &self,
+                practice: sensate_domain::PracticeId,
+                user: sensate_domain::UserId,
+                id: uuid::Uuid,
+            ) -> $crate::Result<bool> {
+                let mut tx = self.pool.begin().await?;
+                let mut removed = 0;
+                for table in ["licences", "certifications"] {
+                    removed += sqlx::query(&format!(
+                        "DELETE FROM {table} WHERE id = $1 AND user_id = $2 AND practice_id = $3"
+                    ))
+                    .bind(id)
+                    .bind(user.as_uuid())
+                    .bind(practice.as_uuid())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                }
+                if removed > 0 {
+                    sqlx::query($crate::directory::BUMP_VERSION).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(removed > 0)
+            }
+
+            async fn save_profile_photo(&self, photo: &$crate::PhotoRecord) -> $crate::Result<()> {
+                sqlx::query(
+                    "INSERT INTO profile_photos (user_id, image, width, height, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (user_id) DO UPDATE SET image = excluded.image, width = excluded.width, \
+                     height = excluded.height, updated_at = excluded.updated_at",
+                )
+                .bind(photo.user_id.as_uuid())
+                .bind(&photo.image)
+                .bind(i32::try_from(photo.width).unwrap_or(i32::MAX))
+                .bind(i32::try_from(photo.height).unwrap_or(i32::MAX))
+                .bind($crate::shared::secs(photo.updated_at))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn profile_photo(
+                &self,
+                user: sensate_domain::UserId,
+            ) -> $crate::Result<Option<$crate::PhotoRecord>> {
+                use sqlx::Row;
+                let row = sqlx::query("SELECT image, width, height, updated_at FROM profile_photos WHERE user_id = $1")
+                    .bind(user.as_uuid())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let Some(row) = row else { return Ok(None) };
+                let dimension = |value: i32| {
+                    u32::try_from(value).map_err(|_| $crate::StoreError::Corrupt(format!("photo size {value}")))
+                };
+                Ok(Some($crate::PhotoRecord {
+                    user_id: user,
+                    image: row.try_get("image")?,
+                    width: dimension(row.try_get("width")?)?,
+                    height: dimension(row.try_get("height")?)?,
+                    updated_at: $crate::shared::instant(row.try_get("updated_at")?)?,
+                }))
+            }
+
+            async fn remove_profile_photo(&self, user: sensate_domain::UserId) -> $crate::Result<bool> {
+                let removed = sqlx::query("DELETE FROM profile_photos WHERE user_id = $1")
+                    .bind(user.as_uuid())
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                Ok(removed > 0)
             }
         }
 

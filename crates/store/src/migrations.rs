@@ -37,6 +37,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../migrations/sqlite/0004_directory.sql"),
         postgres: include_str!("../migrations/postgres/0004_directory.sql"),
     },
+    Step {
+        version: 5,
+        description: "profile_photos",
+        sqlite: include_str!("../migrations/sqlite/0005_profile_photos.sql"),
+        postgres: include_str!("../migrations/postgres/0005_profile_photos.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

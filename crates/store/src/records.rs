@@ -254,6 +254,16 @@ pub struct PracticeRecord {
     pub phone: String,
 }
 
+/// A therapist's directory photo: a JPEG encoded by Sensate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhotoRecord {
+    pub user_id: UserId,
+    pub image: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+    pub updated_at: Timestamp,
+}
+
 /// Who verified a licence or certification, when and how (for example
 /// "checked the state board's online register").
 #[derive(Debug, Clone, PartialEq)]

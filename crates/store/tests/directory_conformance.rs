@@ -153,4 +153,73 @@ on_both_engines! {
         assert_eq!(store.directory_profiles().await.unwrap(), expected);
         store.close().await;
     }
+
+    async fn credentials_are_removed_only_by_their_holder_in_their_practice(db: TestDb) {
+        let store = db.store().await;
+        let practice = PracticeId::new();
+        let other = PracticeId::new();
+        for id in [practice, other] {
+            store.insert_practice(&NewPractice { id, name: "P".into(), time_zone: "UTC".into(), created_at: at("2026-01-01T00:00:00Z") }).await.unwrap();
+        }
+        let user = therapist(&store, practice, "t@p.example", "Tess").await;
+        let colleague = therapist(&store, practice, "c@p.example", "Cole").await;
+        store.save_directory_profile(&record(user, practice, "Tess"), at("2026-02-01T00:00:00Z")).await.unwrap();
+        let licence = LicenceRecord {
+            id: uuid::Uuid::now_v7(),
+            user_id: user,
+            practice_id: practice,
+            licence_type: "lpc".into(),
+            number: "NJ-9".into(),
+            jurisdiction: "US-NJ".into(),
+            expires_on: date(2027, 1, 31),
+            verification: None,
+        };
+        store.insert_licence(&licence).await.unwrap();
+        let certification = CertificationRecord {
+            id: uuid::Uuid::now_v7(),
+            user_id: user,
+            practice_id: practice,
+            body: "aasect".into(),
+            credential_id: "CST-7".into(),
+            expires_on: Some(date(2028, 1, 1)),
+            verification: None,
+        };
+        store.insert_certification(&certification).await.unwrap();
+        let version = store.directory_version().await.unwrap();
+        assert!(!store.remove_credential(other, user, licence.id).await.unwrap(), "wrong practice");
+        assert!(!store.remove_credential(practice, colleague, licence.id).await.unwrap(), "someone else's");
+        assert_eq!(store.directory_version().await.unwrap(), version, "nothing removed, nothing changed");
+        assert!(store.remove_credential(practice, user, licence.id).await.unwrap());
+        assert!(store.remove_credential(practice, user, certification.id).await.unwrap());
+        assert!(!store.remove_credential(practice, user, licence.id).await.unwrap(), "already gone");
+        let read = store.directory_profile(user).await.unwrap().unwrap();
+        assert!(read.licences.is_empty() && read.certifications.is_empty());
+        assert_eq!(store.directory_version().await.unwrap(), version + 2);
+        store.close().await;
+    }
+
+    async fn a_photo_is_stored_replaced_and_removed(db: TestDb) {
+        let store = db.store().await;
+        let practice = PracticeId::new();
+        store.insert_practice(&NewPractice { id: practice, name: "P".into(), time_zone: "UTC".into(), created_at: at("2026-01-01T00:00:00Z") }).await.unwrap();
+        let user = therapist(&store, practice, "t@p.example", "Tess").await;
+        assert_eq!(store.profile_photo(user).await.unwrap(), None);
+        assert!(!store.remove_profile_photo(user).await.unwrap());
+        // Every byte value survives the round trip, including NUL and 0xFF.
+        let first = PhotoRecord {
+            user_id: user,
+            image: (0..=255u8).cycle().take(70_000).collect(),
+            width: 640,
+            height: 480,
+            updated_at: at("2026-02-01T00:00:00Z"),
+        };
+        store.save_profile_photo(&first).await.unwrap();
+        assert_eq!(store.profile_photo(user).await.unwrap().as_ref(), Some(&first));
+        let second = PhotoRecord { image: vec![0xFF, 0xD8, 0xFF, 0xD9], width: 1, height: 1, updated_at: at("2026-03-01T00:00:00Z"), ..first };
+        store.save_profile_photo(&second).await.unwrap();
+        assert_eq!(store.profile_photo(user).await.unwrap().as_ref(), Some(&second));
+        assert!(store.remove_profile_photo(user).await.unwrap());
+        assert_eq!(store.profile_photo(user).await.unwrap(), None);
+        store.close().await;
+    }
 }

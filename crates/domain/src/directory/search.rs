@@ -166,6 +166,37 @@ pub struct LicenceFact {
     pub verified: bool,
 }
 
+/// Whether a profile is listed in the directory on a given day, and if not, why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    /// Listed: a verified licence is current through `until` (the latest expiry).
+    Listed { until: Date },
+    /// No licence has been added.
+    NoLicence,
+    /// Licences exist, but none is verified and current; some await verification.
+    AwaitingVerification,
+    /// Every verified licence has expired.
+    Expired,
+}
+
+impl Listing {
+    /// The rule, in one place: listed while at least one licence is verified
+    /// and not expired (`expires_on >= today`).
+    pub fn of(licences: &[LicenceFact], today: Date) -> Self {
+        let current = licences.iter().filter(|l| l.verified && l.expires_on >= today).map(|l| l.expires_on).max();
+        match current {
+            Some(until) => Listing::Listed { until },
+            None if licences.is_empty() => Listing::NoLicence,
+            None if licences.iter().any(|l| !l.verified && l.expires_on >= today) => Listing::AwaitingVerification,
+            None => Listing::Expired,
+        }
+    }
+
+    pub fn is_listed(self) -> bool {
+        matches!(self, Listing::Listed { .. })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CertificationFact {
     /// Valid through this day; `None` does not expire.

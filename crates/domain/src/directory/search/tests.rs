@@ -495,3 +495,22 @@ fn superbill_free_consultation_and_accepting_filters_are_required_when_asked() {
     // Without filters, accepting new clients ranks first.
     assert_eq!(found(&index, &SearchQuery::default()), vec!["accepting", "free-consultation", "superbill"]);
 }
+
+#[test]
+fn listing_says_why_a_profile_is_not_listed() {
+    let today = date(2026, 11, 22);
+    assert_eq!(Listing::of(&[], today), Listing::NoLicence);
+    let waiting = [licence("US-NY", date(2027, 6, 30), false)];
+    assert_eq!(Listing::of(&waiting, today), Listing::AwaitingVerification);
+    let lapsed = [licence("US-NY", date(2026, 11, 21), true), licence("US-NJ", date(2025, 1, 1), false)];
+    assert_eq!(Listing::of(&lapsed, today), Listing::Expired);
+    // Valid through the day it expires; the latest current licence counts.
+    let current = [
+        licence("US-NY", today, true),
+        licence("US-NJ", date(2028, 3, 31), true),
+        licence("US-CT", date(2029, 1, 1), false),
+    ];
+    assert_eq!(Listing::of(&current, today), Listing::Listed { until: date(2028, 3, 31) });
+    assert!(Listing::of(&current, today).is_listed());
+    assert!(!Listing::of(&current, date(2028, 4, 1)).is_listed());
+}
