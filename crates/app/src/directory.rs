@@ -5,14 +5,16 @@
 use jiff::civil::Date;
 use sensate_domain::FieldErrors;
 use sensate_domain::directory::reference::{Reference, reference};
-use sensate_domain::policy::{Action, Resource};
-use sensate_domain::{PracticeId, UserId};
+use sensate_domain::directory::search::Listing;
+use sensate_domain::policy::{Action, Decision, Resource, decide};
+use sensate_domain::{PracticeId, Role, UserId};
 use sensate_store::{
-    CertificationRecord, DirectoryProfileRecord, LicenceRecord, OfficeRecord, TherapistProfile, Verification,
+    CertificationRecord, DirectoryProfileRecord, LicenceRecord, OfficeRecord, PhotoRecord, TherapistProfile,
+    Verification,
 };
 
 use crate::audit::outcome;
-use crate::{Actor, App, AppError};
+use crate::{Actor, App, AppError, photos};
 
 /// Longest free texts, in characters.
 const HEADLINE_MAX: usize = 140;
@@ -56,6 +58,47 @@ pub struct ProfileInput {
     pub languages: Vec<String>,
     pub payers: Vec<String>,
     pub offices: Vec<OfficeInput>,
+}
+
+impl From<&DirectoryProfileRecord> for ProfileInput {
+    /// The saved profile, as the form shows it for editing.
+    fn from(record: &DirectoryProfileRecord) -> Self {
+        let fee = record.min_fee_cents.map(|cents| {
+            if cents % 100 == 0 { format!("{}", cents / 100) } else { format!("{}.{:02}", cents / 100, cents % 100) }
+        });
+        ProfileInput {
+            pronouns: record.profile.pronouns.clone(),
+            credentials: record.profile.credentials.clone(),
+            headline: record.profile.headline.clone(),
+            approach: record.profile.approach.clone(),
+            gender: record.gender.clone(),
+            sees_individuals: record.sees_individuals,
+            sees_couples: record.sees_couples,
+            affirming_lgbtq: record.affirming_lgbtq,
+            kink_aware: record.kink_aware,
+            cnm_affirming: record.cnm_affirming,
+            offers_in_person: record.profile.offers_in_person,
+            offers_telehealth: record.profile.offers_telehealth,
+            accepting_new_clients: record.profile.accepting_new_clients,
+            min_fee: fee.unwrap_or_default(),
+            sliding_scale: record.sliding_scale,
+            free_consultation: record.free_consultation,
+            superbill: record.superbill,
+            concerns: record.concerns.clone(),
+            languages: record.language_codes.clone(),
+            payers: record.payers.clone(),
+            offices: record
+                .offices
+                .iter()
+                .map(|o| OfficeInput {
+                    label: o.label.clone(),
+                    address: o.address.clone(),
+                    postal_code: o.postal_code.clone(),
+                    accessibility: o.accessibility.clone(),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// A licence or certification as typed.
@@ -135,27 +178,207 @@ fn catalogue() -> Result<&'static Reference, AppError> {
     reference().map_err(|e| AppError::Internal(format!("reference data: {e}")))
 }
 
+/// What the profile editor shows about one therapist.
+#[derive(Debug, Clone)]
+pub struct ProfileEditor {
+    pub user: UserId,
+    pub display_name: String,
+    /// The saved profile; `None` until the first save.
+    pub record: Option<DirectoryProfileRecord>,
+    pub listing: Listing,
+    /// The person looking may record verifications (an owner or admin, not the therapist).
+    pub may_verify: bool,
+    pub photo: Option<PhotoStamp>,
+}
+
+/// That a photo exists, and its size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PhotoStamp {
+    pub width: u32,
+    pub height: u32,
+}
+
+/// One therapist of the practice, as the directory overview lists them.
+#[derive(Debug, Clone)]
+pub struct TherapistListing {
+    pub user: UserId,
+    pub display_name: String,
+    pub has_profile: bool,
+    pub listing: Listing,
+    /// Credentials nobody has verified yet.
+    pub awaiting: Vec<AwaitingCredential>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AwaitingCredential {
+    pub id: uuid::Uuid,
+    /// E.g. "LMFT, New York, no. NY-123, valid through 2027-06-30".
+    pub description: String,
+}
+
+/// Licences and certifications in words, from the reference data.
+pub fn describe_licence(reference: &Reference, licence: &LicenceRecord) -> String {
+    let kind = reference.licence_type(&licence.licence_type).map_or(licence.licence_type.as_str(), |t| t.name.as_str());
+    let place =
+        reference.jurisdiction(&licence.jurisdiction).map_or(licence.jurisdiction.as_str(), |j| j.name.as_str());
+    format!("{kind}, {place}, no. {}, valid through {}", licence.number, licence.expires_on)
+}
+
+pub fn describe_certification(reference: &Reference, certification: &CertificationRecord) -> String {
+    let body = reference.certifying_body(&certification.body).map_or(certification.body.as_str(), |b| b.name.as_str());
+    let id = if certification.credential_id.is_empty() {
+        String::new()
+    } else {
+        format!(", no. {}", certification.credential_id)
+    };
+    match certification.expires_on {
+        Some(date) => format!("{body}{id}, valid through {date}"),
+        None => format!("{body}{id}"),
+    }
+}
+
 impl App {
     /// The therapist's account in the actor's practice, as a policy resource.
     async fn therapist_resource(&self, actor: &Actor, user: UserId, action: Action) -> Result<PracticeId, AppError> {
+        let (practice, resource) = self.therapist_account(actor, user).await?;
+        self.authorize(actor, action, &resource, ("user", user.to_string())).await?;
+        Ok(practice)
+    }
+
+    /// Someone outside the actor's practice is reported as unknown (and the
+    /// attempt audited), not as forbidden.
+    async fn therapist_account(&self, actor: &Actor, user: UserId) -> Result<(PracticeId, Resource), AppError> {
         let practice = actor.primary_membership().map(|m| m.practice_id).ok_or(AppError::Forbidden)?;
         let roles = self.store.roles_in(practice, user).await?;
         if roles.is_empty() {
             self.audit_actor(actor, Some(practice), "edit_profile", "user", user.to_string(), outcome::DENIED).await?;
             return Err(AppError::NotFound);
         }
-        self.authorize(actor, action, &Resource::Account { practice, user, roles }, ("user", user.to_string())).await?;
-        Ok(practice)
+        Ok((practice, Resource::Account { practice, user, roles }))
     }
 
-    /// What the profile form shows: the saved profile, or an empty one.
-    pub async fn therapist_profile(
-        &self,
-        actor: &Actor,
-        user: UserId,
-    ) -> Result<Option<DirectoryProfileRecord>, AppError> {
+    /// Everything the profile editor shows: the saved profile (or none yet),
+    /// whether it is listed and why not, and whether the viewer may verify.
+    pub async fn profile_editor(&self, actor: &Actor, user: UserId) -> Result<ProfileEditor, AppError> {
+        let (practice, resource) = self.therapist_account(actor, user).await?;
+        self.authorize(actor, Action::EditTherapistProfile, &resource, ("user", user.to_string())).await?;
+        let record = self.store.directory_profile(user).await?;
+        let display_name = self.store.user(user).await?.map(|u| u.display_name).unwrap_or_default();
+        let listing = record.as_ref().map_or(Listing::NoLicence, |r| self.listing(r));
+        let may_verify = decide(&actor.facts(), Action::VerifyCredential, &resource) == Decision::Allow;
+        let photo = self.store.profile_photo(user).await?.map(|p| PhotoStamp { width: p.width, height: p.height });
+        self.audit_actor(actor, Some(practice), "view_profile_editor", "user", user.to_string(), outcome::ALLOWED)
+            .await?;
+        Ok(ProfileEditor { user, display_name, record, listing, may_verify, photo })
+    }
+
+    /// Every therapist of the practice with their listing status and the
+    /// credentials waiting for someone to verify them.
+    pub async fn directory_overview(&self, actor: &Actor) -> Result<Vec<TherapistListing>, AppError> {
+        let practice = self.authorize_in_practice(actor, Action::ManageDirectory).await?;
+        let reference = catalogue()?;
+        let mut therapists = Vec::new();
+        for person in self.store.people(practice).await? {
+            if !person.roles.contains(&Role::Clinician) || person.disabled {
+                continue;
+            }
+            let record = self.store.directory_profile(person.id).await?;
+            let listing = record.as_ref().map_or(Listing::NoLicence, |r| self.listing(r));
+            let mut awaiting = Vec::new();
+            if let Some(record) = &record {
+                for licence in record.licences.iter().filter(|l| l.verification.is_none()) {
+                    awaiting
+                        .push(AwaitingCredential { id: licence.id, description: describe_licence(reference, licence) });
+                }
+                for cert in record.certifications.iter().filter(|c| c.verification.is_none()) {
+                    awaiting
+                        .push(AwaitingCredential { id: cert.id, description: describe_certification(reference, cert) });
+                }
+            }
+            therapists.push(TherapistListing {
+                user: person.id,
+                display_name: person.display_name,
+                has_profile: record.is_some(),
+                listing,
+                awaiting,
+            });
+        }
+        self.audit_actor(
+            actor,
+            Some(practice),
+            "view_directory_overview",
+            "practice",
+            practice.to_string(),
+            outcome::ALLOWED,
+        )
+        .await?;
+        Ok(therapists)
+    }
+
+    /// Removes a licence or certification entered by mistake or no longer held.
+    pub async fn remove_credential(&self, actor: &Actor, user: UserId, credential: uuid::Uuid) -> Result<(), AppError> {
+        let practice = self.therapist_resource(actor, user, Action::EditTherapistProfile).await?;
+        if !self.store.remove_credential(practice, user, credential).await? {
+            return Err(AppError::NotFound);
+        }
+        self.audit_actor(
+            actor,
+            Some(practice),
+            "remove_credential",
+            "credential",
+            credential.to_string(),
+            outcome::ALLOWED,
+        )
+        .await
+    }
+
+    /// Replaces the therapist's photo with a fresh encoding of the upload
+    /// (see [`crate::photos`]). A file that is not a usable PNG or JPEG is
+    /// refused with a reason and changes nothing.
+    pub async fn save_profile_photo(&self, actor: &Actor, user: UserId, upload: Vec<u8>) -> Result<(), AppError> {
+        let practice = self.therapist_resource(actor, user, Action::EditTherapistProfile).await?;
+        let encoded = tokio::task::spawn_blocking(move || photos::reencode(&upload))
+            .await
+            .map_err(|e| AppError::Internal(format!("photo encoding stopped: {e}")))?;
+        let photo = match encoded {
+            Ok(photo) => photo,
+            Err(problem) => {
+                let mut errors = FieldErrors::new();
+                errors.add("photo", problem.message());
+                return Err(AppError::Invalid(errors));
+            }
+        };
+        self.store
+            .save_profile_photo(&PhotoRecord {
+                user_id: user,
+                image: photo.jpeg,
+                width: photo.width,
+                height: photo.height,
+                updated_at: self.now(),
+            })
+            .await?;
+        self.audit_actor(actor, Some(practice), "edit_photo", "user", user.to_string(), outcome::ALLOWED).await
+    }
+
+    pub async fn remove_profile_photo(&self, actor: &Actor, user: UserId) -> Result<(), AppError> {
+        let practice = self.therapist_resource(actor, user, Action::EditTherapistProfile).await?;
+        self.store.remove_profile_photo(user).await?;
+        self.audit_actor(actor, Some(practice), "remove_photo", "user", user.to_string(), outcome::ALLOWED).await
+    }
+
+    /// The therapist's photo (JPEG) for their profile editor, listed or not.
+    pub async fn editor_photo(&self, actor: &Actor, user: UserId) -> Result<Option<Vec<u8>>, AppError> {
         self.therapist_resource(actor, user, Action::EditTherapistProfile).await?;
-        Ok(self.store.directory_profile(user).await?)
+        Ok(self.store.profile_photo(user).await?.map(|p| p.image))
+    }
+
+    /// A listed therapist's photo (JPEG) for the public directory; `None`
+    /// when there is none or the therapist is not listed.
+    pub async fn listed_photo(&self, user: UserId) -> Result<Option<Vec<u8>>, AppError> {
+        if self.listed_profile(user).await?.is_none() {
+            return Ok(None);
+        }
+        Ok(self.store.profile_photo(user).await?.map(|p| p.image))
     }
 
     /// Checks and saves a therapist's profile. Every list value must exist
@@ -248,6 +471,14 @@ impl App {
         self.audit_actor(actor, Some(practice), "edit_profile", "user", user.to_string(), outcome::ALLOWED).await
     }
 
+    /// Credentials belong to a profile: it must have been saved once.
+    async fn require_profile(&self, errors: &mut FieldErrors, user: UserId) -> Result<(), AppError> {
+        if self.store.directory_profile(user).await?.is_none() {
+            errors.add("kind", "Save the profile first; then add licences and certifications.");
+        }
+        Ok(())
+    }
+
     /// Adds a licence; it counts for the directory once someone verifies it.
     pub async fn add_licence(
         &self,
@@ -258,6 +489,7 @@ impl App {
         let practice = self.therapist_resource(actor, user, Action::EditTherapistProfile).await?;
         let reference = catalogue()?;
         let mut errors = FieldErrors::new();
+        self.require_profile(&mut errors, user).await?;
         if reference.licence_type(input.kind.trim()).is_none() {
             errors.add("kind", "Choose the licence type from the list.");
         }
@@ -297,6 +529,7 @@ impl App {
         let practice = self.therapist_resource(actor, user, Action::EditTherapistProfile).await?;
         let reference = catalogue()?;
         let mut errors = FieldErrors::new();
+        self.require_profile(&mut errors, user).await?;
         if reference.certifying_body(input.kind.trim()).is_none() {
             errors.add("kind", "Choose the certifying body from the list.");
         }
@@ -376,6 +609,55 @@ mod tests {
             let mut errors = FieldErrors::new();
             assert_eq!(fee_cents(&mut errors, bad), None, "{bad}");
             assert!(errors.get("min_fee").is_some(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_saved_fee_reads_back_as_typed() {
+        for typed in ["150", "99.99", "0", "120.50"] {
+            let mut errors = FieldErrors::new();
+            let cents = fee_cents(&mut errors, typed);
+            let record = DirectoryProfileRecord {
+                min_fee_cents: cents,
+                ..sample_record()
+            };
+            assert_eq!(ProfileInput::from(&record).min_fee, typed);
+        }
+        let record = DirectoryProfileRecord { min_fee_cents: None, ..sample_record() };
+        assert_eq!(ProfileInput::from(&record).min_fee, "");
+    }
+
+    fn sample_record() -> DirectoryProfileRecord {
+        DirectoryProfileRecord {
+            profile: TherapistProfile {
+                user_id: UserId::new(),
+                practice_id: PracticeId::new(),
+                display_name: "Dana".into(),
+                pronouns: String::new(),
+                credentials: String::new(),
+                headline: String::new(),
+                approach: String::new(),
+                languages: String::new(),
+                offers_in_person: false,
+                offers_telehealth: true,
+                accepting_new_clients: true,
+            },
+            gender: String::new(),
+            sees_individuals: true,
+            sees_couples: false,
+            affirming_lgbtq: false,
+            kink_aware: false,
+            cnm_affirming: false,
+            min_fee_cents: None,
+            sliding_scale: false,
+            free_consultation: false,
+            superbill: false,
+            concerns: vec![],
+            language_codes: vec![],
+            payers: vec![],
+            offices: vec![],
+            licences: vec![],
+            certifications: vec![],
         }
     }
 

@@ -15,6 +15,7 @@ pub mod invitations;
 pub mod mfa;
 pub mod passwords;
 pub mod people;
+pub mod photos;
 pub mod search;
 pub mod setup;
 

@@ -67,6 +67,12 @@ struct World {
     clients: HashMap<&'static str, reqwest::Client>,
     client_a: UserId,
     throwaway: UserId,
+    /// The therapist whose directory profile the `/profiles/{id}` routes edit.
+    clinician: UserId,
+    /// Each actor's own account, for redirects to "your own" pages.
+    ids: HashMap<&'static str, UserId>,
+    /// A licence of `clinician` each actor may try to remove (`{credential}`).
+    licences: HashMap<&'static str, uuid::Uuid>,
     /// Marker → the actors allowed to see it.
     canaries: Vec<(String, Vec<&'static str>)>,
 }
@@ -156,7 +162,6 @@ async fn world(db: TestDb) -> World {
     let throwaway = add_person(&app, practice, "t@p.example", "Toby Throwaway", Role::Client, &hash).await;
     let foreign = add_person(&app, other, "x@q.example", "Xena Foreign", Role::Clinician, &hash).await;
     let foreign_client = add_person(&app, other, "y@q.example", "Yuri Y", Role::Client, &hash).await;
-    let _ = admin;
     case(&app, practice, clinician, CaseKind::Couple, vec![client_a, partner]).await;
     case(&app, practice, other_clinician, CaseKind::Individual, vec![client_b]).await;
     case(&app, other, foreign, CaseKind::Individual, vec![foreign_client]).await;
@@ -198,8 +203,54 @@ async fn world(db: TestDb) -> World {
     let y = signed_in(&app, "y@q.example", PASSWORD).await;
     assert_eq!(app.post_form(&y, "/me/contact", &[("contact_preferences", &y_contact)]).await.status(), 303);
 
+    // The therapist's directory profile, with a photo and a licence per actor.
+    let owner_id = first_user(&app, "owner@p.example").await;
+    let ids = HashMap::from([
+        ("clinician", clinician),
+        ("other_clinician", other_clinician),
+        ("foreign_clinician", foreign),
+        ("admin", admin),
+        ("owner", owner_id),
+        ("client_a", client_a),
+        ("client_b", client_b),
+        ("partner", partner),
+    ]);
+    let profile = [("headline", "Matrix therapist"), ("sees_individuals", "on"), ("offers_telehealth", "on")];
+    assert_eq!(app.post_form(&clients["clinician"], &format!("/profiles/{clinician}"), &profile).await.status(), 303);
+    app.store()
+        .save_profile_photo(&sensate_store::PhotoRecord {
+            user_id: clinician,
+            image: vec![0xFF, 0xD8, 0xFF, 0xD9],
+            width: 1,
+            height: 1,
+            updated_at: app.clock.now_ts(),
+        })
+        .await
+        .unwrap();
+    let mut licences = HashMap::new();
+    for actor in ACTORS {
+        let id = uuid::Uuid::now_v7();
+        app.store()
+            .insert_licence(&sensate_store::LicenceRecord {
+                id,
+                user_id: clinician,
+                practice_id: practice,
+                licence_type: "lmft".into(),
+                number: format!("NY-{actor}"),
+                jurisdiction: "US-NY".into(),
+                expires_on: jiff::civil::date(2030, 1, 1),
+                verification: None,
+            })
+            .await
+            .unwrap();
+        licences.insert(actor, id);
+    }
+
     let staff_of_p = ["owner", "admin"];
     World {
+        clinician,
+        ids,
+        licences,
         canaries: vec![
             (a_contact, [&["client_a", "clinician"][..], &staff_of_p].concat()),
             (b_contact, [&["client_b", "other_clinician"][..], &staff_of_p].concat()),
@@ -331,6 +382,13 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
             "foreign_clinician" => Status(404),
             _ => Status(403),
         }),
+        (true, "/profiles") => gate(match actor {
+            "owner" | "admin" => Status(200),
+            "clinician" | "other_clinician" | "foreign_clinician" => Redirect("OWN_PROFILE"),
+            _ => Status(403),
+        }),
+        (_, path) if path.starts_with("/profiles/{id}") => gate(profile_route(method, path, actor)),
+        (true, "/therapists/{id}/photo") => Status(404),
         (true, "/healthz" | "/readyz" | "/api/v1/version" | "/api/openapi.json" | "/static/{file}") => Status(200),
         // The JSON API: 401 instead of a redirect to sign-in, 403 before the second step.
         (true, "/api/v1/session" | "/api/v1/therapists") => Status(200),
@@ -361,6 +419,31 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
         ),
         (true, "/api/v1/audit") => api_gate(actor, if actor == "owner" { Status(200) } else { Status(403) }),
         _ => panic!("{method} {path} is not in the authorization matrix: add it to expected()"),
+    }
+}
+
+/// The profile editor's routes, on the therapist `clinician`'s profile: the
+/// therapist and the practice's owner and admin may edit; only the owner and
+/// admin may verify; another practice does not know the therapist.
+fn profile_route(method: &Method, path: &str, actor: &str) -> Expect {
+    if actor == "foreign_clinician" {
+        return Status(404);
+    }
+    let editors = ["clinician", "admin", "owner"];
+    let may = if path.ends_with("/verify") { &editors[1..] } else { &editors[..] };
+    if !may.contains(&actor) {
+        return Status(403);
+    }
+    match (method == Method::GET, path) {
+        (true, _) => Status(200),
+        (false, "/profiles/{id}") => Redirect("PROFILE?done=saved"),
+        (false, "/profiles/{id}/photo") => Status(422),
+        (false, "/profiles/{id}/photo/remove") => Redirect("PROFILE?done=photo_removed"),
+        (false, "/profiles/{id}/licences") => Redirect("PROFILE?done=licence"),
+        (false, "/profiles/{id}/certifications") => Redirect("PROFILE?done=certification"),
+        (false, "/profiles/{id}/credentials/{credential}/verify") => Redirect("PROFILE?done=verified"),
+        (false, "/profiles/{id}/credentials/{credential}/remove") => Redirect("PROFILE?done=removed"),
+        _ => panic!("{method} {path} is not in the authorization matrix: add it to profile_route()"),
     }
 }
 
@@ -398,10 +481,15 @@ fn json_body(path: &str, n: usize) -> serde_json::Value {
 fn request(world: &World, path: &str, actor: &str, n: usize) -> (String, Vec<(String, String)>) {
     let id = if path.starts_with("/people/") || path.starts_with("/api/v1/accounts/") {
         world.throwaway.to_string()
+    } else if path.starts_with("/profiles/") {
+        world.clinician.to_string()
     } else {
         world.client_a.to_string()
     };
-    let url = path.replace("{file}", "sensate.css").replace("{id}", &id);
+    let url = path
+        .replace("{file}", "sensate.css")
+        .replace("{id}", &id)
+        .replace("{credential}", &world.licences[actor].to_string());
     let a_contact = world.canaries[0].0.clone();
     let fields: Vec<(&str, String)> = match path {
         "/setup" => vec![("token", "not-a-token".into())],
@@ -434,6 +522,19 @@ fn request(world: &World, path: &str, actor: &str, n: usize) -> (String, Vec<(St
         ],
         "/clients/{id}/contact" => vec![("contact_preferences", a_contact)],
         "/clients/{id}/notes" => vec![("note", format!("another note {n}"))],
+        "/profiles/{id}" => vec![
+            ("headline", format!("Edited by {actor}")),
+            ("sees_couples", "on".into()),
+            ("offers_telehealth", "on".into()),
+        ],
+        "/profiles/{id}/licences" => vec![
+            ("kind", "lpc".into()),
+            ("jurisdiction", "US-NJ".into()),
+            ("number", format!("NJ-{n}")),
+            ("expires_on", "2029-12-31".into()),
+        ],
+        "/profiles/{id}/certifications" => vec![("kind", "aasect".into()), ("number", format!("CST-{n}"))],
+        "/profiles/{id}/credentials/{credential}/verify" => vec![("method", "State board online register".into())],
         _ => vec![],
     };
     (url, fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
@@ -480,7 +581,10 @@ on_both_engines! {
                 let ok = match want {
                     Status(code) => status == code,
                     Redirect(to) => {
-                        let to = to.replace("CLIENT_A", &format!("/clients/{}", world.client_a));
+                        let to = to
+                            .replace("CLIENT_A", &format!("/clients/{}", world.client_a))
+                            .replace("OWN_PROFILE", &format!("/profiles/{}", world.ids.get(actor).map(UserId::to_string).unwrap_or_default()))
+                            .replace("PROFILE", &format!("/profiles/{}", world.clinician));
                         status == 303 && location.as_deref() == Some(to.as_str())
                     }
                     NotServerError => status < 500,

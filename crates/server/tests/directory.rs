@@ -102,7 +102,7 @@ on_both_engines! {
         let world = world(&db).await;
         let (therapist, me) = person(&world, world.practice, "tess@harbor.example", Role::Clinician).await;
         world.app.save_therapist_profile(&me, therapist, &input()).await.unwrap();
-        let saved = world.app.therapist_profile(&me, therapist).await.unwrap().unwrap();
+        let saved = world.app.profile_editor(&me, therapist).await.unwrap().record.unwrap();
         assert_eq!(saved.concerns, vec!["desire-discrepancy", "performance-anxiety"]);
         assert_eq!(saved.language_codes, vec!["en", "es"]);
         assert_eq!(saved.profile.languages, "English, Spanish");
@@ -121,7 +121,7 @@ on_both_engines! {
         assert!(errors.get("concerns").unwrap().contains("not-a-concern"));
         assert_eq!(errors.get("offices"), Some("The ZIP code 00000 was not found."));
         assert!(errors.get("sees_individuals").is_some() && errors.get("min_fee").is_some());
-        assert_eq!(world.app.therapist_profile(&me, therapist).await.unwrap().unwrap(), saved, "a refused save changes nothing");
+        assert_eq!(world.app.profile_editor(&me, therapist).await.unwrap().record.unwrap(), saved, "a refused save changes nothing");
     }
 
     async fn profiles_are_edited_by_their_therapist_or_the_practice_staff(db: TestDb) {
@@ -136,7 +136,7 @@ on_both_engines! {
         assert!(matches!(world.app.save_therapist_profile(&stranger, therapist, &input()).await, Err(AppError::NotFound)));
         world.app.save_therapist_profile(&admin, therapist, &input()).await.unwrap();
         let (_, client) = person(&world, world.practice, "cli@client.example", Role::Client).await;
-        assert!(matches!(world.app.therapist_profile(&client, therapist).await, Err(AppError::Forbidden)));
+        assert!(matches!(world.app.profile_editor(&client, therapist).await, Err(AppError::Forbidden)));
     }
 
     async fn credentials_are_verified_by_someone_else(db: TestDb) {

@@ -14,14 +14,24 @@ use axum::response::{IntoResponse, Response};
 use sensate_app::infra::secrets::{new_token, same_secret};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::error::{ErrorPage, REQUEST, RequestContext};
 use crate::{AppState, WebConfig, cookies};
 
-/// Forms are small; uploads (later) get their own, larger limit.
+/// Forms are small; photo uploads carry up to their own limit plus the
+/// multipart framing around the file.
 const BODY_LIMIT: usize = 256 * 1024;
+const UPLOAD_LIMIT: usize = sensate_app::photos::PHOTO_MAX_BYTES + 64 * 1024;
+
+/// The routes that take a file upload (`multipart/form-data`).
+pub(crate) fn accepts_upload(path: &str) -> bool {
+    path.starts_with("/profiles/") && path.ends_with("/photo")
+}
+
+fn body_limit(path: &str) -> usize {
+    if accepts_upload(path) { UPLOAD_LIMIT } else { BODY_LIMIT }
+}
 
 /// The anti-forgery token for this request, for forms to embed.
 #[derive(Debug, Clone)]
@@ -36,7 +46,7 @@ pub(crate) fn wrap(router: Router<AppState>, state: AppState) -> Router {
                 .layer(from_fn_with_state(state.clone(), security_headers))
                 .layer(CatchPanicLayer::custom(|_| ErrorPage::internal().into_response()))
                 .layer(from_fn_with_state(state.clone(), csrf))
-                .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+                .layer(from_fn(limit_body))
                 .layer(TimeoutLayer::with_status_code(
                     axum::http::StatusCode::SERVICE_UNAVAILABLE,
                     Duration::from_secs(30),
@@ -124,6 +134,22 @@ async fn security_headers(State(state): State<AppState>, request: Request, next:
         set(headers, "cache-control", "no-store");
     }
     response
+}
+
+/// Refuses a body larger than its route accepts: at once when it says its
+/// length, otherwise as soon as it has sent too much.
+async fn limit_body(request: Request, next: Next) -> Response {
+    let limit = body_limit(request.uri().path());
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return ErrorPage::too_large().into_response();
+    }
+    let (parts, body) = request.into_parts();
+    next.run(Request::from_parts(parts, Body::new(http_body_util::Limited::new(body, limit)))).await
 }
 
 /// SECURITY.md item 12. Every request gets an anti-forgery token (a cookie,
@@ -243,25 +269,39 @@ struct TokenField {
     csrf_token: Option<String>,
 }
 
-/// Reads the token from the header or, for form posts, from the body, and
-/// hands back a request with the body intact for the handler.
+/// Reads the token from the header or, for form posts and uploads, from the
+/// body, and hands back a request with the body intact for the handler.
 async fn submitted_token(request: Request) -> Result<(Option<String>, Request), Response> {
     if let Some(value) = request.headers().get("x-csrf-token") {
         let token = value.to_str().ok().map(str::to_string);
         return Ok((token, request));
     }
-    let is_form = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+    let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
+    let is_upload = content_type.starts_with("multipart/form-data") && accepts_upload(request.uri().path());
+    if !is_form && !is_upload {
         return Ok((None, request));
     }
     let (parts, body) = request.into_parts();
-    let bytes = to_bytes(body, BODY_LIMIT).await.map_err(|_| ErrorPage::too_large().into_response())?;
-    let token = serde_urlencoded::from_bytes::<TokenField>(&bytes).ok().and_then(|field| field.csrf_token);
+    let bytes = to_bytes(body, body_limit(parts.uri.path())).await.map_err(|_| ErrorPage::too_large().into_response())?;
+    let token = if is_form {
+        serde_urlencoded::from_bytes::<TokenField>(&bytes).ok().and_then(|field| field.csrf_token)
+    } else {
+        multipart_token(Request::from_parts(parts.clone(), Body::from(bytes.clone()))).await
+    };
     Ok((token, Request::from_parts(parts, Body::from(bytes))))
+}
+
+/// The `csrf_token` field of a multipart body (forms put it before the file).
+async fn multipart_token(request: Request) -> Option<String> {
+    use axum::extract::FromRequest;
+    let mut multipart = axum::extract::Multipart::from_request(request, &()).await.ok()?;
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some("csrf_token") {
+            return field.text().await.ok();
+        }
+    }
+    None
 }
 
 #[cfg(test)]

@@ -66,6 +66,7 @@ fn declare() -> Table {
         .get("/privacy", Public, pages::public::privacy)
         .get("/therapists", Public, pages::directory::search)
         .get("/therapists/{id}", Public, pages::directory::profile)
+        .get("/therapists/{id}/photo", Public, pages::profiles::public_photo)
         // First start and sign-in
         .get("/setup", Public, pages::auth::setup_form)
         .post("/setup", Public, pages::auth::setup_submit)
@@ -101,6 +102,17 @@ fn declare() -> Table {
         .get("/clients/{id}", SignedIn, pages::clinic::client)
         .post("/clients/{id}/contact", SignedIn, pages::clinic::client_contact)
         .post("/clients/{id}/notes", SignedIn, pages::clinic::client_note)
+        // Signed in: directory profiles and their verification
+        .get("/profiles", SignedIn, pages::profiles::overview)
+        .get("/profiles/{id}", SignedIn, pages::profiles::editor)
+        .post("/profiles/{id}", SignedIn, pages::profiles::save)
+        .get("/profiles/{id}/photo", SignedIn, pages::profiles::photo)
+        .post("/profiles/{id}/photo", SignedIn, pages::profiles::upload_photo)
+        .post("/profiles/{id}/photo/remove", SignedIn, pages::profiles::remove_photo)
+        .post("/profiles/{id}/licences", SignedIn, pages::profiles::add_licence)
+        .post("/profiles/{id}/certifications", SignedIn, pages::profiles::add_certification)
+        .post("/profiles/{id}/credentials/{credential}/verify", SignedIn, pages::profiles::verify)
+        .post("/profiles/{id}/credentials/{credential}/remove", SignedIn, pages::profiles::remove_credential)
         // Operations and API
         .get("/healthz", Ops, ops::healthz)
         .get("/readyz", Ops, ops::readyz)

@@ -424,6 +424,8 @@ impl DirectorySearchTemplate {
 #[template(path = "directory/profile.html")]
 pub(crate) struct DirectoryProfileTemplate {
     pub layout: Layout,
+    pub id: String,
+    pub has_photo: bool,
     pub name: String,
     pub pronouns: String,
     pub credentials: String,
@@ -445,4 +447,116 @@ pub(crate) struct DirectoryProfileTemplate {
     pub practice_name: String,
     pub contact_email: String,
     pub contact_phone: String,
+}
+
+/// A checkbox of a list (concerns, languages, insurance).
+#[derive(Debug, Clone)]
+pub(crate) struct CheckItem {
+    pub value: String,
+    pub label: String,
+    pub checked: bool,
+}
+
+/// One office row of the profile form, numbered from 1.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct OfficeRow {
+    pub n: usize,
+    pub label: String,
+    pub address: String,
+    pub postal_code: String,
+    pub accessibility: String,
+}
+
+/// A licence or certification in the editor.
+#[derive(Debug, Clone)]
+pub(crate) struct CredentialRow {
+    pub id: String,
+    pub description: String,
+    /// "Verified 3 March 2026 (State board register)"; `None` while awaiting verification.
+    pub verified: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "profiles/editor.html")]
+pub(crate) struct ProfileEditorTemplate {
+    pub layout: Layout,
+    pub notice: Option<Notice>,
+    pub user_id: String,
+    pub name: String,
+    /// The therapist is looking at their own profile.
+    pub own: bool,
+    pub listed: bool,
+    pub status: String,
+    pub has_profile: bool,
+    pub input: sensate_app::directory::ProfileInput,
+    pub concerns: Vec<CheckItem>,
+    pub languages: Vec<CheckItem>,
+    pub payers: Vec<CheckItem>,
+    pub offices: Vec<OfficeRow>,
+    pub has_photo: bool,
+    pub licences: Vec<CredentialRow>,
+    pub certifications: Vec<CredentialRow>,
+    pub may_verify: bool,
+    pub licence_types: Vec<Choice>,
+    pub jurisdictions: Vec<Choice>,
+    pub bodies: Vec<Choice>,
+    /// What was typed into a refused licence or certification form.
+    pub licence: sensate_app::directory::CredentialInput,
+    pub certification: sensate_app::directory::CredentialInput,
+    pub method: String,
+    /// Which form the errors belong to ("profile", "photo", "licence",
+    /// "certification", "verify:<credential id>"); empty when none failed.
+    pub failed: String,
+    pub errors: Vec<(&'static str, String)>,
+}
+
+impl ProfileEditorTemplate {
+    /// The message for a field of the form that failed, if any.
+    fn error(&self, form: &str, field: &str) -> Option<&str> {
+        if self.failed != form {
+            return None;
+        }
+        self.errors.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+    }
+
+    fn verify_failed(&self, credential: &str) -> bool {
+        self.failed.strip_prefix("verify:") == Some(credential)
+    }
+
+    /// The anchor of the first field of a failed form, for the error summary's links.
+    fn anchor(&self, field: &str) -> String {
+        match self.failed.as_str() {
+            "licence" => format!("licence-{field}"),
+            "certification" => format!("certification-{field}"),
+            "photo" => "photo".to_string(),
+            failed if failed.starts_with("verify:") => format!("method-{}", &failed[7..]),
+            _ if field == "offices" => "office1_postal_code".to_string(),
+            _ => field.to_string(),
+        }
+    }
+}
+
+/// A therapist on the directory overview.
+#[derive(Debug, Clone)]
+pub(crate) struct OverviewRow {
+    pub id: String,
+    pub name: String,
+    pub listed: bool,
+    pub status: String,
+    /// Credentials awaiting verification: (id, description).
+    pub awaiting: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "profiles/overview.html")]
+pub(crate) struct DirectoryOverviewTemplate {
+    pub layout: Layout,
+    pub notice: Option<Notice>,
+    pub therapists: Vec<OverviewRow>,
+}
+
+impl DirectoryOverviewTemplate {
+    fn any_awaiting(&self) -> bool {
+        self.therapists.iter().any(|t| !t.awaiting.is_empty())
+    }
 }

@@ -63,6 +63,7 @@ pub(crate) async fn dashboard(State(state): State<AppState>, page: Page) -> Resu
     let mut tools = Vec::new();
     if actor.has_role(Role::Owner) || actor.has_role(Role::Admin) {
         tools.push(("/people", "People and invitations"));
+        tools.push(("/profiles", "Directory profiles and verification"));
     }
     if actor.has_role(Role::Owner) {
         tools.push(("/settings", "Practice settings"));
@@ -70,6 +71,9 @@ pub(crate) async fn dashboard(State(state): State<AppState>, page: Page) -> Resu
     }
     if actor.has_role(Role::Clinician) {
         tools.push(("/clients", "Your clients"));
+        if !(actor.has_role(Role::Owner) || actor.has_role(Role::Admin)) {
+            tools.push(("/profiles", "Your directory profile"));
+        }
     }
     if actor.has_role(Role::Client) {
         tools.push(("/me/contact", "Your contact preferences"));

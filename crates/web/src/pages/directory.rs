@@ -149,8 +149,11 @@ pub(crate) async fn profile(
         Vec::new()
     };
     let fee = record.min_fee_cents.map(|c| format!("${}", c / 100));
+    let has_photo = state.app.listed_photo(user).await?.is_some();
     let template = DirectoryProfileTemplate {
         layout: page.layout.at("therapists"),
+        id: user.to_string(),
+        has_photo,
         name: record.profile.display_name.clone(),
         pronouns: record.profile.pronouns.clone(),
         credentials: record.profile.credentials.clone(),

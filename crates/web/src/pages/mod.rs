@@ -4,6 +4,7 @@ pub(crate) mod admin;
 pub(crate) mod auth;
 pub(crate) mod clinic;
 pub(crate) mod directory;
+pub(crate) mod profiles;
 pub(crate) mod public;
 
 use askama::Template;
