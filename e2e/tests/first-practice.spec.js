@@ -22,6 +22,15 @@ const SAM = { name: 'Sam Client', email: 'sam@first.example', password: 'open wi
 const ALEX = { name: 'Alex Partner', email: 'alex@first.example' };
 const CONTACT = 'Email only, please; no voicemail.';
 const NOTE = 'First session planned.';
+const ROBIN_PROFILE = {
+  headline: 'Practical help with desire and intimacy, for individuals and couples',
+  concern: 'Mismatched desire in a couple',
+  concernSlug: 'desire-discrepancy',
+  payer: 'Aetna',
+  licence: 'NY-LMFT-004711',
+};
+/** A 1×1 PNG, as a stand-in for a portrait. */
+const ONE_PIXEL_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 
 let server;
 
@@ -150,7 +159,7 @@ async function invitationLink(main, email) {
 }
 
 test('a new practice: set-up, a therapist, a client, a private note', async ({ browser, page }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(180_000);
   const contexts = [];
   const newPage = async () => {
     const context = await browser.newContext();
@@ -163,6 +172,7 @@ test('a new practice: set-up, a therapist, a client, a private note', async ({ b
     let samLink;
     let robin;
     let robinMfa;
+    let ownerMfa;
 
     await test.step('the owner sets up the practice with the one-time link', async () => {
       const main = mainLandmark(page);
@@ -198,7 +208,7 @@ test('a new practice: set-up, a therapist, a client, a private note', async ({ b
     });
 
     await test.step('the owner enrols two-step sign-in', async () => {
-      await enrolMfa(page);
+      ownerMfa = await enrolMfa(page);
       await expectDashboard(page, 'People and invitations', 'Practice settings', 'Audit log');
       await expect(mainLandmark(page)).toContainText(PRACTICE);
       await expect(mainLandmark(page)).toContainText('(Europe/Berlin)');
@@ -325,6 +335,81 @@ test('a new practice: set-up, a therapist, a client, a private note', async ({ b
       await expect(main.getByRole('status')).toHaveText('Note saved.');
       await expect(notes.getByRole('listitem').filter({ hasText: NOTE })).toHaveCount(1);
       await expectNoA11yViolations(robin);
+    });
+
+    await test.step('the therapist fills in the directory profile, a photo and a licence', async () => {
+      await robin.goto(at('/dashboard'));
+      await robin.getByRole('link', { name: 'Your directory profile', exact: true }).click();
+      await expect(h1(robin)).toHaveText('Your directory profile');
+      const main = mainLandmark(robin);
+      await expect(main.getByRole('status').first()).toContainText('Not listed yet');
+      await expectNoA11yViolations(robin);
+
+      await main.getByLabel(/^Headline\b/).fill(ROBIN_PROFILE.headline);
+      await main.getByLabel(/^Approach, in your own words\b/).fill('Unhurried, practical sessions with exercises between them.');
+      await main.getByLabel(ROBIN_PROFILE.concern).check();
+      await main.getByLabel('Couples and partners').check();
+      await main.getByLabel(ROBIN_PROFILE.payer, { exact: true }).check();
+      await main.getByLabel(/^Lowest session fee\b/).fill('abc');
+      await main.getByRole('button', { name: 'Save profile', exact: true }).click();
+      // A mistake is explained beside its field; what was typed stays.
+      const fee = main.getByLabel(/^Lowest session fee\b/);
+      await expect(fee).toHaveAttribute('aria-invalid', 'true');
+      await expect(main.getByRole('alert')).toContainText('Enter the fee in dollars');
+      await expect(main.getByLabel(/^Headline\b/)).toHaveValue(ROBIN_PROFILE.headline);
+      await expectNoA11yViolations(robin);
+      await fee.fill('140');
+      await main.getByRole('button', { name: 'Save profile', exact: true }).click();
+      await expect(main.getByRole('status').first()).toHaveText('Profile saved.');
+      await expect(main.getByLabel(ROBIN_PROFILE.concern)).toBeChecked();
+
+      await main.getByLabel(/^Upload a photo\b/).setInputFiles({ name: 'robin.png', mimeType: 'image/png', buffer: Buffer.from(ONE_PIXEL_PNG, 'base64') });
+      await main.getByRole('button', { name: 'Upload photo', exact: true }).click();
+      await expect(main.getByRole('status').first()).toContainText('Photo saved.');
+      await expect(main.getByRole('img', { name: `Current photo of ${ROBIN.name}` })).toBeVisible();
+
+      const licences = main.getByRole('region', { name: 'Licences', exact: true });
+      await licences.getByLabel('Licence type').selectOption('lmft');
+      await licences.getByLabel('Issuing state').selectOption('US-NY');
+      await licences.getByLabel('Licence number').fill(ROBIN_PROFILE.licence);
+      await licences.getByLabel(/^Valid through\b/).fill('2028-06-30');
+      await licences.getByRole('button', { name: 'Add licence', exact: true }).click();
+      await expect(main.getByRole('status').first()).toContainText('Licence added.');
+      await expect(licences.getByRole('listitem')).toContainText('Awaiting verification');
+      await expect(licences.getByRole('button', { name: 'Record verification' })).toHaveCount(0);
+      await expect(main.getByText('waiting for an owner or admin of the practice to verify it')).toBeVisible();
+      await expectNoA11yViolations(robin);
+    });
+
+    await test.step('the owner verifies the licence and the profile appears in the directory', async () => {
+      await signIn(page, OWNER);
+      await passMfa(page, ownerMfa);
+      await expectDashboard(page, 'Directory profiles and verification');
+      await page.getByRole('link', { name: 'Directory profiles and verification', exact: true }).click();
+      await expect(h1(page)).toHaveText('Directory profiles');
+      const main = mainLandmark(page);
+      await expect(main.getByRole('row', { name: new RegExp(ROBIN.name) })).toContainText('licence awaiting verification');
+      await expectNoA11yViolations(page);
+      const awaiting = main.getByRole('region', { name: 'Awaiting verification', exact: true });
+      await expect(awaiting).toContainText(`no. ${ROBIN_PROFILE.licence}`);
+      await awaiting.getByLabel('How you checked it').fill('New York Office of the Professions online register');
+      await awaiting.getByRole('button', { name: /^Record verification\b/ }).click();
+      await expect(main.getByRole('status')).toHaveText('Verification recorded.');
+      await expect(main.getByRole('row', { name: new RegExp(ROBIN.name) })).toContainText('Listed (licence current through 2028-06-30)');
+      await expect(awaiting).toContainText('Nothing is waiting');
+      await expectNoA11yViolations(page);
+
+      // A visitor now finds the profile, and why it matches.
+      const visitor = await newPage();
+      await visitor.goto(at(`/therapists?concerns=${ROBIN_PROFILE.concernSlug}&format=telehealth&state=US-NY&insurance=aetna`));
+      const result = mainLandmark(visitor).getByRole('listitem').filter({ hasText: ROBIN.name });
+      await expect(result).toContainText('In network with Aetna');
+      await result.getByRole('link', { name: new RegExp(ROBIN.name) }).click();
+      await expect(h1(visitor)).toContainText(ROBIN.name);
+      await expect(mainLandmark(visitor)).toContainText(ROBIN_PROFILE.headline);
+      await expect(mainLandmark(visitor)).toContainText(/licence verified on \d{1,2} \w+ \d{4}/);
+      await expect(mainLandmark(visitor).getByRole('img', { name: `Photo of ${ROBIN.name}` })).toBeVisible();
+      await expectNoA11yViolations(visitor);
     });
   } finally {
     for (const context of contexts) await context.close();

@@ -617,10 +617,7 @@ mod tests {
         for typed in ["150", "99.99", "0", "120.50"] {
             let mut errors = FieldErrors::new();
             let cents = fee_cents(&mut errors, typed);
-            let record = DirectoryProfileRecord {
-                min_fee_cents: cents,
-                ..sample_record()
-            };
+            let record = DirectoryProfileRecord { min_fee_cents: cents, ..sample_record() };
             assert_eq!(ProfileInput::from(&record).min_fee, typed);
         }
         let record = DirectoryProfileRecord { min_fee_cents: None, ..sample_record() };

@@ -281,7 +281,8 @@ async fn upload_photo(
     if with_token {
         let token = app.csrf_token(client).await;
         body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n").as_bytes(),
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n")
+                .as_bytes(),
         );
     }
     body.extend_from_slice(

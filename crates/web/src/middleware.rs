@@ -140,11 +140,8 @@ async fn security_headers(State(state): State<AppState>, request: Request, next:
 /// length, otherwise as soon as it has sent too much.
 async fn limit_body(request: Request, next: Next) -> Response {
     let limit = body_limit(request.uri().path());
-    let declared = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|length| length > limit as u64) {
         return ErrorPage::too_large().into_response();
     }
@@ -283,7 +280,8 @@ async fn submitted_token(request: Request) -> Result<(Option<String>, Request), 
         return Ok((None, request));
     }
     let (parts, body) = request.into_parts();
-    let bytes = to_bytes(body, body_limit(parts.uri.path())).await.map_err(|_| ErrorPage::too_large().into_response())?;
+    let bytes =
+        to_bytes(body, body_limit(parts.uri.path())).await.map_err(|_| ErrorPage::too_large().into_response())?;
     let token = if is_form {
         serde_urlencoded::from_bytes::<TokenField>(&bytes).ok().and_then(|field| field.csrf_token)
     } else {

@@ -7,14 +7,16 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Redirect, Response};
-use sensate_app::directory::{CredentialInput, OfficeInput, ProfileEditor, ProfileInput, describe_certification, describe_licence};
+use sensate_app::directory::{
+    CredentialInput, OfficeInput, ProfileEditor, ProfileInput, describe_certification, describe_licence,
+};
 use sensate_app::search::reference_data;
 use sensate_app::{Actor, AppError};
 use sensate_domain::directory::reference::Reference;
 use sensate_domain::directory::search::Listing;
 use sensate_domain::{FieldErrors, Role, UserId};
 
-use super::{local_time, render, render_status};
+use super::{render, render_status};
 use crate::AppState;
 use crate::context::Page;
 use crate::error::WebError;
@@ -90,7 +92,11 @@ fn checks<'a>(options: impl Iterator<Item = (&'a str, &'a str)>, chosen: &[Strin
 fn choices<'a>(options: impl Iterator<Item = (&'a str, &'a str)>, selected: &str, prompt: &'a str) -> Vec<Choice> {
     std::iter::once(("", prompt))
         .chain(options)
-        .map(|(value, label)| Choice { value: value.to_string(), label: label.to_string(), selected: value == selected })
+        .map(|(value, label)| Choice {
+            value: value.to_string(),
+            label: label.to_string(),
+            selected: value == selected,
+        })
         .collect()
 }
 
@@ -113,8 +119,9 @@ fn listing_text(listing: Listing, own: bool) -> String {
 }
 
 fn verified_text(at: jiff::Timestamp, method: &str, zone: &str) -> String {
+    let zone = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
     let method = if method.is_empty() { String::new() } else { format!(" ({method})") };
-    format!("Verified {}{method}", local_time(at, zone))
+    format!("Verified on {}{method}", at.to_zoned(zone).strftime("%-d %B %Y"))
 }
 
 fn editor_page(
