@@ -287,3 +287,25 @@ async fn the_search_page_explains_matches_and_bad_filters() {
     assert_eq!(app.get(&format!("/therapists/{link}")).await.status(), 404, "an expired licence unlists the profile");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filters_that_need_what_is_missing_are_left_out_not_looped_on() {
+    let app = spawn_demo(TestDb::sqlite()).await;
+    for (query, says) in [
+        ("format=telehealth", "Choose the state or region you are in"),
+        ("format=in_person&concerns=vaginismus", "Enter a postal code or city to find an office near you."),
+        ("sort=distance", "Enter a postal code or city to sort by distance."),
+        ("radius_km=50", "Enter a postal code or city to search within a distance."),
+    ] {
+        let page = tokio::time::timeout(std::time::Duration::from_secs(10), app.get(&format!("/therapists?{query}")))
+            .await
+            .unwrap_or_else(|_| panic!("{query} answers"));
+        assert_eq!(page.status(), 422, "{query}");
+        let body = page.text().await.unwrap();
+        assert!(body.contains(says), "{query}");
+        assert_eq!(body.matches(says).count(), 1, "{query}: said once");
+    }
+    let kept = app.get("/therapists?format=in_person&concerns=vaginismus").await.text().await.unwrap();
+    assert!(kept.contains("1 therapist found"), "the concern still filters");
+    app.stop().await;
+}

@@ -14,7 +14,7 @@ use crate::AppState;
 
 /// Filters, as a visitor's browser or an API client sends them. Lists are
 /// comma-separated slugs from the reference data.
-#[derive(Debug, Default, Clone, serde::Deserialize, serde::Serialize, utoipa::IntoParams)]
+#[derive(Debug, Default, Clone, PartialEq, serde::Deserialize, serde::Serialize, utoipa::IntoParams)]
 #[serde(default)]
 pub(crate) struct TherapistQuery {
     /// Concern slugs, e.g. `erection-difficulties,performance-anxiety`.
@@ -101,26 +101,46 @@ impl TherapistQuery {
         &self.languages
     }
 
-    /// Leaves out the filter a problem was reported for; false when the
-    /// field is not one this query can clear.
+    /// Leaves out the filter a problem was reported for; true when that
+    /// changed the query (so a caller that retries always makes progress).
     pub(crate) fn clear(&mut self, field: &str) -> bool {
+        let before = self.clone();
         match field {
             "concerns" => self.concerns.clear(),
             "insurance" => self.insurance.clear(),
             "languages" => self.languages.clear(),
+            "genders" => self.gender.clear(),
             "format" => self.format.clear(),
             "sort" => self.sort.clear(),
             "focus" => self.focus.clear(),
-            "state" | "jurisdiction" => self.state.clear(),
-            "near" | "origin" => self.near.clear(),
+            "state" => self.state.clear(),
+            // Telehealth without a state: nobody can be shown, so video-only goes.
+            "jurisdiction" => {
+                self.state.clear();
+                if self.format.trim() == "telehealth" {
+                    self.format.clear();
+                }
+            }
+            "near" => self.near.clear(),
+            // No usable place: what needs one goes with it.
+            "origin" => {
+                self.near.clear();
+                self.radius_km = None;
+                if self.format.trim() == "in_person" {
+                    self.format.clear();
+                }
+                if self.sort.trim() == "distance" {
+                    self.sort.clear();
+                }
+            }
             "radius_km" => self.radius_km = None,
             "max_fee_cents" => self.max_fee = None,
             "text" => self.q.clear(),
             "page" => self.page = None,
             "per_page" => self.per_page = None,
-            _ => return false,
+            _ => {}
         }
-        true
+        *self != before
     }
 
     /// The link to another page of the same search.
@@ -261,4 +281,45 @@ pub(crate) async fn search(
         });
     }
     Ok(Json(TherapistPage { total: results.total, page: results.page, pages: results.pages, results: hits }))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn query(text: &str) -> TherapistQuery {
+        serde_urlencoded::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn every_problem_the_page_can_meet_drops_a_filter() {
+        let reference = sensate_app::search::reference_data().unwrap();
+        for text in [
+            "format=telehealth",
+            "format=in_person",
+            "sort=distance",
+            "radius_km=10",
+            "state=ZZ",
+            "near=00000",
+            "concerns=nope&insurance=nope&languages=xx",
+            "gender=a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u,v,w,x,y,z",
+            "format=sideways&sort=up&focus=groups",
+            "max_fee=999999",
+            "page=0&per_page=0",
+        ] {
+            let mut params = query(text);
+            let mut rounds = 0;
+            while let Err(errors) = params.to_search(reference) {
+                let mut changed = false;
+                for (field, _) in errors.iter() {
+                    changed |= params.clear(field);
+                }
+                assert!(changed, "{text}: {:?} left the query as it was", errors.iter().collect::<Vec<_>>());
+                rounds += 1;
+                assert!(rounds < 5, "{text}");
+            }
+        }
+    }
 }

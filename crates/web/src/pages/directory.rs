@@ -37,15 +37,23 @@ pub(crate) async fn search(
             TherapistQuery::default()
         }
     };
-    // A filter that cannot be used is explained and left out; the rest still search.
+    // A filter that cannot be used is explained and left out; the rest still
+    // search. Each round drops at least one filter (or all of them), so this ends.
     let query = loop {
         match params.to_search(reference) {
             Ok(query) => break query,
             Err(errors) => {
                 let fields: Vec<(&'static str, String)> = errors.iter().map(|(f, m)| (f, m.to_string())).collect();
-                let cleared = fields.iter().all(|(field, _)| params.clear(field));
-                problems.extend(fields);
-                if !cleared {
+                let mut changed = false;
+                for (field, _) in &fields {
+                    changed |= params.clear(field);
+                }
+                for problem in fields {
+                    if !problems.contains(&problem) {
+                        problems.push(problem);
+                    }
+                }
+                if !changed {
                     params = TherapistQuery::default();
                 }
             }
