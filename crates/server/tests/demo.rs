@@ -353,6 +353,58 @@ async fn visitors_search_near_the_position_their_browser_gives() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn htmx_gets_the_results_alone_and_the_rest_the_whole_page() {
+    let app = spawn_demo(TestDb::sqlite()).await;
+    let get = |path: &str, headers: &[(&'static str, &'static str)]| {
+        let mut request = TestApp::new_client().get(app.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send()
+    };
+    let fragment =
+        get("/therapists?concerns=vaginismus&state=NY&insurance=aetna", &[("hx-request", "true")]).await.unwrap();
+    assert_eq!(fragment.status(), 200);
+    assert_eq!(fragment.headers()["vary"], "HX-Request");
+    let body = fragment.text().await.unwrap();
+    assert!(!body.contains("<html") && !body.contains("<form"), "only the results");
+    assert!(body.contains("<h2 id=\"results-title\" tabindex=\"-1\">1 therapist found</h2>"));
+    assert!(body.contains("In network with Aetna"));
+    assert!(body.contains("<p id=\"results-status\" hx-swap-oob=\"innerHTML\">1 therapist found</p>"), "announced");
+    assert!(body.contains("<div id=\"search-problems\" hx-swap-oob=\"innerHTML\">"), "and old explanations cleared");
+
+    // Left-out filters are explained in the fragment too.
+    let bad = get("/therapists?near=00000&format=telehealth&state=NY", &[("hx-request", "true")]).await.unwrap();
+    assert_eq!(bad.status(), 422);
+    let body = bad.text().await.unwrap();
+    assert!(
+        body.contains("Some filters were left out") && body.contains("3 therapists found") && !body.contains("<html")
+    );
+
+    // Without htmx, or when htmx restores history, the whole page.
+    for headers in [&[][..], &[("hx-request", "true"), ("hx-history-restore-request", "true")][..]] {
+        let page = get("/therapists?concerns=vaginismus", headers).await.unwrap();
+        assert_eq!(page.status(), 200);
+        assert_eq!(page.headers()["vary"], "HX-Request");
+        let body = page.text().await.unwrap();
+        assert!(
+            body.contains("<html") && body.contains("hx-get=\"/therapists\"") && body.contains("id=\"search-results\"")
+        );
+        assert!(body.contains("<p id=\"results-status\" class=\"visually-hidden\" role=\"status\""));
+    }
+
+    // Result pages update in place and keep working as plain links.
+    let paged = get("/therapists?per_page=1&page=2", &[("hx-request", "true")]).await.unwrap().text().await.unwrap();
+    assert!(paged.contains("Page 2 of 3"));
+    assert!(
+        paged.contains("hx-get=\"/therapists?")
+            && paged.contains(">Previous page</a>")
+            && paged.contains(">Next page</a>")
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn filters_that_need_what_is_missing_are_left_out_not_looped_on() {
     let app = spawn_demo(TestDb::sqlite()).await;
     for (query, says) in [
