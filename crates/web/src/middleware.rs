@@ -99,7 +99,9 @@ async fn request_context(State(state): State<AppState>, request: Request, next: 
 
 /// SECURITY.md item 13: a strict CSP without inline script, no framing, no
 /// sniffing, no referrer, HSTS over TLS, and no caching of anything but
-/// static assets (pages may carry personal data and form tokens).
+/// static assets (pages may carry personal data and form tokens). Only this
+/// site's own pages may ask for the visitor's location (the directory's
+/// "Use my location"); camera and microphone stay off until telehealth.
 async fn security_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
@@ -116,7 +118,7 @@ async fn security_headers(State(state): State<AppState>, request: Request, next:
     set(headers, "referrer-policy", "no-referrer");
     set(headers, "x-frame-options", "DENY");
     set(headers, "cross-origin-opener-policy", "same-origin");
-    set(headers, "permissions-policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()");
+    set(headers, "permissions-policy", "camera=(), microphone=(), geolocation=(self), interest-cohort=()");
     if state.web.is_https() {
         set(headers, "strict-transport-security", "max-age=63072000; includeSubDomains");
     }
