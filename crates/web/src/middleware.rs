@@ -157,7 +157,7 @@ async fn csrf(State(state): State<AppState>, request: Request, next: Next) -> Re
             Err(response) => return response,
         }
     };
-    // Probes, assets and the API document carry no forms: no token for them.
+    // Probes, assets, the API document and the self-check carry no forms that post: no token for them.
     let needs_cookie = existing.is_none() && !is_cookieless(request.uri().path());
     let token = match &existing {
         Some(token) => token.clone(),
@@ -173,8 +173,12 @@ async fn csrf(State(state): State<AppState>, request: Request, next: Next) -> Re
     response
 }
 
+/// Routes that never need a token: probes, assets, the API document, and the
+/// self-check, whose answers stay in the visitor's browser (it has no form
+/// that posts, and it sets nothing).
 fn is_cookieless(path: &str) -> bool {
-    matches!(path, "/healthz" | "/readyz" | "/api/openapi.json" | "/api/v1/version") || path.starts_with("/static/")
+    matches!(path, "/healthz" | "/readyz" | "/api/openapi.json" | "/api/v1/version" | "/self-check")
+        || path.starts_with("/static/")
 }
 
 /// Records a request refused before any use case ran (SECURITY.md item 19:

@@ -43,6 +43,16 @@ pub(crate) struct PrivacyTemplate {
     pub layout: Layout,
 }
 
+/// "Is sex therapy right for me?": the questions that map to search filters
+/// offer the reference data's concerns and states.
+#[derive(Template)]
+#[template(path = "pages/self_check.html")]
+pub(crate) struct SelfCheckTemplate {
+    pub layout: Layout,
+    pub concerns: Vec<Choice>,
+    pub states: Vec<Choice>,
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 pub(crate) struct ErrorTemplate {
