@@ -124,3 +124,39 @@ export async function countItemsAfter(heading) {
       : el.querySelectorAll(':scope > li').length,
   );
 }
+
+/**
+ * Fails unless the focused element shows a visible focus indicator: it
+ * matches `:focus-visible` and has an outline at least 2px wide.
+ */
+export async function expectFocusVisible(page) {
+  const focus = await page.evaluate(() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return { ok: false, what: 'nothing is focused' };
+    const style = getComputedStyle(el);
+    const width = parseFloat(style.outlineWidth) || 0;
+    const what = `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''} "${(el.textContent || el.value || '').trim().slice(0, 40)}"`;
+    return { ok: el.matches(':focus-visible') && style.outlineStyle !== 'none' && width >= 2, what };
+  });
+  expect(focus.ok, `focus must be visible on ${focus.what}`).toBe(true);
+}
+
+/**
+ * Presses Tab (keyboard only) until `target` has focus, checking at every
+ * step that the focus is visible. Fails after `max` presses.
+ */
+export async function tabTo(page, target, { max = 80, backwards = false } = {}) {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press(backwards ? 'Shift+Tab' : 'Tab');
+    const focused = await target.evaluate((el) => el === document.activeElement).catch(() => false);
+    if (focused) {
+      await expectFocusVisible(page);
+      return;
+    }
+    if (i > 0) {
+      const onBody = await page.evaluate(() => document.activeElement === document.body);
+      if (!onBody) await expectFocusVisible(page);
+    }
+  }
+  throw new Error(`Tab did not reach ${target} within ${max} presses`);
+}

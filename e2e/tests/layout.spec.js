@@ -5,7 +5,7 @@ import { test } from '@playwright/test';
 import { expectNoA11yViolations } from './a11y.js';
 import { expectCommonChrome } from './helpers.js';
 
-const PAGES = ['/', '/how-it-works', '/privacy', '/login', '/no-such-page'];
+const PAGES = ['/', '/how-it-works', '/privacy', '/self-check', '/therapists', '/login', '/no-such-page'];
 
 for (const path of PAGES) {
   test(`common layout and accessibility: ${path}`, async ({ page }) => {

@@ -301,9 +301,10 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
         }
     };
     match (get, path) {
-        (true, "/" | "/how-it-works" | "/privacy" | "/forgot-password" | "/reset-password" | "/therapists") => {
-            Status(200)
-        }
+        (
+            true,
+            "/" | "/how-it-works" | "/privacy" | "/self-check" | "/forgot-password" | "/reset-password" | "/therapists",
+        ) => Status(200),
         // Only listed therapists have a public page; this world lists none.
         (true, "/therapists/{id}") => Status(404),
         (_, "/setup" | "/join") => Status(404),

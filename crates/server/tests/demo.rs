@@ -287,3 +287,141 @@ async fn the_search_page_explains_matches_and_bad_filters() {
     assert_eq!(app.get(&format!("/therapists/{link}")).await.status(), 404, "an expired licence unlists the profile");
     app.stop().await;
 }
+
+/// The fields a 422 answer names.
+fn bad_fields(body: &serde_json::Value) -> Vec<String> {
+    body["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap().to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn visitors_search_near_the_position_their_browser_gives() {
+    let app = spawn_demo(TestDb::sqlite()).await;
+    // Brooklyn Heights, rounded as the page's script rounds it.
+    let (status, near) = find(&app, "lat=40.70&lon=-73.99&sort=distance").await;
+    assert_eq!(status, 200);
+    assert_eq!(names(&near), vec!["Daniel Levi", "Dr. Elena Rivera"], "offices within 25 km, nearest first");
+    let km: Vec<f64> = near["results"].as_array().unwrap().iter().map(|r| r["distance_km"].as_f64().unwrap()).collect();
+    assert!(km[0] < 2.0 && km[0] < km[1], "{km:?}");
+    let (_, far) = find(&app, "lat=34.05&lon=-118.24").await;
+    assert_eq!(far["total"], 0, "nobody has an office near Los Angeles");
+
+    // Both or neither, in range, and not together with a place.
+    for (query, field, says) in [
+        ("lat=40.7", "lon", "together with the latitude"),
+        ("lon=-73.99", "lat", "together with the longitude"),
+        ("lat=90.5&lon=0", "lat", "from -90 to 90"),
+        ("lat=-91&lon=0", "lat", "from -90 to 90"),
+        ("lat=0&lon=180.01", "lon", "from -180 to 180"),
+        ("lat=north&lon=east", "lat", "must be a number"),
+        ("lat=NaN&lon=inf", "lon", "must be a number"),
+        ("lat=40.70&lon=-73.99&near=10001", "lat", "not both"),
+    ] {
+        let (status, body) = find(&app, query).await;
+        assert_eq!(status, 422, "{query}");
+        assert!(bad_fields(&body).contains(&field.to_string()), "{query}: {body}");
+        let message =
+            body["fields"].as_array().unwrap().iter().find(|f| f["field"] == field).unwrap()["message"].clone();
+        assert!(message.as_str().unwrap().contains(says), "{query}: {message}");
+    }
+    let (status, _) = find(&app, "lat=90&lon=-180").await;
+    assert_eq!(status, 200, "the limits themselves are valid");
+
+    // The page: sorted by distance, and says where it searches.
+    let page = app.get("/therapists?lat=40.70&lon=-73.99&sort=distance").await;
+    assert_eq!(page.status(), 200);
+    let body = page.text().await.unwrap();
+    assert!(body.contains("2 therapists found"));
+    assert!(body.find("Daniel Levi").unwrap() < body.find("Dr. Elena Rivera").unwrap(), "nearest first");
+    assert!(body.contains("Searching near the position your browser shared."));
+    assert!(body.contains("name=\"lat\" value=\"40.70\""), "the position stays in the form for the next search");
+    assert!(body.contains("<a href=\"/therapists\">Search without it</a>"), "the same search, without the position");
+
+    // A position that cannot be used is explained and left out; the rest still search.
+    let bad = app.get("/therapists?lat=95&lon=-73.99&sort=distance&state=NY&format=telehealth").await;
+    assert_eq!(bad.status(), 422);
+    let body = bad.text().await.unwrap();
+    assert!(body.contains("Some filters were left out"));
+    assert!(body.contains("The latitude (lat) must be a number of degrees from -90 to 90."));
+    assert!(body.contains("3 therapists found"), "video sessions in NY still search");
+    assert!(!body.contains("Searching near the position"), "the position was dropped");
+    let half = app.get("/therapists?lat=40.70").await.text().await.unwrap();
+    assert!(
+        half.contains("Give the longitude (lon) together with the latitude (lat).")
+            && half.contains("3 therapists found")
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn htmx_gets_the_results_alone_and_the_rest_the_whole_page() {
+    let app = spawn_demo(TestDb::sqlite()).await;
+    let get = |path: &str, headers: &[(&'static str, &'static str)]| {
+        let mut request = TestApp::new_client().get(app.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send()
+    };
+    let fragment =
+        get("/therapists?concerns=vaginismus&state=NY&insurance=aetna", &[("hx-request", "true")]).await.unwrap();
+    assert_eq!(fragment.status(), 200);
+    assert_eq!(fragment.headers()["vary"], "HX-Request");
+    let body = fragment.text().await.unwrap();
+    assert!(!body.contains("<html") && !body.contains("<form"), "only the results");
+    assert!(body.contains("<h2 id=\"results-title\" tabindex=\"-1\">1 therapist found</h2>"));
+    assert!(body.contains("In network with Aetna"));
+    assert!(body.contains("<p id=\"results-status\" hx-swap-oob=\"innerHTML\">1 therapist found</p>"), "announced");
+    assert!(body.contains("<div id=\"search-problems\" hx-swap-oob=\"innerHTML\">"), "and old explanations cleared");
+
+    // Left-out filters are explained in the fragment too.
+    let bad = get("/therapists?near=00000&format=telehealth&state=NY", &[("hx-request", "true")]).await.unwrap();
+    assert_eq!(bad.status(), 422);
+    let body = bad.text().await.unwrap();
+    assert!(
+        body.contains("Some filters were left out") && body.contains("3 therapists found") && !body.contains("<html")
+    );
+
+    // Without htmx, or when htmx restores history, the whole page.
+    for headers in [&[][..], &[("hx-request", "true"), ("hx-history-restore-request", "true")][..]] {
+        let page = get("/therapists?concerns=vaginismus", headers).await.unwrap();
+        assert_eq!(page.status(), 200);
+        assert_eq!(page.headers()["vary"], "HX-Request");
+        let body = page.text().await.unwrap();
+        assert!(
+            body.contains("<html") && body.contains("hx-get=\"/therapists\"") && body.contains("id=\"search-results\"")
+        );
+        assert!(body.contains("<p id=\"results-status\" class=\"visually-hidden\" role=\"status\""));
+    }
+
+    // Result pages update in place and keep working as plain links.
+    let paged = get("/therapists?per_page=1&page=2", &[("hx-request", "true")]).await.unwrap().text().await.unwrap();
+    assert!(paged.contains("Page 2 of 3"));
+    assert!(
+        paged.contains("hx-get=\"/therapists?")
+            && paged.contains(">Previous page</a>")
+            && paged.contains(">Next page</a>")
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filters_that_need_what_is_missing_are_left_out_not_looped_on() {
+    let app = spawn_demo(TestDb::sqlite()).await;
+    for (query, says) in [
+        ("format=telehealth", "Choose the state or region you are in"),
+        ("format=in_person&concerns=vaginismus", "Enter a postal code or city to find an office near you."),
+        ("sort=distance", "Enter a postal code or city to sort by distance."),
+        ("radius_km=50", "Enter a postal code or city to search within a distance."),
+    ] {
+        let page = tokio::time::timeout(std::time::Duration::from_secs(10), app.get(&format!("/therapists?{query}")))
+            .await
+            .unwrap_or_else(|_| panic!("{query} answers"));
+        assert_eq!(page.status(), 422, "{query}");
+        let body = page.text().await.unwrap();
+        assert!(body.contains(says), "{query}");
+        assert_eq!(body.matches(says).count(), 1, "{query}: said once");
+    }
+    let kept = app.get("/therapists?format=in_person&concerns=vaginismus").await.text().await.unwrap();
+    assert!(kept.contains("1 therapist found"), "the concern still filters");
+    app.stop().await;
+}

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use jiff::SignedDuration;
-use sensate_testkit::{LAKESIDE, TestApp, hidden_value, on_both_engines, spawn_app};
+use sensate_testkit::{LAKESIDE, TestApp, between, hidden_value, on_both_engines, spawn_app};
 
 const OWNER_PASSWORD: &str = "a calm harbor at dawn";
 
@@ -56,6 +56,54 @@ on_both_engines! {
         let htmx = app.get("/static/htmx.min.js").await;
         assert_eq!(htmx.status(), 200);
         assert!(htmx.text().await.unwrap().contains("htmx"));
+        app.stop().await;
+    }
+
+    async fn the_self_check_asks_its_questions_and_keeps_nothing(db: TestDb) {
+        let app = spawn_app(db).await;
+        let written = app.store().audit_chain().await.unwrap().len();
+        let response = TestApp::new_client().get(app.url("/self-check")).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(response.headers().get("set-cookie").is_none(), "no cookie: the page has nothing to remember");
+        assert_eq!(response.headers()["cache-control"], "no-store");
+        let body = response.text().await.unwrap();
+        assert!(body.contains("<h1>Is sex therapy right for me?</h1>"));
+        for question in [
+            "Are you in danger, or in crisis, at the moment?",
+            "has a physician checked them?",
+            "What would you most like help with?",
+            "Would you come on your own or with a partner?",
+            "How would you like to meet?",
+            "Which state are you in?",
+        ] {
+            assert!(body.contains(question), "asks: {question}");
+        }
+        assert!(body.contains("<option value=\"vaginismus\">"), "concerns come from the reference data");
+        assert!(body.contains("<option value=\"NY\">New York</option>"), "so do states");
+        // What it says without any script: what therapy is and is not, crisis help, a physician.
+        assert!(body.contains("No physical contact, ever."));
+        assert!(body.contains("Sex therapy is not an emergency service.") && body.contains("988"));
+        assert!(body.contains("see a physician alongside therapy"));
+
+        // The questions that become filters are a plain search form; the
+        // answers about safety and health belong to no form, so no browser sends them.
+        assert_eq!(body.matches("<form").count(), 1);
+        let form = between(&body, "<form method=\"get\" action=\"/therapists\"", "</form>").unwrap();
+        for name in ["concerns", "focus", "format", "state", "near"] {
+            assert!(form.contains(&format!("name=\"{name}\"")), "{name} is a search filter");
+        }
+        for name in ["safety", "checkup"] {
+            assert!(body.contains(&format!("name=\"{name}\"")) && !form.contains(&format!("name=\"{name}\"")), "{name}");
+        }
+        let script = app.get("/static/self-check.js").await;
+        assert_eq!(script.headers()["content-type"], "text/javascript; charset=utf-8");
+        let script = script.text().await.unwrap();
+        for sends_or_keeps in ["fetch(", "XMLHttpRequest", "sendBeacon", "localStorage", "sessionStorage", "document.cookie", "indexedDB"] {
+            assert!(!script.contains(sends_or_keeps), "the self-check script never uses {sends_or_keeps}");
+        }
+        assert_eq!(app.store().audit_chain().await.unwrap().len(), written, "the server wrote nothing");
+        let home = app.get("/").await.text().await.unwrap();
+        assert!(home.contains("href=\"/self-check\""), "the home page leads to it");
         app.stop().await;
     }
 

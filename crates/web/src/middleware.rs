@@ -109,7 +109,9 @@ async fn request_context(State(state): State<AppState>, request: Request, next: 
 
 /// SECURITY.md item 13: a strict CSP without inline script, no framing, no
 /// sniffing, no referrer, HSTS over TLS, and no caching of anything but
-/// static assets (pages may carry personal data and form tokens).
+/// static assets (pages may carry personal data and form tokens). Only this
+/// site's own pages may ask for the visitor's location (the directory's
+/// "Use my location"); camera and microphone stay off until telehealth.
 async fn security_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
@@ -126,7 +128,7 @@ async fn security_headers(State(state): State<AppState>, request: Request, next:
     set(headers, "referrer-policy", "no-referrer");
     set(headers, "x-frame-options", "DENY");
     set(headers, "cross-origin-opener-policy", "same-origin");
-    set(headers, "permissions-policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()");
+    set(headers, "permissions-policy", "camera=(), microphone=(), geolocation=(self), interest-cohort=()");
     if state.web.is_https() {
         set(headers, "strict-transport-security", "max-age=63072000; includeSubDomains");
     }
@@ -178,7 +180,7 @@ async fn csrf(State(state): State<AppState>, request: Request, next: Next) -> Re
             Err(response) => return response,
         }
     };
-    // Probes, assets and the API document carry no forms: no token for them.
+    // Probes, assets, the API document and the self-check carry no forms that post: no token for them.
     let needs_cookie = existing.is_none() && !is_cookieless(request.uri().path());
     let token = match &existing {
         Some(token) => token.clone(),
@@ -194,8 +196,12 @@ async fn csrf(State(state): State<AppState>, request: Request, next: Next) -> Re
     response
 }
 
+/// Routes that never need a token: probes, assets, the API document, and the
+/// self-check, whose answers stay in the visitor's browser (it has no form
+/// that posts, and it sets nothing).
 fn is_cookieless(path: &str) -> bool {
-    matches!(path, "/healthz" | "/readyz" | "/api/openapi.json" | "/api/v1/version") || path.starts_with("/static/")
+    matches!(path, "/healthz" | "/readyz" | "/api/openapi.json" | "/api/v1/version" | "/self-check")
+        || path.starts_with("/static/")
 }
 
 /// Records a request refused before any use case ran (SECURITY.md item 19:

@@ -64,6 +64,7 @@ fn declare() -> Table {
         .get("/", Public, pages::public::home)
         .get("/how-it-works", Public, pages::public::how_it_works)
         .get("/privacy", Public, pages::public::privacy)
+        .get("/self-check", Public, pages::public::self_check)
         .get("/therapists", Public, pages::directory::search)
         .get("/therapists/{id}", Public, pages::directory::profile)
         .get("/therapists/{id}/photo", Public, pages::profiles::public_photo)

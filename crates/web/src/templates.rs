@@ -43,6 +43,16 @@ pub(crate) struct PrivacyTemplate {
     pub layout: Layout,
 }
 
+/// "Is sex therapy right for me?": the questions that map to search filters
+/// offer the reference data's concerns and states.
+#[derive(Template)]
+#[template(path = "pages/self_check.html")]
+pub(crate) struct SelfCheckTemplate {
+    pub layout: Layout,
+    pub concerns: Vec<Choice>,
+    pub states: Vec<Choice>,
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 pub(crate) struct ErrorTemplate {
@@ -390,17 +400,34 @@ pub(crate) struct ResultRow {
     pub why: String,
 }
 
-#[derive(Template)]
-#[template(path = "directory/search.html")]
-pub(crate) struct DirectorySearchTemplate {
-    pub layout: Layout,
-    pub params: crate::api::directory::TherapistQuery,
+/// The results of a directory search, as the page and the htmx fragment show them.
+#[derive(Debug, Clone)]
+pub(crate) struct ResultsView {
     /// Filters that could not be used, with why: (field, message).
     pub problems: Vec<(&'static str, String)>,
     pub total: usize,
     pub page: u32,
     pub pages: u32,
     pub results: Vec<ResultRow>,
+    /// Links to the neighbouring pages of the same search.
+    pub previous: Option<String>,
+    pub next: Option<String>,
+}
+
+impl ResultsView {
+    /// "3 therapists found": the heading, and what a screen reader announces.
+    pub fn count_line(&self) -> String {
+        let noun = if self.total == 1 { "therapist" } else { "therapists" };
+        format!("{} {noun} found", self.total)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "directory/search.html")]
+pub(crate) struct DirectorySearchTemplate {
+    pub layout: Layout,
+    pub params: crate::api::directory::TherapistQuery,
+    pub view: ResultsView,
     pub concerns: Vec<Choice>,
     pub states: Vec<Choice>,
     pub insurance: Vec<Choice>,
@@ -418,6 +445,14 @@ impl DirectorySearchTemplate {
     fn max_fee_value(&self) -> String {
         self.params.max_fee.map(|fee| fee.to_string()).unwrap_or_default()
     }
+}
+
+/// The search results alone, for htmx to swap in place; the problems box and
+/// the screen-reader announcement travel with them out of band.
+#[derive(Template)]
+#[template(path = "directory/results_fragment.html")]
+pub(crate) struct DirectoryResultsTemplate {
+    pub view: ResultsView,
 }
 
 #[derive(Template)]

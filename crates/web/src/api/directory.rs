@@ -14,7 +14,8 @@ use crate::AppState;
 
 /// Filters, as a visitor's browser or an API client sends them. Lists are
 /// comma-separated slugs from the reference data.
-#[derive(Debug, Default, Clone, serde::Deserialize, serde::Serialize, utoipa::IntoParams)]
+#[derive(Debug, Default, Clone, PartialEq, serde::Deserialize, serde::Serialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub(crate) struct TherapistQuery {
     /// Concern slugs, e.g. `erection-difficulties,performance-anxiety`.
@@ -25,7 +26,15 @@ pub(crate) struct TherapistQuery {
     pub(crate) state: String,
     /// A ZIP code, or `City, ST`, for in-person sessions.
     pub(crate) near: String,
-    /// Radius around `near`, in km (default 25, at most 500).
+    /// The visitor's latitude in degrees (−90 to 90), e.g. from the browser's
+    /// location; only together with `lon`, and instead of `near`. Used for this
+    /// search only: never stored or logged.
+    #[param(value_type = Option<f64>, minimum = -90, maximum = 90)]
+    pub(crate) lat: String,
+    /// The visitor's longitude in degrees (−180 to 180); only together with `lat`.
+    #[param(value_type = Option<f64>, minimum = -180, maximum = 180)]
+    pub(crate) lon: String,
+    /// Radius around `near` (or `lat`/`lon`), in km (default 25, at most 500).
     #[serde(deserialize_with = "empty_as_none")]
     pub(crate) radius_km: Option<f64>,
     /// Payer slugs, e.g. `aetna`.
@@ -49,7 +58,7 @@ pub(crate) struct TherapistQuery {
     pub(crate) gender: String,
     /// Free text.
     pub(crate) q: String,
-    /// `best` (default), `distance` or `fee`.
+    /// `best` (default), `distance` (needs `near`, or `lat` and `lon`) or `fee`.
     pub(crate) sort: String,
     #[serde(deserialize_with = "empty_as_none")]
     pub(crate) page: Option<u32>,
@@ -101,33 +110,87 @@ impl TherapistQuery {
         &self.languages
     }
 
-    /// Leaves out the filter a problem was reported for; false when the
-    /// field is not one this query can clear.
+    /// Leaves out the filter a problem was reported for; true when that
+    /// changed the query (so a caller that retries always makes progress).
     pub(crate) fn clear(&mut self, field: &str) -> bool {
+        let before = self.clone();
         match field {
             "concerns" => self.concerns.clear(),
             "insurance" => self.insurance.clear(),
             "languages" => self.languages.clear(),
+            "genders" => self.gender.clear(),
             "format" => self.format.clear(),
             "sort" => self.sort.clear(),
             "focus" => self.focus.clear(),
-            "state" | "jurisdiction" => self.state.clear(),
-            "near" | "origin" => self.near.clear(),
+            "state" => self.state.clear(),
+            // Telehealth without a state: nobody can be shown, so video-only goes.
+            "jurisdiction" => {
+                self.state.clear();
+                if self.format.trim() == "telehealth" {
+                    self.format.clear();
+                }
+            }
+            "near" => self.near.clear(),
+            "lat" | "lon" => self.clear_location(),
+            // No usable place: what needs one goes with it.
+            "origin" => {
+                self.near.clear();
+                self.clear_location();
+                self.radius_km = None;
+                if self.format.trim() == "in_person" {
+                    self.format.clear();
+                }
+                if self.sort.trim() == "distance" {
+                    self.sort.clear();
+                }
+            }
             "radius_km" => self.radius_km = None,
             "max_fee_cents" => self.max_fee = None,
             "text" => self.q.clear(),
             "page" => self.page = None,
             "per_page" => self.per_page = None,
-            _ => return false,
+            _ => {}
         }
-        true
+        *self != before
+    }
+
+    fn clear_location(&mut self) {
+        self.lat.clear();
+        self.lon.clear();
+    }
+
+    /// Whether the search uses coordinates (the browser's location).
+    pub(crate) fn has_location(&self) -> bool {
+        !self.lat.trim().is_empty() || !self.lon.trim().is_empty()
+    }
+
+    /// The link to the same search without the browser's location (and
+    /// without sorting by distance, which needs a place).
+    pub(crate) fn without_location_link(&self) -> String {
+        let mut other = self.clone();
+        other.clear_location();
+        other.page = None;
+        if other.sort.trim() == "distance" && other.near.trim().is_empty() {
+            other.sort.clear();
+        }
+        other.link()
+    }
+
+    /// The search page's address for these filters, leaving out the ones not
+    /// set, so that a shared link says only what was chosen.
+    fn link(&self) -> String {
+        let encoded = serde_urlencoded::to_string(self).unwrap_or_default();
+        // Values are percent-encoded, so `&` and `=` only separate pairs.
+        let set: Vec<&str> =
+            encoded.split('&').filter(|pair| !pair.ends_with('=') && !pair.ends_with("=false")).collect();
+        if set.is_empty() { "/therapists".to_string() } else { format!("/therapists?{}", set.join("&")) }
     }
 
     /// The link to another page of the same search.
     pub(crate) fn page_link(&self, page: u32) -> String {
         let mut other = self.clone();
         other.page = Some(page);
-        format!("/therapists?{}", serde_urlencoded::to_string(&other).unwrap_or_default())
+        other.link()
     }
 
     /// The search query, or every problem with the filters.
@@ -188,6 +251,13 @@ impl TherapistQuery {
             }
         }
         let near = self.near.trim();
+        if let Some(position) = self.coordinates(&mut errors) {
+            if near.is_empty() {
+                query.origin = Some(position);
+            } else {
+                errors.add("lat", "Give either a place (near) or a position (lat and lon), not both.");
+            }
+        }
         if !near.is_empty() {
             let place = match near.split_once(',') {
                 Some((city, state)) => reference.city(city, state.trim()).map(|c| (c.lat, c.lon)),
@@ -207,6 +277,39 @@ impl TherapistQuery {
         }
         if errors.is_empty() { Ok(query) } else { Err(errors) }
     }
+
+    /// The visitor's position from `lat` and `lon`: both or neither, each a
+    /// number of degrees in range. Problems are recorded under the field.
+    fn coordinates(&self, errors: &mut FieldErrors) -> Option<(f64, f64)> {
+        let (lat, lon) = (self.lat.trim(), self.lon.trim());
+        match (lat.is_empty(), lon.is_empty()) {
+            (true, true) => None,
+            (false, true) => {
+                errors.add("lon", "Give the longitude (lon) together with the latitude (lat).");
+                None
+            }
+            (true, false) => {
+                errors.add("lat", "Give the latitude (lat) together with the longitude (lon).");
+                None
+            }
+            (false, false) => {
+                let lat = degrees(lat, 90.0);
+                let lon = degrees(lon, 180.0);
+                if lat.is_none() {
+                    errors.add("lat", "The latitude (lat) must be a number of degrees from -90 to 90.");
+                }
+                if lon.is_none() {
+                    errors.add("lon", "The longitude (lon) must be a number of degrees from -180 to 180.");
+                }
+                Some((lat?, lon?))
+            }
+        }
+    }
+}
+
+/// A finite number of degrees within ±`limit`.
+fn degrees(text: &str, limit: f64) -> Option<f64> {
+    text.parse::<f64>().ok().filter(|value| value.is_finite() && (-limit..=limit).contains(value))
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -261,4 +364,105 @@ pub(crate) async fn search(
         });
     }
     Ok(Json(TherapistPage { total: results.total, page: results.page, pages: results.pages, results: hits }))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn query(text: &str) -> TherapistQuery {
+        serde_urlencoded::from_str(text).unwrap()
+    }
+
+    fn problems(text: &str) -> Vec<&'static str> {
+        let reference = sensate_app::search::reference_data().unwrap();
+        match query(text).to_search(reference) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.iter().map(|(field, _)| field).collect(),
+        }
+    }
+
+    #[test]
+    fn coordinates_come_in_pairs_and_in_range() {
+        let reference = sensate_app::search::reference_data().unwrap();
+        let search = query("lat=40.70&lon=-73.99").to_search(reference).unwrap();
+        assert_eq!(search.origin, Some((40.70, -73.99)));
+        assert_eq!(query("lat=&lon=").to_search(reference).unwrap().origin, None, "empty form fields: no position");
+        assert_eq!(problems("lat=90&lon=180"), Vec::<&str>::new());
+        assert_eq!(problems("lat=-90&lon=-180"), Vec::<&str>::new());
+        assert_eq!(problems("lat=40.7"), vec!["lon"]);
+        assert_eq!(problems("lon=-73.9"), vec!["lat"]);
+        assert_eq!(problems("lat=90.01&lon=0"), vec!["lat"]);
+        assert_eq!(problems("lat=0&lon=-180.5"), vec!["lon"]);
+        assert_eq!(problems("lat=inf&lon=NaN"), vec!["lat", "lon"]);
+        assert_eq!(problems("lat=1e400&lon=0"), vec!["lat"], "overflows to infinity");
+        assert_eq!(problems("lat=40.7&lon=-73.9&near=10001"), vec!["lat"], "a place or a position, not both");
+    }
+
+    #[test]
+    fn every_problem_the_page_can_meet_drops_a_filter() {
+        let reference = sensate_app::search::reference_data().unwrap();
+        for text in [
+            "format=telehealth",
+            "format=in_person",
+            "sort=distance",
+            "radius_km=10",
+            "state=ZZ",
+            "near=00000",
+            "lat=95&lon=0",
+            "lat=1",
+            "lat=40.7&lon=-73.9&near=10001",
+            "concerns=nope&insurance=nope&languages=xx",
+            "gender=a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u,v,w,x,y,z",
+            "format=sideways&sort=up&focus=groups",
+            "max_fee=999999",
+            "page=0&per_page=0",
+        ] {
+            let mut params = query(text);
+            let mut rounds = 0;
+            while let Err(errors) = params.to_search(reference) {
+                let mut changed = false;
+                for (field, _) in errors.iter() {
+                    changed |= params.clear(field);
+                }
+                assert!(changed, "{text}: {:?} left the query as it was", errors.iter().collect::<Vec<_>>());
+                rounds += 1;
+                assert!(rounds < 5, "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_api_documents_coordinates_as_optional_numbers_in_range() {
+        use utoipa::OpenApi;
+        let doc = serde_json::to_value(crate::api::ApiDoc::openapi()).unwrap();
+        let parameters = doc["paths"]["/api/v1/therapists"]["get"]["parameters"].as_array().unwrap().clone();
+        let find = |name: &str| parameters.iter().find(|p| p["name"] == name).unwrap().clone();
+        for (name, limit) in [("lat", 90), ("lon", 180)] {
+            let parameter = find(name);
+            assert_eq!(parameter["in"], "query");
+            assert_ne!(parameter["required"], true);
+            assert_eq!(parameter["schema"]["type"], "number", "{parameter}");
+            assert_eq!(
+                (parameter["schema"]["minimum"].clone(), parameter["schema"]["maximum"].clone()),
+                (serde_json::json!(-limit), serde_json::json!(limit))
+            );
+        }
+        assert!(parameters.iter().all(|p| p["in"] == "query" && p["required"] != true), "every filter is optional");
+    }
+
+    #[test]
+    fn the_link_without_a_position_forgets_it_and_distance() {
+        let link = query("lat=40.7&lon=-73.9&sort=distance&concerns=vaginismus&page=2").without_location_link();
+        assert_eq!(link, "/therapists?concerns=vaginismus");
+        assert_eq!(query("lat=40.7&lon=-73.9").without_location_link(), "/therapists");
+        let page = query("q=a%26b%3Dc&lgbtq=true&max_fee=150&near=New+York%2C+NY").page_link(2);
+        assert_eq!(page, "/therapists?near=New+York%2C+NY&lgbtq=true&max_fee=150&q=a%26b%3Dc&page=2");
+        assert_eq!(
+            query(&page["/therapists?".len()..]),
+            query("q=a%26b%3Dc&lgbtq=true&max_fee=150&near=New+York%2C+NY&page=2")
+        );
+    }
 }

@@ -1,8 +1,11 @@
 //! The public directory: search and profile pages. Anonymous; filters may be
 //! shared as links (they live in the query string, which is never logged).
+//! The search page answers htmx requests (`HX-Request`) with the results
+//! alone, so filters update them in place; every other request, the full page.
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::header::{HeaderValue, VARY};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use sensate_app::AppError;
 use sensate_app::search::{Names, reference_data};
@@ -14,7 +17,9 @@ use crate::AppState;
 use crate::api::directory::TherapistQuery;
 use crate::context::Page;
 use crate::error::WebError;
-use crate::templates::{Choice, DirectoryProfileTemplate, DirectorySearchTemplate, ResultRow};
+use crate::templates::{
+    Choice, DirectoryProfileTemplate, DirectoryResultsTemplate, DirectorySearchTemplate, ResultRow, ResultsView,
+};
 
 fn choices(options: impl Iterator<Item = (String, String)>, selected: &str, any: &str) -> Vec<Choice> {
     std::iter::once((String::new(), any.to_string()))
@@ -23,9 +28,16 @@ fn choices(options: impl Iterator<Item = (String, String)>, selected: &str, any:
         .collect()
 }
 
+/// Whether htmx asked for the results alone. A history restore (the back
+/// button after htmx changed the address) needs the whole page.
+fn wants_fragment(headers: &HeaderMap) -> bool {
+    headers.contains_key("hx-request") && !headers.contains_key("hx-history-restore-request")
+}
+
 pub(crate) async fn search(
     State(state): State<AppState>,
     page: Page,
+    headers: HeaderMap,
     query: Result<Query<TherapistQuery>, QueryRejection>,
 ) -> Result<Response, WebError> {
     let reference = reference_data()?;
@@ -37,15 +49,23 @@ pub(crate) async fn search(
             TherapistQuery::default()
         }
     };
-    // A filter that cannot be used is explained and left out; the rest still search.
+    // A filter that cannot be used is explained and left out; the rest still
+    // search. Each round drops at least one filter (or all of them), so this ends.
     let query = loop {
         match params.to_search(reference) {
             Ok(query) => break query,
             Err(errors) => {
                 let fields: Vec<(&'static str, String)> = errors.iter().map(|(f, m)| (f, m.to_string())).collect();
-                let cleared = fields.iter().all(|(field, _)| params.clear(field));
-                problems.extend(fields);
-                if !cleared {
+                let mut changed = false;
+                for (field, _) in &fields {
+                    changed |= params.clear(field);
+                }
+                for problem in fields {
+                    if !problems.contains(&problem) {
+                        problems.push(problem);
+                    }
+                }
+                if !changed {
                     params = TherapistQuery::default();
                 }
             }
@@ -66,37 +86,49 @@ pub(crate) async fn search(
             why: reasons_line(&hit.reasons, &names),
         });
     }
-    let template = DirectorySearchTemplate {
-        layout: page.layout.at("therapists"),
-        concerns: choices(
-            reference.concerns().iter().map(|c| (c.slug.clone(), c.name.clone())),
-            params.concerns(),
-            "Any concern",
-        ),
-        states: choices(
-            reference.jurisdictions().iter().map(|j| (j.code.clone(), j.name.clone())),
-            params.state(),
-            "Choose your state",
-        ),
-        insurance: choices(
-            reference.payers().iter().map(|p| (p.slug.clone(), p.name.clone())),
-            params.insurance(),
-            "Any, or paying myself",
-        ),
-        languages: choices(
-            reference.languages().iter().map(|l| (l.code.clone(), l.name.clone())),
-            params.languages(),
-            "Any language",
-        ),
-        params,
+    let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let view = ResultsView {
         problems,
         total: results.total,
         page: results.page,
         pages: results.pages,
+        previous: (results.page > 1).then(|| params.page_link(results.page - 1)),
+        next: (results.page < results.pages).then(|| params.page_link(results.page + 1)),
         results: rows,
     };
-    let status = if template.problems.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    render_status(status, &template)
+    let mut response = if wants_fragment(&headers) {
+        render_status(status, &DirectoryResultsTemplate { view })?
+    } else {
+        let template = DirectorySearchTemplate {
+            layout: page.layout.at("therapists"),
+            concerns: choices(
+                reference.concerns().iter().map(|c| (c.slug.clone(), c.name.clone())),
+                params.concerns(),
+                "Any concern",
+            ),
+            states: choices(
+                reference.jurisdictions().iter().map(|j| (j.code.clone(), j.name.clone())),
+                params.state(),
+                "Choose your state",
+            ),
+            insurance: choices(
+                reference.payers().iter().map(|p| (p.slug.clone(), p.name.clone())),
+                params.insurance(),
+                "Any, or paying myself",
+            ),
+            languages: choices(
+                reference.languages().iter().map(|l| (l.code.clone(), l.name.clone())),
+                params.languages(),
+                "Any language",
+            ),
+            params,
+            view,
+        };
+        render_status(status, &template)?
+    };
+    // The same address answers with a fragment or a page: caches must tell them apart.
+    response.headers_mut().insert(VARY, HeaderValue::from_static("HX-Request"));
+    Ok(response)
 }
 
 pub(crate) async fn profile(

@@ -1,10 +1,11 @@
-//! Pages for visitors: what sex therapy is, how it works, privacy.
+//! Pages for visitors: what sex therapy is, how it works, the self-check, privacy.
 use axum::response::{IntoResponse, Response};
+use sensate_app::search::reference_data;
 
 use super::render;
 use crate::context::Page;
 use crate::error::{ErrorPage, WebError};
-use crate::templates::{HomeTemplate, HowItWorksTemplate, PrivacyTemplate};
+use crate::templates::{Choice, HomeTemplate, HowItWorksTemplate, PrivacyTemplate, SelfCheckTemplate};
 
 pub(crate) async fn home(page: Page) -> Result<Response, WebError> {
     Ok(render(&HomeTemplate { layout: page.layout.at("home") })?.into_response())
@@ -12,6 +13,31 @@ pub(crate) async fn home(page: Page) -> Result<Response, WebError> {
 
 pub(crate) async fn how_it_works(page: Page) -> Result<Response, WebError> {
     Ok(render(&HowItWorksTemplate { layout: page.layout.at("how") })?.into_response())
+}
+
+/// "Is sex therapy right for me?". The answers stay in the browser: the
+/// questions that map to filters are a plain search form, the others belong
+/// to no form at all, and the page sets no cookie.
+pub(crate) async fn self_check(page: Page) -> Result<Response, WebError> {
+    let reference = reference_data()?;
+    let options = |any: &str, values: Vec<(String, String)>| -> Vec<Choice> {
+        std::iter::once((String::new(), any.to_string()))
+            .chain(values)
+            .map(|(value, label)| Choice { value, label, selected: false })
+            .collect()
+    };
+    let template = SelfCheckTemplate {
+        layout: page.layout.at("self-check"),
+        concerns: options(
+            "Not sure yet",
+            reference.concerns().iter().map(|c| (c.slug.clone(), c.name.clone())).collect(),
+        ),
+        states: options(
+            "Choose your state",
+            reference.jurisdictions().iter().map(|j| (j.code.clone(), j.name.clone())).collect(),
+        ),
+    };
+    Ok(render(&template)?.into_response())
 }
 
 pub(crate) async fn privacy(page: Page) -> Result<Response, WebError> {

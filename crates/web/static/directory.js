@@ -1,0 +1,103 @@
+// Sensate: the therapist search. Progressive enhancement only: without this
+// file (or without JavaScript) the search is a plain form and plain links.
+//
+// 1. "Use my location": asks the browser for the visitor's position and puts
+//    it, rounded to two decimals (about a kilometre), into the search form as
+//    `lat` and `lon`. The position goes into that search request and nowhere
+//    else; nothing is kept in the browser or on the server.
+// 2. After a results page link updated the results in place, focus moves to
+//    the results heading, so keyboard and screen-reader users continue there.
+(function () {
+  'use strict';
+
+  const form = document.querySelector('form.directory-filters');
+  if (!form) return;
+
+  const tools = document.getElementById('location-tools');
+  const button = document.getElementById('use-location');
+  const status = document.getElementById('location-status');
+  const near = document.getElementById('near');
+  const sort = document.getElementById('sort');
+
+  function say(text) {
+    if (status) status.textContent = text;
+  }
+
+  function locationFields() {
+    return form.querySelectorAll('input[type="hidden"][name="lat"], input[type="hidden"][name="lon"]');
+  }
+
+  function forgetLocation() {
+    locationFields().forEach((field) => field.remove());
+    const note = document.getElementById('location-note');
+    if (note) note.remove();
+  }
+
+  function setField(name, value) {
+    let field = form.querySelector(`input[type="hidden"][name="${name}"]`);
+    if (!field) {
+      field = document.createElement('input');
+      field.type = 'hidden';
+      field.name = name;
+      form.appendChild(field);
+    }
+    field.value = value;
+  }
+
+  function search() {
+    if (typeof form.requestSubmit === 'function') {
+      form.requestSubmit();
+    } else {
+      form.submit();
+    }
+  }
+
+  if (tools && button && 'geolocation' in navigator) {
+    tools.hidden = false;
+    button.addEventListener('click', () => {
+      button.disabled = true;
+      say('Asking your browser for your location…');
+      navigator.geolocation.getCurrentPosition(
+        (position) => {
+          button.disabled = false;
+          setField('lat', position.coords.latitude.toFixed(2));
+          setField('lon', position.coords.longitude.toFixed(2));
+          if (near) near.value = '';
+          if (sort) sort.value = 'distance';
+          say('Searching near your location, nearest first. Type a ZIP code or city to search somewhere else.');
+          search();
+        },
+        (error) => {
+          button.disabled = false;
+          if (error && error.code === 1) {
+            say('Your browser did not share your location. You can type a ZIP code or city instead.');
+          } else {
+            say('Your location could not be found just now. You can try again, or type a ZIP code or city instead.');
+          }
+        },
+        { enableHighAccuracy: false, timeout: 15000, maximumAge: 600000 },
+      );
+    });
+  }
+
+  // A place typed by hand replaces the browser's position.
+  if (near) {
+    near.addEventListener('input', () => {
+      if (locationFields().length > 0) {
+        forgetLocation();
+        say('');
+      }
+    });
+  }
+
+  // A results page link replaced itself: give focus a sensible place.
+  document.body.addEventListener('htmx:afterSettle', (event) => {
+    const target = event.detail && event.detail.target;
+    if (!target || target.id !== 'search-results') return;
+    const active = document.activeElement;
+    if (!active || active === document.body || !active.isConnected) {
+      const heading = document.getElementById('results-title');
+      if (heading) heading.focus();
+    }
+  });
+})();
