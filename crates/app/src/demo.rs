@@ -320,7 +320,7 @@ impl App {
                     .insert_appointment(&NewAppointment {
                         id: AppointmentId::new(),
                         practice_id: practice.id,
-                        case_id: case.id,
+                        case_id: Some(case.id),
                         clinician_id: case.clinician_id,
                         starts_at,
                         ends_at: starts_at
@@ -329,6 +329,8 @@ impl App {
                         format: demo_case.format,
                         status: if week == 0 { AppointmentStatus::Confirmed } else { AppointmentStatus::Requested },
                         created_at: now,
+                        session_type_id: None,
+                        held_until: None,
                     })
                     .await?;
             }

@@ -49,34 +49,43 @@ impl SessionFormat {
     }
 }
 
-/// The life of an appointment. Only `Requested` and `Confirmed` occupy the
-/// clinician's time.
+/// The life of an appointment: `Held` (a visitor chose the time and has not
+/// yet confirmed their email; lapses to `Expired`), `Requested` (waiting for
+/// the clinician), `Confirmed`, then `Completed`, `Cancelled` or `NoShow`.
+/// Only `Held`, `Requested` and `Confirmed` occupy the clinician's time; the
+/// database refuses two of those that overlap for one clinician.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AppointmentStatus {
+    Held,
     Requested,
     Confirmed,
     Completed,
     Cancelled,
     NoShow,
+    Expired,
 }
 
 impl AppointmentStatus {
-    const ALL: [AppointmentStatus; 5] = [
+    const ALL: [AppointmentStatus; 7] = [
+        AppointmentStatus::Held,
         AppointmentStatus::Requested,
         AppointmentStatus::Confirmed,
         AppointmentStatus::Completed,
         AppointmentStatus::Cancelled,
         AppointmentStatus::NoShow,
+        AppointmentStatus::Expired,
     ];
 
     pub fn as_str(self) -> &'static str {
         match self {
+            AppointmentStatus::Held => "held",
             AppointmentStatus::Requested => "requested",
             AppointmentStatus::Confirmed => "confirmed",
             AppointmentStatus::Completed => "completed",
             AppointmentStatus::Cancelled => "cancelled",
             AppointmentStatus::NoShow => "no_show",
+            AppointmentStatus::Expired => "expired",
         }
     }
 
@@ -86,16 +95,18 @@ impl AppointmentStatus {
 
     pub fn label(self) -> &'static str {
         match self {
+            AppointmentStatus::Held => "Held for a visitor",
             AppointmentStatus::Requested => "Requested",
             AppointmentStatus::Confirmed => "Confirmed",
             AppointmentStatus::Completed => "Completed",
             AppointmentStatus::Cancelled => "Cancelled",
             AppointmentStatus::NoShow => "Did not attend",
+            AppointmentStatus::Expired => "Hold lapsed",
         }
     }
 
     pub fn occupies_time(self) -> bool {
-        matches!(self, AppointmentStatus::Requested | AppointmentStatus::Confirmed)
+        matches!(self, AppointmentStatus::Held | AppointmentStatus::Requested | AppointmentStatus::Confirmed)
     }
 }
 

@@ -12,6 +12,7 @@ mod identity;
 mod migrations;
 mod postgres;
 mod records;
+mod scheduling;
 mod shared;
 mod sqlite;
 mod url;
@@ -31,6 +32,7 @@ pub use identity::IdentityStore;
 pub use migrations::latest_version;
 pub use postgres::PgStore;
 pub use records::*;
+pub use scheduling::SchedulingStore;
 pub use sqlite::{BackupInfo, SqliteStore};
 pub use url::{DatabaseUrl, UrlError};
 
@@ -46,7 +48,9 @@ pub enum Engine {
 /// Everything Sensate keeps. Each method is one unit of work: it either
 /// commits as a whole or changes nothing.
 #[async_trait]
-pub trait Store: IdentityStore + AuditStore + ClientDataStore + DirectoryStore + Send + Sync + 'static {
+pub trait Store:
+    IdentityStore + AuditStore + ClientDataStore + DirectoryStore + SchedulingStore + Send + Sync + 'static
+{
     fn engine(&self) -> Engine;
 
     /// Answers when the database does (used by `/readyz`).

@@ -43,6 +43,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../migrations/sqlite/0005_profile_photos.sql"),
         postgres: include_str!("../migrations/postgres/0005_profile_photos.sql"),
     },
+    Step {
+        version: 6,
+        description: "scheduling",
+        sqlite: include_str!("../migrations/sqlite/0006_scheduling.sql"),
+        postgres: include_str!("../migrations/postgres/0006_scheduling.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -83,13 +83,45 @@ pub struct NewCase {
 pub struct NewAppointment {
     pub id: AppointmentId,
     pub practice_id: PracticeId,
-    pub case_id: CaseId,
+    /// `None` for a visitor's request, before it becomes a client's case.
+    pub case_id: Option<CaseId>,
     pub clinician_id: UserId,
     pub starts_at: Timestamp,
     pub ends_at: Timestamp,
     pub time_zone: String,
     pub format: SessionFormat,
     pub status: AppointmentStatus,
+    pub created_at: Timestamp,
+    pub session_type_id: Option<uuid::Uuid>,
+    /// When a `Held` appointment lapses unless the visitor confirms.
+    pub held_until: Option<Timestamp>,
+}
+
+/// What became of an attempt to book a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Booking {
+    Booked,
+    /// Another appointment of the clinician occupies part of that time.
+    Taken,
+}
+
+/// A kind of session a practice offers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionTypeRecord {
+    pub id: uuid::Uuid,
+    pub practice_id: PracticeId,
+    pub name: String,
+    pub duration_minutes: u32,
+    pub fee_cents: Option<i64>,
+    pub in_person: bool,
+    pub telehealth: bool,
+    /// "individual", "couple" or "either".
+    pub participants: String,
+    /// A short first consultation, often free.
+    pub trial: bool,
+    /// New bookings wait for the clinician's approval.
+    pub needs_approval: bool,
+    pub active: bool,
     pub created_at: Timestamp,
 }
 

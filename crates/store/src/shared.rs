@@ -386,22 +386,7 @@ macro_rules! impl_shared_store {
             }
 
             async fn insert_appointment(&self, appointment: &$crate::NewAppointment) -> $crate::Result<()> {
-                sqlx::query(
-                    "INSERT INTO appointments (id, practice_id, case_id, clinician_id, starts_at, ends_at, \
-                     time_zone, format, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                )
-                .bind(appointment.id.as_uuid())
-                .bind(appointment.practice_id.as_uuid())
-                .bind(appointment.case_id.as_uuid())
-                .bind(appointment.clinician_id.as_uuid())
-                .bind($crate::shared::secs(appointment.starts_at))
-                .bind($crate::shared::secs(appointment.ends_at))
-                .bind(&appointment.time_zone)
-                .bind(appointment.format.as_str())
-                .bind(appointment.status.as_str())
-                .bind($crate::shared::secs(appointment.created_at))
-                .execute(&self.pool)
-                .await?;
+                $crate::scheduling::insert_appointment_query(appointment).execute(&self.pool).await?;
                 Ok(())
             }
 

@@ -36,7 +36,7 @@ fn appointment(p: &NewPractice, case: &NewCase, starts: &str, status: Appointmen
     NewAppointment {
         id: AppointmentId::new(),
         practice_id: p.id,
-        case_id: case.id,
+        case_id: Some(case.id),
         clinician_id: case.clinician_id,
         starts_at,
         ends_at: starts_at + SignedDuration::from_mins(50),
@@ -44,6 +44,8 @@ fn appointment(p: &NewPractice, case: &NewCase, starts: &str, status: Appointmen
         format: SessionFormat::Telehealth,
         status,
         created_at: at("2026-01-01T00:00:00Z"),
+        session_type_id: None,
+        held_until: None,
     }
 }
 

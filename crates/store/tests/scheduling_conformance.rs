@@ -1,0 +1,172 @@
+//! Booking on both engines: the database never lets two appointments of one
+//! clinician overlap while they occupy time, also when many app servers try
+//! at once; lapsed holds free their time.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use jiff::{SignedDuration, Timestamp};
+use sensate_domain::scheduling::{AppointmentStatus, SessionFormat};
+use sensate_domain::{AppointmentId, PracticeId, Role, UserId};
+use sensate_store::*;
+use sensate_testkit::on_both_engines;
+
+fn at(text: &str) -> Timestamp {
+    text.parse().unwrap()
+}
+
+async fn practice_with_clinician(store: &Arc<dyn Store>) -> (PracticeId, UserId) {
+    let practice = PracticeId::new();
+    store
+        .insert_practice(&NewPractice {
+            id: practice,
+            name: "Harbor".into(),
+            time_zone: "America/New_York".into(),
+            created_at: at("2026-01-01T00:00:00Z"),
+        })
+        .await
+        .unwrap();
+    let clinician = UserId::new();
+    store
+        .insert_user(&NewUser {
+            id: clinician,
+            email: format!("{clinician}@harbor.example"),
+            display_name: "Dana".into(),
+            password_hash: "x".into(),
+            created_at: at("2026-01-01T00:00:00Z"),
+        })
+        .await
+        .unwrap();
+    store.insert_membership(practice, clinician, Role::Clinician, at("2026-01-01T00:00:00Z")).await.unwrap();
+    (practice, clinician)
+}
+
+fn slot(
+    practice: PracticeId,
+    clinician: UserId,
+    starts: &str,
+    minutes: i64,
+    status: AppointmentStatus,
+) -> NewAppointment {
+    let starts_at = at(starts);
+    NewAppointment {
+        id: AppointmentId::new(),
+        practice_id: practice,
+        case_id: None,
+        clinician_id: clinician,
+        starts_at,
+        ends_at: starts_at + SignedDuration::from_mins(minutes),
+        time_zone: "America/New_York".into(),
+        format: SessionFormat::Telehealth,
+        status,
+        created_at: at("2026-11-01T12:00:00Z"),
+        session_type_id: None,
+        held_until: None,
+    }
+}
+
+on_both_engines! {
+    async fn overlapping_appointments_of_one_clinician_are_refused(db: TestDb) {
+        let store = db.store().await;
+        let (p, c) = practice_with_clinician(&store).await;
+        let (_, other) = practice_with_clinician(&store).await;
+        let now = at("2026-11-01T12:00:00Z");
+        use AppointmentStatus::*;
+        assert_eq!(store.book_appointment(&slot(p, c, "2026-12-01T15:00:00Z", 50, Confirmed), now).await.unwrap(), Booking::Booked);
+        // Overlapping in any way: refused.
+        for (start, minutes) in [("2026-12-01T15:30:00Z", 50), ("2026-12-01T14:30:00Z", 31), ("2026-12-01T15:10:00Z", 10), ("2026-12-01T14:00:00Z", 180)] {
+            assert_eq!(store.book_appointment(&slot(p, c, start, minutes, Requested), now).await.unwrap(), Booking::Taken, "{start}");
+        }
+        // Touching ends, another clinician, or a time that does not occupy: fine.
+        assert_eq!(store.book_appointment(&slot(p, c, "2026-12-01T15:50:00Z", 50, Requested), now).await.unwrap(), Booking::Booked);
+        assert_eq!(store.book_appointment(&slot(p, c, "2026-12-01T14:10:00Z", 50, Held), now).await.unwrap(), Booking::Booked);
+        assert_eq!(store.book_appointment(&slot(p, other, "2026-12-01T15:00:00Z", 50, Confirmed), now).await.unwrap(), Booking::Booked);
+        assert_eq!(store.book_appointment(&slot(p, c, "2026-12-01T15:00:00Z", 50, Cancelled), now).await.unwrap(), Booking::Booked);
+        // The rule is the database's: a plain insert is refused too.
+        assert!(store.insert_appointment(&slot(p, c, "2026-12-01T15:20:00Z", 20, Confirmed)).await.is_err());
+        let busy = store.busy_times(c, now).await.unwrap();
+        assert_eq!(
+            busy,
+            vec![
+                (at("2026-12-01T14:10:00Z"), at("2026-12-01T15:00:00Z")),
+                (at("2026-12-01T15:00:00Z"), at("2026-12-01T15:50:00Z")),
+                (at("2026-12-01T15:50:00Z"), at("2026-12-01T16:40:00Z")),
+            ]
+        );
+        store.close().await;
+    }
+
+    async fn a_lapsed_hold_frees_its_time(db: TestDb) {
+        let store = db.store().await;
+        let (p, c) = practice_with_clinician(&store).await;
+        let held_until = at("2026-11-01T12:15:00Z");
+        let hold = NewAppointment { held_until: Some(held_until), ..slot(p, c, "2026-12-02T15:00:00Z", 30, AppointmentStatus::Held) };
+        assert_eq!(store.book_appointment(&hold, at("2026-11-01T12:00:00Z")).await.unwrap(), Booking::Booked);
+        let attempt = slot(p, c, "2026-12-02T15:00:00Z", 50, AppointmentStatus::Requested);
+        assert_eq!(store.book_appointment(&attempt, at("2026-11-01T12:14:59Z")).await.unwrap(), Booking::Taken, "still held");
+        assert_eq!(store.busy_times(c, at("2026-11-01T12:14:59Z")).await.unwrap().len(), 1);
+        assert!(store.busy_times(c, held_until).await.unwrap().is_empty(), "a lapsed hold is not busy");
+        assert_eq!(store.book_appointment(&attempt, held_until).await.unwrap(), Booking::Booked, "lapsed");
+        assert_eq!(store.expire_holds(held_until).await.unwrap(), 0, "booking expired it already");
+        store.close().await;
+    }
+
+    async fn of_two_hundred_simultaneous_attempts_from_three_servers_exactly_one_books(db: TestDb) {
+        // Three stores with their own connection pools stand for three app servers.
+        let servers = [db.store().await, db.store().await, db.store().await];
+        let (p, c) = practice_with_clinician(&servers[0]).await;
+        let now = at("2026-11-01T12:00:00Z");
+        let mut attempts = tokio::task::JoinSet::new();
+        for n in 0..200 {
+            let store = servers[n % 3].clone();
+            // Every attempt wants a time overlapping 15:00–15:50, starting a little apart.
+            let start = at("2026-12-03T15:00:00Z") + SignedDuration::from_mins((n % 5) as i64 * 10 - 20);
+            let mut wanted = slot(p, c, "2026-12-03T15:00:00Z", 50, AppointmentStatus::Requested);
+            wanted.starts_at = start;
+            wanted.ends_at = start + SignedDuration::from_mins(50);
+            attempts.spawn(async move { store.book_appointment(&wanted, now).await });
+        }
+        let (mut booked, mut taken, mut failed) = (0, 0, Vec::new());
+        while let Some(result) = attempts.join_next().await {
+            match result.unwrap() {
+                Ok(Booking::Booked) => booked += 1,
+                Ok(Booking::Taken) => taken += 1,
+                Err(error) => failed.push(error.to_string()),
+            }
+        }
+        assert!(failed.is_empty(), "no errors: {failed:?}");
+        assert_eq!((booked, taken), (1, 199));
+        assert_eq!(servers[1].busy_times(c, now).await.unwrap().len(), 1);
+        for store in servers {
+            store.close().await;
+        }
+    }
+
+    async fn session_types_are_stored_trial_consultations_first(db: TestDb) {
+        let store = db.store().await;
+        let (p, _) = practice_with_clinician(&store).await;
+        let kind = |name: &str, minutes: u32, trial: bool| SessionTypeRecord {
+            id: uuid::Uuid::now_v7(),
+            practice_id: p,
+            name: name.into(),
+            duration_minutes: minutes,
+            fee_cents: if trial { None } else { Some(18_000) },
+            in_person: !trial,
+            telehealth: true,
+            participants: if name.contains("Couple") { "couple".into() } else { "either".into() },
+            trial,
+            needs_approval: !trial,
+            active: true,
+            created_at: at("2026-01-01T00:00:00Z"),
+        };
+        let individual = kind("Individual session", 50, false);
+        let couple = kind("Couple session", 80, false);
+        let trial = kind("Free trial consultation", 20, true);
+        for t in [&individual, &couple, &trial] {
+            store.insert_session_type(t).await.unwrap();
+        }
+        assert_eq!(store.session_types(p).await.unwrap(), vec![trial, couple, individual]);
+        assert!(store.session_types(PracticeId::new()).await.unwrap().is_empty());
+        store.close().await;
+    }
+}
