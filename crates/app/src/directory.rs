@@ -14,14 +14,12 @@ use sensate_store::{
 };
 
 use crate::audit::outcome;
-use crate::{Actor, App, AppError, photos};
+use crate::{Actor, App, AppError, money, photos};
 
 /// Longest free texts, in characters.
 const HEADLINE_MAX: usize = 140;
 const APPROACH_MAX: usize = 3_000;
 const SHORT_MAX: usize = 120;
-/// A session fee above this is almost certainly a typing mistake (cents).
-const FEE_MAX_CENTS: i64 = 200_000;
 const OFFICES_MAX: usize = 5;
 
 /// An office as typed.
@@ -63,9 +61,7 @@ pub struct ProfileInput {
 impl From<&DirectoryProfileRecord> for ProfileInput {
     /// The saved profile, as the form shows it for editing.
     fn from(record: &DirectoryProfileRecord) -> Self {
-        let fee = record.min_fee_cents.map(|cents| {
-            if cents % 100 == 0 { format!("{}", cents / 100) } else { format!("{}.{:02}", cents / 100, cents % 100) }
-        });
+        let fee = record.min_fee_cents.map(money::cents_as_typed);
         ProfileInput {
             pronouns: record.profile.pronouns.clone(),
             credentials: record.profile.credentials.clone(),
@@ -122,23 +118,6 @@ fn text(errors: &mut FieldErrors, field: &'static str, value: &str, max: usize) 
         errors.add(field, "Remove control characters.");
     }
     value.to_string()
-}
-
-/// Dollars as typed → cents.
-fn fee_cents(errors: &mut FieldErrors, value: &str) -> Option<i64> {
-    let value = value.trim().trim_start_matches('$');
-    if value.is_empty() {
-        return None;
-    }
-    let (dollars, cents) = value.split_once('.').unwrap_or((value, "0"));
-    let parsed = dollars.parse::<i64>().ok().zip(format!("{cents:0<2}").get(..2).and_then(|c| c.parse::<i64>().ok()));
-    match parsed {
-        Some((d, c)) if (0..=FEE_MAX_CENTS / 100).contains(&d) && cents.len() <= 2 => Some(d * 100 + c),
-        _ => {
-            errors.add("min_fee", "Enter the fee in dollars, for example 150 or 150.00 (at most 2,000).");
-            None
-        }
-    }
 }
 
 /// Keeps the known values, sorted and without repeats; names the unknown ones.
@@ -397,7 +376,7 @@ impl App {
         let headline = text(&mut errors, "headline", &input.headline, HEADLINE_MAX);
         let approach = text(&mut errors, "approach", &input.approach, APPROACH_MAX);
         let gender = text(&mut errors, "gender", &input.gender, 60);
-        let min_fee_cents = fee_cents(&mut errors, &input.min_fee);
+        let min_fee_cents = money::dollars_to_cents(&mut errors, "min_fee", &input.min_fee);
         let concerns = known(&mut errors, "concerns", &input.concerns, |s| reference.concern(s).is_some());
         let languages = known(&mut errors, "languages", &input.languages, |s| reference.language(s).is_some());
         let payers = known(&mut errors, "payers", &input.payers, |s| reference.payer(s).is_some());
@@ -598,25 +577,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fees_are_read_as_dollars() {
-        let mut errors = FieldErrors::new();
-        assert_eq!(fee_cents(&mut errors, "150"), Some(15_000));
-        assert_eq!(fee_cents(&mut errors, "$150.5"), Some(15_050));
-        assert_eq!(fee_cents(&mut errors, " 99.99 "), Some(9_999));
-        assert_eq!(fee_cents(&mut errors, ""), None);
-        assert!(errors.is_empty());
-        for bad in ["-5", "abc", "1.234", "999999"] {
-            let mut errors = FieldErrors::new();
-            assert_eq!(fee_cents(&mut errors, bad), None, "{bad}");
-            assert!(errors.get("min_fee").is_some(), "{bad}");
-        }
-    }
-
-    #[test]
     fn a_saved_fee_reads_back_as_typed() {
         for typed in ["150", "99.99", "0", "120.50"] {
             let mut errors = FieldErrors::new();
-            let cents = fee_cents(&mut errors, typed);
+            let cents = money::dollars_to_cents(&mut errors, "min_fee", typed);
             let record = DirectoryProfileRecord { min_fee_cents: cents, ..sample_record() };
             assert_eq!(ProfileInput::from(&record).min_fee, typed);
         }

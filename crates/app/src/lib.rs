@@ -13,10 +13,12 @@ mod error;
 pub mod infra;
 pub mod invitations;
 pub mod mfa;
+pub mod money;
 pub mod passwords;
 pub mod people;
 pub mod photos;
 pub mod search;
+pub mod session_types;
 pub mod setup;
 
 use std::sync::Arc;

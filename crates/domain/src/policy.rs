@@ -42,6 +42,8 @@ pub enum Action {
     VerifyCredential,
     /// See every therapist's directory listing and the credentials awaiting verification.
     ManageDirectory,
+    /// Define the kinds of session the practice offers (length, fee, formats).
+    ManageSessionTypes,
 }
 
 /// The facts about the person asking.
@@ -145,6 +147,7 @@ pub fn decide(actor: &ActorFacts, action: Action, resource: &Resource) -> Decisi
         (InviteClient | ListOwnClients, Resource::Practice(_)) => clinician,
         (ViewAuditLog, Resource::Practice(_)) => owner,
         (ManageDirectory, Resource::Practice(_)) => owner || admin,
+        (ManageSessionTypes, Resource::Practice(_)) => owner || admin,
         (DisableAccount, Resource::Account { user, roles, .. }) => {
             // Nobody disables themselves; only an owner may disable an owner or admin.
             *user != actor.user && (owner || (admin && !roles.iter().any(|r| matches!(r, Role::Owner | Role::Admin))))
@@ -235,7 +238,7 @@ mod tests {
         };
         match action {
             ViewPracticeOverview | EditPracticeSettings | InviteStaff | InviteClient | ListOwnClients
-            | ViewAuditLog | ManageDirectory => Resource::Practice(w.practice),
+            | ViewAuditLog | ManageDirectory | ManageSessionTypes => Resource::Practice(w.practice),
             DisableAccount | EditTherapistProfile | VerifyCredential => {
                 Resource::Account { practice: w.practice, user: w.clinician, roles: vec![Role::Clinician] }
             }
@@ -269,6 +272,7 @@ mod tests {
         (EditTherapistProfile, "A A A - - - - -"),
         (VerifyCredential, /*  */ "A A - - - - - -"),
         (ManageDirectory, /*   */ "A A - - - - - -"),
+        (ManageSessionTypes, "A A - - - - - -"),
     ];
 
     #[test]

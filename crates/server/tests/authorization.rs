@@ -73,6 +73,8 @@ struct World {
     ids: HashMap<&'static str, UserId>,
     /// A licence of `clinician` each actor may try to remove (`{credential}`).
     licences: HashMap<&'static str, uuid::Uuid>,
+    /// A session type of practice P.
+    session_type: uuid::Uuid,
     /// Marker → the actors allowed to see it.
     canaries: Vec<(String, Vec<&'static str>)>,
 }
@@ -246,8 +248,28 @@ async fn world(db: TestDb) -> World {
         licences.insert(actor, id);
     }
 
+    let session_type = uuid::Uuid::now_v7();
+    app.store()
+        .insert_session_type(&sensate_store::SessionTypeRecord {
+            id: session_type,
+            practice_id: practice,
+            name: "Individual session".into(),
+            duration_minutes: 50,
+            fee_cents: Some(15_000),
+            in_person: true,
+            telehealth: true,
+            participants: "individual".into(),
+            trial: false,
+            needs_approval: true,
+            active: true,
+            created_at: app.clock.now_ts(),
+        })
+        .await
+        .unwrap();
+
     let staff_of_p = ["owner", "admin"];
     World {
+        session_type,
         clinician,
         ids,
         licences,
@@ -390,6 +412,15 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
         }),
         (_, path) if path.starts_with("/profiles/{id}") => gate(profile_route(method, path, actor)),
         (true, "/therapists/{id}/photo") => Status(404),
+        (get, "/session-types" | "/session-types/{id}/withdraw" | "/session-types/{id}/offer") => {
+            gate(match (actor, get, path) {
+                ("owner" | "admin", true, _) => Status(200),
+                ("owner" | "admin", false, "/session-types") => Redirect("/session-types?done=added"),
+                ("owner" | "admin", false, "/session-types/{id}/withdraw") => Redirect("/session-types?done=withdrawn"),
+                ("owner" | "admin", false, _) => Redirect("/session-types?done=offered"),
+                _ => Status(403),
+            })
+        }
         (true, "/healthz" | "/readyz" | "/api/v1/version" | "/api/openapi.json" | "/static/{file}") => Status(200),
         // The JSON API: 401 instead of a redirect to sign-in, 403 before the second step.
         (true, "/api/v1/session" | "/api/v1/therapists") => Status(200),
@@ -484,6 +515,8 @@ fn request(world: &World, path: &str, actor: &str, n: usize) -> (String, Vec<(St
         world.throwaway.to_string()
     } else if path.starts_with("/profiles/") {
         world.clinician.to_string()
+    } else if path.starts_with("/session-types/") {
+        world.session_type.to_string()
     } else {
         world.client_a.to_string()
     };
@@ -536,6 +569,13 @@ fn request(world: &World, path: &str, actor: &str, n: usize) -> (String, Vec<(St
         ],
         "/profiles/{id}/certifications" => vec![("kind", "aasect".into()), ("number", format!("CST-{n}"))],
         "/profiles/{id}/credentials/{credential}/verify" => vec![("method", "State board online register".into())],
+        "/session-types" => vec![
+            ("name", format!("Session kind {n}")),
+            ("duration", "50".into()),
+            ("fee", "150".into()),
+            ("participants", "either".into()),
+            ("telehealth", "on".into()),
+        ],
         _ => vec![],
     };
     (url, fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())

@@ -18,6 +18,8 @@ pub trait SchedulingStore: Send + Sync {
     /// Marks every hold that lapsed by `now` as expired; returns how many.
     async fn expire_holds(&self, now: Timestamp) -> Result<u64>;
     async fn insert_session_type(&self, session_type: &SessionTypeRecord) -> Result<()>;
+    /// Offers or withdraws a session type; false when the practice has no such type.
+    async fn set_session_type_active(&self, practice: PracticeId, id: uuid::Uuid, active: bool) -> Result<bool>;
     /// The practice's session types, trial consultations first, then by name.
     async fn session_types(&self, practice: PracticeId) -> Result<Vec<SessionTypeRecord>>;
     /// The clinician's appointments that occupy time at `from` or later (a
@@ -134,6 +136,22 @@ macro_rules! impl_scheduling_store {
                 .execute(&self.pool)
                 .await?;
                 Ok(())
+            }
+
+            async fn set_session_type_active(
+                &self,
+                practice: sensate_domain::PracticeId,
+                id: uuid::Uuid,
+                active: bool,
+            ) -> $crate::Result<bool> {
+                let changed = sqlx::query("UPDATE session_types SET active = $3 WHERE id = $1 AND practice_id = $2")
+                    .bind(id)
+                    .bind(practice.as_uuid())
+                    .bind(active)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                Ok(changed == 1)
             }
 
             async fn session_types(

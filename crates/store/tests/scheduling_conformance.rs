@@ -165,8 +165,12 @@ on_both_engines! {
         for t in [&individual, &couple, &trial] {
             store.insert_session_type(t).await.unwrap();
         }
-        assert_eq!(store.session_types(p).await.unwrap(), vec![trial, couple, individual]);
+        assert_eq!(store.session_types(p).await.unwrap(), vec![trial.clone(), couple.clone(), individual.clone()]);
         assert!(store.session_types(PracticeId::new()).await.unwrap().is_empty());
+        assert!(!store.set_session_type_active(PracticeId::new(), couple.id, false).await.unwrap(), "another practice's");
+        assert!(store.set_session_type_active(p, couple.id, false).await.unwrap());
+        let read = store.session_types(p).await.unwrap();
+        assert_eq!(read[1], SessionTypeRecord { active: false, ..couple });
         store.close().await;
     }
 }

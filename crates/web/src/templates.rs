@@ -67,7 +67,8 @@ pub(crate) struct ErrorTemplate {
 pub(crate) struct Field {
     pub name: &'static str,
     pub label: &'static str,
-    /// `text`, `email`, `password` or `select`.
+    /// `text`, `email`, `password`, `textarea`, `select`, or `checkbox`
+    /// (ticked when the value is "on", as browsers send it).
     pub kind: &'static str,
     pub value: String,
     pub autocomplete: &'static str,
@@ -594,4 +595,28 @@ impl DirectoryOverviewTemplate {
     fn any_awaiting(&self) -> bool {
         self.therapists.iter().any(|t| !t.awaiting.is_empty())
     }
+}
+
+/// A session type as the practice's list shows it.
+#[derive(Debug, Clone)]
+pub(crate) struct SessionTypeRow {
+    pub id: String,
+    pub name: String,
+    pub length: String,
+    pub fee: String,
+    pub formats: &'static str,
+    pub participants: String,
+    pub trial: bool,
+    pub needs_approval: bool,
+    pub active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/session_types.html")]
+pub(crate) struct SessionTypesTemplate {
+    pub layout: Layout,
+    pub notice: Option<Notice>,
+    pub types: Vec<SessionTypeRow>,
+    /// The form to add one.
+    pub form: FormPage,
 }

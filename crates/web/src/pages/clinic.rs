@@ -64,6 +64,7 @@ pub(crate) async fn dashboard(State(state): State<AppState>, page: Page) -> Resu
     if actor.has_role(Role::Owner) || actor.has_role(Role::Admin) {
         tools.push(("/people", "People and invitations"));
         tools.push(("/profiles", "Directory profiles and verification"));
+        tools.push(("/session-types", "Session types and fees"));
     }
     if actor.has_role(Role::Owner) {
         tools.push(("/settings", "Practice settings"));

@@ -180,7 +180,7 @@ pub(crate) async fn profile(
     } else {
         Vec::new()
     };
-    let fee = record.min_fee_cents.map(|c| format!("${}", c / 100));
+    let fee = record.min_fee_cents.map(sensate_app::money::dollars);
     let has_photo = state.app.listed_photo(user).await?.is_some();
     let template = DirectoryProfileTemplate {
         layout: page.layout.at("therapists"),
