@@ -49,6 +49,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../migrations/sqlite/0006_scheduling.sql"),
         postgres: include_str!("../migrations/postgres/0006_scheduling.sql"),
     },
+    Step {
+        version: 7,
+        description: "availability",
+        sqlite: include_str!("../migrations/sqlite/0007_availability.sql"),
+        postgres: include_str!("../migrations/postgres/0007_availability.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -105,6 +105,42 @@ pub enum Booking {
     Taken,
 }
 
+/// A clinician's availability, as stored. Times of day are minutes after
+/// local midnight in `time_zone`; weekdays are ISO (1 = Monday).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AvailabilityRecord {
+    pub clinician_id: UserId,
+    pub time_zone: String,
+    pub buffer_before_minutes: u32,
+    pub buffer_after_minutes: u32,
+    pub min_notice_minutes: u32,
+    pub horizon_days: u32,
+    pub max_per_day: Option<u32>,
+    pub slot_step_minutes: u32,
+    /// Read back by weekday, then start, then format.
+    pub weekly: Vec<WeeklyHoursRecord>,
+    /// Read back by date, then start.
+    pub overrides: Vec<DateOverrideRecord>,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeeklyHoursRecord {
+    pub weekday: u8,
+    pub start_minute: u32,
+    pub end_minute: u32,
+    pub format: SessionFormat,
+    pub office_id: Option<uuid::Uuid>,
+}
+
+/// A closed day (`hours: None`), or one window of that day's hours.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DateOverrideRecord {
+    pub day: jiff::civil::Date,
+    /// (start minute, end minute, format, office) for an open window.
+    pub hours: Option<(u32, u32, SessionFormat, Option<uuid::Uuid>)>,
+}
+
 /// A kind of session a practice offers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionTypeRecord {

@@ -8,7 +8,21 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use sensate_domain::{PracticeId, UserId};
 
-use crate::{Booking, NewAppointment, Result, SessionTypeRecord};
+use crate::{AvailabilityRecord, Booking, NewAppointment, Result, SessionTypeRecord};
+
+/// Minutes and counts are small; the databases keep them as INTEGER.
+pub(crate) fn small(value: u32) -> i32 {
+    i32::try_from(value).unwrap_or(i32::MAX)
+}
+
+pub(crate) fn unsigned(value: i32, what: &str) -> Result<u32> {
+    u32::try_from(value).map_err(|_| crate::StoreError::Corrupt(format!("{what} {value}")))
+}
+
+pub(crate) fn format(value: &str) -> Result<sensate_domain::scheduling::SessionFormat> {
+    sensate_domain::scheduling::SessionFormat::parse(value)
+        .ok_or_else(|| crate::StoreError::Corrupt(format!("session format '{value}'")))
+}
 
 #[async_trait]
 pub trait SchedulingStore: Send + Sync {
@@ -22,6 +36,9 @@ pub trait SchedulingStore: Send + Sync {
     async fn set_session_type_active(&self, practice: PracticeId, id: uuid::Uuid, active: bool) -> Result<bool>;
     /// The practice's session types, trial consultations first, then by name.
     async fn session_types(&self, practice: PracticeId) -> Result<Vec<SessionTypeRecord>>;
+    /// Replaces the clinician's availability (settings, weekly hours, overrides) as a whole.
+    async fn save_availability(&self, availability: &AvailabilityRecord) -> Result<()>;
+    async fn availability(&self, clinician: UserId) -> Result<Option<AvailabilityRecord>>;
     /// The clinician's appointments that occupy time at `from` or later (a
     /// hold counts until it lapses), by start.
     async fn busy_times(&self, clinician: UserId, from: Timestamp) -> Result<Vec<(Timestamp, Timestamp)>>;
@@ -187,6 +204,159 @@ macro_rules! impl_scheduling_store {
                         })
                     })
                     .collect()
+            }
+
+            async fn save_availability(&self, a: &$crate::AvailabilityRecord) -> $crate::Result<()> {
+                use $crate::scheduling::small;
+                let clinician = a.clinician_id.as_uuid();
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO availability_settings (clinician_id, time_zone, buffer_before_minutes, \
+                     buffer_after_minutes, min_notice_minutes, horizon_days, max_per_day, slot_step_minutes, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (clinician_id) DO UPDATE SET \
+                     time_zone = excluded.time_zone, buffer_before_minutes = excluded.buffer_before_minutes, \
+                     buffer_after_minutes = excluded.buffer_after_minutes, \
+                     min_notice_minutes = excluded.min_notice_minutes, horizon_days = excluded.horizon_days, \
+                     max_per_day = excluded.max_per_day, slot_step_minutes = excluded.slot_step_minutes, \
+                     updated_at = excluded.updated_at",
+                )
+                .bind(clinician)
+                .bind(&a.time_zone)
+                .bind(small(a.buffer_before_minutes))
+                .bind(small(a.buffer_after_minutes))
+                .bind(small(a.min_notice_minutes))
+                .bind(small(a.horizon_days))
+                .bind(a.max_per_day.map(small))
+                .bind(small(a.slot_step_minutes))
+                .bind($crate::shared::secs(a.updated_at))
+                .execute(&mut *tx)
+                .await?;
+                for table in ["weekly_hours", "date_overrides"] {
+                    sqlx::query(&format!("DELETE FROM {table} WHERE clinician_id = $1"))
+                        .bind(clinician)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                for w in &a.weekly {
+                    sqlx::query(
+                        "INSERT INTO weekly_hours (id, clinician_id, weekday, start_minute, end_minute, format, office_id) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(uuid::Uuid::now_v7())
+                    .bind(clinician)
+                    .bind(i32::from(w.weekday))
+                    .bind(small(w.start_minute))
+                    .bind(small(w.end_minute))
+                    .bind(w.format.as_str())
+                    .bind(w.office_id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                for o in &a.overrides {
+                    let (start, end, format, office) = match &o.hours {
+                        Some((start, end, format, office)) => {
+                            (Some(small(*start)), Some(small(*end)), Some(format.as_str()), *office)
+                        }
+                        None => (None, None, None, None),
+                    };
+                    sqlx::query(
+                        "INSERT INTO date_overrides (id, clinician_id, day, closed, start_minute, end_minute, format, \
+                         office_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(uuid::Uuid::now_v7())
+                    .bind(clinician)
+                    .bind(o.day.to_string())
+                    .bind(o.hours.is_none())
+                    .bind(start)
+                    .bind(end)
+                    .bind(format)
+                    .bind(office)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn availability(
+                &self,
+                clinician: sensate_domain::UserId,
+            ) -> $crate::Result<Option<$crate::AvailabilityRecord>> {
+                use $crate::scheduling::{format, unsigned};
+                use sqlx::Row;
+                let Some(row) = sqlx::query(
+                    "SELECT time_zone, buffer_before_minutes, buffer_after_minutes, min_notice_minutes, horizon_days, \
+                     max_per_day, slot_step_minutes, updated_at FROM availability_settings WHERE clinician_id = $1",
+                )
+                .bind(clinician.as_uuid())
+                .fetch_optional(&self.pool)
+                .await?
+                else {
+                    return Ok(None);
+                };
+                let weekly = sqlx::query(
+                    "SELECT weekday, start_minute, end_minute, format, office_id FROM weekly_hours \
+                     WHERE clinician_id = $1 ORDER BY weekday, start_minute, format",
+                )
+                .bind(clinician.as_uuid())
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(|w| {
+                    let weekday: i32 = w.try_get("weekday")?;
+                    Ok($crate::WeeklyHoursRecord {
+                        weekday: u8::try_from(weekday)
+                            .map_err(|_| $crate::StoreError::Corrupt(format!("weekday {weekday}")))?,
+                        start_minute: unsigned(w.try_get("start_minute")?, "minute")?,
+                        end_minute: unsigned(w.try_get("end_minute")?, "minute")?,
+                        format: format(&w.try_get::<String, _>("format")?)?,
+                        office_id: w.try_get("office_id")?,
+                    })
+                })
+                .collect::<$crate::Result<Vec<_>>>()?;
+                let overrides = sqlx::query(
+                    "SELECT day, closed, start_minute, end_minute, format, office_id FROM date_overrides \
+                     WHERE clinician_id = $1 ORDER BY day, start_minute",
+                )
+                .bind(clinician.as_uuid())
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(|o| {
+                    let closed: bool = o.try_get("closed")?;
+                    let hours = if closed {
+                        None
+                    } else {
+                        let start: Option<i32> = o.try_get("start_minute")?;
+                        let end: Option<i32> = o.try_get("end_minute")?;
+                        let kind: Option<String> = o.try_get("format")?;
+                        match (start, end, kind) {
+                            (Some(start), Some(end), Some(kind)) => Some((
+                                unsigned(start, "minute")?,
+                                unsigned(end, "minute")?,
+                                format(&kind)?,
+                                o.try_get("office_id")?,
+                            )),
+                            _ => return Err($crate::StoreError::Corrupt("open date override without hours".into())),
+                        }
+                    };
+                    Ok($crate::DateOverrideRecord { day: $crate::directory::date(&o.try_get::<String, _>("day")?)?, hours })
+                })
+                .collect::<$crate::Result<Vec<_>>>()?;
+                let max_per_day: Option<i32> = row.try_get("max_per_day")?;
+                Ok(Some($crate::AvailabilityRecord {
+                    clinician_id: clinician,
+                    time_zone: row.try_get("time_zone")?,
+                    buffer_before_minutes: unsigned(row.try_get("buffer_before_minutes")?, "minutes")?,
+                    buffer_after_minutes: unsigned(row.try_get("buffer_after_minutes")?, "minutes")?,
+                    min_notice_minutes: unsigned(row.try_get("min_notice_minutes")?, "minutes")?,
+                    horizon_days: unsigned(row.try_get("horizon_days")?, "days")?,
+                    max_per_day: max_per_day.map(|m| unsigned(m, "sessions")).transpose()?,
+                    slot_step_minutes: unsigned(row.try_get("slot_step_minutes")?, "minutes")?,
+                    weekly,
+                    overrides,
+                    updated_at: $crate::shared::instant(row.try_get("updated_at")?)?,
+                }))
             }
 
             async fn busy_times(

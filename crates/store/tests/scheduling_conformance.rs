@@ -173,4 +173,45 @@ on_both_engines! {
         assert_eq!(read[1], SessionTypeRecord { active: false, ..couple });
         store.close().await;
     }
+
+    async fn availability_is_saved_and_replaced_as_a_whole(db: TestDb) {
+        let store = db.store().await;
+        let (_, c) = practice_with_clinician(&store).await;
+        assert_eq!(store.availability(c).await.unwrap(), None);
+        let office = Some(uuid::Uuid::now_v7());
+        let week = |weekday, start, end, format| WeeklyHoursRecord { weekday, start_minute: start, end_minute: end, format, office_id: if format == SessionFormat::InPerson { office } else { None } };
+        let first = AvailabilityRecord {
+            clinician_id: c,
+            time_zone: "America/New_York".into(),
+            buffer_before_minutes: 0,
+            buffer_after_minutes: 10,
+            min_notice_minutes: 24 * 60,
+            horizon_days: 60,
+            max_per_day: Some(6),
+            slot_step_minutes: 30,
+            weekly: vec![
+                week(1, 9 * 60, 12 * 60, SessionFormat::InPerson),
+                week(1, 13 * 60, 17 * 60, SessionFormat::Telehealth),
+                week(3, 10 * 60, 18 * 60, SessionFormat::Telehealth),
+            ],
+            overrides: vec![
+                DateOverrideRecord { day: jiff::civil::date(2026, 12, 24), hours: None },
+                DateOverrideRecord { day: jiff::civil::date(2026, 12, 27), hours: Some((600, 720, SessionFormat::Telehealth, None)) },
+            ],
+            updated_at: at("2026-11-01T12:00:00Z"),
+        };
+        store.save_availability(&first).await.unwrap();
+        assert_eq!(store.availability(c).await.unwrap().as_ref(), Some(&first));
+        let second = AvailabilityRecord {
+            time_zone: "Europe/Berlin".into(),
+            max_per_day: None,
+            weekly: vec![week(5, 8 * 60, 24 * 60, SessionFormat::Telehealth)],
+            overrides: vec![],
+            updated_at: at("2026-11-02T12:00:00Z"),
+            ..first
+        };
+        store.save_availability(&second).await.unwrap();
+        assert_eq!(store.availability(c).await.unwrap(), Some(second));
+        store.close().await;
+    }
 }
