@@ -44,6 +44,8 @@ pub enum Action {
     ManageDirectory,
     /// Define the kinds of session the practice offers (length, fee, formats).
     ManageSessionTypes,
+    /// Change a clinician's bookable hours, buffers and days off.
+    EditAvailability,
 }
 
 /// The facts about the person asking.
@@ -164,6 +166,10 @@ pub fn decide(actor: &ActorFacts, action: Action, resource: &Resource) -> Decisi
         (EditTherapistProfile, Resource::Account { user, roles, .. }) => {
             roles.contains(&Role::Clinician) && (*user == actor.user || owner || admin)
         }
+        // A clinician keeps their own hours; the front desk may keep anyone's.
+        (EditAvailability, Resource::Account { user, roles, .. }) => {
+            roles.contains(&Role::Clinician) && (*user == actor.user || owner || admin)
+        }
         // Verification is a check by someone else: never one's own credentials.
         (VerifyCredential, Resource::Account { user, roles, .. }) => {
             roles.contains(&Role::Clinician) && *user != actor.user && (owner || admin)
@@ -239,7 +245,7 @@ mod tests {
         match action {
             ViewPracticeOverview | EditPracticeSettings | InviteStaff | InviteClient | ListOwnClients
             | ViewAuditLog | ManageDirectory | ManageSessionTypes => Resource::Practice(w.practice),
-            DisableAccount | EditTherapistProfile | VerifyCredential => {
+            DisableAccount | EditTherapistProfile | VerifyCredential | EditAvailability => {
                 Resource::Account { practice: w.practice, user: w.clinician, roles: vec![Role::Clinician] }
             }
             ViewClientContact | EditClientContact | WriteClinicalNote => client_a,
@@ -273,6 +279,7 @@ mod tests {
         (VerifyCredential, /*  */ "A A - - - - - -"),
         (ManageDirectory, /*   */ "A A - - - - - -"),
         (ManageSessionTypes, "A A - - - - - -"),
+        (EditAvailability, "A A A - - - - -"),
     ];
 
     #[test]
