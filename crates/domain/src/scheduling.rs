@@ -1,4 +1,6 @@
-//! Cases and appointments: the vocabulary the calendar and the dashboards share.
+//! Cases and appointments: the vocabulary the calendar and the dashboards share,
+//! and the free times booking offers ([`availability`]).
+pub mod availability;
 
 /// Individual therapy, or a couple seen together (two client accounts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
