@@ -5,6 +5,7 @@ pub mod access;
 pub mod actor;
 pub mod audit;
 pub mod auth;
+pub mod availability;
 pub mod clients;
 pub mod dashboard;
 pub mod demo;
