@@ -258,6 +258,56 @@ pub fn rules(record: &AvailabilityRecord) -> Result<Rules, AppError> {
     })
 }
 
+/// What the hours editor shows.
+#[derive(Debug, Clone)]
+pub struct AvailabilityEditor {
+    /// The clinician's name.
+    pub name: String,
+    /// The saved hours (or the starting point), as the form shows them.
+    pub saved: AvailabilityInput,
+}
+
+fn hhmm(minute: u32) -> String {
+    format!("{:02}:{:02}", minute / 60, minute % 60)
+}
+
+/// The stored availability as the form shows it.
+pub fn as_input(record: &AvailabilityRecord) -> AvailabilityInput {
+    AvailabilityInput {
+        time_zone: record.time_zone.clone(),
+        buffer_before: record.buffer_before_minutes.to_string(),
+        buffer_after: record.buffer_after_minutes.to_string(),
+        min_notice_hours: (record.min_notice_minutes / 60).to_string(),
+        horizon_days: record.horizon_days.to_string(),
+        max_per_day: record.max_per_day.map(|m| m.to_string()).unwrap_or_default(),
+        slot_step: record.slot_step_minutes.to_string(),
+        weekly: record
+            .weekly
+            .iter()
+            .map(|w| WeeklyInput {
+                weekday: w.weekday.to_string(),
+                start: hhmm(w.start_minute),
+                end: hhmm(w.end_minute),
+                format: w.format.as_str().to_string(),
+            })
+            .collect(),
+        overrides: record
+            .overrides
+            .iter()
+            .map(|o| match o.hours {
+                None => OverrideInput { date: o.day.to_string(), closed: true, ..OverrideInput::default() },
+                Some((start, end, format, _)) => OverrideInput {
+                    date: o.day.to_string(),
+                    closed: false,
+                    start: hhmm(start),
+                    end: hhmm(end),
+                    format: format.as_str().to_string(),
+                },
+            })
+            .collect(),
+    }
+}
+
 impl App {
     /// The clinician's account, checked: they themselves, or the practice's owner or admin.
     async fn availability_of(&self, actor: &Actor, clinician: UserId) -> Result<PracticeId, AppError> {
@@ -281,13 +331,18 @@ impl App {
     }
 
     /// The saved availability, or the starting point if none was saved yet.
-    pub async fn availability_editor(&self, actor: &Actor, clinician: UserId) -> Result<AvailabilityRecord, AppError> {
+    pub async fn availability_editor(&self, actor: &Actor, clinician: UserId) -> Result<AvailabilityEditor, AppError> {
         let practice = self.availability_of(actor, clinician).await?;
-        if let Some(saved) = self.store.availability(clinician).await? {
-            return Ok(saved);
-        }
-        let zone = self.store.practice(practice).await?.map(|p| p.time_zone).unwrap_or_else(|| "UTC".to_string());
-        Ok(default_availability(clinician, &zone, self.now()))
+        let name = self.store.user(clinician).await?.map(|u| u.display_name).unwrap_or_default();
+        let record = match self.store.availability(clinician).await? {
+            Some(saved) => saved,
+            None => {
+                let zone =
+                    self.store.practice(practice).await?.map(|p| p.time_zone).unwrap_or_else(|| "UTC".to_string());
+                default_availability(clinician, &zone, self.now())
+            }
+        };
+        Ok(AvailabilityEditor { name, saved: as_input(&record) })
     }
 
     pub async fn save_availability(
@@ -317,9 +372,11 @@ impl App {
         let Some(record) = self.store.availability(clinician).await? else { return Ok(Vec::new()) };
         let rules = rules(&record)?;
         let now = self.now();
+        // From a day before: the daily limit counts the whole local day's
+        // sessions, and buffers reach back from the first free time.
         let busy: Vec<Busy> = self
             .store
-            .busy_times(clinician, now.min(from))
+            .busy_times(clinician, now.min(from) - SignedDuration::from_hours(24))
             .await?
             .into_iter()
             .map(|(start, end)| Busy { start, end })
@@ -374,6 +431,14 @@ mod tests {
         assert_eq!(rules.weekly[0].weekday, Weekday::Monday);
         assert_eq!(rules.weekly[1].window.end, Time::MAX);
         assert_eq!(rules.overrides[0].hours, DayHours::Closed);
+        // What the form shows reads back the same.
+        let shown = as_input(&record);
+        assert_eq!(
+            shown.weekly[0],
+            WeeklyInput { weekday: "1".into(), start: "09:00".into(), end: "12:00".into(), format: "in_person".into() }
+        );
+        assert_eq!(shown.weekly[1].end, "24:00");
+        assert_eq!(read_input(record.clinician_id, &shown, now).unwrap(), record);
     }
 
     #[test]

@@ -412,6 +412,17 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
         }),
         (_, path) if path.starts_with("/profiles/{id}") => gate(profile_route(method, path, actor)),
         (true, "/therapists/{id}/photo") => Status(404),
+        (true, "/availability") => gate(match actor {
+            "clinician" | "other_clinician" | "foreign_clinician" => Redirect("OWN_AVAILABILITY"),
+            "owner" | "admin" => Redirect("/profiles"),
+            _ => Status(403),
+        }),
+        (get, "/availability/{id}") => gate(match actor {
+            "clinician" | "admin" | "owner" if get => Status(200),
+            "clinician" | "admin" | "owner" => Redirect("AVAILABILITY?done=saved"),
+            "foreign_clinician" => Status(404),
+            _ => Status(403),
+        }),
         (get, "/session-types" | "/session-types/{id}/withdraw" | "/session-types/{id}/offer") => {
             gate(match (actor, get, path) {
                 ("owner" | "admin", true, _) => Status(200),
@@ -513,7 +524,7 @@ fn json_body(path: &str, n: usize) -> serde_json::Value {
 fn request(world: &World, path: &str, actor: &str, n: usize) -> (String, Vec<(String, String)>) {
     let id = if path.starts_with("/people/") || path.starts_with("/api/v1/accounts/") {
         world.throwaway.to_string()
-    } else if path.starts_with("/profiles/") {
+    } else if path.starts_with("/profiles/") || path.starts_with("/availability/") {
         world.clinician.to_string()
     } else if path.starts_with("/session-types/") {
         world.session_type.to_string()
@@ -569,6 +580,18 @@ fn request(world: &World, path: &str, actor: &str, n: usize) -> (String, Vec<(St
         ],
         "/profiles/{id}/certifications" => vec![("kind", "aasect".into()), ("number", format!("CST-{n}"))],
         "/profiles/{id}/credentials/{credential}/verify" => vec![("method", "State board online register".into())],
+        "/availability/{id}" => vec![
+            ("time_zone", "America/New_York".into()),
+            ("buffer_before", "0".into()),
+            ("buffer_after", "10".into()),
+            ("min_notice_hours", "24".into()),
+            ("horizon_days", "60".into()),
+            ("slot_step", "30".into()),
+            ("w1_weekday", "2".into()),
+            ("w1_start", "09:00".into()),
+            ("w1_end", "17:00".into()),
+            ("w1_format", "telehealth".into()),
+        ],
         "/session-types" => vec![
             ("name", format!("Session kind {n}")),
             ("duration", "50".into()),
@@ -625,7 +648,9 @@ on_both_engines! {
                         let to = to
                             .replace("CLIENT_A", &format!("/clients/{}", world.client_a))
                             .replace("OWN_PROFILE", &format!("/profiles/{}", world.ids.get(actor).map(UserId::to_string).unwrap_or_default()))
-                            .replace("PROFILE", &format!("/profiles/{}", world.clinician));
+                            .replace("PROFILE", &format!("/profiles/{}", world.clinician))
+                            .replace("OWN_AVAILABILITY", &format!("/availability/{}", world.ids.get(actor).map(UserId::to_string).unwrap_or_default()))
+                            .replace("AVAILABILITY", &format!("/availability/{}", world.clinician));
                         status == 303 && location.as_deref() == Some(to.as_str())
                     }
                     NotServerError => status < 500,

@@ -1,7 +1,35 @@
 //! Scheduling through the pages: the practice's session types.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use sensate_app::infra::secrets::hash_password;
+use sensate_domain::{Role, UserId};
+use sensate_store::NewUser;
 use sensate_testkit::{LAKESIDE, TestApp, TestDb, on_both_engines, spawn_app};
+
+const PASSWORD: &str = "scheduling pages phrase";
+
+/// A therapist of the owner's practice, signed in past the second step.
+async fn therapist(app: &TestApp) -> (UserId, reqwest::Client) {
+    let owner_id = app.store().login_record(LAKESIDE.email).await.unwrap().unwrap().id;
+    let practice = app.store().memberships(owner_id).await.unwrap()[0].practice_id;
+    let id = UserId::new();
+    let now = sensate_domain::Clock::now(&app.clock);
+    app.store()
+        .insert_user(&NewUser {
+            id,
+            email: "tess@lakeside.example".into(),
+            display_name: "Tess Therapist".into(),
+            password_hash: hash_password(PASSWORD.into()).await.unwrap(),
+            created_at: now,
+        })
+        .await
+        .unwrap();
+    app.store().insert_membership(practice, id, Role::Clinician, now).await.unwrap();
+    let client = TestApp::new_client();
+    app.login(&client, "tess@lakeside.example", PASSWORD).await;
+    app.enrol_mfa(&client).await;
+    (id, client)
+}
 
 async fn owner(db: TestDb) -> (TestApp, reqwest::Client) {
     let app = spawn_app(db).await;
@@ -53,6 +81,53 @@ on_both_engines! {
         assert_eq!(location(&app.post_form(&owner, &format!("/session-types/{id}/offer"), &[]).await), "/session-types?done=offered");
         let unknown = uuid::Uuid::now_v7();
         assert_eq!(app.post_form(&owner, &format!("/session-types/{unknown}/offer"), &[]).await.status(), 404);
+        app.stop().await;
+    }
+
+    async fn a_therapist_sets_bookable_hours_and_sees_the_free_times_they_give(db: TestDb) {
+        let (app, _owner) = owner(db).await;
+        let (id, tess) = therapist(&app).await;
+        let mine = format!("/availability/{id}");
+        assert_eq!(location(&tess.get(app.url("/availability")).send().await.unwrap()), mine);
+        let html = tess.get(app.url(&mine)).send().await.unwrap().text().await.unwrap();
+        assert!(html.contains("Your bookable hours"));
+        assert!(html.contains("Nothing is bookable yet."));
+        assert!(html.contains("<option value=\"Europe/Berlin\" selected>"), "the practice's zone to start with");
+
+        let mut form = vec![
+            ("time_zone", "America/New_York"),
+            ("buffer_before", "0"),
+            ("buffer_after", "10"),
+            ("min_notice_hours", "24"),
+            ("horizon_days", "60"),
+            ("max_per_day", ""),
+            ("slot_step", "30"),
+            ("w1_weekday", "2"),
+            ("w1_start", "9am"),
+            ("w1_end", "12:00"),
+            ("w1_format", "telehealth"),
+            ("o1_date", "2026-12-01"),
+            ("o1_closed", "on"),
+        ];
+        let refused = app.post_form(&tess, &mine, &form).await;
+        assert_eq!(refused.status(), 422);
+        let html = refused.text().await.unwrap();
+        assert!(html.contains("Enter times as HH:MM on a 24-hour clock, for example 09:00 (not “9am”)."));
+        assert!(html.contains("value=\"9am\""), "what was typed is kept");
+        assert!(html.contains("Nothing is bookable yet."), "nothing was saved");
+
+        form[8] = ("w1_start", "09:00");
+        assert_eq!(location(&app.post_form(&tess, &mine, &form).await), format!("{mine}?done=saved"));
+        let html = tess.get(app.url(&format!("{mine}?done=saved"))).send().await.unwrap().text().await.unwrap();
+        assert!(html.contains("Hours saved."));
+        assert!(html.contains("<option value=\"2\" selected>Tuesday</option>"));
+        // Now is Monday 23 Nov 2026, 10:00 in New York. A day's notice leaves
+        // Tuesday from 10:00 (a 50-minute session must end by 12:00); 1 December
+        // is closed; the next Tuesday is beyond the preview's two weeks.
+        let preview = sensate_testkit::between(&html, "Next free times", "</section>").unwrap();
+        let times: Vec<&str> = preview.split("<li>").skip(1).map(|li| li.split(" · ").next().unwrap()).collect();
+        assert_eq!(times, vec!["Tue 24 Nov 2026, 10:00 (EST)", "Tue 24 Nov 2026, 10:30 (EST)", "Tue 24 Nov 2026, 11:00 (EST)"]);
+        assert!(preview.contains("Telehealth (video)"));
         app.stop().await;
     }
 }

@@ -107,6 +107,10 @@ fn declare() -> Table {
         .get("/clients/{id}", SignedIn, pages::clinic::client)
         .post("/clients/{id}/contact", SignedIn, pages::clinic::client_contact)
         .post("/clients/{id}/notes", SignedIn, pages::clinic::client_note)
+        // Signed in: bookable hours
+        .get("/availability", SignedIn, pages::availability::mine)
+        .get("/availability/{id}", SignedIn, pages::availability::editor)
+        .post("/availability/{id}", SignedIn, pages::availability::save)
         // Signed in: directory profiles and their verification
         .get("/profiles", SignedIn, pages::profiles::overview)
         .get("/profiles/{id}", SignedIn, pages::profiles::editor)

@@ -620,3 +620,67 @@ pub(crate) struct SessionTypesTemplate {
     /// The form to add one.
     pub form: FormPage,
 }
+
+/// A row of weekly hours in the hours editor, numbered from 1.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct WeeklyRow {
+    pub n: usize,
+    /// ISO weekday, "1" (Monday) to "7"; empty for a spare row.
+    pub weekday: String,
+    pub start: String,
+    pub end: String,
+    pub format: String,
+}
+
+/// A changed day in the hours editor, numbered from 1.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct OverrideRow {
+    pub n: usize,
+    pub date: String,
+    pub closed: bool,
+    pub start: String,
+    pub end: String,
+    pub format: String,
+}
+
+#[derive(Template)]
+#[template(path = "availability/editor.html")]
+pub(crate) struct AvailabilityTemplate {
+    pub layout: Layout,
+    pub notice: Option<Notice>,
+    pub clinician_id: String,
+    pub own: bool,
+    pub name: String,
+    pub time_zones: Vec<String>,
+    pub input: sensate_app::availability::AvailabilityInput,
+    pub weekly: Vec<WeeklyRow>,
+    pub overrides: Vec<OverrideRow>,
+    pub errors: Vec<(&'static str, String)>,
+    /// The next free times, as lines.
+    pub preview: Vec<String>,
+}
+
+impl AvailabilityTemplate {
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+    }
+
+    const WEEKDAYS: [(&'static str, &'static str); 7] = [
+        ("1", "Monday"),
+        ("2", "Tuesday"),
+        ("3", "Wednesday"),
+        ("4", "Thursday"),
+        ("5", "Friday"),
+        ("6", "Saturday"),
+        ("7", "Sunday"),
+    ];
+
+    /// The saved zone is one of the common ones offered (otherwise it is added).
+    fn zone_listed(&self) -> bool {
+        self.input.time_zone.is_empty() || self.time_zones.contains(&self.input.time_zone)
+    }
+
+    fn weekdays(&self) -> &'static [(&'static str, &'static str)] {
+        &Self::WEEKDAYS
+    }
+}
