@@ -17,8 +17,8 @@ use crate::error::WebError;
 use crate::form::Form;
 use crate::templates::{AvailabilityTemplate, Layout, Notice, OverrideRow, WeeklyRow};
 
-/// Empty rows the form adds after the saved ones.
-const SPARE_WEEKLY_ROWS: usize = 4;
+/// Empty rows the form adds after the saved ones: a row for each day of a week.
+const SPARE_WEEKLY_ROWS: usize = 7;
 const SPARE_OVERRIDE_ROWS: usize = 2;
 /// The preview: this many free times of a 50-minute session, in the next two weeks.
 const PREVIEW_SLOTS: usize = 12;
