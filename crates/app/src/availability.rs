@@ -308,7 +308,43 @@ pub fn as_input(record: &AvailabilityRecord) -> AvailabilityInput {
     }
 }
 
+/// The first free time for a kind of session, for a directory profile.
+#[derive(Debug, Clone)]
+pub struct NextFreeTime {
+    /// The session type's name, e.g. "Trial consultation".
+    pub session: String,
+    pub slot: Slot,
+    /// The clinician's zone, in which the time is shown.
+    pub time_zone: TimeZone,
+}
+
 impl App {
+    /// The clinician's first free time for the practice's trial consultation
+    /// (or, without one, its shortest session type), within their booking
+    /// horizon; `None` when nothing is bookable.
+    pub async fn next_free_time(
+        &self,
+        clinician: UserId,
+        practice: PracticeId,
+    ) -> Result<Option<NextFreeTime>, AppError> {
+        let Some(record) = self.store.availability(clinician).await? else { return Ok(None) };
+        let mut offered: Vec<_> = self.store.session_types(practice).await?.into_iter().filter(|t| t.active).collect();
+        offered.sort_by_key(|t| (!t.trial, t.duration_minutes));
+        let Some(kind) = offered.into_iter().next() else { return Ok(None) };
+        let formats: Vec<SessionFormat> =
+            [(kind.in_person, SessionFormat::InPerson), (kind.telehealth, SessionFormat::Telehealth)]
+                .into_iter()
+                .filter_map(|(offered, format)| offered.then_some(format))
+                .collect();
+        let now = self.now();
+        let until = now + SignedDuration::from_hours(24 * (i64::from(record.horizon_days) + 2));
+        let duration = SignedDuration::from_mins(i64::from(kind.duration_minutes));
+        let first = self.free_times(clinician, duration, formats, now, until).await?.into_iter().next();
+        let time_zone = TimeZone::get(&record.time_zone)
+            .map_err(|e| AppError::Internal(format!("stored time zone '{}': {e}", record.time_zone)))?;
+        Ok(first.map(|slot| NextFreeTime { session: kind.name, slot, time_zone }))
+    }
+
     /// The clinician's account, checked: they themselves, or the practice's owner or admin.
     async fn availability_of(&self, actor: &Actor, clinician: UserId) -> Result<PracticeId, AppError> {
         let practice = actor.primary_membership().map(|m| m.practice_id).ok_or(AppError::Forbidden)?;

@@ -130,4 +130,52 @@ on_both_engines! {
         assert!(preview.contains("Telehealth (video)"));
         app.stop().await;
     }
+
+    async fn a_listed_profile_shows_the_next_free_time_for_a_trial_consultation(db: TestDb) {
+        let (app, owner) = owner(db).await;
+        let (id, tess) = therapist(&app).await;
+        // Listed: a profile and a licence the owner has verified.
+        let profile = format!("/profiles/{id}");
+        app.post_form(&tess, &profile, &[("headline", "Calm help"), ("sees_individuals", "on"), ("offers_telehealth", "on"), ("accepting_new_clients", "on")]).await;
+        app.post_form(&tess, &format!("{profile}/licences"), &[("kind", "lmft"), ("jurisdiction", "US-NY"), ("number", "NY-1"), ("expires_on", "2028-01-31")]).await;
+        let editor = owner.get(app.url(&profile)).send().await.unwrap().text().await.unwrap();
+        let licence = sensate_testkit::between(&editor, "/credentials/", "/verify").unwrap();
+        app.post_form(&owner, &format!("{profile}/credentials/{licence}/verify"), &[("method", "register")]).await;
+        let public = format!("/therapists/{id}");
+        let page = app.get(&public).await.text().await.unwrap();
+        assert!(page.contains("Calm help"), "listed");
+        assert!(!page.contains("Next free time"), "no hours, no session types: nothing to offer");
+
+        let trial = [("name", "Trial consultation"), ("duration", "20"), ("fee", "0"), ("participants", "either"), ("telehealth", "on"), ("trial", "on")];
+        app.post_form(&owner, "/session-types", &trial).await;
+        let hours = [
+            ("time_zone", "America/New_York"), ("buffer_before", "0"), ("buffer_after", "10"), ("min_notice_hours", "24"),
+            ("horizon_days", "30"), ("slot_step", "30"), ("w1_weekday", "2"), ("w1_start", "09:00"), ("w1_end", "12:00"), ("w1_format", "telehealth"),
+        ];
+        assert_eq!(location(&app.post_form(&tess, &format!("/availability/{id}"), &hours).await), format!("/availability/{id}?done=saved"));
+        let page = app.get(&public).await.text().await.unwrap();
+        assert!(page.contains("<strong>Next free time:</strong> Tue 24 Nov 2026, 10:00 (EST) · Trial consultation · Telehealth (video)"), "{page}");
+
+        // Once that time is taken, the next one is offered (after the 10-minute buffer).
+        let practice = app.store().memberships(id).await.unwrap()[0].practice_id;
+        let start: jiff::Timestamp = "2026-11-24T15:00:00Z".parse().unwrap();
+        let taken = sensate_store::NewAppointment {
+            id: sensate_domain::AppointmentId::new(),
+            practice_id: practice,
+            case_id: None,
+            clinician_id: id,
+            starts_at: start,
+            ends_at: start + jiff::SignedDuration::from_mins(20),
+            time_zone: "America/New_York".into(),
+            format: sensate_domain::scheduling::SessionFormat::Telehealth,
+            status: sensate_domain::scheduling::AppointmentStatus::Confirmed,
+            created_at: sensate_domain::Clock::now(&app.clock),
+            session_type_id: None,
+            held_until: None,
+        };
+        assert_eq!(app.store().book_appointment(&taken, sensate_domain::Clock::now(&app.clock)).await.unwrap(), sensate_store::Booking::Booked);
+        let page = app.get(&public).await.text().await.unwrap();
+        assert!(page.contains("<strong>Next free time:</strong> Tue 24 Nov 2026, 10:30 (EST) · Trial consultation"), "{page}");
+        app.stop().await;
+    }
 }

@@ -462,6 +462,8 @@ pub(crate) struct DirectoryProfileTemplate {
     pub layout: Layout,
     pub id: String,
     pub has_photo: bool,
+    /// "Tue 24 Nov 2026, 10:00 (EST) · Trial consultation · Telehealth (video)".
+    pub next_free: Option<String>,
     pub name: String,
     pub pronouns: String,
     pub credentials: String,

@@ -182,10 +182,22 @@ pub(crate) async fn profile(
     };
     let fee = record.min_fee_cents.map(sensate_app::money::dollars);
     let has_photo = state.app.listed_photo(user).await?.is_some();
+    let next_free = match record.profile.accepting_new_clients {
+        true => state.app.next_free_time(user, record.profile.practice_id).await?.map(|next| {
+            format!(
+                "{} · {} · {}",
+                sensate_domain::scheduling::format_local(next.slot.start, &next.time_zone),
+                next.session,
+                next.slot.format.label()
+            )
+        }),
+        false => None,
+    };
     let template = DirectoryProfileTemplate {
         layout: page.layout.at("therapists"),
         id: user.to_string(),
         has_photo,
+        next_free,
         name: record.profile.display_name.clone(),
         pronouns: record.profile.pronouns.clone(),
         credentials: record.profile.credentials.clone(),
