@@ -7,6 +7,8 @@ use sensate_domain::scheduling::{AppointmentStatus, CaseKind, SessionFormat};
 use sensate_domain::{AppointmentId, CaseId, PracticeId, Role, UserId};
 use sensate_store::{NewAppointment, NewCase, NewPractice, NewUser, Store, TherapistProfile};
 
+mod scheduling;
+
 use crate::infra::secrets::hash_password;
 use crate::{App, AppError};
 
@@ -296,6 +298,11 @@ impl App {
 
         let owner = id_of("owner@harbor.example")?;
         self.seed_demo_directory(practice.id, owner, &id_of).await?;
+        let therapists = PROFILES
+            .iter()
+            .map(|profile| Ok((id_of(profile.email)?, profile.in_person)))
+            .collect::<Result<Vec<_>, AppError>>()?;
+        self.seed_demo_scheduling(practice.id, DEMO_TIME_ZONE, &therapists).await?;
 
         let zone = jiff::tz::TimeZone::get(DEMO_TIME_ZONE).map_err(|e| AppError::Internal(e.to_string()))?;
         let today = now.to_zoned(zone.clone()).date();

@@ -266,6 +266,9 @@ async fn the_search_page_explains_matches_and_bad_filters() {
     assert!(body.contains("licence verified on 23 November 2026"), "shows when the licence was checked");
     assert!(body.contains("Book a trial session"));
     assert!(body.contains("By video (telehealth) for clients in: NY"));
+    let next = sensate_testkit::between(&body, "<strong>Next free time:</strong> ", "</p>").unwrap();
+    // Monday 10:00 in New York, a day's notice: Tuesday, whose video hours start at 13:00.
+    assert_eq!(next, "Tue 24 Nov 2026, 13:00 (EST) · Trial consultation · Telehealth (video)");
 
     // A bad filter is explained and left out; the others still search.
     let bad = app.get("/therapists?concerns=not-a-thing&near=00000&state=NY&format=telehealth").await;
