@@ -10,7 +10,7 @@ use sensate_app::people::SettingsInput;
 use sensate_domain::practice::COMMON_TIME_ZONES;
 use sensate_domain::{FieldErrors, UserId};
 
-use super::{local_time, render, render_status};
+use super::{local_time, path_id, render, render_status};
 use crate::AppState;
 use crate::context::Page;
 use crate::error::WebError;
@@ -141,7 +141,7 @@ pub(crate) async fn invite(
 
 async fn set_disabled(state: AppState, page: Page, id: String, disabled: bool) -> Result<Response, WebError> {
     let (actor, _) = page.signed_in()?;
-    let user: UserId = id.parse().map_err(|_| WebError(AppError::NotFound))?;
+    let user: UserId = path_id(&id)?;
     state.app.set_account_disabled(&actor, user, disabled).await?;
     let done = if disabled { "disabled" } else { "enabled" };
     Ok(Redirect::to(&format!("/people?done={done}")).into_response())
@@ -439,7 +439,7 @@ pub(crate) async fn add_session_type(
 
 async fn set_offered(state: AppState, page: Page, id: String, active: bool) -> Result<Response, WebError> {
     let (actor, _) = page.signed_in()?;
-    let id: uuid::Uuid = id.parse().map_err(|_| WebError(AppError::NotFound))?;
+    let id: uuid::Uuid = path_id(&id)?;
     state.app.set_session_type_active(&actor, id, active).await?;
     let done = if active { "offered" } else { "withdrawn" };
     Ok(Redirect::to(&format!("/session-types?done={done}")).into_response())

@@ -10,7 +10,7 @@ use sensate_domain::practice::COMMON_TIME_ZONES;
 use sensate_domain::scheduling::{SessionFormat, format_local};
 use sensate_domain::{FieldErrors, Role, UserId};
 
-use super::render_status;
+use super::{path_id, render_status};
 use crate::AppState;
 use crate::context::Page;
 use crate::error::WebError;
@@ -27,10 +27,6 @@ const PREVIEW_SLOTS: usize = 12;
 pub(crate) struct Done {
     #[serde(default)]
     done: String,
-}
-
-fn clinician_id(id: &str) -> Result<UserId, WebError> {
-    id.parse().map_err(|_| WebError(AppError::NotFound))
 }
 
 /// The form's fields, from numbered names (`w1_start`, `o2_date`, …).
@@ -184,7 +180,7 @@ pub(crate) async fn editor(
     let (actor, layout) = page.signed_in()?;
     let notice =
         (done.done == "saved").then(|| Notice::success("Hours saved. The preview below shows what visitors can book."));
-    show(&state, &actor, layout, clinician_id(&id)?, notice, None).await
+    show(&state, &actor, layout, path_id::<UserId>(&id)?, notice, None).await
 }
 
 pub(crate) async fn save(
@@ -194,7 +190,7 @@ pub(crate) async fn save(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
-    let clinician = clinician_id(&id)?;
+    let clinician = path_id::<UserId>(&id)?;
     let input = read_form(&pairs);
     match state.app.save_availability(&actor, clinician, &input).await {
         Ok(()) => Ok(Redirect::to(&format!("/availability/{clinician}?done=saved")).into_response()),

@@ -9,7 +9,7 @@ use sensate_domain::scheduling::{CaseKind, format_local};
 use sensate_domain::{FieldErrors, Role, UserId};
 
 use super::account::{ContactForm, contact_fields};
-use super::{local_time, render, render_status};
+use super::{local_time, path_id, render, render_status};
 use crate::AppState;
 use crate::context::Page;
 use crate::error::WebError;
@@ -232,10 +232,6 @@ async fn client_page(
     })
 }
 
-fn client_id(id: &str) -> Result<UserId, WebError> {
-    id.parse().map_err(|_| WebError(AppError::NotFound))
-}
-
 pub(crate) async fn client(
     State(state): State<AppState>,
     page: Page,
@@ -248,7 +244,8 @@ pub(crate) async fn client(
         "note" => Some(Notice::success("Note saved.")),
         _ => None,
     };
-    Ok(render(&client_page(&state, &actor, layout, client_id(&id)?, notice, None, None).await?)?.into_response())
+    Ok(render(&client_page(&state, &actor, layout, path_id::<UserId>(&id)?, notice, None, None).await?)?
+        .into_response())
 }
 
 pub(crate) async fn client_contact(
@@ -258,7 +255,7 @@ pub(crate) async fn client_contact(
     Form(form): Form<ContactForm>,
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
-    let client = client_id(&id)?;
+    let client = path_id::<UserId>(&id)?;
     match state.app.set_contact_preferences(&actor, client, &form.contact_preferences).await {
         Ok(()) => Ok(Redirect::to(&format!("/clients/{client}?done=contact")).into_response()),
         Err(AppError::Invalid(errors)) => {
@@ -285,7 +282,7 @@ pub(crate) async fn client_note(
     Form(form): Form<NoteForm>,
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
-    let client = client_id(&id)?;
+    let client = path_id::<UserId>(&id)?;
     match state.app.add_clinical_note(&actor, client, &form.note).await {
         Ok(()) => Ok(Redirect::to(&format!("/clients/{client}?done=note")).into_response()),
         Err(AppError::Invalid(errors)) => {

@@ -136,7 +136,7 @@ pub(crate) async fn profile(
     page: Page,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    let user: UserId = id.parse().map_err(|_| WebError(AppError::NotFound))?;
+    let user: UserId = super::path_id(&id)?;
     let Some((record, practice)) = state.app.listed_profile(user).await? else {
         return Err(WebError(AppError::NotFound));
     };

@@ -22,6 +22,12 @@ pub(crate) fn render_status(status: StatusCode, template: &impl Template) -> Res
     Ok((status, render(template)?).into_response())
 }
 
+/// An id from the path. One that does not parse names nothing: 404, like an
+/// unknown one.
+pub(crate) fn path_id<T: std::str::FromStr>(id: &str) -> Result<T, WebError> {
+    id.parse().map_err(|_| WebError(sensate_app::AppError::NotFound))
+}
+
 /// A UTC instant as a page shows it, in a zone.
 pub(crate) fn local_time(at: jiff::Timestamp, zone: &str) -> String {
     match jiff::tz::TimeZone::get(zone) {

@@ -16,7 +16,7 @@ use sensate_domain::directory::reference::Reference;
 use sensate_domain::directory::search::Listing;
 use sensate_domain::{FieldErrors, Role, UserId};
 
-use super::{render, render_status};
+use super::{path_id, render, render_status};
 use crate::AppState;
 use crate::context::Page;
 use crate::error::WebError;
@@ -33,14 +33,6 @@ const OFFICE_ROWS: usize = 5;
 pub(crate) struct Done {
     #[serde(default)]
     done: String,
-}
-
-fn user_id(id: &str) -> Result<UserId, WebError> {
-    id.parse().map_err(|_| WebError(AppError::NotFound))
-}
-
-fn credential_id(id: &str) -> Result<uuid::Uuid, WebError> {
-    id.parse().map_err(|_| WebError(AppError::NotFound))
 }
 
 fn done_notice(done: &str) -> Option<Notice> {
@@ -299,7 +291,7 @@ pub(crate) async fn editor(
     Query(done): Query<Done>,
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
-    show_editor(&state, &actor, layout, user_id(&id)?, done_notice(&done.done), Attempt::default()).await
+    show_editor(&state, &actor, layout, path_id::<UserId>(&id)?, done_notice(&done.done), Attempt::default()).await
 }
 
 /// The profile form's fields, read from repeated names (`concerns=a&concerns=b`).
@@ -347,7 +339,7 @@ pub(crate) async fn save(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
-    let user = user_id(&id)?;
+    let user = path_id::<UserId>(&id)?;
     let input = profile_input(&pairs);
     let result = state.app.save_therapist_profile(&actor, user, &input).await;
     respond(&state, &actor, layout, user, result, "saved", |errors| Attempt {
@@ -380,21 +372,40 @@ impl From<CredentialForm> for CredentialInput {
     }
 }
 
+/// Adds a licence or a certification (`form` names which) from the editor's form.
+async fn add_credential(
+    state: AppState,
+    page: Page,
+    id: String,
+    form: CredentialForm,
+    kind: &'static str,
+) -> Result<Response, WebError> {
+    let (actor, layout) = page.signed_in()?;
+    let user = path_id::<UserId>(&id)?;
+    let input = CredentialInput::from(form);
+    let result = if kind == "licence" {
+        state.app.add_licence(&actor, user, &input).await
+    } else {
+        state.app.add_certification(&actor, user, &input).await
+    };
+    respond(&state, &actor, layout, user, result.map(|_| ()), kind, |errors| {
+        let attempt = Attempt::failed(kind, errors);
+        if kind == "licence" {
+            Attempt { licence: input, ..attempt }
+        } else {
+            Attempt { certification: input, ..attempt }
+        }
+    })
+    .await
+}
+
 pub(crate) async fn add_licence(
     State(state): State<AppState>,
     page: Page,
     Path(id): Path<String>,
     Form(form): Form<CredentialForm>,
 ) -> Result<Response, WebError> {
-    let (actor, layout) = page.signed_in()?;
-    let user = user_id(&id)?;
-    let input = CredentialInput::from(form);
-    let result = state.app.add_licence(&actor, user, &input).await.map(|_| ());
-    respond(&state, &actor, layout, user, result, "licence", |errors| Attempt {
-        licence: input,
-        ..Attempt::failed("licence", errors)
-    })
-    .await
+    add_credential(state, page, id, form, "licence").await
 }
 
 pub(crate) async fn add_certification(
@@ -403,15 +414,7 @@ pub(crate) async fn add_certification(
     Path(id): Path<String>,
     Form(form): Form<CredentialForm>,
 ) -> Result<Response, WebError> {
-    let (actor, layout) = page.signed_in()?;
-    let user = user_id(&id)?;
-    let input = CredentialInput::from(form);
-    let result = state.app.add_certification(&actor, user, &input).await.map(|_| ());
-    respond(&state, &actor, layout, user, result, "certification", |errors| Attempt {
-        certification: input,
-        ..Attempt::failed("certification", errors)
-    })
-    .await
+    add_credential(state, page, id, form, "certification").await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -428,8 +431,8 @@ pub(crate) async fn verify(
     Form(form): Form<VerifyForm>,
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
-    let user = user_id(&id)?;
-    let credential = credential_id(&credential)?;
+    let user = path_id::<UserId>(&id)?;
+    let credential = path_id::<uuid::Uuid>(&credential)?;
     match state.app.verify_credential(&actor, user, credential, &form.method).await {
         // The overview's verification queue returns to the overview.
         Ok(()) if from.from == "overview" => Ok(Redirect::to("/profiles?done=verified").into_response()),
@@ -455,8 +458,8 @@ pub(crate) async fn remove_credential(
     Path((id, credential)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
-    let user = user_id(&id)?;
-    let result = state.app.remove_credential(&actor, user, credential_id(&credential)?).await;
+    let user = path_id::<UserId>(&id)?;
+    let result = state.app.remove_credential(&actor, user, path_id::<uuid::Uuid>(&credential)?).await;
     respond(&state, &actor, layout, user, result, "removed", |errors| Attempt::failed("", errors)).await
 }
 
@@ -471,7 +474,7 @@ pub(crate) async fn photo(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let (actor, _) = page.signed_in()?;
-    let photo = state.app.editor_photo(&actor, user_id(&id)?).await?;
+    let photo = state.app.editor_photo(&actor, path_id::<UserId>(&id)?).await?;
     photo.map(jpeg).ok_or(WebError(AppError::NotFound))
 }
 
@@ -495,7 +498,7 @@ pub(crate) async fn upload_photo(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
-    let user = user_id(&id)?;
+    let user = path_id::<UserId>(&id)?;
     let upload = uploaded_photo(multipart).await;
     let result = state.app.save_profile_photo(&actor, user, upload).await;
     respond(&state, &actor, layout, user, result, "photo", |errors| Attempt::failed("photo", errors)).await
@@ -507,14 +510,14 @@ pub(crate) async fn remove_photo(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
-    let user = user_id(&id)?;
+    let user = path_id::<UserId>(&id)?;
     let result = state.app.remove_profile_photo(&actor, user).await;
     respond(&state, &actor, layout, user, result, "photo_removed", |errors| Attempt::failed("", errors)).await
 }
 
 /// `GET /therapists/{id}/photo`: a listed therapist's photo, for everyone.
 pub(crate) async fn public_photo(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, WebError> {
-    let photo = state.app.listed_photo(user_id(&id)?).await?;
+    let photo = state.app.listed_photo(path_id::<UserId>(&id)?).await?;
     photo.map(jpeg).ok_or(WebError(AppError::NotFound))
 }
 
