@@ -45,6 +45,17 @@ ensure_node() {
   as_root apt-get update && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs npm
 }
 
+# The calendar feed tests read Sensate's iCalendar output with an independent
+# parser, Python's icalendar package.
+ensure_icalendar() {
+  python3 -c 'import icalendar' >/dev/null 2>&1 && return 0
+  echo "Installing Python's icalendar package (the calendar feed tests parse feeds with it)"
+  if command -v python3 >/dev/null 2>&1 && python3 -m pip install --quiet icalendar >/dev/null 2>&1; then
+    return 0
+  fi
+  as_root apt-get update && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 python3-icalendar
+}
+
 rust_tests() {
   if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --workspace --locked --no-fail-fast
@@ -62,6 +73,7 @@ fi
 
 run_step "format" cargo fmt --all -- --check
 run_step "lints" cargo clippy --workspace --all-targets --locked -- -D warnings
+ensure_icalendar || echo "warning: could not install Python's icalendar; the calendar feed test will fail"
 run_step "rust tests" rust_tests
 run_step "build server for browser tests" cargo build --locked -p sensate-server
 if ensure_node; then

@@ -366,6 +366,11 @@ impl App {
         Ok(practice)
     }
 
+    /// The actor's own schedule, checked (a clinician's); returns their practice.
+    pub(crate) async fn own_availability(&self, actor: &Actor) -> Result<PracticeId, AppError> {
+        self.availability_of(actor, actor.user_id).await
+    }
+
     /// The saved availability, or the starting point if none was saved yet.
     pub async fn availability_editor(&self, actor: &Actor, clinician: UserId) -> Result<AvailabilityEditor, AppError> {
         let practice = self.availability_of(actor, clinician).await?;

@@ -1,6 +1,7 @@
 //! Cases and appointments: the vocabulary the calendar and the dashboards share,
 //! and the free times booking offers ([`availability`]).
 pub mod availability;
+pub mod calendar;
 
 /// Individual therapy, or a couple seen together (two client accounts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -412,6 +412,15 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
         }),
         (_, path) if path.starts_with("/profiles/{id}") => gate(profile_route(method, path, actor)),
         (true, "/therapists/{id}/photo") => Status(404),
+        (get, "/calendar-feed" | "/calendar-feed/revoke") => gate(match actor {
+            "clinician" | "other_clinician" | "foreign_clinician" if path == "/calendar-feed/revoke" => {
+                Redirect("/calendar-feed?done=revoked")
+            }
+            "clinician" | "other_clinician" | "foreign_clinician" => Status(200),
+            _ if get => Status(403),
+            _ => Status(403),
+        }),
+        (true, "/calendar/{token}") => Status(404),
         (true, "/availability") => gate(match actor {
             "clinician" | "other_clinician" | "foreign_clinician" => Redirect("OWN_AVAILABILITY"),
             "owner" | "admin" => Redirect("/profiles"),

@@ -178,4 +178,98 @@ on_both_engines! {
         assert!(page.contains("<strong>Next free time:</strong> Tue 24 Nov 2026, 10:30 (EST) · Trial consultation"), "{page}");
         app.stop().await;
     }
+
+    async fn a_therapist_subscribes_to_a_private_calendar_feed_with_initials_only(db: TestDb) {
+        let (app, _owner) = owner(db).await;
+        let (id, tess) = therapist(&app).await;
+        let page = tess.get(app.url("/calendar-feed")).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("You have no feed address yet."));
+
+        // A couple's confirmed session with Tess.
+        let practice = app.store().memberships(id).await.unwrap()[0].practice_id;
+        let now = sensate_domain::Clock::now(&app.clock);
+        let mut clients = Vec::new();
+        for (email, name) in [("alex@client.example", "Alex Kim"), ("riley@client.example", "Riley Morgan")] {
+            let client = UserId::new();
+            app.store().insert_user(&NewUser { id: client, email: email.into(), display_name: name.into(), password_hash: "x".into(), created_at: now }).await.unwrap();
+            app.store().insert_membership(practice, client, Role::Client, now).await.unwrap();
+            clients.push(client);
+        }
+        let case = sensate_domain::CaseId::new();
+        app.store()
+            .insert_case(&sensate_store::NewCase { id: case, practice_id: practice, clinician_id: id, kind: sensate_domain::scheduling::CaseKind::Couple, members: clients, opened_at: now })
+            .await
+            .unwrap();
+        let start: jiff::Timestamp = "2026-11-24T15:00:00Z".parse().unwrap();
+        let session = sensate_store::NewAppointment {
+            id: sensate_domain::AppointmentId::new(),
+            practice_id: practice,
+            case_id: Some(case),
+            clinician_id: id,
+            starts_at: start,
+            ends_at: start + jiff::SignedDuration::from_mins(80),
+            time_zone: "America/New_York".into(),
+            format: sensate_domain::scheduling::SessionFormat::InPerson,
+            status: sensate_domain::scheduling::AppointmentStatus::Confirmed,
+            created_at: now,
+            session_type_id: None,
+            held_until: None,
+        };
+        app.store().book_appointment(&session, now).await.unwrap();
+
+        // The address is shown once, on the answer that made it.
+        let made = app.post_form(&tess, "/calendar-feed", &[]).await;
+        assert_eq!(made.status(), 200);
+        let html = made.text().await.unwrap();
+        let address = sensate_testkit::between(&html, "<code class=\"feed-address\">", "</code>").unwrap();
+        assert!(address.starts_with(&app.url("/calendar/")));
+        let again = tess.get(app.url("/calendar-feed")).send().await.unwrap().text().await.unwrap();
+        assert!(!again.contains(&address) && again.contains("cannot be shown again"));
+
+        let response = reqwest::get(&address).await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "text/calendar; charset=utf-8");
+        assert!(response.headers().get("set-cookie").is_none(), "a calendar app gets no cookie");
+        let ics = response.text().await.unwrap();
+        assert!(!ics.contains("Alex") && !ics.contains("Riley") && !ics.contains("Kim"), "no client names");
+        // An independent parser reads it.
+        let parsed = parse_with_python_icalendar(&ics);
+        assert_eq!(parsed, format!("{}@sensate|2026-11-24 15:00:00+00:00|2026-11-24 16:20:00+00:00|Session with A.K. & R.M. (in person)|CONFIRMED\n", session.id));
+
+        // A new address replaces the old; revoking stops it.
+        let html = app.post_form(&tess, "/calendar-feed", &[]).await.text().await.unwrap();
+        let newer = sensate_testkit::between(&html, "<code class=\"feed-address\">", "</code>").unwrap();
+        assert_eq!(reqwest::get(&address).await.unwrap().status(), 404);
+        assert_eq!(reqwest::get(&newer).await.unwrap().status(), 200);
+        assert_eq!(location(&app.post_form(&tess, "/calendar-feed/revoke", &[]).await), "/calendar-feed?done=revoked");
+        assert_eq!(reqwest::get(&newer).await.unwrap().status(), 404);
+        let log = app.store().audit_chain().await.unwrap();
+        assert_eq!(log.iter().filter(|e| e.event.action == "read_calendar_feed").count(), 2, "each read is audited");
+        app.stop().await;
+    }
+}
+
+/// Parses iCalendar text with Python's `icalendar` package (an independent
+/// implementation): one line per event, "uid|start|end|summary|status".
+fn parse_with_python_icalendar(ics: &str) -> String {
+    use std::io::Write;
+    let script = [
+        "import sys, icalendar",
+        "cal = icalendar.Calendar.from_ical(sys.stdin.buffer.read())",
+        "for e in cal.walk('VEVENT'):",
+        "    fields = [e['UID'], e.decoded('DTSTART'), e.decoded('DTEND'), e['SUMMARY'], e['STATUS']]",
+        "    print('|'.join(str(f) for f in fields))",
+    ]
+    .join("\n");
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", &script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs (scripts/test.sh installs the icalendar package)");
+    child.stdin.take().unwrap().write_all(ics.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "icalendar could not read the feed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
 }

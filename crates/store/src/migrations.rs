@@ -55,6 +55,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../migrations/sqlite/0007_availability.sql"),
         postgres: include_str!("../migrations/postgres/0007_availability.sql"),
     },
+    Step {
+        version: 8,
+        description: "calendar_feeds",
+        sqlite: include_str!("../migrations/sqlite/0008_calendar_feeds.sql"),
+        postgres: include_str!("../migrations/postgres/0008_calendar_feeds.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -39,6 +39,14 @@ pub trait SchedulingStore: Send + Sync {
     /// Replaces the clinician's availability (settings, weekly hours, overrides) as a whole.
     async fn save_availability(&self, availability: &AvailabilityRecord) -> Result<()>;
     async fn availability(&self, clinician: UserId) -> Result<Option<AvailabilityRecord>>;
+    /// Gives the clinician a (new) calendar feed address, replacing any old one.
+    async fn set_calendar_feed(&self, clinician: UserId, token_hash: &str, now: Timestamp) -> Result<()>;
+    /// False when there was none.
+    async fn remove_calendar_feed(&self, clinician: UserId) -> Result<bool>;
+    /// When the clinician's current feed address was made, if there is one.
+    async fn calendar_feed_since(&self, clinician: UserId) -> Result<Option<Timestamp>>;
+    /// Whose feed a token hash opens.
+    async fn calendar_feed_owner(&self, token_hash: &str) -> Result<Option<UserId>>;
     /// The clinician's appointments that occupy time at `from` or later (a
     /// hold counts until it lapses), by start.
     async fn busy_times(&self, clinician: UserId, from: Timestamp) -> Result<Vec<(Timestamp, Timestamp)>>;
@@ -357,6 +365,54 @@ macro_rules! impl_scheduling_store {
                     overrides,
                     updated_at: $crate::shared::instant(row.try_get("updated_at")?)?,
                 }))
+            }
+
+            async fn set_calendar_feed(
+                &self,
+                clinician: sensate_domain::UserId,
+                token_hash: &str,
+                now: jiff::Timestamp,
+            ) -> $crate::Result<()> {
+                sqlx::query(
+                    "INSERT INTO calendar_feeds (clinician_id, token_hash, created_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (clinician_id) DO UPDATE SET token_hash = excluded.token_hash, \
+                     created_at = excluded.created_at",
+                )
+                .bind(clinician.as_uuid())
+                .bind(token_hash)
+                .bind($crate::shared::secs(now))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn remove_calendar_feed(&self, clinician: sensate_domain::UserId) -> $crate::Result<bool> {
+                let removed = sqlx::query("DELETE FROM calendar_feeds WHERE clinician_id = $1")
+                    .bind(clinician.as_uuid())
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                Ok(removed > 0)
+            }
+
+            async fn calendar_feed_since(
+                &self,
+                clinician: sensate_domain::UserId,
+            ) -> $crate::Result<Option<jiff::Timestamp>> {
+                let since: Option<i64> = sqlx::query_scalar("SELECT created_at FROM calendar_feeds WHERE clinician_id = $1")
+                    .bind(clinician.as_uuid())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                since.map($crate::shared::instant).transpose()
+            }
+
+            async fn calendar_feed_owner(&self, token_hash: &str) -> $crate::Result<Option<sensate_domain::UserId>> {
+                let owner: Option<uuid::Uuid> =
+                    sqlx::query_scalar("SELECT clinician_id FROM calendar_feeds WHERE token_hash = $1")
+                        .bind(token_hash)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                Ok(owner.map(sensate_domain::UserId::from_uuid))
             }
 
             async fn busy_times(

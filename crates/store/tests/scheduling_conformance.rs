@@ -214,4 +214,20 @@ on_both_engines! {
         assert_eq!(store.availability(c).await.unwrap(), Some(second));
         store.close().await;
     }
+
+    async fn a_calendar_feed_address_is_replaced_and_revoked(db: TestDb) {
+        let store = db.store().await;
+        let (_, c) = practice_with_clinician(&store).await;
+        assert_eq!(store.calendar_feed_since(c).await.unwrap(), None);
+        store.set_calendar_feed(c, "hash-one", at("2026-11-01T12:00:00Z")).await.unwrap();
+        assert_eq!(store.calendar_feed_owner("hash-one").await.unwrap(), Some(c));
+        store.set_calendar_feed(c, "hash-two", at("2026-11-02T12:00:00Z")).await.unwrap();
+        assert_eq!(store.calendar_feed_owner("hash-one").await.unwrap(), None, "the old address stops working");
+        assert_eq!(store.calendar_feed_owner("hash-two").await.unwrap(), Some(c));
+        assert_eq!(store.calendar_feed_since(c).await.unwrap(), Some(at("2026-11-02T12:00:00Z")));
+        assert!(store.remove_calendar_feed(c).await.unwrap());
+        assert!(!store.remove_calendar_feed(c).await.unwrap());
+        assert_eq!(store.calendar_feed_owner("hash-two").await.unwrap(), None);
+        store.close().await;
+    }
 }

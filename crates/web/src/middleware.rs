@@ -202,6 +202,7 @@ async fn csrf(State(state): State<AppState>, request: Request, next: Next) -> Re
 fn is_cookieless(path: &str) -> bool {
     matches!(path, "/healthz" | "/readyz" | "/api/openapi.json" | "/api/v1/version" | "/self-check")
         || path.starts_with("/static/")
+        || path.starts_with("/calendar/")
 }
 
 /// Records a request refused before any use case ran (SECURITY.md item 19:

@@ -111,6 +111,11 @@ fn declare() -> Table {
         .get("/availability", SignedIn, pages::availability::mine)
         .get("/availability/{id}", SignedIn, pages::availability::editor)
         .post("/availability/{id}", SignedIn, pages::availability::save)
+        .get("/calendar-feed", SignedIn, pages::calendar::show)
+        .post("/calendar-feed", SignedIn, pages::calendar::create)
+        .post("/calendar-feed/revoke", SignedIn, pages::calendar::revoke)
+        // A secret address calendar apps poll; the token is the credential.
+        .get("/calendar/{token}", Public, pages::calendar::feed)
         // Signed in: directory profiles and their verification
         .get("/profiles", SignedIn, pages::profiles::overview)
         .get("/profiles/{id}", SignedIn, pages::profiles::editor)

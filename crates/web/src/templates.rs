@@ -686,3 +686,14 @@ impl AvailabilityTemplate {
         &Self::WEEKDAYS
     }
 }
+
+#[derive(Template)]
+#[template(path = "account/calendar_feed.html")]
+pub(crate) struct CalendarFeedTemplate {
+    pub layout: Layout,
+    pub notice: Option<Notice>,
+    /// When the current address was made, in the practice's zone.
+    pub since: Option<String>,
+    /// A new address, shown only on the answer that made it.
+    pub address: Option<String>,
+}

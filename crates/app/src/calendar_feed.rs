@@ -1,0 +1,88 @@
+//! A clinician's private calendar feed: a secret address their calendar
+//! app polls, showing their upcoming sessions with clients' initials only.
+//! The address is shown once when made; only its hash is stored. Making a
+//! new one stops the old; revoking stops it altogether.
+use jiff::{SignedDuration, Timestamp};
+use sensate_domain::scheduling::calendar::{FeedEvent, feed};
+
+use crate::audit::{Entry, outcome};
+use crate::infra::secrets::{new_token, token_hash};
+use crate::{Actor, App, AppError};
+
+/// How far back the feed goes, so this week's past sessions stay visible.
+const FEED_PAST_DAYS: i64 = 30;
+/// The most sessions one feed lists.
+const FEED_MAX_EVENTS: i64 = 500;
+
+impl App {
+    /// When the actor's current feed address was made, if there is one.
+    pub async fn calendar_feed_since(&self, actor: &Actor) -> Result<Option<Timestamp>, AppError> {
+        self.own_availability(actor).await?;
+        Ok(self.store.calendar_feed_since(actor.user_id).await?)
+    }
+
+    /// A new secret feed address for the actor (the token part), replacing any old one.
+    pub async fn new_calendar_feed(&self, actor: &Actor) -> Result<String, AppError> {
+        let practice = self.own_availability(actor).await?;
+        let token = new_token();
+        self.store.set_calendar_feed(actor.user_id, &token_hash(&token), self.now()).await?;
+        self.audit_actor(
+            actor,
+            Some(practice),
+            "new_calendar_feed",
+            "user",
+            actor.user_id.to_string(),
+            outcome::ALLOWED,
+        )
+        .await?;
+        Ok(token)
+    }
+
+    pub async fn revoke_calendar_feed(&self, actor: &Actor) -> Result<(), AppError> {
+        let practice = self.own_availability(actor).await?;
+        self.store.remove_calendar_feed(actor.user_id).await?;
+        self.audit_actor(
+            actor,
+            Some(practice),
+            "revoke_calendar_feed",
+            "user",
+            actor.user_id.to_string(),
+            outcome::ALLOWED,
+        )
+        .await
+    }
+
+    /// The feed a token opens, as iCalendar text; `None` for an unknown or
+    /// revoked token. Every read is audited under the clinician.
+    pub async fn calendar_feed(&self, token: &str, ip: &str) -> Result<Option<String>, AppError> {
+        let Some(clinician) = self.store.calendar_feed_owner(&token_hash(token)).await? else { return Ok(None) };
+        let now = self.now();
+        let appointments = self
+            .store
+            .upcoming_for_clinician(clinician, now - SignedDuration::from_hours(24 * FEED_PAST_DAYS), FEED_MAX_EVENTS)
+            .await?;
+        let events: Vec<FeedEvent> = appointments
+            .into_iter()
+            .map(|a| FeedEvent {
+                uid: format!("{}@sensate", a.id),
+                start: a.starts_at,
+                end: a.ends_at,
+                format: a.format,
+                status: a.status,
+                client_names: a.client_names,
+            })
+            .collect();
+        let practice = self.store.memberships(clinician).await?.first().map(|m| m.practice_id);
+        self.audit(Entry {
+            actor: Some(clinician),
+            practice,
+            action: "read_calendar_feed",
+            record_type: "user",
+            record_id: clinician.to_string(),
+            ip,
+            outcome: outcome::ALLOWED,
+        })
+        .await?;
+        Ok(Some(feed("Sensate sessions", &events, now)))
+    }
+}

@@ -1,0 +1,8 @@
+-- A clinician's private calendar feed: a secret address (only its hash is
+-- kept) that calendar apps poll. One per clinician; a new one replaces the
+-- old, and revoking deletes it.
+CREATE TABLE calendar_feeds (
+    clinician_id UUID PRIMARY KEY REFERENCES users (id),
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at BIGINT NOT NULL
+);
