@@ -70,3 +70,33 @@ test('a therapist keeps bookable hours and sees the free times they give', async
   await expect(main.getByLabel('Day, row 5', { exact: true })).toHaveValue('5');
   await expectNoA11yViolations(page);
 });
+
+test('a therapist makes a private calendar feed address and a calendar app can read it', async ({ page, request }) => {
+  test.setTimeout(90_000);
+  await signIn(page, 'daniel.levi@harbor.example');
+  await page.getByRole('link', { name: 'Calendar feed', exact: true }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Calendar feed');
+  const main = mainLandmark(page);
+  await expect(main).toContainText('You have no feed address yet.');
+  await expectNoA11yViolations(page);
+
+  await main.getByRole('button', { name: 'Make a feed address', exact: true }).click();
+  const address = (await main.locator('code.feed-address').textContent()).trim();
+  expect(address).toMatch(/\/calendar\/[0-9a-f]{64}$/);
+  await expectNoA11yViolations(page);
+
+  const feed = await request.get(address);
+  expect(feed.status()).toBe(200);
+  expect(feed.headers()['content-type']).toBe('text/calendar; charset=utf-8');
+  const ics = await feed.text();
+  expect(ics.startsWith('BEGIN:VCALENDAR\r\n')).toBe(true);
+  expect(ics).toContain('BEGIN:VEVENT');
+  expect(ics, 'initials only, never a client name').not.toMatch(/Jordan|Alex|Riley|Priya|Miles|Kim|Nair/);
+
+  await page.goto('/calendar-feed');
+  await expect(main).toContainText('cannot be shown again');
+  await main.getByRole('button', { name: 'Revoke the address', exact: true }).click();
+  await expect(main.getByRole('status')).toContainText('revoked');
+  expect((await request.get(address)).status()).toBe(404);
+  await expectNoA11yViolations(page);
+});
