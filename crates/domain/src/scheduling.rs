@@ -2,6 +2,7 @@
 //! and the free times booking offers ([`availability`]).
 pub mod availability;
 pub mod calendar;
+pub mod lifecycle;
 
 /// Individual therapy, or a couple seen together (two client accounts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
