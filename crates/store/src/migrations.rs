@@ -61,6 +61,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../migrations/sqlite/0008_calendar_feeds.sql"),
         postgres: include_str!("../migrations/postgres/0008_calendar_feeds.sql"),
     },
+    Step {
+        version: 9,
+        description: "booking_requests",
+        sqlite: include_str!("../migrations/sqlite/0009_booking_requests.sql"),
+        postgres: include_str!("../migrations/postgres/0009_booking_requests.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

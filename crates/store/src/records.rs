@@ -141,6 +141,44 @@ pub struct DateOverrideRecord {
     pub hours: Option<(u32, u32, SessionFormat, Option<uuid::Uuid>)>,
 }
 
+/// What a visitor sends with a booking request. `concern` and `message` are
+/// ciphertext (the app encrypts them); empty means not given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BookingRequestRecord {
+    pub appointment_id: AppointmentId,
+    pub session_type_id: uuid::Uuid,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub with_partner: bool,
+    pub partner_email: String,
+    pub concern: Option<Vec<u8>>,
+    pub message: Option<Vec<u8>>,
+    /// "self_pay", a payer slug, or empty.
+    pub payment: String,
+    pub voicemail_ok: bool,
+    pub discreet_email: bool,
+    /// Where the visitor will be for a video session (a jurisdiction id), or empty.
+    pub jurisdiction: String,
+    pub visitor_time_zone: String,
+    pub created_at: Timestamp,
+    pub email_confirmed_at: Option<Timestamp>,
+}
+
+/// A booking request with its appointment, as the clinician and the
+/// confirmation page see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BookingView {
+    pub request: BookingRequestRecord,
+    pub practice_id: PracticeId,
+    pub clinician_id: UserId,
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
+    pub format: SessionFormat,
+    pub status: AppointmentStatus,
+    pub held_until: Option<Timestamp>,
+}
+
 /// A kind of session a practice offers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionTypeRecord {
@@ -295,11 +333,18 @@ pub enum EncryptedColumn {
     ClientContactPreferences,
     ClinicalNoteBody,
     TotpSecret,
+    BookingConcern,
+    BookingMessage,
 }
 
 impl EncryptedColumn {
-    pub const ALL: [EncryptedColumn; 3] =
-        [EncryptedColumn::ClientContactPreferences, EncryptedColumn::ClinicalNoteBody, EncryptedColumn::TotpSecret];
+    pub const ALL: [EncryptedColumn; 5] = [
+        EncryptedColumn::ClientContactPreferences,
+        EncryptedColumn::ClinicalNoteBody,
+        EncryptedColumn::TotpSecret,
+        EncryptedColumn::BookingConcern,
+        EncryptedColumn::BookingMessage,
+    ];
 
     /// (table, column, key column): what the encryption's associated data binds.
     pub fn location(self) -> (&'static str, &'static str, &'static str) {
@@ -307,6 +352,8 @@ impl EncryptedColumn {
             EncryptedColumn::ClientContactPreferences => ("client_profiles", "contact_preferences", "user_id"),
             EncryptedColumn::ClinicalNoteBody => ("clinical_notes", "body", "id"),
             EncryptedColumn::TotpSecret => ("mfa_totp", "secret", "user_id"),
+            EncryptedColumn::BookingConcern => ("booking_requests", "concern", "appointment_id"),
+            EncryptedColumn::BookingMessage => ("booking_requests", "message", "appointment_id"),
         }
     }
 }

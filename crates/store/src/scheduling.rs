@@ -8,7 +8,61 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use sensate_domain::{PracticeId, UserId};
 
-use crate::{AvailabilityRecord, Booking, NewAppointment, Result, SessionTypeRecord};
+use sensate_domain::AppointmentId;
+use sensate_domain::scheduling::AppointmentStatus;
+
+use crate::{
+    AvailabilityRecord, Booking, BookingRequestRecord, BookingView, NewAppointment, Result, SessionTypeRecord,
+};
+
+pub(crate) const BOOKING_SELECT: &str = "SELECT r.appointment_id, r.session_type_id, r.name, r.email, r.phone, \
+     r.with_partner, r.partner_email, r.concern, r.message, r.payment, r.voicemail_ok, r.discreet_email, \
+     r.jurisdiction, r.visitor_time_zone, r.created_at, r.email_confirmed_at, a.practice_id, a.clinician_id, \
+     a.starts_at, a.ends_at, a.format, a.status, a.held_until \
+     FROM booking_requests r JOIN appointments a ON a.id = r.appointment_id";
+
+pub(crate) fn booking_view<R>(row: &R) -> Result<BookingView>
+where
+    R: sqlx::Row,
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+    for<'r> uuid::Uuid: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<Vec<u8>>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let instant = crate::shared::instant;
+    let confirmed: Option<i64> = row.try_get("email_confirmed_at")?;
+    let held_until: Option<i64> = row.try_get("held_until")?;
+    Ok(BookingView {
+        request: BookingRequestRecord {
+            appointment_id: AppointmentId::from_uuid(row.try_get("appointment_id")?),
+            session_type_id: row.try_get("session_type_id")?,
+            name: row.try_get("name")?,
+            email: row.try_get("email")?,
+            phone: row.try_get("phone")?,
+            with_partner: row.try_get("with_partner")?,
+            partner_email: row.try_get("partner_email")?,
+            concern: row.try_get("concern")?,
+            message: row.try_get("message")?,
+            payment: row.try_get("payment")?,
+            voicemail_ok: row.try_get("voicemail_ok")?,
+            discreet_email: row.try_get("discreet_email")?,
+            jurisdiction: row.try_get("jurisdiction")?,
+            visitor_time_zone: row.try_get("visitor_time_zone")?,
+            created_at: instant(row.try_get("created_at")?)?,
+            email_confirmed_at: confirmed.map(instant).transpose()?,
+        },
+        practice_id: sensate_domain::PracticeId::from_uuid(row.try_get("practice_id")?),
+        clinician_id: UserId::from_uuid(row.try_get("clinician_id")?),
+        starts_at: instant(row.try_get("starts_at")?)?,
+        ends_at: instant(row.try_get("ends_at")?)?,
+        format: format(&row.try_get::<String, _>("format")?)?,
+        status: crate::shared::status(&row.try_get::<String, _>("status")?)?,
+        held_until: held_until.map(instant).transpose()?,
+    })
+}
 
 /// Minutes and counts are small; the databases keep them as INTEGER.
 pub(crate) fn small(value: u32) -> i32 {
@@ -29,6 +83,37 @@ pub trait SchedulingStore: Send + Sync {
     /// Lets lapsed holds of the clinician expire, then inserts the
     /// appointment, in one transaction; `Taken` when it would overlap.
     async fn book_appointment(&self, appointment: &NewAppointment, now: Timestamp) -> Result<Booking>;
+    /// Holds the time for a visitor's request: like [`Self::book_appointment`],
+    /// and the request is stored in the same transaction (or neither is).
+    async fn request_booking(
+        &self,
+        appointment: &NewAppointment,
+        request: &BookingRequestRecord,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Booking>;
+    async fn booking_by_token(&self, token_hash: &str) -> Result<Option<BookingView>>;
+    async fn booking(&self, appointment: AppointmentId) -> Result<Option<BookingView>>;
+    /// The visitor confirmed their email: a still-valid hold becomes `status`.
+    /// False when the hold has lapsed or was confirmed already.
+    async fn confirm_booking_email(
+        &self,
+        appointment: AppointmentId,
+        status: AppointmentStatus,
+        now: Timestamp,
+    ) -> Result<bool>;
+    /// Changes an appointment's status only if it is still `from` (so two
+    /// people acting at once cannot both succeed); false otherwise.
+    async fn change_appointment_status(
+        &self,
+        appointment: AppointmentId,
+        from: AppointmentStatus,
+        to: AppointmentStatus,
+        now: Timestamp,
+    ) -> Result<bool>;
+    /// The clinician's booking requests that wait for them (email confirmed,
+    /// not yet confirmed or declined), soonest first.
+    async fn booking_requests_for(&self, clinician: UserId, from: Timestamp) -> Result<Vec<BookingView>>;
     /// Marks every hold that lapsed by `now` as expired; returns how many.
     async fn expire_holds(&self, now: Timestamp) -> Result<u64>;
     async fn insert_session_type(&self, session_type: &SessionTypeRecord) -> Result<()>;
@@ -95,6 +180,43 @@ where
     .bind(appointment.held_until.map(crate::shared::secs))
 }
 
+pub(crate) fn insert_request_query<'q, DB>(
+    r: &'q BookingRequestRecord,
+    token_hash: &'q str,
+) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>
+where
+    DB: sqlx::Database,
+    uuid::Uuid: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<&'q [u8]>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query::<DB>(
+        "INSERT INTO booking_requests (appointment_id, token_hash, session_type_id, name, email, phone, with_partner, \
+         partner_email, concern, message, payment, voicemail_ok, discreet_email, jurisdiction, visitor_time_zone, \
+         created_at, email_confirmed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+    )
+    .bind(r.appointment_id.as_uuid())
+    .bind(token_hash)
+    .bind(r.session_type_id)
+    .bind(r.name.as_str())
+    .bind(r.email.as_str())
+    .bind(r.phone.as_str())
+    .bind(r.with_partner)
+    .bind(r.partner_email.as_str())
+    .bind(r.concern.as_deref())
+    .bind(r.message.as_deref())
+    .bind(r.payment.as_str())
+    .bind(r.voicemail_ok)
+    .bind(r.discreet_email)
+    .bind(r.jurisdiction.as_str())
+    .bind(r.visitor_time_zone.as_str())
+    .bind(crate::shared::secs(r.created_at))
+    .bind(r.email_confirmed_at.map(crate::shared::secs))
+}
+
 macro_rules! impl_scheduling_store {
     ($store:ty) => {
         #[async_trait::async_trait]
@@ -104,28 +226,102 @@ macro_rules! impl_scheduling_store {
                 appointment: &$crate::NewAppointment,
                 now: jiff::Timestamp,
             ) -> $crate::Result<$crate::Booking> {
-                // The first statement writes, so on SQLite the transaction
-                // holds the write lock from here to commit.
+                self.book_with(appointment, None, now).await
+            }
+
+            async fn request_booking(
+                &self,
+                appointment: &$crate::NewAppointment,
+                request: &$crate::BookingRequestRecord,
+                token_hash: &str,
+                now: jiff::Timestamp,
+            ) -> $crate::Result<$crate::Booking> {
+                self.book_with(appointment, Some((request, token_hash)), now).await
+            }
+
+            async fn booking_by_token(&self, token_hash: &str) -> $crate::Result<Option<$crate::BookingView>> {
+                let row = sqlx::query(&format!("{} WHERE r.token_hash = $1", $crate::scheduling::BOOKING_SELECT))
+                    .bind(token_hash)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map($crate::scheduling::booking_view).transpose()
+            }
+
+            async fn booking(
+                &self,
+                appointment: sensate_domain::AppointmentId,
+            ) -> $crate::Result<Option<$crate::BookingView>> {
+                let row = sqlx::query(&format!("{} WHERE r.appointment_id = $1", $crate::scheduling::BOOKING_SELECT))
+                    .bind(appointment.as_uuid())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map($crate::scheduling::booking_view).transpose()
+            }
+
+            async fn confirm_booking_email(
+                &self,
+                appointment: sensate_domain::AppointmentId,
+                status: sensate_domain::scheduling::AppointmentStatus,
+                now: jiff::Timestamp,
+            ) -> $crate::Result<bool> {
                 let mut tx = self.pool.begin().await?;
-                sqlx::query(
-                    "UPDATE appointments SET status = 'expired', updated_at = $2 \
-                     WHERE clinician_id = $1 AND status = 'held' AND held_until <= $2",
+                let changed = sqlx::query(
+                    "UPDATE appointments SET status = $2, held_until = NULL, updated_at = $3 \
+                     WHERE id = $1 AND status = 'held' AND held_until > $3",
                 )
-                .bind(appointment.clinician_id.as_uuid())
+                .bind(appointment.as_uuid())
+                .bind(status.as_str())
                 .bind($crate::shared::secs(now))
                 .execute(&mut *tx)
-                .await?;
-                match $crate::scheduling::insert_appointment_query(appointment).execute(&mut *tx).await {
-                    Ok(_) => {
-                        tx.commit().await?;
-                        Ok($crate::Booking::Booked)
-                    }
-                    Err(error) if $crate::scheduling::is_overlap(&error) => {
-                        tx.rollback().await?;
-                        Ok($crate::Booking::Taken)
-                    }
-                    Err(error) => Err(error.into()),
+                .await?
+                .rows_affected();
+                if changed != 1 {
+                    tx.rollback().await?;
+                    return Ok(false);
                 }
+                sqlx::query("UPDATE booking_requests SET email_confirmed_at = $2 WHERE appointment_id = $1")
+                    .bind(appointment.as_uuid())
+                    .bind($crate::shared::secs(now))
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn change_appointment_status(
+                &self,
+                appointment: sensate_domain::AppointmentId,
+                from: sensate_domain::scheduling::AppointmentStatus,
+                to: sensate_domain::scheduling::AppointmentStatus,
+                now: jiff::Timestamp,
+            ) -> $crate::Result<bool> {
+                let changed = sqlx::query(
+                    "UPDATE appointments SET status = $3, updated_at = $4 WHERE id = $1 AND status = $2",
+                )
+                .bind(appointment.as_uuid())
+                .bind(from.as_str())
+                .bind(to.as_str())
+                .bind($crate::shared::secs(now))
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(changed == 1)
+            }
+
+            async fn booking_requests_for(
+                &self,
+                clinician: sensate_domain::UserId,
+                from: jiff::Timestamp,
+            ) -> $crate::Result<Vec<$crate::BookingView>> {
+                let rows = sqlx::query(&format!(
+                    "{} WHERE a.clinician_id = $1 AND a.status = 'requested' AND a.starts_at >= $2 ORDER BY a.starts_at",
+                    $crate::scheduling::BOOKING_SELECT
+                ))
+                .bind(clinician.as_uuid())
+                .bind($crate::shared::secs(from))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map($crate::scheduling::booking_view).collect()
             }
 
             async fn expire_holds(&self, now: jiff::Timestamp) -> $crate::Result<u64> {
@@ -433,6 +629,43 @@ macro_rules! impl_scheduling_store {
                     .map(|(start, end)| Ok(($crate::shared::instant(start)?, $crate::shared::instant(end)?)))
                     .collect()
             }
+        }
+
+        impl $store {
+            /// Lets the clinician's lapsed holds expire, inserts the appointment
+            /// and, for a visitor, their request, in one transaction. The first
+            /// statement writes, so on SQLite the transaction holds the write
+            /// lock from here to commit.
+            async fn book_with(
+                &self,
+                appointment: &$crate::NewAppointment,
+                request: Option<(&$crate::BookingRequestRecord, &str)>,
+                now: jiff::Timestamp,
+            ) -> $crate::Result<$crate::Booking> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "UPDATE appointments SET status = 'expired', updated_at = $2 \
+                     WHERE clinician_id = $1 AND status = 'held' AND held_until <= $2",
+                )
+                .bind(appointment.clinician_id.as_uuid())
+                .bind($crate::shared::secs(now))
+                .execute(&mut *tx)
+                .await?;
+                match $crate::scheduling::insert_appointment_query(appointment).execute(&mut *tx).await {
+                    Ok(_) => {
+                        if let Some((r, token_hash)) = request {
+                            $crate::scheduling::insert_request_query(r, token_hash).execute(&mut *tx).await?;
+                        }
+                        tx.commit().await?;
+                        Ok($crate::Booking::Booked)
+                    }
+                    Err(error) if $crate::scheduling::is_overlap(&error) => {
+                        tx.rollback().await?;
+                        Ok($crate::Booking::Taken)
+                    }
+                    Err(error) => Err(error.into()),
+                }
+                        }
         }
     };
 }

@@ -230,4 +230,76 @@ on_both_engines! {
         assert_eq!(store.calendar_feed_owner("hash-two").await.unwrap(), None);
         store.close().await;
     }
+
+    async fn a_visitors_request_holds_the_time_until_they_confirm_their_email(db: TestDb) {
+        let store = db.store().await;
+        let (p, c) = practice_with_clinician(&store).await;
+        let kind = SessionTypeRecord {
+            id: uuid::Uuid::now_v7(),
+            practice_id: p,
+            name: "Trial".into(),
+            duration_minutes: 20,
+            fee_cents: Some(0),
+            in_person: false,
+            telehealth: true,
+            participants: "either".into(),
+            trial: true,
+            needs_approval: true,
+            active: true,
+            created_at: at("2026-01-01T00:00:00Z"),
+        };
+        store.insert_session_type(&kind).await.unwrap();
+        let now = at("2026-11-23T15:00:00Z");
+        let hold = |start: &str| NewAppointment {
+            held_until: Some(now + SignedDuration::from_mins(30)),
+            session_type_id: Some(kind.id),
+            ..slot(p, c, start, 20, AppointmentStatus::Held)
+        };
+        let request = |appointment: &NewAppointment| BookingRequestRecord {
+            appointment_id: appointment.id,
+            session_type_id: kind.id,
+            name: "Robin".into(),
+            email: "robin@visitor.example".into(),
+            phone: String::new(),
+            with_partner: false,
+            partner_email: String::new(),
+            concern: Some(vec![1, 2, 3]),
+            message: None,
+            payment: "self_pay".into(),
+            voicemail_ok: false,
+            discreet_email: true,
+            jurisdiction: "US-NY".into(),
+            visitor_time_zone: "Europe/Berlin".into(),
+            created_at: now,
+            email_confirmed_at: None,
+        };
+        let first = hold("2026-11-25T15:00:00Z");
+        assert_eq!(store.request_booking(&first, &request(&first), "token-1", now).await.unwrap(), Booking::Booked);
+        let clash = hold("2026-11-25T15:10:00Z");
+        assert_eq!(store.request_booking(&clash, &request(&clash), "token-2", now).await.unwrap(), Booking::Taken);
+        assert_eq!(store.booking_by_token("token-2").await.unwrap(), None, "nothing of a refused request is kept");
+        let view = store.booking_by_token("token-1").await.unwrap().unwrap();
+        assert_eq!(view.request, request(&first));
+        assert_eq!((view.status, view.clinician_id, view.starts_at), (AppointmentStatus::Held, c, first.starts_at));
+        assert!(store.booking_requests_for(c, now).await.unwrap().is_empty(), "the clinician sees nothing before the email is confirmed");
+
+        let later = now + SignedDuration::from_mins(10);
+        assert!(store.confirm_booking_email(first.id, AppointmentStatus::Requested, later).await.unwrap());
+        assert!(!store.confirm_booking_email(first.id, AppointmentStatus::Requested, later).await.unwrap(), "once");
+        let waiting = store.booking_requests_for(c, now).await.unwrap();
+        assert_eq!(waiting.len(), 1);
+        assert_eq!(waiting[0].request.email_confirmed_at, Some(later));
+        assert_eq!(waiting[0].held_until, None);
+
+        // A hold whose time ran out cannot be confirmed.
+        let second = hold("2026-11-26T15:00:00Z");
+        store.request_booking(&second, &request(&second), "token-3", now).await.unwrap();
+        assert!(!store.confirm_booking_email(second.id, AppointmentStatus::Requested, now + SignedDuration::from_mins(30)).await.unwrap());
+
+        // Status changes are compare-and-set.
+        assert!(store.change_appointment_status(first.id, AppointmentStatus::Requested, AppointmentStatus::Confirmed, later).await.unwrap());
+        assert!(!store.change_appointment_status(first.id, AppointmentStatus::Requested, AppointmentStatus::Cancelled, later).await.unwrap());
+        assert_eq!(store.booking(first.id).await.unwrap().unwrap().status, AppointmentStatus::Confirmed);
+        store.close().await;
+    }
 }
