@@ -6,6 +6,7 @@ pub mod actor;
 pub mod audit;
 pub mod auth;
 pub mod availability;
+pub mod booking;
 pub mod calendar_feed;
 pub mod clients;
 pub mod dashboard;

@@ -9,6 +9,7 @@ use crate::error::ErrorPage;
 const FILES: &[(&str, &str, &str)] = &[
     ("sensate.css", "text/css; charset=utf-8", include_str!("../static/sensate.css")),
     ("htmx.min.js", "text/javascript; charset=utf-8", include_str!("../static/htmx.min.js")),
+    ("booking.js", "text/javascript; charset=utf-8", include_str!("../static/booking.js")),
     ("directory.js", "text/javascript; charset=utf-8", include_str!("../static/directory.js")),
     ("self-check.js", "text/javascript; charset=utf-8", include_str!("../static/self-check.js")),
 ];

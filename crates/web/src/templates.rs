@@ -697,3 +697,108 @@ pub(crate) struct CalendarFeedTemplate {
     /// A new address, shown only on the answer that made it.
     pub address: Option<String>,
 }
+
+/// A free time a visitor can choose.
+#[derive(Debug, Clone)]
+pub(crate) struct SlotLink {
+    /// "14:30 (CET)", in the visitor's zone.
+    pub time: String,
+    pub href: String,
+}
+
+/// A day of free times, in the visitor's zone.
+#[derive(Debug, Clone)]
+pub(crate) struct SlotDay {
+    pub heading: String,
+    pub slots: Vec<SlotLink>,
+}
+
+#[derive(Template)]
+#[template(path = "booking/slots.html")]
+pub(crate) struct BookingSlotsTemplate {
+    pub layout: Layout,
+    pub therapist_id: String,
+    pub name: String,
+    pub practice_name: String,
+    pub session_types: Vec<Choice>,
+    pub format: String,
+    pub zones: Vec<Choice>,
+    /// No zone was chosen yet: the page's script may fill in the browser's.
+    pub zone_detect: bool,
+    pub first_day: String,
+    pub days: Vec<SlotDay>,
+    pub earlier: Option<String>,
+    pub later: String,
+    pub notice: Option<Notice>,
+}
+
+#[derive(Template)]
+#[template(path = "booking/details.html")]
+pub(crate) struct BookingDetailsTemplate {
+    pub layout: Layout,
+    pub therapist_id: String,
+    pub name: String,
+    pub practice_name: String,
+    pub session: String,
+    pub when: String,
+    pub telehealth: bool,
+    pub couple: bool,
+    pub concerns: Vec<Choice>,
+    pub payments: Vec<Choice>,
+    pub jurisdictions: Vec<Choice>,
+    pub stamp: String,
+    pub hold_minutes: i64,
+    pub form: crate::pages::booking::BookingForm,
+    pub errors: Vec<(&'static str, String)>,
+}
+
+impl BookingDetailsTemplate {
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "booking/sent.html")]
+pub(crate) struct BookingSentTemplate {
+    pub layout: Layout,
+    pub email: String,
+    pub hold_minutes: i64,
+}
+
+#[derive(Template)]
+#[template(path = "booking/confirm.html")]
+pub(crate) struct BookingConfirmTemplate {
+    pub layout: Layout,
+    pub token: String,
+    pub can_confirm: bool,
+    pub message: String,
+    pub practice_name: String,
+    pub therapist_name: String,
+    pub session: String,
+    pub when: String,
+    /// What confirming did, once done.
+    pub done: Option<String>,
+}
+
+/// A booking request as the therapist sees it.
+#[derive(Debug, Clone)]
+pub(crate) struct BookingRequestRow {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub when: String,
+    pub partner: bool,
+    pub concern: String,
+    pub message: String,
+    pub voicemail_ok: bool,
+}
+
+#[derive(Template)]
+#[template(path = "booking/requests.html")]
+pub(crate) struct BookingRequestsTemplate {
+    pub layout: Layout,
+    pub notice: Option<Notice>,
+    pub requests: Vec<BookingRequestRow>,
+}

@@ -3,6 +3,7 @@ pub(crate) mod account;
 pub(crate) mod admin;
 pub(crate) mod auth;
 pub(crate) mod availability;
+pub(crate) mod booking;
 pub(crate) mod calendar;
 pub(crate) mod clinic;
 pub(crate) mod directory;

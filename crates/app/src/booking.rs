@@ -1,0 +1,538 @@
+//! Booking a session from the directory. A visitor chooses a session type
+//! and a free time, fills in a short form, and the time is held for
+//! [`HOLD_MINUTES`] while they confirm their email by a single-use link;
+//! only then does the clinician see the request. The database refuses a
+//! time that was just taken (the visitor is offered the nearest free ones).
+//!
+//! Against abuse: a honeypot field and a minimum time to fill in the form
+//! (both answered with an ordinary-looking page, storing and sending
+//! nothing), and a limit per address.
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use sensate_domain::directory::reference::reference;
+use sensate_domain::scheduling::availability::{Slot, nearest_alternatives};
+use sensate_domain::scheduling::lifecycle::{self, CancellationPolicy, Change, Party};
+use sensate_domain::scheduling::{AppointmentStatus, SessionFormat, format_local};
+use sensate_domain::{AppointmentId, Email, FieldErrors, UserId};
+use sensate_store::{Booking, BookingRequestRecord, BookingView, NewAppointment, PracticeRecord, SessionTypeRecord};
+
+use crate::access::{Limit, ip_bucket};
+use crate::audit::{Entry, outcome};
+use crate::infra::crypto::Binding;
+use crate::infra::mailer::Email as Mail;
+use crate::infra::secrets::{new_token, token_hash};
+use crate::{Actor, App, AppError};
+
+/// A kind of session, as the booking pages offer it.
+pub use sensate_store::SessionTypeRecord as SessionKind;
+
+/// How long a time is held while the visitor confirms their email.
+pub const HOLD_MINUTES: i64 = 30;
+/// A person needs at least this long to fill in the form; faster is a script.
+pub const MIN_SECONDS_TO_SUBMIT: i64 = 3;
+/// Booking requests stored per address.
+pub const BOOKING_REQUESTS: Limit = Limit { max: 5, window: SignedDuration::from_mins(60) };
+/// Clients may cancel or move online until this long before the start.
+pub const CANCELLATION_NOTICE: CancellationPolicy = CancellationPolicy { notice: SignedDuration::from_hours(24) };
+const NAME_MAX: usize = 80;
+const MESSAGE_MAX: usize = 2_000;
+
+/// The time a visitor chose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BookingChoice {
+    pub session_type: uuid::Uuid,
+    pub format: SessionFormat,
+    pub start: Timestamp,
+}
+
+/// The booking form, as typed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BookingInput {
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub with_partner: bool,
+    pub partner_email: String,
+    /// A concern slug, or empty.
+    pub concern: String,
+    pub message: String,
+    /// "self_pay", a payer slug, or empty.
+    pub payment: String,
+    pub voicemail_ok: bool,
+    pub discreet_email: bool,
+    pub consent_privacy: bool,
+    pub consent_adult: bool,
+    /// Where the visitor will be for a video session (jurisdiction id).
+    pub jurisdiction: String,
+    pub visitor_time_zone: String,
+    /// The honeypot: people never see it, so it stays empty.
+    pub website: String,
+    /// When the form was shown, sealed by the server ([`App::booking_form_stamp`]).
+    pub stamp: String,
+}
+
+/// What happened to a submitted form.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BookingOutcome {
+    /// "Check your email" (also what a bot is told).
+    CheckEmail { email: String },
+    /// The time was taken meanwhile: the nearest free ones instead.
+    Taken { alternatives: Vec<Slot> },
+}
+
+/// What a visitor may book with a therapist.
+#[derive(Debug, Clone)]
+pub struct BookingOptions {
+    pub therapist: UserId,
+    pub name: String,
+    pub practice: PracticeRecord,
+    /// Active session types, trial consultations first.
+    pub session_types: Vec<SessionTypeRecord>,
+    /// Jurisdiction ids where a verified licence is current (for video sessions).
+    pub licensed_in: Vec<String>,
+}
+
+/// A confirmation link's request, as its page shows it.
+#[derive(Debug, Clone)]
+pub struct PendingBooking {
+    pub practice_name: String,
+    pub therapist_name: String,
+    pub session: String,
+    /// In the visitor's time zone.
+    pub when: String,
+    pub status: AppointmentStatus,
+    pub held_until: Option<Timestamp>,
+}
+
+/// What confirming a link did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confirmation {
+    /// Waiting for the therapist (or confirmed at once when no approval is needed).
+    Done(AppointmentStatus),
+    AlreadyConfirmed,
+    /// The hold ran out first; the time may be free again or taken.
+    Lapsed,
+}
+
+fn formats_of(kind: &SessionTypeRecord) -> Vec<SessionFormat> {
+    [(kind.in_person, SessionFormat::InPerson), (kind.telehealth, SessionFormat::Telehealth)]
+        .into_iter()
+        .filter_map(|(offered, format)| offered.then_some(format))
+        .collect()
+}
+
+fn stamp_binding() -> Binding<'static> {
+    Binding::new("booking_form", "issued_at", "-")
+}
+
+impl App {
+    /// What a visitor may book with a listed therapist who accepts new
+    /// clients; `None` otherwise (as if unknown).
+    pub async fn booking_options(&self, therapist: UserId) -> Result<Option<BookingOptions>, AppError> {
+        let Some((record, Some(practice))) = self.listed_profile(therapist).await? else { return Ok(None) };
+        if !record.profile.accepting_new_clients {
+            return Ok(None);
+        }
+        let mut session_types: Vec<SessionTypeRecord> =
+            self.store.session_types(practice.id).await?.into_iter().filter(|t| t.active).collect();
+        session_types.sort_by_key(|t| (!t.trial, t.duration_minutes));
+        let today = self.now().to_zoned(TimeZone::UTC).date();
+        let mut licensed_in: Vec<String> = record
+            .licences
+            .iter()
+            .filter(|l| l.verification.is_some() && l.expires_on >= today)
+            .map(|l| l.jurisdiction.clone())
+            .collect();
+        licensed_in.sort();
+        licensed_in.dedup();
+        if !record.profile.offers_telehealth {
+            session_types.retain(|t| t.in_person);
+        }
+        if !record.profile.offers_in_person {
+            session_types.retain(|t| t.telehealth);
+        }
+        Ok(Some(BookingOptions { therapist, name: record.profile.display_name, practice, session_types, licensed_in }))
+    }
+
+    /// Free times for one session type and format, from `from` to `to`.
+    pub async fn bookable_slots(
+        &self,
+        options: &BookingOptions,
+        kind: &SessionTypeRecord,
+        format: SessionFormat,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<Slot>, AppError> {
+        if !formats_of(kind).contains(&format) {
+            return Ok(Vec::new());
+        }
+        let duration = SignedDuration::from_mins(i64::from(kind.duration_minutes));
+        self.free_times(options.therapist, duration, vec![format], from, to).await
+    }
+
+    /// A sealed note of when the form was shown, for the minimum time to submit.
+    pub fn booking_form_stamp(&self) -> Result<String, AppError> {
+        let sealed = self.keys.encrypt(&stamp_binding(), &self.now().as_second().to_string())?;
+        Ok(sealed.iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// Seconds since the form was shown; `None` when the stamp is not ours.
+    fn seconds_since_stamp(&self, stamp: &str) -> Option<i64> {
+        let bytes: Vec<u8> = (0..stamp.len())
+            .step_by(2)
+            .map(|i| stamp.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+            .collect::<Option<_>>()?;
+        let issued: i64 = self.keys.decrypt(&stamp_binding(), &bytes).ok()?.expose().parse().ok()?;
+        Some(self.now().as_second() - issued)
+    }
+
+    /// Checks and stores a visitor's request and emails the confirmation link.
+    pub async fn request_booking(
+        &self,
+        options: &BookingOptions,
+        choice: BookingChoice,
+        input: &BookingInput,
+        ip: &str,
+    ) -> Result<BookingOutcome, AppError> {
+        let bucket = ip_bucket("booking", ip);
+        self.check_limits(BOOKING_REQUESTS, &[&bucket]).await?;
+        // Bots get the same page as people, and nothing is stored or sent.
+        let too_fast = self.seconds_since_stamp(&input.stamp).is_none_or(|s| s < MIN_SECONDS_TO_SUBMIT);
+        if !input.website.is_empty() || too_fast {
+            self.record_hits(BOOKING_REQUESTS, &[&bucket]).await?;
+            self.audit(Entry {
+                actor: None,
+                practice: Some(options.practice.id),
+                action: "booking_refused_as_automated",
+                record_type: "user",
+                record_id: options.therapist.to_string(),
+                ip,
+                outcome: outcome::DENIED,
+            })
+            .await?;
+            return Ok(BookingOutcome::CheckEmail { email: input.email.trim().to_string() });
+        }
+        let kind =
+            options.session_types.iter().find(|t| t.id == choice.session_type).ok_or(AppError::NotFound)?.clone();
+        let (email, visitor_zone) = self.check_booking(options, &kind, choice, input)?;
+
+        // The chosen time must still be free (notice, hours, other bookings).
+        let duration = SignedDuration::from_mins(i64::from(kind.duration_minutes));
+        let around = |hours: i64| SignedDuration::from_hours(hours);
+        let nearby = self
+            .bookable_slots(options, &kind, choice.format, choice.start - around(24 * 7), choice.start + around(24 * 7))
+            .await?;
+        if !nearby.iter().any(|s| s.start == choice.start) {
+            return Ok(BookingOutcome::Taken { alternatives: nearest_alternatives(&nearby, choice.start, 3) });
+        }
+
+        let now = self.now();
+        let id = AppointmentId::new();
+        let token = new_token();
+        let seal = |column: &str, text: &str| -> Result<Option<Vec<u8>>, AppError> {
+            if text.is_empty() {
+                return Ok(None);
+            }
+            Ok(Some(self.keys.encrypt(&Binding::new("booking_requests", column, &id.to_string()), text)?))
+        };
+        let appointment = NewAppointment {
+            id,
+            practice_id: options.practice.id,
+            case_id: None,
+            clinician_id: options.therapist,
+            starts_at: choice.start,
+            ends_at: choice.start + duration,
+            time_zone: options.practice.time_zone.clone(),
+            format: choice.format,
+            status: AppointmentStatus::Held,
+            created_at: now,
+            session_type_id: Some(kind.id),
+            held_until: Some(now + SignedDuration::from_mins(HOLD_MINUTES)),
+        };
+        let request = BookingRequestRecord {
+            appointment_id: id,
+            session_type_id: kind.id,
+            name: input.name.trim().to_string(),
+            email: email.as_str().to_string(),
+            phone: input.phone.trim().to_string(),
+            with_partner: input.with_partner,
+            partner_email: if input.with_partner { input.partner_email.trim().to_string() } else { String::new() },
+            concern: seal("concern", input.concern.trim())?,
+            message: seal("message", input.message.trim())?,
+            payment: input.payment.trim().to_string(),
+            voicemail_ok: input.voicemail_ok,
+            discreet_email: input.discreet_email,
+            jurisdiction: input.jurisdiction.trim().to_string(),
+            visitor_time_zone: visitor_zone.iana_name().unwrap_or("UTC").to_string(),
+            created_at: now,
+            email_confirmed_at: None,
+        };
+        if self.store.request_booking(&appointment, &request, &token_hash(&token), now).await? == Booking::Taken {
+            return Ok(BookingOutcome::Taken { alternatives: nearest_alternatives(&nearby, choice.start, 3) });
+        }
+        self.record_hits(BOOKING_REQUESTS, &[&bucket]).await?;
+        self.audit(Entry {
+            actor: None,
+            practice: Some(options.practice.id),
+            action: "booking_requested",
+            record_type: "appointment",
+            record_id: id.to_string(),
+            ip,
+            outcome: outcome::ALLOWED,
+        })
+        .await?;
+        let when = format_local(choice.start, &visitor_zone);
+        let subject = if input.discreet_email {
+            "Please confirm your request".to_string()
+        } else {
+            format!("Please confirm your request with {}", options.practice.name)
+        };
+        let link = format!("{}/bookings/confirm/{token}", self.config.base_url);
+        let text = format!(
+            "Hello {name},\n\nYou asked for a {session} on {when}.\n\nTo send the request, confirm your email \
+             address within {HOLD_MINUTES} minutes (the time is held for you until then):\n{link}\n\n\
+             If you did not ask for this, ignore this email and nothing happens.\n\n{practice}\n",
+            name = request.name,
+            session = kind.name.to_lowercase(),
+            practice = options.practice.name,
+        );
+        let mail = Mail { to: email.as_str().to_string(), subject, text };
+        if let Err(error) = self.mailer.send(&mail).await {
+            // The hold lapses on its own; the visitor is told to try again.
+            tracing::error!(error = %error, "could not send a booking confirmation");
+            return Err(AppError::Internal("the confirmation email could not be sent".into()));
+        }
+        Ok(BookingOutcome::CheckEmail { email: email.as_str().to_string() })
+    }
+
+    /// Field by field, what the form needs.
+    fn check_booking(
+        &self,
+        options: &BookingOptions,
+        kind: &SessionTypeRecord,
+        choice: BookingChoice,
+        input: &BookingInput,
+    ) -> Result<(Email, TimeZone), AppError> {
+        let reference = reference().map_err(|e| AppError::Internal(format!("reference data: {e}")))?;
+        let mut errors = FieldErrors::new();
+        let name = input.name.trim();
+        if name.is_empty() {
+            errors.add("name", "Enter a name we may call you by; a first name is fine.");
+        } else if name.chars().count() > NAME_MAX || name.chars().any(char::is_control) {
+            errors.add("name", format!("Use at most {NAME_MAX} characters, without line breaks."));
+        }
+        let email = Email::parse(&input.email);
+        if email.is_err() {
+            errors.add("email", "Enter an email address such as name@example.com; the confirmation link goes there.");
+        }
+        let phone = input.phone.trim();
+        if !phone.is_empty() && (phone.len() > 30 || !phone.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)))
+        {
+            errors.add("phone", "Enter a phone number with digits, spaces, + - ( ) only, or leave it empty.");
+        }
+        if input.with_partner && !input.partner_email.trim().is_empty() && Email::parse(&input.partner_email).is_err() {
+            errors.add("partner_email", "Enter your partner's email address, or leave it empty.");
+        }
+        if !input.concern.trim().is_empty() && reference.concern(input.concern.trim()).is_none() {
+            errors.add("concern", "Choose from the list, or leave it empty.");
+        }
+        if input.message.trim().chars().count() > MESSAGE_MAX {
+            errors.add("message", format!("Use at most {MESSAGE_MAX} characters; you can say more in the session."));
+        }
+        let payment = input.payment.trim();
+        if !(payment.is_empty() || payment == "self_pay" || reference.payer(payment).is_some()) {
+            errors.add("payment", "Choose your insurance or self-pay from the list, or leave it empty.");
+        }
+        if !input.consent_privacy {
+            errors.add("consent_privacy", "Please agree to the privacy notice to send a request.");
+        }
+        if !input.consent_adult {
+            errors.add("consent_adult", "Sessions booked here are for adults 18 or older.");
+        }
+        if choice.format == SessionFormat::Telehealth {
+            let place = input.jurisdiction.trim();
+            if place.is_empty() {
+                errors.add("jurisdiction", "Choose the state you will be in for the video session.");
+            } else if !options.licensed_in.iter().any(|j| j == place) {
+                errors.add(
+                    "jurisdiction",
+                    format!("{} is licensed for video sessions only where they hold a licence; choose in person or another therapist.", options.name),
+                );
+            }
+        }
+        if kind.participants == "couple" && !input.with_partner {
+            errors.add("with_partner", "This session is for couples: tick “With a partner”.");
+        }
+        let zone = TimeZone::get(input.visitor_time_zone.trim());
+        if zone.is_err() {
+            errors.add("visitor_time_zone", "Choose your time zone from the list.");
+        }
+        AppError::invalid_if_any(errors)?;
+        match (email, zone) {
+            (Ok(email), Ok(zone)) => Ok((email, zone)),
+            _ => Err(AppError::Internal("validated booking fields missing".into())),
+        }
+    }
+
+    /// The request a confirmation link stands for, for its page.
+    pub async fn pending_booking(&self, token: &str) -> Result<Option<PendingBooking>, AppError> {
+        let Some(view) = self.store.booking_by_token(&token_hash(token)).await? else { return Ok(None) };
+        let practice = self.store.practice(view.practice_id).await?.map(|p| p.name).unwrap_or_default();
+        let therapist = self.store.user(view.clinician_id).await?.map(|u| u.display_name).unwrap_or_default();
+        let kinds = self.store.session_types(view.practice_id).await?;
+        let session =
+            kinds.iter().find(|k| k.id == view.request.session_type_id).map(|k| k.name.clone()).unwrap_or_default();
+        let zone = TimeZone::get(&view.request.visitor_time_zone).unwrap_or(TimeZone::UTC);
+        Ok(Some(PendingBooking {
+            practice_name: practice,
+            therapist_name: therapist,
+            session,
+            when: format!("{} · {}", format_local(view.starts_at, &zone), view.format.label()),
+            status: view.status,
+            held_until: view.held_until,
+        }))
+    }
+
+    /// The visitor confirms their email: the held time becomes a request
+    /// (or a confirmed session when the type needs no approval). Once only.
+    pub async fn confirm_booking(&self, token: &str, ip: &str) -> Result<Option<Confirmation>, AppError> {
+        let Some(view) = self.store.booking_by_token(&token_hash(token)).await? else { return Ok(None) };
+        if view.request.email_confirmed_at.is_some() {
+            return Ok(Some(Confirmation::AlreadyConfirmed));
+        }
+        let now = self.now();
+        let needs_approval = self
+            .store
+            .session_types(view.practice_id)
+            .await?
+            .iter()
+            .find(|k| k.id == view.request.session_type_id)
+            .is_none_or(|k| k.needs_approval);
+        let lapsed = view.held_until.is_none_or(|until| until <= now);
+        let next = lifecycle::decide(
+            view.status,
+            if lapsed { Change::HoldLapsed } else { Change::EmailConfirmed { needs_approval } },
+            Party::Client,
+            view.starts_at,
+            now,
+            CANCELLATION_NOTICE,
+        );
+        let Ok(next) = next else { return Ok(Some(Confirmation::Lapsed)) };
+        if lapsed || !self.store.confirm_booking_email(view.request.appointment_id, next.status, now).await? {
+            return Ok(Some(Confirmation::Lapsed));
+        }
+        self.audit(Entry {
+            actor: None,
+            practice: Some(view.practice_id),
+            action: "booking_email_confirmed",
+            record_type: "appointment",
+            record_id: view.request.appointment_id.to_string(),
+            ip,
+            outcome: outcome::ALLOWED,
+        })
+        .await?;
+        Ok(Some(Confirmation::Done(next.status)))
+    }
+
+    /// The actor's booking requests that wait for an answer, soonest first.
+    pub async fn my_booking_requests(&self, actor: &Actor) -> Result<Vec<BookingView>, AppError> {
+        let practice = self.own_availability(actor).await?;
+        let requests = self.store.booking_requests_for(actor.user_id, self.now()).await?;
+        self.audit_actor(
+            actor,
+            Some(practice),
+            "view_booking_requests",
+            "user",
+            actor.user_id.to_string(),
+            outcome::ALLOWED,
+        )
+        .await?;
+        Ok(requests)
+    }
+
+    /// What brings the visitor, decrypted for their clinician.
+    pub fn booking_reason(&self, view: &BookingView) -> Result<(String, String), AppError> {
+        let id = view.request.appointment_id.to_string();
+        let open = |column: &str, sealed: &Option<Vec<u8>>| -> Result<String, AppError> {
+            match sealed {
+                Some(sealed) => {
+                    Ok(self.keys.decrypt(&Binding::new("booking_requests", column, &id), sealed)?.expose().to_string())
+                }
+                None => Ok(String::new()),
+            }
+        };
+        Ok((open("concern", &view.request.concern)?, open("message", &view.request.message)?))
+    }
+
+    /// The clinician accepts or declines a request; the visitor is told by email.
+    pub async fn answer_booking_request(
+        &self,
+        actor: &Actor,
+        appointment: AppointmentId,
+        accept: bool,
+    ) -> Result<AppointmentStatus, AppError> {
+        let practice = self.own_availability(actor).await?;
+        let view = self.store.booking(appointment).await?.ok_or(AppError::NotFound)?;
+        if view.clinician_id != actor.user_id {
+            self.audit_actor(
+                actor,
+                Some(practice),
+                "answer_booking",
+                "appointment",
+                appointment.to_string(),
+                outcome::DENIED,
+            )
+            .await?;
+            return Err(AppError::NotFound);
+        }
+        let now = self.now();
+        let change = if accept { Change::Confirm } else { Change::Decline };
+        let next = lifecycle::decide(view.status, change, Party::Practice, view.starts_at, now, CANCELLATION_NOTICE)
+            .map_err(|refusal| {
+                let mut errors = FieldErrors::new();
+                errors.add("request", refusal.to_string());
+                AppError::Invalid(errors)
+            })?;
+        if !self.store.change_appointment_status(appointment, view.status, next.status, now).await? {
+            let mut errors = FieldErrors::new();
+            errors.add("request", "This request was answered meanwhile; reload the page.");
+            return Err(AppError::Invalid(errors));
+        }
+        let action = if accept { "confirm_booking" } else { "decline_booking" };
+        self.audit_actor(actor, Some(practice), action, "appointment", appointment.to_string(), outcome::ALLOWED)
+            .await?;
+        let practice_name = self.store.practice(view.practice_id).await?.map(|p| p.name).unwrap_or_default();
+        let zone = TimeZone::get(&view.request.visitor_time_zone).unwrap_or(TimeZone::UTC);
+        let when = format_local(view.starts_at, &zone);
+        let (subject, text) = if accept {
+            (
+                if view.request.discreet_email {
+                    "Your appointment is confirmed".to_string()
+                } else {
+                    format!("{practice_name}: your appointment is confirmed")
+                },
+                format!(
+                    "Hello {},\n\nYour appointment on {when} ({}) is confirmed.\n\n{practice_name}\n",
+                    view.request.name,
+                    view.format.label()
+                ),
+            )
+        } else {
+            (
+                if view.request.discreet_email {
+                    "About your request".to_string()
+                } else {
+                    format!("{practice_name}: about your request")
+                },
+                format!(
+                    "Hello {},\n\nThe time you asked for ({when}) cannot be offered. Please choose another time, or contact the practice.\n\n{practice_name}\n",
+                    view.request.name
+                ),
+            )
+        };
+        if let Err(error) = self.mailer.send(&Mail { to: view.request.email.clone(), subject, text }).await {
+            tracing::error!(error = %error, "could not email the answer to a booking request");
+        }
+        Ok(next.status)
+    }
+}

@@ -1,0 +1,251 @@
+//! Booking a session from the directory, as a visitor and a therapist do it,
+//! with a real SMTP conversation: free times in the visitor's zone, the
+//! form with its checks, the honeypot and the minimum time to fill it in,
+//! the email link, the therapist's answer.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use jiff::SignedDuration;
+use sensate_app::infra::secrets::hash_password;
+use sensate_domain::{Role, UserId};
+use sensate_store::NewUser;
+use sensate_testkit::smtp_sink::SmtpSink;
+use sensate_testkit::{LAKESIDE, TestApp, TestDb, on_both_engines, spawn_app_with_mail};
+
+const PASSWORD: &str = "booking pages phrase";
+
+struct World {
+    app: TestApp,
+    sink: SmtpSink,
+    tess: reqwest::Client,
+    tess_id: UserId,
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response.headers().get("location").map(|l| l.to_str().unwrap().to_string()).unwrap_or_default()
+}
+
+/// A listed therapist with a trial consultation and Tuesday-morning hours in New York, 12 hours' notice.
+async fn world(db: TestDb) -> World {
+    let sink = SmtpSink::start().await;
+    let app = spawn_app_with_mail(db, sink.url()).await;
+    let (owner, _) = app.set_up_practice(&LAKESIDE).await;
+    let owner_id = app.store().login_record(LAKESIDE.email).await.unwrap().unwrap().id;
+    let practice = app.store().memberships(owner_id).await.unwrap()[0].practice_id;
+    let now = sensate_domain::Clock::now(&app.clock);
+    let tess_id = UserId::new();
+    app.store()
+        .insert_user(&NewUser {
+            id: tess_id,
+            email: "tess@lakeside.example".into(),
+            display_name: "Tess Therapist".into(),
+            password_hash: hash_password(PASSWORD.into()).await.unwrap(),
+            created_at: now,
+        })
+        .await
+        .unwrap();
+    app.store().insert_membership(practice, tess_id, Role::Clinician, now).await.unwrap();
+    let tess = TestApp::new_client();
+    app.login(&tess, "tess@lakeside.example", PASSWORD).await;
+    app.enrol_mfa(&tess).await;
+    let profile = format!("/profiles/{tess_id}");
+    app.post_form(
+        &tess,
+        &profile,
+        &[
+            ("headline", "Calm help"),
+            ("sees_individuals", "on"),
+            ("offers_telehealth", "on"),
+            ("accepting_new_clients", "on"),
+        ],
+    )
+    .await;
+    app.post_form(
+        &tess,
+        &format!("{profile}/licences"),
+        &[("kind", "lmft"), ("jurisdiction", "US-NY"), ("number", "NY-1"), ("expires_on", "2028-01-31")],
+    )
+    .await;
+    let editor = owner.get(app.url(&profile)).send().await.unwrap().text().await.unwrap();
+    let licence = sensate_testkit::between(&editor, "/credentials/", "/verify").unwrap();
+    app.post_form(&owner, &format!("{profile}/credentials/{licence}/verify"), &[("method", "register")]).await;
+    let trial = [
+        ("name", "Trial consultation"),
+        ("duration", "20"),
+        ("fee", "0"),
+        ("participants", "either"),
+        ("telehealth", "on"),
+        ("trial", "on"),
+        ("needs_approval", "on"),
+    ];
+    assert_eq!(app.post_form(&owner, "/session-types", &trial).await.status(), 303);
+    let hours = [
+        ("time_zone", "America/New_York"),
+        ("buffer_before", "0"),
+        ("buffer_after", "10"),
+        ("min_notice_hours", "12"),
+        ("horizon_days", "30"),
+        ("slot_step", "30"),
+        ("w1_weekday", "2"),
+        ("w1_start", "09:00"),
+        ("w1_end", "12:00"),
+        ("w1_format", "telehealth"),
+    ];
+    assert_eq!(app.post_form(&tess, &format!("/availability/{tess_id}"), &hours).await.status(), 303);
+    World { app, sink, tess, tess_id }
+}
+
+/// The visitor's form for the first free time, as the pages lead there.
+async fn open_form(w: &World, visitor: &reqwest::Client) -> (String, Vec<(String, String)>) {
+    let profile =
+        visitor.get(w.app.url(&format!("/therapists/{}", w.tess_id))).send().await.unwrap().text().await.unwrap();
+    assert!(profile.contains(&format!("href=\"/therapists/{}/book\">Choose a time", w.tess_id)));
+    let slots = visitor
+        .get(w.app.url(&format!("/therapists/{}/book?tz=Europe/Berlin", w.tess_id)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // Now is Monday 10:00 in New York; with 12 hours' notice the first free time is
+    // Tuesday 09:00 there, 15:00 in Berlin.
+    assert!(slots.contains("<h3>Tuesday 24 November</h3>"), "{slots}");
+    let href = sensate_testkit::between(&slots, "<a class=\"button-secondary slot\" href=\"", "\"")
+        .unwrap()
+        .replace("&#38;", "&");
+    assert!(slots.contains(">15:00 (CET)</a>"));
+    let form = visitor.get(w.app.url(&href)).send().await.unwrap().text().await.unwrap();
+    assert!(form.contains("Tue 24 Nov 2026, 15:00 (CET) · Telehealth (video)"), "{href}\n{form}");
+    let hidden = |name: &str| sensate_testkit::hidden_value(&form, name).unwrap();
+    let fields = ["type", "format", "start", "tz", "stamp"].iter().map(|n| (n.to_string(), hidden(n))).collect();
+    (href, fields)
+}
+
+fn with(fields: &[(String, String)], more: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut all = fields.to_vec();
+    all.extend(more.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    all
+}
+
+async fn submit(w: &World, visitor: &reqwest::Client, fields: &[(String, String)]) -> reqwest::Response {
+    let token = w.app.csrf_token(visitor).await;
+    let mut form = fields.to_vec();
+    form.push(("csrf_token".into(), token));
+    visitor
+        .post(w.app.url(&format!("/therapists/{}/book", w.tess_id)))
+        .header("origin", &w.app.base_url)
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
+
+const GOOD: &[(&str, &str)] = &[
+    ("name", "Robin"),
+    ("email", "robin@visitor.example"),
+    ("concern", "performance-anxiety"),
+    ("message", "MESSAGE-CANARY first time asking for help"),
+    ("payment", "self_pay"),
+    ("jurisdiction", "US-NY"),
+    ("discreet_email", "on"),
+    ("consent_privacy", "on"),
+    ("consent_adult", "on"),
+    ("website", ""),
+];
+
+on_both_engines! {
+    async fn a_visitor_books_a_trial_session_and_the_therapist_confirms_it(db: TestDb) {
+        let w = world(db).await;
+        let app = &w.app;
+        let visitor = TestApp::new_client();
+        let (_, fields) = open_form(&w, &visitor).await;
+        // A second visitor looks at the same time.
+        let other = TestApp::new_client();
+        let (_, theirs) = open_form(&w, &other).await;
+
+        // Sent at once: a script. The page looks the same; nothing is kept or sent.
+        let hurried = submit(&w, &visitor, &with(&fields, GOOD)).await;
+        assert_eq!(hurried.status(), 200);
+        assert!(hurried.text().await.unwrap().contains("Check your email"));
+        app.clock.advance(SignedDuration::from_secs(20));
+        // The honeypot filled: the same.
+        let bot = submit(&w, &visitor, &with(&fields, &[("name", "Bot"), ("email", "bot@spam.example"), ("consent_privacy", "on"), ("consent_adult", "on"), ("jurisdiction", "US-NY"), ("website", "http://spam.example")])).await;
+        assert!(bot.text().await.unwrap().contains("Check your email"));
+        assert!(app.store().busy_times(w.tess_id, sensate_domain::Clock::now(&app.clock)).await.unwrap().is_empty(), "nothing held");
+        assert!(w.sink.messages().is_empty(), "nothing sent");
+
+        // Mistakes are named beside their fields; what was typed stays.
+        let wrong = submit(&w, &visitor, &with(&fields, &[("name", "Robin"), ("email", "robin-at-visitor"), ("message", "typed text stays"), ("jurisdiction", "US-CA")])).await;
+        assert_eq!(wrong.status(), 422);
+        let html = wrong.text().await.unwrap();
+        assert!(html.contains("Enter an email address such as name@example.com"));
+        assert!(html.contains("Please agree to the privacy notice"));
+        assert!(html.contains("Sessions booked here are for adults 18 or older."));
+        assert!(html.contains("is licensed for video sessions only where they hold a licence"));
+        assert!(html.contains("typed text stays") && html.contains("value=\"robin-at-visitor\""));
+
+        let sent = submit(&w, &visitor, &with(&fields, GOOD)).await;
+        assert_eq!(sent.status(), 200);
+        assert!(sent.text().await.unwrap().contains("We sent a link to robin@visitor.example"));
+        let mail = w.sink.wait_for(1, Duration::from_secs(10)).await.remove(0);
+        assert_eq!(mail.subject(), "Please confirm your request", "discreet: no practice name");
+        let body = mail.body();
+        assert!(body.contains("trial consultation on Tue 24 Nov 2026, 15:00 (CET)"));
+        assert!(!body.contains("performance") && !body.contains("MESSAGE-CANARY"), "nothing about what brings them");
+        let link = body.split_whitespace().find(|w| w.starts_with("http")).unwrap().to_string();
+        assert!(link.contains("/bookings/confirm/"));
+
+        // Held: a second visitor cannot take the time, and is offered others.
+        let taken = submit(&w, &other, &with(&theirs, &[("name", "Sam"), ("email", "sam@visitor.example"), ("jurisdiction", "US-NY"), ("consent_privacy", "on"), ("consent_adult", "on")])).await;
+        assert_eq!(taken.status(), 409);
+        let html = taken.text().await.unwrap();
+        assert!(html.contains("This time was just taken."));
+        assert!(html.contains(">15:30 (CET)</a>"), "the nearest free time");
+
+        // The therapist sees nothing until the email is confirmed.
+        let requests = w.tess.get(app.url("/requests")).send().await.unwrap().text().await.unwrap();
+        assert!(requests.contains("No requests wait for you."));
+        let page = visitor.get(&link).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("Confirm and send my request"), "opening the link changes nothing");
+        let token = link.rsplit('/').next().unwrap();
+        let path = format!("/bookings/confirm/{token}");
+        let confirmed = app.post_form(&visitor, &path, &[]).await;
+        assert_eq!(confirmed.status(), 200);
+        assert!(confirmed.text().await.unwrap().contains("Your request was sent"));
+        let again = app.post_form(&visitor, &path, &[]).await.text().await.unwrap();
+        assert!(again.contains("You have confirmed this request already."));
+
+        let requests = w.tess.get(app.url("/requests")).send().await.unwrap().text().await.unwrap();
+        assert!(requests.contains("Robin") && requests.contains("Tue 24 Nov 2026, 15:00 (CET)"), "in the practice's time zone, like every staff page");
+        assert!(requests.contains("Topic: Performance anxiety") && requests.contains("MESSAGE-CANARY"), "decrypted for the therapist");
+        let id = sensate_testkit::between(&requests, "/requests/", "/confirm").unwrap();
+        assert_eq!(location(&app.post_form(&w.tess, &format!("/requests/{id}/confirm"), &[]).await), "/requests?done=confirmed");
+        let answer = w.sink.wait_for(2, Duration::from_secs(10)).await.remove(1);
+        assert_eq!(answer.subject(), "Your appointment is confirmed");
+        assert!(answer.body().contains("Tue 24 Nov 2026, 15:00 (CET)"));
+        assert_eq!(app.post_form(&w.tess, &format!("/requests/{id}/confirm"), &[]).await.status(), 422, "answered once");
+        w.app.stop().await;
+    }
+
+    async fn a_link_opened_after_the_hold_ran_out_asks_for_a_new_time(db: TestDb) {
+        let w = world(db).await;
+        let app = &w.app;
+        let visitor = TestApp::new_client();
+        let (_, fields) = open_form(&w, &visitor).await;
+        app.clock.advance(SignedDuration::from_secs(20));
+        assert_eq!(submit(&w, &visitor, &with(&fields, GOOD)).await.status(), 200);
+        let mail = w.sink.wait_for(1, Duration::from_secs(10)).await.remove(0);
+        let link = mail.body().split_whitespace().find(|w| w.starts_with("http")).unwrap().to_string();
+        app.clock.advance(SignedDuration::from_mins(31));
+        let path = format!("/bookings/confirm/{}", link.rsplit('/').next().unwrap());
+        let page = visitor.get(app.url(&path)).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("that time has passed") && !page.contains("Confirm and send my request"));
+        let late = app.post_form(&visitor, &path, &[]).await;
+        assert_eq!(late.status(), 410);
+        assert!(late.text().await.unwrap().contains("Please choose a time again."));
+        assert_eq!(app.get("/bookings/confirm/not-a-token").await.status(), 404);
+        w.app.stop().await;
+    }
+}
