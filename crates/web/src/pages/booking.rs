@@ -279,7 +279,9 @@ fn details_page(
     let kind =
         options.session_types.iter().find(|t| t.id == choice.session_type).ok_or(WebError(AppError::NotFound))?;
     let zone = zone_or(&form.tz, &options.practice.time_zone);
-    let stamp = state.app.booking_form_stamp()?;
+    // A form shown again with its mistakes keeps the time it was first shown,
+    // so a quick correction is not taken for a script.
+    let stamp = if form.stamp.is_empty() { state.app.booking_form_stamp()? } else { form.stamp.clone() };
     let jurisdictions = options
         .licensed_in
         .iter()

@@ -72,6 +72,7 @@ pub(crate) async fn dashboard(State(state): State<AppState>, page: Page) -> Resu
     }
     if actor.has_role(Role::Clinician) {
         tools.push(("/clients", "Your clients"));
+        tools.push(("/requests", "Booking requests"));
         tools.push(("/availability", "Your bookable hours"));
         tools.push(("/calendar-feed", "Calendar feed"));
         if !(actor.has_role(Role::Owner) || actor.has_role(Role::Admin)) {
