@@ -17,6 +17,7 @@ pub mod passwords;
 pub mod people;
 pub mod search;
 pub mod setup;
+pub mod synthetic;
 
 use std::sync::Arc;
 

@@ -27,8 +27,9 @@ pub(crate) struct DirectoryCache {
     rebuilding: Mutex<()>,
 }
 
-/// What the index needs of a stored profile.
-fn search_profile(record: DirectoryProfileRecord) -> DirectoryProfile {
+/// What the index needs of a stored profile. Tests and benchmarks build
+/// their engine-independent reference index with it too.
+pub fn search_profile(record: DirectoryProfileRecord) -> DirectoryProfile {
     let offices = if record.profile.offers_in_person {
         record.offices.into_iter().map(|o| Office { lat: o.lat, lon: o.lon, label: o.label }).collect()
     } else {
