@@ -164,7 +164,8 @@ on_both_engines! {
         batch.users.push(user(manager, "manager@cedar.example".into(), "Pat Manager".into()));
         batch.memberships.push(NewMembership { practice_id: practice.id, user_id: manager, role: Role::Owner, created_at: created });
         let check = Verification { at: at("2026-03-01T10:00:00Z"), by: manager, method: "State board online register".into() };
-        // Enough rows that every table needs several multi-row inserts.
+        // Enough rows that every table needs several multi-row inserts, and the
+        // snapshot several chunks.
         for i in 0..1_600 {
             let id = UserId::new();
             batch.users.push(user(id, format!("t{i}@cedar.example"), format!("Therapist {i}")));
