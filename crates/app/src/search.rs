@@ -12,8 +12,8 @@ use std::sync::Arc;
 use sensate_domain::FieldErrors;
 use sensate_domain::directory::reference::{Reference, reference};
 use sensate_domain::directory::search::{
-    Affirming, CertificationFact, DirectoryIndex, DirectoryProfile, LicenceFact, Office, ReferenceNames, SearchQuery,
-    SearchResults,
+    Affirming, CertificationFact, DirectoryIndex, DirectoryIndexBuilder, DirectoryProfile, LicenceFact, Office,
+    ReferenceNames, SearchQuery, SearchResults,
 };
 use sensate_store::DirectoryProfileRecord;
 use tokio::sync::{Mutex, RwLock};
@@ -114,12 +114,14 @@ impl App {
         {
             return Ok(index.clone());
         }
-        let records = self.store.directory_profiles().await?;
-        let index = tokio::task::spawn_blocking(move || {
-            DirectoryIndex::build(records.into_iter().map(search_profile).collect())
-        })
-        .await
-        .map_err(|e| AppError::Internal(format!("building the directory index: {e}")))?;
+        // Each stored profile goes into the index builder as it arrives, which
+        // keeps only what the index needs: the profiles (their text above
+        // all) are never all in memory at once.
+        let mut builder = DirectoryIndexBuilder::new();
+        self.store.visit_directory_profiles(&mut |record| builder.push(&search_profile(record))).await?;
+        let index = tokio::task::spawn_blocking(move || builder.finish())
+            .await
+            .map_err(|e| AppError::Internal(format!("building the directory index: {e}")))?;
         let index = Arc::new(index);
         *self.directory.current.write().await = Some((version, index.clone()));
         Ok(index)

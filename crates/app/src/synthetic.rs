@@ -130,16 +130,6 @@ impl Rng {
         let v = self.unit();
         (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
     }
-
-    /// A UUIDv7 for `millis`, its random part from this generator.
-    fn uuid_v7(&mut self, millis: u64) -> uuid::Uuid {
-        let a = self.next_u64().to_le_bytes();
-        let b = self.next_u64().to_le_bytes();
-        let mut bytes = [0u8; 10];
-        bytes[..8].copy_from_slice(&a);
-        bytes[8..].copy_from_slice(&b[..2]);
-        uuid::Builder::from_unix_timestamp_millis(millis, &bytes).into_uuid()
-    }
 }
 
 /// ZIP codes around one metro area, with cumulative weights for drawing one.
@@ -172,6 +162,9 @@ pub struct SyntheticDirectory {
     /// Therapists and practices generated so far (for unique emails).
     therapists: usize,
     practices: usize,
+    /// Ids handed out so far: they increase, as UUIDv7s made one after
+    /// another do, so rows are appended to the database's indexes.
+    ids: u64,
 }
 
 /// How far around a metro's centre offices are spread (σ, in km).
@@ -223,6 +216,7 @@ impl SyntheticDirectory {
             practice: None,
             therapists: 0,
             practices: 0,
+            ids: 0,
         })
     }
 
@@ -244,8 +238,21 @@ impl SyntheticDirectory {
         batch
     }
 
-    fn millis(&self) -> u64 {
-        u64::try_from(self.now.as_millisecond()).unwrap_or(0)
+    /// A UUIDv7 of `now`: the 48-bit time, then a 30-bit counter (12 bits in
+    /// `rand_a`, 18 at the top of `rand_b`) and 44 random bits.
+    fn new_id(&mut self) -> uuid::Uuid {
+        let millis = u128::try_from(self.now.as_millisecond()).unwrap_or(0) & 0xFFFF_FFFF_FFFF;
+        let count = u128::from(self.ids);
+        self.ids += 1;
+        let random = u128::from(self.rng.next_u64()) & ((1 << 44) - 1);
+        uuid::Uuid::from_u128(
+            (millis << 80)
+                | (0x7 << 76)
+                | (((count >> 18) & 0xFFF) << 64)
+                | (0b10 << 62)
+                | ((count & 0x3_FFFF) << 44)
+                | random,
+        )
     }
 
     /// A day between `from` and `to` days after today (negative: before).
@@ -266,9 +273,8 @@ impl SyntheticDirectory {
         {
             return practice;
         }
-        let millis = self.millis();
-        let id = PracticeId::from_uuid(self.rng.uuid_v7(millis));
-        let owner = UserId::from_uuid(self.rng.uuid_v7(millis));
+        let id = PracticeId::from_uuid(self.new_id());
+        let owner = UserId::from_uuid(self.new_id());
         let metro = self.rng.weighted(&self.metro_weights);
         // Half work alone; group practices have 2 to 8 therapists.
         let seats = if self.rng.chance(0.5) { 1 } else { self.rng.range(2, 8) as usize };
@@ -314,8 +320,7 @@ impl SyntheticDirectory {
     }
 
     fn therapist(&mut self, practice: &OpenPractice, batch: &mut DirectoryImport) -> DirectoryProfileRecord {
-        let millis = self.millis();
-        let user = UserId::from_uuid(self.rng.uuid_v7(millis));
+        let user = UserId::from_uuid(self.new_id());
         let metro = METROS.get(practice.metro).unwrap_or(&METROS[0]);
         self.therapists += 1;
 
@@ -425,7 +430,7 @@ impl SyntheticDirectory {
             let expires_on = if self.rng.chance(0.1) { None } else { Some(self.day_between(-200, 900)) };
             let verification = if self.rng.chance(0.92) { Some(self.verification(practice.owner)) } else { None };
             certifications.push(CertificationRecord {
-                id: self.rng.uuid_v7(millis),
+                id: self.new_id(),
                 user_id: user,
                 practice_id: practice.id,
                 body: body.to_string(),
@@ -521,7 +526,7 @@ impl SyntheticDirectory {
         let licence_type = if profession == "counsellor" { counsellor_licence(jurisdiction) } else { profession };
         let code = jurisdiction.trim_start_matches("US-");
         LicenceRecord {
-            id: self.rng.uuid_v7(self.millis()),
+            id: self.new_id(),
             user_id: user,
             practice_id: practice,
             licence_type: licence_type.to_string(),
@@ -545,7 +550,7 @@ impl SyntheticDirectory {
         let kind = self.rng.pick(STREET_KINDS)?;
         let number = self.rng.range(1, 2400);
         Some(OfficeRecord {
-            id: self.rng.uuid_v7(self.millis()),
+            id: self.new_id(),
             label: format!("{district} office"),
             address: format!("{number} {street} {kind}, {}, {} {}", place.city, place.state, place.zip),
             postal_code: place.zip.clone(),
@@ -766,6 +771,12 @@ mod tests {
         let mut batched = generator.batch(120).profiles;
         batched.extend(generator.batch(180).profiles);
         assert_eq!(batched, a.profiles);
+        // Ids are UUIDv7s of the given instant, in increasing order.
+        let ids: Vec<uuid::Uuid> = a.users.iter().map(|u| u.id.as_uuid()).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]));
+        assert!(ids.iter().all(|id| id.get_version_num() == 7 && id.get_variant() == uuid::Variant::RFC4122));
+        let (seconds, _) = ids[0].get_timestamp().unwrap().to_unix();
+        assert_eq!(i64::try_from(seconds).unwrap(), options(false).now.as_second());
     }
 
     #[test]
