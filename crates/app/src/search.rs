@@ -155,7 +155,7 @@ impl App {
         &self,
         user: sensate_domain::UserId,
     ) -> Result<Option<sensate_store::TherapistProfile>, AppError> {
-        Ok(self.store.directory_profile(user).await?.map(|record| record.profile))
+        Ok(self.store.public_profile(user).await?)
     }
 }
 

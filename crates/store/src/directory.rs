@@ -7,13 +7,18 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use sensate_domain::{PracticeId, UserId};
 
-use crate::{CertificationRecord, DirectoryImport, DirectoryProfileRecord, LicenceRecord, Result, Verification};
+use crate::{
+    CertificationRecord, DirectoryImport, DirectoryProfileRecord, LicenceRecord, Result, TherapistProfile, Verification,
+};
 
 #[async_trait]
 pub trait DirectoryStore: Send + Sync {
     /// Saves the profile and its concerns, languages, payers and offices.
     async fn save_directory_profile(&self, profile: &DirectoryProfileRecord, now: Timestamp) -> Result<()>;
     async fn directory_profile(&self, user: UserId) -> Result<Option<DirectoryProfileRecord>>;
+    /// The profile without its lists, offices and credentials (name, headline,
+    /// credentials as written): one query, for a search result's card.
+    async fn public_profile(&self, user: UserId) -> Result<Option<TherapistProfile>>;
     /// Every profile with its licences and certifications, in user id order.
     async fn directory_profiles(&self) -> Result<Vec<DirectoryProfileRecord>>;
     /// The same profiles handed to `visit` one at a time, without holding
@@ -342,6 +347,21 @@ macro_rules! impl_directory_store {
                 let mut found = None;
                 self.load_directory(Some(user), &mut |record| found = Some(record)).await?;
                 Ok(found)
+            }
+
+            async fn public_profile(
+                &self,
+                user: sensate_domain::UserId,
+            ) -> $crate::Result<Option<$crate::TherapistProfile>> {
+                let row = sqlx::query(
+                    "SELECT t.user_id, t.practice_id, u.display_name, t.pronouns, t.credentials, t.headline, \
+                     t.approach, t.languages, t.offers_in_person, t.offers_telehealth, t.accepting_new_clients \
+                     FROM therapist_profiles t JOIN users u ON u.id = t.user_id WHERE t.user_id = $1",
+                )
+                .bind(user.as_uuid())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map(Self::therapist_profile).transpose()
             }
 
             async fn directory_profiles(&self) -> $crate::Result<Vec<$crate::DirectoryProfileRecord>> {

@@ -81,6 +81,8 @@ on_both_engines! {
         let mut saved = record(user, practice, "Tess Therapist");
         store.save_directory_profile(&saved, at("2026-02-01T00:00:00Z")).await.unwrap();
         assert_eq!(store.directory_profile(user).await.unwrap().unwrap(), saved);
+        assert_eq!(store.public_profile(user).await.unwrap(), Some(saved.profile.clone()));
+        assert_eq!(store.public_profile(UserId::new()).await.unwrap(), None);
         assert_eq!(store.directory_version().await.unwrap(), 1);
 
         // Saving again replaces the lists rather than adding to them.
