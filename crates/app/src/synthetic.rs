@@ -55,7 +55,7 @@ pub struct SyntheticOptions {
 
 /// splitmix64: small, fast, good enough for synthetic data.
 #[derive(Debug, Clone)]
-pub struct Rng(u64);
+struct Rng(u64);
 
 impl Rng {
     pub fn new(seed: u64) -> Self {
