@@ -5,6 +5,7 @@
 #   bench/load.sh                       # full run (installs wrk, builds, measures)
 #   DURATION=30s CONNECTIONS=64 bench/load.sh
 #   SENSATE_BIN=... BASELINE_BIN=...    # use prebuilt binaries, skip cargo build
+#   THERAPISTS=100000 bench/load.sh     # the demo directory with 100,000 synthetic therapists
 #
 # This is a benchmark, not a test: it reports figures, it does not pass/fail on
 # them. It exits non-zero only when a measurement is invalid (a server did not
@@ -18,6 +19,10 @@ set -euo pipefail
 ENDPOINTS=(
     "/healthz  health check"
     "/         home page"
+    "/therapists?format=telehealth&state=AK  directory: no one found (the page and the version check alone)"
+    "/therapists?concerns=low-desire&format=telehealth&state=NY  directory: concern, telehealth in NY"
+    "/therapists?near=10001&radius_km=25&format=in_person&sort=distance  directory: near a ZIP, 25 km, nearest first"
+    "/therapists?concerns=erection-difficulties&insurance=aetna&near=60614&radius_km=40  directory: concern, in network, near a ZIP"
 )
 
 # ---- Knobs ------------------------------------------------------------------------
@@ -25,8 +30,10 @@ DURATION="${DURATION:-10s}"              # measured wrk run per endpoint
 CONNECTIONS="${CONNECTIONS:-32}"         # open connections
 THREADS="${THREADS:-1}"                  # wrk threads: 1 leaves a core for the server
 WARMUP="${WARMUP:-2s}"                   # unmeasured wrk run before each measured one
+STARTUP_TIMEOUT_SET="${STARTUP_TIMEOUT:-}"
 STARTUP_TIMEOUT="${STARTUP_TIMEOUT:-60}" # seconds to wait for a server to answer
 BENCH_SELFTEST="${BENCH_SELFTEST:-0}"    # 1: "Sensate" phase runs the baseline binary
+THERAPISTS="${THERAPISTS:-0}"            # synthetic therapists in the demo directory (sensate demo --therapists)
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RESULTS_DIR="$ROOT/bench/results"
@@ -46,6 +53,11 @@ duration_seconds "$WARMUP" >/dev/null
 [[ "$THREADS" =~ ^[1-9][0-9]*$ ]] || die "THREADS must be a positive integer (got '$THREADS')"
 ((CONNECTIONS >= THREADS)) || die "CONNECTIONS ($CONNECTIONS) must be >= THREADS ($THREADS)"
 [[ "$STARTUP_TIMEOUT" =~ ^[1-9][0-9]*$ ]] || die "STARTUP_TIMEOUT must be a positive integer of seconds"
+[[ "$THERAPISTS" =~ ^(0|[1-9][0-9]*)$ ]] || die "THERAPISTS must be a whole number (got '$THERAPISTS')"
+# Adding synthetic therapists takes a while (about 20 s for 100,000 on a small shared machine).
+if ((THERAPISTS > 0)) && [[ -z "${STARTUP_TIMEOUT_SET:-}" ]]; then
+    STARTUP_TIMEOUT=$((STARTUP_TIMEOUT + THERAPISTS / 500))
+fi
 
 if [[ "$BENCH_SELFTEST" == 1 ]]; then
     # Checks the script's own mechanics (servers, wrk, parsing, ratios, results
@@ -159,13 +171,17 @@ if [[ "$BENCH_SELFTEST" == 1 ]]; then
     HEALTH_PATH=/
 else
     DATA_DIR="$(mktemp -d -t sensate-bench-data.XXXXXX)"
-    say "starting sensate demo on $BENCH_HOST:$SENSATE_PORT (data dir $DATA_DIR)"
+    say "starting sensate demo --therapists $THERAPISTS on $BENCH_HOST:$SENSATE_PORT (data dir $DATA_DIR)"
     start_server "$WORK/sensate.log" "$SENSATE_BIN" demo \
-        --listen "$BENCH_HOST:$SENSATE_PORT" --data-dir "$DATA_DIR"
+        --listen "$BENCH_HOST:$SENSATE_PORT" --data-dir "$DATA_DIR" --therapists "$THERAPISTS"
     HEALTH_PATH=/healthz
 fi
 SENSATE_PID="$SERVER_PID"
+STARTED_AT="$(date +%s.%N)"
 wait_ready "sensate" "$SENSATE_PID" "$SENSATE_PORT" "$HEALTH_PATH" "$STARTUP_TIMEOUT" "$WORK/sensate.log"
+START_SECONDS="$(awk -v a="$STARTED_AT" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')"
+RSS_AT_START="$(rss_mib "$SENSATE_PID")"
+say "sensate answered after ${START_SECONDS}s; resident memory ${RSS_AT_START} MiB"
 
 for entry in "${ENDPOINTS[@]}"; do
     path="${entry%%[[:space:]]*}"
@@ -175,6 +191,9 @@ for entry in "${ENDPOINTS[@]}"; do
     preflight "$name" "$SENSATE_PORT" "$path"
     measure "$name" "$SENSATE_PORT" "$path" "$SENSATE_PID"
 done
+# Resident memory once every public page, the directory's included, has been under load.
+RSS_AFTER_LOAD="$(rss_mib "$SENSATE_PID")"
+RSS_PEAK="$(rss_mib "$SENSATE_PID" VmHWM)"
 
 # Signed in: a demo client (clients have no second step) signs in once; the
 # session and anti-forgery cookies are replayed on every request.
@@ -264,6 +283,11 @@ for i in "${!ROW_NAME[@]}"; do
     fi
 done
 
+MEMORY_NOTE=""
+if [[ "$BENCH_SELFTEST" != 1 ]]; then
+    MEMORY_NOTE="Server: answered ${START_SECONDS} s after starting (demo with $THERAPISTS synthetic therapists: adding them and building the search index); resident memory (VmRSS) ${RSS_AT_START} MiB when ready, ${RSS_AFTER_LOAD} MiB after the public pages were under load, peak (VmHWM) ${RSS_PEAK} MiB. Aim with 100,000 therapists: at most 300 MB."
+fi
+
 CPU_MODEL="$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)"
 CPU_MODEL="${CPU_MODEL:-unknown}"
 if COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)"; then
@@ -273,6 +297,7 @@ else
 fi
 WRK_VERSION="$( (wrk -v 2>&1 || true) | awk 'NR == 1 { print $1, $2 }')"
 COMMAND="DURATION=$DURATION CONNECTIONS=$CONNECTIONS THREADS=$THREADS WARMUP=$WARMUP"
+((THERAPISTS > 0)) && COMMAND="THERAPISTS=$THERAPISTS $COMMAND"
 [[ "$BENCH_SELFTEST" == 1 ]] && COMMAND="BENCH_SELFTEST=1 $COMMAND"
 # Prebuilt binaries are part of what was measured: record where they came from.
 [[ -n "$PREBUILT_BASELINE" ]] && COMMAND="BASELINE_BIN=$PREBUILT_BASELINE $COMMAND"
@@ -298,11 +323,13 @@ RESULT_FILE="$RESULTS_DIR/load-$STAMP$SUFFIX.md"
     printf -- '- Command: `%s`\n\n' "$COMMAND"
     printf '%s\n\n' "$TABLE"
     if [[ -n "$LOGIN_NOTE" ]]; then printf '%s\n\n' "$LOGIN_NOTE"; fi
-    printf 'Ratios are to the hello-world baseline measured in this run: throughput = requests/s ÷ baseline requests/s; p50 = p50 ÷ baseline p50 (lower is better). Aim for the home page: at least 50 %% of the baseline throughput. See bench/README.md.\n\n'
+    if [[ -n "$MEMORY_NOTE" ]]; then printf '%s\n\n' "$MEMORY_NOTE"; fi
+    printf 'Ratios are to the hello-world baseline measured in this run: throughput = requests/s ÷ baseline requests/s; p50 = p50 ÷ baseline p50 (lower is better). Aims: the home page at least 50 %% of the baseline throughput, directory searches at least 20 %%. See bench/README.md.\n\n'
     printf '## Raw wrk reports\n\n'
     cat "$RAW"
 } >"$RESULT_FILE"
 
 printf '\n%s\n\n' "$TABLE"
 if [[ -n "$LOGIN_NOTE" ]]; then printf '%s\n\n' "$LOGIN_NOTE"; fi
+if [[ -n "$MEMORY_NOTE" ]]; then printf '%s\n\n' "$MEMORY_NOTE"; fi
 printf 'Results written to %s\n' "$RESULT_FILE"

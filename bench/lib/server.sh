@@ -76,6 +76,14 @@ stop_server() {
     wait "$pid" 2>/dev/null || true
 }
 
+# rss_mib PID [FIELD]: a process's resident memory in MiB from /proc/PID/status
+# (VmRSS by default; VmHWM is the peak so far), or "n/a".
+rss_mib() {
+    local field="${2:-VmRSS}"
+    awk -v f="$field:" '$1 == f { printf "%.0f", $2 / 1024; found = 1 } END { if (!found) print "n/a" }' \
+        "/proc/$1/status" 2>/dev/null || echo "n/a"
+}
+
 stop_all_servers() {
     local pid
     for pid in "${BENCH_PIDS[@]}"; do stop_server "$pid"; done

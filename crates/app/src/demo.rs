@@ -10,6 +10,7 @@ use sensate_store::{NewAppointment, NewCase, NewPractice, NewUser, Store, Therap
 mod scheduling;
 
 use crate::infra::secrets::hash_password;
+use crate::synthetic::{DEMO_SEED, SyntheticDirectory, SyntheticOptions};
 use crate::{App, AppError};
 
 /// Every demo account signs in with this password. It is printed at start
@@ -220,6 +221,12 @@ const CASES: &[DemoCase] = &[
 /// Weekly sessions per demo case.
 const WEEKS: i64 = 4;
 
+/// The most synthetic therapists the demo directory takes
+/// (`sensate demo --therapists`): ten times the size it is built for.
+pub const MAX_DEMO_THERAPISTS: u32 = 1_000_000;
+/// Synthetic therapists added per transaction.
+const THERAPIST_BATCH: u32 = 2_000;
+
 pub async fn is_demo_database(store: &dyn Store) -> Result<bool, AppError> {
     Ok(store.meta_get(META_MODE).await?.as_deref() == Some("demo"))
 }
@@ -426,6 +433,42 @@ impl App {
                     .await?;
                 self.store.verify_certification(practice, id, &verification).await?;
             }
+        }
+        Ok(())
+    }
+}
+
+impl App {
+    /// Adds `count` synthetic therapists ([`crate::synthetic`], always the
+    /// same ones for the same day) to the demo directory, each with a
+    /// verified licence that has not expired, so every one of them is
+    /// listed. Runs in transactions of a few thousand and calls
+    /// `progress(done, count)` after each. Only a demo database takes them.
+    pub async fn seed_demo_therapists(
+        &self,
+        count: u32,
+        progress: &mut (dyn FnMut(u32, u32) + Send),
+    ) -> Result<(), AppError> {
+        if count > MAX_DEMO_THERAPISTS {
+            return Err(AppError::Internal(format!("at most {MAX_DEMO_THERAPISTS} synthetic therapists")));
+        }
+        if !is_demo_database(self.store.as_ref()).await? {
+            return Err(AppError::Internal("synthetic therapists are only added to the demo database".into()));
+        }
+        let now = self.now();
+        let mut generator = SyntheticDirectory::new(SyntheticOptions {
+            seed: DEMO_SEED,
+            today: now.to_zoned(jiff::tz::TimeZone::UTC).date(),
+            now,
+            all_listed: true,
+        })?;
+        let mut done = 0;
+        while done < count {
+            let size = (count - done).min(THERAPIST_BATCH);
+            let batch = generator.batch(size as usize);
+            self.store.import_directory(&batch, now).await?;
+            done += size;
+            progress(done, count);
         }
         Ok(())
     }

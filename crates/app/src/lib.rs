@@ -23,6 +23,7 @@ pub mod photos;
 pub mod search;
 pub mod session_types;
 pub mod setup;
+pub mod synthetic;
 
 use std::sync::Arc;
 

@@ -3,32 +3,117 @@
 //! and remembered with the directory version it was built from. Every
 //! search asks the store for the current version (one small query): after
 //! any edit or verification, here or on another app server, the next search
-//! rebuilds the index, on a blocking thread, one rebuild at a time.
+//! rebuilds the index, one rebuild at a time; searches that come meanwhile
+//! use the index they have (a rebuild takes seconds at 100,000 profiles).
+//! The profiles are indexed as they are read, and what a result card shows
+//! (name, pronouns, credentials, headline) is kept from the same snapshot,
+//! so a page of results needs no further query.
 //!
 //! Whether a profile is listed (a current, verified licence) is decided by
 //! the index at query time against today's date, so expiry needs no rebuild.
 use std::sync::Arc;
 
 use sensate_domain::FieldErrors;
+use sensate_domain::UserId;
 use sensate_domain::directory::reference::{Reference, reference};
 use sensate_domain::directory::search::{
-    Affirming, CertificationFact, DirectoryIndex, DirectoryProfile, LicenceFact, Listing, Office, ReferenceNames,
-    SearchQuery, SearchResults,
+    Affirming, CertificationFact, DirectoryIndex, DirectoryIndexBuilder, DirectoryProfile, LicenceFact, Listing,
+    Office, ReferenceNames, SearchQuery, SearchResults,
 };
 use sensate_store::{DirectoryProfileRecord, LicenceRecord};
-use tokio::sync::{Mutex, RwLock};
+use tokio::sync::Mutex;
 
 use crate::{App, AppError};
 
-/// The index and the directory version it reflects.
+/// The current snapshot, and one rebuild at a time.
 #[derive(Default)]
 pub(crate) struct DirectoryCache {
-    current: RwLock<Option<(i64, Arc<DirectoryIndex>)>>,
+    current: std::sync::RwLock<Option<Arc<Snapshot>>>,
     rebuilding: Mutex<()>,
 }
 
-/// What the index needs of a stored profile.
-fn search_profile(record: DirectoryProfileRecord) -> DirectoryProfile {
+impl DirectoryCache {
+    fn current(&self) -> Option<Arc<Snapshot>> {
+        self.current.read().map(|current| current.clone()).unwrap_or_default()
+    }
+
+    fn replace(&self, snapshot: Arc<Snapshot>) {
+        if let Ok(mut current) = self.current.write() {
+            *current = Some(snapshot);
+        }
+    }
+}
+
+/// The directory as of one version: the index and the result cards.
+struct Snapshot {
+    version: i64,
+    index: Arc<DirectoryIndex>,
+    cards: Cards,
+}
+
+/// What a search result shows of a therapist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResultCard {
+    pub display_name: String,
+    pub pronouns: String,
+    pub credentials: String,
+    pub headline: String,
+}
+
+/// Result cards by user id, compactly: one allocation per card.
+#[derive(Default)]
+struct Cards {
+    /// Ascending.
+    users: Vec<uuid::Uuid>,
+    /// Name, pronouns, credentials and headline, one after the other…
+    texts: Vec<Box<str>>,
+    /// …ending at these offsets (the headline runs to the end).
+    ends: Vec<[u32; 3]>,
+}
+
+impl Cards {
+    fn push(&mut self, user: UserId, profile: &sensate_store::TherapistProfile) {
+        let parts = [&profile.display_name, &profile.pronouns, &profile.credentials, &profile.headline];
+        let text: String = parts.iter().map(|p| p.as_str()).collect();
+        let mut ends = [0u32; 3];
+        let mut at = 0;
+        for (end, part) in ends.iter_mut().zip(parts) {
+            at += part.len();
+            *end = u32::try_from(at).unwrap_or(u32::MAX);
+        }
+        self.users.push(user.as_uuid());
+        self.texts.push(text.into_boxed_str());
+        self.ends.push(ends);
+    }
+
+    /// Sorts by user when the snapshot did not come in order.
+    fn finish(&mut self) {
+        if self.users.is_sorted() {
+            return;
+        }
+        let mut order: Vec<usize> = (0..self.users.len()).collect();
+        order.sort_by_key(|&i| self.users[i]);
+        self.users = order.iter().map(|&i| self.users[i]).collect();
+        self.texts = order.iter().map(|&i| std::mem::take(&mut self.texts[i])).collect();
+        self.ends = order.iter().map(|&i| self.ends[i]).collect();
+    }
+
+    fn get(&self, user: UserId) -> Option<ResultCard> {
+        let at = self.users.binary_search(&user.as_uuid()).ok()?;
+        let (text, [a, b, c]) = (self.texts.get(at)?, self.ends.get(at)?);
+        let part = |from: u32, to: usize| text.get(from as usize..to).unwrap_or_default().to_string();
+        Some(ResultCard {
+            display_name: part(0, *a as usize),
+            pronouns: part(*a, *b as usize),
+            credentials: part(*b, *c as usize),
+            headline: part(*c, text.len()),
+        })
+    }
+}
+
+/// What the index needs of a stored profile. Tests and benchmarks build
+/// their engine-independent reference index with it too.
+pub fn search_profile(record: DirectoryProfileRecord) -> DirectoryProfile {
     let offices = if record.profile.offers_in_person {
         record.offices.into_iter().map(|o| Office { lat: o.lat, lon: o.lon, label: o.label }).collect()
     } else {
@@ -99,29 +184,52 @@ pub fn reference_data() -> Result<&'static Reference, AppError> {
 }
 
 impl App {
-    /// The index for the current directory version.
-    async fn directory_index(&self) -> Result<Arc<DirectoryIndex>, AppError> {
+    /// The snapshot for the current directory version. While one search
+    /// rebuilds it, others use the snapshot there is, if any.
+    async fn directory_snapshot(&self) -> Result<Arc<Snapshot>, AppError> {
         let version = self.store.directory_version().await?;
-        if let Some((built, index)) = self.directory.current.read().await.as_ref()
-            && *built == version
+        let current = self.directory.current();
+        if let Some(snapshot) = &current
+            && snapshot.version == version
         {
-            return Ok(index.clone());
+            return Ok(snapshot.clone());
         }
-        let _one_at_a_time = self.directory.rebuilding.lock().await;
-        if let Some((built, index)) = self.directory.current.read().await.as_ref()
-            && *built >= version
+        let _one_at_a_time = match (self.directory.rebuilding.try_lock(), current) {
+            (Ok(guard), _) => guard,
+            (Err(_), Some(older)) => return Ok(older),
+            (Err(_), None) => self.directory.rebuilding.lock().await,
+        };
+        if let Some(snapshot) = self.directory.current()
+            && snapshot.version >= version
         {
-            return Ok(index.clone());
+            return Ok(snapshot);
         }
-        let records = self.store.directory_profiles().await?;
-        let index = tokio::task::spawn_blocking(move || {
-            DirectoryIndex::build(records.into_iter().map(search_profile).collect())
+        // Each stored profile goes into the index builder as it arrives, which
+        // keeps only what the index needs: the profiles (their text above
+        // all) are never all in memory at once.
+        let mut builder = DirectoryIndexBuilder::new();
+        let mut cards = Cards::default();
+        self.store
+            .visit_directory_profiles(&mut |record| {
+                cards.push(record.profile.user_id, &record.profile);
+                builder.push(&search_profile(record));
+            })
+            .await?;
+        let (index, cards) = tokio::task::spawn_blocking(move || {
+            cards.finish();
+            (builder.finish(), cards)
         })
         .await
         .map_err(|e| AppError::Internal(format!("building the directory index: {e}")))?;
-        let index = Arc::new(index);
-        *self.directory.current.write().await = Some((version, index.clone()));
-        Ok(index)
+        let snapshot = Arc::new(Snapshot { version, index: Arc::new(index), cards });
+        self.directory.replace(snapshot.clone());
+        Ok(snapshot)
+    }
+
+    /// Builds the search index now, so that the first visitor does not wait
+    /// for it (a second or two at 100,000 profiles).
+    pub async fn prepare_directory_index(&self) -> Result<(), AppError> {
+        self.directory_snapshot().await.map(|_| ())
     }
 
     /// A visitor's search. Anonymous: nothing is recorded about who searched.
@@ -133,19 +241,26 @@ impl App {
             }
             return Err(AppError::Invalid(errors));
         }
-        let index = self.directory_index().await?;
-        Ok(index.search(query, self.listing_day()))
+        let snapshot = self.directory_snapshot().await?;
+        Ok(snapshot.index.search(query, self.listing_day()))
     }
 }
 
 impl App {
-    /// The public part of a therapist's profile (name, headline, credentials
-    /// as written), for showing search results.
-    pub async fn public_profile(
-        &self,
-        user: sensate_domain::UserId,
-    ) -> Result<Option<sensate_store::TherapistProfile>, AppError> {
-        Ok(self.store.directory_profile(user).await?.map(|record| record.profile))
+    /// The public part of a therapist's profile (name, pronouns, credentials
+    /// as written, headline), for showing search results: from the snapshot
+    /// the search ran on, so a result shows what was found; from the store
+    /// for anyone the snapshot does not hold.
+    pub async fn public_profile(&self, user: UserId) -> Result<Option<ResultCard>, AppError> {
+        if let Some(card) = self.directory.current().and_then(|snapshot| snapshot.cards.get(user)) {
+            return Ok(Some(card));
+        }
+        Ok(self.store.public_profile(user).await?.map(|p| ResultCard {
+            display_name: p.display_name,
+            pronouns: p.pronouns,
+            credentials: p.credentials,
+            headline: p.headline,
+        }))
     }
 }
 
@@ -173,5 +288,48 @@ impl App {
         }
         let practice = self.store.practice(record.profile.practice_id).await?;
         Ok(Some((record, practice)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile(user: UserId, name: &str, headline: &str) -> sensate_store::TherapistProfile {
+        sensate_store::TherapistProfile {
+            user_id: user,
+            practice_id: sensate_domain::PracticeId::new(),
+            display_name: name.into(),
+            pronouns: "they/them".into(),
+            credentials: "LMFT (NY) · AASECT Certified Sex Therapist".into(),
+            headline: headline.into(),
+            approach: "Not on the card.".into(),
+            languages: "English".into(),
+            offers_in_person: false,
+            offers_telehealth: true,
+            accepting_new_clients: true,
+        }
+    }
+
+    #[test]
+    fn cards_give_back_what_a_result_shows_in_any_order() {
+        let (a, b, c) = (UserId::new(), UserId::new(), UserId::new());
+        let mut cards = Cards::default();
+        cards.push(c, &profile(c, "Zoë Ñúñez", "Désir et couples"));
+        cards.push(a, &profile(a, "Alex Doe", ""));
+        cards.push(b, &profile(b, "", "Only a headline"));
+        cards.finish();
+        assert_eq!(
+            cards.get(c),
+            Some(ResultCard {
+                display_name: "Zoë Ñúñez".into(),
+                pronouns: "they/them".into(),
+                credentials: "LMFT (NY) · AASECT Certified Sex Therapist".into(),
+                headline: "Désir et couples".into(),
+            })
+        );
+        assert_eq!(cards.get(a).map(|card| (card.display_name, card.headline)), Some(("Alex Doe".into(), "".into())));
+        assert_eq!(cards.get(b).map(|card| card.headline), Some("Only a headline".into()));
+        assert_eq!(cards.get(UserId::new()), None);
     }
 }

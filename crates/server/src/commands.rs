@@ -59,16 +59,28 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
             Ok(())
         }
         Command::Demo(args) => {
+            let therapists = args.therapists().map_err(CommandError::Message)?;
             let mut options =
                 StartOptions::new(Mode::Demo, args.listen.listen, args.data.data_dir.clone(), String::new());
             options.base_url = args.listen.base_url.clone();
             options.master_key = master_key_from_env();
+            options.demo_therapists = therapists;
+            options.demo_progress = Some(Box::new(demo_progress_printer()));
+            if therapists > 0 {
+                println!("Adding {therapists} synthetic therapists to the demo directory…");
+            }
             let running = start(options).await?;
             println!("Sensate demo: a fictional practice, rebuilt at each start.");
             println!("Open {} and sign in with any of these accounts.", running.base_url);
             println!("Every account's password is: {DEMO_PASSWORD}");
             println!("Staff accounts use two-step sign-in; in the demo the second-step page shows the current code.");
             println!("Mail is not sent anywhere: read it at {}/outbox", running.base_url);
+            if therapists > 0 {
+                println!(
+                    "The directory also lists {therapists} synthetic therapists (fictional): {}/therapists",
+                    running.base_url
+                );
+            }
             println!();
             for login in demo_logins() {
                 println!("  {:<28} {:<18} {}", login.role, login.name, login.email);
@@ -94,6 +106,18 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
         }
         Command::Audit(AuditCommand::Verify(db)) => audit_verify(&db).await,
         Command::RotateKey(db) => rotate_key(&db).await,
+    }
+}
+
+/// Prints how far the synthetic therapists are, at every tenth.
+fn demo_progress_printer() -> impl FnMut(u32, u32) + Send {
+    let mut printed = 0;
+    move |done, total| {
+        let tenths = u64::from(done) * 10 / u64::from(total.max(1));
+        if tenths > printed {
+            printed = tenths;
+            println!("  {done} of {total} synthetic therapists added ({} %)", tenths * 10);
+        }
     }
 }
 

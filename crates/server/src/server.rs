@@ -37,6 +37,10 @@ pub struct StartOptions {
     /// Key material from `SENSATE_MASTER_KEY`; otherwise `<data-dir>/master.key`.
     pub master_key: Option<String>,
     pub clock: Arc<dyn Clock>,
+    /// Demo only: how many synthetic therapists to add to the directory.
+    pub demo_therapists: u32,
+    /// Demo only: told `(added, of)` after each batch of synthetic therapists.
+    pub demo_progress: Option<Box<dyn FnMut(u32, u32) + Send>>,
 }
 
 impl StartOptions {
@@ -51,6 +55,8 @@ impl StartOptions {
             mail_from: "Sensate <noreply@localhost>".to_string(),
             master_key: None,
             clock: Arc::new(SystemClock),
+            demo_therapists: 0,
+            demo_progress: None,
         }
     }
 }
@@ -198,6 +204,9 @@ pub async fn start(options: StartOptions) -> Result<Running, StartError> {
     }
     if options.mode == Mode::Demo {
         app.seed_demo().await?;
+        let mut progress = options.demo_progress.unwrap_or_else(|| Box::new(|_, _| {}));
+        app.seed_demo_therapists(options.demo_therapists, &mut *progress).await?;
+        app.prepare_directory_index().await?;
     }
     let setup_token = match options.mode {
         Mode::Serve => app.issue_setup_token().await?,

@@ -15,6 +15,7 @@ fn sensate(args: &[&str], data_dir: &Path) -> Output {
         .env_remove("SENSATE_DATABASE_URL")
         .env_remove("SENSATE_LISTEN")
         .env_remove("SENSATE_BASE_URL")
+        .env_remove("SENSATE_DEMO_THERAPISTS")
         .env("SENSATE_DATA_DIR", data_dir)
         .output()
         .unwrap()
@@ -73,6 +74,63 @@ fn help_and_default_config_document_every_setting() {
         assert!(config.contains(&format!("#{env}=")) && config.contains(flag), "default-config documents {env}");
     }
     assert!(config.contains("#SENSATE_LISTEN=127.0.0.1:8080"));
+}
+
+#[test]
+fn demo_therapists_must_be_a_sensible_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let help = sensate(&["demo", "--help"], dir.path());
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("--therapists <N>") && help.contains("SENSATE_DEMO_THERAPISTS"), "{help}");
+    for bad in ["-3", "1000001", "lots"] {
+        let output = sensate(&["demo", "--listen", "127.0.0.1:0", "--therapists", bad], dir.path());
+        assert_one_line_error(
+            &output,
+            &format!("must be a whole number from 0 to 1000000, how many synthetic therapists to list; got '{bad}'"),
+        );
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_sensate"))
+        .args(["demo", "--listen", "127.0.0.1:0"])
+        .env("SENSATE_DATA_DIR", dir.path())
+        .env("SENSATE_DEMO_THERAPISTS", "1e6")
+        .output()
+        .unwrap();
+    assert_one_line_error(&output, "--therapists (SENSATE_DEMO_THERAPISTS) must be a whole number");
+    assert!(files_in(dir.path()).is_empty(), "nothing created");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_with_synthetic_therapists_lists_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sensate"))
+        .args(["demo", "--listen", "127.0.0.1:0", "--therapists", "50"])
+        .env("SENSATE_DATA_DIR", dir.path())
+        .env_remove("SENSATE_BASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut printed = Vec::new();
+    let mut base = None;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if let Some(rest) = line.strip_prefix("Open ") {
+            base = rest.split_whitespace().next().map(str::to_string);
+            printed.push(line);
+            break;
+        }
+        printed.push(line);
+        assert!(Instant::now() < deadline, "the demo did not start: {printed:?}");
+    }
+    let base = base.unwrap_or_else(|| panic!("no address printed: {printed:?}"));
+    assert!(printed.iter().any(|l| l.contains("50 of 50 synthetic therapists added (100 %)")), "{printed:?}");
+    let page: serde_json::Value =
+        reqwest::get(format!("{base}/api/v1/therapists")).await.unwrap().json().await.unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(page["total"], 53, "three demo therapists and fifty synthetic ones");
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! partner never sees the other partner's individual sessions.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use sensate_testkit::{TestApp, TestDb, spawn_demo};
+use sensate_testkit::{TestApp, TestDb, spawn_demo, spawn_demo_with_therapists};
 
 const PASSWORD: &str = "demo-practice-2026";
 
@@ -246,6 +246,39 @@ async fn visitors_find_licensed_therapists_who_fit() {
     app.clock.advance(jiff::SignedDuration::from_hours(24 * 732));
     let (_, later) = find(&app, "").await;
     assert_eq!(later["total"], 0);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_lists_synthetic_therapists_on_request() {
+    let app = spawn_demo_with_therapists(TestDb::sqlite(), 50).await;
+    let (status, all) = find(&app, "per_page=50").await;
+    assert_eq!(status, 200);
+    assert_eq!(all["total"], 53, "the three demo therapists and fifty synthetic ones, all listed");
+    let (_, second) = find(&app, "per_page=50&page=2").await;
+    assert_eq!(second["results"].as_array().unwrap().len(), 3);
+    for hit in all["results"].as_array().unwrap() {
+        for field in ["name", "credentials", "headline"] {
+            assert!(!hit[field].as_str().unwrap().is_empty(), "{field} of {hit}");
+        }
+    }
+    let page = app.get("/therapists").await.text().await.unwrap();
+    assert!(page.contains("53 therapists found"));
+
+    // A synthetic therapist has a full public profile with a verified licence.
+    let synthetic = all["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|hit| !["Dr. Elena Rivera", "Sam Chen", "Daniel Levi"].contains(&hit["name"].as_str().unwrap()))
+        .unwrap();
+    let profile = app.get(&format!("/therapists/{}", synthetic["id"].as_str().unwrap())).await;
+    assert_eq!(profile.status(), 200);
+    assert!(profile.text().await.unwrap().contains("licence verified on"));
+
+    // They belong to practices of their own: the demo practice is unchanged.
+    let owner = dashboard_as(&app, "owner@harbor.example").await;
+    assert!(owner.contains("<span class=\"stat-value\">3</span> <span class=\"stat-label\">Therapists</span>"));
     app.stop().await;
 }
 

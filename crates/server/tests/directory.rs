@@ -1,6 +1,7 @@
 //! The directory's use cases against a real database: profiles checked
-//! against the reference data and placed on the map, licences, and
-//! verification by someone other than the therapist.
+//! against the reference data and placed on the map, licences, verification
+//! by someone other than the therapist, and searches that give the same
+//! answers on every engine.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
@@ -9,7 +10,10 @@ use sensate_app::directory::{CredentialInput, OfficeInput, ProfileInput};
 use sensate_app::infra::crypto::KeyRing;
 use sensate_app::infra::mailer::OutboxMailer;
 use sensate_app::infra::secrets::{hash_password, token_hash};
+use sensate_app::search::search_profile;
+use sensate_app::synthetic::{QUERY_SHAPES, SyntheticDirectory, SyntheticOptions, query_mix};
 use sensate_app::{Actor, App, AppConfig, AppError};
+use sensate_domain::directory::search::{ClientFocus, DirectoryIndex, Format, SearchQuery, Sort};
 use sensate_domain::{PracticeId, Role, UserId};
 use sensate_store::{NewPractice, NewUser};
 use sensate_testkit::{FakeClock, on_both_engines};
@@ -171,5 +175,53 @@ on_both_engines! {
         assert_eq!(world.app.store().directory_profile(therapist).await.unwrap().unwrap().licences, saved.licences);
         let log = world.app.store().audit_chain().await.unwrap();
         assert!(log.iter().any(|e| e.event.action == "verify_credential" && e.event.actor_id == Some(admin.user_id)));
+    }
+
+    async fn every_engine_finds_what_the_in_memory_index_finds(db: TestDb) {
+        // The truth: an index built straight from the generated profiles, no database involved.
+        let world = world(&db).await;
+        let now = world.app.now();
+        let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+        let options = SyntheticOptions { seed: 0x5eed, today, now, all_listed: false };
+        let batch = SyntheticDirectory::generate(options, 400).unwrap();
+        let truth = DirectoryIndex::build(batch.profiles.iter().cloned().map(search_profile).collect());
+        world.app.store().import_directory(&batch, now).await.unwrap();
+
+        let reference = sensate_app::search::reference_data().unwrap();
+        let zip = |code: &str| reference.postal(code).map(|p| (p.lat, p.lon));
+        let mut searches: Vec<(String, SearchQuery)> = query_mix(11, 4, None)
+            .into_iter()
+            .map(|(shape, query)| (QUERY_SHAPES[shape].name.to_string(), query))
+            .collect();
+        searches.extend([
+            ("concern".into(), SearchQuery { concerns: vec!["low-desire".into(), "performance-anxiety".into()], ..SearchQuery::default() }),
+            ("telehealth in NY, in network".into(), SearchQuery { format: Format::Telehealth, jurisdiction: Some("US-NY".into()), insurance: vec!["aetna".into(), "bcbs".into()], ..SearchQuery::default() }),
+            ("language".into(), SearchQuery { languages: vec!["es".into()], focus: Some(ClientFocus::Couples), ..SearchQuery::default() }),
+            ("nearest to a Manhattan ZIP".into(), SearchQuery { format: Format::InPerson, origin: zip("10001"), radius_km: Some(60.0), sort: Sort::Distance, ..SearchQuery::default() }),
+            ("cheapest under $150".into(), SearchQuery { max_fee_cents: Some(15_000), sort: Sort::Fee, per_page: 50, ..SearchQuery::default() }),
+            ("words".into(), SearchQuery { text: "Gottman couples trust".into(), ..SearchQuery::default() }),
+            ("a prefix".into(), SearchQuery { text: "mindful".into(), accepting_new_clients: true, ..SearchQuery::default() }),
+        ]);
+        for page in 1..=4 {
+            searches.push((format!("everyone, page {page} of 7 per page"), SearchQuery { page, per_page: 7, ..SearchQuery::default() }));
+            searches.push((format!("by fee, page {page}"), SearchQuery { sort: Sort::Fee, page, per_page: 13, ..SearchQuery::default() }));
+        }
+
+        let mut hits = 0;
+        for (name, query) in &searches {
+            let expected = truth.search(query, today);
+            let found = world.app.search_directory(query).await.unwrap();
+            assert_eq!(found.total, expected.total, "{name}: {query:?}");
+            let ids = |r: &sensate_domain::directory::search::SearchResults| r.hits.iter().map(|h| h.id.clone()).collect::<Vec<_>>();
+            assert_eq!(ids(&found), ids(&expected), "{name}: the same therapists in the same order");
+            for (f, e) in found.hits.iter().zip(&expected.hits) {
+                assert_eq!((&f.reasons, f.score, f.distance_km), (&e.reasons, e.score, e.distance_km), "{name}: {}", f.id);
+            }
+            assert_eq!((found.page, found.pages, found.per_page), (expected.page, expected.pages, expected.per_page));
+            hits += found.hits.len();
+        }
+        assert!(hits > 500, "the searches find plenty ({hits} hits), so the comparison means something");
+        let everyone = truth.search(&SearchQuery::default(), today).total;
+        assert!((360..400).contains(&everyone), "a few of the 400 are not listed (lapsed or unverified): {everyone}");
     }
 }

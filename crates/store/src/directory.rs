@@ -7,15 +7,24 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use sensate_domain::{PracticeId, UserId};
 
-use crate::{CertificationRecord, DirectoryProfileRecord, LicenceRecord, PhotoRecord, Result, Verification};
+use crate::{
+    CertificationRecord, DirectoryImport, DirectoryProfileRecord, LicenceRecord, PhotoRecord, Result, TherapistProfile,
+    Verification,
+};
 
 #[async_trait]
 pub trait DirectoryStore: Send + Sync {
     /// Saves the profile and its concerns, languages, payers and offices.
     async fn save_directory_profile(&self, profile: &DirectoryProfileRecord, now: Timestamp) -> Result<()>;
     async fn directory_profile(&self, user: UserId) -> Result<Option<DirectoryProfileRecord>>;
-    /// Every profile with its licences and certifications: the search index's source.
+    /// The profile without its lists, offices and credentials (name, headline,
+    /// credentials as written): one query, for a search result's card.
+    async fn public_profile(&self, user: UserId) -> Result<Option<TherapistProfile>>;
+    /// Every profile with its licences and certifications, in user id order.
     async fn directory_profiles(&self) -> Result<Vec<DirectoryProfileRecord>>;
+    /// The same profiles handed to `visit` one at a time, without holding
+    /// them all: how the search index is built from 100,000 profiles.
+    async fn visit_directory_profiles(&self, visit: &mut (dyn FnMut(DirectoryProfileRecord) + Send)) -> Result<()>;
     /// Increases whenever anything the directory shows changes.
     async fn directory_version(&self) -> Result<i64>;
     async fn insert_licence(&self, licence: &LicenceRecord) -> Result<()>;
@@ -35,7 +44,19 @@ pub trait DirectoryStore: Send + Sync {
     async fn profile_photo(&self, user: UserId) -> Result<Option<PhotoRecord>>;
     /// False when there was no photo.
     async fn remove_profile_photo(&self, user: UserId) -> Result<bool>;
+    /// Adds practices, people and their complete profiles in one
+    /// transaction, with multi-row inserts: loading thousands of profiles
+    /// takes a fraction of a second per thousand on either engine. Fails,
+    /// changing nothing, if any of them exists already.
+    async fn import_directory(&self, batch: &DirectoryImport, now: Timestamp) -> Result<()>;
 }
+
+/// Profiles read per query when loading the directory.
+pub(crate) const SNAPSHOT_CHUNK: usize = 1_000;
+
+/// The most values one multi-row insert binds: below SQLite's limit of
+/// 32,766 host parameters and PostgreSQL's 65,535.
+pub(crate) const MAX_BINDS: usize = 30_000;
 
 pub(crate) const BUMP_VERSION: &str = "INSERT INTO meta (key, value) VALUES ('directory_version', '1') \
      ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS TEXT)";
@@ -62,32 +83,71 @@ pub(crate) fn verification(
 macro_rules! impl_directory_store {
     ($store:ty) => {
         impl $store {
-            /// Loads profiles (all, or one user's) with their child rows, grouped in Rust.
+            /// Hands `visit` every profile (or one user's), complete, in user id
+            /// order, reading [`SNAPSHOT_CHUNK`](crate::directory::SNAPSHOT_CHUNK)
+            /// profiles at a time (keyset pagination on the user id), so that
+            /// a snapshot of 100,000 profiles never holds more than one chunk
+            /// of rows and child rows.
             async fn load_directory(
                 &self,
                 only: Option<sensate_domain::UserId>,
+                visit: &mut (dyn FnMut($crate::DirectoryProfileRecord) + Send),
+            ) -> $crate::Result<()> {
+                let (mut from, to) = match only {
+                    Some(user) => (user.as_uuid(), user.as_uuid()),
+                    None => (uuid::Uuid::nil(), uuid::Uuid::max()),
+                };
+                loop {
+                    let chunk = self.load_directory_chunk(from, to).await?;
+                    let Some(last) = chunk.last().map(|r| r.profile.user_id.as_uuid()) else { break };
+                    let full = chunk.len() == $crate::directory::SNAPSHOT_CHUNK;
+                    chunk.into_iter().for_each(&mut *visit);
+                    if !full || last == to {
+                        break;
+                    }
+                    from = uuid::Uuid::from_u128(last.as_u128() + 1);
+                }
+                Ok(())
+            }
+
+            /// Up to one chunk of profiles with ids in `from..=to`, complete.
+            /// The list values (concerns, languages, payers) come aggregated,
+            /// one row per profile; offices, licences and certifications of
+            /// the chunk's id range are read ordered by user id and merged in.
+            async fn load_directory_chunk(
+                &self,
+                from: uuid::Uuid,
+                to: uuid::Uuid,
             ) -> $crate::Result<Vec<$crate::DirectoryProfileRecord>> {
-                use std::collections::HashMap;
                 use sqlx::Row;
-                let filter = if only.is_some() { "WHERE t.user_id = $1" } else { "WHERE $1 IS NULL OR TRUE" };
-                let only_id = only.map(|u| u.as_uuid());
-                let rows = sqlx::query(&format!(
+                let decode = |e: $crate::StoreError| match e {
+                    $crate::StoreError::Database(e) => e,
+                    other => sqlx::Error::Decode(Box::new(other)),
+                };
+                let list = |text: Option<String>| -> Vec<String> {
+                    text.map(|t| t.split(',').map(str::to_string).collect()).unwrap_or_default()
+                };
+                // Slugs never contain a comma (reference data ids are [a-z0-9-]).
+                let mut profiles: Vec<$crate::DirectoryProfileRecord> = sqlx::query(
                     "SELECT t.user_id, t.practice_id, u.display_name, t.pronouns, t.credentials, t.headline, t.approach, \
                      t.languages, t.offers_in_person, t.offers_telehealth, t.accepting_new_clients, t.gender, \
                      t.sees_individuals, t.sees_couples, t.affirming_lgbtq, t.kink_aware, t.cnm_affirming, \
-                     t.min_fee_cents, t.sliding_scale, t.free_consultation, t.superbill \
-                     FROM therapist_profiles t JOIN users u ON u.id = t.user_id {filter} ORDER BY t.user_id"
-                ))
-                .bind(only_id)
-                .fetch_all(&self.pool)
-                .await?;
-                let mut profiles = Vec::with_capacity(rows.len());
-                let mut index = HashMap::with_capacity(rows.len());
-                for row in &rows {
-                    let user: uuid::Uuid = row.try_get("user_id")?;
-                    index.insert(user, profiles.len());
-                    profiles.push($crate::DirectoryProfileRecord {
-                        profile: Self::therapist_profile(row)?,
+                     t.min_fee_cents, t.sliding_scale, t.free_consultation, t.superbill, \
+                     (SELECT string_agg(c.concern, ',' ORDER BY c.concern) FROM profile_concerns c \
+                      WHERE c.user_id = t.user_id) AS concern_list, \
+                     (SELECT string_agg(l.language, ',' ORDER BY l.language) FROM profile_languages l \
+                      WHERE l.user_id = t.user_id) AS language_list, \
+                     (SELECT string_agg(p.payer, ',' ORDER BY p.payer) FROM profile_payers p \
+                      WHERE p.user_id = t.user_id) AS payer_list \
+                     FROM therapist_profiles t JOIN users u ON u.id = t.user_id \
+                     WHERE t.user_id >= $1 AND t.user_id <= $2 ORDER BY t.user_id LIMIT $3",
+                )
+                .bind(from)
+                .bind(to)
+                .bind($crate::directory::SNAPSHOT_CHUNK as i64)
+                .try_map(|row: <$store as $crate::shared::HasDb>::Row| {
+                    Ok($crate::DirectoryProfileRecord {
+                        profile: Self::therapist_profile(&row).map_err(decode)?,
                         gender: row.try_get("gender")?,
                         sees_individuals: row.try_get("sees_individuals")?,
                         sees_couples: row.try_get("sees_couples")?,
@@ -98,96 +158,106 @@ macro_rules! impl_directory_store {
                         sliding_scale: row.try_get("sliding_scale")?,
                         free_consultation: row.try_get("free_consultation")?,
                         superbill: row.try_get("superbill")?,
-                        concerns: Vec::new(),
-                        language_codes: Vec::new(),
-                        payers: Vec::new(),
+                        concerns: list(row.try_get("concern_list")?),
+                        language_codes: list(row.try_get("language_list")?),
+                        payers: list(row.try_get("payer_list")?),
                         offices: Vec::new(),
                         licences: Vec::new(),
                         certifications: Vec::new(),
-                    });
-                }
-                let user_filter = if only.is_some() { "WHERE user_id = $1" } else { "WHERE $1 IS NULL OR TRUE" };
-                for (table, column) in [("profile_concerns", "concern"), ("profile_languages", "language"), ("profile_payers", "payer")] {
-                    let pairs: Vec<(uuid::Uuid, String)> = sqlx::query_as(&format!(
-                        "SELECT user_id, {column} FROM {table} {user_filter} ORDER BY user_id, {column}"
+                    })
+                })
+                .fetch_all(&self.pool)
+                .await?;
+                let (Some(first), Some(last)) = (profiles.first(), profiles.last()) else { return Ok(profiles) };
+                let (first, last) = (first.profile.user_id.as_uuid(), last.profile.user_id.as_uuid());
+                let offices: Vec<(uuid::Uuid, $crate::OfficeRecord)> = sqlx::query(
+                    "SELECT user_id, id, label, address, postal_code, lat, lon, accessibility FROM offices \
+                     WHERE user_id >= $1 AND user_id <= $2 ORDER BY user_id, label, id",
+                )
+                .bind(first)
+                .bind(last)
+                .try_map(|row: <$store as $crate::shared::HasDb>::Row| {
+                    Ok((
+                        row.try_get("user_id")?,
+                        $crate::OfficeRecord {
+                            id: row.try_get("id")?,
+                            label: row.try_get("label")?,
+                            address: row.try_get("address")?,
+                            postal_code: row.try_get("postal_code")?,
+                            lat: row.try_get("lat")?,
+                            lon: row.try_get("lon")?,
+                            accessibility: row.try_get("accessibility")?,
+                        },
                     ))
-                    .bind(only_id)
-                    .fetch_all(&self.pool)
-                    .await?;
-                    for (user, value) in pairs {
-                        if let Some(&i) = index.get(&user) {
-                            let list = match table {
-                                "profile_concerns" => &mut profiles[i].concerns,
-                                "profile_languages" => &mut profiles[i].language_codes,
-                                _ => &mut profiles[i].payers,
-                            };
-                            list.push(value);
-                        }
-                    }
-                }
-                let offices: Vec<(uuid::Uuid, uuid::Uuid, String, String, String, f64, f64, String)> = sqlx::query_as(&format!(
-                    "SELECT user_id, id, label, address, postal_code, lat, lon, accessibility FROM offices {user_filter} \
-                     ORDER BY user_id, label, id"
-                ))
-                .bind(only_id)
+                })
                 .fetch_all(&self.pool)
                 .await?;
-                for (user, id, label, address, postal_code, lat, lon, accessibility) in offices {
-                    if let Some(&i) = index.get(&user) {
-                        profiles[i].offices.push($crate::OfficeRecord { id, label, address, postal_code, lat, lon, accessibility });
-                    }
-                }
-                let licences = sqlx::query(&format!(
+                let licences: Vec<$crate::LicenceRecord> = sqlx::query(
                     "SELECT id, user_id, practice_id, licence_type, number, jurisdiction, expires_on, verified_at, verified_by, \
-                     verification_method FROM licences {user_filter} ORDER BY user_id, jurisdiction, id"
-                ))
-                .bind(only_id)
+                     verification_method FROM licences WHERE user_id >= $1 AND user_id <= $2 ORDER BY user_id, jurisdiction, id",
+                )
+                .bind(first)
+                .bind(last)
+                .try_map(|row: <$store as $crate::shared::HasDb>::Row| {
+                    Ok($crate::LicenceRecord {
+                        id: row.try_get("id")?,
+                        user_id: sensate_domain::UserId::from_uuid(row.try_get("user_id")?),
+                        practice_id: sensate_domain::PracticeId::from_uuid(row.try_get("practice_id")?),
+                        licence_type: row.try_get("licence_type")?,
+                        number: row.try_get("number")?,
+                        jurisdiction: row.try_get("jurisdiction")?,
+                        expires_on: $crate::directory::date(row.try_get("expires_on")?).map_err(decode)?,
+                        verification: $crate::directory::verification(
+                            row.try_get("verified_at")?,
+                            row.try_get("verified_by")?,
+                            row.try_get("verification_method")?,
+                        )
+                        .map_err(decode)?,
+                    })
+                })
                 .fetch_all(&self.pool)
                 .await?;
-                for row in &licences {
-                    let user: uuid::Uuid = row.try_get("user_id")?;
-                    if let Some(&i) = index.get(&user) {
-                        profiles[i].licences.push($crate::LicenceRecord {
-                            id: row.try_get("id")?,
-                            user_id: sensate_domain::UserId::from_uuid(user),
-                            practice_id: sensate_domain::PracticeId::from_uuid(row.try_get("practice_id")?),
-                            licence_type: row.try_get("licence_type")?,
-                            number: row.try_get("number")?,
-                            jurisdiction: row.try_get("jurisdiction")?,
-                            expires_on: $crate::directory::date(row.try_get("expires_on")?)?,
-                            verification: $crate::directory::verification(
-                                row.try_get("verified_at")?,
-                                row.try_get("verified_by")?,
-                                row.try_get("verification_method")?,
-                            )?,
-                        });
-                    }
-                }
-                let certifications = sqlx::query(&format!(
+                let certifications: Vec<$crate::CertificationRecord> = sqlx::query(
                     "SELECT id, user_id, practice_id, body, credential_id, expires_on, verified_at, verified_by, \
-                     verification_method FROM certifications {user_filter} ORDER BY user_id, body, id"
-                ))
-                .bind(only_id)
+                     verification_method FROM certifications WHERE user_id >= $1 AND user_id <= $2 \
+                     ORDER BY user_id, body, id",
+                )
+                .bind(first)
+                .bind(last)
+                .try_map(|row: <$store as $crate::shared::HasDb>::Row| {
+                    let expires_on: Option<String> = row.try_get("expires_on")?;
+                    Ok($crate::CertificationRecord {
+                        id: row.try_get("id")?,
+                        user_id: sensate_domain::UserId::from_uuid(row.try_get("user_id")?),
+                        practice_id: sensate_domain::PracticeId::from_uuid(row.try_get("practice_id")?),
+                        body: row.try_get("body")?,
+                        credential_id: row.try_get("credential_id")?,
+                        expires_on: expires_on.as_deref().map($crate::directory::date).transpose().map_err(decode)?,
+                        verification: $crate::directory::verification(
+                            row.try_get("verified_at")?,
+                            row.try_get("verified_by")?,
+                            row.try_get("verification_method")?,
+                        )
+                        .map_err(decode)?,
+                    })
+                })
                 .fetch_all(&self.pool)
                 .await?;
-                for row in &certifications {
-                    let user: uuid::Uuid = row.try_get("user_id")?;
-                    if let Some(&i) = index.get(&user) {
-                        let expires_on: Option<String> = row.try_get("expires_on")?;
-                        profiles[i].certifications.push($crate::CertificationRecord {
-                            id: row.try_get("id")?,
-                            user_id: sensate_domain::UserId::from_uuid(user),
-                            practice_id: sensate_domain::PracticeId::from_uuid(row.try_get("practice_id")?),
-                            body: row.try_get("body")?,
-                            credential_id: row.try_get("credential_id")?,
-                            expires_on: expires_on.as_deref().map($crate::directory::date).transpose()?,
-                            verification: $crate::directory::verification(
-                                row.try_get("verified_at")?,
-                                row.try_get("verified_by")?,
-                                row.try_get("verification_method")?,
-                            )?,
-                        });
-                    }
+                // Merge by user id: both engines order uuids byte by byte, as `Uuid`
+                // does. Child rows of users without a profile are skipped.
+                let mut offices = offices.into_iter().peekable();
+                let mut licences = licences.into_iter().peekable();
+                let mut certifications = certifications.into_iter().peekable();
+                for record in &mut profiles {
+                    let user = record.profile.user_id.as_uuid();
+                    while offices.next_if(|(u, _)| *u < user).is_some() {}
+                    while licences.next_if(|l| l.user_id.as_uuid() < user).is_some() {}
+                    while certifications.next_if(|c| c.user_id.as_uuid() < user).is_some() {}
+                    record.offices.extend(std::iter::from_fn(|| offices.next_if(|(u, _)| *u == user).map(|(_, o)| o)));
+                    record.licences.extend(std::iter::from_fn(|| licences.next_if(|l| l.user_id.as_uuid() == user)));
+                    record
+                        .certifications
+                        .extend(std::iter::from_fn(|| certifications.next_if(|c| c.user_id.as_uuid() == user)));
                 }
                 Ok(profiles)
             }
@@ -282,11 +352,37 @@ macro_rules! impl_directory_store {
                 &self,
                 user: sensate_domain::UserId,
             ) -> $crate::Result<Option<$crate::DirectoryProfileRecord>> {
-                Ok(self.load_directory(Some(user)).await?.into_iter().next())
+                let mut found = None;
+                self.load_directory(Some(user), &mut |record| found = Some(record)).await?;
+                Ok(found)
+            }
+
+            async fn public_profile(
+                &self,
+                user: sensate_domain::UserId,
+            ) -> $crate::Result<Option<$crate::TherapistProfile>> {
+                let row = sqlx::query(
+                    "SELECT t.user_id, t.practice_id, u.display_name, t.pronouns, t.credentials, t.headline, \
+                     t.approach, t.languages, t.offers_in_person, t.offers_telehealth, t.accepting_new_clients \
+                     FROM therapist_profiles t JOIN users u ON u.id = t.user_id WHERE t.user_id = $1",
+                )
+                .bind(user.as_uuid())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map(Self::therapist_profile).transpose()
             }
 
             async fn directory_profiles(&self) -> $crate::Result<Vec<$crate::DirectoryProfileRecord>> {
-                self.load_directory(None).await
+                let mut all = Vec::new();
+                self.load_directory(None, &mut |record| all.push(record)).await?;
+                Ok(all)
+            }
+
+            async fn visit_directory_profiles(
+                &self,
+                visit: &mut (dyn FnMut($crate::DirectoryProfileRecord) + Send),
+            ) -> $crate::Result<()> {
+                self.load_directory(None, visit).await
             }
 
             async fn directory_version(&self) -> $crate::Result<i64> {
@@ -426,9 +522,173 @@ macro_rules! impl_directory_store {
                     .rows_affected();
                 Ok(removed > 0)
             }
+            async fn import_directory(&self, batch: &$crate::DirectoryImport, now: jiff::Timestamp) -> $crate::Result<()> {
+                use $crate::shared::secs;
+                let mut tx = self.pool.begin().await?;
+                let conn = &mut *tx;
+                Self::insert_rows(conn, "INSERT INTO practices (id, name, time_zone, created_at) ", 4, &batch.practices, |mut row, p| {
+                    row.push_bind(p.id.as_uuid()).push_bind(&p.name).push_bind(&p.time_zone).push_bind(secs(p.created_at));
+                })
+                .await?;
+                Self::insert_rows(conn, "INSERT INTO users (id, email, display_name, password_hash, created_at) ", 5, &batch.users, |mut row, u| {
+                    row.push_bind(u.id.as_uuid())
+                        .push_bind(&u.email)
+                        .push_bind(&u.display_name)
+                        .push_bind(&u.password_hash)
+                        .push_bind(secs(u.created_at));
+                })
+                .await
+                .map_err(|e| match e {
+                    $crate::StoreError::Database(e) => $crate::error::classify(e),
+                    other => other,
+                })?;
+                Self::insert_rows(conn, "INSERT INTO memberships (practice_id, user_id, role, created_at) ", 4, &batch.memberships, |mut row, m| {
+                    row.push_bind(m.practice_id.as_uuid())
+                        .push_bind(m.user_id.as_uuid())
+                        .push_bind(m.role.as_str())
+                        .push_bind(secs(m.created_at));
+                })
+                .await?;
+                Self::insert_rows(
+                    conn,
+                    "INSERT INTO therapist_profiles (user_id, practice_id, pronouns, credentials, headline, approach, languages, \
+                     offers_in_person, offers_telehealth, accepting_new_clients, gender, sees_individuals, sees_couples, \
+                     affirming_lgbtq, kink_aware, cnm_affirming, min_fee_cents, sliding_scale, free_consultation, superbill, \
+                     updated_at) ",
+                    21,
+                    &batch.profiles,
+                    |mut row, r| {
+                        let p = &r.profile;
+                        row.push_bind(p.user_id.as_uuid())
+                            .push_bind(p.practice_id.as_uuid())
+                            .push_bind(&p.pronouns)
+                            .push_bind(&p.credentials)
+                            .push_bind(&p.headline)
+                            .push_bind(&p.approach)
+                            .push_bind(&p.languages)
+                            .push_bind(p.offers_in_person)
+                            .push_bind(p.offers_telehealth)
+                            .push_bind(p.accepting_new_clients)
+                            .push_bind(&r.gender)
+                            .push_bind(r.sees_individuals)
+                            .push_bind(r.sees_couples)
+                            .push_bind(r.affirming_lgbtq)
+                            .push_bind(r.kink_aware)
+                            .push_bind(r.cnm_affirming)
+                            .push_bind(r.min_fee_cents)
+                            .push_bind(r.sliding_scale)
+                            .push_bind(r.free_consultation)
+                            .push_bind(r.superbill)
+                            .push_bind(secs(now));
+                    },
+                )
+                .await?;
+                for (head, values) in [
+                    ("INSERT INTO profile_concerns (user_id, concern) ", batch.profiles.iter().map(|r| (r.profile.user_id, &r.concerns)).collect::<Vec<_>>()),
+                    ("INSERT INTO profile_languages (user_id, language) ", batch.profiles.iter().map(|r| (r.profile.user_id, &r.language_codes)).collect()),
+                    ("INSERT INTO profile_payers (user_id, payer) ", batch.profiles.iter().map(|r| (r.profile.user_id, &r.payers)).collect()),
+                ] {
+                    let pairs: Vec<(uuid::Uuid, &str)> = values
+                        .iter()
+                        .flat_map(|(user, list)| list.iter().map(move |v| (user.as_uuid(), v.as_str())))
+                        .collect();
+                    Self::insert_rows(conn, head, 2, &pairs, |mut row, (user, value)| {
+                        row.push_bind(*user).push_bind(*value);
+                    })
+                    .await?;
+                }
+                let offices: Vec<(uuid::Uuid, &$crate::OfficeRecord)> = batch
+                    .profiles
+                    .iter()
+                    .flat_map(|r| r.offices.iter().map(move |o| (r.profile.user_id.as_uuid(), o)))
+                    .collect();
+                Self::insert_rows(
+                    conn,
+                    "INSERT INTO offices (id, user_id, label, address, postal_code, lat, lon, accessibility) ",
+                    8,
+                    &offices,
+                    |mut row, (user, o)| {
+                        row.push_bind(o.id)
+                            .push_bind(*user)
+                            .push_bind(&o.label)
+                            .push_bind(&o.address)
+                            .push_bind(&o.postal_code)
+                            .push_bind(o.lat)
+                            .push_bind(o.lon)
+                            .push_bind(&o.accessibility);
+                    },
+                )
+                .await?;
+                let licences: Vec<&$crate::LicenceRecord> = batch.profiles.iter().flat_map(|r| &r.licences).collect();
+                Self::insert_rows(
+                    conn,
+                    "INSERT INTO licences (id, user_id, practice_id, licence_type, number, jurisdiction, expires_on, \
+                     verified_at, verified_by, verification_method) ",
+                    10,
+                    &licences,
+                    |mut row, l| {
+                        let v = l.verification.as_ref();
+                        row.push_bind(l.id)
+                            .push_bind(l.user_id.as_uuid())
+                            .push_bind(l.practice_id.as_uuid())
+                            .push_bind(&l.licence_type)
+                            .push_bind(&l.number)
+                            .push_bind(&l.jurisdiction)
+                            .push_bind(l.expires_on.to_string())
+                            .push_bind(v.map(|v| secs(v.at)))
+                            .push_bind(v.map(|v| v.by.as_uuid()))
+                            .push_bind(v.map(|v| v.method.as_str()));
+                    },
+                )
+                .await?;
+                let certifications: Vec<&$crate::CertificationRecord> =
+                    batch.profiles.iter().flat_map(|r| &r.certifications).collect();
+                Self::insert_rows(
+                    conn,
+                    "INSERT INTO certifications (id, user_id, practice_id, body, credential_id, expires_on, \
+                     verified_at, verified_by, verification_method) ",
+                    9,
+                    &certifications,
+                    |mut row, c| {
+                        let v = c.verification.as_ref();
+                        row.push_bind(c.id)
+                            .push_bind(c.user_id.as_uuid())
+                            .push_bind(c.practice_id.as_uuid())
+                            .push_bind(&c.body)
+                            .push_bind(&c.credential_id)
+                            .push_bind(c.expires_on.map(|d| d.to_string()))
+                            .push_bind(v.map(|v| secs(v.at)))
+                            .push_bind(v.map(|v| v.by.as_uuid()))
+                            .push_bind(v.map(|v| v.method.as_str()));
+                    },
+                )
+                .await?;
+                sqlx::query($crate::directory::BUMP_VERSION).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(())
+            }
         }
 
         impl $store {
+            /// One multi-row INSERT per [`MAX_BINDS`](crate::directory::MAX_BINDS) values:
+            /// `head` names the table and columns, `push` binds one row's `columns` values.
+            async fn insert_rows<'r, T>(
+                conn: &mut <$store as $crate::shared::HasDb>::Conn,
+                head: &'static str,
+                columns: usize,
+                rows: &'r [T],
+                push: impl Fn(sqlx::query_builder::Separated<'_, 'r, <$store as $crate::shared::HasDb>::Db, &'static str>, &'r T)
+                    + Copy,
+            ) -> $crate::Result<()> {
+                for chunk in rows.chunks(($crate::directory::MAX_BINDS / columns).max(1)) {
+                    let mut builder = sqlx::QueryBuilder::<<$store as $crate::shared::HasDb>::Db>::new(head);
+                    builder.push_values(chunk, push);
+                    // Not kept as a prepared statement: each is big and used once or a few times.
+                    builder.build().persistent(false).execute(&mut *conn).await?;
+                }
+                Ok(())
+            }
+
             async fn verify_in(
                 &self,
                 table: &'static str,

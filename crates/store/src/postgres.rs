@@ -13,6 +13,7 @@ pub struct PgStore {
 }
 
 impl HasDb for PgStore {
+    type Db = sqlx::Postgres;
     type Conn = sqlx::PgConnection;
     type Row = sqlx::postgres::PgRow;
 }

@@ -449,3 +449,25 @@ pub struct DirectoryProfileRecord {
     pub licences: Vec<LicenceRecord>,
     pub certifications: Vec<CertificationRecord>,
 }
+
+/// A person's role in a practice, to add.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMembership {
+    pub practice_id: PracticeId,
+    pub user_id: UserId,
+    pub role: Role,
+    pub created_at: Timestamp,
+}
+
+/// Practices, people and complete directory profiles (with their offices,
+/// licences, certifications and any verification) to add in one
+/// transaction: how a directory is loaded in bulk. Rows are inserted in the
+/// order practices, users, memberships, profiles, so a batch may refer to
+/// practices and people of the same batch or of earlier ones.
+#[derive(Clone, Default)]
+pub struct DirectoryImport {
+    pub practices: Vec<NewPractice>,
+    pub users: Vec<NewUser>,
+    pub memberships: Vec<NewMembership>,
+    pub profiles: Vec<DirectoryProfileRecord>,
+}

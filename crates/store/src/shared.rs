@@ -551,6 +551,7 @@ macro_rules! impl_shared_store {
 
 /// Names an engine's connection and row types for the shared implementation.
 pub(crate) trait HasDb {
+    type Db: sqlx::Database;
     type Conn;
     type Row;
 }

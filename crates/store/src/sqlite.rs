@@ -24,6 +24,7 @@ pub struct BackupInfo {
 }
 
 impl HasDb for SqliteStore {
+    type Db = sqlx::Sqlite;
     type Conn = sqlx::SqliteConnection;
     type Row = sqlx::sqlite::SqliteRow;
 }

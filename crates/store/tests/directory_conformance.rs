@@ -81,6 +81,8 @@ on_both_engines! {
         let mut saved = record(user, practice, "Tess Therapist");
         store.save_directory_profile(&saved, at("2026-02-01T00:00:00Z")).await.unwrap();
         assert_eq!(store.directory_profile(user).await.unwrap().unwrap(), saved);
+        assert_eq!(store.public_profile(user).await.unwrap(), Some(saved.profile.clone()));
+        assert_eq!(store.public_profile(UserId::new()).await.unwrap(), None);
         assert_eq!(store.directory_version().await.unwrap(), 1);
 
         // Saving again replaces the lists rather than adding to them.
@@ -220,6 +222,72 @@ on_both_engines! {
         assert_eq!(store.profile_photo(user).await.unwrap().as_ref(), Some(&second));
         assert!(store.remove_profile_photo(user).await.unwrap());
         assert_eq!(store.profile_photo(user).await.unwrap(), None);
+        store.close().await;
+    }
+
+    async fn a_directory_is_imported_whole_in_one_transaction(db: TestDb) {
+        let store = db.store().await;
+        let created = at("2026-01-01T00:00:00Z");
+        let practice = NewPractice { id: PracticeId::new(), name: "Cedar Counseling Group".into(), time_zone: "America/Chicago".into(), created_at: created };
+        let manager = UserId::new();
+        let mut batch = DirectoryImport { practices: vec![practice.clone()], ..DirectoryImport::default() };
+        let user = |id: UserId, email: String, name: String| NewUser { id, email, display_name: name, password_hash: "x".into(), created_at: created };
+        batch.users.push(user(manager, "manager@cedar.example".into(), "Pat Manager".into()));
+        batch.memberships.push(NewMembership { practice_id: practice.id, user_id: manager, role: Role::Owner, created_at: created });
+        let check = Verification { at: at("2026-03-01T10:00:00Z"), by: manager, method: "State board online register".into() };
+        // Enough rows that every table needs several multi-row inserts, and the
+        // snapshot several chunks.
+        for i in 0..1_600 {
+            let id = UserId::new();
+            batch.users.push(user(id, format!("t{i}@cedar.example"), format!("Therapist {i}")));
+            batch.memberships.push(NewMembership { practice_id: practice.id, user_id: id, role: Role::Clinician, created_at: created });
+            let mut profile = record(id, practice.id, &format!("Therapist {i}"));
+            profile.min_fee_cents = (i % 3 != 0).then_some(10_000 + i);
+            profile.licences = vec![LicenceRecord {
+                id: uuid::Uuid::now_v7(),
+                user_id: id,
+                practice_id: practice.id,
+                licence_type: "lmft".into(),
+                number: format!("IL-{i:06}"),
+                jurisdiction: "US-IL".into(),
+                expires_on: date(2027, 6, 30),
+                verification: (i % 10 != 0).then(|| check.clone()),
+            }];
+            if i % 2 == 0 {
+                profile.certifications = vec![CertificationRecord {
+                    id: uuid::Uuid::now_v7(),
+                    user_id: id,
+                    practice_id: practice.id,
+                    body: "aasect".into(),
+                    credential_id: format!("CST-{i}"),
+                    expires_on: (i % 4 == 0).then_some(date(2028, 1, 31)),
+                    verification: Some(check.clone()),
+                }];
+            }
+            batch.profiles.push(profile);
+        }
+        store.import_directory(&batch, at("2026-02-01T00:00:00Z")).await.unwrap();
+        assert_eq!(store.directory_version().await.unwrap(), 1, "one import, one version");
+        let mut expected = batch.profiles.clone();
+        expected.sort_by_key(|p| p.profile.user_id.as_uuid());
+        let read = store.directory_profiles().await.unwrap();
+        assert_eq!(read.len(), expected.len());
+        for (read, expected) in read.iter().zip(&expected) {
+            assert_eq!(read, expected);
+        }
+        assert_eq!(store.practice(practice.id).await.unwrap().unwrap().name, "Cedar Counseling Group");
+        let roles = store.memberships(manager).await.unwrap();
+        assert_eq!((roles.len(), roles[0].role), (1, Role::Owner));
+
+        // A batch that repeats an account changes nothing at all.
+        let again = DirectoryImport {
+            practices: vec![NewPractice { id: PracticeId::new(), ..practice }],
+            users: vec![user(UserId::new(), "t7@cedar.example".into(), "Someone Else".into())],
+            ..DirectoryImport::default()
+        };
+        assert!(matches!(store.import_directory(&again, at("2026-02-02T00:00:00Z")).await, Err(StoreError::EmailTaken)));
+        assert_eq!(store.practice(again.practices[0].id).await.unwrap(), None);
+        assert_eq!(store.directory_version().await.unwrap(), 1);
         store.close().await;
     }
 }

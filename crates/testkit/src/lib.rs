@@ -13,7 +13,10 @@ mod spawn;
 
 pub use clock::FakeClock;
 pub use db::{POSTGRES_ENV, TestDb};
-pub use spawn::{LAKESIDE, Owner, TestApp, between, hidden_value, spawn_app, spawn_app_with_mail, spawn_demo};
+pub use spawn::{
+    LAKESIDE, Owner, TestApp, between, hidden_value, spawn_app, spawn_app_with_mail, spawn_demo,
+    spawn_demo_with_therapists,
+};
 
 /// Generates one test per engine for each `async fn name(db: TestDb) { … }`:
 /// `name::sqlite` always runs; `name::postgres` runs when

@@ -160,10 +160,15 @@ pub fn hidden_value(html: &str, name: &str) -> Option<String> {
 }
 
 async fn spawn(mode: Mode, db: TestDb, smtp_url: Option<String>) -> TestApp {
+    spawn_with(mode, db, smtp_url, 0).await
+}
+
+async fn spawn_with(mode: Mode, db: TestDb, smtp_url: Option<String>, demo_therapists: u32) -> TestApp {
     let clock = FakeClock::at("2026-11-23T15:00:00Z");
     let mut options = StartOptions::new(mode, "127.0.0.1:0".parse().unwrap(), db.data_dir.clone(), db.url.clone());
     options.clock = Arc::new(clock.clone());
     options.smtp_url = smtp_url;
+    options.demo_therapists = demo_therapists;
     options.mail_from = "Lakeside Therapy <noreply@lakeside.example>".to_string();
     let running = start(options).await.expect("the server starts");
     TestApp {
@@ -189,4 +194,10 @@ pub async fn spawn_app_with_mail(db: TestDb, smtp_url: String) -> TestApp {
 /// `sensate demo`: the fictional practice (always SQLite, in the data dir).
 pub async fn spawn_demo(db: TestDb) -> TestApp {
     spawn(Mode::Demo, db, None).await
+}
+
+/// `sensate demo --therapists N`: the fictional practice, and N synthetic
+/// therapists listed in the directory.
+pub async fn spawn_demo_with_therapists(db: TestDb, therapists: u32) -> TestApp {
+    spawn_with(Mode::Demo, db, None, therapists).await
 }

@@ -80,6 +80,10 @@ pub async fn verify_password(password: String, stored: Option<String>) -> Result
     .map_err(|e| AppError::Internal(e.to_string()))?
 }
 
+/// The password hash of accounts that cannot sign in (the demo's synthetic
+/// therapists): signing in with any password fails as a wrong one does.
+pub(crate) const UNUSABLE_PASSWORD_HASH: &str = DUMMY_HASH;
+
 /// An Argon2id hash (same parameters) of a random string nobody knows.
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c2Vuc2F0ZWR1bW15c2FsdA$tXXcTOS9PjCRdHZzhVbZBtRj2YjiOSG0F/UzIsp8uBk";

@@ -61,7 +61,7 @@ use std::fmt;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-pub use index::DirectoryIndex;
+pub use index::{DirectoryIndex, DirectoryIndexBuilder};
 
 /// Radius used for in-person matching when the visitor gave a location but no distance.
 pub const DEFAULT_RADIUS_KM: f64 = 25.0;

@@ -2,13 +2,13 @@
 //! evaluation over them.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BinaryHeap, HashMap};
 
 use jiff::civil::Date;
 
 use super::bits::{Bits, Postings};
 use super::geo::{self, OfficeGrid, Unit};
-use super::text::{self, TextIndex};
+use super::text::{self, TextBuilder, TextIndex};
 use super::{
     AffirmingKind, ClientFocus, DEFAULT_RADIUS_KM, DirectoryProfile, Format, Hit, MAX_PER_PAGE, MAX_RADIUS_KM,
     MAX_TEXT_CHARS, Reason, SearchQuery, SearchResults, Sort, weights,
@@ -89,35 +89,46 @@ struct Facet {
     postings: Vec<Postings>,
 }
 
-impl Facet {
-    fn build<'a, L>(lists: impl Iterator<Item = L>, len: usize, normalize: Normalize) -> Self
-    where
-        L: IntoIterator<Item = &'a String>,
-    {
-        let mut map: BTreeMap<Box<str>, Vec<u32>> = BTreeMap::new();
-        for (i, list) in lists.enumerate() {
-            for raw in list {
-                let value = normalize(raw);
-                if value.is_empty() {
-                    continue;
-                }
-                let ids = match map.get_mut(&*value) {
-                    Some(ids) => ids,
-                    None => map.entry(value.into()).or_default(),
-                };
-                if ids.last() != Some(&(i as u32)) {
-                    ids.push(i as u32);
-                }
-            }
+/// Collects one facet's values as profiles come, for a [`Facet`] once all are there.
+#[derive(Debug, Default)]
+struct FacetBuilder {
+    /// Each value, with the profiles (by arrival) that have it, ascending.
+    map: HashMap<Box<str>, Vec<u32>>,
+}
+
+impl FacetBuilder {
+    /// A value of the profile that came `at`-th; call in increasing `at`.
+    fn add(&mut self, at: u32, raw: &str, normalize: Normalize) {
+        let value = normalize(raw);
+        if value.is_empty() {
+            return;
         }
+        let ids = match self.map.get_mut(&*value) {
+            Some(ids) => ids,
+            None => self.map.entry(value.into()).or_default(),
+        };
+        if ids.last() != Some(&at) {
+            ids.push(at);
+        }
+    }
+
+    /// Values ascending; profiles renumbered as in [`TextBuilder::finish`].
+    fn finish(self, position: &[u32], len: usize) -> Facet {
+        let mut entries: Vec<(Box<str>, Vec<u32>)> = self.map.into_iter().collect();
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut facet = Facet::default();
-        for (value, ids) in map {
-            facet.values.push(value);
-            facet.postings.push(Postings::new(ids, len));
+        for (value, ids) in entries {
+            let ids = text::renumber(ids, position);
+            if !ids.is_empty() {
+                facet.values.push(value);
+                facet.postings.push(Postings::new(ids, len));
+            }
         }
         facet
     }
+}
 
+impl Facet {
     /// For each distinct requested value the facet knows, its bitset. The
     /// second value says whether anything was requested at all.
     fn lookup(&self, requested: &[String], len: usize, normalize: Normalize) -> Selection {
@@ -198,106 +209,249 @@ impl Selection {
     }
 }
 
-impl DirectoryIndex {
-    /// Builds the index. Profiles are ordered by id; when two share an id, the
-    /// later one in `profiles` wins. Offices with impossible coordinates are ignored.
-    pub fn build(profiles: Vec<DirectoryProfile>) -> DirectoryIndex {
-        // Sort references, not the (large) profiles; of equal ids the later comes first and stays.
-        let mut order: Vec<usize> = (0..profiles.len()).collect();
-        order.sort_unstable_by(|&a, &b| profiles[a].id.cmp(&profiles[b].id).then(b.cmp(&a)));
-        order.dedup_by(|later, kept| profiles[*later].id == profiles[*kept].id);
-        let profiles: Vec<&DirectoryProfile> = order.into_iter().map(|i| &profiles[i]).collect();
-        let n = profiles.len();
+/// (profile, latest expiry of its verified licences in one jurisdiction).
+type LicenceEntry = (u32, i32);
 
-        let flag = |f: fn(&DirectoryProfile) -> bool| Bits::from_fn(n, |i| f(profiles[i]));
-        let listed_until = profiles
-            .iter()
-            .map(|p| p.licences.iter().filter(|l| l.verified).map(|l| day(l.expires_on)).max().unwrap_or(NEVER))
-            .collect();
-        let certified_until = profiles
-            .iter()
-            .map(|p| {
-                p.certifications
-                    .iter()
-                    .filter(|c| c.verified)
-                    .map(|c| c.expires_on.map_or(FOREVER, day))
-                    .max()
-                    .unwrap_or(NEVER)
-            })
-            .collect();
+/// Bits of [`DirectoryIndexBuilder::flags`].
+const INDIVIDUALS: u16 = 1;
+const COUPLES: u16 = 1 << 1;
+const LGBTQ: u16 = 1 << 2;
+const KINK_AWARE: u16 = 1 << 3;
+const CNM: u16 = 1 << 4;
+const TELEHEALTH: u16 = 1 << 5;
+const SLIDING_SCALE: u16 = 1 << 6;
+const FREE_CONSULTATION: u16 = 1 << 7;
+const SUPERBILL: u16 = 1 << 8;
+const ACCEPTING: u16 = 1 << 9;
 
-        let mut licensed_map: BTreeMap<String, Vec<(u32, i32)>> = BTreeMap::new();
-        for (i, profile) in profiles.iter().enumerate() {
-            for licence in profile.licences.iter().filter(|l| l.verified) {
-                let jurisdiction = licence.jurisdiction.trim();
-                let entries = match licensed_map.get_mut(jurisdiction) {
-                    Some(entries) => entries,
-                    None => licensed_map.entry(jurisdiction.to_string()).or_default(),
-                };
-                let expires = day(licence.expires_on);
-                match entries.last_mut() {
-                    Some((last, latest)) if *last == i as u32 => *latest = (*latest).max(expires),
-                    _ => entries.push((i as u32, expires)),
-                }
+/// Builds a [`DirectoryIndex`] from profiles handed over one at a time, in
+/// any order. Of each it keeps only what the index needs (flags, dates, fee,
+/// values, office positions, the ids of its words), never the profile
+/// itself: a directory can be indexed while it is read from the database,
+/// without ever holding every profile's text at once.
+#[derive(Debug)]
+pub struct DirectoryIndexBuilder {
+    /// Everything below is by arrival: the `at`-th profile pushed.
+    ids: Vec<Box<str>>,
+    listed_until: Vec<i32>,
+    certified_until: Vec<i32>,
+    min_fee: Vec<u32>,
+    flags: Vec<u16>,
+    concerns: FacetBuilder,
+    payers: FacetBuilder,
+    languages: FacetBuilder,
+    genders: FacetBuilder,
+    /// Per jurisdiction: (profile, latest expiry of its verified licences there).
+    licensed: HashMap<Box<str>, Vec<LicenceEntry>>,
+    /// Valid offices of profile `at` are `offices[office_start[at]..office_start[at + 1]]`.
+    office_start: Vec<u32>,
+    offices: Vec<(f64, f64)>,
+    text: TextBuilder,
+}
+
+impl Default for DirectoryIndexBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl DirectoryIndexBuilder {
+    pub fn new() -> Self {
+        Self {
+            ids: Vec::new(),
+            listed_until: Vec::new(),
+            certified_until: Vec::new(),
+            min_fee: Vec::new(),
+            flags: Vec::new(),
+            concerns: FacetBuilder::default(),
+            payers: FacetBuilder::default(),
+            languages: FacetBuilder::default(),
+            genders: FacetBuilder::default(),
+            licensed: HashMap::new(),
+            office_start: vec![0],
+            offices: Vec::new(),
+            text: TextBuilder::default(),
+        }
+    }
+
+    /// How many profiles were pushed (repeated ids included).
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Adds a profile. When two share an id, the one pushed later wins.
+    /// Offices with impossible coordinates are ignored.
+    pub fn push(&mut self, profile: &DirectoryProfile) {
+        let p = profile;
+        let at = self.ids.len() as u32;
+        self.ids.push(p.id.as_str().into());
+        self.listed_until
+            .push(p.licences.iter().filter(|l| l.verified).map(|l| day(l.expires_on)).max().unwrap_or(NEVER));
+        self.certified_until.push(
+            p.certifications
+                .iter()
+                .filter(|c| c.verified)
+                .map(|c| c.expires_on.map_or(FOREVER, day))
+                .max()
+                .unwrap_or(NEVER),
+        );
+        self.min_fee.push(p.min_fee_cents.unwrap_or(NO_FEE));
+        let flags = [
+            (p.individuals, INDIVIDUALS),
+            (p.couples, COUPLES),
+            (p.affirming.lgbtq, LGBTQ),
+            (p.affirming.kink_aware, KINK_AWARE),
+            (p.affirming.cnm, CNM),
+            (p.telehealth, TELEHEALTH),
+            (p.sliding_scale, SLIDING_SCALE),
+            (p.free_consultation, FREE_CONSULTATION),
+            (p.superbill, SUPERBILL),
+            (p.accepting_new_clients, ACCEPTING),
+        ];
+        self.flags.push(flags.iter().filter(|(on, _)| *on).fold(0, |all, (_, bit)| all | bit));
+        for concern in &p.concerns {
+            self.concerns.add(at, concern, as_is);
+        }
+        for payer in &p.insurance {
+            self.payers.add(at, payer, as_is);
+        }
+        for language in &p.languages {
+            self.languages.add(at, language, as_is);
+        }
+        if let Some(gender) = &p.gender {
+            self.genders.add(at, gender, lowercase);
+        }
+        for licence in p.licences.iter().filter(|l| l.verified) {
+            let jurisdiction = licence.jurisdiction.trim();
+            let entries = match self.licensed.get_mut(jurisdiction) {
+                Some(entries) => entries,
+                None => self.licensed.entry(jurisdiction.into()).or_default(),
+            };
+            let expires = day(licence.expires_on);
+            match entries.last_mut() {
+                Some((last, latest)) if *last == at => *latest = (*latest).max(expires),
+                _ => entries.push((at, expires)),
             }
         }
-        let (jurisdictions, licensed) = licensed_map
-            .into_iter()
-            .map(|(j, entries)| {
-                let holders = Postings::new(entries.iter().map(|&(i, _)| i).collect(), n);
-                let mut by_expiry: Vec<(i32, u32)> = entries.into_iter().map(|(i, until)| (until, i)).collect();
-                by_expiry.sort_unstable();
-                (j.into_boxed_str(), Licensed { holders, by_expiry })
-            })
-            .unzip();
+        for office in p.offices.iter().filter(|o| geo::valid_origin((o.lat, o.lon))) {
+            self.offices.push((office.lat, office.lon));
+        }
+        self.office_start.push(self.offices.len() as u32);
+        self.text.add(
+            at,
+            [p.text.as_str(), p.display_name.as_str()].into_iter().chain(p.offices.iter().map(|o| o.label.as_str())),
+        );
+    }
 
-        let mut office_start = Vec::with_capacity(n + 1);
+    /// The index: profiles ordered by id, one per id.
+    pub fn finish(self) -> DirectoryIndex {
+        let Self {
+            mut ids,
+            listed_until,
+            certified_until,
+            min_fee,
+            flags,
+            concerns,
+            payers,
+            languages,
+            genders,
+            licensed,
+            office_start,
+            offices,
+            text,
+        } = self;
+        // Sort arrivals by id; of equal ids the later comes first and stays.
+        let mut order: Vec<u32> = (0..ids.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| ids[a as usize].cmp(&ids[b as usize]).then(b.cmp(&a)));
+        order.dedup_by(|later, kept| ids[*later as usize] == ids[*kept as usize]);
+        let n = order.len();
+        // position[at]: the place of the `at`-th arrival, u32::MAX if left out.
+        let mut position = vec![u32::MAX; ids.len()];
+        for (i, &at) in order.iter().enumerate() {
+            position[at as usize] = i as u32;
+        }
+        let column = |values: &[i32]| order.iter().map(|&at| values[at as usize]).collect::<Vec<i32>>();
+        let flag = |bit: u16| Bits::from_fn(n, |i| flags[order[i] as usize] & bit != 0);
+
+        let mut licensed: Vec<_> = licensed.into_iter().collect();
+        licensed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut jurisdictions = Vec::new();
+        let mut holders_by_jurisdiction = Vec::new();
+        for (jurisdiction, entries) in licensed {
+            let mut entries: Vec<(u32, i32)> = entries
+                .into_iter()
+                .filter_map(|(at, until)| position.get(at as usize).filter(|&&i| i != u32::MAX).map(|&i| (i, until)))
+                .collect();
+            if entries.is_empty() {
+                continue;
+            }
+            entries.sort_unstable();
+            let holders = Postings::new(entries.iter().map(|&(i, _)| i).collect(), n);
+            let mut by_expiry: Vec<(i32, u32)> = entries.into_iter().map(|(i, until)| (until, i)).collect();
+            by_expiry.sort_unstable();
+            jurisdictions.push(jurisdiction);
+            holders_by_jurisdiction.push(Licensed { holders, by_expiry });
+        }
+
+        let mut office_first = Vec::with_capacity(n + 1);
         let mut office_units = Vec::new();
         let mut grid_offices = Vec::new();
-        office_start.push(0u32);
-        for (i, profile) in profiles.iter().enumerate() {
-            for office in profile.offices.iter().filter(|o| geo::valid_origin((o.lat, o.lon))) {
-                let unit = geo::unit(office.lat, office.lon);
-                office_units.push(unit);
-                grid_offices.push((office.lat, office.lon, i as u32));
+        office_first.push(0u32);
+        for (i, &at) in order.iter().enumerate() {
+            let range = office_start[at as usize] as usize..office_start[at as usize + 1] as usize;
+            for &(lat, lon) in &offices[range] {
+                office_units.push(geo::unit(lat, lon));
+                grid_offices.push((lat, lon, i as u32));
             }
-            office_start.push(office_units.len() as u32);
+            office_first.push(office_units.len() as u32);
         }
         office_units.shrink_to_fit();
 
-        let text = TextIndex::build(
-            profiles.iter().map(|p| {
-                [p.text.as_str(), p.display_name.as_str()].into_iter().chain(p.offices.iter().map(|o| o.label.as_str()))
-            }),
-            n,
-        );
-
         DirectoryIndex {
-            individuals: flag(|p| p.individuals),
-            couples: flag(|p| p.couples),
-            lgbtq: flag(|p| p.affirming.lgbtq),
-            kink_aware: flag(|p| p.affirming.kink_aware),
-            cnm: flag(|p| p.affirming.cnm),
-            telehealth: flag(|p| p.telehealth),
-            sliding_scale: flag(|p| p.sliding_scale),
-            free_consultation: flag(|p| p.free_consultation),
-            superbill: flag(|p| p.superbill),
-            accepting: flag(|p| p.accepting_new_clients),
-            listed_until,
-            certified_until,
-            min_fee: profiles.iter().map(|p| p.min_fee_cents.unwrap_or(NO_FEE)).collect(),
-            concerns: Facet::build(profiles.iter().map(|p| &p.concerns), n, as_is),
-            payers: Facet::build(profiles.iter().map(|p| &p.insurance), n, as_is),
-            languages: Facet::build(profiles.iter().map(|p| &p.languages), n, as_is),
-            genders: Facet::build(profiles.iter().map(|p| &p.gender), n, lowercase),
+            individuals: flag(INDIVIDUALS),
+            couples: flag(COUPLES),
+            lgbtq: flag(LGBTQ),
+            kink_aware: flag(KINK_AWARE),
+            cnm: flag(CNM),
+            telehealth: flag(TELEHEALTH),
+            sliding_scale: flag(SLIDING_SCALE),
+            free_consultation: flag(FREE_CONSULTATION),
+            superbill: flag(SUPERBILL),
+            accepting: flag(ACCEPTING),
+            listed_until: column(&listed_until),
+            certified_until: column(&certified_until),
+            min_fee: order.iter().map(|&at| min_fee[at as usize]).collect(),
+            concerns: concerns.finish(&position, n),
+            payers: payers.finish(&position, n),
+            languages: languages.finish(&position, n),
+            genders: genders.finish(&position, n),
             jurisdictions,
-            licensed,
-            office_start,
+            licensed: holders_by_jurisdiction,
+            office_start: office_first,
             office_units,
             grid: OfficeGrid::new(grid_offices),
-            text,
-            ids: profiles.iter().map(|p| p.id.as_str().into()).collect(),
+            text: text.finish(&position, n),
+            ids: order.iter().map(|&at| std::mem::take(&mut ids[at as usize])).collect(),
         }
+    }
+}
+
+impl DirectoryIndex {
+    /// Builds the index. Profiles are ordered by id; when two share an id, the
+    /// later one in `profiles` wins. Offices with impossible coordinates are
+    /// ignored. (To index profiles while they are read, use
+    /// [`DirectoryIndexBuilder`].)
+    pub fn build(profiles: Vec<DirectoryProfile>) -> DirectoryIndex {
+        let mut builder = DirectoryIndexBuilder::new();
+        for profile in &profiles {
+            builder.push(profile);
+        }
+        drop(profiles);
+        builder.finish()
     }
 
     /// How many profiles the index holds (listed or not).

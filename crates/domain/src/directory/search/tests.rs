@@ -399,6 +399,30 @@ fn a_repeated_id_keeps_the_later_profile() {
 }
 
 #[test]
+fn a_replaced_profile_leaves_nothing_behind() {
+    let old = with("same", |p| {
+        p.text = "Zanzibar".into();
+        p.concerns = vec!["vaginismus".into()];
+        p.licences.push(licence("US-CA", date(2027, 6, 30), true));
+    });
+    let mut builder = DirectoryIndexBuilder::new();
+    for p in [old, profile("other"), profile("same")] {
+        builder.push(&p);
+    }
+    assert_eq!(builder.len(), 3);
+    let index = builder.finish();
+    assert_eq!(index.len(), 2);
+    let alone = |query: SearchQuery| found(&index, &query);
+    assert!(alone(SearchQuery { text: "zanz".into(), ..Default::default() }).is_empty());
+    assert!(alone(SearchQuery { concerns: vec!["vaginismus".into()], ..Default::default() }).is_empty());
+    let california =
+        SearchQuery { format: Format::Telehealth, jurisdiction: Some("US-CA".into()), ..Default::default() };
+    assert!(alone(california).is_empty());
+    assert_eq!(alone(SearchQuery::default()), vec!["other", "same"]);
+    assert_eq!(index.vocabulary_len(), 2, "alex and doe: the replaced profile's words are gone");
+}
+
+#[test]
 fn pages_split_the_results_and_a_page_past_the_end_is_empty_with_the_total() {
     let index = DirectoryIndex::build((0..45).map(|i| profile(&format!("p{i:02}"))).collect());
     let page = |page: u32| SearchQuery { page, per_page: 20, ..Default::default() };

@@ -70,51 +70,100 @@ pub(super) struct TermMatch {
     pub(super) exact: Bits,
 }
 
-impl TextIndex {
-    /// `docs[i]`: the texts of profile `i`.
-    pub(super) fn build<'a, D>(docs: impl Iterator<Item = D>, len: usize) -> Self
-    where
-        D: IntoIterator<Item = &'a str>,
-    {
-        // Words get ids in order of first sight; sorted into a vocabulary at the end.
-        let mut ids: HashMap<Box<str>, u32> = HashMap::new();
-        let mut words: Vec<Box<str>> = Vec::new();
-        let mut profiles_of: Vec<Vec<u32>> = Vec::new();
-        let mut buffer = String::new();
-        let mut doc_words: Vec<u32> = Vec::new();
-        for (i, texts) in docs.enumerate() {
-            doc_words.clear();
-            for text in texts {
-                for_each_word(text, &mut buffer, |word| {
-                    let id = match ids.get(word) {
-                        Some(&id) => id,
-                        None => {
-                            let id = words.len() as u32;
-                            ids.insert(word.into(), id);
-                            words.push(word.into());
-                            profiles_of.push(Vec::new());
-                            id
-                        }
-                    };
-                    doc_words.push(id);
-                });
-            }
-            doc_words.sort_unstable();
-            doc_words.dedup();
-            for &id in &doc_words {
-                profiles_of[id as usize].push(i as u32);
-            }
+/// Collects the words of profiles as they come (`at`: the order they came
+/// in), for a [`TextIndex`] once all are there.
+#[derive(Debug, Default)]
+pub(super) struct TextBuilder {
+    /// Words get ids in order of first sight; sorted into a vocabulary at the end.
+    ids: HashMap<Box<str>, u32>,
+    words: Vec<Box<str>>,
+    /// For each word id, the profiles (by arrival) whose texts have it, ascending.
+    profiles_of: Vec<Vec<u32>>,
+    buffer: String,
+    doc_words: Vec<u32>,
+}
+
+impl TextBuilder {
+    /// The texts of the profile that came `at`-th; call in increasing `at`.
+    pub(super) fn add<'a>(&mut self, at: u32, texts: impl IntoIterator<Item = &'a str>) {
+        let Self { ids, words, profiles_of, buffer, doc_words } = self;
+        doc_words.clear();
+        for text in texts {
+            for_each_word(text, buffer, |word| {
+                let id = match ids.get(word) {
+                    Some(&id) => id,
+                    None => {
+                        let id = words.len() as u32;
+                        ids.insert(word.into(), id);
+                        words.push(word.into());
+                        profiles_of.push(Vec::new());
+                        id
+                    }
+                };
+                doc_words.push(id);
+            });
         }
+        doc_words.sort_unstable();
+        doc_words.dedup();
+        for &id in doc_words.iter() {
+            profiles_of[id as usize].push(at);
+        }
+    }
+
+    /// The index, with profiles renumbered: `position[at]` is the place of
+    /// the `at`-th profile among `len`, or `u32::MAX` if it was left out.
+    /// Words only left-out profiles had are not in the vocabulary.
+    pub(super) fn finish(self, position: &[u32], len: usize) -> TextIndex {
+        let Self { ids, mut words, mut profiles_of, .. } = self;
         drop(ids);
         let mut order: Vec<usize> = (0..words.len()).collect();
         order.sort_unstable_by(|&a, &b| words[a].cmp(&words[b]));
         let mut vocabulary = Vec::with_capacity(order.len());
         let mut postings = Vec::with_capacity(order.len());
         for at in order {
-            vocabulary.push(std::mem::take(&mut words[at]));
-            postings.push(Postings::new(std::mem::take(&mut profiles_of[at]), len));
+            let profiles = renumber(std::mem::take(&mut profiles_of[at]), position);
+            if !profiles.is_empty() {
+                vocabulary.push(std::mem::take(&mut words[at]));
+                postings.push(Postings::new(profiles, len));
+            }
         }
-        Self { vocabulary, postings }
+        TextIndex { vocabulary, postings }
+    }
+}
+
+/// Profiles by arrival → their places, ascending, without the left-out ones.
+pub(super) fn renumber(mut profiles: Vec<u32>, position: &[u32]) -> Vec<u32> {
+    let mut in_order = true;
+    let mut previous = None;
+    profiles.retain_mut(|at| {
+        let Some(&place) = position.get(*at as usize) else { return false };
+        if place == u32::MAX {
+            return false;
+        }
+        *at = place;
+        in_order &= previous.is_none_or(|p| p < place);
+        previous = Some(place);
+        true
+    });
+    if !in_order {
+        profiles.sort_unstable();
+    }
+    profiles
+}
+
+impl TextIndex {
+    /// `docs[i]`: the texts of profile `i`.
+    #[cfg(test)]
+    pub(super) fn build<'a, D>(docs: impl Iterator<Item = D>, len: usize) -> Self
+    where
+        D: IntoIterator<Item = &'a str>,
+    {
+        let mut builder = TextBuilder::default();
+        for (i, texts) in docs.enumerate() {
+            builder.add(i as u32, texts);
+        }
+        let identity: Vec<u32> = (0..len as u32).collect();
+        builder.finish(&identity, len)
     }
 
     pub(super) fn lookup(&self, term: &str, len: usize) -> TermMatch {
