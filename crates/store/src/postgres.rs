@@ -61,6 +61,27 @@ impl PgStore {
         .await?)
     }
 
+    /// Makes bookings for one clinician take turns within their transactions.
+    /// The exclusion constraint alone already refuses overlaps, but two
+    /// transactions inserting overlapping rows at once wait on each other and
+    /// PostgreSQL aborts one as a deadlock; taking turns turns that into an
+    /// orderly "taken". Other clinicians' bookings are not held up (unless
+    /// their ids share the lock's 32-bit key, which only costs a short wait).
+    async fn engine_serialize_bookings(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        clinician: sensate_domain::UserId,
+    ) -> Result<(), sqlx::Error> {
+        let bytes = clinician.as_uuid().into_bytes();
+        let key = bytes.chunks(4).fold(0u32, |acc, c| acc ^ u32::from_be_bytes([c[0], c[1], c[2], c[3]]));
+        sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
+            .bind(BOOKING_LOCK_CLASS)
+            .bind(i32::from_ne_bytes(key.to_ne_bytes()))
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
     /// A transaction holding an advisory lock, so appends to the audit chain
     /// from several app servers take turns.
     async fn engine_begin_serialized(&self) -> Result<sqlx::Transaction<'_, sqlx::Postgres>, sqlx::Error> {
@@ -73,6 +94,9 @@ impl PgStore {
         Err(StoreError::Unsupported("PostgreSQL; back it up with pg_dump --format=custom (see docs/OPERATIONS.md)"))
     }
 }
+
+/// The advisory-lock class of booking turns (the audit chain uses a single-key lock).
+const BOOKING_LOCK_CLASS: i32 = 8_351;
 
 /// Connection errors can echo the URL, password included; keep only the kind.
 fn redact_url_error(error: sqlx::Error) -> String {

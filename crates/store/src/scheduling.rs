@@ -643,6 +643,7 @@ macro_rules! impl_scheduling_store {
                 now: jiff::Timestamp,
             ) -> $crate::Result<$crate::Booking> {
                 let mut tx = self.pool.begin().await?;
+                self.engine_serialize_bookings(&mut tx, appointment.clinician_id).await?;
                 sqlx::query(
                     "UPDATE appointments SET status = 'expired', updated_at = $2 \
                      WHERE clinician_id = $1 AND status = 'held' AND held_until <= $2",

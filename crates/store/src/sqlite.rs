@@ -123,6 +123,16 @@ impl SqliteStore {
         Ok(BackupInfo { schema_version, practices, demo: mode.as_deref() == Some("demo") })
     }
 
+    /// Bookings take turns already: a booking's first statement writes, and
+    /// SQLite has one writer at a time.
+    async fn engine_serialize_bookings(
+        &self,
+        _tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        _clinician: sensate_domain::UserId,
+    ) -> Result<(), sqlx::Error> {
+        Ok(())
+    }
+
     /// A write transaction that holds SQLite's write lock from its first
     /// statement, so a read-then-write (the audit chain) cannot interleave with
     /// another writer. The first statement is a write, which takes the lock
