@@ -302,6 +302,10 @@ async fn the_search_page_explains_matches_and_bad_filters() {
     let next = sensate_testkit::between(&body, "<strong>Next free time:</strong> ", "</p>").unwrap();
     // Monday 10:00 in New York, a day's notice: Tuesday, whose video hours start at 13:00.
     assert_eq!(next, "Tue 24 Nov 2026, 13:00 (EST) · Trial consultation · Telehealth (video)");
+    // Fees per kind of session, from the practice's session types.
+    assert!(body.contains("<li>Trial consultation, 20 min: free</li>"));
+    assert!(body.contains("<li>Individual session, 50 min: $180</li>"));
+    assert!(body.contains("<li>Couple session, 80 min: $240</li>"));
 
     // A bad filter is explained and left out; the others still search.
     let bad = app.get("/therapists?concerns=not-a-thing&near=00000&state=NY&format=telehealth").await;

@@ -476,6 +476,8 @@ pub(crate) struct DirectoryProfileTemplate {
     pub telehealth_states: Vec<String>,
     pub focus: &'static str,
     pub fee: Option<String>,
+    /// The practice's session types with their length and fee, e.g. "Couple session, 80 min: $240".
+    pub session_fees: Vec<String>,
     pub sliding_scale: bool,
     pub free_consultation: bool,
     pub superbill: bool,

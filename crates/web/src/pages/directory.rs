@@ -182,6 +182,21 @@ pub(crate) async fn profile(
     };
     let fee = record.min_fee_cents.map(sensate_app::money::dollars);
     let has_photo = state.app.listed_photo(user).await?.is_some();
+    let session_fees = match state.app.booking_options(user).await? {
+        Some(options) => options
+            .session_types
+            .iter()
+            .map(|t| {
+                let fee = match t.fee_cents {
+                    Some(0) => "free".to_string(),
+                    Some(cents) => sensate_app::money::dollars(cents),
+                    None => "fee on request".to_string(),
+                };
+                format!("{}, {} min: {fee}", t.name, t.duration_minutes)
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     let next_free = match record.profile.accepting_new_clients {
         true => state.app.next_free_time(user, record.profile.practice_id).await?.map(|next| {
             format!(
@@ -198,6 +213,7 @@ pub(crate) async fn profile(
         id: user.to_string(),
         has_photo,
         next_free,
+        session_fees,
         name: record.profile.display_name.clone(),
         pronouns: record.profile.pronouns.clone(),
         credentials: record.profile.credentials.clone(),
