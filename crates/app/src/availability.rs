@@ -7,7 +7,7 @@
 use jiff::civil::{Date, Time, Weekday};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
-use sensate_domain::policy::{Action, Resource};
+use sensate_domain::policy::Action;
 use sensate_domain::scheduling::SessionFormat;
 use sensate_domain::scheduling::availability::{
     Busy, DateOverride, DayHours, Rules, Slot, SlotQuery, WeeklyHours, Window, free_slots,
@@ -308,60 +308,10 @@ pub fn as_input(record: &AvailabilityRecord) -> AvailabilityInput {
     }
 }
 
-/// The first free time for a kind of session, for a directory profile.
-#[derive(Debug, Clone)]
-pub struct NextFreeTime {
-    /// The session type's name, e.g. "Trial consultation".
-    pub session: String,
-    pub slot: Slot,
-    /// The clinician's zone, in which the time is shown.
-    pub time_zone: TimeZone,
-}
-
 impl App {
-    /// The clinician's first free time for the practice's trial consultation
-    /// (or, without one, its shortest session type), within their booking
-    /// horizon; `None` when nothing is bookable.
-    pub async fn next_free_time(
-        &self,
-        clinician: UserId,
-        practice: PracticeId,
-    ) -> Result<Option<NextFreeTime>, AppError> {
-        let Some(record) = self.store.availability(clinician).await? else { return Ok(None) };
-        let mut offered: Vec<_> = self.store.session_types(practice).await?.into_iter().filter(|t| t.active).collect();
-        offered.sort_by_key(|t| (!t.trial, t.duration_minutes));
-        let Some(kind) = offered.into_iter().next() else { return Ok(None) };
-        let formats: Vec<SessionFormat> =
-            [(kind.in_person, SessionFormat::InPerson), (kind.telehealth, SessionFormat::Telehealth)]
-                .into_iter()
-                .filter_map(|(offered, format)| offered.then_some(format))
-                .collect();
-        let now = self.now();
-        let until = now + SignedDuration::from_hours(24 * (i64::from(record.horizon_days) + 2));
-        let duration = SignedDuration::from_mins(i64::from(kind.duration_minutes));
-        let first = self.free_times(clinician, duration, formats, now, until).await?.into_iter().next();
-        let time_zone = TimeZone::get(&record.time_zone)
-            .map_err(|e| AppError::Internal(format!("stored time zone '{}': {e}", record.time_zone)))?;
-        Ok(first.map(|slot| NextFreeTime { session: kind.name, slot, time_zone }))
-    }
-
     /// The clinician's account, checked: they themselves, or the practice's owner or admin.
     async fn availability_of(&self, actor: &Actor, clinician: UserId) -> Result<PracticeId, AppError> {
-        let practice = actor.primary_membership().map(|m| m.practice_id).ok_or(AppError::Forbidden)?;
-        let roles = self.store.roles_in(practice, clinician).await?;
-        if roles.is_empty() {
-            self.audit_actor(
-                actor,
-                Some(practice),
-                "edit_availability",
-                "user",
-                clinician.to_string(),
-                outcome::DENIED,
-            )
-            .await?;
-            return Err(AppError::NotFound);
-        }
-        let resource = Resource::Account { practice, user: clinician, roles };
+        let (practice, resource) = self.therapist_account(actor, clinician, "edit_availability").await?;
         self.authorize(actor, Action::EditAvailability, &resource, ("user", clinician.to_string())).await?;
         Ok(practice)
     }

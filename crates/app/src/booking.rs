@@ -21,6 +21,7 @@ use crate::audit::{Entry, outcome};
 use crate::infra::crypto::Binding;
 use crate::infra::mailer::Email as Mail;
 use crate::infra::secrets::{new_token, token_hash};
+use crate::session_types::formats;
 use crate::{Actor, App, AppError};
 
 /// A kind of session, as the booking pages offer it.
@@ -92,6 +93,16 @@ pub struct BookingOptions {
     pub licensed_in: Vec<String>,
 }
 
+/// The first free time for a kind of session, for a directory profile.
+#[derive(Debug, Clone)]
+pub struct NextFreeTime {
+    /// The session type's name, e.g. "Trial consultation".
+    pub session: String,
+    pub slot: Slot,
+    /// The therapist's zone, in which the time is shown.
+    pub time_zone: TimeZone,
+}
+
 /// A confirmation link's request, as its page shows it.
 #[derive(Debug, Clone)]
 pub struct PendingBooking {
@@ -112,13 +123,6 @@ pub enum Confirmation {
     AlreadyConfirmed,
     /// The hold ran out first; the time may be free again or taken.
     Lapsed,
-}
-
-fn formats_of(kind: &SessionTypeRecord) -> Vec<SessionFormat> {
-    [(kind.in_person, SessionFormat::InPerson), (kind.telehealth, SessionFormat::Telehealth)]
-        .into_iter()
-        .filter_map(|(offered, format)| offered.then_some(format))
-        .collect()
 }
 
 fn stamp_binding() -> Binding<'static> {
@@ -154,6 +158,21 @@ impl App {
         Ok(Some(BookingOptions { therapist, name: record.profile.display_name, practice, session_types, licensed_in }))
     }
 
+    /// The first free time for the first session type offered (a trial
+    /// consultation if the practice has one, else the shortest), within the
+    /// therapist's booking horizon; `None` when nothing is bookable.
+    pub async fn next_free_time(&self, options: &BookingOptions) -> Result<Option<NextFreeTime>, AppError> {
+        let Some(kind) = options.session_types.first() else { return Ok(None) };
+        let Some(hours) = self.store.availability(options.therapist).await? else { return Ok(None) };
+        let now = self.now();
+        let until = now + SignedDuration::from_hours(24 * (i64::from(hours.horizon_days) + 2));
+        let duration = SignedDuration::from_mins(i64::from(kind.duration_minutes));
+        let first = self.free_times(options.therapist, duration, formats(kind), now, until).await?.into_iter().next();
+        let time_zone = TimeZone::get(&hours.time_zone)
+            .map_err(|e| AppError::Internal(format!("stored time zone '{}': {e}", hours.time_zone)))?;
+        Ok(first.map(|slot| NextFreeTime { session: kind.name.clone(), slot, time_zone }))
+    }
+
     /// Free times for one session type and format, from `from` to `to`.
     pub async fn bookable_slots(
         &self,
@@ -163,7 +182,7 @@ impl App {
         from: Timestamp,
         to: Timestamp,
     ) -> Result<Vec<Slot>, AppError> {
-        if !formats_of(kind).contains(&format) {
+        if !formats(kind).contains(&format) {
             return Ok(Vec::new());
         }
         let duration = SignedDuration::from_mins(i64::from(kind.duration_minutes));

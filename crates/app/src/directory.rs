@@ -219,18 +219,23 @@ pub fn describe_certification(reference: &Reference, certification: &Certificati
 impl App {
     /// The therapist's account in the actor's practice, as a policy resource.
     async fn therapist_resource(&self, actor: &Actor, user: UserId, action: Action) -> Result<PracticeId, AppError> {
-        let (practice, resource) = self.therapist_account(actor, user).await?;
+        let (practice, resource) = self.therapist_account(actor, user, "edit_profile").await?;
         self.authorize(actor, action, &resource, ("user", user.to_string())).await?;
         Ok(practice)
     }
 
     /// Someone outside the actor's practice is reported as unknown (and the
     /// attempt audited), not as forbidden.
-    async fn therapist_account(&self, actor: &Actor, user: UserId) -> Result<(PracticeId, Resource), AppError> {
+    pub(crate) async fn therapist_account(
+        &self,
+        actor: &Actor,
+        user: UserId,
+        attempted: &str,
+    ) -> Result<(PracticeId, Resource), AppError> {
         let practice = actor.primary_membership().map(|m| m.practice_id).ok_or(AppError::Forbidden)?;
         let roles = self.store.roles_in(practice, user).await?;
         if roles.is_empty() {
-            self.audit_actor(actor, Some(practice), "edit_profile", "user", user.to_string(), outcome::DENIED).await?;
+            self.audit_actor(actor, Some(practice), attempted, "user", user.to_string(), outcome::DENIED).await?;
             return Err(AppError::NotFound);
         }
         Ok((practice, Resource::Account { practice, user, roles }))
@@ -239,7 +244,7 @@ impl App {
     /// Everything the profile editor shows: the saved profile (or none yet),
     /// whether it is listed and why not, and whether the viewer may verify.
     pub async fn profile_editor(&self, actor: &Actor, user: UserId) -> Result<ProfileEditor, AppError> {
-        let (practice, resource) = self.therapist_account(actor, user).await?;
+        let (practice, resource) = self.therapist_account(actor, user, "edit_profile").await?;
         self.authorize(actor, Action::EditTherapistProfile, &resource, ("user", user.to_string())).await?;
         let record = self.store.directory_profile(user).await?;
         let display_name = self.store.user(user).await?.map(|u| u.display_name).unwrap_or_default();

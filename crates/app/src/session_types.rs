@@ -4,6 +4,7 @@
 //! booking pages offer the active ones.
 use sensate_domain::FieldErrors;
 use sensate_domain::policy::Action;
+use sensate_domain::scheduling::SessionFormat;
 use sensate_store::SessionTypeRecord;
 
 use crate::audit::outcome;
@@ -51,6 +52,14 @@ fn check(input: &SessionTypeInput) -> Result<(String, u32, Option<i64>), AppErro
     }
     AppError::invalid_if_any(errors)?;
     Ok((name, duration, fee))
+}
+
+/// The formats a session type allows, video first.
+pub fn formats(kind: &SessionTypeRecord) -> Vec<SessionFormat> {
+    [(kind.telehealth, SessionFormat::Telehealth), (kind.in_person, SessionFormat::InPerson)]
+        .into_iter()
+        .filter_map(|(offered, format)| offered.then_some(format))
+        .collect()
 }
 
 impl App {

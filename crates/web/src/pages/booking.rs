@@ -131,11 +131,7 @@ fn chosen_parts(
         .find(|t| t.id.to_string() == query.session_type)
         .or_else(|| options.session_types.first())?
         .clone();
-    let offered: Vec<SessionFormat> =
-        [(kind.telehealth, SessionFormat::Telehealth), (kind.in_person, SessionFormat::InPerson)]
-            .into_iter()
-            .filter_map(|(yes, f)| yes.then_some(f))
-            .collect();
+    let offered = sensate_app::session_types::formats(&kind);
     let format = SessionFormat::parse(&query.format).filter(|f| offered.contains(f)).or(offered.first().copied())?;
     Some((kind, format))
 }

@@ -182,31 +182,32 @@ pub(crate) async fn profile(
     };
     let fee = record.min_fee_cents.map(sensate_app::money::dollars);
     let has_photo = state.app.listed_photo(user).await?.is_some();
-    let session_fees = match state.app.booking_options(user).await? {
-        Some(options) => options
-            .session_types
-            .iter()
-            .map(|t| {
-                let fee = match t.fee_cents {
-                    Some(0) => "free".to_string(),
-                    Some(cents) => sensate_app::money::dollars(cents),
-                    None => "fee on request".to_string(),
-                };
-                format!("{}, {} min: {fee}", t.name, t.duration_minutes)
-            })
-            .collect(),
-        None => Vec::new(),
-    };
-    let next_free = match record.profile.accepting_new_clients {
-        true => state.app.next_free_time(user, record.profile.practice_id).await?.map(|next| {
-            format!(
-                "{} · {} · {}",
-                sensate_domain::scheduling::format_local(next.slot.start, &next.time_zone),
-                next.session,
-                next.slot.format.label()
-            )
-        }),
-        false => None,
+    // What can be booked: none when the therapist is not taking new clients.
+    let (session_fees, next_free) = match state.app.booking_options(user).await? {
+        Some(options) => {
+            let fees = options
+                .session_types
+                .iter()
+                .map(|t| {
+                    let fee = match t.fee_cents {
+                        Some(0) => "free".to_string(),
+                        Some(cents) => sensate_app::money::dollars(cents),
+                        None => "fee on request".to_string(),
+                    };
+                    format!("{}, {} min: {fee}", t.name, t.duration_minutes)
+                })
+                .collect();
+            let next = state.app.next_free_time(&options).await?.map(|next| {
+                format!(
+                    "{} · {} · {}",
+                    sensate_domain::scheduling::format_local(next.slot.start, &next.time_zone),
+                    next.session,
+                    next.slot.format.label()
+                )
+            });
+            (fees, next)
+        }
+        None => (Vec::new(), None),
     };
     let template = DirectoryProfileTemplate {
         layout: page.layout.at("therapists"),
