@@ -71,6 +71,52 @@ fn record(user: UserId, practice: PracticeId, name: &str) -> DirectoryProfileRec
     }
 }
 
+/// Two practices, and a therapist of the first with a saved profile.
+async fn practices_and_therapist(store: &Arc<dyn Store>) -> (PracticeId, PracticeId, UserId) {
+    let practice = PracticeId::new();
+    let other = PracticeId::new();
+    for id in [practice, other] {
+        let created_at = at("2026-01-01T00:00:00Z");
+        store
+            .insert_practice(&NewPractice { id, name: "P".into(), time_zone: "UTC".into(), created_at })
+            .await
+            .unwrap();
+    }
+    let user = therapist(store, practice, "t@p.example", "Tess").await;
+    store.save_directory_profile(&record(user, practice, "Tess"), at("2026-02-01T00:00:00Z")).await.unwrap();
+    (practice, other, user)
+}
+
+/// A licence and a certification of the therapist, not yet verified.
+async fn credentials(
+    store: &Arc<dyn Store>,
+    practice: PracticeId,
+    user: UserId,
+) -> (LicenceRecord, CertificationRecord) {
+    let licence = LicenceRecord {
+        id: uuid::Uuid::now_v7(),
+        user_id: user,
+        practice_id: practice,
+        licence_type: "lmft".into(),
+        number: "NY-000123".into(),
+        jurisdiction: "US-NY".into(),
+        expires_on: date(2027, 6, 30),
+        verification: None,
+    };
+    store.insert_licence(&licence).await.unwrap();
+    let certification = CertificationRecord {
+        id: uuid::Uuid::now_v7(),
+        user_id: user,
+        practice_id: practice,
+        body: "aasect".into(),
+        credential_id: "CST-42".into(),
+        expires_on: None,
+        verification: None,
+    };
+    store.insert_certification(&certification).await.unwrap();
+    (licence, certification)
+}
+
 on_both_engines! {
     async fn a_profile_is_saved_and_read_back_whole(db: TestDb) {
         let store = db.store().await;
@@ -98,35 +144,9 @@ on_both_engines! {
 
     async fn licences_are_verified_only_within_their_practice(db: TestDb) {
         let store = db.store().await;
-        let practice = PracticeId::new();
-        let other = PracticeId::new();
-        for id in [practice, other] {
-            store.insert_practice(&NewPractice { id, name: "P".into(), time_zone: "UTC".into(), created_at: at("2026-01-01T00:00:00Z") }).await.unwrap();
-        }
-        let user = therapist(&store, practice, "t@p.example", "Tess").await;
+        let (practice, other, user) = practices_and_therapist(&store).await;
         let admin = therapist(&store, practice, "a@p.example", "Ada").await;
-        store.save_directory_profile(&record(user, practice, "Tess"), at("2026-02-01T00:00:00Z")).await.unwrap();
-        let licence = LicenceRecord {
-            id: uuid::Uuid::now_v7(),
-            user_id: user,
-            practice_id: practice,
-            licence_type: "lmft".into(),
-            number: "NY-000123".into(),
-            jurisdiction: "US-NY".into(),
-            expires_on: date(2027, 6, 30),
-            verification: None,
-        };
-        store.insert_licence(&licence).await.unwrap();
-        let certification = CertificationRecord {
-            id: uuid::Uuid::now_v7(),
-            user_id: user,
-            practice_id: practice,
-            body: "aasect".into(),
-            credential_id: "CST-42".into(),
-            expires_on: None,
-            verification: None,
-        };
-        store.insert_certification(&certification).await.unwrap();
+        let (licence, certification) = credentials(&store, practice, user).await;
         let check = Verification { at: at("2026-03-01T10:00:00Z"), by: admin, method: "State board online register".into() };
         assert!(!store.verify_licence(other, licence.id, &check).await.unwrap(), "another practice cannot verify it");
         assert!(store.verify_licence(practice, licence.id, &check).await.unwrap());
@@ -158,35 +178,9 @@ on_both_engines! {
 
     async fn credentials_are_removed_only_by_their_holder_in_their_practice(db: TestDb) {
         let store = db.store().await;
-        let practice = PracticeId::new();
-        let other = PracticeId::new();
-        for id in [practice, other] {
-            store.insert_practice(&NewPractice { id, name: "P".into(), time_zone: "UTC".into(), created_at: at("2026-01-01T00:00:00Z") }).await.unwrap();
-        }
-        let user = therapist(&store, practice, "t@p.example", "Tess").await;
+        let (practice, other, user) = practices_and_therapist(&store).await;
         let colleague = therapist(&store, practice, "c@p.example", "Cole").await;
-        store.save_directory_profile(&record(user, practice, "Tess"), at("2026-02-01T00:00:00Z")).await.unwrap();
-        let licence = LicenceRecord {
-            id: uuid::Uuid::now_v7(),
-            user_id: user,
-            practice_id: practice,
-            licence_type: "lpc".into(),
-            number: "NJ-9".into(),
-            jurisdiction: "US-NJ".into(),
-            expires_on: date(2027, 1, 31),
-            verification: None,
-        };
-        store.insert_licence(&licence).await.unwrap();
-        let certification = CertificationRecord {
-            id: uuid::Uuid::now_v7(),
-            user_id: user,
-            practice_id: practice,
-            body: "aasect".into(),
-            credential_id: "CST-7".into(),
-            expires_on: Some(date(2028, 1, 1)),
-            verification: None,
-        };
-        store.insert_certification(&certification).await.unwrap();
+        let (licence, certification) = credentials(&store, practice, user).await;
         let version = store.directory_version().await.unwrap();
         assert!(!store.remove_credential(other, user, licence.id).await.unwrap(), "wrong practice");
         assert!(!store.remove_credential(practice, colleague, licence.id).await.unwrap(), "someone else's");
