@@ -7,9 +7,7 @@
 use std::time::Duration;
 
 use jiff::SignedDuration;
-use sensate_app::infra::secrets::hash_password;
 use sensate_domain::{Role, UserId};
-use sensate_store::NewUser;
 use sensate_testkit::smtp_sink::SmtpSink;
 use sensate_testkit::{LAKESIDE, TestApp, TestDb, on_both_engines, spawn_app_with_mail};
 
@@ -31,24 +29,9 @@ async fn world(db: TestDb) -> World {
     let sink = SmtpSink::start().await;
     let app = spawn_app_with_mail(db, sink.url()).await;
     let (owner, _) = app.set_up_practice(&LAKESIDE).await;
-    let owner_id = app.store().login_record(LAKESIDE.email).await.unwrap().unwrap().id;
-    let practice = app.store().memberships(owner_id).await.unwrap()[0].practice_id;
-    let now = sensate_domain::Clock::now(&app.clock);
-    let tess_id = UserId::new();
-    app.store()
-        .insert_user(&NewUser {
-            id: tess_id,
-            email: "tess@lakeside.example".into(),
-            display_name: "Tess Therapist".into(),
-            password_hash: hash_password(PASSWORD.into()).await.unwrap(),
-            created_at: now,
-        })
-        .await
-        .unwrap();
-    app.store().insert_membership(practice, tess_id, Role::Clinician, now).await.unwrap();
-    let tess = TestApp::new_client();
-    app.login(&tess, "tess@lakeside.example", PASSWORD).await;
-    app.enrol_mfa(&tess).await;
+    let practice = app.practice_of(LAKESIDE.email).await;
+    let tess_id = app.add_person(practice, "tess@lakeside.example", "Tess Therapist", Role::Clinician, PASSWORD).await;
+    let tess = app.signed_in_staff("tess@lakeside.example", PASSWORD).await;
     let profile = format!("/profiles/{tess_id}");
     app.post_form(
         &tess,

@@ -6,9 +6,7 @@
 
 use std::io::Cursor;
 
-use sensate_app::infra::secrets::hash_password;
-use sensate_domain::{PracticeId, Role, UserId};
-use sensate_store::NewUser;
+use sensate_domain::{Role, UserId};
 use sensate_testkit::{LAKESIDE, TestApp, TestDb, on_both_engines, spawn_app};
 
 const PASSWORD: &str = "profile pages phrase";
@@ -21,38 +19,15 @@ struct World {
     therapist_id: UserId,
 }
 
-async fn add_person(app: &TestApp, practice: PracticeId, email: &str, name: &str, role: Role) -> UserId {
-    let id = UserId::new();
-    app.store()
-        .insert_user(&NewUser {
-            id,
-            email: email.into(),
-            display_name: name.into(),
-            password_hash: hash_password(PASSWORD.into()).await.unwrap(),
-            created_at: sensate_domain::Clock::now(&app.clock),
-        })
-        .await
-        .unwrap();
-    app.store().insert_membership(practice, id, role, sensate_domain::Clock::now(&app.clock)).await.unwrap();
-    id
-}
-
-async fn staff(app: &TestApp, email: &str) -> reqwest::Client {
-    let client = TestApp::new_client();
-    app.login(&client, email, PASSWORD).await;
-    app.enrol_mfa(&client).await;
-    client
-}
-
 async fn world(db: TestDb) -> World {
     let app = spawn_app(db).await;
     let (owner, _) = app.set_up_practice(&LAKESIDE).await;
-    let owner_id = app.store().login_record(LAKESIDE.email).await.unwrap().unwrap().id;
-    let practice = app.store().memberships(owner_id).await.unwrap()[0].practice_id;
-    add_person(&app, practice, "ada@lakeside.example", "Ada Admin", Role::Admin).await;
-    let therapist_id = add_person(&app, practice, "tess@lakeside.example", "Tess Therapist", Role::Clinician).await;
-    let admin = staff(&app, "ada@lakeside.example").await;
-    let therapist = staff(&app, "tess@lakeside.example").await;
+    let practice = app.practice_of(LAKESIDE.email).await;
+    app.add_person(practice, "ada@lakeside.example", "Ada Admin", Role::Admin, PASSWORD).await;
+    let therapist_id =
+        app.add_person(practice, "tess@lakeside.example", "Tess Therapist", Role::Clinician, PASSWORD).await;
+    let admin = app.signed_in_staff("ada@lakeside.example", PASSWORD).await;
+    let therapist = app.signed_in_staff("tess@lakeside.example", PASSWORD).await;
     World { app, owner, admin, therapist, therapist_id }
 }
 

@@ -1,7 +1,6 @@
 //! Scheduling through the pages: the practice's session types.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use sensate_app::infra::secrets::hash_password;
 use sensate_domain::{Role, UserId};
 use sensate_store::NewUser;
 use sensate_testkit::{LAKESIDE, TestApp, TestDb, on_both_engines, spawn_app};
@@ -10,25 +9,9 @@ const PASSWORD: &str = "scheduling pages phrase";
 
 /// A therapist of the owner's practice, signed in past the second step.
 async fn therapist(app: &TestApp) -> (UserId, reqwest::Client) {
-    let owner_id = app.store().login_record(LAKESIDE.email).await.unwrap().unwrap().id;
-    let practice = app.store().memberships(owner_id).await.unwrap()[0].practice_id;
-    let id = UserId::new();
-    let now = sensate_domain::Clock::now(&app.clock);
-    app.store()
-        .insert_user(&NewUser {
-            id,
-            email: "tess@lakeside.example".into(),
-            display_name: "Tess Therapist".into(),
-            password_hash: hash_password(PASSWORD.into()).await.unwrap(),
-            created_at: now,
-        })
-        .await
-        .unwrap();
-    app.store().insert_membership(practice, id, Role::Clinician, now).await.unwrap();
-    let client = TestApp::new_client();
-    app.login(&client, "tess@lakeside.example", PASSWORD).await;
-    app.enrol_mfa(&client).await;
-    (id, client)
+    let practice = app.practice_of(LAKESIDE.email).await;
+    let id = app.add_person(practice, "tess@lakeside.example", "Tess Therapist", Role::Clinician, PASSWORD).await;
+    (id, app.signed_in_staff("tess@lakeside.example", PASSWORD).await)
 }
 
 async fn owner(db: TestDb) -> (TestApp, reqwest::Client) {

@@ -82,6 +82,45 @@ impl TestApp {
         assert_eq!(response.status(), 303, "the second step should pass");
     }
 
+    /// The practice of the person with this email (their first membership).
+    pub async fn practice_of(&self, email: &str) -> sensate_domain::PracticeId {
+        let user = self.store().login_record(email).await.unwrap().expect("an account with this email").id;
+        self.store().memberships(user).await.unwrap()[0].practice_id
+    }
+
+    /// Adds a person with a role in a practice, straight into the store.
+    pub async fn add_person(
+        &self,
+        practice: sensate_domain::PracticeId,
+        email: &str,
+        name: &str,
+        role: sensate_domain::Role,
+        password: &str,
+    ) -> sensate_domain::UserId {
+        let id = sensate_domain::UserId::new();
+        let now = self.clock.now();
+        self.store()
+            .insert_user(&sensate_store::NewUser {
+                id,
+                email: email.into(),
+                display_name: name.into(),
+                password_hash: sensate_app::infra::secrets::hash_password(password.into()).await.unwrap(),
+                created_at: now,
+            })
+            .await
+            .unwrap();
+        self.store().insert_membership(practice, id, role, now).await.unwrap();
+        id
+    }
+
+    /// A staff member's browser, signed in and past the second step.
+    pub async fn signed_in_staff(&self, email: &str, password: &str) -> reqwest::Client {
+        let client = TestApp::new_client();
+        self.login(&client, email, password).await;
+        self.enrol_mfa(&client).await;
+        client
+    }
+
     /// First-start set-up through the pages, then the owner's TOTP
     /// enrolment; returns the owner's signed-in client and secret.
     pub async fn set_up_practice(&self, owner: &Owner<'_>) -> (reqwest::Client, TotpSecret) {
