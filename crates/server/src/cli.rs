@@ -49,8 +49,8 @@ pub enum AuditCommand {
 #[derive(Debug, Clone, Args)]
 pub struct MailArgs {
     /// SMTP server for outgoing mail: smtp://host:port (plain, local relays), smtp+starttls://host:587
-    /// or smtps://host:465, with optional user:password@. Without it, invitation and reset links are
-    /// shown to staff instead of emailed.
+    /// or smtps://host:465, with optional user:password@. Without it, `serve` shows invitation and reset
+    /// links to staff instead of emailing them, and `demo` keeps its mail on the /outbox page.
     #[arg(long, env = "SENSATE_SMTP_URL", value_name = "URL")]
     pub smtp_url: Option<String>,
     /// Sender of outgoing mail.
@@ -109,6 +109,12 @@ pub struct DemoArgs {
     pub listen: ListenArgs,
     #[command(flatten)]
     pub data: DataArgs,
+    #[command(flatten)]
+    pub mail: MailArgs,
+    /// Run the demo as if it were this moment (e.g. 2027-03-05T14:00:00Z), time moving on from there: to
+    /// explore dates such as a daylight-saving change on any day. Default: the real time.
+    #[arg(long, env = "SENSATE_DEMO_NOW", value_name = "INSTANT")]
+    pub now: Option<String>,
     /// Also list N synthetic therapists in the directory (0 to 1000000): fictional profiles around the 50
     /// largest US metro areas, each with a verified licence, to try the search at scale. Adding 100000 takes
     /// about 20 seconds on a small machine.
@@ -117,6 +123,16 @@ pub struct DemoArgs {
 }
 
 impl DemoArgs {
+    /// `--now` as an instant, or a message saying what is expected.
+    pub fn now(&self) -> Result<Option<jiff::Timestamp>, String> {
+        let Some(text) = &self.now else { return Ok(None) };
+        text.trim().parse::<jiff::Timestamp>().map(Some).map_err(|_| {
+            format!(
+                "--now (SENSATE_DEMO_NOW) must be a moment with its offset, such as 2027-03-05T14:00:00Z; got '{text}'"
+            )
+        })
+    }
+
     /// `--therapists` as a number, or a message saying what is expected.
     pub fn therapists(&self) -> Result<u32, String> {
         let max = sensate_app::demo::MAX_DEMO_THERAPISTS;
@@ -203,7 +219,20 @@ mod tests {
         DemoArgs {
             listen: ListenArgs { listen: SocketAddr::from(([127, 0, 0, 1], 0)), base_url: None },
             data: DataArgs { data_dir: PathBuf::from("data") },
+            mail: MailArgs { smtp_url: None, mail_from: String::new() },
+            now: None,
             therapists: therapists.to_string(),
+        }
+    }
+
+    #[test]
+    fn the_demo_moment_needs_its_offset() {
+        let at = |text: &str| DemoArgs { now: Some(text.to_string()), ..demo("0") }.now();
+        assert_eq!(at("2027-03-10T14:00:00Z"), Ok(Some("2027-03-10T14:00:00Z".parse().unwrap())));
+        assert_eq!(at(" 2027-03-10T09:00:00-05:00 "), Ok(Some("2027-03-10T14:00:00Z".parse().unwrap())));
+        assert_eq!(demo("0").now(), Ok(None));
+        for bad in ["2027-03-10", "2027-03-10T14:00:00", "tomorrow", ""] {
+            assert!(at(bad).unwrap_err().contains(&format!("got '{bad}'")));
         }
     }
 

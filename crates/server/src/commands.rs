@@ -5,8 +5,8 @@ use sensate_app::demo::{DEMO_PASSWORD, demo_logins};
 use sensate_app::setup::SETUP_LINK_LIFETIME;
 use sensate_store::{DatabaseUrl, Migrate, SqliteStore};
 
-use sensate_app::infra::SystemClock;
 use sensate_app::infra::crypto::{KeyRing, MASTER_KEY_ENV};
+use sensate_app::infra::{ShiftedClock, SystemClock};
 use sensate_app::{App, AppConfig};
 use sensate_store::verify_chain;
 
@@ -60,9 +60,15 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
         }
         Command::Demo(args) => {
             let therapists = args.therapists().map_err(CommandError::Message)?;
+            let now = args.now().map_err(CommandError::Message)?;
             let mut options =
                 StartOptions::new(Mode::Demo, args.listen.listen, args.data.data_dir.clone(), String::new());
             options.base_url = args.listen.base_url.clone();
+            options.smtp_url = args.mail.smtp_url.clone();
+            options.mail_from = args.mail.mail_from.clone();
+            if let Some(now) = now {
+                options.clock = std::sync::Arc::new(ShiftedClock::starting_at(now));
+            }
             options.master_key = master_key_from_env();
             options.demo_therapists = therapists;
             options.demo_progress = Some(Box::new(demo_progress_printer()));
@@ -74,7 +80,13 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
             println!("Open {} and sign in with any of these accounts.", running.base_url);
             println!("Every account's password is: {DEMO_PASSWORD}");
             println!("Staff accounts use two-step sign-in; in the demo the second-step page shows the current code.");
-            println!("Mail is not sent anywhere: read it at {}/outbox", running.base_url);
+            match &args.mail.smtp_url {
+                Some(_) => println!("Mail goes to the SMTP server given by --smtp-url."),
+                None => println!("Mail is not sent anywhere: read it at {}/outbox", running.base_url),
+            }
+            if let Some(now) = now {
+                println!("The demo runs as if it were {now}; time moves on from there.");
+            }
             if therapists > 0 {
                 println!(
                     "The directory also lists {therapists} synthetic therapists (fictional): {}/therapists",

@@ -154,13 +154,11 @@ pub async fn start(options: StartOptions) -> Result<Running, StartError> {
     let addr = listener.local_addr().map_err(|e| bind_error(options.listen, &e))?;
     let base_url = options.base_url.clone().unwrap_or_else(|| default_base_url(addr)).trim_end_matches('/').to_string();
     let (mailer, outbox): (Arc<dyn Mailer>, Option<Arc<OutboxMailer>>) = match (options.mode, &options.smtp_url) {
-        (Mode::Demo, _) => {
+        (Mode::Demo, None) => {
             let outbox = Arc::new(OutboxMailer::new(options.clock.clone()));
             (outbox.clone(), Some(outbox))
         }
-        (Mode::Serve, Some(url)) => {
-            (Arc::new(SmtpMailer::from_url(url, &options.mail_from).map_err(StartError::Mail)?), None)
-        }
+        (_, Some(url)) => (Arc::new(SmtpMailer::from_url(url, &options.mail_from).map_err(StartError::Mail)?), None),
         (Mode::Serve, None) => (Arc::new(NoMailer), None),
     };
 

@@ -16,6 +16,8 @@ fn sensate(args: &[&str], data_dir: &Path) -> Output {
         .env_remove("SENSATE_LISTEN")
         .env_remove("SENSATE_BASE_URL")
         .env_remove("SENSATE_DEMO_THERAPISTS")
+        .env_remove("SENSATE_DEMO_NOW")
+        .env_remove("SENSATE_SMTP_URL")
         .env("SENSATE_DATA_DIR", data_dir)
         .output()
         .unwrap()
@@ -131,6 +133,62 @@ async fn demo_with_synthetic_therapists_lists_them() {
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(page["total"], 53, "three demo therapists and fifty synthetic ones");
+}
+
+#[test]
+fn demo_now_must_be_a_moment_with_its_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    for bad in ["next spring", "2027-03-05", "2027-03-05T14:00:00"] {
+        let output = sensate(&["demo", "--listen", "127.0.0.1:0", "--now", bad], dir.path());
+        assert_one_line_error(
+            &output,
+            &format!(
+                "--now (SENSATE_DEMO_NOW) must be a moment with its offset, such as 2027-03-05T14:00:00Z; got '{bad}'"
+            ),
+        );
+    }
+    assert!(files_in(dir.path()).is_empty(), "nothing created");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_runs_as_of_the_moment_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sensate"))
+        .args(["demo", "--listen", "127.0.0.1:0", "--now", "2027-03-05T14:00:00Z"])
+        .env("SENSATE_DATA_DIR", dir.path())
+        .env_remove("SENSATE_BASE_URL")
+        .env_remove("SENSATE_SMTP_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut printed = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        let done = line.starts_with("Press Ctrl-C");
+        printed.push(line);
+        if done {
+            break;
+        }
+    }
+    let base = printed
+        .iter()
+        .find_map(|l| l.strip_prefix("Open ").and_then(|rest| rest.split_whitespace().next()))
+        .unwrap_or_else(|| panic!("no address printed: {printed:?}"))
+        .to_string();
+    assert!(
+        printed.iter().any(|l| l == "The demo runs as if it were 2027-03-05T14:00:00Z; time moves on from there."),
+        "{printed:?}"
+    );
+    // The demo's therapists offer their first free times from that moment on, not from today.
+    let search = reqwest::get(format!("{base}/therapists")).await.unwrap().text().await.unwrap();
+    let profile = sensate_testkit::between(&search, "href=\"/therapists/", "\"").unwrap();
+    let page = reqwest::get(format!("{base}/therapists/{profile}")).await.unwrap().text().await.unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let next = sensate_testkit::between(&page, "<strong>Next free time:</strong>", "</p>").unwrap();
+    assert!(next.contains("Mar 2027"), "{next}");
 }
 
 #[test]

@@ -5,4 +5,4 @@ pub mod crypto;
 pub mod mailer;
 pub mod secrets;
 
-pub use clock::SystemClock;
+pub use clock::{ShiftedClock, SystemClock};
