@@ -1,6 +1,7 @@
-// Starts a real `sensate serve` (not the demo) over a fresh data directory,
-// for tests that walk what a brand-new practice does. The demo server that
-// playwright.config.js starts is not involved.
+// Starts Sensate processes of a test's own, apart from the demo server that
+// playwright.config.js starts: a real `sensate serve` over a fresh data
+// directory (for what a brand-new practice does), or a demo with options of
+// its own (a moved clock, mail to a real SMTP server).
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -48,13 +49,34 @@ function cleanEnvironment(extra) {
  * returned promise rejects with what it printed.
  */
 export async function startSensateServe({ timeoutMs = 60_000 } = {}) {
+  const { ready, ...server } = await launch('serve', [], (line) => line.includes('/setup?token='), timeoutMs);
+  return { ...server, setupLink: ready };
+}
+
+/**
+ * Starts its own `sensate demo` (apart from the one playwright.config.js
+ * starts) with extra arguments, e.g. `['--now', '2027-03-05T14:00:00Z',
+ * '--smtp-url', sink.url]`, and waits until it serves.
+ *
+ * Returns `{ baseURL, output(), stop() }`, as `startSensateServe` does.
+ */
+export async function startSensateDemo(args = [], { timeoutMs = 90_000 } = {}) {
+  const { ready: _, ...server } = await launch('demo', args, (line) => line.startsWith('Press Ctrl-C'), timeoutMs);
+  return server;
+}
+
+/**
+ * Runs `sensate <command> --listen 127.0.0.1:<free port> --data-dir <new temp
+ * dir> ...args` until it prints a line for which `isReady` holds.
+ */
+async function launch(command, args, isReady, timeoutMs) {
   const bin = sensateBinary();
   if (!fs.existsSync(bin)) {
     throw new Error(`sensate binary not found at ${bin}: build it first: cargo build -p sensate-server (or set SENSATE_BIN)`);
   }
   const port = await freePort();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sensate-e2e-serve-'));
-  const child = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `sensate-e2e-${command}-`));
+  const child = spawn(bin, [command, '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, ...args], {
     env: cleanEnvironment({ RUST_LOG: 'warn' }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -87,18 +109,18 @@ export async function startSensateServe({ timeoutMs = 60_000 } = {}) {
   };
   const output = () => `--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`;
 
-  const setupLink = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => fail(`no set-up link within ${timeoutMs} ms`), timeoutMs);
+  const ready = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fail(`not ready within ${timeoutMs} ms`), timeoutMs);
     function fail(why) {
       clearTimeout(timer);
-      reject(new Error(`sensate serve on port ${port}: ${why}\n${output()}`));
+      reject(new Error(`sensate ${command} on port ${port}: ${why}\n${output()}`));
     }
     child.once('error', (error) => fail(`cannot start ${bin}: ${error.message}`));
     exited.then(({ code, signal }) => fail(`exited early (code ${code}, signal ${signal})`));
     child.stdout.on('data', (chunk) => {
       stdout += chunk;
-      // Only whole lines: the link may arrive split across chunks.
-      const line = stdout.split('\n').slice(0, -1).find((l) => l.includes('/setup?token='));
+      // Only whole lines: a line may arrive split across chunks.
+      const line = stdout.split('\n').slice(0, -1).find(isReady);
       if (line) {
         clearTimeout(timer);
         resolve(line.trim());
@@ -109,5 +131,5 @@ export async function startSensateServe({ timeoutMs = 60_000 } = {}) {
     throw error;
   });
 
-  return { baseURL: `http://127.0.0.1:${port}`, setupLink, output, stop };
+  return { baseURL: `http://127.0.0.1:${port}`, ready, output, stop };
 }
