@@ -29,6 +29,23 @@ test.afterAll(async () => {
   await sink?.stop();
 });
 
+/** Opens the form for the first free time with Dr. Rivera and fills it in as a person would. */
+async function fillFirstForm(page, email) {
+  const main = mainLandmark(page);
+  await page.goto('/therapists?concerns=vaginismus');
+  await main.getByRole('link', { name: 'Dr. Elena Rivera' }).click();
+  await main.getByRole('link', { name: 'Choose a time', exact: true }).click();
+  await main.locator('a.slot').first().click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Your request');
+  await main.getByLabel(/^Your name\b/).fill('Sam');
+  await main.getByLabel(/^Email address\b/).fill(email);
+  await main.getByLabel(/^Where you will be during the video session\b/).selectOption({ label: 'New York' });
+  await main.getByLabel('I have read the privacy notice').check();
+  await main.getByLabel('I am 18 or older').check();
+  const when = await main.getByText(/· Telehealth \(video\)/).first().textContent();
+  return { main, when };
+}
+
 /** The times listed under a day's heading, as shown. */
 async function timesOn(main, day) {
   return main.locator(`h3:text-is("${day}") + ul a.slot`).allTextContents();
@@ -111,5 +128,50 @@ test('a week that crosses a daylight-saving change, booked from Berlin with mail
   } finally {
     await visitor.close();
     await therapistContext.close();
+  }
+});
+
+test('automated requests get the ordinary page, and nothing is stored or sent', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const visitor = await browser.newContext({ baseURL: demo.baseURL, timezoneId: 'America/New_York' });
+  try {
+    const page = await visitor.newPage();
+
+    // The honeypot is neither shown nor offered to assistive technology.
+    const bot = `honeypot-${Date.now()}@example.org`;
+    let { main, when: botTime } = await fillFirstForm(page, bot);
+    const honeypot = main.locator('input[name="website"]');
+    await expect(honeypot).toBeHidden();
+    await expect(main.getByRole('textbox', { name: 'Leave this field empty' })).toHaveCount(0);
+    // A script fills every field it finds, the honeypot too.
+    await honeypot.evaluate((input) => {
+      input.value = 'https://spam.example';
+    });
+    await page.waitForTimeout(3_500);
+    await main.getByRole('button', { name: 'Send request', exact: true }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Check your email');
+    await expect(mainLandmark(page)).toContainText(`We sent a link to ${bot}`);
+
+    // A form sent within a moment of being shown is a script's too.
+    const hasty = `too-fast-${Date.now()}@example.org`;
+    ({ main } = await fillFirstForm(page, hasty));
+    await main.getByRole('button', { name: 'Send request', exact: true }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Check your email');
+
+    // A person's request, sent afterwards, arrives; the two automated ones never do.
+    const person = `person-${Date.now()}@example.org`;
+    let personTime;
+    ({ main, when: personTime } = await fillFirstForm(page, person));
+    // The same first time is still free: neither automated request held it.
+    expect(personTime).toBe(botTime);
+    await page.waitForTimeout(3_500);
+    await main.getByRole('button', { name: 'Send request', exact: true }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Check your email');
+    await sink.waitFor((m) => m.to.includes(person));
+    const sentTo = sink.messages.flatMap((m) => m.to);
+    expect(sentTo).not.toContain(bot);
+    expect(sentTo).not.toContain(hasty);
+  } finally {
+    await visitor.close();
   }
 });
