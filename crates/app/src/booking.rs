@@ -310,6 +310,19 @@ impl App {
             email_confirmed_at: None,
         };
         if self.store.request_booking(&appointment, &request, &token_hash(&token), now).await? == Booking::Taken {
+            // Someone else's booking committed after `nearby` was read, so
+            // that list still offers the time just taken (and any it now
+            // blocks): read the free times again for the suggestions.
+            let mut nearby = self
+                .bookable_slots(
+                    options,
+                    &kind,
+                    choice.format,
+                    choice.start - around(24 * 7),
+                    choice.start + around(24 * 7),
+                )
+                .await?;
+            nearby.retain(|slot| slot.start != choice.start);
             return Ok(BookingOutcome::Taken { alternatives: nearest_alternatives(&nearby, choice.start, 3) });
         }
         self.record_hits(limit, &[&bucket]).await?;
