@@ -47,6 +47,8 @@ struct Settings {
     warmup: Duration,
     duration: Duration,
     baseline: Duration,
+    /// SQLite baseline: how many commit loops at once.
+    baseline_writers: usize,
 }
 
 fn env_number(name: &str, default: u64) -> Result<u64, Failure> {
@@ -79,6 +81,7 @@ impl Settings {
             warmup: Duration::from_secs(env_number("WARMUP", 2)?),
             duration: Duration::from_secs(env_number("DURATION", 10)?.max(1)),
             baseline: Duration::from_secs(env_number("BASELINE", 5)?.max(1)),
+            baseline_writers: usize::try_from(env_number("BASELINE_WRITERS", 1)?)?.max(1),
         };
         Ok(settings)
     }
@@ -169,9 +172,13 @@ struct Baseline {
 async fn baseline(engine: &str, db: &BenchDb, settings: &Settings) -> Result<Baseline, Failure> {
     if engine == "sqlite" {
         let dir = db.dir.as_ref().ok_or("a SQLite run has a directory")?;
-        let (rate, p50, p99) = sqlite_commits(dir.path(), settings.baseline).await?;
+        let (rate, p50, p99) = sqlite_commits(dir.path(), settings.baseline, settings.baseline_writers).await?;
         Ok(Baseline {
-            name: "raw SQLite commits, 1 connection",
+            name: if settings.baseline_writers == 1 {
+                "raw SQLite commits, 1 writer"
+            } else {
+                "raw SQLite commits, concurrent writers (BASELINE_WRITERS)"
+            },
             rate,
             latency: format!("p50 {} ms, p99 {} ms", ms(p50), ms(p99)),
         })
@@ -183,35 +190,53 @@ async fn baseline(engine: &str, db: &BenchDb, settings: &Settings) -> Result<Bas
 }
 
 /// The raw commit rate of SQLite on this file system: single-row INSERTs,
-/// each its own transaction, on one connection with the store's pragmas.
-async fn sqlite_commits(dir: &std::path::Path, length: Duration) -> Result<(f64, Duration, Duration), Failure> {
-    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+/// each its own transaction, with the store's pragmas, from `writers` loops
+/// at once (over a pool of at most 8 connections with a 10 s busy timeout,
+/// as the store has).
+async fn sqlite_commits(
+    dir: &std::path::Path,
+    length: Duration,
+    writers: usize,
+) -> Result<(f64, Duration, Duration), Failure> {
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
     let options = SqliteConnectOptions::new()
         .filename(dir.join("baseline.db"))
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
-        .foreign_keys(true);
-    let mut conn = sqlx::SqliteConnection::connect_with(&options).await?;
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10));
+    let pool = SqlitePoolOptions::new().max_connections(u32::try_from(writers.min(8))?).connect_with(options).await?;
     sqlx::query(
         "CREATE TABLE IF NOT EXISTS commits (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, payload BLOB NOT NULL)",
     )
-    .execute(&mut conn)
+    .execute(&pool)
     .await?;
-    let payload = vec![7u8; 200];
-    let mut latencies = Vec::new();
     let started = Instant::now();
-    while started.elapsed() < length {
-        let begun = Instant::now();
-        sqlx::query("INSERT INTO commits (at, payload) VALUES ($1, $2)")
-            .bind(Timestamp::now().as_second())
-            .bind(&payload)
-            .execute(&mut conn)
-            .await?;
-        latencies.push(begun.elapsed());
+    let mut loops = Vec::new();
+    for _ in 0..writers {
+        let pool = pool.clone();
+        loops.push(tokio::spawn(async move {
+            let payload = vec![7u8; 200];
+            let mut latencies = Vec::new();
+            while started.elapsed() < length {
+                let begun = Instant::now();
+                sqlx::query("INSERT INTO commits (at, payload) VALUES ($1, $2)")
+                    .bind(Timestamp::now().as_second())
+                    .bind(&payload)
+                    .execute(&pool)
+                    .await?;
+                latencies.push(begun.elapsed());
+            }
+            Ok::<_, sqlx::Error>(latencies)
+        }));
+    }
+    let mut latencies = Vec::new();
+    for handle in loops {
+        latencies.extend(handle.await??);
     }
     let elapsed = started.elapsed();
-    conn.close().await?;
+    pool.close().await;
     latencies.sort_unstable();
     let rate = latencies.len() as f64 / elapsed.as_secs_f64();
     Ok((rate, percentile(&latencies, 50.0), percentile(&latencies, 99.0)))
