@@ -339,9 +339,17 @@ on_both_engines! {
         // of 5 an hour and does not decide anything here.
         let visitors: Vec<reqwest::Client> =
             (0..VISITORS).map(|n| browser(Some(Ipv4Addr::new(127, 0, (n / 250) as u8, (n % 250 + 2) as u8)))).collect();
+        let fetches: Vec<_> = visitors
+            .iter()
+            .enumerate()
+            .map(|(n, visitor)| {
+                let (servers, visitor, href) = (servers.clone(), visitor.clone(), href.clone());
+                tokio::spawn(async move { fetch_form(&servers[n % PROCESSES], &visitor, &href, n).await })
+            })
+            .collect();
         let mut forms = Vec::new();
-        for (n, visitor) in visitors.iter().enumerate() {
-            forms.push(fetch_form(&servers[n % PROCESSES], visitor, &href, n).await);
+        for fetch in fetches {
+            forms.push(fetch.await.unwrap());
         }
         wait_out_minimum_time(Instant::now()).await;
 
