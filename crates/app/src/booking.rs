@@ -31,8 +31,9 @@ pub use sensate_store::SessionTypeRecord as SessionKind;
 pub const HOLD_MINUTES: i64 = 30;
 /// A person needs at least this long to fill in the form; faster is a script.
 pub const MIN_SECONDS_TO_SUBMIT: i64 = 3;
-/// Booking requests stored per address.
-pub const BOOKING_REQUESTS: Limit = Limit { max: 5, window: SignedDuration::from_mins(60) };
+/// Booking requests stored per address per hour, unless the operator sets
+/// another number (`--booking-requests-per-hour`).
+pub const DEFAULT_BOOKING_REQUESTS_PER_HOUR: u32 = 5;
 /// Clients may cancel or move online until this long before the start.
 pub const CANCELLATION_NOTICE: CancellationPolicy = CancellationPolicy { notice: SignedDuration::from_hours(24) };
 const NAME_MAX: usize = 80;
@@ -125,6 +126,27 @@ pub enum Confirmation {
     Lapsed,
 }
 
+/// The operator's settings for public booking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BookingPolicy {
+    /// Booking requests stored per address in any hour. A practice whose
+    /// visitors share one address (a clinic's network, a carrier's NAT)
+    /// raises it; the honeypot and the minimum time to submit still apply.
+    pub requests_per_hour: u32,
+}
+
+impl Default for BookingPolicy {
+    fn default() -> Self {
+        Self { requests_per_hour: DEFAULT_BOOKING_REQUESTS_PER_HOUR }
+    }
+}
+
+impl BookingPolicy {
+    fn limit(self) -> Limit {
+        Limit { max: i64::from(self.requests_per_hour), window: SignedDuration::from_mins(60) }
+    }
+}
+
 fn stamp_binding() -> Binding<'static> {
     Binding::new("booking_form", "issued_at", "-")
 }
@@ -214,11 +236,12 @@ impl App {
         ip: &str,
     ) -> Result<BookingOutcome, AppError> {
         let bucket = ip_bucket("booking", ip);
-        self.check_limits(BOOKING_REQUESTS, &[&bucket]).await?;
+        let limit = self.config.booking.limit();
+        self.check_limits(limit, &[&bucket]).await?;
         // Bots get the same page as people, and nothing is stored or sent.
         let too_fast = self.seconds_since_stamp(&input.stamp).is_none_or(|s| s < MIN_SECONDS_TO_SUBMIT);
         if !input.website.is_empty() || too_fast {
-            self.record_hits(BOOKING_REQUESTS, &[&bucket]).await?;
+            self.record_hits(limit, &[&bucket]).await?;
             self.audit(Entry {
                 actor: None,
                 practice: Some(options.practice.id),
@@ -287,9 +310,22 @@ impl App {
             email_confirmed_at: None,
         };
         if self.store.request_booking(&appointment, &request, &token_hash(&token), now).await? == Booking::Taken {
+            // Someone else's booking committed after `nearby` was read, so
+            // that list still offers the time just taken (and any it now
+            // blocks): read the free times again for the suggestions.
+            let mut nearby = self
+                .bookable_slots(
+                    options,
+                    &kind,
+                    choice.format,
+                    choice.start - around(24 * 7),
+                    choice.start + around(24 * 7),
+                )
+                .await?;
+            nearby.retain(|slot| slot.start != choice.start);
             return Ok(BookingOutcome::Taken { alternatives: nearest_alternatives(&nearby, choice.start, 3) });
         }
-        self.record_hits(BOOKING_REQUESTS, &[&bucket]).await?;
+        self.record_hits(limit, &[&bucket]).await?;
         self.audit(Entry {
             actor: None,
             practice: Some(options.practice.id),

@@ -61,6 +61,7 @@ pub struct AppConfig {
     /// Serving the fictional demo practice: pages carry a banner.
     pub demo: bool,
     pub sessions: SessionPolicy,
+    pub booking: booking::BookingPolicy,
     /// The address people use, for links in emails (no trailing slash).
     pub base_url: String,
 }

@@ -101,6 +101,17 @@ pub struct ServeArgs {
     pub db: DbArgs,
     #[command(flatten)]
     pub mail: MailArgs,
+    /// Booking requests accepted from one network address in any hour (1 to 1000000). Raise it when many
+    /// visitors share an address, e.g. behind a clinic's or a mobile carrier's network.
+    #[arg(
+        long,
+        env = "SENSATE_BOOKING_REQUESTS_PER_HOUR",
+        default_value_t = sensate_app::booking::DEFAULT_BOOKING_REQUESTS_PER_HOUR,
+        value_parser = clap::value_parser!(u32).range(1..=1_000_000),
+        value_name = "N",
+        allow_hyphen_values = true
+    )]
+    pub booking_requests_per_hour: u32,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -201,6 +212,12 @@ pub const DEFAULT_CONFIG: &str = "\
 # Without it, staff see invitation links on screen and password resets cannot be emailed.
 #SENSATE_SMTP_URL=
 #SENSATE_MAIL_FROM=Sensate <noreply@localhost>
+
+# Booking requests accepted from one network address in any hour
+# [--booking-requests-per-hour], 1 to 1000000. Raise it when many visitors share
+# an address (a clinic's network, a mobile carrier); the form's other checks
+# against automated requests still apply.
+#SENSATE_BOOKING_REQUESTS_PER_HOUR=5
 
 # The encryption key for clinical text, instead of the key file <data-dir>/master.key.
 # Format: one key per line, v<N>:<64 hex digits>; lines may be separated by ';'.

@@ -42,6 +42,7 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
             options.smtp_url = args.mail.smtp_url.clone();
             options.mail_from = args.mail.mail_from.clone();
             options.master_key = master_key_from_env();
+            options.booking_requests_per_hour = args.booking_requests_per_hour;
             let running = start(options).await?;
             println!("Sensate {} is serving {}", env!("CARGO_PKG_VERSION"), running.base_url);
             if let Some(token) = &running.setup_token {

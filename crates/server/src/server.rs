@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use sensate_app::booking::BookingPolicy;
 use sensate_app::infra::SystemClock;
 use sensate_app::infra::crypto::{CryptoError, KeyRing, KeySource};
 use sensate_app::infra::mailer::{Email, MailError, Mailer, OutboxMailer, SmtpMailer};
@@ -37,6 +38,8 @@ pub struct StartOptions {
     /// Key material from `SENSATE_MASTER_KEY`; otherwise `<data-dir>/master.key`.
     pub master_key: Option<String>,
     pub clock: Arc<dyn Clock>,
+    /// Booking requests accepted per network address per hour.
+    pub booking_requests_per_hour: u32,
     /// Demo only: how many synthetic therapists to add to the directory.
     pub demo_therapists: u32,
     /// Demo only: told `(added, of)` after each batch of synthetic therapists.
@@ -55,6 +58,7 @@ impl StartOptions {
             mail_from: "Sensate <noreply@localhost>".to_string(),
             master_key: None,
             clock: Arc::new(SystemClock),
+            booking_requests_per_hour: sensate_app::booking::DEFAULT_BOOKING_REQUESTS_PER_HOUR,
             demo_therapists: 0,
             demo_progress: None,
         }
@@ -194,7 +198,12 @@ pub async fn start(options: StartOptions) -> Result<Running, StartError> {
         );
     }
 
-    let config = AppConfig { demo: options.mode == Mode::Demo, base_url: base_url.clone(), ..AppConfig::default() };
+    let config = AppConfig {
+        demo: options.mode == Mode::Demo,
+        base_url: base_url.clone(),
+        booking: BookingPolicy { requests_per_hour: options.booking_requests_per_hour },
+        ..AppConfig::default()
+    };
     let app = App::new(store.clone(), options.clock.clone(), Arc::new(keys), mailer, config);
     if let Err(error) = app.verify_key_ring().await {
         store.close().await;

@@ -71,11 +71,26 @@ fn help_and_default_config_document_every_setting() {
         ("--data-dir", "SENSATE_DATA_DIR"),
         ("--database-url", "SENSATE_DATABASE_URL"),
         ("--base-url", "SENSATE_BASE_URL"),
+        ("--booking-requests-per-hour", "SENSATE_BOOKING_REQUESTS_PER_HOUR"),
     ] {
         assert!(help.contains(flag) && help.contains(env), "serve --help documents {flag} and {env}");
         assert!(config.contains(&format!("#{env}=")) && config.contains(flag), "default-config documents {env}");
     }
     assert!(config.contains("#SENSATE_LISTEN=127.0.0.1:8080"));
+    assert!(config.contains("#SENSATE_BOOKING_REQUESTS_PER_HOUR=5"));
+    assert!(help.contains("[default: 5]"), "the booking limit's default is shown: {help}");
+}
+
+#[test]
+fn the_booking_limit_must_be_a_sensible_number() {
+    let dir = tempfile::tempdir().unwrap();
+    for bad in ["0", "-1", "1000001", "many"] {
+        let output = sensate(&["serve", "--booking-requests-per-hour", bad], dir.path());
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        let text = stderr(&output);
+        assert!(text.contains(&format!("invalid value '{bad}' for '--booking-requests-per-hour <N>'")), "{text}");
+    }
+    assert!(files_in(dir.path()).is_empty(), "nothing created");
 }
 
 #[test]
