@@ -33,7 +33,7 @@ impl App {
         let since = self.now() - limit.window;
         for bucket in buckets {
             if self.store.rate_hits(bucket, since).await? >= limit.max {
-                return Err(AppError::RateLimited);
+                return Err(AppError::RateLimited { wait_minutes: limit.window.as_mins() });
             }
         }
         Ok(())

@@ -18,8 +18,9 @@ pub enum AppError {
     /// Staff must complete the second sign-in step first.
     #[error("confirm your sign-in with your authenticator app first")]
     MfaRequired,
-    #[error("Too many attempts. For your security, please wait 15 minutes and try again.")]
-    RateLimited,
+    /// Refused by a rate limit; trying again after its window succeeds.
+    #[error("Too many attempts. For your security, please wait {wait_minutes} minutes and try again.")]
+    RateLimited { wait_minutes: i64 },
     #[error("This link is not valid: it was already used or has expired. Ask for a new one.")]
     LinkInvalid,
     #[error("not allowed")]

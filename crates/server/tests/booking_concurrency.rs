@@ -435,6 +435,8 @@ on_both_engines! {
         let third = send_form(&server, &same, therapist, &forms[2]).await.unwrap();
         assert_eq!(third.status, 429, "the third request within the hour is refused");
         assert!(third.body.contains("Please wait a little"), "{}", third.body);
+        // The wait named is the booking limit's window, not the sign-in limit's.
+        assert!(third.body.contains("please wait 60 minutes and try again"), "{}", third.body);
         let elsewhere = send_form(&server, &other, therapist, &fourth).await.unwrap();
         assert_eq!(elsewhere.status, 200, "another address is not affected");
         assert!(elsewhere.body.contains("Check your email"));

@@ -31,7 +31,7 @@ pub(crate) struct ErrorPage {
     /// The API's error code for the same refusal.
     code: &'static str,
     title: &'static str,
-    message: &'static str,
+    message: String,
 }
 
 impl ErrorPage {
@@ -40,7 +40,7 @@ impl ErrorPage {
             code: "not_found",
             status: StatusCode::NOT_FOUND,
             title: "Page not found",
-            message: "There is no page at this address. It may have moved, or the link may be mistyped.",
+            message: "There is no page at this address. It may have moved, or the link may be mistyped.".into(),
         }
     }
 
@@ -49,7 +49,8 @@ impl ErrorPage {
             code: "forbidden",
             status: StatusCode::FORBIDDEN,
             title: "Not available to you",
-            message: "Your account does not give access to this page. If you think it should, ask your practice.",
+            message: "Your account does not give access to this page. If you think it should, ask your practice."
+                .into(),
         }
     }
 
@@ -58,7 +59,7 @@ impl ErrorPage {
             code: "forbidden_cross_site",
             status: StatusCode::FORBIDDEN,
             title: "Request refused",
-            message: "This form was sent from another website, so it was not accepted. Nothing was changed.",
+            message: "This form was sent from another website, so it was not accepted. Nothing was changed.".into(),
         }
     }
 
@@ -67,7 +68,8 @@ impl ErrorPage {
             code: "form_expired",
             status: StatusCode::FORBIDDEN,
             title: "This form has expired",
-            message: "For your security, forms expire. Nothing was changed: go back, reload the page and try again.",
+            message: "For your security, forms expire. Nothing was changed: go back, reload the page and try again."
+                .into(),
         }
     }
 
@@ -76,7 +78,7 @@ impl ErrorPage {
             code: "too_large",
             status: StatusCode::PAYLOAD_TOO_LARGE,
             title: "Too much to send",
-            message: "What you sent is larger than this form accepts. Nothing was changed.",
+            message: "What you sent is larger than this form accepts. Nothing was changed.".into(),
         }
     }
 
@@ -85,16 +87,18 @@ impl ErrorPage {
             code: "invalid_input",
             status: StatusCode::UNPROCESSABLE_ENTITY,
             title: "Some information needs attention",
-            message: "Part of what was sent could not be read. Nothing was changed: go back and check the form.",
+            message: "Part of what was sent could not be read. Nothing was changed: go back and check the form.".into(),
         }
     }
 
-    pub fn rate_limited() -> Self {
+    pub fn rate_limited(wait_minutes: i64) -> Self {
         Self {
             code: "rate_limited",
             status: StatusCode::TOO_MANY_REQUESTS,
             title: "Please wait a little",
-            message: "There were too many attempts. For your security, please wait 15 minutes and try again.",
+            message: format!(
+                "There were too many attempts. For your security, please wait {wait_minutes} minutes and try again."
+            ),
         }
     }
 
@@ -103,7 +107,7 @@ impl ErrorPage {
             code: "link_invalid",
             status: StatusCode::NOT_FOUND,
             title: "This link is not valid",
-            message: "It was already used or has expired. Ask for a new one: your practice can send a new invitation, and the sign-in page can send a new password-reset link.",
+            message: "It was already used or has expired. Ask for a new one: your practice can send a new invitation, and the sign-in page can send a new password-reset link.".into(),
         }
     }
 
@@ -112,7 +116,7 @@ impl ErrorPage {
             code: "internal",
             status: StatusCode::INTERNAL_SERVER_ERROR,
             title: "Something went wrong",
-            message: "Sensate could not finish this request. Nothing you had saved before is lost. Please try again in a moment; if it keeps happening, give your practice the reference below.",
+            message: "Sensate could not finish this request. Nothing you had saved before is lost. Please try again in a moment; if it keeps happening, give your practice the reference below.".into(),
         }
     }
 }
@@ -157,7 +161,7 @@ impl IntoResponse for WebError {
         match self.0 {
             AppError::Unauthenticated => Redirect::to("/login").into_response(),
             AppError::MfaRequired => Redirect::to("/mfa").into_response(),
-            AppError::RateLimited => ErrorPage::rate_limited().into_response(),
+            AppError::RateLimited { wait_minutes } => ErrorPage::rate_limited(wait_minutes).into_response(),
             AppError::LinkInvalid => ErrorPage::link_invalid().into_response(),
             AppError::Forbidden => ErrorPage::forbidden().into_response(),
             AppError::NotFound => ErrorPage::not_found().into_response(),

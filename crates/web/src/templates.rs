@@ -58,7 +58,7 @@ pub(crate) struct SelfCheckTemplate {
 pub(crate) struct ErrorTemplate {
     pub layout: Layout,
     pub title: &'static str,
-    pub message: &'static str,
+    pub message: String,
     pub request_id: Option<String>,
 }
 
@@ -133,7 +133,7 @@ impl Field {
 pub(crate) struct LoginTemplate {
     pub layout: Layout,
     pub fields: Vec<Field>,
-    pub error: Option<&'static str>,
+    pub error: Option<String>,
     pub notice: Option<Notice>,
 }
 

@@ -66,7 +66,7 @@ impl IntoResponse for ApiError {
             AppError::Forbidden => (StatusCode::FORBIDDEN, "forbidden", "Not allowed.".to_string()),
             AppError::NotFound => (StatusCode::NOT_FOUND, "not_found", "Not found.".to_string()),
             AppError::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials", self.0.to_string()),
-            AppError::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", self.0.to_string()),
+            AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", self.0.to_string()),
             AppError::LinkInvalid | AppError::SetupLinkInvalid => {
                 (StatusCode::NOT_FOUND, "link_invalid", AppError::LinkInvalid.to_string())
             }

@@ -110,7 +110,7 @@ pub(crate) struct LoginForm {
     password: String,
 }
 
-fn login_page(layout: Layout, email: &str, error: Option<&'static str>) -> LoginTemplate {
+fn login_page(layout: Layout, email: &str, error: Option<String>) -> LoginTemplate {
     let fields = vec![
         Field::new("email", "Email address", "email", "username").value(email),
         Field::new("password", "Password", "password", "current-password"),
@@ -140,11 +140,11 @@ pub(crate) async fn login_submit(
         }
         Err(AppError::InvalidCredentials) => {
             let message = "Email address or password is incorrect.";
-            let html = render(&login_page(page.layout, &form.email, Some(message)))?;
+            let html = render(&login_page(page.layout, &form.email, Some(message.to_string())))?;
             Ok((StatusCode::UNAUTHORIZED, html).into_response())
         }
-        Err(AppError::RateLimited) => {
-            let message = "Too many attempts. For your security, please wait 15 minutes and try again.";
+        Err(limited @ AppError::RateLimited { .. }) => {
+            let message = limited.to_string();
             let html = render(&login_page(page.layout, &form.email, Some(message)))?;
             Ok((StatusCode::TOO_MANY_REQUESTS, html).into_response())
         }
