@@ -9,6 +9,7 @@ pub mod availability;
 pub mod booking;
 pub mod calendar_feed;
 pub mod clients;
+mod confirmation;
 pub mod dashboard;
 pub mod demo;
 pub mod directory;
