@@ -59,6 +59,22 @@ pub struct MailArgs {
 }
 
 #[derive(Debug, Clone, Args)]
+pub struct ReminderArgs {
+    /// How long before each confirmed appointment to email a reminder: hours, minutes or days separated by
+    /// commas (24h,2h or 90m or 2d), or none to send no reminders.
+    #[arg(long, env = "SENSATE_REMINDERS", default_value = "24h,2h", value_name = "TIMES")]
+    pub reminders: String,
+}
+
+impl ReminderArgs {
+    /// The offsets, or a message naming the setting and what is expected.
+    pub fn offsets(&self) -> Result<Vec<jiff::SignedDuration>, String> {
+        sensate_app::reminders::parse_reminder_offsets(&self.reminders)
+            .map_err(|message| format!("--reminders (SENSATE_REMINDERS): {message}; got '{}'", self.reminders))
+    }
+}
+
+#[derive(Debug, Clone, Args)]
 pub struct DataArgs {
     /// Directory for the database (SQLite) and other local files. Created if missing.
     #[arg(long, env = "SENSATE_DATA_DIR", default_value = "./data", value_name = "DIR")]
@@ -101,6 +117,8 @@ pub struct ServeArgs {
     pub db: DbArgs,
     #[command(flatten)]
     pub mail: MailArgs,
+    #[command(flatten)]
+    pub reminders: ReminderArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -114,6 +132,8 @@ pub struct DemoArgs {
     /// about 20 seconds on a small machine.
     #[arg(long, env = "SENSATE_DEMO_THERAPISTS", default_value = "0", value_name = "N", allow_hyphen_values = true)]
     pub therapists: String,
+    #[command(flatten)]
+    pub reminders: ReminderArgs,
 }
 
 impl DemoArgs {
@@ -186,6 +206,12 @@ pub const DEFAULT_CONFIG: &str = "\
 #SENSATE_SMTP_URL=
 #SENSATE_MAIL_FROM=Sensate <noreply@localhost>
 
+# Reminder emails before each confirmed appointment [--reminders]: hours, minutes
+# or days separated by commas (24h,2h or 90m or 2d), or none to send no reminders.
+# They name the practice, the time and the format only, unless the practice's
+# settings say otherwise. They need --smtp-url (in the demo they go to /outbox).
+#SENSATE_REMINDERS=24h,2h
+
 # The encryption key for clinical text, instead of the key file <data-dir>/master.key.
 # Format: one key per line, v<N>:<64 hex digits>; lines may be separated by ';'.
 # Keep it apart from the database and its backups. `sensate rotate-key` adds a version.
@@ -204,6 +230,7 @@ mod tests {
             listen: ListenArgs { listen: SocketAddr::from(([127, 0, 0, 1], 0)), base_url: None },
             data: DataArgs { data_dir: PathBuf::from("data") },
             therapists: therapists.to_string(),
+            reminders: ReminderArgs { reminders: "24h,2h".into() },
         }
     }
 

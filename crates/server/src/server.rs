@@ -7,6 +7,7 @@ use std::sync::Arc;
 use sensate_app::infra::SystemClock;
 use sensate_app::infra::crypto::{CryptoError, KeyRing, KeySource};
 use sensate_app::infra::mailer::{Email, MailError, Mailer, OutboxMailer, SmtpMailer};
+use sensate_app::jobs::{JobRunner, RunningJobs};
 use sensate_app::{App, AppConfig, demo};
 use sensate_domain::Clock;
 use sensate_store::{ConnectError, Migrate, SqliteStore, Store};
@@ -41,6 +42,10 @@ pub struct StartOptions {
     pub demo_therapists: u32,
     /// Demo only: told `(added, of)` after each batch of synthetic therapists.
     pub demo_progress: Option<Box<dyn FnMut(u32, u32) + Send>>,
+    /// How long before confirmed appointments reminders go out; empty: none.
+    pub reminders: Vec<jiff::SignedDuration>,
+    /// How often the job runner looks for due jobs.
+    pub job_interval: std::time::Duration,
 }
 
 impl StartOptions {
@@ -57,6 +62,8 @@ impl StartOptions {
             clock: Arc::new(SystemClock),
             demo_therapists: 0,
             demo_progress: None,
+            reminders: sensate_app::reminders::default_reminder_offsets(),
+            job_interval: sensate_app::jobs::JOB_INTERVAL,
         }
     }
 }
@@ -98,8 +105,11 @@ pub struct Running {
     /// Printed once on first start: the one-time link to create the practice.
     pub setup_token: Option<String>,
     pub store: Arc<dyn Store>,
+    /// Runs due jobs (reminders) now, beside the background task.
+    pub jobs: JobRunner,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    background_jobs: Option<RunningJobs>,
 }
 
 impl Running {
@@ -109,6 +119,9 @@ impl Running {
             let _ = shutdown.send(());
         }
         let _ = (&mut self.task).await;
+        if let Some(jobs) = self.background_jobs.take() {
+            jobs.stop().await;
+        }
         self.store.close().await;
     }
 
@@ -120,6 +133,9 @@ impl Running {
             let _ = shutdown.send(());
         }
         let result = (&mut self.task).await.unwrap_or(Ok(()));
+        if let Some(jobs) = self.background_jobs.take() {
+            jobs.stop().await;
+        }
         self.store.close().await;
         result
     }
@@ -196,7 +212,12 @@ pub async fn start(options: StartOptions) -> Result<Running, StartError> {
         );
     }
 
-    let config = AppConfig { demo: options.mode == Mode::Demo, base_url: base_url.clone(), ..AppConfig::default() };
+    let config = AppConfig {
+        demo: options.mode == Mode::Demo,
+        base_url: base_url.clone(),
+        reminders: options.reminders.clone(),
+        ..AppConfig::default()
+    };
     let app = App::new(store.clone(), options.clock.clone(), Arc::new(keys), mailer, config);
     if let Err(error) = app.verify_key_ring().await {
         store.close().await;
@@ -213,6 +234,8 @@ pub async fn start(options: StartOptions) -> Result<Running, StartError> {
         Mode::Demo => None,
     };
 
+    let jobs = JobRunner::new(app.clone());
+    let background_jobs = Some(jobs.clone().spawn(options.job_interval));
     let state: AppState = Arc::new(Shared { app, web: WebConfig { base_url: base_url.clone() }, outbox });
     let router = sensate_web::router(state);
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
@@ -223,7 +246,7 @@ pub async fn start(options: StartOptions) -> Result<Running, StartError> {
             })
             .await
     });
-    Ok(Running { addr, base_url, setup_token, store, shutdown: Some(shutdown_tx), task })
+    Ok(Running { addr, base_url, setup_token, store, jobs, shutdown: Some(shutdown_tx), task, background_jobs })
 }
 
 /// Without an SMTP server, nothing is emailed: staff see invitation links on

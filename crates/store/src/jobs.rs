@@ -260,7 +260,7 @@ mod tests {
     #[test]
     fn backoff_doubles_from_a_minute_up_to_the_cap_and_stops_after_the_last_attempt() {
         let now: Timestamp = "2026-11-23T15:00:00Z".parse().unwrap();
-        let after = |attempts| JOB_RETRY.next_run(attempts, true, now).map(|at| (at - now).as_secs() / 60);
+        let after = |attempts| JOB_RETRY.next_run(attempts, true, now).map(|at| now.duration_until(at).as_secs() / 60);
         assert_eq!([1, 2, 3, 4, 5].map(after), [Some(1), Some(2), Some(4), Some(8), Some(16)]);
         assert_eq!(after(6), None);
         let long = RetryPolicy { max_attempts: 20, ..JOB_RETRY };

@@ -101,7 +101,8 @@ impl PgStore {
         locked_until: jiff::Timestamp,
         limit: i64,
     ) -> Result<Vec<sqlx::postgres::PgRow>, sqlx::Error> {
-        let returning = crate::jobs::JOB_COLUMNS.split(", ").map(|c| format!("jobs.{c}")).collect::<Vec<_>>().join(", ");
+        let returning =
+            crate::jobs::JOB_COLUMNS.split(", ").map(|c| format!("jobs.{c}")).collect::<Vec<_>>().join(", ");
         sqlx::query(&format!(
             "UPDATE jobs SET attempts = jobs.attempts + 1, locked_until = $2, locked_by = $3 \
              FROM (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $1 \

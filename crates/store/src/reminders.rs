@@ -19,7 +19,10 @@ pub struct ReminderRecipient {
 
 impl std::fmt::Debug for ReminderRecipient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ReminderRecipient").field("user_id", &self.user_id).field("time_zone", &self.time_zone).finish_non_exhaustive()
+        f.debug_struct("ReminderRecipient")
+            .field("user_id", &self.user_id)
+            .field("time_zone", &self.time_zone)
+            .finish_non_exhaustive()
     }
 }
 
@@ -41,7 +44,11 @@ pub struct ReminderFacts {
 pub trait ReminderStore: Send + Sync {
     /// Confirmed appointments starting after `from` and at or before `to`,
     /// with their start, soonest first.
-    async fn confirmed_starting_between(&self, from: Timestamp, to: Timestamp) -> Result<Vec<(AppointmentId, Timestamp)>>;
+    async fn confirmed_starting_between(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<(AppointmentId, Timestamp)>>;
     async fn reminder_facts(&self, appointment: AppointmentId) -> Result<Option<ReminderFacts>>;
 }
 
@@ -84,18 +91,16 @@ macro_rules! impl_reminder_store {
                     return Ok(None);
                 };
                 let recipients: Vec<(Option<uuid::Uuid>, String, String, String)> = match case {
-                    Some(case) => {
-                        sqlx::query_as(
-                            "SELECT u.id, u.email, u.display_name FROM case_members cm JOIN users u ON u.id = cm.client_id \
+                    Some(case) => sqlx::query_as(
+                        "SELECT u.id, u.email, u.display_name FROM case_members cm JOIN users u ON u.id = cm.client_id \
                              WHERE cm.case_id = $1 AND u.disabled_at IS NULL ORDER BY u.email",
-                        )
-                        .bind(case)
-                        .fetch_all(&self.pool)
-                        .await?
-                        .into_iter()
-                        .map(|(id, email, name): (uuid::Uuid, String, String)| (Some(id), email, name, time_zone.clone()))
-                        .collect()
-                    }
+                    )
+                    .bind(case)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .into_iter()
+                    .map(|(id, email, name): (uuid::Uuid, String, String)| (Some(id), email, name, time_zone.clone()))
+                    .collect(),
                     None => {
                         let rows: Vec<(String, String, String)> = sqlx::query_as(
                             "SELECT email, name, visitor_time_zone FROM booking_requests WHERE appointment_id = $1",

@@ -130,7 +130,7 @@ on_both_engines! {
                     assert_eq!(stored.last_error.as_deref(), Some("mail_deferred"));
                     assert_eq!(stored.locked_until, None);
                     assert!(store.claim_jobs("w", next - SignedDuration::from_secs(1), LEASE, 10).await.unwrap().is_empty());
-                    waits.push((next - now).as_secs() / 60);
+                    waits.push(now.duration_until(next).as_secs() / 60);
                     now = next;
                 }
                 None => break,

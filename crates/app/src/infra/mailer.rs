@@ -18,8 +18,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use jiff::Timestamp;
-use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -280,7 +280,8 @@ impl SmtpMailer {
                 let kind = ContentType::parse(&attachment.content_type)
                     .map_err(|e| MailError::Compose(format!("attachment type: {e}")))?;
                 parts = parts.singlepart(
-                    lettre::message::Attachment::new(attachment.filename.clone()).body(attachment.content.clone(), kind),
+                    lettre::message::Attachment::new(attachment.filename.clone())
+                        .body(attachment.content.clone(), kind),
                 );
             }
             builder.multipart(parts)
