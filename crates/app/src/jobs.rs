@@ -13,6 +13,7 @@ use sensate_store::JobRecord;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::audit::{Entry, outcome};
 use crate::infra::mailer::MailError;
 use crate::reminders::{REMINDER_JOB, ReminderRun};
 use crate::{App, AppError};
@@ -126,7 +127,23 @@ impl JobRunner {
                     tracing::warn!(job = %job.id, "a job's lease ran out before it was marked done");
                 }
                 match run {
-                    ReminderRun::Sent => report.sent += 1,
+                    ReminderRun::Sent { practice, appointment } => {
+                        report.sent += 1;
+                        // After marking it done: a failed audit write must not
+                        // make the reminder go out again.
+                        let entry = Entry {
+                            actor: None,
+                            practice: Some(practice),
+                            action: "send_reminder",
+                            record_type: "appointment",
+                            record_id: appointment.to_string(),
+                            ip: "job-runner",
+                            outcome: outcome::ALLOWED,
+                        };
+                        if let Err(error) = self.app.audit(entry).await {
+                            tracing::error!(job = %job.id, error = %error, "could not audit a sent reminder");
+                        }
+                    }
                     ReminderRun::Skipped => report.skipped += 1,
                 }
             }

@@ -131,7 +131,8 @@ fn window_end(offsets: &[SignedDuration], offset: SignedDuration, starts_at: Tim
 /// What happened to one reminder job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ReminderRun {
-    Sent,
+    /// Sent to a client or visitor of this appointment (for the audit log).
+    Sent { practice: sensate_domain::PracticeId, appointment: AppointmentId },
     /// No longer wanted: cancelled, moved, too late, reminders turned off.
     Skipped,
 }
@@ -225,7 +226,8 @@ impl App {
         };
         let email = reminder_email(recipient, &facts, &practice, &self.config.base_url)
             .with_message_id(format!("reminder.{}", job.simple()));
-        Ok(self.mailer.send(&email).await.map(|()| ReminderRun::Sent))
+        let sent = ReminderRun::Sent { practice: facts.practice_id, appointment: facts.id };
+        Ok(self.mailer.send(&email).await.map(|()| sent))
     }
 }
 
