@@ -235,6 +235,18 @@ mod tests {
     }
 
     #[test]
+    fn reminder_times_are_read_or_explained_with_the_setting_name() {
+        let offsets = |text: &str| ReminderArgs { reminders: text.into() }.offsets();
+        assert_eq!(offsets("24h,2h").unwrap().len(), 2);
+        assert_eq!(offsets("none"), Ok(vec![]));
+        let message = offsets("2 hours").unwrap_err();
+        assert!(
+            message.starts_with("--reminders (SENSATE_REMINDERS): ") && message.ends_with("got '2 hours'"),
+            "{message}"
+        );
+    }
+
+    #[test]
     fn synthetic_therapists_are_a_bounded_whole_number() {
         assert_eq!(demo("0").therapists(), Ok(0));
         assert_eq!(demo(" 100000 ").therapists(), Ok(100_000));

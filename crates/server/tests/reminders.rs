@@ -97,6 +97,21 @@ fn before_start(hours: i64, minutes: i64) -> Timestamp {
     at(START) - SignedDuration::from_hours(hours) - SignedDuration::from_mins(minutes)
 }
 
+/// Moves an appointment the way a reschedule will, straight in the database.
+async fn move_appointment(db: &TestDb, id: AppointmentId, starts_at: Timestamp) {
+    use sqlx::Connection;
+    let sql = "UPDATE appointments SET starts_at = $1, ends_at = $2 WHERE id = $3";
+    let (start, end) = (starts_at.as_second(), (starts_at + SignedDuration::from_mins(50)).as_second());
+    let moved = if db.is_postgres() {
+        let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        sqlx::query(sql).bind(start).bind(end).bind(id.as_uuid()).execute(&mut conn).await.unwrap().rows_affected()
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+        sqlx::query(sql).bind(start).bind(end).bind(id.as_uuid()).execute(&mut conn).await.unwrap().rows_affected()
+    };
+    assert_eq!(moved, 1);
+}
+
 /// Discreet: the practice, the time, the format and a link; nothing else.
 fn assert_discreet_reminder(mail: &ReceivedMail, base_url: &str) {
     assert_eq!(mail.to, ["alex@client.example"]);
@@ -224,6 +239,28 @@ on_both_engines! {
         let report = w.app.run_due_jobs().await;
         assert_eq!((report.sent, report.skipped), (0, 1), "the planned reminder reads the appointment again");
         nothing_more(&w.sink, 1).await;
+        w.app.stop().await;
+    }
+
+    async fn a_moved_appointment_is_reminded_of_its_new_time_only(db: TestDb) {
+        let w = world(db, quiet(None)).await;
+        let appointment = confirmed_appointment(&w).await;
+        w.app.clock.set(before_start(24, 0));
+        assert_eq!(w.app.run_due_jobs().await.sent, 1);
+        let new_start = at(START) + SignedDuration::from_hours(3);
+        move_appointment(&w.app.db, appointment, new_start).await;
+
+        // The old time's 2-hour reminder is dropped; the new time is announced.
+        w.app.clock.set(before_start(2, 0));
+        let report = w.app.run_due_jobs().await;
+        assert_eq!((report.sent, report.skipped), (1, 1));
+        let mail = w.sink.wait_for(2, WAIT).await.remove(1);
+        assert_eq!(mail.subject(), "Reminder: your appointment on Wed 25 Nov 2026, 19:00 (CET)");
+        w.app.clock.set(new_start - SignedDuration::from_hours(2));
+        assert_eq!(w.app.run_due_jobs().await.sent, 1);
+        let last = w.sink.wait_for(3, WAIT).await.remove(2);
+        assert_eq!(last.subject(), "Reminder: your appointment on Wed 25 Nov 2026, 19:00 (CET)");
+        nothing_more(&w.sink, 3).await;
         w.app.stop().await;
     }
 

@@ -22,3 +22,6 @@ CREATE INDEX jobs_due ON jobs (status, run_at);
 
 -- Reminder emails are discreet unless the practice chooses to name the service.
 ALTER TABLE practices ADD COLUMN reminders_name_service BOOLEAN NOT NULL DEFAULT FALSE;
+
+-- The reminder planner looks for confirmed appointments starting soon.
+CREATE INDEX appointments_status_start ON appointments (status, starts_at);
