@@ -529,11 +529,11 @@ impl App {
         let action = if accept { "confirm_booking" } else { "decline_booking" };
         self.audit_actor(actor, Some(practice), action, "appointment", appointment.to_string(), outcome::ALLOWED)
             .await?;
-        let practice = self.store.practice(view.practice_id).await?.ok_or(AppError::NotFound)?;
+        let settings = self.store.practice(view.practice_id).await?.ok_or(AppError::NotFound)?;
         let mail = if accept {
-            confirmation_email(&view, &practice, now)
+            confirmation_email(&view, &settings, now)
         } else {
-            let practice_name = &practice.name;
+            let practice_name = &settings.name;
             let zone = TimeZone::get(&view.request.visitor_time_zone).unwrap_or(TimeZone::UTC);
             let when = format_local(view.starts_at, &zone);
             let subject = if view.request.discreet_email {

@@ -9,14 +9,17 @@ use sensate_store::{BookingView, PracticeRecord};
 
 use crate::infra::mailer::{Attachment, Email};
 
+/// The practice's address on one line, if it has one.
+pub(crate) fn office(practice: &PracticeRecord) -> Option<String> {
+    let address = practice.address.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!address.is_empty()).then_some(address)
+}
+
 /// Where the appointment happens, as a calendar shows it.
 pub(crate) fn location(format: SessionFormat, practice: &PracticeRecord) -> String {
     match format {
         SessionFormat::Telehealth => "Video session".to_string(),
-        SessionFormat::InPerson => {
-            let address = practice.address.split_whitespace().collect::<Vec<_>>().join(" ");
-            if address.is_empty() { format!("{} (in person)", practice.name) } else { address }
-        }
+        SessionFormat::InPerson => office(practice).unwrap_or_else(|| format!("{} (in person)", practice.name)),
     }
 }
 

@@ -388,7 +388,7 @@ on_both_engines! {
         let reminder = w.sink.wait_for(3, WAIT).await.remove(2);
         assert_eq!(reminder.to, ["robin@visitor.example"]);
         assert_eq!(reminder.subject(), "Reminder: your appointment on Thu 26 Nov 2026, 09:00 (EST)");
-        assert!(reminder.body().contains("in person (Seestraße 4 10115 Berlin)"), "{}", reminder.body());
+        assert!(reminder.body().contains("in person at Seestraße 4 10115 Berlin."), "{}", reminder.body());
         w.app.stop().await;
     }
 
