@@ -38,6 +38,8 @@ test('owner: people, practice settings, audit log, password page', async ({ page
   await expect(h1(page)).toHaveText('Practice settings');
   await expect(main.getByLabel(/^Practice name\b/)).not.toHaveValue('');
   await expect(main.getByLabel(/^Time zone\b/)).not.toHaveValue('');
+  // Reminder emails are discreet unless the practice opts in.
+  await expect(main.getByLabel(/^Say in reminder emails that the appointment is a therapy session/)).not.toBeChecked();
   await expect(main.getByRole('button', { name: 'Save settings', exact: true })).toBeVisible();
   await expectNoA11yViolations(page);
 

@@ -18,6 +18,7 @@ use sensate_store::{Booking, BookingRequestRecord, BookingView, NewAppointment, 
 
 use crate::access::{Limit, ip_bucket};
 use crate::audit::{Entry, outcome};
+use crate::confirmation::confirmation_email;
 use crate::infra::crypto::Binding;
 use crate::infra::mailer::Email as Mail;
 use crate::infra::secrets::{new_token, token_hash};
@@ -351,7 +352,7 @@ impl App {
             session = kind.name.to_lowercase(),
             practice = options.practice.name,
         );
-        let mail = Mail { to: email.as_str().to_string(), subject, text };
+        let mail = Mail::new(email.as_str(), subject, text);
         if let Err(error) = self.mailer.send(&mail).await {
             // The hold lapses on its own; the visitor is told to try again.
             tracing::error!(error = %error, "could not send a booking confirmation");
@@ -486,6 +487,14 @@ impl App {
             outcome: outcome::ALLOWED,
         })
         .await?;
+        if next.status == AppointmentStatus::Confirmed {
+            // No approval needed: the visitor's confirmation is final.
+            if let Some(practice) = self.store.practice(view.practice_id).await?
+                && let Err(error) = self.mailer.send(&confirmation_email(&view, &practice, now)).await
+            {
+                tracing::error!(error = %error, "could not email a booking confirmation");
+            }
+        }
         Ok(Some(Confirmation::Done(next.status)))
     }
 
@@ -556,36 +565,25 @@ impl App {
         let action = if accept { "confirm_booking" } else { "decline_booking" };
         self.audit_actor(actor, Some(practice), action, "appointment", appointment.to_string(), outcome::ALLOWED)
             .await?;
-        let practice_name = self.store.practice(view.practice_id).await?.map(|p| p.name).unwrap_or_default();
-        let zone = TimeZone::get(&view.request.visitor_time_zone).unwrap_or(TimeZone::UTC);
-        let when = format_local(view.starts_at, &zone);
-        let (subject, text) = if accept {
-            (
-                if view.request.discreet_email {
-                    "Your appointment is confirmed".to_string()
-                } else {
-                    format!("{practice_name}: your appointment is confirmed")
-                },
-                format!(
-                    "Hello {},\n\nYour appointment on {when} ({}) is confirmed.\n\n{practice_name}\n",
-                    view.request.name,
-                    view.format.label()
-                ),
-            )
+        let settings = self.store.practice(view.practice_id).await?.ok_or(AppError::NotFound)?;
+        let mail = if accept {
+            confirmation_email(&view, &settings, now)
         } else {
-            (
-                if view.request.discreet_email {
-                    "About your request".to_string()
-                } else {
-                    format!("{practice_name}: about your request")
-                },
-                format!(
-                    "Hello {},\n\nThe time you asked for ({when}) cannot be offered. Please choose another time, or contact the practice.\n\n{practice_name}\n",
-                    view.request.name
-                ),
-            )
+            let practice_name = &settings.name;
+            let zone = TimeZone::get(&view.request.visitor_time_zone).unwrap_or(TimeZone::UTC);
+            let when = format_local(view.starts_at, &zone);
+            let subject = if view.request.discreet_email {
+                "About your request".to_string()
+            } else {
+                format!("{practice_name}: about your request")
+            };
+            let text = format!(
+                "Hello {},\n\nThe time you asked for ({when}) cannot be offered. Please choose another time, or contact the practice.\n\n{practice_name}\n",
+                view.request.name
+            );
+            Mail::new(view.request.email.clone(), subject, text)
         };
-        if let Err(error) = self.mailer.send(&Mail { to: view.request.email.clone(), subject, text }).await {
+        if let Err(error) = self.mailer.send(&mail).await {
             tracing::error!(error = %error, "could not email the answer to a booking request");
         }
         Ok(next.status)

@@ -9,17 +9,20 @@ pub mod availability;
 pub mod booking;
 pub mod calendar_feed;
 pub mod clients;
+mod confirmation;
 pub mod dashboard;
 pub mod demo;
 pub mod directory;
 mod error;
 pub mod infra;
 pub mod invitations;
+pub mod jobs;
 pub mod mfa;
 pub mod money;
 pub mod passwords;
 pub mod people;
 pub mod photos;
+pub mod reminders;
 pub mod search;
 pub mod session_types;
 pub mod setup;
@@ -56,7 +59,7 @@ impl Default for SessionPolicy {
     }
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct AppConfig {
     /// Serving the fictional demo practice: pages carry a banner.
     pub demo: bool,
@@ -64,6 +67,21 @@ pub struct AppConfig {
     pub booking: booking::BookingPolicy,
     /// The address people use, for links in emails (no trailing slash).
     pub base_url: String,
+    /// How long before confirmed appointments reminders go out, largest
+    /// first; empty sends none.
+    pub reminders: Vec<SignedDuration>,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self {
+            demo: false,
+            sessions: SessionPolicy::default(),
+            booking: booking::BookingPolicy::default(),
+            base_url: String::new(),
+            reminders: reminders::default_reminder_offsets(),
+        }
+    }
 }
 
 /// The application: store, clock, keys, mail and settings, shared by every request.

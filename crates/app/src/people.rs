@@ -14,6 +14,8 @@ pub struct SettingsInput {
     pub address: String,
     pub contact_email: String,
     pub phone: String,
+    /// Reminder emails may say what the appointment is (opt-in).
+    pub reminders_name_service: bool,
 }
 
 fn optional_text(errors: &mut FieldErrors, field: &'static str, value: &str, max: usize) -> String {
@@ -80,6 +82,7 @@ impl App {
                 address,
                 contact_email,
                 phone,
+                reminders_name_service: input.reminders_name_service,
             })
             .await?;
         self.audit_actor(actor, Some(practice), "edit_settings", "practice", practice.to_string(), outcome::ALLOWED)

@@ -59,6 +59,22 @@ pub struct MailArgs {
 }
 
 #[derive(Debug, Clone, Args)]
+pub struct ReminderArgs {
+    /// How long before each confirmed appointment to email a reminder: hours, minutes or days separated by
+    /// commas (24h,2h or 90m or 2d), or none to send no reminders.
+    #[arg(long, env = "SENSATE_REMINDERS", default_value = "24h,2h", value_name = "TIMES")]
+    pub reminders: String,
+}
+
+impl ReminderArgs {
+    /// The offsets, or a message naming the setting and what is expected.
+    pub fn offsets(&self) -> Result<Vec<jiff::SignedDuration>, String> {
+        sensate_app::reminders::parse_reminder_offsets(&self.reminders)
+            .map_err(|message| format!("--reminders (SENSATE_REMINDERS): {message}; got '{}'", self.reminders))
+    }
+}
+
+#[derive(Debug, Clone, Args)]
 pub struct DataArgs {
     /// Directory for the database (SQLite) and other local files. Created if missing.
     #[arg(long, env = "SENSATE_DATA_DIR", default_value = "./data", value_name = "DIR")]
@@ -112,6 +128,8 @@ pub struct ServeArgs {
         allow_hyphen_values = true
     )]
     pub booking_requests_per_hour: u32,
+    #[command(flatten)]
+    pub reminders: ReminderArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -131,6 +149,8 @@ pub struct DemoArgs {
     /// about 20 seconds on a small machine.
     #[arg(long, env = "SENSATE_DEMO_THERAPISTS", default_value = "0", value_name = "N", allow_hyphen_values = true)]
     pub therapists: String,
+    #[command(flatten)]
+    pub reminders: ReminderArgs,
 }
 
 impl DemoArgs {
@@ -219,6 +239,12 @@ pub const DEFAULT_CONFIG: &str = "\
 # against automated requests still apply.
 #SENSATE_BOOKING_REQUESTS_PER_HOUR=5
 
+# Reminder emails before each confirmed appointment [--reminders]: hours, minutes
+# or days separated by commas (24h,2h or 90m or 2d), or none to send no reminders.
+# They name the practice, the time and the format only, unless the practice's
+# settings say otherwise. They need --smtp-url (without it, the demo keeps them on /outbox).
+#SENSATE_REMINDERS=24h,2h
+
 # The encryption key for clinical text, instead of the key file <data-dir>/master.key.
 # Format: one key per line, v<N>:<64 hex digits>; lines may be separated by ';'.
 # Keep it apart from the database and its backups. `sensate rotate-key` adds a version.
@@ -239,6 +265,7 @@ mod tests {
             mail: MailArgs { smtp_url: None, mail_from: String::new() },
             now: None,
             therapists: therapists.to_string(),
+            reminders: ReminderArgs { reminders: "24h,2h".into() },
         }
     }
 
@@ -251,6 +278,18 @@ mod tests {
         for bad in ["2027-03-10", "2027-03-10T14:00:00", "tomorrow", ""] {
             assert!(at(bad).unwrap_err().contains(&format!("got '{bad}'")));
         }
+    }
+
+    #[test]
+    fn reminder_times_are_read_or_explained_with_the_setting_name() {
+        let offsets = |text: &str| ReminderArgs { reminders: text.into() }.offsets();
+        assert_eq!(offsets("24h,2h").unwrap().len(), 2);
+        assert_eq!(offsets("none"), Ok(vec![]));
+        let message = offsets("2 hours").unwrap_err();
+        assert!(
+            message.starts_with("--reminders (SENSATE_REMINDERS): ") && message.ends_with("got '2 hours'"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -41,6 +41,7 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
             options.base_url = args.listen.base_url.clone();
             options.smtp_url = args.mail.smtp_url.clone();
             options.mail_from = args.mail.mail_from.clone();
+            options.reminders = args.reminders.offsets().map_err(CommandError::Message)?;
             options.master_key = master_key_from_env();
             options.booking_requests_per_hour = args.booking_requests_per_hour;
             let running = start(options).await?;
@@ -72,6 +73,7 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
             }
             options.master_key = master_key_from_env();
             options.demo_therapists = therapists;
+            options.reminders = args.reminders.offsets().map_err(CommandError::Message)?;
             options.demo_progress = Some(Box::new(demo_progress_printer()));
             if therapists > 0 {
                 println!("Adding {therapists} synthetic therapists to the demo directory…");

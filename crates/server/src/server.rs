@@ -8,6 +8,7 @@ use sensate_app::booking::BookingPolicy;
 use sensate_app::infra::SystemClock;
 use sensate_app::infra::crypto::{CryptoError, KeyRing, KeySource};
 use sensate_app::infra::mailer::{Email, MailError, Mailer, OutboxMailer, SmtpMailer};
+use sensate_app::jobs::{JobRunner, RunningJobs};
 use sensate_app::{App, AppConfig, demo};
 use sensate_domain::Clock;
 use sensate_store::{ConnectError, Migrate, SqliteStore, Store};
@@ -44,6 +45,10 @@ pub struct StartOptions {
     pub demo_therapists: u32,
     /// Demo only: told `(added, of)` after each batch of synthetic therapists.
     pub demo_progress: Option<Box<dyn FnMut(u32, u32) + Send>>,
+    /// How long before confirmed appointments reminders go out; empty: none.
+    pub reminders: Vec<jiff::SignedDuration>,
+    /// How often the job runner looks for due jobs.
+    pub job_interval: std::time::Duration,
 }
 
 impl StartOptions {
@@ -61,6 +66,8 @@ impl StartOptions {
             booking_requests_per_hour: sensate_app::booking::DEFAULT_BOOKING_REQUESTS_PER_HOUR,
             demo_therapists: 0,
             demo_progress: None,
+            reminders: sensate_app::reminders::default_reminder_offsets(),
+            job_interval: sensate_app::jobs::JOB_INTERVAL,
         }
     }
 }
@@ -102,8 +109,11 @@ pub struct Running {
     /// Printed once on first start: the one-time link to create the practice.
     pub setup_token: Option<String>,
     pub store: Arc<dyn Store>,
+    /// Runs due jobs (reminders) now, beside the background task.
+    pub jobs: JobRunner,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    background_jobs: Option<RunningJobs>,
 }
 
 impl Running {
@@ -113,6 +123,9 @@ impl Running {
             let _ = shutdown.send(());
         }
         let _ = (&mut self.task).await;
+        if let Some(jobs) = self.background_jobs.take() {
+            jobs.stop().await;
+        }
         self.store.close().await;
     }
 
@@ -124,6 +137,9 @@ impl Running {
             let _ = shutdown.send(());
         }
         let result = (&mut self.task).await.unwrap_or(Ok(()));
+        if let Some(jobs) = self.background_jobs.take() {
+            jobs.stop().await;
+        }
         self.store.close().await;
         result
     }
@@ -202,6 +218,7 @@ pub async fn start(options: StartOptions) -> Result<Running, StartError> {
         demo: options.mode == Mode::Demo,
         base_url: base_url.clone(),
         booking: BookingPolicy { requests_per_hour: options.booking_requests_per_hour },
+        reminders: options.reminders.clone(),
         ..AppConfig::default()
     };
     let app = App::new(store.clone(), options.clock.clone(), Arc::new(keys), mailer, config);
@@ -220,6 +237,8 @@ pub async fn start(options: StartOptions) -> Result<Running, StartError> {
         Mode::Demo => None,
     };
 
+    let jobs = JobRunner::new(app.clone());
+    let background_jobs = Some(jobs.clone().spawn(options.job_interval));
     let state: AppState = Arc::new(Shared { app, web: WebConfig { base_url: base_url.clone() }, outbox });
     let router = sensate_web::router(state);
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
@@ -230,7 +249,7 @@ pub async fn start(options: StartOptions) -> Result<Running, StartError> {
             })
             .await
     });
-    Ok(Running { addr, base_url, setup_token, store, shutdown: Some(shutdown_tx), task })
+    Ok(Running { addr, base_url, setup_token, store, jobs, shutdown: Some(shutdown_tx), task, background_jobs })
 }
 
 /// Without an SMTP server, nothing is emailed: staff see invitation links on

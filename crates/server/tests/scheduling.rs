@@ -3,7 +3,7 @@
 
 use sensate_domain::{Role, UserId};
 use sensate_store::NewUser;
-use sensate_testkit::{LAKESIDE, TestApp, TestDb, on_both_engines, spawn_app};
+use sensate_testkit::{LAKESIDE, TestApp, TestDb, on_both_engines, parse_with_python_icalendar, spawn_app};
 
 const PASSWORD: &str = "scheduling pages phrase";
 
@@ -230,29 +230,4 @@ on_both_engines! {
         assert_eq!(log.iter().filter(|e| e.event.action == "read_calendar_feed").count(), 2, "each read is audited");
         app.stop().await;
     }
-}
-
-/// Parses iCalendar text with Python's `icalendar` package (an independent
-/// implementation): one line per event, "uid|start|end|summary|status".
-fn parse_with_python_icalendar(ics: &str) -> String {
-    use std::io::Write;
-    let script = [
-        "import sys, icalendar",
-        "cal = icalendar.Calendar.from_ical(sys.stdin.buffer.read())",
-        "for e in cal.walk('VEVENT'):",
-        "    fields = [e['UID'], e.decoded('DTSTART'), e.decoded('DTEND'), e['SUMMARY'], e['STATUS']]",
-        "    print('|'.join(str(f) for f in fields))",
-    ]
-    .join("\n");
-    let mut child = std::process::Command::new("python3")
-        .args(["-c", &script])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3 runs (scripts/test.sh installs the icalendar package)");
-    child.stdin.take().unwrap().write_all(ics.as_bytes()).unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "icalendar could not read the feed: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8(output.stdout).unwrap()
 }

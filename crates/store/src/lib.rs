@@ -9,9 +9,11 @@ mod client_data;
 mod directory;
 mod error;
 mod identity;
+mod jobs;
 mod migrations;
 mod postgres;
 mod records;
+mod reminders;
 mod scheduling;
 mod shared;
 mod sqlite;
@@ -29,9 +31,11 @@ pub use client_data::ClientDataStore;
 pub use directory::DirectoryStore;
 pub use error::{ConnectError, StoreError};
 pub use identity::IdentityStore;
+pub use jobs::{JOB_RETRY, JobRecord, JobStatus, JobStore, NewJob, RetryPolicy};
 pub use migrations::latest_version;
 pub use postgres::PgStore;
 pub use records::*;
+pub use reminders::{ReminderFacts, ReminderRecipient, ReminderStore};
 pub use scheduling::SchedulingStore;
 pub use sqlite::{BackupInfo, SqliteStore};
 pub use url::{DatabaseUrl, UrlError};
@@ -49,7 +53,16 @@ pub enum Engine {
 /// commits as a whole or changes nothing.
 #[async_trait]
 pub trait Store:
-    IdentityStore + AuditStore + ClientDataStore + DirectoryStore + SchedulingStore + Send + Sync + 'static
+    IdentityStore
+    + AuditStore
+    + ClientDataStore
+    + DirectoryStore
+    + SchedulingStore
+    + JobStore
+    + ReminderStore
+    + Send
+    + Sync
+    + 'static
 {
     fn engine(&self) -> Engine;
 

@@ -67,6 +67,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../migrations/sqlite/0009_booking_requests.sql"),
         postgres: include_str!("../migrations/postgres/0009_booking_requests.sql"),
     },
+    Step {
+        version: 10,
+        description: "jobs",
+        sqlite: include_str!("../migrations/sqlite/0010_jobs.sql"),
+        postgres: include_str!("../migrations/postgres/0010_jobs.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -90,6 +90,33 @@ impl PgStore {
         Ok(tx)
     }
 
+    /// Picks due jobs with `FOR UPDATE SKIP LOCKED` and leases them in the
+    /// same statement (and so the same transaction): a job another server
+    /// is claiming at this moment is skipped rather than waited for, and a
+    /// row changed meanwhile is checked again against the conditions.
+    async fn engine_claim_jobs(
+        &self,
+        worker: &str,
+        now: jiff::Timestamp,
+        locked_until: jiff::Timestamp,
+        limit: i64,
+    ) -> Result<Vec<sqlx::postgres::PgRow>, sqlx::Error> {
+        let returning =
+            crate::jobs::JOB_COLUMNS.split(", ").map(|c| format!("jobs.{c}")).collect::<Vec<_>>().join(", ");
+        sqlx::query(&format!(
+            "UPDATE jobs SET attempts = jobs.attempts + 1, locked_until = $2, locked_by = $3 \
+             FROM (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $1 \
+             AND (locked_until IS NULL OR locked_until <= $1) ORDER BY run_at, id LIMIT $4 \
+             FOR UPDATE SKIP LOCKED) due WHERE jobs.id = due.id RETURNING {returning}"
+        ))
+        .bind(now.as_second())
+        .bind(locked_until.as_second())
+        .bind(worker)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+    }
+
     async fn engine_backup_to(&self, _path: &Path) -> Result<()> {
         Err(StoreError::Unsupported("PostgreSQL; back it up with pg_dump --format=custom (see docs/OPERATIONS.md)"))
     }
@@ -112,6 +139,8 @@ fn redact_url_error(error: sqlx::Error) -> String {
 crate::identity::impl_identity_store!(PgStore);
 crate::directory::impl_directory_store!(PgStore);
 crate::scheduling::impl_scheduling_store!(PgStore);
+crate::jobs::impl_job_store!(PgStore);
+crate::reminders::impl_reminder_store!(PgStore);
 crate::audit::impl_audit_store!(PgStore);
 crate::client_data::impl_client_data_store!(PgStore);
 crate::shared::impl_shared_store!(PgStore, Engine::Postgres);

@@ -367,6 +367,9 @@ pub struct PracticeRecord {
     pub address: String,
     pub contact_email: String,
     pub phone: String,
+    /// Reminder emails may say what the appointment is for (a therapy
+    /// session); by default they name only the practice and the time.
+    pub reminders_name_service: bool,
 }
 
 /// A therapist's directory photo: a JPEG encoded by Sensate.

@@ -174,26 +174,22 @@ macro_rules! impl_shared_store {
             }
 
             async fn practice(&self, id: sensate_domain::PracticeId) -> $crate::Result<Option<$crate::PracticeRecord>> {
-                let row: Option<(String, String, String, String, String)> = sqlx::query_as(
-                    "SELECT name, time_zone, address, contact_email, phone FROM practices WHERE id = $1",
+                let row: Option<(String, String, String, String, String, bool)> = sqlx::query_as(
+                    "SELECT name, time_zone, address, contact_email, phone, reminders_name_service \
+                     FROM practices WHERE id = $1",
                 )
                 .bind(id.as_uuid())
                 .fetch_optional(&self.pool)
                 .await?;
-                Ok(row.map(|(name, time_zone, address, contact_email, phone)| $crate::PracticeRecord {
-                    id,
-                    name,
-                    time_zone,
-                    address,
-                    contact_email,
-                    phone,
+                Ok(row.map(|(name, time_zone, address, contact_email, phone, reminders_name_service)| {
+                    $crate::PracticeRecord { id, name, time_zone, address, contact_email, phone, reminders_name_service }
                 }))
             }
 
             async fn update_practice(&self, practice: &$crate::PracticeRecord) -> $crate::Result<()> {
                 sqlx::query(
-                    "UPDATE practices SET name = $2, time_zone = $3, address = $4, contact_email = $5, phone = $6 \
-                     WHERE id = $1",
+                    "UPDATE practices SET name = $2, time_zone = $3, address = $4, contact_email = $5, phone = $6, \
+                     reminders_name_service = $7 WHERE id = $1",
                 )
                 .bind(practice.id.as_uuid())
                 .bind(&practice.name)
@@ -201,6 +197,7 @@ macro_rules! impl_shared_store {
                 .bind(&practice.address)
                 .bind(&practice.contact_email)
                 .bind(&practice.phone)
+                .bind(practice.reminders_name_service)
                 .execute(&self.pool)
                 .await?;
                 Ok(())

@@ -133,6 +133,30 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// One `UPDATE … RETURNING`: it takes SQLite's write lock before it
+    /// reads, so the due jobs it picks cannot be picked by another claimer.
+    async fn engine_claim_jobs(
+        &self,
+        worker: &str,
+        now: jiff::Timestamp,
+        locked_until: jiff::Timestamp,
+        limit: i64,
+    ) -> Result<Vec<sqlx::sqlite::SqliteRow>, sqlx::Error> {
+        sqlx::query(&format!(
+            "UPDATE jobs SET attempts = attempts + 1, locked_until = $2, locked_by = $3 \
+             WHERE id IN (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $1 \
+             AND (locked_until IS NULL OR locked_until <= $1) ORDER BY run_at, id LIMIT $4) \
+             RETURNING {}",
+            crate::jobs::JOB_COLUMNS
+        ))
+        .bind(now.as_second())
+        .bind(locked_until.as_second())
+        .bind(worker)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+    }
+
     /// A write transaction that holds SQLite's write lock from its first
     /// statement, so a read-then-write (the audit chain) cannot interleave with
     /// another writer. The first statement is a write, which takes the lock
@@ -182,6 +206,8 @@ async fn read_only_pool(path: &Path) -> Result<SqlitePool, ConnectError> {
 crate::identity::impl_identity_store!(SqliteStore);
 crate::directory::impl_directory_store!(SqliteStore);
 crate::scheduling::impl_scheduling_store!(SqliteStore);
+crate::jobs::impl_job_store!(SqliteStore);
+crate::reminders::impl_reminder_store!(SqliteStore);
 crate::audit::impl_audit_store!(SqliteStore);
 crate::client_data::impl_client_data_store!(SqliteStore);
 crate::shared::impl_shared_store!(SqliteStore, Engine::Sqlite);

@@ -64,10 +64,23 @@ impl ReceivedMail {
     pub fn body(&self) -> String {
         // The CRLF before the final "." ends the last line; it is not text.
         let entity = self.data.strip_suffix("\r\n").unwrap_or(&self.data);
-        match plain_text(entity) {
+        match part_of_type(entity, "text/plain") {
             Some(text) => text.replace("\r\n", "\n"),
             None => panic!("the message has no text/plain body:\n{}", self.data),
         }
+    }
+
+    /// The first part of a MIME type (e.g. `text/calendar`), decoded, line
+    /// endings as sent; `None` when there is none.
+    pub fn part(&self, mime: &str) -> Option<String> {
+        let entity = self.data.strip_suffix("\r\n").unwrap_or(&self.data);
+        part_of_type(entity, mime)
+    }
+
+    /// The `Content-Type` header of the first part of a MIME type.
+    pub fn part_content_type(&self, mime: &str) -> Option<String> {
+        let entity = self.data.strip_suffix("\r\n").unwrap_or(&self.data);
+        part_header(entity, mime, "Content-Type")
     }
 }
 
@@ -83,6 +96,8 @@ pub struct SmtpSink {
 struct Shared {
     messages: Mutex<Vec<ReceivedMail>>,
     count: watch::Sender<usize>,
+    /// How many more messages to defer with a 451 after their data.
+    refusals: Mutex<usize>,
 }
 
 impl Shared {
@@ -102,7 +117,11 @@ impl SmtpSink {
     pub async fn start() -> SmtpSink {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the SMTP sink to 127.0.0.1:0");
         let addr = listener.local_addr().expect("the SMTP sink's address");
-        let shared = Arc::new(Shared { messages: Mutex::new(Vec::new()), count: watch::Sender::new(0) });
+        let shared = Arc::new(Shared {
+            messages: Mutex::new(Vec::new()),
+            count: watch::Sender::new(0),
+            refusals: Mutex::new(0),
+        });
         let server = tokio::spawn(serve(listener, shared.clone()));
         SmtpSink { addr, shared, server }
     }
@@ -110,6 +129,12 @@ impl SmtpSink {
     /// `smtp://127.0.0.1:PORT`, for `SmtpMailer::from_url`.
     pub fn url(&self) -> String {
         format!("smtp://{}", self.addr)
+    }
+
+    /// Answers the next `count` messages with "451 try again later" after
+    /// reading them, and does not keep them: a relay that is briefly unwell.
+    pub fn defer_next(&self, count: usize) {
+        *self.shared.refusals.lock().unwrap() = count;
     }
 
     /// Everything received so far, in the order the DATA commands completed.
@@ -216,8 +241,19 @@ async fn session(stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> 
                     let Some(data) = read_data(&mut reader).await? else {
                         return Ok(());
                     };
-                    let number = shared.keep(ReceivedMail { from: sender, to: std::mem::take(&mut to), data });
-                    format!("250 2.0.0 OK: queued as {number}\r\n")
+                    let defer = {
+                        let mut refusals = shared.refusals.lock().unwrap();
+                        let defer = *refusals > 0;
+                        *refusals = refusals.saturating_sub(1);
+                        defer
+                    };
+                    if defer {
+                        to.clear();
+                        "451 4.3.0 Try again later\r\n".into()
+                    } else {
+                        let number = shared.keep(ReceivedMail { from: sender, to: std::mem::take(&mut to), data });
+                        format!("250 2.0.0 OK: queued as {number}\r\n")
+                    }
                 }
                 sender => {
                     from = sender;
@@ -302,8 +338,21 @@ fn header_of<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str>
     headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
 }
 
-/// The first `text/plain` content of a MIME entity, decoded.
-fn plain_text(entity: &str) -> Option<String> {
+/// The first part of a MIME entity whose type is `wanted`, decoded.
+fn part_of_type(entity: &str, wanted: &str) -> Option<String> {
+    let (head, body) = find_part(entity, wanted)?;
+    let headers = parse_headers(head);
+    let encoding = header_of(&headers, "Content-Transfer-Encoding").unwrap_or("7bit").to_ascii_lowercase();
+    let bytes = match encoding.as_str() {
+        "quoted-printable" => decode_quoted_printable(body.as_bytes(), false),
+        "base64" => decode_base64(body)?,
+        _ => body.as_bytes().to_vec(),
+    };
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Headers and body of the first (possibly nested) part of type `wanted`.
+fn find_part<'a>(entity: &'a str, wanted: &str) -> Option<(&'a str, &'a str)> {
     let (head, body) = split_entity(entity);
     let headers = parse_headers(head);
     let content_type = header_of(&headers, "Content-Type").unwrap_or("text/plain");
@@ -318,19 +367,15 @@ fn plain_text(entity: &str) -> Option<String> {
         return body.split(delimiter.as_str()).skip(1).take_while(|part| !part.starts_with("--")).find_map(|part| {
             let part = part.strip_prefix("\r\n").unwrap_or(part);
             let part = part.strip_suffix("\r\n").unwrap_or(part);
-            plain_text(part)
+            find_part(part, wanted)
         });
     }
-    if mime != "text/plain" {
-        return None;
-    }
-    let encoding = header_of(&headers, "Content-Transfer-Encoding").unwrap_or("7bit").to_ascii_lowercase();
-    let bytes = match encoding.as_str() {
-        "quoted-printable" => decode_quoted_printable(body.as_bytes(), false),
-        "base64" => decode_base64(body)?,
-        _ => body.as_bytes().to_vec(),
-    };
-    Some(String::from_utf8_lossy(&bytes).into_owned())
+    (mime == wanted).then_some((head, body))
+}
+
+fn part_header(entity: &str, wanted: &str, name: &str) -> Option<String> {
+    let (head, _) = find_part(entity, wanted)?;
+    header_of(&parse_headers(head), name).map(str::to_string)
 }
 
 /// Quoted-printable (RFC 2045), or the `Q` encoding of RFC 2047 headers where

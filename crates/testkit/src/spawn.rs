@@ -15,6 +15,19 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: TestDb,
     running: Option<Running>,
+    /// How this server was started, so [`TestApp::restart`] can start it again.
+    start: Start,
+}
+
+/// Changes a test makes to the server's start options.
+pub type Tweak = Arc<dyn Fn(&mut StartOptions) + Send + Sync>;
+
+#[derive(Clone)]
+struct Start {
+    mode: Mode,
+    smtp_url: Option<String>,
+    demo_therapists: u32,
+    tweak: Tweak,
 }
 
 impl TestApp {
@@ -163,6 +176,24 @@ impl TestApp {
             running.stop().await;
         }
     }
+
+    /// Stops the server and starts a new one on the same database, data
+    /// directory and clock, as after a restart of the process.
+    pub async fn restart(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop().await;
+        }
+        let running = start(options(&self.start, &self.db, &self.clock)).await.expect("the server starts again");
+        self.base_url = running.base_url.clone();
+        self.setup_token = running.setup_token.clone();
+        self.running = Some(running);
+    }
+
+    /// Plans reminders and runs every job due by the clock now, as the
+    /// server's background task would at its next tick.
+    pub async fn run_due_jobs(&self) -> sensate_app::jobs::JobReport {
+        self.running.as_ref().expect("the server is running").jobs.run_due().await.expect("due jobs run")
+    }
 }
 
 /// Who sets up a test practice.
@@ -203,13 +234,22 @@ async fn spawn(mode: Mode, db: TestDb, smtp_url: Option<String>) -> TestApp {
 }
 
 async fn spawn_with(mode: Mode, db: TestDb, smtp_url: Option<String>, demo_therapists: u32) -> TestApp {
-    let clock = FakeClock::at("2026-11-23T15:00:00Z");
-    let mut options = StartOptions::new(mode, "127.0.0.1:0".parse().unwrap(), db.data_dir.clone(), db.url.clone());
+    launch(db, Start { mode, smtp_url, demo_therapists, tweak: Arc::new(|_| {}) }).await
+}
+
+fn options(how: &Start, db: &TestDb, clock: &FakeClock) -> StartOptions {
+    let mut options = StartOptions::new(how.mode, "127.0.0.1:0".parse().unwrap(), db.data_dir.clone(), db.url.clone());
     options.clock = Arc::new(clock.clone());
-    options.smtp_url = smtp_url;
-    options.demo_therapists = demo_therapists;
+    options.smtp_url = how.smtp_url.clone();
+    options.demo_therapists = how.demo_therapists;
     options.mail_from = "Lakeside Therapy <noreply@lakeside.example>".to_string();
-    let running = start(options).await.expect("the server starts");
+    (how.tweak)(&mut options);
+    options
+}
+
+async fn launch(db: TestDb, how: Start) -> TestApp {
+    let clock = FakeClock::at("2026-11-23T15:00:00Z");
+    let running = start(options(&how, &db, &clock)).await.expect("the server starts");
     TestApp {
         base_url: running.base_url.clone(),
         setup_token: running.setup_token.clone(),
@@ -217,7 +257,14 @@ async fn spawn_with(mode: Mode, db: TestDb, smtp_url: Option<String>, demo_thera
         client: TestApp::new_client(),
         db,
         running: Some(running),
+        start: how,
     }
+}
+
+/// `sensate serve` sending mail to an SMTP server, with start options changed
+/// by `tweak` (also when [`TestApp::restart`] starts it again).
+pub async fn spawn_app_with(db: TestDb, smtp_url: String, tweak: Tweak) -> TestApp {
+    launch(db, Start { mode: Mode::Serve, smtp_url: Some(smtp_url), demo_therapists: 0, tweak }).await
 }
 
 /// `sensate serve` over a fresh database: no practice yet, a set-up token printed.

@@ -18,8 +18,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use jiff::Timestamp;
-use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -31,28 +31,58 @@ pub const SMTP_TIMEOUT: Duration = Duration::from_secs(10);
 /// How many emails the demo outbox keeps; older ones are forgotten.
 pub const OUTBOX_CAPACITY: usize = 200;
 
-/// A plain-text email to one recipient.
+/// A plain-text email to one recipient, optionally with attachments.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Email {
     /// An address, optionally with a display name: `Ada <ada@example.org>`.
     pub to: String,
     pub subject: String,
     pub text: String,
+    /// The left part of a stable `Message-ID` (the sender's domain is
+    /// added), so a message sent again after a crash is recognisable as the
+    /// same one; `None` gives each sending a new random id.
+    pub message_id: Option<String>,
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file sent with an email, e.g. an appointment's `.ics`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub filename: String,
+    /// A MIME type with its parameters: `text/calendar; charset=utf-8; method=PUBLISH`.
+    pub content_type: String,
+    pub content: String,
 }
 
 impl Email {
     pub fn new(to: impl Into<String>, subject: impl Into<String>, text: impl Into<String>) -> Self {
-        Self { to: to.into(), subject: subject.into(), text: text.into() }
+        Self { to: to.into(), subject: subject.into(), text: text.into(), message_id: None, attachments: Vec::new() }
+    }
+
+    pub fn with_message_id(mut self, id: impl Into<String>) -> Self {
+        self.message_id = Some(id.into());
+        self
+    }
+
+    pub fn with_attachment(mut self, attachment: Attachment) -> Self {
+        self.attachments.push(attachment);
+        self
     }
 }
 
 impl fmt::Debug for Email {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Email")
+        let mut shown = f.debug_struct("Email");
+        shown
             .field("to", &"<redacted>")
             .field("subject", &self.subject)
-            .field("text", &format_args!("<redacted, {} bytes>", self.text.len()))
-            .finish()
+            .field("text", &format_args!("<redacted, {} bytes>", self.text.len()));
+        // Attachments can name the practice and the time: their size only.
+        if !self.attachments.is_empty() {
+            let sizes: Vec<usize> = self.attachments.iter().map(|a| a.content.len()).collect();
+            shown.field("attachments", &format_args!("<redacted, {sizes:?} bytes>"));
+        }
+        shown.finish()
     }
 }
 
@@ -231,18 +261,32 @@ impl SmtpMailer {
         self.security
     }
 
-    /// The message as it goes on the wire: headers, plain-text UTF-8 body.
+    /// The message as it goes on the wire: headers, plain-text UTF-8 body,
+    /// and when there are attachments a `multipart/mixed` of the text and them.
     fn compose(&self, email: &Email) -> Result<Message, MailError> {
         let to = check(email)?;
-        let message_id = format!("<{}@{}>", uuid::Uuid::new_v4().simple(), self.from.email.domain());
-        Message::builder()
+        let local = email.message_id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+        let message_id = format!("<{local}@{}>", self.from.email.domain());
+        let builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(email.subject.as_str())
-            .message_id(Some(message_id))
-            .header(ContentType::TEXT_PLAIN)
-            .body(email.text.clone())
-            .map_err(|e| MailError::Compose(e.to_string()))
+            .message_id(Some(message_id));
+        let composed = if email.attachments.is_empty() {
+            builder.header(ContentType::TEXT_PLAIN).body(email.text.clone())
+        } else {
+            let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(email.text.clone()));
+            for attachment in &email.attachments {
+                let kind = ContentType::parse(&attachment.content_type)
+                    .map_err(|e| MailError::Compose(format!("attachment type: {e}")))?;
+                parts = parts.singlepart(
+                    lettre::message::Attachment::new(attachment.filename.clone())
+                        .body(attachment.content.clone(), kind),
+                );
+            }
+            builder.multipart(parts)
+        };
+        composed.map_err(|e| MailError::Compose(e.to_string()))
     }
 }
 
@@ -468,6 +512,28 @@ mod tests {
         assert!(raw.contains("@practice.example>\r\n"), "{raw}");
         assert!(raw.contains("To: Ada <ada@example.org>\r\n"), "{raw}");
         assert_eq!(message.envelope().to(), ["ada@example.org".parse::<lettre::Address>().unwrap()]);
+    }
+
+    #[test]
+    fn a_stable_message_id_and_a_calendar_attachment_make_a_multipart_message() {
+        let mailer = SmtpMailer::from_url("smtp://127.0.0.1:2525", FROM).unwrap();
+        let email = Email::new("ada@example.org", "Your appointment", "See you then.")
+            .with_message_id("reminder.0193abc")
+            .with_attachment(Attachment {
+                filename: "appointment.ics".into(),
+                content_type: "text/calendar; charset=utf-8; method=PUBLISH".into(),
+                content: "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".into(),
+            });
+        let raw = String::from_utf8(mailer.compose(&email).unwrap().formatted()).unwrap();
+        assert!(raw.contains("Message-ID: <reminder.0193abc@practice.example>\r\n"), "{raw}");
+        assert!(raw.contains("Content-Type: multipart/mixed;"), "{raw}");
+        assert!(raw.contains("Content-Type: text/calendar; charset=utf-8; method=PUBLISH"), "{raw}");
+        assert!(raw.contains("filename=\"appointment.ics\""), "{raw}");
+        // The same email composed again carries the same id.
+        let again = String::from_utf8(mailer.compose(&email).unwrap().formatted()).unwrap();
+        assert!(again.contains("Message-ID: <reminder.0193abc@practice.example>\r\n"));
+        let shown = format!("{email:?}");
+        assert!(!shown.contains("VCALENDAR") && shown.contains("attachments"), "{shown}");
     }
 
     #[test]

@@ -68,6 +68,41 @@ fn utc(instant: Timestamp) -> String {
     instant.strftime("%Y%m%dT%H%M%SZ").to_string()
 }
 
+/// One VEVENT, as the feed and the confirmation email's invitation write it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarEvent {
+    /// Stable, so calendars update an event instead of duplicating it.
+    pub uid: String,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub summary: String,
+    pub location: Option<String>,
+    pub status: AppointmentStatus,
+}
+
+fn write_event(line: &mut impl FnMut(String), event: &CalendarEvent, now: Timestamp) {
+    line("BEGIN:VEVENT".into());
+    line(format!("UID:{}", text(&event.uid)));
+    line(format!("DTSTAMP:{}", utc(now)));
+    line(format!("DTSTART:{}", utc(event.start)));
+    line(format!("DTEND:{}", utc(event.end)));
+    line(format!("SUMMARY:{}", text(&event.summary)));
+    if let Some(location) = &event.location {
+        line(format!("LOCATION:{}", text(location)));
+    }
+    line(format!(
+        "STATUS:{}",
+        match event.status {
+            AppointmentStatus::Confirmed | AppointmentStatus::Completed => "CONFIRMED",
+            AppointmentStatus::Cancelled | AppointmentStatus::Expired | AppointmentStatus::NoShow => "CANCELLED",
+            AppointmentStatus::Held | AppointmentStatus::Requested => "TENTATIVE",
+        }
+    ));
+    line("CLASS:PRIVATE".into());
+    line("TRANSP:OPAQUE".into());
+    line("END:VEVENT".into());
+}
+
 /// The feed: a VCALENDAR with one VEVENT per appointment.
 pub fn feed(name: &str, events: &[FeedEvent], now: Timestamp) -> String {
     let mut out = String::new();
@@ -84,24 +119,31 @@ pub fn feed(name: &str, events: &[FeedEvent], now: Timestamp) -> String {
             SessionFormat::Telehealth => "video",
         };
         let summary = if who.is_empty() { format!("Session ({how})") } else { format!("Session with {who} ({how})") };
-        line("BEGIN:VEVENT".into());
-        line(format!("UID:{}", text(&event.uid)));
-        line(format!("DTSTAMP:{}", utc(now)));
-        line(format!("DTSTART:{}", utc(event.start)));
-        line(format!("DTEND:{}", utc(event.end)));
-        line(format!("SUMMARY:{}", text(&summary)));
-        line(format!(
-            "STATUS:{}",
-            match event.status {
-                AppointmentStatus::Confirmed | AppointmentStatus::Completed => "CONFIRMED",
-                AppointmentStatus::Cancelled | AppointmentStatus::Expired | AppointmentStatus::NoShow => "CANCELLED",
-                AppointmentStatus::Held | AppointmentStatus::Requested => "TENTATIVE",
-            }
-        ));
-        line("CLASS:PRIVATE".into());
-        line("TRANSP:OPAQUE".into());
-        line("END:VEVENT".into());
+        let event = CalendarEvent {
+            uid: event.uid.clone(),
+            start: event.start,
+            end: event.end,
+            summary,
+            location: None,
+            status: event.status,
+        };
+        write_event(&mut line, &event, now);
     }
+    line("END:VCALENDAR".into());
+    out
+}
+
+/// One event to add to a calendar (`METHOD:PUBLISH`: no reply expected), as
+/// attached to a confirmation email.
+pub fn invitation(event: &CalendarEvent, now: Timestamp) -> String {
+    let mut out = String::new();
+    let mut line = |l: String| fold(&l, &mut out);
+    line("BEGIN:VCALENDAR".into());
+    line("VERSION:2.0".into());
+    line("PRODID:-//Sensate//Appointment//EN".into());
+    line("CALSCALE:GREGORIAN".into());
+    line("METHOD:PUBLISH".into());
+    write_event(&mut line, event, now);
     line("END:VCALENDAR".into());
     out
 }
@@ -144,6 +186,24 @@ mod tests {
         }
         let unfolded = ics.replace("\r\n ", "");
         assert!(unfolded.contains(&format!("X-WR-CALNAME:{}", text(&name))));
+    }
+
+    #[test]
+    fn an_invitation_is_one_published_event_with_its_location() {
+        let event = CalendarEvent {
+            uid: "0193-abc@sensate".into(),
+            start: "2026-11-24T15:00:00Z".parse().unwrap(),
+            end: "2026-11-24T15:50:00Z".parse().unwrap(),
+            summary: "Appointment with Harbor, Inc.".into(),
+            location: Some("Video session".into()),
+            status: AppointmentStatus::Confirmed,
+        };
+        let ics = invitation(&event, "2026-11-22T08:00:00Z".parse().unwrap());
+        assert!(ics.contains("\r\nMETHOD:PUBLISH\r\n"));
+        assert_eq!(ics.matches("BEGIN:VEVENT").count(), 1);
+        assert!(ics.contains("\r\nSUMMARY:Appointment with Harbor\\, Inc.\r\n"));
+        assert!(ics.contains("\r\nLOCATION:Video session\r\nSTATUS:CONFIRMED\r\n"));
+        assert!(ics.contains("\r\nDTSTART:20261124T150000Z\r\nDTEND:20261124T155000Z\r\n"));
     }
 
     #[test]

@@ -175,6 +175,9 @@ pub(crate) struct SettingsForm {
     contact_email: String,
     #[serde(default)]
     phone: String,
+    /// A ticked checkbox sends "on"; an unticked one sends nothing.
+    #[serde(default)]
+    reminders_name_service: String,
 }
 
 fn settings_page(layout: Layout, form: &SettingsForm) -> FormPage {
@@ -186,6 +189,10 @@ fn settings_page(layout: Layout, form: &SettingsForm) -> FormPage {
             Field::new("address", "Address", "textarea", "street-address").value(&form.address).optional(),
             Field::new("contact_email", "Contact email", "email", "email").value(&form.contact_email).optional(),
             Field::new("phone", "Phone", "tel", "tel").value(&form.phone).optional(),
+            Field::new("reminders_name_service", "Say in reminder emails that the appointment is a therapy session", "checkbox", "off")
+                .value(&form.reminders_name_service)
+                .optional()
+                .hint("Off by default: reminders then name only the practice, the time and the format, in case someone else reads the recipient's email."),
         ])
 }
 
@@ -202,6 +209,7 @@ pub(crate) async fn settings(
         address: practice.address,
         contact_email: practice.contact_email,
         phone: practice.phone,
+        reminders_name_service: if practice.reminders_name_service { "on".into() } else { String::new() },
     };
     let notice = (done.done == "settings").then(|| Notice::success("Settings saved."));
     Ok(render(&settings_page(layout, &form).notice(notice))?.into_response())
@@ -219,6 +227,7 @@ pub(crate) async fn settings_submit(
         address: form.address.clone(),
         contact_email: form.contact_email.clone(),
         phone: form.phone.clone(),
+        reminders_name_service: form.reminders_name_service == "on",
     };
     match state.app.update_practice_settings(&actor, &input).await {
         Ok(()) => Ok(Redirect::to("/settings?done=settings").into_response()),
