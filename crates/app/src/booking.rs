@@ -17,6 +17,7 @@ use sensate_domain::{AppointmentId, Email, FieldErrors, UserId};
 use sensate_store::{Booking, BookingRequestRecord, BookingView, NewAppointment, PracticeRecord, SessionTypeRecord};
 
 use crate::access::{Limit, ip_bucket};
+use crate::admission::{Admitted, AdmittedBy};
 use crate::audit::{Entry, outcome};
 use crate::infra::crypto::Binding;
 use crate::infra::mailer::Email as Mail;
@@ -450,6 +451,9 @@ impl App {
             outcome: outcome::ALLOWED,
         })
         .await?;
+        if next.status == AppointmentStatus::Confirmed {
+            self.admit_confirmed_booking(&view, ip).await?;
+        }
         Ok(Some(Confirmation::Done(next.status)))
     }
 
@@ -512,11 +516,19 @@ impl App {
                 errors.add("request", refusal.to_string());
                 AppError::Invalid(errors)
             })?;
-        if !self.store.change_appointment_status(appointment, view.status, next.status, now).await? {
+        // Accepting makes the visitor a client with a case, in the same transaction.
+        let admitted = if accept {
+            self.admit_booking(&view, view.status, next.status, AdmittedBy::Clinician(actor)).await?
+        } else {
+            self.store.change_appointment_status(appointment, view.status, next.status, now).await?.then_some(Admitted {
+                invitations: Vec::new(),
+            })
+        };
+        let Some(admitted) = admitted else {
             let mut errors = FieldErrors::new();
             errors.add("request", "This request was answered meanwhile; reload the page.");
             return Err(AppError::Invalid(errors));
-        }
+        };
         let action = if accept { "confirm_booking" } else { "decline_booking" };
         self.audit_actor(actor, Some(practice), action, "appointment", appointment.to_string(), outcome::ALLOWED)
             .await?;
@@ -531,9 +543,10 @@ impl App {
                     format!("{practice_name}: your appointment is confirmed")
                 },
                 format!(
-                    "Hello {},\n\nYour appointment on {when} ({}) is confirmed.\n\n{practice_name}\n",
+                    "Hello {},\n\nYour appointment on {when} ({}) is confirmed.\n\nTo see, cancel or move it:\n{}\n\n{practice_name}\n",
                     view.request.name,
-                    view.format.label()
+                    view.format.label(),
+                    self.appointment_manage_link(appointment).await?
                 ),
             )
         } else {
@@ -552,6 +565,7 @@ impl App {
         if let Err(error) = self.mailer.send(&Mail { to: view.request.email.clone(), subject, text }).await {
             tracing::error!(error = %error, "could not email the answer to a booking request");
         }
+        self.send_admission_mails(admitted).await;
         Ok(next.status)
     }
 }

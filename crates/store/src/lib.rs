@@ -4,6 +4,7 @@
 //! Queries are plain SQL run at run time. Where both engines accept the same
 //! SQL (`$1` placeholders work in both) it is written once in `shared.rs` and
 //! compiled against each driver; where they differ, each engine module says so.
+mod appointments;
 mod audit;
 mod client_data;
 mod directory;
@@ -24,6 +25,10 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use sensate_domain::{PracticeId, UserId};
 
+pub use appointments::{
+    Admission, AppointmentChange, AppointmentClient, AppointmentDetail, AppointmentEvent, AppointmentStore, Changed,
+    EventKind, NewAppointmentEvent,
+};
 pub use audit::{AuditStore, ChainBreak, verify_chain};
 pub use client_data::ClientDataStore;
 pub use directory::DirectoryStore;
@@ -49,7 +54,15 @@ pub enum Engine {
 /// commits as a whole or changes nothing.
 #[async_trait]
 pub trait Store:
-    IdentityStore + AuditStore + ClientDataStore + DirectoryStore + SchedulingStore + Send + Sync + 'static
+    IdentityStore
+    + AuditStore
+    + ClientDataStore
+    + DirectoryStore
+    + SchedulingStore
+    + AppointmentStore
+    + Send
+    + Sync
+    + 'static
 {
     fn engine(&self) -> Engine;
 

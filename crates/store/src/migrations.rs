@@ -67,6 +67,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../migrations/sqlite/0009_booking_requests.sql"),
         postgres: include_str!("../migrations/postgres/0009_booking_requests.sql"),
     },
+    Step {
+        version: 11,
+        description: "appointment_changes",
+        sqlite: include_str!("../migrations/sqlite/0011_appointment_changes.sql"),
+        postgres: include_str!("../migrations/postgres/0011_appointment_changes.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

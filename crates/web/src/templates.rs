@@ -211,6 +211,9 @@ impl Notice {
     pub fn info(text: impl Into<String>) -> Self {
         Self { kind: "info", text: text.into() }
     }
+    pub fn error(text: impl Into<String>) -> Self {
+        Self { kind: "error", text: text.into() }
+    }
 }
 
 /// A page that is one form: most account flows.
