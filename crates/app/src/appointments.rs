@@ -8,8 +8,8 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use sensate_domain::policy::{Action, Resource};
 use sensate_domain::scheduling::availability::{Slot, nearest_alternatives};
-use sensate_domain::scheduling::lifecycle::{self, CancellationPolicy, Change, Party, Refusal};
 use sensate_domain::scheduling::format_local;
+use sensate_domain::scheduling::lifecycle::{self, CancellationPolicy, Change, Party, Refusal};
 use sensate_domain::{AppointmentId, FieldErrors, PracticeId};
 use sensate_store::{
     AppointmentChange, AppointmentDetail, AppointmentEvent, BookingView, Changed, EventKind, NewAppointmentEvent,
@@ -52,7 +52,9 @@ pub struct AppointmentPage {
 pub enum Rescheduled {
     Moved,
     /// The time was taken meanwhile: the nearest free ones instead.
-    Taken { alternatives: Vec<Slot> },
+    Taken {
+        alternatives: Vec<Slot>,
+    },
 }
 
 pub(crate) fn refused(field: &'static str, refusal: Refusal) -> AppError {
@@ -116,7 +118,8 @@ impl App {
         let detail = self.appointment_for_staff(actor, id, "view_appointment").await?;
         let now = self.now();
         let policy = self.cancellation_policy(detail.practice_id).await?;
-        let may = |change| lifecycle::decide(detail.status, change, Party::Practice, detail.starts_at, now, policy).is_ok();
+        let may =
+            |change| lifecycle::decide(detail.status, change, Party::Practice, detail.starts_at, now, policy).is_ok();
         let (can_cancel, can_move) = (may(Change::Cancel), may(Change::Reschedule));
         let can_record_attendance = may(Change::Complete);
         let free_times = if can_move { self.times_to_move_to(&detail).await? } else { Vec::new() };
@@ -130,8 +133,15 @@ impl App {
             can_record_attendance,
             detail,
         };
-        self.audit_actor(actor, Some(page.detail.practice_id), "view_appointment", "appointment", id.to_string(), outcome::ALLOWED)
-            .await?;
+        self.audit_actor(
+            actor,
+            Some(page.detail.practice_id),
+            "view_appointment",
+            "appointment",
+            id.to_string(),
+            outcome::ALLOWED,
+        )
+        .await?;
         Ok(page)
     }
 
@@ -172,8 +182,15 @@ impl App {
         if self.store.change_appointment(&change).await? != Changed::Done {
             return Err(changed_meanwhile());
         }
-        self.audit_actor(actor, Some(detail.practice_id), "cancel_appointment", "appointment", id.to_string(), outcome::ALLOWED)
-            .await?;
+        self.audit_actor(
+            actor,
+            Some(detail.practice_id),
+            "cancel_appointment",
+            "appointment",
+            id.to_string(),
+            outcome::ALLOWED,
+        )
+        .await?;
         self.tell_client(&detail, ClientNews::Cancelled).await
     }
 
@@ -260,7 +277,8 @@ impl App {
         let detail = self.appointment_for_staff(actor, id, "record_attendance").await?;
         let now = self.now();
         let policy = self.cancellation_policy(detail.practice_id).await?;
-        let (change, kind) = if attended { (Change::Complete, EventKind::Completed) } else { (Change::NoShow, EventKind::NoShow) };
+        let (change, kind) =
+            if attended { (Change::Complete, EventKind::Completed) } else { (Change::NoShow, EventKind::NoShow) };
         let outcome = lifecycle::decide(detail.status, change, Party::Practice, detail.starts_at, now, policy)
             .map_err(|r| refused("appointment", r))?;
         let change = AppointmentChange {
@@ -285,8 +303,15 @@ impl App {
         if self.store.change_appointment(&change).await? != Changed::Done {
             return Err(changed_meanwhile());
         }
-        self.audit_actor(actor, Some(detail.practice_id), kind.as_str(), "appointment", id.to_string(), outcome::ALLOWED)
-            .await
+        self.audit_actor(
+            actor,
+            Some(detail.practice_id),
+            kind.as_str(),
+            "appointment",
+            id.to_string(),
+            outcome::ALLOWED,
+        )
+        .await
     }
 
     /// Emails the appointment's clients (or the visitor who booked it) about
@@ -355,4 +380,3 @@ pub fn event_label(kind: EventKind) -> &'static str {
         EventKind::NoShow => "Marked as missed",
     }
 }
-

@@ -520,9 +520,10 @@ impl App {
         let admitted = if accept {
             self.admit_booking(&view, view.status, next.status, AdmittedBy::Clinician(actor)).await?
         } else {
-            self.store.change_appointment_status(appointment, view.status, next.status, now).await?.then_some(Admitted {
-                invitations: Vec::new(),
-            })
+            self.store
+                .change_appointment_status(appointment, view.status, next.status, now)
+                .await?
+                .then_some(Admitted { invitations: Vec::new() })
         };
         let Some(admitted) = admitted else {
             let mut errors = FieldErrors::new();

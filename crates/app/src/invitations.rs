@@ -141,7 +141,8 @@ impl App {
             })
             .await?;
         let practice_name = actor.primary_membership().map(|m| m.practice_name.clone()).unwrap_or_default();
-        let (link, mail) = self.invitation_mail(name.as_str(), email.as_str(), &actor.display_name, &practice_name, &token);
+        let (link, mail) =
+            self.invitation_mail(name.as_str(), email.as_str(), &actor.display_name, &practice_name, &token);
         let emailed = self.send_mail(mail).await;
         self.audit_actor(actor, Some(practice), "invite", "invitation", role.as_str().to_string(), outcome::ALLOWED)
             .await?;

@@ -72,7 +72,13 @@ impl App {
         let practice = self.store.practice(detail.practice_id).await?;
         let contact = practice
             .as_ref()
-            .map(|p| [p.phone.as_str(), p.contact_email.as_str()].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · "))
+            .map(|p| {
+                [p.phone.as_str(), p.contact_email.as_str()]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" · ")
+            })
             .unwrap_or_default();
         let managed = ManagedAppointment {
             practice_name: practice.map(|p| p.name).unwrap_or_default(),
@@ -120,8 +126,12 @@ impl App {
             return Err(changed_meanwhile());
         }
         self.audit_link(&detail, "cancel_appointment_by_link", ip).await?;
-        self.tell_therapist(&detail, "cancelled", format!("The session on {} was cancelled by the client.", self.at_practice(&detail).await?))
-            .await
+        self.tell_therapist(
+            &detail,
+            "cancelled",
+            format!("The session on {} was cancelled by the client.", self.at_practice(&detail).await?),
+        )
+        .await
     }
 
     /// The client moves the appointment by their link, within the practice's notice.

@@ -50,7 +50,13 @@ async fn world(db: TestDb) -> World {
     app.login(&tess, "tess@lakeside.example", PASSWORD).await;
     let tess_secret = app.enrol_mfa(&tess).await;
     let profile = format!("/profiles/{tess_id}");
-    let about = [("headline", "Calm help"), ("sees_individuals", "on"), ("sees_couples", "on"), ("offers_telehealth", "on"), ("accepting_new_clients", "on")];
+    let about = [
+        ("headline", "Calm help"),
+        ("sees_individuals", "on"),
+        ("sees_couples", "on"),
+        ("offers_telehealth", "on"),
+        ("accepting_new_clients", "on"),
+    ];
     app.post_form(&tess, &profile, &about).await;
     let licence = [("kind", "lmft"), ("jurisdiction", "US-NY"), ("number", "NY-1"), ("expires_on", "2028-01-31")];
     app.post_form(&tess, &format!("{profile}/licences"), &licence).await;

@@ -457,18 +457,25 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
         (true, "/calendar/{token}") => Status(404),
         // The clinician's appointment, for its clinician and the practice's owner and admin;
         // the changes are asked with input that is refused (422), so nothing changes.
-        (get, "/appointments/{id}" | "/appointments/{id}/cancel" | "/appointments/{id}/reschedule" | "/appointments/{id}/attendance") => {
-            gate(match actor {
-                "clinician" | "owner" | "admin" if get => Status(200),
-                "clinician" | "owner" | "admin" => Status(422),
-                "foreign_clinician" => Status(404),
-                _ => Status(403),
-            })
-        }
+        (
+            get,
+            "/appointments/{id}"
+            | "/appointments/{id}/cancel"
+            | "/appointments/{id}/reschedule"
+            | "/appointments/{id}/attendance",
+        ) => gate(match actor {
+            "clinician" | "owner" | "admin" if get => Status(200),
+            "clinician" | "owner" | "admin" => Status(422),
+            "foreign_clinician" => Status(404),
+            _ => Status(403),
+        }),
         // The client's manage link: the token is the credential; an unknown one is 404.
-        (_, "/appointments/manage/{token}" | "/appointments/manage/{token}/cancel" | "/appointments/manage/{token}/reschedule") => {
-            Status(404)
-        }
+        (
+            _,
+            "/appointments/manage/{token}"
+            | "/appointments/manage/{token}/cancel"
+            | "/appointments/manage/{token}/reschedule",
+        ) => Status(404),
         (true, "/availability") => gate(match actor {
             "clinician" | "other_clinician" | "foreign_clinician" => Redirect("OWN_AVAILABILITY"),
             "owner" | "admin" => Redirect("/profiles"),

@@ -200,19 +200,19 @@ pub(crate) async fn show(
     render_status(StatusCode::OK, &staff_page(view, layout, "", done_notice(&done.done), FieldErrors::new()))
 }
 
-/// A failed change: the page again, with the message beside its field.
+/// A refused change: the page again (422), with the message beside its
+/// field and nothing changed.
 async fn staff_retry(
     state: &AppState,
     actor: &sensate_app::Actor,
     layout: Layout,
     id: AppointmentId,
     reason: &str,
-    status: StatusCode,
-    notice: Option<Notice>,
     errors: FieldErrors,
 ) -> Result<Response, WebError> {
     let view = state.app.appointment_page(actor, id).await?;
-    render_status(status, &staff_page(view, layout, reason, notice, errors))
+    let notice = Some(Notice::error("Nothing was changed."));
+    render_status(StatusCode::UNPROCESSABLE_ENTITY, &staff_page(view, layout, reason, notice, errors))
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -232,11 +232,7 @@ pub(crate) async fn cancel(
     let id: AppointmentId = path_id(&id)?;
     match state.app.cancel_appointment(&actor, id, &form.reason).await {
         Ok(()) => Ok(Redirect::to(&format!("/appointments/{id}?done=cancelled")).into_response()),
-        Err(AppError::Invalid(errors)) => {
-            let notice = Notice::error("Nothing was changed.");
-            staff_retry(&state, &actor, layout, id, &form.reason, StatusCode::UNPROCESSABLE_ENTITY, Some(notice), errors)
-                .await
-        }
+        Err(AppError::Invalid(errors)) => staff_retry(&state, &actor, layout, id, &form.reason, errors).await,
         Err(other) => Err(other.into()),
     }
 }
@@ -275,10 +271,7 @@ pub(crate) async fn reschedule(
             let notice = taken_notice(&alternatives, &view.zone);
             render_status(StatusCode::CONFLICT, &staff_page(view, layout, "", Some(notice), FieldErrors::new()))
         }
-        Err(AppError::Invalid(errors)) => {
-            let notice = Notice::error("Nothing was changed.");
-            staff_retry(&state, &actor, layout, id, "", StatusCode::UNPROCESSABLE_ENTITY, Some(notice), errors).await
-        }
+        Err(AppError::Invalid(errors)) => staff_retry(&state, &actor, layout, id, "", errors).await,
         Err(other) => Err(other.into()),
     }
 }
@@ -309,18 +302,13 @@ pub(crate) async fn attendance(
             // Still authorized first, so a stranger learns nothing from the message.
             state.app.appointment_page(&actor, id).await?;
             let mut errors = FieldErrors::new();
-            errors.add("outcome", "Choose whether the session was held or missed.");
+            errors.add("appointment", "Choose whether the session was held or missed.");
             Err(AppError::Invalid(errors))
         }
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/appointments/{id}?done={}", form.outcome)).into_response()),
-        Err(AppError::Invalid(errors)) => {
-            let notice = Notice::error(
-                errors.iter().next().map(|(_, m)| m.to_string()).unwrap_or_else(|| "Nothing was changed.".into()),
-            );
-            staff_retry(&state, &actor, layout, id, "", StatusCode::UNPROCESSABLE_ENTITY, Some(notice), errors).await
-        }
+        Err(AppError::Invalid(errors)) => staff_retry(&state, &actor, layout, id, "", errors).await,
         Err(other) => Err(other.into()),
     }
 }
@@ -407,7 +395,10 @@ pub(crate) async fn manage_reschedule(
         Ok(Rescheduled::Taken { alternatives }) => {
             let managed = state.app.managed_appointment(&token, &page.ip).await?;
             let notice = taken_notice(&alternatives, &managed.zone);
-            render_status(StatusCode::CONFLICT, &client_page(managed, page.layout, token, Some(notice), FieldErrors::new()))
+            render_status(
+                StatusCode::CONFLICT,
+                &client_page(managed, page.layout, token, Some(notice), FieldErrors::new()),
+            )
         }
         Err(AppError::Invalid(errors)) => {
             let message = match errors.get("appointment") {
