@@ -235,9 +235,18 @@ on_both_engines! {
         let manage = path_of(&link_in(&mails[sent], "/appointments/manage/"));
         let client = TestApp::new_client();
 
+        // The practice asks for two days' notice instead of one.
+        let settings = [("name", "Lakeside Therapy"), ("time_zone", "Europe/Berlin"), ("cancellation_notice_hours", "400")];
+        let wrong = app.post_form(&w.owner, "/settings", &settings).await;
+        assert_eq!(wrong.status(), 422);
+        let html = wrong.text().await.unwrap();
+        assert!(html.contains("Enter a whole number of hours from 0 to 336 (two weeks).") && html.contains("value=\"400\""));
+        let settings = [("name", "Lakeside Therapy"), ("time_zone", "Europe/Berlin"), ("cancellation_notice_hours", "48")];
+        assert_eq!(location(&app.post_form(&w.owner, "/settings", &settings).await), "/settings?done=settings");
+
         let page = text(&client, &w, &manage).await;
         assert!(page.contains("Tue 1 Dec 2026, 15:00 (CET)"), "in the client's zone: {page}");
-        assert!(page.contains("until Mon 30 Nov 2026, 15:00 (CET)"));
+        assert!(page.contains("until Sun 29 Nov 2026, 15:00 (CET)"), "{page}");
         assert!(!page.contains("MESSAGE-CANARY"));
         assert_eq!(status_of(&w, id).await, AppointmentStatus::Confirmed, "opening the link changes nothing");
 

@@ -9,7 +9,7 @@ use sensate_domain::scheduling::lifecycle::Party;
 use sensate_domain::scheduling::{AppointmentStatus, CaseKind, SessionFormat};
 use sensate_domain::{AppointmentId, CaseId, PracticeId, UserId};
 
-use crate::{NewCase, NewInvitation, NewUser, Result, StoreError};
+use crate::{NewCase, NewInvitation, NewUser, PracticeRecord, Result, StoreError};
 
 /// A line of an appointment's history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,7 +187,8 @@ pub trait AppointmentStore: Send + Sync {
     async fn appointment_by_link(&self, token_hash: &str) -> Result<Option<AppointmentId>>;
     /// Hours before a session until which clients may cancel or move it.
     async fn cancellation_notice_hours(&self, practice: PracticeId) -> Result<u32>;
-    async fn set_cancellation_notice_hours(&self, practice: PracticeId, hours: u32) -> Result<()>;
+    /// Saves the practice's settings and its cancellation notice together.
+    async fn update_practice_settings(&self, practice: &PracticeRecord, notice_hours: u32) -> Result<()>;
 }
 
 macro_rules! impl_appointment_store {
@@ -437,16 +438,26 @@ macro_rules! impl_appointment_store {
                 $crate::scheduling::unsigned(hours.unwrap_or(24), "hours")
             }
 
-            async fn set_cancellation_notice_hours(
+            async fn update_practice_settings(
                 &self,
-                practice: sensate_domain::PracticeId,
-                hours: u32,
+                practice: &$crate::PracticeRecord,
+                notice_hours: u32,
             ) -> $crate::Result<()> {
-                sqlx::query("UPDATE practices SET cancellation_notice_hours = $2 WHERE id = $1")
-                    .bind(practice.as_uuid())
-                    .bind($crate::scheduling::small(hours))
-                    .execute(&self.pool)
-                    .await?;
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "UPDATE practices SET name = $2, time_zone = $3, address = $4, contact_email = $5, phone = $6, \
+                     cancellation_notice_hours = $7 WHERE id = $1",
+                )
+                .bind(practice.id.as_uuid())
+                .bind(&practice.name)
+                .bind(&practice.time_zone)
+                .bind(&practice.address)
+                .bind(&practice.contact_email)
+                .bind(&practice.phone)
+                .bind($crate::scheduling::small(notice_hours))
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
                 Ok(())
             }
         }

@@ -19,7 +19,12 @@ async fn practice_with_clinician(store: &std::sync::Arc<dyn Store>) -> (Practice
     let practice = PracticeId::new();
     let created = at("2026-01-01T00:00:00Z");
     store
-        .insert_practice(&NewPractice { id: practice, name: "Harbor".into(), time_zone: "UTC".into(), created_at: created })
+        .insert_practice(&NewPractice {
+            id: practice,
+            name: "Harbor".into(),
+            time_zone: "UTC".into(),
+            created_at: created,
+        })
         .await
         .unwrap();
     let clinician = UserId::new();
@@ -129,7 +134,10 @@ on_both_engines! {
         assert_eq!(store.appointment_by_link("hash-2").await.unwrap(), None);
 
         assert_eq!(store.cancellation_notice_hours(p).await.unwrap(), 24, "the default");
-        store.set_cancellation_notice_hours(p, 48).await.unwrap();
+        let mut settings = store.practice(p).await.unwrap().unwrap();
+        settings.phone = "+1 555 0100".into();
+        store.update_practice_settings(&settings, 48).await.unwrap();
         assert_eq!(store.cancellation_notice_hours(p).await.unwrap(), 48);
+        assert_eq!(store.practice(p).await.unwrap().unwrap().phone, "+1 555 0100", "saved together");
     }
 }

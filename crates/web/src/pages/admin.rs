@@ -175,6 +175,8 @@ pub(crate) struct SettingsForm {
     contact_email: String,
     #[serde(default)]
     phone: String,
+    #[serde(default)]
+    cancellation_notice_hours: String,
 }
 
 fn settings_page(layout: Layout, form: &SettingsForm) -> FormPage {
@@ -186,6 +188,9 @@ fn settings_page(layout: Layout, form: &SettingsForm) -> FormPage {
             Field::new("address", "Address", "textarea", "street-address").value(&form.address).optional(),
             Field::new("contact_email", "Contact email", "email", "email").value(&form.contact_email).optional(),
             Field::new("phone", "Phone", "tel", "tel").value(&form.phone).optional(),
+            Field::new("cancellation_notice_hours", "Cancellation notice in hours", "number", "off")
+                .hint("Clients may cancel or move a session online until this many hours before it; after that they are asked to contact the practice.")
+                .value(&form.cancellation_notice_hours),
         ])
 }
 
@@ -196,7 +201,9 @@ pub(crate) async fn settings(
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
     let practice = state.app.practice_settings(&actor).await?;
+    let notice = state.app.cancellation_policy(practice.id).await?.notice.as_hours();
     let form = SettingsForm {
+        cancellation_notice_hours: notice.to_string(),
         name: practice.name,
         time_zone: practice.time_zone,
         address: practice.address,
@@ -219,6 +226,7 @@ pub(crate) async fn settings_submit(
         address: form.address.clone(),
         contact_email: form.contact_email.clone(),
         phone: form.phone.clone(),
+        cancellation_notice_hours: form.cancellation_notice_hours.clone(),
     };
     match state.app.update_practice_settings(&actor, &input).await {
         Ok(()) => Ok(Redirect::to("/settings?done=settings").into_response()),
