@@ -14,7 +14,10 @@ use sensate_domain::scheduling::availability::{Slot, nearest_alternatives};
 use sensate_domain::scheduling::lifecycle::{self, CancellationPolicy, Change, Party};
 use sensate_domain::scheduling::{AppointmentStatus, SessionFormat, format_local};
 use sensate_domain::{AppointmentId, Email, FieldErrors, UserId};
-use sensate_store::{Booking, BookingRequestRecord, BookingView, NewAppointment, PracticeRecord, SessionTypeRecord};
+use sensate_store::{
+    AppointmentChange, Booking, BookingRequestRecord, BookingView, Changed, EventKind, NewAppointment,
+    NewAppointmentEvent, PracticeRecord, SessionTypeRecord,
+};
 
 use crate::access::{Limit, ip_bucket};
 use crate::admission::{Admitted, AdmittedBy};
@@ -520,9 +523,26 @@ impl App {
         let admitted = if accept {
             self.admit_booking(&view, view.status, next.status, AdmittedBy::Clinician(actor)).await?
         } else {
-            self.store
-                .change_appointment_status(appointment, view.status, next.status, now)
-                .await?
+            let decline = AppointmentChange {
+                appointment,
+                clinician: view.clinician_id,
+                from_status: view.status,
+                from_start: view.starts_at,
+                to_status: next.status,
+                starts_at: view.starts_at,
+                ends_at: view.ends_at,
+                event: NewAppointmentEvent {
+                    appointment,
+                    at: now,
+                    kind: EventKind::Declined,
+                    party: Party::Practice,
+                    actor: Some(actor.user_id),
+                    late: false,
+                    reason: String::new(),
+                    previous_starts_at: None,
+                },
+            };
+            (self.store.change_appointment(&decline).await? == Changed::Done)
                 .then_some(Admitted { invitations: Vec::new() })
         };
         let Some(admitted) = admitted else {

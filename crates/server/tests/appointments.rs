@@ -181,6 +181,12 @@ on_both_engines! {
         assert!(clients.contains("Robin"));
         let page = text(&w.tess, &w, &format!("/appointments/{id}")).await;
         assert!(page.contains("Requested online by Robin") && page.contains("Confirmed by Tess Therapist"), "{page}");
+        // ...and in their calendar feed, with initials only.
+        let made = app.post_form(&w.tess, "/calendar-feed", &[]).await.text().await.unwrap();
+        let feed = between(&made, "<code class=\"feed-address\">", "</code>").unwrap();
+        let ics = reqwest::get(&feed).await.unwrap().text().await.unwrap();
+        assert!(ics.contains(&format!("UID:{id}@sensate")) && ics.contains("DTSTART:20261124T140000Z"), "{ics}");
+        assert!(!ics.contains("Robin"));
 
         // Robin sets a password through the invitation and sees the session too.
         let invitation = invitations.iter().find(|m| m.header("To").unwrap().contains("robin@")).unwrap();
@@ -196,6 +202,16 @@ on_both_engines! {
         app.login(&again, "robin@visitor.example", CLIENT_PASSWORD).await;
         assert!(text(&again, &w, "/dashboard").await.contains("Tess Therapist"));
         assert_eq!(status_of(&w, id).await, AppointmentStatus::Confirmed);
+
+        // A declined request becomes no client, and its history says who declined it.
+        let sam = [("name", "Sam"), ("email", "sam@visitor.example"), ("jurisdiction", "US-NY"), ("consent_privacy", "on"), ("consent_adult", "on")];
+        book(&w, "2026-11-30", "", &sam).await;
+        let requests = text(&w.tess, &w, "/requests").await;
+        let declined = between(&requests, "/requests/", "/confirm").unwrap();
+        assert_eq!(location(&app.post_form(&w.tess, &format!("/requests/{declined}/decline"), &[]).await), "/requests?done=declined");
+        let page = text(&w.tess, &w, &format!("/appointments/{declined}")).await;
+        assert!(page.contains("Sam (not yet a client)") && page.contains("Declined by Tess Therapist") && page.contains("Cancelled"), "{page}");
+        assert!(app.store().login_record("sam@visitor.example").await.unwrap().is_none());
         w.app.stop().await;
     }
 
