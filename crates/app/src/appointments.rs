@@ -106,12 +106,17 @@ impl App {
         Ok(detail)
     }
 
-    /// Free times of the appointment's length and format, from now on.
+    /// Free times of the appointment's length and format, from now on, as if
+    /// it were not there (so it can move by less than its length), without its
+    /// current start.
     pub(crate) async fn times_to_move_to(&self, detail: &AppointmentDetail) -> Result<Vec<Slot>, AppError> {
         let now = self.now();
         let length = detail.ends_at.duration_since(detail.starts_at);
         let until = now + SignedDuration::from_hours(24 * RESCHEDULE_DAYS);
-        self.free_times(detail.clinician_id, length, vec![detail.format], now, until).await
+        let moving = detail.status.occupies_time().then_some((detail.starts_at, detail.ends_at));
+        let free =
+            self.free_times_besides(detail.clinician_id, length, vec![detail.format], now, until, moving).await?;
+        Ok(free.into_iter().filter(|slot| slot.start != detail.starts_at).collect())
     }
 
     pub async fn appointment_page(&self, actor: &Actor, id: AppointmentId) -> Result<AppointmentPage, AppError> {

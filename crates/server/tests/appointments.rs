@@ -281,6 +281,7 @@ on_both_engines! {
 
         // Moved to 15:30 Berlin time, which the page offered.
         assert!(page.contains("value=\"2026-12-01T14:30:00Z\""));
+        assert!(!page.contains("value=\"2026-12-01T14:00:00Z\""), "its own time is not offered");
         let moved = app.post_form(&client, &format!("{manage}/reschedule"), &[("start", "2026-12-01T14:30:00Z")]).await;
         assert_eq!(location(&moved), format!("{manage}?done=moved"));
         let page = text(&client, &w, &format!("{manage}?done=moved")).await;
