@@ -238,6 +238,19 @@ on_both_engines! {
         app.login(&client, "robin@visitor.example", CLIENT_PASSWORD).await;
         let mine = text(&client, &w, "/dashboard").await;
         assert!(mine.contains("Tess Therapist") && mine.contains("Tue 24 Nov 2026, 15:00 (CET)"), "{mine}");
+
+        // The therapist cancels it (within the notice, so late); Robin is told discreetly.
+        let dashboard = text(&w.tess, &w, "/dashboard").await;
+        let path = format!("/appointments/{}", between(&dashboard, "<a href=\"/appointments/", "\"").unwrap());
+        let cancelled = app.post_form(&w.tess, &format!("{path}/cancel"), &[("reason", "clinician_unavailable")]).await;
+        assert_eq!(location(&cancelled), format!("{path}?done=cancelled"));
+        let told = w.sink.wait_for(sent + 2, Duration::from_secs(10)).await.remove(sent + 1);
+        assert_eq!(told.subject(), "Your appointment has been cancelled");
+        assert!(told.body().contains("Tue 24 Nov 2026, 15:00 (CET) has been cancelled by the practice"), "{}", told.body());
+        let page = text(&w.tess, &w, &format!("{path}?done=cancelled")).await;
+        assert!(page.contains("Cancelled. The client was told by email"));
+        assert!(page.contains("Cancelled by Tess Therapist (the therapist is unavailable), within the cancellation notice (late)"), "{page}");
+        assert!(!text(&client, &w, "/dashboard").await.contains("Tess Therapist"), "off Robin's dashboard");
         w.app.stop().await;
     }
 
