@@ -125,6 +125,7 @@ impl App {
             new_accounts,
             invitations,
             event,
+            confirms_email: matches!(by, AdmittedBy::Visitor { .. }),
             now,
         };
         if !self.store.admit_booking(&admission).await? {
@@ -155,13 +156,14 @@ impl App {
     }
 
     /// The visitor confirmed their email for a kind of session that needs no
-    /// approval: the appointment is confirmed already; it becomes a case, and
-    /// the visitor gets the confirmation (with their manage link) and the
-    /// invitation to the portal.
-    pub(crate) async fn admit_confirmed_booking(&self, view: &BookingView, ip: &str) -> Result<(), AppError> {
-        let confirmed = AppointmentStatus::Confirmed;
-        let Some(admitted) = self.admit_booking(view, confirmed, confirmed, AdmittedBy::Visitor { ip }).await? else {
-            return Ok(());
+    /// approval: the hold becomes a confirmed appointment and a case in one
+    /// transaction, and the visitor gets the confirmation (with their manage
+    /// link) and the invitation to the portal. False when the hold lapsed or
+    /// was confirmed meanwhile (nothing written).
+    pub(crate) async fn admit_confirmed_booking(&self, view: &BookingView, ip: &str) -> Result<bool, AppError> {
+        let (held, confirmed) = (AppointmentStatus::Held, AppointmentStatus::Confirmed);
+        let Some(admitted) = self.admit_booking(view, held, confirmed, AdmittedBy::Visitor { ip }).await? else {
+            return Ok(false);
         };
         let practice_name = self.store.practice(view.practice_id).await?.map(|p| p.name).unwrap_or_default();
         let zone = TimeZone::get(&view.request.visitor_time_zone).unwrap_or(TimeZone::UTC);
@@ -181,7 +183,7 @@ impl App {
         for mail in admitted.invitations {
             self.send_mail(mail).await;
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Sends what an admission left to send.

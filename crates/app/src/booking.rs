@@ -441,7 +441,16 @@ impl App {
             CANCELLATION_NOTICE,
         );
         let Ok(next) = next else { return Ok(Some(Confirmation::Lapsed)) };
-        if lapsed || !self.store.confirm_booking_email(view.request.appointment_id, next.status, now).await? {
+        if lapsed {
+            return Ok(Some(Confirmation::Lapsed));
+        }
+        let confirmed = if next.status == AppointmentStatus::Confirmed {
+            // No approval needed: confirmed and made a client's case at once.
+            self.admit_confirmed_booking(&view, ip).await?
+        } else {
+            self.store.confirm_booking_email(view.request.appointment_id, next.status, now).await?
+        };
+        if !confirmed {
             return Ok(Some(Confirmation::Lapsed));
         }
         self.audit(Entry {
@@ -454,9 +463,6 @@ impl App {
             outcome: outcome::ALLOWED,
         })
         .await?;
-        if next.status == AppointmentStatus::Confirmed {
-            self.admit_confirmed_booking(&view, ip).await?;
-        }
         Ok(Some(Confirmation::Done(next.status)))
     }
 

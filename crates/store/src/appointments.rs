@@ -139,6 +139,9 @@ pub struct Admission {
     /// Invitations that set the password of the named account.
     pub invitations: Vec<(NewInvitation, UserId)>,
     pub event: Option<NewAppointmentEvent>,
+    /// The visitor's email confirmation: the appointment must still be a
+    /// valid hold, and the request is marked confirmed.
+    pub confirms_email: bool,
     pub now: Timestamp,
 }
 
@@ -229,10 +232,14 @@ macro_rules! impl_appointment_store {
                         .execute(&mut *tx)
                         .await?;
                 }
-                let changed = sqlx::query(
+                let sql = if a.confirms_email {
+                    "UPDATE appointments SET status = $3, case_id = $4, updated_at = $5, held_until = NULL \
+                     WHERE id = $1 AND status = $2 AND case_id IS NULL AND held_until > $5"
+                } else {
                     "UPDATE appointments SET status = $3, case_id = $4, updated_at = $5 \
-                     WHERE id = $1 AND status = $2 AND case_id IS NULL",
-                )
+                     WHERE id = $1 AND status = $2 AND case_id IS NULL"
+                };
+                let changed = sqlx::query(sql)
                 .bind(a.appointment.as_uuid())
                 .bind(a.from.as_str())
                 .bind(a.to.as_str())
@@ -244,6 +251,13 @@ macro_rules! impl_appointment_store {
                 if changed != 1 {
                     tx.rollback().await?;
                     return Ok(false);
+                }
+                if a.confirms_email {
+                    sqlx::query("UPDATE booking_requests SET email_confirmed_at = $2 WHERE appointment_id = $1")
+                        .bind(a.appointment.as_uuid())
+                        .bind($crate::shared::secs(a.now))
+                        .execute(&mut *tx)
+                        .await?;
                 }
                 for (i, user) in &a.invitations {
                     sqlx::query(
