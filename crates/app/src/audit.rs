@@ -85,7 +85,8 @@ impl App {
                     Resource::Practice(p) => Some(*p),
                     Resource::Account { practice, .. }
                     | Resource::Client { practice, .. }
-                    | Resource::ClinicalNote { practice, .. } => Some(*practice),
+                    | Resource::ClinicalNote { practice, .. }
+                    | Resource::Appointment { practice, .. } => Some(*practice),
                 };
                 let action_name = format!("{action:?}");
                 self.audit_actor(actor, practice, &action_name, record.0, record.1, outcome::DENIED).await?;

@@ -360,16 +360,33 @@ impl App {
         from: Timestamp,
         to: Timestamp,
     ) -> Result<Vec<Slot>, AppError> {
+        self.free_times_besides(clinician, duration, formats, from, to, None).await
+    }
+
+    /// Like [`Self::free_times`], as if the appointment occupying `moving`
+    /// (start, end) were not there: the times it could be moved to.
+    pub(crate) async fn free_times_besides(
+        &self,
+        clinician: UserId,
+        duration: SignedDuration,
+        formats: Vec<SessionFormat>,
+        from: Timestamp,
+        to: Timestamp,
+        moving: Option<(Timestamp, Timestamp)>,
+    ) -> Result<Vec<Slot>, AppError> {
         let Some(record) = self.store.availability(clinician).await? else { return Ok(Vec::new()) };
         let rules = rules(&record)?;
         let now = self.now();
         // From a day before: the daily limit counts the whole local day's
-        // sessions, and buffers reach back from the first free time.
+        // sessions, and buffers reach back from the first free time. Two
+        // appointments of one clinician never overlap, so the times identify
+        // the one being moved.
         let busy: Vec<Busy> = self
             .store
             .busy_times(clinician, now.min(from) - SignedDuration::from_hours(24))
             .await?
             .into_iter()
+            .filter(|times| Some(*times) != moving)
             .map(|(start, end)| Busy { start, end })
             .collect();
         free_slots(&rules, &busy, &SlotQuery { duration, formats, from, to }, now)

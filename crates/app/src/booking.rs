@@ -14,9 +14,13 @@ use sensate_domain::scheduling::availability::{Slot, nearest_alternatives};
 use sensate_domain::scheduling::lifecycle::{self, CancellationPolicy, Change, Party};
 use sensate_domain::scheduling::{AppointmentStatus, SessionFormat, format_local};
 use sensate_domain::{AppointmentId, Email, FieldErrors, UserId};
-use sensate_store::{Booking, BookingRequestRecord, BookingView, NewAppointment, PracticeRecord, SessionTypeRecord};
+use sensate_store::{
+    AppointmentChange, Booking, BookingRequestRecord, BookingView, Changed, EventKind, NewAppointment,
+    NewAppointmentEvent, PracticeRecord, SessionTypeRecord,
+};
 
 use crate::access::{Limit, ip_bucket};
+use crate::admission::{Admitted, AdmittedBy};
 use crate::audit::{Entry, outcome};
 use crate::confirmation::confirmation_email;
 use crate::infra::crypto::Binding;
@@ -474,7 +478,16 @@ impl App {
             CANCELLATION_NOTICE,
         );
         let Ok(next) = next else { return Ok(Some(Confirmation::Lapsed)) };
-        if lapsed || !self.store.confirm_booking_email(view.request.appointment_id, next.status, now).await? {
+        if lapsed {
+            return Ok(Some(Confirmation::Lapsed));
+        }
+        let confirmed = if next.status == AppointmentStatus::Confirmed {
+            // No approval needed: confirmed and made a client's case at once.
+            self.admit_confirmed_booking(&view, ip).await?
+        } else {
+            self.store.confirm_booking_email(view.request.appointment_id, next.status, now).await?
+        };
+        if !confirmed {
             return Ok(Some(Confirmation::Lapsed));
         }
         self.audit(Entry {
@@ -487,14 +500,6 @@ impl App {
             outcome: outcome::ALLOWED,
         })
         .await?;
-        if next.status == AppointmentStatus::Confirmed {
-            // No approval needed: the visitor's confirmation is final.
-            if let Some(practice) = self.store.practice(view.practice_id).await?
-                && let Err(error) = self.mailer.send(&confirmation_email(&view, &practice, now)).await
-            {
-                tracing::error!(error = %error, "could not email a booking confirmation");
-            }
-        }
         Ok(Some(Confirmation::Done(next.status)))
     }
 
@@ -557,17 +562,43 @@ impl App {
                 errors.add("request", refusal.to_string());
                 AppError::Invalid(errors)
             })?;
-        if !self.store.change_appointment_status(appointment, view.status, next.status, now).await? {
+        // Accepting makes the visitor a client with a case, in the same transaction.
+        let admitted = if accept {
+            self.admit_booking(&view, view.status, next.status, AdmittedBy::Clinician(actor)).await?
+        } else {
+            let decline = AppointmentChange {
+                appointment,
+                clinician: view.clinician_id,
+                from_status: view.status,
+                from_start: view.starts_at,
+                to_status: next.status,
+                starts_at: view.starts_at,
+                ends_at: view.ends_at,
+                event: NewAppointmentEvent {
+                    appointment,
+                    at: now,
+                    kind: EventKind::Declined,
+                    party: Party::Practice,
+                    actor: Some(actor.user_id),
+                    late: false,
+                    reason: String::new(),
+                    previous_starts_at: None,
+                },
+            };
+            (self.store.change_appointment(&decline).await? == Changed::Done)
+                .then_some(Admitted { invitations: Vec::new() })
+        };
+        let Some(admitted) = admitted else {
             let mut errors = FieldErrors::new();
             errors.add("request", "This request was answered meanwhile; reload the page.");
             return Err(AppError::Invalid(errors));
-        }
+        };
         let action = if accept { "confirm_booking" } else { "decline_booking" };
         self.audit_actor(actor, Some(practice), action, "appointment", appointment.to_string(), outcome::ALLOWED)
             .await?;
         let settings = self.store.practice(view.practice_id).await?.ok_or(AppError::NotFound)?;
         let mail = if accept {
-            confirmation_email(&view, &settings, now)
+            confirmation_email(&view, &settings, &self.appointment_manage_link(appointment).await?, now)
         } else {
             let practice_name = &settings.name;
             let zone = TimeZone::get(&view.request.visitor_time_zone).unwrap_or(TimeZone::UTC);
@@ -586,6 +617,7 @@ impl App {
         if let Err(error) = self.mailer.send(&mail).await {
             tracing::error!(error = %error, "could not email the answer to a booking request");
         }
+        self.send_admission_mails(admitted).await;
         Ok(next.status)
     }
 }

@@ -23,8 +23,14 @@ pub(crate) fn location(format: SessionFormat, practice: &PracticeRecord) -> Stri
     }
 }
 
-/// The confirmation of a visitor's booking, with its calendar file.
-pub(crate) fn confirmation_email(view: &BookingView, practice: &PracticeRecord, now: Timestamp) -> Email {
+/// The confirmation of a visitor's booking, with its calendar file and the
+/// link by which they may see, cancel or move the appointment.
+pub(crate) fn confirmation_email(
+    view: &BookingView,
+    practice: &PracticeRecord,
+    manage_link: &str,
+    now: Timestamp,
+) -> Email {
     let zone = TimeZone::get(&view.request.visitor_time_zone).unwrap_or(TimeZone::UTC);
     let when = format_local(view.starts_at, &zone);
     let subject = if view.request.discreet_email {
@@ -34,6 +40,7 @@ pub(crate) fn confirmation_email(view: &BookingView, practice: &PracticeRecord, 
     };
     let text = format!(
         "Hello {name},\n\nYour appointment on {when} ({format}) is confirmed.\n\n\
+         To see, cancel or move it:\n{manage_link}\n\n\
          The attached file adds it to your calendar.\n\n{practice}\n",
         name = view.request.name,
         format = view.format.label(),

@@ -141,19 +141,31 @@ impl App {
             })
             .await?;
         let practice_name = actor.primary_membership().map(|m| m.practice_name.clone()).unwrap_or_default();
-        let link = format!("{}/join?token={token}", self.config.base_url);
-        // Discreet by default: the practice's name and a link, nothing about therapy.
-        let text = format!(
-            "Hello {name},\n\n{} invited you to create your account with {practice_name}.\n\n\
-             Open this link to choose your password:\n{link}\n\n\
-             The link works once and expires in 7 days.",
-            actor.display_name
-        );
-        let emailed =
-            self.send_mail(Mail::new(email.as_str(), format!("Your invitation from {practice_name}"), text)).await;
+        let (link, mail) =
+            self.invitation_mail(name.as_str(), email.as_str(), &actor.display_name, &practice_name, &token);
+        let emailed = self.send_mail(mail).await;
         self.audit_actor(actor, Some(practice), "invite", "invitation", role.as_str().to_string(), outcome::ALLOWED)
             .await?;
         Ok(InvitationSent { email: email.as_str().to_string(), link, emailed })
+    }
+
+    /// The invitation's link and email. Discreet by default: the practice's
+    /// name and a link, nothing about therapy.
+    pub(crate) fn invitation_mail(
+        &self,
+        name: &str,
+        email: &str,
+        inviter: &str,
+        practice_name: &str,
+        token: &str,
+    ) -> (String, Mail) {
+        let link = format!("{}/join?token={token}", self.config.base_url);
+        let text = format!(
+            "Hello {name},\n\n{inviter} invited you to create your account with {practice_name}.\n\n\
+             Open this link to choose your password:\n{link}\n\n\
+             The link works once and expires in 7 days."
+        );
+        (link, Mail::new(email, format!("Your invitation from {practice_name}"), text))
     }
 
     pub async fn invitation(&self, token: &str) -> Result<Option<InvitationView>, AppError> {
@@ -197,8 +209,8 @@ impl App {
             password_hash: hash_password(password.expose().to_string()).await?,
             created_at: self.now(),
         };
-        match self.store.accept_invitation(&token_hash(token), self.now(), &user).await {
-            Ok(()) => {}
+        let account = match self.store.accept_invitation(&token_hash(token), self.now(), &user).await {
+            Ok(account) => account,
             Err(StoreError::InvitationInvalid) => return Err(AppError::LinkInvalid),
             Err(StoreError::EmailTaken) => {
                 let mut errors = FieldErrors::new();
@@ -206,18 +218,18 @@ impl App {
                 return Err(AppError::Invalid(errors));
             }
             Err(other) => return Err(other.into()),
-        }
+        };
         self.audit(Entry {
-            actor: Some(user.id),
+            actor: Some(account),
             practice: Some(invitation.practice_id),
             action: "invitation_accept",
             record_type: "user",
-            record_id: user.id.to_string(),
+            record_id: account.to_string(),
             ip,
             outcome: outcome::ALLOWED,
         })
         .await?;
-        self.start_session(user.id).await
+        self.start_session(account).await
     }
 }
 

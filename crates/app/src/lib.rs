@@ -3,6 +3,8 @@
 //! HTTP to these calls and their results back to pages and JSON.
 pub mod access;
 pub mod actor;
+mod admission;
+pub mod appointments;
 pub mod audit;
 pub mod auth;
 pub mod availability;
@@ -17,6 +19,8 @@ mod error;
 pub mod infra;
 pub mod invitations;
 pub mod jobs;
+pub mod manage;
+mod manage_link;
 pub mod mfa;
 pub mod money;
 pub mod passwords;

@@ -16,7 +16,12 @@ pub struct SettingsInput {
     pub phone: String,
     /// Reminder emails may say what the appointment is (opt-in).
     pub reminders_name_service: bool,
+    /// Hours before a session until which clients may cancel or move it online.
+    pub cancellation_notice_hours: String,
 }
+
+/// The longest cancellation notice a practice may ask for: two weeks.
+pub const MAX_NOTICE_HOURS: u32 = 14 * 24;
 
 fn optional_text(errors: &mut FieldErrors, field: &'static str, value: &str, max: usize) -> String {
     let value = value.trim();
@@ -70,21 +75,30 @@ impl App {
             errors.add("contact_email", "Enter an email address like name@example.org, or leave it empty.");
         }
         let phone = optional_text(&mut errors, "phone", &input.phone, 40);
+        let notice = match input.cancellation_notice_hours.trim() {
+            "" => Some(24),
+            text => text.parse::<u32>().ok().filter(|h| *h <= MAX_NOTICE_HOURS),
+        };
+        if notice.is_none() {
+            errors.add(
+                "cancellation_notice_hours",
+                format!("Enter a whole number of hours from 0 to {MAX_NOTICE_HOURS} (two weeks)."),
+            );
+        }
         AppError::invalid_if_any(errors)?;
-        let (Some(name), Some(zone)) = (name, zone) else {
+        let (Some(name), Some(zone), Some(notice)) = (name, zone, notice) else {
             return Err(AppError::Internal("validated settings missing".into()));
         };
-        self.store
-            .update_practice(&PracticeRecord {
-                id: practice,
-                name: name.as_str().to_string(),
-                time_zone: zone.as_str().to_string(),
-                address,
-                contact_email,
-                phone,
-                reminders_name_service: input.reminders_name_service,
-            })
-            .await?;
+        let record = PracticeRecord {
+            id: practice,
+            name: name.as_str().to_string(),
+            time_zone: zone.as_str().to_string(),
+            address,
+            contact_email,
+            phone,
+            reminders_name_service: input.reminders_name_service,
+        };
+        self.store.update_practice_settings(&record, notice).await?;
         self.audit_actor(actor, Some(practice), "edit_settings", "practice", practice.to_string(), outcome::ALLOWED)
             .await
     }

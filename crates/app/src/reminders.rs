@@ -137,13 +137,13 @@ pub(crate) enum ReminderRun {
     Skipped,
 }
 
-/// The reminder's text, in one place, so that a "manage your appointment"
-/// link can later replace the sign-in link here alone.
+/// The reminder's text, with the appointment's manage link (see, cancel or
+/// move it within the practice's notice).
 pub(crate) fn reminder_email(
     recipient: &ReminderRecipient,
     facts: &ReminderFacts,
     practice: &PracticeRecord,
-    base_url: &str,
+    manage_link: &str,
 ) -> Email {
     let zone = TimeZone::get(&recipient.time_zone).unwrap_or(TimeZone::UTC);
     let when = format_local(facts.starts_at, &zone);
@@ -155,10 +155,9 @@ pub(crate) fn reminder_email(
         },
         SessionFormat::Telehealth => "by video".to_string(),
     };
-    let link = format!("{base_url}/login");
     let text = format!(
         "Hello {name},\n\nThis is a reminder of your {what} with {practice} on {when}, {how}.\n\n\
-         To see the details, sign in:\n{link}\n\n{practice}\n",
+         To see, cancel or move it:\n{manage_link}\n\n{practice}\n",
         name = recipient.name,
         practice = practice.name,
     );
@@ -227,8 +226,9 @@ impl App {
         let Some(practice) = self.store.practice(facts.practice_id).await? else {
             return Ok(Ok(ReminderRun::Skipped));
         };
-        let email = reminder_email(recipient, &facts, &practice, &self.config.base_url)
-            .with_message_id(format!("reminder.{}", job.simple()));
+        let link = self.appointment_manage_link(facts.id).await?;
+        let email =
+            reminder_email(recipient, &facts, &practice, &link).with_message_id(format!("reminder.{}", job.simple()));
         let sent = ReminderRun::Sent { practice: facts.practice_id, appointment: facts.id };
         Ok(self.mailer.send(&email).await.map(|()| sent))
     }

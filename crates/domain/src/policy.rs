@@ -46,6 +46,8 @@ pub enum Action {
     ManageSessionTypes,
     /// Change a clinician's bookable hours, buffers and days off.
     EditAvailability,
+    /// See one appointment with its history; cancel, move or close it.
+    ManageAppointment,
 }
 
 /// The facts about the person asking.
@@ -91,6 +93,11 @@ pub enum Resource {
         author: UserId,
         clinicians: Vec<UserId>,
     },
+    /// An appointment, by the clinician it is with.
+    Appointment {
+        practice: PracticeId,
+        clinician: UserId,
+    },
 }
 
 impl Resource {
@@ -99,7 +106,8 @@ impl Resource {
             Resource::Practice(p) => *p,
             Resource::Account { practice, .. }
             | Resource::Client { practice, .. }
-            | Resource::ClinicalNote { practice, .. } => *practice,
+            | Resource::ClinicalNote { practice, .. }
+            | Resource::Appointment { practice, .. } => *practice,
         }
     }
 }
@@ -169,6 +177,10 @@ pub fn decide(actor: &ActorFacts, action: Action, resource: &Resource) -> Decisi
         // A clinician keeps their own hours; the front desk may keep anyone's.
         (EditAvailability, Resource::Account { user, roles, .. }) => {
             roles.contains(&Role::Clinician) && (*user == actor.user || owner || admin)
+        }
+        // A clinician's own appointments; the front desk any of the practice's.
+        (ManageAppointment, Resource::Appointment { clinician: with, .. }) => {
+            (clinician && *with == actor.user) || owner || admin
         }
         // Verification is a check by someone else: never one's own credentials.
         (VerifyCredential, Resource::Account { user, roles, .. }) => {
@@ -249,6 +261,7 @@ mod tests {
                 Resource::Account { practice: w.practice, user: w.clinician, roles: vec![Role::Clinician] }
             }
             ViewClientContact | EditClientContact | WriteClinicalNote => client_a,
+            ManageAppointment => Resource::Appointment { practice: w.practice, clinician: w.clinician },
             ReadClinicalNote => Resource::ClinicalNote {
                 practice: w.practice,
                 client: w.client_a,
@@ -280,6 +293,7 @@ mod tests {
         (ManageDirectory, /*   */ "A A - - - - - -"),
         (ManageSessionTypes, "A A - - - - - -"),
         (EditAvailability, "A A A - - - - -"),
+        (ManageAppointment, "A A A - - - - -"),
     ];
 
     #[test]

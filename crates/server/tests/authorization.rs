@@ -75,6 +75,8 @@ struct World {
     licences: HashMap<&'static str, uuid::Uuid>,
     /// A session type of practice P.
     session_type: uuid::Uuid,
+    /// A confirmed appointment of `clinician` with client A and their partner.
+    appointment: sensate_domain::AppointmentId,
     /// Marker → the actors allowed to see it.
     canaries: Vec<(String, Vec<&'static str>)>,
 }
@@ -110,10 +112,11 @@ impl Now for sensate_testkit::FakeClock {
     }
 }
 
-async fn case(app: &TestApp, practice: PracticeId, clinician: UserId, kind: CaseKind, members: Vec<UserId>) {
+async fn case(app: &TestApp, practice: PracticeId, clinician: UserId, kind: CaseKind, members: Vec<UserId>) -> CaseId {
+    let id = CaseId::new();
     app.store()
         .insert_case(&NewCase {
-            id: CaseId::new(),
+            id,
             practice_id: practice,
             clinician_id: clinician,
             kind,
@@ -122,6 +125,7 @@ async fn case(app: &TestApp, practice: PracticeId, clinician: UserId, kind: Case
         })
         .await
         .unwrap();
+    id
 }
 
 async fn signed_in(app: &TestApp, email: &str, password: &str) -> reqwest::Client {
@@ -164,9 +168,29 @@ async fn world(db: TestDb) -> World {
     let throwaway = add_person(&app, practice, "t@p.example", "Toby Throwaway", Role::Client, &hash).await;
     let foreign = add_person(&app, other, "x@q.example", "Xena Foreign", Role::Clinician, &hash).await;
     let foreign_client = add_person(&app, other, "y@q.example", "Yuri Y", Role::Client, &hash).await;
-    case(&app, practice, clinician, CaseKind::Couple, vec![client_a, partner]).await;
+    let couple = case(&app, practice, clinician, CaseKind::Couple, vec![client_a, partner]).await;
     case(&app, practice, other_clinician, CaseKind::Individual, vec![client_b]).await;
     case(&app, other, foreign, CaseKind::Individual, vec![foreign_client]).await;
+    // The couple's next session with their clinician, three days ahead.
+    let appointment = sensate_domain::AppointmentId::new();
+    let starts_at = app.clock.now_ts() + jiff::SignedDuration::from_hours(72);
+    app.store()
+        .insert_appointment(&sensate_store::NewAppointment {
+            id: appointment,
+            practice_id: practice,
+            case_id: Some(couple),
+            clinician_id: clinician,
+            starts_at,
+            ends_at: starts_at + jiff::SignedDuration::from_mins(50),
+            time_zone: "UTC".into(),
+            format: sensate_domain::scheduling::SessionFormat::Telehealth,
+            status: sensate_domain::scheduling::AppointmentStatus::Confirmed,
+            created_at: app.clock.now_ts(),
+            session_type_id: None,
+            held_until: None,
+        })
+        .await
+        .unwrap();
 
     let mut clients = HashMap::new();
     clients.insert("anonymous", TestApp::new_client());
@@ -270,6 +294,7 @@ async fn world(db: TestDb) -> World {
     let staff_of_p = ["owner", "admin"];
     World {
         session_type,
+        appointment,
         clinician,
         ids,
         licences,
@@ -430,6 +455,27 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
             _ => Status(403),
         }),
         (true, "/calendar/{token}") => Status(404),
+        // The clinician's appointment, for its clinician and the practice's owner and admin;
+        // the changes are asked with input that is refused (422), so nothing changes.
+        (
+            get,
+            "/appointments/{id}"
+            | "/appointments/{id}/cancel"
+            | "/appointments/{id}/reschedule"
+            | "/appointments/{id}/attendance",
+        ) => gate(match actor {
+            "clinician" | "owner" | "admin" if get => Status(200),
+            "clinician" | "owner" | "admin" => Status(422),
+            "foreign_clinician" => Status(404),
+            _ => Status(403),
+        }),
+        // The client's manage link: the token is the credential; an unknown one is 404.
+        (
+            _,
+            "/appointments/manage/{token}"
+            | "/appointments/manage/{token}/cancel"
+            | "/appointments/manage/{token}/reschedule",
+        ) => Status(404),
         (true, "/availability") => gate(match actor {
             "clinician" | "other_clinician" | "foreign_clinician" => Redirect("OWN_AVAILABILITY"),
             "owner" | "admin" => Redirect("/profiles"),
@@ -546,6 +592,8 @@ fn request(world: &World, path: &str, actor: &str, n: usize) -> (String, Vec<(St
         world.clinician.to_string()
     } else if path.starts_with("/session-types/") {
         world.session_type.to_string()
+    } else if path.starts_with("/appointments/") {
+        world.appointment.to_string()
     } else {
         world.client_a.to_string()
     };
@@ -585,6 +633,11 @@ fn request(world: &World, path: &str, actor: &str, n: usize) -> (String, Vec<(St
         ],
         "/clients/{id}/contact" => vec![("contact_preferences", a_contact)],
         "/clients/{id}/notes" => vec![("note", format!("another note {n}"))],
+        "/appointments/{id}/cancel" => vec![("reason", "not-a-reason".into())],
+        "/appointments/{id}/reschedule" | "/appointments/manage/{token}/reschedule" => {
+            vec![("start", "2000-01-01T00:00:00Z".into())]
+        }
+        "/appointments/{id}/attendance" => vec![("outcome", "completed".into())],
         "/profiles/{id}" => vec![
             ("headline", format!("Edited by {actor}")),
             ("sees_couples", "on".into()),

@@ -60,7 +60,9 @@ async fn each_role_sees_its_own_dashboard() {
     let rows = rows_after(&rivera, "<h2 id=\"upcoming-title\">Upcoming appointments</h2>");
     assert_eq!(rows.len(), 8, "two individual clients, four weekly sessions each");
     // The fake clock is Mon 23 Nov 2026, 10:00 in New York; the first session is the next day.
-    assert!(rows[0].contains("<td>Tue 24 Nov 2026, 10:00 (EST)</td> <td>Jordan Miles</td>"), "{}", rows[0]);
+    // Each session links to its page.
+    assert!(rows[0].contains("\">Tue 24 Nov 2026, 10:00 (EST)</a></td> <td>Jordan Miles</td>"), "{}", rows[0]);
+    assert!(rows[0].contains("<td><a href=\"/appointments/"), "{}", rows[0]);
     assert!(rows[0].contains("Confirmed"));
     assert!(rivera.contains("America/New_York"));
     assert!(!rivera.contains("Practice overview"), "therapists do not see practice figures");

@@ -124,7 +124,7 @@ fn assert_discreet_reminder(mail: &ReceivedMail, base_url: &str) {
         "{body}"
     );
     assert!(body.starts_with("Hello Alex Kim,"), "{body}");
-    assert!(body.contains(&format!("{base_url}/login")), "{body}");
+    assert!(body.contains(&format!("To see, cancel or move it:\n{base_url}/appointments/manage/")), "{body}");
     let own_words = body.replace("Lakeside Therapy", "").to_lowercase();
     assert!(!own_words.contains("therap"), "no word about therapy beyond the practice's name: {body}");
 }
@@ -302,7 +302,7 @@ on_both_engines! {
         }
         let mut settings = store.practice(w.practice).await.unwrap().unwrap();
         settings.address = "Seestraße 4\n10115 Berlin".into();
-        store.update_practice(&settings).await.unwrap();
+        store.update_practice_settings(&settings, 24).await.unwrap();
 
         // A visitor's hold, as the booking form leaves it, with the link's token.
         let hold = |kind: &SessionTypeRecord, start: &str, format: SessionFormat, token: &str, email: &str| {
@@ -351,7 +351,10 @@ on_both_engines! {
         let visitor = TestApp::new_client();
         let page = w.app.post_form(&visitor, "/bookings/confirm/token-direct", &[]).await;
         assert_eq!(page.status(), 200);
-        let mail = w.sink.wait_for(1, WAIT).await.remove(0);
+        // The confirmation, and (Robin has no account yet) the invitation to the portal.
+        let mails = w.sink.wait_for(2, WAIT).await;
+        assert_eq!(mails[1].subject(), "Your invitation from Lakeside Therapy");
+        let mail = mails[0].clone();
         assert_eq!(mail.subject(), "Your appointment is confirmed");
         assert!(mail.body().contains("Thu 26 Nov 2026, 09:00 (EST)"), "in the visitor's zone: {}", mail.body());
         assert!(mail.header("Content-Type").unwrap().starts_with("multipart/mixed"));
@@ -369,11 +372,12 @@ on_both_engines! {
         let approved_id = hold(&approved, "2026-11-27T10:00:00Z", SessionFormat::Telehealth, "token-approved", "sam@visitor.example").await;
         let other = TestApp::new_client();
         assert_eq!(w.app.post_form(&other, "/bookings/confirm/token-approved", &[]).await.status(), 200);
-        nothing_more(&w.sink, 1).await;
+        nothing_more(&w.sink, 2).await;
         let tess = w.app.signed_in_staff("tess@lakeside.example", PASSWORD).await;
         let answered = w.app.post_form(&tess, &format!("/requests/{approved_id}/confirm"), &[]).await;
         assert_eq!(answered.status(), 303);
-        let mail = w.sink.wait_for(2, WAIT).await.remove(1);
+        let mails = w.sink.wait_for(4, WAIT).await;
+        let mail = mails[2..].iter().find(|m| m.subject() == "Your appointment is confirmed").unwrap().clone();
         assert_eq!(mail.to, ["sam@visitor.example"]);
         let ics = mail.part("text/calendar").expect("a calendar part");
         assert!(ics.contains("\r\nLOCATION:Video session\r\n"), "{ics}");
@@ -385,7 +389,7 @@ on_both_engines! {
         // Booked by a visitor: the reminder goes to the request's address, in their zone.
         w.app.clock.set(at("2026-11-25T14:30:00Z"));
         assert_eq!(w.app.run_due_jobs().await.sent, 1);
-        let reminder = w.sink.wait_for(3, WAIT).await.remove(2);
+        let reminder = w.sink.wait_for(5, WAIT).await.remove(4);
         assert_eq!(reminder.to, ["robin@visitor.example"]);
         assert_eq!(reminder.subject(), "Reminder: your appointment on Thu 26 Nov 2026, 09:00 (EST)");
         assert!(reminder.body().contains("in person at Seestraße 4 10115 Berlin."), "{}", reminder.body());

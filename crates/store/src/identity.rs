@@ -16,9 +16,11 @@ pub trait IdentityStore: Send + Sync {
     /// An invitation that is neither accepted nor expired.
     async fn open_invitation(&self, token_hash: &str, now: Timestamp) -> Result<Option<InvitationRecord>>;
     /// Creates the account, its role and (for clients) its case membership,
-    /// and spends the invitation, atomically. Fails with
+    /// and spends the invitation, atomically; an invitation that completes an
+    /// account made earlier (a visitor whose request was accepted) sets that
+    /// account's password instead. Returns the account. Fails with
     /// `InvitationInvalid` (used, expired, unknown) or `EmailTaken`.
-    async fn accept_invitation(&self, token_hash: &str, now: Timestamp, user: &NewUser) -> Result<()>;
+    async fn accept_invitation(&self, token_hash: &str, now: Timestamp, user: &NewUser) -> Result<UserId>;
     async fn invitations(&self, practice: PracticeId, limit: i64) -> Result<Vec<InvitationSummary>>;
 
     async fn insert_password_reset(
@@ -137,21 +139,32 @@ macro_rules! impl_identity_store {
                 token_hash: &str,
                 now: jiff::Timestamp,
                 user: &$crate::NewUser,
-            ) -> $crate::Result<()> {
+            ) -> $crate::Result<sensate_domain::UserId> {
                 let mut tx = self.pool.begin().await?;
-                let row: Option<(uuid::Uuid, String, Option<uuid::Uuid>)> = sqlx::query_as(
+                let row: Option<(uuid::Uuid, String, Option<uuid::Uuid>, Option<uuid::Uuid>)> = sqlx::query_as(
                     "UPDATE invitations SET accepted_at = $2 \
                      WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > $2 \
-                     RETURNING practice_id, role, case_id",
+                     RETURNING practice_id, role, case_id, user_id",
                 )
                 .bind(token_hash)
                 .bind($crate::shared::secs(now))
                 .fetch_optional(&mut *tx)
                 .await?;
-                let Some((practice, role, case_id)) = row else {
+                let Some((practice, role, case_id, existing)) = row else {
                     tx.rollback().await?;
                     return Err($crate::StoreError::InvitationInvalid);
                 };
+                if let Some(existing) = existing {
+                    // The account, its role and its case were made when the
+                    // request was accepted: the invitation only sets the password.
+                    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+                        .bind(existing)
+                        .bind(&user.password_hash)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    return Ok(sensate_domain::UserId::from_uuid(existing));
+                }
                 Self::insert_user_in(&mut tx, user).await?;
                 Self::insert_membership_in(
                     &mut tx,
@@ -169,7 +182,7 @@ macro_rules! impl_identity_store {
                         .await?;
                 }
                 tx.commit().await?;
-                Ok(())
+                Ok(user.id)
             }
 
             async fn invitations(

@@ -4,6 +4,7 @@
 //! Queries are plain SQL run at run time. Where both engines accept the same
 //! SQL (`$1` placeholders work in both) it is written once in `shared.rs` and
 //! compiled against each driver; where they differ, each engine module says so.
+mod appointments;
 mod audit;
 mod client_data;
 mod directory;
@@ -26,6 +27,10 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use sensate_domain::{PracticeId, UserId};
 
+pub use appointments::{
+    Admission, AppointmentChange, AppointmentClient, AppointmentDetail, AppointmentEvent, AppointmentStore, Changed,
+    EventKind, NewAppointmentEvent,
+};
 pub use audit::{AuditStore, ChainBreak, verify_chain};
 pub use client_data::ClientDataStore;
 pub use directory::DirectoryStore;
@@ -60,6 +65,7 @@ pub trait Store:
     + SchedulingStore
     + JobStore
     + ReminderStore
+    + AppointmentStore
     + Send
     + Sync
     + 'static
@@ -99,8 +105,6 @@ pub trait Store:
     // --- people --------------------------------------------------------
     async fn insert_practice(&self, practice: &NewPractice) -> Result<()>;
     async fn practice(&self, id: PracticeId) -> Result<Option<PracticeRecord>>;
-    /// Saves name, time zone, address and contact details (the id selects the row).
-    async fn update_practice(&self, practice: &PracticeRecord) -> Result<()>;
     /// Fails with [`StoreError::EmailTaken`] when the address already has an account.
     async fn insert_user(&self, user: &NewUser) -> Result<()>;
     async fn insert_membership(

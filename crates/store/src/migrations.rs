@@ -73,6 +73,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../migrations/sqlite/0010_jobs.sql"),
         postgres: include_str!("../migrations/postgres/0010_jobs.sql"),
     },
+    Step {
+        version: 11,
+        description: "appointment_changes",
+        sqlite: include_str!("../migrations/sqlite/0011_appointment_changes.sql"),
+        postgres: include_str!("../migrations/postgres/0011_appointment_changes.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

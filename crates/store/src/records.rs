@@ -335,15 +335,17 @@ pub enum EncryptedColumn {
     TotpSecret,
     BookingConcern,
     BookingMessage,
+    AppointmentLinkToken,
 }
 
 impl EncryptedColumn {
-    pub const ALL: [EncryptedColumn; 5] = [
+    pub const ALL: [EncryptedColumn; 6] = [
         EncryptedColumn::ClientContactPreferences,
         EncryptedColumn::ClinicalNoteBody,
         EncryptedColumn::TotpSecret,
         EncryptedColumn::BookingConcern,
         EncryptedColumn::BookingMessage,
+        EncryptedColumn::AppointmentLinkToken,
     ];
 
     /// (table, column, key column): what the encryption's associated data binds.
@@ -354,6 +356,7 @@ impl EncryptedColumn {
             EncryptedColumn::TotpSecret => ("mfa_totp", "secret", "user_id"),
             EncryptedColumn::BookingConcern => ("booking_requests", "concern", "appointment_id"),
             EncryptedColumn::BookingMessage => ("booking_requests", "message", "appointment_id"),
+            EncryptedColumn::AppointmentLinkToken => ("appointment_links", "sealed_token", "appointment_id"),
         }
     }
 }

@@ -90,6 +90,13 @@ macro_rules! impl_reminder_store {
                 let Some((practice, case, status, starts_at, ends_at, format, time_zone)) = row else {
                     return Ok(None);
                 };
+                // Clients who booked from the directory chose the zone they read times in.
+                let booked_zone: Option<String> =
+                    sqlx::query_scalar("SELECT visitor_time_zone FROM booking_requests WHERE appointment_id = $1")
+                        .bind(appointment.as_uuid())
+                        .fetch_optional(&self.pool)
+                        .await?;
+                let zone = booked_zone.unwrap_or(time_zone);
                 let recipients: Vec<(Option<uuid::Uuid>, String, String, String)> = match case {
                     Some(case) => sqlx::query_as(
                         "SELECT u.id, u.email, u.display_name FROM case_members cm JOIN users u ON u.id = cm.client_id \
@@ -99,7 +106,7 @@ macro_rules! impl_reminder_store {
                     .fetch_all(&self.pool)
                     .await?
                     .into_iter()
-                    .map(|(id, email, name): (uuid::Uuid, String, String)| (Some(id), email, name, time_zone.clone()))
+                    .map(|(id, email, name): (uuid::Uuid, String, String)| (Some(id), email, name, zone.clone()))
                     .collect(),
                     None => {
                         let rows: Vec<(String, String, String)> = sqlx::query_as(

@@ -186,22 +186,6 @@ macro_rules! impl_shared_store {
                 }))
             }
 
-            async fn update_practice(&self, practice: &$crate::PracticeRecord) -> $crate::Result<()> {
-                sqlx::query(
-                    "UPDATE practices SET name = $2, time_zone = $3, address = $4, contact_email = $5, phone = $6, \
-                     reminders_name_service = $7 WHERE id = $1",
-                )
-                .bind(practice.id.as_uuid())
-                .bind(&practice.name)
-                .bind(&practice.time_zone)
-                .bind(&practice.address)
-                .bind(&practice.contact_email)
-                .bind(&practice.phone)
-                .bind(practice.reminders_name_service)
-                .execute(&self.pool)
-                .await?;
-                Ok(())
-            }
 
             async fn insert_user(&self, user: &$crate::NewUser) -> $crate::Result<()> {
                 let mut conn = self.pool.acquire().await?;

@@ -157,6 +157,8 @@ pub(crate) struct SetupInvalidTemplate {
 #[derive(Debug, Clone)]
 pub(crate) struct AppointmentRow {
     pub when: String,
+    /// The appointment's page, for the clinician's own list.
+    pub href: Option<String>,
     pub with_whom: String,
     pub kind: &'static str,
     pub format: &'static str,
@@ -210,6 +212,9 @@ impl Notice {
     }
     pub fn info(text: impl Into<String>) -> Self {
         Self { kind: "info", text: text.into() }
+    }
+    pub fn error(text: impl Into<String>) -> Self {
+        Self { kind: "error", text: text.into() }
     }
 }
 

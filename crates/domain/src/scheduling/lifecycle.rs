@@ -175,6 +175,18 @@ mod tests {
     }
 
     #[test]
+    fn the_practice_moves_within_the_notice_as_late_and_a_move_keeps_the_status() {
+        assert_eq!(
+            ask(Confirmed, Change::Reschedule, Party::Practice, WITHIN_A_DAY),
+            Ok(Outcome { status: Confirmed, late: true })
+        );
+        assert_eq!(ask(Confirmed, Change::Reschedule, Party::Practice, DURING), Err(Refusal::AlreadyStarted));
+        let a_week: CancellationPolicy = CancellationPolicy { notice: SignedDuration::from_hours(24 * 7) };
+        let early = decide(Confirmed, Change::Cancel, Party::Client, at("2026-12-01T15:00:00Z"), at(EARLY), a_week);
+        assert_eq!(early, Err(Refusal::PastClientNotice), "the practice's own notice decides");
+    }
+
+    #[test]
     fn refusals_say_why() {
         assert_eq!(ask(Requested, Change::Confirm, Party::Client, EARLY), Err(Refusal::PracticeOnly));
         assert_eq!(ask(Confirmed, Change::Complete, Party::Practice, EARLY), Err(Refusal::NotStartedYet));

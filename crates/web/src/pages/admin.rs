@@ -178,6 +178,8 @@ pub(crate) struct SettingsForm {
     /// A ticked checkbox sends "on"; an unticked one sends nothing.
     #[serde(default)]
     reminders_name_service: String,
+    #[serde(default)]
+    cancellation_notice_hours: String,
 }
 
 fn settings_page(layout: Layout, form: &SettingsForm) -> FormPage {
@@ -193,6 +195,9 @@ fn settings_page(layout: Layout, form: &SettingsForm) -> FormPage {
                 .value(&form.reminders_name_service)
                 .optional()
                 .hint("Off by default: reminders then name only the practice, the time and the format, in case someone else reads the recipient's email."),
+            Field::new("cancellation_notice_hours", "Cancellation notice in hours", "number", "off")
+                .hint("Clients may cancel or move a session online until this many hours before it; after that they are asked to contact the practice.")
+                .value(&form.cancellation_notice_hours),
         ])
 }
 
@@ -203,7 +208,9 @@ pub(crate) async fn settings(
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
     let practice = state.app.practice_settings(&actor).await?;
+    let notice = state.app.cancellation_policy(practice.id).await?.notice.as_hours();
     let form = SettingsForm {
+        cancellation_notice_hours: notice.to_string(),
         name: practice.name,
         time_zone: practice.time_zone,
         address: practice.address,
@@ -228,6 +235,7 @@ pub(crate) async fn settings_submit(
         contact_email: form.contact_email.clone(),
         phone: form.phone.clone(),
         reminders_name_service: form.reminders_name_service == "on",
+        cancellation_notice_hours: form.cancellation_notice_hours.clone(),
     };
     match state.app.update_practice_settings(&actor, &input).await {
         Ok(()) => Ok(Redirect::to("/settings?done=settings").into_response()),

@@ -28,6 +28,7 @@ pub(crate) async fn dashboard(State(state): State<AppState>, page: Page) -> Resu
             .into_iter()
             .map(|a| AppointmentRow {
                 when: format_local(a.starts_at, &zone),
+                href: (!show_clinician).then(|| format!("/appointments/{}", a.id)),
                 with_whom: if show_clinician { a.clinician_name.clone() } else { a.client_names.join(" & ") },
                 kind: match a.case_kind {
                     CaseKind::Individual => "Individual",

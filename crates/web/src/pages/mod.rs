@@ -1,6 +1,7 @@
 //! HTML pages, by area.
 pub(crate) mod account;
 pub(crate) mod admin;
+pub(crate) mod appointments;
 pub(crate) mod auth;
 pub(crate) mod availability;
 pub(crate) mod booking;

@@ -1,0 +1,387 @@
+//! One appointment, for the practice: its page (who, when, format, status,
+//! history) and what the clinician (or the practice's owner or admin) may
+//! do with it: cancel, move to another free time, record whether the
+//! session took place. Every change is decided by
+//! `domain::scheduling::lifecycle`, written compare-and-set, kept in the
+//! appointment's history and audited; the client is told by email.
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use sensate_domain::policy::{Action, Resource};
+use sensate_domain::scheduling::availability::{Slot, nearest_alternatives};
+use sensate_domain::scheduling::format_local;
+use sensate_domain::scheduling::lifecycle::{self, CancellationPolicy, Change, Party, Refusal};
+use sensate_domain::{AppointmentId, FieldErrors, PracticeId};
+use sensate_store::{
+    AppointmentChange, AppointmentDetail, AppointmentEvent, BookingView, Changed, EventKind, NewAppointmentEvent,
+};
+
+use crate::audit::outcome;
+use crate::infra::mailer::Email as Mail;
+use crate::{Actor, App, AppError};
+
+/// Why the practice cancels, as a category: never free text, so nothing
+/// about a client's health reaches the history, the audit log or an email.
+pub const CANCEL_REASONS: [(&str, &str); 5] = [
+    ("client_asked", "The client asked to cancel"),
+    ("clinician_unavailable", "The therapist is unavailable"),
+    ("practice_closed", "The practice is closed"),
+    ("rebooking", "To be booked again at another time"),
+    ("other", "Another reason"),
+];
+
+/// How far ahead a move may go.
+const RESCHEDULE_DAYS: i64 = 60;
+
+/// The appointment page, for the practice.
+#[derive(Debug, Clone)]
+pub struct AppointmentPage {
+    pub detail: AppointmentDetail,
+    /// The visitor's request, when the appointment was booked from the directory.
+    pub booking: Option<BookingView>,
+    pub history: Vec<AppointmentEvent>,
+    /// The practice's zone, in which staff pages show times.
+    pub zone: TimeZone,
+    /// Free times of the same length and format to move to (empty when it cannot be moved).
+    pub free_times: Vec<Slot>,
+    pub can_cancel: bool,
+    pub can_record_attendance: bool,
+}
+
+/// What a move did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rescheduled {
+    Moved,
+    /// The time was taken meanwhile: the nearest free ones instead.
+    Taken {
+        alternatives: Vec<Slot>,
+    },
+}
+
+pub(crate) fn refused(field: &'static str, refusal: Refusal) -> AppError {
+    invalid(field, refusal.to_string())
+}
+
+pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> AppError {
+    let mut errors = FieldErrors::new();
+    errors.add(field, message);
+    AppError::Invalid(errors)
+}
+
+pub(crate) fn changed_meanwhile() -> AppError {
+    invalid("appointment", "This appointment was changed meanwhile; reload the page to see it as it is now.")
+}
+
+/// A new start as the form sends it (RFC 3339), checked against the clock.
+pub(crate) fn parse_new_start(text: &str, now: Timestamp) -> Result<Timestamp, AppError> {
+    let start: Timestamp = text.trim().parse().map_err(|_| invalid("start", "Choose one of the free times listed."))?;
+    if start <= now {
+        return Err(invalid("start", "That time has already passed; choose a later one."));
+    }
+    Ok(start)
+}
+
+impl App {
+    /// The practice's rule for clients cancelling or moving themselves.
+    pub async fn cancellation_policy(&self, practice: PracticeId) -> Result<CancellationPolicy, AppError> {
+        let hours = self.store.cancellation_notice_hours(practice).await?;
+        Ok(CancellationPolicy { notice: SignedDuration::from_hours(i64::from(hours)) })
+    }
+
+    /// The appointment, if the actor may manage it. Unknown here and other
+    /// practices' appointments are the same 404; both are audited.
+    async fn appointment_for_staff(
+        &self,
+        actor: &Actor,
+        id: AppointmentId,
+        action: &str,
+    ) -> Result<AppointmentDetail, AppError> {
+        let detail = self.store.appointment_detail(id).await?;
+        let Some(detail) = detail.filter(|d| actor.memberships.iter().any(|m| m.practice_id == d.practice_id)) else {
+            let practice = actor.primary_membership().map(|m| m.practice_id);
+            self.audit_actor(actor, practice, action, "appointment", id.to_string(), outcome::DENIED).await?;
+            return Err(AppError::NotFound);
+        };
+        let resource = Resource::Appointment { practice: detail.practice_id, clinician: detail.clinician_id };
+        self.authorize(actor, Action::ManageAppointment, &resource, ("appointment", id.to_string())).await?;
+        Ok(detail)
+    }
+
+    /// Free times of the appointment's length and format, from now on, as if
+    /// it were not there (so it can move by less than its length), without its
+    /// current start.
+    pub(crate) async fn times_to_move_to(&self, detail: &AppointmentDetail) -> Result<Vec<Slot>, AppError> {
+        let now = self.now();
+        let length = detail.ends_at.duration_since(detail.starts_at);
+        let until = now + SignedDuration::from_hours(24 * RESCHEDULE_DAYS);
+        let moving = detail.status.occupies_time().then_some((detail.starts_at, detail.ends_at));
+        let free =
+            self.free_times_besides(detail.clinician_id, length, vec![detail.format], now, until, moving).await?;
+        Ok(free.into_iter().filter(|slot| slot.start != detail.starts_at).collect())
+    }
+
+    pub async fn appointment_page(&self, actor: &Actor, id: AppointmentId) -> Result<AppointmentPage, AppError> {
+        let detail = self.appointment_for_staff(actor, id, "view_appointment").await?;
+        let now = self.now();
+        let policy = self.cancellation_policy(detail.practice_id).await?;
+        let may =
+            |change| lifecycle::decide(detail.status, change, Party::Practice, detail.starts_at, now, policy).is_ok();
+        let (can_cancel, can_move) = (may(Change::Cancel), may(Change::Reschedule));
+        let can_record_attendance = may(Change::Complete);
+        let free_times = if can_move { self.times_to_move_to(&detail).await? } else { Vec::new() };
+        let zone = self.practice_zone(detail.practice_id).await?;
+        let page = AppointmentPage {
+            booking: self.store.booking(id).await?,
+            history: self.store.appointment_events(id).await?,
+            zone,
+            free_times,
+            can_cancel,
+            can_record_attendance,
+            detail,
+        };
+        self.audit_actor(
+            actor,
+            Some(page.detail.practice_id),
+            "view_appointment",
+            "appointment",
+            id.to_string(),
+            outcome::ALLOWED,
+        )
+        .await?;
+        Ok(page)
+    }
+
+    pub(crate) async fn practice_zone(&self, practice: PracticeId) -> Result<TimeZone, AppError> {
+        let zone = self.store.practice(practice).await?.map(|p| p.time_zone).unwrap_or_default();
+        Ok(TimeZone::get(&zone).unwrap_or(TimeZone::UTC))
+    }
+
+    /// The practice cancels, with a reason category from [`CANCEL_REASONS`].
+    pub async fn cancel_appointment(&self, actor: &Actor, id: AppointmentId, reason: &str) -> Result<(), AppError> {
+        let detail = self.appointment_for_staff(actor, id, "cancel_appointment").await?;
+        if !CANCEL_REASONS.iter().any(|(slug, _)| *slug == reason) {
+            return Err(invalid("reason", "Choose a reason from the list."));
+        }
+        let now = self.now();
+        let policy = self.cancellation_policy(detail.practice_id).await?;
+        let outcome = lifecycle::decide(detail.status, Change::Cancel, Party::Practice, detail.starts_at, now, policy)
+            .map_err(|r| refused("appointment", r))?;
+        let change = AppointmentChange {
+            appointment: id,
+            clinician: detail.clinician_id,
+            from_status: detail.status,
+            from_start: detail.starts_at,
+            to_status: outcome.status,
+            starts_at: detail.starts_at,
+            ends_at: detail.ends_at,
+            event: NewAppointmentEvent {
+                appointment: id,
+                at: now,
+                kind: EventKind::Cancelled,
+                party: Party::Practice,
+                actor: Some(actor.user_id),
+                late: outcome.late,
+                reason: reason.to_string(),
+                previous_starts_at: None,
+            },
+        };
+        if self.store.change_appointment(&change).await? != Changed::Done {
+            return Err(changed_meanwhile());
+        }
+        self.audit_actor(
+            actor,
+            Some(detail.practice_id),
+            "cancel_appointment",
+            "appointment",
+            id.to_string(),
+            outcome::ALLOWED,
+        )
+        .await?;
+        self.tell_client(&detail, ClientNews::Cancelled).await
+    }
+
+    /// The practice moves the appointment to another free time of the same
+    /// length and format; the status stays.
+    pub async fn reschedule_appointment(
+        &self,
+        actor: &Actor,
+        id: AppointmentId,
+        start: &str,
+    ) -> Result<Rescheduled, AppError> {
+        let detail = self.appointment_for_staff(actor, id, "reschedule_appointment").await?;
+        let policy = self.cancellation_policy(detail.practice_id).await?;
+        let moved = self.move_appointment(&detail, start, Party::Practice, Some(actor.user_id), policy).await?;
+        if moved == Rescheduled::Moved {
+            self.audit_actor(
+                actor,
+                Some(detail.practice_id),
+                "reschedule_appointment",
+                "appointment",
+                id.to_string(),
+                outcome::ALLOWED,
+            )
+            .await?;
+        }
+        Ok(moved)
+    }
+
+    /// Checks and writes a move for either party.
+    pub(crate) async fn move_appointment(
+        &self,
+        detail: &AppointmentDetail,
+        start: &str,
+        party: Party,
+        actor: Option<sensate_domain::UserId>,
+        policy: CancellationPolicy,
+    ) -> Result<Rescheduled, AppError> {
+        let now = self.now();
+        let outcome = lifecycle::decide(detail.status, Change::Reschedule, party, detail.starts_at, now, policy)
+            .map_err(|r| refused("appointment", r))?;
+        let start = parse_new_start(start, now)?;
+        if start == detail.starts_at {
+            return Err(invalid("start", "That is the appointment's current time; choose another."));
+        }
+        let free = self.times_to_move_to(detail).await?;
+        if !free.iter().any(|s| s.start == start) {
+            return Ok(Rescheduled::Taken { alternatives: nearest_alternatives(&free, start, 3) });
+        }
+        let change = AppointmentChange {
+            appointment: detail.id,
+            clinician: detail.clinician_id,
+            from_status: detail.status,
+            from_start: detail.starts_at,
+            to_status: outcome.status,
+            starts_at: start,
+            ends_at: start + detail.ends_at.duration_since(detail.starts_at),
+            event: NewAppointmentEvent {
+                appointment: detail.id,
+                at: now,
+                kind: EventKind::Rescheduled,
+                party,
+                actor,
+                late: outcome.late,
+                reason: String::new(),
+                previous_starts_at: Some(detail.starts_at),
+            },
+        };
+        match self.store.change_appointment(&change).await? {
+            Changed::Done => {}
+            Changed::Stale => return Err(changed_meanwhile()),
+            Changed::Taken => return Ok(Rescheduled::Taken { alternatives: nearest_alternatives(&free, start, 3) }),
+        }
+        if party == Party::Practice {
+            let mut moved = detail.clone();
+            moved.starts_at = change.starts_at;
+            moved.ends_at = change.ends_at;
+            self.tell_client(&moved, ClientNews::Moved { from: detail.starts_at }).await?;
+        }
+        Ok(Rescheduled::Moved)
+    }
+
+    /// Records after the start whether the session took place.
+    pub async fn record_attendance(&self, actor: &Actor, id: AppointmentId, attended: bool) -> Result<(), AppError> {
+        let detail = self.appointment_for_staff(actor, id, "record_attendance").await?;
+        let now = self.now();
+        let policy = self.cancellation_policy(detail.practice_id).await?;
+        let (change, kind) =
+            if attended { (Change::Complete, EventKind::Completed) } else { (Change::NoShow, EventKind::NoShow) };
+        let outcome = lifecycle::decide(detail.status, change, Party::Practice, detail.starts_at, now, policy)
+            .map_err(|r| refused("appointment", r))?;
+        let change = AppointmentChange {
+            appointment: id,
+            clinician: detail.clinician_id,
+            from_status: detail.status,
+            from_start: detail.starts_at,
+            to_status: outcome.status,
+            starts_at: detail.starts_at,
+            ends_at: detail.ends_at,
+            event: NewAppointmentEvent {
+                appointment: id,
+                at: now,
+                kind,
+                party: Party::Practice,
+                actor: Some(actor.user_id),
+                late: false,
+                reason: String::new(),
+                previous_starts_at: None,
+            },
+        };
+        if self.store.change_appointment(&change).await? != Changed::Done {
+            return Err(changed_meanwhile());
+        }
+        self.audit_actor(
+            actor,
+            Some(detail.practice_id),
+            kind.as_str(),
+            "appointment",
+            id.to_string(),
+            outcome::ALLOWED,
+        )
+        .await
+    }
+
+    /// Emails the appointment's clients (or the visitor who booked it) about
+    /// a change the practice made. Discreet unless the visitor chose otherwise.
+    async fn tell_client(&self, detail: &AppointmentDetail, news: ClientNews) -> Result<(), AppError> {
+        let booking = self.store.booking(detail.id).await?;
+        let practice_name = self.store.practice(detail.practice_id).await?.map(|p| p.name).unwrap_or_default();
+        let discreet = booking.as_ref().is_none_or(|b| b.request.discreet_email);
+        let zone = match &booking {
+            Some(b) => TimeZone::get(&b.request.visitor_time_zone).unwrap_or(TimeZone::UTC),
+            None => self.practice_zone(detail.practice_id).await?,
+        };
+        let mut recipients: Vec<(String, String)> =
+            detail.clients.iter().map(|c| (c.name.clone(), c.email.clone())).collect();
+        if recipients.is_empty()
+            && let Some(b) = &booking
+        {
+            recipients.push((b.request.name.clone(), b.request.email.clone()));
+        }
+        let (what, body) = match news {
+            ClientNews::Cancelled => (
+                "cancelled",
+                format!(
+                    "your appointment on {} has been cancelled by the practice. Please contact us if you would like another time.",
+                    format_local(detail.starts_at, &zone)
+                ),
+            ),
+            ClientNews::Moved { from } => (
+                "moved",
+                format!(
+                    "your appointment on {} has been moved to {} ({}).\n\nTo see, cancel or move it:\n{}",
+                    format_local(from, &zone),
+                    format_local(detail.starts_at, &zone),
+                    detail.format.label(),
+                    self.appointment_manage_link(detail.id).await?
+                ),
+            ),
+        };
+        let subject = if discreet {
+            format!("Your appointment has been {what}")
+        } else {
+            format!("{practice_name}: your appointment has been {what}")
+        };
+        for (name, email) in recipients {
+            let text = format!("Hello {name},\n\n{body}\n\n{practice_name}\n");
+            self.send_mail(Mail::new(email, subject.clone(), text)).await;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum ClientNews {
+    Cancelled,
+    Moved { from: Timestamp },
+}
+
+/// How the status of an appointment reads in its history, for pages.
+pub fn event_label(kind: EventKind) -> &'static str {
+    match kind {
+        EventKind::Confirmed => "Confirmed",
+        EventKind::Declined => "Declined",
+        EventKind::Cancelled => "Cancelled",
+        EventKind::Rescheduled => "Moved",
+        EventKind::Completed => "Marked as held",
+        EventKind::NoShow => "Marked as missed",
+    }
+}

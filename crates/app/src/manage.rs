@@ -1,0 +1,178 @@
+//! The client's side of one appointment, by the opaque link in their
+//! emails: see it, and cancel or move it within the practice's
+//! cancellation notice. After that, a message to contact the practice and
+//! nothing changes. Opening the link changes nothing (mail scanners open
+//! links). The therapist is told by email; every use is audited with ids only.
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use sensate_domain::scheduling::availability::Slot;
+use sensate_domain::scheduling::lifecycle::{self, CancellationPolicy, Change, Party};
+use sensate_domain::scheduling::{AppointmentStatus, SessionFormat, format_local};
+use sensate_store::{AppointmentChange, AppointmentDetail, Changed, EventKind, NewAppointmentEvent};
+
+use crate::appointments::{Rescheduled, changed_meanwhile, refused};
+use crate::audit::{Entry, outcome};
+use crate::infra::mailer::Email as Mail;
+use crate::{App, AppError};
+
+/// What the client's page shows.
+#[derive(Debug, Clone)]
+pub struct ManagedAppointment {
+    pub practice_name: String,
+    pub practice_contact: String,
+    pub therapist_name: String,
+    pub session: String,
+    pub starts_at: Timestamp,
+    pub format: SessionFormat,
+    pub status: AppointmentStatus,
+    /// The client's zone (chosen when booking), in which times are shown.
+    pub zone: TimeZone,
+    /// Until when the client may cancel or move it themselves.
+    pub change_until: Timestamp,
+    /// Why the client cannot change it now, if they cannot.
+    pub locked: Option<String>,
+    /// Free times of the same kind and format to move to.
+    pub free_times: Vec<Slot>,
+}
+
+impl App {
+    async fn managed(&self, token: &str) -> Result<(AppointmentDetail, CancellationPolicy), AppError> {
+        let id = self.appointment_of_link(token).await?.ok_or(AppError::LinkInvalid)?;
+        let detail = self.store.appointment_detail(id).await?.ok_or(AppError::LinkInvalid)?;
+        let policy = self.cancellation_policy(detail.practice_id).await?;
+        Ok((detail, policy))
+    }
+
+    async fn client_zone(&self, detail: &AppointmentDetail) -> Result<TimeZone, AppError> {
+        match self.store.booking(detail.id).await? {
+            Some(b) => Ok(TimeZone::get(&b.request.visitor_time_zone).unwrap_or(TimeZone::UTC)),
+            None => self.practice_zone(detail.practice_id).await,
+        }
+    }
+
+    async fn audit_link(&self, detail: &AppointmentDetail, action: &str, ip: &str) -> Result<(), AppError> {
+        self.audit(Entry {
+            actor: None,
+            practice: Some(detail.practice_id),
+            action,
+            record_type: "appointment",
+            record_id: detail.id.to_string(),
+            ip,
+            outcome: outcome::ALLOWED,
+        })
+        .await
+    }
+
+    /// The appointment a manage link stands for; `LinkInvalid` for an unknown token.
+    pub async fn managed_appointment(&self, token: &str, ip: &str) -> Result<ManagedAppointment, AppError> {
+        let (detail, policy) = self.managed(token).await?;
+        let now = self.now();
+        let may = lifecycle::decide(detail.status, Change::Reschedule, Party::Client, detail.starts_at, now, policy);
+        let free_times = if may.is_ok() { self.times_to_move_to(&detail).await? } else { Vec::new() };
+        let practice = self.store.practice(detail.practice_id).await?;
+        let contact = practice
+            .as_ref()
+            .map(|p| {
+                [p.phone.as_str(), p.contact_email.as_str()]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" · ")
+            })
+            .unwrap_or_default();
+        let managed = ManagedAppointment {
+            practice_name: practice.map(|p| p.name).unwrap_or_default(),
+            practice_contact: contact,
+            therapist_name: detail.clinician_name.clone(),
+            session: detail.session_type_name.clone().unwrap_or_else(|| "Session".to_string()),
+            starts_at: detail.starts_at,
+            format: detail.format,
+            status: detail.status,
+            zone: self.client_zone(&detail).await?,
+            change_until: detail.starts_at - policy.notice,
+            locked: may.err().map(|r| r.to_string()),
+            free_times,
+        };
+        self.audit_link(&detail, "view_appointment_by_link", ip).await?;
+        Ok(managed)
+    }
+
+    /// The client cancels by their link, within the practice's notice.
+    pub async fn cancel_by_link(&self, token: &str, ip: &str) -> Result<(), AppError> {
+        let (detail, policy) = self.managed(token).await?;
+        let now = self.now();
+        let outcome = lifecycle::decide(detail.status, Change::Cancel, Party::Client, detail.starts_at, now, policy)
+            .map_err(|r| refused("appointment", r))?;
+        let change = AppointmentChange {
+            appointment: detail.id,
+            clinician: detail.clinician_id,
+            from_status: detail.status,
+            from_start: detail.starts_at,
+            to_status: outcome.status,
+            starts_at: detail.starts_at,
+            ends_at: detail.ends_at,
+            event: NewAppointmentEvent {
+                appointment: detail.id,
+                at: now,
+                kind: EventKind::Cancelled,
+                party: Party::Client,
+                actor: None,
+                late: outcome.late,
+                reason: String::new(),
+                previous_starts_at: None,
+            },
+        };
+        if self.store.change_appointment(&change).await? != Changed::Done {
+            return Err(changed_meanwhile());
+        }
+        self.audit_link(&detail, "cancel_appointment_by_link", ip).await?;
+        self.tell_therapist(
+            &detail,
+            "cancelled",
+            format!("The session on {} was cancelled by the client.", self.at_practice(&detail).await?),
+        )
+        .await
+    }
+
+    /// The client moves the appointment by their link, within the practice's notice.
+    pub async fn reschedule_by_link(&self, token: &str, start: &str, ip: &str) -> Result<Rescheduled, AppError> {
+        let (detail, policy) = self.managed(token).await?;
+        let moved = self.move_appointment(&detail, start, Party::Client, None, policy).await?;
+        if moved == Rescheduled::Moved {
+            self.audit_link(&detail, "reschedule_appointment_by_link", ip).await?;
+            let mut after = detail.clone();
+            after.starts_at = parse_start(start)?;
+            self.tell_therapist(
+                &detail,
+                "moved",
+                format!(
+                    "The client moved the session of {} to {}.",
+                    self.at_practice(&detail).await?,
+                    self.at_practice(&after).await?
+                ),
+            )
+            .await?;
+        }
+        Ok(moved)
+    }
+
+    async fn at_practice(&self, detail: &AppointmentDetail) -> Result<String, AppError> {
+        Ok(format_local(detail.starts_at, &self.practice_zone(detail.practice_id).await?))
+    }
+
+    /// The therapist hears of a client's change: the time and a link to the
+    /// appointment's page, nothing about the client's health.
+    async fn tell_therapist(&self, detail: &AppointmentDetail, what: &str, line: String) -> Result<(), AppError> {
+        let Some(therapist) = self.store.user(detail.clinician_id).await? else { return Ok(()) };
+        let text = format!(
+            "Hello {},\n\n{line}\n\nSee the appointment:\n{}/appointments/{}\n",
+            therapist.display_name, self.config.base_url, detail.id
+        );
+        self.send_mail(Mail::new(therapist.email, format!("An appointment was {what}"), text)).await;
+        Ok(())
+    }
+}
+
+fn parse_start(text: &str) -> Result<Timestamp, AppError> {
+    text.trim().parse().map_err(|_| AppError::Internal("a checked start no longer parses".into()))
+}

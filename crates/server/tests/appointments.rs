@@ -1,0 +1,385 @@
+//! After a booking: the accepted request becomes a client with a case (both
+//! dashboards show the session), the practice's appointment page (history,
+//! cancel, move, attendance), and the client's manage link (cancel or move
+//! within the practice's notice), with a real SMTP conversation.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use jiff::SignedDuration;
+use sensate_domain::scheduling::AppointmentStatus;
+use sensate_domain::{AppointmentId, Role, UserId};
+use sensate_testkit::smtp_sink::{ReceivedMail, SmtpSink};
+use sensate_testkit::{LAKESIDE, TestApp, TestDb, between, hidden_value, on_both_engines, spawn_app_with_mail};
+
+const PASSWORD: &str = "booking pages phrase";
+const CLIENT_PASSWORD: &str = "my own quiet phrase";
+const CANARY: &str = "MESSAGE-CANARY what brings me";
+
+struct World {
+    app: TestApp,
+    sink: SmtpSink,
+    owner: reqwest::Client,
+    tess: reqwest::Client,
+    tess_id: UserId,
+    tess_secret: sensate_domain::totp::TotpSecret,
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response.headers().get("location").map(|l| l.to_str().unwrap().to_string()).unwrap_or_default()
+}
+
+fn link_in(mail: &ReceivedMail, marker: &str) -> String {
+    mail.body().split_whitespace().find(|w| w.contains(marker)).unwrap_or_else(|| panic!("{}", mail.body())).to_string()
+}
+
+fn path_of(link: &str) -> String {
+    format!("/{}", link.splitn(4, '/').nth(3).unwrap())
+}
+
+/// A listed therapist in New York with a 20-minute trial consultation (approval
+/// needed) and Tuesday-morning video hours; the practice works in Berlin time.
+/// Now is Monday 23 November 2026, 10:00 in New York.
+async fn world(db: TestDb) -> World {
+    let sink = SmtpSink::start().await;
+    let app = spawn_app_with_mail(db, sink.url()).await;
+    let (owner, _) = app.set_up_practice(&LAKESIDE).await;
+    let practice = app.practice_of(LAKESIDE.email).await;
+    let tess_id = app.add_person(practice, "tess@lakeside.example", "Tess Therapist", Role::Clinician, PASSWORD).await;
+    let tess = TestApp::new_client();
+    app.login(&tess, "tess@lakeside.example", PASSWORD).await;
+    let tess_secret = app.enrol_mfa(&tess).await;
+    let profile = format!("/profiles/{tess_id}");
+    let about = [
+        ("headline", "Calm help"),
+        ("sees_individuals", "on"),
+        ("sees_couples", "on"),
+        ("offers_telehealth", "on"),
+        ("accepting_new_clients", "on"),
+    ];
+    app.post_form(&tess, &profile, &about).await;
+    let licence = [("kind", "lmft"), ("jurisdiction", "US-NY"), ("number", "NY-1"), ("expires_on", "2028-01-31")];
+    app.post_form(&tess, &format!("{profile}/licences"), &licence).await;
+    let editor = owner.get(app.url(&profile)).send().await.unwrap().text().await.unwrap();
+    let licence = between(&editor, "/credentials/", "/verify").unwrap();
+    app.post_form(&owner, &format!("{profile}/credentials/{licence}/verify"), &[("method", "register")]).await;
+    let trial = [
+        ("name", "Trial consultation"),
+        ("duration", "20"),
+        ("fee", "0"),
+        ("participants", "either"),
+        ("telehealth", "on"),
+        ("trial", "on"),
+        ("needs_approval", "on"),
+    ];
+    assert_eq!(app.post_form(&owner, "/session-types", &trial).await.status(), 303);
+    let hours = [
+        ("time_zone", "America/New_York"),
+        ("buffer_before", "0"),
+        ("buffer_after", "10"),
+        ("min_notice_hours", "12"),
+        ("horizon_days", "30"),
+        ("slot_step", "30"),
+        ("w1_weekday", "2"),
+        ("w1_start", "09:00"),
+        ("w1_end", "12:00"),
+        ("w1_format", "telehealth"),
+    ];
+    assert_eq!(app.post_form(&tess, &format!("/availability/{tess_id}"), &hours).await.status(), 303);
+    World { app, sink, owner, tess, tess_id, tess_secret }
+}
+
+/// A visitor in Berlin books the first free time from `from` (a date in
+/// Berlin) of the session type `kind` (the first offered when empty) and
+/// confirms their email; returns the number of emails sent so far.
+async fn book(w: &World, from: &str, kind: &str, fields: &[(&str, &str)]) -> usize {
+    let visitor = TestApp::new_client();
+    let page = format!("/therapists/{}/book?tz=Europe/Berlin&format=telehealth&from={from}&type={kind}", w.tess_id);
+    let slots = visitor.get(w.app.url(&page)).send().await.unwrap().text().await.unwrap();
+    let href = between(&slots, "<a class=\"button-secondary slot\" href=\"", "\"").unwrap().replace("&#38;", "&");
+    let form = visitor.get(w.app.url(&href)).send().await.unwrap().text().await.unwrap();
+    let mut body: Vec<(String, String)> = ["type", "format", "start", "tz", "stamp"]
+        .iter()
+        .map(|n| (n.to_string(), hidden_value(&form, n).unwrap()))
+        .collect();
+    body.extend(fields.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    w.app.clock.advance(SignedDuration::from_secs(20));
+    body.push(("csrf_token".into(), w.app.csrf_token(&visitor).await));
+    let count = w.sink.messages().len() + 1;
+    let sent = visitor
+        .post(w.app.url(&format!("/therapists/{}/book", w.tess_id)))
+        .header("origin", &w.app.base_url)
+        .form(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 200, "{}", sent.text().await.unwrap());
+    let mail = w.sink.wait_for(count, Duration::from_secs(10)).await.remove(count - 1);
+    let confirm = path_of(&link_in(&mail, "/bookings/confirm/"));
+    assert_eq!(w.app.post_form(&visitor, &confirm, &[]).await.status(), 200);
+    count
+}
+
+const ROBIN: &[(&str, &str)] = &[
+    ("name", "Robin"),
+    ("email", "robin@visitor.example"),
+    ("concern", "performance-anxiety"),
+    ("message", CANARY),
+    ("jurisdiction", "US-NY"),
+    ("discreet_email", "on"),
+    ("consent_privacy", "on"),
+    ("consent_adult", "on"),
+];
+
+/// Tess accepts the only waiting request; returns the appointment's id.
+async fn accept(w: &World) -> AppointmentId {
+    let requests = w.tess.get(w.app.url("/requests")).send().await.unwrap().text().await.unwrap();
+    let id = between(&requests, "/requests/", "/confirm").unwrap();
+    let answer = w.app.post_form(&w.tess, &format!("/requests/{id}/confirm"), &[]).await;
+    assert_eq!(location(&answer), "/requests?done=confirmed");
+    id.parse().unwrap()
+}
+
+async fn status_of(w: &World, id: AppointmentId) -> AppointmentStatus {
+    w.app.store().appointment_detail(id).await.unwrap().unwrap().status
+}
+
+async fn text(client: &reqwest::Client, w: &World, path: &str) -> String {
+    client.get(w.app.url(path)).send().await.unwrap().text().await.unwrap()
+}
+
+on_both_engines! {
+    async fn an_accepted_request_becomes_a_client_with_a_case_on_both_dashboards(db: TestDb) {
+        let w = world(db).await;
+        let app = &w.app;
+        let mut robin = ROBIN.to_vec();
+        robin.extend([("with_partner", "on"), ("partner_email", "jo@visitor.example")]);
+        let sent = book(&w, "2026-11-23", "", &robin).await;
+        let before = w.tess.get(app.url("/dashboard")).send().await.unwrap().text().await.unwrap();
+        assert!(!before.contains("Robin"), "a request is on no dashboard before it is accepted");
+        let id = accept(&w).await;
+
+        // The confirmation carries the manage link; each partner gets an invitation.
+        let mails = w.sink.wait_for(sent + 3, Duration::from_secs(10)).await;
+        let confirmation = &mails[sent];
+        assert_eq!(confirmation.subject(), "Your appointment is confirmed");
+        let manage = link_in(confirmation, "/appointments/manage/");
+        assert_eq!(path_of(&manage).len(), "/appointments/manage/".len() + 64, "256 random bits, nothing else");
+        let invitations: Vec<&ReceivedMail> = mails[sent + 1..].iter().collect();
+        assert!(invitations.iter().all(|m| m.subject() == "Your invitation from Lakeside Therapy"));
+        let to: Vec<String> = invitations.iter().map(|m| m.header("To").unwrap()).collect();
+        assert!(to.iter().any(|t| t.contains("robin@visitor.example")) && to.iter().any(|t| t.contains("jo@visitor.example")), "{to:?}");
+        for mail in &mails {
+            assert!(!mail.body().contains("MESSAGE-CANARY") && !mail.body().contains("performance"), "no health data by email");
+        }
+
+        // The therapist sees the session and the new clients.
+        let dashboard = text(&w.tess, &w, "/dashboard").await;
+        assert!(dashboard.contains("Robin &amp; Robin&#39;s partner") || dashboard.contains("Robin &#38; Robin&#39;s partner"), "{dashboard}");
+        assert!(dashboard.contains("Tue 24 Nov 2026, 15:00 (CET)"));
+        let clients = text(&w.tess, &w, "/clients").await;
+        assert!(clients.contains("Robin"));
+        let page = text(&w.tess, &w, &format!("/appointments/{id}")).await;
+        assert!(page.contains("Requested online by Robin") && page.contains("Confirmed by Tess Therapist"), "{page}");
+        // ...and in their calendar feed, with initials only.
+        let made = app.post_form(&w.tess, "/calendar-feed", &[]).await.text().await.unwrap();
+        let feed = between(&made, "<code class=\"feed-address\">", "</code>").unwrap();
+        let ics = reqwest::get(&feed).await.unwrap().text().await.unwrap();
+        assert!(ics.contains(&format!("UID:{id}@sensate")) && ics.contains("DTSTART:20261124T140000Z"), "{ics}");
+        assert!(!ics.contains("Robin"));
+
+        // Robin sets a password through the invitation and sees the session too.
+        let invitation = invitations.iter().find(|m| m.header("To").unwrap().contains("robin@")).unwrap();
+        let token = link_in(invitation, "/join?token=").rsplit('=').next().unwrap().to_string();
+        let client = TestApp::new_client();
+        let joined = app.post_form(&client, "/join", &[("token", &token), ("password", CLIENT_PASSWORD), ("password_confirm", CLIENT_PASSWORD)]).await;
+        assert_eq!(joined.status(), 303, "{}", joined.text().await.unwrap());
+        let mine = text(&client, &w, "/dashboard").await;
+        assert!(mine.contains("Tess Therapist") && mine.contains("Tue 24 Nov 2026, 15:00 (CET)"), "{mine}");
+        assert!(!mine.contains("MESSAGE-CANARY"));
+        // One account, reused: signing in works with the chosen password.
+        let again = TestApp::new_client();
+        app.login(&again, "robin@visitor.example", CLIENT_PASSWORD).await;
+        assert!(text(&again, &w, "/dashboard").await.contains("Tess Therapist"));
+        assert_eq!(status_of(&w, id).await, AppointmentStatus::Confirmed);
+
+        // A declined request becomes no client, and its history says who declined it.
+        let sam = [("name", "Sam"), ("email", "sam@visitor.example"), ("jurisdiction", "US-NY"), ("consent_privacy", "on"), ("consent_adult", "on")];
+        book(&w, "2026-11-30", "", &sam).await;
+        let requests = text(&w.tess, &w, "/requests").await;
+        let declined = between(&requests, "/requests/", "/confirm").unwrap();
+        assert_eq!(location(&app.post_form(&w.tess, &format!("/requests/{declined}/decline"), &[]).await), "/requests?done=declined");
+        let page = text(&w.tess, &w, &format!("/appointments/{declined}")).await;
+        assert!(page.contains("Sam (not yet a client)") && page.contains("Declined by Tess Therapist") && page.contains("Cancelled"), "{page}");
+        assert!(app.store().login_record("sam@visitor.example").await.unwrap().is_none());
+        w.app.stop().await;
+    }
+
+    async fn a_session_without_approval_and_a_known_client_needs_no_new_account(db: TestDb) {
+        let w = world(db).await;
+        let app = &w.app;
+        let practice = app.practice_of(LAKESIDE.email).await;
+        let robin = app.add_person(practice, "robin@visitor.example", "Robin R", Role::Client, CLIENT_PASSWORD).await;
+        let kind = [("name", "Consultation"), ("duration", "50"), ("fee", "90"), ("participants", "individual"), ("telehealth", "on")];
+        assert_eq!(app.post_form(&w.owner, "/session-types", &kind).await.status(), 303);
+        let types = app.store().session_types(practice).await.unwrap();
+        let consultation = types.iter().find(|t| t.name == "Consultation").unwrap().id.to_string();
+        let sent = book(&w, "2026-11-23", &consultation, ROBIN).await;
+
+        // Confirmed at once: the confirmation with the link, and no invitation (Robin can sign in).
+        let mails = w.sink.wait_for(sent + 1, Duration::from_secs(10)).await;
+        assert_eq!(mails[sent].subject(), "Your appointment is confirmed");
+        assert!(mails[sent].body().contains("/appointments/manage/"));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(w.sink.messages().len(), sent + 1, "no invitation for an existing account");
+        assert_eq!(app.store().people(practice).await.unwrap().iter().filter(|p| p.id == robin).count(), 1);
+        assert_eq!(app.store().people(practice).await.unwrap().len(), 3, "owner, therapist, Robin: no duplicate");
+        let client = TestApp::new_client();
+        app.login(&client, "robin@visitor.example", CLIENT_PASSWORD).await;
+        let mine = text(&client, &w, "/dashboard").await;
+        assert!(mine.contains("Tess Therapist") && mine.contains("Tue 24 Nov 2026, 15:00 (CET)"), "{mine}");
+
+        // The therapist cancels it (within the notice, so late); Robin is told discreetly.
+        let dashboard = text(&w.tess, &w, "/dashboard").await;
+        let path = format!("/appointments/{}", between(&dashboard, "<a href=\"/appointments/", "\"").unwrap());
+        let cancelled = app.post_form(&w.tess, &format!("{path}/cancel"), &[("reason", "clinician_unavailable")]).await;
+        assert_eq!(location(&cancelled), format!("{path}?done=cancelled"));
+        let told = w.sink.wait_for(sent + 2, Duration::from_secs(10)).await.remove(sent + 1);
+        assert_eq!(told.subject(), "Your appointment has been cancelled");
+        assert!(told.body().contains("Tue 24 Nov 2026, 15:00 (CET) has been cancelled by the practice"), "{}", told.body());
+        let page = text(&w.tess, &w, &format!("{path}?done=cancelled")).await;
+        assert!(page.contains("Cancelled. The client was told by email"));
+        assert!(page.contains("Cancelled by Tess Therapist (the therapist is unavailable), within the cancellation notice (late)"), "{page}");
+        assert!(!text(&client, &w, "/dashboard").await.contains("Tess Therapist"), "off Robin's dashboard");
+        w.app.stop().await;
+    }
+
+    async fn the_client_moves_then_cancels_by_the_link_and_the_practice_sees_the_history(db: TestDb) {
+        let w = world(db).await;
+        let app = &w.app;
+        // Next week's Tuesday, so the 24 hours' notice is still ahead.
+        let sent = book(&w, "2026-11-30", "", ROBIN).await;
+        let id = accept(&w).await;
+        let mails = w.sink.wait_for(sent + 2, Duration::from_secs(10)).await;
+        let manage = path_of(&link_in(&mails[sent], "/appointments/manage/"));
+        let client = TestApp::new_client();
+
+        // The practice asks for two days' notice instead of one.
+        let settings = [("name", "Lakeside Therapy"), ("time_zone", "Europe/Berlin"), ("cancellation_notice_hours", "400")];
+        let wrong = app.post_form(&w.owner, "/settings", &settings).await;
+        assert_eq!(wrong.status(), 422);
+        let html = wrong.text().await.unwrap();
+        assert!(html.contains("Enter a whole number of hours from 0 to 336 (two weeks).") && html.contains("value=\"400\""));
+        let settings = [("name", "Lakeside Therapy"), ("time_zone", "Europe/Berlin"), ("cancellation_notice_hours", "48")];
+        assert_eq!(location(&app.post_form(&w.owner, "/settings", &settings).await), "/settings?done=settings");
+
+        let page = text(&client, &w, &manage).await;
+        assert!(page.contains("Tue 1 Dec 2026, 15:00 (CET)"), "in the client's zone: {page}");
+        assert!(page.contains("until Sun 29 Nov 2026, 15:00 (CET)"), "{page}");
+        assert!(!page.contains("MESSAGE-CANARY"));
+        assert_eq!(status_of(&w, id).await, AppointmentStatus::Confirmed, "opening the link changes nothing");
+
+        // Bad input: nothing changes, and the page says why.
+        for (start, code, says) in [
+            ("tomorrow", 422, "Choose one of the free times listed."),
+            ("2026-11-01T10:00:00Z", 422, "That time has already passed; choose a later one."),
+            ("2026-12-01T18:00:00Z", 409, "That time is no longer free; nothing was changed. The nearest free times:"),
+        ] {
+            let answer = app.post_form(&client, &format!("{manage}/reschedule"), &[("start", start)]).await;
+            assert_eq!(answer.status(), code, "{start}");
+            let html = answer.text().await.unwrap();
+            assert!(html.contains(says), "{start}: {html}");
+        }
+        assert_eq!(app.store().appointment_detail(id).await.unwrap().unwrap().starts_at.to_string(), "2026-12-01T14:00:00Z");
+
+        // Moved to 15:30 Berlin time, which the page offered.
+        assert!(page.contains("value=\"2026-12-01T14:30:00Z\""));
+        assert!(!page.contains("value=\"2026-12-01T14:00:00Z\""), "its own time is not offered");
+        let moved = app.post_form(&client, &format!("{manage}/reschedule"), &[("start", "2026-12-01T14:30:00Z")]).await;
+        assert_eq!(location(&moved), format!("{manage}?done=moved"));
+        let page = text(&client, &w, &format!("{manage}?done=moved")).await;
+        assert!(page.contains("Tue 1 Dec 2026, 15:30 (CET)") && page.contains("has been moved"), "{page}");
+        assert_eq!(status_of(&w, id).await, AppointmentStatus::Confirmed, "moving keeps the status");
+        let told = w.sink.wait_for(sent + 3, Duration::from_secs(10)).await.remove(sent + 2);
+        assert_eq!(told.header("To").map(|t| t.contains("tess@lakeside.example")), Some(true));
+        assert_eq!(told.subject(), "An appointment was moved");
+        assert!(told.body().contains("to Tue 1 Dec 2026, 15:30 (CET)") && !told.body().contains("Robin"));
+
+        let cancelled = app.post_form(&client, &format!("{manage}/cancel"), &[]).await;
+        assert_eq!(location(&cancelled), format!("{manage}?done=cancelled"));
+        assert_eq!(status_of(&w, id).await, AppointmentStatus::Cancelled);
+        let again = app.post_form(&client, &format!("{manage}/cancel"), &[]).await;
+        assert_eq!(again.status(), 422);
+        assert!(again.text().await.unwrap().contains("This appointment is already cancelled; it cannot be changed."));
+        let told = w.sink.wait_for(sent + 4, Duration::from_secs(10)).await.remove(sent + 3);
+        assert_eq!(told.subject(), "An appointment was cancelled");
+
+        let history = text(&w.tess, &w, &format!("/appointments/{id}")).await;
+        assert!(history.contains("Moved by the client, from Tue 1 Dec 2026, 15:00 (CET)"), "{history}");
+        assert!(history.contains("Cancelled by the client"));
+        assert!(!history.contains("(late)"), "both were on time");
+        assert!(!text(&w.tess, &w, "/dashboard").await.contains("Tue 1 Dec 2026"), "off the dashboard");
+        assert_eq!(app.get("/appointments/manage/not-a-token").await.status(), 404);
+        w.app.stop().await;
+    }
+
+    async fn the_practice_moves_and_closes_an_appointment_clients_cannot_after_the_notice(db: TestDb) {
+        let w = world(db).await;
+        let app = &w.app;
+        let mut tess = w.tess.clone();
+        // Tomorrow 09:00 in New York: already within the 24 hours' notice.
+        let sent = book(&w, "2026-11-23", "", ROBIN).await;
+        let id = accept(&w).await;
+        let mails = w.sink.wait_for(sent + 2, Duration::from_secs(10)).await;
+        let manage = path_of(&link_in(&mails[sent], "/appointments/manage/"));
+        let client = TestApp::new_client();
+        let page = text(&client, &w, &manage).await;
+        assert!(page.contains("It is too late to cancel or move this appointment online; please contact the practice."));
+        assert!(!page.contains("Cancel my appointment"));
+        let refused = app.post_form(&client, &format!("{manage}/cancel"), &[]).await;
+        assert_eq!(refused.status(), 422);
+        assert_eq!(status_of(&w, id).await, AppointmentStatus::Confirmed);
+
+        let path = format!("/appointments/{id}");
+        let no_reason = app.post_form(&tess, &format!("{path}/cancel"), &[("reason", "")]).await;
+        assert_eq!(no_reason.status(), 422);
+        assert!(no_reason.text().await.unwrap().contains("Choose a reason from the list."));
+        let early = app.post_form(&tess, &format!("{path}/attendance"), &[("outcome", "completed")]).await;
+        assert_eq!(early.status(), 422);
+        assert!(early.text().await.unwrap().contains("A session can be marked as held or missed only once it has started."));
+
+        // The practice may move it within the notice (recorded as late); the client is told discreetly.
+        let page = text(&tess, &w, &path).await;
+        assert!(page.contains("value=\"2026-11-24T14:30:00Z\""), "{page}");
+        let moved = app.post_form(&tess, &format!("{path}/reschedule"), &[("start", "2026-11-24T14:30:00Z")]).await;
+        assert_eq!(location(&moved), format!("{path}?done=moved"));
+        let told = w.sink.wait_for(sent + 3, Duration::from_secs(10)).await.remove(sent + 2);
+        assert_eq!(told.subject(), "Your appointment has been moved");
+        assert!(told.body().contains("moved to Tue 24 Nov 2026, 15:30 (CET)") && told.body().contains(&manage));
+
+        assert_eq!(w.owner.get(app.url(&path)).send().await.unwrap().status(), 200, "the owner may see it");
+
+        // After the start: recorded as held; then nothing else changes it.
+        app.clock.advance(SignedDuration::from_hours(24));
+        // The staff session lapsed meanwhile: Tess signs in again.
+        tess = TestApp::new_client();
+        app.login(&tess, "tess@lakeside.example", PASSWORD).await;
+        app.verify_mfa(&tess, &w.tess_secret).await;
+        let held = app.post_form(&tess, &format!("{path}/attendance"), &[("outcome", "completed")]).await;
+        assert_eq!(location(&held), format!("{path}?done=completed"));
+        let late = app.post_form(&tess, &format!("{path}/cancel"), &[("reason", "other")]).await;
+        assert_eq!(late.status(), 422);
+        assert!(late.text().await.unwrap().contains("This appointment is already completed; it cannot be changed."));
+        let page = text(&tess, &w, &path).await;
+        assert!(page.contains("Moved by Tess Therapist, from Tue 24 Nov 2026, 15:00 (CET), within the cancellation notice (late)"), "{page}");
+        assert!(page.contains("Marked as held by Tess Therapist") && page.contains("Completed"));
+
+        // The audit log has the changes, by id only.
+        let log = app.store().audit_chain().await.unwrap();
+        for action in ["open_case_from_booking", "reschedule_appointment", "completed", "view_appointment_by_link"] {
+            assert!(log.iter().any(|e| e.event.action == action), "{action} audited");
+        }
+        assert!(log.iter().all(|e| !e.event.record_id.contains("CANARY")));
+        w.app.stop().await;
+    }
+}

@@ -1,0 +1,508 @@
+//! What happens to an appointment after it is booked: a visitor's accepted
+//! request becomes a client and a case, the practice and the client cancel
+//! or move it, and every change leaves a line of history (who, when, late or
+//! not). Every change is compare-and-set on what the person saw, and a move
+//! is still refused by the database's no-overlap rule.
+use async_trait::async_trait;
+use jiff::Timestamp;
+use sensate_domain::scheduling::lifecycle::Party;
+use sensate_domain::scheduling::{AppointmentStatus, CaseKind, SessionFormat};
+use sensate_domain::{AppointmentId, CaseId, PracticeId, UserId};
+
+use crate::{NewCase, NewInvitation, NewUser, PracticeRecord, Result, StoreError};
+
+/// A line of an appointment's history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    Confirmed,
+    Declined,
+    Cancelled,
+    Rescheduled,
+    Completed,
+    NoShow,
+}
+
+impl EventKind {
+    const ALL: [EventKind; 6] = [
+        EventKind::Confirmed,
+        EventKind::Declined,
+        EventKind::Cancelled,
+        EventKind::Rescheduled,
+        EventKind::Completed,
+        EventKind::NoShow,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Confirmed => "confirmed",
+            EventKind::Declined => "declined",
+            EventKind::Cancelled => "cancelled",
+            EventKind::Rescheduled => "rescheduled",
+            EventKind::Completed => "completed",
+            EventKind::NoShow => "no_show",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == value)
+    }
+}
+
+pub(crate) fn party_str(party: Party) -> &'static str {
+    match party {
+        Party::Client => "client",
+        Party::Practice => "practice",
+    }
+}
+
+pub(crate) fn party(value: &str) -> Result<Party> {
+    match value {
+        "client" => Ok(Party::Client),
+        "practice" => Ok(Party::Practice),
+        other => Err(StoreError::Corrupt(format!("party '{other}'"))),
+    }
+}
+
+pub(crate) fn event_kind(value: &str) -> Result<EventKind> {
+    EventKind::parse(value).ok_or_else(|| StoreError::Corrupt(format!("appointment event '{value}'")))
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAppointmentEvent {
+    pub appointment: AppointmentId,
+    pub at: Timestamp,
+    pub kind: EventKind,
+    pub party: Party,
+    /// The signed-in person who made the change; `None` for a client by link.
+    pub actor: Option<UserId>,
+    pub late: bool,
+    /// A category slug (cancellations), or empty. Never free text.
+    pub reason: String,
+    /// Where a moved appointment was before.
+    pub previous_starts_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppointmentEvent {
+    pub at: Timestamp,
+    pub kind: EventKind,
+    pub party: Party,
+    pub actor_name: Option<String>,
+    pub late: bool,
+    pub reason: String,
+    pub previous_starts_at: Option<Timestamp>,
+}
+
+/// A client of an appointment's case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppointmentClient {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+}
+
+/// One appointment with what its page shows.
+#[derive(Debug, Clone)]
+pub struct AppointmentDetail {
+    pub id: AppointmentId,
+    pub practice_id: PracticeId,
+    pub case_id: Option<CaseId>,
+    pub case_kind: Option<CaseKind>,
+    pub clinician_id: UserId,
+    pub clinician_name: String,
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
+    /// The practice's zone when it was booked.
+    pub time_zone: String,
+    pub format: SessionFormat,
+    pub status: AppointmentStatus,
+    pub session_type_id: Option<uuid::Uuid>,
+    pub session_type_name: Option<String>,
+    pub created_at: Timestamp,
+    /// The case's clients, by name (none before the request became a case).
+    pub clients: Vec<AppointmentClient>,
+}
+
+/// A visitor's accepted request becoming care, in one transaction: the
+/// accounts made for them (completed later by their invitations), their
+/// client role, a case with the clinician, the appointment's status and case.
+#[derive(Clone)]
+pub struct Admission {
+    pub appointment: AppointmentId,
+    /// The status the appointment must still have (compare-and-set).
+    pub from: AppointmentStatus,
+    pub to: AppointmentStatus,
+    /// The case, with every client as a member.
+    pub case: NewCase,
+    /// Accounts to create (no usable password until the invitation is accepted).
+    pub new_accounts: Vec<NewUser>,
+    /// Invitations that set the password of the named account.
+    pub invitations: Vec<(NewInvitation, UserId)>,
+    pub event: Option<NewAppointmentEvent>,
+    /// The visitor's email confirmation: the appointment must still be a
+    /// valid hold, and the request is marked confirmed.
+    pub confirms_email: bool,
+    pub now: Timestamp,
+}
+
+/// A status change or a move, compare-and-set on what the person saw.
+#[derive(Debug, Clone)]
+pub struct AppointmentChange {
+    pub appointment: AppointmentId,
+    pub clinician: UserId,
+    pub from_status: AppointmentStatus,
+    pub from_start: Timestamp,
+    pub to_status: AppointmentStatus,
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
+    pub event: NewAppointmentEvent,
+}
+
+/// What a change did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Changed {
+    Done,
+    /// The appointment changed meanwhile; nothing was written.
+    Stale,
+    /// The new time overlaps another appointment; nothing was written.
+    Taken,
+}
+
+#[async_trait]
+pub trait AppointmentStore: Send + Sync {
+    /// False (and nothing written) when the appointment is no longer `from`
+    /// or already belongs to a case.
+    async fn admit_booking(&self, admission: &Admission) -> Result<bool>;
+    async fn appointment_detail(&self, id: AppointmentId) -> Result<Option<AppointmentDetail>>;
+    /// Oldest first.
+    async fn appointment_events(&self, id: AppointmentId) -> Result<Vec<AppointmentEvent>>;
+    async fn change_appointment(&self, change: &AppointmentChange) -> Result<Changed>;
+    /// The sealed token of the appointment's manage link, if it has one.
+    async fn appointment_link(&self, id: AppointmentId) -> Result<Option<Vec<u8>>>;
+    /// Gives the appointment a manage link unless it has one; false if it had.
+    async fn add_appointment_link(
+        &self,
+        id: AppointmentId,
+        token_hash: &str,
+        sealed_token: &[u8],
+        now: Timestamp,
+    ) -> Result<bool>;
+    async fn appointment_by_link(&self, token_hash: &str) -> Result<Option<AppointmentId>>;
+    /// Hours before a session until which clients may cancel or move it.
+    async fn cancellation_notice_hours(&self, practice: PracticeId) -> Result<u32>;
+    /// Saves the practice's settings (name, time zone, address, contact
+    /// details, reminder wording; the id selects the row) and its
+    /// cancellation notice together.
+    async fn update_practice_settings(&self, practice: &PracticeRecord, notice_hours: u32) -> Result<()>;
+}
+
+macro_rules! impl_appointment_store {
+    ($store:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::AppointmentStore for $store {
+            async fn admit_booking(&self, a: &$crate::Admission) -> $crate::Result<bool> {
+                let mut tx = self.pool.begin().await?;
+                for user in &a.new_accounts {
+                    Self::insert_user_in(&mut tx, user).await?;
+                }
+                for member in &a.case.members {
+                    sqlx::query(
+                        "INSERT INTO memberships (practice_id, user_id, role, created_at) VALUES ($1, $2, 'client', $3) \
+                         ON CONFLICT (practice_id, user_id, role) DO NOTHING",
+                    )
+                    .bind(a.case.practice_id.as_uuid())
+                    .bind(member.as_uuid())
+                    .bind($crate::shared::secs(a.now))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                sqlx::query(
+                    "INSERT INTO cases (id, practice_id, clinician_id, kind, status, opened_at) \
+                     VALUES ($1, $2, $3, $4, 'open', $5)",
+                )
+                .bind(a.case.id.as_uuid())
+                .bind(a.case.practice_id.as_uuid())
+                .bind(a.case.clinician_id.as_uuid())
+                .bind(a.case.kind.as_str())
+                .bind($crate::shared::secs(a.case.opened_at))
+                .execute(&mut *tx)
+                .await?;
+                for member in &a.case.members {
+                    sqlx::query("INSERT INTO case_members (case_id, client_id) VALUES ($1, $2)")
+                        .bind(a.case.id.as_uuid())
+                        .bind(member.as_uuid())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let sql = if a.confirms_email {
+                    "UPDATE appointments SET status = $3, case_id = $4, updated_at = $5, held_until = NULL \
+                     WHERE id = $1 AND status = $2 AND case_id IS NULL AND held_until > $5"
+                } else {
+                    "UPDATE appointments SET status = $3, case_id = $4, updated_at = $5 \
+                     WHERE id = $1 AND status = $2 AND case_id IS NULL"
+                };
+                let changed = sqlx::query(sql)
+                .bind(a.appointment.as_uuid())
+                .bind(a.from.as_str())
+                .bind(a.to.as_str())
+                .bind(a.case.id.as_uuid())
+                .bind($crate::shared::secs(a.now))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if changed != 1 {
+                    tx.rollback().await?;
+                    return Ok(false);
+                }
+                if a.confirms_email {
+                    sqlx::query("UPDATE booking_requests SET email_confirmed_at = $2 WHERE appointment_id = $1")
+                        .bind(a.appointment.as_uuid())
+                        .bind($crate::shared::secs(a.now))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                for (i, user) in &a.invitations {
+                    sqlx::query(
+                        "INSERT INTO invitations (token_hash, practice_id, email, display_name, role, case_id, \
+                         invited_by, created_at, expires_at, user_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    )
+                    .bind(&i.token_hash)
+                    .bind(i.practice_id.as_uuid())
+                    .bind(&i.email)
+                    .bind(&i.display_name)
+                    .bind(i.role.as_str())
+                    .bind(i.case_id.map(|c| c.as_uuid()))
+                    .bind(i.invited_by.as_uuid())
+                    .bind($crate::shared::secs(i.created_at))
+                    .bind($crate::shared::secs(i.expires_at))
+                    .bind(user.as_uuid())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                if let Some(event) = &a.event {
+                    Self::insert_event_in(&mut tx, event).await?;
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn appointment_detail(
+                &self,
+                id: sensate_domain::AppointmentId,
+            ) -> $crate::Result<Option<$crate::AppointmentDetail>> {
+                use sqlx::Row;
+                let Some(row) = sqlx::query(
+                    "SELECT a.practice_id, a.case_id, c.kind, a.clinician_id, cl.display_name AS clinician_name, \
+                     a.starts_at, a.ends_at, a.time_zone, a.format, a.status, a.session_type_id, \
+                     st.name AS session_type_name, a.created_at \
+                     FROM appointments a JOIN users cl ON cl.id = a.clinician_id \
+                     LEFT JOIN cases c ON c.id = a.case_id \
+                     LEFT JOIN session_types st ON st.id = a.session_type_id WHERE a.id = $1",
+                )
+                .bind(id.as_uuid())
+                .fetch_optional(&self.pool)
+                .await?
+                else {
+                    return Ok(None);
+                };
+                let case_id: Option<uuid::Uuid> = row.try_get("case_id")?;
+                let kind: Option<String> = row.try_get("kind")?;
+                let clients: Vec<(uuid::Uuid, String, String)> = match case_id {
+                    Some(case) => {
+                        sqlx::query_as(
+                            "SELECT u.id, u.display_name, u.email FROM case_members m JOIN users u ON u.id = m.client_id \
+                             WHERE m.case_id = $1 ORDER BY u.display_name, u.id",
+                        )
+                        .bind(case)
+                        .fetch_all(&self.pool)
+                        .await?
+                    }
+                    None => Vec::new(),
+                };
+                Ok(Some($crate::AppointmentDetail {
+                    id,
+                    practice_id: sensate_domain::PracticeId::from_uuid(row.try_get("practice_id")?),
+                    case_id: case_id.map(sensate_domain::CaseId::from_uuid),
+                    case_kind: kind.as_deref().map($crate::shared::case_kind).transpose()?,
+                    clinician_id: sensate_domain::UserId::from_uuid(row.try_get("clinician_id")?),
+                    clinician_name: row.try_get("clinician_name")?,
+                    starts_at: $crate::shared::instant(row.try_get("starts_at")?)?,
+                    ends_at: $crate::shared::instant(row.try_get("ends_at")?)?,
+                    time_zone: row.try_get("time_zone")?,
+                    format: $crate::shared::format(row.try_get("format")?)?,
+                    status: $crate::shared::status(row.try_get("status")?)?,
+                    session_type_id: row.try_get("session_type_id")?,
+                    session_type_name: row.try_get("session_type_name")?,
+                    created_at: $crate::shared::instant(row.try_get("created_at")?)?,
+                    clients: clients
+                        .into_iter()
+                        .map(|(id, name, email)| $crate::AppointmentClient {
+                            id: sensate_domain::UserId::from_uuid(id),
+                            name,
+                            email,
+                        })
+                        .collect(),
+                }))
+            }
+
+            async fn appointment_events(
+                &self,
+                id: sensate_domain::AppointmentId,
+            ) -> $crate::Result<Vec<$crate::AppointmentEvent>> {
+                let rows: Vec<(i64, String, String, Option<String>, bool, String, Option<i64>)> = sqlx::query_as(
+                    "SELECT e.at, e.change, e.party, u.display_name, e.late, e.reason, e.previous_starts_at \
+                     FROM appointment_events e LEFT JOIN users u ON u.id = e.actor_id \
+                     WHERE e.appointment_id = $1 ORDER BY e.at, e.id",
+                )
+                .bind(id.as_uuid())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|(at, kind, party, actor_name, late, reason, previous)| {
+                        Ok($crate::AppointmentEvent {
+                            at: $crate::shared::instant(at)?,
+                            kind: $crate::appointments::event_kind(&kind)?,
+                            party: $crate::appointments::party(&party)?,
+                            actor_name,
+                            late,
+                            reason,
+                            previous_starts_at: previous.map($crate::shared::instant).transpose()?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn change_appointment(&self, c: &$crate::AppointmentChange) -> $crate::Result<$crate::Changed> {
+                let mut tx = self.pool.begin().await?;
+                self.engine_serialize_bookings(&mut tx, c.clinician).await?;
+                let updated = sqlx::query(
+                    "UPDATE appointments SET status = $4, starts_at = $5, ends_at = $6, updated_at = $7 \
+                     WHERE id = $1 AND status = $2 AND starts_at = $3",
+                )
+                .bind(c.appointment.as_uuid())
+                .bind(c.from_status.as_str())
+                .bind($crate::shared::secs(c.from_start))
+                .bind(c.to_status.as_str())
+                .bind($crate::shared::secs(c.starts_at))
+                .bind($crate::shared::secs(c.ends_at))
+                .bind($crate::shared::secs(c.event.at))
+                .execute(&mut *tx)
+                .await;
+                match updated {
+                    Ok(done) if done.rows_affected() == 1 => {}
+                    Ok(_) => {
+                        tx.rollback().await?;
+                        return Ok($crate::Changed::Stale);
+                    }
+                    Err(error) if $crate::scheduling::is_overlap(&error) => {
+                        tx.rollback().await?;
+                        return Ok($crate::Changed::Taken);
+                    }
+                    Err(error) => return Err(error.into()),
+                }
+                Self::insert_event_in(&mut tx, &c.event).await?;
+                tx.commit().await?;
+                Ok($crate::Changed::Done)
+            }
+
+            async fn appointment_link(&self, id: sensate_domain::AppointmentId) -> $crate::Result<Option<Vec<u8>>> {
+                Ok(sqlx::query_scalar("SELECT sealed_token FROM appointment_links WHERE appointment_id = $1")
+                    .bind(id.as_uuid())
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn add_appointment_link(
+                &self,
+                id: sensate_domain::AppointmentId,
+                token_hash: &str,
+                sealed_token: &[u8],
+                now: jiff::Timestamp,
+            ) -> $crate::Result<bool> {
+                let added = sqlx::query(
+                    "INSERT INTO appointment_links (appointment_id, token_hash, sealed_token, created_at) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (appointment_id) DO NOTHING",
+                )
+                .bind(id.as_uuid())
+                .bind(token_hash)
+                .bind(sealed_token)
+                .bind($crate::shared::secs(now))
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(added == 1)
+            }
+
+            async fn appointment_by_link(
+                &self,
+                token_hash: &str,
+            ) -> $crate::Result<Option<sensate_domain::AppointmentId>> {
+                let id: Option<uuid::Uuid> =
+                    sqlx::query_scalar("SELECT appointment_id FROM appointment_links WHERE token_hash = $1")
+                        .bind(token_hash)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                Ok(id.map(sensate_domain::AppointmentId::from_uuid))
+            }
+
+            async fn cancellation_notice_hours(&self, practice: sensate_domain::PracticeId) -> $crate::Result<u32> {
+                let hours: Option<i32> =
+                    sqlx::query_scalar("SELECT cancellation_notice_hours FROM practices WHERE id = $1")
+                        .bind(practice.as_uuid())
+                        .fetch_optional(&self.pool)
+                        .await?;
+                $crate::scheduling::unsigned(hours.unwrap_or(24), "hours")
+            }
+
+            async fn update_practice_settings(
+                &self,
+                practice: &$crate::PracticeRecord,
+                notice_hours: u32,
+            ) -> $crate::Result<()> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "UPDATE practices SET name = $2, time_zone = $3, address = $4, contact_email = $5, phone = $6, \
+                     cancellation_notice_hours = $7, reminders_name_service = $8 WHERE id = $1",
+                )
+                .bind(practice.id.as_uuid())
+                .bind(&practice.name)
+                .bind(&practice.time_zone)
+                .bind(&practice.address)
+                .bind(&practice.contact_email)
+                .bind(&practice.phone)
+                .bind($crate::scheduling::small(notice_hours))
+                .bind(practice.reminders_name_service)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+        }
+
+        impl $store {
+            async fn insert_event_in(
+                conn: &mut <$store as $crate::shared::HasDb>::Conn,
+                e: &$crate::NewAppointmentEvent,
+            ) -> $crate::Result<()> {
+                sqlx::query(
+                    "INSERT INTO appointment_events (id, appointment_id, at, change, party, actor_id, late, reason, \
+                     previous_starts_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(uuid::Uuid::now_v7())
+                .bind(e.appointment.as_uuid())
+                .bind($crate::shared::secs(e.at))
+                .bind(e.kind.as_str())
+                .bind($crate::appointments::party_str(e.party))
+                .bind(e.actor.map(|a| a.as_uuid()))
+                .bind(e.late)
+                .bind(&e.reason)
+                .bind(e.previous_starts_at.map($crate::shared::secs))
+                .execute(&mut *conn)
+                .await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+pub(crate) use impl_appointment_store;
