@@ -46,6 +46,10 @@ pub enum Action {
     ManageSessionTypes,
     /// Change a clinician's bookable hours, buffers and days off.
     EditAvailability,
+    /// See a clinician's week: sessions with clients' names, holds, requests.
+    ViewSchedule,
+    /// Book sessions (one, or a series) for a case of a clinician.
+    ScheduleSessions,
 }
 
 /// The facts about the person asking.
@@ -170,6 +174,10 @@ pub fn decide(actor: &ActorFacts, action: Action, resource: &Resource) -> Decisi
         (EditAvailability, Resource::Account { user, roles, .. }) => {
             roles.contains(&Role::Clinician) && (*user == actor.user || owner || admin)
         }
+        // A clinician's own calendar; the front desk keeps every therapist's.
+        (ViewSchedule | ScheduleSessions, Resource::Account { user, roles, .. }) => {
+            roles.contains(&Role::Clinician) && (*user == actor.user || owner || admin)
+        }
         // Verification is a check by someone else: never one's own credentials.
         (VerifyCredential, Resource::Account { user, roles, .. }) => {
             roles.contains(&Role::Clinician) && *user != actor.user && (owner || admin)
@@ -245,7 +253,8 @@ mod tests {
         match action {
             ViewPracticeOverview | EditPracticeSettings | InviteStaff | InviteClient | ListOwnClients
             | ViewAuditLog | ManageDirectory | ManageSessionTypes => Resource::Practice(w.practice),
-            DisableAccount | EditTherapistProfile | VerifyCredential | EditAvailability => {
+            DisableAccount | EditTherapistProfile | VerifyCredential | EditAvailability | ViewSchedule
+            | ScheduleSessions => {
                 Resource::Account { practice: w.practice, user: w.clinician, roles: vec![Role::Clinician] }
             }
             ViewClientContact | EditClientContact | WriteClinicalNote => client_a,
@@ -280,6 +289,8 @@ mod tests {
         (ManageDirectory, /*   */ "A A - - - - - -"),
         (ManageSessionTypes, "A A - - - - - -"),
         (EditAvailability, "A A A - - - - -"),
+        (ViewSchedule, /*      */ "A A A - - - - -"),
+        (ScheduleSessions, /*  */ "A A A - - - - -"),
     ];
 
     #[test]

@@ -67,6 +67,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../migrations/sqlite/0009_booking_requests.sql"),
         postgres: include_str!("../migrations/postgres/0009_booking_requests.sql"),
     },
+    Step {
+        version: 12,
+        description: "series",
+        sqlite: include_str!("../migrations/sqlite/0012_series.sql"),
+        postgres: include_str!("../migrations/postgres/0012_series.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -112,6 +112,7 @@ fn redact_url_error(error: sqlx::Error) -> String {
 crate::identity::impl_identity_store!(PgStore);
 crate::directory::impl_directory_store!(PgStore);
 crate::scheduling::impl_scheduling_store!(PgStore);
+crate::calendar::impl_calendar_store!(PgStore);
 crate::audit::impl_audit_store!(PgStore);
 crate::client_data::impl_client_data_store!(PgStore);
 crate::shared::impl_shared_store!(PgStore, Engine::Postgres);

@@ -182,6 +182,7 @@ async fn read_only_pool(path: &Path) -> Result<SqlitePool, ConnectError> {
 crate::identity::impl_identity_store!(SqliteStore);
 crate::directory::impl_directory_store!(SqliteStore);
 crate::scheduling::impl_scheduling_store!(SqliteStore);
+crate::calendar::impl_calendar_store!(SqliteStore);
 crate::audit::impl_audit_store!(SqliteStore);
 crate::client_data::impl_client_data_store!(SqliteStore);
 crate::shared::impl_shared_store!(SqliteStore, Engine::Sqlite);
