@@ -17,6 +17,7 @@ pub mod infra;
 pub mod invitations;
 pub mod mfa;
 pub mod money;
+pub mod new_appointments;
 pub mod passwords;
 pub mod people;
 pub mod photos;
@@ -24,6 +25,7 @@ pub mod search;
 pub mod session_types;
 pub mod setup;
 pub mod synthetic;
+pub mod week_view;
 
 use std::sync::Arc;
 

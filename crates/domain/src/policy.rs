@@ -174,7 +174,8 @@ pub fn decide(actor: &ActorFacts, action: Action, resource: &Resource) -> Decisi
         (EditAvailability, Resource::Account { user, roles, .. }) => {
             roles.contains(&Role::Clinician) && (*user == actor.user || owner || admin)
         }
-        // A clinician's own calendar; the front desk keeps every therapist's.
+        // The front desk keeps every therapist's calendar; a clinician their own.
+        (ViewSchedule | ScheduleSessions, Resource::Practice(_)) => owner || admin,
         (ViewSchedule | ScheduleSessions, Resource::Account { user, roles, .. }) => {
             roles.contains(&Role::Clinician) && (*user == actor.user || owner || admin)
         }

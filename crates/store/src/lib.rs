@@ -51,15 +51,7 @@ pub enum Engine {
 /// commits as a whole or changes nothing.
 #[async_trait]
 pub trait Store:
-    IdentityStore
-    + AuditStore
-    + ClientDataStore
-    + DirectoryStore
-    + SchedulingStore
-    + CalendarStore
-    + Send
-    + Sync
-    + 'static
+    IdentityStore + AuditStore + ClientDataStore + DirectoryStore + SchedulingStore + CalendarStore + Send + Sync + 'static
 {
     fn engine(&self) -> Engine;
 

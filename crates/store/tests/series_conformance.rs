@@ -85,7 +85,13 @@ fn session(w: &World, starts_at: Timestamp, status: AppointmentStatus) -> NewApp
 /// Ten weekly sessions from 1 December 2026, 15:00 UTC.
 fn weekly(w: &World, count: i64) -> Vec<NewAppointment> {
     (0..count)
-        .map(|n| session(w, at("2026-12-01T15:00:00Z").checked_add((n * 7 * 24).hours()).unwrap(), AppointmentStatus::Confirmed))
+        .map(|n| {
+            session(
+                w,
+                at("2026-12-01T15:00:00Z").checked_add((n * 7 * 24).hours()).unwrap(),
+                AppointmentStatus::Confirmed,
+            )
+        })
         .collect()
 }
 
@@ -103,7 +109,15 @@ fn series(w: &World, occurrences: u32) -> NewSeries {
 }
 
 async fn booked(store: &Arc<dyn Store>, w: &World) -> Vec<CalendarEntry> {
-    store.calendar_entries(w.clinician, at("2026-11-01T00:00:00Z"), at("2027-06-01T00:00:00Z"), at("2026-11-01T12:00:00Z")).await.unwrap()
+    store
+        .calendar_entries(
+            w.clinician,
+            at("2026-11-01T00:00:00Z"),
+            at("2027-06-01T00:00:00Z"),
+            at("2026-11-01T12:00:00Z"),
+        )
+        .await
+        .unwrap()
 }
 
 on_both_engines! {

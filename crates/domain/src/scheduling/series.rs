@@ -115,9 +115,7 @@ pub fn occurrences(
 /// list: a series must not collide with itself either.
 pub fn overlapping_each_other(occurrences: &[Occurrence]) -> Vec<usize> {
     (0..occurrences.len())
-        .filter(|&i| {
-            occurrences[..i].iter().any(|o| o.start < occurrences[i].end && occurrences[i].start < o.end)
-        })
+        .filter(|&i| occurrences[..i].iter().any(|o| o.start < occurrences[i].end && occurrences[i].start < o.end))
         .collect()
 }
 
@@ -133,13 +131,17 @@ mod tests {
     fn a_weekly_series_keeps_its_wall_clock_time_across_the_change() {
         let zone = new_york();
         let first: Date = "2026-10-19".parse().unwrap();
-        let series = occurrences(&zone, first, Time::constant(17, 0, 0, 0), SignedDuration::from_mins(50), Repeat::Weekly, 4)
-            .unwrap();
+        let series =
+            occurrences(&zone, first, Time::constant(17, 0, 0, 0), SignedDuration::from_mins(50), Repeat::Weekly, 4)
+                .unwrap();
         let dates: Vec<String> = series.iter().map(|o| o.date.to_string()).collect();
         assert_eq!(dates, ["2026-10-19", "2026-10-26", "2026-11-02", "2026-11-09"]);
         // 17:00 EDT is 21:00 UTC; after 1 November, 17:00 EST is 22:00 UTC.
         let utc: Vec<String> = series.iter().map(|o| o.start.to_string()).collect();
-        assert_eq!(utc, ["2026-10-19T21:00:00Z", "2026-10-26T21:00:00Z", "2026-11-02T22:00:00Z", "2026-11-09T22:00:00Z"]);
+        assert_eq!(
+            utc,
+            ["2026-10-19T21:00:00Z", "2026-10-26T21:00:00Z", "2026-11-02T22:00:00Z", "2026-11-09T22:00:00Z"]
+        );
         assert!(series.iter().all(|o| o.start.to_zoned(zone.clone()).time() == Time::constant(17, 0, 0, 0)));
         assert_eq!(series[0].start.duration_until(series[0].end), SignedDuration::from_mins(50));
     }
@@ -163,7 +165,10 @@ mod tests {
         assert_eq!(typed_instant(&zone, spring, Time::constant(2, 30, 0, 0)), Err(SkippedTime { date: spring }));
         // 1 November 2026: 01:30 happens twice; the first is EDT (05:30 UTC).
         let autumn: Date = "2026-11-01".parse().unwrap();
-        assert_eq!(typed_instant(&zone, autumn, Time::constant(1, 30, 0, 0)).unwrap().to_string(), "2026-11-01T05:30:00Z");
+        assert_eq!(
+            typed_instant(&zone, autumn, Time::constant(1, 30, 0, 0)).unwrap().to_string(),
+            "2026-11-01T05:30:00Z"
+        );
         // A weekly 02:30 series names every date whose 02:30 is skipped.
         let first: Date = "2026-03-01".parse().unwrap();
         let skipped =
