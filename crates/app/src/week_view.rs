@@ -88,11 +88,7 @@ type Windows = (Vec<(Timestamp, Timestamp, SessionFormat)>, Vec<Date>);
 
 /// A clinician's working windows as real intervals, for the dates around
 /// the week (their own zone's dates, which may differ from the practice's).
-fn working_windows(
-    record: &AvailabilityRecord,
-    from: Date,
-    to: Date,
-) -> Result<Windows, AppError> {
+fn working_windows(record: &AvailabilityRecord, from: Date, to: Date) -> Result<Windows, AppError> {
     let zone = TimeZone::get(&record.time_zone)
         .map_err(|e| AppError::Internal(format!("stored time zone '{}': {e}", record.time_zone)))?;
     let rules = crate::availability::rules(record)?;

@@ -404,3 +404,29 @@ on_both_engines! {
         w.app.stop().await;
     }
 }
+
+/// The demo therapist's calendar has something to show: this week's
+/// sessions ahead, and the one that took place on the last weekday.
+#[tokio::test]
+async fn the_demo_therapists_week_has_something_to_show() {
+    let app = sensate_testkit::spawn_demo(TestDb::sqlite()).await;
+    let rivera = TestApp::new_client();
+    app.login(&rivera, "dr.rivera@harbor.example", "demo-practice-2026").await;
+    app.pass_demo_mfa(&rivera).await;
+    let dashboard = rivera.get(app.url("/dashboard")).send().await.unwrap().text().await.unwrap();
+    assert!(dashboard.contains("<a href=\"/calendar\">Your calendar: this week</a>"));
+    let (status, html) = page(&rivera, &app, "/calendar").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Week of Monday 23 November 2026"));
+    assert!(day(&html, "2026-11-24").contains("10:00–10:50</span> Jordan Miles"));
+    assert!(day(&html, "2026-11-27").contains("16:00–16:50</span> Alex Kim"));
+    assert!(
+        day(&html, "2026-11-23").contains("09:00–12:00 · In person")
+            && day(&html, "2026-11-23").contains("13:00–18:00 · Telehealth (video)")
+    );
+    // Now is Monday morning: the last weekday was Friday.
+    let (_, last) = page(&rivera, &app, "/calendar?week=2026-11-20").await;
+    let friday = day(&last, "2026-11-20");
+    assert!(friday.contains("09:00–09:50</span> Jordan Miles") && friday.contains(">Completed</span>"), "{friday}");
+    app.stop().await;
+}
