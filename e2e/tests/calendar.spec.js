@@ -112,3 +112,24 @@ test('a therapist moves through the week and adds a weekly series for a client',
   await expect(alert.getByRole('listitem').first()).toContainText('07:30');
   await expectNoA11yViolations(page);
 });
+
+test('the front desk chooses whose week to see, and the choice survives moving between weeks', async ({ page }) => {
+  test.setTimeout(90_000);
+  await signIn(page, 'frontdesk@harbor.example');
+  await page.getByRole('link', { name: "Therapists' calendars", exact: true }).click();
+  const main = mainLandmark(page);
+  await expect(main.getByRole('heading', { level: 2, name: /^Week of / })).toBeVisible();
+  await expectNoA11yViolations(page);
+
+  await main.getByLabel('Whose week', { exact: true }).selectOption({ label: 'Sam Chen' });
+  await main.getByRole('button', { name: 'Show', exact: true }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Calendar · Sam Chen');
+  await main.getByRole('link', { name: 'Next week', exact: true }).click();
+  await expect(page).toHaveURL(/\/calendar\?week=\d{4}-\d{2}-\d{2}&therapist=[0-9a-f-]{36}$/);
+  // Sam Chen sees the Kims as a couple every week; the week stays Sam's.
+  await expect(main.getByRole('link', { name: /Alex Kim & Riley Kim/ }).first()).toBeVisible();
+  await expect(main.getByRole('link', { name: /Jordan Miles/ })).toHaveCount(0);
+  await expect(main.getByLabel('Whose week', { exact: true })).toHaveValue(/[0-9a-f-]{36}/);
+  expect(await main.getByLabel('Whose week', { exact: true }).locator('option:checked').textContent()).toBe('Sam Chen');
+  await expectNoA11yViolations(page);
+});

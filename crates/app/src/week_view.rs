@@ -5,7 +5,7 @@
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use sensate_domain::policy::Action;
+use sensate_domain::policy::{Action, Resource};
 use sensate_domain::scheduling::availability::wall_to_instant;
 use sensate_domain::scheduling::week::{clock_changes, clock_time, day_bounds, day_heading, days, monday_of};
 use sensate_domain::scheduling::{AppointmentStatus, SessionFormat};
@@ -188,8 +188,15 @@ impl App {
             has_hours: false,
         };
         let Some(clinician) = chosen else {
-            // Nobody's week to show yet; only the front desk gets here.
-            self.authorize_in_practice(actor, Action::ViewPracticeOverview).await?;
+            // Nobody's week to show: the front desk of a practice without
+            // therapists yet, or someone who may not see calendars at all.
+            self.authorize(
+                actor,
+                Action::ViewSchedule,
+                &Resource::Practice(practice),
+                ("practice", practice.to_string()),
+            )
+            .await?;
             return Ok(view);
         };
         let (_, resource) = self.therapist_account(actor, clinician, "view_calendar").await?;

@@ -318,6 +318,19 @@ mod tests {
     }
 
     #[test]
+    fn only_the_front_desk_keeps_every_therapists_calendar() {
+        let w = world();
+        for action in [ViewSchedule, ScheduleSessions] {
+            for (who, allowed) in [("owner", true), ("admin", true), ("clinician", false), ("client_a", false)] {
+                let got = decide(&actor(&w, who), action, &Resource::Practice(w.practice));
+                assert_eq!(got == Decision::Allow, allowed, "{action:?} by {who}");
+            }
+            let foreign = decide(&actor(&w, "foreign_clinician"), action, &Resource::Practice(w.practice));
+            assert_eq!(foreign, Decision::Deny(Denial::OtherPractice));
+        }
+    }
+
+    #[test]
     fn staff_need_mfa_clients_do_not() {
         let w = world();
         for who in ["owner", "admin", "clinician"] {

@@ -222,6 +222,10 @@ on_both_engines! {
         assert!(html.contains(&format!("<option value=\"{}\" selected>Kim Colleague</option>", w.kim_id)));
         assert!(html.contains(&format!("<option value=\"{}\">Tess Therapist</option>", w.tess_id)));
         assert!(html.contains(&format!("href=\"/calendar?week=2026-11-30&#38;therapist={}\"", w.kim_id)), "the next week stays Kim's");
+        // Moving to another week keeps the chooser on Kim and on that week.
+        let fragment = w.owner.get(app.url(&format!("/calendar?week=2026-11-30&therapist={}", w.kim_id))).header("HX-Request", "true").send().await.unwrap().text().await.unwrap();
+        assert!(fragment.contains("<input type=\"hidden\" name=\"week\" value=\"2026-11-30\">"));
+        assert!(fragment.contains(&format!("<option value=\"{}\" selected>Kim Colleague</option>", w.kim_id)));
         let (status, _) = page(&w.owner, app, &format!("/calendar?therapist={}", UserId::new())).await;
         assert_eq!(status, 404, "nobody of this practice");
 

@@ -74,6 +74,10 @@ pub(crate) struct WeekPart {
     pub clock_changes: Vec<String>,
     pub has_hours: bool,
     pub empty: bool,
+    /// Owners and admins choose whose week; empty for a therapist.
+    pub therapists: Vec<Choice>,
+    /// The week's Monday, YYYY-MM-DD: the chooser keeps the week shown.
+    pub monday: String,
 }
 
 #[derive(Template)]
@@ -81,9 +85,7 @@ pub(crate) struct WeekPart {
 pub(crate) struct WeekTemplate {
     pub layout: Layout,
     pub notice: Option<Notice>,
-    pub therapists: Vec<Choice>,
     pub week: WeekPart,
-    pub week_value: String,
 }
 
 #[derive(Template)]
@@ -156,6 +158,16 @@ fn part(view: &WeekView, viewer: UserId) -> WeekPart {
         days,
         clock_changes: view.clock_changes.clone(),
         has_hours: view.has_hours,
+        therapists: view
+            .therapists
+            .iter()
+            .map(|(id, name)| Choice {
+                value: id.to_string(),
+                label: name.clone(),
+                selected: Some(*id) == clinician_id,
+            })
+            .collect(),
+        monday: view.monday.to_string(),
     }
 }
 
@@ -188,20 +200,7 @@ pub(crate) async fn show(
                 "Appointment added.".to_string()
             })
         });
-        let selected = view.clinician.as_ref().map(|(id, _)| *id);
-        let therapists = view
-            .therapists
-            .iter()
-            .map(|(id, name)| Choice { value: id.to_string(), label: name.clone(), selected: Some(*id) == selected })
-            .collect();
-        render(&WeekTemplate {
-            layout: layout.at("calendar-week"),
-            notice,
-            therapists,
-            week_value: view.monday.to_string(),
-            week,
-        })?
-        .into_response()
+        render(&WeekTemplate { layout: layout.at("calendar-week"), notice, week })?.into_response()
     };
     // The same address answers with the page or the fragment.
     response.headers_mut().insert(VARY, HeaderValue::from_static("HX-Request"));
