@@ -133,3 +133,18 @@ test('the front desk chooses whose week to see, and the choice survives moving b
   expect(await main.getByLabel('Whose week', { exact: true }).locator('option:checked').textContent()).toBe('Sam Chen');
   await expectNoA11yViolations(page);
 });
+
+test('on a narrow screen the days stack as a list, each under its own heading', async ({ page }) => {
+  test.setTimeout(60_000);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signIn(page, DEMO_ACCOUNTS.therapist);
+  await page.goto('/calendar');
+  const main = mainLandmark(page);
+  const days = main.getByRole('region', { name: /day / });
+  await expect(days).toHaveCount(7);
+  const first = await days.nth(0).boundingBox();
+  const second = await days.nth(1).boundingBox();
+  expect(second.x, 'the second day sits under the first').toBeCloseTo(first.x, 0);
+  expect(second.y).toBeGreaterThan(first.y + first.height - 1);
+  await expectNoA11yViolations(page);
+});

@@ -66,7 +66,7 @@ pub enum SeriesBooking {
 
 #[async_trait]
 pub trait CalendarStore: Send + Sync {
-    /// The clinician's appointments that overlap `[from, to)`, by start:
+    /// The clinician's appointments that start in `[from, to)`, by start:
     /// those that occupy time (a hold only until it lapses at `now`), and
     /// completed sessions and absences. Cancelled and lapsed ones are left out.
     async fn calendar_entries(
@@ -133,7 +133,7 @@ macro_rules! impl_calendar_store {
                      LEFT JOIN booking_requests r ON r.appointment_id = a.id \
                      LEFT JOIN case_members cm ON cm.case_id = a.case_id \
                      LEFT JOIN users m ON m.id = cm.client_id \
-                     WHERE a.clinician_id = $1 AND a.starts_at < $3 AND a.ends_at > $2 \
+                     WHERE a.clinician_id = $1 AND a.starts_at >= $2 AND a.starts_at < $3 \
                      AND a.status IN ('held', 'requested', 'confirmed', 'completed', 'no_show') \
                      AND (a.status <> 'held' OR a.held_until > $4) \
                      ORDER BY a.starts_at, a.id, m.display_name",
