@@ -28,7 +28,7 @@ pub fn day_bounds(zone: &TimeZone, date: Date) -> Option<(Timestamp, Timestamp)>
     Some((start_of_day(zone, date)?, start_of_day(zone, date.tomorrow().ok()?)?))
 }
 
-/// "Mon 2 November" style heading for a day.
+/// "Monday 2 November": a day's heading.
 pub fn day_heading(date: Date) -> String {
     date.strftime("%A %-d %B").to_string()
 }
@@ -98,11 +98,6 @@ pub fn clock_changes(zone: &TimeZone, from: Timestamp, to: Timestamp) -> Vec<Clo
     changes
 }
 
-/// ISO weekday number (Monday 1 … Sunday 7).
-pub fn iso_weekday(date: Date) -> u8 {
-    u8::try_from(date.weekday().to_monday_one_offset()).unwrap_or(1)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,7 +112,7 @@ mod tests {
         assert_eq!(week.len(), 7);
         assert_eq!(week[6].to_string(), "2026-11-08");
         assert_eq!(day_heading(monday), "Monday 2 November");
-        assert_eq!(iso_weekday(week[6]), 7);
+        assert_eq!(week[6].weekday(), jiff::civil::Weekday::Sunday);
     }
 
     #[test]
