@@ -149,6 +149,12 @@ on_both_engines! {
         assert!(html.contains("Times are on the practice's clock (America/New_York)."));
         assert!(html.contains("No working hours are set yet") && html.contains("href=\"/availability\">Set the bookable hours</a>"));
         assert!(html.contains("Nothing is booked this week."));
+        assert!(html.contains("<a href=\"/calendar\" aria-current=\"page\">Calendar</a>"), "staff find the week in the navigation");
+        let robin = TestApp::new_client();
+        app.login(&robin, "robin@harbor.example", PASSWORD).await;
+        let (_, dashboard) = page(&robin, app, "/dashboard").await;
+        assert!(dashboard.contains("Robin Client") && !dashboard.contains("href=\"/calendar\""), "clients have no calendar link");
+        assert_eq!(page(&robin, app, "/calendar").await.0, 403);
 
         // Tuesdays 09:00–17:00 by video; Thanksgiving off.
         let hours = [

@@ -118,7 +118,7 @@ fn view(
         .map(|r| Choice { value: r.as_str().into(), label: r.label().into(), selected: r.as_str() == repeat_value })
         .collect();
     NewAppointmentTemplate {
-        layout: layout.at("calendar-week"),
+        layout: layout.at("calendar-add"),
         time_zone: choices.time_zone,
         cases,
         session_types,
