@@ -313,6 +313,7 @@ impl App {
 
         let zone = jiff::tz::TimeZone::get(DEMO_TIME_ZONE).map_err(|e| AppError::Internal(e.to_string()))?;
         let today = now.to_zoned(zone.clone()).date();
+        let mut cases = Vec::new();
         for demo_case in CASES {
             let case = NewCase {
                 id: CaseId::new(),
@@ -323,6 +324,7 @@ impl App {
                 opened_at: now,
             };
             store.insert_case(&case).await?;
+            cases.push(case.clone());
             for week in 0..WEEKS {
                 let day = next_weekday(today, demo_case.first_day + week * 7)?;
                 let starts_at = day
@@ -348,6 +350,35 @@ impl App {
                     })
                     .await?;
             }
+        }
+        // A session that already took place on the last weekday, so the
+        // therapist's calendar shows this week's work, not only what lies ahead.
+        if let Some(case) = cases.first() {
+            let mut day = today.yesterday().map_err(|e| AppError::Internal(e.to_string()))?;
+            while matches!(day.weekday(), jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday) {
+                day = day.yesterday().map_err(|e| AppError::Internal(e.to_string()))?;
+            }
+            let starts_at = day
+                .to_datetime(Time::constant(9, 0, 0, 0))
+                .to_zoned(zone.clone())
+                .map_err(|e| AppError::Internal(e.to_string()))?
+                .timestamp();
+            store
+                .insert_appointment(&NewAppointment {
+                    id: AppointmentId::new(),
+                    practice_id: practice.id,
+                    case_id: Some(case.id),
+                    clinician_id: case.clinician_id,
+                    starts_at,
+                    ends_at: starts_at + SignedDuration::from_mins(50),
+                    time_zone: DEMO_TIME_ZONE.to_string(),
+                    format: SessionFormat::InPerson,
+                    status: AppointmentStatus::Completed,
+                    created_at: now,
+                    session_type_id: None,
+                    held_until: None,
+                })
+                .await?;
         }
         Ok(())
     }

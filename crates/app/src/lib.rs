@@ -23,6 +23,7 @@ pub mod manage;
 mod manage_link;
 pub mod mfa;
 pub mod money;
+pub mod new_appointments;
 pub mod passwords;
 pub mod people;
 pub mod photos;
@@ -31,6 +32,7 @@ pub mod search;
 pub mod session_types;
 pub mod setup;
 pub mod synthetic;
+pub mod week_view;
 
 use std::sync::Arc;
 

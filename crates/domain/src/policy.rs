@@ -48,6 +48,10 @@ pub enum Action {
     EditAvailability,
     /// See one appointment with its history; cancel, move or close it.
     ManageAppointment,
+    /// See a clinician's week: sessions with clients' names, holds, requests.
+    ViewSchedule,
+    /// Book sessions (one, or a series) for a case of a clinician.
+    ScheduleSessions,
 }
 
 /// The facts about the person asking.
@@ -182,6 +186,11 @@ pub fn decide(actor: &ActorFacts, action: Action, resource: &Resource) -> Decisi
         (ManageAppointment, Resource::Appointment { clinician: with, .. }) => {
             (clinician && *with == actor.user) || owner || admin
         }
+        // The front desk keeps every therapist's calendar; a clinician their own.
+        (ViewSchedule | ScheduleSessions, Resource::Practice(_)) => owner || admin,
+        (ViewSchedule | ScheduleSessions, Resource::Account { user, roles, .. }) => {
+            roles.contains(&Role::Clinician) && (*user == actor.user || owner || admin)
+        }
         // Verification is a check by someone else: never one's own credentials.
         (VerifyCredential, Resource::Account { user, roles, .. }) => {
             roles.contains(&Role::Clinician) && *user != actor.user && (owner || admin)
@@ -257,7 +266,8 @@ mod tests {
         match action {
             ViewPracticeOverview | EditPracticeSettings | InviteStaff | InviteClient | ListOwnClients
             | ViewAuditLog | ManageDirectory | ManageSessionTypes => Resource::Practice(w.practice),
-            DisableAccount | EditTherapistProfile | VerifyCredential | EditAvailability => {
+            DisableAccount | EditTherapistProfile | VerifyCredential | EditAvailability | ViewSchedule
+            | ScheduleSessions => {
                 Resource::Account { practice: w.practice, user: w.clinician, roles: vec![Role::Clinician] }
             }
             ViewClientContact | EditClientContact | WriteClinicalNote => client_a,
@@ -294,6 +304,8 @@ mod tests {
         (ManageSessionTypes, "A A - - - - - -"),
         (EditAvailability, "A A A - - - - -"),
         (ManageAppointment, "A A A - - - - -"),
+        (ViewSchedule, /*      */ "A A A - - - - -"),
+        (ScheduleSessions, /*  */ "A A A - - - - -"),
     ];
 
     #[test]
@@ -317,6 +329,19 @@ mod tests {
         assert_eq!(got, Decision::Deny(Denial::OtherPractice));
         let got = decide(&actor(&w, "partner_b"), ViewClientContact, &resource(&w, ViewClientContact));
         assert_eq!(got, Decision::Deny(Denial::NotPermitted), "a partner never reads the other's private data");
+    }
+
+    #[test]
+    fn only_the_front_desk_keeps_every_therapists_calendar() {
+        let w = world();
+        for action in [ViewSchedule, ScheduleSessions] {
+            for (who, allowed) in [("owner", true), ("admin", true), ("clinician", false), ("client_a", false)] {
+                let got = decide(&actor(&w, who), action, &Resource::Practice(w.practice));
+                assert_eq!(got == Decision::Allow, allowed, "{action:?} by {who}");
+            }
+            let foreign = decide(&actor(&w, "foreign_clinician"), action, &Resource::Practice(w.practice));
+            assert_eq!(foreign, Decision::Deny(Denial::OtherPractice));
+        }
     }
 
     #[test]

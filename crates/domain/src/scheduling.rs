@@ -3,6 +3,8 @@
 pub mod availability;
 pub mod calendar;
 pub mod lifecycle;
+pub mod series;
+pub mod week;
 
 /// Individual therapy, or a couple seen together (two client accounts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -476,6 +476,14 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
             | "/appointments/manage/{token}/cancel"
             | "/appointments/manage/{token}/reschedule",
         ) => Status(404),
+        // The week names clients: staff only. A therapist sees their own (here
+        // without a `therapist` choice), owners and admins the practice's
+        // first therapist; posting an empty form is refused field by field.
+        (get, "/calendar" | "/appointments/new") => gate(match actor {
+            "clinician" | "other_clinician" | "foreign_clinician" | "owner" | "admin" if get => Status(200),
+            "clinician" | "other_clinician" | "foreign_clinician" | "owner" | "admin" => Status(422),
+            _ => Status(403),
+        }),
         (true, "/availability") => gate(match actor {
             "clinician" | "other_clinician" | "foreign_clinician" => Redirect("OWN_AVAILABILITY"),
             "owner" | "admin" => Redirect("/profiles"),

@@ -6,6 +6,7 @@
 //! compiled against each driver; where they differ, each engine module says so.
 mod appointments;
 mod audit;
+mod calendar;
 mod client_data;
 mod directory;
 mod error;
@@ -32,6 +33,7 @@ pub use appointments::{
     EventKind, NewAppointmentEvent,
 };
 pub use audit::{AuditStore, ChainBreak, verify_chain};
+pub use calendar::{CalendarEntry, CalendarStore, NewSeries, SchedulableCase, SeriesBooking};
 pub use client_data::ClientDataStore;
 pub use directory::DirectoryStore;
 pub use error::{ConnectError, StoreError};
@@ -66,6 +68,7 @@ pub trait Store:
     + JobStore
     + ReminderStore
     + AppointmentStore
+    + CalendarStore
     + Send
     + Sync
     + 'static

@@ -79,6 +79,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../migrations/sqlite/0011_appointment_changes.sql"),
         postgres: include_str!("../migrations/postgres/0011_appointment_changes.sql"),
     },
+    Step {
+        version: 12,
+        description: "series",
+        sqlite: include_str!("../migrations/sqlite/0012_series.sql"),
+        postgres: include_str!("../migrations/postgres/0012_series.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

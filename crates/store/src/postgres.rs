@@ -142,6 +142,7 @@ crate::scheduling::impl_scheduling_store!(PgStore);
 crate::jobs::impl_job_store!(PgStore);
 crate::reminders::impl_reminder_store!(PgStore);
 crate::appointments::impl_appointment_store!(PgStore);
+crate::calendar::impl_calendar_store!(PgStore);
 crate::audit::impl_audit_store!(PgStore);
 crate::client_data::impl_client_data_store!(PgStore);
 crate::shared::impl_shared_store!(PgStore, Engine::Postgres);

@@ -209,6 +209,7 @@ crate::scheduling::impl_scheduling_store!(SqliteStore);
 crate::jobs::impl_job_store!(SqliteStore);
 crate::reminders::impl_reminder_store!(SqliteStore);
 crate::appointments::impl_appointment_store!(SqliteStore);
+crate::calendar::impl_calendar_store!(SqliteStore);
 crate::audit::impl_audit_store!(SqliteStore);
 crate::client_data::impl_client_data_store!(SqliteStore);
 crate::shared::impl_shared_store!(SqliteStore, Engine::Sqlite);

@@ -59,6 +59,11 @@ impl FromRequestParts<AppState> for Page {
         let layout = Layout {
             demo: state.app.config().demo,
             user: actor.as_ref().map(|actor| actor.display_name.clone()),
+            calendar: actor.as_ref().is_some_and(|actor| {
+                [sensate_domain::Role::Clinician, sensate_domain::Role::Owner, sensate_domain::Role::Admin]
+                    .into_iter()
+                    .any(|role| actor.has_role(role))
+            }),
             csrf,
             current: "",
         };

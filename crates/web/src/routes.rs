@@ -130,6 +130,10 @@ fn declare() -> Table {
         .get("/calendar-feed", SignedIn, pages::calendar::show)
         .post("/calendar-feed", SignedIn, pages::calendar::create)
         .post("/calendar-feed/revoke", SignedIn, pages::calendar::revoke)
+        // Signed in: the week and adding appointments (staff; names clients)
+        .get("/calendar", SignedIn, pages::week::show)
+        .get("/appointments/new", SignedIn, pages::new_appointment::form)
+        .post("/appointments/new", SignedIn, pages::new_appointment::submit)
         // A secret address calendar apps poll; the token is the credential.
         .get("/calendar/{token}", Public, pages::calendar::feed)
         // Signed in: directory profiles and their verification

@@ -8,6 +8,8 @@ pub(crate) struct Layout {
     pub demo: bool,
     /// The signed-in person's name, for the sign-out button.
     pub user: Option<String>,
+    /// Staff who keep or look after therapists' calendars get a link to the week.
+    pub calendar: bool,
     /// The anti-forgery token forms embed.
     pub csrf: String,
     /// Which navigation entry is the current page.

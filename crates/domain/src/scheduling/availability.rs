@@ -440,7 +440,7 @@ fn blocked_intervals(busy: &[Busy], pad: Nanos) -> Vec<(Nanos, Nanos)> {
 /// choices do not fit: `compatible` reads a skipped 02:30 as 03:30, which
 /// would start a window half an hour late, and no single disambiguation
 /// makes window ends in a gap meet the next window's start.
-fn wall_to_instant(zone: &TimeZone, at: DateTime) -> Option<Timestamp> {
+pub fn wall_to_instant(zone: &TimeZone, at: DateTime) -> Option<Timestamp> {
     match zone.to_ambiguous_timestamp(at).offset() {
         AmbiguousOffset::Unambiguous { offset } => offset.to_timestamp(at).ok(),
         AmbiguousOffset::Fold { before, .. } => before.to_timestamp(at).ok(),

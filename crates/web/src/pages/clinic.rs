@@ -62,6 +62,11 @@ pub(crate) async fn dashboard(State(state): State<AppState>, page: Page) -> Resu
             .collect(),
     });
     let mut tools = Vec::new();
+    if actor.has_role(Role::Clinician) {
+        tools.push(("/calendar", "Your calendar: this week"));
+    } else if actor.has_role(Role::Owner) || actor.has_role(Role::Admin) {
+        tools.push(("/calendar", "Therapists' calendars"));
+    }
     if actor.has_role(Role::Owner) || actor.has_role(Role::Admin) {
         tools.push(("/people", "People and invitations"));
         tools.push(("/profiles", "Directory profiles and verification"));

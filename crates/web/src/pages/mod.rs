@@ -8,8 +8,10 @@ pub(crate) mod booking;
 pub(crate) mod calendar;
 pub(crate) mod clinic;
 pub(crate) mod directory;
+pub(crate) mod new_appointment;
 pub(crate) mod profiles;
 pub(crate) mod public;
+pub(crate) mod week;
 
 use askama::Template;
 use axum::http::StatusCode;

@@ -1,0 +1,264 @@
+//! A clinician's week: their sessions (with clients' names, so the page is
+//! for staff only and every view is audited), visitors' holds and requests
+//! waiting for an answer, their working hours and time off, day by day on
+//! the practice's clock.
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use sensate_domain::policy::{Action, Resource};
+use sensate_domain::scheduling::availability::wall_to_instant;
+use sensate_domain::scheduling::week::{clock_changes, clock_time, day_bounds, day_heading, days, monday_of};
+use sensate_domain::scheduling::{AppointmentStatus, SessionFormat};
+use sensate_domain::{AppointmentId, Role, UserId};
+use sensate_store::{AvailabilityRecord, CalendarEntry};
+
+use crate::audit::outcome;
+use crate::{Actor, App, AppError};
+
+/// What an entry of the week is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A session of a client's case.
+    Session,
+    /// A visitor chose the time and has not confirmed their email yet.
+    Hold,
+    /// A visitor's request waiting for the clinician's answer.
+    Request,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeekEntry {
+    pub kind: EntryKind,
+    pub id: AppointmentId,
+    /// "09:00" and "09:50" on the practice's clock.
+    pub start: String,
+    pub end: String,
+    pub minutes: i64,
+    pub format: SessionFormat,
+    pub status: AppointmentStatus,
+    /// The clients' names, or the name a visitor gave; empty for a hold.
+    pub with_whom: String,
+    /// For a hold: until when, "HH:MM".
+    pub held_until: Option<String>,
+    /// Part of a recurring series.
+    pub in_series: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeekDay {
+    pub date: Date,
+    /// "Monday 2 November".
+    pub heading: String,
+    pub today: bool,
+    /// Working hours that day, "09:00–17:00 · Telehealth (video)".
+    pub hours: Vec<String>,
+    /// The clinician marked the day as closed (time off).
+    pub time_off: bool,
+    pub entries: Vec<WeekEntry>,
+}
+
+#[derive(Debug, Clone)]
+pub struct WeekView {
+    /// Whose week: `None` when the practice has no therapist yet.
+    pub clinician: Option<(UserId, String)>,
+    /// Owners and admins choose among the practice's therapists.
+    pub therapists: Vec<(UserId, String)>,
+    /// The practice's zone, in which every time is shown.
+    pub time_zone: String,
+    pub monday: Date,
+    pub days: Vec<WeekDay>,
+    /// Sentences about clock changes within the week.
+    pub clock_changes: Vec<String>,
+    /// Whether the clinician has set any working hours.
+    pub has_hours: bool,
+}
+
+/// Which week: any date in it (YYYY-MM-DD), or this week when empty.
+pub fn week_of(typed: &str, zone: &TimeZone, now: Timestamp) -> Result<Date, AppError> {
+    let date = if typed.trim().is_empty() {
+        now.to_zoned(zone.clone()).date()
+    } else {
+        typed.trim().parse::<Date>().map_err(|_| AppError::NotFound)?
+    };
+    Ok(monday_of(date))
+}
+
+/// Working windows as real intervals, and the dates marked closed.
+type Windows = (Vec<(Timestamp, Timestamp, SessionFormat)>, Vec<Date>);
+
+/// A clinician's working windows as real intervals, for the dates around
+/// the week (their own zone's dates, which may differ from the practice's).
+fn working_windows(record: &AvailabilityRecord, from: Date, to: Date) -> Result<Windows, AppError> {
+    let zone = TimeZone::get(&record.time_zone)
+        .map_err(|e| AppError::Internal(format!("stored time zone '{}': {e}", record.time_zone)))?;
+    let rules = crate::availability::rules(record)?;
+    let mut windows = Vec::new();
+    let mut closed = Vec::new();
+    let mut date = from;
+    while date <= to {
+        let day_windows: Vec<_> = match rules.overrides.iter().find(|o| o.date == date) {
+            Some(o) => match &o.hours {
+                sensate_domain::scheduling::availability::DayHours::Closed => {
+                    closed.push(date);
+                    Vec::new()
+                }
+                sensate_domain::scheduling::availability::DayHours::Open(list) => list.clone(),
+            },
+            None => rules.weekly.iter().filter(|w| w.weekday == date.weekday()).map(|w| w.window).collect(),
+        };
+        for w in day_windows {
+            if let (Some(start), Some(end)) =
+                (wall_to_instant(&zone, date.to_datetime(w.start)), wall_to_instant(&zone, date.to_datetime(w.end)))
+            {
+                // A window to 24:00 ends at the next midnight, not a second before it.
+                let end = if w.end == jiff::civil::Time::MAX {
+                    date.tomorrow().ok().and_then(|d| d.to_zoned(zone.clone()).ok()).map_or(end, |z| z.timestamp())
+                } else {
+                    end
+                };
+                windows.push((start, end, w.format));
+            }
+        }
+        let Ok(next) = date.tomorrow() else { break };
+        date = next;
+    }
+    Ok((windows, closed))
+}
+
+fn entry(e: &CalendarEntry, zone: &TimeZone, day_end: Timestamp) -> WeekEntry {
+    let kind = match (e.status, e.case_id) {
+        (AppointmentStatus::Held, _) => EntryKind::Hold,
+        (_, None) => EntryKind::Request,
+        _ => EntryKind::Session,
+    };
+    let with_whom = match kind {
+        EntryKind::Hold => String::new(),
+        EntryKind::Request => e.visitor_name.clone().unwrap_or_default(),
+        EntryKind::Session => e.client_names.join(" & "),
+    };
+    WeekEntry {
+        kind,
+        id: e.id,
+        start: clock_time(e.starts_at, zone, None),
+        end: clock_time(e.ends_at, zone, Some(day_end)),
+        minutes: e.starts_at.duration_until(e.ends_at).as_mins(),
+        format: e.format,
+        status: e.status,
+        with_whom,
+        held_until: e.held_until.filter(|_| kind == EntryKind::Hold).map(|t| clock_time(t, zone, None)),
+        in_series: e.series_id.is_some(),
+    }
+}
+
+impl App {
+    /// The week that holds `week` (any date in it; this week when empty) of
+    /// `clinician` (the actor themselves when not given, or for owners and
+    /// admins the first therapist of the practice).
+    pub async fn week_view(&self, actor: &Actor, clinician: Option<UserId>, week: &str) -> Result<WeekView, AppError> {
+        let membership = actor.primary_membership().ok_or(AppError::Forbidden)?;
+        let practice = membership.practice_id;
+        let zone = TimeZone::get(&membership.practice_time_zone).unwrap_or(TimeZone::UTC);
+        let now = self.now();
+        let monday = week_of(week, &zone, now)?;
+        let front_desk = actor.has_role(Role::Owner) || actor.has_role(Role::Admin);
+        let therapists: Vec<(UserId, String)> = if front_desk {
+            self.store
+                .people(practice)
+                .await?
+                .into_iter()
+                .filter(|p| p.roles.contains(&Role::Clinician) && !p.disabled)
+                .map(|p| (p.id, p.display_name))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let chosen = match clinician {
+            Some(id) => Some(id),
+            None if actor.has_role(Role::Clinician) => Some(actor.user_id),
+            None => therapists.first().map(|(id, _)| *id),
+        };
+        let dates = days(monday);
+        let mut view = WeekView {
+            clinician: None,
+            therapists,
+            time_zone: zone.iana_name().unwrap_or("UTC").to_string(),
+            monday,
+            days: Vec::new(),
+            clock_changes: Vec::new(),
+            has_hours: false,
+        };
+        let Some(clinician) = chosen else {
+            // Nobody's week to show: the front desk of a practice without
+            // therapists yet, or someone who may not see calendars at all.
+            self.authorize(
+                actor,
+                Action::ViewSchedule,
+                &Resource::Practice(practice),
+                ("practice", practice.to_string()),
+            )
+            .await?;
+            return Ok(view);
+        };
+        let (_, resource) = self.therapist_account(actor, clinician, "view_calendar").await?;
+        self.authorize(actor, Action::ViewSchedule, &resource, ("user", clinician.to_string())).await?;
+
+        let (Some(first), Some(last)) = (dates.first().copied(), dates.last().copied()) else {
+            return Err(AppError::Internal("a week without days".into()));
+        };
+        let bounds = |d: Date| day_bounds(&zone, d).ok_or(AppError::NotFound);
+        let (week_start, _) = bounds(first)?;
+        let (_, week_end) = bounds(last)?;
+        let entries = self.store.calendar_entries(clinician, week_start, week_end, now).await?;
+        let availability = self.store.availability(clinician).await?;
+        let (windows, closed) = match &availability {
+            Some(record) => {
+                working_windows(record, first.yesterday().unwrap_or(first), last.tomorrow().unwrap_or(last))?
+            }
+            None => (Vec::new(), Vec::new()),
+        };
+        view.has_hours = availability.as_ref().is_some_and(|r| !r.weekly.is_empty() || !r.overrides.is_empty());
+        let today = now.to_zoned(zone.clone()).date();
+        for date in dates {
+            let (start, end) = bounds(date)?;
+            let mut hours: Vec<(Timestamp, String)> = windows
+                .iter()
+                .filter(|(s, e, _)| *s < end && *e > start)
+                .map(|(s, e, format)| {
+                    let (s, e) = ((*s).max(start), (*e).min(end));
+                    (
+                        s,
+                        format!(
+                            "{}–{} · {}",
+                            clock_time(s, &zone, None),
+                            clock_time(e, &zone, Some(end)),
+                            format.label()
+                        ),
+                    )
+                })
+                .collect();
+            hours.sort();
+            view.days.push(WeekDay {
+                date,
+                heading: day_heading(date),
+                today: date == today,
+                hours: hours.into_iter().map(|(_, text)| text).collect(),
+                time_off: closed.contains(&date),
+                entries: entries
+                    .iter()
+                    .filter(|e| e.starts_at >= start && e.starts_at < end)
+                    .map(|e| entry(e, &zone, end))
+                    .collect(),
+            });
+        }
+        view.clock_changes = clock_changes(&zone, week_start, week_end).iter().map(|c| c.sentence()).collect();
+        let name = match view.therapists.iter().find(|(id, _)| *id == clinician) {
+            Some((_, name)) => name.clone(),
+            None => self.store.user(clinician).await?.map(|u| u.display_name).unwrap_or_default(),
+        };
+        view.clinician = Some((clinician, name));
+        // The week names clients: an access to client data.
+        self.audit_actor(actor, Some(practice), "view_calendar", "user", clinician.to_string(), outcome::ALLOWED)
+            .await?;
+        Ok(view)
+    }
+}
