@@ -5,7 +5,9 @@
 // 28 March. So the therapist's 13:00 is 19:00 for the visitor before the
 // change and 18:00 after it, within one page of free times. The visitor
 // books a time after the change, confirms their email from the message the
-// SMTP server received, the therapist confirms, and the visitor is told.
+// SMTP server received, the therapist confirms and sees the session in their
+// week, and the visitor is told by email, with a calendar file and a link
+// that shows the appointment.
 
 import { expect, test } from '@playwright/test';
 import { expectNoA11yViolations } from './a11y.js';
@@ -122,9 +124,24 @@ test('a week that crosses a daylight-saving change, booked from Berlin with mail
     await expect(requests.getByRole('status')).toContainText('Confirmed.');
     await expectNoA11yViolations(therapist);
 
-    // The visitor is told by email, in their own time.
+    // The therapist's week of the change shows the session at 13:00 on their clock.
+    await therapist.goto('/calendar?week=2027-03-15');
+    const week = mainLandmark(therapist);
+    const session = week.getByRole('region', { name: /Monday 15 March/ }).getByRole('listitem').filter({ hasText: 'Robin' });
+    await expect(session).toContainText('13:00');
+    await expectNoA11yViolations(therapist);
+
+    // The visitor is told by email, in their own time, and their link shows the appointment.
     const confirmed = await sink.waitFor((m) => m.to.includes(email) && /confirmed/i.test(m.subject));
     expect(confirmed.text).toContain('Mon 15 Mar 2027, 18:00 (CET)');
+    expect(confirmed.attachments.map((a) => a.contentType)).toContain('text/calendar');
+    const manage = /https?:\/\/\S+\/appointments\/manage\/[0-9a-f]+/.exec(confirmed.text)?.[0];
+    expect(manage, 'manage link in the confirmation').toBeTruthy();
+    await page.goto(manage);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Your appointment');
+    await expect(main).toContainText('Mon 15 Mar 2027, 18:00 (CET)');
+    await expect(main).toContainText('Confirmed');
+    await expectNoA11yViolations(page);
   } finally {
     await visitor.close();
     await therapistContext.close();
