@@ -17,6 +17,7 @@ pub mod infra;
 pub mod invitations;
 pub mod mfa;
 pub mod money;
+pub mod next_free;
 pub mod passwords;
 pub mod people;
 pub mod photos;
@@ -76,6 +77,7 @@ pub struct App {
     config: Arc<AppConfig>,
     /// The directory's search index, rebuilt when the directory changes.
     directory: Arc<search::DirectoryCache>,
+    next_free: Arc<next_free::NextFreeCache>,
 }
 
 impl App {
@@ -86,7 +88,15 @@ impl App {
         mailer: Arc<dyn Mailer>,
         config: AppConfig,
     ) -> Self {
-        Self { store, clock, keys, mailer, config: Arc::new(config), directory: Arc::default() }
+        Self {
+            store,
+            clock,
+            keys,
+            mailer,
+            config: Arc::new(config),
+            directory: Arc::default(),
+            next_free: Arc::default(),
+        }
     }
 
     pub fn keys(&self) -> &KeyRing {

@@ -5,6 +5,7 @@
 //! SQL (`$1` placeholders work in both) it is written once in `shared.rs` and
 //! compiled against each driver; where they differ, each engine module says so.
 mod audit;
+mod bookable;
 mod client_data;
 mod directory;
 mod error;
@@ -25,6 +26,7 @@ use jiff::Timestamp;
 use sensate_domain::{PracticeId, UserId};
 
 pub use audit::{AuditStore, ChainBreak, verify_chain};
+pub use bookable::{BookableClinician, BookableSchedules, BookableStore};
 pub use client_data::ClientDataStore;
 pub use directory::DirectoryStore;
 pub use error::{ConnectError, StoreError};
@@ -49,7 +51,7 @@ pub enum Engine {
 /// commits as a whole or changes nothing.
 #[async_trait]
 pub trait Store:
-    IdentityStore + AuditStore + ClientDataStore + DirectoryStore + SchedulingStore + Send + Sync + 'static
+    IdentityStore + AuditStore + ClientDataStore + DirectoryStore + SchedulingStore + BookableStore + Send + Sync + 'static
 {
     fn engine(&self) -> Engine;
 

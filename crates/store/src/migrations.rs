@@ -67,6 +67,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../migrations/sqlite/0009_booking_requests.sql"),
         postgres: include_str!("../migrations/postgres/0009_booking_requests.sql"),
     },
+    Step {
+        version: 14,
+        description: "scheduling_version",
+        sqlite: include_str!("../migrations/sqlite/0014_scheduling_version.sql"),
+        postgres: include_str!("../migrations/postgres/0014_scheduling_version.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

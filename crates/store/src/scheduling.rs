@@ -295,6 +295,7 @@ macro_rules! impl_scheduling_store {
                 to: sensate_domain::scheduling::AppointmentStatus,
                 now: jiff::Timestamp,
             ) -> $crate::Result<bool> {
+                let mut tx = self.pool.begin().await?;
                 let changed = sqlx::query(
                     "UPDATE appointments SET status = $3, updated_at = $4 WHERE id = $1 AND status = $2",
                 )
@@ -302,9 +303,16 @@ macro_rules! impl_scheduling_store {
                 .bind(from.as_str())
                 .bind(to.as_str())
                 .bind($crate::shared::secs(now))
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?
                 .rows_affected();
+                if changed == 1 {
+                    self.engine_scheduling_changed(&mut tx).await?;
+                }
+                tx.commit().await?;
+                if changed == 1 {
+                    self.engine_scheduling_committed().await;
+                }
                 Ok(changed == 1)
             }
 
@@ -325,18 +333,27 @@ macro_rules! impl_scheduling_store {
             }
 
             async fn expire_holds(&self, now: jiff::Timestamp) -> $crate::Result<u64> {
+                let mut tx = self.pool.begin().await?;
                 let expired = sqlx::query(
                     "UPDATE appointments SET status = 'expired', updated_at = $1 \
                      WHERE status = 'held' AND held_until <= $1",
                 )
                 .bind($crate::shared::secs(now))
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?
                 .rows_affected();
+                if expired > 0 {
+                    self.engine_scheduling_changed(&mut tx).await?;
+                }
+                tx.commit().await?;
+                if expired > 0 {
+                    self.engine_scheduling_committed().await;
+                }
                 Ok(expired)
             }
 
             async fn insert_session_type(&self, session_type: &$crate::SessionTypeRecord) -> $crate::Result<()> {
+                let mut tx = self.pool.begin().await?;
                 sqlx::query(
                     "INSERT INTO session_types (id, practice_id, name, duration_minutes, fee_cents, in_person, \
                      telehealth, participants, trial, needs_approval, active, created_at) \
@@ -354,8 +371,11 @@ macro_rules! impl_scheduling_store {
                 .bind(session_type.needs_approval)
                 .bind(session_type.active)
                 .bind($crate::shared::secs(session_type.created_at))
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
+                self.engine_scheduling_changed(&mut tx).await?;
+                tx.commit().await?;
+                self.engine_scheduling_committed().await;
                 Ok(())
             }
 
@@ -365,13 +385,21 @@ macro_rules! impl_scheduling_store {
                 id: uuid::Uuid,
                 active: bool,
             ) -> $crate::Result<bool> {
+                let mut tx = self.pool.begin().await?;
                 let changed = sqlx::query("UPDATE session_types SET active = $3 WHERE id = $1 AND practice_id = $2")
                     .bind(id)
                     .bind(practice.as_uuid())
                     .bind(active)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await?
                     .rows_affected();
+                if changed == 1 {
+                    self.engine_scheduling_changed(&mut tx).await?;
+                }
+                tx.commit().await?;
+                if changed == 1 {
+                    self.engine_scheduling_committed().await;
+                }
                 Ok(changed == 1)
             }
 
@@ -478,7 +506,9 @@ macro_rules! impl_scheduling_store {
                     .execute(&mut *tx)
                     .await?;
                 }
+                self.engine_scheduling_changed(&mut tx).await?;
                 tx.commit().await?;
+                self.engine_scheduling_committed().await;
                 Ok(())
             }
 
@@ -657,7 +687,9 @@ macro_rules! impl_scheduling_store {
                         if let Some((r, token_hash)) = request {
                             $crate::scheduling::insert_request_query(r, token_hash).execute(&mut *tx).await?;
                         }
+                        self.engine_scheduling_changed(&mut tx).await?;
                         tx.commit().await?;
+                        self.engine_scheduling_committed().await;
                         Ok($crate::Booking::Booked)
                     }
                     Err(error) if $crate::scheduling::is_overlap(&error) => {
