@@ -124,8 +124,10 @@ impl NextFreeCache {
     }
 }
 
-/// Computes the table for `index` from the store's schedules.
-fn compute(
+/// Each listed, bookable therapist's first free times as of `now`, for
+/// `index`, with their zone and session name (what a result card needs).
+/// Benchmarks call it too.
+pub fn next_free_times(
     index: &DirectoryIndex,
     schedules: sensate_store::BookableSchedules,
     now: Timestamp,
@@ -217,7 +219,7 @@ impl App {
         let overrides_from = from.to_zoned(TimeZone::UTC).date().yesterday().unwrap_or_default();
         let schedules = self.store.bookable_schedules(from, overrides_from).await?;
         let index = index.clone();
-        let (column, details) = tokio::task::spawn_blocking(move || compute(&index, schedules, now))
+        let (column, details) = tokio::task::spawn_blocking(move || next_free_times(&index, schedules, now))
             .await
             .map_err(|e| AppError::Internal(format!("computing next free times: {e}")))?;
         let table = Arc::new(Table {
