@@ -52,6 +52,14 @@ pub trait BookableStore: Send + Sync {
     /// The directory version and the scheduling version, in one query (a
     /// search asks for both).
     async fn search_versions(&self) -> Result<(i64, i64)>;
+    /// Adds clinicians' hours (none may have any yet) and session types in
+    /// one transaction, with multi-row inserts: how synthetic therapists of
+    /// the demo become bookable.
+    async fn import_schedules(
+        &self,
+        availability: &[AvailabilityRecord],
+        session_types: &[SessionTypeRecord],
+    ) -> Result<()>;
 }
 
 pub(crate) const BUMP_SCHEDULING_VERSION: &str = "INSERT INTO meta (key, value) VALUES ('scheduling_version', '1') \
@@ -209,6 +217,82 @@ macro_rules! impl_bookable_store {
 
             async fn search_versions(&self) -> $crate::Result<(i64, i64)> {
                 self.engine_search_versions().await
+            }
+
+            async fn import_schedules(
+                &self,
+                availability: &[$crate::AvailabilityRecord],
+                session_types: &[$crate::SessionTypeRecord],
+            ) -> $crate::Result<()> {
+                use $crate::scheduling::small;
+                use $crate::shared::secs;
+                let weekly: Vec<(uuid::Uuid, &$crate::WeeklyHoursRecord)> = availability
+                    .iter()
+                    .flat_map(|a| a.weekly.iter().map(move |w| (a.clinician_id.as_uuid(), w)))
+                    .collect();
+                let mut tx = self.pool.begin().await?;
+                let conn = &mut *tx;
+                Self::insert_rows(
+                    conn,
+                    "INSERT INTO availability_settings (clinician_id, time_zone, buffer_before_minutes, \
+                     buffer_after_minutes, min_notice_minutes, horizon_days, max_per_day, slot_step_minutes, updated_at) ",
+                    9,
+                    availability,
+                    |mut row, a| {
+                        row.push_bind(a.clinician_id.as_uuid())
+                            .push_bind(&a.time_zone)
+                            .push_bind(small(a.buffer_before_minutes))
+                            .push_bind(small(a.buffer_after_minutes))
+                            .push_bind(small(a.min_notice_minutes))
+                            .push_bind(small(a.horizon_days))
+                            .push_bind(a.max_per_day.map(small))
+                            .push_bind(small(a.slot_step_minutes))
+                            .push_bind(secs(a.updated_at));
+                    },
+                )
+                .await?;
+                Self::insert_rows(
+                    conn,
+                    "INSERT INTO weekly_hours (id, clinician_id, weekday, start_minute, end_minute, format, office_id) ",
+                    7,
+                    &weekly,
+                    |mut row, (clinician, w)| {
+                        row.push_bind(uuid::Uuid::now_v7())
+                            .push_bind(*clinician)
+                            .push_bind(i32::from(w.weekday))
+                            .push_bind(small(w.start_minute))
+                            .push_bind(small(w.end_minute))
+                            .push_bind(w.format.as_str())
+                            .push_bind(w.office_id);
+                    },
+                )
+                .await?;
+                Self::insert_rows(
+                    conn,
+                    "INSERT INTO session_types (id, practice_id, name, duration_minutes, fee_cents, in_person, \
+                     telehealth, participants, trial, needs_approval, active, created_at) ",
+                    12,
+                    session_types,
+                    |mut row, t| {
+                        row.push_bind(t.id)
+                            .push_bind(t.practice_id.as_uuid())
+                            .push_bind(&t.name)
+                            .push_bind(small(t.duration_minutes))
+                            .push_bind(t.fee_cents)
+                            .push_bind(t.in_person)
+                            .push_bind(t.telehealth)
+                            .push_bind(&t.participants)
+                            .push_bind(t.trial)
+                            .push_bind(t.needs_approval)
+                            .push_bind(t.active)
+                            .push_bind(secs(t.created_at));
+                    },
+                )
+                .await?;
+                self.engine_scheduling_changed(&mut tx).await?;
+                tx.commit().await?;
+                self.engine_scheduling_committed().await;
+                Ok(())
             }
         }
     };
