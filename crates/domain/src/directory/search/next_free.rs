@@ -15,22 +15,28 @@ use super::DirectoryIndex;
 /// Free times kept per profile.
 pub const KEPT: usize = 4;
 
-const NONE: i64 = i64::MAX;
+/// A kept time: the last instant it may still be offered (its start less
+/// the notice) and its start, in seconds. Side by side, so a search reads one
+/// pair per profile in the usual case that the first time is still good.
+type Kept = [i64; 2];
+
+/// Padding: never offered.
+const NONE: Kept = [i64::MIN, i64::MAX];
 
 /// Upcoming free times by index position. Built for one index: positions
 /// are that index's, so a column must be rebuilt with its index.
 #[derive(Debug, Clone)]
 pub struct NextFree {
-    /// `KEPT` starts per position, in seconds, ascending, padded with [`NONE`].
-    starts: Vec<i64>,
-    /// The minimum notice per position, in seconds.
-    notice: Vec<i64>,
+    /// `KEPT` times per position, by start, padded with [`NONE`].
+    kept: Vec<Kept>,
+    /// How many profiles the index holds.
+    len: usize,
 }
 
 impl NextFree {
     /// A column where no profile of `index` has a free time yet.
     pub fn for_index(index: &DirectoryIndex) -> Self {
-        Self { starts: vec![NONE; index.len() * KEPT], notice: vec![0; index.len()] }
+        Self { kept: vec![NONE; index.len() * KEPT], len: index.len() }
     }
 
     /// Records a profile's first free times (ascending; those past `KEPT`
@@ -39,21 +45,19 @@ impl NextFree {
     pub fn set(&mut self, index: &DirectoryIndex, id: &str, notice: SignedDuration, starts: &[Timestamp]) -> bool {
         let Some(at) = index.position(id) else { return false };
         let at = at as usize;
-        let Some(slots) = self.starts.get_mut(at * KEPT..(at + 1) * KEPT) else { return false };
+        let Some(slots) = self.kept.get_mut(at * KEPT..(at + 1) * KEPT) else { return false };
         slots.fill(NONE);
         for (slot, start) in slots.iter_mut().zip(starts) {
-            *slot = start.as_second();
+            let start = start.as_second();
+            *slot = [start.saturating_sub(notice.as_secs()), start];
         }
-        slots.sort_unstable();
-        if let Some(n) = self.notice.get_mut(at) {
-            *n = notice.as_secs();
-        }
+        slots.sort_unstable_by_key(|&[_, start]| start);
         true
     }
 
     /// Whether the column was built for an index of `len` profiles.
     pub(super) fn fits(&self, len: usize) -> bool {
-        self.notice.len() == len
+        self.len == len
     }
 
     /// The first free time of position `i` that can still be offered at `now`
@@ -61,22 +65,17 @@ impl NextFree {
     #[inline]
     pub(super) fn first(&self, i: u32, now: i64) -> Option<i64> {
         let i = i as usize;
-        let notice = *self.notice.get(i)?;
-        self.starts
-            .get(i * KEPT..(i + 1) * KEPT)?
-            .iter()
-            .copied()
-            .find(|&start| start != NONE && start.saturating_sub(notice) >= now)
+        self.kept.get(i * KEPT..(i + 1) * KEPT)?.iter().find(|[until, _]| *until >= now).map(|[_, start]| *start)
     }
 
     /// How many profiles have at least one time that can be offered at `now`.
     pub fn bookable_count(&self, now: Timestamp) -> usize {
         let now = now.as_second();
-        (0..self.notice.len()).filter(|&i| self.first(i as u32, now).is_some()).count()
+        (0..self.len).filter(|&i| self.first(i as u32, now).is_some()).count()
     }
 
     /// Heap memory held, in bytes.
     pub fn heap_size_bytes(&self) -> usize {
-        (self.starts.capacity() + self.notice.capacity()) * 8
+        self.kept.capacity() * 16
     }
 }
