@@ -244,3 +244,28 @@ on_both_engines! {
         assert!(page.contains("in the therapist&#39;s time zone (America/New_York)"));
     }
 }
+
+/// The demo's synthetic therapists are bookable in a realistic share, and
+/// the table is read a thousand clinicians at a time: more than a thousand
+/// of them must have a time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn synthetic_demo_therapists_across_many_chunks_have_times() {
+    let app = sensate_testkit::spawn_demo_with_therapists(TestDb::sqlite(), 2_500).await;
+    let mut with_time = 0;
+    let mut previous: Option<Timestamp> = None;
+    for page in 1.. {
+        let hits = search(&app, &format!("sort=soonest&per_page=50&page={page}")).await;
+        let times: Vec<Timestamp> =
+            hits.iter().filter_map(|hit| hit["next_available"]["at"].as_str().map(at)).collect();
+        for time in &times {
+            assert!(previous.is_none_or(|p| p <= *time), "soonest first");
+            previous = Some(*time);
+        }
+        with_time += times.len();
+        if times.len() < hits.len() || hits.is_empty() {
+            break;
+        }
+    }
+    assert!(with_time > 1_000, "{with_time} synthetic therapists with a time");
+    assert!(with_time < 2_500, "{with_time}: not everyone has hours");
+}

@@ -81,104 +81,127 @@ macro_rules! impl_bookable_store {
                 // Only clinicians whose profile takes new clients.
                 const BOOKABLE: &str = "JOIN therapist_profiles p ON p.user_id = x.clinician_id \
                      WHERE p.accepting_new_clients = $1";
-                let settings = sqlx::query(&format!(
-                    "SELECT x.clinician_id, p.practice_id, p.offers_in_person, p.offers_telehealth, x.time_zone, \
-                     x.buffer_before_minutes, x.buffer_after_minutes, x.min_notice_minutes, x.horizon_days, \
-                     x.max_per_day, x.slot_step_minutes, x.updated_at FROM availability_settings x {BOOKABLE} \
-                     ORDER BY x.clinician_id"
-                ))
-                .bind(true)
-                .fetch_all(&self.pool)
-                .await?;
-                let mut clinicians = Vec::with_capacity(settings.len());
-                let mut at: HashMap<uuid::Uuid, usize> = HashMap::with_capacity(settings.len());
-                for row in settings {
-                    let clinician: uuid::Uuid = row.try_get("clinician_id")?;
-                    let max_per_day: Option<i32> = row.try_get("max_per_day")?;
-                    at.insert(clinician, clinicians.len());
-                    clinicians.push($crate::BookableClinician {
-                        practice_id: sensate_domain::PracticeId::from_uuid(row.try_get("practice_id")?),
-                        offers_in_person: row.try_get("offers_in_person")?,
-                        offers_telehealth: row.try_get("offers_telehealth")?,
-                        availability: $crate::AvailabilityRecord {
-                            clinician_id: sensate_domain::UserId::from_uuid(clinician),
-                            time_zone: row.try_get("time_zone")?,
-                            buffer_before_minutes: unsigned(row.try_get("buffer_before_minutes")?, "minutes")?,
-                            buffer_after_minutes: unsigned(row.try_get("buffer_after_minutes")?, "minutes")?,
-                            min_notice_minutes: unsigned(row.try_get("min_notice_minutes")?, "minutes")?,
-                            horizon_days: unsigned(row.try_get("horizon_days")?, "days")?,
-                            max_per_day: max_per_day.map(|m| unsigned(m, "sessions")).transpose()?,
-                            slot_step_minutes: unsigned(row.try_get("slot_step_minutes")?, "minutes")?,
-                            weekly: Vec::new(),
-                            overrides: Vec::new(),
-                            updated_at: $crate::shared::instant(row.try_get("updated_at")?)?,
-                        },
-                        busy: Vec::new(),
-                    });
-                }
-                let weekly = sqlx::query(&format!(
-                    "SELECT x.clinician_id, x.weekday, x.start_minute, x.end_minute, x.format, x.office_id \
-                     FROM weekly_hours x {BOOKABLE} ORDER BY x.clinician_id, x.weekday, x.start_minute, x.format"
-                ))
-                .bind(true)
-                .fetch_all(&self.pool)
-                .await?;
-                for w in weekly {
-                    let Some(&i) = at.get(&w.try_get::<uuid::Uuid, _>("clinician_id")?) else { continue };
-                    let weekday: i32 = w.try_get("weekday")?;
-                    clinicians[i].availability.weekly.push($crate::WeeklyHoursRecord {
-                        weekday: u8::try_from(weekday)
-                            .map_err(|_| $crate::StoreError::Corrupt(format!("weekday {weekday}")))?,
-                        start_minute: unsigned(w.try_get("start_minute")?, "minute")?,
-                        end_minute: unsigned(w.try_get("end_minute")?, "minute")?,
-                        format: format(&w.try_get::<String, _>("format")?)?,
-                        office_id: w.try_get("office_id")?,
-                    });
-                }
-                let overrides = sqlx::query(&format!(
-                    "SELECT x.clinician_id, x.day, x.closed, x.start_minute, x.end_minute, x.format, x.office_id \
-                     FROM date_overrides x {BOOKABLE} AND x.day >= $2 ORDER BY x.clinician_id, x.day, x.start_minute"
-                ))
-                .bind(true)
-                .bind(overrides_from.to_string())
-                .fetch_all(&self.pool)
-                .await?;
-                for o in overrides {
-                    let Some(&i) = at.get(&o.try_get::<uuid::Uuid, _>("clinician_id")?) else { continue };
-                    let closed: bool = o.try_get("closed")?;
-                    let hours = if closed {
-                        None
-                    } else {
-                        let start: Option<i32> = o.try_get("start_minute")?;
-                        let end: Option<i32> = o.try_get("end_minute")?;
-                        let kind: Option<String> = o.try_get("format")?;
-                        match (start, end, kind) {
-                            (Some(start), Some(end), Some(kind)) => Some((
-                                unsigned(start, "minute")?,
-                                unsigned(end, "minute")?,
-                                format(&kind)?,
-                                o.try_get("office_id")?,
-                            )),
-                            _ => return Err($crate::StoreError::Corrupt("open date override without hours".into())),
-                        }
-                    };
-                    let day = $crate::directory::date(&o.try_get::<String, _>("day")?)?;
-                    clinicians[i].availability.overrides.push($crate::DateOverrideRecord { day, hours });
-                }
-                let busy: Vec<(uuid::Uuid, i64, i64)> = sqlx::query_as(&format!(
-                    "SELECT x.clinician_id, x.starts_at, x.ends_at FROM appointments x {BOOKABLE} \
-                     AND x.ends_at > $2 AND x.status IN {} \
-                     AND (x.status <> 'held' OR x.held_until IS NULL OR x.held_until > $2) \
-                     ORDER BY x.clinician_id, x.starts_at",
-                    $crate::scheduling::OCCUPYING
-                ))
-                .bind(true)
-                .bind($crate::shared::secs(busy_from))
-                .fetch_all(&self.pool)
-                .await?;
-                for (clinician, start, end) in busy {
-                    let Some(&i) = at.get(&clinician) else { continue };
-                    clinicians[i].busy.push(($crate::shared::instant(start)?, $crate::shared::instant(end)?));
+                // A thousand clinicians at a time (keyset pagination on the id),
+                // so rows are never all in memory at once: only what is kept.
+                const CHUNK: i64 = 1_000;
+                const CHUNK_OF: &str = "AND x.clinician_id >= $2 AND x.clinician_id <= $3";
+                let mut clinicians = Vec::new();
+                let mut after = uuid::Uuid::nil();
+                loop {
+                    let settings = sqlx::query(&format!(
+                        "SELECT x.clinician_id, p.practice_id, p.offers_in_person, p.offers_telehealth, x.time_zone, \
+                         x.buffer_before_minutes, x.buffer_after_minutes, x.min_notice_minutes, x.horizon_days, \
+                         x.max_per_day, x.slot_step_minutes, x.updated_at FROM availability_settings x {BOOKABLE} \
+                         AND x.clinician_id > $2 ORDER BY x.clinician_id LIMIT $3"
+                    ))
+                    .bind(true)
+                    .bind(after)
+                    .bind(CHUNK)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    let (Some(first), Some(last)) = (settings.first(), settings.last()) else { break };
+                    let (first, last): (uuid::Uuid, uuid::Uuid) = (first.try_get("clinician_id")?, last.try_get("clinician_id")?);
+                    let full = settings.len() as i64 == CHUNK;
+                    let mut at: HashMap<uuid::Uuid, usize> = HashMap::with_capacity(settings.len());
+                    for row in settings {
+                        let clinician: uuid::Uuid = row.try_get("clinician_id")?;
+                        let max_per_day: Option<i32> = row.try_get("max_per_day")?;
+                        at.insert(clinician, clinicians.len());
+                        clinicians.push($crate::BookableClinician {
+                            practice_id: sensate_domain::PracticeId::from_uuid(row.try_get("practice_id")?),
+                            offers_in_person: row.try_get("offers_in_person")?,
+                            offers_telehealth: row.try_get("offers_telehealth")?,
+                            availability: $crate::AvailabilityRecord {
+                                clinician_id: sensate_domain::UserId::from_uuid(clinician),
+                                time_zone: row.try_get("time_zone")?,
+                                buffer_before_minutes: unsigned(row.try_get("buffer_before_minutes")?, "minutes")?,
+                                buffer_after_minutes: unsigned(row.try_get("buffer_after_minutes")?, "minutes")?,
+                                min_notice_minutes: unsigned(row.try_get("min_notice_minutes")?, "minutes")?,
+                                horizon_days: unsigned(row.try_get("horizon_days")?, "days")?,
+                                max_per_day: max_per_day.map(|m| unsigned(m, "sessions")).transpose()?,
+                                slot_step_minutes: unsigned(row.try_get("slot_step_minutes")?, "minutes")?,
+                                weekly: Vec::new(),
+                                overrides: Vec::new(),
+                                updated_at: $crate::shared::instant(row.try_get("updated_at")?)?,
+                            },
+                            busy: Vec::new(),
+                        });
+                    }
+                    let weekly = sqlx::query(&format!(
+                        "SELECT x.clinician_id, x.weekday, x.start_minute, x.end_minute, x.format, x.office_id \
+                         FROM weekly_hours x {BOOKABLE} {CHUNK_OF} ORDER BY x.clinician_id, x.weekday, x.start_minute, x.format"
+                    ))
+                    .bind(true)
+                    .bind(first)
+                    .bind(last)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    for w in weekly {
+                        let Some(&i) = at.get(&w.try_get::<uuid::Uuid, _>("clinician_id")?) else { continue };
+                        let weekday: i32 = w.try_get("weekday")?;
+                        clinicians[i].availability.weekly.push($crate::WeeklyHoursRecord {
+                            weekday: u8::try_from(weekday)
+                                .map_err(|_| $crate::StoreError::Corrupt(format!("weekday {weekday}")))?,
+                            start_minute: unsigned(w.try_get("start_minute")?, "minute")?,
+                            end_minute: unsigned(w.try_get("end_minute")?, "minute")?,
+                            format: format(&w.try_get::<String, _>("format")?)?,
+                            office_id: w.try_get("office_id")?,
+                        });
+                    }
+                    let overrides = sqlx::query(&format!(
+                        "SELECT x.clinician_id, x.day, x.closed, x.start_minute, x.end_minute, x.format, x.office_id \
+                         FROM date_overrides x {BOOKABLE} {CHUNK_OF} AND x.day >= $4 \
+                         ORDER BY x.clinician_id, x.day, x.start_minute"
+                    ))
+                    .bind(true)
+                    .bind(first)
+                    .bind(last)
+                    .bind(overrides_from.to_string())
+                    .fetch_all(&self.pool)
+                    .await?;
+                    for o in overrides {
+                        let Some(&i) = at.get(&o.try_get::<uuid::Uuid, _>("clinician_id")?) else { continue };
+                        let closed: bool = o.try_get("closed")?;
+                        let hours = if closed {
+                            None
+                        } else {
+                            let start: Option<i32> = o.try_get("start_minute")?;
+                            let end: Option<i32> = o.try_get("end_minute")?;
+                            let kind: Option<String> = o.try_get("format")?;
+                            match (start, end, kind) {
+                                (Some(start), Some(end), Some(kind)) => Some((
+                                    unsigned(start, "minute")?,
+                                    unsigned(end, "minute")?,
+                                    format(&kind)?,
+                                    o.try_get("office_id")?,
+                                )),
+                                _ => return Err($crate::StoreError::Corrupt("open date override without hours".into())),
+                            }
+                        };
+                        let day = $crate::directory::date(&o.try_get::<String, _>("day")?)?;
+                        clinicians[i].availability.overrides.push($crate::DateOverrideRecord { day, hours });
+                    }
+                    let busy: Vec<(uuid::Uuid, i64, i64)> = sqlx::query_as(&format!(
+                        "SELECT x.clinician_id, x.starts_at, x.ends_at FROM appointments x {BOOKABLE} {CHUNK_OF} \
+                         AND x.ends_at > $4 AND x.status IN {} \
+                         AND (x.status <> 'held' OR x.held_until IS NULL OR x.held_until > $4) \
+                         ORDER BY x.clinician_id, x.starts_at",
+                        $crate::scheduling::OCCUPYING
+                    ))
+                    .bind(true)
+                    .bind(first)
+                    .bind(last)
+                    .bind($crate::shared::secs(busy_from))
+                    .fetch_all(&self.pool)
+                    .await?;
+                    for (clinician, start, end) in busy {
+                        let Some(&i) = at.get(&clinician) else { continue };
+                        clinicians[i].busy.push(($crate::shared::instant(start)?, $crate::shared::instant(end)?));
+                    }
+                    after = last;
+                    if !full {
+                        break;
+                    }
                 }
                 let types = sqlx::query(
                     "SELECT id, practice_id, name, duration_minutes, fee_cents, in_person, telehealth, participants, \
