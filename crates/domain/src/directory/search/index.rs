@@ -692,14 +692,15 @@ impl DirectoryIndex {
         };
         // Smaller keys first: the sort's own key, then higher score, then id.
         let sort = if query.sort == Sort::Distance && centre.is_none() { Sort::BestMatch } else { query.sort };
+        // Free times are after 1970; none known sorts after every time.
+        let soonest = |i: u32| -> u64 { next_free(i).map_or(u64::MAX, |at| at.max(0) as u64) };
         let key = |i: u32| -> u128 {
             let chord2 = centre.as_ref().and_then(|centre| self.nearest_chord2(i, centre));
             let tail = (u128::from(u32::MAX - score(i, chord2)) << 32) | u128::from(i);
             match sort {
                 Sort::Distance => (u128::from(chord2.map_or(u64::MAX, f64::to_bits)) << 64) | tail,
                 Sort::Fee => (u128::from(self.min_fee[i as usize]) << 64) | tail,
-                // Free times are after 1970; none known sorts after every time.
-                Sort::Soonest => (u128::from(next_free(i).map_or(u64::MAX, |at| at.max(0) as u64)) << 64) | tail,
+                Sort::Soonest => (u128::from(soonest(i)) << 64) | tail,
                 Sort::BestMatch => tail,
             }
         };
@@ -711,7 +712,17 @@ impl DirectoryIndex {
             self.best_by_groups(&candidates, today, keep)
         } else {
             let mut top = TopK::new(keep);
-            candidates.for_each_one(|i| top.push(key(i)));
+            if sort == Sort::Soonest {
+                // Most candidates are later than the worst kept (or have no
+                // time): their time alone rules them out, without a score.
+                candidates.for_each_one(|i| {
+                    if top.worst().is_none_or(|worst| u128::from(soonest(i)) <= worst >> 64) {
+                        top.push(key(i));
+                    }
+                });
+            } else {
+                candidates.for_each_one(|i| top.push(key(i)));
+            }
             top.into_sorted().into_iter().map(|k| (k & u128::from(u32::MAX)) as u32).collect()
         };
 
@@ -839,6 +850,14 @@ impl TopK {
                 }
             }
             TopK::All(_, all) => all.push(key),
+        }
+    }
+
+    /// The largest key kept, once `keep` keys are held (while a heap).
+    fn worst(&self) -> Option<u128> {
+        match self {
+            TopK::Heap(keep, heap) if heap.len() >= *keep => heap.peek().copied(),
+            _ => None,
         }
     }
 

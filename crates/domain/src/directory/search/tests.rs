@@ -663,6 +663,49 @@ mod soonest {
     }
 
     #[test]
+    fn pages_of_many_agree_with_one_long_list_in_soonest_order() {
+        // 300 profiles: every third without a time, many sharing a time, scores varying.
+        let profiles: Vec<DirectoryProfile> = (0..300)
+            .map(|n| {
+                with(&format!("p{n:03}"), |p| {
+                    p.accepting_new_clients = n % 2 == 0;
+                    if n % 5 == 0 {
+                        p.certifications = vec![CertificationFact { expires_on: None, verified: true }];
+                    }
+                })
+            })
+            .collect();
+        let index = DirectoryIndex::build(profiles);
+        let mut times = NextFree::for_index(&index);
+        for n in (0..300).filter(|n| n % 3 != 0) {
+            let start = now() + SignedDuration::from_hours(1 + (n * 7) % 40);
+            times.set(&index, &format!("p{n:03}"), SignedDuration::ZERO, &[start]);
+        }
+        let query =
+            |page: u32, per_page: u32| SearchQuery { sort: Sort::Soonest, page, per_page, ..SearchQuery::default() };
+        let mut paged = Vec::new();
+        for page in 1..=5 {
+            paged.extend(index.search_with(&query(page, 10), &times, now()).hits);
+        }
+        let long = index.search_with(&query(1, 50), &times, now()).hits;
+        assert_eq!(paged, long);
+        // Soonest first; the same time by score, then id; none known last.
+        for pair in long.windows(2) {
+            let (a, b) = (&pair[0], &pair[1]);
+            let order = (a.next_free.is_none(), a.next_free, u32::MAX - a.score, &a.id).cmp(&(
+                b.next_free.is_none(),
+                b.next_free,
+                u32::MAX - b.score,
+                &b.id,
+            ));
+            assert_eq!(order, std::cmp::Ordering::Less, "{a:?} before {b:?}");
+        }
+        // Past the timed ones, in best-match order.
+        let last = index.search_with(&query(25, 10), &times, now()).hits;
+        assert!(last.iter().all(|hit| hit.next_free.is_none()) && !last.is_empty());
+    }
+
+    #[test]
     fn listing_and_positions_by_id() {
         let index = DirectoryIndex::build(vec![
             profile("b"),
