@@ -23,6 +23,7 @@ ENDPOINTS=(
     "/therapists?concerns=low-desire&format=telehealth&state=NY  directory: concern, telehealth in NY"
     "/therapists?near=10001&radius_km=25&format=in_person&sort=distance  directory: near a ZIP, 25 km, nearest first"
     "/therapists?concerns=erection-difficulties&insurance=aetna&near=60614&radius_km=40  directory: concern, in network, near a ZIP"
+    "/therapists?concerns=low-desire&format=telehealth&state=NY&sort=soonest  directory: concern, telehealth in NY, soonest available first"
 )
 
 # ---- Knobs ------------------------------------------------------------------------

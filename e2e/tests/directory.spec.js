@@ -123,3 +123,44 @@ test.describe('without JavaScript', () => {
     await expect(main.getByRole('heading', { level: 2, name: '1 therapist found' })).toBeVisible();
   });
 });
+
+test.describe('sorted by soonest available', () => {
+  // A visitor far from the practice: times are shown in their own zone.
+  test.use({ timezoneId: 'Europe/Berlin' });
+
+  test('cards show the next available time, soonest first, in the visitor’s zone', async ({ page }) => {
+    await page.goto('/therapists');
+    const main = mainLandmark(page);
+    // Before the browser's zone is known, the therapist's zone is named.
+    await expect(main.locator('p.next-free').first()).toContainText(/in the therapist’s time zone|in the therapist's time zone/);
+
+    await main.getByLabel('Sort by').selectOption('soonest');
+    await expect(page).toHaveURL(/sort=soonest/);
+    await expect(page).toHaveURL(/tz=Europe%2FBerlin/);
+    const cards = main.locator('ul.results > li');
+    await expect(cards.first().locator('p.next-free')).toContainText(/^Next available: \w{3} \d{1,2} \w{3} \d{4}, \d{2}:\d{2} \(CET\) · /);
+    await expect(main.locator('p.next-free', { hasText: 'time zone' })).toHaveCount(0);
+
+    // The same order as the API gives, whose times are instants: earliest first, none last.
+    const api = await page.request.get('/api/v1/therapists?sort=soonest&tz=Europe/Berlin');
+    const results = (await api.json()).results;
+    const names = await cards.locator('h3 a').allTextContents();
+    expect(names).toEqual(results.map((r) => r.name));
+    const times = results.filter((r) => r.next_available).map((r) => Date.parse(r.next_available.at));
+    expect(times.length).toBeGreaterThan(0);
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+    const firstWithout = results.findIndex((r) => !r.next_available);
+    if (firstWithout >= 0) {
+      expect(results.slice(firstWithout).every((r) => !r.next_available), 'none known last').toBe(true);
+    }
+    for (const [i, r] of results.entries()) {
+      const line = cards.nth(i).locator('p.next-free');
+      if (r.next_available) {
+        await expect(line).toHaveText(`Next available: ${r.next_available.local} · ${r.next_available.session}`);
+      } else {
+        await expect(line).toHaveCount(0);
+      }
+    }
+    await expectNoA11yViolations(page);
+  });
+});

@@ -483,7 +483,7 @@ async fn measure_engine_in(
     // What the database holds must match: every booking one held time, one email.
     let mut held = 0;
     for therapist in bookable.iter() {
-        held += store.busy_times(therapist.options.therapist, Timestamp::now()).await?.len();
+        held += store.busy_times(therapist.options.therapist, Timestamp::now(), Timestamp::now()).await?.len();
     }
     if held != total_booked || mailer.0.load(Ordering::Relaxed) != total_booked as u64 {
         return Err(format!(

@@ -23,12 +23,15 @@ use jiff::Timestamp;
 use jiff::civil::{Date, date};
 use sensate_app::infra::crypto::KeyRing;
 use sensate_app::infra::mailer::OutboxMailer;
+use sensate_app::next_free::next_free_times;
 use sensate_app::search::search_profile;
-use sensate_app::synthetic::{QUERY_SHAPES, SyntheticDirectory, SyntheticOptions, query_mix};
+use sensate_app::synthetic::{
+    QUERY_SHAPES, SyntheticDirectory, SyntheticOptions, WITH_HOURS, query_mix, synthetic_schedules,
+};
 use sensate_app::{App, AppConfig};
 use sensate_domain::Clock;
 use sensate_domain::directory::search::{
-    CertificationFact, DirectoryIndex, DirectoryProfile, LicenceFact, Office, SearchQuery, SearchResults,
+    CertificationFact, DirectoryIndex, DirectoryProfile, LicenceFact, Office, SearchQuery, SearchResults, Sort,
 };
 use sensate_store::{Migrate, Store};
 use sqlx::Connection;
@@ -219,8 +222,11 @@ fn main() -> Result<(), Failure> {
     println!("RSS at start: {}", rss());
 
     let started = Instant::now();
-    let records = SyntheticDirectory::generate(options()?, n)?.profiles;
+    let batch = SyntheticDirectory::generate(options()?, n)?;
     let generated = started.elapsed();
+    let now: Timestamp = NOW.parse()?;
+    let schedules = synthetic_schedules(SEED, &batch, now);
+    let records = batch.profiles;
     let profiles: Vec<DirectoryProfile> = records.into_iter().map(search_profile).collect();
     println!(
         "generated in {} (store records, then mapped as the app maps them); input profiles ≈ {} on the heap; RSS {}",
@@ -301,6 +307,46 @@ fn main() -> Result<(), Failure> {
         peak_rss_bytes().map_or_else(|| "n/a".into(), mib)
     );
     let memory_checksum = measured.checksum;
+
+    println!();
+    println!("## In memory with next free times: DirectoryIndex::search_with");
+    println!();
+    let with_hours = schedules.clinicians.len();
+    let started = Instant::now();
+    let (column, details) = next_free_times(&index, schedules, now);
+    let computed = started.elapsed();
+    println!(
+        "next free times computed in {} (one thread) for {with_hours} therapists with hours ({:.0} % of those \
+         taking new clients): {} bookable now; column heap {}, RSS {}",
+        ms(computed),
+        WITH_HOURS * 100.0,
+        column.bookable_count(now),
+        mib(column.heap_size_bytes() as u64),
+        rss()
+    );
+    drop(details);
+    let mut with_times = Measured::new();
+    let mut soonest = Measured::new();
+    for round in 0..=rounds {
+        for (shape, query) in &mix {
+            let started = Instant::now();
+            let results = black_box(index.search_with(black_box(query), &column, now));
+            with_times.record(round, *shape, started.elapsed(), &results);
+            let by_soonest = SearchQuery { sort: Sort::Soonest, ..query.clone() };
+            let started = Instant::now();
+            let results = black_box(index.search_with(black_box(&by_soonest), &column, now));
+            soonest.record(round, *shape, started.elapsed(), &results);
+        }
+    }
+    println!("### The mix as it is, each hit with its next free time");
+    println!();
+    with_times.print(base_p50);
+    println!();
+    println!("### The same queries sorted by soonest available");
+    println!();
+    soonest.print(base_p50);
+    println!("RSS: {} (peak {})", rss(), peak_rss_bytes().map_or_else(|| "n/a".into(), mib));
+    drop(column);
     drop(index);
     drop(profiles);
 

@@ -383,7 +383,7 @@ impl App {
         // the one being moved.
         let busy: Vec<Busy> = self
             .store
-            .busy_times(clinician, now.min(from) - SignedDuration::from_hours(24))
+            .busy_times(clinician, now.min(from) - SignedDuration::from_hours(24), now)
             .await?
             .into_iter()
             .filter(|times| Some(*times) != moving)

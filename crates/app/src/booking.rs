@@ -164,9 +164,11 @@ impl App {
         if !record.profile.accepting_new_clients {
             return Ok(None);
         }
-        let mut session_types: Vec<SessionTypeRecord> =
-            self.store.session_types(practice.id).await?.into_iter().filter(|t| t.active).collect();
-        session_types.sort_by_key(|t| (!t.trial, t.duration_minutes));
+        let session_types = crate::next_free::offered_session_types(
+            self.store.session_types(practice.id).await?,
+            record.profile.offers_in_person,
+            record.profile.offers_telehealth,
+        );
         let today = self.now().to_zoned(TimeZone::UTC).date();
         let mut licensed_in: Vec<String> = record
             .licences
@@ -176,12 +178,6 @@ impl App {
             .collect();
         licensed_in.sort();
         licensed_in.dedup();
-        if !record.profile.offers_telehealth {
-            session_types.retain(|t| t.in_person);
-        }
-        if !record.profile.offers_in_person {
-            session_types.retain(|t| t.telehealth);
-        }
         Ok(Some(BookingOptions { therapist, name: record.profile.display_name, practice, session_types, licensed_in }))
     }
 

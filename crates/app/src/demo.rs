@@ -498,6 +498,11 @@ impl App {
             let size = (count - done).min(THERAPIST_BATCH);
             let batch = generator.batch(size as usize);
             self.store.import_directory(&batch, now).await?;
+            // A realistic share gets hours (none booked yet), so "next available" has something to show.
+            let schedules = crate::synthetic::synthetic_schedules(DEMO_SEED ^ u64::from(done), &batch, now);
+            let hours: Vec<_> = schedules.clinicians.into_iter().map(|c| c.availability).collect();
+            let kinds: Vec<_> = schedules.session_types.into_values().flatten().collect();
+            self.store.import_schedules(&hours, &kinds).await?;
             done += size;
             progress(done, count);
         }

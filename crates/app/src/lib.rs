@@ -24,6 +24,7 @@ mod manage_link;
 pub mod mfa;
 pub mod money;
 pub mod new_appointments;
+pub mod next_free;
 pub mod passwords;
 pub mod people;
 pub mod photos;
@@ -101,6 +102,7 @@ pub struct App {
     config: Arc<AppConfig>,
     /// The directory's search index, rebuilt when the directory changes.
     directory: Arc<search::DirectoryCache>,
+    next_free: Arc<next_free::NextFreeCache>,
 }
 
 impl App {
@@ -111,7 +113,15 @@ impl App {
         mailer: Arc<dyn Mailer>,
         config: AppConfig,
     ) -> Self {
-        Self { store, clock, keys, mailer, config: Arc::new(config), directory: Arc::default() }
+        Self {
+            store,
+            clock,
+            keys,
+            mailer,
+            config: Arc::new(config),
+            directory: Arc::default(),
+            next_free: Arc::default(),
+        }
     }
 
     pub fn keys(&self) -> &KeyRing {

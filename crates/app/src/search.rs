@@ -184,10 +184,10 @@ pub fn reference_data() -> Result<&'static Reference, AppError> {
 }
 
 impl App {
-    /// The snapshot for the current directory version. While one search
-    /// rebuilds it, others use the snapshot there is, if any.
-    async fn directory_snapshot(&self) -> Result<Arc<Snapshot>, AppError> {
-        let version = self.store.directory_version().await?;
+    /// The snapshot for the directory's current `version` (read by the
+    /// caller). While one search rebuilds it, others use the snapshot there
+    /// is, if any.
+    async fn directory_snapshot_at(&self, version: i64) -> Result<Arc<Snapshot>, AppError> {
         let current = self.directory.current();
         if let Some(snapshot) = &current
             && snapshot.version == version
@@ -226,10 +226,13 @@ impl App {
         Ok(snapshot)
     }
 
-    /// Builds the search index now, so that the first visitor does not wait
-    /// for it (a second or two at 100,000 profiles).
+    /// Builds the search index and the next free times now, so that the
+    /// first visitor does not wait for them (a second or two at 100,000
+    /// profiles).
     pub async fn prepare_directory_index(&self) -> Result<(), AppError> {
-        self.directory_snapshot().await.map(|_| ())
+        let (directory_version, scheduling_version) = self.store.search_versions().await?;
+        let snapshot = self.directory_snapshot_at(directory_version).await?;
+        self.next_free_column(&snapshot.index, snapshot.version, scheduling_version).await.map(|_| ())
     }
 
     /// A visitor's search. Anonymous: nothing is recorded about who searched.
@@ -241,8 +244,13 @@ impl App {
             }
             return Err(AppError::Invalid(errors));
         }
-        let snapshot = self.directory_snapshot().await?;
-        Ok(snapshot.index.search(query, self.listing_day()))
+        let (directory_version, scheduling_version) = self.store.search_versions().await?;
+        let snapshot = self.directory_snapshot_at(directory_version).await?;
+        let next_free = self.next_free_column(&snapshot.index, snapshot.version, scheduling_version).await?;
+        Ok(match next_free {
+            Some(column) => snapshot.index.search_with(query, &column, self.now()),
+            None => snapshot.index.search(query, self.listing_day()),
+        })
     }
 }
 

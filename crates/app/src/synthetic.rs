@@ -21,6 +21,7 @@
 //! Every practice has a manager account (role owner) who verified its
 //! therapists' credentials. No synthetic account can sign in: their password
 //! hash is one nobody knows the password for.
+mod schedules;
 mod tables;
 
 use jiff::civil::Date;
@@ -33,6 +34,7 @@ use sensate_store::{
     OfficeRecord, TherapistProfile, Verification,
 };
 
+pub use self::schedules::{WITH_HOURS, synthetic_schedules};
 use self::tables::*;
 use crate::AppError;
 

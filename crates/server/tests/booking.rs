@@ -156,7 +156,7 @@ on_both_engines! {
         // The honeypot filled: the same.
         let bot = submit(&w, &visitor, &with(&fields, &[("name", "Bot"), ("email", "bot@spam.example"), ("consent_privacy", "on"), ("consent_adult", "on"), ("jurisdiction", "US-NY"), ("website", "http://spam.example")])).await;
         assert!(bot.text().await.unwrap().contains("Check your email"));
-        assert!(app.store().busy_times(w.tess_id, sensate_domain::Clock::now(&app.clock)).await.unwrap().is_empty(), "nothing held");
+        assert!(app.store().busy_times(w.tess_id, sensate_domain::Clock::now(&app.clock), sensate_domain::Clock::now(&app.clock)).await.unwrap().is_empty(), "nothing held");
         assert!(w.sink.messages().is_empty(), "nothing sent");
 
         // Mistakes are named beside their fields; what was typed stays.

@@ -393,7 +393,7 @@ on_both_engines! {
         let start: Timestamp = chosen.parse().unwrap();
         let store = db.store().await;
         let occupying: Vec<(Timestamp, Timestamp)> = store
-            .busy_times(therapist, Timestamp::now())
+            .busy_times(therapist, Timestamp::now(), Timestamp::now())
             .await
             .unwrap()
             .into_iter()
@@ -443,7 +443,7 @@ on_both_engines! {
 
         // Three times held, the refused one not; three links sent.
         let store = db.store().await;
-        let held = store.busy_times(therapist, Timestamp::now()).await.unwrap();
+        let held = store.busy_times(therapist, Timestamp::now(), Timestamp::now()).await.unwrap();
         store.close().await;
         assert_eq!(held.len(), 3, "{held:?}");
         let refused: Timestamp = start_of(&links[8]).parse().unwrap();

@@ -401,7 +401,10 @@ macro_rules! impl_appointment_store {
                     Err(error) => return Err(error.into()),
                 }
                 Self::insert_event_in(&mut tx, &c.event).await?;
+                // Moving or cancelling changes the clinician's free time (the directory's next available).
+                self.engine_scheduling_changed(&mut tx).await?;
                 tx.commit().await?;
+                self.engine_scheduling_committed().await;
                 Ok($crate::Changed::Done)
             }
 

@@ -282,7 +282,10 @@ macro_rules! impl_calendar_store {
                             .await?;
                     }
                 }
+                // New sessions take free time (the directory's next available).
+                self.engine_scheduling_changed(&mut tx).await?;
                 tx.commit().await?;
+                self.engine_scheduling_committed().await;
                 Ok($crate::SeriesBooking::Booked)
             }
         }

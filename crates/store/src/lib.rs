@@ -6,6 +6,7 @@
 //! compiled against each driver; where they differ, each engine module says so.
 mod appointments;
 mod audit;
+mod bookable;
 mod calendar;
 mod client_data;
 mod directory;
@@ -33,6 +34,7 @@ pub use appointments::{
     EventKind, NewAppointmentEvent,
 };
 pub use audit::{AuditStore, ChainBreak, verify_chain};
+pub use bookable::{BookableClinician, BookableSchedules, BookableStore};
 pub use calendar::{CalendarEntry, CalendarStore, NewSeries, SchedulableCase, SeriesBooking};
 pub use client_data::ClientDataStore;
 pub use directory::DirectoryStore;
@@ -69,6 +71,7 @@ pub trait Store:
     + ReminderStore
     + AppointmentStore
     + CalendarStore
+    + BookableStore
     + Send
     + Sync
     + 'static

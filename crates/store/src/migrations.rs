@@ -85,6 +85,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../migrations/sqlite/0012_series.sql"),
         postgres: include_str!("../migrations/postgres/0012_series.sql"),
     },
+    Step {
+        version: 13,
+        description: "scheduling_version",
+        sqlite: include_str!("../migrations/sqlite/0013_scheduling_version.sql"),
+        postgres: include_str!("../migrations/postgres/0013_scheduling_version.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -82,6 +82,40 @@ impl PgStore {
         Ok(())
     }
 
+    /// Nothing inside the transaction: one row bumped by every booking would
+    /// make bookings of different clinicians queue behind each other.
+    async fn engine_scheduling_changed(
+        &self,
+        _tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    ) -> Result<(), sqlx::Error> {
+        Ok(())
+    }
+
+    /// After the commit, the next value of a sequence: it never waits for
+    /// other transactions, and readers cannot see it before the change. If
+    /// it fails, next free times catch up at their periodic refresh.
+    async fn engine_scheduling_committed(&self) {
+        if let Err(error) = sqlx::query("SELECT nextval('scheduling_version')").execute(&self.pool).await {
+            tracing::warn!(%error, "could not note a scheduling change; next free times catch up within minutes");
+        }
+    }
+
+    async fn engine_scheduling_version(&self) -> Result<i64> {
+        let (last, called): (i64, bool) =
+            sqlx::query_as("SELECT last_value, is_called FROM scheduling_version").fetch_one(&self.pool).await?;
+        Ok(if called { last } else { 0 })
+    }
+
+    async fn engine_search_versions(&self) -> Result<(i64, i64)> {
+        let (directory, scheduling): (Option<String>, i64) = sqlx::query_as(
+            "SELECT (SELECT value FROM meta WHERE key = 'directory_version'), \
+             (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM scheduling_version)",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((directory.and_then(|v| v.parse().ok()).unwrap_or(0), scheduling))
+    }
+
     /// A transaction holding an advisory lock, so appends to the audit chain
     /// from several app servers take turns.
     async fn engine_begin_serialized(&self) -> Result<sqlx::Transaction<'_, sqlx::Postgres>, sqlx::Error> {
@@ -143,6 +177,7 @@ crate::jobs::impl_job_store!(PgStore);
 crate::reminders::impl_reminder_store!(PgStore);
 crate::appointments::impl_appointment_store!(PgStore);
 crate::calendar::impl_calendar_store!(PgStore);
+crate::bookable::impl_bookable_store!(PgStore);
 crate::audit::impl_audit_store!(PgStore);
 crate::client_data::impl_client_data_store!(PgStore);
 crate::shared::impl_shared_store!(PgStore, Engine::Postgres);

@@ -132,9 +132,15 @@ pub trait SchedulingStore: Send + Sync {
     async fn calendar_feed_since(&self, clinician: UserId) -> Result<Option<Timestamp>>;
     /// Whose feed a token hash opens.
     async fn calendar_feed_owner(&self, token_hash: &str) -> Result<Option<UserId>>;
-    /// The clinician's appointments that occupy time at `from` or later (a
-    /// hold counts until it lapses), by start.
-    async fn busy_times(&self, clinician: UserId, from: Timestamp) -> Result<Vec<(Timestamp, Timestamp)>>;
+    /// The clinician's appointments that occupy time at `from` or later, by
+    /// start. A hold counts only while it has not lapsed at `now` (it may
+    /// not be marked expired yet), whatever `from` is.
+    async fn busy_times(
+        &self,
+        clinician: UserId,
+        from: Timestamp,
+        now: Timestamp,
+    ) -> Result<Vec<(Timestamp, Timestamp)>>;
 }
 
 /// The name both engines give the no-overlap rule (constraint or trigger message).
@@ -295,6 +301,7 @@ macro_rules! impl_scheduling_store {
                 to: sensate_domain::scheduling::AppointmentStatus,
                 now: jiff::Timestamp,
             ) -> $crate::Result<bool> {
+                let mut tx = self.pool.begin().await?;
                 let changed = sqlx::query(
                     "UPDATE appointments SET status = $3, updated_at = $4 WHERE id = $1 AND status = $2",
                 )
@@ -302,9 +309,16 @@ macro_rules! impl_scheduling_store {
                 .bind(from.as_str())
                 .bind(to.as_str())
                 .bind($crate::shared::secs(now))
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?
                 .rows_affected();
+                if changed == 1 {
+                    self.engine_scheduling_changed(&mut tx).await?;
+                }
+                tx.commit().await?;
+                if changed == 1 {
+                    self.engine_scheduling_committed().await;
+                }
                 Ok(changed == 1)
             }
 
@@ -325,18 +339,27 @@ macro_rules! impl_scheduling_store {
             }
 
             async fn expire_holds(&self, now: jiff::Timestamp) -> $crate::Result<u64> {
+                let mut tx = self.pool.begin().await?;
                 let expired = sqlx::query(
                     "UPDATE appointments SET status = 'expired', updated_at = $1 \
                      WHERE status = 'held' AND held_until <= $1",
                 )
                 .bind($crate::shared::secs(now))
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?
                 .rows_affected();
+                if expired > 0 {
+                    self.engine_scheduling_changed(&mut tx).await?;
+                }
+                tx.commit().await?;
+                if expired > 0 {
+                    self.engine_scheduling_committed().await;
+                }
                 Ok(expired)
             }
 
             async fn insert_session_type(&self, session_type: &$crate::SessionTypeRecord) -> $crate::Result<()> {
+                let mut tx = self.pool.begin().await?;
                 sqlx::query(
                     "INSERT INTO session_types (id, practice_id, name, duration_minutes, fee_cents, in_person, \
                      telehealth, participants, trial, needs_approval, active, created_at) \
@@ -354,8 +377,11 @@ macro_rules! impl_scheduling_store {
                 .bind(session_type.needs_approval)
                 .bind(session_type.active)
                 .bind($crate::shared::secs(session_type.created_at))
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
+                self.engine_scheduling_changed(&mut tx).await?;
+                tx.commit().await?;
+                self.engine_scheduling_committed().await;
                 Ok(())
             }
 
@@ -365,13 +391,21 @@ macro_rules! impl_scheduling_store {
                 id: uuid::Uuid,
                 active: bool,
             ) -> $crate::Result<bool> {
+                let mut tx = self.pool.begin().await?;
                 let changed = sqlx::query("UPDATE session_types SET active = $3 WHERE id = $1 AND practice_id = $2")
                     .bind(id)
                     .bind(practice.as_uuid())
                     .bind(active)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await?
                     .rows_affected();
+                if changed == 1 {
+                    self.engine_scheduling_changed(&mut tx).await?;
+                }
+                tx.commit().await?;
+                if changed == 1 {
+                    self.engine_scheduling_committed().await;
+                }
                 Ok(changed == 1)
             }
 
@@ -478,7 +512,9 @@ macro_rules! impl_scheduling_store {
                     .execute(&mut *tx)
                     .await?;
                 }
+                self.engine_scheduling_changed(&mut tx).await?;
                 tx.commit().await?;
+                self.engine_scheduling_committed().await;
                 Ok(())
             }
 
@@ -615,14 +651,16 @@ macro_rules! impl_scheduling_store {
                 &self,
                 clinician: sensate_domain::UserId,
                 from: jiff::Timestamp,
+                now: jiff::Timestamp,
             ) -> $crate::Result<Vec<(jiff::Timestamp, jiff::Timestamp)>> {
                 let rows: Vec<(i64, i64)> = sqlx::query_as(&format!(
                     "SELECT starts_at, ends_at FROM appointments WHERE clinician_id = $1 AND ends_at > $2 \
-                     AND status IN {} AND (status <> 'held' OR held_until IS NULL OR held_until > $2) ORDER BY starts_at",
+                     AND status IN {} AND (status <> 'held' OR held_until IS NULL OR held_until > $3) ORDER BY starts_at",
                     $crate::scheduling::OCCUPYING
                 ))
                 .bind(clinician.as_uuid())
                 .bind($crate::shared::secs(from))
+                .bind($crate::shared::secs(now))
                 .fetch_all(&self.pool)
                 .await?;
                 rows.into_iter()
@@ -657,7 +695,9 @@ macro_rules! impl_scheduling_store {
                         if let Some((r, token_hash)) = request {
                             $crate::scheduling::insert_request_query(r, token_hash).execute(&mut *tx).await?;
                         }
+                        self.engine_scheduling_changed(&mut tx).await?;
                         tx.commit().await?;
+                        self.engine_scheduling_committed().await;
                         Ok($crate::Booking::Booked)
                     }
                     Err(error) if $crate::scheduling::is_overlap(&error) => {

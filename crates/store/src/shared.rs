@@ -367,7 +367,11 @@ macro_rules! impl_shared_store {
             }
 
             async fn insert_appointment(&self, appointment: &$crate::NewAppointment) -> $crate::Result<()> {
-                $crate::scheduling::insert_appointment_query(appointment).execute(&self.pool).await?;
+                let mut tx = self.pool.begin().await?;
+                $crate::scheduling::insert_appointment_query(appointment).execute(&mut *tx).await?;
+                self.engine_scheduling_changed(&mut tx).await?;
+                tx.commit().await?;
+                self.engine_scheduling_committed().await;
                 Ok(())
             }
 

@@ -174,6 +174,33 @@ impl SqliteStore {
         Ok(tx)
     }
 
+    /// Notes a change to hours, session types or taken time, inside the
+    /// writing transaction: SQLite has one writer at a time, so the extra row
+    /// costs no waiting, and the version changes exactly when the data does.
+    async fn engine_scheduling_changed(&self, tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>) -> Result<(), sqlx::Error> {
+        sqlx::query(crate::bookable::BUMP_SCHEDULING_VERSION).execute(&mut **tx).await?;
+        Ok(())
+    }
+
+    /// Nothing more to do after the commit (see `engine_scheduling_changed`).
+    async fn engine_scheduling_committed(&self) {}
+
+    async fn engine_scheduling_version(&self) -> Result<i64> {
+        let value: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'scheduling_version'")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    async fn engine_search_versions(&self) -> Result<(i64, i64)> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT key, value FROM meta WHERE key IN ('directory_version', 'scheduling_version')")
+                .fetch_all(&self.pool)
+                .await?;
+        let of = |key: &str| rows.iter().find(|(k, _)| k == key).and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+        Ok((of("directory_version"), of("scheduling_version")))
+    }
+
     /// A `meta` value read without changing the file in any way (read-only,
     /// no journal-mode switch): for deciding whether a file may be replaced.
     pub async fn peek_meta(path: &Path, key: &str) -> Result<Option<String>, ConnectError> {
@@ -210,6 +237,7 @@ crate::jobs::impl_job_store!(SqliteStore);
 crate::reminders::impl_reminder_store!(SqliteStore);
 crate::appointments::impl_appointment_store!(SqliteStore);
 crate::calendar::impl_calendar_store!(SqliteStore);
+crate::bookable::impl_bookable_store!(SqliteStore);
 crate::audit::impl_audit_store!(SqliteStore);
 crate::client_data::impl_client_data_store!(SqliteStore);
 crate::shared::impl_shared_store!(SqliteStore, Engine::Sqlite);

@@ -84,7 +84,7 @@ on_both_engines! {
         assert_eq!(store.book_appointment(&slot(p, c, "2026-12-01T15:00:00Z", 50, Cancelled), now).await.unwrap(), Booking::Booked);
         // The rule is the database's: a plain insert is refused too.
         assert!(store.insert_appointment(&slot(p, c, "2026-12-01T15:20:00Z", 20, Confirmed)).await.is_err());
-        let busy = store.busy_times(c, now).await.unwrap();
+        let busy = store.busy_times(c, now, now).await.unwrap();
         assert_eq!(
             busy,
             vec![
@@ -104,8 +104,13 @@ on_both_engines! {
         assert_eq!(store.book_appointment(&hold, at("2026-11-01T12:00:00Z")).await.unwrap(), Booking::Booked);
         let attempt = slot(p, c, "2026-12-02T15:00:00Z", 50, AppointmentStatus::Requested);
         assert_eq!(store.book_appointment(&attempt, at("2026-11-01T12:14:59Z")).await.unwrap(), Booking::Taken, "still held");
-        assert_eq!(store.busy_times(c, at("2026-11-01T12:14:59Z")).await.unwrap().len(), 1);
-        assert!(store.busy_times(c, held_until).await.unwrap().is_empty(), "a lapsed hold is not busy");
+        assert_eq!(store.busy_times(c, at("2026-11-01T12:14:59Z"), at("2026-11-01T12:14:59Z")).await.unwrap().len(), 1);
+        assert!(store.busy_times(c, held_until, held_until).await.unwrap().is_empty(), "a lapsed hold is not busy");
+        let day_before = held_until - SignedDuration::from_hours(24);
+        assert!(
+            store.busy_times(c, day_before, held_until).await.unwrap().is_empty(),
+            "a hold that lapsed is not busy, however far back the times are read"
+        );
         assert_eq!(store.book_appointment(&attempt, held_until).await.unwrap(), Booking::Booked, "lapsed");
         assert_eq!(store.expire_holds(held_until).await.unwrap(), 0, "booking expired it already");
         store.close().await;
@@ -136,7 +141,7 @@ on_both_engines! {
         }
         assert!(failed.is_empty(), "no errors: {failed:?}");
         assert_eq!((booked, taken), (1, 199));
-        assert_eq!(servers[1].busy_times(c, now).await.unwrap().len(), 1);
+        assert_eq!(servers[1].busy_times(c, now, now).await.unwrap().len(), 1);
         for store in servers {
             store.close().await;
         }

@@ -406,6 +406,8 @@ pub(crate) struct ResultRow {
     pub headline: String,
     /// Why this therapist matches, on one line.
     pub why: String,
+    /// "Tue 8 Dec 2026, 10:00 (EST) · Trial consultation", when a time can be booked.
+    pub next_available: Option<String>,
 }
 
 /// The results of a directory search, as the page and the htmx fragment show them.

@@ -5,7 +5,9 @@
 //    it, rounded to two decimals (about a kilometre), into the search form as
 //    `lat` and `lon`. The position goes into that search request and nowhere
 //    else; nothing is kept in the browser or on the server.
-// 2. After a results page link updated the results in place, focus moves to
+// 2. The browser's time zone goes into the form's `tz` field (when none was
+//    chosen), so the next search shows free times in the visitor's zone.
+// 3. After a results page link updated the results in place, focus moves to
 //    the results heading, so keyboard and screen-reader users continue there.
 (function () {
   'use strict';
@@ -18,6 +20,11 @@
   const status = document.getElementById('location-status');
   const near = document.getElementById('near');
   const sort = document.getElementById('sort');
+
+  const zoneField = document.getElementById('tz');
+  if (zoneField && !zoneField.value && window.Intl) {
+    zoneField.value = Intl.DateTimeFormat().resolvedOptions().timeZone || '';
+  }
 
   function say(text) {
     if (status) status.textContent = text;

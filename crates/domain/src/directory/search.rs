@@ -36,6 +36,10 @@
 //! weigh most, then insurance, language, affirming flags, certification,
 //! accepting new clients, text relevance, and distance decay.
 //!
+//! [`Sort::Soonest`] orders by a [`NextFree`] column passed with the query
+//! ([`DirectoryIndex::search_with`]): profiles with a free time first, the
+//! earliest first, then the others; ties, as ever, by score and id.
+//!
 //! # Keeping it current
 //! The index holds no dates of its own beyond the facts: licence and
 //! certification expiry are compared with the `today` of each query, so a
@@ -51,6 +55,7 @@
 mod bits;
 mod geo;
 mod index;
+mod next_free;
 mod text;
 
 #[cfg(test)]
@@ -62,6 +67,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 pub use index::{DirectoryIndex, DirectoryIndexBuilder};
+pub use next_free::{KEPT as NEXT_FREE_KEPT, NextFree};
 
 /// Radius used for in-person matching when the visitor gave a location but no distance.
 pub const DEFAULT_RADIUS_KM: f64 = 25.0;
@@ -235,6 +241,9 @@ pub enum Sort {
     Distance,
     /// Lowest published fee first; profiles without a fee last.
     Fee,
+    /// Soonest free time first (see [`NextFree`]); profiles with none known
+    /// last, in best-match order.
+    Soonest,
 }
 
 /// What a visitor asks for. Empty lists, `None` and `false` mean "no filter".
@@ -403,6 +412,9 @@ pub struct Hit {
     pub distance_km: Option<f64>,
     /// Why this profile matches, most important first.
     pub reasons: Vec<Reason>,
+    /// The first free time that can still be offered, when the search had
+    /// a [`NextFree`] column and the profile has one.
+    pub next_free: Option<jiff::Timestamp>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

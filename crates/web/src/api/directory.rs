@@ -58,8 +58,12 @@ pub(crate) struct TherapistQuery {
     pub(crate) gender: String,
     /// Free text.
     pub(crate) q: String,
-    /// `best` (default), `distance` (needs `near`, or `lat` and `lon`) or `fee`.
+    /// `best` (default), `distance` (needs `near`, or `lat` and `lon`), `fee`
+    /// or `soonest` (soonest available first; therapists with no free time last).
     pub(crate) sort: String,
+    /// The visitor's IANA time zone, e.g. `America/Chicago`, to show free
+    /// times in; without it they are shown in the therapist's zone, named.
+    pub(crate) tz: String,
     #[serde(deserialize_with = "empty_as_none")]
     pub(crate) page: Option<u32>,
     #[serde(deserialize_with = "empty_as_none")]
@@ -121,6 +125,7 @@ impl TherapistQuery {
             "genders" => self.gender.clear(),
             "format" => self.format.clear(),
             "sort" => self.sort.clear(),
+            "tz" => self.tz.clear(),
             "focus" => self.focus.clear(),
             "state" => self.state.clear(),
             // Telehealth without a state: nobody can be shown, so video-only goes.
@@ -229,8 +234,9 @@ impl TherapistQuery {
             "" | "best" => Sort::BestMatch,
             "distance" => Sort::Distance,
             "fee" => Sort::Fee,
+            "soonest" => Sort::Soonest,
             _ => {
-                errors.add("sort", "Use best, distance or fee.");
+                errors.add("sort", "Use best, distance, fee or soonest.");
                 Sort::BestMatch
             }
         };
@@ -270,12 +276,23 @@ impl TherapistQuery {
                 }
             }
         }
+        if self.visitor_zone().is_err() {
+            errors.add("tz", "That time zone is not known. Use a name such as America/Chicago.");
+        }
         for (field, message) in query.validate().err().unwrap_or_default() {
             if errors.get(field).is_none() {
                 errors.add(field, message);
             }
         }
         if errors.is_empty() { Ok(query) } else { Err(errors) }
+    }
+
+    /// The visitor's time zone, if they gave one; an error when it is not known.
+    pub(crate) fn visitor_zone(&self) -> Result<Option<jiff::tz::TimeZone>, ()> {
+        match self.tz.trim() {
+            "" => Ok(None),
+            name => jiff::tz::TimeZone::get(name).map(Some).map_err(|_| ()),
+        }
     }
 
     /// The visitor's position from `lat` and `lon`: both or neither, each a
@@ -325,6 +342,30 @@ pub(crate) struct TherapistHit {
     reasons: Vec<String>,
     /// The reasons on one line, joined by " · ".
     reasons_line: String,
+    /// The first time that can be booked with them; absent when none can.
+    next_available: Option<NextAvailableJson>,
+}
+
+/// A therapist's next free time.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct NextAvailableJson {
+    /// The start, in UTC (RFC 3339), e.g. `2026-12-08T15:00:00Z`.
+    at: String,
+    /// The zone `local` is in: the visitor's `tz` if given, else the therapist's.
+    time_zone: String,
+    /// The start in that zone, e.g. "Tue 8 Dec 2026, 10:00 (EST)".
+    local: String,
+    /// The session type it is for, e.g. "Trial consultation".
+    session: String,
+}
+
+/// A next free time in the visitor's zone, or else the therapist's.
+pub(crate) fn next_available_in(
+    next: &sensate_app::next_free::NextAvailable,
+    visitor: Option<&jiff::tz::TimeZone>,
+) -> (String, String) {
+    let zone = visitor.unwrap_or(&next.time_zone);
+    (zone.iana_name().unwrap_or("UTC").to_string(), sensate_domain::scheduling::format_local(next.at, zone))
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -335,7 +376,8 @@ pub(crate) struct TherapistPage {
     results: Vec<TherapistHit>,
 }
 
-/// Finds licensed therapists who fit the filters, best match first.
+/// Finds licensed therapists who fit the filters, best match first (or as
+/// `sort` says), each with the next time that can be booked with them.
 #[utoipa::path(get, path = "/api/v1/therapists", tag = "directory", params(TherapistQuery),
     responses(
         (status = 200, description = "Matching therapists", body = TherapistPage),
@@ -346,12 +388,17 @@ pub(crate) async fn search(
 ) -> Result<Json<TherapistPage>, ApiError> {
     let reference = reference_data()?;
     let query = params.to_search(reference).map_err(|errors| ApiError(AppError::Invalid(errors)))?;
+    let visitor_zone = params.visitor_zone().ok().flatten();
     let results = state.app.search_directory(&query).await?;
     let names = Names(reference);
     let mut hits = Vec::with_capacity(results.hits.len());
     for hit in results.hits {
         let user = hit.id.parse().map_err(|_| ApiError(AppError::Internal("directory id is not a user id".into())))?;
         let Some(profile) = state.app.public_profile(user).await? else { continue };
+        let next_available = state.app.next_available(user, hit.next_free).map(|next| {
+            let (time_zone, local) = next_available_in(&next, visitor_zone.as_ref());
+            NextAvailableJson { at: next.at.to_string(), time_zone, local, session: next.session }
+        });
         hits.push(TherapistHit {
             id: hit.id,
             name: profile.display_name,
@@ -361,6 +408,7 @@ pub(crate) async fn search(
             distance_km: hit.distance_km.map(|km| (km * 10.0).round() / 10.0),
             reasons: hit.reasons.iter().map(|r| r.label(&names)).collect(),
             reasons_line: reasons_line(&hit.reasons, &names),
+            next_available,
         });
     }
     Ok(Json(TherapistPage { total: results.total, page: results.page, pages: results.pages, results: hits }))
@@ -419,6 +467,7 @@ mod tests {
             "format=sideways&sort=up&focus=groups",
             "max_fee=999999",
             "page=0&per_page=0",
+            "tz=Mars/Olympus_Mons",
         ] {
             let mut params = query(text);
             let mut rounds = 0;

@@ -73,6 +73,7 @@ pub(crate) async fn search(
     };
     let results = state.app.search_directory(&query).await?;
     let names = Names(reference);
+    let visitor_zone = params.visitor_zone().ok().flatten();
     let mut rows = Vec::new();
     for hit in &results.hits {
         let Ok(user) = hit.id.parse::<UserId>() else { continue };
@@ -84,6 +85,13 @@ pub(crate) async fn search(
             credentials: profile.credentials,
             headline: profile.headline,
             why: reasons_line(&hit.reasons, &names),
+            next_available: state.app.next_available(user, hit.next_free).map(|next| {
+                let (zone, local) = crate::api::directory::next_available_in(&next, visitor_zone.as_ref());
+                match visitor_zone {
+                    Some(_) => format!("{local} · {}", next.session),
+                    None => format!("{local} in the therapist's time zone ({zone}) · {}", next.session),
+                }
+            }),
         });
     }
     let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };

@@ -11,7 +11,7 @@ use super::geo::{self, OfficeGrid, Unit};
 use super::text::{self, TextBuilder, TextIndex};
 use super::{
     AffirmingKind, ClientFocus, DEFAULT_RADIUS_KM, DirectoryProfile, Format, Hit, MAX_PER_PAGE, MAX_RADIUS_KM,
-    MAX_TEXT_CHARS, Reason, SearchQuery, SearchResults, Sort, weights,
+    MAX_TEXT_CHARS, NextFree, Reason, SearchQuery, SearchResults, Sort, weights,
 };
 
 /// Dates as ordered integers (year, month and day packed), so the listing rule
@@ -540,13 +540,34 @@ impl DirectoryIndex {
         self.office_units[start..end].iter().map(|u| geo::chord2(u, centre)).min_by(f64::total_cmp)
     }
 
+    /// A profile's position (its index in every column), if the index holds it.
+    pub fn position(&self, id: &str) -> Option<u32> {
+        self.ids.binary_search_by(|other| (**other).cmp(id)).ok().and_then(|at| u32::try_from(at).ok())
+    }
+
+    /// Whether the profile is in the index and listed on `today`.
+    pub fn is_listed(&self, id: &str, today: Date) -> bool {
+        self.position(id).is_some_and(|at| self.listed_until[at as usize] >= day(today))
+    }
+
     /// Runs a query as of `today`. Never fails: see [`SearchQuery::validate`].
+    /// Without free times, [`Sort::Soonest`] is best-match order.
     pub fn search(&self, query: &SearchQuery, today: Date) -> SearchResults {
-        self.run(query, today, true)
+        self.run(query, today, None, true)
+    }
+
+    /// Runs a query as of `now` with the profiles' free times: hits carry
+    /// their next free time, and [`Sort::Soonest`] orders by it. A column
+    /// built for another index is ignored.
+    pub fn search_with(&self, query: &SearchQuery, next_free: &NextFree, now: jiff::Timestamp) -> SearchResults {
+        let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+        let next = next_free.fits(self.len()).then_some((next_free, now.as_second()));
+        self.run(query, today, next, true)
     }
 
     /// `by_groups`: allow the shortcut of [`Self::best_by_groups`] (tests compare both ways).
-    fn run(&self, query: &SearchQuery, today: Date, by_groups: bool) -> SearchResults {
+    fn run(&self, query: &SearchQuery, today: Date, next: Option<(&NextFree, i64)>, by_groups: bool) -> SearchResults {
+        let next_free = |i: u32| next.and_then(|(column, now)| column.first(i, now));
         let n = self.len();
         let today = day(today);
         let per_page = query.per_page.clamp(1, MAX_PER_PAGE);
@@ -671,12 +692,15 @@ impl DirectoryIndex {
         };
         // Smaller keys first: the sort's own key, then higher score, then id.
         let sort = if query.sort == Sort::Distance && centre.is_none() { Sort::BestMatch } else { query.sort };
+        // Free times are after 1970; none known sorts after every time.
+        let soonest = |i: u32| -> u64 { next_free(i).map_or(u64::MAX, |at| at.max(0) as u64) };
         let key = |i: u32| -> u128 {
             let chord2 = centre.as_ref().and_then(|centre| self.nearest_chord2(i, centre));
             let tail = (u128::from(u32::MAX - score(i, chord2)) << 32) | u128::from(i);
             match sort {
                 Sort::Distance => (u128::from(chord2.map_or(u64::MAX, f64::to_bits)) << 64) | tail,
                 Sort::Fee => (u128::from(self.min_fee[i as usize]) << 64) | tail,
+                Sort::Soonest => (u128::from(soonest(i)) << 64) | tail,
                 Sort::BestMatch => tail,
             }
         };
@@ -688,7 +712,17 @@ impl DirectoryIndex {
             self.best_by_groups(&candidates, today, keep)
         } else {
             let mut top = TopK::new(keep);
-            candidates.for_each_one(|i| top.push(key(i)));
+            if sort == Sort::Soonest {
+                // Most candidates are later than the worst kept (or have no
+                // time): their time alone rules them out, without a score.
+                candidates.for_each_one(|i| {
+                    if top.worst().is_none_or(|worst| u128::from(soonest(i)) <= worst >> 64) {
+                        top.push(key(i));
+                    }
+                });
+            } else {
+                candidates.for_each_one(|i| top.push(key(i)));
+            }
             top.into_sorted().into_iter().map(|k| (k & u128::from(u32::MAX)) as u32).collect()
         };
 
@@ -738,7 +772,8 @@ impl DirectoryIndex {
                 if !terms.is_empty() {
                     reasons.push(Reason::Mentions(terms.clone()));
                 }
-                Hit { id: self.ids[i as usize].to_string(), score, distance_km, reasons }
+                let next_free = next_free(i).and_then(|at| jiff::Timestamp::from_second(at).ok());
+                Hit { id: self.ids[i as usize].to_string(), score, distance_km, reasons, next_free }
             })
             .collect();
         results
@@ -815,6 +850,14 @@ impl TopK {
                 }
             }
             TopK::All(_, all) => all.push(key),
+        }
+    }
+
+    /// The largest key kept, once `keep` keys are held (while a heap).
+    fn worst(&self) -> Option<u128> {
+        match self {
+            TopK::Heap(keep, heap) if heap.len() >= *keep => heap.peek().copied(),
+            _ => None,
         }
     }
 
@@ -901,9 +944,9 @@ mod tests {
         ];
         for today in [date(2025, 12, 31), date(2026, 4, 2), date(2026, 9, 30)] {
             for query in &queries {
-                let shortcut = index.run(query, today, true);
+                let shortcut = index.run(query, today, None, true);
                 assert!(!shortcut.hits.is_empty(), "{query:?} on {today}");
-                assert_eq!(shortcut, index.run(query, today, false), "{query:?} on {today}");
+                assert_eq!(shortcut, index.run(query, today, None, false), "{query:?} on {today}");
             }
         }
     }

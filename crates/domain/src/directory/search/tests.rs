@@ -538,3 +538,182 @@ fn listing_says_why_a_profile_is_not_listed() {
     assert!(Listing::of(&current, today).is_listed());
     assert!(!Listing::of(&current, date(2028, 4, 1)).is_listed());
 }
+
+mod soonest {
+    use jiff::{SignedDuration, Timestamp};
+
+    use super::*;
+
+    fn at(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    /// Noon UTC on `TODAY`.
+    fn now() -> Timestamp {
+        at("2026-11-22T12:00:00Z")
+    }
+
+    fn hits(results: &SearchResults) -> Vec<(&str, Option<Timestamp>)> {
+        results.hits.iter().map(|hit| (hit.id.as_str(), hit.next_free)).collect()
+    }
+
+    /// "a" and "b" are certified (score higher) and free late; "c" is free
+    /// soonest; "d" and "e" have no free time; "f" shares "c"'s time.
+    fn index_and_times() -> (DirectoryIndex, NextFree) {
+        let certified =
+            |p: &mut DirectoryProfile| p.certifications = vec![CertificationFact { expires_on: None, verified: true }];
+        let index = DirectoryIndex::build(vec![
+            with("a", certified),
+            with("b", certified),
+            profile("c"),
+            with("d", certified),
+            profile("e"),
+            profile("f"),
+        ]);
+        let mut times = NextFree::for_index(&index);
+        let none = SignedDuration::ZERO;
+        assert!(times.set(&index, "a", none, &[at("2026-11-25T15:00:00Z")]));
+        assert!(times.set(&index, "b", none, &[at("2026-11-24T15:00:00Z"), at("2026-11-24T16:00:00Z")]));
+        assert!(times.set(&index, "c", none, &[at("2026-11-23T09:00:00Z")]));
+        assert!(times.set(&index, "f", none, &[at("2026-11-23T09:00:00Z")]));
+        assert!(!times.set(&index, "unknown", none, &[at("2026-11-23T09:00:00Z")]), "not in the index");
+        (index, times)
+    }
+
+    #[test]
+    fn soonest_free_first_then_the_rest_in_best_match_order() {
+        let (index, times) = index_and_times();
+        let query = SearchQuery { sort: Sort::Soonest, ..SearchQuery::default() };
+        let results = index.search_with(&query, &times, now());
+        assert_eq!(
+            hits(&results),
+            vec![
+                // Same time: the tie goes by score, then id.
+                ("c", Some(at("2026-11-23T09:00:00Z"))),
+                ("f", Some(at("2026-11-23T09:00:00Z"))),
+                ("b", Some(at("2026-11-24T15:00:00Z"))),
+                ("a", Some(at("2026-11-25T15:00:00Z"))),
+                // None known: certified "d" before "e", as best match would.
+                ("d", None),
+                ("e", None),
+            ]
+        );
+        // Paging cuts the same order.
+        let second = index.search_with(&SearchQuery { page: 2, per_page: 4, ..query.clone() }, &times, now());
+        assert_eq!(hits(&second), vec![("d", None), ("e", None)]);
+    }
+
+    #[test]
+    fn other_sorts_keep_their_order_and_still_show_the_time() {
+        let (index, times) = index_and_times();
+        let results = index.search_with(&SearchQuery::default(), &times, now());
+        assert_eq!(ids(&results), vec!["a", "b", "d", "c", "e", "f"]);
+        assert_eq!(results.hits[0].next_free, Some(at("2026-11-25T15:00:00Z")));
+        assert_eq!(results.hits[2].next_free, None);
+        // Without a column: no times, and soonest is best match.
+        let plain = index.search(&SearchQuery { sort: Sort::Soonest, ..SearchQuery::default() }, TODAY);
+        assert_eq!(ids(&plain), vec!["a", "b", "d", "c", "e", "f"]);
+        assert!(plain.hits.iter().all(|hit| hit.next_free.is_none()));
+    }
+
+    #[test]
+    fn a_time_past_or_inside_the_notice_is_never_shown_or_sorted_on() {
+        let index = DirectoryIndex::build(vec![profile("a"), profile("b"), profile("c")]);
+        let mut times = NextFree::for_index(&index);
+        let day = SignedDuration::from_hours(24);
+        // "a": 24 h notice; its first time is 20 h away (inside the notice), the next 30 h.
+        times.set(&index, "a", day, &[at("2026-11-23T08:00:00Z"), at("2026-11-23T18:00:00Z")]);
+        // "b": no notice; its only times have passed.
+        times.set(&index, "b", SignedDuration::ZERO, &[at("2026-11-22T09:00:00Z"), at("2026-11-22T11:59:59Z")]);
+        // "c": no notice; exactly now still counts.
+        times.set(&index, "c", SignedDuration::ZERO, &[at("2026-11-22T12:00:00Z"), at("2026-11-22T13:00:00Z")]);
+        let query = SearchQuery { sort: Sort::Soonest, ..SearchQuery::default() };
+        let results = index.search_with(&query, &times, now());
+        assert_eq!(hits(&results), vec![("c", Some(now())), ("a", Some(at("2026-11-23T18:00:00Z"))), ("b", None)]);
+        assert_eq!(times.bookable_count(now()), 2);
+        // Half an hour later "c" has moved on to its next time.
+        let soon = index.search_with(&query, &times, now() + SignedDuration::from_mins(30));
+        assert_eq!(hits(&soon)[0], ("c", Some(at("2026-11-22T13:00:00Z"))));
+        // Five hours later "c" has none left; "a" still has its second.
+        let later = now() + SignedDuration::from_hours(5);
+        let results = index.search_with(&query, &times, later);
+        assert_eq!(hits(&results), vec![("a", Some(at("2026-11-23T18:00:00Z"))), ("b", None), ("c", None)]);
+        assert_eq!(times.bookable_count(later), 1);
+    }
+
+    #[test]
+    fn times_are_kept_in_order_and_only_the_first_few() {
+        let index = DirectoryIndex::build(vec![profile("a")]);
+        let mut times = NextFree::for_index(&index);
+        let many: Vec<Timestamp> = (0..10).rev().map(|h| now() + SignedDuration::from_hours(h)).collect();
+        times.set(&index, "a", SignedDuration::ZERO, &many);
+        let results = index.search_with(&SearchQuery::default(), &times, now());
+        // Given newest first, the first KEPT given are kept, earliest first.
+        assert_eq!(results.hits[0].next_free, Some(now() + SignedDuration::from_hours(6)));
+    }
+
+    #[test]
+    fn a_column_of_another_index_is_ignored() {
+        let small = DirectoryIndex::build(vec![profile("a")]);
+        let index = DirectoryIndex::build(vec![profile("a"), profile("b")]);
+        let mut times = NextFree::for_index(&small);
+        times.set(&small, "a", SignedDuration::ZERO, &[now()]);
+        let results = index.search_with(&SearchQuery::default(), &times, now());
+        assert!(results.hits.iter().all(|hit| hit.next_free.is_none()));
+    }
+
+    #[test]
+    fn pages_of_many_agree_with_one_long_list_in_soonest_order() {
+        // 300 profiles: every third without a time, many sharing a time, scores varying.
+        let profiles: Vec<DirectoryProfile> = (0..300)
+            .map(|n| {
+                with(&format!("p{n:03}"), |p| {
+                    p.accepting_new_clients = n % 2 == 0;
+                    if n % 5 == 0 {
+                        p.certifications = vec![CertificationFact { expires_on: None, verified: true }];
+                    }
+                })
+            })
+            .collect();
+        let index = DirectoryIndex::build(profiles);
+        let mut times = NextFree::for_index(&index);
+        for n in (0..300).filter(|n| n % 3 != 0) {
+            let start = now() + SignedDuration::from_hours(1 + (n * 7) % 40);
+            times.set(&index, &format!("p{n:03}"), SignedDuration::ZERO, &[start]);
+        }
+        let query =
+            |page: u32, per_page: u32| SearchQuery { sort: Sort::Soonest, page, per_page, ..SearchQuery::default() };
+        let mut paged = Vec::new();
+        for page in 1..=5 {
+            paged.extend(index.search_with(&query(page, 10), &times, now()).hits);
+        }
+        let long = index.search_with(&query(1, 50), &times, now()).hits;
+        assert_eq!(paged, long);
+        // Soonest first; the same time by score, then id; none known last.
+        for pair in long.windows(2) {
+            let (a, b) = (&pair[0], &pair[1]);
+            let order = (a.next_free.is_none(), a.next_free, u32::MAX - a.score, &a.id).cmp(&(
+                b.next_free.is_none(),
+                b.next_free,
+                u32::MAX - b.score,
+                &b.id,
+            ));
+            assert_eq!(order, std::cmp::Ordering::Less, "{a:?} before {b:?}");
+        }
+        // Past the timed ones, in best-match order.
+        let last = index.search_with(&query(25, 10), &times, now()).hits;
+        assert!(last.iter().all(|hit| hit.next_free.is_none()) && !last.is_empty());
+    }
+
+    #[test]
+    fn listing_and_positions_by_id() {
+        let index = DirectoryIndex::build(vec![
+            profile("b"),
+            with("a", |p| p.licences = vec![licence("US-NY", date(2026, 1, 1), true)]),
+        ]);
+        assert_eq!((index.position("a"), index.position("b"), index.position("c")), (Some(0), Some(1), None));
+        assert!(!index.is_listed("a", TODAY), "expired");
+        assert!(index.is_listed("b", TODAY));
+        assert!(!index.is_listed("c", TODAY));
+    }
+}

@@ -1,0 +1,355 @@
+//! "Next available" in directory search results, and sorting by it.
+//!
+//! Computing free times for every hit of every search would cost tens of
+//! microseconds per therapist; at 100,000 profiles that is far too slow.
+//! Instead the app keeps a table of each bookable therapist's first few free
+//! times (a [`NextFree`] column beside the search index, plus each one's zone
+//! and session name for the card), computed for all of them at once from a
+//! handful of bulk queries, off the async threads. It is computed again:
+//! - when `meta.scheduling_version` (bumped by bookings, cancellations,
+//!   expired holds, hours and session types) or the directory version
+//!   differs from the one it was computed at — the search that sees this
+//!   waits for the new table, as it does for a new index, so a change is
+//!   never answered with the old times; searches meanwhile use the old one;
+//! - when it is older than [`REFRESH_EVERY`] — in the background, while
+//!   searches go on with the table there is. Between two computations each
+//!   search uses the first kept time that is still outside the therapist's
+//!   notice, so a time already past is never shown.
+//!
+//! Every app server computes its own table from the database, so several of
+//! them converge without talking to each other, as the index does.
+//!
+//! A therapist is bookable as the profile page computes it: listed today,
+//! accepting new clients, with hours and an active session type of a format
+//! they offer; the time is that of the first such type (a trial consultation
+//! if the practice has one, else the shortest).
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use sensate_domain::UserId;
+use sensate_domain::directory::search::{DirectoryIndex, NEXT_FREE_KEPT, NextFree};
+use sensate_domain::scheduling::availability::{Busy, SlotQuery, free_slots};
+use sensate_store::{BookableClinician, SessionTypeRecord};
+
+use crate::availability::rules;
+use crate::session_types::formats;
+use crate::{App, AppError};
+
+/// The longest a table is used before it is computed again (hours pass,
+/// holds lapse, days come into the booking horizon).
+pub const REFRESH_EVERY: SignedDuration = SignedDuration::from_mins(5);
+
+/// Free times are first looked for this far ahead; only therapists with
+/// fewer than [`NEXT_FREE_KEPT`] there are looked at up to their horizon.
+const FIRST_LOOK: SignedDuration = SignedDuration::from_hours(24 * 14);
+
+/// A therapist's next free time, as a result card shows it.
+#[derive(Debug, Clone)]
+pub struct NextAvailable {
+    pub at: Timestamp,
+    /// The therapist's zone.
+    pub time_zone: TimeZone,
+    /// The session type's name, e.g. "Trial consultation".
+    pub session: String,
+}
+
+/// The active session types a visitor may book with a therapist, the one
+/// offered first first: trial consultations, then the shortest. Only formats
+/// the therapist offers.
+pub fn offered_session_types(
+    mut types: Vec<SessionTypeRecord>,
+    in_person: bool,
+    telehealth: bool,
+) -> Vec<SessionTypeRecord> {
+    types.retain(|t| t.active && ((t.in_person && in_person) || (t.telehealth && telehealth)));
+    types.sort_by_key(|t| (!t.trial, t.duration_minutes));
+    types
+}
+
+/// The first `NEXT_FREE_KEPT` distinct start times for a session of `kind`
+/// within the clinician's horizon, as of `now`; empty when their hours are
+/// not usable.
+pub fn first_free_times(clinician: &BookableClinician, kind: &SessionTypeRecord, now: Timestamp) -> Vec<Timestamp> {
+    let Ok(rules) = rules(&clinician.availability) else { return Vec::new() };
+    let busy: Vec<Busy> = clinician.busy.iter().map(|&(start, end)| Busy { start, end }).collect();
+    let horizon = SignedDuration::from_hours(24 * (i64::from(clinician.availability.horizon_days) + 2));
+    let duration = SignedDuration::from_mins(i64::from(kind.duration_minutes));
+    let look = |until: SignedDuration| -> Vec<Timestamp> {
+        let query = SlotQuery { duration, formats: formats(kind), from: now, to: now + until };
+        let mut starts: Vec<Timestamp> =
+            free_slots(&rules, &busy, &query, now).unwrap_or_default().into_iter().map(|slot| slot.start).collect();
+        // The same time in two formats is one time.
+        starts.dedup();
+        starts.truncate(NEXT_FREE_KEPT);
+        starts
+    };
+    let first = look(FIRST_LOOK.min(horizon));
+    if first.len() < NEXT_FREE_KEPT && horizon > FIRST_LOOK { look(horizon) } else { first }
+}
+
+/// The table, as of two versions and an instant.
+struct Table {
+    directory_version: i64,
+    scheduling_version: i64,
+    computed_at: Timestamp,
+    column: Arc<NextFree>,
+    /// Zone and session name of each therapist with a free time.
+    details: HashMap<UserId, (TimeZone, String)>,
+}
+
+/// The current table, and one computation at a time.
+#[derive(Default)]
+pub(crate) struct NextFreeCache {
+    current: std::sync::RwLock<Option<Arc<Table>>>,
+    computing: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl NextFreeCache {
+    fn current(&self) -> Option<Arc<Table>> {
+        self.current.read().map(|current| current.clone()).unwrap_or_default()
+    }
+
+    fn replace(&self, table: Arc<Table>) {
+        if let Ok(mut current) = self.current.write() {
+            // A slower computation that started earlier never replaces a newer one.
+            if current
+                .as_ref()
+                .is_none_or(|c| (c.scheduling_version, c.computed_at) <= (table.scheduling_version, table.computed_at))
+            {
+                *current = Some(table);
+            }
+        }
+    }
+}
+
+/// Each listed, bookable therapist's first free times as of `now`, for
+/// `index`, with their zone and session name (what a result card needs).
+/// Benchmarks call it too.
+pub fn next_free_times(
+    index: &DirectoryIndex,
+    schedules: sensate_store::BookableSchedules,
+    now: Timestamp,
+) -> (NextFree, HashMap<UserId, (TimeZone, String)>) {
+    let today = now.to_zoned(TimeZone::UTC).date();
+    let mut column = NextFree::for_index(index);
+    let mut details = HashMap::new();
+    for clinician in &schedules.clinicians {
+        let id = clinician.availability.clinician_id;
+        let id_text = id.to_string();
+        if !index.is_listed(&id_text, today) {
+            continue;
+        }
+        let types = schedules.session_types.get(&clinician.practice_id).cloned().unwrap_or_default();
+        let offered = offered_session_types(types, clinician.offers_in_person, clinician.offers_telehealth);
+        let Some(kind) = offered.first() else { continue };
+        let Ok(zone) = TimeZone::get(&clinician.availability.time_zone) else { continue };
+        let starts = first_free_times(clinician, kind, now);
+        if starts.is_empty() {
+            continue;
+        }
+        let notice = SignedDuration::from_mins(i64::from(clinician.availability.min_notice_minutes));
+        if column.set(index, &id_text, notice, &starts) {
+            details.insert(id, (zone, kind.name.clone()));
+        }
+    }
+    (column, details)
+}
+
+impl App {
+    /// The table to search with for the index of `directory_version`, computing
+    /// it first when it is missing or outdated (see the module docs). `None`
+    /// only when the index searched is not the one a table was computed for
+    /// while another search computes it.
+    pub(crate) async fn next_free_column(
+        &self,
+        index: &Arc<DirectoryIndex>,
+        directory_version: i64,
+        scheduling_version: i64,
+    ) -> Result<Option<Arc<NextFree>>, AppError> {
+        let now = self.now();
+        let fits = |table: &Table| table.directory_version == directory_version;
+        let current = self.next_free.current();
+        if let Some(table) = &current
+            && fits(table)
+            && table.scheduling_version == scheduling_version
+        {
+            if now.duration_since(table.computed_at) >= REFRESH_EVERY
+                && let Ok(turn) = self.next_free.computing.clone().try_lock_owned()
+            {
+                // Old, not wrong: searches go on with it while a new one is computed.
+                let (app, index) = (self.clone(), index.clone());
+                tokio::spawn(async move {
+                    let _turn = turn;
+                    if let Err(error) = app.compute_next_free(&index, directory_version, scheduling_version).await {
+                        tracing::warn!(%error, "computing next free times");
+                    }
+                });
+            }
+            return Ok(Some(table.column.clone()));
+        }
+        let _turn = match self.next_free.computing.try_lock() {
+            Ok(turn) => turn,
+            Err(_) => match &current {
+                Some(table) if fits(table) => return Ok(Some(table.column.clone())),
+                _ => self.next_free.computing.lock().await,
+            },
+        };
+        if let Some(table) = self.next_free.current()
+            && fits(&table)
+            && table.scheduling_version >= scheduling_version
+        {
+            return Ok(Some(table.column.clone()));
+        }
+        let table = self.compute_next_free(index, directory_version, scheduling_version).await?;
+        Ok(Some(table.column.clone()))
+    }
+
+    async fn compute_next_free(
+        &self,
+        index: &Arc<DirectoryIndex>,
+        directory_version: i64,
+        scheduling_version: i64,
+    ) -> Result<Arc<Table>, AppError> {
+        let now = self.now();
+        // As `App::free_times` reads them: busy times from a day before, so
+        // the daily limit and buffers see the whole day.
+        let from = now - SignedDuration::from_hours(24);
+        let overrides_from = from.to_zoned(TimeZone::UTC).date().yesterday().unwrap_or_default();
+        let schedules = self.store.bookable_schedules(from, now, overrides_from).await?;
+        let index = index.clone();
+        let (column, details) = tokio::task::spawn_blocking(move || next_free_times(&index, schedules, now))
+            .await
+            .map_err(|e| AppError::Internal(format!("computing next free times: {e}")))?;
+        let table = Arc::new(Table {
+            directory_version,
+            scheduling_version,
+            computed_at: now,
+            column: Arc::new(column),
+            details,
+        });
+        self.next_free.replace(table.clone());
+        Ok(table)
+    }
+
+    /// What a result card says about the therapist's next free time `at`
+    /// (from the hit): their zone and the session's name.
+    pub fn next_available(&self, user: UserId, at: Option<Timestamp>) -> Option<NextAvailable> {
+        let at = at?;
+        let table = self.next_free.current()?;
+        let (time_zone, session) = table.details.get(&user)?.clone();
+        Some(NextAvailable { at, time_zone, session })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sensate_domain::PracticeId;
+    use sensate_domain::scheduling::SessionFormat;
+    use sensate_store::WeeklyHoursRecord;
+
+    use super::*;
+
+    fn kind(name: &str, minutes: u32, trial: bool, in_person: bool, telehealth: bool) -> SessionTypeRecord {
+        SessionTypeRecord {
+            id: uuid::Uuid::now_v7(),
+            practice_id: PracticeId::new(),
+            name: name.into(),
+            duration_minutes: minutes,
+            fee_cents: None,
+            in_person,
+            telehealth,
+            participants: "either".into(),
+            trial,
+            needs_approval: true,
+            active: true,
+            created_at: Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn a_trial_comes_first_then_the_shortest_of_the_formats_offered() {
+        let mut inactive = kind("Old trial", 15, true, true, true);
+        inactive.active = false;
+        let types = vec![
+            kind("Individual session", 50, false, true, true),
+            kind("Couples session", 80, false, true, false),
+            inactive,
+            kind("Trial consultation", 20, true, false, true),
+        ];
+        let names = |offered: Vec<SessionTypeRecord>| offered.into_iter().map(|t| t.name).collect::<Vec<_>>();
+        assert_eq!(
+            names(offered_session_types(types.clone(), true, true)),
+            vec!["Trial consultation", "Individual session", "Couples session"]
+        );
+        assert_eq!(
+            names(offered_session_types(types.clone(), true, false)),
+            vec!["Individual session", "Couples session"]
+        );
+        assert_eq!(names(offered_session_types(types, false, true)), vec!["Trial consultation", "Individual session"]);
+    }
+
+    /// Mondays 09:00–11:00 in New York, by video and in person (the same
+    /// times twice), no buffers, an hour's notice.
+    fn clinician(busy: Vec<(Timestamp, Timestamp)>) -> BookableClinician {
+        let mut availability =
+            crate::availability::default_availability(UserId::new(), "America/New_York", Timestamp::UNIX_EPOCH);
+        availability.min_notice_minutes = 60;
+        availability.buffer_after_minutes = 0;
+        for format in [SessionFormat::Telehealth, SessionFormat::InPerson] {
+            availability.weekly.push(WeeklyHoursRecord {
+                weekday: 1,
+                start_minute: 9 * 60,
+                end_minute: 11 * 60,
+                format,
+                office_id: None,
+            });
+        }
+        BookableClinician {
+            practice_id: PracticeId::new(),
+            offers_in_person: true,
+            offers_telehealth: true,
+            availability,
+            busy,
+        }
+    }
+
+    fn at(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn the_first_few_distinct_times_around_what_is_taken() {
+        // Sunday 22 November 2026, noon in New York.
+        let now = at("2026-11-22T17:00:00Z");
+        let trial = kind("Trial consultation", 30, true, true, true);
+        let free = first_free_times(&clinician(Vec::new()), &trial, now);
+        // Monday 09:00, 09:30, 10:00, 10:30 (EST, UTC−5): each once, though both formats offer it.
+        assert_eq!(
+            free,
+            vec![
+                at("2026-11-23T14:00:00Z"),
+                at("2026-11-23T14:30:00Z"),
+                at("2026-11-23T15:00:00Z"),
+                at("2026-11-23T15:30:00Z")
+            ]
+        );
+        let taken = clinician(vec![(at("2026-11-23T14:00:00Z"), at("2026-11-23T15:00:00Z"))]);
+        let free = first_free_times(&taken, &trial, now);
+        assert_eq!(free[..2], [at("2026-11-23T15:00:00Z"), at("2026-11-23T15:30:00Z")]);
+        // The next two are a week later: found beyond the first look only if needed.
+        assert_eq!(free[2..], [at("2026-11-30T14:00:00Z"), at("2026-11-30T14:30:00Z")]);
+    }
+
+    #[test]
+    fn a_time_inside_the_notice_is_not_offered_and_no_hours_means_none() {
+        // Monday 08:30 in New York: 09:00 is inside the hour's notice.
+        let now = at("2026-11-23T13:30:00Z");
+        let trial = kind("Trial consultation", 30, true, true, true);
+        assert_eq!(first_free_times(&clinician(Vec::new()), &trial, now)[0], at("2026-11-23T14:30:00Z"));
+        let mut closed = clinician(Vec::new());
+        closed.availability.weekly.clear();
+        assert_eq!(first_free_times(&closed, &trial, now), Vec::<Timestamp>::new());
+    }
+}
