@@ -10,7 +10,9 @@ use jiff::SignedDuration;
 use sensate_domain::scheduling::AppointmentStatus;
 use sensate_domain::{AppointmentId, Role, UserId};
 use sensate_testkit::smtp_sink::{ReceivedMail, SmtpSink};
-use sensate_testkit::{LAKESIDE, TestApp, TestDb, between, hidden_value, on_both_engines, spawn_app_with_mail};
+use sensate_testkit::{
+    LAKESIDE, TRIAL_CONSULTATION, TestApp, TestDb, between, hidden_value, on_both_engines, spawn_app_with_mail,
+};
 
 const PASSWORD: &str = "booking pages phrase";
 const CLIENT_PASSWORD: &str = "my own quiet phrase";
@@ -49,30 +51,8 @@ async fn world(db: TestDb) -> World {
     let tess = TestApp::new_client();
     app.login(&tess, "tess@lakeside.example", PASSWORD).await;
     let tess_secret = app.enrol_mfa(&tess).await;
-    let profile = format!("/profiles/{tess_id}");
-    let about = [
-        ("headline", "Calm help"),
-        ("sees_individuals", "on"),
-        ("sees_couples", "on"),
-        ("offers_telehealth", "on"),
-        ("accepting_new_clients", "on"),
-    ];
-    app.post_form(&tess, &profile, &about).await;
-    let licence = [("kind", "lmft"), ("jurisdiction", "US-NY"), ("number", "NY-1"), ("expires_on", "2028-01-31")];
-    app.post_form(&tess, &format!("{profile}/licences"), &licence).await;
-    let editor = owner.get(app.url(&profile)).send().await.unwrap().text().await.unwrap();
-    let licence = between(&editor, "/credentials/", "/verify").unwrap();
-    app.post_form(&owner, &format!("{profile}/credentials/{licence}/verify"), &[("method", "register")]).await;
-    let trial = [
-        ("name", "Trial consultation"),
-        ("duration", "20"),
-        ("fee", "0"),
-        ("participants", "either"),
-        ("telehealth", "on"),
-        ("trial", "on"),
-        ("needs_approval", "on"),
-    ];
-    assert_eq!(app.post_form(&owner, "/session-types", &trial).await.status(), 303);
+    app.list_in_directory(&owner, &tess, tess_id, &[("sees_couples", "on")]).await;
+    assert_eq!(app.post_form(&owner, "/session-types", TRIAL_CONSULTATION).await.status(), 303);
     let hours = [
         ("time_zone", "America/New_York"),
         ("buffer_before", "0"),

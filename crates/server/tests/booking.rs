@@ -9,7 +9,7 @@ use std::time::Duration;
 use jiff::SignedDuration;
 use sensate_domain::{Role, UserId};
 use sensate_testkit::smtp_sink::SmtpSink;
-use sensate_testkit::{LAKESIDE, TestApp, TestDb, on_both_engines, spawn_app_with_mail};
+use sensate_testkit::{LAKESIDE, TRIAL_CONSULTATION, TestApp, TestDb, on_both_engines, spawn_app_with_mail};
 
 const PASSWORD: &str = "booking pages phrase";
 
@@ -32,37 +32,8 @@ async fn world(db: TestDb) -> World {
     let practice = app.practice_of(LAKESIDE.email).await;
     let tess_id = app.add_person(practice, "tess@lakeside.example", "Tess Therapist", Role::Clinician, PASSWORD).await;
     let tess = app.signed_in_staff("tess@lakeside.example", PASSWORD).await;
-    let profile = format!("/profiles/{tess_id}");
-    app.post_form(
-        &tess,
-        &profile,
-        &[
-            ("headline", "Calm help"),
-            ("sees_individuals", "on"),
-            ("offers_telehealth", "on"),
-            ("accepting_new_clients", "on"),
-        ],
-    )
-    .await;
-    app.post_form(
-        &tess,
-        &format!("{profile}/licences"),
-        &[("kind", "lmft"), ("jurisdiction", "US-NY"), ("number", "NY-1"), ("expires_on", "2028-01-31")],
-    )
-    .await;
-    let editor = owner.get(app.url(&profile)).send().await.unwrap().text().await.unwrap();
-    let licence = sensate_testkit::between(&editor, "/credentials/", "/verify").unwrap();
-    app.post_form(&owner, &format!("{profile}/credentials/{licence}/verify"), &[("method", "register")]).await;
-    let trial = [
-        ("name", "Trial consultation"),
-        ("duration", "20"),
-        ("fee", "0"),
-        ("participants", "either"),
-        ("telehealth", "on"),
-        ("trial", "on"),
-        ("needs_approval", "on"),
-    ];
-    assert_eq!(app.post_form(&owner, "/session-types", &trial).await.status(), 303);
+    app.list_in_directory(&owner, &tess, tess_id, &[]).await;
+    assert_eq!(app.post_form(&owner, "/session-types", TRIAL_CONSULTATION).await.status(), 303);
     let hours = [
         ("time_zone", "America/New_York"),
         ("buffer_before", "0"),

@@ -8,7 +8,7 @@ use jiff::{SignedDuration, Timestamp};
 use sensate_domain::scheduling::{AppointmentStatus, SessionFormat};
 use sensate_domain::{AppointmentId, Role, UserId};
 use sensate_store::{Booking, NewAppointment};
-use sensate_testkit::{LAKESIDE, TestApp, TestDb, on_both_engines, spawn_app};
+use sensate_testkit::{LAKESIDE, TRIAL_CONSULTATION, TestApp, TestDb, on_both_engines, spawn_app};
 use serde_json::Value;
 
 const PASSWORD: &str = "next available phrase";
@@ -29,34 +29,13 @@ async fn world(db: TestDb) -> World {
     let app = spawn_app(db).await;
     let (owner, _) = app.set_up_practice(&LAKESIDE).await;
     let practice = app.practice_of(LAKESIDE.email).await;
-    let trial = [
-        ("name", "Trial consultation"),
-        ("duration", "20"),
-        ("fee", "0"),
-        ("participants", "either"),
-        ("telehealth", "on"),
-        ("trial", "on"),
-        ("needs_approval", "on"),
-    ];
-    assert_eq!(app.post_form(&owner, "/session-types", &trial).await.status(), 303);
+    assert_eq!(app.post_form(&owner, "/session-types", TRIAL_CONSULTATION).await.status(), 303);
     let mut ids = Vec::new();
     for (n, name) in ["Tess Therapist", "Uma Therapist", "Vic Therapist"].into_iter().enumerate() {
         let email = format!("t{n}@lakeside.example");
         let id = app.add_person(practice, &email, name, Role::Clinician, PASSWORD).await;
         let therapist = app.signed_in_staff(&email, PASSWORD).await;
-        let profile = format!("/profiles/{id}");
-        let fields = [
-            ("headline", "Calm help"),
-            ("sees_individuals", "on"),
-            ("offers_telehealth", "on"),
-            ("accepting_new_clients", "on"),
-        ];
-        app.post_form(&therapist, &profile, &fields).await;
-        let licence = [("kind", "lmft"), ("jurisdiction", "US-NY"), ("number", "NY-1"), ("expires_on", "2028-01-31")];
-        app.post_form(&therapist, &format!("{profile}/licences"), &licence).await;
-        let editor = owner.get(app.url(&profile)).send().await.unwrap().text().await.unwrap();
-        let licence = sensate_testkit::between(&editor, "/credentials/", "/verify").unwrap();
-        app.post_form(&owner, &format!("{profile}/credentials/{licence}/verify"), &[("method", "register")]).await;
+        app.list_in_directory(&owner, &therapist, id, &[]).await;
         let mut hours = vec![
             ("time_zone", "America/New_York"),
             ("buffer_before", "0"),

@@ -6,6 +6,18 @@ use sensate_server::{Mode, Running, StartOptions, start};
 
 use crate::{FakeClock, TestDb};
 
+/// The session-type form of a free 20-minute trial consultation by video,
+/// for individuals or couples, that needs the therapist's approval.
+pub const TRIAL_CONSULTATION: &[(&str, &str)] = &[
+    ("name", "Trial consultation"),
+    ("duration", "20"),
+    ("fee", "0"),
+    ("participants", "either"),
+    ("telehealth", "on"),
+    ("trial", "on"),
+    ("needs_approval", "on"),
+];
+
 /// The real server, listening on a free port over a test database.
 pub struct TestApp {
     pub base_url: String,
@@ -132,6 +144,35 @@ impl TestApp {
         self.login(&client, email, password).await;
         self.enrol_mfa(&client).await;
         client
+    }
+
+    /// Lists a therapist in the directory through the pages: signed in as
+    /// `therapist`, a profile for individuals by video that takes new
+    /// clients (plus `more` fields), a New York licence, and the owner's
+    /// verification of it.
+    pub async fn list_in_directory(
+        &self,
+        owner: &reqwest::Client,
+        therapist: &reqwest::Client,
+        id: sensate_domain::UserId,
+        more: &[(&str, &str)],
+    ) {
+        let profile = format!("/profiles/{id}");
+        let mut about = vec![
+            ("headline", "Calm help"),
+            ("sees_individuals", "on"),
+            ("offers_telehealth", "on"),
+            ("accepting_new_clients", "on"),
+        ];
+        about.extend_from_slice(more);
+        assert_eq!(self.post_form(therapist, &profile, &about).await.status(), 303, "profile saved");
+        let licence = [("kind", "lmft"), ("jurisdiction", "US-NY"), ("number", "NY-1"), ("expires_on", "2028-01-31")];
+        self.post_form(therapist, &format!("{profile}/licences"), &licence).await;
+        let editor = owner.get(self.url(&profile)).send().await.unwrap().text().await.unwrap();
+        let licence = between(&editor, "/credentials/", "/verify").expect("the licence on the editor");
+        let verified =
+            self.post_form(owner, &format!("{profile}/credentials/{licence}/verify"), &[("method", "register")]).await;
+        assert_eq!(verified.status(), 303, "licence verified");
     }
 
     /// First-start set-up through the pages, then the owner's TOTP
