@@ -79,7 +79,7 @@ macro_rules! impl_bookable_store {
             ) -> $crate::Result<$crate::BookableSchedules> {
                 use std::collections::HashMap;
 
-                use $crate::scheduling::{format, unsigned};
+                use $crate::scheduling::unsigned;
                 use sqlx::Row;
                 // Only clinicians whose profile takes new clients.
                 const BOOKABLE: &str = "JOIN therapist_profiles p ON p.user_id = x.clinician_id \
@@ -108,25 +108,15 @@ macro_rules! impl_bookable_store {
                     let mut at: HashMap<uuid::Uuid, usize> = HashMap::with_capacity(settings.len());
                     for row in settings {
                         let clinician: uuid::Uuid = row.try_get("clinician_id")?;
-                        let max_per_day: Option<i32> = row.try_get("max_per_day")?;
                         at.insert(clinician, clinicians.len());
                         clinicians.push($crate::BookableClinician {
                             practice_id: sensate_domain::PracticeId::from_uuid(row.try_get("practice_id")?),
                             offers_in_person: row.try_get("offers_in_person")?,
                             offers_telehealth: row.try_get("offers_telehealth")?,
-                            availability: $crate::AvailabilityRecord {
-                                clinician_id: sensate_domain::UserId::from_uuid(clinician),
-                                time_zone: row.try_get("time_zone")?,
-                                buffer_before_minutes: unsigned(row.try_get("buffer_before_minutes")?, "minutes")?,
-                                buffer_after_minutes: unsigned(row.try_get("buffer_after_minutes")?, "minutes")?,
-                                min_notice_minutes: unsigned(row.try_get("min_notice_minutes")?, "minutes")?,
-                                horizon_days: unsigned(row.try_get("horizon_days")?, "days")?,
-                                max_per_day: max_per_day.map(|m| unsigned(m, "sessions")).transpose()?,
-                                slot_step_minutes: unsigned(row.try_get("slot_step_minutes")?, "minutes")?,
-                                weekly: Vec::new(),
-                                overrides: Vec::new(),
-                                updated_at: $crate::shared::instant(row.try_get("updated_at")?)?,
-                            },
+                            availability: $crate::scheduling::availability_settings(
+                                &row,
+                                sensate_domain::UserId::from_uuid(clinician),
+                            )?,
                             busy: Vec::new(),
                         });
                     }
@@ -141,15 +131,7 @@ macro_rules! impl_bookable_store {
                     .await?;
                     for w in weekly {
                         let Some(&i) = at.get(&w.try_get::<uuid::Uuid, _>("clinician_id")?) else { continue };
-                        let weekday: i32 = w.try_get("weekday")?;
-                        clinicians[i].availability.weekly.push($crate::WeeklyHoursRecord {
-                            weekday: u8::try_from(weekday)
-                                .map_err(|_| $crate::StoreError::Corrupt(format!("weekday {weekday}")))?,
-                            start_minute: unsigned(w.try_get("start_minute")?, "minute")?,
-                            end_minute: unsigned(w.try_get("end_minute")?, "minute")?,
-                            format: format(&w.try_get::<String, _>("format")?)?,
-                            office_id: w.try_get("office_id")?,
-                        });
+                        clinicians[i].availability.weekly.push($crate::scheduling::weekly_hours(&w)?);
                     }
                     let overrides = sqlx::query(&format!(
                         "SELECT x.clinician_id, x.day, x.closed, x.start_minute, x.end_minute, x.format, x.office_id \
@@ -164,25 +146,7 @@ macro_rules! impl_bookable_store {
                     .await?;
                     for o in overrides {
                         let Some(&i) = at.get(&o.try_get::<uuid::Uuid, _>("clinician_id")?) else { continue };
-                        let closed: bool = o.try_get("closed")?;
-                        let hours = if closed {
-                            None
-                        } else {
-                            let start: Option<i32> = o.try_get("start_minute")?;
-                            let end: Option<i32> = o.try_get("end_minute")?;
-                            let kind: Option<String> = o.try_get("format")?;
-                            match (start, end, kind) {
-                                (Some(start), Some(end), Some(kind)) => Some((
-                                    unsigned(start, "minute")?,
-                                    unsigned(end, "minute")?,
-                                    format(&kind)?,
-                                    o.try_get("office_id")?,
-                                )),
-                                _ => return Err($crate::StoreError::Corrupt("open date override without hours".into())),
-                            }
-                        };
-                        let day = $crate::directory::date(&o.try_get::<String, _>("day")?)?;
-                        clinicians[i].availability.overrides.push($crate::DateOverrideRecord { day, hours });
+                        clinicians[i].availability.overrides.push($crate::scheduling::date_override(&o)?);
                     }
                     let busy: Vec<(uuid::Uuid, i64, i64)> = sqlx::query_as(&format!(
                         "SELECT x.clinician_id, x.starts_at, x.ends_at FROM appointments x {BOOKABLE} {CHUNK_OF} \

@@ -78,6 +78,80 @@ pub(crate) fn format(value: &str) -> Result<sensate_domain::scheduling::SessionF
         .ok_or_else(|| crate::StoreError::Corrupt(format!("session format '{value}'")))
 }
 
+/// An `availability_settings` row, without its hours (one clinician's
+/// [`SchedulingStore::availability`] and the directory's bulk read share it).
+pub(crate) fn availability_settings<R>(row: &R, clinician: UserId) -> Result<AvailabilityRecord>
+where
+    R: sqlx::Row,
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i32: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<i32>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let max_per_day: Option<i32> = row.try_get("max_per_day")?;
+    Ok(AvailabilityRecord {
+        clinician_id: clinician,
+        time_zone: row.try_get("time_zone")?,
+        buffer_before_minutes: unsigned(row.try_get("buffer_before_minutes")?, "minutes")?,
+        buffer_after_minutes: unsigned(row.try_get("buffer_after_minutes")?, "minutes")?,
+        min_notice_minutes: unsigned(row.try_get("min_notice_minutes")?, "minutes")?,
+        horizon_days: unsigned(row.try_get("horizon_days")?, "days")?,
+        max_per_day: max_per_day.map(|m| unsigned(m, "sessions")).transpose()?,
+        slot_step_minutes: unsigned(row.try_get("slot_step_minutes")?, "minutes")?,
+        weekly: Vec::new(),
+        overrides: Vec::new(),
+        updated_at: crate::shared::instant(row.try_get("updated_at")?)?,
+    })
+}
+
+/// A `weekly_hours` row.
+pub(crate) fn weekly_hours<R>(row: &R) -> Result<crate::WeeklyHoursRecord>
+where
+    R: sqlx::Row,
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i32: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<uuid::Uuid>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let weekday: i32 = row.try_get("weekday")?;
+    Ok(crate::WeeklyHoursRecord {
+        weekday: u8::try_from(weekday).map_err(|_| crate::StoreError::Corrupt(format!("weekday {weekday}")))?,
+        start_minute: unsigned(row.try_get("start_minute")?, "minute")?,
+        end_minute: unsigned(row.try_get("end_minute")?, "minute")?,
+        format: format(&row.try_get::<String, _>("format")?)?,
+        office_id: row.try_get("office_id")?,
+    })
+}
+
+/// A `date_overrides` row: a closed day, or that day's hours.
+pub(crate) fn date_override<R>(row: &R) -> Result<crate::DateOverrideRecord>
+where
+    R: sqlx::Row,
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<i32>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<uuid::Uuid>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let closed: bool = row.try_get("closed")?;
+    let hours = if closed {
+        None
+    } else {
+        let start: Option<i32> = row.try_get("start_minute")?;
+        let end: Option<i32> = row.try_get("end_minute")?;
+        let kind: Option<String> = row.try_get("format")?;
+        match (start, end, kind) {
+            (Some(start), Some(end), Some(kind)) => {
+                Some((unsigned(start, "minute")?, unsigned(end, "minute")?, format(&kind)?, row.try_get("office_id")?))
+            }
+            _ => return Err(crate::StoreError::Corrupt("open date override without hours".into())),
+        }
+    };
+    Ok(crate::DateOverrideRecord { day: crate::directory::date(&row.try_get::<String, _>("day")?)?, hours })
+}
+
 #[async_trait]
 pub trait SchedulingStore: Send + Sync {
     /// Lets lapsed holds of the clinician expire, then inserts the
@@ -522,8 +596,6 @@ macro_rules! impl_scheduling_store {
                 &self,
                 clinician: sensate_domain::UserId,
             ) -> $crate::Result<Option<$crate::AvailabilityRecord>> {
-                use $crate::scheduling::{format, unsigned};
-                use sqlx::Row;
                 let Some(row) = sqlx::query(
                     "SELECT time_zone, buffer_before_minutes, buffer_after_minutes, min_notice_minutes, horizon_days, \
                      max_per_day, slot_step_minutes, updated_at FROM availability_settings WHERE clinician_id = $1",
@@ -541,18 +613,8 @@ macro_rules! impl_scheduling_store {
                 .bind(clinician.as_uuid())
                 .fetch_all(&self.pool)
                 .await?
-                .into_iter()
-                .map(|w| {
-                    let weekday: i32 = w.try_get("weekday")?;
-                    Ok($crate::WeeklyHoursRecord {
-                        weekday: u8::try_from(weekday)
-                            .map_err(|_| $crate::StoreError::Corrupt(format!("weekday {weekday}")))?,
-                        start_minute: unsigned(w.try_get("start_minute")?, "minute")?,
-                        end_minute: unsigned(w.try_get("end_minute")?, "minute")?,
-                        format: format(&w.try_get::<String, _>("format")?)?,
-                        office_id: w.try_get("office_id")?,
-                    })
-                })
+                .iter()
+                .map($crate::scheduling::weekly_hours)
                 .collect::<$crate::Result<Vec<_>>>()?;
                 let overrides = sqlx::query(
                     "SELECT day, closed, start_minute, end_minute, format, office_id FROM date_overrides \
@@ -561,41 +623,13 @@ macro_rules! impl_scheduling_store {
                 .bind(clinician.as_uuid())
                 .fetch_all(&self.pool)
                 .await?
-                .into_iter()
-                .map(|o| {
-                    let closed: bool = o.try_get("closed")?;
-                    let hours = if closed {
-                        None
-                    } else {
-                        let start: Option<i32> = o.try_get("start_minute")?;
-                        let end: Option<i32> = o.try_get("end_minute")?;
-                        let kind: Option<String> = o.try_get("format")?;
-                        match (start, end, kind) {
-                            (Some(start), Some(end), Some(kind)) => Some((
-                                unsigned(start, "minute")?,
-                                unsigned(end, "minute")?,
-                                format(&kind)?,
-                                o.try_get("office_id")?,
-                            )),
-                            _ => return Err($crate::StoreError::Corrupt("open date override without hours".into())),
-                        }
-                    };
-                    Ok($crate::DateOverrideRecord { day: $crate::directory::date(&o.try_get::<String, _>("day")?)?, hours })
-                })
+                .iter()
+                .map($crate::scheduling::date_override)
                 .collect::<$crate::Result<Vec<_>>>()?;
-                let max_per_day: Option<i32> = row.try_get("max_per_day")?;
                 Ok(Some($crate::AvailabilityRecord {
-                    clinician_id: clinician,
-                    time_zone: row.try_get("time_zone")?,
-                    buffer_before_minutes: unsigned(row.try_get("buffer_before_minutes")?, "minutes")?,
-                    buffer_after_minutes: unsigned(row.try_get("buffer_after_minutes")?, "minutes")?,
-                    min_notice_minutes: unsigned(row.try_get("min_notice_minutes")?, "minutes")?,
-                    horizon_days: unsigned(row.try_get("horizon_days")?, "days")?,
-                    max_per_day: max_per_day.map(|m| unsigned(m, "sessions")).transpose()?,
-                    slot_step_minutes: unsigned(row.try_get("slot_step_minutes")?, "minutes")?,
                     weekly,
                     overrides,
-                    updated_at: $crate::shared::instant(row.try_get("updated_at")?)?,
+                    ..$crate::scheduling::availability_settings(&row, clinician)?
                 }))
             }
 
