@@ -98,14 +98,8 @@ impl App {
         let kind = if view.request.with_partner { CaseKind::Couple } else { CaseKind::Individual };
         let event = match by {
             AdmittedBy::Clinician(actor) => Some(NewAppointmentEvent {
-                appointment,
-                at: now,
-                kind: EventKind::Confirmed,
-                party: Party::Practice,
                 actor: Some(actor.user_id),
-                late: false,
-                reason: String::new(),
-                previous_starts_at: None,
+                ..NewAppointmentEvent::new(appointment, now, EventKind::Confirmed, Party::Practice)
             }),
             AdmittedBy::Visitor { .. } => None,
         };

@@ -165,25 +165,14 @@ impl App {
         let policy = self.cancellation_policy(detail.practice_id).await?;
         let outcome = lifecycle::decide(detail.status, Change::Cancel, Party::Practice, detail.starts_at, now, policy)
             .map_err(|r| refused("appointment", r))?;
-        let change = AppointmentChange {
-            appointment: id,
-            clinician: detail.clinician_id,
-            from_status: detail.status,
-            from_start: detail.starts_at,
-            to_status: outcome.status,
-            starts_at: detail.starts_at,
-            ends_at: detail.ends_at,
-            event: NewAppointmentEvent {
-                appointment: id,
-                at: now,
-                kind: EventKind::Cancelled,
-                party: Party::Practice,
-                actor: Some(actor.user_id),
-                late: outcome.late,
-                reason: reason.to_string(),
-                previous_starts_at: None,
-            },
+        let event = NewAppointmentEvent {
+            actor: Some(actor.user_id),
+            late: outcome.late,
+            reason: reason.to_string(),
+            ..NewAppointmentEvent::new(id, now, EventKind::Cancelled, Party::Practice)
         };
+        let times = (detail.starts_at, detail.ends_at);
+        let change = AppointmentChange::status(detail.clinician_id, detail.status, outcome.status, times, event);
         if self.store.change_appointment(&change).await? != Changed::Done {
             return Err(changed_meanwhile());
         }
@@ -253,14 +242,10 @@ impl App {
             starts_at: start,
             ends_at: start + detail.ends_at.duration_since(detail.starts_at),
             event: NewAppointmentEvent {
-                appointment: detail.id,
-                at: now,
-                kind: EventKind::Rescheduled,
-                party,
                 actor,
                 late: outcome.late,
-                reason: String::new(),
                 previous_starts_at: Some(detail.starts_at),
+                ..NewAppointmentEvent::new(detail.id, now, EventKind::Rescheduled, party)
             },
         };
         match self.store.change_appointment(&change).await? {
@@ -286,25 +271,12 @@ impl App {
             if attended { (Change::Complete, EventKind::Completed) } else { (Change::NoShow, EventKind::NoShow) };
         let outcome = lifecycle::decide(detail.status, change, Party::Practice, detail.starts_at, now, policy)
             .map_err(|r| refused("appointment", r))?;
-        let change = AppointmentChange {
-            appointment: id,
-            clinician: detail.clinician_id,
-            from_status: detail.status,
-            from_start: detail.starts_at,
-            to_status: outcome.status,
-            starts_at: detail.starts_at,
-            ends_at: detail.ends_at,
-            event: NewAppointmentEvent {
-                appointment: id,
-                at: now,
-                kind,
-                party: Party::Practice,
-                actor: Some(actor.user_id),
-                late: false,
-                reason: String::new(),
-                previous_starts_at: None,
-            },
+        let event = NewAppointmentEvent {
+            actor: Some(actor.user_id),
+            ..NewAppointmentEvent::new(id, now, kind, Party::Practice)
         };
+        let times = (detail.starts_at, detail.ends_at);
+        let change = AppointmentChange::status(detail.clinician_id, detail.status, outcome.status, times, event);
         if self.store.change_appointment(&change).await? != Changed::Done {
             return Err(changed_meanwhile());
         }

@@ -562,25 +562,12 @@ impl App {
         let admitted = if accept {
             self.admit_booking(&view, view.status, next.status, AdmittedBy::Clinician(actor)).await?
         } else {
-            let decline = AppointmentChange {
-                appointment,
-                clinician: view.clinician_id,
-                from_status: view.status,
-                from_start: view.starts_at,
-                to_status: next.status,
-                starts_at: view.starts_at,
-                ends_at: view.ends_at,
-                event: NewAppointmentEvent {
-                    appointment,
-                    at: now,
-                    kind: EventKind::Declined,
-                    party: Party::Practice,
-                    actor: Some(actor.user_id),
-                    late: false,
-                    reason: String::new(),
-                    previous_starts_at: None,
-                },
+            let event = NewAppointmentEvent {
+                actor: Some(actor.user_id),
+                ..NewAppointmentEvent::new(appointment, now, EventKind::Declined, Party::Practice)
             };
+            let times = (view.starts_at, view.ends_at);
+            let decline = AppointmentChange::status(view.clinician_id, view.status, next.status, times, event);
             (self.store.change_appointment(&decline).await? == Changed::Done)
                 .then_some(Admitted { invitations: Vec::new() })
         };

@@ -103,25 +103,12 @@ impl App {
         let now = self.now();
         let outcome = lifecycle::decide(detail.status, Change::Cancel, Party::Client, detail.starts_at, now, policy)
             .map_err(|r| refused("appointment", r))?;
-        let change = AppointmentChange {
-            appointment: detail.id,
-            clinician: detail.clinician_id,
-            from_status: detail.status,
-            from_start: detail.starts_at,
-            to_status: outcome.status,
-            starts_at: detail.starts_at,
-            ends_at: detail.ends_at,
-            event: NewAppointmentEvent {
-                appointment: detail.id,
-                at: now,
-                kind: EventKind::Cancelled,
-                party: Party::Client,
-                actor: None,
-                late: outcome.late,
-                reason: String::new(),
-                previous_starts_at: None,
-            },
+        let event = NewAppointmentEvent {
+            late: outcome.late,
+            ..NewAppointmentEvent::new(detail.id, now, EventKind::Cancelled, Party::Client)
         };
+        let times = (detail.starts_at, detail.ends_at);
+        let change = AppointmentChange::status(detail.clinician_id, detail.status, outcome.status, times, event);
         if self.store.change_appointment(&change).await? != Changed::Done {
             return Err(changed_meanwhile());
         }

@@ -82,6 +82,14 @@ pub struct NewAppointmentEvent {
     pub previous_starts_at: Option<Timestamp>,
 }
 
+impl NewAppointmentEvent {
+    /// An event by nobody signed in, not late, without a reason, not a move;
+    /// set what applies with struct update syntax.
+    pub fn new(appointment: AppointmentId, at: Timestamp, kind: EventKind, party: Party) -> Self {
+        Self { appointment, at, kind, party, actor: None, late: false, reason: String::new(), previous_starts_at: None }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppointmentEvent {
     pub at: Timestamp,
@@ -156,6 +164,29 @@ pub struct AppointmentChange {
     pub starts_at: Timestamp,
     pub ends_at: Timestamp,
     pub event: NewAppointmentEvent,
+}
+
+impl AppointmentChange {
+    /// A change of status only (cancel, decline, attendance): the
+    /// appointment keeps its time, `(starts_at, ends_at)` as the person saw it.
+    pub fn status(
+        clinician: UserId,
+        from_status: AppointmentStatus,
+        to_status: AppointmentStatus,
+        (starts_at, ends_at): (Timestamp, Timestamp),
+        event: NewAppointmentEvent,
+    ) -> Self {
+        Self {
+            appointment: event.appointment,
+            clinician,
+            from_status,
+            from_start: starts_at,
+            to_status,
+            starts_at,
+            ends_at,
+            event,
+        }
+    }
 }
 
 /// What a change did.
