@@ -7,6 +7,7 @@
 //!
 //! Everything is deterministic (fixed dates, a fixed-seed splitmix64), so two
 //! runs compute the same slots and print the same checksum.
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -18,6 +19,8 @@ use sensate_domain::scheduling::availability::{
     Busy, DateOverride, DayHours, Rules, Slot, SlotQuery, WeeklyHours, Window, free_slots,
 };
 use uuid::Uuid;
+
+use sensate_bench_common::percentile;
 
 const ZONE: &str = "America/New_York";
 const SEED: u64 = 0x5e45_a7e0_a7a1_1ab1;
@@ -176,15 +179,6 @@ fn candidate_loop(
 
 fn seconds_of(at: Time) -> i64 {
     i64::from(at.hour()) * 3600 + i64::from(at.minute()) * 60 + i64::from(at.second())
-}
-
-/// Nearest-rank percentile of sorted samples.
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1]
 }
 
 fn micros(d: Duration) -> String {

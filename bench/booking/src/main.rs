@@ -17,6 +17,7 @@
 //!   with the store's pragmas (WAL, `synchronous=FULL`);
 //! - PostgreSQL: `pgbench -N` (the simple-update script) with as many
 //!   clients as booking workers, on a scratch database.
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -32,9 +33,8 @@ use sensate_domain::UserId;
 use sensate_domain::scheduling::SessionFormat;
 use sensate_domain::scheduling::availability::Slot;
 use sensate_store::{AvailabilityRecord, Migrate, SessionTypeRecord, Store, WeeklyHoursRecord};
-use sqlx::Connection;
 
-type Failure = Box<dyn std::error::Error + Send + Sync>;
+use sensate_bench_common::{BenchDb, Failure, percentile};
 
 const SEED: u64 = 0xb00c_1a7e_5e45_a7e0;
 
@@ -97,53 +97,6 @@ impl Mailer for CountingMailer {
         self.0.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
-}
-
-/// A database of the engine, removed afterwards (PostgreSQL: a fresh database
-/// named `<prefix>_<pid>` on the given server).
-struct BenchDb {
-    url: String,
-    dir: Option<tempfile::TempDir>,
-    postgres: Option<(String, String)>,
-}
-
-impl BenchDb {
-    async fn create(engine: &str, postgres_url: Option<&str>, prefix: &str) -> Result<Self, Failure> {
-        if engine == "sqlite" {
-            let dir = tempfile::tempdir()?;
-            let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-            return Ok(Self { url, dir: Some(dir), postgres: None });
-        }
-        let admin = postgres_url.ok_or("no POSTGRES_URL")?;
-        let name = format!("{prefix}_{}", std::process::id());
-        let mut conn = sqlx::PgConnection::connect(admin).await?;
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await?;
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await?;
-        conn.close().await?;
-        let (base, query) = admin.split_once('?').map_or((admin, String::new()), |(b, q)| (b, format!("?{q}")));
-        let scheme_end = base.find("://").map_or(0, |i| i + 3);
-        let authority_end = base[scheme_end..].find('/').map_or(base.len(), |i| i + scheme_end);
-        let url = format!("{}/{name}{query}", &base[..authority_end]);
-        Ok(Self { url, dir: None, postgres: Some((admin.to_string(), name)) })
-    }
-
-    async fn drop_database(&self) -> Result<(), Failure> {
-        if let Some((admin, name)) = &self.postgres {
-            let mut conn = sqlx::PgConnection::connect(admin).await?;
-            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await?;
-            conn.close().await?;
-        }
-        Ok(())
-    }
-}
-
-/// Latency percentiles of a sorted list.
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
 fn ms(d: Duration) -> String {
@@ -239,7 +192,7 @@ async fn sqlite_commits(
     pool.close().await;
     latencies.sort_unstable();
     let rate = latencies.len() as f64 / elapsed.as_secs_f64();
-    Ok((rate, percentile(&latencies, 50.0), percentile(&latencies, 99.0)))
+    Ok((rate, percentile(&latencies, 0.5), percentile(&latencies, 0.99)))
 }
 
 /// pgbench's simple-update rate (`-N`) with `clients` clients, on a scratch
@@ -510,8 +463,8 @@ async fn measure_engine_in(
         baseline_spread: format!("{:.0} before, {:.0} after", before.rate, after.rate),
         bookings: measured.len(),
         rate,
-        p50: percentile(&measured, 50.0),
-        p99: percentile(&measured, 99.0),
+        p50: percentile(&measured, 0.5),
+        p99: percentile(&measured, 0.99),
     };
     println!(
         "bookings: {} in {} s after {} s of warm-up ({} in all, every one held and emailed): {:.0}/s, p50 {} ms, p99 {} ms, {:.1} % of the baseline",

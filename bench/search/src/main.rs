@@ -15,6 +15,7 @@
 //! Everything is deterministic (fixed seeds), so two runs search the same data
 //! with the same queries and must print the same result checksum, in memory
 //! and from every engine.
+
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -36,6 +37,8 @@ use sensate_domain::directory::search::{
 use sensate_store::{Migrate, Store};
 use sqlx::Connection;
 
+use sensate_bench_common::{BenchDb, Failure, percentile};
+
 const TODAY: Date = date(2026, 6, 1);
 const NOW: &str = "2026-06-01T12:00:00Z";
 const SEED: u64 = 0x5e45_a7e0_d1ec_7041;
@@ -43,8 +46,6 @@ const QUERY_SEED: u64 = SEED ^ 0xdead_beef;
 const QUERIES_PER_SHAPE: usize = 100;
 /// Profiles per transaction when filling an engine (as `sensate demo` does).
 const IMPORT_BATCH: usize = 2_000;
-
-type Failure = Box<dyn std::error::Error>;
 
 fn options() -> Result<SyntheticOptions, Failure> {
     Ok(SyntheticOptions { seed: SEED, today: TODAY, now: NOW.parse()?, all_listed: false })
@@ -99,15 +100,6 @@ fn profiles_heap(profiles: &[DirectoryProfile]) -> u64 {
         })
         .sum();
     per as u64
-}
-
-/// Nearest-rank percentile of sorted samples.
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1]
 }
 
 fn micros(d: Duration) -> String {
@@ -372,55 +364,14 @@ impl Clock for FixedClock {
     }
 }
 
-/// A database of the engine, removed when dropped (PostgreSQL: a fresh
-/// database on the given server).
-struct BenchDb {
-    url: String,
-    _dir: Option<tempfile::TempDir>,
-    postgres: Option<(String, String)>,
-}
-
-impl BenchDb {
-    async fn create(engine: &str, postgres_url: Option<&str>) -> Result<Self, Failure> {
-        if engine == "sqlite" {
-            let dir = tempfile::tempdir()?;
-            let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-            return Ok(Self { url, _dir: Some(dir), postgres: None });
-        }
-        let admin = postgres_url.ok_or("no POSTGRES_URL")?;
-        let name = format!("sensate_bench_{}", std::process::id());
-        let mut conn = sqlx::PgConnection::connect(admin).await?;
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await?;
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await?;
-        conn.close().await?;
-        let (base, query) = admin.split_once('?').map_or((admin, String::new()), |(b, q)| (b, format!("?{q}")));
-        let scheme_end = base.find("://").map_or(0, |i| i + 3);
-        let authority_end = base[scheme_end..].find('/').map_or(base.len(), |i| i + scheme_end);
-        let url = format!("{}/{name}{query}", &base[..authority_end]);
-        Ok(Self { url, _dir: None, postgres: Some((admin.to_string(), name)) })
-    }
-
-    /// PostgreSQL: refreshes the planner's statistics after the bulk import,
-    /// as autovacuum soon would. Without them it misjudges the snapshot's
-    /// queries as expensive and compiles each one (JIT), which costs more
-    /// than running it.
-    async fn analyze(&self) -> Result<(), Failure> {
-        if self.postgres.is_some() {
-            let mut conn = sqlx::PgConnection::connect(&self.url).await?;
-            sqlx::query("ANALYZE").execute(&mut conn).await?;
-            conn.close().await?;
-        }
-        Ok(())
-    }
-
-    async fn drop_database(&self) -> Result<(), Failure> {
-        if let Some((admin, name)) = &self.postgres {
-            let mut conn = sqlx::PgConnection::connect(admin).await?;
-            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await?;
-            conn.close().await?;
-        }
-        Ok(())
-    }
+/// PostgreSQL: refreshes the planner's statistics after the bulk import, as
+/// autovacuum soon would. Without them it misjudges the snapshot's queries
+/// as expensive and compiles each one (JIT), which costs more than running it.
+async fn analyze(db: &BenchDb) -> Result<(), Failure> {
+    let mut conn = sqlx::PgConnection::connect(&db.url).await?;
+    sqlx::query("ANALYZE").execute(&mut conn).await?;
+    conn.close().await?;
+    Ok(())
 }
 
 /// Fills the engine with the same profiles, times the snapshot load and the
@@ -436,7 +387,7 @@ async fn measure_engine(
     println!();
     println!("## {}: load from the database, then App::search_directory", engine_name(engine));
     println!();
-    let db = BenchDb::create(engine, postgres_url).await?;
+    let db = BenchDb::create(engine, postgres_url, "sensate_bench").await?;
     let result = measure_engine_in(&db, n, rounds, mix, base_p50).await;
     db.drop_database().await?;
     result
@@ -471,9 +422,9 @@ async fn measure_engine_in(
         n as f64 / imported.as_secs_f64().max(1e-9)
     );
     println!("RSS after the import: {}", rss());
-    if db.postgres.is_some() {
+    if db.is_postgres() {
         let started = Instant::now();
-        db.analyze().await?;
+        analyze(db).await?;
         println!("ANALYZE (statistics for the planner, as autovacuum would gather): {}", ms(started.elapsed()));
     }
 
