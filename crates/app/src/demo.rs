@@ -313,6 +313,28 @@ impl App {
 
         let zone = jiff::tz::TimeZone::get(DEMO_TIME_ZONE).map_err(|e| AppError::Internal(e.to_string()))?;
         let today = now.to_zoned(zone.clone()).date();
+        // A session of a case at a whole hour of a day on the practice's clock.
+        let session = |case: &NewCase, day: Date, hour: i8, minutes: i64, format, status| {
+            let starts_at = day
+                .to_datetime(Time::constant(hour, 0, 0, 0))
+                .to_zoned(zone.clone())
+                .map_err(|e| AppError::Internal(e.to_string()))?
+                .timestamp();
+            Ok::<_, AppError>(NewAppointment {
+                id: AppointmentId::new(),
+                practice_id: practice.id,
+                case_id: Some(case.id),
+                clinician_id: case.clinician_id,
+                starts_at,
+                ends_at: starts_at + SignedDuration::from_mins(minutes),
+                time_zone: DEMO_TIME_ZONE.to_string(),
+                format,
+                status,
+                created_at: now,
+                session_type_id: None,
+                held_until: None,
+            })
+        };
         let mut cases = Vec::new();
         for demo_case in CASES {
             let case = NewCase {
@@ -327,27 +349,10 @@ impl App {
             cases.push(case.clone());
             for week in 0..WEEKS {
                 let day = next_weekday(today, demo_case.first_day + week * 7)?;
-                let starts_at = day
-                    .to_datetime(Time::constant(demo_case.hour, 0, 0, 0))
-                    .to_zoned(zone.clone())
-                    .map_err(|e| AppError::Internal(e.to_string()))?
-                    .timestamp();
+                let minutes = if demo_case.kind == CaseKind::Couple { 60 } else { 50 };
+                let status = if week == 0 { AppointmentStatus::Confirmed } else { AppointmentStatus::Requested };
                 store
-                    .insert_appointment(&NewAppointment {
-                        id: AppointmentId::new(),
-                        practice_id: practice.id,
-                        case_id: Some(case.id),
-                        clinician_id: case.clinician_id,
-                        starts_at,
-                        ends_at: starts_at
-                            + SignedDuration::from_mins(if demo_case.kind == CaseKind::Couple { 60 } else { 50 }),
-                        time_zone: DEMO_TIME_ZONE.to_string(),
-                        format: demo_case.format,
-                        status: if week == 0 { AppointmentStatus::Confirmed } else { AppointmentStatus::Requested },
-                        created_at: now,
-                        session_type_id: None,
-                        held_until: None,
-                    })
+                    .insert_appointment(&session(&case, day, demo_case.hour, minutes, demo_case.format, status)?)
                     .await?;
             }
         }
@@ -358,26 +363,8 @@ impl App {
             while matches!(day.weekday(), jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday) {
                 day = day.yesterday().map_err(|e| AppError::Internal(e.to_string()))?;
             }
-            let starts_at = day
-                .to_datetime(Time::constant(9, 0, 0, 0))
-                .to_zoned(zone.clone())
-                .map_err(|e| AppError::Internal(e.to_string()))?
-                .timestamp();
             store
-                .insert_appointment(&NewAppointment {
-                    id: AppointmentId::new(),
-                    practice_id: practice.id,
-                    case_id: Some(case.id),
-                    clinician_id: case.clinician_id,
-                    starts_at,
-                    ends_at: starts_at + SignedDuration::from_mins(50),
-                    time_zone: DEMO_TIME_ZONE.to_string(),
-                    format: SessionFormat::InPerson,
-                    status: AppointmentStatus::Completed,
-                    created_at: now,
-                    session_type_id: None,
-                    held_until: None,
-                })
+                .insert_appointment(&session(case, day, 9, 50, SessionFormat::InPerson, AppointmentStatus::Completed)?)
                 .await?;
         }
         Ok(())

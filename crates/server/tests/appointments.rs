@@ -11,7 +11,8 @@ use sensate_domain::scheduling::AppointmentStatus;
 use sensate_domain::{AppointmentId, Role, UserId};
 use sensate_testkit::smtp_sink::{ReceivedMail, SmtpSink};
 use sensate_testkit::{
-    LAKESIDE, TRIAL_CONSULTATION, TestApp, TestDb, between, hidden_value, on_both_engines, spawn_app_with_mail,
+    LAKESIDE, TRIAL_CONSULTATION, TUESDAY_MORNINGS, TestApp, TestDb, between, hidden_value, on_both_engines,
+    spawn_app_with_mail,
 };
 
 const PASSWORD: &str = "booking pages phrase";
@@ -53,19 +54,7 @@ async fn world(db: TestDb) -> World {
     let tess_secret = app.enrol_mfa(&tess).await;
     app.list_in_directory(&owner, &tess, tess_id, &[("sees_couples", "on")]).await;
     assert_eq!(app.post_form(&owner, "/session-types", TRIAL_CONSULTATION).await.status(), 303);
-    let hours = [
-        ("time_zone", "America/New_York"),
-        ("buffer_before", "0"),
-        ("buffer_after", "10"),
-        ("min_notice_hours", "12"),
-        ("horizon_days", "30"),
-        ("slot_step", "30"),
-        ("w1_weekday", "2"),
-        ("w1_start", "09:00"),
-        ("w1_end", "12:00"),
-        ("w1_format", "telehealth"),
-    ];
-    assert_eq!(app.post_form(&tess, &format!("/availability/{tess_id}"), &hours).await.status(), 303);
+    assert_eq!(app.post_form(&tess, &format!("/availability/{tess_id}"), TUESDAY_MORNINGS).await.status(), 303);
     World { app, sink, owner, tess, tess_id, tess_secret }
 }
 

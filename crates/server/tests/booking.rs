@@ -9,7 +9,9 @@ use std::time::Duration;
 use jiff::SignedDuration;
 use sensate_domain::{Role, UserId};
 use sensate_testkit::smtp_sink::SmtpSink;
-use sensate_testkit::{LAKESIDE, TRIAL_CONSULTATION, TestApp, TestDb, on_both_engines, spawn_app_with_mail};
+use sensate_testkit::{
+    LAKESIDE, TRIAL_CONSULTATION, TUESDAY_MORNINGS, TestApp, TestDb, on_both_engines, spawn_app_with_mail,
+};
 
 const PASSWORD: &str = "booking pages phrase";
 
@@ -34,19 +36,7 @@ async fn world(db: TestDb) -> World {
     let tess = app.signed_in_staff("tess@lakeside.example", PASSWORD).await;
     app.list_in_directory(&owner, &tess, tess_id, &[]).await;
     assert_eq!(app.post_form(&owner, "/session-types", TRIAL_CONSULTATION).await.status(), 303);
-    let hours = [
-        ("time_zone", "America/New_York"),
-        ("buffer_before", "0"),
-        ("buffer_after", "10"),
-        ("min_notice_hours", "12"),
-        ("horizon_days", "30"),
-        ("slot_step", "30"),
-        ("w1_weekday", "2"),
-        ("w1_start", "09:00"),
-        ("w1_end", "12:00"),
-        ("w1_format", "telehealth"),
-    ];
-    assert_eq!(app.post_form(&tess, &format!("/availability/{tess_id}"), &hours).await.status(), 303);
+    assert_eq!(app.post_form(&tess, &format!("/availability/{tess_id}"), TUESDAY_MORNINGS).await.status(), 303);
     World { app, sink, tess, tess_id }
 }
 

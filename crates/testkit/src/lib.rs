@@ -14,8 +14,8 @@ mod spawn;
 pub use clock::FakeClock;
 pub use db::{POSTGRES_ENV, TestDb};
 pub use spawn::{
-    LAKESIDE, Owner, TRIAL_CONSULTATION, TestApp, Tweak, between, hidden_value, spawn_app, spawn_app_with,
-    spawn_app_with_mail, spawn_demo, spawn_demo_with_therapists,
+    LAKESIDE, Owner, TRIAL_CONSULTATION, TUESDAY_MORNINGS, TestApp, Tweak, between, hidden_value, spawn_app,
+    spawn_app_with, spawn_app_with_mail, spawn_demo, spawn_demo_with_therapists,
 };
 
 /// Parses iCalendar text with Python's `icalendar` package (an independent

@@ -18,6 +18,22 @@ pub const TRIAL_CONSULTATION: &[(&str, &str)] = &[
     ("needs_approval", "on"),
 ];
 
+/// The bookable-hours form of Tuesday mornings, 09:00–12:00 in New York, by
+/// video: 10 minutes after each session, 12 hours' notice, 30 days ahead,
+/// a time every 30 minutes.
+pub const TUESDAY_MORNINGS: &[(&str, &str)] = &[
+    ("time_zone", "America/New_York"),
+    ("buffer_before", "0"),
+    ("buffer_after", "10"),
+    ("min_notice_hours", "12"),
+    ("horizon_days", "30"),
+    ("slot_step", "30"),
+    ("w1_weekday", "2"),
+    ("w1_start", "09:00"),
+    ("w1_end", "12:00"),
+    ("w1_format", "telehealth"),
+];
+
 /// The real server, listening on a free port over a test database.
 pub struct TestApp {
     pub base_url: String,
