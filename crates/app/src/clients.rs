@@ -5,6 +5,8 @@
 use sensate_domain::policy::{Action, Resource};
 use sensate_domain::{PracticeId, UserId};
 
+use sensate_store::UnitOfWork;
+
 use crate::audit::outcome;
 use crate::infra::crypto::Binding;
 use crate::{Actor, App, AppError};
@@ -62,6 +64,28 @@ impl App {
         Ok((practice, Resource::Client { practice, client, clinicians: facts.clinicians, partners: facts.partners }))
     }
 
+    /// Begins a unit of work on a client of the actor's practice: the facts
+    /// the policy needs are read in it, and the policy is asked, before
+    /// anything is written. Unknown or refused, the attempt is audited.
+    async fn client_work(
+        &self,
+        actor: &Actor,
+        client: UserId,
+        action: Action,
+        audit_action: &str,
+    ) -> Result<(Box<dyn UnitOfWork>, PracticeId), AppError> {
+        let practice = actor.primary_membership().map(|m| m.practice_id).ok_or(AppError::Forbidden)?;
+        let uow = self.store.begin_write().await?;
+        let Some(facts) = uow.client_facts(practice, client).await? else {
+            return Err(self
+                .not_found_in(uow, actor, Some(practice), audit_action, ("client", client.to_string()))
+                .await);
+        };
+        let resource = Resource::Client { practice, client, clinicians: facts.clinicians, partners: facts.partners };
+        let uow = self.authorize_in(uow, actor, action, &resource, ("client", client.to_string())).await?;
+        Ok((uow, practice))
+    }
+
     /// A therapist's clients (open cases).
     pub async fn my_clients(&self, actor: &Actor) -> Result<Vec<ClientSummary>, AppError> {
         let practice = self.authorize_in_practice(actor, Action::ListOwnClients).await?;
@@ -111,18 +135,17 @@ impl App {
     }
 
     pub async fn set_contact_preferences(&self, actor: &Actor, client: UserId, text: &str) -> Result<(), AppError> {
-        let (practice, resource) = self.client_resource(actor, client, "edit_contact").await?;
-        self.authorize(actor, Action::EditClientContact, &resource, ("client", client.to_string())).await?;
+        let (uow, practice) = self.client_work(actor, client, Action::EditClientContact, "edit_contact").await?;
         let text = bounded("contact_preferences", text, CONTACT_MAX_CHARS)?;
         let id = client.to_string();
         let sealed = self.keys.encrypt(&Binding::new("client_profiles", "contact_preferences", &id), &text)?;
-        self.store.put_client_contact(client, practice, &sealed, self.now()).await?;
-        self.audit_actor(actor, Some(practice), "edit_contact", "client", client.to_string(), outcome::ALLOWED).await
+        uow.put_client_contact(client, practice, &sealed, self.now()).await?;
+        uow.audit(self.actor_event(actor, Some(practice), "edit_contact", "client", id, outcome::ALLOWED));
+        Ok(uow.commit().await?)
     }
 
     pub async fn add_clinical_note(&self, actor: &Actor, client: UserId, text: &str) -> Result<(), AppError> {
-        let (practice, resource) = self.client_resource(actor, client, "write_note").await?;
-        self.authorize(actor, Action::WriteClinicalNote, &resource, ("client", client.to_string())).await?;
+        let (uow, practice) = self.client_work(actor, client, Action::WriteClinicalNote, "write_note").await?;
         let text = bounded("note", text, NOTE_MAX_CHARS)?;
         if text.is_empty() {
             let mut errors = sensate_domain::FieldErrors::new();
@@ -132,8 +155,9 @@ impl App {
         let id = uuid::Uuid::now_v7();
         let id_text = id.to_string();
         let sealed = self.keys.encrypt(&Binding::new("clinical_notes", "body", &id_text), &text)?;
-        self.store.insert_clinical_note(id, practice, client, actor.user_id, &sealed, self.now()).await?;
-        self.audit_actor(actor, Some(practice), "write_note", "clinical_note", id_text, outcome::ALLOWED).await
+        uow.insert_clinical_note(id, practice, client, actor.user_id, &sealed, self.now()).await?;
+        uow.audit(self.actor_event(actor, Some(practice), "write_note", "clinical_note", id_text, outcome::ALLOWED));
+        Ok(uow.commit().await?)
     }
 
     /// Re-encrypts every encrypted field under the key ring's current
@@ -150,6 +174,9 @@ impl App {
                     changed += 1;
                 }
             }
+        }
+        if self.reseal_audit_key().await? {
+            changed += 1;
         }
         Ok(changed)
     }

@@ -103,6 +103,8 @@ pub struct App {
     /// The directory's search index, rebuilt when the directory changes.
     directory: Arc<search::DirectoryCache>,
     next_free: Arc<next_free::NextFreeCache>,
+    /// The audit chain's key, read (or made) on first use.
+    audit_key: Arc<tokio::sync::OnceCell<sensate_store::AuditKey>>,
 }
 
 impl App {
@@ -121,6 +123,7 @@ impl App {
             config: Arc::new(config),
             directory: Arc::default(),
             next_free: Arc::default(),
+            audit_key: Arc::default(),
         }
     }
 

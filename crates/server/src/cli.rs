@@ -42,8 +42,18 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Verify that no audit entry was changed, removed or reordered.
-    Verify(DbArgs),
+    /// Verify that no audit entry was changed, removed, reordered or cut off, and print the chain's head.
+    Verify(AuditVerifyArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AuditVerifyArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// A head printed by an earlier `audit verify` (SEQ:HASH), kept outside the database: the chain must
+    /// still contain that entry with that hash, so removing newer entries cannot go unnoticed.
+    #[arg(long, value_name = "SEQ:HASH")]
+    pub expect: Option<sensate_store::ChainHead>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -8,9 +8,8 @@ use sensate_store::{DatabaseUrl, Migrate, SqliteStore};
 use sensate_app::infra::crypto::{KeyRing, MASTER_KEY_ENV};
 use sensate_app::infra::{ShiftedClock, SystemClock};
 use sensate_app::{App, AppConfig};
-use sensate_store::verify_chain;
 
-use crate::cli::{AuditCommand, BackupArgs, Cli, Command, DEFAULT_CONFIG, DbArgs, RestoreArgs};
+use crate::cli::{AuditCommand, AuditVerifyArgs, BackupArgs, Cli, Command, DEFAULT_CONFIG, DbArgs, RestoreArgs};
 use crate::server::{Mode, StartError, StartOptions, ensure_data_dir, start};
 
 #[derive(Debug, thiserror::Error)]
@@ -119,7 +118,7 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
             print!("{DEFAULT_CONFIG}");
             Ok(())
         }
-        Command::Audit(AuditCommand::Verify(db)) => audit_verify(&db).await,
+        Command::Audit(AuditCommand::Verify(args)) => audit_verify(&args).await,
         Command::RotateKey(db) => rotate_key(&db).await,
     }
 }
@@ -140,16 +139,22 @@ fn master_key_from_env() -> Option<String> {
     std::env::var(MASTER_KEY_ENV).ok()
 }
 
-async fn audit_verify(db: &DbArgs) -> Result<(), CommandError> {
-    let store = sensate_store::connect(&db.database_url(), Migrate::Skip).await?;
-    let chain = store.audit_chain().await.map_err(|e| CommandError::Message(e.to_string()))?;
-    store.close().await;
-    match verify_chain(&chain) {
-        Ok(count) => {
-            println!("The audit log is intact: {count} entries, each linked to the one before.");
-            if let Some(last) = chain.last() {
-                // Recording this elsewhere lets a later check notice removed newest entries.
-                println!("Newest entry: {} with hash {}", last.seq, last.hash);
+async fn audit_verify(args: &AuditVerifyArgs) -> Result<(), CommandError> {
+    let app = maintenance_app(&args.db).await?;
+    let outcome = app.verify_audit_chain(args.expect.as_ref()).await;
+    app.store().close().await;
+    match outcome.map_err(|e| CommandError::Message(e.to_string()))? {
+        Ok(verified) => {
+            println!(
+                "The audit log is intact: {} entries, each linked to the one before, ending where the sealer left it.",
+                verified.entries
+            );
+            if let Some(head) = verified.head {
+                // Kept elsewhere, this lets a later check notice removed newest entries.
+                println!("Head: {head}");
+                println!(
+                    "Keep this line outside the database; `sensate audit verify --expect {head}` checks later that the log still reaches it."
+                );
             }
             Ok(())
         }
@@ -158,6 +163,29 @@ async fn audit_verify(db: &DbArgs) -> Result<(), CommandError> {
             broken.seq
         ))),
     }
+}
+
+/// An app for a maintenance command: the database as it is (no migration),
+/// the key ring from the environment or the data directory, no mail.
+async fn maintenance_app(db: &DbArgs) -> Result<App, CommandError> {
+    let path = db.data.data_dir.join("master.key");
+    let from_env = master_key_from_env();
+    if from_env.is_none() && !path.is_file() {
+        return Err(CommandError::Message(format!(
+            "there is no key file at {} and {MASTER_KEY_ENV} is not set; the audit chain is keyed with it (check --data-dir)",
+            path.display()
+        )));
+    }
+    let (keys, _) =
+        KeyRing::load_or_create(&path, from_env.as_deref()).map_err(|e| CommandError::Message(e.to_string()))?;
+    let store = sensate_store::connect(&db.database_url(), Migrate::Skip).await?;
+    Ok(App::new(
+        store,
+        std::sync::Arc::new(SystemClock),
+        std::sync::Arc::new(keys),
+        std::sync::Arc::new(NoopMailer),
+        AppConfig::default(),
+    ))
 }
 
 /// Adds a key version, saves it first (so no value is ever encrypted under

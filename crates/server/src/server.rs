@@ -109,11 +109,15 @@ pub struct Running {
     /// Printed once on first start: the one-time link to create the practice.
     pub setup_token: Option<String>,
     pub store: Arc<dyn Store>,
+    /// The application behind the routes (for maintenance such as sealing
+    /// the audit log now).
+    pub app: sensate_app::App,
     /// Runs due jobs (reminders) now, beside the background task.
     pub jobs: JobRunner,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
     background_jobs: Option<RunningJobs>,
+    sealer: Option<sensate_app::audit::RunningSealer>,
 }
 
 impl Running {
@@ -125,6 +129,9 @@ impl Running {
         let _ = (&mut self.task).await;
         if let Some(jobs) = self.background_jobs.take() {
             jobs.stop().await;
+        }
+        if let Some(sealer) = self.sealer.take() {
+            sealer.stop().await;
         }
         self.store.close().await;
     }
@@ -139,6 +146,9 @@ impl Running {
         let result = (&mut self.task).await.unwrap_or(Ok(()));
         if let Some(jobs) = self.background_jobs.take() {
             jobs.stop().await;
+        }
+        if let Some(sealer) = self.sealer.take() {
+            sealer.stop().await;
         }
         self.store.close().await;
         result
@@ -239,7 +249,8 @@ pub async fn start(options: StartOptions) -> Result<Running, StartError> {
 
     let jobs = JobRunner::new(app.clone());
     let background_jobs = Some(jobs.clone().spawn(options.job_interval));
-    let state: AppState = Arc::new(Shared { app, web: WebConfig { base_url: base_url.clone() }, outbox });
+    let sealer = Some(app.spawn_audit_sealer());
+    let state: AppState = Arc::new(Shared { app: app.clone(), web: WebConfig { base_url: base_url.clone() }, outbox });
     let router = sensate_web::router(state);
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -249,7 +260,18 @@ pub async fn start(options: StartOptions) -> Result<Running, StartError> {
             })
             .await
     });
-    Ok(Running { addr, base_url, setup_token, store, jobs, shutdown: Some(shutdown_tx), task, background_jobs })
+    Ok(Running {
+        addr,
+        base_url,
+        setup_token,
+        store,
+        app,
+        jobs,
+        shutdown: Some(shutdown_tx),
+        task,
+        background_jobs,
+        sealer,
+    })
 }
 
 /// Without an SMTP server, nothing is emailed: staff see invitation links on

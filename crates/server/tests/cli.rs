@@ -376,17 +376,51 @@ fn event(action: &str) -> sensate_store::AuditEvent {
 }
 
 #[tokio::test]
-async fn audit_verify_reports_an_intact_chain_and_finds_an_edit() {
+async fn audit_verify_seals_prints_a_head_and_finds_edits_and_a_cut_tail() {
     let dir = tempfile::tempdir().unwrap();
+    sensate_app::infra::crypto::KeyRing::load_or_create(&dir.path().join("master.key"), None).unwrap();
     let url = format!("sqlite://{}", dir.path().join("sensate.db").display());
     let store = sensate_store::connect(&url, Migrate::Apply).await.unwrap();
-    for action in ["login", "view_client", "logout"] {
-        store.append_audit(&event(action)).await.unwrap();
-    }
+    store.append_audit(["login", "view_client", "logout"].map(event).to_vec()).await.unwrap();
+    assert_eq!(store.pending_audit_entries().await.unwrap(), 3, "written, waiting for the sealer");
     store.close().await;
+
+    // The command seals what is pending, verifies, and prints the head.
     let ok = sensate(&["audit", "verify"], dir.path());
     assert!(ok.status.success(), "{}", stderr(&ok));
-    assert!(String::from_utf8_lossy(&ok.stdout).contains("The audit log is intact: 3 entries"));
+    let out = String::from_utf8_lossy(&ok.stdout).to_string();
+    assert!(out.contains("The audit log is intact: 3 entries"), "{out}");
+    let head = out.lines().find_map(|l| l.strip_prefix("Head: ")).expect("a head line").to_string();
+    assert!(head.starts_with("3:"), "{head}");
+    let again = sensate(&["audit", "verify", "--expect", &head], dir.path());
+    assert!(again.status.success(), "the recorded head is still in the chain: {}", stderr(&again));
+
+    let bad_head = sensate(&["audit", "verify", "--expect", "3:xyz"], dir.path());
+    assert_eq!(bad_head.status.code(), Some(2), "a malformed head is a usage error");
+    assert!(stderr(&bad_head).contains("the hash is not 64 hexadecimal characters"), "{}", stderr(&bad_head));
+
+    // Cutting off the newest entry leaves a head that names a missing one;
+    // with the stored head put back to match, the recorded head still tells.
+    {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query("DROP TRIGGER audit_log_no_delete").execute(&mut conn).await.unwrap();
+        sqlx::query("DELETE FROM audit_log WHERE seq = 3").execute(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+    }
+    let cut = sensate(&["audit", "verify"], dir.path());
+    assert_one_line_error(
+        &cut,
+        "the audit chain is broken at entry 3: the chain does not end where the sealer left it",
+    );
+    {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query("DELETE FROM meta WHERE key = 'audit_head'").execute(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+    }
+    let headless = sensate(&["audit", "verify"], dir.path());
+    assert_one_line_error(&headless, "the stored head is missing");
 
     {
         use sqlx::Connection;

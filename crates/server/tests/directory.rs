@@ -173,6 +173,7 @@ on_both_engines! {
         // Saving the profile again keeps the credentials and their verification.
         world.app.save_therapist_profile(&me, therapist, &input()).await.unwrap();
         assert_eq!(world.app.store().directory_profile(therapist).await.unwrap().unwrap().licences, saved.licences);
+        world.app.seal_audit().await.unwrap();
         let log = world.app.store().audit_chain().await.unwrap();
         assert!(log.iter().any(|e| e.event.action == "verify_credential" && e.event.actor_id == Some(admin.user_id)));
     }

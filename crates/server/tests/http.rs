@@ -61,7 +61,7 @@ on_both_engines! {
 
     async fn the_self_check_asks_its_questions_and_keeps_nothing(db: TestDb) {
         let app = spawn_app(db).await;
-        let written = app.store().audit_chain().await.unwrap().len();
+        let written = app.audit_chain().await.len();
         let response = TestApp::new_client().get(app.url("/self-check")).send().await.unwrap();
         assert_eq!(response.status(), 200);
         assert!(response.headers().get("set-cookie").is_none(), "no cookie: the page has nothing to remember");
@@ -101,7 +101,7 @@ on_both_engines! {
         for sends_or_keeps in ["fetch(", "XMLHttpRequest", "sendBeacon", "localStorage", "sessionStorage", "document.cookie", "indexedDB"] {
             assert!(!script.contains(sends_or_keeps), "the self-check script never uses {sends_or_keeps}");
         }
-        assert_eq!(app.store().audit_chain().await.unwrap().len(), written, "the server wrote nothing");
+        assert_eq!(app.audit_chain().await.len(), written, "the server wrote nothing");
         let home = app.get("/").await.text().await.unwrap();
         assert!(home.contains("href=\"/self-check\""), "the home page leads to it");
         app.stop().await;
@@ -230,10 +230,8 @@ on_both_engines! {
 
         // Every refusal is in the audit log, with the route and not the body.
         let refusals: Vec<String> = app
-            .store()
             .audit_chain()
             .await
-            .unwrap()
             .into_iter()
             .filter(|e| e.event.outcome == "denied" && e.event.record_id == "/login")
             .map(|e| e.event.action)

@@ -221,7 +221,7 @@ on_both_engines! {
         assert_eq!(reqwest::get(&newer).await.unwrap().status(), 200);
         assert_eq!(location(&app.post_form(&tess, "/calendar-feed/revoke", &[]).await), "/calendar-feed?done=revoked");
         assert_eq!(reqwest::get(&newer).await.unwrap().status(), 404);
-        let log = app.store().audit_chain().await.unwrap();
+        let log = app.audit_chain().await;
         assert_eq!(log.iter().filter(|e| e.event.action == "read_calendar_feed").count(), 2, "each read is audited");
         app.stop().await;
     }

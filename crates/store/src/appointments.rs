@@ -3,6 +3,7 @@
 //! or move it, and every change leaves a line of history (who, when, late or
 //! not). Every change is compare-and-set on what the person saw, and a move
 //! is still refused by the database's no-overlap rule.
+use crate::engine::RowsAffected as _;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use sensate_domain::scheduling::lifecycle::Party;
@@ -227,316 +228,355 @@ pub trait AppointmentStore: Send + Sync {
     async fn update_practice_settings(&self, practice: &PracticeRecord, notice_hours: u32) -> Result<()>;
 }
 
-macro_rules! impl_appointment_store {
-    ($store:ty) => {
-        #[async_trait::async_trait]
-        impl $crate::AppointmentStore for $store {
-            async fn admit_booking(&self, a: &$crate::Admission) -> $crate::Result<bool> {
-                let mut tx = self.pool.begin().await?;
-                for user in &a.new_accounts {
-                    Self::insert_user_in(&mut tx, user).await?;
-                }
-                for member in &a.case.members {
-                    sqlx::query(
-                        "INSERT INTO memberships (practice_id, user_id, role, created_at) VALUES ($1, $2, 'client', $3) \
-                         ON CONFLICT (practice_id, user_id, role) DO NOTHING",
-                    )
-                    .bind(a.case.practice_id.as_uuid())
-                    .bind(member.as_uuid())
-                    .bind($crate::shared::secs(a.now))
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                sqlx::query(
-                    "INSERT INTO cases (id, practice_id, clinician_id, kind, status, opened_at) \
-                     VALUES ($1, $2, $3, $4, 'open', $5)",
-                )
+#[async_trait::async_trait]
+impl<S> crate::AppointmentStore for S
+where
+    S: crate::engine::Source,
+    for<'c> &'c mut crate::engine::Conn<S>: sqlx::Executor<'c, Database = S::Db>,
+    for<'q> crate::engine::Args<'q, S>: sqlx::IntoArguments<'q, S::Db>,
+    usize: sqlx::ColumnIndex<crate::engine::Row<S>>,
+    for<'r> &'r str: sqlx::ColumnIndex<crate::engine::Row<S>>,
+    for<'q> i64: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> i32: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> bool: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> String: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> &'q str: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> &'q [u8]: sqlx::Encode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> uuid::Uuid: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> Vec<u8>: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> f64: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> Option<i64>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<i32>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<f64>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<String>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<uuid::Uuid>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<Vec<u8>>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<&'q [u8]>: sqlx::Encode<'q, S::Db>,
+    S::Db: sqlx::database::HasStatementCache,
+{
+    async fn admit_booking(&self, a: &crate::Admission) -> crate::Result<bool> {
+        let mut conn = self.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        for user in &a.new_accounts {
+            crate::engine::Sql::<S>::insert_user_in(&mut tx, user).await?;
+        }
+        for member in &a.case.members {
+            sqlx::query(
+                "INSERT INTO memberships (practice_id, user_id, role, created_at) VALUES ($1, $2, 'client', $3) \
+                 ON CONFLICT (practice_id, user_id, role) DO NOTHING",
+            )
+            .bind(a.case.practice_id.as_uuid())
+            .bind(member.as_uuid())
+            .bind(crate::shared::secs(a.now))
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query(
+            "INSERT INTO cases (id, practice_id, clinician_id, kind, status, opened_at) \
+             VALUES ($1, $2, $3, $4, 'open', $5)",
+        )
+        .bind(a.case.id.as_uuid())
+        .bind(a.case.practice_id.as_uuid())
+        .bind(a.case.clinician_id.as_uuid())
+        .bind(a.case.kind.as_str())
+        .bind(crate::shared::secs(a.case.opened_at))
+        .execute(&mut *tx)
+        .await?;
+        for member in &a.case.members {
+            sqlx::query("INSERT INTO case_members (case_id, client_id) VALUES ($1, $2)")
                 .bind(a.case.id.as_uuid())
-                .bind(a.case.practice_id.as_uuid())
-                .bind(a.case.clinician_id.as_uuid())
-                .bind(a.case.kind.as_str())
-                .bind($crate::shared::secs(a.case.opened_at))
+                .bind(member.as_uuid())
                 .execute(&mut *tx)
                 .await?;
-                for member in &a.case.members {
-                    sqlx::query("INSERT INTO case_members (case_id, client_id) VALUES ($1, $2)")
-                        .bind(a.case.id.as_uuid())
-                        .bind(member.as_uuid())
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                let sql = if a.confirms_email {
-                    "UPDATE appointments SET status = $3, case_id = $4, updated_at = $5, held_until = NULL \
-                     WHERE id = $1 AND status = $2 AND case_id IS NULL AND held_until > $5"
-                } else {
-                    "UPDATE appointments SET status = $3, case_id = $4, updated_at = $5 \
-                     WHERE id = $1 AND status = $2 AND case_id IS NULL"
-                };
-                let changed = sqlx::query(sql)
+        }
+        let sql = if a.confirms_email {
+            "UPDATE appointments SET status = $3, case_id = $4, updated_at = $5, held_until = NULL \
+             WHERE id = $1 AND status = $2 AND case_id IS NULL AND held_until > $5"
+        } else {
+            "UPDATE appointments SET status = $3, case_id = $4, updated_at = $5 \
+             WHERE id = $1 AND status = $2 AND case_id IS NULL"
+        };
+        let changed = sqlx::query(sql)
+            .bind(a.appointment.as_uuid())
+            .bind(a.from.as_str())
+            .bind(a.to.as_str())
+            .bind(a.case.id.as_uuid())
+            .bind(crate::shared::secs(a.now))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if changed != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        if a.confirms_email {
+            sqlx::query("UPDATE booking_requests SET email_confirmed_at = $2 WHERE appointment_id = $1")
                 .bind(a.appointment.as_uuid())
-                .bind(a.from.as_str())
-                .bind(a.to.as_str())
-                .bind(a.case.id.as_uuid())
-                .bind($crate::shared::secs(a.now))
+                .bind(crate::shared::secs(a.now))
                 .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if changed != 1 {
-                    tx.rollback().await?;
-                    return Ok(false);
-                }
-                if a.confirms_email {
-                    sqlx::query("UPDATE booking_requests SET email_confirmed_at = $2 WHERE appointment_id = $1")
-                        .bind(a.appointment.as_uuid())
-                        .bind($crate::shared::secs(a.now))
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                for (i, user) in &a.invitations {
-                    sqlx::query(
-                        "INSERT INTO invitations (token_hash, practice_id, email, display_name, role, case_id, \
-                         invited_by, created_at, expires_at, user_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                    )
-                    .bind(&i.token_hash)
-                    .bind(i.practice_id.as_uuid())
-                    .bind(&i.email)
-                    .bind(&i.display_name)
-                    .bind(i.role.as_str())
-                    .bind(i.case_id.map(|c| c.as_uuid()))
-                    .bind(i.invited_by.as_uuid())
-                    .bind($crate::shared::secs(i.created_at))
-                    .bind($crate::shared::secs(i.expires_at))
-                    .bind(user.as_uuid())
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                if let Some(event) = &a.event {
-                    Self::insert_event_in(&mut tx, event).await?;
-                }
-                tx.commit().await?;
-                Ok(true)
-            }
-
-            async fn appointment_detail(
-                &self,
-                id: sensate_domain::AppointmentId,
-            ) -> $crate::Result<Option<$crate::AppointmentDetail>> {
-                use sqlx::Row;
-                let Some(row) = sqlx::query(
-                    "SELECT a.practice_id, a.case_id, c.kind, a.clinician_id, cl.display_name AS clinician_name, \
-                     a.starts_at, a.ends_at, a.time_zone, a.format, a.status, a.session_type_id, \
-                     st.name AS session_type_name, a.created_at \
-                     FROM appointments a JOIN users cl ON cl.id = a.clinician_id \
-                     LEFT JOIN cases c ON c.id = a.case_id \
-                     LEFT JOIN session_types st ON st.id = a.session_type_id WHERE a.id = $1",
-                )
-                .bind(id.as_uuid())
-                .fetch_optional(&self.pool)
-                .await?
-                else {
-                    return Ok(None);
-                };
-                let case_id: Option<uuid::Uuid> = row.try_get("case_id")?;
-                let kind: Option<String> = row.try_get("kind")?;
-                let clients: Vec<(uuid::Uuid, String, String)> = match case_id {
-                    Some(case) => {
-                        sqlx::query_as(
-                            "SELECT u.id, u.display_name, u.email FROM case_members m JOIN users u ON u.id = m.client_id \
-                             WHERE m.case_id = $1 ORDER BY u.display_name, u.id",
-                        )
-                        .bind(case)
-                        .fetch_all(&self.pool)
-                        .await?
-                    }
-                    None => Vec::new(),
-                };
-                Ok(Some($crate::AppointmentDetail {
-                    id,
-                    practice_id: sensate_domain::PracticeId::from_uuid(row.try_get("practice_id")?),
-                    case_id: case_id.map(sensate_domain::CaseId::from_uuid),
-                    case_kind: kind.as_deref().map($crate::shared::case_kind).transpose()?,
-                    clinician_id: sensate_domain::UserId::from_uuid(row.try_get("clinician_id")?),
-                    clinician_name: row.try_get("clinician_name")?,
-                    starts_at: $crate::shared::instant(row.try_get("starts_at")?)?,
-                    ends_at: $crate::shared::instant(row.try_get("ends_at")?)?,
-                    time_zone: row.try_get("time_zone")?,
-                    format: $crate::shared::format(row.try_get("format")?)?,
-                    status: $crate::shared::status(row.try_get("status")?)?,
-                    session_type_id: row.try_get("session_type_id")?,
-                    session_type_name: row.try_get("session_type_name")?,
-                    created_at: $crate::shared::instant(row.try_get("created_at")?)?,
-                    clients: clients
-                        .into_iter()
-                        .map(|(id, name, email)| $crate::AppointmentClient {
-                            id: sensate_domain::UserId::from_uuid(id),
-                            name,
-                            email,
-                        })
-                        .collect(),
-                }))
-            }
-
-            async fn appointment_events(
-                &self,
-                id: sensate_domain::AppointmentId,
-            ) -> $crate::Result<Vec<$crate::AppointmentEvent>> {
-                let rows: Vec<(i64, String, String, Option<String>, bool, String, Option<i64>)> = sqlx::query_as(
-                    "SELECT e.at, e.change, e.party, u.display_name, e.late, e.reason, e.previous_starts_at \
-                     FROM appointment_events e LEFT JOIN users u ON u.id = e.actor_id \
-                     WHERE e.appointment_id = $1 ORDER BY e.at, e.id",
-                )
-                .bind(id.as_uuid())
-                .fetch_all(&self.pool)
                 .await?;
-                rows.into_iter()
-                    .map(|(at, kind, party, actor_name, late, reason, previous)| {
-                        Ok($crate::AppointmentEvent {
-                            at: $crate::shared::instant(at)?,
-                            kind: $crate::appointments::event_kind(&kind)?,
-                            party: $crate::appointments::party(&party)?,
-                            actor_name,
-                            late,
-                            reason,
-                            previous_starts_at: previous.map($crate::shared::instant).transpose()?,
-                        })
-                    })
-                    .collect()
-            }
+        }
+        for (i, user) in &a.invitations {
+            sqlx::query(
+                "INSERT INTO invitations (token_hash, practice_id, email, display_name, role, case_id, \
+                 invited_by, created_at, expires_at, user_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(&i.token_hash)
+            .bind(i.practice_id.as_uuid())
+            .bind(&i.email)
+            .bind(&i.display_name)
+            .bind(i.role.as_str())
+            .bind(i.case_id.map(|c| c.as_uuid()))
+            .bind(i.invited_by.as_uuid())
+            .bind(crate::shared::secs(i.created_at))
+            .bind(crate::shared::secs(i.expires_at))
+            .bind(user.as_uuid())
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some(event) = &a.event {
+            crate::engine::Sql::<S>::insert_event_in(&mut tx, event).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
 
-            async fn change_appointment(&self, c: &$crate::AppointmentChange) -> $crate::Result<$crate::Changed> {
-                let mut tx = self.pool.begin().await?;
-                self.engine_serialize_bookings(&mut tx, c.clinician).await?;
-                let updated = sqlx::query(
-                    "UPDATE appointments SET status = $4, starts_at = $5, ends_at = $6, updated_at = $7 \
-                     WHERE id = $1 AND status = $2 AND starts_at = $3",
+    async fn appointment_detail(
+        &self,
+        id: sensate_domain::AppointmentId,
+    ) -> crate::Result<Option<crate::AppointmentDetail>> {
+        use sqlx::Row;
+        let Some(row) = sqlx::query(
+            "SELECT a.practice_id, a.case_id, c.kind, a.clinician_id, cl.display_name AS clinician_name, \
+             a.starts_at, a.ends_at, a.time_zone, a.format, a.status, a.session_type_id, \
+             st.name AS session_type_name, a.created_at \
+             FROM appointments a JOIN users cl ON cl.id = a.clinician_id \
+             LEFT JOIN cases c ON c.id = a.case_id \
+             LEFT JOIN session_types st ON st.id = a.session_type_id WHERE a.id = $1",
+        )
+        .bind(id.as_uuid())
+        .fetch_optional(&mut *self.conn().await?)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let case_id: Option<uuid::Uuid> = row.try_get("case_id")?;
+        let kind: Option<String> = row.try_get("kind")?;
+        let clients: Vec<(uuid::Uuid, String, String)> = match case_id {
+            Some(case) => {
+                sqlx::query_as(
+                    "SELECT u.id, u.display_name, u.email FROM case_members m JOIN users u ON u.id = m.client_id \
+                     WHERE m.case_id = $1 ORDER BY u.display_name, u.id",
                 )
-                .bind(c.appointment.as_uuid())
-                .bind(c.from_status.as_str())
-                .bind($crate::shared::secs(c.from_start))
-                .bind(c.to_status.as_str())
-                .bind($crate::shared::secs(c.starts_at))
-                .bind($crate::shared::secs(c.ends_at))
-                .bind($crate::shared::secs(c.event.at))
-                .execute(&mut *tx)
-                .await;
-                match updated {
-                    Ok(done) if done.rows_affected() == 1 => {}
-                    Ok(_) => {
-                        tx.rollback().await?;
-                        return Ok($crate::Changed::Stale);
-                    }
-                    Err(error) if $crate::scheduling::is_overlap(&error) => {
-                        tx.rollback().await?;
-                        return Ok($crate::Changed::Taken);
-                    }
-                    Err(error) => return Err(error.into()),
-                }
-                Self::insert_event_in(&mut tx, &c.event).await?;
-                // Moving or cancelling changes the clinician's free time (the directory's next available).
-                self.engine_scheduling_changed(&mut tx).await?;
-                tx.commit().await?;
-                self.engine_scheduling_committed().await;
-                Ok($crate::Changed::Done)
+                .bind(case)
+                .fetch_all(&mut *self.conn().await?)
+                .await?
             }
+            None => Vec::new(),
+        };
+        Ok(Some(crate::AppointmentDetail {
+            id,
+            practice_id: sensate_domain::PracticeId::from_uuid(row.try_get("practice_id")?),
+            case_id: case_id.map(sensate_domain::CaseId::from_uuid),
+            case_kind: kind.as_deref().map(crate::shared::case_kind).transpose()?,
+            clinician_id: sensate_domain::UserId::from_uuid(row.try_get("clinician_id")?),
+            clinician_name: row.try_get("clinician_name")?,
+            starts_at: crate::shared::instant(row.try_get("starts_at")?)?,
+            ends_at: crate::shared::instant(row.try_get("ends_at")?)?,
+            time_zone: row.try_get("time_zone")?,
+            format: crate::shared::format(row.try_get("format")?)?,
+            status: crate::shared::status(row.try_get("status")?)?,
+            session_type_id: row.try_get("session_type_id")?,
+            session_type_name: row.try_get("session_type_name")?,
+            created_at: crate::shared::instant(row.try_get("created_at")?)?,
+            clients: clients
+                .into_iter()
+                .map(|(id, name, email)| crate::AppointmentClient {
+                    id: sensate_domain::UserId::from_uuid(id),
+                    name,
+                    email,
+                })
+                .collect(),
+        }))
+    }
 
-            async fn appointment_link(&self, id: sensate_domain::AppointmentId) -> $crate::Result<Option<Vec<u8>>> {
-                Ok(sqlx::query_scalar("SELECT sealed_token FROM appointment_links WHERE appointment_id = $1")
-                    .bind(id.as_uuid())
-                    .fetch_optional(&self.pool)
-                    .await?)
+    async fn appointment_events(
+        &self,
+        id: sensate_domain::AppointmentId,
+    ) -> crate::Result<Vec<crate::AppointmentEvent>> {
+        let rows: Vec<(i64, String, String, Option<String>, bool, String, Option<i64>)> = sqlx::query_as(
+            "SELECT e.at, e.change, e.party, u.display_name, e.late, e.reason, e.previous_starts_at \
+             FROM appointment_events e LEFT JOIN users u ON u.id = e.actor_id \
+             WHERE e.appointment_id = $1 ORDER BY e.at, e.id",
+        )
+        .bind(id.as_uuid())
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        rows.into_iter()
+            .map(|(at, kind, party, actor_name, late, reason, previous)| {
+                Ok(crate::AppointmentEvent {
+                    at: crate::shared::instant(at)?,
+                    kind: crate::appointments::event_kind(&kind)?,
+                    party: crate::appointments::party(&party)?,
+                    actor_name,
+                    late,
+                    reason,
+                    previous_starts_at: previous.map(crate::shared::instant).transpose()?,
+                })
+            })
+            .collect()
+    }
+
+    async fn change_appointment(&self, c: &crate::AppointmentChange) -> crate::Result<crate::Changed> {
+        let mut conn = self.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        <S::Db as crate::engine::Dialect>::serialize_bookings(&mut tx, c.clinician).await?;
+        let updated = sqlx::query(
+            "UPDATE appointments SET status = $4, starts_at = $5, ends_at = $6, updated_at = $7 \
+             WHERE id = $1 AND status = $2 AND starts_at = $3",
+        )
+        .bind(c.appointment.as_uuid())
+        .bind(c.from_status.as_str())
+        .bind(crate::shared::secs(c.from_start))
+        .bind(c.to_status.as_str())
+        .bind(crate::shared::secs(c.starts_at))
+        .bind(crate::shared::secs(c.ends_at))
+        .bind(crate::shared::secs(c.event.at))
+        .execute(&mut *tx)
+        .await;
+        match updated {
+            Ok(done) if done.rows_affected() == 1 => {}
+            Ok(_) => {
+                tx.rollback().await?;
+                return Ok(crate::Changed::Stale);
             }
+            Err(error) if crate::scheduling::is_overlap(&error) => {
+                tx.rollback().await?;
+                return Ok(crate::Changed::Taken);
+            }
+            Err(error) => return Err(error.into()),
+        }
+        crate::engine::Sql::<S>::insert_event_in(&mut tx, &c.event).await?;
+        // Moving or cancelling changes the clinician's free time (the directory's next available).
+        <S::Db as crate::engine::Dialect>::scheduling_changed(&mut tx).await?;
+        tx.commit().await?;
+        self.scheduling_committed().await;
+        Ok(crate::Changed::Done)
+    }
 
-            async fn add_appointment_link(
-                &self,
-                id: sensate_domain::AppointmentId,
-                token_hash: &str,
-                sealed_token: &[u8],
-                now: jiff::Timestamp,
-            ) -> $crate::Result<bool> {
-                let added = sqlx::query(
-                    "INSERT INTO appointment_links (appointment_id, token_hash, sealed_token, created_at) \
-                     VALUES ($1, $2, $3, $4) ON CONFLICT (appointment_id) DO NOTHING",
-                )
-                .bind(id.as_uuid())
+    async fn appointment_link(&self, id: sensate_domain::AppointmentId) -> crate::Result<Option<Vec<u8>>> {
+        Ok(sqlx::query_scalar("SELECT sealed_token FROM appointment_links WHERE appointment_id = $1")
+            .bind(id.as_uuid())
+            .fetch_optional(&mut *self.conn().await?)
+            .await?)
+    }
+
+    async fn add_appointment_link(
+        &self,
+        id: sensate_domain::AppointmentId,
+        token_hash: &str,
+        sealed_token: &[u8],
+        now: jiff::Timestamp,
+    ) -> crate::Result<bool> {
+        let added = sqlx::query(
+            "INSERT INTO appointment_links (appointment_id, token_hash, sealed_token, created_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (appointment_id) DO NOTHING",
+        )
+        .bind(id.as_uuid())
+        .bind(token_hash)
+        .bind(sealed_token)
+        .bind(crate::shared::secs(now))
+        .execute(&mut *self.conn().await?)
+        .await?
+        .rows_affected();
+        Ok(added == 1)
+    }
+
+    async fn appointment_by_link(&self, token_hash: &str) -> crate::Result<Option<sensate_domain::AppointmentId>> {
+        let id: Option<uuid::Uuid> =
+            sqlx::query_scalar("SELECT appointment_id FROM appointment_links WHERE token_hash = $1")
                 .bind(token_hash)
-                .bind(sealed_token)
-                .bind($crate::shared::secs(now))
-                .execute(&self.pool)
-                .await?
-                .rows_affected();
-                Ok(added == 1)
-            }
-
-            async fn appointment_by_link(
-                &self,
-                token_hash: &str,
-            ) -> $crate::Result<Option<sensate_domain::AppointmentId>> {
-                let id: Option<uuid::Uuid> =
-                    sqlx::query_scalar("SELECT appointment_id FROM appointment_links WHERE token_hash = $1")
-                        .bind(token_hash)
-                        .fetch_optional(&self.pool)
-                        .await?;
-                Ok(id.map(sensate_domain::AppointmentId::from_uuid))
-            }
-
-            async fn cancellation_notice_hours(&self, practice: sensate_domain::PracticeId) -> $crate::Result<u32> {
-                let hours: Option<i32> =
-                    sqlx::query_scalar("SELECT cancellation_notice_hours FROM practices WHERE id = $1")
-                        .bind(practice.as_uuid())
-                        .fetch_optional(&self.pool)
-                        .await?;
-                $crate::scheduling::unsigned(hours.unwrap_or(24), "hours")
-            }
-
-            async fn update_practice_settings(
-                &self,
-                practice: &$crate::PracticeRecord,
-                notice_hours: u32,
-            ) -> $crate::Result<()> {
-                let mut tx = self.pool.begin().await?;
-                sqlx::query(
-                    "UPDATE practices SET name = $2, time_zone = $3, address = $4, contact_email = $5, phone = $6, \
-                     cancellation_notice_hours = $7, reminders_name_service = $8 WHERE id = $1",
-                )
-                .bind(practice.id.as_uuid())
-                .bind(&practice.name)
-                .bind(&practice.time_zone)
-                .bind(&practice.address)
-                .bind(&practice.contact_email)
-                .bind(&practice.phone)
-                .bind($crate::scheduling::small(notice_hours))
-                .bind(practice.reminders_name_service)
-                .execute(&mut *tx)
+                .fetch_optional(&mut *self.conn().await?)
                 .await?;
-                tx.commit().await?;
-                Ok(())
-            }
-        }
+        Ok(id.map(sensate_domain::AppointmentId::from_uuid))
+    }
 
-        impl $store {
-            async fn insert_event_in(
-                conn: &mut <$store as $crate::shared::HasDb>::Conn,
-                e: &$crate::NewAppointmentEvent,
-            ) -> $crate::Result<()> {
-                sqlx::query(
-                    "INSERT INTO appointment_events (id, appointment_id, at, change, party, actor_id, late, reason, \
-                     previous_starts_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                )
-                .bind(uuid::Uuid::now_v7())
-                .bind(e.appointment.as_uuid())
-                .bind($crate::shared::secs(e.at))
-                .bind(e.kind.as_str())
-                .bind($crate::appointments::party_str(e.party))
-                .bind(e.actor.map(|a| a.as_uuid()))
-                .bind(e.late)
-                .bind(&e.reason)
-                .bind(e.previous_starts_at.map($crate::shared::secs))
-                .execute(&mut *conn)
-                .await?;
-                Ok(())
-            }
-        }
-    };
+    async fn cancellation_notice_hours(&self, practice: sensate_domain::PracticeId) -> crate::Result<u32> {
+        let hours: Option<i32> = sqlx::query_scalar("SELECT cancellation_notice_hours FROM practices WHERE id = $1")
+            .bind(practice.as_uuid())
+            .fetch_optional(&mut *self.conn().await?)
+            .await?;
+        crate::scheduling::unsigned(hours.unwrap_or(24), "hours")
+    }
+
+    async fn update_practice_settings(&self, practice: &crate::PracticeRecord, notice_hours: u32) -> crate::Result<()> {
+        let mut conn = self.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        sqlx::query(
+            "UPDATE practices SET name = $2, time_zone = $3, address = $4, contact_email = $5, phone = $6, \
+             cancellation_notice_hours = $7, reminders_name_service = $8 WHERE id = $1",
+        )
+        .bind(practice.id.as_uuid())
+        .bind(&practice.name)
+        .bind(&practice.time_zone)
+        .bind(&practice.address)
+        .bind(&practice.contact_email)
+        .bind(&practice.phone)
+        .bind(crate::scheduling::small(notice_hours))
+        .bind(practice.reminders_name_service)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }
 
-pub(crate) use impl_appointment_store;
+impl<S> crate::engine::Sql<S>
+where
+    S: crate::engine::Source,
+    for<'c> &'c mut crate::engine::Conn<S>: sqlx::Executor<'c, Database = S::Db>,
+    for<'q> crate::engine::Args<'q, S>: sqlx::IntoArguments<'q, S::Db>,
+    usize: sqlx::ColumnIndex<crate::engine::Row<S>>,
+    for<'r> &'r str: sqlx::ColumnIndex<crate::engine::Row<S>>,
+    for<'q> i64: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> i32: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> bool: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> String: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> &'q str: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> &'q [u8]: sqlx::Encode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> uuid::Uuid: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> Vec<u8>: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> f64: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> Option<i64>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<i32>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<f64>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<String>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<uuid::Uuid>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<Vec<u8>>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<&'q [u8]>: sqlx::Encode<'q, S::Db>,
+    S::Db: sqlx::database::HasStatementCache,
+{
+    pub(crate) async fn insert_event_in(
+        conn: &mut crate::engine::Conn<S>,
+        e: &crate::NewAppointmentEvent,
+    ) -> crate::Result<()> {
+        sqlx::query(
+            "INSERT INTO appointment_events (id, appointment_id, at, change, party, actor_id, late, reason, \
+             previous_starts_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(uuid::Uuid::now_v7())
+        .bind(e.appointment.as_uuid())
+        .bind(crate::shared::secs(e.at))
+        .bind(e.kind.as_str())
+        .bind(crate::appointments::party_str(e.party))
+        .bind(e.actor.map(|a| a.as_uuid()))
+        .bind(e.late)
+        .bind(&e.reason)
+        .bind(e.previous_starts_at.map(crate::shared::secs))
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+}

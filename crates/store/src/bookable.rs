@@ -67,226 +67,244 @@ pub trait BookableStore: Send + Sync {
 pub(crate) const BUMP_SCHEDULING_VERSION: &str = "INSERT INTO meta (key, value) VALUES ('scheduling_version', '1') \
      ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS TEXT)";
 
-macro_rules! impl_bookable_store {
-    ($store:ty) => {
-        #[async_trait::async_trait]
-        impl $crate::BookableStore for $store {
-            async fn bookable_schedules(
-                &self,
-                busy_from: jiff::Timestamp,
-                now: jiff::Timestamp,
-                overrides_from: jiff::civil::Date,
-            ) -> $crate::Result<$crate::BookableSchedules> {
-                use std::collections::HashMap;
+#[async_trait::async_trait]
+impl<S> crate::BookableStore for S
+where
+    S: crate::engine::Source,
+    for<'c> &'c mut crate::engine::Conn<S>: sqlx::Executor<'c, Database = S::Db>,
+    for<'q> crate::engine::Args<'q, S>: sqlx::IntoArguments<'q, S::Db>,
+    usize: sqlx::ColumnIndex<crate::engine::Row<S>>,
+    for<'r> &'r str: sqlx::ColumnIndex<crate::engine::Row<S>>,
+    for<'q> i64: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> i32: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> bool: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> String: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> &'q str: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> &'q [u8]: sqlx::Encode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> uuid::Uuid: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> Vec<u8>: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> f64: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> Option<i64>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<i32>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<f64>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<String>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<uuid::Uuid>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<Vec<u8>>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<&'q [u8]>: sqlx::Encode<'q, S::Db>,
+    S::Db: sqlx::database::HasStatementCache,
+{
+    async fn bookable_schedules(
+        &self,
+        busy_from: jiff::Timestamp,
+        now: jiff::Timestamp,
+        overrides_from: jiff::civil::Date,
+    ) -> crate::Result<crate::BookableSchedules> {
+        use std::collections::HashMap;
 
-                use $crate::scheduling::unsigned;
-                use sqlx::Row;
-                // Only clinicians whose profile takes new clients.
-                const BOOKABLE: &str = "JOIN therapist_profiles p ON p.user_id = x.clinician_id \
-                     WHERE p.accepting_new_clients = $1";
-                // A thousand clinicians at a time (keyset pagination on the id),
-                // so rows are never all in memory at once: only what is kept.
-                const CHUNK: i64 = 1_000;
-                const CHUNK_OF: &str = "AND x.clinician_id >= $2 AND x.clinician_id <= $3";
-                let mut clinicians = Vec::new();
-                let mut after = uuid::Uuid::nil();
-                loop {
-                    let settings = sqlx::query(&format!(
-                        "SELECT x.clinician_id, p.practice_id, p.offers_in_person, p.offers_telehealth, x.time_zone, \
-                         x.buffer_before_minutes, x.buffer_after_minutes, x.min_notice_minutes, x.horizon_days, \
-                         x.max_per_day, x.slot_step_minutes, x.updated_at FROM availability_settings x {BOOKABLE} \
-                         AND x.clinician_id > $2 ORDER BY x.clinician_id LIMIT $3"
-                    ))
-                    .bind(true)
-                    .bind(after)
-                    .bind(CHUNK)
-                    .fetch_all(&self.pool)
-                    .await?;
-                    let (Some(first), Some(last)) = (settings.first(), settings.last()) else { break };
-                    let (first, last): (uuid::Uuid, uuid::Uuid) = (first.try_get("clinician_id")?, last.try_get("clinician_id")?);
-                    let full = settings.len() as i64 == CHUNK;
-                    let mut at: HashMap<uuid::Uuid, usize> = HashMap::with_capacity(settings.len());
-                    for row in settings {
-                        let clinician: uuid::Uuid = row.try_get("clinician_id")?;
-                        at.insert(clinician, clinicians.len());
-                        clinicians.push($crate::BookableClinician {
-                            practice_id: sensate_domain::PracticeId::from_uuid(row.try_get("practice_id")?),
-                            offers_in_person: row.try_get("offers_in_person")?,
-                            offers_telehealth: row.try_get("offers_telehealth")?,
-                            availability: $crate::scheduling::availability_settings(
-                                &row,
-                                sensate_domain::UserId::from_uuid(clinician),
-                            )?,
-                            busy: Vec::new(),
-                        });
-                    }
-                    let weekly = sqlx::query(&format!(
-                        "SELECT x.clinician_id, x.weekday, x.start_minute, x.end_minute, x.format, x.office_id \
-                         FROM weekly_hours x {BOOKABLE} {CHUNK_OF} ORDER BY x.clinician_id, x.weekday, x.start_minute, x.format"
-                    ))
-                    .bind(true)
-                    .bind(first)
-                    .bind(last)
-                    .fetch_all(&self.pool)
-                    .await?;
-                    for w in weekly {
-                        let Some(&i) = at.get(&w.try_get::<uuid::Uuid, _>("clinician_id")?) else { continue };
-                        clinicians[i].availability.weekly.push($crate::scheduling::weekly_hours(&w)?);
-                    }
-                    let overrides = sqlx::query(&format!(
-                        "SELECT x.clinician_id, x.day, x.closed, x.start_minute, x.end_minute, x.format, x.office_id \
-                         FROM date_overrides x {BOOKABLE} {CHUNK_OF} AND x.day >= $4 \
-                         ORDER BY x.clinician_id, x.day, x.start_minute"
-                    ))
-                    .bind(true)
-                    .bind(first)
-                    .bind(last)
-                    .bind(overrides_from.to_string())
-                    .fetch_all(&self.pool)
-                    .await?;
-                    for o in overrides {
-                        let Some(&i) = at.get(&o.try_get::<uuid::Uuid, _>("clinician_id")?) else { continue };
-                        clinicians[i].availability.overrides.push($crate::scheduling::date_override(&o)?);
-                    }
-                    let busy: Vec<(uuid::Uuid, i64, i64)> = sqlx::query_as(&format!(
-                        "SELECT x.clinician_id, x.starts_at, x.ends_at FROM appointments x {BOOKABLE} {CHUNK_OF} \
-                         AND x.ends_at > $4 AND x.status IN {} \
-                         AND (x.status <> 'held' OR x.held_until IS NULL OR x.held_until > $5) \
-                         ORDER BY x.clinician_id, x.starts_at",
-                        $crate::scheduling::OCCUPYING
-                    ))
-                    .bind(true)
-                    .bind(first)
-                    .bind(last)
-                    .bind($crate::shared::secs(busy_from))
-                    .bind($crate::shared::secs(now))
-                    .fetch_all(&self.pool)
-                    .await?;
-                    for (clinician, start, end) in busy {
-                        let Some(&i) = at.get(&clinician) else { continue };
-                        clinicians[i].busy.push(($crate::shared::instant(start)?, $crate::shared::instant(end)?));
-                    }
-                    after = last;
-                    if !full {
-                        break;
-                    }
-                }
-                let types = sqlx::query(
-                    "SELECT id, practice_id, name, duration_minutes, fee_cents, in_person, telehealth, participants, \
-                     trial, needs_approval, active, created_at FROM session_types WHERE active = $1 \
-                     ORDER BY practice_id, trial DESC, name, id",
-                )
-                .bind(true)
-                .fetch_all(&self.pool)
-                .await?;
-                let mut session_types: HashMap<sensate_domain::PracticeId, Vec<$crate::SessionTypeRecord>> =
-                    HashMap::new();
-                for row in types {
-                    let minutes: i32 = row.try_get("duration_minutes")?;
-                    let practice = sensate_domain::PracticeId::from_uuid(row.try_get("practice_id")?);
-                    session_types.entry(practice).or_default().push($crate::SessionTypeRecord {
-                        id: row.try_get("id")?,
-                        practice_id: practice,
-                        name: row.try_get("name")?,
-                        duration_minutes: unsigned(minutes, "duration")?,
-                        fee_cents: row.try_get("fee_cents")?,
-                        in_person: row.try_get("in_person")?,
-                        telehealth: row.try_get("telehealth")?,
-                        participants: row.try_get("participants")?,
-                        trial: row.try_get("trial")?,
-                        needs_approval: row.try_get("needs_approval")?,
-                        active: row.try_get("active")?,
-                        created_at: $crate::shared::instant(row.try_get("created_at")?)?,
-                    });
-                }
-                Ok($crate::BookableSchedules { clinicians, session_types })
+        use crate::scheduling::unsigned;
+        use sqlx::Row;
+        // Only clinicians whose profile takes new clients.
+        const BOOKABLE: &str = "JOIN therapist_profiles p ON p.user_id = x.clinician_id \
+             WHERE p.accepting_new_clients = $1";
+        // A thousand clinicians at a time (keyset pagination on the id),
+        // so rows are never all in memory at once: only what is kept.
+        const CHUNK: i64 = 1_000;
+        const CHUNK_OF: &str = "AND x.clinician_id >= $2 AND x.clinician_id <= $3";
+        let mut clinicians = Vec::new();
+        let mut after = uuid::Uuid::nil();
+        loop {
+            let settings = sqlx::query(&format!(
+                "SELECT x.clinician_id, p.practice_id, p.offers_in_person, p.offers_telehealth, x.time_zone, \
+                 x.buffer_before_minutes, x.buffer_after_minutes, x.min_notice_minutes, x.horizon_days, \
+                 x.max_per_day, x.slot_step_minutes, x.updated_at FROM availability_settings x {BOOKABLE} \
+                 AND x.clinician_id > $2 ORDER BY x.clinician_id LIMIT $3"
+            ))
+            .bind(true)
+            .bind(after)
+            .bind(CHUNK)
+            .fetch_all(&mut *self.conn().await?)
+            .await?;
+            let (Some(first), Some(last)) = (settings.first(), settings.last()) else { break };
+            let (first, last): (uuid::Uuid, uuid::Uuid) =
+                (first.try_get("clinician_id")?, last.try_get("clinician_id")?);
+            let full = settings.len() as i64 == CHUNK;
+            let mut at: HashMap<uuid::Uuid, usize> = HashMap::with_capacity(settings.len());
+            for row in settings {
+                let clinician: uuid::Uuid = row.try_get("clinician_id")?;
+                at.insert(clinician, clinicians.len());
+                clinicians.push(crate::BookableClinician {
+                    practice_id: sensate_domain::PracticeId::from_uuid(row.try_get("practice_id")?),
+                    offers_in_person: row.try_get("offers_in_person")?,
+                    offers_telehealth: row.try_get("offers_telehealth")?,
+                    availability: crate::scheduling::availability_settings(
+                        &row,
+                        sensate_domain::UserId::from_uuid(clinician),
+                    )?,
+                    busy: Vec::new(),
+                });
             }
-
-            async fn scheduling_version(&self) -> $crate::Result<i64> {
-                self.engine_scheduling_version().await
+            let weekly = sqlx::query(&format!(
+                "SELECT x.clinician_id, x.weekday, x.start_minute, x.end_minute, x.format, x.office_id \
+                 FROM weekly_hours x {BOOKABLE} {CHUNK_OF} ORDER BY x.clinician_id, x.weekday, x.start_minute, x.format"
+            ))
+            .bind(true)
+            .bind(first)
+            .bind(last)
+            .fetch_all(&mut *self.conn().await?)
+            .await?;
+            for w in weekly {
+                let Some(&i) = at.get(&w.try_get::<uuid::Uuid, _>("clinician_id")?) else { continue };
+                clinicians[i].availability.weekly.push(crate::scheduling::weekly_hours(&w)?);
             }
-
-            async fn search_versions(&self) -> $crate::Result<(i64, i64)> {
-                self.engine_search_versions().await
+            let overrides = sqlx::query(&format!(
+                "SELECT x.clinician_id, x.day, x.closed, x.start_minute, x.end_minute, x.format, x.office_id \
+                 FROM date_overrides x {BOOKABLE} {CHUNK_OF} AND x.day >= $4 \
+                 ORDER BY x.clinician_id, x.day, x.start_minute"
+            ))
+            .bind(true)
+            .bind(first)
+            .bind(last)
+            .bind(overrides_from.to_string())
+            .fetch_all(&mut *self.conn().await?)
+            .await?;
+            for o in overrides {
+                let Some(&i) = at.get(&o.try_get::<uuid::Uuid, _>("clinician_id")?) else { continue };
+                clinicians[i].availability.overrides.push(crate::scheduling::date_override(&o)?);
             }
-
-            async fn import_schedules(
-                &self,
-                availability: &[$crate::AvailabilityRecord],
-                session_types: &[$crate::SessionTypeRecord],
-            ) -> $crate::Result<()> {
-                use $crate::scheduling::small;
-                use $crate::shared::secs;
-                let weekly: Vec<(uuid::Uuid, &$crate::WeeklyHoursRecord)> = availability
-                    .iter()
-                    .flat_map(|a| a.weekly.iter().map(move |w| (a.clinician_id.as_uuid(), w)))
-                    .collect();
-                let mut tx = self.pool.begin().await?;
-                let conn = &mut *tx;
-                Self::insert_rows(
-                    conn,
-                    "INSERT INTO availability_settings (clinician_id, time_zone, buffer_before_minutes, \
-                     buffer_after_minutes, min_notice_minutes, horizon_days, max_per_day, slot_step_minutes, updated_at) ",
-                    9,
-                    availability,
-                    |mut row, a| {
-                        row.push_bind(a.clinician_id.as_uuid())
-                            .push_bind(&a.time_zone)
-                            .push_bind(small(a.buffer_before_minutes))
-                            .push_bind(small(a.buffer_after_minutes))
-                            .push_bind(small(a.min_notice_minutes))
-                            .push_bind(small(a.horizon_days))
-                            .push_bind(a.max_per_day.map(small))
-                            .push_bind(small(a.slot_step_minutes))
-                            .push_bind(secs(a.updated_at));
-                    },
-                )
-                .await?;
-                Self::insert_rows(
-                    conn,
-                    "INSERT INTO weekly_hours (id, clinician_id, weekday, start_minute, end_minute, format, office_id) ",
-                    7,
-                    &weekly,
-                    |mut row, (clinician, w)| {
-                        row.push_bind(uuid::Uuid::now_v7())
-                            .push_bind(*clinician)
-                            .push_bind(i32::from(w.weekday))
-                            .push_bind(small(w.start_minute))
-                            .push_bind(small(w.end_minute))
-                            .push_bind(w.format.as_str())
-                            .push_bind(w.office_id);
-                    },
-                )
-                .await?;
-                Self::insert_rows(
-                    conn,
-                    "INSERT INTO session_types (id, practice_id, name, duration_minutes, fee_cents, in_person, \
-                     telehealth, participants, trial, needs_approval, active, created_at) ",
-                    12,
-                    session_types,
-                    |mut row, t| {
-                        row.push_bind(t.id)
-                            .push_bind(t.practice_id.as_uuid())
-                            .push_bind(&t.name)
-                            .push_bind(small(t.duration_minutes))
-                            .push_bind(t.fee_cents)
-                            .push_bind(t.in_person)
-                            .push_bind(t.telehealth)
-                            .push_bind(&t.participants)
-                            .push_bind(t.trial)
-                            .push_bind(t.needs_approval)
-                            .push_bind(t.active)
-                            .push_bind(secs(t.created_at));
-                    },
-                )
-                .await?;
-                self.engine_scheduling_changed(&mut tx).await?;
-                tx.commit().await?;
-                self.engine_scheduling_committed().await;
-                Ok(())
+            let busy: Vec<(uuid::Uuid, i64, i64)> = sqlx::query_as(&format!(
+                "SELECT x.clinician_id, x.starts_at, x.ends_at FROM appointments x {BOOKABLE} {CHUNK_OF} \
+                 AND x.ends_at > $4 AND x.status IN {} \
+                 AND (x.status <> 'held' OR x.held_until IS NULL OR x.held_until > $5) \
+                 ORDER BY x.clinician_id, x.starts_at",
+                crate::scheduling::OCCUPYING
+            ))
+            .bind(true)
+            .bind(first)
+            .bind(last)
+            .bind(crate::shared::secs(busy_from))
+            .bind(crate::shared::secs(now))
+            .fetch_all(&mut *self.conn().await?)
+            .await?;
+            for (clinician, start, end) in busy {
+                let Some(&i) = at.get(&clinician) else { continue };
+                clinicians[i].busy.push((crate::shared::instant(start)?, crate::shared::instant(end)?));
+            }
+            after = last;
+            if !full {
+                break;
             }
         }
-    };
-}
+        let types = sqlx::query(
+            "SELECT id, practice_id, name, duration_minutes, fee_cents, in_person, telehealth, participants, \
+             trial, needs_approval, active, created_at FROM session_types WHERE active = $1 \
+             ORDER BY practice_id, trial DESC, name, id",
+        )
+        .bind(true)
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        let mut session_types: HashMap<sensate_domain::PracticeId, Vec<crate::SessionTypeRecord>> = HashMap::new();
+        for row in types {
+            let minutes: i32 = row.try_get("duration_minutes")?;
+            let practice = sensate_domain::PracticeId::from_uuid(row.try_get("practice_id")?);
+            session_types.entry(practice).or_default().push(crate::SessionTypeRecord {
+                id: row.try_get("id")?,
+                practice_id: practice,
+                name: row.try_get("name")?,
+                duration_minutes: unsigned(minutes, "duration")?,
+                fee_cents: row.try_get("fee_cents")?,
+                in_person: row.try_get("in_person")?,
+                telehealth: row.try_get("telehealth")?,
+                participants: row.try_get("participants")?,
+                trial: row.try_get("trial")?,
+                needs_approval: row.try_get("needs_approval")?,
+                active: row.try_get("active")?,
+                created_at: crate::shared::instant(row.try_get("created_at")?)?,
+            });
+        }
+        Ok(crate::BookableSchedules { clinicians, session_types })
+    }
 
-pub(crate) use impl_bookable_store;
+    async fn scheduling_version(&self) -> crate::Result<i64> {
+        <S::Db as crate::engine::Dialect>::scheduling_version(&mut *self.conn().await?).await
+    }
+
+    async fn search_versions(&self) -> crate::Result<(i64, i64)> {
+        <S::Db as crate::engine::Dialect>::search_versions(&mut *self.conn().await?).await
+    }
+
+    async fn import_schedules(
+        &self,
+        availability: &[crate::AvailabilityRecord],
+        session_types: &[crate::SessionTypeRecord],
+    ) -> crate::Result<()> {
+        use crate::scheduling::small;
+        use crate::shared::secs;
+        let weekly: Vec<(uuid::Uuid, &crate::WeeklyHoursRecord)> =
+            availability.iter().flat_map(|a| a.weekly.iter().map(move |w| (a.clinician_id.as_uuid(), w))).collect();
+        let mut conn = self.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let conn = &mut *tx;
+        crate::engine::Sql::<S>::insert_rows(
+            conn,
+            "INSERT INTO availability_settings (clinician_id, time_zone, buffer_before_minutes, \
+             buffer_after_minutes, min_notice_minutes, horizon_days, max_per_day, slot_step_minutes, updated_at) ",
+            9,
+            availability,
+            |mut row, a| {
+                row.push_bind(a.clinician_id.as_uuid())
+                    .push_bind(&a.time_zone)
+                    .push_bind(small(a.buffer_before_minutes))
+                    .push_bind(small(a.buffer_after_minutes))
+                    .push_bind(small(a.min_notice_minutes))
+                    .push_bind(small(a.horizon_days))
+                    .push_bind(a.max_per_day.map(small))
+                    .push_bind(small(a.slot_step_minutes))
+                    .push_bind(secs(a.updated_at));
+            },
+        )
+        .await?;
+        crate::engine::Sql::<S>::insert_rows(
+            conn,
+            "INSERT INTO weekly_hours (id, clinician_id, weekday, start_minute, end_minute, format, office_id) ",
+            7,
+            &weekly,
+            |mut row, (clinician, w)| {
+                row.push_bind(uuid::Uuid::now_v7())
+                    .push_bind(*clinician)
+                    .push_bind(i32::from(w.weekday))
+                    .push_bind(small(w.start_minute))
+                    .push_bind(small(w.end_minute))
+                    .push_bind(w.format.as_str())
+                    .push_bind(w.office_id);
+            },
+        )
+        .await?;
+        crate::engine::Sql::<S>::insert_rows(
+            conn,
+            "INSERT INTO session_types (id, practice_id, name, duration_minutes, fee_cents, in_person, \
+             telehealth, participants, trial, needs_approval, active, created_at) ",
+            12,
+            session_types,
+            |mut row, t| {
+                row.push_bind(t.id)
+                    .push_bind(t.practice_id.as_uuid())
+                    .push_bind(&t.name)
+                    .push_bind(small(t.duration_minutes))
+                    .push_bind(t.fee_cents)
+                    .push_bind(t.in_person)
+                    .push_bind(t.telehealth)
+                    .push_bind(&t.participants)
+                    .push_bind(t.trial)
+                    .push_bind(t.needs_approval)
+                    .push_bind(t.active)
+                    .push_bind(secs(t.created_at));
+            },
+        )
+        .await?;
+        <S::Db as crate::engine::Dialect>::scheduling_changed(&mut tx).await?;
+        tx.commit().await?;
+        self.scheduling_committed().await;
+        Ok(())
+    }
+}

@@ -38,165 +38,181 @@ pub trait ClientDataStore: Send + Sync {
     async fn replace_encrypted(&self, column: EncryptedColumn, row: uuid::Uuid, ciphertext: &[u8]) -> Result<()>;
 }
 
-macro_rules! impl_client_data_store {
-    ($store:ty) => {
-        #[async_trait::async_trait]
-        impl $crate::ClientDataStore for $store {
-            async fn client_facts(
-                &self,
-                practice: sensate_domain::PracticeId,
-                client: sensate_domain::UserId,
-            ) -> $crate::Result<Option<$crate::ClientFacts>> {
-                let is_client: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM memberships WHERE practice_id = $1 AND user_id = $2 AND role = 'client'",
-                )
-                .bind(practice.as_uuid())
-                .bind(client.as_uuid())
-                .fetch_one(&self.pool)
-                .await?;
-                if is_client == 0 {
-                    return Ok(None);
-                }
-                let clinicians: Vec<uuid::Uuid> = sqlx::query_scalar(
-                    "SELECT DISTINCT c.clinician_id FROM cases c JOIN case_members m ON m.case_id = c.id \
-                     WHERE m.client_id = $1 AND c.practice_id = $2 AND c.status = 'open' ORDER BY 1",
-                )
-                .bind(client.as_uuid())
-                .bind(practice.as_uuid())
-                .fetch_all(&self.pool)
-                .await?;
-                let partners: Vec<uuid::Uuid> = sqlx::query_scalar(
-                    "SELECT DISTINCT other.client_id FROM case_members mine \
-                     JOIN cases c ON c.id = mine.case_id AND c.kind = 'couple' \
-                     JOIN case_members other ON other.case_id = mine.case_id AND other.client_id <> mine.client_id \
-                     WHERE mine.client_id = $1 AND c.practice_id = $2 ORDER BY 1",
-                )
-                .bind(client.as_uuid())
-                .bind(practice.as_uuid())
-                .fetch_all(&self.pool)
-                .await?;
-                Ok(Some($crate::ClientFacts {
-                    clinicians: clinicians.into_iter().map(sensate_domain::UserId::from_uuid).collect(),
-                    partners: partners.into_iter().map(sensate_domain::UserId::from_uuid).collect(),
-                }))
-            }
-
-            async fn clients_of(
-                &self,
-                clinician: sensate_domain::UserId,
-            ) -> $crate::Result<Vec<(sensate_domain::UserId, String)>> {
-                let rows: Vec<(uuid::Uuid, String)> = sqlx::query_as(
-                    "SELECT DISTINCT u.id, u.display_name FROM cases c JOIN case_members m ON m.case_id = c.id \
-                     JOIN users u ON u.id = m.client_id WHERE c.clinician_id = $1 AND c.status = 'open' \
-                     ORDER BY u.display_name, u.id",
-                )
-                .bind(clinician.as_uuid())
-                .fetch_all(&self.pool)
-                .await?;
-                Ok(rows.into_iter().map(|(id, name)| (sensate_domain::UserId::from_uuid(id), name)).collect())
-            }
-
-            async fn client_contact(&self, client: sensate_domain::UserId) -> $crate::Result<Option<Vec<u8>>> {
-                let row: Option<Option<Vec<u8>>> =
-                    sqlx::query_scalar("SELECT contact_preferences FROM client_profiles WHERE user_id = $1")
-                        .bind(client.as_uuid())
-                        .fetch_optional(&self.pool)
-                        .await?;
-                Ok(row.flatten())
-            }
-
-            async fn put_client_contact(
-                &self,
-                client: sensate_domain::UserId,
-                practice: sensate_domain::PracticeId,
-                ciphertext: &[u8],
-                now: jiff::Timestamp,
-            ) -> $crate::Result<()> {
-                sqlx::query(
-                    "INSERT INTO client_profiles (user_id, practice_id, contact_preferences, updated_at) \
-                     VALUES ($1, $2, $3, $4) ON CONFLICT (user_id) DO UPDATE \
-                     SET contact_preferences = excluded.contact_preferences, updated_at = excluded.updated_at",
-                )
-                .bind(client.as_uuid())
-                .bind(practice.as_uuid())
-                .bind(ciphertext)
-                .bind($crate::shared::secs(now))
-                .execute(&self.pool)
-                .await?;
-                Ok(())
-            }
-
-            async fn insert_clinical_note(
-                &self,
-                id: uuid::Uuid,
-                practice: sensate_domain::PracticeId,
-                client: sensate_domain::UserId,
-                author: sensate_domain::UserId,
-                ciphertext: &[u8],
-                now: jiff::Timestamp,
-            ) -> $crate::Result<()> {
-                sqlx::query(
-                    "INSERT INTO clinical_notes (id, practice_id, client_id, author_id, body, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(id)
-                .bind(practice.as_uuid())
-                .bind(client.as_uuid())
-                .bind(author.as_uuid())
-                .bind(ciphertext)
-                .bind($crate::shared::secs(now))
-                .execute(&self.pool)
-                .await?;
-                Ok(())
-            }
-
-            async fn clinical_notes_by(
-                &self,
-                client: sensate_domain::UserId,
-                author: sensate_domain::UserId,
-            ) -> $crate::Result<Vec<$crate::NoteRecord>> {
-                let rows: Vec<(uuid::Uuid, Vec<u8>, i64)> = sqlx::query_as(
-                    "SELECT id, body, created_at FROM clinical_notes WHERE client_id = $1 AND author_id = $2 \
-                     ORDER BY created_at DESC, id DESC",
-                )
-                .bind(client.as_uuid())
-                .bind(author.as_uuid())
-                .fetch_all(&self.pool)
-                .await?;
-                rows.into_iter()
-                    .map(|(id, body, created_at)| {
-                        Ok($crate::NoteRecord { id, author_id: author, body, created_at: $crate::shared::instant(created_at)? })
-                    })
-                    .collect()
-            }
-
-            async fn encrypted_values(
-                &self,
-                column: $crate::EncryptedColumn,
-            ) -> $crate::Result<Vec<(uuid::Uuid, Vec<u8>)>> {
-                // Table and column names come from a closed enum, never from input.
-                let (table, field, key) = column.location();
-                Ok(sqlx::query_as(&format!("SELECT {key}, {field} FROM {table} WHERE {field} IS NOT NULL ORDER BY {key}"))
-                    .fetch_all(&self.pool)
-                    .await?)
-            }
-
-            async fn replace_encrypted(
-                &self,
-                column: $crate::EncryptedColumn,
-                row: uuid::Uuid,
-                ciphertext: &[u8],
-            ) -> $crate::Result<()> {
-                let (table, field, key) = column.location();
-                sqlx::query(&format!("UPDATE {table} SET {field} = $2 WHERE {key} = $1"))
-                    .bind(row)
-                    .bind(ciphertext)
-                    .execute(&self.pool)
-                    .await?;
-                Ok(())
-            }
+#[async_trait::async_trait]
+impl<S> crate::ClientDataStore for S
+where
+    S: crate::engine::Source,
+    for<'c> &'c mut crate::engine::Conn<S>: sqlx::Executor<'c, Database = S::Db>,
+    for<'q> crate::engine::Args<'q, S>: sqlx::IntoArguments<'q, S::Db>,
+    usize: sqlx::ColumnIndex<crate::engine::Row<S>>,
+    for<'r> &'r str: sqlx::ColumnIndex<crate::engine::Row<S>>,
+    for<'q> i64: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> i32: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> bool: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> String: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> &'q str: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> &'q [u8]: sqlx::Encode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> uuid::Uuid: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> Vec<u8>: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> f64: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> Option<i64>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<i32>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<f64>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<String>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<uuid::Uuid>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<Vec<u8>>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<&'q [u8]>: sqlx::Encode<'q, S::Db>,
+    S::Db: sqlx::database::HasStatementCache,
+{
+    async fn client_facts(
+        &self,
+        practice: sensate_domain::PracticeId,
+        client: sensate_domain::UserId,
+    ) -> crate::Result<Option<crate::ClientFacts>> {
+        let is_client: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM memberships WHERE practice_id = $1 AND user_id = $2 AND role = 'client'",
+        )
+        .bind(practice.as_uuid())
+        .bind(client.as_uuid())
+        .fetch_one(&mut *self.conn().await?)
+        .await?;
+        if is_client == 0 {
+            return Ok(None);
         }
-    };
-}
+        let clinicians: Vec<uuid::Uuid> = sqlx::query_scalar(
+            "SELECT DISTINCT c.clinician_id FROM cases c JOIN case_members m ON m.case_id = c.id \
+             WHERE m.client_id = $1 AND c.practice_id = $2 AND c.status = 'open' ORDER BY 1",
+        )
+        .bind(client.as_uuid())
+        .bind(practice.as_uuid())
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        let partners: Vec<uuid::Uuid> = sqlx::query_scalar(
+            "SELECT DISTINCT other.client_id FROM case_members mine \
+             JOIN cases c ON c.id = mine.case_id AND c.kind = 'couple' \
+             JOIN case_members other ON other.case_id = mine.case_id AND other.client_id <> mine.client_id \
+             WHERE mine.client_id = $1 AND c.practice_id = $2 ORDER BY 1",
+        )
+        .bind(client.as_uuid())
+        .bind(practice.as_uuid())
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        Ok(Some(crate::ClientFacts {
+            clinicians: clinicians.into_iter().map(sensate_domain::UserId::from_uuid).collect(),
+            partners: partners.into_iter().map(sensate_domain::UserId::from_uuid).collect(),
+        }))
+    }
 
-pub(crate) use impl_client_data_store;
+    async fn clients_of(
+        &self,
+        clinician: sensate_domain::UserId,
+    ) -> crate::Result<Vec<(sensate_domain::UserId, String)>> {
+        let rows: Vec<(uuid::Uuid, String)> = sqlx::query_as(
+            "SELECT DISTINCT u.id, u.display_name FROM cases c JOIN case_members m ON m.case_id = c.id \
+             JOIN users u ON u.id = m.client_id WHERE c.clinician_id = $1 AND c.status = 'open' \
+             ORDER BY u.display_name, u.id",
+        )
+        .bind(clinician.as_uuid())
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        Ok(rows.into_iter().map(|(id, name)| (sensate_domain::UserId::from_uuid(id), name)).collect())
+    }
+
+    async fn client_contact(&self, client: sensate_domain::UserId) -> crate::Result<Option<Vec<u8>>> {
+        let row: Option<Option<Vec<u8>>> =
+            sqlx::query_scalar("SELECT contact_preferences FROM client_profiles WHERE user_id = $1")
+                .bind(client.as_uuid())
+                .fetch_optional(&mut *self.conn().await?)
+                .await?;
+        Ok(row.flatten())
+    }
+
+    async fn put_client_contact(
+        &self,
+        client: sensate_domain::UserId,
+        practice: sensate_domain::PracticeId,
+        ciphertext: &[u8],
+        now: jiff::Timestamp,
+    ) -> crate::Result<()> {
+        sqlx::query(
+            "INSERT INTO client_profiles (user_id, practice_id, contact_preferences, updated_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (user_id) DO UPDATE \
+             SET contact_preferences = excluded.contact_preferences, updated_at = excluded.updated_at",
+        )
+        .bind(client.as_uuid())
+        .bind(practice.as_uuid())
+        .bind(ciphertext)
+        .bind(crate::shared::secs(now))
+        .execute(&mut *self.conn().await?)
+        .await?;
+        Ok(())
+    }
+
+    async fn insert_clinical_note(
+        &self,
+        id: uuid::Uuid,
+        practice: sensate_domain::PracticeId,
+        client: sensate_domain::UserId,
+        author: sensate_domain::UserId,
+        ciphertext: &[u8],
+        now: jiff::Timestamp,
+    ) -> crate::Result<()> {
+        sqlx::query(
+            "INSERT INTO clinical_notes (id, practice_id, client_id, author_id, body, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(practice.as_uuid())
+        .bind(client.as_uuid())
+        .bind(author.as_uuid())
+        .bind(ciphertext)
+        .bind(crate::shared::secs(now))
+        .execute(&mut *self.conn().await?)
+        .await?;
+        Ok(())
+    }
+
+    async fn clinical_notes_by(
+        &self,
+        client: sensate_domain::UserId,
+        author: sensate_domain::UserId,
+    ) -> crate::Result<Vec<crate::NoteRecord>> {
+        let rows: Vec<(uuid::Uuid, Vec<u8>, i64)> = sqlx::query_as(
+            "SELECT id, body, created_at FROM clinical_notes WHERE client_id = $1 AND author_id = $2 \
+             ORDER BY created_at DESC, id DESC",
+        )
+        .bind(client.as_uuid())
+        .bind(author.as_uuid())
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        rows.into_iter()
+            .map(|(id, body, created_at)| {
+                Ok(crate::NoteRecord { id, author_id: author, body, created_at: crate::shared::instant(created_at)? })
+            })
+            .collect()
+    }
+
+    async fn encrypted_values(&self, column: crate::EncryptedColumn) -> crate::Result<Vec<(uuid::Uuid, Vec<u8>)>> {
+        // Table and column names come from a closed enum, never from input.
+        let (table, field, key) = column.location();
+        Ok(sqlx::query_as(&format!("SELECT {key}, {field} FROM {table} WHERE {field} IS NOT NULL ORDER BY {key}"))
+            .fetch_all(&mut *self.conn().await?)
+            .await?)
+    }
+
+    async fn replace_encrypted(
+        &self,
+        column: crate::EncryptedColumn,
+        row: uuid::Uuid,
+        ciphertext: &[u8],
+    ) -> crate::Result<()> {
+        let (table, field, key) = column.location();
+        sqlx::query(&format!("UPDATE {table} SET {field} = $2 WHERE {key} = $1"))
+            .bind(row)
+            .bind(ciphertext)
+            .execute(&mut *self.conn().await?)
+            .await?;
+        Ok(())
+    }
+}

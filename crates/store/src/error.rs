@@ -13,6 +13,8 @@ pub enum StoreError {
     Unsupported(&'static str),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("the database could not complete the write: {0}")]
+    Unavailable(String),
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
 }

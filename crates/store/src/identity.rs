@@ -1,5 +1,6 @@
 //! Accounts beyond sign-in: invitations, password resets, MFA, disabling,
 //! session revocation and rate limits.
+use crate::engine::RowsAffected as _;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use sensate_domain::{PracticeId, Role, UserId};
@@ -65,421 +66,437 @@ pub trait IdentityStore: Send + Sync {
     async fn record_rate_hit(&self, bucket: &str, now: Timestamp, forget_before: Timestamp) -> Result<()>;
 }
 
-macro_rules! impl_identity_store {
-    ($store:ty) => {
-        #[async_trait::async_trait]
-        impl $crate::IdentityStore for $store {
-            async fn mark_session_mfa(&self, token_hash: &str, now: jiff::Timestamp) -> $crate::Result<()> {
-                sqlx::query("UPDATE sessions SET mfa_verified_at = $2 WHERE token_hash = $1")
-                    .bind(token_hash)
-                    .bind($crate::shared::secs(now))
-                    .execute(&self.pool)
-                    .await?;
-                Ok(())
-            }
+#[async_trait::async_trait]
+impl<S> crate::IdentityStore for S
+where
+    S: crate::engine::Source,
+    for<'c> &'c mut crate::engine::Conn<S>: sqlx::Executor<'c, Database = S::Db>,
+    for<'q> crate::engine::Args<'q, S>: sqlx::IntoArguments<'q, S::Db>,
+    usize: sqlx::ColumnIndex<crate::engine::Row<S>>,
+    for<'r> &'r str: sqlx::ColumnIndex<crate::engine::Row<S>>,
+    for<'q> i64: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> i32: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> bool: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> String: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> &'q str: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> &'q [u8]: sqlx::Encode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> uuid::Uuid: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> Vec<u8>: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> f64: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> Option<i64>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<i32>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<f64>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<String>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<uuid::Uuid>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<Vec<u8>>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<&'q [u8]>: sqlx::Encode<'q, S::Db>,
+    S::Db: sqlx::database::HasStatementCache,
+{
+    async fn mark_session_mfa(&self, token_hash: &str, now: jiff::Timestamp) -> crate::Result<()> {
+        sqlx::query("UPDATE sessions SET mfa_verified_at = $2 WHERE token_hash = $1")
+            .bind(token_hash)
+            .bind(crate::shared::secs(now))
+            .execute(&mut *self.conn().await?)
+            .await?;
+        Ok(())
+    }
 
-            async fn delete_user_sessions(&self, user: sensate_domain::UserId, except: Option<&str>) -> $crate::Result<()> {
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
-                    .bind(user.as_uuid())
-                    .bind(except.unwrap_or(""))
-                    .execute(&self.pool)
-                    .await?;
-                Ok(())
-            }
+    async fn delete_user_sessions(&self, user: sensate_domain::UserId, except: Option<&str>) -> crate::Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind(user.as_uuid())
+            .bind(except.unwrap_or(""))
+            .execute(&mut *self.conn().await?)
+            .await?;
+        Ok(())
+    }
 
-            async fn insert_invitation(&self, invitation: &$crate::NewInvitation) -> $crate::Result<()> {
-                sqlx::query(
-                    "INSERT INTO invitations (token_hash, practice_id, email, display_name, role, case_id, invited_by, \
-                     created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                )
-                .bind(&invitation.token_hash)
-                .bind(invitation.practice_id.as_uuid())
-                .bind(&invitation.email)
-                .bind(&invitation.display_name)
-                .bind(invitation.role.as_str())
-                .bind(invitation.case_id.map(|c| c.as_uuid()))
-                .bind(invitation.invited_by.as_uuid())
-                .bind($crate::shared::secs(invitation.created_at))
-                .bind($crate::shared::secs(invitation.expires_at))
-                .execute(&self.pool)
+    async fn insert_invitation(&self, invitation: &crate::NewInvitation) -> crate::Result<()> {
+        sqlx::query(
+            "INSERT INTO invitations (token_hash, practice_id, email, display_name, role, case_id, invited_by, \
+             created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&invitation.token_hash)
+        .bind(invitation.practice_id.as_uuid())
+        .bind(&invitation.email)
+        .bind(&invitation.display_name)
+        .bind(invitation.role.as_str())
+        .bind(invitation.case_id.map(|c| c.as_uuid()))
+        .bind(invitation.invited_by.as_uuid())
+        .bind(crate::shared::secs(invitation.created_at))
+        .bind(crate::shared::secs(invitation.expires_at))
+        .execute(&mut *self.conn().await?)
+        .await?;
+        Ok(())
+    }
+
+    async fn open_invitation(
+        &self,
+        token_hash: &str,
+        now: jiff::Timestamp,
+    ) -> crate::Result<Option<crate::InvitationRecord>> {
+        let row: Option<(uuid::Uuid, String, String, String, String, Option<uuid::Uuid>, i64)> = sqlx::query_as(
+            "SELECT i.practice_id, p.name, i.email, i.display_name, i.role, i.case_id, i.expires_at \
+             FROM invitations i JOIN practices p ON p.id = i.practice_id \
+             WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(crate::shared::secs(now))
+        .fetch_optional(&mut *self.conn().await?)
+        .await?;
+        row.map(|(practice, practice_name, email, display_name, role, case_id, expires_at)| {
+            Ok(crate::InvitationRecord {
+                practice_id: sensate_domain::PracticeId::from_uuid(practice),
+                practice_name,
+                email,
+                display_name,
+                role: crate::shared::role(&role)?,
+                case_id: case_id.map(sensate_domain::CaseId::from_uuid),
+                expires_at: crate::shared::instant(expires_at)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn accept_invitation(
+        &self,
+        token_hash: &str,
+        now: jiff::Timestamp,
+        user: &crate::NewUser,
+    ) -> crate::Result<sensate_domain::UserId> {
+        let mut conn = self.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let row: Option<(uuid::Uuid, String, Option<uuid::Uuid>, Option<uuid::Uuid>)> = sqlx::query_as(
+            "UPDATE invitations SET accepted_at = $2 \
+             WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > $2 \
+             RETURNING practice_id, role, case_id, user_id",
+        )
+        .bind(token_hash)
+        .bind(crate::shared::secs(now))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((practice, role, case_id, existing)) = row else {
+            tx.rollback().await?;
+            return Err(crate::StoreError::InvitationInvalid);
+        };
+        if let Some(existing) = existing {
+            // The account, its role and its case were made when the
+            // request was accepted: the invitation only sets the password.
+            sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+                .bind(existing)
+                .bind(&user.password_hash)
+                .execute(&mut *tx)
                 .await?;
-                Ok(())
-            }
-
-            async fn open_invitation(
-                &self,
-                token_hash: &str,
-                now: jiff::Timestamp,
-            ) -> $crate::Result<Option<$crate::InvitationRecord>> {
-                let row: Option<(uuid::Uuid, String, String, String, String, Option<uuid::Uuid>, i64)> = sqlx::query_as(
-                    "SELECT i.practice_id, p.name, i.email, i.display_name, i.role, i.case_id, i.expires_at \
-                     FROM invitations i JOIN practices p ON p.id = i.practice_id \
-                     WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.expires_at > $2",
-                )
-                .bind(token_hash)
-                .bind($crate::shared::secs(now))
-                .fetch_optional(&self.pool)
+            tx.commit().await?;
+            return Ok(sensate_domain::UserId::from_uuid(existing));
+        }
+        crate::engine::Sql::<S>::insert_user_in(&mut tx, user).await?;
+        crate::engine::Sql::<S>::insert_membership_in(
+            &mut tx,
+            sensate_domain::PracticeId::from_uuid(practice),
+            user.id,
+            crate::shared::role(&role)?,
+            now,
+        )
+        .await?;
+        if let Some(case_id) = case_id {
+            sqlx::query("INSERT INTO case_members (case_id, client_id) VALUES ($1, $2)")
+                .bind(case_id)
+                .bind(user.id.as_uuid())
+                .execute(&mut *tx)
                 .await?;
-                row.map(|(practice, practice_name, email, display_name, role, case_id, expires_at)| {
-                    Ok($crate::InvitationRecord {
-                        practice_id: sensate_domain::PracticeId::from_uuid(practice),
-                        practice_name,
-                        email,
-                        display_name,
-                        role: $crate::shared::role(&role)?,
-                        case_id: case_id.map(sensate_domain::CaseId::from_uuid),
-                        expires_at: $crate::shared::instant(expires_at)?,
-                    })
+        }
+        tx.commit().await?;
+        Ok(user.id)
+    }
+
+    async fn invitations(
+        &self,
+        practice: sensate_domain::PracticeId,
+        limit: i64,
+    ) -> crate::Result<Vec<crate::InvitationSummary>> {
+        let rows: Vec<(String, String, String, i64, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT email, display_name, role, created_at, expires_at, accepted_at FROM invitations \
+             WHERE practice_id = $1 ORDER BY created_at DESC, token_hash LIMIT $2",
+        )
+        .bind(practice.as_uuid())
+        .bind(limit)
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        rows.into_iter()
+            .map(|(email, display_name, role, created_at, expires_at, accepted_at)| {
+                Ok(crate::InvitationSummary {
+                    email,
+                    display_name,
+                    role: crate::shared::role(&role)?,
+                    created_at: crate::shared::instant(created_at)?,
+                    expires_at: crate::shared::instant(expires_at)?,
+                    accepted: accepted_at.is_some(),
                 })
-                .transpose()
-            }
+            })
+            .collect()
+    }
 
-            async fn accept_invitation(
-                &self,
-                token_hash: &str,
-                now: jiff::Timestamp,
-                user: &$crate::NewUser,
-            ) -> $crate::Result<sensate_domain::UserId> {
-                let mut tx = self.pool.begin().await?;
-                let row: Option<(uuid::Uuid, String, Option<uuid::Uuid>, Option<uuid::Uuid>)> = sqlx::query_as(
-                    "UPDATE invitations SET accepted_at = $2 \
-                     WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > $2 \
-                     RETURNING practice_id, role, case_id, user_id",
-                )
-                .bind(token_hash)
-                .bind($crate::shared::secs(now))
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some((practice, role, case_id, existing)) = row else {
-                    tx.rollback().await?;
-                    return Err($crate::StoreError::InvitationInvalid);
-                };
-                if let Some(existing) = existing {
-                    // The account, its role and its case were made when the
-                    // request was accepted: the invitation only sets the password.
-                    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
-                        .bind(existing)
-                        .bind(&user.password_hash)
-                        .execute(&mut *tx)
-                        .await?;
-                    tx.commit().await?;
-                    return Ok(sensate_domain::UserId::from_uuid(existing));
-                }
-                Self::insert_user_in(&mut tx, user).await?;
-                Self::insert_membership_in(
-                    &mut tx,
-                    sensate_domain::PracticeId::from_uuid(practice),
-                    user.id,
-                    $crate::shared::role(&role)?,
-                    now,
-                )
-                .await?;
-                if let Some(case_id) = case_id {
-                    sqlx::query("INSERT INTO case_members (case_id, client_id) VALUES ($1, $2)")
-                        .bind(case_id)
-                        .bind(user.id.as_uuid())
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-                Ok(user.id)
-            }
+    async fn insert_password_reset(
+        &self,
+        token_hash: &str,
+        user: sensate_domain::UserId,
+        now: jiff::Timestamp,
+        expires_at: jiff::Timestamp,
+    ) -> crate::Result<()> {
+        sqlx::query(
+            "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(user.as_uuid())
+        .bind(crate::shared::secs(now))
+        .bind(crate::shared::secs(expires_at))
+        .execute(&mut *self.conn().await?)
+        .await?;
+        Ok(())
+    }
 
-            async fn invitations(
-                &self,
-                practice: sensate_domain::PracticeId,
-                limit: i64,
-            ) -> $crate::Result<Vec<$crate::InvitationSummary>> {
-                let rows: Vec<(String, String, String, i64, i64, Option<i64>)> = sqlx::query_as(
-                    "SELECT email, display_name, role, created_at, expires_at, accepted_at FROM invitations \
-                     WHERE practice_id = $1 ORDER BY created_at DESC, token_hash LIMIT $2",
-                )
+    async fn consume_password_reset(
+        &self,
+        token_hash: &str,
+        now: jiff::Timestamp,
+        password_hash: &str,
+    ) -> crate::Result<Option<sensate_domain::UserId>> {
+        let mut conn = self.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let user: Option<uuid::Uuid> = sqlx::query_scalar(
+            "UPDATE password_resets SET used_at = $2 \
+             WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING user_id",
+        )
+        .bind(token_hash)
+        .bind(crate::shared::secs(now))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(user) = user else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+            .bind(user)
+            .bind(password_hash)
+            .execute(&mut *tx)
+            .await?;
+        // Other reset links of this person stop working too.
+        sqlx::query("UPDATE password_resets SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL")
+            .bind(user)
+            .bind(crate::shared::secs(now))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(Some(sensate_domain::UserId::from_uuid(user)))
+    }
+
+    async fn change_password(
+        &self,
+        user: sensate_domain::UserId,
+        password_hash: &str,
+        keep_session: &str,
+    ) -> crate::Result<()> {
+        let mut conn = self.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+            .bind(user.as_uuid())
+            .bind(password_hash)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind(user.as_uuid())
+            .bind(keep_session)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn password_hash(&self, user: sensate_domain::UserId) -> crate::Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+            .bind(user.as_uuid())
+            .fetch_optional(&mut *self.conn().await?)
+            .await?)
+    }
+
+    async fn set_disabled(
+        &self,
+        user: sensate_domain::UserId,
+        disabled_at: Option<jiff::Timestamp>,
+    ) -> crate::Result<()> {
+        let mut conn = self.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        sqlx::query("UPDATE users SET disabled_at = $2 WHERE id = $1")
+            .bind(user.as_uuid())
+            .bind(disabled_at.map(crate::shared::secs))
+            .execute(&mut *tx)
+            .await?;
+        if disabled_at.is_some() {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.as_uuid()).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn roles_in(
+        &self,
+        practice: sensate_domain::PracticeId,
+        user: sensate_domain::UserId,
+    ) -> crate::Result<Vec<sensate_domain::Role>> {
+        let roles: Vec<String> =
+            sqlx::query_scalar("SELECT role FROM memberships WHERE practice_id = $1 AND user_id = $2 ORDER BY role")
                 .bind(practice.as_uuid())
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?;
-                rows.into_iter()
-                    .map(|(email, display_name, role, created_at, expires_at, accepted_at)| {
-                        Ok($crate::InvitationSummary {
-                            email,
-                            display_name,
-                            role: $crate::shared::role(&role)?,
-                            created_at: $crate::shared::instant(created_at)?,
-                            expires_at: $crate::shared::instant(expires_at)?,
-                            accepted: accepted_at.is_some(),
-                        })
-                    })
-                    .collect()
-            }
-
-            async fn insert_password_reset(
-                &self,
-                token_hash: &str,
-                user: sensate_domain::UserId,
-                now: jiff::Timestamp,
-                expires_at: jiff::Timestamp,
-            ) -> $crate::Result<()> {
-                sqlx::query(
-                    "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
-                )
-                .bind(token_hash)
                 .bind(user.as_uuid())
-                .bind($crate::shared::secs(now))
-                .bind($crate::shared::secs(expires_at))
-                .execute(&self.pool)
+                .fetch_all(&mut *self.conn().await?)
                 .await?;
-                Ok(())
-            }
+        roles.iter().map(|r| crate::shared::role(r)).collect()
+    }
 
-            async fn consume_password_reset(
-                &self,
-                token_hash: &str,
-                now: jiff::Timestamp,
-                password_hash: &str,
-            ) -> $crate::Result<Option<sensate_domain::UserId>> {
-                let mut tx = self.pool.begin().await?;
-                let user: Option<uuid::Uuid> = sqlx::query_scalar(
-                    "UPDATE password_resets SET used_at = $2 \
-                     WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING user_id",
-                )
-                .bind(token_hash)
-                .bind($crate::shared::secs(now))
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some(user) = user else {
-                    tx.rollback().await?;
-                    return Ok(None);
-                };
-                sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
-                    .bind(user)
-                    .bind(password_hash)
-                    .execute(&mut *tx)
-                    .await?;
-                // Other reset links of this person stop working too.
-                sqlx::query("UPDATE password_resets SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL")
-                    .bind(user)
-                    .bind($crate::shared::secs(now))
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                    .bind(user)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(Some(sensate_domain::UserId::from_uuid(user)))
-            }
-
-            async fn change_password(
-                &self,
-                user: sensate_domain::UserId,
-                password_hash: &str,
-                keep_session: &str,
-            ) -> $crate::Result<()> {
-                let mut tx = self.pool.begin().await?;
-                sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
-                    .bind(user.as_uuid())
-                    .bind(password_hash)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
-                    .bind(user.as_uuid())
-                    .bind(keep_session)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn password_hash(&self, user: sensate_domain::UserId) -> $crate::Result<Option<String>> {
-                Ok(sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-                    .bind(user.as_uuid())
-                    .fetch_optional(&self.pool)
-                    .await?)
-            }
-
-            async fn set_disabled(
-                &self,
-                user: sensate_domain::UserId,
-                disabled_at: Option<jiff::Timestamp>,
-            ) -> $crate::Result<()> {
-                let mut tx = self.pool.begin().await?;
-                sqlx::query("UPDATE users SET disabled_at = $2 WHERE id = $1")
-                    .bind(user.as_uuid())
-                    .bind(disabled_at.map($crate::shared::secs))
-                    .execute(&mut *tx)
-                    .await?;
-                if disabled_at.is_some() {
-                    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                        .bind(user.as_uuid())
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn roles_in(
-                &self,
-                practice: sensate_domain::PracticeId,
-                user: sensate_domain::UserId,
-            ) -> $crate::Result<Vec<sensate_domain::Role>> {
-                let roles: Vec<String> =
-                    sqlx::query_scalar("SELECT role FROM memberships WHERE practice_id = $1 AND user_id = $2 ORDER BY role")
-                        .bind(practice.as_uuid())
-                        .bind(user.as_uuid())
-                        .fetch_all(&self.pool)
-                        .await?;
-                roles.iter().map(|r| $crate::shared::role(r)).collect()
-            }
-
-            async fn people(&self, practice: sensate_domain::PracticeId) -> $crate::Result<Vec<$crate::PersonRecord>> {
-                let rows: Vec<(uuid::Uuid, String, String, String, Option<i64>)> = sqlx::query_as(
-                    "SELECT u.id, u.display_name, u.email, m.role, u.disabled_at FROM memberships m \
-                     JOIN users u ON u.id = m.user_id WHERE m.practice_id = $1 ORDER BY u.display_name, u.id, m.role",
-                )
-                .bind(practice.as_uuid())
-                .fetch_all(&self.pool)
-                .await?;
-                let mut people: Vec<$crate::PersonRecord> = Vec::new();
-                for (id, display_name, email, role, disabled_at) in rows {
-                    let id = sensate_domain::UserId::from_uuid(id);
-                    let role = $crate::shared::role(&role)?;
-                    match people.last_mut() {
-                        Some(last) if last.id == id => last.roles.push(role),
-                        _ => people.push($crate::PersonRecord {
-                            id,
-                            display_name,
-                            email,
-                            roles: vec![role],
-                            disabled: disabled_at.is_some(),
-                        }),
-                    }
-                }
-                Ok(people)
-            }
-
-            async fn mfa(&self, user: sensate_domain::UserId) -> $crate::Result<Option<$crate::MfaRecord>> {
-                let row: Option<(Vec<u8>, Option<i64>, Option<i64>)> =
-                    sqlx::query_as("SELECT secret, confirmed_at, last_used_step FROM mfa_totp WHERE user_id = $1")
-                        .bind(user.as_uuid())
-                        .fetch_optional(&self.pool)
-                        .await?;
-                Ok(row.map(|(secret, confirmed_at, last_used_step)| $crate::MfaRecord {
-                    secret,
-                    confirmed: confirmed_at.is_some(),
-                    last_used_step,
-                }))
-            }
-
-            async fn put_mfa_secret(&self, user: sensate_domain::UserId, secret: &[u8]) -> $crate::Result<()> {
-                sqlx::query(
-                    "INSERT INTO mfa_totp (user_id, secret) VALUES ($1, $2) \
-                     ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret, confirmed_at = NULL, last_used_step = NULL",
-                )
-                .bind(user.as_uuid())
-                .bind(secret)
-                .execute(&self.pool)
-                .await?;
-                Ok(())
-            }
-
-            async fn confirm_mfa(
-                &self,
-                user: sensate_domain::UserId,
-                step: i64,
-                now: jiff::Timestamp,
-                recovery_hashes: &[String],
-            ) -> $crate::Result<()> {
-                let mut tx = self.pool.begin().await?;
-                sqlx::query("UPDATE mfa_totp SET confirmed_at = $2, last_used_step = $3 WHERE user_id = $1")
-                    .bind(user.as_uuid())
-                    .bind($crate::shared::secs(now))
-                    .bind(step)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-                    .bind(user.as_uuid())
-                    .execute(&mut *tx)
-                    .await?;
-                for hash in recovery_hashes {
-                    sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
-                        .bind(user.as_uuid())
-                        .bind(hash)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn use_mfa_step(&self, user: sensate_domain::UserId, step: i64) -> $crate::Result<bool> {
-                let changed = sqlx::query(
-                    "UPDATE mfa_totp SET last_used_step = $2 WHERE user_id = $1 \
-                     AND confirmed_at IS NOT NULL AND (last_used_step IS NULL OR last_used_step < $2)",
-                )
-                .bind(user.as_uuid())
-                .bind(step)
-                .execute(&self.pool)
-                .await?
-                .rows_affected();
-                Ok(changed == 1)
-            }
-
-            async fn use_recovery_code(
-                &self,
-                user: sensate_domain::UserId,
-                code_hash: &str,
-                now: jiff::Timestamp,
-            ) -> $crate::Result<bool> {
-                let changed = sqlx::query(
-                    "UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL",
-                )
-                .bind(user.as_uuid())
-                .bind(code_hash)
-                .bind($crate::shared::secs(now))
-                .execute(&self.pool)
-                .await?
-                .rows_affected();
-                Ok(changed == 1)
-            }
-
-            async fn unused_recovery_codes(&self, user: sensate_domain::UserId) -> $crate::Result<i64> {
-                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
-                    .bind(user.as_uuid())
-                    .fetch_one(&self.pool)
-                    .await?)
-            }
-
-            async fn rate_hits(&self, bucket: &str, since: jiff::Timestamp) -> $crate::Result<i64> {
-                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM rate_limit_hits WHERE bucket = $1 AND at > $2")
-                    .bind(bucket)
-                    .bind($crate::shared::secs(since))
-                    .fetch_one(&self.pool)
-                    .await?)
-            }
-
-            async fn record_rate_hit(
-                &self,
-                bucket: &str,
-                now: jiff::Timestamp,
-                forget_before: jiff::Timestamp,
-            ) -> $crate::Result<()> {
-                let mut tx = self.pool.begin().await?;
-                sqlx::query("DELETE FROM rate_limit_hits WHERE bucket = $1 AND at <= $2")
-                    .bind(bucket)
-                    .bind($crate::shared::secs(forget_before))
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("INSERT INTO rate_limit_hits (bucket, at) VALUES ($1, $2)")
-                    .bind(bucket)
-                    .bind($crate::shared::secs(now))
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(())
+    async fn people(&self, practice: sensate_domain::PracticeId) -> crate::Result<Vec<crate::PersonRecord>> {
+        let rows: Vec<(uuid::Uuid, String, String, String, Option<i64>)> = sqlx::query_as(
+            "SELECT u.id, u.display_name, u.email, m.role, u.disabled_at FROM memberships m \
+             JOIN users u ON u.id = m.user_id WHERE m.practice_id = $1 ORDER BY u.display_name, u.id, m.role",
+        )
+        .bind(practice.as_uuid())
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        let mut people: Vec<crate::PersonRecord> = Vec::new();
+        for (id, display_name, email, role, disabled_at) in rows {
+            let id = sensate_domain::UserId::from_uuid(id);
+            let role = crate::shared::role(&role)?;
+            match people.last_mut() {
+                Some(last) if last.id == id => last.roles.push(role),
+                _ => people.push(crate::PersonRecord {
+                    id,
+                    display_name,
+                    email,
+                    roles: vec![role],
+                    disabled: disabled_at.is_some(),
+                }),
             }
         }
-    };
-}
+        Ok(people)
+    }
 
-pub(crate) use impl_identity_store;
+    async fn mfa(&self, user: sensate_domain::UserId) -> crate::Result<Option<crate::MfaRecord>> {
+        let row: Option<(Vec<u8>, Option<i64>, Option<i64>)> =
+            sqlx::query_as("SELECT secret, confirmed_at, last_used_step FROM mfa_totp WHERE user_id = $1")
+                .bind(user.as_uuid())
+                .fetch_optional(&mut *self.conn().await?)
+                .await?;
+        Ok(row.map(|(secret, confirmed_at, last_used_step)| crate::MfaRecord {
+            secret,
+            confirmed: confirmed_at.is_some(),
+            last_used_step,
+        }))
+    }
+
+    async fn put_mfa_secret(&self, user: sensate_domain::UserId, secret: &[u8]) -> crate::Result<()> {
+        sqlx::query(
+            "INSERT INTO mfa_totp (user_id, secret) VALUES ($1, $2) \
+             ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret, confirmed_at = NULL, last_used_step = NULL",
+        )
+        .bind(user.as_uuid())
+        .bind(secret)
+        .execute(&mut *self.conn().await?)
+        .await?;
+        Ok(())
+    }
+
+    async fn confirm_mfa(
+        &self,
+        user: sensate_domain::UserId,
+        step: i64,
+        now: jiff::Timestamp,
+        recovery_hashes: &[String],
+    ) -> crate::Result<()> {
+        let mut conn = self.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        sqlx::query("UPDATE mfa_totp SET confirmed_at = $2, last_used_step = $3 WHERE user_id = $1")
+            .bind(user.as_uuid())
+            .bind(crate::shared::secs(now))
+            .bind(step)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user.as_uuid()).execute(&mut *tx).await?;
+        for hash in recovery_hashes {
+            sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+                .bind(user.as_uuid())
+                .bind(hash)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn use_mfa_step(&self, user: sensate_domain::UserId, step: i64) -> crate::Result<bool> {
+        let changed = sqlx::query(
+            "UPDATE mfa_totp SET last_used_step = $2 WHERE user_id = $1 \
+             AND confirmed_at IS NOT NULL AND (last_used_step IS NULL OR last_used_step < $2)",
+        )
+        .bind(user.as_uuid())
+        .bind(step)
+        .execute(&mut *self.conn().await?)
+        .await?
+        .rows_affected();
+        Ok(changed == 1)
+    }
+
+    async fn use_recovery_code(
+        &self,
+        user: sensate_domain::UserId,
+        code_hash: &str,
+        now: jiff::Timestamp,
+    ) -> crate::Result<bool> {
+        let changed = sqlx::query(
+            "UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL",
+        )
+        .bind(user.as_uuid())
+        .bind(code_hash)
+        .bind(crate::shared::secs(now))
+        .execute(&mut *self.conn().await?)
+        .await?
+        .rows_affected();
+        Ok(changed == 1)
+    }
+
+    async fn unused_recovery_codes(&self, user: sensate_domain::UserId) -> crate::Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
+            .bind(user.as_uuid())
+            .fetch_one(&mut *self.conn().await?)
+            .await?)
+    }
+
+    async fn rate_hits(&self, bucket: &str, since: jiff::Timestamp) -> crate::Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM rate_limit_hits WHERE bucket = $1 AND at > $2")
+            .bind(bucket)
+            .bind(crate::shared::secs(since))
+            .fetch_one(&mut *self.conn().await?)
+            .await?)
+    }
+
+    async fn record_rate_hit(
+        &self,
+        bucket: &str,
+        now: jiff::Timestamp,
+        forget_before: jiff::Timestamp,
+    ) -> crate::Result<()> {
+        let mut conn = self.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        sqlx::query("DELETE FROM rate_limit_hits WHERE bucket = $1 AND at <= $2")
+            .bind(bucket)
+            .bind(crate::shared::secs(forget_before))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO rate_limit_hits (bucket, at) VALUES ($1, $2)")
+            .bind(bucket)
+            .bind(crate::shared::secs(now))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -10,6 +10,7 @@
 //! process died — is claimable again. A failure is retried after an
 //! exponential backoff ([`JOB_RETRY`]) or, when retrying cannot help or the
 //! attempts are used up, marked failed.
+use crate::engine::RowsAffected as _;
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 
@@ -155,103 +156,124 @@ where
     })
 }
 
-macro_rules! impl_job_store {
-    ($store:ty) => {
-        #[async_trait::async_trait]
-        impl $crate::JobStore for $store {
-            async fn enqueue_job(&self, job: &$crate::NewJob, now: jiff::Timestamp) -> $crate::Result<bool> {
-                let added = sqlx::query(
-                    "INSERT INTO jobs (id, kind, payload, dedupe_key, status, run_at, attempts, created_at) \
-                     VALUES ($1, $2, $3, $4, 'pending', $5, 0, $6) ON CONFLICT (dedupe_key) DO NOTHING",
-                )
-                .bind(job.id)
-                .bind(&job.kind)
-                .bind(&job.payload)
-                .bind(&job.dedupe_key)
-                .bind($crate::shared::secs(job.run_at))
-                .bind($crate::shared::secs(now))
-                .execute(&self.pool)
-                .await?
-                .rows_affected();
-                Ok(added == 1)
-            }
+#[async_trait::async_trait]
+impl<S> crate::JobStore for S
+where
+    S: crate::engine::Source,
+    for<'c> &'c mut crate::engine::Conn<S>: sqlx::Executor<'c, Database = S::Db>,
+    for<'q> crate::engine::Args<'q, S>: sqlx::IntoArguments<'q, S::Db>,
+    usize: sqlx::ColumnIndex<crate::engine::Row<S>>,
+    for<'r> &'r str: sqlx::ColumnIndex<crate::engine::Row<S>>,
+    for<'q> i64: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> i32: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> bool: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> String: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> &'q str: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> &'q [u8]: sqlx::Encode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> uuid::Uuid: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> Vec<u8>: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> f64: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> Option<i64>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<i32>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<f64>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<String>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<uuid::Uuid>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<Vec<u8>>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<&'q [u8]>: sqlx::Encode<'q, S::Db>,
+    S::Db: sqlx::database::HasStatementCache,
+{
+    async fn enqueue_job(&self, job: &crate::NewJob, now: jiff::Timestamp) -> crate::Result<bool> {
+        let added = sqlx::query(
+            "INSERT INTO jobs (id, kind, payload, dedupe_key, status, run_at, attempts, created_at) \
+             VALUES ($1, $2, $3, $4, 'pending', $5, 0, $6) ON CONFLICT (dedupe_key) DO NOTHING",
+        )
+        .bind(job.id)
+        .bind(&job.kind)
+        .bind(&job.payload)
+        .bind(&job.dedupe_key)
+        .bind(crate::shared::secs(job.run_at))
+        .bind(crate::shared::secs(now))
+        .execute(&mut *self.conn().await?)
+        .await?
+        .rows_affected();
+        Ok(added == 1)
+    }
 
-            async fn claim_jobs(
-                &self,
-                worker: &str,
-                now: jiff::Timestamp,
-                lease: jiff::SignedDuration,
-                limit: i64,
-            ) -> $crate::Result<Vec<$crate::JobRecord>> {
-                let rows = self.engine_claim_jobs(worker, now, now + lease, limit).await?;
-                rows.iter().map($crate::jobs::job_record).collect()
-            }
-
-            async fn complete_job(&self, id: uuid::Uuid, worker: &str, now: jiff::Timestamp) -> $crate::Result<bool> {
-                let done = sqlx::query(
-                    "UPDATE jobs SET status = 'done', finished_at = $3, locked_until = NULL, last_error = NULL \
-                     WHERE id = $1 AND locked_by = $2 AND status = 'pending'",
-                )
-                .bind(id)
-                .bind(worker)
-                .bind($crate::shared::secs(now))
-                .execute(&self.pool)
-                .await?
-                .rows_affected();
-                Ok(done == 1)
-            }
-
-            async fn fail_job(
-                &self,
-                job: &$crate::JobRecord,
-                worker: &str,
-                error: &'static str,
-                transient: bool,
-                now: jiff::Timestamp,
-            ) -> $crate::Result<Option<jiff::Timestamp>> {
-                let next = $crate::JOB_RETRY.next_run(job.attempts, transient, now);
-                let (status, run_at, finished_at) = match next {
-                    Some(at) => ("pending", at, None),
-                    None => ("failed", job.run_at, Some($crate::shared::secs(now))),
-                };
-                sqlx::query(
-                    "UPDATE jobs SET status = $3, run_at = $4, finished_at = $5, last_error = $6, \
-                     locked_until = NULL WHERE id = $1 AND locked_by = $2 AND status = 'pending'",
-                )
-                .bind(job.id)
-                .bind(worker)
-                .bind(status)
-                .bind($crate::shared::secs(run_at))
-                .bind(finished_at)
-                .bind(error)
-                .execute(&self.pool)
+    async fn claim_jobs(
+        &self,
+        worker: &str,
+        now: jiff::Timestamp,
+        lease: jiff::SignedDuration,
+        limit: i64,
+    ) -> crate::Result<Vec<crate::JobRecord>> {
+        let rows =
+            <S::Db as crate::engine::Dialect>::claim_jobs(&mut *self.conn().await?, worker, now, now + lease, limit)
                 .await?;
-                Ok(next)
-            }
+        rows.iter().map(crate::jobs::job_record).collect()
+    }
 
-            async fn job(&self, id: uuid::Uuid) -> $crate::Result<Option<$crate::JobRecord>> {
-                let row = sqlx::query(&format!("SELECT {} FROM jobs WHERE id = $1", $crate::jobs::JOB_COLUMNS))
-                    .bind(id)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                row.as_ref().map($crate::jobs::job_record).transpose()
-            }
+    async fn complete_job(&self, id: uuid::Uuid, worker: &str, now: jiff::Timestamp) -> crate::Result<bool> {
+        let done = sqlx::query(
+            "UPDATE jobs SET status = 'done', finished_at = $3, locked_until = NULL, last_error = NULL \
+             WHERE id = $1 AND locked_by = $2 AND status = 'pending'",
+        )
+        .bind(id)
+        .bind(worker)
+        .bind(crate::shared::secs(now))
+        .execute(&mut *self.conn().await?)
+        .await?
+        .rows_affected();
+        Ok(done == 1)
+    }
 
-            async fn jobs_of_kind(&self, kind: &str) -> $crate::Result<Vec<$crate::JobRecord>> {
-                let rows = sqlx::query(&format!(
-                    "SELECT {} FROM jobs WHERE kind = $1 ORDER BY run_at, dedupe_key",
-                    $crate::jobs::JOB_COLUMNS
-                ))
-                .bind(kind)
-                .fetch_all(&self.pool)
-                .await?;
-                rows.iter().map($crate::jobs::job_record).collect()
-            }
-        }
-    };
+    async fn fail_job(
+        &self,
+        job: &crate::JobRecord,
+        worker: &str,
+        error: &'static str,
+        transient: bool,
+        now: jiff::Timestamp,
+    ) -> crate::Result<Option<jiff::Timestamp>> {
+        let next = crate::JOB_RETRY.next_run(job.attempts, transient, now);
+        let (status, run_at, finished_at) = match next {
+            Some(at) => ("pending", at, None),
+            None => ("failed", job.run_at, Some(crate::shared::secs(now))),
+        };
+        sqlx::query(
+            "UPDATE jobs SET status = $3, run_at = $4, finished_at = $5, last_error = $6, \
+             locked_until = NULL WHERE id = $1 AND locked_by = $2 AND status = 'pending'",
+        )
+        .bind(job.id)
+        .bind(worker)
+        .bind(status)
+        .bind(crate::shared::secs(run_at))
+        .bind(finished_at)
+        .bind(error)
+        .execute(&mut *self.conn().await?)
+        .await?;
+        Ok(next)
+    }
+
+    async fn job(&self, id: uuid::Uuid) -> crate::Result<Option<crate::JobRecord>> {
+        let row = sqlx::query(&format!("SELECT {} FROM jobs WHERE id = $1", crate::jobs::JOB_COLUMNS))
+            .bind(id)
+            .fetch_optional(&mut *self.conn().await?)
+            .await?;
+        row.as_ref().map(crate::jobs::job_record).transpose()
+    }
+
+    async fn jobs_of_kind(&self, kind: &str) -> crate::Result<Vec<crate::JobRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM jobs WHERE kind = $1 ORDER BY run_at, dedupe_key",
+            crate::jobs::JOB_COLUMNS
+        ))
+        .bind(kind)
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        rows.iter().map(crate::jobs::job_record).collect()
+    }
 }
-
-pub(crate) use impl_job_store;
 
 #[cfg(test)]
 mod tests {

@@ -5,11 +5,12 @@
 //! SQL (`$1` placeholders work in both) it is written once in `shared.rs` and
 //! compiled against each driver; where they differ, each engine module says so.
 mod appointments;
-mod audit;
+pub mod audit;
 mod bookable;
 mod calendar;
 mod client_data;
 mod directory;
+pub mod engine;
 mod error;
 mod identity;
 mod jobs;
@@ -20,20 +21,19 @@ mod reminders;
 mod scheduling;
 mod shared;
 mod sqlite;
+mod unit_of_work;
 mod url;
 
 use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use jiff::Timestamp;
-use sensate_domain::{PracticeId, UserId};
 
 pub use appointments::{
     Admission, AppointmentChange, AppointmentClient, AppointmentDetail, AppointmentEvent, AppointmentStore, Changed,
     EventKind, NewAppointmentEvent,
 };
-pub use audit::{AuditStore, ChainBreak, verify_chain};
+pub use audit::{AuditKey, AuditStore, ChainBreak, ChainHead, Verified, verify_chain};
 pub use bookable::{BookableClinician, BookableSchedules, BookableStore};
 pub use calendar::{CalendarEntry, CalendarStore, NewSeries, SchedulableCase, SeriesBooking};
 pub use client_data::ClientDataStore;
@@ -46,7 +46,9 @@ pub use postgres::PgStore;
 pub use records::*;
 pub use reminders::{ReminderFacts, ReminderRecipient, ReminderStore};
 pub use scheduling::SchedulingStore;
+pub use shared::PracticeStore;
 pub use sqlite::{BackupInfo, SqliteStore};
+pub use unit_of_work::UnitOfWork;
 pub use url::{DatabaseUrl, UrlError};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -58,11 +60,14 @@ pub enum Engine {
     Postgres,
 }
 
-/// Everything Sensate keeps. Each method is one unit of work: it either
-/// commits as a whole or changes nothing.
+/// Everything Sensate keeps, on one engine. Called on the store itself,
+/// each repository method is its own small unit of work; a use case that
+/// changes more than one thing, or audits what it did, begins a
+/// [`UnitOfWork`] instead and calls the same methods on it.
 #[async_trait]
 pub trait Store:
-    IdentityStore
+    PracticeStore
+    + IdentityStore
     + AuditStore
     + ClientDataStore
     + DirectoryStore
@@ -89,62 +94,18 @@ pub trait Store:
     /// Writes a consistent copy of the whole database to `path` while it is in use.
     async fn backup_to(&self, path: &Path) -> Result<()>;
 
-    async fn meta_get(&self, key: &str) -> Result<Option<String>>;
-    async fn meta_set(&self, key: &str, value: &str) -> Result<()>;
-
-    // --- first start ---------------------------------------------------
-    async fn practice_count(&self) -> Result<i64>;
-    /// Replaces any earlier set-up token: only the newest printed link works.
-    async fn replace_setup_token(&self, token_hash: &str, now: Timestamp, expires_at: Timestamp) -> Result<()>;
-    async fn setup_token_is_valid(&self, token_hash: &str, now: Timestamp) -> Result<bool>;
-    /// Creates the first practice and its owner and consumes the token, atomically.
-    /// Fails with [`StoreError::SetupTokenInvalid`] when the token is unknown,
-    /// expired or already used, and then changes nothing.
-    async fn complete_setup(
-        &self,
-        token_hash: &str,
-        now: Timestamp,
-        practice: &NewPractice,
-        owner: &NewUser,
-    ) -> Result<()>;
-
-    // --- people --------------------------------------------------------
-    async fn insert_practice(&self, practice: &NewPractice) -> Result<()>;
-    async fn practice(&self, id: PracticeId) -> Result<Option<PracticeRecord>>;
-    /// Fails with [`StoreError::EmailTaken`] when the address already has an account.
-    async fn insert_user(&self, user: &NewUser) -> Result<()>;
-    async fn insert_membership(
-        &self,
-        practice: PracticeId,
-        user: UserId,
-        role: sensate_domain::Role,
-        now: Timestamp,
-    ) -> Result<()>;
-    async fn login_record(&self, email: &str) -> Result<Option<LoginRecord>>;
-    async fn user(&self, id: UserId) -> Result<Option<UserRecord>>;
-    async fn memberships(&self, user: UserId) -> Result<Vec<MembershipRecord>>;
-
-    // --- sessions ------------------------------------------------------
-    async fn insert_session(&self, token_hash: &str, user: UserId, now: Timestamp) -> Result<()>;
-    async fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>>;
-    async fn touch_session(&self, token_hash: &str, now: Timestamp) -> Result<()>;
-    async fn delete_session(&self, token_hash: &str) -> Result<()>;
-
-    // --- clinic --------------------------------------------------------
-    async fn insert_therapist_profile(&self, profile: &TherapistProfile) -> Result<()>;
-    async fn therapists(&self, practice: PracticeId) -> Result<Vec<TherapistProfile>>;
-    async fn insert_case(&self, case: &NewCase) -> Result<()>;
-    async fn insert_appointment(&self, appointment: &NewAppointment) -> Result<()>;
-    /// Appointments that still occupy the clinician's time, from `from` on, soonest first.
-    async fn upcoming_for_clinician(
-        &self,
-        clinician: UserId,
-        from: Timestamp,
-        limit: i64,
-    ) -> Result<Vec<AppointmentView>>;
-    /// The same for a client: every case they belong to.
-    async fn upcoming_for_client(&self, client: UserId, from: Timestamp, limit: i64) -> Result<Vec<AppointmentView>>;
-    async fn practice_summary(&self, practice: PracticeId, now: Timestamp) -> Result<PracticeSummary>;
+    /// Begins a unit of work that may write. On SQLite it holds the one
+    /// write lock from here until it commits or is dropped, so keep it short
+    /// and do slow work (password hashing, mail) before or after.
+    async fn begin_write(&self) -> Result<Box<dyn UnitOfWork>>;
+    /// Begins a unit of work that reads one consistent snapshot. Its audit
+    /// entries are written, durably, when it commits.
+    async fn begin_read(&self) -> Result<Box<dyn UnitOfWork>>;
+    /// Writes audit entries durably before returning; entries of callers
+    /// waiting at the same moment share one commit.
+    async fn append_audit(&self, events: Vec<AuditEvent>) -> Result<()>;
+    /// Woken whenever entries await sealing.
+    fn audit_written(&self) -> std::sync::Arc<tokio::sync::Notify>;
 }
 
 /// Opens the database the URL names, applying pending migrations when asked.

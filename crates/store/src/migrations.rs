@@ -91,6 +91,12 @@ const STEPS: &[Step] = &[
         sqlite: include_str!("../migrations/sqlite/0013_scheduling_version.sql"),
         postgres: include_str!("../migrations/postgres/0013_scheduling_version.sql"),
     },
+    Step {
+        version: 14,
+        description: "audit_with_actions",
+        sqlite: include_str!("../migrations/sqlite/0014_audit_with_actions.sql"),
+        postgres: include_str!("../migrations/postgres/0014_audit_with_actions.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

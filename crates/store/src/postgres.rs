@@ -5,18 +5,9 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
-use crate::shared::HasDb;
 use crate::{ConnectError, Engine, Migrate, Result, StoreError, migrations};
 
-pub struct PgStore {
-    pool: PgPool,
-}
-
-impl HasDb for PgStore {
-    type Db = sqlx::Postgres;
-    type Conn = sqlx::PgConnection;
-    type Row = sqlx::postgres::PgRow;
-}
+pub type PgStore = crate::engine::SqlxStore<sqlx::Postgres>;
 
 impl PgStore {
     pub async fn open(url: &str, migrate: Migrate) -> Result<Self, ConnectError> {
@@ -26,8 +17,8 @@ impl PgStore {
             .connect(url)
             .await
             .map_err(|e| ConnectError::Open(redact_url_error(e)))?;
-        let store = Self { pool };
-        let found = store.engine_applied_version().await.map_err(|e| ConnectError::Open(e.to_string()))?;
+        let store = Self::new(pool);
+        let found = crate::Store::schema_version(&store).await.map_err(|e| ConnectError::Open(e.to_string()))?;
         let known = migrations::latest_version();
         if found > known {
             return Err(ConnectError::SchemaTooNew { found, known });
@@ -39,120 +30,6 @@ impl PgStore {
             migrations::postgres(target).run(&store.pool).await.map_err(|e| ConnectError::Migrate(e.to_string()))?;
         }
         Ok(store)
-    }
-
-    async fn engine_applied_version(&self) -> Result<i64, sqlx::Error> {
-        let exists: bool =
-            sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL").fetch_one(&self.pool).await?;
-        if !exists {
-            return Ok(0);
-        }
-        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success")
-            .fetch_one(&self.pool)
-            .await
-    }
-
-    async fn engine_schema_columns(&self) -> Result<Vec<(String, String)>> {
-        Ok(sqlx::query_as(
-            "SELECT table_name::text, column_name::text FROM information_schema.columns \
-             WHERE table_schema = current_schema() AND table_name <> '_sqlx_migrations' ORDER BY 1, 2",
-        )
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
-    /// Makes bookings for one clinician take turns within their transactions.
-    /// The exclusion constraint alone already refuses overlaps, but two
-    /// transactions inserting overlapping rows at once wait on each other and
-    /// PostgreSQL aborts one as a deadlock; taking turns turns that into an
-    /// orderly "taken". Other clinicians' bookings are not held up (unless
-    /// their ids share the lock's 32-bit key, which only costs a short wait).
-    async fn engine_serialize_bookings(
-        &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-        clinician: sensate_domain::UserId,
-    ) -> Result<(), sqlx::Error> {
-        let bytes = clinician.as_uuid().into_bytes();
-        let key = bytes.chunks(4).fold(0u32, |acc, c| acc ^ u32::from_be_bytes([c[0], c[1], c[2], c[3]]));
-        sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
-            .bind(BOOKING_LOCK_CLASS)
-            .bind(i32::from_ne_bytes(key.to_ne_bytes()))
-            .execute(&mut **tx)
-            .await?;
-        Ok(())
-    }
-
-    /// Nothing inside the transaction: one row bumped by every booking would
-    /// make bookings of different clinicians queue behind each other.
-    async fn engine_scheduling_changed(
-        &self,
-        _tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    ) -> Result<(), sqlx::Error> {
-        Ok(())
-    }
-
-    /// After the commit, the next value of a sequence: it never waits for
-    /// other transactions, and readers cannot see it before the change. If
-    /// it fails, next free times catch up at their periodic refresh.
-    async fn engine_scheduling_committed(&self) {
-        if let Err(error) = sqlx::query("SELECT nextval('scheduling_version')").execute(&self.pool).await {
-            tracing::warn!(%error, "could not note a scheduling change; next free times catch up within minutes");
-        }
-    }
-
-    async fn engine_scheduling_version(&self) -> Result<i64> {
-        let (last, called): (i64, bool) =
-            sqlx::query_as("SELECT last_value, is_called FROM scheduling_version").fetch_one(&self.pool).await?;
-        Ok(if called { last } else { 0 })
-    }
-
-    async fn engine_search_versions(&self) -> Result<(i64, i64)> {
-        let (directory, scheduling): (Option<String>, i64) = sqlx::query_as(
-            "SELECT (SELECT value FROM meta WHERE key = 'directory_version'), \
-             (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM scheduling_version)",
-        )
-        .fetch_one(&self.pool)
-        .await?;
-        Ok((directory.and_then(|v| v.parse().ok()).unwrap_or(0), scheduling))
-    }
-
-    /// A transaction holding an advisory lock, so appends to the audit chain
-    /// from several app servers take turns.
-    async fn engine_begin_serialized(&self) -> Result<sqlx::Transaction<'_, sqlx::Postgres>, sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock(7355608)").execute(&mut *tx).await?;
-        Ok(tx)
-    }
-
-    /// Picks due jobs with `FOR UPDATE SKIP LOCKED` and leases them in the
-    /// same statement (and so the same transaction): a job another server
-    /// is claiming at this moment is skipped rather than waited for, and a
-    /// row changed meanwhile is checked again against the conditions.
-    async fn engine_claim_jobs(
-        &self,
-        worker: &str,
-        now: jiff::Timestamp,
-        locked_until: jiff::Timestamp,
-        limit: i64,
-    ) -> Result<Vec<sqlx::postgres::PgRow>, sqlx::Error> {
-        let returning =
-            crate::jobs::JOB_COLUMNS.split(", ").map(|c| format!("jobs.{c}")).collect::<Vec<_>>().join(", ");
-        sqlx::query(&format!(
-            "UPDATE jobs SET attempts = jobs.attempts + 1, locked_until = $2, locked_by = $3 \
-             FROM (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $1 \
-             AND (locked_until IS NULL OR locked_until <= $1) ORDER BY run_at, id LIMIT $4 \
-             FOR UPDATE SKIP LOCKED) due WHERE jobs.id = due.id RETURNING {returning}"
-        ))
-        .bind(now.as_second())
-        .bind(locked_until.as_second())
-        .bind(worker)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-    }
-
-    async fn engine_backup_to(&self, _path: &Path) -> Result<()> {
-        Err(StoreError::Unsupported("PostgreSQL; back it up with pg_dump --format=custom (see docs/OPERATIONS.md)"))
     }
 }
 
@@ -170,14 +47,131 @@ fn redact_url_error(error: sqlx::Error) -> String {
     }
 }
 
-crate::identity::impl_identity_store!(PgStore);
-crate::directory::impl_directory_store!(PgStore);
-crate::scheduling::impl_scheduling_store!(PgStore);
-crate::jobs::impl_job_store!(PgStore);
-crate::reminders::impl_reminder_store!(PgStore);
-crate::appointments::impl_appointment_store!(PgStore);
-crate::calendar::impl_calendar_store!(PgStore);
-crate::bookable::impl_bookable_store!(PgStore);
-crate::audit::impl_audit_store!(PgStore);
-crate::client_data::impl_client_data_store!(PgStore);
-crate::shared::impl_shared_store!(PgStore, Engine::Postgres);
+#[async_trait::async_trait]
+impl crate::engine::Dialect for sqlx::Postgres {
+    const ENGINE: Engine = Engine::Postgres;
+
+    /// Row locks and constraints do the work; nothing to take up front.
+    async fn lock_for_write(_conn: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> {
+        Ok(())
+    }
+
+    /// Makes bookings for one clinician take turns within their transactions.
+    /// The exclusion constraint alone already refuses overlaps, but two
+    /// transactions inserting overlapping rows at once wait on each other and
+    /// PostgreSQL aborts one as a deadlock; taking turns turns that into an
+    /// orderly "taken". Other clinicians' bookings are not held up (unless
+    /// their ids share the lock's 32-bit key, which only costs a short wait).
+    async fn serialize_bookings(
+        conn: &mut sqlx::PgConnection,
+        clinician: sensate_domain::UserId,
+    ) -> Result<(), sqlx::Error> {
+        let bytes = clinician.as_uuid().into_bytes();
+        let key = bytes.chunks(4).fold(0u32, |acc, c| acc ^ u32::from_be_bytes([c[0], c[1], c[2], c[3]]));
+        sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
+            .bind(BOOKING_LOCK_CLASS)
+            .bind(i32::from_ne_bytes(key.to_ne_bytes()))
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Nothing inside the transaction: one row bumped by every booking would
+    /// make bookings of different clinicians queue behind each other.
+    async fn scheduling_changed(_conn: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> {
+        Ok(())
+    }
+
+    /// After the commit, the next value of a sequence: it never waits for
+    /// other transactions, and readers cannot see it before the change. If
+    /// it fails, next free times catch up at their periodic refresh.
+    async fn scheduling_committed(pool: &PgPool) {
+        if let Err(error) = sqlx::query("SELECT nextval('scheduling_version')").execute(pool).await {
+            tracing::warn!(%error, "could not note a scheduling change; next free times catch up within minutes");
+        }
+    }
+
+    async fn scheduling_version(conn: &mut sqlx::PgConnection) -> Result<i64> {
+        let (last, called): (i64, bool) =
+            sqlx::query_as("SELECT last_value, is_called FROM scheduling_version").fetch_one(conn).await?;
+        Ok(if called { last } else { 0 })
+    }
+
+    async fn search_versions(conn: &mut sqlx::PgConnection) -> Result<(i64, i64)> {
+        let (directory, scheduling): (Option<String>, i64) = sqlx::query_as(
+            "SELECT (SELECT value FROM meta WHERE key = 'directory_version'), \
+             (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM scheduling_version)",
+        )
+        .fetch_one(conn)
+        .await?;
+        Ok((directory.and_then(|v| v.parse().ok()).unwrap_or(0), scheduling))
+    }
+
+    /// Picks due jobs with `FOR UPDATE SKIP LOCKED` and leases them in the
+    /// same statement (and so the same transaction): a job another server
+    /// is claiming at this moment is skipped rather than waited for, and a
+    /// row changed meanwhile is checked again against the conditions.
+    async fn claim_jobs(
+        conn: &mut sqlx::PgConnection,
+        worker: &str,
+        now: jiff::Timestamp,
+        locked_until: jiff::Timestamp,
+        limit: i64,
+    ) -> Result<Vec<sqlx::postgres::PgRow>, sqlx::Error> {
+        let returning =
+            crate::jobs::JOB_COLUMNS.split(", ").map(|c| format!("jobs.{c}")).collect::<Vec<_>>().join(", ");
+        sqlx::query(&format!(
+            "UPDATE jobs SET attempts = jobs.attempts + 1, locked_until = $2, locked_by = $3 \
+             FROM (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $1 \
+             AND (locked_until IS NULL OR locked_until <= $1) ORDER BY run_at, id LIMIT $4 \
+             FOR UPDATE SKIP LOCKED) due WHERE jobs.id = due.id RETURNING {returning}"
+        ))
+        .bind(now.as_second())
+        .bind(locked_until.as_second())
+        .bind(worker)
+        .bind(limit)
+        .fetch_all(conn)
+        .await
+    }
+
+    /// Sealers of several app servers take turns (an advisory lock held to
+    /// the end of the sealing transaction); one that waited seals whatever
+    /// the one before left. Only sealers wait here, never use cases.
+    async fn take_sealer_turn(conn: &mut sqlx::PgConnection) -> Result<bool, sqlx::Error> {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(AUDIT_SEALER_LOCK).execute(conn).await?;
+        Ok(true)
+    }
+
+    async fn execute_built(
+        conn: &mut sqlx::PgConnection,
+        builder: &mut sqlx::QueryBuilder<'_, sqlx::Postgres>,
+    ) -> Result<()> {
+        builder.build().persistent(false).execute(conn).await?;
+        Ok(())
+    }
+
+    async fn applied_version(conn: &mut sqlx::PgConnection) -> Result<i64, sqlx::Error> {
+        let exists: bool =
+            sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL").fetch_one(&mut *conn).await?;
+        if !exists {
+            return Ok(0);
+        }
+        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success").fetch_one(conn).await
+    }
+
+    async fn schema_columns(conn: &mut sqlx::PgConnection) -> Result<Vec<(String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT table_name::text, column_name::text FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name <> '_sqlx_migrations' ORDER BY 1, 2",
+        )
+        .fetch_all(conn)
+        .await?)
+    }
+
+    async fn backup_to(_conn: &mut sqlx::PgConnection, _path: &Path) -> Result<()> {
+        Err(StoreError::Unsupported("PostgreSQL; back it up with pg_dump --format=custom (see docs/OPERATIONS.md)"))
+    }
+}
+
+/// The advisory-lock key of the audit sealer's turn.
+const AUDIT_SEALER_LOCK: i64 = 7_355_609;

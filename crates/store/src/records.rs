@@ -297,6 +297,8 @@ pub struct AuditRecord {
     pub event: AuditEvent,
     pub prev_hash: String,
     pub hash: String,
+    /// How `hash` was computed ([`crate::audit::SCHEME_KEYED`] for every new entry).
+    pub scheme: i32,
 }
 
 /// Filters for the audit log page.

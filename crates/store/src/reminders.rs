@@ -52,92 +52,109 @@ pub trait ReminderStore: Send + Sync {
     async fn reminder_facts(&self, appointment: AppointmentId) -> Result<Option<ReminderFacts>>;
 }
 
-macro_rules! impl_reminder_store {
-    ($store:ty) => {
-        #[async_trait::async_trait]
-        impl $crate::ReminderStore for $store {
-            async fn confirmed_starting_between(
-                &self,
-                from: jiff::Timestamp,
-                to: jiff::Timestamp,
-            ) -> $crate::Result<Vec<(sensate_domain::AppointmentId, jiff::Timestamp)>> {
-                let rows: Vec<(uuid::Uuid, i64)> = sqlx::query_as(
-                    "SELECT id, starts_at FROM appointments WHERE status = 'confirmed' \
-                     AND starts_at > $1 AND starts_at <= $2 ORDER BY starts_at, id",
-                )
-                .bind($crate::shared::secs(from))
-                .bind($crate::shared::secs(to))
-                .fetch_all(&self.pool)
-                .await?;
-                rows.into_iter()
-                    .map(|(id, start)| {
-                        Ok((sensate_domain::AppointmentId::from_uuid(id), $crate::shared::instant(start)?))
-                    })
-                    .collect()
-            }
+#[async_trait::async_trait]
+impl<S> crate::ReminderStore for S
+where
+    S: crate::engine::Source,
+    for<'c> &'c mut crate::engine::Conn<S>: sqlx::Executor<'c, Database = S::Db>,
+    for<'q> crate::engine::Args<'q, S>: sqlx::IntoArguments<'q, S::Db>,
+    usize: sqlx::ColumnIndex<crate::engine::Row<S>>,
+    for<'r> &'r str: sqlx::ColumnIndex<crate::engine::Row<S>>,
+    for<'q> i64: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> i32: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> bool: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> String: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> &'q str: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> &'q [u8]: sqlx::Encode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> uuid::Uuid: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> Vec<u8>: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> f64: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> Option<i64>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<i32>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<f64>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<String>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<uuid::Uuid>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<Vec<u8>>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<&'q [u8]>: sqlx::Encode<'q, S::Db>,
+    S::Db: sqlx::database::HasStatementCache,
+{
+    async fn confirmed_starting_between(
+        &self,
+        from: jiff::Timestamp,
+        to: jiff::Timestamp,
+    ) -> crate::Result<Vec<(sensate_domain::AppointmentId, jiff::Timestamp)>> {
+        let rows: Vec<(uuid::Uuid, i64)> = sqlx::query_as(
+            "SELECT id, starts_at FROM appointments WHERE status = 'confirmed' \
+             AND starts_at > $1 AND starts_at <= $2 ORDER BY starts_at, id",
+        )
+        .bind(crate::shared::secs(from))
+        .bind(crate::shared::secs(to))
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        rows.into_iter()
+            .map(|(id, start)| Ok((sensate_domain::AppointmentId::from_uuid(id), crate::shared::instant(start)?)))
+            .collect()
+    }
 
-            async fn reminder_facts(
-                &self,
-                appointment: sensate_domain::AppointmentId,
-            ) -> $crate::Result<Option<$crate::ReminderFacts>> {
-                let row: Option<(uuid::Uuid, Option<uuid::Uuid>, String, i64, i64, String, String)> = sqlx::query_as(
-                    "SELECT practice_id, case_id, status, starts_at, ends_at, format, time_zone \
-                     FROM appointments WHERE id = $1",
+    async fn reminder_facts(
+        &self,
+        appointment: sensate_domain::AppointmentId,
+    ) -> crate::Result<Option<crate::ReminderFacts>> {
+        let row: Option<(uuid::Uuid, Option<uuid::Uuid>, String, i64, i64, String, String)> = sqlx::query_as(
+            "SELECT practice_id, case_id, status, starts_at, ends_at, format, time_zone \
+             FROM appointments WHERE id = $1",
+        )
+        .bind(appointment.as_uuid())
+        .fetch_optional(&mut *self.conn().await?)
+        .await?;
+        let Some((practice, case, status, starts_at, ends_at, format, time_zone)) = row else {
+            return Ok(None);
+        };
+        // Clients who booked from the directory chose the zone they read times in.
+        let booked_zone: Option<String> =
+            sqlx::query_scalar("SELECT visitor_time_zone FROM booking_requests WHERE appointment_id = $1")
+                .bind(appointment.as_uuid())
+                .fetch_optional(&mut *self.conn().await?)
+                .await?;
+        let zone = booked_zone.unwrap_or(time_zone);
+        let recipients: Vec<(Option<uuid::Uuid>, String, String, String)> = match case {
+            Some(case) => sqlx::query_as(
+                "SELECT u.id, u.email, u.display_name FROM case_members cm JOIN users u ON u.id = cm.client_id \
+                     WHERE cm.case_id = $1 AND u.disabled_at IS NULL ORDER BY u.email",
+            )
+            .bind(case)
+            .fetch_all(&mut *self.conn().await?)
+            .await?
+            .into_iter()
+            .map(|(id, email, name): (uuid::Uuid, String, String)| (Some(id), email, name, zone.clone()))
+            .collect(),
+            None => {
+                let rows: Vec<(String, String, String)> = sqlx::query_as(
+                    "SELECT email, name, visitor_time_zone FROM booking_requests WHERE appointment_id = $1",
                 )
                 .bind(appointment.as_uuid())
-                .fetch_optional(&self.pool)
+                .fetch_all(&mut *self.conn().await?)
                 .await?;
-                let Some((practice, case, status, starts_at, ends_at, format, time_zone)) = row else {
-                    return Ok(None);
-                };
-                // Clients who booked from the directory chose the zone they read times in.
-                let booked_zone: Option<String> =
-                    sqlx::query_scalar("SELECT visitor_time_zone FROM booking_requests WHERE appointment_id = $1")
-                        .bind(appointment.as_uuid())
-                        .fetch_optional(&self.pool)
-                        .await?;
-                let zone = booked_zone.unwrap_or(time_zone);
-                let recipients: Vec<(Option<uuid::Uuid>, String, String, String)> = match case {
-                    Some(case) => sqlx::query_as(
-                        "SELECT u.id, u.email, u.display_name FROM case_members cm JOIN users u ON u.id = cm.client_id \
-                             WHERE cm.case_id = $1 AND u.disabled_at IS NULL ORDER BY u.email",
-                    )
-                    .bind(case)
-                    .fetch_all(&self.pool)
-                    .await?
-                    .into_iter()
-                    .map(|(id, email, name): (uuid::Uuid, String, String)| (Some(id), email, name, zone.clone()))
-                    .collect(),
-                    None => {
-                        let rows: Vec<(String, String, String)> = sqlx::query_as(
-                            "SELECT email, name, visitor_time_zone FROM booking_requests WHERE appointment_id = $1",
-                        )
-                        .bind(appointment.as_uuid())
-                        .fetch_all(&self.pool)
-                        .await?;
-                        rows.into_iter().map(|(email, name, zone)| (None, email, name, zone)).collect()
-                    }
-                };
-                Ok(Some($crate::ReminderFacts {
-                    id: appointment,
-                    practice_id: sensate_domain::PracticeId::from_uuid(practice),
-                    status: $crate::shared::status(&status)?,
-                    starts_at: $crate::shared::instant(starts_at)?,
-                    ends_at: $crate::shared::instant(ends_at)?,
-                    format: $crate::shared::format(&format)?,
-                    recipients: recipients
-                        .into_iter()
-                        .map(|(id, email, name, time_zone)| $crate::ReminderRecipient {
-                            user_id: id.map(sensate_domain::UserId::from_uuid),
-                            email,
-                            name,
-                            time_zone,
-                        })
-                        .collect(),
-                }))
+                rows.into_iter().map(|(email, name, zone)| (None, email, name, zone)).collect()
             }
-        }
-    };
+        };
+        Ok(Some(crate::ReminderFacts {
+            id: appointment,
+            practice_id: sensate_domain::PracticeId::from_uuid(practice),
+            status: crate::shared::status(&status)?,
+            starts_at: crate::shared::instant(starts_at)?,
+            ends_at: crate::shared::instant(ends_at)?,
+            format: crate::shared::format(&format)?,
+            recipients: recipients
+                .into_iter()
+                .map(|(id, email, name, time_zone)| crate::ReminderRecipient {
+                    user_id: id.map(sensate_domain::UserId::from_uuid),
+                    email,
+                    name,
+                    time_zone,
+                })
+                .collect(),
+        }))
+    }
 }
-
-pub(crate) use impl_reminder_store;

@@ -4,6 +4,7 @@
 //! single write transaction), so the rule holds across any number of app
 //! servers and whatever the code above does. Booking reports the refusal as
 //! [`Booking::Taken`], not as an error.
+use crate::engine::RowsAffected as _;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use sensate_domain::{PracticeId, UserId};
@@ -297,452 +298,495 @@ where
     .bind(r.email_confirmed_at.map(crate::shared::secs))
 }
 
-macro_rules! impl_scheduling_store {
-    ($store:ty) => {
-        #[async_trait::async_trait]
-        impl $crate::SchedulingStore for $store {
-            async fn book_appointment(
-                &self,
-                appointment: &$crate::NewAppointment,
-                now: jiff::Timestamp,
-            ) -> $crate::Result<$crate::Booking> {
-                self.book_with(appointment, None, now).await
-            }
+#[async_trait::async_trait]
+impl<S> crate::SchedulingStore for S
+where
+    S: crate::engine::Source,
+    for<'c> &'c mut crate::engine::Conn<S>: sqlx::Executor<'c, Database = S::Db>,
+    for<'q> crate::engine::Args<'q, S>: sqlx::IntoArguments<'q, S::Db>,
+    usize: sqlx::ColumnIndex<crate::engine::Row<S>>,
+    for<'r> &'r str: sqlx::ColumnIndex<crate::engine::Row<S>>,
+    for<'q> i64: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> i32: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> bool: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> String: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> &'q str: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> &'q [u8]: sqlx::Encode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> uuid::Uuid: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> Vec<u8>: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> f64: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> Option<i64>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<i32>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<f64>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<String>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<uuid::Uuid>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<Vec<u8>>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<&'q [u8]>: sqlx::Encode<'q, S::Db>,
+    S::Db: sqlx::database::HasStatementCache,
+{
+    async fn book_appointment(
+        &self,
+        appointment: &crate::NewAppointment,
+        now: jiff::Timestamp,
+    ) -> crate::Result<crate::Booking> {
+        crate::engine::Sql::<S>::book_with(self, appointment, None, now).await
+    }
 
-            async fn request_booking(
-                &self,
-                appointment: &$crate::NewAppointment,
-                request: &$crate::BookingRequestRecord,
-                token_hash: &str,
-                now: jiff::Timestamp,
-            ) -> $crate::Result<$crate::Booking> {
-                self.book_with(appointment, Some((request, token_hash)), now).await
-            }
+    async fn request_booking(
+        &self,
+        appointment: &crate::NewAppointment,
+        request: &crate::BookingRequestRecord,
+        token_hash: &str,
+        now: jiff::Timestamp,
+    ) -> crate::Result<crate::Booking> {
+        crate::engine::Sql::<S>::book_with(self, appointment, Some((request, token_hash)), now).await
+    }
 
-            async fn booking_by_token(&self, token_hash: &str) -> $crate::Result<Option<$crate::BookingView>> {
-                let row = sqlx::query(&format!("{} WHERE r.token_hash = $1", $crate::scheduling::BOOKING_SELECT))
-                    .bind(token_hash)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                row.as_ref().map($crate::scheduling::booking_view).transpose()
-            }
+    async fn booking_by_token(&self, token_hash: &str) -> crate::Result<Option<crate::BookingView>> {
+        let row = sqlx::query(&format!("{} WHERE r.token_hash = $1", crate::scheduling::BOOKING_SELECT))
+            .bind(token_hash)
+            .fetch_optional(&mut *self.conn().await?)
+            .await?;
+        row.as_ref().map(crate::scheduling::booking_view).transpose()
+    }
 
-            async fn booking(
-                &self,
-                appointment: sensate_domain::AppointmentId,
-            ) -> $crate::Result<Option<$crate::BookingView>> {
-                let row = sqlx::query(&format!("{} WHERE r.appointment_id = $1", $crate::scheduling::BOOKING_SELECT))
-                    .bind(appointment.as_uuid())
-                    .fetch_optional(&self.pool)
-                    .await?;
-                row.as_ref().map($crate::scheduling::booking_view).transpose()
-            }
+    async fn booking(&self, appointment: sensate_domain::AppointmentId) -> crate::Result<Option<crate::BookingView>> {
+        let row = sqlx::query(&format!("{} WHERE r.appointment_id = $1", crate::scheduling::BOOKING_SELECT))
+            .bind(appointment.as_uuid())
+            .fetch_optional(&mut *self.conn().await?)
+            .await?;
+        row.as_ref().map(crate::scheduling::booking_view).transpose()
+    }
 
-            async fn confirm_booking_email(
-                &self,
-                appointment: sensate_domain::AppointmentId,
-                status: sensate_domain::scheduling::AppointmentStatus,
-                now: jiff::Timestamp,
-            ) -> $crate::Result<bool> {
-                let mut tx = self.pool.begin().await?;
-                let changed = sqlx::query(
-                    "UPDATE appointments SET status = $2, held_until = NULL, updated_at = $3 \
-                     WHERE id = $1 AND status = 'held' AND held_until > $3",
-                )
-                .bind(appointment.as_uuid())
-                .bind(status.as_str())
-                .bind($crate::shared::secs(now))
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if changed != 1 {
-                    tx.rollback().await?;
-                    return Ok(false);
-                }
-                sqlx::query("UPDATE booking_requests SET email_confirmed_at = $2 WHERE appointment_id = $1")
-                    .bind(appointment.as_uuid())
-                    .bind($crate::shared::secs(now))
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(true)
-            }
+    async fn confirm_booking_email(
+        &self,
+        appointment: sensate_domain::AppointmentId,
+        status: sensate_domain::scheduling::AppointmentStatus,
+        now: jiff::Timestamp,
+    ) -> crate::Result<bool> {
+        let mut conn = self.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let changed = sqlx::query(
+            "UPDATE appointments SET status = $2, held_until = NULL, updated_at = $3 \
+             WHERE id = $1 AND status = 'held' AND held_until > $3",
+        )
+        .bind(appointment.as_uuid())
+        .bind(status.as_str())
+        .bind(crate::shared::secs(now))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query("UPDATE booking_requests SET email_confirmed_at = $2 WHERE appointment_id = $1")
+            .bind(appointment.as_uuid())
+            .bind(crate::shared::secs(now))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
 
-            async fn change_appointment_status(
-                &self,
-                appointment: sensate_domain::AppointmentId,
-                from: sensate_domain::scheduling::AppointmentStatus,
-                to: sensate_domain::scheduling::AppointmentStatus,
-                now: jiff::Timestamp,
-            ) -> $crate::Result<bool> {
-                let mut tx = self.pool.begin().await?;
-                let changed = sqlx::query(
-                    "UPDATE appointments SET status = $3, updated_at = $4 WHERE id = $1 AND status = $2",
-                )
-                .bind(appointment.as_uuid())
-                .bind(from.as_str())
-                .bind(to.as_str())
-                .bind($crate::shared::secs(now))
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if changed == 1 {
-                    self.engine_scheduling_changed(&mut tx).await?;
-                }
-                tx.commit().await?;
-                if changed == 1 {
-                    self.engine_scheduling_committed().await;
-                }
-                Ok(changed == 1)
-            }
+    async fn change_appointment_status(
+        &self,
+        appointment: sensate_domain::AppointmentId,
+        from: sensate_domain::scheduling::AppointmentStatus,
+        to: sensate_domain::scheduling::AppointmentStatus,
+        now: jiff::Timestamp,
+    ) -> crate::Result<bool> {
+        let mut conn = self.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let changed = sqlx::query("UPDATE appointments SET status = $3, updated_at = $4 WHERE id = $1 AND status = $2")
+            .bind(appointment.as_uuid())
+            .bind(from.as_str())
+            .bind(to.as_str())
+            .bind(crate::shared::secs(now))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if changed == 1 {
+            <S::Db as crate::engine::Dialect>::scheduling_changed(&mut tx).await?;
+        }
+        tx.commit().await?;
+        if changed == 1 {
+            self.scheduling_committed().await;
+        }
+        Ok(changed == 1)
+    }
 
-            async fn booking_requests_for(
-                &self,
-                clinician: sensate_domain::UserId,
-                from: jiff::Timestamp,
-            ) -> $crate::Result<Vec<$crate::BookingView>> {
-                let rows = sqlx::query(&format!(
-                    "{} WHERE a.clinician_id = $1 AND a.status = 'requested' AND a.starts_at >= $2 ORDER BY a.starts_at",
-                    $crate::scheduling::BOOKING_SELECT
-                ))
-                .bind(clinician.as_uuid())
-                .bind($crate::shared::secs(from))
-                .fetch_all(&self.pool)
-                .await?;
-                rows.iter().map($crate::scheduling::booking_view).collect()
-            }
+    async fn booking_requests_for(
+        &self,
+        clinician: sensate_domain::UserId,
+        from: jiff::Timestamp,
+    ) -> crate::Result<Vec<crate::BookingView>> {
+        let rows = sqlx::query(&format!(
+            "{} WHERE a.clinician_id = $1 AND a.status = 'requested' AND a.starts_at >= $2 ORDER BY a.starts_at",
+            crate::scheduling::BOOKING_SELECT
+        ))
+        .bind(clinician.as_uuid())
+        .bind(crate::shared::secs(from))
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        rows.iter().map(crate::scheduling::booking_view).collect()
+    }
 
-            async fn expire_holds(&self, now: jiff::Timestamp) -> $crate::Result<u64> {
-                let mut tx = self.pool.begin().await?;
-                let expired = sqlx::query(
-                    "UPDATE appointments SET status = 'expired', updated_at = $1 \
-                     WHERE status = 'held' AND held_until <= $1",
-                )
-                .bind($crate::shared::secs(now))
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if expired > 0 {
-                    self.engine_scheduling_changed(&mut tx).await?;
-                }
-                tx.commit().await?;
-                if expired > 0 {
-                    self.engine_scheduling_committed().await;
-                }
-                Ok(expired)
-            }
+    async fn expire_holds(&self, now: jiff::Timestamp) -> crate::Result<u64> {
+        let mut conn = self.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let expired = sqlx::query(
+            "UPDATE appointments SET status = 'expired', updated_at = $1 \
+             WHERE status = 'held' AND held_until <= $1",
+        )
+        .bind(crate::shared::secs(now))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if expired > 0 {
+            <S::Db as crate::engine::Dialect>::scheduling_changed(&mut tx).await?;
+        }
+        tx.commit().await?;
+        if expired > 0 {
+            self.scheduling_committed().await;
+        }
+        Ok(expired)
+    }
 
-            async fn insert_session_type(&self, session_type: &$crate::SessionTypeRecord) -> $crate::Result<()> {
-                let mut tx = self.pool.begin().await?;
-                sqlx::query(
-                    "INSERT INTO session_types (id, practice_id, name, duration_minutes, fee_cents, in_person, \
-                     telehealth, participants, trial, needs_approval, active, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                )
-                .bind(session_type.id)
-                .bind(session_type.practice_id.as_uuid())
-                .bind(&session_type.name)
-                .bind(i32::try_from(session_type.duration_minutes).unwrap_or(i32::MAX))
-                .bind(session_type.fee_cents)
-                .bind(session_type.in_person)
-                .bind(session_type.telehealth)
-                .bind(&session_type.participants)
-                .bind(session_type.trial)
-                .bind(session_type.needs_approval)
-                .bind(session_type.active)
-                .bind($crate::shared::secs(session_type.created_at))
-                .execute(&mut *tx)
-                .await?;
-                self.engine_scheduling_changed(&mut tx).await?;
-                tx.commit().await?;
-                self.engine_scheduling_committed().await;
-                Ok(())
-            }
+    async fn insert_session_type(&self, session_type: &crate::SessionTypeRecord) -> crate::Result<()> {
+        let mut conn = self.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        sqlx::query(
+            "INSERT INTO session_types (id, practice_id, name, duration_minutes, fee_cents, in_person, \
+             telehealth, participants, trial, needs_approval, active, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(session_type.id)
+        .bind(session_type.practice_id.as_uuid())
+        .bind(&session_type.name)
+        .bind(i32::try_from(session_type.duration_minutes).unwrap_or(i32::MAX))
+        .bind(session_type.fee_cents)
+        .bind(session_type.in_person)
+        .bind(session_type.telehealth)
+        .bind(&session_type.participants)
+        .bind(session_type.trial)
+        .bind(session_type.needs_approval)
+        .bind(session_type.active)
+        .bind(crate::shared::secs(session_type.created_at))
+        .execute(&mut *tx)
+        .await?;
+        <S::Db as crate::engine::Dialect>::scheduling_changed(&mut tx).await?;
+        tx.commit().await?;
+        self.scheduling_committed().await;
+        Ok(())
+    }
 
-            async fn set_session_type_active(
-                &self,
-                practice: sensate_domain::PracticeId,
-                id: uuid::Uuid,
-                active: bool,
-            ) -> $crate::Result<bool> {
-                let mut tx = self.pool.begin().await?;
-                let changed = sqlx::query("UPDATE session_types SET active = $3 WHERE id = $1 AND practice_id = $2")
-                    .bind(id)
-                    .bind(practice.as_uuid())
-                    .bind(active)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if changed == 1 {
-                    self.engine_scheduling_changed(&mut tx).await?;
-                }
-                tx.commit().await?;
-                if changed == 1 {
-                    self.engine_scheduling_committed().await;
-                }
-                Ok(changed == 1)
-            }
+    async fn set_session_type_active(
+        &self,
+        practice: sensate_domain::PracticeId,
+        id: uuid::Uuid,
+        active: bool,
+    ) -> crate::Result<bool> {
+        let mut conn = self.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let changed = sqlx::query("UPDATE session_types SET active = $3 WHERE id = $1 AND practice_id = $2")
+            .bind(id)
+            .bind(practice.as_uuid())
+            .bind(active)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if changed == 1 {
+            <S::Db as crate::engine::Dialect>::scheduling_changed(&mut tx).await?;
+        }
+        tx.commit().await?;
+        if changed == 1 {
+            self.scheduling_committed().await;
+        }
+        Ok(changed == 1)
+    }
 
-            async fn session_types(
-                &self,
-                practice: sensate_domain::PracticeId,
-            ) -> $crate::Result<Vec<$crate::SessionTypeRecord>> {
-                use sqlx::Row;
-                let rows = sqlx::query(
-                    "SELECT id, name, duration_minutes, fee_cents, in_person, telehealth, participants, trial, \
-                     needs_approval, active, created_at FROM session_types WHERE practice_id = $1 \
-                     ORDER BY trial DESC, name, id",
-                )
-                .bind(practice.as_uuid())
-                .fetch_all(&self.pool)
-                .await?;
-                rows.into_iter()
-                    .map(|row| {
-                        let minutes: i32 = row.try_get("duration_minutes")?;
-                        Ok($crate::SessionTypeRecord {
-                            id: row.try_get("id")?,
-                            practice_id: practice,
-                            name: row.try_get("name")?,
-                            duration_minutes: u32::try_from(minutes)
-                                .map_err(|_| $crate::StoreError::Corrupt(format!("duration {minutes}")))?,
-                            fee_cents: row.try_get("fee_cents")?,
-                            in_person: row.try_get("in_person")?,
-                            telehealth: row.try_get("telehealth")?,
-                            participants: row.try_get("participants")?,
-                            trial: row.try_get("trial")?,
-                            needs_approval: row.try_get("needs_approval")?,
-                            active: row.try_get("active")?,
-                            created_at: $crate::shared::instant(row.try_get("created_at")?)?,
-                        })
-                    })
-                    .collect()
-            }
+    async fn session_types(
+        &self,
+        practice: sensate_domain::PracticeId,
+    ) -> crate::Result<Vec<crate::SessionTypeRecord>> {
+        use sqlx::Row;
+        let rows = sqlx::query(
+            "SELECT id, name, duration_minutes, fee_cents, in_person, telehealth, participants, trial, \
+             needs_approval, active, created_at FROM session_types WHERE practice_id = $1 \
+             ORDER BY trial DESC, name, id",
+        )
+        .bind(practice.as_uuid())
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                let minutes: i32 = row.try_get("duration_minutes")?;
+                Ok(crate::SessionTypeRecord {
+                    id: row.try_get("id")?,
+                    practice_id: practice,
+                    name: row.try_get("name")?,
+                    duration_minutes: u32::try_from(minutes)
+                        .map_err(|_| crate::StoreError::Corrupt(format!("duration {minutes}")))?,
+                    fee_cents: row.try_get("fee_cents")?,
+                    in_person: row.try_get("in_person")?,
+                    telehealth: row.try_get("telehealth")?,
+                    participants: row.try_get("participants")?,
+                    trial: row.try_get("trial")?,
+                    needs_approval: row.try_get("needs_approval")?,
+                    active: row.try_get("active")?,
+                    created_at: crate::shared::instant(row.try_get("created_at")?)?,
+                })
+            })
+            .collect()
+    }
 
-            async fn save_availability(&self, a: &$crate::AvailabilityRecord) -> $crate::Result<()> {
-                use $crate::scheduling::small;
-                let clinician = a.clinician_id.as_uuid();
-                let mut tx = self.pool.begin().await?;
-                sqlx::query(
-                    "INSERT INTO availability_settings (clinician_id, time_zone, buffer_before_minutes, \
-                     buffer_after_minutes, min_notice_minutes, horizon_days, max_per_day, slot_step_minutes, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (clinician_id) DO UPDATE SET \
-                     time_zone = excluded.time_zone, buffer_before_minutes = excluded.buffer_before_minutes, \
-                     buffer_after_minutes = excluded.buffer_after_minutes, \
-                     min_notice_minutes = excluded.min_notice_minutes, horizon_days = excluded.horizon_days, \
-                     max_per_day = excluded.max_per_day, slot_step_minutes = excluded.slot_step_minutes, \
-                     updated_at = excluded.updated_at",
-                )
+    async fn save_availability(&self, a: &crate::AvailabilityRecord) -> crate::Result<()> {
+        use crate::scheduling::small;
+        let clinician = a.clinician_id.as_uuid();
+        let mut conn = self.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        sqlx::query(
+            "INSERT INTO availability_settings (clinician_id, time_zone, buffer_before_minutes, \
+             buffer_after_minutes, min_notice_minutes, horizon_days, max_per_day, slot_step_minutes, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (clinician_id) DO UPDATE SET \
+             time_zone = excluded.time_zone, buffer_before_minutes = excluded.buffer_before_minutes, \
+             buffer_after_minutes = excluded.buffer_after_minutes, \
+             min_notice_minutes = excluded.min_notice_minutes, horizon_days = excluded.horizon_days, \
+             max_per_day = excluded.max_per_day, slot_step_minutes = excluded.slot_step_minutes, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(clinician)
+        .bind(&a.time_zone)
+        .bind(small(a.buffer_before_minutes))
+        .bind(small(a.buffer_after_minutes))
+        .bind(small(a.min_notice_minutes))
+        .bind(small(a.horizon_days))
+        .bind(a.max_per_day.map(small))
+        .bind(small(a.slot_step_minutes))
+        .bind(crate::shared::secs(a.updated_at))
+        .execute(&mut *tx)
+        .await?;
+        for table in ["weekly_hours", "date_overrides"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE clinician_id = $1"))
                 .bind(clinician)
-                .bind(&a.time_zone)
-                .bind(small(a.buffer_before_minutes))
-                .bind(small(a.buffer_after_minutes))
-                .bind(small(a.min_notice_minutes))
-                .bind(small(a.horizon_days))
-                .bind(a.max_per_day.map(small))
-                .bind(small(a.slot_step_minutes))
-                .bind($crate::shared::secs(a.updated_at))
                 .execute(&mut *tx)
                 .await?;
-                for table in ["weekly_hours", "date_overrides"] {
-                    sqlx::query(&format!("DELETE FROM {table} WHERE clinician_id = $1"))
-                        .bind(clinician)
-                        .execute(&mut *tx)
-                        .await?;
+        }
+        for w in &a.weekly {
+            sqlx::query(
+                "INSERT INTO weekly_hours (id, clinician_id, weekday, start_minute, end_minute, format, office_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(uuid::Uuid::now_v7())
+            .bind(clinician)
+            .bind(i32::from(w.weekday))
+            .bind(small(w.start_minute))
+            .bind(small(w.end_minute))
+            .bind(w.format.as_str())
+            .bind(w.office_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for o in &a.overrides {
+            let (start, end, format, office) = match &o.hours {
+                Some((start, end, format, office)) => {
+                    (Some(small(*start)), Some(small(*end)), Some(format.as_str()), *office)
                 }
-                for w in &a.weekly {
-                    sqlx::query(
-                        "INSERT INTO weekly_hours (id, clinician_id, weekday, start_minute, end_minute, format, office_id) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                    )
-                    .bind(uuid::Uuid::now_v7())
-                    .bind(clinician)
-                    .bind(i32::from(w.weekday))
-                    .bind(small(w.start_minute))
-                    .bind(small(w.end_minute))
-                    .bind(w.format.as_str())
-                    .bind(w.office_id)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                for o in &a.overrides {
-                    let (start, end, format, office) = match &o.hours {
-                        Some((start, end, format, office)) => {
-                            (Some(small(*start)), Some(small(*end)), Some(format.as_str()), *office)
-                        }
-                        None => (None, None, None, None),
-                    };
-                    sqlx::query(
-                        "INSERT INTO date_overrides (id, clinician_id, day, closed, start_minute, end_minute, format, \
-                         office_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    )
-                    .bind(uuid::Uuid::now_v7())
-                    .bind(clinician)
-                    .bind(o.day.to_string())
-                    .bind(o.hours.is_none())
-                    .bind(start)
-                    .bind(end)
-                    .bind(format)
-                    .bind(office)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                self.engine_scheduling_changed(&mut tx).await?;
-                tx.commit().await?;
-                self.engine_scheduling_committed().await;
-                Ok(())
-            }
+                None => (None, None, None, None),
+            };
+            sqlx::query(
+                "INSERT INTO date_overrides (id, clinician_id, day, closed, start_minute, end_minute, format, \
+                 office_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(uuid::Uuid::now_v7())
+            .bind(clinician)
+            .bind(o.day.to_string())
+            .bind(o.hours.is_none())
+            .bind(start)
+            .bind(end)
+            .bind(format)
+            .bind(office)
+            .execute(&mut *tx)
+            .await?;
+        }
+        <S::Db as crate::engine::Dialect>::scheduling_changed(&mut tx).await?;
+        tx.commit().await?;
+        self.scheduling_committed().await;
+        Ok(())
+    }
 
-            async fn availability(
-                &self,
-                clinician: sensate_domain::UserId,
-            ) -> $crate::Result<Option<$crate::AvailabilityRecord>> {
-                let Some(row) = sqlx::query(
-                    "SELECT time_zone, buffer_before_minutes, buffer_after_minutes, min_notice_minutes, horizon_days, \
-                     max_per_day, slot_step_minutes, updated_at FROM availability_settings WHERE clinician_id = $1",
-                )
-                .bind(clinician.as_uuid())
-                .fetch_optional(&self.pool)
-                .await?
-                else {
-                    return Ok(None);
-                };
-                let weekly = sqlx::query(
-                    "SELECT weekday, start_minute, end_minute, format, office_id FROM weekly_hours \
-                     WHERE clinician_id = $1 ORDER BY weekday, start_minute, format",
-                )
-                .bind(clinician.as_uuid())
-                .fetch_all(&self.pool)
-                .await?
-                .iter()
-                .map($crate::scheduling::weekly_hours)
-                .collect::<$crate::Result<Vec<_>>>()?;
-                let overrides = sqlx::query(
-                    "SELECT day, closed, start_minute, end_minute, format, office_id FROM date_overrides \
-                     WHERE clinician_id = $1 ORDER BY day, start_minute",
-                )
-                .bind(clinician.as_uuid())
-                .fetch_all(&self.pool)
-                .await?
-                .iter()
-                .map($crate::scheduling::date_override)
-                .collect::<$crate::Result<Vec<_>>>()?;
-                Ok(Some($crate::AvailabilityRecord {
-                    weekly,
-                    overrides,
-                    ..$crate::scheduling::availability_settings(&row, clinician)?
-                }))
-            }
+    async fn availability(
+        &self,
+        clinician: sensate_domain::UserId,
+    ) -> crate::Result<Option<crate::AvailabilityRecord>> {
+        let Some(row) = sqlx::query(
+            "SELECT time_zone, buffer_before_minutes, buffer_after_minutes, min_notice_minutes, horizon_days, \
+             max_per_day, slot_step_minutes, updated_at FROM availability_settings WHERE clinician_id = $1",
+        )
+        .bind(clinician.as_uuid())
+        .fetch_optional(&mut *self.conn().await?)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let weekly = sqlx::query(
+            "SELECT weekday, start_minute, end_minute, format, office_id FROM weekly_hours \
+             WHERE clinician_id = $1 ORDER BY weekday, start_minute, format",
+        )
+        .bind(clinician.as_uuid())
+        .fetch_all(&mut *self.conn().await?)
+        .await?
+        .iter()
+        .map(crate::scheduling::weekly_hours)
+        .collect::<crate::Result<Vec<_>>>()?;
+        let overrides = sqlx::query(
+            "SELECT day, closed, start_minute, end_minute, format, office_id FROM date_overrides \
+             WHERE clinician_id = $1 ORDER BY day, start_minute",
+        )
+        .bind(clinician.as_uuid())
+        .fetch_all(&mut *self.conn().await?)
+        .await?
+        .iter()
+        .map(crate::scheduling::date_override)
+        .collect::<crate::Result<Vec<_>>>()?;
+        Ok(Some(crate::AvailabilityRecord {
+            weekly,
+            overrides,
+            ..crate::scheduling::availability_settings(&row, clinician)?
+        }))
+    }
 
-            async fn set_calendar_feed(
-                &self,
-                clinician: sensate_domain::UserId,
-                token_hash: &str,
-                now: jiff::Timestamp,
-            ) -> $crate::Result<()> {
-                sqlx::query(
-                    "INSERT INTO calendar_feeds (clinician_id, token_hash, created_at) VALUES ($1, $2, $3) \
-                     ON CONFLICT (clinician_id) DO UPDATE SET token_hash = excluded.token_hash, \
-                     created_at = excluded.created_at",
-                )
-                .bind(clinician.as_uuid())
+    async fn set_calendar_feed(
+        &self,
+        clinician: sensate_domain::UserId,
+        token_hash: &str,
+        now: jiff::Timestamp,
+    ) -> crate::Result<()> {
+        sqlx::query(
+            "INSERT INTO calendar_feeds (clinician_id, token_hash, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (clinician_id) DO UPDATE SET token_hash = excluded.token_hash, \
+             created_at = excluded.created_at",
+        )
+        .bind(clinician.as_uuid())
+        .bind(token_hash)
+        .bind(crate::shared::secs(now))
+        .execute(&mut *self.conn().await?)
+        .await?;
+        Ok(())
+    }
+
+    async fn remove_calendar_feed(&self, clinician: sensate_domain::UserId) -> crate::Result<bool> {
+        let removed = sqlx::query("DELETE FROM calendar_feeds WHERE clinician_id = $1")
+            .bind(clinician.as_uuid())
+            .execute(&mut *self.conn().await?)
+            .await?
+            .rows_affected();
+        Ok(removed > 0)
+    }
+
+    async fn calendar_feed_since(&self, clinician: sensate_domain::UserId) -> crate::Result<Option<jiff::Timestamp>> {
+        let since: Option<i64> = sqlx::query_scalar("SELECT created_at FROM calendar_feeds WHERE clinician_id = $1")
+            .bind(clinician.as_uuid())
+            .fetch_optional(&mut *self.conn().await?)
+            .await?;
+        since.map(crate::shared::instant).transpose()
+    }
+
+    async fn calendar_feed_owner(&self, token_hash: &str) -> crate::Result<Option<sensate_domain::UserId>> {
+        let owner: Option<uuid::Uuid> =
+            sqlx::query_scalar("SELECT clinician_id FROM calendar_feeds WHERE token_hash = $1")
                 .bind(token_hash)
-                .bind($crate::shared::secs(now))
-                .execute(&self.pool)
+                .fetch_optional(&mut *self.conn().await?)
                 .await?;
-                Ok(())
-            }
+        Ok(owner.map(sensate_domain::UserId::from_uuid))
+    }
 
-            async fn remove_calendar_feed(&self, clinician: sensate_domain::UserId) -> $crate::Result<bool> {
-                let removed = sqlx::query("DELETE FROM calendar_feeds WHERE clinician_id = $1")
-                    .bind(clinician.as_uuid())
-                    .execute(&self.pool)
-                    .await?
-                    .rows_affected();
-                Ok(removed > 0)
-            }
-
-            async fn calendar_feed_since(
-                &self,
-                clinician: sensate_domain::UserId,
-            ) -> $crate::Result<Option<jiff::Timestamp>> {
-                let since: Option<i64> = sqlx::query_scalar("SELECT created_at FROM calendar_feeds WHERE clinician_id = $1")
-                    .bind(clinician.as_uuid())
-                    .fetch_optional(&self.pool)
-                    .await?;
-                since.map($crate::shared::instant).transpose()
-            }
-
-            async fn calendar_feed_owner(&self, token_hash: &str) -> $crate::Result<Option<sensate_domain::UserId>> {
-                let owner: Option<uuid::Uuid> =
-                    sqlx::query_scalar("SELECT clinician_id FROM calendar_feeds WHERE token_hash = $1")
-                        .bind(token_hash)
-                        .fetch_optional(&self.pool)
-                        .await?;
-                Ok(owner.map(sensate_domain::UserId::from_uuid))
-            }
-
-            async fn busy_times(
-                &self,
-                clinician: sensate_domain::UserId,
-                from: jiff::Timestamp,
-                now: jiff::Timestamp,
-            ) -> $crate::Result<Vec<(jiff::Timestamp, jiff::Timestamp)>> {
-                let rows: Vec<(i64, i64)> = sqlx::query_as(&format!(
-                    "SELECT starts_at, ends_at FROM appointments WHERE clinician_id = $1 AND ends_at > $2 \
-                     AND status IN {} AND (status <> 'held' OR held_until IS NULL OR held_until > $3) ORDER BY starts_at",
-                    $crate::scheduling::OCCUPYING
-                ))
-                .bind(clinician.as_uuid())
-                .bind($crate::shared::secs(from))
-                .bind($crate::shared::secs(now))
-                .fetch_all(&self.pool)
-                .await?;
-                rows.into_iter()
-                    .map(|(start, end)| Ok(($crate::shared::instant(start)?, $crate::shared::instant(end)?)))
-                    .collect()
-            }
-        }
-
-        impl $store {
-            /// Lets the clinician's lapsed holds expire, inserts the appointment
-            /// and, for a visitor, their request, in one transaction. The first
-            /// statement writes, so on SQLite the transaction holds the write
-            /// lock from here to commit.
-            async fn book_with(
-                &self,
-                appointment: &$crate::NewAppointment,
-                request: Option<(&$crate::BookingRequestRecord, &str)>,
-                now: jiff::Timestamp,
-            ) -> $crate::Result<$crate::Booking> {
-                let mut tx = self.pool.begin().await?;
-                self.engine_serialize_bookings(&mut tx, appointment.clinician_id).await?;
-                sqlx::query(
-                    "UPDATE appointments SET status = 'expired', updated_at = $2 \
-                     WHERE clinician_id = $1 AND status = 'held' AND held_until <= $2",
-                )
-                .bind(appointment.clinician_id.as_uuid())
-                .bind($crate::shared::secs(now))
-                .execute(&mut *tx)
-                .await?;
-                match $crate::scheduling::insert_appointment_query(appointment).execute(&mut *tx).await {
-                    Ok(_) => {
-                        if let Some((r, token_hash)) = request {
-                            $crate::scheduling::insert_request_query(r, token_hash).execute(&mut *tx).await?;
-                        }
-                        self.engine_scheduling_changed(&mut tx).await?;
-                        tx.commit().await?;
-                        self.engine_scheduling_committed().await;
-                        Ok($crate::Booking::Booked)
-                    }
-                    Err(error) if $crate::scheduling::is_overlap(&error) => {
-                        tx.rollback().await?;
-                        Ok($crate::Booking::Taken)
-                    }
-                    Err(error) => Err(error.into()),
-                }
-                        }
-        }
-    };
+    async fn busy_times(
+        &self,
+        clinician: sensate_domain::UserId,
+        from: jiff::Timestamp,
+        now: jiff::Timestamp,
+    ) -> crate::Result<Vec<(jiff::Timestamp, jiff::Timestamp)>> {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(&format!(
+            "SELECT starts_at, ends_at FROM appointments WHERE clinician_id = $1 AND ends_at > $2 \
+             AND status IN {} AND (status <> 'held' OR held_until IS NULL OR held_until > $3) ORDER BY starts_at",
+            crate::scheduling::OCCUPYING
+        ))
+        .bind(clinician.as_uuid())
+        .bind(crate::shared::secs(from))
+        .bind(crate::shared::secs(now))
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        rows.into_iter()
+            .map(|(start, end)| Ok((crate::shared::instant(start)?, crate::shared::instant(end)?)))
+            .collect()
+    }
 }
 
-pub(crate) use impl_scheduling_store;
+impl<S> crate::engine::Sql<S>
+where
+    S: crate::engine::Source,
+    for<'c> &'c mut crate::engine::Conn<S>: sqlx::Executor<'c, Database = S::Db>,
+    for<'q> crate::engine::Args<'q, S>: sqlx::IntoArguments<'q, S::Db>,
+    usize: sqlx::ColumnIndex<crate::engine::Row<S>>,
+    for<'r> &'r str: sqlx::ColumnIndex<crate::engine::Row<S>>,
+    for<'q> i64: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> i32: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> bool: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> String: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> &'q str: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> &'q [u8]: sqlx::Encode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> uuid::Uuid: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> Vec<u8>: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> f64: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
+    for<'q> Option<i64>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<i32>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<f64>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<String>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<&'q str>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<uuid::Uuid>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<Vec<u8>>: sqlx::Encode<'q, S::Db>,
+    for<'q> Option<&'q [u8]>: sqlx::Encode<'q, S::Db>,
+    S::Db: sqlx::database::HasStatementCache,
+{
+    /// Lets the clinician's lapsed holds expire, inserts the appointment
+    /// and, for a visitor, their request, in one transaction. The first
+    /// statement writes, so on SQLite the transaction holds the write
+    /// lock from here to commit.
+    pub(crate) async fn book_with(
+        source: &S,
+        appointment: &crate::NewAppointment,
+        request: Option<(&crate::BookingRequestRecord, &str)>,
+        now: jiff::Timestamp,
+    ) -> crate::Result<crate::Booking> {
+        let mut conn = source.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        <S::Db as crate::engine::Dialect>::serialize_bookings(&mut tx, appointment.clinician_id).await?;
+        sqlx::query(
+            "UPDATE appointments SET status = 'expired', updated_at = $2 \
+             WHERE clinician_id = $1 AND status = 'held' AND held_until <= $2",
+        )
+        .bind(appointment.clinician_id.as_uuid())
+        .bind(crate::shared::secs(now))
+        .execute(&mut *tx)
+        .await?;
+        match crate::scheduling::insert_appointment_query(appointment).execute(&mut *tx).await {
+            Ok(_) => {
+                if let Some((r, token_hash)) = request {
+                    crate::scheduling::insert_request_query(r, token_hash).execute(&mut *tx).await?;
+                }
+                <S::Db as crate::engine::Dialect>::scheduling_changed(&mut tx).await?;
+                tx.commit().await?;
+                source.scheduling_committed().await;
+                Ok(crate::Booking::Booked)
+            }
+            Err(error) if crate::scheduling::is_overlap(&error) => {
+                tx.rollback().await?;
+                Ok(crate::Booking::Taken)
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+}

@@ -7,12 +7,9 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-use crate::shared::HasDb;
 use crate::{ConnectError, Engine, Migrate, Result, StoreError, migrations};
 
-pub struct SqliteStore {
-    pool: SqlitePool,
-}
+pub type SqliteStore = crate::engine::SqlxStore<sqlx::Sqlite>;
 
 /// What a backup file holds, as far as a restore needs to know.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,12 +18,6 @@ pub struct BackupInfo {
     pub practices: i64,
     /// A copy of the fictional demo practice.
     pub demo: bool,
-}
-
-impl HasDb for SqliteStore {
-    type Db = sqlx::Sqlite;
-    type Conn = sqlx::SqliteConnection;
-    type Row = sqlx::sqlite::SqliteRow;
 }
 
 impl SqliteStore {
@@ -44,13 +35,13 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(|e| ConnectError::Open(format!("{}: {e}", path.display())))?;
-        let store = Self { pool };
+        let store = Self::new(pool);
         store.prepare(migrate).await?;
         Ok(store)
     }
 
     async fn prepare(&self, migrate: Migrate) -> Result<(), ConnectError> {
-        let found = self.engine_applied_version().await.map_err(|e| ConnectError::Open(e.to_string()))?;
+        let found = crate::Store::schema_version(self).await.map_err(|e| ConnectError::Open(e.to_string()))?;
         let known = migrations::latest_version();
         if found > known {
             return Err(ConnectError::SchemaTooNew { found, known });
@@ -62,48 +53,17 @@ impl SqliteStore {
         Ok(())
     }
 
-    async fn engine_applied_version(&self) -> Result<i64, sqlx::Error> {
-        let exists: Option<i64> =
-            sqlx::query_scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'")
-                .fetch_optional(&self.pool)
-                .await?;
-        if exists.is_none() {
-            return Ok(0);
-        }
-        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success")
-            .fetch_one(&self.pool)
-            .await
-    }
-
-    async fn engine_schema_columns(&self) -> Result<Vec<(String, String)>> {
-        Ok(sqlx::query_as(
-            "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
-             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations' \
-             ORDER BY 1, 2",
-        )
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
-    /// `VACUUM INTO` writes a consistent, compacted copy while the database
-    /// stays in use.
-    async fn engine_backup_to(&self, path: &Path) -> Result<()> {
-        let target = path.to_str().ok_or_else(|| StoreError::Corrupt("backup path is not valid UTF-8".into()))?;
-        sqlx::query("VACUUM INTO $1").bind(target).execute(&self.pool).await?;
-        Ok(())
-    }
-
     /// Opens a backup file read-only (it is not modified) and checks that it
     /// is an intact Sensate database this build can use.
     pub async fn inspect_backup(path: &Path) -> Result<BackupInfo, ConnectError> {
-        let store = Self { pool: read_only_pool(path).await? };
+        let store = Self::new(read_only_pool(path).await?);
         let not_sensate =
             |detail: String| ConnectError::Open(format!("{} is not a Sensate backup ({detail})", path.display()));
         let integrity = store.integrity_check().await.map_err(|e| not_sensate(e.to_string()))?;
         if integrity != "ok" {
             return Err(not_sensate(format!("integrity check: {integrity}")));
         }
-        let schema_version = store.engine_applied_version().await.map_err(|e| not_sensate(e.to_string()))?;
+        let schema_version = crate::Store::schema_version(&store).await.map_err(|e| not_sensate(e.to_string()))?;
         if schema_version == 0 {
             return Err(not_sensate("it has no Sensate schema".into()));
         }
@@ -121,84 +81,6 @@ impl SqliteStore {
             .map_err(|e| not_sensate(e.to_string()))?;
         store.pool.close().await;
         Ok(BackupInfo { schema_version, practices, demo: mode.as_deref() == Some("demo") })
-    }
-
-    /// Bookings take turns already: a booking's first statement writes, and
-    /// SQLite has one writer at a time.
-    async fn engine_serialize_bookings(
-        &self,
-        _tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-        _clinician: sensate_domain::UserId,
-    ) -> Result<(), sqlx::Error> {
-        Ok(())
-    }
-
-    /// One `UPDATE … RETURNING`: it takes SQLite's write lock before it
-    /// reads, so the due jobs it picks cannot be picked by another claimer.
-    async fn engine_claim_jobs(
-        &self,
-        worker: &str,
-        now: jiff::Timestamp,
-        locked_until: jiff::Timestamp,
-        limit: i64,
-    ) -> Result<Vec<sqlx::sqlite::SqliteRow>, sqlx::Error> {
-        sqlx::query(&format!(
-            "UPDATE jobs SET attempts = attempts + 1, locked_until = $2, locked_by = $3 \
-             WHERE id IN (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $1 \
-             AND (locked_until IS NULL OR locked_until <= $1) ORDER BY run_at, id LIMIT $4) \
-             RETURNING {}",
-            crate::jobs::JOB_COLUMNS
-        ))
-        .bind(now.as_second())
-        .bind(locked_until.as_second())
-        .bind(worker)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-    }
-
-    /// A write transaction that holds SQLite's write lock from its first
-    /// statement, so a read-then-write (the audit chain) cannot interleave with
-    /// another writer. The first statement is a write, which takes the lock
-    /// (waiting up to the busy timeout) exactly as `BEGIN IMMEDIATE` would;
-    /// `begin_with` is avoided because sqlx checks the connection's transaction
-    /// depth before a rollback queued by a cancelled request has run, and then
-    /// refuses the connection.
-    async fn engine_begin_serialized(&self) -> Result<sqlx::Transaction<'_, sqlx::Sqlite>, sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO meta (key, value) VALUES ('write_lock', '') ON CONFLICT (key) DO UPDATE SET value = ''",
-        )
-        .execute(&mut *tx)
-        .await?;
-        Ok(tx)
-    }
-
-    /// Notes a change to hours, session types or taken time, inside the
-    /// writing transaction: SQLite has one writer at a time, so the extra row
-    /// costs no waiting, and the version changes exactly when the data does.
-    async fn engine_scheduling_changed(&self, tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>) -> Result<(), sqlx::Error> {
-        sqlx::query(crate::bookable::BUMP_SCHEDULING_VERSION).execute(&mut **tx).await?;
-        Ok(())
-    }
-
-    /// Nothing more to do after the commit (see `engine_scheduling_changed`).
-    async fn engine_scheduling_committed(&self) {}
-
-    async fn engine_scheduling_version(&self) -> Result<i64> {
-        let value: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'scheduling_version'")
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
-    }
-
-    async fn engine_search_versions(&self) -> Result<(i64, i64)> {
-        let rows: Vec<(String, String)> =
-            sqlx::query_as("SELECT key, value FROM meta WHERE key IN ('directory_version', 'scheduling_version')")
-                .fetch_all(&self.pool)
-                .await?;
-        let of = |key: &str| rows.iter().find(|(k, _)| k == key).and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
-        Ok((of("directory_version"), of("scheduling_version")))
     }
 
     /// A `meta` value read without changing the file in any way (read-only,
@@ -230,14 +112,122 @@ async fn read_only_pool(path: &Path) -> Result<SqlitePool, ConnectError> {
         .map_err(|e| ConnectError::Open(format!("{}: {e}", path.display())))
 }
 
-crate::identity::impl_identity_store!(SqliteStore);
-crate::directory::impl_directory_store!(SqliteStore);
-crate::scheduling::impl_scheduling_store!(SqliteStore);
-crate::jobs::impl_job_store!(SqliteStore);
-crate::reminders::impl_reminder_store!(SqliteStore);
-crate::appointments::impl_appointment_store!(SqliteStore);
-crate::calendar::impl_calendar_store!(SqliteStore);
-crate::bookable::impl_bookable_store!(SqliteStore);
-crate::audit::impl_audit_store!(SqliteStore);
-crate::client_data::impl_client_data_store!(SqliteStore);
-crate::shared::impl_shared_store!(SqliteStore, Engine::Sqlite);
+#[async_trait::async_trait]
+impl crate::engine::Dialect for sqlx::Sqlite {
+    const ENGINE: Engine = Engine::Sqlite;
+
+    /// The first statement is a write, which takes SQLite's write lock
+    /// (waiting up to the busy timeout) exactly as `BEGIN IMMEDIATE` would;
+    /// `begin_with` is avoided because sqlx checks the connection's
+    /// transaction depth before a rollback queued by a cancelled request has
+    /// run, and then refuses the connection.
+    async fn lock_for_write(conn: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO meta (key, value) VALUES ('write_lock', '') ON CONFLICT (key) DO UPDATE SET value = ''",
+        )
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Bookings take turns already: a booking's first statement writes, and
+    /// SQLite has one writer at a time.
+    async fn serialize_bookings(
+        _conn: &mut sqlx::SqliteConnection,
+        _clinician: sensate_domain::UserId,
+    ) -> Result<(), sqlx::Error> {
+        Ok(())
+    }
+
+    /// Inside the writing transaction: SQLite has one writer at a time, so
+    /// the extra row costs no waiting, and the version changes exactly when
+    /// the data does.
+    async fn scheduling_changed(conn: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
+        sqlx::query(crate::bookable::BUMP_SCHEDULING_VERSION).execute(conn).await?;
+        Ok(())
+    }
+
+    /// Nothing more to do after the commit (see `scheduling_changed`).
+    async fn scheduling_committed(_pool: &SqlitePool) {}
+
+    async fn scheduling_version(conn: &mut sqlx::SqliteConnection) -> Result<i64> {
+        let value: Option<String> =
+            sqlx::query_scalar("SELECT value FROM meta WHERE key = 'scheduling_version'").fetch_optional(conn).await?;
+        Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    async fn search_versions(conn: &mut sqlx::SqliteConnection) -> Result<(i64, i64)> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT key, value FROM meta WHERE key IN ('directory_version', 'scheduling_version')")
+                .fetch_all(conn)
+                .await?;
+        let of = |key: &str| rows.iter().find(|(k, _)| k == key).and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+        Ok((of("directory_version"), of("scheduling_version")))
+    }
+
+    /// One `UPDATE … RETURNING`: it takes SQLite's write lock before it
+    /// reads, so the due jobs it picks cannot be picked by another claimer.
+    async fn claim_jobs(
+        conn: &mut sqlx::SqliteConnection,
+        worker: &str,
+        now: jiff::Timestamp,
+        locked_until: jiff::Timestamp,
+        limit: i64,
+    ) -> Result<Vec<sqlx::sqlite::SqliteRow>, sqlx::Error> {
+        sqlx::query(&format!(
+            "UPDATE jobs SET attempts = attempts + 1, locked_until = $2, locked_by = $3 \
+             WHERE id IN (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $1 \
+             AND (locked_until IS NULL OR locked_until <= $1) ORDER BY run_at, id LIMIT $4) \
+             RETURNING {}",
+            crate::jobs::JOB_COLUMNS
+        ))
+        .bind(now.as_second())
+        .bind(locked_until.as_second())
+        .bind(worker)
+        .bind(limit)
+        .fetch_all(conn)
+        .await
+    }
+
+    /// A write transaction on SQLite is already the only one.
+    async fn take_sealer_turn(_conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
+        Ok(true)
+    }
+
+    async fn execute_built(
+        conn: &mut sqlx::SqliteConnection,
+        builder: &mut sqlx::QueryBuilder<'_, sqlx::Sqlite>,
+    ) -> Result<()> {
+        builder.build().persistent(false).execute(conn).await?;
+        Ok(())
+    }
+
+    async fn applied_version(conn: &mut sqlx::SqliteConnection) -> Result<i64, sqlx::Error> {
+        let exists: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'")
+                .fetch_optional(&mut *conn)
+                .await?;
+        if exists.is_none() {
+            return Ok(0);
+        }
+        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success").fetch_one(conn).await
+    }
+
+    async fn schema_columns(conn: &mut sqlx::SqliteConnection) -> Result<Vec<(String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations' \
+             ORDER BY 1, 2",
+        )
+        .fetch_all(conn)
+        .await?)
+    }
+
+    /// `VACUUM INTO` writes a consistent, compacted copy while the database
+    /// stays in use.
+    async fn backup_to(conn: &mut sqlx::SqliteConnection, path: &Path) -> Result<()> {
+        let target = path.to_str().ok_or_else(|| StoreError::Corrupt("backup path is not valid UTF-8".into()))?;
+        sqlx::query("VACUUM INTO $1").bind(target).execute(conn).await?;
+        Ok(())
+    }
+}

@@ -50,6 +50,22 @@ fn new_user(email: &str) -> NewUser {
     }
 }
 
+/// A connection outside the store, as someone with database access would use.
+enum Raw {
+    Pg(sqlx::PgConnection),
+    Lite(sqlx::SqliteConnection),
+}
+
+impl Raw {
+    async fn run(&mut self, sql: &str) -> Result<(), String> {
+        let done = match self {
+            Raw::Pg(conn) => sqlx::query(sql).execute(conn).await.map(|_| ()),
+            Raw::Lite(conn) => sqlx::query(sql).execute(conn).await.map(|_| ()),
+        };
+        done.map_err(|e| e.to_string())
+    }
+}
+
 fn event(action: &str, outcome: &str) -> AuditEvent {
     AuditEvent {
         at: at(T0),
@@ -177,56 +193,167 @@ on_both_engines! {
         store.close().await;
     }
 
-    async fn the_audit_chain_holds_under_concurrency_and_reveals_tampering(db: TestDb) {
+    async fn the_audit_chain_holds_under_concurrency(db: TestDb) {
         let store = db.store().await;
+        let key = AuditKey::new([7; AuditKey::LEN]);
+        // Readers' entries: 24 callers at once share commits, each durable on return.
         let mut tasks = Vec::new();
         for i in 0..24 {
             let store = store.clone();
-            tasks.push(tokio::spawn(async move { store.append_audit(&event(&format!("action_{i}"), "allowed")).await.unwrap() }));
+            tasks.push(tokio::spawn(async move { store.append_audit(vec![event(&format!("action_{i}"), "allowed")]).await }));
+        }
+        // Sealers racing the writers (several app servers) never chain onto the same row.
+        let mut sealers = Vec::new();
+        for _ in 0..3 {
+            let (store, key) = (store.clone(), key.clone());
+            sealers.push(tokio::spawn(async move {
+                for _ in 0..5 {
+                    store.seal_audit(&key).await.unwrap();
+                }
+            }));
         }
         for task in tasks {
-            task.await.unwrap();
+            task.await.unwrap().unwrap();
         }
+        for sealer in sealers {
+            sealer.await.unwrap();
+        }
+        while store.seal_audit(&key).await.unwrap() > 0 {}
+        assert_eq!(store.pending_audit_entries().await.unwrap(), 0);
         let chain = store.audit_chain().await.unwrap();
         assert_eq!(chain.len(), 24);
-        assert_eq!(verify_chain(&chain), Ok(24));
+        let head = store.stored_audit_head().await.unwrap();
+        let verified = verify_chain(&chain, &key, head.as_deref(), None).unwrap();
+        assert_eq!(verified.entries, 24);
+        assert_eq!(verified.head, Some(ChainHead { seq: 24, hash: chain[23].hash.clone() }));
+        let mut actions: Vec<_> = chain.iter().map(|r| r.event.action.clone()).collect();
+        actions.sort();
+        actions.dedup();
+        assert_eq!(actions.len(), 24, "every entry once");
 
         let page = store.audit_log(&AuditFilter { limit: 5, ..AuditFilter::default() }).await.unwrap();
         assert_eq!(page.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![24, 23, 22, 21, 20]);
         let older = store.audit_log(&AuditFilter { limit: 5, before_seq: Some(20), ..AuditFilter::default() }).await.unwrap();
         assert_eq!(older[0].seq, 19);
-        store.append_audit(&event("login", "denied")).await.unwrap();
+        store.append_audit(vec![event("login", "denied")]).await.unwrap();
+        store.seal_audit(&key).await.unwrap();
         let denied = store.audit_log(&AuditFilter { limit: 50, outcome: Some("denied".into()), ..AuditFilter::default() }).await.unwrap();
         assert_eq!(denied.len(), 1);
+        store.close().await;
+    }
+
+    async fn a_unit_of_work_commits_its_audit_entries_with_its_changes_or_neither(db: TestDb) {
+        let store = db.store().await;
+        let p = NewPractice { id: PracticeId::new(), name: "Kept".into(), time_zone: "UTC".into(), created_at: at(T0) };
+        let uow = store.begin_write().await.unwrap();
+        uow.insert_practice(&p).await.unwrap();
+        uow.audit(event("create_practice", "allowed"));
+        drop(uow); // a failure before commit
+        assert!(store.practice(p.id).await.unwrap().is_none(), "the change rolled back");
+        assert_eq!(store.pending_audit_entries().await.unwrap(), 0, "and its entry with it");
+
+        let uow = store.begin_write().await.unwrap();
+        uow.insert_practice(&p).await.unwrap();
+        uow.audit(event("create_practice", "allowed"));
+        uow.commit().await.unwrap();
+        assert!(store.practice(p.id).await.unwrap().is_some());
+        assert_eq!(store.pending_audit_entries().await.unwrap(), 1, "committed together");
+
+        // A read unit of work writes its entries durably when it commits.
+        let uow = store.begin_read().await.unwrap();
+        assert!(uow.practice(p.id).await.unwrap().is_some());
+        uow.audit(event("view_practice", "allowed"));
+        uow.commit().await.unwrap();
+        assert_eq!(store.pending_audit_entries().await.unwrap(), 2);
+        store.close().await;
+    }
+
+    async fn tampering_with_the_audit_chain_is_found(db: TestDb) {
+        use sqlx::Connection;
+        let store = db.store().await;
+        let key = AuditKey::new([9; AuditKey::LEN]);
+        let events: Vec<AuditEvent> = (1..=8).map(|i| event(&format!("action_{i}"), "allowed")).collect();
+        store.append_audit(events).await.unwrap();
+        store.seal_audit(&key).await.unwrap();
+        let good = store.audit_chain().await.unwrap();
+        let good_head = store.stored_audit_head().await.unwrap();
+        let recorded = verify_chain(&good, &key, good_head.as_deref(), None).unwrap().head.unwrap();
+        let check = |records: &[AuditRecord], head: Option<&str>| verify_chain(records, &key, head, None).unwrap_err();
 
         // The database refuses edits...
-        {
-            use sqlx::Connection;
-            let refused = if db.is_postgres() {
-                let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
-                sqlx::query("UPDATE audit_log SET outcome = 'allowed' WHERE seq = 25").execute(&mut conn).await.map(|_| ())
-            } else {
-                let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
-                sqlx::query("DELETE FROM audit_log WHERE seq = 3").execute(&mut conn).await.map(|_| ())
-            };
-            assert!(refused.unwrap_err().to_string().contains("append-only"));
-        }
-        // ...and someone who bypasses that (dropping the trigger) is caught by the chain.
-        {
-            use sqlx::Connection;
+        let raw = || async {
             if db.is_postgres() {
-                let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
-                sqlx::query("DROP TRIGGER audit_log_no_change ON audit_log").execute(&mut conn).await.unwrap();
-                sqlx::query("UPDATE audit_log SET ip = '10.9.9.9' WHERE seq = 7").execute(&mut conn).await.unwrap();
+                Raw::Pg(sqlx::PgConnection::connect(&db.url).await.unwrap())
             } else {
-                let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
-                sqlx::query("DROP TRIGGER audit_log_no_update").execute(&mut conn).await.unwrap();
-                sqlx::query("UPDATE audit_log SET ip = '10.9.9.9' WHERE seq = 7").execute(&mut conn).await.unwrap();
+                Raw::Lite(sqlx::SqliteConnection::connect(&db.url).await.unwrap())
             }
+        };
+        let refused = raw().await.run("UPDATE audit_log SET outcome = 'denied' WHERE seq = 3").await;
+        assert!(refused.unwrap_err().contains("append-only"));
+        let refused = raw().await.run("DELETE FROM audit_log WHERE seq = 8").await;
+        assert!(refused.unwrap_err().contains("append-only"));
+
+        // ...and someone who bypasses that (dropping the triggers) is caught by the chain.
+        let mut conn = raw().await;
+        if db.is_postgres() {
+            conn.run("DROP TRIGGER audit_log_no_change ON audit_log").await.unwrap();
+        } else {
+            conn.run("DROP TRIGGER audit_log_no_update").await.unwrap();
+            conn.run("DROP TRIGGER audit_log_no_delete").await.unwrap();
         }
-        let broken = verify_chain(&store.audit_chain().await.unwrap()).unwrap_err();
-        assert_eq!(broken.seq, 7);
-        assert_eq!(broken.reason, "its contents were changed after it was written");
+
+        // An edit, even with the unkeyed hash recomputed as entries once were.
+        let mut edited = good.clone();
+        edited[6].event.ip = "10.9.9.9".into();
+        edited[6].hash = sensate_store::audit::legacy_hash(7, &edited[6].event, &edited[6].prev_hash);
+        edited[6].scheme = sensate_store::audit::SCHEME_LEGACY;
+        let broken = check(&edited, good_head.as_deref());
+        assert_eq!((broken.seq, broken.reason), (7, "it claims a hash scheme it may not have"));
+        conn.run("UPDATE audit_log SET ip = '10.9.9.9' WHERE seq = 7").await.unwrap();
+        let broken = check(&store.audit_chain().await.unwrap(), good_head.as_deref());
+        assert_eq!((broken.seq, broken.reason), (7, "its contents were changed after it was written"));
+        conn.run("UPDATE audit_log SET ip = '127.0.0.1' WHERE seq = 7").await.unwrap();
+        assert!(verify_chain(&store.audit_chain().await.unwrap(), &key, good_head.as_deref(), None).is_ok());
+
+        // A deletion in the middle.
+        let mut deleted = good.clone();
+        deleted.remove(4);
+        let broken = check(&deleted, good_head.as_deref());
+        assert_eq!((broken.seq, broken.reason), (6, "an entry is missing or out of order"));
+
+        // Reordering: two entries swap places, numbers and all.
+        conn.run("UPDATE audit_log SET seq = 100 WHERE seq = 2").await.unwrap();
+        conn.run("UPDATE audit_log SET seq = 2 WHERE seq = 3").await.unwrap();
+        conn.run("UPDATE audit_log SET seq = 3 WHERE seq = 100").await.unwrap();
+        let broken = check(&store.audit_chain().await.unwrap(), good_head.as_deref());
+        assert_eq!((broken.seq, broken.reason), (2, "it does not link to the entry before it"));
+        conn.run("UPDATE audit_log SET seq = 100 WHERE seq = 3").await.unwrap();
+        conn.run("UPDATE audit_log SET seq = 3 WHERE seq = 2").await.unwrap();
+        conn.run("UPDATE audit_log SET seq = 2 WHERE seq = 100").await.unwrap();
+
+        // Truncating the newest entries: the stored head names one that is gone...
+        conn.run("DELETE FROM audit_log WHERE seq >= 7").await.unwrap();
+        let broken = check(&store.audit_chain().await.unwrap(), good_head.as_deref());
+        assert_eq!(broken.reason, "the chain does not end where the sealer left it (newest entries removed or added)");
+        // ...a head forged to match needs the key...
+        let forged = format!("6:{}:{}", store.audit_chain().await.unwrap()[5].hash, "0".repeat(64));
+        let broken = check(&store.audit_chain().await.unwrap(), Some(&forged));
+        assert_eq!(broken.reason, "the stored head was not written by this installation");
+        // ...removing the head is noticed...
+        let broken = check(&store.audit_chain().await.unwrap(), None);
+        assert_eq!(broken.reason, "the stored head is missing");
+        // ...and even a head sealed with the key for the shorter chain (an
+        // insider who holds it) fails against the head the operator recorded.
+        let shorter = store.audit_chain().await.unwrap();
+        let insider_head = sensate_store::audit::sealed_head(&key, &ChainHead { seq: 6, hash: shorter[5].hash.clone() });
+        assert!(verify_chain(&shorter, &key, Some(&insider_head), None).is_ok());
+        let broken = verify_chain(&shorter, &key, Some(&insider_head), Some(&recorded)).unwrap_err();
+        assert_eq!((broken.seq, broken.reason), (8, "the head recorded earlier is no longer in the chain"));
+
+        // A chain under another installation's key does not verify.
+        let other = AuditKey::new([1; AuditKey::LEN]);
+        let broken = verify_chain(&good, &other, good_head.as_deref(), None).unwrap_err();
+        assert_eq!((broken.seq, broken.reason), (1, "its contents were changed after it was written"));
         store.close().await;
     }
 

@@ -72,6 +72,19 @@ impl TestApp {
         &self.running.as_ref().expect("the server is running").store
     }
 
+    /// The audit chain as it stands once every entry written so far is sealed.
+    pub async fn audit_chain(&self) -> Vec<sensate_store::AuditRecord> {
+        let running = self.running.as_ref().expect("the server is running");
+        running.app.seal_audit().await.expect("sealing the audit log");
+        running.store.audit_chain().await.expect("reading the audit chain")
+    }
+
+    /// Seals, then verifies the whole chain and its stored head.
+    pub async fn verify_audit(&self) -> Result<sensate_store::Verified, sensate_store::ChainBreak> {
+        let running = self.running.as_ref().expect("the server is running");
+        running.app.verify_audit_chain(None).await.expect("verifying the audit log")
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(self.url(path)).send().await.unwrap()
     }

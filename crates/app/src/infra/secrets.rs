@@ -20,6 +20,13 @@ pub fn new_token() -> String {
     hex(&bytes)
 }
 
+/// Fresh random bytes from the operating system, for keys.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    OsRng.fill_bytes(&mut bytes);
+    bytes
+}
+
 /// What the database keeps of a token.
 pub fn token_hash(token: &str) -> String {
     let digest = Blake2b512::digest(token.as_bytes());
