@@ -39,10 +39,17 @@ impl App {
         Ok(())
     }
 
-    pub(crate) async fn record_hits(&self, limit: Limit, buckets: &[&str]) -> Result<(), AppError> {
+    /// Records attempts against the limits, on `on`: the store itself, or
+    /// the unit of work that also records what the attempt did.
+    pub(crate) async fn record_hits(
+        &self,
+        on: &dyn sensate_store::IdentityStore,
+        limit: Limit,
+        buckets: &[&str],
+    ) -> Result<(), AppError> {
         let now = self.now();
         for bucket in buckets {
-            self.store.record_rate_hit(bucket, now, now - limit.window).await?;
+            on.record_rate_hit(bucket, now, now - limit.window).await?;
         }
         Ok(())
     }

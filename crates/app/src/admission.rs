@@ -9,7 +9,9 @@
 use sensate_domain::scheduling::lifecycle::Party;
 use sensate_domain::scheduling::{AppointmentStatus, CaseKind};
 use sensate_domain::{CaseId, Email, Role, UserId};
-use sensate_store::{Admission, BookingView, EventKind, NewAppointmentEvent, NewCase, NewInvitation, NewUser};
+use sensate_store::{
+    Admission, BookingView, EventKind, NewAppointmentEvent, NewCase, NewInvitation, NewUser, UnitOfWork,
+};
 
 use crate::audit::{Entry, outcome};
 use crate::confirmation::confirmation_email;
@@ -34,10 +36,12 @@ pub(crate) struct Admitted {
 
 impl App {
     /// Turns the booking into a client and a case while changing the
-    /// appointment from `from` to `to`; `None` (nothing written) when the
-    /// appointment changed meanwhile.
+    /// appointment from `from` to `to`, on the caller's unit of work (with
+    /// the audit entries); `None` (nothing written) when the appointment
+    /// changed meanwhile.
     pub(crate) async fn admit_booking(
         &self,
+        uow: &dyn UnitOfWork,
         view: &BookingView,
         from: AppointmentStatus,
         to: AppointmentStatus,
@@ -46,8 +50,8 @@ impl App {
         let now = self.now();
         let appointment = view.request.appointment_id;
         let practice = view.practice_id;
-        let practice_name = self.store.practice(practice).await?.map(|p| p.name).unwrap_or_default();
-        let clinician_name = self.store.user(view.clinician_id).await?.map(|u| u.display_name).unwrap_or_default();
+        let practice_name = uow.practice(practice).await?.map(|p| p.name).unwrap_or_default();
+        let clinician_name = uow.user(view.clinician_id).await?.map(|u| u.display_name).unwrap_or_default();
         let case = CaseId::new();
 
         let mut people = vec![(view.request.name.clone(), view.request.email.clone())];
@@ -62,7 +66,7 @@ impl App {
         let mut invitations = Vec::new();
         let mut mails = Vec::new();
         for (name, email) in people {
-            let (id, needs_password) = match self.store.login_record(&email).await? {
+            let (id, needs_password) = match uow.login_record(&email).await? {
                 Some(existing) => (existing.id, existing.password_hash == UNUSABLE_PASSWORD_HASH),
                 None => {
                     let id = UserId::new();
@@ -122,29 +126,26 @@ impl App {
             confirms_email: matches!(by, AdmittedBy::Visitor { .. }),
             now,
         };
-        if !self.store.admit_booking(&admission).await? {
+        if !uow.admit_booking(&admission).await? {
             return Ok(None);
         }
         let records = std::iter::once(("open_case_from_booking", "case", case.to_string()))
             .chain(created.iter().map(|id| ("create_client_from_booking", "user", id.to_string())));
         for (action, record_type, record_id) in records {
-            match by {
+            uow.audit(match by {
                 AdmittedBy::Clinician(actor) => {
-                    self.audit_actor(actor, Some(practice), action, record_type, record_id, outcome::ALLOWED).await?
+                    self.actor_event(actor, Some(practice), action, record_type, record_id, outcome::ALLOWED)
                 }
-                AdmittedBy::Visitor { ip } => {
-                    self.audit(Entry {
-                        actor: None,
-                        practice: Some(practice),
-                        action,
-                        record_type,
-                        record_id,
-                        ip,
-                        outcome: outcome::ALLOWED,
-                    })
-                    .await?
-                }
-            }
+                AdmittedBy::Visitor { ip } => self.audit_event(Entry {
+                    actor: None,
+                    practice: Some(practice),
+                    action,
+                    record_type,
+                    record_id,
+                    ip,
+                    outcome: outcome::ALLOWED,
+                }),
+            });
         }
         Ok(Some(Admitted { invitations: mails }))
     }
@@ -154,18 +155,20 @@ impl App {
     /// transaction, and the visitor gets the confirmation (with their manage
     /// link) and the invitation to the portal. False when the hold lapsed or
     /// was confirmed meanwhile (nothing written).
-    pub(crate) async fn admit_confirmed_booking(&self, view: &BookingView, ip: &str) -> Result<bool, AppError> {
-        let (held, confirmed) = (AppointmentStatus::Held, AppointmentStatus::Confirmed);
-        let Some(admitted) = self.admit_booking(view, held, confirmed, AdmittedBy::Visitor { ip }).await? else {
-            return Ok(false);
-        };
+    /// The confirmation (with the manage link) and the portal invitations of
+    /// an admission the visitor's own confirmation made, once committed.
+    pub(crate) async fn send_confirmed_booking_mails(
+        &self,
+        view: &BookingView,
+        admitted: Admitted,
+    ) -> Result<(), AppError> {
         let practice = self.store.practice(view.practice_id).await?.ok_or(AppError::NotFound)?;
         let link = self.appointment_manage_link(view.request.appointment_id).await?;
         self.send_mail(confirmation_email(view, &practice, &link, self.now())).await;
         for mail in admitted.invitations {
             self.send_mail(mail).await;
         }
-        Ok(true)
+        Ok(())
     }
 
     /// Sends what an admission left to send.

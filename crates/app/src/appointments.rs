@@ -12,7 +12,8 @@ use sensate_domain::scheduling::format_local;
 use sensate_domain::scheduling::lifecycle::{self, CancellationPolicy, Change, Party, Refusal};
 use sensate_domain::{AppointmentId, FieldErrors, PracticeId};
 use sensate_store::{
-    AppointmentChange, AppointmentDetail, AppointmentEvent, BookingView, Changed, EventKind, NewAppointmentEvent,
+    AppointmentChange, AppointmentDetail, AppointmentEvent, AuditEvent, BookingView, Changed, EventKind,
+    NewAppointmentEvent,
 };
 
 use crate::audit::outcome;
@@ -173,18 +174,15 @@ impl App {
         };
         let times = (detail.starts_at, detail.ends_at);
         let change = AppointmentChange::status(detail.clinician_id, detail.status, outcome.status, times, event);
-        if self.store.change_appointment(&change).await? != Changed::Done {
-            return Err(changed_meanwhile());
-        }
-        self.audit_actor(
+        let entry = self.actor_event(
             actor,
             Some(detail.practice_id),
             "cancel_appointment",
             "appointment",
             id.to_string(),
             outcome::ALLOWED,
-        )
-        .await?;
+        );
+        self.change_with_entry(&change, entry).await?;
         self.tell_client(&detail, ClientNews::Cancelled).await
     }
 
@@ -198,22 +196,33 @@ impl App {
     ) -> Result<Rescheduled, AppError> {
         let detail = self.appointment_for_staff(actor, id, "reschedule_appointment").await?;
         let policy = self.cancellation_policy(detail.practice_id).await?;
-        let moved = self.move_appointment(&detail, start, Party::Practice, Some(actor.user_id), policy).await?;
-        if moved == Rescheduled::Moved {
-            self.audit_actor(
-                actor,
-                Some(detail.practice_id),
-                "reschedule_appointment",
-                "appointment",
-                id.to_string(),
-                outcome::ALLOWED,
-            )
-            .await?;
-        }
-        Ok(moved)
+        let entry = self.actor_event(
+            actor,
+            Some(detail.practice_id),
+            "reschedule_appointment",
+            "appointment",
+            id.to_string(),
+            outcome::ALLOWED,
+        );
+        self.move_appointment(&detail, start, Party::Practice, Some(actor.user_id), policy, entry).await
     }
 
-    /// Checks and writes a move for either party.
+    /// Writes a change of status and its audit entry in one unit of work;
+    /// refused when the appointment changed meanwhile.
+    pub(crate) async fn change_with_entry(
+        &self,
+        change: &AppointmentChange,
+        entry: AuditEvent,
+    ) -> Result<(), AppError> {
+        let uow = self.store.begin_write().await?;
+        if uow.change_appointment(change).await? != Changed::Done {
+            return Err(changed_meanwhile());
+        }
+        uow.audit(entry);
+        Ok(uow.commit().await?)
+    }
+
+    /// Checks and writes a move for either party, with its audit entry.
     pub(crate) async fn move_appointment(
         &self,
         detail: &AppointmentDetail,
@@ -221,6 +230,7 @@ impl App {
         party: Party,
         actor: Option<sensate_domain::UserId>,
         policy: CancellationPolicy,
+        entry: AuditEvent,
     ) -> Result<Rescheduled, AppError> {
         let now = self.now();
         let outcome = lifecycle::decide(detail.status, Change::Reschedule, party, detail.starts_at, now, policy)
@@ -248,11 +258,14 @@ impl App {
                 ..NewAppointmentEvent::new(detail.id, now, EventKind::Rescheduled, party)
             },
         };
-        match self.store.change_appointment(&change).await? {
+        let uow = self.store.begin_write().await?;
+        match uow.change_appointment(&change).await? {
             Changed::Done => {}
             Changed::Stale => return Err(changed_meanwhile()),
             Changed::Taken => return Ok(Rescheduled::Taken { alternatives: nearest_alternatives(&free, start, 3) }),
         }
+        uow.audit(entry);
+        uow.commit().await?;
         if party == Party::Practice {
             let mut moved = detail.clone();
             moved.starts_at = change.starts_at;
@@ -277,18 +290,15 @@ impl App {
         };
         let times = (detail.starts_at, detail.ends_at);
         let change = AppointmentChange::status(detail.clinician_id, detail.status, outcome.status, times, event);
-        if self.store.change_appointment(&change).await? != Changed::Done {
-            return Err(changed_meanwhile());
-        }
-        self.audit_actor(
+        let entry = self.actor_event(
             actor,
             Some(detail.practice_id),
             kind.as_str(),
             "appointment",
             id.to_string(),
             outcome::ALLOWED,
-        )
-        .await
+        );
+        self.change_with_entry(&change, entry).await
     }
 
     /// Emails the appointment's clients (or the visitor who booked it) about

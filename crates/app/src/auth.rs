@@ -28,37 +28,49 @@ impl App {
             Some(user) => self.store.memberships(user).await?.first().map(|m| m.practice_id),
             None => None,
         };
-        let entry = |outcome| Entry {
-            actor: who,
-            practice,
-            action: "login",
-            record_type: "user",
-            record_id: who.map(|id| id.to_string()).unwrap_or_else(|| "unknown".into()),
-            ip,
-            outcome,
+        let entry = |outcome| {
+            self.audit_event(Entry {
+                actor: who,
+                practice,
+                action: "login",
+                record_type: "user",
+                record_id: who.map(|id| id.to_string()).unwrap_or_else(|| "unknown".into()),
+                ip,
+                outcome,
+            })
         };
         if let Err(limited) = self.check_limits(LOGIN_FAILURES, &[&account, &address]).await {
-            self.audit(entry(outcome::DENIED)).await?;
+            self.store.append_audit(vec![entry(outcome::DENIED)]).await?;
             return Err(limited);
         }
         let hash = record.as_ref().map(|r| r.password_hash.clone());
         let matches = verify_password(password.to_string(), hash).await?;
+        let uow = self.store.begin_write().await?;
         match record {
             Some(record) if matches && !record.disabled => {
-                self.audit(entry(outcome::ALLOWED)).await?;
-                self.start_session(record.id).await
+                let session = self.start_session(&*uow, record.id).await?;
+                uow.audit(entry(outcome::ALLOWED));
+                uow.commit().await?;
+                Ok(session)
             }
             _ => {
-                self.record_hits(LOGIN_FAILURES, &[&account, &address]).await?;
-                self.audit(entry(outcome::FAILED)).await?;
+                self.record_hits(&*uow, LOGIN_FAILURES, &[&account, &address]).await?;
+                uow.audit(entry(outcome::FAILED));
+                uow.commit().await?;
                 Err(AppError::InvalidCredentials)
             }
         }
     }
 
-    pub(crate) async fn start_session(&self, user: sensate_domain::UserId) -> Result<NewSession, AppError> {
+    /// A new sign-in session, written on `on` (the store, or the unit of
+    /// work that also records the sign-in).
+    pub(crate) async fn start_session(
+        &self,
+        on: &dyn sensate_store::PracticeStore,
+        user: sensate_domain::UserId,
+    ) -> Result<NewSession, AppError> {
         let token = new_token();
-        self.store.insert_session(&token_hash(&token), user, self.now()).await?;
+        on.insert_session(&token_hash(&token), user, self.now()).await?;
         Ok(NewSession { token })
     }
 
@@ -99,7 +111,9 @@ impl App {
     }
 
     pub async fn logout(&self, actor: &Actor) -> Result<(), AppError> {
-        self.store.delete_session(&actor.session_hash).await?;
-        self.audit_actor(actor, None, "logout", "user", actor.user_id.to_string(), outcome::ALLOWED).await
+        let uow = self.store.begin_write().await?;
+        uow.delete_session(&actor.session_hash).await?;
+        uow.audit(self.actor_event(actor, None, "logout", "user", actor.user_id.to_string(), outcome::ALLOWED));
+        Ok(uow.commit().await?)
     }
 }

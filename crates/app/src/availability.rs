@@ -344,9 +344,17 @@ impl App {
     ) -> Result<(), AppError> {
         let practice = self.availability_of(actor, clinician).await?;
         let record = read_input(clinician, input, self.now())?;
-        self.store.save_availability(&record).await?;
-        self.audit_actor(actor, Some(practice), "edit_availability", "user", clinician.to_string(), outcome::ALLOWED)
-            .await
+        let uow = self.store.begin_write().await?;
+        uow.save_availability(&record).await?;
+        uow.audit(self.actor_event(
+            actor,
+            Some(practice),
+            "edit_availability",
+            "user",
+            clinician.to_string(),
+            outcome::ALLOWED,
+        ));
+        Ok(uow.commit().await?)
     }
 
     /// The clinician's free times for a session of `duration` in one of

@@ -242,8 +242,9 @@ impl App {
         // Bots get the same page as people, and nothing is stored or sent.
         let too_fast = self.seconds_since_stamp(&input.stamp).is_none_or(|s| s < MIN_SECONDS_TO_SUBMIT);
         if !input.website.is_empty() || too_fast {
-            self.record_hits(limit, &[&bucket]).await?;
-            self.audit(Entry {
+            let uow = self.store.begin_write().await?;
+            self.record_hits(&*uow, limit, &[&bucket]).await?;
+            uow.audit(self.audit_event(Entry {
                 actor: None,
                 practice: Some(options.practice.id),
                 action: "booking_refused_as_automated",
@@ -251,8 +252,8 @@ impl App {
                 record_id: options.therapist.to_string(),
                 ip,
                 outcome: outcome::DENIED,
-            })
-            .await?;
+            }));
+            uow.commit().await?;
             return Ok(BookingOutcome::CheckEmail { email: input.email.trim().to_string() });
         }
         let kind =
@@ -310,7 +311,11 @@ impl App {
             created_at: now,
             email_confirmed_at: None,
         };
-        if self.store.request_booking(&appointment, &request, &token_hash(&token), now).await? == Booking::Taken {
+        // The booking, the attempt counted against the limit and the audit
+        // entry: one commit.
+        let uow = self.store.begin_write().await?;
+        if uow.request_booking(&appointment, &request, &token_hash(&token), now).await? == Booking::Taken {
+            drop(uow);
             // Someone else's booking committed after `nearby` was read, so
             // that list still offers the time just taken (and any it now
             // blocks): read the free times again for the suggestions.
@@ -326,8 +331,8 @@ impl App {
             nearby.retain(|slot| slot.start != choice.start);
             return Ok(BookingOutcome::Taken { alternatives: nearest_alternatives(&nearby, choice.start, 3) });
         }
-        self.record_hits(limit, &[&bucket]).await?;
-        self.audit(Entry {
+        self.record_hits(&*uow, limit, &[&bucket]).await?;
+        uow.audit(self.audit_event(Entry {
             actor: None,
             practice: Some(options.practice.id),
             action: "booking_requested",
@@ -335,8 +340,8 @@ impl App {
             record_id: id.to_string(),
             ip,
             outcome: outcome::ALLOWED,
-        })
-        .await?;
+        }));
+        uow.commit().await?;
         let when = format_local(choice.start, &visitor_zone);
         let subject = if input.discreet_email {
             "Please confirm your request".to_string()
@@ -452,13 +457,13 @@ impl App {
     /// The visitor confirms their email: the held time becomes a request
     /// (or a confirmed session when the type needs no approval). Once only.
     pub async fn confirm_booking(&self, token: &str, ip: &str) -> Result<Option<Confirmation>, AppError> {
-        let Some(view) = self.store.booking_by_token(&token_hash(token)).await? else { return Ok(None) };
+        let uow = self.store.begin_write().await?;
+        let Some(view) = uow.booking_by_token(&token_hash(token)).await? else { return Ok(None) };
         if view.request.email_confirmed_at.is_some() {
             return Ok(Some(Confirmation::AlreadyConfirmed));
         }
         let now = self.now();
-        let needs_approval = self
-            .store
+        let needs_approval = uow
             .session_types(view.practice_id)
             .await?
             .iter()
@@ -477,16 +482,18 @@ impl App {
         if lapsed {
             return Ok(Some(Confirmation::Lapsed));
         }
-        let confirmed = if next.status == AppointmentStatus::Confirmed {
+        let (confirmed, admitted) = if next.status == AppointmentStatus::Confirmed {
             // No approval needed: confirmed and made a client's case at once.
-            self.admit_confirmed_booking(&view, ip).await?
+            let (held, to) = (AppointmentStatus::Held, AppointmentStatus::Confirmed);
+            let admitted = self.admit_booking(&*uow, &view, held, to, AdmittedBy::Visitor { ip }).await?;
+            (admitted.is_some(), admitted)
         } else {
-            self.store.confirm_booking_email(view.request.appointment_id, next.status, now).await?
+            (uow.confirm_booking_email(view.request.appointment_id, next.status, now).await?, None)
         };
         if !confirmed {
             return Ok(Some(Confirmation::Lapsed));
         }
-        self.audit(Entry {
+        uow.audit(self.audit_event(Entry {
             actor: None,
             practice: Some(view.practice_id),
             action: "booking_email_confirmed",
@@ -494,8 +501,11 @@ impl App {
             record_id: view.request.appointment_id.to_string(),
             ip,
             outcome: outcome::ALLOWED,
-        })
-        .await?;
+        }));
+        uow.commit().await?;
+        if let Some(admitted) = admitted {
+            self.send_confirmed_booking_mails(&view, admitted).await?;
+        }
         Ok(Some(Confirmation::Done(next.status)))
     }
 
@@ -537,18 +547,11 @@ impl App {
         accept: bool,
     ) -> Result<AppointmentStatus, AppError> {
         let practice = self.own_availability(actor).await?;
-        let view = self.store.booking(appointment).await?.ok_or(AppError::NotFound)?;
+        let uow = self.store.begin_write().await?;
+        let view = uow.booking(appointment).await?.ok_or(AppError::NotFound)?;
         if view.clinician_id != actor.user_id {
-            self.audit_actor(
-                actor,
-                Some(practice),
-                "answer_booking",
-                "appointment",
-                appointment.to_string(),
-                outcome::DENIED,
-            )
-            .await?;
-            return Err(AppError::NotFound);
+            let record = ("appointment", appointment.to_string());
+            return Err(self.not_found_in(uow, actor, Some(practice), "answer_booking", record).await);
         }
         let now = self.now();
         let change = if accept { Change::Confirm } else { Change::Decline };
@@ -560,7 +563,7 @@ impl App {
             })?;
         // Accepting makes the visitor a client with a case, in the same transaction.
         let admitted = if accept {
-            self.admit_booking(&view, view.status, next.status, AdmittedBy::Clinician(actor)).await?
+            self.admit_booking(&*uow, &view, view.status, next.status, AdmittedBy::Clinician(actor)).await?
         } else {
             let event = NewAppointmentEvent {
                 actor: Some(actor.user_id),
@@ -568,8 +571,7 @@ impl App {
             };
             let times = (view.starts_at, view.ends_at);
             let decline = AppointmentChange::status(view.clinician_id, view.status, next.status, times, event);
-            (self.store.change_appointment(&decline).await? == Changed::Done)
-                .then_some(Admitted { invitations: Vec::new() })
+            (uow.change_appointment(&decline).await? == Changed::Done).then_some(Admitted { invitations: Vec::new() })
         };
         let Some(admitted) = admitted else {
             let mut errors = FieldErrors::new();
@@ -577,8 +579,15 @@ impl App {
             return Err(AppError::Invalid(errors));
         };
         let action = if accept { "confirm_booking" } else { "decline_booking" };
-        self.audit_actor(actor, Some(practice), action, "appointment", appointment.to_string(), outcome::ALLOWED)
-            .await?;
+        uow.audit(self.actor_event(
+            actor,
+            Some(practice),
+            action,
+            "appointment",
+            appointment.to_string(),
+            outcome::ALLOWED,
+        ));
+        uow.commit().await?;
         let settings = self.store.practice(view.practice_id).await?.ok_or(AppError::NotFound)?;
         let mail = if accept {
             confirmation_email(&view, &settings, &self.appointment_manage_link(appointment).await?, now)

@@ -25,31 +25,21 @@ impl App {
     pub async fn new_calendar_feed(&self, actor: &Actor) -> Result<String, AppError> {
         let practice = self.own_availability(actor).await?;
         let token = new_token();
-        self.store.set_calendar_feed(actor.user_id, &token_hash(&token), self.now()).await?;
-        self.audit_actor(
-            actor,
-            Some(practice),
-            "new_calendar_feed",
-            "user",
-            actor.user_id.to_string(),
-            outcome::ALLOWED,
-        )
-        .await?;
+        let uow = self.store.begin_write().await?;
+        uow.set_calendar_feed(actor.user_id, &token_hash(&token), self.now()).await?;
+        let id = actor.user_id.to_string();
+        uow.audit(self.actor_event(actor, Some(practice), "new_calendar_feed", "user", id, outcome::ALLOWED));
+        uow.commit().await?;
         Ok(token)
     }
 
     pub async fn revoke_calendar_feed(&self, actor: &Actor) -> Result<(), AppError> {
         let practice = self.own_availability(actor).await?;
-        self.store.remove_calendar_feed(actor.user_id).await?;
-        self.audit_actor(
-            actor,
-            Some(practice),
-            "revoke_calendar_feed",
-            "user",
-            actor.user_id.to_string(),
-            outcome::ALLOWED,
-        )
-        .await
+        let uow = self.store.begin_write().await?;
+        uow.remove_calendar_feed(actor.user_id).await?;
+        let id = actor.user_id.to_string();
+        uow.audit(self.actor_event(actor, Some(practice), "revoke_calendar_feed", "user", id, outcome::ALLOWED));
+        Ok(uow.commit().await?)
     }
 
     /// The feed a token opens, as iCalendar text; `None` for an unknown or

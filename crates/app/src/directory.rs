@@ -302,18 +302,13 @@ impl App {
     /// Removes a licence or certification entered by mistake or no longer held.
     pub async fn remove_credential(&self, actor: &Actor, user: UserId, credential: uuid::Uuid) -> Result<(), AppError> {
         let practice = self.therapist_resource(actor, user, Action::EditTherapistProfile).await?;
-        if !self.store.remove_credential(practice, user, credential).await? {
+        let uow = self.store.begin_write().await?;
+        if !uow.remove_credential(practice, user, credential).await? {
             return Err(AppError::NotFound);
         }
-        self.audit_actor(
-            actor,
-            Some(practice),
-            "remove_credential",
-            "credential",
-            credential.to_string(),
-            outcome::ALLOWED,
-        )
-        .await
+        let id = credential.to_string();
+        uow.audit(self.actor_event(actor, Some(practice), "remove_credential", "credential", id, outcome::ALLOWED));
+        Ok(uow.commit().await?)
     }
 
     /// Replaces the therapist's photo with a fresh encoding of the upload
@@ -332,22 +327,25 @@ impl App {
                 return Err(AppError::Invalid(errors));
             }
         };
-        self.store
-            .save_profile_photo(&PhotoRecord {
-                user_id: user,
-                image: photo.jpeg,
-                width: photo.width,
-                height: photo.height,
-                updated_at: self.now(),
-            })
-            .await?;
-        self.audit_actor(actor, Some(practice), "edit_photo", "user", user.to_string(), outcome::ALLOWED).await
+        let uow = self.store.begin_write().await?;
+        uow.save_profile_photo(&PhotoRecord {
+            user_id: user,
+            image: photo.jpeg,
+            width: photo.width,
+            height: photo.height,
+            updated_at: self.now(),
+        })
+        .await?;
+        uow.audit(self.actor_event(actor, Some(practice), "edit_photo", "user", user.to_string(), outcome::ALLOWED));
+        Ok(uow.commit().await?)
     }
 
     pub async fn remove_profile_photo(&self, actor: &Actor, user: UserId) -> Result<(), AppError> {
         let practice = self.therapist_resource(actor, user, Action::EditTherapistProfile).await?;
-        self.store.remove_profile_photo(user).await?;
-        self.audit_actor(actor, Some(practice), "remove_photo", "user", user.to_string(), outcome::ALLOWED).await
+        let uow = self.store.begin_write().await?;
+        uow.remove_profile_photo(user).await?;
+        uow.audit(self.actor_event(actor, Some(practice), "remove_photo", "user", user.to_string(), outcome::ALLOWED));
+        Ok(uow.commit().await?)
     }
 
     /// The therapist's photo (JPEG) for their profile editor, listed or not.
@@ -451,8 +449,10 @@ impl App {
             licences: existing.as_ref().map(|e| e.licences.clone()).unwrap_or_default(),
             certifications: existing.map(|e| e.certifications).unwrap_or_default(),
         };
-        self.store.save_directory_profile(&record, self.now()).await?;
-        self.audit_actor(actor, Some(practice), "edit_profile", "user", user.to_string(), outcome::ALLOWED).await
+        let uow = self.store.begin_write().await?;
+        uow.save_directory_profile(&record, self.now()).await?;
+        uow.audit(self.actor_event(actor, Some(practice), "edit_profile", "user", user.to_string(), outcome::ALLOWED));
+        Ok(uow.commit().await?)
     }
 
     /// Credentials belong to a profile: it must have been saved once.
@@ -488,19 +488,20 @@ impl App {
         AppError::invalid_if_any(errors)?;
         let expires_on = expires_on.ok_or_else(|| AppError::Internal("validated date missing".into()))?;
         let id = uuid::Uuid::now_v7();
-        self.store
-            .insert_licence(&LicenceRecord {
-                id,
-                user_id: user,
-                practice_id: practice,
-                licence_type: input.kind.trim().to_string(),
-                number,
-                jurisdiction: input.jurisdiction.trim().to_string(),
-                expires_on,
-                verification: None,
-            })
-            .await?;
-        self.audit_actor(actor, Some(practice), "add_licence", "licence", id.to_string(), outcome::ALLOWED).await?;
+        let uow = self.store.begin_write().await?;
+        uow.insert_licence(&LicenceRecord {
+            id,
+            user_id: user,
+            practice_id: practice,
+            licence_type: input.kind.trim().to_string(),
+            number,
+            jurisdiction: input.jurisdiction.trim().to_string(),
+            expires_on,
+            verification: None,
+        })
+        .await?;
+        uow.audit(self.actor_event(actor, Some(practice), "add_licence", "licence", id.to_string(), outcome::ALLOWED));
+        uow.commit().await?;
         Ok(id)
     }
 
@@ -521,19 +522,27 @@ impl App {
         let expires_on = date(&mut errors, "expires_on", &input.expires_on, false);
         AppError::invalid_if_any(errors)?;
         let id = uuid::Uuid::now_v7();
-        self.store
-            .insert_certification(&CertificationRecord {
-                id,
-                user_id: user,
-                practice_id: practice,
-                body: input.kind.trim().to_string(),
-                credential_id: number,
-                expires_on,
-                verification: None,
-            })
-            .await?;
-        self.audit_actor(actor, Some(practice), "add_certification", "certification", id.to_string(), outcome::ALLOWED)
-            .await?;
+        let uow = self.store.begin_write().await?;
+        uow.insert_certification(&CertificationRecord {
+            id,
+            user_id: user,
+            practice_id: practice,
+            body: input.kind.trim().to_string(),
+            credential_id: number,
+            expires_on,
+            verification: None,
+        })
+        .await?;
+        let entry = self.actor_event(
+            actor,
+            Some(practice),
+            "add_certification",
+            "certification",
+            id.to_string(),
+            outcome::ALLOWED,
+        );
+        uow.audit(entry);
+        uow.commit().await?;
         Ok(id)
     }
 
@@ -553,27 +562,22 @@ impl App {
             errors.add("method", "Say how you checked it, for example “State board online register”.");
         }
         AppError::invalid_if_any(errors)?;
-        let profile = self.store.directory_profile(user).await?.ok_or(AppError::NotFound)?;
+        let uow = self.store.begin_write().await?;
+        let profile = uow.directory_profile(user).await?.ok_or(AppError::NotFound)?;
         let verification = Verification { at: self.now(), by: actor.user_id, method };
         let verified = if profile.licences.iter().any(|l| l.id == credential) {
-            self.store.verify_licence(practice, credential, &verification).await?
+            uow.verify_licence(practice, credential, &verification).await?
         } else if profile.certifications.iter().any(|c| c.id == credential) {
-            self.store.verify_certification(practice, credential, &verification).await?
+            uow.verify_certification(practice, credential, &verification).await?
         } else {
             false
         };
         if !verified {
             return Err(AppError::NotFound);
         }
-        self.audit_actor(
-            actor,
-            Some(practice),
-            "verify_credential",
-            "credential",
-            credential.to_string(),
-            outcome::ALLOWED,
-        )
-        .await
+        let id = credential.to_string();
+        uow.audit(self.actor_event(actor, Some(practice), "verify_credential", "credential", id, outcome::ALLOWED));
+        Ok(uow.commit().await?)
     }
 }
 

@@ -5,7 +5,7 @@ use jiff::SignedDuration;
 use sensate_domain::policy::Action;
 use sensate_domain::scheduling::CaseKind;
 use sensate_domain::{CaseId, DisplayName, Email, FieldErrors, Role, UserId};
-use sensate_store::{NewCase, NewInvitation, NewUser, StoreError};
+use sensate_store::{NewCase, NewInvitation, NewUser, StoreError, UnitOfWork};
 
 use crate::audit::{Entry, outcome};
 use crate::auth::NewSession;
@@ -68,7 +68,10 @@ impl App {
         AppError::invalid_if_any(errors)?;
         let ((name, email), role) =
             parsed.zip(role).ok_or_else(|| AppError::Internal("validated invitee missing".into()))?;
-        self.send_invitation(actor, practice, &name, &email, role, None).await
+        let uow = self.store.begin_write().await?;
+        let token = self.record_invitation(&*uow, actor, practice, &name, &email, role, None).await?;
+        uow.commit().await?;
+        Ok(self.mail_invitation(actor, &name, &email, &token).await)
     }
 
     /// A therapist invites one client, or the two partners of a couple, into
@@ -108,45 +111,67 @@ impl App {
             members: Vec::new(),
             opened_at: self.now(),
         };
-        self.store.insert_case(&case).await?;
-        let mut sent = Vec::new();
+        let uow = self.store.begin_write().await?;
+        uow.insert_case(&case).await?;
+        let mut tokens = Vec::new();
         for (name, email) in &people {
-            sent.push(self.send_invitation(actor, practice, name, email, Role::Client, Some(case.id)).await?);
+            tokens
+                .push(self.record_invitation(&*uow, actor, practice, name, email, Role::Client, Some(case.id)).await?);
+        }
+        uow.commit().await?;
+        let mut sent = Vec::new();
+        for ((name, email), token) in people.iter().zip(&tokens) {
+            sent.push(self.mail_invitation(actor, name, email, token).await);
         }
         Ok(sent)
     }
 
-    async fn send_invitation(
+    /// Writes an invitation and its audit entry on the unit of work; returns
+    /// the token for the link (mailed once the unit of work commits).
+    #[allow(clippy::too_many_arguments)]
+    async fn record_invitation(
         &self,
+        uow: &dyn UnitOfWork,
         actor: &Actor,
         practice: sensate_domain::PracticeId,
         name: &DisplayName,
         email: &Email,
         role: Role,
         case_id: Option<CaseId>,
-    ) -> Result<InvitationSent, AppError> {
+    ) -> Result<String, AppError> {
         let token = new_token();
         let now = self.now();
-        self.store
-            .insert_invitation(&NewInvitation {
-                token_hash: token_hash(&token),
-                practice_id: practice,
-                email: email.as_str().to_string(),
-                display_name: name.as_str().to_string(),
-                role,
-                case_id,
-                invited_by: actor.user_id,
-                created_at: now,
-                expires_at: now + INVITATION_LIFETIME,
-            })
-            .await?;
+        uow.insert_invitation(&NewInvitation {
+            token_hash: token_hash(&token),
+            practice_id: practice,
+            email: email.as_str().to_string(),
+            display_name: name.as_str().to_string(),
+            role,
+            case_id,
+            invited_by: actor.user_id,
+            created_at: now,
+            expires_at: now + INVITATION_LIFETIME,
+        })
+        .await?;
+        uow.audit(self.actor_event(
+            actor,
+            Some(practice),
+            "invite",
+            "invitation",
+            role.as_str().to_string(),
+            outcome::ALLOWED,
+        ));
+        Ok(token)
+    }
+
+    /// Emails a committed invitation (or, without mail, hands the link to
+    /// the inviter to pass on).
+    async fn mail_invitation(&self, actor: &Actor, name: &DisplayName, email: &Email, token: &str) -> InvitationSent {
         let practice_name = actor.primary_membership().map(|m| m.practice_name.clone()).unwrap_or_default();
         let (link, mail) =
-            self.invitation_mail(name.as_str(), email.as_str(), &actor.display_name, &practice_name, &token);
+            self.invitation_mail(name.as_str(), email.as_str(), &actor.display_name, &practice_name, token);
         let emailed = self.send_mail(mail).await;
-        self.audit_actor(actor, Some(practice), "invite", "invitation", role.as_str().to_string(), outcome::ALLOWED)
-            .await?;
-        Ok(InvitationSent { email: email.as_str().to_string(), link, emailed })
+        InvitationSent { email: email.as_str().to_string(), link, emailed }
     }
 
     /// The invitation's link and email. Discreet by default: the practice's
@@ -209,7 +234,8 @@ impl App {
             password_hash: hash_password(password.expose().to_string()).await?,
             created_at: self.now(),
         };
-        let account = match self.store.accept_invitation(&token_hash(token), self.now(), &user).await {
+        let uow = self.store.begin_write().await?;
+        let account = match uow.accept_invitation(&token_hash(token), self.now(), &user).await {
             Ok(account) => account,
             Err(StoreError::InvitationInvalid) => return Err(AppError::LinkInvalid),
             Err(StoreError::EmailTaken) => {
@@ -219,7 +245,7 @@ impl App {
             }
             Err(other) => return Err(other.into()),
         };
-        self.audit(Entry {
+        uow.audit(self.audit_event(Entry {
             actor: Some(account),
             practice: Some(invitation.practice_id),
             action: "invitation_accept",
@@ -227,9 +253,10 @@ impl App {
             record_id: account.to_string(),
             ip,
             outcome: outcome::ALLOWED,
-        })
-        .await?;
-        self.start_session(account).await
+        }));
+        let session = self.start_session(&*uow, account).await?;
+        uow.commit().await?;
+        Ok(session)
     }
 }
 

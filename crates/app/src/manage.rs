@@ -8,9 +8,9 @@ use jiff::tz::TimeZone;
 use sensate_domain::scheduling::availability::Slot;
 use sensate_domain::scheduling::lifecycle::{self, CancellationPolicy, Change, Party};
 use sensate_domain::scheduling::{AppointmentStatus, SessionFormat, format_local};
-use sensate_store::{AppointmentChange, AppointmentDetail, Changed, EventKind, NewAppointmentEvent};
+use sensate_store::{AppointmentChange, AppointmentDetail, AuditEvent, EventKind, NewAppointmentEvent};
 
-use crate::appointments::{Rescheduled, changed_meanwhile, refused};
+use crate::appointments::{Rescheduled, refused};
 use crate::audit::{Entry, outcome};
 use crate::infra::mailer::Email as Mail;
 use crate::{App, AppError};
@@ -50,8 +50,9 @@ impl App {
         }
     }
 
-    async fn audit_link(&self, detail: &AppointmentDetail, action: &str, ip: &str) -> Result<(), AppError> {
-        self.audit(Entry {
+    /// What someone holding the appointment's link did.
+    fn link_event(&self, detail: &AppointmentDetail, action: &str, ip: &str) -> AuditEvent {
+        self.audit_event(Entry {
             actor: None,
             practice: Some(detail.practice_id),
             action,
@@ -60,7 +61,6 @@ impl App {
             ip,
             outcome: outcome::ALLOWED,
         })
-        .await
     }
 
     /// The appointment a manage link stands for; `LinkInvalid` for an unknown token.
@@ -93,7 +93,7 @@ impl App {
             locked: may.err().map(|r| r.to_string()),
             free_times,
         };
-        self.audit_link(&detail, "view_appointment_by_link", ip).await?;
+        self.store.append_audit(vec![self.link_event(&detail, "view_appointment_by_link", ip)]).await?;
         Ok(managed)
     }
 
@@ -109,10 +109,7 @@ impl App {
         };
         let times = (detail.starts_at, detail.ends_at);
         let change = AppointmentChange::status(detail.clinician_id, detail.status, outcome.status, times, event);
-        if self.store.change_appointment(&change).await? != Changed::Done {
-            return Err(changed_meanwhile());
-        }
-        self.audit_link(&detail, "cancel_appointment_by_link", ip).await?;
+        self.change_with_entry(&change, self.link_event(&detail, "cancel_appointment_by_link", ip)).await?;
         self.tell_therapist(
             &detail,
             "cancelled",
@@ -124,9 +121,9 @@ impl App {
     /// The client moves the appointment by their link, within the practice's notice.
     pub async fn reschedule_by_link(&self, token: &str, start: &str, ip: &str) -> Result<Rescheduled, AppError> {
         let (detail, policy) = self.managed(token).await?;
-        let moved = self.move_appointment(&detail, start, Party::Client, None, policy).await?;
+        let entry = self.link_event(&detail, "reschedule_appointment_by_link", ip);
+        let moved = self.move_appointment(&detail, start, Party::Client, None, policy, entry).await?;
         if moved == Rescheduled::Moved {
-            self.audit_link(&detail, "reschedule_appointment_by_link", ip).await?;
             let mut after = detail.clone();
             after.starts_at = parse_start(start)?;
             self.tell_therapist(

@@ -8,6 +8,8 @@ use argon2::password_hash::rand_core::{OsRng, RngCore};
 use sensate_domain::totp::{TotpError, TotpSecret, otpauth_uri, verify};
 
 use crate::access::MFA_FAILURES;
+use sensate_store::UnitOfWork;
+
 use crate::audit::outcome;
 use crate::infra::crypto::Binding;
 use crate::infra::secrets::token_hash;
@@ -79,9 +81,11 @@ impl App {
         };
         let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| new_recovery_code()).collect();
         let hashes: Vec<String> = codes.iter().map(|c| token_hash(&normalize_recovery(c))).collect();
-        self.store.confirm_mfa(actor.user_id, step_i64(step)?, self.now(), &hashes).await?;
-        self.store.mark_session_mfa(&actor.session_hash, self.now()).await?;
-        self.audit_actor(actor, None, "mfa_enrol", "user", actor.user_id.to_string(), outcome::ALLOWED).await?;
+        let uow = self.store.begin_write().await?;
+        uow.confirm_mfa(actor.user_id, step_i64(step)?, self.now(), &hashes).await?;
+        uow.mark_session_mfa(&actor.session_hash, self.now()).await?;
+        uow.audit(self.actor_event(actor, None, "mfa_enrol", "user", actor.user_id.to_string(), outcome::ALLOWED));
+        uow.commit().await?;
         Ok(codes)
     }
 
@@ -93,28 +97,39 @@ impl App {
             return Err(AppError::Forbidden);
         };
         let looks_like_recovery = code.chars().any(|c| c.is_ascii_alphabetic());
+        let uow = self.store.begin_write().await?;
         let accepted = if looks_like_recovery {
-            self.store.use_recovery_code(actor.user_id, &token_hash(&normalize_recovery(code)), self.now()).await?
+            uow.use_recovery_code(actor.user_id, &token_hash(&normalize_recovery(code)), self.now()).await?
         } else {
             let secret = self.totp_secret(actor, &mfa.secret)?;
             let last = mfa.last_used_step.and_then(|s| u64::try_from(s).ok());
             match verify(&secret, code, self.now(), last) {
                 // The store re-checks the step atomically: two servers cannot both accept it.
-                Ok(step) if self.store.use_mfa_step(actor.user_id, step_i64(step)?).await? => true,
-                Ok(_) => return self.mfa_failed(actor, &bucket, TotpError::Replayed).await,
-                Err(error) => return self.mfa_failed(actor, &bucket, error).await,
+                Ok(step) if uow.use_mfa_step(actor.user_id, step_i64(step)?).await? => true,
+                Ok(_) => return self.mfa_failed(uow, actor, &bucket, TotpError::Replayed).await,
+                Err(error) => return self.mfa_failed(uow, actor, &bucket, error).await,
             }
         };
         if !accepted {
-            return self.mfa_failed(actor, &bucket, TotpError::Wrong).await;
+            return self.mfa_failed(uow, actor, &bucket, TotpError::Wrong).await;
         }
-        self.store.mark_session_mfa(&actor.session_hash, self.now()).await?;
-        self.audit_actor(actor, None, "mfa_verify", "user", actor.user_id.to_string(), outcome::ALLOWED).await
+        uow.mark_session_mfa(&actor.session_hash, self.now()).await?;
+        uow.audit(self.actor_event(actor, None, "mfa_verify", "user", actor.user_id.to_string(), outcome::ALLOWED));
+        Ok(uow.commit().await?)
     }
 
-    async fn mfa_failed(&self, actor: &Actor, bucket: &str, error: TotpError) -> Result<(), AppError> {
-        self.record_hits(MFA_FAILURES, &[bucket]).await?;
-        self.audit_actor(actor, None, "mfa_verify", "user", actor.user_id.to_string(), outcome::FAILED).await?;
+    /// A code that did not pass: the attempt counts against the limit and
+    /// is audited, together.
+    async fn mfa_failed(
+        &self,
+        uow: Box<dyn UnitOfWork>,
+        actor: &Actor,
+        bucket: &str,
+        error: TotpError,
+    ) -> Result<(), AppError> {
+        self.record_hits(&*uow, MFA_FAILURES, &[bucket]).await?;
+        uow.audit(self.actor_event(actor, None, "mfa_verify", "user", actor.user_id.to_string(), outcome::FAILED));
+        uow.commit().await?;
         Err(invalid_code(error))
     }
 

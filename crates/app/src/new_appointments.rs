@@ -243,20 +243,22 @@ impl App {
             created_by: actor.user_id,
             created_at: now,
         });
-        match self.store.book_series(series.as_ref(), &appointments, now).await? {
+        let uow = self.store.begin_write().await?;
+        match uow.book_series(series.as_ref(), &appointments, now).await? {
             SeriesBooking::Collides(positions) => Ok(Added::Collides(
                 positions.iter().filter_map(|&i| list.get(i)).map(|o| format_local(o.start, &zone)).collect(),
             )),
             SeriesBooking::Booked => {
-                self.audit_actor(
+                let practice = Some(c.case.practice_id);
+                uow.audit(self.actor_event(
                     actor,
-                    Some(c.case.practice_id),
+                    practice,
                     "add_appointments",
                     "case",
                     case.to_string(),
                     outcome::ALLOWED,
-                )
-                .await?;
+                ));
+                uow.commit().await?;
                 Ok(Added::Booked { clinician, first: c.date, count: appointments.len() })
             }
         }

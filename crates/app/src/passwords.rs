@@ -45,8 +45,17 @@ impl App {
         AppError::invalid_if_any(errors)?;
         let password = password.ok_or_else(|| AppError::Internal("validated password missing".into()))?;
         let hash = hash_password(password.expose().to_string()).await?;
-        self.store.change_password(actor.user_id, &hash, &actor.session_hash).await?;
-        self.audit_actor(actor, None, "password_change", "user", actor.user_id.to_string(), outcome::ALLOWED).await
+        let uow = self.store.begin_write().await?;
+        uow.change_password(actor.user_id, &hash, &actor.session_hash).await?;
+        uow.audit(self.actor_event(
+            actor,
+            None,
+            "password_change",
+            "user",
+            actor.user_id.to_string(),
+            outcome::ALLOWED,
+        ));
+        Ok(uow.commit().await?)
     }
 
     /// Emails a reset link when the address has an active account. The
@@ -55,14 +64,15 @@ impl App {
         let by_address = ip_bucket("reset", ip);
         let by_account = account_bucket("reset", email);
         self.check_limits(PUBLIC_FORM, &[&by_address, &by_account]).await?;
-        self.record_hits(PUBLIC_FORM, &[&by_address, &by_account]).await?;
+        self.record_hits(self.store.as_ref(), PUBLIC_FORM, &[&by_address, &by_account]).await?;
         let Ok(email) = Email::parse(email) else { return Ok(()) };
         let record = self.store.login_record(email.as_str()).await?.filter(|r| !r.disabled);
         let practice = match &record {
             Some(r) => self.store.memberships(r.id).await?.first().map(|m| m.practice_id),
             None => None,
         };
-        self.audit(Entry {
+        let uow = self.store.begin_write().await?;
+        uow.audit(self.audit_event(Entry {
             actor: record.as_ref().map(|r| r.id),
             practice,
             action: "password_reset_request",
@@ -70,12 +80,12 @@ impl App {
             record_id: record.as_ref().map(|r| r.id.to_string()).unwrap_or_else(|| "unknown".into()),
             ip,
             outcome: outcome::ALLOWED,
-        })
-        .await?;
-        let Some(record) = record else { return Ok(()) };
+        }));
+        let Some(record) = record else { return Ok(uow.commit().await?) };
         let token = new_token();
         let now = self.now();
-        self.store.insert_password_reset(&token_hash(&token), record.id, now, now + RESET_LINK_LIFETIME).await?;
+        uow.insert_password_reset(&token_hash(&token), record.id, now, now + RESET_LINK_LIFETIME).await?;
+        uow.commit().await?;
         let link = format!("{}/reset-password?token={token}", self.config.base_url);
         let text = format!(
             "Someone asked to reset the password of your Sensate account.\n\n\
@@ -93,12 +103,13 @@ impl App {
         AppError::invalid_if_any(errors)?;
         let password = password.ok_or_else(|| AppError::Internal("validated password missing".into()))?;
         let hash = hash_password(password.expose().to_string()).await?;
-        let user = self.store.consume_password_reset(&token_hash(token), self.now(), &hash).await?;
+        let uow = self.store.begin_write().await?;
+        let user = uow.consume_password_reset(&token_hash(token), self.now(), &hash).await?;
         let practice = match user {
-            Some(user) => self.store.memberships(user).await?.first().map(|m| m.practice_id),
+            Some(user) => uow.memberships(user).await?.first().map(|m| m.practice_id),
             None => None,
         };
-        self.audit(Entry {
+        uow.audit(self.audit_event(Entry {
             actor: user,
             practice,
             action: "password_reset",
@@ -106,8 +117,8 @@ impl App {
             record_id: user.map(|id| id.to_string()).unwrap_or_else(|| "unknown".into()),
             ip,
             outcome: if user.is_some() { outcome::ALLOWED } else { outcome::FAILED },
-        })
-        .await?;
+        }));
+        uow.commit().await?;
         user.map(|_| ()).ok_or(AppError::LinkInvalid)
     }
 

@@ -45,18 +45,20 @@ impl App {
     /// the person's sessions at once.
     pub async fn set_account_disabled(&self, actor: &Actor, user: UserId, disabled: bool) -> Result<(), AppError> {
         let practice = actor.primary_membership().map(|m| m.practice_id).ok_or(AppError::Forbidden)?;
-        let roles = self.store.roles_in(practice, user).await?;
+        let uow = self.store.begin_write().await?;
+        let roles = uow.roles_in(practice, user).await?;
         if roles.is_empty() {
             // Unknown here, or of another practice: the same answer.
-            self.audit_actor(actor, Some(practice), "disable_account", "user", user.to_string(), outcome::DENIED)
-                .await?;
-            return Err(AppError::NotFound);
+            return Err(self
+                .not_found_in(uow, actor, Some(practice), "disable_account", ("user", user.to_string()))
+                .await);
         }
         let resource = Resource::Account { practice, user, roles };
-        self.authorize(actor, Action::DisableAccount, &resource, ("user", user.to_string())).await?;
-        self.store.set_disabled(user, disabled.then(|| self.now())).await?;
+        let uow = self.authorize_in(uow, actor, Action::DisableAccount, &resource, ("user", user.to_string())).await?;
+        uow.set_disabled(user, disabled.then(|| self.now())).await?;
         let action = if disabled { "disable_account" } else { "enable_account" };
-        self.audit_actor(actor, Some(practice), action, "user", user.to_string(), outcome::ALLOWED).await
+        uow.audit(self.actor_event(actor, Some(practice), action, "user", user.to_string(), outcome::ALLOWED));
+        Ok(uow.commit().await?)
     }
 
     pub async fn practice_settings(&self, actor: &Actor) -> Result<PracticeRecord, AppError> {
@@ -98,8 +100,16 @@ impl App {
             phone,
             reminders_name_service: input.reminders_name_service,
         };
-        self.store.update_practice_settings(&record, notice).await?;
-        self.audit_actor(actor, Some(practice), "edit_settings", "practice", practice.to_string(), outcome::ALLOWED)
-            .await
+        let uow = self.store.begin_write().await?;
+        uow.update_practice_settings(&record, notice).await?;
+        uow.audit(self.actor_event(
+            actor,
+            Some(practice),
+            "edit_settings",
+            "practice",
+            practice.to_string(),
+            outcome::ALLOWED,
+        ));
+        Ok(uow.commit().await?)
     }
 }

@@ -73,24 +73,31 @@ impl App {
         let practice = self.authorize_in_practice(actor, Action::ManageSessionTypes).await?;
         let (name, duration_minutes, fee_cents) = check(input)?;
         let id = uuid::Uuid::now_v7();
-        self.store
-            .insert_session_type(&SessionTypeRecord {
-                id,
-                practice_id: practice,
-                name,
-                duration_minutes,
-                fee_cents,
-                in_person: input.in_person,
-                telehealth: input.telehealth,
-                participants: input.participants.clone(),
-                trial: input.trial,
-                needs_approval: input.needs_approval,
-                active: true,
-                created_at: self.now(),
-            })
-            .await?;
-        self.audit_actor(actor, Some(practice), "add_session_type", "session_type", id.to_string(), outcome::ALLOWED)
-            .await?;
+        let uow = self.store.begin_write().await?;
+        uow.insert_session_type(&SessionTypeRecord {
+            id,
+            practice_id: practice,
+            name,
+            duration_minutes,
+            fee_cents,
+            in_person: input.in_person,
+            telehealth: input.telehealth,
+            participants: input.participants.clone(),
+            trial: input.trial,
+            needs_approval: input.needs_approval,
+            active: true,
+            created_at: self.now(),
+        })
+        .await?;
+        uow.audit(self.actor_event(
+            actor,
+            Some(practice),
+            "add_session_type",
+            "session_type",
+            id.to_string(),
+            outcome::ALLOWED,
+        ));
+        uow.commit().await?;
         Ok(id)
     }
 
@@ -98,11 +105,13 @@ impl App {
     /// appointments keep it).
     pub async fn set_session_type_active(&self, actor: &Actor, id: uuid::Uuid, active: bool) -> Result<(), AppError> {
         let practice = self.authorize_in_practice(actor, Action::ManageSessionTypes).await?;
-        if !self.store.set_session_type_active(practice, id, active).await? {
+        let uow = self.store.begin_write().await?;
+        if !uow.set_session_type_active(practice, id, active).await? {
             return Err(AppError::NotFound);
         }
         let action = if active { "offer_session_type" } else { "withdraw_session_type" };
-        self.audit_actor(actor, Some(practice), action, "session_type", id.to_string(), outcome::ALLOWED).await
+        uow.audit(self.actor_event(actor, Some(practice), action, "session_type", id.to_string(), outcome::ALLOWED));
+        Ok(uow.commit().await?)
     }
 }
 

@@ -75,12 +75,24 @@ impl App {
             time_zone: time_zone.as_str().to_string(),
             created_at: now,
         };
-        match self.store.complete_setup(&token_hash(token), now, &practice, &owner).await {
+        let uow = self.store.begin_write().await?;
+        match uow.complete_setup(&token_hash(token), now, &practice, &owner).await {
             Ok(()) => {}
             Err(StoreError::SetupTokenInvalid) => return Err(AppError::SetupLinkInvalid),
             Err(other) => return Err(other.into()),
         }
+        let session = self.start_session(&*uow, owner.id).await?;
+        uow.audit(self.audit_event(crate::audit::Entry {
+            actor: Some(owner.id),
+            practice: Some(practice.id),
+            action: "complete_setup",
+            record_type: "practice",
+            record_id: practice.id.to_string(),
+            ip: "",
+            outcome: crate::audit::outcome::ALLOWED,
+        }));
+        uow.commit().await?;
         tracing::info!(practice = %practice.id, "practice created by its first owner");
-        self.start_session(owner.id).await
+        Ok(session)
     }
 }
