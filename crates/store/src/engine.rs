@@ -67,14 +67,9 @@ pub trait Dialect: Database<QueryResult: RowsAffected> {
     /// The directory and scheduling versions, read together.
     async fn search_versions(conn: &mut Self::Connection) -> Result<(i64, i64)>;
 
-    /// Leases up to `limit` due jobs to `worker`; returns their rows.
-    async fn claim_jobs(
-        conn: &mut Self::Connection,
-        worker: &str,
-        now: jiff::Timestamp,
-        locked_until: jiff::Timestamp,
-        limit: i64,
-    ) -> Result<Vec<Self::Row>, sqlx::Error>;
+    /// The statement that leases up to `$4` due jobs (due at `$1`) to worker
+    /// `$3` until `$2`, returning their rows.
+    fn claim_jobs_sql() -> String;
 
     /// Takes the audit sealer's turn for the rest of this transaction,
     /// waiting for another sealer to finish; false if the turn cannot be had.
@@ -84,11 +79,11 @@ pub trait Dialect: Database<QueryResult: RowsAffected> {
     /// kept as a prepared statement: each is big and used once or a few times.
     async fn execute_built(conn: &mut Self::Connection, builder: &mut sqlx::QueryBuilder<'_, Self>) -> Result<()>;
 
-    /// The newest migration applied (0 for an empty database).
-    async fn applied_version(conn: &mut Self::Connection) -> Result<i64, sqlx::Error>;
+    /// Counts the tables named `_sqlx_migrations` (0 for an empty database).
+    const MIGRATIONS_TABLE_SQL: &'static str;
 
-    /// Every table and its columns, sorted.
-    async fn schema_columns(conn: &mut Self::Connection) -> Result<Vec<(String, String)>>;
+    /// Every table and its columns, sorted, as (table, column).
+    const SCHEMA_COLUMNS_SQL: &'static str;
 
     /// Writes a consistent copy of the database to `path`.
     async fn backup_to(conn: &mut Self::Connection, path: &Path) -> Result<()>;
@@ -187,17 +182,7 @@ impl<DB> crate::Store for SqlxStore<DB>
 where
     DB: Dialect,
     SqlxUow<DB>: crate::UnitOfWork,
-    Self: crate::PracticeStore
-        + crate::IdentityStore
-        + crate::AuditStore
-        + crate::ClientDataStore
-        + crate::DirectoryStore
-        + crate::SchedulingStore
-        + crate::JobStore
-        + crate::ReminderStore
-        + crate::AppointmentStore
-        + crate::CalendarStore
-        + crate::BookableStore,
+    Self: crate::Repositories,
 {
     fn engine(&self) -> crate::Engine {
         DB::ENGINE
@@ -213,11 +198,11 @@ where
     }
 
     async fn schema_version(&self) -> Result<i64> {
-        Ok(DB::applied_version(&mut *self.conn().await?).await?)
+        crate::PracticeStore::applied_migration(self).await
     }
 
     async fn schema_columns(&self) -> Result<Vec<(String, String)>> {
-        DB::schema_columns(&mut *self.conn().await?).await
+        crate::PracticeStore::table_columns(self).await
     }
 
     async fn backup_to(&self, path: &Path) -> Result<()> {

@@ -207,9 +207,13 @@ where
         lease: jiff::SignedDuration,
         limit: i64,
     ) -> crate::Result<Vec<crate::JobRecord>> {
-        let rows =
-            <S::Db as crate::engine::Dialect>::claim_jobs(&mut *self.conn().await?, worker, now, now + lease, limit)
-                .await?;
+        let rows = sqlx::query(&<S::Db as crate::engine::Dialect>::claim_jobs_sql())
+            .bind(now.as_second())
+            .bind((now + lease).as_second())
+            .bind(worker)
+            .bind(limit)
+            .fetch_all(&mut *self.conn().await?)
+            .await?;
         rows.iter().map(crate::jobs::job_record).collect()
     }
 

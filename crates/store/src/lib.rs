@@ -65,22 +65,7 @@ pub enum Engine {
 /// changes more than one thing, or audits what it did, begins a
 /// [`UnitOfWork`] instead and calls the same methods on it.
 #[async_trait]
-pub trait Store:
-    PracticeStore
-    + IdentityStore
-    + AuditStore
-    + ClientDataStore
-    + DirectoryStore
-    + SchedulingStore
-    + JobStore
-    + ReminderStore
-    + AppointmentStore
-    + CalendarStore
-    + BookableStore
-    + Send
-    + Sync
-    + 'static
-{
+pub trait Store: Repositories + Send + Sync + 'static {
     fn engine(&self) -> Engine;
 
     /// Answers when the database does (used by `/readyz`).
@@ -106,6 +91,37 @@ pub trait Store:
     async fn append_audit(&self, events: Vec<AuditEvent>) -> Result<()>;
     /// Woken whenever entries await sealing.
     fn audit_written(&self) -> std::sync::Arc<tokio::sync::Notify>;
+}
+
+/// Every repository: what a [`Store`] and a [`UnitOfWork`] both offer.
+pub trait Repositories:
+    PracticeStore
+    + IdentityStore
+    + AuditStore
+    + ClientDataStore
+    + DirectoryStore
+    + SchedulingStore
+    + JobStore
+    + ReminderStore
+    + AppointmentStore
+    + CalendarStore
+    + BookableStore
+{
+}
+
+impl<T> Repositories for T where
+    T: PracticeStore
+        + IdentityStore
+        + AuditStore
+        + ClientDataStore
+        + DirectoryStore
+        + SchedulingStore
+        + JobStore
+        + ReminderStore
+        + AppointmentStore
+        + CalendarStore
+        + BookableStore
+{
 }
 
 /// Opens the database the URL names, applying pending migrations when asked.

@@ -4,6 +4,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::{PgConnection, Postgres, QueryBuilder};
 
 use crate::{ConnectError, Engine, Migrate, Result, StoreError, migrations};
 
@@ -111,27 +112,15 @@ impl crate::engine::Dialect for sqlx::Postgres {
     /// same statement (and so the same transaction): a job another server
     /// is claiming at this moment is skipped rather than waited for, and a
     /// row changed meanwhile is checked again against the conditions.
-    async fn claim_jobs(
-        conn: &mut sqlx::PgConnection,
-        worker: &str,
-        now: jiff::Timestamp,
-        locked_until: jiff::Timestamp,
-        limit: i64,
-    ) -> Result<Vec<sqlx::postgres::PgRow>, sqlx::Error> {
+    fn claim_jobs_sql() -> String {
         let returning =
             crate::jobs::JOB_COLUMNS.split(", ").map(|c| format!("jobs.{c}")).collect::<Vec<_>>().join(", ");
-        sqlx::query(&format!(
+        format!(
             "UPDATE jobs SET attempts = jobs.attempts + 1, locked_until = $2, locked_by = $3 \
              FROM (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $1 \
              AND (locked_until IS NULL OR locked_until <= $1) ORDER BY run_at, id LIMIT $4 \
              FOR UPDATE SKIP LOCKED) due WHERE jobs.id = due.id RETURNING {returning}"
-        ))
-        .bind(now.as_second())
-        .bind(locked_until.as_second())
-        .bind(worker)
-        .bind(limit)
-        .fetch_all(conn)
-        .await
+        )
     }
 
     /// Sealers of several app servers take turns (an advisory lock held to
@@ -142,31 +131,16 @@ impl crate::engine::Dialect for sqlx::Postgres {
         Ok(true)
     }
 
-    async fn execute_built(
-        conn: &mut sqlx::PgConnection,
-        builder: &mut sqlx::QueryBuilder<'_, sqlx::Postgres>,
-    ) -> Result<()> {
-        builder.build().persistent(false).execute(conn).await?;
-        Ok(())
+    async fn execute_built(conn: &mut PgConnection, built: &mut QueryBuilder<'_, Postgres>) -> Result<()> {
+        Ok(built.build().persistent(false).execute(conn).await.map(drop)?)
     }
 
-    async fn applied_version(conn: &mut sqlx::PgConnection) -> Result<i64, sqlx::Error> {
-        let exists: bool =
-            sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL").fetch_one(&mut *conn).await?;
-        if !exists {
-            return Ok(0);
-        }
-        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success").fetch_one(conn).await
-    }
+    const MIGRATIONS_TABLE_SQL: &'static str =
+        "SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = '_sqlx_migrations'";
 
-    async fn schema_columns(conn: &mut sqlx::PgConnection) -> Result<Vec<(String, String)>> {
-        Ok(sqlx::query_as(
-            "SELECT table_name::text, column_name::text FROM information_schema.columns \
-             WHERE table_schema = current_schema() AND table_name <> '_sqlx_migrations' ORDER BY 1, 2",
-        )
-        .fetch_all(conn)
-        .await?)
-    }
+    const SCHEMA_COLUMNS_SQL: &'static str = "SELECT table_name::text, column_name::text \
+         FROM information_schema.columns WHERE table_schema = current_schema() \
+         AND table_name <> '_sqlx_migrations' ORDER BY 1, 2";
 
     async fn backup_to(_conn: &mut sqlx::PgConnection, _path: &Path) -> Result<()> {
         Err(StoreError::Unsupported("PostgreSQL; back it up with pg_dump --format=custom (see docs/OPERATIONS.md)"))

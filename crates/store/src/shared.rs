@@ -63,6 +63,11 @@ pub(crate) const UPCOMING_ORDER: &str = ") ORDER BY a.starts_at, a.id, m.display
 /// every area leans on.
 #[async_trait::async_trait]
 pub trait PracticeStore: Send + Sync {
+    /// The newest migration applied (0 for an empty database).
+    async fn applied_migration(&self) -> Result<i64>;
+    /// Every table and its columns, sorted: lets tests compare the engines' schemas.
+    async fn table_columns(&self) -> Result<Vec<(String, String)>>;
+
     async fn meta_get(&self, key: &str) -> Result<Option<String>>;
     async fn meta_set(&self, key: &str, value: &str) -> Result<()>;
     /// Stores the value only if the key has none yet; true when it did.
@@ -167,6 +172,24 @@ where
         .execute(&mut *self.conn().await?)
         .await?;
         Ok(())
+    }
+
+    async fn applied_migration(&self) -> crate::Result<i64> {
+        let mut conn = self.conn().await?;
+        let tables: i64 =
+            sqlx::query_scalar(<S::Db as crate::engine::Dialect>::MIGRATIONS_TABLE_SQL).fetch_one(&mut *conn).await?;
+        if tables == 0 {
+            return Ok(0);
+        }
+        Ok(sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success")
+            .fetch_one(&mut *conn)
+            .await?)
+    }
+
+    async fn table_columns(&self) -> crate::Result<Vec<(String, String)>> {
+        Ok(sqlx::query_as(<S::Db as crate::engine::Dialect>::SCHEMA_COLUMNS_SQL)
+            .fetch_all(&mut *self.conn().await?)
+            .await?)
     }
 
     async fn meta_put_new(&self, key: &str, value: &str) -> crate::Result<bool> {

@@ -6,6 +6,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::{ConnectError, Engine, Migrate, Result, StoreError, migrations};
 
@@ -167,26 +168,14 @@ impl crate::engine::Dialect for sqlx::Sqlite {
 
     /// One `UPDATE … RETURNING`: it takes SQLite's write lock before it
     /// reads, so the due jobs it picks cannot be picked by another claimer.
-    async fn claim_jobs(
-        conn: &mut sqlx::SqliteConnection,
-        worker: &str,
-        now: jiff::Timestamp,
-        locked_until: jiff::Timestamp,
-        limit: i64,
-    ) -> Result<Vec<sqlx::sqlite::SqliteRow>, sqlx::Error> {
-        sqlx::query(&format!(
+    fn claim_jobs_sql() -> String {
+        format!(
             "UPDATE jobs SET attempts = attempts + 1, locked_until = $2, locked_by = $3 \
              WHERE id IN (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $1 \
              AND (locked_until IS NULL OR locked_until <= $1) ORDER BY run_at, id LIMIT $4) \
              RETURNING {}",
             crate::jobs::JOB_COLUMNS
-        ))
-        .bind(now.as_second())
-        .bind(locked_until.as_second())
-        .bind(worker)
-        .bind(limit)
-        .fetch_all(conn)
-        .await
+        )
     }
 
     /// A write transaction on SQLite is already the only one.
@@ -194,34 +183,16 @@ impl crate::engine::Dialect for sqlx::Sqlite {
         Ok(true)
     }
 
-    async fn execute_built(
-        conn: &mut sqlx::SqliteConnection,
-        builder: &mut sqlx::QueryBuilder<'_, sqlx::Sqlite>,
-    ) -> Result<()> {
-        builder.build().persistent(false).execute(conn).await?;
-        Ok(())
+    async fn execute_built(conn: &mut SqliteConnection, built: &mut QueryBuilder<'_, Sqlite>) -> Result<()> {
+        Ok(built.build().persistent(false).execute(conn).await.map(drop)?)
     }
 
-    async fn applied_version(conn: &mut sqlx::SqliteConnection) -> Result<i64, sqlx::Error> {
-        let exists: Option<i64> =
-            sqlx::query_scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'")
-                .fetch_optional(&mut *conn)
-                .await?;
-        if exists.is_none() {
-            return Ok(0);
-        }
-        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success").fetch_one(conn).await
-    }
+    const MIGRATIONS_TABLE_SQL: &'static str =
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'";
 
-    async fn schema_columns(conn: &mut sqlx::SqliteConnection) -> Result<Vec<(String, String)>> {
-        Ok(sqlx::query_as(
-            "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
-             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations' \
-             ORDER BY 1, 2",
-        )
-        .fetch_all(conn)
-        .await?)
-    }
+    const SCHEMA_COLUMNS_SQL: &'static str = "SELECT m.name, p.name FROM sqlite_master m \
+         JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' \
+         AND m.name <> '_sqlx_migrations' ORDER BY 1, 2";
 
     /// `VACUUM INTO` writes a consistent, compacted copy while the database
     /// stays in use.

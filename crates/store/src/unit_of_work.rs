@@ -24,21 +24,7 @@ use crate::{AuditEvent, AuditStore as _, Result, StoreError};
 
 /// Every repository, on one transaction.
 #[async_trait]
-pub trait UnitOfWork:
-    crate::PracticeStore
-    + crate::IdentityStore
-    + crate::AuditStore
-    + crate::ClientDataStore
-    + crate::DirectoryStore
-    + crate::SchedulingStore
-    + crate::JobStore
-    + crate::ReminderStore
-    + crate::AppointmentStore
-    + crate::CalendarStore
-    + crate::BookableStore
-    + Send
-    + Sync
-{
+pub trait UnitOfWork: crate::Repositories + Send + Sync {
     /// Records what this unit of work did (or was refused); the entry is
     /// written when it commits, and only then.
     fn audit(&self, event: AuditEvent);
@@ -162,17 +148,7 @@ impl<DB: Dialect> Source for SqlxUow<DB> {
 impl<DB> UnitOfWork for SqlxUow<DB>
 where
     DB: Dialect,
-    Self: crate::PracticeStore
-        + crate::IdentityStore
-        + crate::AuditStore
-        + crate::ClientDataStore
-        + crate::DirectoryStore
-        + crate::SchedulingStore
-        + crate::JobStore
-        + crate::ReminderStore
-        + crate::AppointmentStore
-        + crate::CalendarStore
-        + crate::BookableStore,
+    Self: crate::Repositories,
 {
     fn audit(&self, event: AuditEvent) {
         self.audit.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(event);
