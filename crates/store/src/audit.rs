@@ -388,9 +388,9 @@ where
             .await?;
         let (mut seq, mut prev_hash) = last.unwrap_or((0, GENESIS_HASH.to_string()));
         let mut sealed = Vec::with_capacity(rows.len());
-        let mut last_id = 0_i64;
+        let mut taken: Vec<i64> = Vec::with_capacity(rows.len());
         for row in &rows {
-            last_id = row.try_get("id")?;
+            taken.push(row.try_get("id")?);
             let event = crate::engine::Sql::<S>::audit_event(row)?;
             seq += 1;
             let hash = keyed_hash(key, seq, &event, &prev_hash);
@@ -420,8 +420,18 @@ where
             });
             <S::Db as crate::engine::Dialect>::execute_built(&mut tx, &mut builder).await?;
         }
-        // Ids only grow, and the ones taken are exactly those up to the last read.
-        sqlx::query("DELETE FROM audit_pending WHERE id <= $1").bind(last_id).execute(&mut *tx).await?;
+        // Exactly the rows sealed: on PostgreSQL an id is taken at insert, not
+        // at commit, so a smaller id may still commit after this read; it is
+        // sealed next time, with a later number.
+        for chunk in taken.chunks(500) {
+            let mut builder = sqlx::QueryBuilder::<S::Db>::new("DELETE FROM audit_pending WHERE id IN (");
+            let mut ids = builder.separated(", ");
+            for id in chunk {
+                ids.push_bind(*id);
+            }
+            builder.push(")");
+            <S::Db as crate::engine::Dialect>::execute_built(&mut tx, &mut builder).await?;
+        }
         let head = ChainHead { seq, hash: prev_hash };
         sqlx::query(
             "INSERT INTO meta (key, value) VALUES ('audit_head', $1)              ON CONFLICT (key) DO UPDATE SET value = excluded.value",

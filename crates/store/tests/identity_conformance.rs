@@ -268,6 +268,59 @@ on_both_engines! {
         store.close().await;
     }
 
+    async fn an_entry_that_commits_after_a_later_one_is_still_sealed(db: TestDb) {
+        let store = db.store().await;
+        let key = AuditKey::new([3; AuditKey::LEN]);
+        if db.is_postgres() {
+            use sqlx::Connection;
+            // Ids are taken at insert, not at commit: A takes the smaller id,
+            // B the larger and commits; the sealer reads only B's entry, and
+            // A commits while the sealer is still at work (held at its insert
+            // into the chain by a table lock). A's entry must stay pending.
+            // (On SQLite a unit of work holds the one write lock, so this
+            // cannot interleave.)
+            let a = store.begin_write().await.unwrap();
+            a.write_audit_entries(&[event("first_taken", "allowed")]).await.unwrap();
+            store.append_audit(vec![event("committed_first", "allowed")]).await.unwrap();
+            let mut blocker = sqlx::PgConnection::connect(&db.url).await.unwrap();
+            sqlx::query("BEGIN").execute(&mut blocker).await.unwrap();
+            sqlx::query("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE").execute(&mut blocker).await.unwrap();
+            let sealer = {
+                let (store, key) = (store.clone(), key.clone());
+                tokio::spawn(async move { store.seal_audit(&key).await.unwrap() })
+            };
+            let mut watcher = sqlx::PgConnection::connect(&db.url).await.unwrap();
+            for _ in 0..500 {
+                let waiting: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation \
+                     WHERE NOT l.granted AND c.relname = 'audit_log'",
+                )
+                .fetch_one(&mut watcher)
+                .await
+                .unwrap();
+                if waiting > 0 {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+            a.commit().await.unwrap();
+            sqlx::query("COMMIT").execute(&mut blocker).await.unwrap();
+            assert_eq!(sealer.await.unwrap(), 1);
+        } else {
+            store.append_audit(vec![event("committed_first", "allowed")]).await.unwrap();
+            assert_eq!(store.seal_audit(&key).await.unwrap(), 1);
+            store.append_audit(vec![event("first_taken", "allowed")]).await.unwrap();
+        }
+        assert_eq!(store.pending_audit_entries().await.unwrap(), 1, "the late entry waits, it is not dropped");
+        assert_eq!(store.seal_audit(&key).await.unwrap(), 1);
+        let chain = store.audit_chain().await.unwrap();
+        let actions: Vec<&str> = chain.iter().map(|r| r.event.action.as_str()).collect();
+        assert_eq!(actions, ["committed_first", "first_taken"]);
+        let head = store.stored_audit_head().await.unwrap();
+        assert!(verify_chain(&chain, &key, head.as_deref(), None).is_ok());
+        store.close().await;
+    }
+
     async fn tampering_with_the_audit_chain_is_found(db: TestDb) {
         use sqlx::Connection;
         let store = db.store().await;
