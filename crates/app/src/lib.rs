@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod availability;
 pub mod booking;
+pub mod calendar;
 pub mod calendar_feed;
 pub mod clients;
 mod confirmation;
@@ -19,6 +20,7 @@ mod error;
 pub mod infra;
 pub mod invitations;
 pub mod jobs;
+mod mail;
 pub mod manage;
 mod manage_link;
 pub mod mfa;
@@ -33,7 +35,6 @@ pub mod search;
 pub mod session_types;
 pub mod setup;
 pub mod synthetic;
-pub mod week_view;
 
 use std::sync::Arc;
 

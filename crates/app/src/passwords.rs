@@ -121,16 +121,4 @@ impl App {
         uow.commit().await?;
         user.map(|_| ()).ok_or(AppError::LinkInvalid)
     }
-
-    /// Sends mail; a failure is logged (without recipient or content) and
-    /// does not undo what was already committed.
-    pub(crate) async fn send_mail(&self, mail: Mail) -> bool {
-        match self.mailer.send(&mail).await {
-            Ok(()) => true,
-            Err(error) => {
-                tracing::error!(error = %error, "sending mail failed");
-                false
-            }
-        }
-    }
 }

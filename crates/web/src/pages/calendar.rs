@@ -1,74 +1,208 @@
-//! A clinician's private calendar feed: the page that makes and revokes its
-//! secret address, and the feed itself (`/calendar/{token}`), which calendar
-//! apps poll without signing in.
-use axum::extract::{Path, Query, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
-use axum::response::{IntoResponse, Redirect, Response};
-use sensate_app::AppError;
+//! `/calendar`: a clinician's week, day by day on the practice's clock.
+//! Staff only (it names clients), and every view is audited by the use
+//! case. Previous and next week are plain links that htmx turns into a swap
+//! of the week alone (`HX-Request` gets the fragment), pushing the address so
+//! it stays shareable.
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::http::header::{HeaderValue, VARY};
+use axum::response::{IntoResponse, Response};
+use jiff::ToSpan;
+use sensate_app::calendar::{EntryKind, WeekView};
+use sensate_domain::UserId;
 
-use super::{local_time, render};
+use super::render;
 use crate::AppState;
 use crate::context::Page;
 use crate::error::WebError;
-use crate::templates::{CalendarFeedTemplate, Layout, Notice};
+use crate::templates::{Choice, Layout, Notice};
 
 #[derive(serde::Deserialize, Default)]
-pub(crate) struct Done {
+pub(crate) struct WeekQuery {
+    #[serde(default)]
+    week: String,
+    #[serde(default)]
+    therapist: String,
     #[serde(default)]
     done: String,
+    #[serde(default)]
+    count: String,
 }
 
-async fn page(
-    state: &AppState,
-    actor: &sensate_app::Actor,
-    layout: Layout,
-    notice: Option<Notice>,
-    address: Option<String>,
-) -> Result<Response, WebError> {
-    let since = state.app.calendar_feed_since(actor).await?;
-    let zone = actor.primary_membership().map(|m| m.practice_time_zone.clone()).unwrap_or_default();
-    let template = CalendarFeedTemplate {
-        layout: layout.at("calendar"),
-        notice,
-        since: since.map(|at| local_time(at, &zone)),
-        address,
-    };
-    Ok(render(&template)?.into_response())
+/// One line of a day.
+#[derive(Debug, Clone)]
+pub(crate) struct EntryRow {
+    /// "session", "hold" or "request": the CSS class and what the line says.
+    pub kind: &'static str,
+    /// "09:00–09:50".
+    pub time: String,
+    pub minutes: i64,
+    pub format: &'static str,
+    pub status: &'static str,
+    pub status_class: &'static str,
+    pub who: String,
+    pub href: String,
+    pub held_until: String,
+    pub in_series: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct DayRow {
+    pub id: String,
+    pub heading: String,
+    pub today: bool,
+    pub hours: Vec<String>,
+    pub time_off: bool,
+    pub entries: Vec<EntryRow>,
+}
+
+/// The part of the page htmx swaps.
+#[derive(Debug, Clone)]
+pub(crate) struct WeekPart {
+    /// "Week of Monday 2 November 2026".
+    pub title: String,
+    pub zone: String,
+    pub has_clinician: bool,
+    pub own: bool,
+    pub clinician_id: String,
+    pub clinician_name: String,
+    pub previous: String,
+    pub next: String,
+    pub this_week: String,
+    pub days: Vec<DayRow>,
+    pub clock_changes: Vec<String>,
+    pub has_hours: bool,
+    pub empty: bool,
+    /// Owners and admins choose whose week; empty for a therapist.
+    pub therapists: Vec<Choice>,
+    /// The week's Monday, YYYY-MM-DD: the chooser keeps the week shown.
+    pub monday: String,
+}
+
+#[derive(Template)]
+#[template(path = "calendar/week.html")]
+pub(crate) struct WeekTemplate {
+    pub layout: Layout,
+    pub notice: Option<Notice>,
+    pub week: WeekPart,
+}
+
+#[derive(Template)]
+#[template(path = "calendar/week_fragment.html")]
+pub(crate) struct WeekFragmentTemplate {
+    pub week: WeekPart,
+}
+
+fn link(week: jiff::civil::Date, therapist: Option<&str>) -> String {
+    match therapist {
+        Some(id) => format!("/calendar?week={week}&therapist={id}"),
+        None => format!("/calendar?week={week}"),
+    }
+}
+
+fn part(view: &WeekView, viewer: UserId) -> WeekPart {
+    let (clinician_id, clinician_name) = view.clinician.clone().unzip();
+    let own = clinician_id == Some(viewer);
+    let id_text = clinician_id.map(|id| id.to_string()).unwrap_or_default();
+    let therapist = (!own && clinician_id.is_some()).then_some(id_text.as_str());
+    let shift = |weeks: i64| view.monday.checked_add((weeks * 7).days()).unwrap_or(view.monday);
+    let days: Vec<DayRow> = view
+        .days
+        .iter()
+        .map(|d| DayRow {
+            id: format!("day-{}", d.date),
+            heading: d.heading.clone(),
+            today: d.today,
+            hours: d.hours.clone(),
+            time_off: d.time_off,
+            entries: d
+                .entries
+                .iter()
+                .map(|e| EntryRow {
+                    kind: match e.kind {
+                        EntryKind::Session => "session",
+                        EntryKind::Hold => "hold",
+                        EntryKind::Request => "request",
+                    },
+                    time: format!("{}–{}", e.start, e.end),
+                    minutes: e.minutes,
+                    format: e.format.label(),
+                    status: e.status.label(),
+                    status_class: e.status.as_str(),
+                    who: e.with_whom.clone(),
+                    href: match e.kind {
+                        EntryKind::Request => "/requests".to_string(),
+                        _ => format!("/appointments/{}", e.id),
+                    },
+                    held_until: e.held_until.clone().unwrap_or_default(),
+                    in_series: e.in_series,
+                })
+                .collect(),
+        })
+        .collect();
+    WeekPart {
+        title: format!("Week of {}", view.monday.strftime("%A %-d %B %Y")),
+        zone: view.time_zone.clone(),
+        has_clinician: clinician_id.is_some(),
+        own,
+        clinician_id: id_text.clone(),
+        clinician_name: clinician_name.unwrap_or_default(),
+        previous: link(shift(-1), therapist),
+        next: link(shift(1), therapist),
+        this_week: match therapist {
+            Some(id) => format!("/calendar?therapist={id}"),
+            None => "/calendar".to_string(),
+        },
+        empty: days.iter().all(|d| d.entries.is_empty()),
+        days,
+        clock_changes: view.clock_changes.clone(),
+        has_hours: view.has_hours,
+        therapists: view
+            .therapists
+            .iter()
+            .map(|(id, name)| Choice {
+                value: id.to_string(),
+                label: name.clone(),
+                selected: Some(*id) == clinician_id,
+            })
+            .collect(),
+        monday: view.monday.to_string(),
+    }
+}
+
+/// Whether htmx asked for the week alone (a history restore needs the page).
+fn wants_fragment(headers: &HeaderMap) -> bool {
+    headers.contains_key("hx-request") && !headers.contains_key("hx-history-restore-request")
 }
 
 pub(crate) async fn show(
     State(state): State<AppState>,
-    page_: Page,
-    Query(done): Query<Done>,
+    page: Page,
+    headers: HeaderMap,
+    Query(query): Query<WeekQuery>,
 ) -> Result<Response, WebError> {
-    let (actor, layout) = page_.signed_in()?;
-    let notice = (done.done == "revoked")
-        .then(|| Notice::success("The feed address was revoked; calendars using it get nothing more."));
-    page(&state, &actor, layout, notice, None).await
-}
-
-/// Makes a new address and shows it, once, on this answer: it is never put
-/// in a redirect, a log or the database (only its hash is kept).
-pub(crate) async fn create(State(state): State<AppState>, page_: Page) -> Result<Response, WebError> {
-    let (actor, layout) = page_.signed_in()?;
-    let token = state.app.new_calendar_feed(&actor).await?;
-    let address = format!("{}/calendar/{token}", state.web.base_url.trim_end_matches('/'));
-    let notice = Some(Notice::success("A new feed address was made. Any earlier address no longer works."));
-    page(&state, &actor, layout, notice, Some(address)).await
-}
-
-pub(crate) async fn revoke(State(state): State<AppState>, page_: Page) -> Result<Response, WebError> {
-    let (actor, _) = page_.signed_in()?;
-    state.app.revoke_calendar_feed(&actor).await?;
-    Ok(Redirect::to("/calendar-feed?done=revoked").into_response())
-}
-
-/// `GET /calendar/{token}`: the iCalendar feed, for calendar apps.
-pub(crate) async fn feed(
-    State(state): State<AppState>,
-    page_: Page,
-    Path(token): Path<String>,
-) -> Result<Response, WebError> {
-    let ics = state.app.calendar_feed(&token, &page_.ip).await?.ok_or(WebError(AppError::NotFound))?;
-    Ok(([(CONTENT_TYPE, "text/calendar; charset=utf-8"), (CACHE_CONTROL, "private, no-store")], ics).into_response())
+    let (actor, layout) = page.signed_in()?;
+    let chosen = match query.therapist.trim() {
+        "" => None,
+        id => Some(super::path_id::<UserId>(id)?),
+    };
+    let view = state.app.week_view(&actor, chosen, &query.week).await?;
+    let week = part(&view, actor.user_id);
+    let mut response = if wants_fragment(&headers) {
+        render(&WeekFragmentTemplate { week })?.into_response()
+    } else {
+        let notice = (query.done == "added").then(|| {
+            let count = query.count.parse::<u16>().unwrap_or(1);
+            Notice::success(if count > 1 {
+                format!("{count} appointments added. Each can be moved or cancelled on its own.")
+            } else {
+                "Appointment added.".to_string()
+            })
+        });
+        render(&WeekTemplate { layout: layout.at("calendar-week"), notice, week })?.into_response()
+    };
+    // The same address answers with the page or the fragment.
+    response.headers_mut().insert(VARY, HeaderValue::from_static("HX-Request"));
+    Ok(response)
 }

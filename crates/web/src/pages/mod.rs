@@ -6,12 +6,12 @@ pub(crate) mod auth;
 pub(crate) mod availability;
 pub(crate) mod booking;
 pub(crate) mod calendar;
+pub(crate) mod calendar_feed;
 pub(crate) mod clinic;
 pub(crate) mod directory;
 pub(crate) mod new_appointment;
 pub(crate) mod profiles;
 pub(crate) mod public;
-pub(crate) mod week;
 
 use askama::Template;
 use axum::http::StatusCode;
