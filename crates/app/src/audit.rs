@@ -265,7 +265,9 @@ impl App {
                     tracing::error!(error = %error, "sealing audit entries failed; they stay pending");
                 }
                 tokio::select! {
-                    _ = written.notified() => {}
+                    // A short pause after a wake-up lets the entries of the
+                    // requests around it join the same sealing transaction.
+                    _ = written.notified() => tokio::time::sleep(SEAL_GATHER).await,
                     _ = tokio::time::sleep(SEAL_INTERVAL) => {}
                     _ = stopped.changed() => break,
                 }
@@ -298,6 +300,8 @@ fn denial_error(denial: sensate_domain::policy::Denial) -> AppError {
 
 /// The longest an entry waits for the sealer when nothing wakes it.
 const SEAL_INTERVAL: Duration = Duration::from_secs(1);
+/// How long the sealer gathers entries after being woken.
+const SEAL_GATHER: Duration = Duration::from_millis(25);
 
 /// The sealer's background task.
 pub struct RunningSealer {

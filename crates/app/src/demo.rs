@@ -244,7 +244,7 @@ impl App {
     /// Fills an empty database with the demo practice, its appointments
     /// placed in the weeks after today (practice time).
     pub async fn seed_demo(&self) -> Result<(), AppError> {
-        let store = self.store();
+        let store = &self.store;
         store.meta_set(META_MODE, "demo").await?;
         let now = self.now();
         let practice = NewPractice {

@@ -136,8 +136,17 @@ impl App {
         &self.config
     }
 
+    /// The store itself, past every policy check: for tests that look at
+    /// what was written. Not compiled into the server (feature `testing`),
+    /// so pages and the API reach data only through the use cases.
+    #[cfg(any(test, feature = "testing"))]
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    /// Closes the database connections (maintenance commands, on exit).
+    pub async fn close(&self) {
+        self.store.close().await;
     }
 
     pub fn now(&self) -> jiff::Timestamp {

@@ -142,7 +142,7 @@ fn master_key_from_env() -> Option<String> {
 async fn audit_verify(args: &AuditVerifyArgs) -> Result<(), CommandError> {
     let app = maintenance_app(&args.db).await?;
     let outcome = app.verify_audit_chain(args.expect.as_ref()).await;
-    app.store().close().await;
+    app.close().await;
     match outcome.map_err(|e| CommandError::Message(e.to_string()))? {
         Ok(verified) => {
             println!(
