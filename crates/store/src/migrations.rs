@@ -1,6 +1,13 @@
 //! Schema migrations. Each step exists for both engines under the same version
 //! number, so a database of either kind at version N has the same tables and
 //! columns (checked by the conformance suite).
+//!
+//! A step is written once (`migrations/shared/`) when the engines differ only
+//! in column types: the placeholders `{{uuid}}`, `{{bytes}}`, `{{bigint}}`
+//! and `{{serial}}` (an auto-numbered primary key) become each engine's type
+//! when the migrator is built. A step that needs engine-specific SQL (triggers,
+//! constraints, sequences) is a file per engine. Steps are never edited once
+//! released: the database keeps each applied step's checksum.
 use std::borrow::Cow;
 
 use sqlx::migrate::{Migration, MigrationType, Migrator};
@@ -8,94 +15,156 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 struct Step {
     version: i64,
     description: &'static str,
-    sqlite: &'static str,
-    postgres: &'static str,
+    sql: Sql,
+}
+
+/// A step's SQL: once for both engines, or one file each.
+enum Sql {
+    Shared(&'static str),
+    PerEngine { sqlite: &'static str, postgres: &'static str },
+}
+
+/// Each engine's column types for the placeholders of shared steps.
+const SQLITE_TYPES: [(&str, &str); 4] = [
+    ("{{uuid}}", "BLOB"),
+    ("{{bytes}}", "BLOB"),
+    ("{{bigint}}", "INTEGER"),
+    ("{{serial}}", "INTEGER PRIMARY KEY AUTOINCREMENT"),
+];
+const POSTGRES_TYPES: [(&str, &str); 4] =
+    [("{{uuid}}", "UUID"), ("{{bytes}}", "BYTEA"), ("{{bigint}}", "BIGINT"), ("{{serial}}", "BIGSERIAL PRIMARY KEY")];
+
+#[derive(Clone, Copy)]
+enum Target {
+    Sqlite,
+    Postgres,
+}
+
+impl Step {
+    fn sql(&self, target: Target) -> Cow<'static, str> {
+        match (&self.sql, target) {
+            (Sql::PerEngine { sqlite, .. }, Target::Sqlite) => Cow::Borrowed(sqlite),
+            (Sql::PerEngine { postgres, .. }, Target::Postgres) => Cow::Borrowed(postgres),
+            (Sql::Shared(text), target) => {
+                let types = match target {
+                    Target::Sqlite => &SQLITE_TYPES,
+                    Target::Postgres => &POSTGRES_TYPES,
+                };
+                Cow::Owned(types.iter().fold(text.to_string(), |sql, (from, to)| sql.replace(from, to)))
+            }
+        }
+    }
 }
 
 const STEPS: &[Step] = &[
     Step {
         version: 1,
         description: "foundation",
-        sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
-        postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+        sql: Sql::PerEngine {
+            sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+            postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+        },
     },
     Step {
         version: 2,
         description: "practice_contact",
-        sqlite: include_str!("../migrations/sqlite/0002_practice_contact.sql"),
-        postgres: include_str!("../migrations/postgres/0002_practice_contact.sql"),
+        sql: Sql::PerEngine {
+            sqlite: include_str!("../migrations/sqlite/0002_practice_contact.sql"),
+            postgres: include_str!("../migrations/postgres/0002_practice_contact.sql"),
+        },
     },
     Step {
         version: 3,
         description: "identity",
-        sqlite: include_str!("../migrations/sqlite/0003_identity.sql"),
-        postgres: include_str!("../migrations/postgres/0003_identity.sql"),
+        sql: Sql::PerEngine {
+            sqlite: include_str!("../migrations/sqlite/0003_identity.sql"),
+            postgres: include_str!("../migrations/postgres/0003_identity.sql"),
+        },
     },
     Step {
         version: 4,
         description: "directory",
-        sqlite: include_str!("../migrations/sqlite/0004_directory.sql"),
-        postgres: include_str!("../migrations/postgres/0004_directory.sql"),
+        sql: Sql::PerEngine {
+            sqlite: include_str!("../migrations/sqlite/0004_directory.sql"),
+            postgres: include_str!("../migrations/postgres/0004_directory.sql"),
+        },
     },
     Step {
         version: 5,
         description: "profile_photos",
-        sqlite: include_str!("../migrations/sqlite/0005_profile_photos.sql"),
-        postgres: include_str!("../migrations/postgres/0005_profile_photos.sql"),
+        sql: Sql::PerEngine {
+            sqlite: include_str!("../migrations/sqlite/0005_profile_photos.sql"),
+            postgres: include_str!("../migrations/postgres/0005_profile_photos.sql"),
+        },
     },
     Step {
         version: 6,
         description: "scheduling",
-        sqlite: include_str!("../migrations/sqlite/0006_scheduling.sql"),
-        postgres: include_str!("../migrations/postgres/0006_scheduling.sql"),
+        sql: Sql::PerEngine {
+            sqlite: include_str!("../migrations/sqlite/0006_scheduling.sql"),
+            postgres: include_str!("../migrations/postgres/0006_scheduling.sql"),
+        },
     },
     Step {
         version: 7,
         description: "availability",
-        sqlite: include_str!("../migrations/sqlite/0007_availability.sql"),
-        postgres: include_str!("../migrations/postgres/0007_availability.sql"),
+        sql: Sql::PerEngine {
+            sqlite: include_str!("../migrations/sqlite/0007_availability.sql"),
+            postgres: include_str!("../migrations/postgres/0007_availability.sql"),
+        },
     },
     Step {
         version: 8,
         description: "calendar_feeds",
-        sqlite: include_str!("../migrations/sqlite/0008_calendar_feeds.sql"),
-        postgres: include_str!("../migrations/postgres/0008_calendar_feeds.sql"),
+        sql: Sql::PerEngine {
+            sqlite: include_str!("../migrations/sqlite/0008_calendar_feeds.sql"),
+            postgres: include_str!("../migrations/postgres/0008_calendar_feeds.sql"),
+        },
     },
     Step {
         version: 9,
         description: "booking_requests",
-        sqlite: include_str!("../migrations/sqlite/0009_booking_requests.sql"),
-        postgres: include_str!("../migrations/postgres/0009_booking_requests.sql"),
+        sql: Sql::PerEngine {
+            sqlite: include_str!("../migrations/sqlite/0009_booking_requests.sql"),
+            postgres: include_str!("../migrations/postgres/0009_booking_requests.sql"),
+        },
     },
     Step {
         version: 10,
         description: "jobs",
-        sqlite: include_str!("../migrations/sqlite/0010_jobs.sql"),
-        postgres: include_str!("../migrations/postgres/0010_jobs.sql"),
+        sql: Sql::PerEngine {
+            sqlite: include_str!("../migrations/sqlite/0010_jobs.sql"),
+            postgres: include_str!("../migrations/postgres/0010_jobs.sql"),
+        },
     },
     Step {
         version: 11,
         description: "appointment_changes",
-        sqlite: include_str!("../migrations/sqlite/0011_appointment_changes.sql"),
-        postgres: include_str!("../migrations/postgres/0011_appointment_changes.sql"),
+        sql: Sql::PerEngine {
+            sqlite: include_str!("../migrations/sqlite/0011_appointment_changes.sql"),
+            postgres: include_str!("../migrations/postgres/0011_appointment_changes.sql"),
+        },
     },
     Step {
         version: 12,
         description: "series",
-        sqlite: include_str!("../migrations/sqlite/0012_series.sql"),
-        postgres: include_str!("../migrations/postgres/0012_series.sql"),
+        sql: Sql::PerEngine {
+            sqlite: include_str!("../migrations/sqlite/0012_series.sql"),
+            postgres: include_str!("../migrations/postgres/0012_series.sql"),
+        },
     },
     Step {
         version: 13,
         description: "scheduling_version",
-        sqlite: include_str!("../migrations/sqlite/0013_scheduling_version.sql"),
-        postgres: include_str!("../migrations/postgres/0013_scheduling_version.sql"),
+        sql: Sql::PerEngine {
+            sqlite: include_str!("../migrations/sqlite/0013_scheduling_version.sql"),
+            postgres: include_str!("../migrations/postgres/0013_scheduling_version.sql"),
+        },
     },
     Step {
         version: 14,
         description: "audit_with_actions",
-        sqlite: include_str!("../migrations/sqlite/0014_audit_with_actions.sql"),
-        postgres: include_str!("../migrations/postgres/0014_audit_with_actions.sql"),
+        sql: Sql::Shared(include_str!("../migrations/shared/0014_audit_with_actions.sql")),
     },
 ];
 
@@ -104,7 +173,7 @@ pub fn latest_version() -> i64 {
     STEPS.iter().map(|step| step.version).max().unwrap_or(0)
 }
 
-fn migrator(sql_of: fn(&Step) -> &'static str, up_to: i64) -> Migrator {
+fn migrator(target: Target, up_to: i64) -> Migrator {
     let migrations = STEPS
         .iter()
         .filter(|step| step.version <= up_to)
@@ -113,7 +182,7 @@ fn migrator(sql_of: fn(&Step) -> &'static str, up_to: i64) -> Migrator {
                 step.version,
                 Cow::Borrowed(step.description),
                 MigrationType::Simple,
-                Cow::Borrowed(sql_of(step)),
+                step.sql(target),
                 false,
             )
         })
@@ -122,11 +191,11 @@ fn migrator(sql_of: fn(&Step) -> &'static str, up_to: i64) -> Migrator {
 }
 
 pub(crate) fn sqlite(up_to: i64) -> Migrator {
-    migrator(|step| step.sqlite, up_to)
+    migrator(Target::Sqlite, up_to)
 }
 
 pub(crate) fn postgres(up_to: i64) -> Migrator {
-    migrator(|step| step.postgres, up_to)
+    migrator(Target::Postgres, up_to)
 }
 
 #[cfg(test)]
@@ -145,12 +214,28 @@ mod tests {
 
     #[test]
     fn every_migration_file_is_listed_once_for_both_engines() {
-        let listed: Vec<String> =
-            STEPS.iter().map(|step| format!("{:04}_{}.sql", step.version, step.description)).collect();
-        assert_eq!(files("sqlite"), listed);
-        assert_eq!(files("postgres"), listed);
+        let name = |step: &Step| format!("{:04}_{}.sql", step.version, step.description);
+        let per_engine: Vec<String> =
+            STEPS.iter().filter(|step| matches!(step.sql, Sql::PerEngine { .. })).map(name).collect();
+        let shared: Vec<String> = STEPS.iter().filter(|step| matches!(step.sql, Sql::Shared(_))).map(name).collect();
+        assert_eq!(files("sqlite"), per_engine);
+        assert_eq!(files("postgres"), per_engine);
+        assert_eq!(files("shared"), shared);
         let mut versions: Vec<i64> = STEPS.iter().map(|step| step.version).collect();
         versions.dedup();
         assert_eq!(versions.len(), STEPS.len());
+    }
+
+    #[test]
+    fn shared_steps_leave_no_placeholder_behind() {
+        for step in STEPS.iter().filter(|step| matches!(step.sql, Sql::Shared(_))) {
+            for target in [Target::Sqlite, Target::Postgres] {
+                let sql = step.sql(target);
+                assert!(!sql.contains("{{"), "step {} keeps a placeholder: {sql}", step.version);
+            }
+        }
+        let step = STEPS.iter().find(|step| step.version == 14).unwrap();
+        assert!(step.sql(Target::Sqlite).contains("id INTEGER PRIMARY KEY AUTOINCREMENT"));
+        assert!(step.sql(Target::Postgres).contains("actor_id UUID"));
     }
 }

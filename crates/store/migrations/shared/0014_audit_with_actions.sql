@@ -1,12 +1,14 @@
+-- Written once for both engines; the column-type placeholders are listed in
+-- store/src/migrations.rs.
 -- Audit entries commit with the action they record. A use case writes its
 -- entries into `audit_pending` inside its own transaction; the sealer then
 -- moves them into the chain (`audit_log`) in the order it sees them, so no
 -- lock on the chain is held while use cases run.
 CREATE TABLE audit_pending (
-    id BIGSERIAL PRIMARY KEY,
-    at BIGINT NOT NULL,
-    actor_id UUID,
-    practice_id UUID,
+    id {{serial}},
+    at {{bigint}} NOT NULL,
+    actor_id {{uuid}},
+    practice_id {{uuid}},
     action TEXT NOT NULL,
     record_type TEXT NOT NULL,
     record_id TEXT NOT NULL,
