@@ -78,13 +78,9 @@ impl App {
     /// Expired sessions are deleted on sight.
     pub async fn authenticate(&self, token: &str, ip: &str) -> Result<Option<Actor>, AppError> {
         let hash = token_hash(token);
-        let Some(session) = self.store.session(&hash).await? else {
+        let Some(sensate_store::SignedIn { session, user, memberships }) = self.store.signed_in(&hash).await? else {
             return Ok(None);
         };
-        let Some(user) = self.store.user(session.user_id).await? else {
-            return Ok(None);
-        };
-        let memberships = self.store.memberships(session.user_id).await?;
         let actor = Actor {
             user_id: user.id,
             display_name: user.display_name,

@@ -56,6 +56,9 @@ pub trait PracticeStore: Send + Sync {
     // --- sessions ------------------------------------------------------
     async fn insert_session(&self, token_hash: &str, user: UserId, now: Timestamp) -> Result<()>;
     async fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>>;
+    /// A session with its person and their memberships, in one query: what
+    /// every signed-in request needs first.
+    async fn signed_in(&self, token_hash: &str) -> Result<Option<SignedIn>>;
     async fn touch_session(&self, token_hash: &str, now: Timestamp) -> Result<()>;
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
 
@@ -335,6 +338,49 @@ where
             })
         })
         .transpose()
+    }
+
+    async fn signed_in(&self, token_hash: &str) -> crate::Result<Option<crate::SignedIn>> {
+        use sqlx::Row;
+        let rows = sqlx::query(
+            "SELECT s.user_id, s.created_at, s.last_seen_at, s.mfa_verified_at, \
+             u.email, u.display_name, u.disabled_at, p.id AS practice_id, p.name AS practice_name, \
+             p.time_zone AS practice_time_zone, m.role \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
+             LEFT JOIN memberships m ON m.user_id = s.user_id \
+             LEFT JOIN practices p ON p.id = m.practice_id \
+             WHERE s.token_hash = $1 ORDER BY p.name, m.role",
+        )
+        .bind(token_hash)
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        let Some(first) = rows.first() else { return Ok(None) };
+        let user_id = sensate_domain::UserId::from_uuid(first.try_get("user_id")?);
+        let session = crate::SessionRecord {
+            user_id,
+            created_at: crate::shared::instant(first.try_get("created_at")?)?,
+            last_seen_at: crate::shared::instant(first.try_get("last_seen_at")?)?,
+            mfa_verified: first.try_get::<Option<i64>, _>("mfa_verified_at")?.is_some(),
+        };
+        let user = crate::UserRecord {
+            id: user_id,
+            email: first.try_get("email")?,
+            display_name: first.try_get("display_name")?,
+            disabled: first.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
+        };
+        let mut memberships = Vec::new();
+        for row in &rows {
+            let Some(practice) = row.try_get::<Option<uuid::Uuid>, _>("practice_id")? else { continue };
+            let role: String = row.try_get("role")?;
+            memberships.push(crate::MembershipRecord {
+                practice_id: sensate_domain::PracticeId::from_uuid(practice),
+                practice_name: row.try_get("practice_name")?,
+                practice_time_zone: row.try_get("practice_time_zone")?,
+                role: sensate_domain::Role::parse(&role)
+                    .ok_or_else(|| crate::StoreError::Corrupt(format!("role '{role}'")))?,
+            });
+        }
+        Ok(Some(crate::SignedIn { session, user, memberships }))
     }
 
     async fn touch_session(&self, token_hash: &str, now: jiff::Timestamp) -> crate::Result<()> {

@@ -53,6 +53,14 @@ pub struct SessionRecord {
     pub mfa_verified: bool,
 }
 
+/// A live session's row with its person and their memberships.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub session: SessionRecord,
+    pub user: UserRecord,
+    pub memberships: Vec<MembershipRecord>,
+}
+
 /// A therapist's public-facing profile (the directory extends it).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TherapistProfile {

@@ -268,6 +268,34 @@ on_both_engines! {
         store.close().await;
     }
 
+    async fn a_signed_in_request_reads_session_person_and_roles_in_one_go(db: TestDb) {
+        let store = db.store().await;
+        assert!(store.signed_in("nobody").await.unwrap().is_none());
+        let harbor = practice(&store).await;
+        let other = PracticeId::new();
+        store.insert_practice(&NewPractice { id: other, name: "Alder".into(), time_zone: "America/Chicago".into(), created_at: at(T0) }).await.unwrap();
+        let therapist = person(&store, harbor, "t@example.org", Role::Clinician).await;
+        store.insert_membership(harbor, therapist, Role::Admin, at(T0)).await.unwrap();
+        store.insert_membership(other, therapist, Role::Clinician, at(T0)).await.unwrap();
+        store.insert_session("s1", therapist, at(T0)).await.unwrap();
+        store.mark_session_mfa("s1", at(T0)).await.unwrap();
+        let found = store.signed_in("s1").await.unwrap().unwrap();
+        assert_eq!((found.session.user_id, found.session.mfa_verified), (therapist, true));
+        assert_eq!((found.user.email.as_str(), found.user.disabled), ("t@example.org", false));
+        let roles: Vec<(&str, Role, &str)> =
+            found.memberships.iter().map(|m| (m.practice_name.as_str(), m.role, m.practice_time_zone.as_str())).collect();
+        assert_eq!(roles, vec![("Alder", Role::Clinician, "America/Chicago"), ("Harbor", Role::Admin, "UTC"), ("Harbor", Role::Clinician, "UTC")]);
+
+        // Someone with no role anywhere still has their session and account.
+        let loner_user = new_user("l@example.org");
+        let loner = loner_user.id;
+        store.insert_user(&loner_user).await.unwrap();
+        store.insert_session("s2", loner, at(T0)).await.unwrap();
+        let found = store.signed_in("s2").await.unwrap().unwrap();
+        assert_eq!((found.user.id, found.session.mfa_verified, found.memberships.len()), (loner, false, 0));
+        store.close().await;
+    }
+
     async fn an_entry_that_commits_after_a_later_one_is_still_sealed(db: TestDb) {
         let store = db.store().await;
         let key = AuditKey::new([3; AuditKey::LEN]);
