@@ -152,7 +152,7 @@ impl App {
             errors.add("note", "Write the note before saving it.");
             return Err(AppError::Invalid(errors));
         }
-        let id = uuid::Uuid::now_v7();
+        let id = sensate_domain::NoteId::new();
         let id_text = id.to_string();
         let sealed = self.keys.encrypt(&Binding::new("clinical_notes", "body", &id_text), &text)?;
         uow.insert_clinical_note(id, practice, client, actor.user_id, &sealed, self.now()).await?;

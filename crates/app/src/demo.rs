@@ -421,7 +421,7 @@ impl App {
             let verification =
                 sensate_store::Verification { at: now, by: owner, method: "State board online register".to_string() };
             for (kind, number, jurisdiction) in listing.licences {
-                let id = uuid::Uuid::now_v7();
+                let id = sensate_domain::CredentialId::new();
                 self.store
                     .insert_licence(&sensate_store::LicenceRecord {
                         id,
@@ -437,7 +437,7 @@ impl App {
                 self.store.verify_licence(practice, id, &verification).await?;
             }
             if listing.certified {
-                let id = uuid::Uuid::now_v7();
+                let id = sensate_domain::CredentialId::new();
                 self.store
                     .insert_certification(&sensate_store::CertificationRecord {
                         id,

@@ -7,7 +7,7 @@ use sensate_domain::FieldErrors;
 use sensate_domain::directory::reference::{Reference, reference};
 use sensate_domain::directory::search::Listing;
 use sensate_domain::policy::{Action, Decision, Resource, decide};
-use sensate_domain::{PracticeId, Role, UserId};
+use sensate_domain::{CredentialId, PracticeId, Role, UserId};
 use sensate_store::{
     CertificationRecord, DirectoryProfileRecord, LicenceRecord, OfficeRecord, PhotoRecord, TherapistProfile,
     Verification,
@@ -190,7 +190,7 @@ pub struct TherapistListing {
 
 #[derive(Debug, Clone)]
 pub struct AwaitingCredential {
-    pub id: uuid::Uuid,
+    pub id: CredentialId,
     /// E.g. "LMFT, New York, no. NY-123, valid through 2027-06-30".
     pub description: String,
 }
@@ -300,7 +300,12 @@ impl App {
     }
 
     /// Removes a licence or certification entered by mistake or no longer held.
-    pub async fn remove_credential(&self, actor: &Actor, user: UserId, credential: uuid::Uuid) -> Result<(), AppError> {
+    pub async fn remove_credential(
+        &self,
+        actor: &Actor,
+        user: UserId,
+        credential: CredentialId,
+    ) -> Result<(), AppError> {
         let practice = self.therapist_resource(actor, user, Action::EditTherapistProfile).await?;
         let uow = self.store.begin_write().await?;
         if !uow.remove_credential(practice, user, credential).await? {
@@ -469,7 +474,7 @@ impl App {
         actor: &Actor,
         user: UserId,
         input: &CredentialInput,
-    ) -> Result<uuid::Uuid, AppError> {
+    ) -> Result<CredentialId, AppError> {
         let practice = self.therapist_resource(actor, user, Action::EditTherapistProfile).await?;
         let reference = catalogue()?;
         let mut errors = FieldErrors::new();
@@ -487,7 +492,7 @@ impl App {
         let expires_on = date(&mut errors, "expires_on", &input.expires_on, true);
         AppError::invalid_if_any(errors)?;
         let expires_on = expires_on.ok_or_else(|| AppError::Internal("validated date missing".into()))?;
-        let id = uuid::Uuid::now_v7();
+        let id = CredentialId::new();
         let uow = self.store.begin_write().await?;
         uow.insert_licence(&LicenceRecord {
             id,
@@ -510,7 +515,7 @@ impl App {
         actor: &Actor,
         user: UserId,
         input: &CredentialInput,
-    ) -> Result<uuid::Uuid, AppError> {
+    ) -> Result<CredentialId, AppError> {
         let practice = self.therapist_resource(actor, user, Action::EditTherapistProfile).await?;
         let reference = catalogue()?;
         let mut errors = FieldErrors::new();
@@ -521,7 +526,7 @@ impl App {
         let number = text(&mut errors, "number", &input.number, 60);
         let expires_on = date(&mut errors, "expires_on", &input.expires_on, false);
         AppError::invalid_if_any(errors)?;
-        let id = uuid::Uuid::now_v7();
+        let id = CredentialId::new();
         let uow = self.store.begin_write().await?;
         uow.insert_certification(&CertificationRecord {
             id,
@@ -552,7 +557,7 @@ impl App {
         &self,
         actor: &Actor,
         user: UserId,
-        credential: uuid::Uuid,
+        credential: CredentialId,
         method: &str,
     ) -> Result<(), AppError> {
         let practice = self.therapist_resource(actor, user, Action::VerifyCredential).await?;

@@ -234,7 +234,7 @@ impl App {
             })
             .collect();
         let series = (c.repeat != Repeat::Once).then(|| NewSeries {
-            id: uuid::Uuid::now_v7(),
+            id: sensate_domain::SeriesId::new(),
             practice_id: c.case.practice_id,
             clinician_id: clinician,
             case_id: case,

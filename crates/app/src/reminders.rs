@@ -185,7 +185,7 @@ impl App {
                         recipient: recipient.user_id,
                     };
                     let job = NewJob {
-                        id: uuid::Uuid::now_v7(),
+                        id: sensate_domain::JobId::new(),
                         kind: REMINDER_JOB.to_string(),
                         payload: payload.encode(),
                         dedupe_key: payload.dedupe_key(),
@@ -204,7 +204,7 @@ impl App {
     /// the job's, so a resend after a crash is recognisably the same message.
     pub(crate) async fn run_reminder(
         &self,
-        job: uuid::Uuid,
+        job: sensate_domain::JobId,
         payload: &str,
         now: Timestamp,
     ) -> Result<Result<ReminderRun, crate::infra::mailer::MailError>, AppError> {
@@ -227,8 +227,8 @@ impl App {
             return Ok(Ok(ReminderRun::Skipped));
         };
         let link = self.appointment_manage_link(facts.id).await?;
-        let email =
-            reminder_email(recipient, &facts, &practice, &link).with_message_id(format!("reminder.{}", job.simple()));
+        let email = reminder_email(recipient, &facts, &practice, &link)
+            .with_message_id(format!("reminder.{}", job.as_uuid().simple()));
         let sent = ReminderRun::Sent { practice: facts.practice_id, appointment: facts.id };
         Ok(self.mailer.send(&email).await.map(|()| sent))
     }

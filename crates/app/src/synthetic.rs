@@ -28,7 +28,7 @@ use jiff::civil::Date;
 use jiff::{Span, Timestamp};
 use sensate_domain::directory::reference::Reference;
 use sensate_domain::directory::search::{Affirming, ClientFocus, Format, SearchQuery, Sort};
-use sensate_domain::{PracticeId, Role, UserId};
+use sensate_domain::{CredentialId, PracticeId, Role, UserId};
 use sensate_store::{
     CertificationRecord, DirectoryImport, DirectoryProfileRecord, LicenceRecord, NewMembership, NewPractice, NewUser,
     OfficeRecord, TherapistProfile, Verification,
@@ -432,7 +432,7 @@ impl SyntheticDirectory {
             let expires_on = if self.rng.chance(0.1) { None } else { Some(self.day_between(-200, 900)) };
             let verification = if self.rng.chance(0.92) { Some(self.verification(practice.owner)) } else { None };
             certifications.push(CertificationRecord {
-                id: self.new_id(),
+                id: CredentialId::from_uuid(self.new_id()),
                 user_id: user,
                 practice_id: practice.id,
                 body: body.to_string(),
@@ -528,7 +528,7 @@ impl SyntheticDirectory {
         let licence_type = if profession == "counsellor" { counsellor_licence(jurisdiction) } else { profession };
         let code = jurisdiction.trim_start_matches("US-");
         LicenceRecord {
-            id: self.new_id(),
+            id: CredentialId::from_uuid(self.new_id()),
             user_id: user,
             practice_id: practice,
             licence_type: licence_type.to_string(),

@@ -68,6 +68,22 @@ id_type!(
     /// One appointment on a clinician's calendar.
     AppointmentId
 );
+id_type!(
+    /// A licence or a certification on a therapist's directory profile.
+    CredentialId
+);
+id_type!(
+    /// A therapist's private clinical note about a client.
+    NoteId
+);
+id_type!(
+    /// A weekly or fortnightly series of appointments added together.
+    SeriesId
+);
+id_type!(
+    /// A job on the durable queue (a reminder to send).
+    JobId
+);
 
 #[cfg(test)]
 mod tests {

@@ -72,7 +72,7 @@ struct World {
     /// Each actor's own account, for redirects to "your own" pages.
     ids: HashMap<&'static str, UserId>,
     /// A licence of `clinician` each actor may try to remove (`{credential}`).
-    licences: HashMap<&'static str, uuid::Uuid>,
+    licences: HashMap<&'static str, sensate_domain::CredentialId>,
     /// A session type of practice P.
     session_type: uuid::Uuid,
     /// A confirmed appointment of `clinician` with client A and their partner.
@@ -255,7 +255,7 @@ async fn world(db: TestDb) -> World {
         .unwrap();
     let mut licences = HashMap::new();
     for actor in ACTORS {
-        let id = uuid::Uuid::now_v7();
+        let id = sensate_domain::CredentialId::new();
         app.store()
             .insert_licence(&sensate_store::LicenceRecord {
                 id,

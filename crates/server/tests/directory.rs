@@ -164,7 +164,7 @@ on_both_engines! {
         assert!(missing.get("method").is_some());
         world.app.verify_credential(&admin, therapist, id, "New York State board online register").await.unwrap();
         world.app.verify_credential(&admin, therapist, cert_id, "AASECT directory").await.unwrap();
-        assert!(matches!(world.app.verify_credential(&admin, therapist, UserId::new().as_uuid(), "x").await, Err(AppError::NotFound)));
+        assert!(matches!(world.app.verify_credential(&admin, therapist, sensate_domain::CredentialId::new(), "x").await, Err(AppError::NotFound)));
 
         let saved = world.app.store().directory_profile(therapist).await.unwrap().unwrap();
         let verification = saved.licences[0].verification.clone().unwrap();

@@ -155,7 +155,7 @@ on_both_engines! {
         assert!(jobs.iter().all(|j| j.payload.contains(&appointment.to_string()) && !j.payload.contains('@')), "ids only");
         let statuses: Vec<JobStatus> = jobs.iter().map(|j| j.status).collect();
         assert_eq!(statuses, [JobStatus::Done, JobStatus::Pending], "by run time: the first was sent");
-        assert_eq!(mail.header("Message-ID").unwrap(), format!("<reminder.{}@lakeside.example>", jobs[0].id.simple()));
+        assert_eq!(mail.header("Message-ID").unwrap(), format!("<reminder.{}@lakeside.example>", jobs[0].id.as_uuid().simple()));
         nothing_more(&w.sink, 1).await;
 
         // Restarted again; past two hours before, the second.
@@ -196,7 +196,7 @@ on_both_engines! {
         w.app.clock.set(due + lease);
         assert_eq!(w.app.run_due_jobs().await.sent, 1);
         let second = w.sink.wait_for(2, WAIT).await.remove(1);
-        assert_eq!(second.header("Message-ID").unwrap(), format!("<reminder.{}@lakeside.example>", claimed[0].id.simple()));
+        assert_eq!(second.header("Message-ID").unwrap(), format!("<reminder.{}@lakeside.example>", claimed[0].id.as_uuid().simple()));
         assert_eq!(w.app.run_due_jobs().await.sent, 0);
         nothing_more(&w.sink, 2).await;
         let job = w.app.store().job(claimed[0].id).await.unwrap().unwrap();

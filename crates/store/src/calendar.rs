@@ -20,7 +20,7 @@ pub struct CalendarEntry {
     pub status: AppointmentStatus,
     pub held_until: Option<Timestamp>,
     pub case_id: Option<CaseId>,
-    pub series_id: Option<uuid::Uuid>,
+    pub series_id: Option<sensate_domain::SeriesId>,
     /// The case's clients, by name; empty before there is a case.
     pub client_names: Vec<String>,
     /// The name a visitor gave with their booking request.
@@ -42,7 +42,7 @@ pub struct SchedulableCase {
 /// A recurring series, as stored beside its occurrences.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewSeries {
-    pub id: uuid::Uuid,
+    pub id: sensate_domain::SeriesId,
     pub practice_id: PracticeId,
     pub clinician_id: UserId,
     pub case_id: CaseId,
@@ -179,7 +179,7 @@ where
                 status: crate::shared::status(row.try_get("status")?)?,
                 held_until: held_until.map(crate::shared::instant).transpose()?,
                 case_id: case_id.map(sensate_domain::CaseId::from_uuid),
-                series_id: row.try_get("series_id")?,
+                series_id: row.try_get::<Option<uuid::Uuid>, _>("series_id")?.map(sensate_domain::SeriesId::from_uuid),
                 client_names: Vec::new(),
                 visitor_name: row.try_get("visitor_name")?,
             };
@@ -276,7 +276,7 @@ where
                 "INSERT INTO series (id, practice_id, clinician_id, case_id, cadence, occurrences, created_by, \
                  created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
-            .bind(s.id)
+            .bind(s.id.as_uuid())
             .bind(s.practice_id.as_uuid())
             .bind(s.clinician_id.as_uuid())
             .bind(s.case_id.as_uuid())
@@ -299,7 +299,7 @@ where
             }
             if let Some(s) = series {
                 sqlx::query("UPDATE appointments SET series_id = $1 WHERE id = $2")
-                    .bind(s.id)
+                    .bind(s.id.as_uuid())
                     .bind(occurrence.id.as_uuid())
                     .execute(&mut *tx)
                     .await?;

@@ -24,7 +24,7 @@ pub trait ClientDataStore: Send + Sync {
     ) -> Result<()>;
     async fn insert_clinical_note(
         &self,
-        id: uuid::Uuid,
+        id: sensate_domain::NoteId,
         practice: PracticeId,
         client: UserId,
         author: UserId,
@@ -151,7 +151,7 @@ where
 
     async fn insert_clinical_note(
         &self,
-        id: uuid::Uuid,
+        id: sensate_domain::NoteId,
         practice: sensate_domain::PracticeId,
         client: sensate_domain::UserId,
         author: sensate_domain::UserId,
@@ -162,7 +162,7 @@ where
             "INSERT INTO clinical_notes (id, practice_id, client_id, author_id, body, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
-        .bind(id)
+        .bind(id.as_uuid())
         .bind(practice.as_uuid())
         .bind(client.as_uuid())
         .bind(author.as_uuid())
@@ -188,7 +188,12 @@ where
         .await?;
         rows.into_iter()
             .map(|(id, body, created_at)| {
-                Ok(crate::NoteRecord { id, author_id: author, body, created_at: crate::shared::instant(created_at)? })
+                Ok(crate::NoteRecord {
+                    id: sensate_domain::NoteId::from_uuid(id),
+                    author_id: author,
+                    body,
+                    created_at: crate::shared::instant(created_at)?,
+                })
             })
             .collect()
     }

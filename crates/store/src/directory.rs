@@ -6,7 +6,7 @@
 use crate::engine::RowsAffected as _;
 use async_trait::async_trait;
 use jiff::Timestamp;
-use sensate_domain::{PracticeId, UserId};
+use sensate_domain::{CredentialId, PracticeId, UserId};
 
 use crate::{
     CertificationRecord, DirectoryImport, DirectoryProfileRecord, LicenceRecord, PhotoRecord, Result, TherapistProfile,
@@ -31,15 +31,16 @@ pub trait DirectoryStore: Send + Sync {
     async fn insert_licence(&self, licence: &LicenceRecord) -> Result<()>;
     async fn insert_certification(&self, certification: &CertificationRecord) -> Result<()>;
     /// Records a verification; false when no such licence exists in that practice.
-    async fn verify_licence(&self, practice: PracticeId, id: uuid::Uuid, verification: &Verification) -> Result<bool>;
+    async fn verify_licence(&self, practice: PracticeId, id: CredentialId, verification: &Verification)
+    -> Result<bool>;
     async fn verify_certification(
         &self,
         practice: PracticeId,
-        id: uuid::Uuid,
+        id: CredentialId,
         verification: &Verification,
     ) -> Result<bool>;
     /// Deletes one of the user's licences or certifications; false when they hold no such credential.
-    async fn remove_credential(&self, practice: PracticeId, user: UserId, id: uuid::Uuid) -> Result<bool>;
+    async fn remove_credential(&self, practice: PracticeId, user: UserId, id: CredentialId) -> Result<bool>;
     /// Stores (or replaces) the user's directory photo.
     async fn save_profile_photo(&self, photo: &PhotoRecord) -> Result<()>;
     async fn profile_photo(&self, user: UserId) -> Result<Option<PhotoRecord>>;
@@ -224,7 +225,7 @@ where
         .bind(last)
         .try_map(|row: crate::engine::Row<S>| {
             Ok(crate::LicenceRecord {
-                id: row.try_get("id")?,
+                id: sensate_domain::CredentialId::from_uuid(row.try_get("id")?),
                 user_id: sensate_domain::UserId::from_uuid(row.try_get("user_id")?),
                 practice_id: sensate_domain::PracticeId::from_uuid(row.try_get("practice_id")?),
                 licence_type: row.try_get("licence_type")?,
@@ -251,7 +252,7 @@ where
         .try_map(|row: crate::engine::Row<S>| {
             let expires_on: Option<String> = row.try_get("expires_on")?;
             Ok(crate::CertificationRecord {
-                id: row.try_get("id")?,
+                id: sensate_domain::CredentialId::from_uuid(row.try_get("id")?),
                 user_id: sensate_domain::UserId::from_uuid(row.try_get("user_id")?),
                 practice_id: sensate_domain::PracticeId::from_uuid(row.try_get("practice_id")?),
                 body: row.try_get("body")?,
@@ -446,7 +447,7 @@ where
             "INSERT INTO licences (id, user_id, practice_id, licence_type, number, jurisdiction, expires_on) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
-        .bind(licence.id)
+        .bind(licence.id.as_uuid())
         .bind(licence.user_id.as_uuid())
         .bind(licence.practice_id.as_uuid())
         .bind(&licence.licence_type)
@@ -467,7 +468,7 @@ where
             "INSERT INTO certifications (id, user_id, practice_id, body, credential_id, expires_on) \
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
-        .bind(certification.id)
+        .bind(certification.id.as_uuid())
         .bind(certification.user_id.as_uuid())
         .bind(certification.practice_id.as_uuid())
         .bind(&certification.body)
@@ -483,7 +484,7 @@ where
     async fn verify_licence(
         &self,
         practice: sensate_domain::PracticeId,
-        id: uuid::Uuid,
+        id: CredentialId,
         verification: &crate::Verification,
     ) -> crate::Result<bool> {
         crate::engine::Sql::<S>::verify_in(self, "licences", practice, id, verification).await
@@ -492,7 +493,7 @@ where
     async fn verify_certification(
         &self,
         practice: sensate_domain::PracticeId,
-        id: uuid::Uuid,
+        id: CredentialId,
         verification: &crate::Verification,
     ) -> crate::Result<bool> {
         crate::engine::Sql::<S>::verify_in(self, "certifications", practice, id, verification).await
@@ -502,14 +503,14 @@ where
         &self,
         practice: sensate_domain::PracticeId,
         user: sensate_domain::UserId,
-        id: uuid::Uuid,
+        id: CredentialId,
     ) -> crate::Result<bool> {
         let mut conn = self.conn().await?;
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let mut removed = 0;
         for table in ["licences", "certifications"] {
             removed += sqlx::query(&format!("DELETE FROM {table} WHERE id = $1 AND user_id = $2 AND practice_id = $3"))
-                .bind(id)
+                .bind(id.as_uuid())
                 .bind(user.as_uuid())
                 .bind(practice.as_uuid())
                 .execute(&mut *tx)
@@ -698,7 +699,7 @@ where
             &licences,
             |mut row, l| {
                 let v = l.verification.as_ref();
-                row.push_bind(l.id)
+                row.push_bind(l.id.as_uuid())
                     .push_bind(l.user_id.as_uuid())
                     .push_bind(l.practice_id.as_uuid())
                     .push_bind(&l.licence_type)
@@ -721,7 +722,7 @@ where
             &certifications,
             |mut row, c| {
                 let v = c.verification.as_ref();
-                row.push_bind(c.id)
+                row.push_bind(c.id.as_uuid())
                     .push_bind(c.user_id.as_uuid())
                     .push_bind(c.practice_id.as_uuid())
                     .push_bind(&c.body)
@@ -786,7 +787,7 @@ where
         source: &S,
         table: &'static str,
         practice: sensate_domain::PracticeId,
-        id: uuid::Uuid,
+        id: CredentialId,
         verification: &crate::Verification,
     ) -> crate::Result<bool> {
         let mut conn = source.conn().await?;
@@ -795,7 +796,7 @@ where
             "UPDATE {table} SET verified_at = $3, verified_by = $4, verification_method = $5 \
              WHERE id = $1 AND practice_id = $2"
         ))
-        .bind(id)
+        .bind(id.as_uuid())
         .bind(practice.as_uuid())
         .bind(crate::shared::secs(verification.at))
         .bind(verification.by.as_uuid())

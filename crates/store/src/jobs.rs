@@ -19,7 +19,7 @@ use crate::{Result, StoreError};
 /// A job to run at `run_at` or later.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewJob {
-    pub id: uuid::Uuid,
+    pub id: sensate_domain::JobId,
     /// What to do, e.g. `reminder`.
     pub kind: String,
     /// Ids only (never health data or email text), in a form the kind defines.
@@ -53,7 +53,7 @@ impl JobStatus {
 /// A job as stored (a claimed job has its lease set and its attempt counted).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobRecord {
-    pub id: uuid::Uuid,
+    pub id: sensate_domain::JobId,
     pub kind: String,
     pub payload: String,
     pub dedupe_key: String,
@@ -108,7 +108,7 @@ pub trait JobStore: Send + Sync {
         limit: i64,
     ) -> Result<Vec<JobRecord>>;
     /// Marks a job this worker holds as done; false when it no longer holds it.
-    async fn complete_job(&self, id: uuid::Uuid, worker: &str, now: Timestamp) -> Result<bool>;
+    async fn complete_job(&self, id: sensate_domain::JobId, worker: &str, now: Timestamp) -> Result<bool>;
     /// Records a failure of a job this worker holds: it runs again after the
     /// backoff ([`JOB_RETRY`]) when `transient` and attempts are left,
     /// otherwise it is failed for good. Returns when it runs again.
@@ -120,7 +120,7 @@ pub trait JobStore: Send + Sync {
         transient: bool,
         now: Timestamp,
     ) -> Result<Option<Timestamp>>;
-    async fn job(&self, id: uuid::Uuid) -> Result<Option<JobRecord>>;
+    async fn job(&self, id: sensate_domain::JobId) -> Result<Option<JobRecord>>;
     /// Jobs of one kind, by run time (for operators and tests).
     async fn jobs_of_kind(&self, kind: &str) -> Result<Vec<JobRecord>>;
 }
@@ -143,7 +143,7 @@ where
     let attempts: i32 = row.try_get("attempts")?;
     let locked_until: Option<i64> = row.try_get("locked_until")?;
     Ok(JobRecord {
-        id: row.try_get("id")?,
+        id: sensate_domain::JobId::from_uuid(row.try_get("id")?),
         kind: row.try_get("kind")?,
         payload: row.try_get("payload")?,
         dedupe_key: row.try_get("dedupe_key")?,
@@ -188,7 +188,7 @@ where
             "INSERT INTO jobs (id, kind, payload, dedupe_key, status, run_at, attempts, created_at) \
              VALUES ($1, $2, $3, $4, 'pending', $5, 0, $6) ON CONFLICT (dedupe_key) DO NOTHING",
         )
-        .bind(job.id)
+        .bind(job.id.as_uuid())
         .bind(&job.kind)
         .bind(&job.payload)
         .bind(&job.dedupe_key)
@@ -217,12 +217,12 @@ where
         rows.iter().map(crate::jobs::job_record).collect()
     }
 
-    async fn complete_job(&self, id: uuid::Uuid, worker: &str, now: jiff::Timestamp) -> crate::Result<bool> {
+    async fn complete_job(&self, id: sensate_domain::JobId, worker: &str, now: jiff::Timestamp) -> crate::Result<bool> {
         let done = sqlx::query(
             "UPDATE jobs SET status = 'done', finished_at = $3, locked_until = NULL, last_error = NULL \
              WHERE id = $1 AND locked_by = $2 AND status = 'pending'",
         )
-        .bind(id)
+        .bind(id.as_uuid())
         .bind(worker)
         .bind(crate::shared::secs(now))
         .execute(&mut *self.conn().await?)
@@ -248,7 +248,7 @@ where
             "UPDATE jobs SET status = $3, run_at = $4, finished_at = $5, last_error = $6, \
              locked_until = NULL WHERE id = $1 AND locked_by = $2 AND status = 'pending'",
         )
-        .bind(job.id)
+        .bind(job.id.as_uuid())
         .bind(worker)
         .bind(status)
         .bind(crate::shared::secs(run_at))
@@ -259,9 +259,9 @@ where
         Ok(next)
     }
 
-    async fn job(&self, id: uuid::Uuid) -> crate::Result<Option<crate::JobRecord>> {
+    async fn job(&self, id: sensate_domain::JobId) -> crate::Result<Option<crate::JobRecord>> {
         let row = sqlx::query(&format!("SELECT {} FROM jobs WHERE id = $1", crate::jobs::JOB_COLUMNS))
-            .bind(id)
+            .bind(id.as_uuid())
             .fetch_optional(&mut *self.conn().await?)
             .await?;
         row.as_ref().map(crate::jobs::job_record).transpose()

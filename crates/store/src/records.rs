@@ -331,7 +331,7 @@ pub struct ClientFacts {
 
 #[derive(Debug, Clone)]
 pub struct NoteRecord {
-    pub id: uuid::Uuid,
+    pub id: sensate_domain::NoteId,
     pub author_id: UserId,
     pub body: Vec<u8>,
     pub created_at: Timestamp,
@@ -406,7 +406,7 @@ pub struct Verification {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct LicenceRecord {
-    pub id: uuid::Uuid,
+    pub id: sensate_domain::CredentialId,
     pub user_id: UserId,
     pub practice_id: PracticeId,
     /// A licence-type slug from the reference data, e.g. `lmft`.
@@ -420,7 +420,7 @@ pub struct LicenceRecord {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CertificationRecord {
-    pub id: uuid::Uuid,
+    pub id: sensate_domain::CredentialId,
     pub user_id: UserId,
     pub practice_id: PracticeId,
     /// A certifying-body slug, e.g. `aasect`.

@@ -94,7 +94,7 @@ async fn credentials(
     user: UserId,
 ) -> (LicenceRecord, CertificationRecord) {
     let licence = LicenceRecord {
-        id: uuid::Uuid::now_v7(),
+        id: sensate_domain::CredentialId::new(),
         user_id: user,
         practice_id: practice,
         licence_type: "lmft".into(),
@@ -105,7 +105,7 @@ async fn credentials(
     };
     store.insert_licence(&licence).await.unwrap();
     let certification = CertificationRecord {
-        id: uuid::Uuid::now_v7(),
+        id: sensate_domain::CredentialId::new(),
         user_id: user,
         practice_id: practice,
         body: "aasect".into(),
@@ -151,7 +151,7 @@ on_both_engines! {
         assert!(!store.verify_licence(other, licence.id, &check).await.unwrap(), "another practice cannot verify it");
         assert!(store.verify_licence(practice, licence.id, &check).await.unwrap());
         assert!(store.verify_certification(practice, certification.id, &check).await.unwrap());
-        assert!(!store.verify_licence(practice, uuid::Uuid::now_v7(), &check).await.unwrap());
+        assert!(!store.verify_licence(practice, sensate_domain::CredentialId::new(), &check).await.unwrap());
 
         let read = store.directory_profile(user).await.unwrap().unwrap();
         assert_eq!(read.licences, vec![LicenceRecord { verification: Some(check.clone()), ..licence }]);
@@ -238,7 +238,7 @@ on_both_engines! {
             let mut profile = record(id, practice.id, &format!("Therapist {i}"));
             profile.min_fee_cents = (i % 3 != 0).then_some(10_000 + i);
             profile.licences = vec![LicenceRecord {
-                id: uuid::Uuid::now_v7(),
+                id: sensate_domain::CredentialId::new(),
                 user_id: id,
                 practice_id: practice.id,
                 licence_type: "lmft".into(),
@@ -249,7 +249,7 @@ on_both_engines! {
             }];
             if i % 2 == 0 {
                 profile.certifications = vec![CertificationRecord {
-                    id: uuid::Uuid::now_v7(),
+                    id: sensate_domain::CredentialId::new(),
                     user_id: id,
                     practice_id: practice.id,
                     body: "aasect".into(),

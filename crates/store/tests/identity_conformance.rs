@@ -458,15 +458,15 @@ on_both_engines! {
         assert_eq!(store.client_contact(a).await.unwrap().as_deref(), Some(&b"v2"[..]));
         assert_eq!(store.client_contact(b).await.unwrap(), None);
 
-        let note = uuid::Uuid::now_v7();
+        let note = sensate_domain::NoteId::new();
         store.insert_clinical_note(note, p, a, clinician, b"sealed", at(T0)).await.unwrap();
         assert_eq!(store.clinical_notes_by(a, clinician).await.unwrap()[0].body, b"sealed");
         assert!(store.clinical_notes_by(a, b).await.unwrap().is_empty(), "only the author's notes");
 
         let contact = store.encrypted_values(EncryptedColumn::ClientContactPreferences).await.unwrap();
         assert_eq!(contact, vec![(a.as_uuid(), b"v2".to_vec())]);
-        store.replace_encrypted(EncryptedColumn::ClinicalNoteBody, note, b"resealed").await.unwrap();
-        assert_eq!(store.encrypted_values(EncryptedColumn::ClinicalNoteBody).await.unwrap(), vec![(note, b"resealed".to_vec())]);
+        store.replace_encrypted(EncryptedColumn::ClinicalNoteBody, note.as_uuid(), b"resealed").await.unwrap();
+        assert_eq!(store.encrypted_values(EncryptedColumn::ClinicalNoteBody).await.unwrap(), vec![(note.as_uuid(), b"resealed".to_vec())]);
         store.close().await;
     }
 }

@@ -19,7 +19,7 @@ fn at(text: &str) -> Timestamp {
 
 fn job(key: &str, run_at: Timestamp) -> NewJob {
     NewJob {
-        id: uuid::Uuid::now_v7(),
+        id: sensate_domain::JobId::new(),
         kind: "test".into(),
         payload: format!("{{\"key\":\"{key}\"}}"),
         dedupe_key: key.into(),

@@ -97,7 +97,7 @@ fn weekly(w: &World, count: i64) -> Vec<NewAppointment> {
 
 fn series(w: &World, occurrences: u32) -> NewSeries {
     NewSeries {
-        id: uuid::Uuid::now_v7(),
+        id: sensate_domain::SeriesId::new(),
         practice_id: w.practice,
         clinician_id: w.clinician,
         case_id: w.case,

@@ -432,7 +432,7 @@ pub(crate) async fn verify(
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
     let user = path_id::<UserId>(&id)?;
-    let credential = path_id::<uuid::Uuid>(&credential)?;
+    let credential = path_id::<sensate_domain::CredentialId>(&credential)?;
     match state.app.verify_credential(&actor, user, credential, &form.method).await {
         // The overview's verification queue returns to the overview.
         Ok(()) if from.from == "overview" => Ok(Redirect::to("/profiles?done=verified").into_response()),
@@ -459,7 +459,7 @@ pub(crate) async fn remove_credential(
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
     let user = path_id::<UserId>(&id)?;
-    let result = state.app.remove_credential(&actor, user, path_id::<uuid::Uuid>(&credential)?).await;
+    let result = state.app.remove_credential(&actor, user, path_id::<sensate_domain::CredentialId>(&credential)?).await;
     respond(&state, &actor, layout, user, result, "removed", |errors| Attempt::failed("", errors)).await
 }
 
