@@ -301,7 +301,7 @@ fn denial_error(denial: sensate_domain::policy::Denial) -> AppError {
 /// The longest an entry waits for the sealer when nothing wakes it.
 const SEAL_INTERVAL: Duration = Duration::from_secs(1);
 /// How long the sealer gathers entries after being woken.
-const SEAL_GATHER: Duration = Duration::from_millis(25);
+const SEAL_GATHER: Duration = Duration::from_millis(200);
 
 /// The sealer's background task.
 pub struct RunningSealer {
