@@ -63,9 +63,20 @@ pub fn offered_session_types(
     in_person: bool,
     telehealth: bool,
 ) -> Vec<SessionTypeRecord> {
-    types.retain(|t| t.active && ((t.in_person && in_person) || (t.telehealth && telehealth)));
+    types.retain(|t| offerable(t, in_person, telehealth));
     types.sort_by_key(|t| (!t.trial, t.duration_minutes));
     types
+}
+
+/// Whether a visitor may book `kind` with a therapist who offers these formats.
+fn offerable(kind: &SessionTypeRecord, in_person: bool, telehealth: bool) -> bool {
+    kind.active && ((kind.in_person && in_person) || (kind.telehealth && telehealth))
+}
+
+/// The first of [`offered_session_types`], without copying the list.
+fn first_offered(types: &[SessionTypeRecord], in_person: bool, telehealth: bool) -> Option<&SessionTypeRecord> {
+    // `min_by_key` keeps the first of equals, as the stable sort does.
+    types.iter().filter(|t| offerable(t, in_person, telehealth)).min_by_key(|t| (!t.trial, t.duration_minutes))
 }
 
 /// The first `NEXT_FREE_KEPT` distinct start times for a session of `kind`
@@ -90,13 +101,58 @@ pub fn first_free_times(clinician: &BookableClinician, kind: &SessionTypeRecord,
 }
 
 /// The table, as of two versions and an instant.
-struct Table {
+pub(crate) struct Table {
     directory_version: i64,
     scheduling_version: i64,
     computed_at: Timestamp,
-    column: Arc<NextFree>,
-    /// Zone and session name of each therapist with a free time.
-    details: HashMap<UserId, (TimeZone, String)>,
+    /// Which computation this is (see `search::next_serial`).
+    pub(crate) serial: u64,
+    pub(crate) column: Arc<NextFree>,
+    details: Details,
+    /// The index the column and the details are by position in.
+    index: Arc<DirectoryIndex>,
+}
+
+/// Zone and session name of each therapist with a free time, by position
+/// in the index, as the column is: a few bytes a profile, where a map by
+/// user with a name each took tens (at 100,000 profiles, MBs resident).
+pub struct Details {
+    /// Per position, which of `kinds`; [`Details::NONE`] when none.
+    of: Vec<u32>,
+    /// Each zone and session name met, once.
+    kinds: Vec<(TimeZone, Arc<str>)>,
+    count: usize,
+}
+
+impl Details {
+    const NONE: u32 = u32::MAX;
+
+    fn for_index(index: &DirectoryIndex) -> Self {
+        Self { of: vec![Self::NONE; index.len()], kinds: Vec::new(), count: 0 }
+    }
+
+    /// How many therapists have details.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    fn get(&self, position: u32) -> Option<&(TimeZone, Arc<str>)> {
+        let kind = *self.of.get(position as usize)?;
+        self.kinds.get(kind as usize)
+    }
+}
+
+impl Table {
+    /// What a result card says about the therapist's next free time `at`.
+    pub(crate) fn next_available(&self, user: UserId, at: Timestamp) -> Option<NextAvailable> {
+        let position = self.index.position(&user.to_string())?;
+        let (time_zone, session) = self.details.get(position)?;
+        Some(NextAvailable { at, time_zone: time_zone.clone(), session: session.to_string() })
+    }
 }
 
 /// The current table, and one computation at a time.
@@ -131,27 +187,41 @@ pub fn next_free_times(
     index: &DirectoryIndex,
     schedules: sensate_store::BookableSchedules,
     now: Timestamp,
-) -> (NextFree, HashMap<UserId, (TimeZone, String)>) {
+) -> (NextFree, Details) {
     let today = now.to_zoned(TimeZone::UTC).date();
     let mut column = NextFree::for_index(index);
-    let mut details = HashMap::new();
-    for clinician in &schedules.clinicians {
+    let mut details = Details::for_index(index);
+    // (zone, session type) → its place in `details.kinds`.
+    let mut kinds: HashMap<(String, uuid::Uuid), u32> = HashMap::new();
+    let sensate_store::BookableSchedules { clinicians, session_types } = schedules;
+    // Taken one by one, so each clinician's hours and busy times are freed
+    // as soon as they have been used, not all together at the end.
+    for clinician in clinicians {
         let id = clinician.availability.clinician_id;
         let id_text = id.to_string();
         if !index.is_listed(&id_text, today) {
             continue;
         }
-        let types = schedules.session_types.get(&clinician.practice_id).cloned().unwrap_or_default();
-        let offered = offered_session_types(types, clinician.offers_in_person, clinician.offers_telehealth);
-        let Some(kind) = offered.first() else { continue };
+        let types = session_types.get(&clinician.practice_id).map(Vec::as_slice).unwrap_or_default();
+        let Some(kind) = first_offered(types, clinician.offers_in_person, clinician.offers_telehealth) else {
+            continue;
+        };
         let Ok(zone) = TimeZone::get(&clinician.availability.time_zone) else { continue };
-        let starts = first_free_times(clinician, kind, now);
+        let starts = first_free_times(&clinician, kind, now);
         if starts.is_empty() {
             continue;
         }
         let notice = SignedDuration::from_mins(i64::from(clinician.availability.min_notice_minutes));
-        if column.set(index, &id_text, notice, &starts) {
-            details.insert(id, (zone, kind.name.clone()));
+        if column.set(index, &id_text, notice, &starts)
+            && let Some(slot) = index.position(&id_text).and_then(|at| details.of.get_mut(at as usize))
+        {
+            let key = (clinician.availability.time_zone.clone(), kind.id);
+            let next = u32::try_from(details.kinds.len()).unwrap_or(Details::NONE);
+            *slot = *kinds.entry(key).or_insert_with(|| {
+                details.kinds.push((zone, Arc::from(kind.name.as_str())));
+                next
+            });
+            details.count += 1;
         }
     }
     (column, details)
@@ -162,12 +232,12 @@ impl App {
     /// it first when it is missing or outdated (see the module docs). `None`
     /// only when the index searched is not the one a table was computed for
     /// while another search computes it.
-    pub(crate) async fn next_free_column(
+    pub(crate) async fn next_free_table(
         &self,
         index: &Arc<DirectoryIndex>,
         directory_version: i64,
         scheduling_version: i64,
-    ) -> Result<Option<Arc<NextFree>>, AppError> {
+    ) -> Result<Option<Arc<Table>>, AppError> {
         let now = self.now();
         let fits = |table: &Table| table.directory_version == directory_version;
         let current = self.next_free.current();
@@ -187,12 +257,12 @@ impl App {
                     }
                 });
             }
-            return Ok(Some(table.column.clone()));
+            return Ok(Some(table.clone()));
         }
         let _turn = match self.next_free.computing.try_lock() {
             Ok(turn) => turn,
             Err(_) => match &current {
-                Some(table) if fits(table) => return Ok(Some(table.column.clone())),
+                Some(table) if fits(table) => return Ok(Some(table.clone())),
                 _ => self.next_free.computing.lock().await,
             },
         };
@@ -200,10 +270,10 @@ impl App {
             && fits(&table)
             && table.scheduling_version >= scheduling_version
         {
-            return Ok(Some(table.column.clone()));
+            return Ok(Some(table));
         }
         let table = self.compute_next_free(index, directory_version, scheduling_version).await?;
-        Ok(Some(table.column.clone()))
+        Ok(Some(table))
     }
 
     async fn compute_next_free(
@@ -218,16 +288,18 @@ impl App {
         let from = now - SignedDuration::from_hours(24);
         let overrides_from = from.to_zoned(TimeZone::UTC).date().yesterday().unwrap_or_default();
         let schedules = self.store.bookable_schedules(from, now, overrides_from).await?;
-        let index = index.clone();
-        let (column, details) = tokio::task::spawn_blocking(move || next_free_times(&index, schedules, now))
+        let for_index = index.clone();
+        let (column, details) = tokio::task::spawn_blocking(move || next_free_times(&for_index, schedules, now))
             .await
             .map_err(|e| AppError::Internal(format!("computing next free times: {e}")))?;
         let table = Arc::new(Table {
             directory_version,
             scheduling_version,
             computed_at: now,
+            serial: crate::search::next_serial(),
             column: Arc::new(column),
             details,
+            index: index.clone(),
         });
         self.next_free.replace(table.clone());
         Ok(table)
@@ -236,10 +308,7 @@ impl App {
     /// What a result card says about the therapist's next free time `at`
     /// (from the hit): their zone and the session's name.
     pub fn next_available(&self, user: UserId, at: Option<Timestamp>) -> Option<NextAvailable> {
-        let at = at?;
-        let table = self.next_free.current()?;
-        let (time_zone, session) = table.details.get(&user)?.clone();
-        Some(NextAvailable { at, time_zone, session })
+        self.next_free.current()?.next_available(user, at?)
     }
 }
 
@@ -287,7 +356,19 @@ mod tests {
             names(offered_session_types(types.clone(), true, false)),
             vec!["Individual session", "Couples session"]
         );
-        assert_eq!(names(offered_session_types(types, false, true)), vec!["Trial consultation", "Individual session"]);
+        assert_eq!(
+            names(offered_session_types(types.clone(), false, true)),
+            vec!["Trial consultation", "Individual session"]
+        );
+        // The first one, found without copying the list: the same.
+        for (in_person, telehealth) in [(true, true), (true, false), (false, true), (false, false)] {
+            assert_eq!(
+                first_offered(&types, in_person, telehealth).map(|t| t.id),
+                offered_session_types(types.clone(), in_person, telehealth).first().map(|t| t.id)
+            );
+        }
+        let tied = vec![kind("First of two", 30, false, true, true), kind("Second of two", 30, false, true, true)];
+        assert_eq!(first_offered(&tied, true, true).map(|t| t.name.as_str()), Some("First of two"));
     }
 
     /// Mondays 09:00–11:00 in New York, by video and in person (the same

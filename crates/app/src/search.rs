@@ -1,17 +1,32 @@
 //! Searching the directory. The search runs on an in-memory index
 //! (`sensate_domain::directory::search`), built from the store's profiles
 //! and remembered with the directory version it was built from. Every
-//! search asks the store for the current version (one small query): after
-//! any edit or verification, here or on another app server, the next search
-//! rebuilds the index, one rebuild at a time; searches that come meanwhile
-//! use the index they have (a rebuild takes seconds at 100,000 profiles).
-//! The profiles are indexed as they are read, and what a result card shows
-//! (name, pronouns, credentials, headline) is kept from the same snapshot,
-//! so a page of results needs no further query.
+//! search learns the current versions from the store (one small query):
+//! after any edit or verification, here or on another app server, the next
+//! search rebuilds the index, one rebuild at a time; searches that come
+//! meanwhile use the index they have (a rebuild takes seconds at 100,000
+//! profiles). The profiles are indexed as they are read, and what a result
+//! card shows (name, pronouns, credentials, headline) is kept from the same
+//! snapshot, so a page of results needs no further query.
+//!
+//! Searches that arrive together share that version query
+//! ([`SharedVersions`]): each waits for a query that *began after it
+//! arrived*, so it sees every change committed before it came, exactly as
+//! with a query of its own, yet under load one query answers many searches
+//! instead of one each (the query, through the pool and the driver's
+//! thread, cost more than the rest of a page).
+//!
+//! Pages of results may be kept ([`App::recall`], [`App::remember`]) for the
+//! view they were made from: the same index, the same table of free times,
+//! the same day, and no shown (or, sorting by soonest, ranked) free time
+//! lapsed since ([`SearchResults::changes_at`]).
 //!
 //! Whether a profile is listed (a current, verified licence) is decided by
 //! the index at query time against today's date, so expiry needs no rebuild.
+use std::any::Any;
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use sensate_domain::FieldErrors;
 use sensate_domain::UserId;
@@ -21,15 +36,19 @@ use sensate_domain::directory::search::{
     Office, ReferenceNames, SearchQuery, SearchResults,
 };
 use sensate_store::{DirectoryProfileRecord, LicenceRecord};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, watch};
 
+use crate::next_free::{NextAvailable, Table};
 use crate::{App, AppError};
 
-/// The current snapshot, and one rebuild at a time.
+/// The current snapshot, one rebuild at a time, the shared version query
+/// and the kept pages.
 #[derive(Default)]
 pub(crate) struct DirectoryCache {
     current: std::sync::RwLock<Option<Arc<Snapshot>>>,
     rebuilding: Mutex<()>,
+    versions: SharedVersions,
+    memo: std::sync::Mutex<Memo>,
 }
 
 impl DirectoryCache {
@@ -42,14 +61,170 @@ impl DirectoryCache {
             *current = Some(snapshot);
         }
     }
+
+    fn memo(&self) -> std::sync::MutexGuard<'_, Memo> {
+        // A panic while holding it leaves at worst a page too many or too few.
+        self.memo.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Numbers every snapshot and table of free times this process makes, in
+/// order, so kept pages know which they were made from (versions alone do
+/// not say: the table is also recomputed as time passes).
+pub(crate) fn next_serial() -> u64 {
+    static SERIAL: AtomicU64 = AtomicU64::new(1);
+    SERIAL.fetch_add(1, Ordering::Relaxed)
 }
 
 /// The directory as of one version: the index and the result cards.
 struct Snapshot {
     version: i64,
+    serial: u64,
     index: Arc<DirectoryIndex>,
     cards: Cards,
 }
+
+/// Searches that arrive together share one version query. A search joins
+/// the next round to *start*, never one already under way (that one may
+/// have read the versions before a change the search must see); the first
+/// to find no round running starts it, in a task of its own, so that a
+/// search given up half-way strands nobody.
+struct SharedVersions {
+    rounds: std::sync::Mutex<Rounds>,
+    done: watch::Sender<Round>,
+}
+
+#[derive(Default)]
+struct Rounds {
+    /// The last round started.
+    started: u64,
+    running: bool,
+}
+
+/// What a round read; `None` when the query failed (each search then asks
+/// for itself, so the error reaches it as it is).
+#[derive(Clone, Copy, Default)]
+struct Round {
+    number: u64,
+    versions: Option<(i64, i64)>,
+}
+
+impl Default for SharedVersions {
+    fn default() -> Self {
+        Self { rounds: std::sync::Mutex::default(), done: watch::Sender::new(Round::default()) }
+    }
+}
+
+impl SharedVersions {
+    fn rounds(&self) -> std::sync::MutexGuard<'_, Rounds> {
+        // Two integers, always consistent: a poisoned lock is still usable.
+        self.rounds.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Whether no round is running and round `wanted` has not started.
+    fn idle(&self, wanted: u64) -> bool {
+        let rounds = self.rounds();
+        !rounds.running && rounds.started < wanted
+    }
+
+    /// Starts round `wanted` unless one is running or it has started.
+    fn start_unless_running(&self, app: &App, wanted: u64) {
+        let mut rounds = self.rounds();
+        if rounds.running || rounds.started >= wanted {
+            return;
+        }
+        rounds.started += 1;
+        rounds.running = true;
+        let number = rounds.started;
+        drop(rounds);
+        let mut finish = FinishRound { app: app.clone(), number, versions: None };
+        tokio::spawn(async move {
+            let versions = finish.app.store.search_versions().await.ok();
+            finish.answer(versions);
+        });
+    }
+
+    fn finish(&self, number: u64, versions: Option<(i64, i64)>) {
+        let mut rounds = self.rounds();
+        // Under the same lock as `running`: a search that sees the round not
+        // running also sees its result (or the next round started).
+        rounds.running = false;
+        self.done.send_replace(Round { number, versions });
+    }
+}
+
+/// Ends a round however its task ends (answered, failed, or dropped when
+/// the runtime stops), so that no search waits for it forever.
+struct FinishRound {
+    app: App,
+    number: u64,
+    versions: Option<(i64, i64)>,
+}
+
+impl FinishRound {
+    /// What the round read, published when the task ends.
+    fn answer(&mut self, versions: Option<(i64, i64)>) {
+        self.versions = versions;
+    }
+}
+
+impl Drop for FinishRound {
+    fn drop(&mut self) {
+        self.app.directory.versions.finish(self.number, self.versions);
+    }
+}
+
+/// The directory as one search sees it: the index for the versions read
+/// when it began, and the table of free times that goes with it.
+#[derive(Clone)]
+pub struct DirectoryView {
+    snapshot: Arc<Snapshot>,
+    table: Option<Arc<Table>>,
+}
+
+impl DirectoryView {
+    /// A therapist's result card, from the snapshot the search ran on.
+    pub fn card(&self, user: UserId) -> Option<ResultCard> {
+        self.snapshot.cards.get(user)
+    }
+
+    /// What a result card says about the therapist's next free time `at`
+    /// (from the hit): their zone and the session's name.
+    pub fn next_available(&self, user: UserId, at: Option<jiff::Timestamp>) -> Option<NextAvailable> {
+        self.table.as_ref()?.next_available(user, at?)
+    }
+
+    /// Which snapshot and table: later ones compare greater.
+    fn generation(&self) -> (u64, u64) {
+        (self.snapshot.serial, self.table.as_ref().map_or(0, |table| table.serial))
+    }
+}
+
+/// Kept pages of results, for one generation of the directory at a time.
+#[derive(Default)]
+struct Memo {
+    generation: (u64, u64),
+    entries: HashMap<String, Kept>,
+    /// Their weights, summed.
+    weight: usize,
+    /// Ticks on every use, for letting the least recently used go first.
+    clock: u64,
+}
+
+struct Kept {
+    value: Arc<dyn Any + Send + Sync>,
+    weight: usize,
+    day: jiff::civil::Date,
+    changes_at: Option<jiff::Timestamp>,
+    used: u64,
+}
+
+/// How much the kept pages may weigh in all (their size in bytes, as the
+/// caller counts it): a few hundred pages, about a hundred for each of the
+/// most common searches and their next pages, little beside the index.
+const MEMO_WEIGHT: usize = 4 << 20;
+/// And how many there may be, whatever they weigh.
+const MEMO_ENTRIES: usize = 512;
 
 /// What a search result shows of a therapist.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -221,7 +396,7 @@ impl App {
         })
         .await
         .map_err(|e| AppError::Internal(format!("building the directory index: {e}")))?;
-        let snapshot = Arc::new(Snapshot { version, index: Arc::new(index), cards });
+        let snapshot = Arc::new(Snapshot { version, serial: next_serial(), index: Arc::new(index), cards });
         self.directory.replace(snapshot.clone());
         Ok(snapshot)
     }
@@ -230,28 +405,139 @@ impl App {
     /// first visitor does not wait for them (a second or two at 100,000
     /// profiles).
     pub async fn prepare_directory_index(&self) -> Result<(), AppError> {
-        let (directory_version, scheduling_version) = self.store.search_versions().await?;
+        self.directory_view().await.map(|_| ())
+    }
+
+    /// The directory as of now: the current versions (read by a query that
+    /// began after this call, shared with the searches that came with it),
+    /// the index for them and the free times that go with it.
+    pub async fn directory_view(&self) -> Result<DirectoryView, AppError> {
+        let (directory_version, scheduling_version) = self.shared_search_versions().await?;
         let snapshot = self.directory_snapshot_at(directory_version).await?;
-        self.next_free_column(&snapshot.index, snapshot.version, scheduling_version).await.map(|_| ())
+        let table = self.next_free_table(&snapshot.index, snapshot.version, scheduling_version).await?;
+        Ok(DirectoryView { snapshot, table })
+    }
+
+    /// The directory and scheduling versions, from a query that began after
+    /// this call (see [`SharedVersions`]).
+    async fn shared_search_versions(&self) -> Result<(i64, i64), AppError> {
+        let shared = &self.directory.versions;
+        let mut done = shared.done.subscribe();
+        let wanted = shared.rounds().started + 1;
+        let mut yielded = false;
+        loop {
+            let round = *done.borrow_and_update();
+            if round.number >= wanted {
+                return match round.versions {
+                    Some(versions) => Ok(versions),
+                    None => Ok(self.store.search_versions().await?),
+                };
+            }
+            if shared.idle(wanted) {
+                // About to start a round: first let the searches that are
+                // ready at this moment run up to here, so they join it.
+                if !yielded {
+                    yielded = true;
+                    tokio::task::yield_now().await;
+                    continue;
+                }
+                shared.start_unless_running(self, wanted);
+            }
+            if done.changed().await.is_err() {
+                // Cannot happen while the app holds the sender; ask alone.
+                return Ok(self.store.search_versions().await?);
+            }
+        }
     }
 
     /// A visitor's search. Anonymous: nothing is recorded about who searched.
     pub async fn search_directory(&self, query: &SearchQuery) -> Result<SearchResults, AppError> {
-        if let Err(problems) = query.validate() {
-            let mut errors = FieldErrors::new();
-            for (field, message) in problems {
-                errors.add(field, message);
-            }
-            return Err(AppError::Invalid(errors));
-        }
-        let (directory_version, scheduling_version) = self.store.search_versions().await?;
-        let snapshot = self.directory_snapshot_at(directory_version).await?;
-        let next_free = self.next_free_column(&snapshot.index, snapshot.version, scheduling_version).await?;
-        Ok(match next_free {
-            Some(column) => snapshot.index.search_with(query, &column, self.now()),
-            None => snapshot.index.search(query, self.listing_day()),
+        validated(query)?;
+        let view = self.directory_view().await?;
+        self.search_in(&view, query)
+    }
+
+    /// A visitor's search on a view of the directory (see [`Self::directory_view`]).
+    pub fn search_in(&self, view: &DirectoryView, query: &SearchQuery) -> Result<SearchResults, AppError> {
+        validated(query)?;
+        let index = &view.snapshot.index;
+        Ok(match &view.table {
+            Some(table) => index.search_with(query, &table.column, self.now()),
+            None => index.search(query, self.listing_day()),
         })
     }
+
+    /// What was kept under `key` for this view of the directory, if it still
+    /// holds: made from the same snapshot and table, on the same day, and no
+    /// free time it depends on has lapsed since.
+    pub fn recall<T: Any + Send + Sync>(&self, view: &DirectoryView, key: &str) -> Option<Arc<T>> {
+        let now = self.now();
+        let day = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+        let mut memo = self.directory.memo();
+        if memo.generation != view.generation() {
+            return None;
+        }
+        memo.clock += 1;
+        let tick = memo.clock;
+        let kept = memo.entries.get_mut(key)?;
+        if kept.day != day || kept.changes_at.is_some_and(|at| now >= at) {
+            return None;
+        }
+        kept.used = tick;
+        kept.value.clone().downcast().ok()
+    }
+
+    /// Keeps `value` (which weighs `weight`, e.g. its size in bytes) under
+    /// `key` for this view, until the directory or the free times change, the
+    /// day ends, or `changes_at` (from the search's results) comes. The least
+    /// recently used go when the kept ones weigh too much; a view older than
+    /// what is kept keeps nothing.
+    pub fn remember<T: Any + Send + Sync>(
+        &self,
+        view: &DirectoryView,
+        key: String,
+        value: Arc<T>,
+        weight: usize,
+        changes_at: Option<jiff::Timestamp>,
+    ) {
+        if weight > MEMO_WEIGHT / 8 {
+            return;
+        }
+        let day = self.listing_day();
+        let mut memo = self.directory.memo();
+        let generation = view.generation();
+        if generation < memo.generation {
+            return;
+        }
+        if generation > memo.generation {
+            *memo = Memo { generation, ..Memo::default() };
+        }
+        memo.clock += 1;
+        let used = memo.clock;
+        if let Some(old) = memo.entries.insert(key, Kept { value, weight, day, changes_at, used }) {
+            memo.weight -= old.weight;
+        }
+        memo.weight += weight;
+        while memo.weight > MEMO_WEIGHT || memo.entries.len() > MEMO_ENTRIES {
+            let Some(oldest) = memo.entries.iter().min_by_key(|(_, kept)| kept.used).map(|(key, _)| key.clone()) else {
+                break;
+            };
+            if let Some(gone) = memo.entries.remove(&oldest) {
+                memo.weight -= gone.weight;
+            }
+        }
+    }
+}
+
+/// The query, or every problem with it as field errors.
+fn validated(query: &SearchQuery) -> Result<(), AppError> {
+    query.validate().map_err(|problems| {
+        let mut errors = FieldErrors::new();
+        for (field, message) in problems {
+            errors.add(field, message);
+        }
+        AppError::Invalid(errors)
+    })
 }
 
 impl App {
@@ -301,7 +587,116 @@ impl App {
 
 #[cfg(test)]
 mod tests {
+    use jiff::SignedDuration;
+    use sensate_testkit::{FakeClock, TestDb};
+
     use super::*;
+    use crate::infra::crypto::KeyRing;
+    use crate::infra::mailer::OutboxMailer;
+    use crate::synthetic::{SyntheticDirectory, SyntheticOptions};
+
+    /// An app on a fresh SQLite file, its clock, and the test database (kept alive).
+    async fn app() -> (App, FakeClock, TestDb) {
+        let db = TestDb::sqlite();
+        let clock = FakeClock::at("2026-11-23T15:00:00Z");
+        let app = App::new(
+            db.store().await,
+            Arc::new(clock.clone()),
+            Arc::new(KeyRing::generate().unwrap()),
+            Arc::new(OutboxMailer::new(Arc::new(clock.clone()))),
+            crate::AppConfig::default(),
+        );
+        (app, clock, db)
+    }
+
+    /// Adds a few synthetic therapists: a new directory version.
+    async fn import(app: &App, seed: u64) {
+        let now = app.now();
+        let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+        let batch = SyntheticDirectory::generate(SyntheticOptions { seed, today, now, all_listed: true }, 5).unwrap();
+        app.store.import_directory(&batch, now).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn searches_together_share_a_version_query_and_still_see_every_change_before_them() {
+        let (app, _clock, _db) = app().await;
+        let before = app.store.search_versions().await.unwrap();
+        let rounds = || app.directory.versions.rounds().started;
+        let first = rounds();
+        let mut searches = tokio::task::JoinSet::new();
+        for _ in 0..16 {
+            let app = app.clone();
+            searches.spawn(async move { app.shared_search_versions().await.ok() });
+        }
+        let answers = searches.join_all().await;
+        assert!(answers.iter().all(|answer| *answer == Some(before)), "{answers:?}");
+        assert!(rounds() - first < 16, "{} rounds for 16 searches at once", rounds() - first);
+        // A change committed before a search began is seen by it, though rounds ran before.
+        import(&app, 1).await;
+        let after = app.store.search_versions().await.unwrap();
+        assert_ne!(after, before);
+        assert_eq!(app.shared_search_versions().await.unwrap(), after);
+        assert_eq!(app.directory_view().await.unwrap().snapshot.version, after.0);
+    }
+
+    #[tokio::test]
+    async fn a_kept_page_holds_for_its_view_until_a_time_it_shows_lapses_or_the_day_ends() {
+        let (app, clock, _db) = app().await;
+        import(&app, 2).await;
+        let view = app.directory_view().await.unwrap();
+        let page = |text: &str| Arc::new(text.to_string());
+        let recall = |view: &DirectoryView, key: &str| app.recall::<String>(view, key).map(|kept| kept.to_string());
+        let lapses = app.now() + SignedDuration::from_mins(90);
+        app.remember(&view, "a".into(), page("page a"), 6, Some(lapses));
+        app.remember(&view, "b".into(), page("page b"), 6, None);
+        assert_eq!(recall(&view, "a").as_deref(), Some("page a"));
+        assert_eq!(app.recall::<u32>(&view, "a"), None, "kept as another type");
+        assert_eq!(recall(&view, "c"), None);
+        // The same versions: a new view of the same snapshot and table.
+        let same = app.directory_view().await.unwrap();
+        assert_eq!(recall(&same, "b").as_deref(), Some("page b"));
+        // A shown time lapses: that page goes, the other stays.
+        clock.advance(SignedDuration::from_mins(89));
+        assert_eq!(recall(&view, "a").as_deref(), Some("page a"));
+        clock.advance(SignedDuration::from_mins(1));
+        assert_eq!(recall(&view, "a"), None);
+        assert_eq!(recall(&view, "b").as_deref(), Some("page b"));
+        // A new day lists by another date: nothing kept holds.
+        clock.advance(SignedDuration::from_hours(12));
+        assert_eq!(recall(&view, "b"), None);
+        app.remember(&view, "b".into(), page("page b, next day"), 16, None);
+        assert_eq!(recall(&view, "b").as_deref(), Some("page b, next day"));
+        // The directory changes: a new view keeps nothing of the old, and
+        // the old view cannot put anything back.
+        import(&app, 3).await;
+        let newer = app.directory_view().await.unwrap();
+        assert!(newer.generation() > view.generation());
+        assert_eq!(recall(&newer, "b"), None);
+        app.remember(&newer, "n".into(), page("new"), 3, None);
+        app.remember(&view, "o".into(), page("old"), 3, None);
+        assert_eq!((recall(&newer, "n").as_deref(), recall(&view, "o")), (Some("new"), None));
+        assert_eq!(recall(&newer, "o"), None);
+    }
+
+    #[tokio::test]
+    async fn the_least_recently_used_go_when_the_kept_pages_weigh_too_much() {
+        let (app, _clock, _db) = app().await;
+        let view = app.directory_view().await.unwrap();
+        let weight = MEMO_WEIGHT / 8;
+        for n in 0..8 {
+            app.remember(&view, format!("{n}"), Arc::new(n), weight, None);
+        }
+        assert_eq!(app.recall::<i32>(&view, "0").as_deref(), Some(&0));
+        app.remember(&view, "8".into(), Arc::new(8), weight, None);
+        // "1" was used least recently; "0" was just read.
+        assert_eq!(app.recall::<i32>(&view, "1"), None);
+        assert_eq!(app.recall::<i32>(&view, "0").as_deref(), Some(&0));
+        assert_eq!(app.recall::<i32>(&view, "8").as_deref(), Some(&8));
+        // Too heavy to keep at all.
+        app.remember(&view, "big".into(), Arc::new(9), weight + 1, None);
+        assert_eq!(app.recall::<i32>(&view, "big"), None);
+        assert!(app.directory.memo().weight <= MEMO_WEIGHT);
+    }
 
     fn profile(user: UserId, name: &str, headline: &str) -> sensate_store::TherapistProfile {
         sensate_store::TherapistProfile {

@@ -217,9 +217,15 @@ pub struct Reference {
     payer_index: HashMap<String, usize>,
     jurisdiction_index: HashMap<String, usize>,
     jurisdiction_code_index: HashMap<String, usize>,
-    postal_index: HashMap<String, usize>,
-    /// (normalised city name, state code) → index into `cities`.
-    city_index: HashMap<(String, String), usize>,
+    /// Positions in `postal`, by ZIP code: found by binary search. A map
+    /// from each ZIP code to its position held a copy of every code and
+    /// cost several MB more, resident in every server.
+    postal_by_zip: Vec<u32>,
+    /// `cities` is sorted by (normalised name, state), and the normalised
+    /// names are kept one after the other in `city_names`, city `i`'s ending
+    /// at `city_name_ends[i]`: found by binary search, for the same reason.
+    city_names: String,
+    city_name_ends: Vec<u32>,
 }
 
 impl Reference {
@@ -237,9 +243,9 @@ impl Reference {
         let (jurisdictions, jurisdiction_index, jurisdictions_file) = parse_jurisdictions(sources.jurisdictions)?;
         let jurisdiction_code_index =
             jurisdictions.iter().enumerate().map(|(i, j)| (j.code.clone(), i)).collect::<HashMap<_, _>>();
-        let (postal, postal_index, postal_file) =
+        let (postal, postal_by_zip, postal_file) =
             parse_postal_centroids(sources.postal_centroids, &jurisdiction_code_index)?;
-        let (cities, city_index) = city_centroids(&postal);
+        let Cities { cities, names: city_names, name_ends: city_name_ends } = city_centroids(&postal);
         Ok(Self {
             concerns,
             icd10,
@@ -268,8 +274,9 @@ impl Reference {
             payer_index,
             jurisdiction_index,
             jurisdiction_code_index,
-            postal_index,
-            city_index,
+            postal_by_zip,
+            city_names,
+            city_name_ends,
         })
     }
 
@@ -355,7 +362,9 @@ impl Reference {
             Some(_) => return None,
             None => zip,
         };
-        self.postal_index.get(five).and_then(|&i| self.postal.get(i))
+        let zip_at = |at: &u32| self.postal.get(*at as usize).map_or("", |p| p.zip.as_str());
+        let at = self.postal_by_zip.binary_search_by(|at| zip_at(at).cmp(five)).ok()?;
+        self.postal_by_zip.get(at).and_then(|&i| self.postal.get(i as usize))
     }
 
     /// The centre of a city: the mean latitude and longitude of every ZIP code
@@ -364,8 +373,24 @@ impl Reference {
     /// `Fort` or `Mount` (the data spells them out). `state` is the two-letter
     /// code, case-insensitive.
     pub fn city(&self, name: &str, state: &str) -> Option<&CityCentroid> {
-        let key = (normalise_city(name), state.trim().to_ascii_uppercase());
-        self.city_index.get(&key).and_then(|&i| self.cities.get(i))
+        let (name, state) = (normalise_city(name), state.trim().to_ascii_uppercase());
+        let key = |i: usize| {
+            let start = i.checked_sub(1).and_then(|before| self.city_name_ends.get(before)).copied().unwrap_or(0);
+            let end = self.city_name_ends.get(i).copied().unwrap_or(start);
+            let name = self.city_names.get(start as usize..end as usize).unwrap_or_default();
+            (name, self.cities.get(i).map_or("", |c| c.state.as_str()))
+        };
+        let wanted = (name.as_str(), state.as_str());
+        let (mut low, mut high) = (0, self.cities.len());
+        while low < high {
+            let middle = low + (high - low) / 2;
+            match key(middle).cmp(&wanted) {
+                std::cmp::Ordering::Less => low = middle + 1,
+                std::cmp::Ordering::Greater => high = middle,
+                std::cmp::Ordering::Equal => return self.cities.get(middle),
+            }
+        }
+        None
     }
 
     /// Concerns matching free text, best first; empty when nothing matches.
@@ -474,36 +499,65 @@ fn normalise_city(name: &str) -> String {
     words.join(" ")
 }
 
-fn city_centroids(postal: &[PostalCentroid]) -> (Vec<CityCentroid>, HashMap<(String, String), usize>) {
-    let mut cities: Vec<CityCentroid> = Vec::new();
-    let mut index: HashMap<(String, String), usize> = HashMap::new();
+/// The cities, sorted by (normalised name, state), with their normalised
+/// names one after the other (see `Reference::city_names`).
+struct Cities {
+    cities: Vec<CityCentroid>,
+    names: String,
+    name_ends: Vec<u32>,
+}
+
+fn city_centroids(postal: &[PostalCentroid]) -> Cities {
+    // Every ZIP code's normalised place name, one after the other, then the
+    // ZIP codes in (name, state) order: the rows of a city side by side, in
+    // file order (the sort is stable, so the sums below add up as before).
+    let mut all_names = String::new();
+    let mut all_ends = Vec::with_capacity(postal.len());
     for p in postal {
-        let key = (normalise_city(&p.city), p.state.clone());
-        match index.get(&key).and_then(|&i| cities.get_mut(i)) {
-            // Sums for now; divided below.
-            Some(city) => {
+        all_names.push_str(&normalise_city(&p.city));
+        all_ends.push(all_names.len());
+    }
+    let name_of = |i: usize| {
+        let start = i.checked_sub(1).and_then(|before| all_ends.get(before)).copied().unwrap_or(0);
+        all_names.get(start..all_ends.get(i).copied().unwrap_or(start)).unwrap_or_default()
+    };
+    let key = |i: usize| (name_of(i), postal.get(i).map_or("", |p| p.state.as_str()));
+    let mut order: Vec<usize> = (0..postal.len()).collect();
+    order.sort_by(|&a, &b| key(a).cmp(&key(b)));
+
+    let mut cities = Cities { cities: Vec::new(), names: String::new(), name_ends: Vec::new() };
+    let mut previous = None;
+    for (&i, p) in order.iter().filter_map(|i| Some(i).zip(postal.get(*i))) {
+        // Sums for now; divided below.
+        match cities.cities.last_mut() {
+            Some(city) if previous == Some(key(i)) => {
                 city.lat += p.lat;
                 city.lon += p.lon;
                 city.zip_count += 1;
             }
-            None => {
-                index.insert(key, cities.len());
-                cities.push(CityCentroid {
+            _ => {
+                cities.cities.push(CityCentroid {
                     city: p.city.clone(),
                     state: p.state.clone(),
                     lat: p.lat,
                     lon: p.lon,
                     zip_count: 1,
                 });
+                cities.names.push_str(name_of(i));
+                cities.name_ends.push(u32::try_from(cities.names.len()).unwrap_or(u32::MAX));
+                previous = Some(key(i));
             }
         }
     }
-    for city in &mut cities {
+    for city in &mut cities.cities {
         let n = city.zip_count as f64;
         city.lat = round4(city.lat / n);
         city.lon = round4(city.lon / n);
     }
-    (cities, index)
+    cities.cities.shrink_to_fit();
+    cities.names.shrink_to_fit();
+    cities.name_ends.shrink_to_fit();
+    cities
 }
 
 fn round4(x: f64) -> f64 {
@@ -582,6 +636,31 @@ impl<'a> Table<'a> {
 
     fn data_file(&self) -> DataFile {
         DataFile { file: self.file, version: self.version.clone(), rows: self.rows.len() }
+    }
+
+    /// Positions of the rows sorted by their key, rejecting duplicates as
+    /// [`Self::unique`] does (the first row, in file order, whose key came
+    /// before). For large files: no copy of the keys.
+    fn sorted_unique<T>(
+        &self,
+        items: &[T],
+        column: usize,
+        key: impl Fn(&T) -> &str,
+    ) -> Result<Vec<u32>, ReferenceError> {
+        let key_at = |at: u32| items.get(at as usize).map_or("", &key);
+        // A bundled file has far fewer than 2^32 rows.
+        let mut order: Vec<u32> = (0..items.len()).filter_map(|at| u32::try_from(at).ok()).collect();
+        order.sort_by(|&a, &b| key_at(a).cmp(key_at(b)));
+        let again = order.windows(2).filter(|pair| key_at(pair[0]) == key_at(pair[1])).map(|pair| pair[1]).min();
+        if let Some(at) = again {
+            return Err(ReferenceError::Duplicate {
+                file: self.file,
+                line: self.rows.get(at as usize).map_or(0, |row| row.line),
+                column: self.columns.get(column).copied().unwrap_or("?"),
+                value: key_at(at).to_owned(),
+            });
+        }
+        Ok(order)
     }
 
     /// Builds a map from each row's key to its position, rejecting duplicates.
@@ -845,30 +924,30 @@ fn parse_jurisdictions(text: &str) -> Result<Parsed<Jurisdiction>, ReferenceErro
     Ok((items, index, table.data_file()))
 }
 
+/// The rows, and their positions sorted by ZIP code (see `Reference::postal_by_zip`).
 fn parse_postal_centroids(
     text: &str,
     states: &HashMap<String, usize>,
-) -> Result<Parsed<PostalCentroid>, ReferenceError> {
+) -> Result<(Vec<PostalCentroid>, Vec<u32>, DataFile), ReferenceError> {
     let table = Table::parse(POSTAL_CENTROIDS, &["zip", "lat", "lon", "city", "state"], text)?;
-    let items = table
-        .rows
-        .iter()
-        .map(|row| {
-            let state = row.text(4)?;
-            if !states.contains_key(&state) {
-                return Err(row.unknown(4, &state, JURISDICTIONS));
-            }
-            Ok(PostalCentroid {
-                zip: row.code(0, &[5], |b| b.is_ascii_digit(), "a five-digit ZIP code")?,
-                lat: row.degrees(1, 90.0)?,
-                lon: row.degrees(2, 180.0)?,
-                city: row.text(3)?,
-                state,
-            })
+    let mut items = Vec::with_capacity(table.rows.len());
+    for item in table.rows.iter().map(|row| {
+        let state = row.text(4)?;
+        if !states.contains_key(&state) {
+            return Err(row.unknown(4, &state, JURISDICTIONS));
+        }
+        Ok(PostalCentroid {
+            zip: row.code(0, &[5], |b| b.is_ascii_digit(), "a five-digit ZIP code")?,
+            lat: row.degrees(1, 90.0)?,
+            lon: row.degrees(2, 180.0)?,
+            city: row.text(3)?,
+            state,
         })
-        .collect::<Result<Vec<_>, _>>()?;
-    let index = table.unique(&items, 0, |p| &p.zip)?;
-    Ok((items, index, table.data_file()))
+    }) {
+        items.push(item?);
+    }
+    let by_zip = table.sorted_unique(&items, 0, |p| &p.zip)?;
+    Ok((items, by_zip, table.data_file()))
 }
 
 #[cfg(test)]
@@ -1232,6 +1311,42 @@ mod tests {
     fn a_row_with_the_wrong_number_of_fields_is_rejected() {
         let err = with(|s| s.payers = "# version: 1\nslug\tname\naetna\tAetna\textra\n").err();
         assert_eq!(err, Some(ReferenceError::FieldCount { file: "payers.tsv", line: 3, expected: 2, found: 3 }));
+    }
+
+    #[test]
+    fn a_duplicate_zip_code_is_rejected_at_its_first_repetition() {
+        let file = "# version: 1\nzip\tlat\tlon\tcity\tstate\n\
+            10002\t40.7\t-74.0\tNew York\tNY\n\
+            10001\t40.7\t-74.0\tNew York\tNY\n\
+            10002\t40.7\t-74.0\tNew York\tNY\n\
+            10001\t40.7\t-74.0\tNew York\tNY\n";
+        let err = with(|s| s.postal_centroids = file).err();
+        let line = 5;
+        assert_eq!(
+            err,
+            Some(ReferenceError::Duplicate { file: POSTAL_CENTROIDS, line, column: "zip", value: "10002".to_owned() })
+        );
+    }
+
+    #[test]
+    fn every_zip_code_and_city_is_found_as_a_map_of_them_would_find_it() {
+        let r = bundled();
+        // What the lookups were before they became binary searches: maps.
+        let mut cities: HashMap<(String, String), (f64, f64, usize)> = HashMap::new();
+        for p in r.postal_centroids() {
+            assert_eq!(r.postal(&p.zip), Some(p));
+            let city = cities.entry((normalise_city(&p.city), p.state.clone())).or_default();
+            *city = (city.0 + p.lat, city.1 + p.lon, city.2 + 1);
+        }
+        for ((name, state), (lat, lon, count)) in &cities {
+            let Some(found) = r.city(name, state) else { panic!("{name}, {state} missing") };
+            assert_eq!(normalise_city(&found.city), *name);
+            assert_eq!(found.state, *state);
+            let mean = |sum: f64| round4(sum / *count as f64);
+            assert_eq!((found.lat, found.lon, found.zip_count), (mean(*lat), mean(*lon), *count), "{name}, {state}");
+        }
+        assert!(r.postal("00000").is_none() && r.postal("99999").is_none() && r.postal("").is_none());
+        assert!(r.city("Nowhere At All", "NY").is_none() && r.city("", "").is_none());
     }
 
     #[test]

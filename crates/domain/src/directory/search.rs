@@ -400,6 +400,14 @@ pub struct SearchResults {
     pub per_page: u32,
     /// How many pages `total` fills (0 when nothing matches).
     pub pages: u32,
+    /// When the same query on the same index and column could first give
+    /// another page only because time passed: the first instant at which a
+    /// free time this page shows (or, sorting by soonest, one that ranks a
+    /// hit up to this page) can no longer be offered. `None` when no free
+    /// time counts. The day the search is run on counts too, but it is the
+    /// caller's: it passed it in. Callers that keep results use it to know
+    /// how long they hold.
+    pub changes_at: Option<jiff::Timestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -389,13 +389,15 @@ pub(crate) async fn search(
     let reference = reference_data()?;
     let query = params.to_search(reference).map_err(|errors| ApiError(AppError::Invalid(errors)))?;
     let visitor_zone = params.visitor_zone().ok().flatten();
-    let results = state.app.search_directory(&query).await?;
+    let view = state.app.directory_view().await?;
+    let results = state.app.search_in(&view, &query)?;
     let names = Names(reference);
     let mut hits = Vec::with_capacity(results.hits.len());
     for hit in results.hits {
         let user = hit.id.parse().map_err(|_| ApiError(AppError::Internal("directory id is not a user id".into())))?;
-        let Some(profile) = state.app.public_profile(user).await? else { continue };
-        let next_available = state.app.next_available(user, hit.next_free).map(|next| {
+        // Cards and times from the snapshot the search ran on, so a hit shows what was found.
+        let Some(profile) = view.card(user) else { continue };
+        let next_available = view.next_available(user, hit.next_free).map(|next| {
             let (time_zone, local) = next_available_in(&next, visitor_zone.as_ref());
             NextAvailableJson { at: next.at.to_string(), time_zone, local, session: next.session }
         });

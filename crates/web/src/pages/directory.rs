@@ -2,17 +2,26 @@
 //! shared as links (they live in the query string, which is never logged).
 //! The search page answers htmx requests (`HX-Request`) with the results
 //! alone, so filters update them in place; every other request, the full page.
-use axum::extract::rejection::QueryRejection;
+//!
+//! Pages for anonymous visitors are kept, rendered, for the view of the
+//! directory they were made from (`App::remember`): the same search again
+//! costs the version query, shared with the searches beside it, and a copy.
+//! The most common searches are asked again and again, and a page of
+//! results with the filter form is tens of microseconds of work.
+use std::sync::{Arc, OnceLock};
+
+use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::header::{HeaderValue, VARY};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Response};
 use sensate_app::AppError;
-use sensate_app::search::{Names, reference_data};
+use sensate_app::infra::secrets::new_token;
+use sensate_app::search::{DirectoryView, Names, reference_data};
 use sensate_domain::UserId;
 use sensate_domain::directory::search::reasons_line;
 
-use super::{render, render_status};
+use super::render;
 use crate::AppState;
 use crate::api::directory::TherapistQuery;
 use crate::context::Page;
@@ -34,15 +43,94 @@ fn wants_fragment(headers: &HeaderMap) -> bool {
     headers.contains_key("hx-request") && !headers.contains_key("hx-history-restore-request")
 }
 
+/// A search page as rendered, kept for the view of the directory it was
+/// made from (see `App::remember`), with the visitor's anti-forgery token
+/// left out: the page is the same for every anonymous visitor but for that.
+struct RenderedPage {
+    status: StatusCode,
+    /// The page, cut where the token goes.
+    parts: Vec<String>,
+}
+
+impl RenderedPage {
+    fn response(&self, csrf: &str) -> Response {
+        let length = self.parts.iter().map(String::len).sum::<usize>() + csrf.len() * self.parts.len();
+        let mut body = String::with_capacity(length);
+        for (n, part) in self.parts.iter().enumerate() {
+            if n > 0 {
+                body.push_str(csrf);
+            }
+            body.push_str(part);
+        }
+        (self.status, Html(body)).into_response()
+    }
+
+    fn weight(&self) -> usize {
+        self.parts.iter().map(String::len).sum()
+    }
+}
+
+/// Stands in for the visitor's token in kept pages: random, so that no
+/// text of a profile can contain it, and cut out again before use.
+fn token_stand_in() -> &'static str {
+    static STAND_IN: OnceLock<String> = OnceLock::new();
+    STAND_IN.get_or_init(new_token)
+}
+
+/// Under what a page is kept, or `None` when it is not: only pages for
+/// anonymous visitors (nobody's name in them) whose token is plain
+/// letters and digits (so it needs no escaping where it goes back in).
+/// The query string, as sent, and whether htmx asked for the results alone
+/// decide everything else the page shows, given the view of the directory.
+fn memo_key(page: &Page, fragment: bool, query: Option<&str>) -> Option<String> {
+    let plain = page.layout.csrf.bytes().all(|b| b.is_ascii_alphanumeric());
+    (page.actor.is_none() && page.layout.user.is_none() && plain)
+        .then(|| format!("therapists:{}:{}", u8::from(fragment), query.unwrap_or_default()))
+}
+
 pub(crate) async fn search(
     State(state): State<AppState>,
-    page: Page,
+    mut page: Page,
     headers: HeaderMap,
-    query: Result<Query<TherapistQuery>, QueryRejection>,
+    uri: Uri,
 ) -> Result<Response, WebError> {
+    let fragment = wants_fragment(&headers);
+    let view = state.app.directory_view().await?;
+    let key = memo_key(&page, fragment, uri.query());
+    let kept = key.as_deref().and_then(|key| state.app.recall::<RenderedPage>(&view, key));
+    let mut response = match (kept, key) {
+        (Some(kept), _) => kept.response(&page.layout.csrf),
+        (None, Some(key)) => {
+            let csrf = std::mem::replace(&mut page.layout.csrf, token_stand_in().to_string());
+            let (status, html, changes_at) = render_search(&state, &view, page, fragment, &uri)?;
+            let rendered = RenderedPage { status, parts: html.split(token_stand_in()).map(str::to_string).collect() };
+            let response = rendered.response(&csrf);
+            let weight = rendered.weight();
+            state.app.remember(&view, key, Arc::new(rendered), weight, changes_at);
+            response
+        }
+        (None, None) => {
+            let (status, html, _) = render_search(&state, &view, page, fragment, &uri)?;
+            (status, Html(html)).into_response()
+        }
+    };
+    // The same address answers with a fragment or a page: caches must tell them apart.
+    response.headers_mut().insert(VARY, HeaderValue::from_static("HX-Request"));
+    Ok(response)
+}
+
+/// The search page (or, for htmx, the results alone) for the filters in
+/// `uri`, with its status and until when its free times hold.
+fn render_search(
+    state: &AppState,
+    view: &DirectoryView,
+    page: Page,
+    fragment: bool,
+    uri: &Uri,
+) -> Result<(StatusCode, String, Option<jiff::Timestamp>), WebError> {
     let reference = reference_data()?;
     let mut problems: Vec<(&'static str, String)> = Vec::new();
-    let mut params = match query {
+    let mut params = match Query::<TherapistQuery>::try_from_uri(uri) {
         Ok(Query(params)) => params,
         Err(_) => {
             problems.push(("filters", "Some filters could not be read and were left out.".to_string()));
@@ -71,13 +159,13 @@ pub(crate) async fn search(
             }
         }
     };
-    let results = state.app.search_directory(&query).await?;
+    let results = state.app.search_in(view, &query)?;
     let names = Names(reference);
     let visitor_zone = params.visitor_zone().ok().flatten();
     let mut rows = Vec::new();
     for hit in &results.hits {
         let Ok(user) = hit.id.parse::<UserId>() else { continue };
-        let Some(profile) = state.app.public_profile(user).await? else { continue };
+        let Some(profile) = view.card(user) else { continue };
         rows.push(ResultRow {
             id: hit.id.clone(),
             name: profile.display_name,
@@ -85,7 +173,7 @@ pub(crate) async fn search(
             credentials: profile.credentials,
             headline: profile.headline,
             why: reasons_line(&hit.reasons, &names),
-            next_available: state.app.next_available(user, hit.next_free).map(|next| {
+            next_available: view.next_available(user, hit.next_free).map(|next| {
                 let (zone, local) = crate::api::directory::next_available_in(&next, visitor_zone.as_ref());
                 match visitor_zone {
                     Some(_) => format!("{local} · {}", next.session),
@@ -104,10 +192,10 @@ pub(crate) async fn search(
         next: (results.page < results.pages).then(|| params.page_link(results.page + 1)),
         results: rows,
     };
-    let mut response = if wants_fragment(&headers) {
-        render_status(status, &DirectoryResultsTemplate { view })?
+    let html = if fragment {
+        DirectoryResultsTemplate { view }.render()?
     } else {
-        let template = DirectorySearchTemplate {
+        DirectorySearchTemplate {
             layout: page.layout.at("therapists"),
             concerns: choices(
                 reference.concerns().iter().map(|c| (c.slug.clone(), c.name.clone())),
@@ -131,12 +219,10 @@ pub(crate) async fn search(
             ),
             params,
             view,
-        };
-        render_status(status, &template)?
+        }
+        .render()?
     };
-    // The same address answers with a fragment or a page: caches must tell them apart.
-    response.headers_mut().insert(VARY, HeaderValue::from_static("HX-Request"));
-    Ok(response)
+    Ok((status, html, results.changes_at))
 }
 
 pub(crate) async fn profile(
@@ -254,4 +340,29 @@ pub(crate) async fn profile(
         contact_phone: practice.map(|p| p.phone).unwrap_or_default(),
     };
     Ok(render(&template)?.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_kept_page_gets_each_visitors_token_where_the_stand_in_was() {
+        let stand_in = token_stand_in();
+        assert_eq!(stand_in, token_stand_in(), "one for the process");
+        assert!(stand_in.len() >= 32 && stand_in.bytes().all(|b| b.is_ascii_hexdigit()));
+        let html = format!("<meta content=\"{stand_in}\"><p>Ünïcode</p><input value=\"{stand_in}\">");
+        let page = RenderedPage {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            parts: html.split(stand_in).map(str::to_string).collect(),
+        };
+        let response = page.response("abc123");
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(response.headers()["content-type"], "text/html; charset=utf-8");
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        assert_eq!(body, "<meta content=\"abc123\"><p>Ünïcode</p><input value=\"abc123\">");
+        assert_eq!(page.weight(), html.len() - 2 * stand_in.len());
+    }
 }

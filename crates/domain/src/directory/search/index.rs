@@ -660,7 +660,7 @@ impl DirectoryIndex {
         let total = candidates.count();
         let pages = total.div_ceil(per_page as usize).try_into().unwrap_or(u32::MAX);
         let skip = (u64::from(page) - 1) * u64::from(per_page);
-        let mut results = SearchResults { total, hits: Vec::new(), page, per_page, pages };
+        let mut results = SearchResults { total, hits: Vec::new(), page, per_page, pages, changes_at: None };
         if skip >= total as u64 {
             return results;
         }
@@ -726,6 +726,15 @@ impl DirectoryIndex {
             top.into_sorted().into_iter().map(|k| (k & u128::from(u32::MAX)) as u32).collect()
         };
 
+        // The page holds until a free time it depends on lapses. Sorting by
+        // soonest, that is any of the first `keep` (a profile further down
+        // can only move later when its time lapses, never up); otherwise
+        // only the times shown on this page.
+        let depends = if sort == Sort::Soonest { &best[..] } else { &best[skip as usize..] };
+        let lapses = next.and_then(|(column, now)| {
+            depends.iter().filter_map(|&i| column.first_kept(i, now)).map(|[until, _]| until).min()
+        });
+        results.changes_at = lapses.and_then(|until| jiff::Timestamp::from_second(until.saturating_add(1)).ok());
         results.hits = best[skip as usize..]
             .iter()
             .map(|&i| {

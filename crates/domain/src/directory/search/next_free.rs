@@ -64,8 +64,15 @@ impl NextFree {
     /// (in seconds), if any.
     #[inline]
     pub(super) fn first(&self, i: u32, now: i64) -> Option<i64> {
+        self.first_kept(i, now).map(|[_, start]| start)
+    }
+
+    /// The same time with the last second it may still be offered (`[until,
+    /// start]`): after `until` the profile's next time is a later one, or none.
+    #[inline]
+    pub(super) fn first_kept(&self, i: u32, now: i64) -> Option<Kept> {
         let i = i as usize;
-        self.kept.get(i * KEPT..(i + 1) * KEPT)?.iter().find(|[until, _]| *until >= now).map(|[_, start]| *start)
+        self.kept.get(i * KEPT..(i + 1) * KEPT)?.iter().find(|[until, _]| *until >= now).copied()
     }
 
     /// How many profiles have at least one time that can be offered at `now`.

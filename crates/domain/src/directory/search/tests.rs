@@ -642,6 +642,32 @@ mod soonest {
     }
 
     #[test]
+    fn a_page_says_when_a_free_time_it_depends_on_lapses() {
+        let (index, times) = index_and_times();
+        let soonest = SearchQuery { sort: Sort::Soonest, per_page: 2, ..SearchQuery::default() };
+        // "c" and "f" (09:00 on the 23rd, no notice) are shown first: the page holds through 09:00:00.
+        let first = index.search_with(&soonest, &times, now());
+        assert_eq!(first.changes_at, Some(at("2026-11-23T09:00:01Z")));
+        // The second page ("b", "a") also ranks below "c" and "f": when theirs lapse, "b" moves up.
+        let second = index.search_with(&SearchQuery { page: 2, ..soonest.clone() }, &times, now());
+        assert_eq!(ids(&second), vec!["b", "a"]);
+        assert_eq!(second.changes_at, Some(at("2026-11-23T09:00:01Z")));
+        // Best match, the first two ("a", "b"): only the times shown count; "b"'s first is the earlier.
+        let best = index.search_with(&SearchQuery { per_page: 2, ..SearchQuery::default() }, &times, now());
+        assert_eq!(ids(&best), vec!["a", "b"]);
+        assert_eq!(best.changes_at, Some(at("2026-11-24T15:00:01Z")));
+        // Nothing shown has a time, or no column: nothing lapses.
+        let none = index.search_with(&SearchQuery { page: 5, per_page: 1, ..SearchQuery::default() }, &times, now());
+        assert_eq!((ids(&none), none.changes_at), (vec!["e"], None));
+        assert_eq!(index.search(&soonest, TODAY).changes_at, None);
+        // A second before it lapses the page is the same; a second after, it is not.
+        let just_before = index.search_with(&soonest, &times, at("2026-11-23T09:00:00Z"));
+        assert_eq!(hits(&just_before), hits(&first));
+        let after = index.search_with(&soonest, &times, at("2026-11-23T09:00:01Z"));
+        assert_ne!(hits(&after), hits(&first));
+    }
+
+    #[test]
     fn times_are_kept_in_order_and_only_the_first_few() {
         let index = DirectoryIndex::build(vec![profile("a")]);
         let mut times = NextFree::for_index(&index);
