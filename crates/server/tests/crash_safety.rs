@@ -382,12 +382,39 @@ macro_rules! on_raw {
 const ENTRIES: &str = "SELECT record_id, outcome, 'pending' FROM audit_pending WHERE action = $1 AND record_type = $2 \
      UNION ALL SELECT record_id, outcome, 'sealed' FROM audit_log WHERE action = $1 AND record_type = $2";
 
+/// A killed server's PostgreSQL sessions outlive it for a moment: a COMMIT
+/// it sent just before the kill is still carried out, and a session in the
+/// middle of a transaction rolls back only when its backend sees the closed
+/// socket. Until they are gone, two reads could see two different states of
+/// the database, so the checks wait for them (as an operator restarting
+/// after a crash effectively does).
+async fn wait_for_other_sessions_to_end(conn: &mut sqlx::PgConnection) {
+    let sql = "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()";
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let others: i64 = sqlx::query_scalar(sql).fetch_one(&mut *conn).await.unwrap();
+        if others == 0 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{others} sessions of the killed server still open after 30 s");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 impl Raw {
     async fn open(db: &TestDb) -> Self {
         if db.is_postgres() {
             Self::Postgres(sqlx::PgConnection::connect(&db.url).await.unwrap())
         } else {
             Self::Sqlite(sqlx::SqliteConnection::connect(&db.url).await.unwrap())
+        }
+    }
+
+    /// Waits until a killed server's sessions are over (see
+    /// `wait_for_other_sessions_to_end`); SQLite has nothing to wait for.
+    async fn settle(&mut self) {
+        if let Self::Postgres(conn) = self {
+            wait_for_other_sessions_to_end(conn).await;
         }
     }
 
@@ -483,6 +510,7 @@ fn assert_notes_match_entries(
 /// note's entry is in the chain.
 async fn check_database(db: &TestDb, client: UserId, ledger: &mut Ledger, trial: usize) {
     let mut raw = Raw::open(db).await;
+    raw.settle().await;
     if let Some(integrity) = raw.integrity_check().await {
         assert_eq!(integrity, vec!["ok".to_string()], "trial {trial}: PRAGMA integrity_check");
     }
