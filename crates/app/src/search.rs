@@ -85,10 +85,10 @@ struct Snapshot {
 }
 
 /// Searches that arrive together share one version query. A search joins
-/// the next round to *start*, never one already under way (that one may
-/// have read the versions before a change the search must see); the first
-/// to find no round running starts it, in a task of its own, so that a
-/// search given up half-way strands nobody.
+/// a round whose query has not been sent yet, never one already asking
+/// (that one may have read the versions before a change the search must
+/// see); the first to find no round running starts one, in a task of its
+/// own, so that a search given up half-way strands nobody.
 struct SharedVersions {
     rounds: std::sync::Mutex<Rounds>,
     done: watch::Sender<Round>,
@@ -99,6 +99,9 @@ struct Rounds {
     /// The last round started.
     started: u64,
     running: bool,
+    /// Whether the running round has sent its query: until then a search
+    /// may still join it.
+    asked: bool,
 }
 
 /// What a round read; `None` when the query failed (each search then asks
@@ -135,13 +138,24 @@ impl SharedVersions {
         }
         rounds.started += 1;
         rounds.running = true;
+        rounds.asked = false;
         let number = rounds.started;
         drop(rounds);
         let mut finish = FinishRound { app: app.clone(), number, versions: None };
         tokio::spawn(async move {
+            // From here on the round is closed: a search that comes now
+            // may arrive after the query has read the versions.
+            finish.app.directory.versions.rounds().asked = true;
             let versions = finish.app.store.search_versions().await.ok();
             finish.answer(versions);
         });
+    }
+
+    /// The first round whose query will begin after this call: the running
+    /// one while it has not asked yet, else the next.
+    fn next_to_ask(&self) -> u64 {
+        let rounds = self.rounds();
+        if rounds.running && !rounds.asked { rounds.started } else { rounds.started + 1 }
     }
 
     fn finish(&self, number: u64, versions: Option<(i64, i64)>) {
@@ -423,7 +437,7 @@ impl App {
     async fn shared_search_versions(&self) -> Result<(i64, i64), AppError> {
         let shared = &self.directory.versions;
         let mut done = shared.done.subscribe();
-        let wanted = shared.rounds().started + 1;
+        let wanted = shared.next_to_ask();
         let mut yielded = false;
         loop {
             let round = *done.borrow_and_update();

@@ -11,8 +11,10 @@
 use std::sync::{Arc, OnceLock};
 
 use askama::Template;
+use axum::extract::FromRequestParts;
 use axum::extract::{Path, Query, State};
 use axum::http::header::{HeaderValue, VARY};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use sensate_app::AppError;
@@ -41,6 +43,18 @@ fn choices(options: impl Iterator<Item = (String, String)>, selected: &str, any:
 /// button after htmx changed the address) needs the whole page.
 fn wants_fragment(headers: &HeaderMap) -> bool {
     headers.contains_key("hx-request") && !headers.contains_key("hx-history-restore-request")
+}
+
+/// [`wants_fragment`] as an extractor: the request's headers are read where
+/// they are, not copied (the `HeaderMap` extractor copies them all).
+pub(crate) struct Fragment(bool);
+
+impl<S: Send + Sync> FromRequestParts<S> for Fragment {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Fragment(wants_fragment(&parts.headers)))
+    }
 }
 
 /// A search page as rendered, kept for the view of the directory it was
@@ -91,10 +105,9 @@ fn memo_key(page: &Page, fragment: bool, query: Option<&str>) -> Option<String> 
 pub(crate) async fn search(
     State(state): State<AppState>,
     mut page: Page,
-    headers: HeaderMap,
+    Fragment(fragment): Fragment,
     uri: Uri,
 ) -> Result<Response, WebError> {
-    let fragment = wants_fragment(&headers);
     let view = state.app.directory_view().await?;
     let key = memo_key(&page, fragment, uri.query());
     let kept = key.as_deref().and_then(|key| state.app.recall::<RenderedPage>(&view, key));
