@@ -482,6 +482,14 @@ async fn measure_engine_in(
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> Result<(), Failure> {
+    // `RUST_LOG=sqlx::query=debug` lists every statement with how long it
+    // took, on standard error: where a booking's time goes. Off by default.
+    if let Ok(filter) = std::env::var("RUST_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let settings = Settings::from_env()?;
     println!("# Booking benchmark");
     println!();
