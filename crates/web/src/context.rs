@@ -6,7 +6,7 @@ use sensate_app::{Actor, AppError};
 
 use crate::error::WebError;
 use crate::middleware::CsrfToken;
-use crate::templates::Layout;
+use crate::ui::Layout;
 use crate::{AppState, cookies};
 
 pub(crate) struct Page {

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use sensate_app::AppError;
 
-use crate::templates::{ErrorTemplate, Layout};
+use crate::ui::{ErrorTemplate, Layout};
 
 #[derive(Debug, Clone)]
 pub(crate) struct RequestContext {

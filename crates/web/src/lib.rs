@@ -3,18 +3,28 @@
 //!
 //! Every route is declared in [`routes::table`] with who may use it, and the
 //! router is built from that table, so tests can enumerate every route.
+//!
+//! Code is laid out by area, as in `sensate_app` and `sensate_store`: each
+//! area's module holds its handlers, their view models and, beside them,
+//! their templates. `ui` is what every page shares.
 mod api;
+mod clients;
 mod context;
 mod cookies;
+mod dashboard;
+mod directory;
 mod error;
 mod form;
+mod identity;
 mod middleware;
 mod ops;
-mod pages;
+mod practice;
+mod public;
 mod qr;
 pub mod routes;
+mod scheduling;
 mod static_files;
-mod templates;
+mod ui;
 
 use sensate_app::App;
 

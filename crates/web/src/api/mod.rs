@@ -1,15 +1,17 @@
-//! The JSON API under `/api/v1` and its OpenAPI document. Every API and
+//! The JSON API under `/api/v1`: its OpenAPI document, its error shape and
+//! its extractors. Each area's API handlers sit in that area's `api.rs`
+//! (`identity::api`, `practice::api`, `directory::api`). Every API and
 //! operations route must appear in [`ApiDoc`]; a test enforces it.
-pub(crate) mod accounts;
-pub(crate) mod directory;
 pub(crate) mod error;
 pub(crate) mod extract;
-pub(crate) mod session;
 
 use axum::Json;
 use utoipa::OpenApi;
 
+use crate::directory::api as directory;
+use crate::identity::api as session;
 use crate::ops;
+use crate::practice::api as accounts;
 
 #[derive(OpenApi)]
 #[openapi(

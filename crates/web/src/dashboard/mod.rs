@@ -1,0 +1,142 @@
+//! The signed-in start page: what is coming up, and the tools a person's
+//! roles give them.
+use askama::Template;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use sensate_app::dashboard::AppointmentView;
+use sensate_domain::Role;
+use sensate_domain::scheduling::{CaseKind, format_local};
+
+use crate::AppState;
+use crate::context::Page;
+use crate::error::WebError;
+use crate::ui::{Layout, render};
+
+pub(crate) async fn dashboard(State(state): State<AppState>, page: Page) -> Result<Response, WebError> {
+    let (actor, layout) = page.signed_in()?;
+    let view = state.app.dashboard(&actor).await?;
+    let zone = view.time_zone.clone();
+    let rows = |appointments: Vec<AppointmentView>, show_clinician: bool| -> Vec<AppointmentRow> {
+        appointments
+            .into_iter()
+            .map(|a| AppointmentRow {
+                when: format_local(a.starts_at, &zone),
+                href: (!show_clinician).then(|| format!("/appointments/{}", a.id)),
+                with_whom: if show_clinician { a.clinician_name.clone() } else { a.client_names.join(" & ") },
+                kind: match a.case_kind {
+                    CaseKind::Individual => "Individual",
+                    CaseKind::Couple => "Couple",
+                },
+                format: a.format.label(),
+                status: a.status.label(),
+            })
+            .collect()
+    };
+    let overview = view.overview.map(|(summary, therapists)| OverviewView {
+        clinicians: summary.clinicians,
+        clients: summary.clients,
+        open_cases: summary.open_cases,
+        upcoming: summary.upcoming_appointments,
+        therapists: therapists
+            .into_iter()
+            .map(|t| TherapistRow {
+                formats: match (t.offers_in_person, t.offers_telehealth) {
+                    (true, true) => "In person and telehealth",
+                    (true, false) => "In person",
+                    (false, true) => "Telehealth",
+                    (false, false) => "—",
+                }
+                .to_string(),
+                name: t.display_name,
+                pronouns: t.pronouns,
+                credentials: t.credentials,
+                accepting: t.accepting_new_clients,
+            })
+            .collect(),
+    });
+    let mut tools = Vec::new();
+    if actor.has_role(Role::Clinician) {
+        tools.push(("/calendar", "Your calendar: this week"));
+    } else if actor.has_role(Role::Owner) || actor.has_role(Role::Admin) {
+        tools.push(("/calendar", "Therapists' calendars"));
+    }
+    if actor.has_role(Role::Owner) || actor.has_role(Role::Admin) {
+        tools.push(("/people", "People and invitations"));
+        tools.push(("/profiles", "Directory profiles and verification"));
+        tools.push(("/session-types", "Session types and fees"));
+    }
+    if actor.has_role(Role::Owner) {
+        tools.push(("/settings", "Practice settings"));
+        tools.push(("/audit", "Audit log"));
+    }
+    if actor.has_role(Role::Clinician) {
+        tools.push(("/clients", "Your clients"));
+        tools.push(("/requests", "Booking requests"));
+        tools.push(("/availability", "Your bookable hours"));
+        tools.push(("/calendar-feed", "Calendar feed"));
+        if !(actor.has_role(Role::Owner) || actor.has_role(Role::Admin)) {
+            tools.push(("/profiles", "Your directory profile"));
+        }
+    }
+    if actor.has_role(Role::Client) {
+        tools.push(("/me/contact", "Your contact preferences"));
+    }
+    tools.push(("/account/password", "Change your password"));
+    let template = DashboardTemplate {
+        layout: layout.at("dashboard"),
+        name: actor.display_name.clone(),
+        practice_name: view.practice_name,
+        roles: view.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", "),
+        time_zone: zone.iana_name().unwrap_or("UTC").to_string(),
+        overview,
+        clinician_upcoming: view.clinician_upcoming.map(|a| rows(a, false)),
+        client_upcoming: view.client_upcoming.map(|a| rows(a, true)),
+        tools,
+    };
+    Ok(render(&template)?.into_response())
+}
+
+/// One line of an appointment list.
+#[derive(Debug, Clone)]
+pub(crate) struct AppointmentRow {
+    pub when: String,
+    /// The appointment's page, for the clinician's own list.
+    pub href: Option<String>,
+    pub with_whom: String,
+    pub kind: &'static str,
+    pub format: &'static str,
+    pub status: &'static str,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct TherapistRow {
+    pub name: String,
+    pub pronouns: String,
+    pub credentials: String,
+    pub formats: String,
+    pub accepting: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct OverviewView {
+    pub clinicians: i64,
+    pub clients: i64,
+    pub open_cases: i64,
+    pub upcoming: i64,
+    pub therapists: Vec<TherapistRow>,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/dashboard.html")]
+pub(crate) struct DashboardTemplate {
+    pub layout: Layout,
+    pub name: String,
+    pub practice_name: Option<String>,
+    pub roles: String,
+    pub time_zone: String,
+    pub overview: Option<OverviewView>,
+    pub clinician_upcoming: Option<Vec<AppointmentRow>>,
+    pub client_upcoming: Option<Vec<AppointmentRow>>,
+    /// (href, label) of the pages this person's roles open.
+    pub tools: Vec<(&'static str, &'static str)>,
+}

@@ -1,0 +1,619 @@
+//! Booking from the directory, for visitors: free times in their own time
+//! zone, the short form, the email confirmation page; and, for therapists,
+//! the requests waiting for an answer.
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use sensate_app::AppError;
+use sensate_app::booking::{BookingChoice, BookingInput, BookingOptions, BookingOutcome, Confirmation, HOLD_MINUTES};
+use sensate_app::search::reference_data;
+use sensate_domain::practice::COMMON_TIME_ZONES;
+use sensate_domain::scheduling::availability::{Slot, slots_by_local_day};
+use sensate_domain::scheduling::{AppointmentStatus, SessionFormat, format_local};
+use sensate_domain::{AppointmentId, UserId};
+
+use crate::AppState;
+use crate::context::Page;
+use crate::error::WebError;
+use crate::form::Form;
+use crate::ui::{Choice, Layout, Notice, path_id, render, render_status};
+
+/// How many days of free times one page shows.
+const DAYS_PER_PAGE: i64 = 7;
+
+/// What the slot page and the form carry in the address: the choice, never
+/// anything about the visitor's health.
+#[derive(serde::Deserialize, Default, Clone)]
+pub(crate) struct ChoiceQuery {
+    #[serde(default, rename = "type")]
+    session_type: String,
+    #[serde(default)]
+    format: String,
+    #[serde(default)]
+    tz: String,
+    /// First day shown, YYYY-MM-DD in the visitor's zone.
+    #[serde(default)]
+    from: String,
+    /// The chosen start, RFC 3339.
+    #[serde(default)]
+    start: String,
+}
+
+fn zone_or(name: &str, fallback: &str) -> TimeZone {
+    TimeZone::get(name.trim()).or_else(|_| TimeZone::get(fallback)).unwrap_or(TimeZone::UTC)
+}
+
+fn zone_choices(selected: &str) -> Vec<Choice> {
+    let mut zones: Vec<&str> = COMMON_TIME_ZONES.to_vec();
+    if !selected.is_empty() && !zones.contains(&selected) && TimeZone::get(selected).is_ok() {
+        zones.push(selected);
+    }
+    zones
+        .into_iter()
+        .map(|z| Choice { value: z.to_string(), label: z.replace('_', " "), selected: z == selected })
+        .collect()
+}
+
+async fn options(state: &AppState, id: &str) -> Result<BookingOptions, WebError> {
+    let therapist: UserId = path_id(id)?;
+    state.app.booking_options(therapist).await?.ok_or(WebError(AppError::NotFound))
+}
+
+/// `GET /therapists/{id}/book`: free times, by day in the visitor's zone.
+pub(crate) async fn slots(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    Query(query): Query<ChoiceQuery>,
+) -> Result<Response, WebError> {
+    let options = options(&state, &id).await?;
+    let zone = zone_or(&query.tz, &options.practice.time_zone);
+    let zone_name = zone.iana_name().unwrap_or("UTC").to_string();
+    let today = state.app.now().to_zoned(zone.clone()).date();
+    let first_day = query.from.parse::<jiff::civil::Date>().ok().filter(|d| *d >= today).unwrap_or(today);
+    let start_of = |day: jiff::civil::Date| day.to_zoned(zone.clone()).map(|z| z.timestamp());
+    let (from, to) =
+        match (start_of(first_day), first_day.checked_add(jiff::Span::new().days(DAYS_PER_PAGE)).map(start_of)) {
+            (Ok(from), Ok(Ok(to))) => (from, to),
+            _ => return Err(WebError(AppError::NotFound)),
+        };
+    let mut days = Vec::new();
+    let (kind_id, format) = match chosen_parts(&options, &query) {
+        Some((kind, format)) => {
+            let slots = state.app.bookable_slots(&options, &kind, format, from, to).await?;
+            days = slot_days(&options, &slots, &zone, kind.id, format);
+            (kind.id.to_string(), format.as_str().to_string())
+        }
+        None => (String::new(), String::new()),
+    };
+    let next = first_day.checked_add(jiff::Span::new().days(DAYS_PER_PAGE)).map(|d| d.to_string()).unwrap_or_default();
+    let template = BookingSlotsTemplate {
+        layout: page.layout.at("therapists"),
+        therapist_id: id,
+        name: options.name.clone(),
+        practice_name: options.practice.name.clone(),
+        session_types: options
+            .session_types
+            .iter()
+            .map(|t| Choice { value: t.id.to_string(), label: type_label(t), selected: t.id.to_string() == kind_id })
+            .collect(),
+        format,
+        zones: zone_choices(&zone_name),
+        zone_detect: query.tz.is_empty(),
+        first_day: first_day.strftime("%A %-d %B").to_string(),
+        days,
+        earlier: (first_day > today).then(|| {
+            first_day
+                .checked_sub(jiff::Span::new().days(DAYS_PER_PAGE))
+                .map(|d| d.max(today).to_string())
+                .unwrap_or_default()
+        }),
+        later: next,
+        notice: None,
+    };
+    Ok(render(&template)?.into_response())
+}
+
+/// The session type and format asked for, or the first offered.
+fn chosen_parts(
+    options: &BookingOptions,
+    query: &ChoiceQuery,
+) -> Option<(sensate_app::booking::SessionKind, SessionFormat)> {
+    let kind = options
+        .session_types
+        .iter()
+        .find(|t| t.id.to_string() == query.session_type)
+        .or_else(|| options.session_types.first())?
+        .clone();
+    let offered = sensate_app::session_types::formats(&kind);
+    let format = SessionFormat::parse(&query.format).filter(|f| offered.contains(f)).or(offered.first().copied())?;
+    Some((kind, format))
+}
+
+fn type_label(t: &sensate_app::booking::SessionKind) -> String {
+    let fee = match t.fee_cents {
+        Some(0) => " · free".to_string(),
+        Some(cents) => format!(" · {}", sensate_app::money::dollars(cents)),
+        None => String::new(),
+    };
+    format!("{} ({} min){fee}", t.name, t.duration_minutes)
+}
+
+fn slot_days(
+    options: &BookingOptions,
+    slots: &[Slot],
+    zone: &TimeZone,
+    kind: uuid::Uuid,
+    format: SessionFormat,
+) -> Vec<SlotDay> {
+    let tz = zone.iana_name().unwrap_or("UTC");
+    slots_by_local_day(slots, zone)
+        .into_iter()
+        .map(|day| SlotDay {
+            heading: day.date.strftime("%A %-d %B").to_string(),
+            slots: day
+                .slots
+                .iter()
+                .map(|s| SlotLink {
+                    time: s.start.strftime("%H:%M (%Z)").to_string(),
+                    href: format!(
+                        "/therapists/{}/book/details?type={kind}&format={}&tz={}&start={}",
+                        options.therapist,
+                        format.as_str(),
+                        percent_encoding::utf8_percent_encode(tz, percent_encoding::NON_ALPHANUMERIC),
+                        percent_encoding::utf8_percent_encode(
+                            &s.slot.start.to_string(),
+                            percent_encoding::NON_ALPHANUMERIC
+                        ),
+                    ),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// The visitor's choice from the address, checked against what is offered.
+fn choice_from(options: &BookingOptions, query: &ChoiceQuery) -> Result<BookingChoice, WebError> {
+    let (kind, format) = chosen_parts(options, query).ok_or(WebError(AppError::NotFound))?;
+    if kind.id.to_string() != query.session_type || format.as_str() != query.format {
+        return Err(WebError(AppError::NotFound));
+    }
+    let start: Timestamp = query.start.parse().map_err(|_| WebError(AppError::NotFound))?;
+    Ok(BookingChoice { session_type: kind.id, format, start })
+}
+
+#[derive(serde::Deserialize, Default, Clone)]
+pub(crate) struct BookingForm {
+    #[serde(default, rename = "type")]
+    pub(crate) session_type: String,
+    #[serde(default)]
+    pub(crate) format: String,
+    #[serde(default)]
+    pub(crate) start: String,
+    #[serde(default)]
+    pub(crate) tz: String,
+    #[serde(default)]
+    pub(crate) stamp: String,
+    #[serde(default)]
+    pub(crate) name: String,
+    #[serde(default)]
+    pub(crate) email: String,
+    #[serde(default)]
+    pub(crate) phone: String,
+    #[serde(default)]
+    pub(crate) with_partner: Option<String>,
+    #[serde(default)]
+    pub(crate) partner_email: String,
+    #[serde(default)]
+    pub(crate) concern: String,
+    #[serde(default)]
+    pub(crate) message: String,
+    #[serde(default)]
+    pub(crate) payment: String,
+    #[serde(default)]
+    pub(crate) voicemail_ok: Option<String>,
+    #[serde(default)]
+    pub(crate) discreet_email: Option<String>,
+    #[serde(default)]
+    pub(crate) consent_privacy: Option<String>,
+    #[serde(default)]
+    pub(crate) consent_adult: Option<String>,
+    #[serde(default)]
+    pub(crate) jurisdiction: String,
+    #[serde(default)]
+    pub(crate) website: String,
+}
+
+impl BookingForm {
+    fn query(&self) -> ChoiceQuery {
+        ChoiceQuery {
+            session_type: self.session_type.clone(),
+            format: self.format.clone(),
+            tz: self.tz.clone(),
+            from: String::new(),
+            start: self.start.clone(),
+        }
+    }
+
+    fn input(&self) -> BookingInput {
+        BookingInput {
+            name: self.name.clone(),
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+            with_partner: self.with_partner.is_some(),
+            partner_email: self.partner_email.clone(),
+            concern: self.concern.clone(),
+            message: self.message.clone(),
+            payment: self.payment.clone(),
+            voicemail_ok: self.voicemail_ok.is_some(),
+            discreet_email: self.discreet_email.is_some(),
+            consent_privacy: self.consent_privacy.is_some(),
+            consent_adult: self.consent_adult.is_some(),
+            jurisdiction: self.jurisdiction.clone(),
+            visitor_time_zone: self.tz.clone(),
+            website: self.website.clone(),
+            stamp: self.stamp.clone(),
+        }
+    }
+}
+
+fn details_page(
+    state: &AppState,
+    page: Page,
+    options: &BookingOptions,
+    choice: BookingChoice,
+    form: BookingForm,
+    errors: Vec<(&'static str, String)>,
+) -> Result<BookingDetailsTemplate, WebError> {
+    let reference = reference_data()?;
+    let kind =
+        options.session_types.iter().find(|t| t.id == choice.session_type).ok_or(WebError(AppError::NotFound))?;
+    let zone = zone_or(&form.tz, &options.practice.time_zone);
+    // A form shown again with its mistakes keeps the time it was first shown,
+    // so a quick correction is not taken for a script.
+    let stamp = if form.stamp.is_empty() { state.app.booking_form_stamp()? } else { form.stamp.clone() };
+    let jurisdictions = options
+        .licensed_in
+        .iter()
+        .filter_map(|id| reference.jurisdiction(id))
+        .map(|j| Choice { value: j.id.clone(), label: j.name.clone(), selected: j.id == form.jurisdiction })
+        .collect();
+    Ok(BookingDetailsTemplate {
+        layout: page.layout.at("therapists"),
+        therapist_id: options.therapist.to_string(),
+        name: options.name.clone(),
+        practice_name: options.practice.name.clone(),
+        session: type_label(kind),
+        when: format!("{} · {}", format_local(choice.start, &zone), choice.format.label()),
+        telehealth: choice.format == SessionFormat::Telehealth,
+        couple: kind.participants == "couple",
+        concerns: std::iter::once(Choice {
+            value: String::new(),
+            label: "I would rather not say".into(),
+            selected: form.concern.is_empty(),
+        })
+        .chain(reference.concerns().iter().map(|c| Choice {
+            value: c.slug.clone(),
+            label: c.name.clone(),
+            selected: c.slug == form.concern,
+        }))
+        .collect(),
+        payments: [("", "I am not sure yet"), ("self_pay", "Self-pay")]
+            .into_iter()
+            .map(|(v, l)| (v.to_string(), l.to_string()))
+            .chain(reference.payers().iter().map(|p| (p.slug.clone(), p.name.clone())))
+            .map(|(value, label)| Choice { selected: value == form.payment, value, label })
+            .collect(),
+        jurisdictions,
+        stamp,
+        hold_minutes: HOLD_MINUTES,
+        form,
+        errors,
+    })
+}
+
+/// `GET /therapists/{id}/book/details`: the short form for the chosen time.
+pub(crate) async fn details(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    Query(query): Query<ChoiceQuery>,
+) -> Result<Response, WebError> {
+    let options = options(&state, &id).await?;
+    let choice = choice_from(&options, &query)?;
+    let form = BookingForm {
+        session_type: query.session_type.clone(),
+        format: query.format.clone(),
+        start: query.start.clone(),
+        tz: query.tz.clone(),
+        discreet_email: Some("on".into()),
+        ..BookingForm::default()
+    };
+    Ok(render(&details_page(&state, page, &options, choice, form, Vec::new())?)?.into_response())
+}
+
+/// `POST /therapists/{id}/book`: checks the form, holds the time, emails the link.
+pub(crate) async fn submit(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    Form(form): Form<BookingForm>,
+) -> Result<Response, WebError> {
+    let options = options(&state, &id).await?;
+    let choice = choice_from(&options, &form.query())?;
+    match state.app.request_booking(&options, choice, &form.input(), &page.ip).await {
+        Ok(BookingOutcome::CheckEmail { email }) => {
+            let template =
+                BookingSentTemplate { layout: page.layout.at("therapists"), email, hold_minutes: HOLD_MINUTES };
+            Ok(render(&template)?.into_response())
+        }
+        Ok(BookingOutcome::Taken { alternatives }) => {
+            let zone = zone_or(&form.tz, &options.practice.time_zone);
+            let days = slot_days(&options, &alternatives, &zone, choice.session_type, choice.format);
+            let template = BookingSlotsTemplate {
+                layout: page.layout.at("therapists"),
+                therapist_id: id,
+                name: options.name.clone(),
+                practice_name: options.practice.name.clone(),
+                session_types: Vec::new(),
+                format: choice.format.as_str().to_string(),
+                zones: Vec::new(),
+                zone_detect: false,
+                first_day: String::new(),
+                days,
+                earlier: None,
+                later: String::new(),
+                notice: Some(Notice::info(
+                    "This time was just taken. Here are the nearest free times; nothing was saved.",
+                )),
+            };
+            render_status(StatusCode::CONFLICT, &template)
+        }
+        Err(AppError::Invalid(errors)) => {
+            let errors = errors.iter().map(|(f, m)| (f, m.to_string())).collect();
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &details_page(&state, page, &options, choice, form, errors)?,
+            )
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// `GET /bookings/confirm/{token}`: what the link stands for, and a button.
+/// Opening the link changes nothing (mail scanners open links too).
+pub(crate) async fn confirm_page(
+    State(state): State<AppState>,
+    page: Page,
+    Path(token): Path<String>,
+) -> Result<Response, WebError> {
+    let pending = state.app.pending_booking(&token).await?.ok_or(WebError(AppError::LinkInvalid))?;
+    let now = state.app.now();
+    let message = match pending.status {
+        AppointmentStatus::Held if pending.held_until.is_some_and(|until| until > now) => None,
+        AppointmentStatus::Held | AppointmentStatus::Expired => Some(
+            "The time was held for you for a limited time, and that time has passed. Please choose a time again."
+                .to_string(),
+        ),
+        _ => Some("You have confirmed this request already.".to_string()),
+    };
+    let template = BookingConfirmTemplate {
+        layout: page.layout.at("therapists"),
+        token,
+        can_confirm: message.is_none(),
+        message: message.unwrap_or_default(),
+        practice_name: pending.practice_name,
+        therapist_name: pending.therapist_name,
+        session: pending.session,
+        when: pending.when,
+        done: None,
+    };
+    Ok(render(&template)?.into_response())
+}
+
+/// `POST /bookings/confirm/{token}`: the visitor confirms their email.
+pub(crate) async fn confirm(
+    State(state): State<AppState>,
+    page: Page,
+    Path(token): Path<String>,
+) -> Result<Response, WebError> {
+    let ip = page.ip.clone();
+    let pending = state.app.pending_booking(&token).await?.ok_or(WebError(AppError::LinkInvalid))?;
+    let outcome = state.app.confirm_booking(&token, &ip).await?.ok_or(WebError(AppError::LinkInvalid))?;
+    let (status, done) = match outcome {
+        Confirmation::Done(AppointmentStatus::Confirmed) => {
+            (StatusCode::OK, "Thank you. Your appointment is confirmed; the practice will be in touch.")
+        }
+        Confirmation::Done(_) => {
+            (StatusCode::OK, "Thank you. Your request was sent; the therapist will confirm it by email.")
+        }
+        Confirmation::AlreadyConfirmed => (StatusCode::OK, "You have confirmed this request already."),
+        Confirmation::Lapsed => (
+            StatusCode::GONE,
+            "The time was held for you for a limited time, and that time has passed. Please choose a time again.",
+        ),
+    };
+    let template = BookingConfirmTemplate {
+        layout: page.layout.at("therapists"),
+        token: String::new(),
+        can_confirm: false,
+        message: String::new(),
+        practice_name: pending.practice_name,
+        therapist_name: pending.therapist_name,
+        session: pending.session,
+        when: pending.when,
+        done: Some(done.to_string()),
+    };
+    render_status(status, &template)
+}
+
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct Done {
+    #[serde(default)]
+    done: String,
+}
+
+/// `GET /requests`: the therapist's booking requests waiting for an answer.
+pub(crate) async fn requests(
+    State(state): State<AppState>,
+    page: Page,
+    Query(done): Query<Done>,
+) -> Result<Response, WebError> {
+    let (actor, layout) = page.signed_in()?;
+    let views = state.app.my_booking_requests(&actor).await?;
+    let reference = reference_data()?;
+    let zone = actor.primary_membership().map(|m| m.practice_time_zone.clone()).unwrap_or_default();
+    let zone = zone_or(&zone, "UTC");
+    let mut rows = Vec::new();
+    for view in &views {
+        let (concern, message) = state.app.booking_reason(view)?;
+        rows.push(BookingRequestRow {
+            id: view.request.appointment_id.to_string(),
+            name: view.request.name.clone(),
+            email: view.request.email.clone(),
+            phone: view.request.phone.clone(),
+            when: format!("{} · {}", format_local(view.starts_at, &zone), view.format.label()),
+            partner: view.request.with_partner,
+            concern: reference.concern(&concern).map(|c| c.name.clone()).unwrap_or_default(),
+            message,
+            voicemail_ok: view.request.voicemail_ok,
+        });
+    }
+    let notice = match done.done.as_str() {
+        "confirmed" => Some(Notice::success("Confirmed. The client was told by email.")),
+        "declined" => Some(Notice::success("Declined. The visitor was told by email and the time is free again.")),
+        _ => None,
+    };
+    Ok(render(&BookingRequestsTemplate { layout: layout.at("requests"), notice, requests: rows })?.into_response())
+}
+
+async fn answer(state: AppState, page: Page, id: String, accept: bool) -> Result<Response, WebError> {
+    let (actor, _) = page.signed_in()?;
+    let appointment: AppointmentId = path_id(&id)?;
+    state.app.answer_booking_request(&actor, appointment, accept).await?;
+    Ok(Redirect::to(if accept { "/requests?done=confirmed" } else { "/requests?done=declined" }).into_response())
+}
+
+pub(crate) async fn accept_request(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    answer(state, page, id, true).await
+}
+
+pub(crate) async fn decline_request(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    answer(state, page, id, false).await
+}
+
+/// A free time a visitor can choose.
+#[derive(Debug, Clone)]
+pub(crate) struct SlotLink {
+    /// "14:30 (CET)", in the visitor's zone.
+    pub time: String,
+    pub href: String,
+}
+
+/// A day of free times, in the visitor's zone.
+#[derive(Debug, Clone)]
+pub(crate) struct SlotDay {
+    pub heading: String,
+    pub slots: Vec<SlotLink>,
+}
+
+#[derive(Template)]
+#[template(path = "scheduling/booking/slots.html")]
+pub(crate) struct BookingSlotsTemplate {
+    pub layout: Layout,
+    pub therapist_id: String,
+    pub name: String,
+    pub practice_name: String,
+    pub session_types: Vec<Choice>,
+    pub format: String,
+    pub zones: Vec<Choice>,
+    /// No zone was chosen yet: the page's script may fill in the browser's.
+    pub zone_detect: bool,
+    pub first_day: String,
+    pub days: Vec<SlotDay>,
+    pub earlier: Option<String>,
+    pub later: String,
+    pub notice: Option<Notice>,
+}
+
+#[derive(Template)]
+#[template(path = "scheduling/booking/details.html")]
+pub(crate) struct BookingDetailsTemplate {
+    pub layout: Layout,
+    pub therapist_id: String,
+    pub name: String,
+    pub practice_name: String,
+    pub session: String,
+    pub when: String,
+    pub telehealth: bool,
+    pub couple: bool,
+    pub concerns: Vec<Choice>,
+    pub payments: Vec<Choice>,
+    pub jurisdictions: Vec<Choice>,
+    pub stamp: String,
+    pub hold_minutes: i64,
+    pub form: crate::scheduling::booking::BookingForm,
+    pub errors: Vec<(&'static str, String)>,
+}
+
+impl BookingDetailsTemplate {
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "scheduling/booking/sent.html")]
+pub(crate) struct BookingSentTemplate {
+    pub layout: Layout,
+    pub email: String,
+    pub hold_minutes: i64,
+}
+
+#[derive(Template)]
+#[template(path = "scheduling/booking/confirm.html")]
+pub(crate) struct BookingConfirmTemplate {
+    pub layout: Layout,
+    pub token: String,
+    pub can_confirm: bool,
+    pub message: String,
+    pub practice_name: String,
+    pub therapist_name: String,
+    pub session: String,
+    pub when: String,
+    /// What confirming did, once done.
+    pub done: Option<String>,
+}
+
+/// A booking request as the therapist sees it.
+#[derive(Debug, Clone)]
+pub(crate) struct BookingRequestRow {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub when: String,
+    pub partner: bool,
+    pub concern: String,
+    pub message: String,
+    pub voicemail_ok: bool,
+}
+
+#[derive(Template)]
+#[template(path = "scheduling/booking/requests.html")]
+pub(crate) struct BookingRequestsTemplate {
+    pub layout: Layout,
+    pub notice: Option<Notice>,
+    pub requests: Vec<BookingRequestRow>,
+}
