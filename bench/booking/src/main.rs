@@ -23,11 +23,11 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use jiff::{SignedDuration, Timestamp};
-use sensate_app::booking::{BookingChoice, BookingInput, BookingOptions, BookingOutcome, SessionKind};
+use sensate_app::directory::synthetic::{SyntheticDirectory, SyntheticOptions};
 use sensate_app::infra::SystemClock;
 use sensate_app::infra::crypto::KeyRing;
 use sensate_app::infra::mailer::{Email, MailError, Mailer};
-use sensate_app::synthetic::{SyntheticDirectory, SyntheticOptions};
+use sensate_app::scheduling::booking::{BookingChoice, BookingInput, BookingOptions, BookingOutcome, SessionKind};
 use sensate_app::{App, AppConfig};
 use sensate_domain::UserId;
 use sensate_domain::scheduling::SessionFormat;

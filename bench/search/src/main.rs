@@ -1,6 +1,6 @@
 //! Directory search benchmark. Generates N synthetic profiles (default
 //! 100 000, env `PROFILES`) with the one generator Sensate has
-//! (`sensate_app::synthetic`), builds a `DirectoryIndex` over them in memory,
+//! (`sensate_app::directory::synthetic`), builds a `DirectoryIndex` over them in memory,
 //! runs a fixed mix of queries (env `ROUNDS` passes, default 3, after one
 //! unmeasured warm-up pass) and prints latency per query shape next to a
 //! baseline measured in the same run: a plain scan summing one field over all
@@ -22,13 +22,13 @@ use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use jiff::civil::{Date, date};
-use sensate_app::infra::crypto::KeyRing;
-use sensate_app::infra::mailer::OutboxMailer;
-use sensate_app::next_free::next_free_times;
-use sensate_app::search::search_profile;
-use sensate_app::synthetic::{
+use sensate_app::directory::next_free::next_free_times;
+use sensate_app::directory::search::search_profile;
+use sensate_app::directory::synthetic::{
     QUERY_SHAPES, SyntheticDirectory, SyntheticOptions, WITH_HOURS, query_mix, synthetic_schedules,
 };
+use sensate_app::infra::crypto::KeyRing;
+use sensate_app::infra::mailer::OutboxMailer;
 use sensate_app::{App, AppConfig};
 use sensate_domain::Clock;
 use sensate_domain::directory::search::{

@@ -9,8 +9,8 @@ use sensate_store::{NewAppointment, NewCase, NewPractice, NewUser, Store, Therap
 
 mod scheduling;
 
+use crate::directory::synthetic::{DEMO_SEED, SyntheticDirectory, SyntheticOptions};
 use crate::infra::secrets::hash_password;
-use crate::synthetic::{DEMO_SEED, SyntheticDirectory, SyntheticOptions};
 use crate::{App, AppError};
 
 /// Every demo account signs in with this password. It is printed at start
@@ -381,7 +381,7 @@ impl App {
         owner: UserId,
         id_of: &dyn Fn(&str) -> Result<UserId, AppError>,
     ) -> Result<(), AppError> {
-        let reference = crate::search::reference_data()?;
+        let reference = crate::directory::search::reference_data()?;
         let now = self.now();
         let expires_on = now.to_zoned(jiff::tz::TimeZone::UTC).date().saturating_add(2.years());
         for listing in LISTINGS {
@@ -457,7 +457,7 @@ impl App {
 }
 
 impl App {
-    /// Adds `count` synthetic therapists ([`crate::synthetic`], always the
+    /// Adds `count` synthetic therapists ([`crate::directory::synthetic`], always the
     /// same ones for the same day) to the demo directory, each with a
     /// verified licence that has not expired, so every one of them is
     /// listed. Runs in transactions of a few thousand and calls
@@ -486,7 +486,7 @@ impl App {
             let batch = generator.batch(size as usize);
             self.store.import_directory(&batch, now).await?;
             // A realistic share gets hours (none booked yet), so "next available" has something to show.
-            let schedules = crate::synthetic::synthetic_schedules(DEMO_SEED ^ u64::from(done), &batch, now);
+            let schedules = crate::directory::synthetic::synthetic_schedules(DEMO_SEED ^ u64::from(done), &batch, now);
             let hours: Vec<_> = schedules.clinicians.into_iter().map(|c| c.availability).collect();
             let kinds: Vec<_> = schedules.session_types.into_values().flatten().collect();
             self.store.import_schedules(&hours, &kinds).await?;

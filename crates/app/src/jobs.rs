@@ -15,7 +15,7 @@ use tokio::task::JoinHandle;
 
 use crate::audit::{Entry, outcome};
 use crate::infra::mailer::MailError;
-use crate::reminders::{REMINDER_JOB, ReminderRun};
+use crate::scheduling::reminders::{REMINDER_JOB, ReminderRun};
 use crate::{App, AppError};
 
 /// How long a claimed job is ours; longer than any job takes (an SMTP

@@ -1,40 +1,29 @@
 //! Sensate's use cases. Each one takes the actor who asks, decides whether it
 //! may happen, and does it as one unit of work. The web layer only translates
 //! HTTP to these calls and their results back to pages and JSON.
+//!
+//! Use cases are laid out by area, with the same names as in `sensate_web`
+//! and `sensate_store`: `identity`, `practice`, `directory`, `scheduling`,
+//! `clients`, and `dashboard` (the start page, across areas). What every area
+//! uses sits beside them: who is asking (`actor`), the audit log (`audit`),
+//! rate limits (`access`), background jobs (`jobs`), mail after a commit
+//! (`mail`), amounts of money (`money`), and `infra` (clock, randomness,
+//! password hashing, encryption, the mailer).
 pub mod access;
 pub mod actor;
-mod admission;
-pub mod appointments;
 pub mod audit;
-pub mod auth;
-pub mod availability;
-pub mod booking;
-pub mod calendar;
-pub mod calendar_feed;
 pub mod clients;
-mod confirmation;
 pub mod dashboard;
 pub mod demo;
 pub mod directory;
 mod error;
+pub mod identity;
 pub mod infra;
-pub mod invitations;
 pub mod jobs;
 mod mail;
-pub mod manage;
-mod manage_link;
-pub mod mfa;
 pub mod money;
-pub mod new_appointments;
-pub mod next_free;
-pub mod passwords;
-pub mod people;
-pub mod photos;
-pub mod reminders;
-pub mod search;
-pub mod session_types;
-pub mod setup;
-pub mod synthetic;
+pub mod practice;
+pub mod scheduling;
 
 use std::sync::Arc;
 
@@ -72,7 +61,7 @@ pub struct AppConfig {
     /// Serving the fictional demo practice: pages carry a banner.
     pub demo: bool,
     pub sessions: SessionPolicy,
-    pub booking: booking::BookingPolicy,
+    pub booking: scheduling::booking::BookingPolicy,
     /// The address people use, for links in emails (no trailing slash).
     pub base_url: String,
     /// How long before confirmed appointments reminders go out, largest
@@ -85,9 +74,9 @@ impl Default for AppConfig {
         Self {
             demo: false,
             sessions: SessionPolicy::default(),
-            booking: booking::BookingPolicy::default(),
+            booking: scheduling::booking::BookingPolicy::default(),
             base_url: String::new(),
-            reminders: reminders::default_reminder_offsets(),
+            reminders: scheduling::reminders::default_reminder_offsets(),
         }
     }
 }
@@ -102,8 +91,8 @@ pub struct App {
     /// Shared, so cloning the app (every request does) allocates nothing.
     config: Arc<AppConfig>,
     /// The directory's search index, rebuilt when the directory changes.
-    directory: Arc<search::DirectoryCache>,
-    next_free: Arc<next_free::NextFreeCache>,
+    directory: Arc<directory::search::DirectoryCache>,
+    next_free: Arc<directory::next_free::NextFreeCache>,
     /// The audit chain's key, read (or made) on first use.
     audit_key: Arc<tokio::sync::OnceCell<sensate_store::AuditKey>>,
 }

@@ -79,7 +79,7 @@ pub struct ReminderArgs {
 impl ReminderArgs {
     /// The offsets, or a message naming the setting and what is expected.
     pub fn offsets(&self) -> Result<Vec<jiff::SignedDuration>, String> {
-        sensate_app::reminders::parse_reminder_offsets(&self.reminders)
+        sensate_app::scheduling::reminders::parse_reminder_offsets(&self.reminders)
             .map_err(|message| format!("--reminders (SENSATE_REMINDERS): {message}; got '{}'", self.reminders))
     }
 }
@@ -132,7 +132,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "SENSATE_BOOKING_REQUESTS_PER_HOUR",
-        default_value_t = sensate_app::booking::DEFAULT_BOOKING_REQUESTS_PER_HOUR,
+        default_value_t = sensate_app::scheduling::booking::DEFAULT_BOOKING_REQUESTS_PER_HOUR,
         value_parser = clap::value_parser!(u32).range(1..=1_000_000),
         value_name = "N",
         allow_hyphen_values = true

@@ -2,7 +2,7 @@
 use std::path::{Path, PathBuf};
 
 use sensate_app::demo::{DEMO_PASSWORD, demo_logins};
-use sensate_app::setup::SETUP_LINK_LIFETIME;
+use sensate_app::identity::setup::SETUP_LINK_LIFETIME;
 use sensate_store::{DatabaseUrl, Migrate, SqliteStore};
 
 use sensate_app::infra::crypto::{KeyRing, MASTER_KEY_ENV};

@@ -4,11 +4,11 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use sensate_app::booking::BookingPolicy;
 use sensate_app::infra::SystemClock;
 use sensate_app::infra::crypto::{CryptoError, KeyRing, KeySource};
 use sensate_app::infra::mailer::{Email, MailError, Mailer, OutboxMailer, SmtpMailer};
 use sensate_app::jobs::{JobRunner, RunningJobs};
+use sensate_app::scheduling::booking::BookingPolicy;
 use sensate_app::{App, AppConfig, demo};
 use sensate_domain::Clock;
 use sensate_store::{ConnectError, Migrate, SqliteStore, Store};
@@ -63,10 +63,10 @@ impl StartOptions {
             mail_from: "Sensate <noreply@localhost>".to_string(),
             master_key: None,
             clock: Arc::new(SystemClock),
-            booking_requests_per_hour: sensate_app::booking::DEFAULT_BOOKING_REQUESTS_PER_HOUR,
+            booking_requests_per_hour: sensate_app::scheduling::booking::DEFAULT_BOOKING_REQUESTS_PER_HOUR,
             demo_therapists: 0,
             demo_progress: None,
-            reminders: sensate_app::reminders::default_reminder_offsets(),
+            reminders: sensate_app::scheduling::reminders::default_reminder_offsets(),
             job_interval: sensate_app::jobs::JOB_INTERVAL,
         }
     }

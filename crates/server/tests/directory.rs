@@ -6,12 +6,12 @@
 
 use std::sync::Arc;
 
-use sensate_app::directory::{CredentialInput, OfficeInput, ProfileInput};
+use sensate_app::directory::profiles::{CredentialInput, OfficeInput, ProfileInput};
+use sensate_app::directory::search::search_profile;
+use sensate_app::directory::synthetic::{QUERY_SHAPES, SyntheticDirectory, SyntheticOptions, query_mix};
 use sensate_app::infra::crypto::KeyRing;
 use sensate_app::infra::mailer::OutboxMailer;
 use sensate_app::infra::secrets::{hash_password, token_hash};
-use sensate_app::search::search_profile;
-use sensate_app::synthetic::{QUERY_SHAPES, SyntheticDirectory, SyntheticOptions, query_mix};
 use sensate_app::{Actor, App, AppConfig, AppError};
 use sensate_domain::directory::search::{ClientFocus, DirectoryIndex, Format, SearchQuery, Sort};
 use sensate_domain::{PracticeId, Role, UserId};
@@ -188,7 +188,7 @@ on_both_engines! {
         let truth = DirectoryIndex::build(batch.profiles.iter().cloned().map(search_profile).collect());
         world.app.store().import_directory(&batch, now).await.unwrap();
 
-        let reference = sensate_app::search::reference_data().unwrap();
+        let reference = sensate_app::directory::search::reference_data().unwrap();
         let zip = |code: &str| reference.postal(code).map(|p| (p.lat, p.lon));
         let mut searches: Vec<(String, SearchQuery)> = query_mix(11, 4, None)
             .into_iter()

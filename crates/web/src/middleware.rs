@@ -22,7 +22,7 @@ use crate::{AppState, WebConfig, cookies};
 /// Forms are small; photo uploads carry up to their own limit plus the
 /// multipart framing around the file.
 const BODY_LIMIT: usize = 256 * 1024;
-const UPLOAD_LIMIT: usize = sensate_app::photos::PHOTO_MAX_BYTES + 64 * 1024;
+const UPLOAD_LIMIT: usize = sensate_app::directory::photos::PHOTO_MAX_BYTES + 64 * 1024;
 
 /// The routes that take a file upload (`multipart/form-data`).
 pub(crate) fn accepts_upload(path: &str) -> bool {

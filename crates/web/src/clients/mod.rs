@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use sensate_app::AppError;
-use sensate_app::invitations::Invitee;
+use sensate_app::identity::invitations::Invitee;
 use sensate_domain::scheduling::CaseKind;
 use sensate_domain::{FieldErrors, UserId};
 
@@ -57,7 +57,7 @@ async fn clients_page(
     layout: Layout,
     invite: FormPage,
     notice: Option<Notice>,
-    sent: Vec<sensate_app::invitations::InvitationSent>,
+    sent: Vec<sensate_app::identity::invitations::InvitationSent>,
 ) -> Result<ClientsTemplate, WebError> {
     let clients = state.app.my_clients(actor).await?;
     Ok(ClientsTemplate {

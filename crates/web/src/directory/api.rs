@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::{Query, State};
 use sensate_app::AppError;
-use sensate_app::search::{Names, reference_data};
+use sensate_app::directory::search::{Names, reference_data};
 use sensate_domain::FieldErrors;
 use sensate_domain::directory::reference::Reference;
 use sensate_domain::directory::search::{ClientFocus, Format, SearchQuery, Sort, reasons_line};
@@ -361,7 +361,7 @@ pub(crate) struct NextAvailableJson {
 
 /// A next free time in the visitor's zone, or else the therapist's.
 pub(crate) fn next_available_in(
-    next: &sensate_app::next_free::NextAvailable,
+    next: &sensate_app::directory::next_free::NextAvailable,
     visitor: Option<&jiff::tz::TimeZone>,
 ) -> (String, String) {
     let zone = visitor.unwrap_or(&next.time_zone);
@@ -427,7 +427,7 @@ mod tests {
     }
 
     fn problems(text: &str) -> Vec<&'static str> {
-        let reference = sensate_app::search::reference_data().unwrap();
+        let reference = sensate_app::directory::search::reference_data().unwrap();
         match query(text).to_search(reference) {
             Ok(_) => Vec::new(),
             Err(errors) => errors.iter().map(|(field, _)| field).collect(),
@@ -436,7 +436,7 @@ mod tests {
 
     #[test]
     fn coordinates_come_in_pairs_and_in_range() {
-        let reference = sensate_app::search::reference_data().unwrap();
+        let reference = sensate_app::directory::search::reference_data().unwrap();
         let search = query("lat=40.70&lon=-73.99").to_search(reference).unwrap();
         assert_eq!(search.origin, Some((40.70, -73.99)));
         assert_eq!(query("lat=&lon=").to_search(reference).unwrap().origin, None, "empty form fields: no position");
@@ -453,7 +453,7 @@ mod tests {
 
     #[test]
     fn every_problem_the_page_can_meet_drops_a_filter() {
-        let reference = sensate_app::search::reference_data().unwrap();
+        let reference = sensate_app::directory::search::reference_data().unwrap();
         for text in [
             "format=telehealth",
             "format=in_person",

@@ -8,10 +8,10 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Redirect, Response};
-use sensate_app::directory::{
+use sensate_app::directory::profiles::{
     CredentialInput, OfficeInput, ProfileEditor, ProfileInput, describe_certification, describe_licence,
 };
-use sensate_app::search::reference_data;
+use sensate_app::directory::search::reference_data;
 use sensate_app::{Actor, AppError};
 use sensate_domain::directory::reference::Reference;
 use sensate_domain::directory::search::Listing;
@@ -586,7 +586,7 @@ pub(crate) struct ProfileEditorTemplate {
     pub listed: bool,
     pub status: String,
     pub has_profile: bool,
-    pub input: sensate_app::directory::ProfileInput,
+    pub input: sensate_app::directory::profiles::ProfileInput,
     pub concerns: Vec<CheckItem>,
     pub languages: Vec<CheckItem>,
     pub payers: Vec<CheckItem>,
@@ -599,8 +599,8 @@ pub(crate) struct ProfileEditorTemplate {
     pub jurisdictions: Vec<Choice>,
     pub bodies: Vec<Choice>,
     /// What was typed into a refused licence or certification form.
-    pub licence: sensate_app::directory::CredentialInput,
-    pub certification: sensate_app::directory::CredentialInput,
+    pub licence: sensate_app::directory::profiles::CredentialInput,
+    pub certification: sensate_app::directory::profiles::CredentialInput,
     pub method: String,
     /// Which form the errors belong to ("profile", "photo", "licence",
     /// "certification", "verify:<credential id>"); empty when none failed.

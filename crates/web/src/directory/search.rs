@@ -18,8 +18,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use sensate_app::AppError;
+use sensate_app::directory::search::{DirectoryView, Names, reference_data};
 use sensate_app::infra::secrets::new_token;
-use sensate_app::search::{DirectoryView, Names, reference_data};
 use sensate_domain::UserId;
 use sensate_domain::directory::search::reasons_line;
 

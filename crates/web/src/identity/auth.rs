@@ -4,8 +4,8 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use sensate_app::AppError;
-use sensate_app::auth::NewSession;
-use sensate_app::setup::SetupInput;
+use sensate_app::identity::auth::NewSession;
+use sensate_app::identity::setup::SetupInput;
 use sensate_domain::FieldErrors;
 use sensate_domain::practice::COMMON_TIME_ZONES;
 
@@ -255,7 +255,7 @@ pub(crate) struct JoinForm {
     password_confirm: String,
 }
 
-fn join_page(layout: Layout, token: &str, invitation: &sensate_app::invitations::InvitationView) -> FormPage {
+fn join_page(layout: Layout, token: &str, invitation: &sensate_app::identity::invitations::InvitationView) -> FormPage {
     let role = match invitation.role {
         Role::Client => "as a client",
         Role::Clinician => "as a therapist",

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use sensate_app::AppError;
 use sensate_app::audit::AuditFilter;
-use sensate_app::invitations::{InvitationSent, Invitee};
+use sensate_app::identity::invitations::{InvitationSent, Invitee};
 use sensate_domain::UserId;
 use sensate_domain::scheduling::CaseKind;
 

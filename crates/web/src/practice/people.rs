@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use sensate_app::AppError;
-use sensate_app::invitations::{InvitationSent, Invitee};
+use sensate_app::identity::invitations::{InvitationSent, Invitee};
 use sensate_domain::UserId;
 
 use crate::AppState;

@@ -3,7 +3,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use sensate_app::AppError;
-use sensate_app::people::SettingsInput;
+use sensate_app::practice::people::SettingsInput;
 use sensate_domain::practice::COMMON_TIME_ZONES;
 
 use crate::AppState;

@@ -1,7 +1,7 @@
 //! Pages for visitors: what sex therapy is, how it works, the self-check, privacy.
 use askama::Template;
 use axum::response::{IntoResponse, Response};
-use sensate_app::search::reference_data;
+use sensate_app::directory::search::reference_data;
 
 use crate::context::Page;
 use crate::error::{ErrorPage, WebError};

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::SignedDuration;
-use sensate_app::availability::{AvailabilityInput, OverrideInput, WeeklyInput};
+use sensate_app::scheduling::availability::{AvailabilityInput, OverrideInput, WeeklyInput};
 use sensate_app::{Actor, AppError};
 use sensate_domain::practice::COMMON_TIME_ZONES;
 use sensate_domain::scheduling::{SessionFormat, format_local};
@@ -256,7 +256,7 @@ pub(crate) struct AvailabilityTemplate {
     pub own: bool,
     pub name: String,
     pub time_zones: Vec<String>,
-    pub input: sensate_app::availability::AvailabilityInput,
+    pub input: sensate_app::scheduling::availability::AvailabilityInput,
     pub weekly: Vec<WeeklyRow>,
     pub overrides: Vec<OverrideRow>,
     pub errors: Vec<(&'static str, String)>,

@@ -8,8 +8,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use sensate_app::AppError;
-use sensate_app::booking::{BookingChoice, BookingInput, BookingOptions, BookingOutcome, Confirmation, HOLD_MINUTES};
-use sensate_app::search::reference_data;
+use sensate_app::directory::search::reference_data;
+use sensate_app::scheduling::booking::{
+    BookingChoice, BookingInput, BookingOptions, BookingOutcome, Confirmation, HOLD_MINUTES,
+};
 use sensate_domain::practice::COMMON_TIME_ZONES;
 use sensate_domain::scheduling::availability::{Slot, slots_by_local_day};
 use sensate_domain::scheduling::{AppointmentStatus, SessionFormat, format_local};
@@ -121,19 +123,19 @@ pub(crate) async fn slots(
 fn chosen_parts(
     options: &BookingOptions,
     query: &ChoiceQuery,
-) -> Option<(sensate_app::booking::SessionKind, SessionFormat)> {
+) -> Option<(sensate_app::scheduling::booking::SessionKind, SessionFormat)> {
     let kind = options
         .session_types
         .iter()
         .find(|t| t.id.to_string() == query.session_type)
         .or_else(|| options.session_types.first())?
         .clone();
-    let offered = sensate_app::session_types::formats(&kind);
+    let offered = sensate_app::scheduling::session_types::formats(&kind);
     let format = SessionFormat::parse(&query.format).filter(|f| offered.contains(f)).or(offered.first().copied())?;
     Some((kind, format))
 }
 
-fn type_label(t: &sensate_app::booking::SessionKind) -> String {
+fn type_label(t: &sensate_app::scheduling::booking::SessionKind) -> String {
     let fee = match t.fee_cents {
         Some(0) => " · free".to_string(),
         Some(cents) => format!(" · {}", sensate_app::money::dollars(cents)),

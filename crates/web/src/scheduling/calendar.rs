@@ -9,7 +9,7 @@ use axum::http::HeaderMap;
 use axum::http::header::{HeaderValue, VARY};
 use axum::response::{IntoResponse, Response};
 use jiff::ToSpan;
-use sensate_app::calendar::{EntryKind, WeekView};
+use sensate_app::scheduling::calendar::{EntryKind, WeekView};
 use sensate_domain::UserId;
 
 use crate::AppState;

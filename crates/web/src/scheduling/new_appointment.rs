@@ -7,8 +7,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use sensate_app::AppError;
-use sensate_app::new_appointments::{Added, AppointmentChoices, AppointmentInput};
-use sensate_app::session_types::formats;
+use sensate_app::scheduling::new_appointments::{Added, AppointmentChoices, AppointmentInput};
+use sensate_app::scheduling::session_types::formats;
 use sensate_domain::scheduling::CaseKind;
 use sensate_domain::scheduling::series::{MAX_OCCURRENCES, Repeat};
 

@@ -53,7 +53,7 @@ fn session_type_form(layout: &Layout, form: &SessionTypeForm) -> FormPage {
             .optional()
             .hint("Leave empty for no published fee, 0 for a free consultation."),
         Field::new("participants", "Who takes part", "select", "off")
-            .options(&sensate_app::session_types::PARTICIPANTS)
+            .options(&sensate_app::scheduling::session_types::PARTICIPANTS)
             .value(if form.participants.is_empty() { "either" } else { &form.participants }),
         Field::new("in_person", "In person", "checkbox", "off").value(ticked(&form.in_person)).optional(),
         Field::new("telehealth", "By video (telehealth)", "checkbox", "off").value(ticked(&form.telehealth)).optional(),
@@ -126,7 +126,7 @@ pub(crate) async fn add_session_type(
     Form(form): Form<SessionTypeForm>,
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
-    let input = sensate_app::session_types::SessionTypeInput {
+    let input = sensate_app::scheduling::session_types::SessionTypeInput {
         name: form.name.clone(),
         duration: form.duration.clone(),
         fee: form.fee.clone(),

@@ -20,13 +20,13 @@ use sensate_store::{
 };
 
 use crate::access::{Limit, ip_bucket};
-use crate::admission::{Admitted, AdmittedBy};
 use crate::audit::{Entry, outcome};
-use crate::confirmation::confirmation_email;
 use crate::infra::crypto::Binding;
 use crate::infra::mailer::Email as Mail;
 use crate::infra::secrets::{new_token, token_hash};
-use crate::session_types::formats;
+use crate::scheduling::admission::{Admitted, AdmittedBy};
+use crate::scheduling::confirmation::confirmation_email;
+use crate::scheduling::session_types::formats;
 use crate::{Actor, App, AppError};
 
 /// A kind of session, as the booking pages offer it.
@@ -164,7 +164,7 @@ impl App {
         if !record.profile.accepting_new_clients {
             return Ok(None);
         }
-        let session_types = crate::next_free::offered_session_types(
+        let session_types = crate::directory::next_free::offered_session_types(
             self.store.session_types(practice.id).await?,
             record.profile.offers_in_person,
             record.profile.offers_telehealth,

@@ -149,7 +149,7 @@ pub(crate) fn reminder_email(
     let when = format_local(facts.starts_at, &zone);
     let what = if practice.reminders_name_service { "therapy session" } else { "appointment" };
     let how = match facts.format {
-        SessionFormat::InPerson => match crate::confirmation::office(practice) {
+        SessionFormat::InPerson => match crate::scheduling::confirmation::office(practice) {
             Some(address) => format!("in person at {address}"),
             None => "in person".to_string(),
         },

@@ -8,7 +8,8 @@ use sensate_domain::scheduling::SessionFormat;
 use sensate_store::SessionTypeRecord;
 
 use crate::audit::outcome;
-use crate::{Actor, App, AppError, money};
+use crate::money;
+use crate::{Actor, App, AppError};
 
 /// Who takes part in a kind of session.
 pub const PARTICIPANTS: [&str; 3] = ["individual", "couple", "either"];

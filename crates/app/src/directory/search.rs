@@ -38,7 +38,7 @@ use sensate_domain::directory::search::{
 use sensate_store::{DirectoryProfileRecord, LicenceRecord};
 use tokio::sync::{Mutex, watch};
 
-use crate::next_free::{NextAvailable, Table};
+use crate::directory::next_free::{NextAvailable, Table};
 use crate::{App, AppError};
 
 /// The current snapshot, one rebuild at a time, the shared version query
@@ -605,9 +605,9 @@ mod tests {
     use sensate_testkit::{FakeClock, TestDb};
 
     use super::*;
+    use crate::directory::synthetic::{SyntheticDirectory, SyntheticOptions};
     use crate::infra::crypto::KeyRing;
     use crate::infra::mailer::OutboxMailer;
-    use crate::synthetic::{SyntheticDirectory, SyntheticOptions};
 
     /// An app on a fresh SQLite file, its clock, and the test database (kept alive).
     async fn app() -> (App, FakeClock, TestDb) {

@@ -91,7 +91,7 @@ type Windows = (Vec<(Timestamp, Timestamp, SessionFormat)>, Vec<Date>);
 fn working_windows(record: &AvailabilityRecord, from: Date, to: Date) -> Result<Windows, AppError> {
     let zone = TimeZone::get(&record.time_zone)
         .map_err(|e| AppError::Internal(format!("stored time zone '{}': {e}", record.time_zone)))?;
-    let rules = crate::availability::rules(record)?;
+    let rules = crate::scheduling::availability::rules(record)?;
     let mut windows = Vec::new();
     let mut closed = Vec::new();
     let mut date = from;

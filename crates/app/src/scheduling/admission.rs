@@ -14,10 +14,10 @@ use sensate_store::{
 };
 
 use crate::audit::{Entry, outcome};
-use crate::confirmation::confirmation_email;
+use crate::identity::invitations::INVITATION_LIFETIME;
 use crate::infra::mailer::Email as Mail;
 use crate::infra::secrets::{UNUSABLE_PASSWORD_HASH, new_token, token_hash};
-use crate::invitations::INVITATION_LIFETIME;
+use crate::scheduling::confirmation::confirmation_email;
 use crate::{Actor, App, AppError};
 
 /// Who confirmed the appointment.

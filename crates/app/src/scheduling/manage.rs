@@ -10,9 +10,9 @@ use sensate_domain::scheduling::lifecycle::{self, CancellationPolicy, Change, Pa
 use sensate_domain::scheduling::{AppointmentStatus, SessionFormat, format_local};
 use sensate_store::{AppointmentChange, AppointmentDetail, AuditEvent, EventKind, NewAppointmentEvent};
 
-use crate::appointments::{Rescheduled, refused};
 use crate::audit::{Entry, outcome};
 use crate::infra::mailer::Email as Mail;
+use crate::scheduling::appointments::{Rescheduled, refused};
 use crate::{App, AppError};
 
 /// What the client's page shows.

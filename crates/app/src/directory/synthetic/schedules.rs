@@ -124,7 +124,7 @@ mod tests {
     use sensate_domain::directory::search::{DirectoryIndex, SearchQuery, Sort};
 
     use super::*;
-    use crate::synthetic::{SyntheticDirectory, SyntheticOptions};
+    use crate::directory::synthetic::{SyntheticDirectory, SyntheticOptions};
 
     #[test]
     fn a_realistic_share_can_be_booked_and_sorts_first() {
@@ -137,9 +137,10 @@ mod tests {
         assert!((0.55..0.65).contains(&share), "{share}");
         assert_eq!(synthetic_schedules(7, &batch, now).clinicians.len(), schedules.clinicians.len(), "deterministic");
 
-        let index = DirectoryIndex::build(batch.profiles.into_iter().map(crate::search::search_profile).collect());
+        let index =
+            DirectoryIndex::build(batch.profiles.into_iter().map(crate::directory::search::search_profile).collect());
         let with_hours = schedules.clinicians.len();
-        let (column, details) = crate::next_free::next_free_times(&index, schedules, now);
+        let (column, details) = crate::directory::next_free::next_free_times(&index, schedules, now);
         // Nearly all with hours have a free time within their horizon.
         assert!(column.bookable_count(now) * 10 >= with_hours * 9, "{} of {with_hours}", column.bookable_count(now));
         assert_eq!(details.len(), column.bookable_count(now));

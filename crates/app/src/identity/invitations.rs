@@ -8,10 +8,10 @@ use sensate_domain::{CaseId, DisplayName, Email, FieldErrors, Role, UserId};
 use sensate_store::{NewCase, NewInvitation, NewUser, StoreError, UnitOfWork};
 
 use crate::audit::{Entry, outcome};
-use crate::auth::NewSession;
+use crate::identity::auth::NewSession;
+use crate::identity::passwords::new_password;
 use crate::infra::mailer::Email as Mail;
 use crate::infra::secrets::{hash_password, new_token, token_hash};
-use crate::passwords::new_password;
 use crate::{Actor, App, AppError};
 
 pub const INVITATION_LIFETIME: SignedDuration = SignedDuration::from_hours(7 * 24);

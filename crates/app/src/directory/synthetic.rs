@@ -185,7 +185,7 @@ fn ascii_lower(text: &str) -> String {
 
 impl SyntheticDirectory {
     pub fn new(options: SyntheticOptions) -> Result<Self, AppError> {
-        let reference = crate::search::reference_data()?;
+        let reference = crate::directory::search::reference_data()?;
         let postal = reference.postal_centroids();
         let mut zip_pools = Vec::with_capacity(METROS.len());
         for metro in METROS {
@@ -783,7 +783,7 @@ mod tests {
 
     #[test]
     fn every_value_is_in_the_reference_data_and_ordered_as_stored() {
-        let reference = crate::search::reference_data().unwrap();
+        let reference = crate::directory::search::reference_data().unwrap();
         let batch = SyntheticDirectory::generate(options(false), 2_000).unwrap();
         let sorted = |v: &[String]| v.windows(2).all(|w| w[0] < w[1]);
         for record in &batch.profiles {

@@ -4,7 +4,7 @@ use jiff::SignedDuration;
 use sensate_domain::{DisplayName, Email, FieldErrors, Password, PracticeId, PracticeName, TimeZoneName, UserId};
 use sensate_store::{NewPractice, NewUser, StoreError};
 
-use crate::auth::NewSession;
+use crate::identity::auth::NewSession;
 use crate::infra::secrets::{hash_password, new_token, token_hash};
 use crate::{App, AppError};
 

@@ -13,7 +13,7 @@ use sensate_domain::{AppointmentId, CaseId, FieldErrors, PracticeId, Role, UserI
 use sensate_store::{NewAppointment, NewSeries, SchedulableCase, SeriesBooking, SessionTypeRecord};
 
 use crate::audit::outcome;
-use crate::session_types::formats;
+use crate::scheduling::session_types::formats;
 use crate::{Actor, App, AppError};
 
 /// The form, as typed.

@@ -33,8 +33,8 @@ use sensate_domain::directory::search::{DirectoryIndex, NEXT_FREE_KEPT, NextFree
 use sensate_domain::scheduling::availability::{Busy, SlotQuery, free_slots};
 use sensate_store::{BookableClinician, SessionTypeRecord};
 
-use crate::availability::rules;
-use crate::session_types::formats;
+use crate::scheduling::availability::rules;
+use crate::scheduling::session_types::formats;
 use crate::{App, AppError};
 
 /// The longest a table is used before it is computed again (hours pass,
@@ -296,7 +296,7 @@ impl App {
             directory_version,
             scheduling_version,
             computed_at: now,
-            serial: crate::search::next_serial(),
+            serial: crate::directory::search::next_serial(),
             column: Arc::new(column),
             details,
             index: index.clone(),
@@ -374,8 +374,11 @@ mod tests {
     /// Mondays 09:00–11:00 in New York, by video and in person (the same
     /// times twice), no buffers, an hour's notice.
     fn clinician(busy: Vec<(Timestamp, Timestamp)>) -> BookableClinician {
-        let mut availability =
-            crate::availability::default_availability(UserId::new(), "America/New_York", Timestamp::UNIX_EPOCH);
+        let mut availability = crate::scheduling::availability::default_availability(
+            UserId::new(),
+            "America/New_York",
+            Timestamp::UNIX_EPOCH,
+        );
         availability.min_notice_minutes = 60;
         availability.buffer_after_minutes = 0;
         for format in [SessionFormat::Telehealth, SessionFormat::InPerson] {

@@ -14,7 +14,9 @@ use sensate_store::{
 };
 
 use crate::audit::outcome;
-use crate::{Actor, App, AppError, money, photos};
+use crate::directory::photos;
+use crate::money;
+use crate::{Actor, App, AppError};
 
 /// Longest free texts, in characters.
 const HEADLINE_MAX: usize = 140;
@@ -317,7 +319,7 @@ impl App {
     }
 
     /// Replaces the therapist's photo with a fresh encoding of the upload
-    /// (see [`crate::photos`]). A file that is not a usable PNG or JPEG is
+    /// (see [`crate::directory::photos`]). A file that is not a usable PNG or JPEG is
     /// refused with a reason and changes nothing.
     pub async fn save_profile_photo(&self, actor: &Actor, user: UserId, upload: Vec<u8>) -> Result<(), AppError> {
         let practice = self.therapist_resource(actor, user, Action::EditTherapistProfile).await?;

@@ -1,0 +1,2 @@
+//! The practice itself: its people and its settings.
+pub mod people;

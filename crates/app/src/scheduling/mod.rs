@@ -1,0 +1,16 @@
+//! Scheduling: session types and fees, bookable hours and free times,
+//! booking and admission into care, appointments and their changes by
+//! staff and by the client's link, the week calendar, calendar feeds and
+//! reminders.
+pub(crate) mod admission;
+pub mod appointments;
+pub mod availability;
+pub mod booking;
+pub mod calendar;
+pub mod calendar_feed;
+pub(crate) mod confirmation;
+pub mod manage;
+pub(crate) mod manage_link;
+pub mod new_appointments;
+pub mod reminders;
+pub mod session_types;
