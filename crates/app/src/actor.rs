@@ -1,6 +1,6 @@
 //! Who is asking. Every use case receives the actor; nothing is decided from
 //! URLs or ids alone.
-use sensate_domain::policy::ActorFacts;
+use sensate_domain::policy::{Action, ActorFacts, Decision, Resource, decide};
 use sensate_domain::{Role, UserId};
 use sensate_store::MembershipRecord;
 
@@ -18,7 +18,36 @@ pub struct Actor {
     pub(crate) session_hash: String,
 }
 
+/// What an action is asked about when no record is at hand: menus, links
+/// and redirects (see [`Actor::may`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The practice the person acts in, as a whole.
+    Practice,
+    /// The person's own account in that practice (their own calendar,
+    /// hours, profile).
+    Themselves,
+}
+
 impl Actor {
+    /// Whether the policy lets this person take `action` on `scope` in the
+    /// practice they act in. For what to offer (menus, links, where a page
+    /// sends them): a use case still asks the policy about the record itself,
+    /// and records a refusal.
+    pub fn may(&self, action: Action, scope: Scope) -> bool {
+        let Some(membership) = self.primary_membership() else { return false };
+        let practice = membership.practice_id;
+        let resource = match scope {
+            Scope::Practice => Resource::Practice(practice),
+            Scope::Themselves => Resource::Account {
+                practice,
+                user: self.user_id,
+                roles: self.memberships.iter().filter(|m| m.practice_id == practice).map(|m| m.role).collect(),
+            },
+        };
+        decide(&self.facts(), action, &resource) == Decision::Allow
+    }
+
     pub fn has_role(&self, role: Role) -> bool {
         self.memberships.iter().any(|m| m.role == role)
     }

@@ -1,7 +1,9 @@
 //! The first page after sign-in: what each role needs to see today.
 use sensate_domain::Role;
+use sensate_domain::policy::Action;
 pub use sensate_store::{AppointmentView, PracticeSummary, TherapistProfile};
 
+use crate::actor::Scope;
 use crate::{Actor, App, AppError};
 
 /// How many upcoming appointments a dashboard lists.
@@ -18,6 +20,61 @@ pub struct Dashboard {
     pub clinician_upcoming: Option<Vec<AppointmentView>>,
     /// Clients: the sessions of the cases they belong to.
     pub client_upcoming: Option<Vec<AppointmentView>>,
+    /// Where this person's work is, in the order the page lists it.
+    pub tools: Vec<Tool>,
+}
+
+/// A place the start page links to. Which ones a person gets is decided
+/// by the policy ([`tools`]); the web layer only names and links them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tool {
+    OwnCalendar,
+    PracticeCalendars,
+    People,
+    DirectoryProfiles,
+    SessionTypes,
+    PracticeSettings,
+    AuditLog,
+    OwnClients,
+    BookingRequests,
+    OwnHours,
+    CalendarFeed,
+    OwnProfile,
+    ContactPreferences,
+    Password,
+}
+
+/// The tools `actor` may use, asked of the policy.
+pub fn tools(actor: &Actor) -> Vec<Tool> {
+    let may = |action, scope| actor.may(action, scope);
+    let mut tools = Vec::new();
+    if may(Action::ViewSchedule, Scope::Themselves) {
+        tools.push(Tool::OwnCalendar);
+    } else if may(Action::ViewSchedule, Scope::Practice) {
+        tools.push(Tool::PracticeCalendars);
+    }
+    let manages_directory = may(Action::ManageDirectory, Scope::Practice);
+    for (allowed, tool) in [
+        (may(Action::InviteStaff, Scope::Practice), Tool::People),
+        (manages_directory, Tool::DirectoryProfiles),
+        (may(Action::ManageSessionTypes, Scope::Practice), Tool::SessionTypes),
+        (may(Action::EditPracticeSettings, Scope::Practice), Tool::PracticeSettings),
+        (may(Action::ViewAuditLog, Scope::Practice), Tool::AuditLog),
+        (may(Action::ListOwnClients, Scope::Practice), Tool::OwnClients),
+        // Requests, hours and the feed are a therapist's own schedule.
+        (may(Action::EditAvailability, Scope::Themselves), Tool::BookingRequests),
+        (may(Action::EditAvailability, Scope::Themselves), Tool::OwnHours),
+        (may(Action::EditAvailability, Scope::Themselves), Tool::CalendarFeed),
+        (!manages_directory && may(Action::EditTherapistProfile, Scope::Themselves), Tool::OwnProfile),
+        // A client keeps their own contact preferences.
+        (actor.has_role(Role::Client), Tool::ContactPreferences),
+    ] {
+        if allowed {
+            tools.push(tool);
+        }
+    }
+    tools.push(Tool::Password);
+    tools
 }
 
 impl App {
@@ -32,13 +89,13 @@ impl App {
         let roles: Vec<Role> = actor.memberships.iter().map(|m| m.role).collect();
 
         let overview = match membership {
-            Some(m) if actor.has_role(Role::Owner) || actor.has_role(Role::Admin) => Some((
+            Some(m) if actor.may(Action::ViewPracticeOverview, Scope::Practice) => Some((
                 self.store.practice_summary(m.practice_id, now).await?,
                 self.store.therapists(m.practice_id).await?,
             )),
             _ => None,
         };
-        let clinician_upcoming = if actor.has_role(Role::Clinician) {
+        let clinician_upcoming = if actor.may(Action::ViewSchedule, Scope::Themselves) {
             Some(self.store.upcoming_for_clinician(actor.user_id, now, UPCOMING_LIMIT).await?)
         } else {
             None
@@ -65,6 +122,84 @@ impl App {
             overview,
             clinician_upcoming,
             client_upcoming,
+            tools: tools(actor),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sensate_domain::{PracticeId, UserId};
+    use sensate_store::MembershipRecord;
+
+    use super::*;
+
+    fn actor(roles: &[Role], mfa_verified: bool) -> Actor {
+        let practice = PracticeId::new();
+        Actor {
+            user_id: UserId::new(),
+            display_name: "Test Person".into(),
+            memberships: roles
+                .iter()
+                .map(|role| MembershipRecord {
+                    practice_id: practice,
+                    practice_name: "Test Practice".into(),
+                    practice_time_zone: "America/New_York".into(),
+                    role: *role,
+                })
+                .collect(),
+            mfa_verified,
+            ip: "192.0.2.1".into(),
+            session_hash: String::new(),
+        }
+    }
+
+    #[test]
+    fn each_role_gets_the_tools_the_policy_allows() {
+        use Tool::*;
+        assert_eq!(
+            tools(&actor(&[Role::Owner], true)),
+            vec![PracticeCalendars, People, DirectoryProfiles, SessionTypes, PracticeSettings, AuditLog, Password]
+        );
+        assert_eq!(
+            tools(&actor(&[Role::Admin], true)),
+            vec![PracticeCalendars, People, DirectoryProfiles, SessionTypes, Password]
+        );
+        assert_eq!(
+            tools(&actor(&[Role::Clinician], true)),
+            vec![OwnCalendar, OwnClients, BookingRequests, OwnHours, CalendarFeed, OwnProfile, Password]
+        );
+        // An owner who also sees clients keeps their own calendar and manages
+        // every profile rather than only their own.
+        assert_eq!(
+            tools(&actor(&[Role::Owner, Role::Clinician], true)),
+            vec![
+                OwnCalendar,
+                People,
+                DirectoryProfiles,
+                SessionTypes,
+                PracticeSettings,
+                AuditLog,
+                OwnClients,
+                BookingRequests,
+                OwnHours,
+                CalendarFeed,
+                Password
+            ]
+        );
+        assert_eq!(tools(&actor(&[Role::Client], false)), vec![ContactPreferences, Password]);
+    }
+
+    #[test]
+    fn staff_before_the_second_step_are_offered_nothing_of_the_practice() {
+        assert_eq!(tools(&actor(&[Role::Owner, Role::Clinician], false)), vec![Tool::Password]);
+        assert!(!actor(&[Role::Admin], false).may(Action::ViewSchedule, Scope::Practice));
+    }
+
+    #[test]
+    fn nobody_without_a_practice_may_anything() {
+        let nobody = actor(&[], true);
+        assert!(!nobody.may(Action::ViewSchedule, Scope::Themselves));
+        assert_eq!(tools(&nobody), vec![Tool::Password]);
     }
 }

@@ -133,7 +133,14 @@ on_both_engines! {
         let (_, html) = page(app, &w.therapist, &me).await;
         assert!(html.contains("Listed in the public directory. The verified licence is current through 2028-06-30."));
 
-        // Removing the only licence takes the profile out again.
+        // A licence awaiting verification is not shown to visitors.
+        let second = [("kind", "lmft"), ("jurisdiction", "US-NJ"), ("number", "NJ-000777"), ("expires_on", "2028-06-30")];
+        assert_eq!(location(&app.post_form(&w.therapist, &format!("{me}/licences"), &second).await), format!("{me}?done=licence"));
+        let public = app.get(&format!("/therapists/{}", w.therapist_id)).await.text().await.unwrap();
+        assert!(public.contains("no. NY-004711"), "{public}");
+        assert!(!public.contains("NJ-000777"), "an unverified licence stays off the public profile: {public}");
+
+        // Removing the only verified licence takes the profile out again.
         let response = app.post_form(&w.therapist, &format!("{me}/credentials/{licence_id}/remove"), &[]).await;
         assert_eq!(location(&response), format!("{me}?done=removed"));
         assert!(!listed(app).await.contains(&w.therapist_id.to_string()));

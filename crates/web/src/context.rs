@@ -2,7 +2,9 @@
 //! the layout needs. Handlers of signed-in pages call [`Page::signed_in`].
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use sensate_app::actor::Scope;
 use sensate_app::{Actor, AppError};
+use sensate_domain::policy::Action;
 
 use crate::error::WebError;
 use crate::middleware::CsrfToken;
@@ -60,9 +62,7 @@ impl FromRequestParts<AppState> for Page {
             demo: state.app.config().demo,
             user: actor.as_ref().map(|actor| actor.display_name.clone()),
             calendar: actor.as_ref().is_some_and(|actor| {
-                [sensate_domain::Role::Clinician, sensate_domain::Role::Owner, sensate_domain::Role::Admin]
-                    .into_iter()
-                    .any(|role| actor.has_role(role))
+                actor.may(Action::ViewSchedule, Scope::Themselves) || actor.may(Action::ViewSchedule, Scope::Practice)
             }),
             csrf,
             current: "",

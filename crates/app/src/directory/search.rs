@@ -325,11 +325,7 @@ pub fn search_profile(record: DirectoryProfileRecord) -> DirectoryProfile {
         offices,
         telehealth: record.profile.offers_telehealth,
         licences: record.licences.iter().map(licence_fact).collect(),
-        certifications: record
-            .certifications
-            .into_iter()
-            .map(|c| CertificationFact { expires_on: c.expires_on, verified: c.verification.is_some() })
-            .collect(),
+        certifications: record.certifications.into_iter().map(|c| certification_fact(&c)).collect(),
         min_fee_cents: record.min_fee_cents.and_then(|c| u32::try_from(c).ok()),
         sliding_scale: record.sliding_scale,
         free_consultation: record.free_consultation,
@@ -340,12 +336,16 @@ pub fn search_profile(record: DirectoryProfileRecord) -> DirectoryProfile {
     }
 }
 
-fn licence_fact(licence: &LicenceRecord) -> LicenceFact {
+pub(crate) fn licence_fact(licence: &LicenceRecord) -> LicenceFact {
     LicenceFact {
         jurisdiction: licence.jurisdiction.clone(),
         expires_on: licence.expires_on,
         verified: licence.verification.is_some(),
     }
+}
+
+pub(crate) fn certification_fact(certification: &sensate_store::CertificationRecord) -> CertificationFact {
+    CertificationFact { expires_on: certification.expires_on, verified: certification.verification.is_some() }
 }
 
 /// Names for "why it matches", from the reference data.
@@ -574,7 +574,7 @@ impl App {
 
 impl App {
     /// The day listing is decided on: today's UTC date.
-    fn listing_day(&self) -> jiff::civil::Date {
+    pub(crate) fn listing_day(&self) -> jiff::civil::Date {
         self.now().to_zoned(jiff::tz::TimeZone::UTC).date()
     }
 
@@ -585,15 +585,20 @@ impl App {
     }
 
     /// A therapist's full listing, only while they are listed (a verified,
-    /// unexpired licence today); otherwise `None`, as if unknown.
+    /// unexpired licence today); otherwise `None`, as if unknown. It holds
+    /// only the licences and certifications that are current today: what a
+    /// visitor may be shown.
     pub async fn listed_profile(
         &self,
         user: sensate_domain::UserId,
     ) -> Result<Option<(DirectoryProfileRecord, Option<sensate_store::PracticeRecord>)>, AppError> {
-        let Some(record) = self.store.directory_profile(user).await? else { return Ok(None) };
+        let Some(mut record) = self.store.directory_profile(user).await? else { return Ok(None) };
         if !self.listing(&record).is_listed() {
             return Ok(None);
         }
+        let today = self.listing_day();
+        record.licences.retain(|l| licence_fact(l).is_current(today));
+        record.certifications.retain(|c| certification_fact(c).is_current(today));
         let practice = self.store.practice(record.profile.practice_id).await?;
         Ok(Some((record, practice)))
     }

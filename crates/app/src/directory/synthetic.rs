@@ -757,7 +757,7 @@ mod tests {
     }
 
     fn listed(record: &DirectoryProfileRecord, today: Date) -> bool {
-        record.licences.iter().any(|l| l.verification.is_some() && l.expires_on >= today)
+        record.licences.iter().any(|l| crate::directory::search::licence_fact(l).is_current(today))
     }
 
     #[test]

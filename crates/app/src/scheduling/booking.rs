@@ -169,11 +169,11 @@ impl App {
             record.profile.offers_in_person,
             record.profile.offers_telehealth,
         );
-        let today = self.now().to_zoned(TimeZone::UTC).date();
+        let today = self.listing_day();
         let mut licensed_in: Vec<String> = record
             .licences
             .iter()
-            .filter(|l| l.verification.is_some() && l.expires_on >= today)
+            .filter(|l| crate::directory::search::licence_fact(l).is_current(today))
             .map(|l| l.jurisdiction.clone())
             .collect();
         licensed_in.sort();

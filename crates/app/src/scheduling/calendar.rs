@@ -12,6 +12,7 @@ use sensate_domain::scheduling::{AppointmentStatus, SessionFormat};
 use sensate_domain::{AppointmentId, Role, UserId};
 use sensate_store::{AvailabilityRecord, CalendarEntry};
 
+use crate::actor::Scope;
 use crate::audit::outcome;
 use crate::{Actor, App, AppError};
 
@@ -160,7 +161,7 @@ impl App {
         let zone = TimeZone::get(&membership.practice_time_zone).unwrap_or(TimeZone::UTC);
         let now = self.now();
         let monday = week_of(week, &zone, now)?;
-        let front_desk = actor.has_role(Role::Owner) || actor.has_role(Role::Admin);
+        let front_desk = actor.may(Action::ViewSchedule, Scope::Practice);
         let therapists: Vec<(UserId, String)> = if front_desk {
             self.store
                 .people(practice)
@@ -174,7 +175,7 @@ impl App {
         };
         let chosen = match clinician {
             Some(id) => Some(id),
-            None if actor.has_role(Role::Clinician) => Some(actor.user_id),
+            None if actor.may(Action::ViewSchedule, Scope::Themselves) => Some(actor.user_id),
             None => therapists.first().map(|(id, _)| *id),
         };
         let dates = days(monday);

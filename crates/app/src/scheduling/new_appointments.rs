@@ -9,9 +9,10 @@ use jiff::tz::TimeZone;
 use sensate_domain::policy::{Action, Resource};
 use sensate_domain::scheduling::series::{MAX_OCCURRENCES, Repeat, occurrences};
 use sensate_domain::scheduling::{AppointmentStatus, SessionFormat, format_local};
-use sensate_domain::{AppointmentId, CaseId, FieldErrors, PracticeId, Role, UserId};
+use sensate_domain::{AppointmentId, CaseId, FieldErrors, PracticeId, UserId};
 use sensate_store::{NewAppointment, NewSeries, SchedulableCase, SeriesBooking, SessionTypeRecord};
 
+use crate::actor::Scope;
 use crate::audit::outcome;
 use crate::scheduling::session_types::formats;
 use crate::{Actor, App, AppError};
@@ -146,7 +147,7 @@ impl App {
     /// owners and admins for every therapist's.
     async fn scheduling_scope(&self, actor: &Actor) -> Result<(PracticeId, Option<UserId>), AppError> {
         let practice = actor.primary_membership().map(|m| m.practice_id).ok_or(AppError::Forbidden)?;
-        if actor.has_role(Role::Owner) || actor.has_role(Role::Admin) {
+        if actor.may(Action::ScheduleSessions, Scope::Practice) {
             self.authorize(
                 actor,
                 Action::ScheduleSessions,

@@ -172,6 +172,15 @@ pub struct LicenceFact {
     pub verified: bool,
 }
 
+impl LicenceFact {
+    /// The rule, in one place: a licence counts (for listing, for the
+    /// states a therapist may see clients from by telehealth, for what a
+    /// profile shows) while it is verified and not expired on `today`.
+    pub fn is_current(&self, today: Date) -> bool {
+        self.verified && self.expires_on >= today
+    }
+}
+
 /// Whether a profile is listed in the directory on a given day, and if not, why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Listing {
@@ -186,10 +195,9 @@ pub enum Listing {
 }
 
 impl Listing {
-    /// The rule, in one place: listed while at least one licence is verified
-    /// and not expired (`expires_on >= today`).
+    /// Listed while at least one licence is current ([`LicenceFact::is_current`]).
     pub fn of(licences: &[LicenceFact], today: Date) -> Self {
-        let current = licences.iter().filter(|l| l.verified && l.expires_on >= today).map(|l| l.expires_on).max();
+        let current = licences.iter().filter(|l| l.is_current(today)).map(|l| l.expires_on).max();
         match current {
             Some(until) => Listing::Listed { until },
             None if licences.is_empty() => Listing::NoLicence,
@@ -208,6 +216,13 @@ pub struct CertificationFact {
     /// Valid through this day; `None` does not expire.
     pub expires_on: Option<Date>,
     pub verified: bool,
+}
+
+impl CertificationFact {
+    /// A certification counts while it is verified and has not expired.
+    pub fn is_current(&self, today: Date) -> bool {
+        self.verified && self.expires_on.is_none_or(|day| day >= today)
+    }
 }
 
 /// How the visitor wants to meet.

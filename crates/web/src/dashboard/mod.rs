@@ -3,8 +3,7 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use sensate_app::dashboard::AppointmentView;
-use sensate_domain::Role;
+use sensate_app::dashboard::{AppointmentView, Tool};
 use sensate_domain::scheduling::{CaseKind, format_local};
 
 use crate::AppState;
@@ -54,34 +53,7 @@ pub(crate) async fn dashboard(State(state): State<AppState>, page: Page) -> Resu
             })
             .collect(),
     });
-    let mut tools = Vec::new();
-    if actor.has_role(Role::Clinician) {
-        tools.push(("/calendar", "Your calendar: this week"));
-    } else if actor.has_role(Role::Owner) || actor.has_role(Role::Admin) {
-        tools.push(("/calendar", "Therapists' calendars"));
-    }
-    if actor.has_role(Role::Owner) || actor.has_role(Role::Admin) {
-        tools.push(("/people", "People and invitations"));
-        tools.push(("/profiles", "Directory profiles and verification"));
-        tools.push(("/session-types", "Session types and fees"));
-    }
-    if actor.has_role(Role::Owner) {
-        tools.push(("/settings", "Practice settings"));
-        tools.push(("/audit", "Audit log"));
-    }
-    if actor.has_role(Role::Clinician) {
-        tools.push(("/clients", "Your clients"));
-        tools.push(("/requests", "Booking requests"));
-        tools.push(("/availability", "Your bookable hours"));
-        tools.push(("/calendar-feed", "Calendar feed"));
-        if !(actor.has_role(Role::Owner) || actor.has_role(Role::Admin)) {
-            tools.push(("/profiles", "Your directory profile"));
-        }
-    }
-    if actor.has_role(Role::Client) {
-        tools.push(("/me/contact", "Your contact preferences"));
-    }
-    tools.push(("/account/password", "Change your password"));
+    let tools = view.tools.iter().map(|tool| link(*tool)).collect();
     let template = DashboardTemplate {
         layout: layout.at("dashboard"),
         name: actor.display_name.clone(),
@@ -139,4 +111,24 @@ pub(crate) struct DashboardTemplate {
     pub client_upcoming: Option<Vec<AppointmentRow>>,
     /// (href, label) of the pages this person's roles open.
     pub tools: Vec<(&'static str, &'static str)>,
+}
+
+/// Where a tool is and what the start page calls it.
+fn link(tool: Tool) -> (&'static str, &'static str) {
+    match tool {
+        Tool::OwnCalendar => ("/calendar", "Your calendar: this week"),
+        Tool::PracticeCalendars => ("/calendar", "Therapists' calendars"),
+        Tool::People => ("/people", "People and invitations"),
+        Tool::DirectoryProfiles => ("/profiles", "Directory profiles and verification"),
+        Tool::SessionTypes => ("/session-types", "Session types and fees"),
+        Tool::PracticeSettings => ("/settings", "Practice settings"),
+        Tool::AuditLog => ("/audit", "Audit log"),
+        Tool::OwnClients => ("/clients", "Your clients"),
+        Tool::BookingRequests => ("/requests", "Booking requests"),
+        Tool::OwnHours => ("/availability", "Your bookable hours"),
+        Tool::CalendarFeed => ("/calendar-feed", "Calendar feed"),
+        Tool::OwnProfile => ("/profiles", "Your directory profile"),
+        Tool::ContactPreferences => ("/me/contact", "Your contact preferences"),
+        Tool::Password => ("/account/password", "Change your password"),
+    }
 }

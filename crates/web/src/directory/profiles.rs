@@ -8,6 +8,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Redirect, Response};
+use sensate_app::actor::Scope;
 use sensate_app::directory::profiles::{
     CredentialInput, OfficeInput, ProfileEditor, ProfileInput, describe_certification, describe_licence,
 };
@@ -15,7 +16,8 @@ use sensate_app::directory::search::reference_data;
 use sensate_app::{Actor, AppError};
 use sensate_domain::directory::reference::Reference;
 use sensate_domain::directory::search::Listing;
-use sensate_domain::{FieldErrors, Role, UserId};
+use sensate_domain::policy::Action;
+use sensate_domain::{FieldErrors, UserId};
 
 use crate::AppState;
 use crate::context::Page;
@@ -253,8 +255,9 @@ pub(crate) async fn overview(
     Query(done): Query<Done>,
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
-    let manages = actor.has_role(Role::Owner) || actor.has_role(Role::Admin);
-    if !manages && actor.has_role(Role::Clinician) {
+    if !actor.may(Action::ManageDirectory, Scope::Practice)
+        && actor.may(Action::EditTherapistProfile, Scope::Themselves)
+    {
         return Ok(Redirect::to(&format!("/profiles/{}", actor.user_id)).into_response());
     }
     let therapists = state.app.directory_overview(&actor).await?;

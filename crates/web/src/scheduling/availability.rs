@@ -5,11 +5,13 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::SignedDuration;
+use sensate_app::actor::Scope;
 use sensate_app::scheduling::availability::{AvailabilityInput, OverrideInput, WeeklyInput};
 use sensate_app::{Actor, AppError};
+use sensate_domain::policy::Action;
 use sensate_domain::practice::COMMON_TIME_ZONES;
 use sensate_domain::scheduling::{SessionFormat, format_local};
-use sensate_domain::{FieldErrors, Role, UserId};
+use sensate_domain::{FieldErrors, UserId};
 
 use crate::AppState;
 use crate::context::Page;
@@ -161,10 +163,10 @@ async fn show(
 /// therapist from the directory overview.
 pub(crate) async fn mine(State(state): State<AppState>, page: Page) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
-    if actor.has_role(Role::Clinician) {
+    if actor.may(Action::EditAvailability, Scope::Themselves) {
         return Ok(Redirect::to(&format!("/availability/{}", actor.user_id)).into_response());
     }
-    if actor.has_role(Role::Owner) || actor.has_role(Role::Admin) {
+    if actor.may(Action::ManageDirectory, Scope::Practice) {
         return Ok(Redirect::to("/profiles").into_response());
     }
     // Anyone else is refused by the use case, which records the refusal.
