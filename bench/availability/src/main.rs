@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use jiff::civil::{Date, Time, Weekday, date, time};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Span, Timestamp};
+use sensate_domain::OfficeId;
 use sensate_domain::scheduling::SessionFormat::{self, InPerson, Telehealth};
 use sensate_domain::scheduling::availability::{
     Busy, DateOverride, DayHours, Rules, Slot, SlotQuery, WeeklyHours, Window, free_slots,
@@ -28,8 +29,8 @@ const SEED: u64 = 0x5e45_a7e0_a7a1_1ab1;
 /// weeks cross it.
 const TODAY: Date = date(2026, 2, 23);
 const WEEKS: i64 = 8;
-const OFFICE_A: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_00a1);
-const OFFICE_B: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_00b2);
+const OFFICE_A: OfficeId = OfficeId::from_uuid(Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_00a1));
+const OFFICE_B: OfficeId = OfficeId::from_uuid(Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_00b2));
 
 /// splitmix64: small, fast, good enough for synthetic data.
 struct Rng(u64);

@@ -251,7 +251,7 @@ async fn seed(app: &App, store: &Arc<dyn Store>, therapists: usize) -> Result<Ve
     for practice in &batch.practices {
         store
             .insert_session_type(&SessionTypeRecord {
-                id: uuid::Uuid::now_v7(),
+                id: sensate_domain::SessionTypeId::new(),
                 practice_id: practice.id,
                 name: "Trial consultation".into(),
                 duration_minutes: 20,

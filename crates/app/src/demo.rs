@@ -406,7 +406,7 @@ impl App {
                         .postal(zip)
                         .ok_or_else(|| AppError::Internal(format!("demo ZIP {zip} missing from the reference data")))?;
                     vec![sensate_store::OfficeRecord {
-                        id: uuid::Uuid::now_v7(),
+                        id: sensate_domain::OfficeId::new(),
                         label: label.to_string(),
                         address: format!("{} {}", place.city, place.state),
                         postal_code: zip.to_string(),

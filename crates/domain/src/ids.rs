@@ -17,7 +17,7 @@ macro_rules! id_type {
             pub fn new() -> Self {
                 Self(Uuid::now_v7())
             }
-            pub fn from_uuid(uuid: Uuid) -> Self {
+            pub const fn from_uuid(uuid: Uuid) -> Self {
                 Self(uuid)
             }
             pub fn as_uuid(&self) -> Uuid {
@@ -83,6 +83,14 @@ id_type!(
 id_type!(
     /// A job on the durable queue (a reminder to send).
     JobId
+);
+id_type!(
+    /// A kind of session a practice offers (length, fee, formats).
+    SessionTypeId
+);
+id_type!(
+    /// One of a therapist's offices, where in-person sessions take place.
+    OfficeId
 );
 
 #[cfg(test)]

@@ -13,7 +13,9 @@ pub mod validation;
 
 pub use clock::Clock;
 pub use email::Email;
-pub use ids::{AppointmentId, CaseId, CredentialId, JobId, NoteId, PracticeId, SeriesId, UserId};
+pub use ids::{
+    AppointmentId, CaseId, CredentialId, JobId, NoteId, OfficeId, PracticeId, SeriesId, SessionTypeId, UserId,
+};
 pub use people::{DisplayName, Password, Role};
 pub use practice::{PracticeName, TimeZoneName};
 pub use validation::FieldErrors;

@@ -74,7 +74,7 @@ struct World {
     /// A licence of `clinician` each actor may try to remove (`{credential}`).
     licences: HashMap<&'static str, sensate_domain::CredentialId>,
     /// A session type of practice P.
-    session_type: uuid::Uuid,
+    session_type: sensate_domain::SessionTypeId,
     /// A confirmed appointment of `clinician` with client A and their partner.
     appointment: sensate_domain::AppointmentId,
     /// Marker → the actors allowed to see it.
@@ -272,7 +272,7 @@ async fn world(db: TestDb) -> World {
         licences.insert(actor, id);
     }
 
-    let session_type = uuid::Uuid::now_v7();
+    let session_type = sensate_domain::SessionTypeId::new();
     app.store()
         .insert_session_type(&sensate_store::SessionTypeRecord {
             id: session_type,

@@ -35,7 +35,7 @@ struct World {
     robin_case: CaseId,
     quinn_case: CaseId,
     /// "Individual session", 50 minutes, video or in person.
-    session_type: uuid::Uuid,
+    session_type: sensate_domain::SessionTypeId,
 }
 
 async fn world(db: TestDb) -> World {
@@ -62,7 +62,7 @@ async fn world(db: TestDb) -> World {
             .unwrap();
         cases.push(id);
     }
-    let session_type = uuid::Uuid::now_v7();
+    let session_type = sensate_domain::SessionTypeId::new();
     app.store()
         .insert_session_type(&SessionTypeRecord {
             id: session_type,

@@ -282,7 +282,7 @@ on_both_engines! {
         let now = w.app.clock.now();
         // One session type needs the therapist's approval, one does not.
         let kind = |name: &str, needs_approval: bool| SessionTypeRecord {
-            id: uuid::Uuid::now_v7(),
+            id: sensate_domain::SessionTypeId::new(),
             practice_id: w.practice,
             name: name.into(),
             duration_minutes: 50,

@@ -125,7 +125,7 @@ pub struct AppointmentDetail {
     pub time_zone: String,
     pub format: SessionFormat,
     pub status: AppointmentStatus,
-    pub session_type_id: Option<uuid::Uuid>,
+    pub session_type_id: Option<sensate_domain::SessionTypeId>,
     pub session_type_name: Option<String>,
     pub created_at: Timestamp,
     /// The case's clients, by name (none before the request became a case).
@@ -387,7 +387,9 @@ where
             time_zone: row.try_get("time_zone")?,
             format: crate::shared::format(row.try_get("format")?)?,
             status: crate::shared::status(row.try_get("status")?)?,
-            session_type_id: row.try_get("session_type_id")?,
+            session_type_id: row
+                .try_get::<Option<uuid::Uuid>, _>("session_type_id")?
+                .map(sensate_domain::SessionTypeId::from_uuid),
             session_type_name: row.try_get("session_type_name")?,
             created_at: crate::shared::instant(row.try_get("created_at")?)?,
             clients: clients

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
-use sensate_domain::PracticeId;
+use sensate_domain::{PracticeId, SessionTypeId};
 
 use crate::{AvailabilityRecord, Result, SessionTypeRecord};
 
@@ -208,7 +208,7 @@ where
             let minutes: i32 = row.try_get("duration_minutes")?;
             let practice = sensate_domain::PracticeId::from_uuid(row.try_get("practice_id")?);
             session_types.entry(practice).or_default().push(crate::SessionTypeRecord {
-                id: row.try_get("id")?,
+                id: SessionTypeId::from_uuid(row.try_get("id")?),
                 practice_id: practice,
                 name: row.try_get("name")?,
                 duration_minutes: unsigned(minutes, "duration")?,
@@ -276,7 +276,7 @@ where
                     .push_bind(small(w.start_minute))
                     .push_bind(small(w.end_minute))
                     .push_bind(w.format.as_str())
-                    .push_bind(w.office_id);
+                    .push_bind(w.office_id.map(|id| id.as_uuid()));
             },
         )
         .await?;
@@ -287,7 +287,7 @@ where
             12,
             session_types,
             |mut row, t| {
-                row.push_bind(t.id)
+                row.push_bind(t.id.as_uuid())
                     .push_bind(t.practice_id.as_uuid())
                     .push_bind(&t.name)
                     .push_bind(small(t.duration_minutes))

@@ -6,7 +6,7 @@
 use crate::engine::RowsAffected as _;
 use async_trait::async_trait;
 use jiff::Timestamp;
-use sensate_domain::{CredentialId, PracticeId, UserId};
+use sensate_domain::{CredentialId, OfficeId, PracticeId, UserId};
 
 use crate::{
     CertificationRecord, DirectoryImport, DirectoryProfileRecord, LicenceRecord, PhotoRecord, Result, TherapistProfile,
@@ -205,7 +205,7 @@ where
             Ok((
                 row.try_get("user_id")?,
                 crate::OfficeRecord {
-                    id: row.try_get("id")?,
+                    id: OfficeId::from_uuid(row.try_get("id")?),
                     label: row.try_get("label")?,
                     address: row.try_get("address")?,
                     postal_code: row.try_get("postal_code")?,
@@ -383,7 +383,7 @@ where
                 "INSERT INTO offices (id, user_id, label, address, postal_code, lat, lon, accessibility) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
-            .bind(office.id)
+            .bind(office.id.as_uuid())
             .bind(user)
             .bind(&office.label)
             .bind(&office.address)
@@ -679,7 +679,7 @@ where
             8,
             &offices,
             |mut row, (user, o)| {
-                row.push_bind(o.id)
+                row.push_bind(o.id.as_uuid())
                     .push_bind(*user)
                     .push_bind(&o.label)
                     .push_bind(&o.address)

@@ -1,7 +1,7 @@
 //! Rows as the rest of Sensate sees them.
 use jiff::Timestamp;
 use sensate_domain::scheduling::{AppointmentStatus, CaseKind, SessionFormat};
-use sensate_domain::{AppointmentId, CaseId, PracticeId, Role, UserId};
+use sensate_domain::{AppointmentId, CaseId, OfficeId, PracticeId, Role, SessionTypeId, UserId};
 
 #[derive(Debug, Clone)]
 pub struct NewPractice {
@@ -100,7 +100,7 @@ pub struct NewAppointment {
     pub format: SessionFormat,
     pub status: AppointmentStatus,
     pub created_at: Timestamp,
-    pub session_type_id: Option<uuid::Uuid>,
+    pub session_type_id: Option<SessionTypeId>,
     /// When a `Held` appointment lapses unless the visitor confirms.
     pub held_until: Option<Timestamp>,
 }
@@ -138,7 +138,7 @@ pub struct WeeklyHoursRecord {
     pub start_minute: u32,
     pub end_minute: u32,
     pub format: SessionFormat,
-    pub office_id: Option<uuid::Uuid>,
+    pub office_id: Option<OfficeId>,
 }
 
 /// A closed day (`hours: None`), or one window of that day's hours.
@@ -146,7 +146,7 @@ pub struct WeeklyHoursRecord {
 pub struct DateOverrideRecord {
     pub day: jiff::civil::Date,
     /// (start minute, end minute, format, office) for an open window.
-    pub hours: Option<(u32, u32, SessionFormat, Option<uuid::Uuid>)>,
+    pub hours: Option<(u32, u32, SessionFormat, Option<OfficeId>)>,
 }
 
 /// What a visitor sends with a booking request. `concern` and `message` are
@@ -154,7 +154,7 @@ pub struct DateOverrideRecord {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BookingRequestRecord {
     pub appointment_id: AppointmentId,
-    pub session_type_id: uuid::Uuid,
+    pub session_type_id: SessionTypeId,
     pub name: String,
     pub email: String,
     pub phone: String,
@@ -190,7 +190,7 @@ pub struct BookingView {
 /// A kind of session a practice offers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionTypeRecord {
-    pub id: uuid::Uuid,
+    pub id: SessionTypeId,
     pub practice_id: PracticeId,
     pub name: String,
     pub duration_minutes: u32,
@@ -432,7 +432,7 @@ pub struct CertificationRecord {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct OfficeRecord {
-    pub id: uuid::Uuid,
+    pub id: OfficeId,
     pub label: String,
     pub address: String,
     pub postal_code: String,

@@ -7,7 +7,7 @@
 use crate::engine::RowsAffected as _;
 use async_trait::async_trait;
 use jiff::Timestamp;
-use sensate_domain::{PracticeId, UserId};
+use sensate_domain::{OfficeId, PracticeId, SessionTypeId, UserId};
 
 use sensate_domain::AppointmentId;
 use sensate_domain::scheduling::AppointmentStatus;
@@ -39,7 +39,7 @@ where
     Ok(BookingView {
         request: BookingRequestRecord {
             appointment_id: AppointmentId::from_uuid(row.try_get("appointment_id")?),
-            session_type_id: row.try_get("session_type_id")?,
+            session_type_id: SessionTypeId::from_uuid(row.try_get("session_type_id")?),
             name: row.try_get("name")?,
             email: row.try_get("email")?,
             phone: row.try_get("phone")?,
@@ -121,7 +121,7 @@ where
         start_minute: unsigned(row.try_get("start_minute")?, "minute")?,
         end_minute: unsigned(row.try_get("end_minute")?, "minute")?,
         format: format(&row.try_get::<String, _>("format")?)?,
-        office_id: row.try_get("office_id")?,
+        office_id: row.try_get::<Option<uuid::Uuid>, _>("office_id")?.map(OfficeId::from_uuid),
     })
 }
 
@@ -144,9 +144,12 @@ where
         let end: Option<i32> = row.try_get("end_minute")?;
         let kind: Option<String> = row.try_get("format")?;
         match (start, end, kind) {
-            (Some(start), Some(end), Some(kind)) => {
-                Some((unsigned(start, "minute")?, unsigned(end, "minute")?, format(&kind)?, row.try_get("office_id")?))
-            }
+            (Some(start), Some(end), Some(kind)) => Some((
+                unsigned(start, "minute")?,
+                unsigned(end, "minute")?,
+                format(&kind)?,
+                row.try_get::<Option<uuid::Uuid>, _>("office_id")?.map(OfficeId::from_uuid),
+            )),
             _ => return Err(crate::StoreError::Corrupt("open date override without hours".into())),
         }
     };
@@ -193,7 +196,7 @@ pub trait SchedulingStore: Send + Sync {
     async fn expire_holds(&self, now: Timestamp) -> Result<u64>;
     async fn insert_session_type(&self, session_type: &SessionTypeRecord) -> Result<()>;
     /// Offers or withdraws a session type; false when the practice has no such type.
-    async fn set_session_type_active(&self, practice: PracticeId, id: uuid::Uuid, active: bool) -> Result<bool>;
+    async fn set_session_type_active(&self, practice: PracticeId, id: SessionTypeId, active: bool) -> Result<bool>;
     /// The practice's session types, trial consultations first, then by name.
     async fn session_types(&self, practice: PracticeId) -> Result<Vec<SessionTypeRecord>>;
     /// Replaces the clinician's availability (settings, weekly hours, overrides) as a whole.
@@ -257,7 +260,7 @@ where
     .bind(appointment.format.as_str())
     .bind(appointment.status.as_str())
     .bind(crate::shared::secs(appointment.created_at))
-    .bind(appointment.session_type_id)
+    .bind(appointment.session_type_id.map(|id| id.as_uuid()))
     .bind(appointment.held_until.map(crate::shared::secs))
 }
 
@@ -281,7 +284,7 @@ where
     )
     .bind(r.appointment_id.as_uuid())
     .bind(token_hash)
-    .bind(r.session_type_id)
+    .bind(r.session_type_id.as_uuid())
     .bind(r.name.as_str())
     .bind(r.email.as_str())
     .bind(r.phone.as_str())
@@ -462,7 +465,7 @@ where
              telehealth, participants, trial, needs_approval, active, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
-        .bind(session_type.id)
+        .bind(session_type.id.as_uuid())
         .bind(session_type.practice_id.as_uuid())
         .bind(&session_type.name)
         .bind(i32::try_from(session_type.duration_minutes).unwrap_or(i32::MAX))
@@ -485,13 +488,13 @@ where
     async fn set_session_type_active(
         &self,
         practice: sensate_domain::PracticeId,
-        id: uuid::Uuid,
+        id: SessionTypeId,
         active: bool,
     ) -> crate::Result<bool> {
         let mut conn = self.conn().await?;
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let changed = sqlx::query("UPDATE session_types SET active = $3 WHERE id = $1 AND practice_id = $2")
-            .bind(id)
+            .bind(id.as_uuid())
             .bind(practice.as_uuid())
             .bind(active)
             .execute(&mut *tx)
@@ -524,7 +527,7 @@ where
             .map(|row| {
                 let minutes: i32 = row.try_get("duration_minutes")?;
                 Ok(crate::SessionTypeRecord {
-                    id: row.try_get("id")?,
+                    id: SessionTypeId::from_uuid(row.try_get("id")?),
                     practice_id: practice,
                     name: row.try_get("name")?,
                     duration_minutes: u32::try_from(minutes)
@@ -585,7 +588,7 @@ where
             .bind(small(w.start_minute))
             .bind(small(w.end_minute))
             .bind(w.format.as_str())
-            .bind(w.office_id)
+            .bind(w.office_id.map(|id| id.as_uuid()))
             .execute(&mut *tx)
             .await?;
         }
@@ -607,7 +610,7 @@ where
             .bind(start)
             .bind(end)
             .bind(format)
-            .bind(office)
+            .bind(office.map(|id| id.as_uuid()))
             .execute(&mut *tx)
             .await?;
         }

@@ -83,7 +83,7 @@ fn hours(clinician: UserId) -> AvailabilityRecord {
 
 fn kind(practice: PracticeId, name: &str, active: bool) -> SessionTypeRecord {
     SessionTypeRecord {
-        id: uuid::Uuid::now_v7(),
+        id: sensate_domain::SessionTypeId::new(),
         practice_id: practice,
         name: name.into(),
         duration_minutes: 20,

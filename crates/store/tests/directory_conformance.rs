@@ -58,7 +58,7 @@ fn record(user: UserId, practice: PracticeId, name: &str) -> DirectoryProfileRec
         language_codes: vec!["en".into(), "es".into()],
         payers: vec!["aetna".into()],
         offices: vec![OfficeRecord {
-            id: uuid::Uuid::now_v7(),
+            id: sensate_domain::OfficeId::new(),
             label: "Midtown".into(),
             address: "1 Example Plaza, New York, NY".into(),
             postal_code: "10001".into(),

@@ -151,7 +151,7 @@ on_both_engines! {
         let store = db.store().await;
         let (p, _) = practice_with_clinician(&store).await;
         let kind = |name: &str, minutes: u32, trial: bool| SessionTypeRecord {
-            id: uuid::Uuid::now_v7(),
+            id: sensate_domain::SessionTypeId::new(),
             practice_id: p,
             name: name.into(),
             duration_minutes: minutes,
@@ -183,7 +183,7 @@ on_both_engines! {
         let store = db.store().await;
         let (_, c) = practice_with_clinician(&store).await;
         assert_eq!(store.availability(c).await.unwrap(), None);
-        let office = Some(uuid::Uuid::now_v7());
+        let office = Some(sensate_domain::OfficeId::new());
         let week = |weekday, start, end, format| WeeklyHoursRecord { weekday, start_minute: start, end_minute: end, format, office_id: if format == SessionFormat::InPerson { office } else { None } };
         let first = AvailabilityRecord {
             clinician_id: c,
@@ -240,7 +240,7 @@ on_both_engines! {
         let store = db.store().await;
         let (p, c) = practice_with_clinician(&store).await;
         let kind = SessionTypeRecord {
-            id: uuid::Uuid::now_v7(),
+            id: sensate_domain::SessionTypeId::new(),
             practice_id: p,
             name: "Trial".into(),
             duration_minutes: 20,

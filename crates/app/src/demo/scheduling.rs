@@ -58,7 +58,7 @@ impl App {
         for (name, minutes, fee, in_person, telehealth, participants, trial, needs_approval) in SESSION_TYPES {
             self.store
                 .insert_session_type(&SessionTypeRecord {
-                    id: uuid::Uuid::now_v7(),
+                    id: sensate_domain::SessionTypeId::new(),
                     practice_id: practice,
                     name: name.to_string(),
                     duration_minutes: *minutes,

@@ -192,7 +192,7 @@ pub fn next_free_times(
     let mut column = NextFree::for_index(index);
     let mut details = Details::for_index(index);
     // (zone, session type) → its place in `details.kinds`.
-    let mut kinds: HashMap<(String, uuid::Uuid), u32> = HashMap::new();
+    let mut kinds: HashMap<(String, sensate_domain::SessionTypeId), u32> = HashMap::new();
     let sensate_store::BookableSchedules { clinicians, session_types } = schedules;
     // Taken one by one, so each clinician's hours and busy times are freed
     // as soon as they have been used, not all together at the end.
@@ -322,7 +322,7 @@ mod tests {
 
     fn kind(name: &str, minutes: u32, trial: bool, in_person: bool, telehealth: bool) -> SessionTypeRecord {
         SessionTypeRecord {
-            id: uuid::Uuid::now_v7(),
+            id: sensate_domain::SessionTypeId::new(),
             practice_id: PracticeId::new(),
             name: name.into(),
             duration_minutes: minutes,

@@ -406,7 +406,7 @@ impl App {
             let accessibility = text(&mut errors, "offices", &office.accessibility, 300);
             match reference.postal(&office.postal_code) {
                 Some(place) => offices.push(OfficeRecord {
-                    id: uuid::Uuid::now_v7(),
+                    id: sensate_domain::OfficeId::new(),
                     label: if label.is_empty() { place.city.clone() } else { label },
                     address,
                     postal_code: place.zip.clone(),

@@ -552,7 +552,7 @@ impl SyntheticDirectory {
         let kind = self.rng.pick(STREET_KINDS)?;
         let number = self.rng.range(1, 2400);
         Some(OfficeRecord {
-            id: self.new_id(),
+            id: sensate_domain::OfficeId::from_uuid(self.new_id()),
             label: format!("{district} office"),
             address: format!("{number} {street} {kind}, {}, {} {}", place.city, place.state, place.zip),
             postal_code: place.zip.clone(),

@@ -212,7 +212,12 @@ fn weekday(iso: u8) -> Result<Weekday, AppError> {
         .map_err(|e| AppError::Internal(format!("stored weekday {iso}: {e}")))
 }
 
-fn window(start: u32, end: u32, format: SessionFormat, office: Option<uuid::Uuid>) -> Result<Window, AppError> {
+fn window(
+    start: u32,
+    end: u32,
+    format: SessionFormat,
+    office: Option<sensate_domain::OfficeId>,
+) -> Result<Window, AppError> {
     Ok(Window { start: time_of_day(start)?, end: time_of_day(end)?, format, office })
 }
 

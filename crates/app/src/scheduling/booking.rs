@@ -47,7 +47,7 @@ const MESSAGE_MAX: usize = 2_000;
 /// The time a visitor chose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BookingChoice {
-    pub session_type: uuid::Uuid,
+    pub session_type: sensate_domain::SessionTypeId,
     pub format: SessionFormat,
     pub start: Timestamp,
 }

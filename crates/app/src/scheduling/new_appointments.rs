@@ -85,7 +85,7 @@ fn check(input: &AppointmentInput, choices: &AppointmentChoices) -> Result<Check
     let kind = input
         .session_type
         .trim()
-        .parse::<uuid::Uuid>()
+        .parse::<sensate_domain::SessionTypeId>()
         .ok()
         .and_then(|id| choices.session_types.iter().find(|k| k.id == id));
     if kind.is_none() {

@@ -70,10 +70,14 @@ impl App {
         Ok(self.store.session_types(practice).await?)
     }
 
-    pub async fn add_session_type(&self, actor: &Actor, input: &SessionTypeInput) -> Result<uuid::Uuid, AppError> {
+    pub async fn add_session_type(
+        &self,
+        actor: &Actor,
+        input: &SessionTypeInput,
+    ) -> Result<sensate_domain::SessionTypeId, AppError> {
         let practice = self.authorize_in_practice(actor, Action::ManageSessionTypes).await?;
         let (name, duration_minutes, fee_cents) = check(input)?;
-        let id = uuid::Uuid::now_v7();
+        let id = sensate_domain::SessionTypeId::new();
         let uow = self.store.begin_write().await?;
         uow.insert_session_type(&SessionTypeRecord {
             id,
@@ -104,7 +108,12 @@ impl App {
 
     /// Offers a session type again, or withdraws it from booking (existing
     /// appointments keep it).
-    pub async fn set_session_type_active(&self, actor: &Actor, id: uuid::Uuid, active: bool) -> Result<(), AppError> {
+    pub async fn set_session_type_active(
+        &self,
+        actor: &Actor,
+        id: sensate_domain::SessionTypeId,
+        active: bool,
+    ) -> Result<(), AppError> {
         let practice = self.authorize_in_practice(actor, Action::ManageSessionTypes).await?;
         let uow = self.store.begin_write().await?;
         if !uow.set_session_type_active(practice, id, active).await? {

@@ -53,10 +53,10 @@
 //!   they happened to look.
 use std::fmt;
 
+use crate::OfficeId;
 use jiff::civil::{Date, DateTime, Time, Weekday};
 use jiff::tz::{AmbiguousOffset, TimeZone};
 use jiff::{SignedDuration, Span, Timestamp, Zoned};
-use uuid::Uuid;
 
 use super::SessionFormat;
 
@@ -76,11 +76,11 @@ pub struct Window {
     pub format: SessionFormat,
     /// Where in-person sessions take place. Carried through to the slots so
     /// a visitor can choose the office nearest to them.
-    pub office: Option<Uuid>,
+    pub office: Option<OfficeId>,
 }
 
 impl Window {
-    pub fn in_person(start: Time, end: Time, office: Option<Uuid>) -> Self {
+    pub fn in_person(start: Time, end: Time, office: Option<OfficeId>) -> Self {
         Self { start, end, format: SessionFormat::InPerson, office }
     }
 
@@ -163,7 +163,7 @@ pub struct Slot {
     pub start: Timestamp,
     pub end: Timestamp,
     pub format: SessionFormat,
-    pub office: Option<Uuid>,
+    pub office: Option<OfficeId>,
 }
 
 /// The day a window belongs to, for error messages.

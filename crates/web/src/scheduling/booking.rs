@@ -148,7 +148,7 @@ fn slot_days(
     options: &BookingOptions,
     slots: &[Slot],
     zone: &TimeZone,
-    kind: uuid::Uuid,
+    kind: sensate_domain::SessionTypeId,
     format: SessionFormat,
 ) -> Vec<SlotDay> {
     let tz = zone.iana_name().unwrap_or("UTC");

@@ -151,7 +151,7 @@ pub(crate) async fn add_session_type(
 
 async fn set_offered(state: AppState, page: Page, id: String, active: bool) -> Result<Response, WebError> {
     let (actor, _) = page.signed_in()?;
-    let id: uuid::Uuid = path_id(&id)?;
+    let id: sensate_domain::SessionTypeId = path_id(&id)?;
     state.app.set_session_type_active(&actor, id, active).await?;
     let done = if active { "offered" } else { "withdrawn" };
     Ok(Redirect::to(&format!("/session-types?done={done}")).into_response())

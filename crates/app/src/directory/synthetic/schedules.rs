@@ -30,7 +30,10 @@ pub fn synthetic_schedules(seed: u64, batch: &DirectoryImport, now: Timestamp) -
     let mut schedules = BookableSchedules::default();
     for practice in &batch.practices {
         let kind = |name: &str, minutes: u32, fee: i64, trial: bool| SessionTypeRecord {
-            id: uuid::Uuid::from_u128(u128::from(rng_id(practice.id, minutes))),
+            id: sensate_domain::SessionTypeId::from_uuid(uuid::Uuid::from_u128(u128::from(rng_id(
+                practice.id,
+                minutes,
+            )))),
             practice_id: practice.id,
             name: name.into(),
             duration_minutes: minutes,

@@ -1,10 +1,12 @@
 use jiff::civil::{Weekday::*, date, time};
 
+use uuid::Uuid;
+
 use super::*;
 use crate::scheduling::SessionFormat::{InPerson, Telehealth};
 
-const OFFICE: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0001);
-const OTHER_OFFICE: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0002);
+const OFFICE: OfficeId = OfficeId::from_uuid(Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0001));
+const OTHER_OFFICE: OfficeId = OfficeId::from_uuid(Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0002));
 
 fn zone(name: &str) -> TimeZone {
     TimeZone::get(name).unwrap()
