@@ -293,12 +293,13 @@ async fn seed(app: &App, store: &Arc<dyn Store>, therapists: usize) -> Result<Ve
             })
             .await?;
         // Only therapists who offer video and accept new clients can be booked this way.
-        let Some(options) = app.booking_options(therapist).await? else { continue };
+        let Some(options) = app.scheduling().booking_options(therapist).await? else { continue };
         let Some(kind) = options.session_types.iter().find(|t| t.telehealth).cloned() else { continue };
         let Some(jurisdiction) = options.licensed_in.first().cloned() else { continue };
         // From a day ahead, so no time falls inside the hour's notice during the run.
         let from = now + SignedDuration::from_hours(24);
         let slots = app
+            .scheduling()
             .bookable_slots(&options, &kind, SessionFormat::Telehealth, from, now + SignedDuration::from_hours(24 * 88))
             .await?;
         bookable.push(Bookable { options, kind, jurisdiction, slots });
@@ -369,7 +370,7 @@ async fn measure_engine_in(
         seeding.elapsed().as_secs_f64()
     );
     // The form was "shown" now; a person needs 3 seconds to fill it in.
-    let stamp = app.booking_form_stamp()?;
+    let stamp = app.scheduling().booking_form_stamp()?;
     tokio::time::sleep(Duration::from_millis(3_100)).await;
 
     let next = Arc::new(AtomicUsize::new(0));
@@ -402,7 +403,7 @@ async fn measure_engine_in(
                 // Every visitor comes from an address of their own.
                 let ip = format!("10.{}.{}.{}", (n >> 16) & 255, (n >> 8) & 255, n & 255);
                 let begun = Instant::now();
-                let outcome = match app.request_booking(&therapist.options, choice, &input, &ip).await {
+                let outcome = match app.scheduling().request_booking(&therapist.options, choice, &input, &ip).await {
                     Ok(BookingOutcome::CheckEmail { .. }) => Outcome::Booked,
                     Ok(BookingOutcome::Taken { .. }) => Outcome::Taken,
                     Err(error) => Outcome::Failed(error.to_string()),

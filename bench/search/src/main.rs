@@ -458,7 +458,7 @@ async fn measure_engine_in(
             AppConfig::default(),
         );
         let started = Instant::now();
-        fresh.prepare_directory_index().await?;
+        fresh.directory().prepare_directory_index().await?;
         rebuilds.push(started.elapsed());
         app = Some(fresh);
     }
@@ -486,7 +486,7 @@ async fn measure_engine_in(
     for round in 0..=rounds {
         for (shape, query) in mix {
             let started = Instant::now();
-            let results = app.search_directory(query).await?;
+            let results = app.directory().search_directory(query).await?;
             measured.record(round, *shape, started.elapsed(), &results);
         }
     }

@@ -271,7 +271,7 @@ impl App {
                 .await?;
             store.insert_membership(practice.id, id, person.role, now).await?;
             if person.role.is_staff() {
-                self.enrol_demo_mfa(id).await?;
+                self.identity().enrol_demo_mfa(id).await?;
             }
             ids.insert(person.email, (id, person.name));
         }

@@ -86,7 +86,7 @@ impl JobRunner {
             due
         };
         if plan {
-            self.app.plan_reminders(now).await?;
+            self.app.scheduling().plan_reminders(now).await?;
         }
         let mut report = JobReport::default();
         // Bounded, so a flood of jobs cannot keep one tick from ending.
@@ -105,7 +105,7 @@ impl JobRunner {
     async fn run_one(&self, job: &JobRecord, now: Timestamp, report: &mut JobReport) -> Result<(), AppError> {
         let store = &self.app.store;
         let outcome = match job.kind.as_str() {
-            REMINDER_JOB => match self.app.run_reminder(job.id, &job.payload, now).await {
+            REMINDER_JOB => match self.app.scheduling().run_reminder(job.id, &job.payload, now).await {
                 Ok(outcome) => outcome,
                 Err(error) => {
                     tracing::error!(job = %job.id, error = %error, "a reminder job failed");

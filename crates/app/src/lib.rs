@@ -81,7 +81,12 @@ impl Default for AppConfig {
     }
 }
 
-/// The application: store, clock, keys, mail and settings, shared by every request.
+/// The application: store, clock, keys, mail and settings, shared by every
+/// request. Use cases are reached through the area they belong to —
+/// `app.identity()`, `app.practice()`, `app.directory()`,
+/// `app.scheduling()`, `app.clients()` — each a borrowed view of the app
+/// whose methods are that area's use cases; what every area uses
+/// (authorization, audit, limits, mail, the clock) stays on `App` itself.
 #[derive(Clone)]
 pub struct App {
     store: Arc<dyn Store>,

@@ -213,7 +213,7 @@ async fn rotate_key(db: &DbArgs) -> Result<(), CommandError> {
         std::sync::Arc::new(NoopMailer),
         AppConfig::default(),
     );
-    let changed = app.reencrypt_all().await.map_err(|e| CommandError::Message(e.to_string()))?;
+    let changed = app.clients().reencrypt_all().await.map_err(|e| CommandError::Message(e.to_string()))?;
     store.close().await;
     println!(
         "Encryption key version {version} is now in use; {changed} encrypted value(s) were re-encrypted with it. \

@@ -240,10 +240,10 @@ pub async fn start(options: StartOptions) -> Result<Running, StartError> {
         app.seed_demo().await?;
         let mut progress = options.demo_progress.unwrap_or_else(|| Box::new(|_, _| {}));
         app.seed_demo_therapists(options.demo_therapists, &mut *progress).await?;
-        app.prepare_directory_index().await?;
+        app.directory().prepare_directory_index().await?;
     }
     let setup_token = match options.mode {
-        Mode::Serve => app.issue_setup_token().await?,
+        Mode::Serve => app.identity().issue_setup_token().await?,
         Mode::Demo => None,
     };
 

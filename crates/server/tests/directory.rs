@@ -63,9 +63,9 @@ async fn person(world: &World, practice: PracticeId, email: &str, role: Role) ->
         .await
         .unwrap();
     store.insert_membership(practice, id, role, world.app.now()).await.unwrap();
-    let session = world.app.login(email, PASSWORD, "127.0.0.1").await.unwrap();
+    let session = world.app.identity().login(email, PASSWORD, "127.0.0.1").await.unwrap();
     store.mark_session_mfa(&token_hash(&session.token), world.app.now()).await.unwrap();
-    let actor = world.app.authenticate(&session.token, "127.0.0.1").await.unwrap().unwrap();
+    let actor = world.app.identity().authenticate(&session.token, "127.0.0.1").await.unwrap().unwrap();
     (id, actor)
 }
 
@@ -105,8 +105,8 @@ on_both_engines! {
     async fn a_therapist_saves_a_profile_checked_against_the_reference_data(db: TestDb) {
         let world = world(&db).await;
         let (therapist, me) = person(&world, world.practice, "tess@harbor.example", Role::Clinician).await;
-        world.app.save_therapist_profile(&me, therapist, &input()).await.unwrap();
-        let saved = world.app.profile_editor(&me, therapist).await.unwrap().record.unwrap();
+        world.app.directory().save_therapist_profile(&me, therapist, &input()).await.unwrap();
+        let saved = world.app.directory().profile_editor(&me, therapist).await.unwrap().record.unwrap();
         assert_eq!(saved.concerns, vec!["desire-discrepancy", "performance-anxiety"]);
         assert_eq!(saved.language_codes, vec!["en", "es"]);
         assert_eq!(saved.profile.languages, "English, Spanish");
@@ -121,11 +121,11 @@ on_both_engines! {
         bad.sees_individuals = false;
         bad.sees_couples = false;
         bad.min_fee = "lots".into();
-        let errors = invalid(world.app.save_therapist_profile(&me, therapist, &bad).await.unwrap_err());
+        let errors = invalid(world.app.directory().save_therapist_profile(&me, therapist, &bad).await.unwrap_err());
         assert!(errors.get("concerns").unwrap().contains("not-a-concern"));
         assert_eq!(errors.get("offices"), Some("The ZIP code 00000 was not found."));
         assert!(errors.get("sees_individuals").is_some() && errors.get("min_fee").is_some());
-        assert_eq!(world.app.profile_editor(&me, therapist).await.unwrap().record.unwrap(), saved, "a refused save changes nothing");
+        assert_eq!(world.app.directory().profile_editor(&me, therapist).await.unwrap().record.unwrap(), saved, "a refused save changes nothing");
     }
 
     async fn profiles_are_edited_by_their_therapist_or_the_practice_staff(db: TestDb) {
@@ -136,42 +136,42 @@ on_both_engines! {
         let other_practice = PracticeId::new();
         world.app.store().insert_practice(&NewPractice { id: other_practice, name: "Elsewhere".into(), time_zone: "UTC".into(), created_at: world.app.now() }).await.unwrap();
         let (_, stranger) = person(&world, other_practice, "sam@elsewhere.example", Role::Owner).await;
-        assert!(matches!(world.app.save_therapist_profile(&colleague, therapist, &input()).await, Err(AppError::Forbidden)));
-        assert!(matches!(world.app.save_therapist_profile(&stranger, therapist, &input()).await, Err(AppError::NotFound)));
-        world.app.save_therapist_profile(&admin, therapist, &input()).await.unwrap();
+        assert!(matches!(world.app.directory().save_therapist_profile(&colleague, therapist, &input()).await, Err(AppError::Forbidden)));
+        assert!(matches!(world.app.directory().save_therapist_profile(&stranger, therapist, &input()).await, Err(AppError::NotFound)));
+        world.app.directory().save_therapist_profile(&admin, therapist, &input()).await.unwrap();
         let (_, client) = person(&world, world.practice, "cli@client.example", Role::Client).await;
-        assert!(matches!(world.app.profile_editor(&client, therapist).await, Err(AppError::Forbidden)));
+        assert!(matches!(world.app.directory().profile_editor(&client, therapist).await, Err(AppError::Forbidden)));
     }
 
     async fn credentials_are_verified_by_someone_else(db: TestDb) {
         let world = world(&db).await;
         let (therapist, me) = person(&world, world.practice, "tess@harbor.example", Role::Clinician).await;
         let (_, admin) = person(&world, world.practice, "ada@harbor.example", Role::Admin).await;
-        world.app.save_therapist_profile(&me, therapist, &input()).await.unwrap();
+        world.app.directory().save_therapist_profile(&me, therapist, &input()).await.unwrap();
 
         let bad = CredentialInput { kind: "wizard".into(), number: "".into(), jurisdiction: "US-ZZ".into(), expires_on: "next year".into() };
-        let errors = invalid(world.app.add_licence(&me, therapist, &bad).await.unwrap_err());
+        let errors = invalid(world.app.directory().add_licence(&me, therapist, &bad).await.unwrap_err());
         for field in ["kind", "number", "jurisdiction", "expires_on"] {
             assert!(errors.get(field).is_some(), "{field}");
         }
         let licence = CredentialInput { kind: "lmft".into(), number: "NY-123".into(), jurisdiction: "US-NY".into(), expires_on: "2027-06-30".into() };
-        let id = world.app.add_licence(&me, therapist, &licence).await.unwrap();
+        let id = world.app.directory().add_licence(&me, therapist, &licence).await.unwrap();
         let cert = CredentialInput { kind: "aasect".into(), number: "CST-42".into(), ..CredentialInput::default() };
-        let cert_id = world.app.add_certification(&me, therapist, &cert).await.unwrap();
+        let cert_id = world.app.directory().add_certification(&me, therapist, &cert).await.unwrap();
 
-        assert!(matches!(world.app.verify_credential(&me, therapist, id, "I checked").await, Err(AppError::Forbidden)), "not one's own");
-        let missing = invalid(world.app.verify_credential(&admin, therapist, id, "  ").await.unwrap_err());
+        assert!(matches!(world.app.directory().verify_credential(&me, therapist, id, "I checked").await, Err(AppError::Forbidden)), "not one's own");
+        let missing = invalid(world.app.directory().verify_credential(&admin, therapist, id, "  ").await.unwrap_err());
         assert!(missing.get("method").is_some());
-        world.app.verify_credential(&admin, therapist, id, "New York State board online register").await.unwrap();
-        world.app.verify_credential(&admin, therapist, cert_id, "AASECT directory").await.unwrap();
-        assert!(matches!(world.app.verify_credential(&admin, therapist, sensate_domain::CredentialId::new(), "x").await, Err(AppError::NotFound)));
+        world.app.directory().verify_credential(&admin, therapist, id, "New York State board online register").await.unwrap();
+        world.app.directory().verify_credential(&admin, therapist, cert_id, "AASECT directory").await.unwrap();
+        assert!(matches!(world.app.directory().verify_credential(&admin, therapist, sensate_domain::CredentialId::new(), "x").await, Err(AppError::NotFound)));
 
         let saved = world.app.store().directory_profile(therapist).await.unwrap().unwrap();
         let verification = saved.licences[0].verification.clone().unwrap();
         assert_eq!((verification.by, verification.method.as_str()), (admin.user_id, "New York State board online register"));
         assert!(saved.certifications[0].verification.is_some());
         // Saving the profile again keeps the credentials and their verification.
-        world.app.save_therapist_profile(&me, therapist, &input()).await.unwrap();
+        world.app.directory().save_therapist_profile(&me, therapist, &input()).await.unwrap();
         assert_eq!(world.app.store().directory_profile(therapist).await.unwrap().unwrap().licences, saved.licences);
         world.app.seal_audit().await.unwrap();
         let log = world.app.store().audit_chain().await.unwrap();
@@ -211,7 +211,7 @@ on_both_engines! {
         let mut hits = 0;
         for (name, query) in &searches {
             let expected = truth.search(query, today);
-            let found = world.app.search_directory(query).await.unwrap();
+            let found = world.app.directory().search_directory(query).await.unwrap();
             assert_eq!(found.total, expected.total, "{name}: {query:?}");
             let ids = |r: &sensate_domain::directory::search::SearchResults| r.hits.iter().map(|h| h.id.clone()).collect::<Vec<_>>();
             assert_eq!(ids(&found), ids(&expected), "{name}: the same therapists in the same order");

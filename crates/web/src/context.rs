@@ -55,7 +55,7 @@ impl FromRequestParts<AppState> for Page {
         let csrf = parts.extensions.get::<CsrfToken>().map(|token| token.0.clone()).unwrap_or_default();
         let ip = peer_ip(parts);
         let actor = match cookies::read(&parts.headers, &state.web, cookies::SESSION) {
-            Some(token) => state.app.authenticate(&token, &ip).await?,
+            Some(token) => state.app.identity().authenticate(&token, &ip).await?,
             None => None,
         };
         let layout = Layout {

@@ -9,7 +9,7 @@ use sensate_store::UnitOfWork;
 
 use crate::audit::outcome;
 use crate::infra::crypto::Binding;
-use crate::{Actor, App, AppError};
+use crate::{Actor, AppError};
 
 /// Longest contact-preferences text and note, in characters.
 pub const CONTACT_MAX_CHARS: usize = 1_000;
@@ -46,7 +46,7 @@ fn bounded(field: &'static str, text: &str, max: usize) -> Result<String, AppErr
     Ok(text.to_string())
 }
 
-impl App {
+impl Clients<'_> {
     /// The facts about a client of the actor's practice; `NotFound` (audited)
     /// when the person is not a client there, so ids of other practices
     /// reveal nothing.
@@ -57,8 +57,8 @@ impl App {
         action: &str,
     ) -> Result<(PracticeId, Resource), AppError> {
         let practice = actor.primary_membership().map(|m| m.practice_id).ok_or(AppError::Forbidden)?;
-        let Some(facts) = self.store.client_facts(practice, client).await? else {
-            self.audit_actor(actor, Some(practice), action, "client", client.to_string(), outcome::DENIED).await?;
+        let Some(facts) = self.app.store.client_facts(practice, client).await? else {
+            self.app.audit_actor(actor, Some(practice), action, "client", client.to_string(), outcome::DENIED).await?;
             return Err(AppError::NotFound);
         };
         Ok((practice, Resource::Client { practice, client, clinicians: facts.clinicians, partners: facts.partners }))
@@ -75,49 +75,53 @@ impl App {
         audit_action: &str,
     ) -> Result<(Box<dyn UnitOfWork>, PracticeId), AppError> {
         let practice = actor.primary_membership().map(|m| m.practice_id).ok_or(AppError::Forbidden)?;
-        let uow = self.store.begin_write().await?;
+        let uow = self.app.store.begin_write().await?;
         let Some(facts) = uow.client_facts(practice, client).await? else {
             return Err(self
+                .app
                 .not_found_in(uow, actor, Some(practice), audit_action, ("client", client.to_string()))
                 .await);
         };
         let resource = Resource::Client { practice, client, clinicians: facts.clinicians, partners: facts.partners };
-        let uow = self.authorize_in(uow, actor, action, &resource, ("client", client.to_string())).await?;
+        let uow = self.app.authorize_in(uow, actor, action, &resource, ("client", client.to_string())).await?;
         Ok((uow, practice))
     }
 
     /// A therapist's clients (open cases).
     pub async fn my_clients(&self, actor: &Actor) -> Result<Vec<ClientSummary>, AppError> {
-        let practice = self.authorize_in_practice(actor, Action::ListOwnClients).await?;
-        let clients = self.store.clients_of(actor.user_id).await?;
-        self.audit_actor(actor, Some(practice), "list_clients", "client", "*".into(), outcome::ALLOWED).await?;
+        let practice = self.app.authorize_in_practice(actor, Action::ListOwnClients).await?;
+        let clients = self.app.store.clients_of(actor.user_id).await?;
+        self.app.audit_actor(actor, Some(practice), "list_clients", "client", "*".into(), outcome::ALLOWED).await?;
         Ok(clients.into_iter().map(|(id, name)| ClientSummary { id, name }).collect())
     }
 
     pub async fn client_record(&self, actor: &Actor, client: UserId) -> Result<ClientRecordView, AppError> {
         let (practice, resource) = self.client_resource(actor, client, "view_client").await?;
-        self.authorize(actor, Action::ViewClientContact, &resource, ("client", client.to_string())).await?;
-        let name = self.store.user(client).await?.map(|u| u.display_name).ok_or(AppError::NotFound)?;
+        self.app.authorize(actor, Action::ViewClientContact, &resource, ("client", client.to_string())).await?;
+        let name = self.app.store.user(client).await?.map(|u| u.display_name).ok_or(AppError::NotFound)?;
         let contact_preferences = self.contact_preferences_of(client).await?;
         let can_write_notes = sensate_domain::policy::decide(&actor.facts(), Action::WriteClinicalNote, &resource)
             == sensate_domain::policy::Decision::Allow;
         let mut my_notes = Vec::new();
         if can_write_notes {
-            for note in self.store.clinical_notes_by(client, actor.user_id).await? {
+            for note in self.app.store.clinical_notes_by(client, actor.user_id).await? {
                 let id = note.id.to_string();
-                let text = self.keys.decrypt(&Binding::new("clinical_notes", "body", &id), &note.body)?;
+                let text = self.app.keys.decrypt(&Binding::new("clinical_notes", "body", &id), &note.body)?;
                 my_notes.push((note.created_at, text.expose().to_string()));
             }
         }
-        self.audit_actor(actor, Some(practice), "view_client", "client", client.to_string(), outcome::ALLOWED).await?;
+        self.app
+            .audit_actor(actor, Some(practice), "view_client", "client", client.to_string(), outcome::ALLOWED)
+            .await?;
         Ok(ClientRecordView { id: client, name, contact_preferences, my_notes, can_write_notes })
     }
 
     async fn contact_preferences_of(&self, client: UserId) -> Result<Option<String>, AppError> {
         let id = client.to_string();
-        match self.store.client_contact(client).await? {
+        match self.app.store.client_contact(client).await? {
             Some(sealed) => {
-                let text = self.keys.decrypt(&Binding::new("client_profiles", "contact_preferences", &id), &sealed)?;
+                let text =
+                    self.app.keys.decrypt(&Binding::new("client_profiles", "contact_preferences", &id), &sealed)?;
                 Ok(Some(text.expose().to_string()))
             }
             None => Ok(None),
@@ -127,9 +131,10 @@ impl App {
     /// A client's own contact preferences.
     pub async fn my_contact_preferences(&self, actor: &Actor) -> Result<Option<String>, AppError> {
         let (practice, resource) = self.client_resource(actor, actor.user_id, "view_client").await?;
-        self.authorize(actor, Action::ViewClientContact, &resource, ("client", actor.user_id.to_string())).await?;
+        self.app.authorize(actor, Action::ViewClientContact, &resource, ("client", actor.user_id.to_string())).await?;
         let preferences = self.contact_preferences_of(actor.user_id).await?;
-        self.audit_actor(actor, Some(practice), "view_client", "client", actor.user_id.to_string(), outcome::ALLOWED)
+        self.app
+            .audit_actor(actor, Some(practice), "view_client", "client", actor.user_id.to_string(), outcome::ALLOWED)
             .await?;
         Ok(preferences)
     }
@@ -138,9 +143,9 @@ impl App {
         let (uow, practice) = self.client_work(actor, client, Action::EditClientContact, "edit_contact").await?;
         let text = bounded("contact_preferences", text, CONTACT_MAX_CHARS)?;
         let id = client.to_string();
-        let sealed = self.keys.encrypt(&Binding::new("client_profiles", "contact_preferences", &id), &text)?;
-        uow.put_client_contact(client, practice, &sealed, self.now()).await?;
-        uow.audit(self.actor_event(actor, Some(practice), "edit_contact", "client", id, outcome::ALLOWED));
+        let sealed = self.app.keys.encrypt(&Binding::new("client_profiles", "contact_preferences", &id), &text)?;
+        uow.put_client_contact(client, practice, &sealed, self.app.now()).await?;
+        uow.audit(self.app.actor_event(actor, Some(practice), "edit_contact", "client", id, outcome::ALLOWED));
         Ok(uow.commit().await?)
     }
 
@@ -154,9 +159,16 @@ impl App {
         }
         let id = sensate_domain::NoteId::new();
         let id_text = id.to_string();
-        let sealed = self.keys.encrypt(&Binding::new("clinical_notes", "body", &id_text), &text)?;
-        uow.insert_clinical_note(id, practice, client, actor.user_id, &sealed, self.now()).await?;
-        uow.audit(self.actor_event(actor, Some(practice), "write_note", "clinical_note", id_text, outcome::ALLOWED));
+        let sealed = self.app.keys.encrypt(&Binding::new("clinical_notes", "body", &id_text), &text)?;
+        uow.insert_clinical_note(id, practice, client, actor.user_id, &sealed, self.app.now()).await?;
+        uow.audit(self.app.actor_event(
+            actor,
+            Some(practice),
+            "write_note",
+            "clinical_note",
+            id_text,
+            outcome::ALLOWED,
+        ));
         Ok(uow.commit().await?)
     }
 
@@ -166,18 +178,31 @@ impl App {
         let mut changed = 0;
         for column in sensate_store::EncryptedColumn::ALL {
             let (table, field, _) = column.location();
-            for (row, sealed) in self.store.encrypted_values(column).await? {
-                if self.keys.needs_rotation(&sealed) {
+            for (row, sealed) in self.app.store.encrypted_values(column).await? {
+                if self.app.keys.needs_rotation(&sealed) {
                     let id = row.to_string();
-                    let fresh = self.keys.reencrypt(&Binding::new(table, field, &id), &sealed)?;
-                    self.store.replace_encrypted(column, row, &fresh).await?;
+                    let fresh = self.app.keys.reencrypt(&Binding::new(table, field, &id), &sealed)?;
+                    self.app.store.replace_encrypted(column, row, &fresh).await?;
                     changed += 1;
                 }
             }
         }
-        if self.reseal_audit_key().await? {
+        if self.app.reseal_audit_key().await? {
             changed += 1;
         }
         Ok(changed)
+    }
+}
+
+/// The use cases of clients' contact preferences and private notes, on the app:
+/// `app.clients()`.
+#[derive(Clone, Copy)]
+pub struct Clients<'a> {
+    app: &'a crate::App,
+}
+
+impl crate::App {
+    pub fn clients(&self) -> Clients<'_> {
+        Clients { app: self }
     }
 }

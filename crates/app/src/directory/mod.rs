@@ -5,3 +5,16 @@ pub mod photos;
 pub mod profiles;
 pub mod search;
 pub mod synthetic;
+
+/// The use cases of profiles, verification, photos, search and the table of
+/// free times, on the app: `app.directory()`.
+#[derive(Clone, Copy)]
+pub struct Directory<'a> {
+    app: &'a crate::App,
+}
+
+impl crate::App {
+    pub fn directory(&self) -> Directory<'_> {
+        Directory { app: self }
+    }
+}

@@ -33,9 +33,9 @@ use sensate_domain::directory::search::{DirectoryIndex, NEXT_FREE_KEPT, NextFree
 use sensate_domain::scheduling::availability::{Busy, SlotQuery, free_slots};
 use sensate_store::{BookableClinician, SessionTypeRecord};
 
+use crate::AppError;
 use crate::scheduling::availability::rules;
 use crate::scheduling::session_types::formats;
-use crate::{App, AppError};
 
 /// The longest a table is used before it is computed again (hours pass,
 /// holds lapse, days come into the booking horizon).
@@ -227,7 +227,7 @@ pub fn next_free_times(
     (column, details)
 }
 
-impl App {
+impl super::Directory<'_> {
     /// The table to search with for the index of `directory_version`, computing
     /// it first when it is missing or outdated (see the module docs). `None`
     /// only when the index searched is not the one a table was computed for
@@ -238,35 +238,37 @@ impl App {
         directory_version: i64,
         scheduling_version: i64,
     ) -> Result<Option<Arc<Table>>, AppError> {
-        let now = self.now();
+        let now = self.app.now();
         let fits = |table: &Table| table.directory_version == directory_version;
-        let current = self.next_free.current();
+        let current = self.app.next_free.current();
         if let Some(table) = &current
             && fits(table)
             && table.scheduling_version == scheduling_version
         {
             if now.duration_since(table.computed_at) >= REFRESH_EVERY
-                && let Ok(turn) = self.next_free.computing.clone().try_lock_owned()
+                && let Ok(turn) = self.app.next_free.computing.clone().try_lock_owned()
             {
                 // Old, not wrong: searches go on with it while a new one is computed.
-                let (app, index) = (self.clone(), index.clone());
+                let (app, index) = (self.app.clone(), index.clone());
                 tokio::spawn(async move {
                     let _turn = turn;
-                    if let Err(error) = app.compute_next_free(&index, directory_version, scheduling_version).await {
+                    if let Err(error) =
+                        app.directory().compute_next_free(&index, directory_version, scheduling_version).await
+                    {
                         tracing::warn!(%error, "computing next free times");
                     }
                 });
             }
             return Ok(Some(table.clone()));
         }
-        let _turn = match self.next_free.computing.try_lock() {
+        let _turn = match self.app.next_free.computing.try_lock() {
             Ok(turn) => turn,
             Err(_) => match &current {
                 Some(table) if fits(table) => return Ok(Some(table.clone())),
-                _ => self.next_free.computing.lock().await,
+                _ => self.app.next_free.computing.lock().await,
             },
         };
-        if let Some(table) = self.next_free.current()
+        if let Some(table) = self.app.next_free.current()
             && fits(&table)
             && table.scheduling_version >= scheduling_version
         {
@@ -282,12 +284,12 @@ impl App {
         directory_version: i64,
         scheduling_version: i64,
     ) -> Result<Arc<Table>, AppError> {
-        let now = self.now();
+        let now = self.app.now();
         // As `App::free_times` reads them: busy times from a day before, so
         // the daily limit and buffers see the whole day.
         let from = now - SignedDuration::from_hours(24);
         let overrides_from = from.to_zoned(TimeZone::UTC).date().yesterday().unwrap_or_default();
-        let schedules = self.store.bookable_schedules(from, now, overrides_from).await?;
+        let schedules = self.app.store.bookable_schedules(from, now, overrides_from).await?;
         let for_index = index.clone();
         let (column, details) = tokio::task::spawn_blocking(move || next_free_times(&for_index, schedules, now))
             .await
@@ -301,14 +303,14 @@ impl App {
             details,
             index: index.clone(),
         });
-        self.next_free.replace(table.clone());
+        self.app.next_free.replace(table.clone());
         Ok(table)
     }
 
     /// What a result card says about the therapist's next free time `at`
     /// (from the hit): their zone and the session's name.
     pub fn next_available(&self, user: UserId, at: Option<Timestamp>) -> Option<NextAvailable> {
-        self.next_free.current()?.next_available(user, at?)
+        self.app.next_free.current()?.next_available(user, at?)
     }
 }
 

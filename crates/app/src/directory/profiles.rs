@@ -16,7 +16,7 @@ use sensate_store::{
 use crate::audit::outcome;
 use crate::directory::photos;
 use crate::money;
-use crate::{Actor, App, AppError};
+use crate::{Actor, AppError};
 
 /// Longest free texts, in characters.
 const HEADLINE_MAX: usize = 140;
@@ -218,11 +218,11 @@ pub fn describe_certification(reference: &Reference, certification: &Certificati
     }
 }
 
-impl App {
+impl super::Directory<'_> {
     /// The therapist's account in the actor's practice, as a policy resource.
     async fn therapist_resource(&self, actor: &Actor, user: UserId, action: Action) -> Result<PracticeId, AppError> {
         let (practice, resource) = self.therapist_account(actor, user, "edit_profile").await?;
-        self.authorize(actor, action, &resource, ("user", user.to_string())).await?;
+        self.app.authorize(actor, action, &resource, ("user", user.to_string())).await?;
         Ok(practice)
     }
 
@@ -235,9 +235,9 @@ impl App {
         attempted: &str,
     ) -> Result<(PracticeId, Resource), AppError> {
         let practice = actor.primary_membership().map(|m| m.practice_id).ok_or(AppError::Forbidden)?;
-        let roles = self.store.roles_in(practice, user).await?;
+        let roles = self.app.store.roles_in(practice, user).await?;
         if roles.is_empty() {
-            self.audit_actor(actor, Some(practice), attempted, "user", user.to_string(), outcome::DENIED).await?;
+            self.app.audit_actor(actor, Some(practice), attempted, "user", user.to_string(), outcome::DENIED).await?;
             return Err(AppError::NotFound);
         }
         Ok((practice, Resource::Account { practice, user, roles }))
@@ -247,13 +247,14 @@ impl App {
     /// whether it is listed and why not, and whether the viewer may verify.
     pub async fn profile_editor(&self, actor: &Actor, user: UserId) -> Result<ProfileEditor, AppError> {
         let (practice, resource) = self.therapist_account(actor, user, "edit_profile").await?;
-        self.authorize(actor, Action::EditTherapistProfile, &resource, ("user", user.to_string())).await?;
-        let record = self.store.directory_profile(user).await?;
-        let display_name = self.store.user(user).await?.map(|u| u.display_name).unwrap_or_default();
+        self.app.authorize(actor, Action::EditTherapistProfile, &resource, ("user", user.to_string())).await?;
+        let record = self.app.store.directory_profile(user).await?;
+        let display_name = self.app.store.user(user).await?.map(|u| u.display_name).unwrap_or_default();
         let listing = record.as_ref().map_or(Listing::NoLicence, |r| self.listing(r));
         let may_verify = decide(&actor.facts(), Action::VerifyCredential, &resource) == Decision::Allow;
-        let photo = self.store.profile_photo(user).await?.map(|p| PhotoStamp { width: p.width, height: p.height });
-        self.audit_actor(actor, Some(practice), "view_profile_editor", "user", user.to_string(), outcome::ALLOWED)
+        let photo = self.app.store.profile_photo(user).await?.map(|p| PhotoStamp { width: p.width, height: p.height });
+        self.app
+            .audit_actor(actor, Some(practice), "view_profile_editor", "user", user.to_string(), outcome::ALLOWED)
             .await?;
         Ok(ProfileEditor { user, display_name, record, listing, may_verify, photo })
     }
@@ -261,14 +262,14 @@ impl App {
     /// Every therapist of the practice with their listing status and the
     /// credentials waiting for someone to verify them.
     pub async fn directory_overview(&self, actor: &Actor) -> Result<Vec<TherapistListing>, AppError> {
-        let practice = self.authorize_in_practice(actor, Action::ManageDirectory).await?;
+        let practice = self.app.authorize_in_practice(actor, Action::ManageDirectory).await?;
         let reference = catalogue()?;
         let mut therapists = Vec::new();
-        for person in self.store.people(practice).await? {
+        for person in self.app.store.people(practice).await? {
             if !person.roles.contains(&Role::Clinician) || person.disabled {
                 continue;
             }
-            let record = self.store.directory_profile(person.id).await?;
+            let record = self.app.store.directory_profile(person.id).await?;
             let listing = record.as_ref().map_or(Listing::NoLicence, |r| self.listing(r));
             let mut awaiting = Vec::new();
             if let Some(record) = &record {
@@ -289,15 +290,16 @@ impl App {
                 awaiting,
             });
         }
-        self.audit_actor(
-            actor,
-            Some(practice),
-            "view_directory_overview",
-            "practice",
-            practice.to_string(),
-            outcome::ALLOWED,
-        )
-        .await?;
+        self.app
+            .audit_actor(
+                actor,
+                Some(practice),
+                "view_directory_overview",
+                "practice",
+                practice.to_string(),
+                outcome::ALLOWED,
+            )
+            .await?;
         Ok(therapists)
     }
 
@@ -309,12 +311,12 @@ impl App {
         credential: CredentialId,
     ) -> Result<(), AppError> {
         let practice = self.therapist_resource(actor, user, Action::EditTherapistProfile).await?;
-        let uow = self.store.begin_write().await?;
+        let uow = self.app.store.begin_write().await?;
         if !uow.remove_credential(practice, user, credential).await? {
             return Err(AppError::NotFound);
         }
         let id = credential.to_string();
-        uow.audit(self.actor_event(actor, Some(practice), "remove_credential", "credential", id, outcome::ALLOWED));
+        uow.audit(self.app.actor_event(actor, Some(practice), "remove_credential", "credential", id, outcome::ALLOWED));
         Ok(uow.commit().await?)
     }
 
@@ -334,31 +336,45 @@ impl App {
                 return Err(AppError::Invalid(errors));
             }
         };
-        let uow = self.store.begin_write().await?;
+        let uow = self.app.store.begin_write().await?;
         uow.save_profile_photo(&PhotoRecord {
             user_id: user,
             image: photo.jpeg,
             width: photo.width,
             height: photo.height,
-            updated_at: self.now(),
+            updated_at: self.app.now(),
         })
         .await?;
-        uow.audit(self.actor_event(actor, Some(practice), "edit_photo", "user", user.to_string(), outcome::ALLOWED));
+        uow.audit(self.app.actor_event(
+            actor,
+            Some(practice),
+            "edit_photo",
+            "user",
+            user.to_string(),
+            outcome::ALLOWED,
+        ));
         Ok(uow.commit().await?)
     }
 
     pub async fn remove_profile_photo(&self, actor: &Actor, user: UserId) -> Result<(), AppError> {
         let practice = self.therapist_resource(actor, user, Action::EditTherapistProfile).await?;
-        let uow = self.store.begin_write().await?;
+        let uow = self.app.store.begin_write().await?;
         uow.remove_profile_photo(user).await?;
-        uow.audit(self.actor_event(actor, Some(practice), "remove_photo", "user", user.to_string(), outcome::ALLOWED));
+        uow.audit(self.app.actor_event(
+            actor,
+            Some(practice),
+            "remove_photo",
+            "user",
+            user.to_string(),
+            outcome::ALLOWED,
+        ));
         Ok(uow.commit().await?)
     }
 
     /// The therapist's photo (JPEG) for their profile editor, listed or not.
     pub async fn editor_photo(&self, actor: &Actor, user: UserId) -> Result<Option<Vec<u8>>, AppError> {
         self.therapist_resource(actor, user, Action::EditTherapistProfile).await?;
-        Ok(self.store.profile_photo(user).await?.map(|p| p.image))
+        Ok(self.app.store.profile_photo(user).await?.map(|p| p.image))
     }
 
     /// A listed therapist's photo (JPEG) for the public directory; `None`
@@ -367,7 +383,7 @@ impl App {
         if self.listed_profile(user).await?.is_none() {
             return Ok(None);
         }
-        Ok(self.store.profile_photo(user).await?.map(|p| p.image))
+        Ok(self.app.store.profile_photo(user).await?.map(|p| p.image))
     }
 
     /// Checks and saves a therapist's profile. Every list value must exist
@@ -419,8 +435,8 @@ impl App {
         }
         AppError::invalid_if_any(errors)?;
 
-        let existing = self.store.directory_profile(user).await?;
-        let display_name = self.store.user(user).await?.map(|u| u.display_name).unwrap_or_default();
+        let existing = self.app.store.directory_profile(user).await?;
+        let display_name = self.app.store.user(user).await?.map(|u| u.display_name).unwrap_or_default();
         let record = DirectoryProfileRecord {
             profile: TherapistProfile {
                 user_id: user,
@@ -456,15 +472,22 @@ impl App {
             licences: existing.as_ref().map(|e| e.licences.clone()).unwrap_or_default(),
             certifications: existing.map(|e| e.certifications).unwrap_or_default(),
         };
-        let uow = self.store.begin_write().await?;
-        uow.save_directory_profile(&record, self.now()).await?;
-        uow.audit(self.actor_event(actor, Some(practice), "edit_profile", "user", user.to_string(), outcome::ALLOWED));
+        let uow = self.app.store.begin_write().await?;
+        uow.save_directory_profile(&record, self.app.now()).await?;
+        uow.audit(self.app.actor_event(
+            actor,
+            Some(practice),
+            "edit_profile",
+            "user",
+            user.to_string(),
+            outcome::ALLOWED,
+        ));
         Ok(uow.commit().await?)
     }
 
     /// Credentials belong to a profile: it must have been saved once.
     async fn require_profile(&self, errors: &mut FieldErrors, user: UserId) -> Result<(), AppError> {
-        if self.store.directory_profile(user).await?.is_none() {
+        if self.app.store.directory_profile(user).await?.is_none() {
             errors.add("kind", "Save the profile first; then add licences and certifications.");
         }
         Ok(())
@@ -495,7 +518,7 @@ impl App {
         AppError::invalid_if_any(errors)?;
         let expires_on = expires_on.ok_or_else(|| AppError::Internal("validated date missing".into()))?;
         let id = CredentialId::new();
-        let uow = self.store.begin_write().await?;
+        let uow = self.app.store.begin_write().await?;
         uow.insert_licence(&LicenceRecord {
             id,
             user_id: user,
@@ -507,7 +530,14 @@ impl App {
             verification: None,
         })
         .await?;
-        uow.audit(self.actor_event(actor, Some(practice), "add_licence", "licence", id.to_string(), outcome::ALLOWED));
+        uow.audit(self.app.actor_event(
+            actor,
+            Some(practice),
+            "add_licence",
+            "licence",
+            id.to_string(),
+            outcome::ALLOWED,
+        ));
         uow.commit().await?;
         Ok(id)
     }
@@ -529,7 +559,7 @@ impl App {
         let expires_on = date(&mut errors, "expires_on", &input.expires_on, false);
         AppError::invalid_if_any(errors)?;
         let id = CredentialId::new();
-        let uow = self.store.begin_write().await?;
+        let uow = self.app.store.begin_write().await?;
         uow.insert_certification(&CertificationRecord {
             id,
             user_id: user,
@@ -540,7 +570,7 @@ impl App {
             verification: None,
         })
         .await?;
-        let entry = self.actor_event(
+        let entry = self.app.actor_event(
             actor,
             Some(practice),
             "add_certification",
@@ -569,9 +599,9 @@ impl App {
             errors.add("method", "Say how you checked it, for example “State board online register”.");
         }
         AppError::invalid_if_any(errors)?;
-        let uow = self.store.begin_write().await?;
+        let uow = self.app.store.begin_write().await?;
         let profile = uow.directory_profile(user).await?.ok_or(AppError::NotFound)?;
-        let verification = Verification { at: self.now(), by: actor.user_id, method };
+        let verification = Verification { at: self.app.now(), by: actor.user_id, method };
         let verified = if profile.licences.iter().any(|l| l.id == credential) {
             uow.verify_licence(practice, credential, &verification).await?
         } else if profile.certifications.iter().any(|c| c.id == credential) {
@@ -583,7 +613,7 @@ impl App {
             return Err(AppError::NotFound);
         }
         let id = credential.to_string();
-        uow.audit(self.actor_event(actor, Some(practice), "verify_credential", "credential", id, outcome::ALLOWED));
+        uow.audit(self.app.actor_event(actor, Some(practice), "verify_credential", "credential", id, outcome::ALLOWED));
         Ok(uow.commit().await?)
     }
 }

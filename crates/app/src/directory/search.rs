@@ -372,23 +372,23 @@ pub fn reference_data() -> Result<&'static Reference, AppError> {
     reference().map_err(|e| AppError::Internal(format!("reference data: {e}")))
 }
 
-impl App {
+impl super::Directory<'_> {
     /// The snapshot for the directory's current `version` (read by the
     /// caller). While one search rebuilds it, others use the snapshot there
     /// is, if any.
     async fn directory_snapshot_at(&self, version: i64) -> Result<Arc<Snapshot>, AppError> {
-        let current = self.directory.current();
+        let current = self.app.directory.current();
         if let Some(snapshot) = &current
             && snapshot.version == version
         {
             return Ok(snapshot.clone());
         }
-        let _one_at_a_time = match (self.directory.rebuilding.try_lock(), current) {
+        let _one_at_a_time = match (self.app.directory.rebuilding.try_lock(), current) {
             (Ok(guard), _) => guard,
             (Err(_), Some(older)) => return Ok(older),
-            (Err(_), None) => self.directory.rebuilding.lock().await,
+            (Err(_), None) => self.app.directory.rebuilding.lock().await,
         };
-        if let Some(snapshot) = self.directory.current()
+        if let Some(snapshot) = self.app.directory.current()
             && snapshot.version >= version
         {
             return Ok(snapshot);
@@ -398,7 +398,8 @@ impl App {
         // all) are never all in memory at once.
         let mut builder = DirectoryIndexBuilder::new();
         let mut cards = Cards::default();
-        self.store
+        self.app
+            .store
             .visit_directory_profiles(&mut |record| {
                 cards.push(record.profile.user_id, &record.profile);
                 builder.push(&search_profile(record));
@@ -411,7 +412,7 @@ impl App {
         .await
         .map_err(|e| AppError::Internal(format!("building the directory index: {e}")))?;
         let snapshot = Arc::new(Snapshot { version, serial: next_serial(), index: Arc::new(index), cards });
-        self.directory.replace(snapshot.clone());
+        self.app.directory.replace(snapshot.clone());
         Ok(snapshot)
     }
 
@@ -435,7 +436,7 @@ impl App {
     /// The directory and scheduling versions, from a query that began after
     /// this call (see [`SharedVersions`]).
     async fn shared_search_versions(&self) -> Result<(i64, i64), AppError> {
-        let shared = &self.directory.versions;
+        let shared = &self.app.directory.versions;
         let mut done = shared.done.subscribe();
         let wanted = shared.next_to_ask();
         let mut yielded = false;
@@ -444,7 +445,7 @@ impl App {
             if round.number >= wanted {
                 return match round.versions {
                     Some(versions) => Ok(versions),
-                    None => Ok(self.store.search_versions().await?),
+                    None => Ok(self.app.store.search_versions().await?),
                 };
             }
             if shared.idle(wanted) {
@@ -455,11 +456,11 @@ impl App {
                     tokio::task::yield_now().await;
                     continue;
                 }
-                shared.start_unless_running(self, wanted);
+                shared.start_unless_running(self.app, wanted);
             }
             if done.changed().await.is_err() {
                 // Cannot happen while the app holds the sender; ask alone.
-                return Ok(self.store.search_versions().await?);
+                return Ok(self.app.store.search_versions().await?);
             }
         }
     }
@@ -476,7 +477,7 @@ impl App {
         validated(query)?;
         let index = &view.snapshot.index;
         Ok(match &view.table {
-            Some(table) => index.search_with(query, &table.column, self.now()),
+            Some(table) => index.search_with(query, &table.column, self.app.now()),
             None => index.search(query, self.listing_day()),
         })
     }
@@ -485,9 +486,9 @@ impl App {
     /// holds: made from the same snapshot and table, on the same day, and no
     /// free time it depends on has lapsed since.
     pub fn recall<T: Any + Send + Sync>(&self, view: &DirectoryView, key: &str) -> Option<Arc<T>> {
-        let now = self.now();
+        let now = self.app.now();
         let day = now.to_zoned(jiff::tz::TimeZone::UTC).date();
-        let mut memo = self.directory.memo();
+        let mut memo = self.app.directory.memo();
         if memo.generation != view.generation() {
             return None;
         }
@@ -518,7 +519,7 @@ impl App {
             return;
         }
         let day = self.listing_day();
-        let mut memo = self.directory.memo();
+        let mut memo = self.app.directory.memo();
         let generation = view.generation();
         if generation < memo.generation {
             return;
@@ -554,16 +555,16 @@ fn validated(query: &SearchQuery) -> Result<(), AppError> {
     })
 }
 
-impl App {
+impl super::Directory<'_> {
     /// The public part of a therapist's profile (name, pronouns, credentials
     /// as written, headline), for showing search results: from the snapshot
     /// the search ran on, so a result shows what was found; from the store
     /// for anyone the snapshot does not hold.
     pub async fn public_profile(&self, user: UserId) -> Result<Option<ResultCard>, AppError> {
-        if let Some(card) = self.directory.current().and_then(|snapshot| snapshot.cards.get(user)) {
+        if let Some(card) = self.app.directory.current().and_then(|snapshot| snapshot.cards.get(user)) {
             return Ok(Some(card));
         }
-        Ok(self.store.public_profile(user).await?.map(|p| ResultCard {
+        Ok(self.app.store.public_profile(user).await?.map(|p| ResultCard {
             display_name: p.display_name,
             pronouns: p.pronouns,
             credentials: p.credentials,
@@ -572,10 +573,10 @@ impl App {
     }
 }
 
-impl App {
+impl super::Directory<'_> {
     /// The day listing is decided on: today's UTC date.
     pub(crate) fn listing_day(&self) -> jiff::civil::Date {
-        self.now().to_zoned(jiff::tz::TimeZone::UTC).date()
+        self.app.now().to_zoned(jiff::tz::TimeZone::UTC).date()
     }
 
     /// Whether the profile is listed today, and if not, why.
@@ -592,14 +593,14 @@ impl App {
         &self,
         user: sensate_domain::UserId,
     ) -> Result<Option<(DirectoryProfileRecord, Option<sensate_store::PracticeRecord>)>, AppError> {
-        let Some(mut record) = self.store.directory_profile(user).await? else { return Ok(None) };
+        let Some(mut record) = self.app.store.directory_profile(user).await? else { return Ok(None) };
         if !self.listing(&record).is_listed() {
             return Ok(None);
         }
         let today = self.listing_day();
         record.licences.retain(|l| licence_fact(l).is_current(today));
         record.certifications.retain(|c| certification_fact(c).is_current(today));
-        let practice = self.store.practice(record.profile.practice_id).await?;
+        let practice = self.app.store.practice(record.profile.practice_id).await?;
         Ok(Some((record, practice)))
     }
 }
@@ -645,7 +646,7 @@ mod tests {
         let mut searches = tokio::task::JoinSet::new();
         for _ in 0..16 {
             let app = app.clone();
-            searches.spawn(async move { app.shared_search_versions().await.ok() });
+            searches.spawn(async move { app.directory().shared_search_versions().await.ok() });
         }
         let answers = searches.join_all().await;
         assert!(answers.iter().all(|answer| *answer == Some(before)), "{answers:?}");
@@ -654,25 +655,25 @@ mod tests {
         import(&app, 1).await;
         let after = app.store.search_versions().await.unwrap();
         assert_ne!(after, before);
-        assert_eq!(app.shared_search_versions().await.unwrap(), after);
-        assert_eq!(app.directory_view().await.unwrap().snapshot.version, after.0);
+        assert_eq!(app.directory().shared_search_versions().await.unwrap(), after);
+        assert_eq!(app.directory().directory_view().await.unwrap().snapshot.version, after.0);
     }
 
     #[tokio::test]
     async fn a_kept_page_holds_for_its_view_until_a_time_it_shows_lapses_or_the_day_ends() {
         let (app, clock, _db) = app().await;
         import(&app, 2).await;
-        let view = app.directory_view().await.unwrap();
+        let view = app.directory().directory_view().await.unwrap();
         let page = |text: &str| Arc::new(text.to_string());
-        let recall = |view: &DirectoryView, key: &str| app.recall::<String>(view, key).map(|kept| kept.to_string());
+        let recall = |view: &DirectoryView, key: &str| app.directory().recall::<String>(view, key).map(|kept| kept.to_string());
         let lapses = app.now() + SignedDuration::from_mins(90);
-        app.remember(&view, "a".into(), page("page a"), 6, Some(lapses));
-        app.remember(&view, "b".into(), page("page b"), 6, None);
+        app.directory().remember(&view, "a".into(), page("page a"), 6, Some(lapses));
+        app.directory().remember(&view, "b".into(), page("page b"), 6, None);
         assert_eq!(recall(&view, "a").as_deref(), Some("page a"));
-        assert_eq!(app.recall::<u32>(&view, "a"), None, "kept as another type");
+        assert_eq!(app.directory().recall::<u32>(&view, "a"), None, "kept as another type");
         assert_eq!(recall(&view, "c"), None);
         // The same versions: a new view of the same snapshot and table.
-        let same = app.directory_view().await.unwrap();
+        let same = app.directory().directory_view().await.unwrap();
         assert_eq!(recall(&same, "b").as_deref(), Some("page b"));
         // A shown time lapses: that page goes, the other stays.
         clock.advance(SignedDuration::from_mins(89));
@@ -683,16 +684,16 @@ mod tests {
         // A new day lists by another date: nothing kept holds.
         clock.advance(SignedDuration::from_hours(12));
         assert_eq!(recall(&view, "b"), None);
-        app.remember(&view, "b".into(), page("page b, next day"), 16, None);
+        app.directory().remember(&view, "b".into(), page("page b, next day"), 16, None);
         assert_eq!(recall(&view, "b").as_deref(), Some("page b, next day"));
         // The directory changes: a new view keeps nothing of the old, and
         // the old view cannot put anything back.
         import(&app, 3).await;
-        let newer = app.directory_view().await.unwrap();
+        let newer = app.directory().directory_view().await.unwrap();
         assert!(newer.generation() > view.generation());
         assert_eq!(recall(&newer, "b"), None);
-        app.remember(&newer, "n".into(), page("new"), 3, None);
-        app.remember(&view, "o".into(), page("old"), 3, None);
+        app.directory().remember(&newer, "n".into(), page("new"), 3, None);
+        app.directory().remember(&view, "o".into(), page("old"), 3, None);
         assert_eq!((recall(&newer, "n").as_deref(), recall(&view, "o")), (Some("new"), None));
         assert_eq!(recall(&newer, "o"), None);
     }
@@ -700,20 +701,20 @@ mod tests {
     #[tokio::test]
     async fn the_least_recently_used_go_when_the_kept_pages_weigh_too_much() {
         let (app, _clock, _db) = app().await;
-        let view = app.directory_view().await.unwrap();
+        let view = app.directory().directory_view().await.unwrap();
         let weight = MEMO_WEIGHT / 8;
         for n in 0..8 {
-            app.remember(&view, format!("{n}"), Arc::new(n), weight, None);
+            app.directory().remember(&view, format!("{n}"), Arc::new(n), weight, None);
         }
-        assert_eq!(app.recall::<i32>(&view, "0").as_deref(), Some(&0));
-        app.remember(&view, "8".into(), Arc::new(8), weight, None);
+        assert_eq!(app.directory().recall::<i32>(&view, "0").as_deref(), Some(&0));
+        app.directory().remember(&view, "8".into(), Arc::new(8), weight, None);
         // "1" was used least recently; "0" was just read.
-        assert_eq!(app.recall::<i32>(&view, "1"), None);
-        assert_eq!(app.recall::<i32>(&view, "0").as_deref(), Some(&0));
-        assert_eq!(app.recall::<i32>(&view, "8").as_deref(), Some(&8));
+        assert_eq!(app.directory().recall::<i32>(&view, "1"), None);
+        assert_eq!(app.directory().recall::<i32>(&view, "0").as_deref(), Some(&0));
+        assert_eq!(app.directory().recall::<i32>(&view, "8").as_deref(), Some(&8));
         // Too heavy to keep at all.
-        app.remember(&view, "big".into(), Arc::new(9), weight + 1, None);
-        assert_eq!(app.recall::<i32>(&view, "big"), None);
+        app.directory().remember(&view, "big".into(), Arc::new(9), weight + 1, None);
+        assert_eq!(app.directory().recall::<i32>(&view, "big"), None);
         assert!(app.directory.memo().weight <= MEMO_WEIGHT);
     }
 

@@ -4,14 +4,14 @@ use sensate_domain::Email;
 use crate::access::{LOGIN_FAILURES, account_bucket, ip_bucket};
 use crate::audit::{Entry, outcome};
 use crate::infra::secrets::{new_token, token_hash, verify_password};
-use crate::{Actor, App, AppError};
+use crate::{Actor, AppError};
 
 /// A session just created: the token goes into the cookie and nowhere else.
 pub struct NewSession {
     pub token: String,
 }
 
-impl App {
+impl super::Identity<'_> {
     /// Signs a person in. Every failure — unknown email, wrong password,
     /// disabled account — gives the same answer after the same work. After
     /// ten failures in 15 minutes for an account or an address, further
@@ -20,16 +20,16 @@ impl App {
         let account = account_bucket("login", email);
         let address = ip_bucket("login", ip);
         let record = match Email::parse(email) {
-            Ok(email) => self.store.login_record(email.as_str()).await?,
+            Ok(email) => self.app.store.login_record(email.as_str()).await?,
             Err(_) => None,
         };
         let who = record.as_ref().map(|r| r.id);
         let practice = match who {
-            Some(user) => self.store.memberships(user).await?.first().map(|m| m.practice_id),
+            Some(user) => self.app.store.memberships(user).await?.first().map(|m| m.practice_id),
             None => None,
         };
         let entry = |outcome| {
-            self.audit_event(Entry {
+            self.app.audit_event(Entry {
                 actor: who,
                 practice,
                 action: "login",
@@ -39,13 +39,13 @@ impl App {
                 outcome,
             })
         };
-        if let Err(limited) = self.check_limits(LOGIN_FAILURES, &[&account, &address]).await {
-            self.store.append_audit(vec![entry(outcome::DENIED)]).await?;
+        if let Err(limited) = self.app.check_limits(LOGIN_FAILURES, &[&account, &address]).await {
+            self.app.store.append_audit(vec![entry(outcome::DENIED)]).await?;
             return Err(limited);
         }
         let hash = record.as_ref().map(|r| r.password_hash.clone());
         let matches = verify_password(password.to_string(), hash).await?;
-        let uow = self.store.begin_write().await?;
+        let uow = self.app.store.begin_write().await?;
         match record {
             Some(record) if matches && !record.disabled => {
                 let session = self.start_session(&*uow, record.id).await?;
@@ -54,7 +54,7 @@ impl App {
                 Ok(session)
             }
             _ => {
-                self.record_hits(&*uow, LOGIN_FAILURES, &[&account, &address]).await?;
+                self.app.record_hits(&*uow, LOGIN_FAILURES, &[&account, &address]).await?;
                 uow.audit(entry(outcome::FAILED));
                 uow.commit().await?;
                 Err(AppError::InvalidCredentials)
@@ -70,7 +70,7 @@ impl App {
         user: sensate_domain::UserId,
     ) -> Result<NewSession, AppError> {
         let token = new_token();
-        on.insert_session(&token_hash(&token), user, self.now()).await?;
+        on.insert_session(&token_hash(&token), user, self.app.now()).await?;
         Ok(NewSession { token })
     }
 
@@ -78,7 +78,8 @@ impl App {
     /// Expired sessions are deleted on sight.
     pub async fn authenticate(&self, token: &str, ip: &str) -> Result<Option<Actor>, AppError> {
         let hash = token_hash(token);
-        let Some(sensate_store::SignedIn { session, user, memberships }) = self.store.signed_in(&hash).await? else {
+        let Some(sensate_store::SignedIn { session, user, memberships }) = self.app.store.signed_in(&hash).await?
+        else {
             return Ok(None);
         };
         let actor = Actor {
@@ -89,27 +90,27 @@ impl App {
             ip: ip.to_string(),
             session_hash: hash,
         };
-        let now = self.now();
-        let policy = self.config.sessions;
+        let now = self.app.now();
+        let policy = self.app.config.sessions;
         let idle_limit = if actor.is_staff() { policy.staff_idle } else { policy.client_idle };
         let too_old = now.duration_since(session.created_at) >= policy.absolute;
         let idle = now.duration_since(session.last_seen_at) >= idle_limit;
         if user.disabled || too_old || idle {
-            self.store.delete_session(&actor.session_hash).await?;
+            self.app.store.delete_session(&actor.session_hash).await?;
             return Ok(None);
         }
         // Record activity at most once a minute: enough for a 30-minute idle
         // limit, without a database write on every request.
         if now.duration_since(session.last_seen_at) >= jiff::SignedDuration::from_mins(1) {
-            self.store.touch_session(&actor.session_hash, now).await?;
+            self.app.store.touch_session(&actor.session_hash, now).await?;
         }
         Ok(Some(actor))
     }
 
     pub async fn logout(&self, actor: &Actor) -> Result<(), AppError> {
-        let uow = self.store.begin_write().await?;
+        let uow = self.app.store.begin_write().await?;
         uow.delete_session(&actor.session_hash).await?;
-        uow.audit(self.actor_event(actor, None, "logout", "user", actor.user_id.to_string(), outcome::ALLOWED));
+        uow.audit(self.app.actor_event(actor, None, "logout", "user", actor.user_id.to_string(), outcome::ALLOWED));
         Ok(uow.commit().await?)
     }
 }

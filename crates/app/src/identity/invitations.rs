@@ -12,7 +12,7 @@ use crate::identity::auth::NewSession;
 use crate::identity::passwords::new_password;
 use crate::infra::mailer::Email as Mail;
 use crate::infra::secrets::{hash_password, new_token, token_hash};
-use crate::{Actor, App, AppError};
+use crate::{Actor, AppError};
 
 pub const INVITATION_LIFETIME: SignedDuration = SignedDuration::from_hours(7 * 24);
 
@@ -52,10 +52,10 @@ fn parse_invitee(
     Some((name?, email?))
 }
 
-impl App {
+impl super::Identity<'_> {
     /// An owner or admin invites a therapist or an administrator.
     pub async fn invite_staff(&self, actor: &Actor, invitee: &Invitee, role: &str) -> Result<InvitationSent, AppError> {
-        let practice = self.authorize_in_practice(actor, Action::InviteStaff).await?;
+        let practice = self.app.authorize_in_practice(actor, Action::InviteStaff).await?;
         let mut errors = FieldErrors::new();
         let parsed = parse_invitee(&mut errors, invitee, "name", "email");
         let role = match Role::parse(role) {
@@ -68,7 +68,7 @@ impl App {
         AppError::invalid_if_any(errors)?;
         let ((name, email), role) =
             parsed.zip(role).ok_or_else(|| AppError::Internal("validated invitee missing".into()))?;
-        let uow = self.store.begin_write().await?;
+        let uow = self.app.store.begin_write().await?;
         let token = self.record_invitation(&*uow, actor, practice, &name, &email, role, None).await?;
         uow.commit().await?;
         Ok(self.mail_invitation(actor, &name, &email, &token).await)
@@ -82,7 +82,7 @@ impl App {
         kind: CaseKind,
         invitees: &[Invitee],
     ) -> Result<Vec<InvitationSent>, AppError> {
-        let practice = self.authorize_in_practice(actor, Action::InviteClient).await?;
+        let practice = self.app.authorize_in_practice(actor, Action::InviteClient).await?;
         let wanted = if kind == CaseKind::Couple { 2 } else { 1 };
         let mut errors = FieldErrors::new();
         let fields = [("name", "email"), ("partner_name", "partner_email")];
@@ -109,9 +109,9 @@ impl App {
             clinician_id: actor.user_id,
             kind,
             members: Vec::new(),
-            opened_at: self.now(),
+            opened_at: self.app.now(),
         };
-        let uow = self.store.begin_write().await?;
+        let uow = self.app.store.begin_write().await?;
         uow.insert_case(&case).await?;
         let mut tokens = Vec::new();
         for (name, email) in &people {
@@ -140,7 +140,7 @@ impl App {
         case_id: Option<CaseId>,
     ) -> Result<String, AppError> {
         let token = new_token();
-        let now = self.now();
+        let now = self.app.now();
         uow.insert_invitation(&NewInvitation {
             token_hash: token_hash(&token),
             practice_id: practice,
@@ -153,7 +153,7 @@ impl App {
             expires_at: now + INVITATION_LIFETIME,
         })
         .await?;
-        uow.audit(self.actor_event(
+        uow.audit(self.app.actor_event(
             actor,
             Some(practice),
             "invite",
@@ -170,7 +170,7 @@ impl App {
         let practice_name = actor.primary_membership().map(|m| m.practice_name.clone()).unwrap_or_default();
         let (link, mail) =
             self.invitation_mail(name.as_str(), email.as_str(), &actor.display_name, &practice_name, token);
-        let emailed = self.send_mail(mail).await;
+        let emailed = self.app.send_mail(mail).await;
         InvitationSent { email: email.as_str().to_string(), link, emailed }
     }
 
@@ -184,7 +184,7 @@ impl App {
         practice_name: &str,
         token: &str,
     ) -> (String, Mail) {
-        let link = format!("{}/join?token={token}", self.config.base_url);
+        let link = format!("{}/join?token={token}", self.app.config.base_url);
         let text = format!(
             "Hello {name},\n\n{inviter} invited you to create your account with {practice_name}.\n\n\
              Open this link to choose your password:\n{link}\n\n\
@@ -194,7 +194,7 @@ impl App {
     }
 
     pub async fn invitation(&self, token: &str) -> Result<Option<InvitationView>, AppError> {
-        Ok(self.store.open_invitation(&token_hash(token), self.now()).await?.map(|i| InvitationView {
+        Ok(self.app.store.open_invitation(&token_hash(token), self.app.now()).await?.map(|i| InvitationView {
             practice_name: i.practice_name,
             display_name: i.display_name,
             email: i.email,
@@ -210,17 +210,18 @@ impl App {
         confirm: &str,
         ip: &str,
     ) -> Result<NewSession, AppError> {
-        let Some(invitation) = self.store.open_invitation(&token_hash(token), self.now()).await? else {
-            self.audit(Entry {
-                actor: None,
-                practice: None,
-                action: "invitation_accept",
-                record_type: "invitation",
-                record_id: "unknown".into(),
-                ip,
-                outcome: outcome::FAILED,
-            })
-            .await?;
+        let Some(invitation) = self.app.store.open_invitation(&token_hash(token), self.app.now()).await? else {
+            self.app
+                .audit(Entry {
+                    actor: None,
+                    practice: None,
+                    action: "invitation_accept",
+                    record_type: "invitation",
+                    record_id: "unknown".into(),
+                    ip,
+                    outcome: outcome::FAILED,
+                })
+                .await?;
             return Err(AppError::LinkInvalid);
         };
         let mut errors = FieldErrors::new();
@@ -232,10 +233,10 @@ impl App {
             email: invitation.email.clone(),
             display_name: invitation.display_name.clone(),
             password_hash: hash_password(password.expose().to_string()).await?,
-            created_at: self.now(),
+            created_at: self.app.now(),
         };
-        let uow = self.store.begin_write().await?;
-        let account = match uow.accept_invitation(&token_hash(token), self.now(), &user).await {
+        let uow = self.app.store.begin_write().await?;
+        let account = match uow.accept_invitation(&token_hash(token), self.app.now(), &user).await {
             Ok(account) => account,
             Err(StoreError::InvitationInvalid) => return Err(AppError::LinkInvalid),
             Err(StoreError::EmailTaken) => {
@@ -245,7 +246,7 @@ impl App {
             }
             Err(other) => return Err(other.into()),
         };
-        uow.audit(self.audit_event(Entry {
+        uow.audit(self.app.audit_event(Entry {
             actor: Some(account),
             practice: Some(invitation.practice_id),
             action: "invitation_accept",
@@ -260,10 +261,10 @@ impl App {
     }
 }
 
-impl App {
+impl super::Identity<'_> {
     /// The practice's recent invitations, for owners and admins.
     pub async fn practice_invitations(&self, actor: &Actor) -> Result<Vec<sensate_store::InvitationSummary>, AppError> {
-        let practice = self.authorize_in_practice(actor, Action::InviteStaff).await?;
-        Ok(self.store.invitations(practice, 50).await?)
+        let practice = self.app.authorize_in_practice(actor, Action::InviteStaff).await?;
+        Ok(self.app.store.invitations(practice, 50).await?)
     }
 }

@@ -6,7 +6,7 @@ use crate::access::{PUBLIC_FORM, account_bucket, ip_bucket};
 use crate::audit::{Entry, outcome};
 use crate::infra::mailer::Email as Mail;
 use crate::infra::secrets::{hash_password, new_token, token_hash, verify_password};
-use crate::{Actor, App, AppError};
+use crate::{Actor, AppError};
 
 /// A reset link works once, for an hour.
 pub const RESET_LINK_LIFETIME: SignedDuration = SignedDuration::from_hours(1);
@@ -27,7 +27,7 @@ pub(crate) fn new_password(
     parsed
 }
 
-impl App {
+impl super::Identity<'_> {
     /// Changes the signed-in person's password; every other session ends.
     pub async fn change_password(
         &self,
@@ -37,7 +37,7 @@ impl App {
         confirm: &str,
     ) -> Result<(), AppError> {
         let mut errors = FieldErrors::new();
-        let stored = self.store.password_hash(actor.user_id).await?;
+        let stored = self.app.store.password_hash(actor.user_id).await?;
         if !verify_password(current.to_string(), stored).await? {
             errors.add("current_password", "That is not your current password.");
         }
@@ -45,9 +45,9 @@ impl App {
         AppError::invalid_if_any(errors)?;
         let password = password.ok_or_else(|| AppError::Internal("validated password missing".into()))?;
         let hash = hash_password(password.expose().to_string()).await?;
-        let uow = self.store.begin_write().await?;
+        let uow = self.app.store.begin_write().await?;
         uow.change_password(actor.user_id, &hash, &actor.session_hash).await?;
-        uow.audit(self.actor_event(
+        uow.audit(self.app.actor_event(
             actor,
             None,
             "password_change",
@@ -63,16 +63,16 @@ impl App {
     pub async fn request_password_reset(&self, email: &str, ip: &str) -> Result<(), AppError> {
         let by_address = ip_bucket("reset", ip);
         let by_account = account_bucket("reset", email);
-        self.check_limits(PUBLIC_FORM, &[&by_address, &by_account]).await?;
-        self.record_hits(self.store.as_ref(), PUBLIC_FORM, &[&by_address, &by_account]).await?;
+        self.app.check_limits(PUBLIC_FORM, &[&by_address, &by_account]).await?;
+        self.app.record_hits(self.app.store.as_ref(), PUBLIC_FORM, &[&by_address, &by_account]).await?;
         let Ok(email) = Email::parse(email) else { return Ok(()) };
-        let record = self.store.login_record(email.as_str()).await?.filter(|r| !r.disabled);
+        let record = self.app.store.login_record(email.as_str()).await?.filter(|r| !r.disabled);
         let practice = match &record {
-            Some(r) => self.store.memberships(r.id).await?.first().map(|m| m.practice_id),
+            Some(r) => self.app.store.memberships(r.id).await?.first().map(|m| m.practice_id),
             None => None,
         };
-        let uow = self.store.begin_write().await?;
-        uow.audit(self.audit_event(Entry {
+        let uow = self.app.store.begin_write().await?;
+        uow.audit(self.app.audit_event(Entry {
             actor: record.as_ref().map(|r| r.id),
             practice,
             action: "password_reset_request",
@@ -83,16 +83,16 @@ impl App {
         }));
         let Some(record) = record else { return Ok(uow.commit().await?) };
         let token = new_token();
-        let now = self.now();
+        let now = self.app.now();
         uow.insert_password_reset(&token_hash(&token), record.id, now, now + RESET_LINK_LIFETIME).await?;
         uow.commit().await?;
-        let link = format!("{}/reset-password?token={token}", self.config.base_url);
+        let link = format!("{}/reset-password?token={token}", self.app.config.base_url);
         let text = format!(
             "Someone asked to reset the password of your Sensate account.\n\n\
              If it was you, open this link within one hour to choose a new password:\n{link}\n\n\
              If it was not you, ignore this message: your password stays as it is."
         );
-        self.send_mail(Mail::new(email.as_str(), "Reset your password", text)).await;
+        self.app.send_mail(Mail::new(email.as_str(), "Reset your password", text)).await;
         Ok(())
     }
 
@@ -103,13 +103,13 @@ impl App {
         AppError::invalid_if_any(errors)?;
         let password = password.ok_or_else(|| AppError::Internal("validated password missing".into()))?;
         let hash = hash_password(password.expose().to_string()).await?;
-        let uow = self.store.begin_write().await?;
-        let user = uow.consume_password_reset(&token_hash(token), self.now(), &hash).await?;
+        let uow = self.app.store.begin_write().await?;
+        let user = uow.consume_password_reset(&token_hash(token), self.app.now(), &hash).await?;
         let practice = match user {
             Some(user) => uow.memberships(user).await?.first().map(|m| m.practice_id),
             None => None,
         };
-        uow.audit(self.audit_event(Entry {
+        uow.audit(self.app.audit_event(Entry {
             actor: user,
             practice,
             action: "password_reset",

@@ -4,9 +4,9 @@ use jiff::SignedDuration;
 use sensate_domain::{DisplayName, Email, FieldErrors, Password, PracticeId, PracticeName, TimeZoneName, UserId};
 use sensate_store::{NewPractice, NewUser, StoreError};
 
+use crate::AppError;
 use crate::identity::auth::NewSession;
 use crate::infra::secrets::{hash_password, new_token, token_hash};
-use crate::{App, AppError};
 
 /// How long a printed set-up link works. Restarting prints a fresh one.
 pub const SETUP_LINK_LIFETIME: SignedDuration = SignedDuration::from_hours(24);
@@ -22,21 +22,21 @@ pub struct SetupInput {
     pub password_confirm: String,
 }
 
-impl App {
+impl super::Identity<'_> {
     /// When no practice exists yet, makes a new set-up token (replacing any
     /// older one) and returns it for the operator; otherwise `None`.
     pub async fn issue_setup_token(&self) -> Result<Option<String>, AppError> {
-        if self.store.practice_count().await? > 0 {
+        if self.app.store.practice_count().await? > 0 {
             return Ok(None);
         }
         let token = new_token();
-        let now = self.now();
-        self.store.replace_setup_token(&token_hash(&token), now, now + SETUP_LINK_LIFETIME).await?;
+        let now = self.app.now();
+        self.app.store.replace_setup_token(&token_hash(&token), now, now + SETUP_LINK_LIFETIME).await?;
         Ok(Some(token))
     }
 
     pub async fn setup_token_is_valid(&self, token: &str) -> Result<bool, AppError> {
-        Ok(self.store.setup_token_is_valid(&token_hash(token), self.now()).await?)
+        Ok(self.app.store.setup_token_is_valid(&token_hash(token), self.app.now()).await?)
     }
 
     /// Creates the practice and its owner, consumes the token, and signs the
@@ -61,7 +61,7 @@ impl App {
             return Err(AppError::Internal("validated fields missing".into()));
         };
 
-        let now = self.now();
+        let now = self.app.now();
         let owner = NewUser {
             id: UserId::new(),
             email: email.as_str().to_string(),
@@ -75,14 +75,14 @@ impl App {
             time_zone: time_zone.as_str().to_string(),
             created_at: now,
         };
-        let uow = self.store.begin_write().await?;
+        let uow = self.app.store.begin_write().await?;
         match uow.complete_setup(&token_hash(token), now, &practice, &owner).await {
             Ok(()) => {}
             Err(StoreError::SetupTokenInvalid) => return Err(AppError::SetupLinkInvalid),
             Err(other) => return Err(other.into()),
         }
         let session = self.start_session(&*uow, owner.id).await?;
-        uow.audit(self.audit_event(crate::audit::Entry {
+        uow.audit(self.app.audit_event(crate::audit::Entry {
             actor: Some(owner.id),
             practice: Some(practice.id),
             action: "complete_setup",

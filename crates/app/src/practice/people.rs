@@ -4,7 +4,7 @@ use sensate_domain::{FieldErrors, PracticeName, TimeZoneName, UserId};
 use sensate_store::{PersonRecord, PracticeRecord};
 
 use crate::audit::outcome;
-use crate::{Actor, App, AppError};
+use crate::{Actor, AppError};
 
 /// The settings form, as typed.
 #[derive(Debug, Clone, Default)]
@@ -31,12 +31,13 @@ fn optional_text(errors: &mut FieldErrors, field: &'static str, value: &str, max
     value.to_string()
 }
 
-impl App {
+impl super::Practice<'_> {
     /// Everyone with a role in the practice (names and emails: audited).
     pub async fn people(&self, actor: &Actor) -> Result<Vec<PersonRecord>, AppError> {
-        let practice = self.authorize_in_practice(actor, Action::ViewPracticeOverview).await?;
-        let people = self.store.people(practice).await?;
-        self.audit_actor(actor, Some(practice), "view_people", "practice", practice.to_string(), outcome::ALLOWED)
+        let practice = self.app.authorize_in_practice(actor, Action::ViewPracticeOverview).await?;
+        let people = self.app.store.people(practice).await?;
+        self.app
+            .audit_actor(actor, Some(practice), "view_people", "practice", practice.to_string(), outcome::ALLOWED)
             .await?;
         Ok(people)
     }
@@ -45,29 +46,31 @@ impl App {
     /// the person's sessions at once.
     pub async fn set_account_disabled(&self, actor: &Actor, user: UserId, disabled: bool) -> Result<(), AppError> {
         let practice = actor.primary_membership().map(|m| m.practice_id).ok_or(AppError::Forbidden)?;
-        let uow = self.store.begin_write().await?;
+        let uow = self.app.store.begin_write().await?;
         let roles = uow.roles_in(practice, user).await?;
         if roles.is_empty() {
             // Unknown here, or of another practice: the same answer.
             return Err(self
+                .app
                 .not_found_in(uow, actor, Some(practice), "disable_account", ("user", user.to_string()))
                 .await);
         }
         let resource = Resource::Account { practice, user, roles };
-        let uow = self.authorize_in(uow, actor, Action::DisableAccount, &resource, ("user", user.to_string())).await?;
-        uow.set_disabled(user, disabled.then(|| self.now())).await?;
+        let uow =
+            self.app.authorize_in(uow, actor, Action::DisableAccount, &resource, ("user", user.to_string())).await?;
+        uow.set_disabled(user, disabled.then(|| self.app.now())).await?;
         let action = if disabled { "disable_account" } else { "enable_account" };
-        uow.audit(self.actor_event(actor, Some(practice), action, "user", user.to_string(), outcome::ALLOWED));
+        uow.audit(self.app.actor_event(actor, Some(practice), action, "user", user.to_string(), outcome::ALLOWED));
         Ok(uow.commit().await?)
     }
 
     pub async fn practice_settings(&self, actor: &Actor) -> Result<PracticeRecord, AppError> {
-        let practice = self.authorize_in_practice(actor, Action::EditPracticeSettings).await?;
-        self.store.practice(practice).await?.ok_or(AppError::NotFound)
+        let practice = self.app.authorize_in_practice(actor, Action::EditPracticeSettings).await?;
+        self.app.store.practice(practice).await?.ok_or(AppError::NotFound)
     }
 
     pub async fn update_practice_settings(&self, actor: &Actor, input: &SettingsInput) -> Result<(), AppError> {
-        let practice = self.authorize_in_practice(actor, Action::EditPracticeSettings).await?;
+        let practice = self.app.authorize_in_practice(actor, Action::EditPracticeSettings).await?;
         let mut errors = FieldErrors::new();
         let name = errors.check("name", PracticeName::parse(&input.name));
         let zone = errors.check("time_zone", TimeZoneName::parse(&input.time_zone));
@@ -100,9 +103,9 @@ impl App {
             phone,
             reminders_name_service: input.reminders_name_service,
         };
-        let uow = self.store.begin_write().await?;
+        let uow = self.app.store.begin_write().await?;
         uow.update_practice_settings(&record, notice).await?;
-        uow.audit(self.actor_event(
+        uow.audit(self.app.actor_event(
             actor,
             Some(practice),
             "edit_settings",

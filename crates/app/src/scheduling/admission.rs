@@ -18,7 +18,7 @@ use crate::identity::invitations::INVITATION_LIFETIME;
 use crate::infra::mailer::Email as Mail;
 use crate::infra::secrets::{UNUSABLE_PASSWORD_HASH, new_token, token_hash};
 use crate::scheduling::confirmation::confirmation_email;
-use crate::{Actor, App, AppError};
+use crate::{Actor, AppError};
 
 /// Who confirmed the appointment.
 #[derive(Clone, Copy)]
@@ -34,7 +34,7 @@ pub(crate) struct Admitted {
     pub invitations: Vec<Mail>,
 }
 
-impl App {
+impl super::Scheduling<'_> {
     /// Turns the booking into a client and a case while changing the
     /// appointment from `from` to `to`, on the caller's unit of work (with
     /// the audit entries); `None` (nothing written) when the appointment
@@ -47,7 +47,7 @@ impl App {
         to: AppointmentStatus,
         by: AdmittedBy<'_>,
     ) -> Result<Option<Admitted>, AppError> {
-        let now = self.now();
+        let now = self.app.now();
         let appointment = view.request.appointment_id;
         let practice = view.practice_id;
         let practice_name = uow.practice(practice).await?.map(|p| p.name).unwrap_or_default();
@@ -96,7 +96,9 @@ impl App {
                     expires_at: now + INVITATION_LIFETIME,
                 };
                 invitations.push((invitation, id));
-                mails.push(self.invitation_mail(&name, &email, &clinician_name, &practice_name, &token).1);
+                mails.push(
+                    self.app.identity().invitation_mail(&name, &email, &clinician_name, &practice_name, &token).1,
+                );
             }
         }
         let kind = if view.request.with_partner { CaseKind::Couple } else { CaseKind::Individual };
@@ -134,9 +136,9 @@ impl App {
         for (action, record_type, record_id) in records {
             uow.audit(match by {
                 AdmittedBy::Clinician(actor) => {
-                    self.actor_event(actor, Some(practice), action, record_type, record_id, outcome::ALLOWED)
+                    self.app.actor_event(actor, Some(practice), action, record_type, record_id, outcome::ALLOWED)
                 }
-                AdmittedBy::Visitor { ip } => self.audit_event(Entry {
+                AdmittedBy::Visitor { ip } => self.app.audit_event(Entry {
                     actor: None,
                     practice: Some(practice),
                     action,
@@ -162,11 +164,11 @@ impl App {
         view: &BookingView,
         admitted: Admitted,
     ) -> Result<(), AppError> {
-        let practice = self.store.practice(view.practice_id).await?.ok_or(AppError::NotFound)?;
+        let practice = self.app.store.practice(view.practice_id).await?.ok_or(AppError::NotFound)?;
         let link = self.appointment_manage_link(view.request.appointment_id).await?;
-        self.send_mail(confirmation_email(view, &practice, &link, self.now())).await;
+        self.app.send_mail(confirmation_email(view, &practice, &link, self.app.now())).await;
         for mail in admitted.invitations {
-            self.send_mail(mail).await;
+            self.app.send_mail(mail).await;
         }
         Ok(())
     }
@@ -174,7 +176,7 @@ impl App {
     /// Sends what an admission left to send.
     pub(crate) async fn send_admission_mails(&self, admitted: Admitted) {
         for mail in admitted.invitations {
-            self.send_mail(mail).await;
+            self.app.send_mail(mail).await;
         }
     }
 }

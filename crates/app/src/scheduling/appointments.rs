@@ -18,7 +18,7 @@ use sensate_store::{
 
 use crate::audit::outcome;
 use crate::infra::mailer::Email as Mail;
-use crate::{Actor, App, AppError};
+use crate::{Actor, AppError};
 
 /// Why the practice cancels, as a category: never free text, so nothing
 /// about a client's health reaches the history, the audit log or an email.
@@ -81,10 +81,10 @@ pub(crate) fn parse_new_start(text: &str, now: Timestamp) -> Result<Timestamp, A
     Ok(start)
 }
 
-impl App {
+impl super::Scheduling<'_> {
     /// The practice's rule for clients cancelling or moving themselves.
     pub async fn cancellation_policy(&self, practice: PracticeId) -> Result<CancellationPolicy, AppError> {
-        let hours = self.store.cancellation_notice_hours(practice).await?;
+        let hours = self.app.store.cancellation_notice_hours(practice).await?;
         Ok(CancellationPolicy { notice: SignedDuration::from_hours(i64::from(hours)) })
     }
 
@@ -96,14 +96,14 @@ impl App {
         id: AppointmentId,
         action: &str,
     ) -> Result<AppointmentDetail, AppError> {
-        let detail = self.store.appointment_detail(id).await?;
+        let detail = self.app.store.appointment_detail(id).await?;
         let Some(detail) = detail.filter(|d| actor.memberships.iter().any(|m| m.practice_id == d.practice_id)) else {
             let practice = actor.primary_membership().map(|m| m.practice_id);
-            self.audit_actor(actor, practice, action, "appointment", id.to_string(), outcome::DENIED).await?;
+            self.app.audit_actor(actor, practice, action, "appointment", id.to_string(), outcome::DENIED).await?;
             return Err(AppError::NotFound);
         };
         let resource = Resource::Appointment { practice: detail.practice_id, clinician: detail.clinician_id };
-        self.authorize(actor, Action::ManageAppointment, &resource, ("appointment", id.to_string())).await?;
+        self.app.authorize(actor, Action::ManageAppointment, &resource, ("appointment", id.to_string())).await?;
         Ok(detail)
     }
 
@@ -111,7 +111,7 @@ impl App {
     /// it were not there (so it can move by less than its length), without its
     /// current start.
     pub(crate) async fn times_to_move_to(&self, detail: &AppointmentDetail) -> Result<Vec<Slot>, AppError> {
-        let now = self.now();
+        let now = self.app.now();
         let length = detail.ends_at.duration_since(detail.starts_at);
         let until = now + SignedDuration::from_hours(24 * RESCHEDULE_DAYS);
         let moving = detail.status.occupies_time().then_some((detail.starts_at, detail.ends_at));
@@ -122,7 +122,7 @@ impl App {
 
     pub async fn appointment_page(&self, actor: &Actor, id: AppointmentId) -> Result<AppointmentPage, AppError> {
         let detail = self.appointment_for_staff(actor, id, "view_appointment").await?;
-        let now = self.now();
+        let now = self.app.now();
         let policy = self.cancellation_policy(detail.practice_id).await?;
         let may =
             |change| lifecycle::decide(detail.status, change, Party::Practice, detail.starts_at, now, policy).is_ok();
@@ -131,28 +131,29 @@ impl App {
         let free_times = if can_move { self.times_to_move_to(&detail).await? } else { Vec::new() };
         let zone = self.practice_zone(detail.practice_id).await?;
         let page = AppointmentPage {
-            booking: self.store.booking(id).await?,
-            history: self.store.appointment_events(id).await?,
+            booking: self.app.store.booking(id).await?,
+            history: self.app.store.appointment_events(id).await?,
             zone,
             free_times,
             can_cancel,
             can_record_attendance,
             detail,
         };
-        self.audit_actor(
-            actor,
-            Some(page.detail.practice_id),
-            "view_appointment",
-            "appointment",
-            id.to_string(),
-            outcome::ALLOWED,
-        )
-        .await?;
+        self.app
+            .audit_actor(
+                actor,
+                Some(page.detail.practice_id),
+                "view_appointment",
+                "appointment",
+                id.to_string(),
+                outcome::ALLOWED,
+            )
+            .await?;
         Ok(page)
     }
 
     pub(crate) async fn practice_zone(&self, practice: PracticeId) -> Result<TimeZone, AppError> {
-        let zone = self.store.practice(practice).await?.map(|p| p.time_zone).unwrap_or_default();
+        let zone = self.app.store.practice(practice).await?.map(|p| p.time_zone).unwrap_or_default();
         Ok(TimeZone::get(&zone).unwrap_or(TimeZone::UTC))
     }
 
@@ -162,7 +163,7 @@ impl App {
         if !CANCEL_REASONS.iter().any(|(slug, _)| *slug == reason) {
             return Err(invalid("reason", "Choose a reason from the list."));
         }
-        let now = self.now();
+        let now = self.app.now();
         let policy = self.cancellation_policy(detail.practice_id).await?;
         let outcome = lifecycle::decide(detail.status, Change::Cancel, Party::Practice, detail.starts_at, now, policy)
             .map_err(|r| refused("appointment", r))?;
@@ -174,7 +175,7 @@ impl App {
         };
         let times = (detail.starts_at, detail.ends_at);
         let change = AppointmentChange::status(detail.clinician_id, detail.status, outcome.status, times, event);
-        let entry = self.actor_event(
+        let entry = self.app.actor_event(
             actor,
             Some(detail.practice_id),
             "cancel_appointment",
@@ -196,7 +197,7 @@ impl App {
     ) -> Result<Rescheduled, AppError> {
         let detail = self.appointment_for_staff(actor, id, "reschedule_appointment").await?;
         let policy = self.cancellation_policy(detail.practice_id).await?;
-        let entry = self.actor_event(
+        let entry = self.app.actor_event(
             actor,
             Some(detail.practice_id),
             "reschedule_appointment",
@@ -214,7 +215,7 @@ impl App {
         change: &AppointmentChange,
         entry: AuditEvent,
     ) -> Result<(), AppError> {
-        let uow = self.store.begin_write().await?;
+        let uow = self.app.store.begin_write().await?;
         if uow.change_appointment(change).await? != Changed::Done {
             return Err(changed_meanwhile());
         }
@@ -232,7 +233,7 @@ impl App {
         policy: CancellationPolicy,
         entry: AuditEvent,
     ) -> Result<Rescheduled, AppError> {
-        let now = self.now();
+        let now = self.app.now();
         let outcome = lifecycle::decide(detail.status, Change::Reschedule, party, detail.starts_at, now, policy)
             .map_err(|r| refused("appointment", r))?;
         let start = parse_new_start(start, now)?;
@@ -258,7 +259,7 @@ impl App {
                 ..NewAppointmentEvent::new(detail.id, now, EventKind::Rescheduled, party)
             },
         };
-        let uow = self.store.begin_write().await?;
+        let uow = self.app.store.begin_write().await?;
         match uow.change_appointment(&change).await? {
             Changed::Done => {}
             Changed::Stale => return Err(changed_meanwhile()),
@@ -278,7 +279,7 @@ impl App {
     /// Records after the start whether the session took place.
     pub async fn record_attendance(&self, actor: &Actor, id: AppointmentId, attended: bool) -> Result<(), AppError> {
         let detail = self.appointment_for_staff(actor, id, "record_attendance").await?;
-        let now = self.now();
+        let now = self.app.now();
         let policy = self.cancellation_policy(detail.practice_id).await?;
         let (change, kind) =
             if attended { (Change::Complete, EventKind::Completed) } else { (Change::NoShow, EventKind::NoShow) };
@@ -290,7 +291,7 @@ impl App {
         };
         let times = (detail.starts_at, detail.ends_at);
         let change = AppointmentChange::status(detail.clinician_id, detail.status, outcome.status, times, event);
-        let entry = self.actor_event(
+        let entry = self.app.actor_event(
             actor,
             Some(detail.practice_id),
             kind.as_str(),
@@ -304,8 +305,8 @@ impl App {
     /// Emails the appointment's clients (or the visitor who booked it) about
     /// a change the practice made. Discreet unless the visitor chose otherwise.
     async fn tell_client(&self, detail: &AppointmentDetail, news: ClientNews) -> Result<(), AppError> {
-        let booking = self.store.booking(detail.id).await?;
-        let practice_name = self.store.practice(detail.practice_id).await?.map(|p| p.name).unwrap_or_default();
+        let booking = self.app.store.booking(detail.id).await?;
+        let practice_name = self.app.store.practice(detail.practice_id).await?.map(|p| p.name).unwrap_or_default();
         let discreet = booking.as_ref().is_none_or(|b| b.request.discreet_email);
         let zone = match &booking {
             Some(b) => TimeZone::get(&b.request.visitor_time_zone).unwrap_or(TimeZone::UTC),
@@ -344,7 +345,7 @@ impl App {
         };
         for (name, email) in recipients {
             let text = format!("Hello {name},\n\n{body}\n\n{practice_name}\n");
-            self.send_mail(Mail::new(email, subject.clone(), text)).await;
+            self.app.send_mail(Mail::new(email, subject.clone(), text)).await;
         }
         Ok(())
     }

@@ -16,7 +16,7 @@ use sensate_domain::{FieldErrors, PracticeId, UserId};
 use sensate_store::{AvailabilityRecord, DateOverrideRecord, WeeklyHoursRecord};
 
 use crate::audit::outcome;
-use crate::{Actor, App, AppError};
+use crate::{Actor, AppError};
 
 /// Rows of weekly hours a clinician may keep.
 pub const WEEKLY_ROWS_MAX: usize = 21;
@@ -313,11 +313,12 @@ pub fn as_input(record: &AvailabilityRecord) -> AvailabilityInput {
     }
 }
 
-impl App {
+impl super::Scheduling<'_> {
     /// The clinician's account, checked: they themselves, or the practice's owner or admin.
     async fn availability_of(&self, actor: &Actor, clinician: UserId) -> Result<PracticeId, AppError> {
-        let (practice, resource) = self.therapist_account(actor, clinician, "edit_availability").await?;
-        self.authorize(actor, Action::EditAvailability, &resource, ("user", clinician.to_string())).await?;
+        let (practice, resource) =
+            self.app.directory().therapist_account(actor, clinician, "edit_availability").await?;
+        self.app.authorize(actor, Action::EditAvailability, &resource, ("user", clinician.to_string())).await?;
         Ok(practice)
     }
 
@@ -329,13 +330,13 @@ impl App {
     /// The saved availability, or the starting point if none was saved yet.
     pub async fn availability_editor(&self, actor: &Actor, clinician: UserId) -> Result<AvailabilityEditor, AppError> {
         let practice = self.availability_of(actor, clinician).await?;
-        let name = self.store.user(clinician).await?.map(|u| u.display_name).unwrap_or_default();
-        let record = match self.store.availability(clinician).await? {
+        let name = self.app.store.user(clinician).await?.map(|u| u.display_name).unwrap_or_default();
+        let record = match self.app.store.availability(clinician).await? {
             Some(saved) => saved,
             None => {
                 let zone =
-                    self.store.practice(practice).await?.map(|p| p.time_zone).unwrap_or_else(|| "UTC".to_string());
-                default_availability(clinician, &zone, self.now())
+                    self.app.store.practice(practice).await?.map(|p| p.time_zone).unwrap_or_else(|| "UTC".to_string());
+                default_availability(clinician, &zone, self.app.now())
             }
         };
         Ok(AvailabilityEditor { name, saved: as_input(&record) })
@@ -348,10 +349,10 @@ impl App {
         input: &AvailabilityInput,
     ) -> Result<(), AppError> {
         let practice = self.availability_of(actor, clinician).await?;
-        let record = read_input(clinician, input, self.now())?;
-        let uow = self.store.begin_write().await?;
+        let record = read_input(clinician, input, self.app.now())?;
+        let uow = self.app.store.begin_write().await?;
         uow.save_availability(&record).await?;
-        uow.audit(self.actor_event(
+        uow.audit(self.app.actor_event(
             actor,
             Some(practice),
             "edit_availability",
@@ -387,14 +388,15 @@ impl App {
         to: Timestamp,
         moving: Option<(Timestamp, Timestamp)>,
     ) -> Result<Vec<Slot>, AppError> {
-        let Some(record) = self.store.availability(clinician).await? else { return Ok(Vec::new()) };
+        let Some(record) = self.app.store.availability(clinician).await? else { return Ok(Vec::new()) };
         let rules = rules(&record)?;
-        let now = self.now();
+        let now = self.app.now();
         // From a day before: the daily limit counts the whole local day's
         // sessions, and buffers reach back from the first free time. Two
         // appointments of one clinician never overlap, so the times identify
         // the one being moved.
         let busy: Vec<Busy> = self
+            .app
             .store
             .busy_times(clinician, now.min(from) - SignedDuration::from_hours(24), now)
             .await?

@@ -27,7 +27,7 @@ use crate::infra::secrets::{new_token, token_hash};
 use crate::scheduling::admission::{Admitted, AdmittedBy};
 use crate::scheduling::confirmation::confirmation_email;
 use crate::scheduling::session_types::formats;
-use crate::{Actor, App, AppError};
+use crate::{Actor, AppError};
 
 /// A kind of session, as the booking pages offer it.
 pub use sensate_store::SessionTypeRecord as SessionKind;
@@ -156,20 +156,22 @@ fn stamp_binding() -> Binding<'static> {
     Binding::new("booking_form", "issued_at", "-")
 }
 
-impl App {
+impl super::Scheduling<'_> {
     /// What a visitor may book with a listed therapist who accepts new
     /// clients; `None` otherwise (as if unknown).
     pub async fn booking_options(&self, therapist: UserId) -> Result<Option<BookingOptions>, AppError> {
-        let Some((record, Some(practice))) = self.listed_profile(therapist).await? else { return Ok(None) };
+        let Some((record, Some(practice))) = self.app.directory().listed_profile(therapist).await? else {
+            return Ok(None);
+        };
         if !record.profile.accepting_new_clients {
             return Ok(None);
         }
         let session_types = crate::directory::next_free::offered_session_types(
-            self.store.session_types(practice.id).await?,
+            self.app.store.session_types(practice.id).await?,
             record.profile.offers_in_person,
             record.profile.offers_telehealth,
         );
-        let today = self.listing_day();
+        let today = self.app.directory().listing_day();
         let mut licensed_in: Vec<String> = record
             .licences
             .iter()
@@ -186,8 +188,8 @@ impl App {
     /// therapist's booking horizon; `None` when nothing is bookable.
     pub async fn next_free_time(&self, options: &BookingOptions) -> Result<Option<NextFreeTime>, AppError> {
         let Some(kind) = options.session_types.first() else { return Ok(None) };
-        let Some(hours) = self.store.availability(options.therapist).await? else { return Ok(None) };
-        let now = self.now();
+        let Some(hours) = self.app.store.availability(options.therapist).await? else { return Ok(None) };
+        let now = self.app.now();
         let until = now + SignedDuration::from_hours(24 * (i64::from(hours.horizon_days) + 2));
         let duration = SignedDuration::from_mins(i64::from(kind.duration_minutes));
         let first = self.free_times(options.therapist, duration, formats(kind), now, until).await?.into_iter().next();
@@ -214,7 +216,7 @@ impl App {
 
     /// A sealed note of when the form was shown, for the minimum time to submit.
     pub fn booking_form_stamp(&self) -> Result<String, AppError> {
-        let sealed = self.keys.encrypt(&stamp_binding(), &self.now().as_second().to_string())?;
+        let sealed = self.app.keys.encrypt(&stamp_binding(), &self.app.now().as_second().to_string())?;
         Ok(sealed.iter().map(|b| format!("{b:02x}")).collect())
     }
 
@@ -224,8 +226,8 @@ impl App {
             .step_by(2)
             .map(|i| stamp.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
             .collect::<Option<_>>()?;
-        let issued: i64 = self.keys.decrypt(&stamp_binding(), &bytes).ok()?.expose().parse().ok()?;
-        Some(self.now().as_second() - issued)
+        let issued: i64 = self.app.keys.decrypt(&stamp_binding(), &bytes).ok()?.expose().parse().ok()?;
+        Some(self.app.now().as_second() - issued)
     }
 
     /// Checks and stores a visitor's request and emails the confirmation link.
@@ -237,14 +239,14 @@ impl App {
         ip: &str,
     ) -> Result<BookingOutcome, AppError> {
         let bucket = ip_bucket("booking", ip);
-        let limit = self.config.booking.limit();
-        self.check_limits(limit, &[&bucket]).await?;
+        let limit = self.app.config.booking.limit();
+        self.app.check_limits(limit, &[&bucket]).await?;
         // Bots get the same page as people, and nothing is stored or sent.
         let too_fast = self.seconds_since_stamp(&input.stamp).is_none_or(|s| s < MIN_SECONDS_TO_SUBMIT);
         if !input.website.is_empty() || too_fast {
-            let uow = self.store.begin_write().await?;
-            self.record_hits(&*uow, limit, &[&bucket]).await?;
-            uow.audit(self.audit_event(Entry {
+            let uow = self.app.store.begin_write().await?;
+            self.app.record_hits(&*uow, limit, &[&bucket]).await?;
+            uow.audit(self.app.audit_event(Entry {
                 actor: None,
                 practice: Some(options.practice.id),
                 action: "booking_refused_as_automated",
@@ -270,14 +272,14 @@ impl App {
             return Ok(BookingOutcome::Taken { alternatives: nearest_alternatives(&nearby, choice.start, 3) });
         }
 
-        let now = self.now();
+        let now = self.app.now();
         let id = AppointmentId::new();
         let token = new_token();
         let seal = |column: &str, text: &str| -> Result<Option<Vec<u8>>, AppError> {
             if text.is_empty() {
                 return Ok(None);
             }
-            Ok(Some(self.keys.encrypt(&Binding::new("booking_requests", column, &id.to_string()), text)?))
+            Ok(Some(self.app.keys.encrypt(&Binding::new("booking_requests", column, &id.to_string()), text)?))
         };
         let appointment = NewAppointment {
             id,
@@ -313,7 +315,7 @@ impl App {
         };
         // The booking, the attempt counted against the limit and the audit
         // entry: one commit.
-        let uow = self.store.begin_write().await?;
+        let uow = self.app.store.begin_write().await?;
         if uow.request_booking(&appointment, &request, &token_hash(&token), now).await? == Booking::Taken {
             drop(uow);
             // Someone else's booking committed after `nearby` was read, so
@@ -331,8 +333,8 @@ impl App {
             nearby.retain(|slot| slot.start != choice.start);
             return Ok(BookingOutcome::Taken { alternatives: nearest_alternatives(&nearby, choice.start, 3) });
         }
-        self.record_hits(&*uow, limit, &[&bucket]).await?;
-        uow.audit(self.audit_event(Entry {
+        self.app.record_hits(&*uow, limit, &[&bucket]).await?;
+        uow.audit(self.app.audit_event(Entry {
             actor: None,
             practice: Some(options.practice.id),
             action: "booking_requested",
@@ -348,7 +350,7 @@ impl App {
         } else {
             format!("Please confirm your request with {}", options.practice.name)
         };
-        let link = format!("{}/bookings/confirm/{token}", self.config.base_url);
+        let link = format!("{}/bookings/confirm/{token}", self.app.config.base_url);
         let text = format!(
             "Hello {name},\n\nYou asked for a {session} on {when}.\n\nTo send the request, confirm your email \
              address within {HOLD_MINUTES} minutes (the time is held for you until then):\n{link}\n\n\
@@ -358,7 +360,7 @@ impl App {
             practice = options.practice.name,
         );
         let mail = Mail::new(email.as_str(), subject, text);
-        if let Err(error) = self.mailer.send(&mail).await {
+        if let Err(error) = self.app.mailer.send(&mail).await {
             // The hold lapses on its own; the visitor is told to try again.
             tracing::error!(error = %error, "could not send a booking confirmation");
             return Err(AppError::Internal("the confirmation email could not be sent".into()));
@@ -437,10 +439,10 @@ impl App {
 
     /// The request a confirmation link stands for, for its page.
     pub async fn pending_booking(&self, token: &str) -> Result<Option<PendingBooking>, AppError> {
-        let Some(view) = self.store.booking_by_token(&token_hash(token)).await? else { return Ok(None) };
-        let practice = self.store.practice(view.practice_id).await?.map(|p| p.name).unwrap_or_default();
-        let therapist = self.store.user(view.clinician_id).await?.map(|u| u.display_name).unwrap_or_default();
-        let kinds = self.store.session_types(view.practice_id).await?;
+        let Some(view) = self.app.store.booking_by_token(&token_hash(token)).await? else { return Ok(None) };
+        let practice = self.app.store.practice(view.practice_id).await?.map(|p| p.name).unwrap_or_default();
+        let therapist = self.app.store.user(view.clinician_id).await?.map(|u| u.display_name).unwrap_or_default();
+        let kinds = self.app.store.session_types(view.practice_id).await?;
         let session =
             kinds.iter().find(|k| k.id == view.request.session_type_id).map(|k| k.name.clone()).unwrap_or_default();
         let zone = TimeZone::get(&view.request.visitor_time_zone).unwrap_or(TimeZone::UTC);
@@ -457,12 +459,12 @@ impl App {
     /// The visitor confirms their email: the held time becomes a request
     /// (or a confirmed session when the type needs no approval). Once only.
     pub async fn confirm_booking(&self, token: &str, ip: &str) -> Result<Option<Confirmation>, AppError> {
-        let uow = self.store.begin_write().await?;
+        let uow = self.app.store.begin_write().await?;
         let Some(view) = uow.booking_by_token(&token_hash(token)).await? else { return Ok(None) };
         if view.request.email_confirmed_at.is_some() {
             return Ok(Some(Confirmation::AlreadyConfirmed));
         }
-        let now = self.now();
+        let now = self.app.now();
         let needs_approval = uow
             .session_types(view.practice_id)
             .await?
@@ -493,7 +495,7 @@ impl App {
         if !confirmed {
             return Ok(Some(Confirmation::Lapsed));
         }
-        uow.audit(self.audit_event(Entry {
+        uow.audit(self.app.audit_event(Entry {
             actor: None,
             practice: Some(view.practice_id),
             action: "booking_email_confirmed",
@@ -512,16 +514,17 @@ impl App {
     /// The actor's booking requests that wait for an answer, soonest first.
     pub async fn my_booking_requests(&self, actor: &Actor) -> Result<Vec<BookingView>, AppError> {
         let practice = self.own_availability(actor).await?;
-        let requests = self.store.booking_requests_for(actor.user_id, self.now()).await?;
-        self.audit_actor(
-            actor,
-            Some(practice),
-            "view_booking_requests",
-            "user",
-            actor.user_id.to_string(),
-            outcome::ALLOWED,
-        )
-        .await?;
+        let requests = self.app.store.booking_requests_for(actor.user_id, self.app.now()).await?;
+        self.app
+            .audit_actor(
+                actor,
+                Some(practice),
+                "view_booking_requests",
+                "user",
+                actor.user_id.to_string(),
+                outcome::ALLOWED,
+            )
+            .await?;
         Ok(requests)
     }
 
@@ -530,9 +533,12 @@ impl App {
         let id = view.request.appointment_id.to_string();
         let open = |column: &str, sealed: &Option<Vec<u8>>| -> Result<String, AppError> {
             match sealed {
-                Some(sealed) => {
-                    Ok(self.keys.decrypt(&Binding::new("booking_requests", column, &id), sealed)?.expose().to_string())
-                }
+                Some(sealed) => Ok(self
+                    .app
+                    .keys
+                    .decrypt(&Binding::new("booking_requests", column, &id), sealed)?
+                    .expose()
+                    .to_string()),
                 None => Ok(String::new()),
             }
         };
@@ -547,13 +553,13 @@ impl App {
         accept: bool,
     ) -> Result<AppointmentStatus, AppError> {
         let practice = self.own_availability(actor).await?;
-        let uow = self.store.begin_write().await?;
+        let uow = self.app.store.begin_write().await?;
         let view = uow.booking(appointment).await?.ok_or(AppError::NotFound)?;
         if view.clinician_id != actor.user_id {
             let record = ("appointment", appointment.to_string());
-            return Err(self.not_found_in(uow, actor, Some(practice), "answer_booking", record).await);
+            return Err(self.app.not_found_in(uow, actor, Some(practice), "answer_booking", record).await);
         }
-        let now = self.now();
+        let now = self.app.now();
         let change = if accept { Change::Confirm } else { Change::Decline };
         let next = lifecycle::decide(view.status, change, Party::Practice, view.starts_at, now, CANCELLATION_NOTICE)
             .map_err(|refusal| {
@@ -579,7 +585,7 @@ impl App {
             return Err(AppError::Invalid(errors));
         };
         let action = if accept { "confirm_booking" } else { "decline_booking" };
-        uow.audit(self.actor_event(
+        uow.audit(self.app.actor_event(
             actor,
             Some(practice),
             action,
@@ -588,7 +594,7 @@ impl App {
             outcome::ALLOWED,
         ));
         uow.commit().await?;
-        let settings = self.store.practice(view.practice_id).await?.ok_or(AppError::NotFound)?;
+        let settings = self.app.store.practice(view.practice_id).await?.ok_or(AppError::NotFound)?;
         let mail = if accept {
             confirmation_email(&view, &settings, &self.appointment_manage_link(appointment).await?, now)
         } else {
@@ -606,7 +612,7 @@ impl App {
             );
             Mail::new(view.request.email.clone(), subject, text)
         };
-        if let Err(error) = self.mailer.send(&mail).await {
+        if let Err(error) = self.app.mailer.send(&mail).await {
             tracing::error!(error = %error, "could not email the answer to a booking request");
         }
         self.send_admission_mails(admitted).await;

@@ -14,7 +14,7 @@ use sensate_store::{AvailabilityRecord, CalendarEntry};
 
 use crate::actor::Scope;
 use crate::audit::outcome;
-use crate::{Actor, App, AppError};
+use crate::{Actor, AppError};
 
 /// What an entry of the week is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,7 +151,7 @@ fn entry(e: &CalendarEntry, zone: &TimeZone, day_end: Timestamp) -> WeekEntry {
     }
 }
 
-impl App {
+impl super::Scheduling<'_> {
     /// The week that holds `week` (any date in it; this week when empty) of
     /// `clinician` (the actor themselves when not given, or for owners and
     /// admins the first therapist of the practice).
@@ -159,11 +159,12 @@ impl App {
         let membership = actor.primary_membership().ok_or(AppError::Forbidden)?;
         let practice = membership.practice_id;
         let zone = TimeZone::get(&membership.practice_time_zone).unwrap_or(TimeZone::UTC);
-        let now = self.now();
+        let now = self.app.now();
         let monday = week_of(week, &zone, now)?;
         let front_desk = actor.may(Action::ViewSchedule, Scope::Practice);
         let therapists: Vec<(UserId, String)> = if front_desk {
-            self.store
+            self.app
+                .store
                 .people(practice)
                 .await?
                 .into_iter()
@@ -191,17 +192,18 @@ impl App {
         let Some(clinician) = chosen else {
             // Nobody's week to show: the front desk of a practice without
             // therapists yet, or someone who may not see calendars at all.
-            self.authorize(
-                actor,
-                Action::ViewSchedule,
-                &Resource::Practice(practice),
-                ("practice", practice.to_string()),
-            )
-            .await?;
+            self.app
+                .authorize(
+                    actor,
+                    Action::ViewSchedule,
+                    &Resource::Practice(practice),
+                    ("practice", practice.to_string()),
+                )
+                .await?;
             return Ok(view);
         };
-        let (_, resource) = self.therapist_account(actor, clinician, "view_calendar").await?;
-        self.authorize(actor, Action::ViewSchedule, &resource, ("user", clinician.to_string())).await?;
+        let (_, resource) = self.app.directory().therapist_account(actor, clinician, "view_calendar").await?;
+        self.app.authorize(actor, Action::ViewSchedule, &resource, ("user", clinician.to_string())).await?;
 
         let (Some(first), Some(last)) = (dates.first().copied(), dates.last().copied()) else {
             return Err(AppError::Internal("a week without days".into()));
@@ -209,8 +211,8 @@ impl App {
         let bounds = |d: Date| day_bounds(&zone, d).ok_or(AppError::NotFound);
         let (week_start, _) = bounds(first)?;
         let (_, week_end) = bounds(last)?;
-        let entries = self.store.calendar_entries(clinician, week_start, week_end, now).await?;
-        let availability = self.store.availability(clinician).await?;
+        let entries = self.app.store.calendar_entries(clinician, week_start, week_end, now).await?;
+        let availability = self.app.store.availability(clinician).await?;
         let (windows, closed) = match &availability {
             Some(record) => {
                 working_windows(record, first.yesterday().unwrap_or(first), last.tomorrow().unwrap_or(last))?
@@ -254,11 +256,12 @@ impl App {
         view.clock_changes = clock_changes(&zone, week_start, week_end).iter().map(|c| c.sentence()).collect();
         let name = match view.therapists.iter().find(|(id, _)| *id == clinician) {
             Some((_, name)) => name.clone(),
-            None => self.store.user(clinician).await?.map(|u| u.display_name).unwrap_or_default(),
+            None => self.app.store.user(clinician).await?.map(|u| u.display_name).unwrap_or_default(),
         };
         view.clinician = Some((clinician, name));
         // The week names clients: an access to client data.
-        self.audit_actor(actor, Some(practice), "view_calendar", "user", clinician.to_string(), outcome::ALLOWED)
+        self.app
+            .audit_actor(actor, Some(practice), "view_calendar", "user", clinician.to_string(), outcome::ALLOWED)
             .await?;
         Ok(view)
     }

@@ -7,47 +7,48 @@ use sensate_domain::scheduling::calendar::{FeedEvent, feed};
 
 use crate::audit::{Entry, outcome};
 use crate::infra::secrets::{new_token, token_hash};
-use crate::{Actor, App, AppError};
+use crate::{Actor, AppError};
 
 /// How far back the feed goes, so this week's past sessions stay visible.
 const FEED_PAST_DAYS: i64 = 30;
 /// The most sessions one feed lists.
 const FEED_MAX_EVENTS: i64 = 500;
 
-impl App {
+impl super::Scheduling<'_> {
     /// When the actor's current feed address was made, if there is one.
     pub async fn calendar_feed_since(&self, actor: &Actor) -> Result<Option<Timestamp>, AppError> {
         self.own_availability(actor).await?;
-        Ok(self.store.calendar_feed_since(actor.user_id).await?)
+        Ok(self.app.store.calendar_feed_since(actor.user_id).await?)
     }
 
     /// A new secret feed address for the actor (the token part), replacing any old one.
     pub async fn new_calendar_feed(&self, actor: &Actor) -> Result<String, AppError> {
         let practice = self.own_availability(actor).await?;
         let token = new_token();
-        let uow = self.store.begin_write().await?;
-        uow.set_calendar_feed(actor.user_id, &token_hash(&token), self.now()).await?;
+        let uow = self.app.store.begin_write().await?;
+        uow.set_calendar_feed(actor.user_id, &token_hash(&token), self.app.now()).await?;
         let id = actor.user_id.to_string();
-        uow.audit(self.actor_event(actor, Some(practice), "new_calendar_feed", "user", id, outcome::ALLOWED));
+        uow.audit(self.app.actor_event(actor, Some(practice), "new_calendar_feed", "user", id, outcome::ALLOWED));
         uow.commit().await?;
         Ok(token)
     }
 
     pub async fn revoke_calendar_feed(&self, actor: &Actor) -> Result<(), AppError> {
         let practice = self.own_availability(actor).await?;
-        let uow = self.store.begin_write().await?;
+        let uow = self.app.store.begin_write().await?;
         uow.remove_calendar_feed(actor.user_id).await?;
         let id = actor.user_id.to_string();
-        uow.audit(self.actor_event(actor, Some(practice), "revoke_calendar_feed", "user", id, outcome::ALLOWED));
+        uow.audit(self.app.actor_event(actor, Some(practice), "revoke_calendar_feed", "user", id, outcome::ALLOWED));
         Ok(uow.commit().await?)
     }
 
     /// The feed a token opens, as iCalendar text; `None` for an unknown or
     /// revoked token. Every read is audited under the clinician.
     pub async fn calendar_feed(&self, token: &str, ip: &str) -> Result<Option<String>, AppError> {
-        let Some(clinician) = self.store.calendar_feed_owner(&token_hash(token)).await? else { return Ok(None) };
-        let now = self.now();
+        let Some(clinician) = self.app.store.calendar_feed_owner(&token_hash(token)).await? else { return Ok(None) };
+        let now = self.app.now();
         let appointments = self
+            .app
             .store
             .upcoming_for_clinician(clinician, now - SignedDuration::from_hours(24 * FEED_PAST_DAYS), FEED_MAX_EVENTS)
             .await?;
@@ -62,17 +63,18 @@ impl App {
                 client_names: a.client_names,
             })
             .collect();
-        let practice = self.store.memberships(clinician).await?.first().map(|m| m.practice_id);
-        self.audit(Entry {
-            actor: Some(clinician),
-            practice,
-            action: "read_calendar_feed",
-            record_type: "user",
-            record_id: clinician.to_string(),
-            ip,
-            outcome: outcome::ALLOWED,
-        })
-        .await?;
+        let practice = self.app.store.memberships(clinician).await?.first().map(|m| m.practice_id);
+        self.app
+            .audit(Entry {
+                actor: Some(clinician),
+                practice,
+                action: "read_calendar_feed",
+                record_type: "user",
+                record_id: clinician.to_string(),
+                ip,
+                outcome: outcome::ALLOWED,
+            })
+            .await?;
         Ok(Some(feed("Sensate sessions", &events, now)))
     }
 }

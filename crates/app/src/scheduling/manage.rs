@@ -10,10 +10,10 @@ use sensate_domain::scheduling::lifecycle::{self, CancellationPolicy, Change, Pa
 use sensate_domain::scheduling::{AppointmentStatus, SessionFormat, format_local};
 use sensate_store::{AppointmentChange, AppointmentDetail, AuditEvent, EventKind, NewAppointmentEvent};
 
+use crate::AppError;
 use crate::audit::{Entry, outcome};
 use crate::infra::mailer::Email as Mail;
 use crate::scheduling::appointments::{Rescheduled, refused};
-use crate::{App, AppError};
 
 /// What the client's page shows.
 #[derive(Debug, Clone)]
@@ -35,16 +35,16 @@ pub struct ManagedAppointment {
     pub free_times: Vec<Slot>,
 }
 
-impl App {
+impl super::Scheduling<'_> {
     async fn managed(&self, token: &str) -> Result<(AppointmentDetail, CancellationPolicy), AppError> {
         let id = self.appointment_of_link(token).await?.ok_or(AppError::LinkInvalid)?;
-        let detail = self.store.appointment_detail(id).await?.ok_or(AppError::LinkInvalid)?;
+        let detail = self.app.store.appointment_detail(id).await?.ok_or(AppError::LinkInvalid)?;
         let policy = self.cancellation_policy(detail.practice_id).await?;
         Ok((detail, policy))
     }
 
     async fn client_zone(&self, detail: &AppointmentDetail) -> Result<TimeZone, AppError> {
-        match self.store.booking(detail.id).await? {
+        match self.app.store.booking(detail.id).await? {
             Some(b) => Ok(TimeZone::get(&b.request.visitor_time_zone).unwrap_or(TimeZone::UTC)),
             None => self.practice_zone(detail.practice_id).await,
         }
@@ -52,7 +52,7 @@ impl App {
 
     /// What someone holding the appointment's link did.
     fn link_event(&self, detail: &AppointmentDetail, action: &str, ip: &str) -> AuditEvent {
-        self.audit_event(Entry {
+        self.app.audit_event(Entry {
             actor: None,
             practice: Some(detail.practice_id),
             action,
@@ -66,10 +66,10 @@ impl App {
     /// The appointment a manage link stands for; `LinkInvalid` for an unknown token.
     pub async fn managed_appointment(&self, token: &str, ip: &str) -> Result<ManagedAppointment, AppError> {
         let (detail, policy) = self.managed(token).await?;
-        let now = self.now();
+        let now = self.app.now();
         let may = lifecycle::decide(detail.status, Change::Reschedule, Party::Client, detail.starts_at, now, policy);
         let free_times = if may.is_ok() { self.times_to_move_to(&detail).await? } else { Vec::new() };
-        let practice = self.store.practice(detail.practice_id).await?;
+        let practice = self.app.store.practice(detail.practice_id).await?;
         let contact = practice
             .as_ref()
             .map(|p| {
@@ -93,14 +93,14 @@ impl App {
             locked: may.err().map(|r| r.to_string()),
             free_times,
         };
-        self.store.append_audit(vec![self.link_event(&detail, "view_appointment_by_link", ip)]).await?;
+        self.app.store.append_audit(vec![self.link_event(&detail, "view_appointment_by_link", ip)]).await?;
         Ok(managed)
     }
 
     /// The client cancels by their link, within the practice's notice.
     pub async fn cancel_by_link(&self, token: &str, ip: &str) -> Result<(), AppError> {
         let (detail, policy) = self.managed(token).await?;
-        let now = self.now();
+        let now = self.app.now();
         let outcome = lifecycle::decide(detail.status, Change::Cancel, Party::Client, detail.starts_at, now, policy)
             .map_err(|r| refused("appointment", r))?;
         let event = NewAppointmentEvent {
@@ -147,12 +147,12 @@ impl App {
     /// The therapist hears of a client's change: the time and a link to the
     /// appointment's page, nothing about the client's health.
     async fn tell_therapist(&self, detail: &AppointmentDetail, what: &str, line: String) -> Result<(), AppError> {
-        let Some(therapist) = self.store.user(detail.clinician_id).await? else { return Ok(()) };
+        let Some(therapist) = self.app.store.user(detail.clinician_id).await? else { return Ok(()) };
         let text = format!(
             "Hello {},\n\n{line}\n\nSee the appointment:\n{}/appointments/{}\n",
-            therapist.display_name, self.config.base_url, detail.id
+            therapist.display_name, self.app.config.base_url, detail.id
         );
-        self.send_mail(Mail::new(therapist.email, format!("An appointment was {what}"), text)).await;
+        self.app.send_mail(Mail::new(therapist.email, format!("An appointment was {what}"), text)).await;
         Ok(())
     }
 }

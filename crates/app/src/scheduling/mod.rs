@@ -14,3 +14,16 @@ pub(crate) mod manage_link;
 pub mod new_appointments;
 pub mod reminders;
 pub mod session_types;
+
+/// The use cases of session types, hours, booking, appointments, the calendar,
+/// feeds and reminders, on the app: `app.scheduling()`.
+#[derive(Clone, Copy)]
+pub struct Scheduling<'a> {
+    app: &'a crate::App,
+}
+
+impl crate::App {
+    pub fn scheduling(&self) -> Scheduling<'_> {
+        Scheduling { app: self }
+    }
+}

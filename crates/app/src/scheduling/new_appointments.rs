@@ -15,7 +15,7 @@ use sensate_store::{NewAppointment, NewSeries, SchedulableCase, SeriesBooking, S
 use crate::actor::Scope;
 use crate::audit::outcome;
 use crate::scheduling::session_types::formats;
-use crate::{Actor, App, AppError};
+use crate::{Actor, AppError};
 
 /// The form, as typed.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -142,23 +142,24 @@ fn check(input: &AppointmentInput, choices: &AppointmentChoices) -> Result<Check
     }
 }
 
-impl App {
+impl super::Scheduling<'_> {
     /// Who may add appointments for which cases: a clinician for their own,
     /// owners and admins for every therapist's.
     async fn scheduling_scope(&self, actor: &Actor) -> Result<(PracticeId, Option<UserId>), AppError> {
         let practice = actor.primary_membership().map(|m| m.practice_id).ok_or(AppError::Forbidden)?;
         if actor.may(Action::ScheduleSessions, Scope::Practice) {
-            self.authorize(
-                actor,
-                Action::ScheduleSessions,
-                &Resource::Practice(practice),
-                ("practice", practice.to_string()),
-            )
-            .await?;
+            self.app
+                .authorize(
+                    actor,
+                    Action::ScheduleSessions,
+                    &Resource::Practice(practice),
+                    ("practice", practice.to_string()),
+                )
+                .await?;
             return Ok((practice, None));
         }
-        let (_, resource) = self.therapist_account(actor, actor.user_id, "schedule_sessions").await?;
-        self.authorize(actor, Action::ScheduleSessions, &resource, ("user", actor.user_id.to_string())).await?;
+        let (_, resource) = self.app.directory().therapist_account(actor, actor.user_id, "schedule_sessions").await?;
+        self.app.authorize(actor, Action::ScheduleSessions, &resource, ("user", actor.user_id.to_string())).await?;
         Ok((practice, Some(actor.user_id)))
     }
 
@@ -166,18 +167,19 @@ impl App {
     /// so it is audited.
     pub async fn appointment_choices(&self, actor: &Actor) -> Result<AppointmentChoices, AppError> {
         let (practice, clinician) = self.scheduling_scope(actor).await?;
-        let cases = self.store.schedulable_cases(practice, clinician).await?;
-        let session_types = self.store.session_types(practice).await?.into_iter().filter(|k| k.active).collect();
-        let time_zone = self.store.practice(practice).await?.map(|p| p.time_zone).unwrap_or_else(|| "UTC".into());
-        self.audit_actor(
-            actor,
-            Some(practice),
-            "list_schedulable_cases",
-            "practice",
-            practice.to_string(),
-            outcome::ALLOWED,
-        )
-        .await?;
+        let cases = self.app.store.schedulable_cases(practice, clinician).await?;
+        let session_types = self.app.store.session_types(practice).await?.into_iter().filter(|k| k.active).collect();
+        let time_zone = self.app.store.practice(practice).await?.map(|p| p.time_zone).unwrap_or_else(|| "UTC".into());
+        self.app
+            .audit_actor(
+                actor,
+                Some(practice),
+                "list_schedulable_cases",
+                "practice",
+                practice.to_string(),
+                outcome::ALLOWED,
+            )
+            .await?;
         Ok(AppointmentChoices { cases, session_types, time_zone, front_desk: clinician.is_none() })
     }
 
@@ -205,7 +207,7 @@ impl App {
                 return Err(AppError::Invalid(errors));
             }
         };
-        let now = self.now();
+        let now = self.app.now();
         if list.first().is_some_and(|o| o.start < now) {
             let mut errors = FieldErrors::new();
             errors.add(
@@ -215,8 +217,8 @@ impl App {
             return Err(AppError::Invalid(errors));
         }
         let (case, clinician) = (c.case.id, c.case.clinician_id);
-        let (_, resource) = self.therapist_account(actor, clinician, "schedule_sessions").await?;
-        self.authorize(actor, Action::ScheduleSessions, &resource, ("case", case.to_string())).await?;
+        let (_, resource) = self.app.directory().therapist_account(actor, clinician, "schedule_sessions").await?;
+        self.app.authorize(actor, Action::ScheduleSessions, &resource, ("case", case.to_string())).await?;
         let appointments: Vec<NewAppointment> = list
             .iter()
             .map(|o| NewAppointment {
@@ -244,14 +246,14 @@ impl App {
             created_by: actor.user_id,
             created_at: now,
         });
-        let uow = self.store.begin_write().await?;
+        let uow = self.app.store.begin_write().await?;
         match uow.book_series(series.as_ref(), &appointments, now).await? {
             SeriesBooking::Collides(positions) => Ok(Added::Collides(
                 positions.iter().filter_map(|&i| list.get(i)).map(|o| format_local(o.start, &zone)).collect(),
             )),
             SeriesBooking::Booked => {
                 let practice = Some(c.case.practice_id);
-                uow.audit(self.actor_event(
+                uow.audit(self.app.actor_event(
                     actor,
                     practice,
                     "add_appointments",

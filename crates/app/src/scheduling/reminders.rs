@@ -16,8 +16,8 @@ use sensate_domain::scheduling::{AppointmentStatus, SessionFormat, format_local}
 use sensate_domain::{AppointmentId, UserId};
 use sensate_store::{NewJob, PracticeRecord, ReminderFacts, ReminderRecipient};
 
+use crate::AppError;
 use crate::infra::mailer::Email;
-use crate::{App, AppError};
 
 /// The job kind of a reminder email.
 pub const REMINDER_JOB: &str = "reminder";
@@ -164,15 +164,15 @@ pub(crate) fn reminder_email(
     Email::new(recipient.email.clone(), format!("Reminder: your appointment on {when}"), text)
 }
 
-impl App {
+impl super::Scheduling<'_> {
     /// Enqueues the reminders of confirmed appointments that start within
     /// the largest offset; returns how many jobs were new.
     pub(crate) async fn plan_reminders(&self, now: Timestamp) -> Result<usize, AppError> {
-        let offsets = &self.config.reminders;
+        let offsets = &self.app.config.reminders;
         let Some(largest) = offsets.first().copied() else { return Ok(0) };
         let mut added = 0;
-        for (appointment, starts_at) in self.store.confirmed_starting_between(now, now + largest).await? {
-            let Some(facts) = self.store.reminder_facts(appointment).await? else { continue };
+        for (appointment, starts_at) in self.app.store.confirmed_starting_between(now, now + largest).await? {
+            let Some(facts) = self.app.store.reminder_facts(appointment).await? else { continue };
             for offset in offsets.iter().copied() {
                 if now >= window_end(offsets, offset, starts_at) {
                     continue;
@@ -191,7 +191,7 @@ impl App {
                         dedupe_key: payload.dedupe_key(),
                         run_at: starts_at - offset,
                     };
-                    if self.store.enqueue_job(&job, now).await? {
+                    if self.app.store.enqueue_job(&job, now).await? {
                         added += 1;
                     }
                 }
@@ -212,9 +212,9 @@ impl App {
             return Err(AppError::Internal("a reminder job's payload is not readable".into()));
         };
         let offset = SignedDuration::from_mins(payload.offset_minutes);
-        let offsets = &self.config.reminders;
+        let offsets = &self.app.config.reminders;
         let wanted = offsets.contains(&offset) && now < window_end(offsets, offset, payload.starts_at);
-        let Some(facts) = self.store.reminder_facts(payload.appointment).await? else {
+        let Some(facts) = self.app.store.reminder_facts(payload.appointment).await? else {
             return Ok(Ok(ReminderRun::Skipped));
         };
         let recipient = facts.recipients.iter().find(|r| r.user_id == payload.recipient);
@@ -223,14 +223,14 @@ impl App {
         else {
             return Ok(Ok(ReminderRun::Skipped));
         };
-        let Some(practice) = self.store.practice(facts.practice_id).await? else {
+        let Some(practice) = self.app.store.practice(facts.practice_id).await? else {
             return Ok(Ok(ReminderRun::Skipped));
         };
         let link = self.appointment_manage_link(facts.id).await?;
         let email = reminder_email(recipient, &facts, &practice, &link)
             .with_message_id(format!("reminder.{}", job.as_uuid().simple()));
         let sent = ReminderRun::Sent { practice: facts.practice_id, appointment: facts.id };
-        Ok(self.mailer.send(&email).await.map(|()| sent))
+        Ok(self.app.mailer.send(&email).await.map(|()| sent))
     }
 }
 

@@ -9,7 +9,7 @@ use sensate_store::SessionTypeRecord;
 
 use crate::audit::outcome;
 use crate::money;
-use crate::{Actor, App, AppError};
+use crate::{Actor, AppError};
 
 /// Who takes part in a kind of session.
 pub const PARTICIPANTS: [&str; 3] = ["individual", "couple", "either"];
@@ -63,11 +63,11 @@ pub fn formats(kind: &SessionTypeRecord) -> Vec<SessionFormat> {
         .collect()
 }
 
-impl App {
+impl super::Scheduling<'_> {
     /// Every session type of the actor's practice, active or not.
     pub async fn session_types(&self, actor: &Actor) -> Result<Vec<SessionTypeRecord>, AppError> {
-        let practice = self.authorize_in_practice(actor, Action::ManageSessionTypes).await?;
-        Ok(self.store.session_types(practice).await?)
+        let practice = self.app.authorize_in_practice(actor, Action::ManageSessionTypes).await?;
+        Ok(self.app.store.session_types(practice).await?)
     }
 
     pub async fn add_session_type(
@@ -75,10 +75,10 @@ impl App {
         actor: &Actor,
         input: &SessionTypeInput,
     ) -> Result<sensate_domain::SessionTypeId, AppError> {
-        let practice = self.authorize_in_practice(actor, Action::ManageSessionTypes).await?;
+        let practice = self.app.authorize_in_practice(actor, Action::ManageSessionTypes).await?;
         let (name, duration_minutes, fee_cents) = check(input)?;
         let id = sensate_domain::SessionTypeId::new();
-        let uow = self.store.begin_write().await?;
+        let uow = self.app.store.begin_write().await?;
         uow.insert_session_type(&SessionTypeRecord {
             id,
             practice_id: practice,
@@ -91,10 +91,10 @@ impl App {
             trial: input.trial,
             needs_approval: input.needs_approval,
             active: true,
-            created_at: self.now(),
+            created_at: self.app.now(),
         })
         .await?;
-        uow.audit(self.actor_event(
+        uow.audit(self.app.actor_event(
             actor,
             Some(practice),
             "add_session_type",
@@ -114,13 +114,20 @@ impl App {
         id: sensate_domain::SessionTypeId,
         active: bool,
     ) -> Result<(), AppError> {
-        let practice = self.authorize_in_practice(actor, Action::ManageSessionTypes).await?;
-        let uow = self.store.begin_write().await?;
+        let practice = self.app.authorize_in_practice(actor, Action::ManageSessionTypes).await?;
+        let uow = self.app.store.begin_write().await?;
         if !uow.set_session_type_active(practice, id, active).await? {
             return Err(AppError::NotFound);
         }
         let action = if active { "offer_session_type" } else { "withdraw_session_type" };
-        uow.audit(self.actor_event(actor, Some(practice), action, "session_type", id.to_string(), outcome::ALLOWED));
+        uow.audit(self.app.actor_event(
+            actor,
+            Some(practice),
+            action,
+            "session_type",
+            id.to_string(),
+            outcome::ALLOWED,
+        ));
         Ok(uow.commit().await?)
     }
 }

@@ -38,7 +38,7 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let ip = peer_ip(parts);
         let actor = match cookies::read(&parts.headers, &state.web, cookies::SESSION) {
-            Some(token) => state.app.authenticate(&token, &ip).await?,
+            Some(token) => state.app.identity().authenticate(&token, &ip).await?,
             None => None,
         };
         Ok(Caller { actor, ip })

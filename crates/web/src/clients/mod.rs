@@ -59,7 +59,7 @@ async fn clients_page(
     notice: Option<Notice>,
     sent: Vec<sensate_app::identity::invitations::InvitationSent>,
 ) -> Result<ClientsTemplate, WebError> {
-    let clients = state.app.my_clients(actor).await?;
+    let clients = state.app.clients().my_clients(actor).await?;
     Ok(ClientsTemplate {
         layout,
         notice,
@@ -86,7 +86,7 @@ pub(crate) async fn invite_clients(
     if kind == CaseKind::Couple && !(form.partner_name.trim().is_empty() && form.partner_email.trim().is_empty()) {
         invitees.push(Invitee { name: form.partner_name.clone(), email: form.partner_email.clone() });
     }
-    match state.app.invite_clients(&actor, kind, &invitees).await {
+    match state.app.identity().invite_clients(&actor, kind, &invitees).await {
         Ok(sent) => {
             let emails = sent.iter().map(|s| s.email.as_str()).collect::<Vec<_>>().join(" and ");
             let notice = Some(if sent.iter().all(|s| s.emailed) {
@@ -127,7 +127,7 @@ async fn client_page(
     contact_override: Option<(String, &FieldErrors)>,
     note_override: Option<(String, &FieldErrors)>,
 ) -> Result<ClientTemplate, WebError> {
-    let record = state.app.client_record(actor, client).await?;
+    let record = state.app.clients().client_record(actor, client).await?;
     let zone = actor.primary_membership().map(|m| m.practice_time_zone.clone()).unwrap_or_default();
     let action = format!("/clients/{client}/contact");
     let mut contact = FormPage::new(layout.clone(), "", action, "Save contact preferences");
@@ -177,7 +177,7 @@ pub(crate) async fn client_contact(
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
     let client = path_id::<UserId>(&id)?;
-    match state.app.set_contact_preferences(&actor, client, &form.contact_preferences).await {
+    match state.app.clients().set_contact_preferences(&actor, client, &form.contact_preferences).await {
         Ok(()) => Ok(Redirect::to(&format!("/clients/{client}?done=contact")).into_response()),
         Err(AppError::Invalid(errors)) => {
             let page = client_page(
@@ -204,7 +204,7 @@ pub(crate) async fn client_note(
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
     let client = path_id::<UserId>(&id)?;
-    match state.app.add_clinical_note(&actor, client, &form.note).await {
+    match state.app.clients().add_clinical_note(&actor, client, &form.note).await {
         Ok(()) => Ok(Redirect::to(&format!("/clients/{client}?done=note")).into_response()),
         Err(AppError::Invalid(errors)) => {
             let page =

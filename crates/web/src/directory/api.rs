@@ -389,8 +389,8 @@ pub(crate) async fn search(
     let reference = reference_data()?;
     let query = params.to_search(reference).map_err(|errors| ApiError(AppError::Invalid(errors)))?;
     let visitor_zone = params.visitor_zone().ok().flatten();
-    let view = state.app.directory_view().await?;
-    let results = state.app.search_in(&view, &query)?;
+    let view = state.app.directory().directory_view().await?;
+    let results = state.app.directory().search_in(&view, &query)?;
     let names = Names(reference);
     let mut hits = Vec::with_capacity(results.hits.len());
     for hit in results.hits {

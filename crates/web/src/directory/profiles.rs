@@ -223,7 +223,7 @@ async fn show_editor(
     notice: Option<Notice>,
     attempt: Attempt,
 ) -> Result<Response, WebError> {
-    let editor = state.app.profile_editor(actor, user).await?;
+    let editor = state.app.directory().profile_editor(actor, user).await?;
     let status = if attempt.form.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = editor_page(reference_data()?, layout.at("profile"), actor, editor, notice, attempt);
     render_status(status, &page)
@@ -260,7 +260,7 @@ pub(crate) async fn overview(
     {
         return Ok(Redirect::to(&format!("/profiles/{}", actor.user_id)).into_response());
     }
-    let therapists = state.app.directory_overview(&actor).await?;
+    let therapists = state.app.directory().directory_overview(&actor).await?;
     let template = DirectoryOverviewTemplate {
         layout: layout.at("profile"),
         notice: done_notice(&done.done),
@@ -341,7 +341,7 @@ pub(crate) async fn save(
     let (actor, layout) = page.signed_in()?;
     let user = path_id::<UserId>(&id)?;
     let input = profile_input(&pairs);
-    let result = state.app.save_therapist_profile(&actor, user, &input).await;
+    let result = state.app.directory().save_therapist_profile(&actor, user, &input).await;
     respond(&state, &actor, layout, user, result, "saved", |errors| Attempt {
         profile: Some(input),
         ..Attempt::failed("profile", errors)
@@ -384,9 +384,9 @@ async fn add_credential(
     let user = path_id::<UserId>(&id)?;
     let input = CredentialInput::from(form);
     let result = if kind == "licence" {
-        state.app.add_licence(&actor, user, &input).await
+        state.app.directory().add_licence(&actor, user, &input).await
     } else {
-        state.app.add_certification(&actor, user, &input).await
+        state.app.directory().add_certification(&actor, user, &input).await
     };
     respond(&state, &actor, layout, user, result.map(|_| ()), kind, |errors| {
         let attempt = Attempt::failed(kind, errors);
@@ -433,7 +433,7 @@ pub(crate) async fn verify(
     let (actor, layout) = page.signed_in()?;
     let user = path_id::<UserId>(&id)?;
     let credential = path_id::<sensate_domain::CredentialId>(&credential)?;
-    match state.app.verify_credential(&actor, user, credential, &form.method).await {
+    match state.app.directory().verify_credential(&actor, user, credential, &form.method).await {
         // The overview's verification queue returns to the overview.
         Ok(()) if from.from == "overview" => Ok(Redirect::to("/profiles?done=verified").into_response()),
         result => {
@@ -459,7 +459,11 @@ pub(crate) async fn remove_credential(
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
     let user = path_id::<UserId>(&id)?;
-    let result = state.app.remove_credential(&actor, user, path_id::<sensate_domain::CredentialId>(&credential)?).await;
+    let result = state
+        .app
+        .directory()
+        .remove_credential(&actor, user, path_id::<sensate_domain::CredentialId>(&credential)?)
+        .await;
     respond(&state, &actor, layout, user, result, "removed", |errors| Attempt::failed("", errors)).await
 }
 
@@ -474,7 +478,7 @@ pub(crate) async fn photo(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let (actor, _) = page.signed_in()?;
-    let photo = state.app.editor_photo(&actor, path_id::<UserId>(&id)?).await?;
+    let photo = state.app.directory().editor_photo(&actor, path_id::<UserId>(&id)?).await?;
     photo.map(jpeg).ok_or(WebError(AppError::NotFound))
 }
 
@@ -500,7 +504,7 @@ pub(crate) async fn upload_photo(
     let (actor, layout) = page.signed_in()?;
     let user = path_id::<UserId>(&id)?;
     let upload = uploaded_photo(multipart).await;
-    let result = state.app.save_profile_photo(&actor, user, upload).await;
+    let result = state.app.directory().save_profile_photo(&actor, user, upload).await;
     respond(&state, &actor, layout, user, result, "photo", |errors| Attempt::failed("photo", errors)).await
 }
 
@@ -511,13 +515,13 @@ pub(crate) async fn remove_photo(
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
     let user = path_id::<UserId>(&id)?;
-    let result = state.app.remove_profile_photo(&actor, user).await;
+    let result = state.app.directory().remove_profile_photo(&actor, user).await;
     respond(&state, &actor, layout, user, result, "photo_removed", |errors| Attempt::failed("", errors)).await
 }
 
 /// `GET /therapists/{id}/photo`: a listed therapist's photo, for everyone.
 pub(crate) async fn public_photo(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, WebError> {
-    let photo = state.app.listed_photo(path_id::<UserId>(&id)?).await?;
+    let photo = state.app.directory().listed_photo(path_id::<UserId>(&id)?).await?;
     photo.map(jpeg).ok_or(WebError(AppError::NotFound))
 }
 

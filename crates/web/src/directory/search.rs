@@ -105,9 +105,9 @@ pub(crate) async fn search(
     Fragment(fragment): Fragment,
     uri: Uri,
 ) -> Result<Response, WebError> {
-    let view = state.app.directory_view().await?;
+    let view = state.app.directory().directory_view().await?;
     let key = memo_key(&page, fragment, uri.query());
-    let kept = key.as_deref().and_then(|key| state.app.recall::<RenderedPage>(&view, key));
+    let kept = key.as_deref().and_then(|key| state.app.directory().recall::<RenderedPage>(&view, key));
     let mut response = match (kept, key) {
         (Some(kept), _) => kept.response(&page.layout.csrf),
         (None, Some(key)) => {
@@ -116,7 +116,7 @@ pub(crate) async fn search(
             let rendered = RenderedPage { status, parts: html.split(token_stand_in()).map(str::to_string).collect() };
             let response = rendered.response(&csrf);
             let weight = rendered.weight();
-            state.app.remember(&view, key, Arc::new(rendered), weight, changes_at);
+            state.app.directory().remember(&view, key, Arc::new(rendered), weight, changes_at);
             response
         }
         (None, None) => {
@@ -169,7 +169,7 @@ fn render_search(
             }
         }
     };
-    let results = state.app.search_in(view, &query)?;
+    let results = state.app.directory().search_in(view, &query)?;
     let names = Names(reference);
     let visitor_zone = params.visitor_zone().ok().flatten();
     let mut rows = Vec::new();
@@ -241,7 +241,7 @@ pub(crate) async fn profile(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let user: UserId = crate::ui::path_id(&id)?;
-    let Some((record, practice)) = state.app.listed_profile(user).await? else {
+    let Some((record, practice)) = state.app.directory().listed_profile(user).await? else {
         return Err(WebError(AppError::NotFound));
     };
     let reference = reference_data()?;
@@ -282,9 +282,9 @@ pub(crate) async fn profile(
         Vec::new()
     };
     let fee = record.min_fee_cents.map(sensate_app::money::dollars);
-    let has_photo = state.app.listed_photo(user).await?.is_some();
+    let has_photo = state.app.directory().listed_photo(user).await?.is_some();
     // What can be booked: none when the therapist is not taking new clients.
-    let (session_fees, next_free) = match state.app.booking_options(user).await? {
+    let (session_fees, next_free) = match state.app.scheduling().booking_options(user).await? {
         Some(options) => {
             let fees = options
                 .session_types
@@ -298,7 +298,7 @@ pub(crate) async fn profile(
                     format!("{}, {} min: {fee}", t.name, t.duration_minutes)
                 })
                 .collect();
-            let next = state.app.next_free_time(&options).await?.map(|next| {
+            let next = state.app.scheduling().next_free_time(&options).await?.map(|next| {
                 format!(
                     "{} · {} · {}",
                     sensate_domain::scheduling::format_local(next.slot.start, &next.time_zone),

@@ -25,8 +25,8 @@ pub(crate) async fn mfa(State(state): State<AppState>, page: Page) -> Result<Res
     if !actor.is_staff() || actor.mfa_verified {
         return Ok(Redirect::to("/dashboard").into_response());
     }
-    if state.app.mfa_enrolled(&actor).await? {
-        let demo_code = state.app.demo_mfa_code(&actor).await?;
+    if state.app.identity().mfa_enrolled(&actor).await? {
+        let demo_code = state.app.identity().demo_mfa_code(&actor).await?;
         return Ok(render(&verify_page(layout, None, demo_code))?.into_response());
     }
     enrol_page(&state, &actor, layout, None).await
@@ -38,7 +38,7 @@ async fn enrol_page(
     layout: Layout,
     error: Option<String>,
 ) -> Result<Response, WebError> {
-    let enrolment = state.app.begin_mfa_enrolment(actor).await?;
+    let enrolment = state.app.identity().begin_mfa_enrolment(actor).await?;
     let qr = qr_svg(&enrolment.otpauth_uri).map_err(|e| WebError(AppError::Internal(e.to_string())))?;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     render_status(status, &MfaEnrolTemplate { layout, qr_svg: qr, secret: enrolment.secret_base32, error })
@@ -61,7 +61,7 @@ pub(crate) async fn mfa_enrol(
     Form(form): Form<CodeForm>,
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in_before_mfa()?;
-    match state.app.confirm_mfa_enrolment(&actor, &form.code).await {
+    match state.app.identity().confirm_mfa_enrolment(&actor, &form.code).await {
         Ok(codes) => Ok(render(&RecoveryCodesTemplate { layout, codes })?.into_response()),
         Err(AppError::Invalid(errors)) => {
             enrol_page(&state, &actor, layout, errors.get("code").map(str::to_string)).await
@@ -76,10 +76,10 @@ pub(crate) async fn mfa_verify(
     Form(form): Form<CodeForm>,
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in_before_mfa()?;
-    match state.app.verify_mfa(&actor, &form.code).await {
+    match state.app.identity().verify_mfa(&actor, &form.code).await {
         Ok(()) => Ok(Redirect::to("/dashboard").into_response()),
         Err(AppError::Invalid(errors)) => {
-            let demo_code = state.app.demo_mfa_code(&actor).await?;
+            let demo_code = state.app.identity().demo_mfa_code(&actor).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &verify_page(layout, Some(&errors), demo_code))
         }
         Err(other) => Err(other.into()),
@@ -128,6 +128,7 @@ pub(crate) async fn password_submit(
     let (actor, layout) = page.signed_in()?;
     match state
         .app
+        .identity()
         .change_password(&actor, &form.current_password, &form.new_password, &form.new_password_confirm)
         .await
     {
@@ -166,7 +167,7 @@ pub(crate) async fn my_contact(
     Query(done): Query<Done>,
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
-    let current = state.app.my_contact_preferences(&actor).await?.unwrap_or_default();
+    let current = state.app.clients().my_contact_preferences(&actor).await?.unwrap_or_default();
     let notice = (done.done == "contact").then(|| Notice::success("Saved."));
     Ok(render(&my_contact_page(layout, &current).notice(notice))?.into_response())
 }
@@ -177,7 +178,7 @@ pub(crate) async fn my_contact_submit(
     Form(form): Form<ContactForm>,
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
-    match state.app.set_contact_preferences(&actor, actor.user_id, &form.contact_preferences).await {
+    match state.app.clients().set_contact_preferences(&actor, actor.user_id, &form.contact_preferences).await {
         Ok(()) => Ok(Redirect::to("/me/contact?done=contact").into_response()),
         Err(AppError::Invalid(errors)) => render_status(
             StatusCode::UNPROCESSABLE_ENTITY,

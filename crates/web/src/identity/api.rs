@@ -82,12 +82,13 @@ pub(crate) async fn create(
     caller: Caller,
     ApiJson(body): ApiJson<Credentials>,
 ) -> Result<Response, ApiError> {
-    let session = state.app.login(&body.email, &body.password, &caller.ip).await?;
+    let session = state.app.identity().login(&body.email, &body.password, &caller.ip).await?;
     if let Some(previous) = &caller.actor {
-        state.app.logout(previous).await?;
+        state.app.identity().logout(previous).await?;
     }
     let actor = state
         .app
+        .identity()
         .authenticate(&session.token, &caller.ip)
         .await?
         .ok_or(ApiError(sensate_app::AppError::Unauthenticated))?;
@@ -106,7 +107,7 @@ pub(crate) async fn create(
     responses((status = 204, description = "Signed out (also when nobody was signed in)")))]
 pub(crate) async fn delete(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     if let Some(actor) = &caller.actor {
-        state.app.logout(actor).await?;
+        state.app.identity().logout(actor).await?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
     append_cookie(&mut response, &cookies::set(&state.web, cookies::SESSION, "", Some(0)));
@@ -132,7 +133,7 @@ pub(crate) async fn mfa(
     ApiJson(body): ApiJson<Code>,
 ) -> Result<StatusCode, ApiError> {
     let actor = caller.signed_in_before_mfa()?;
-    state.app.verify_mfa(&actor, &body.code).await?;
+    state.app.identity().verify_mfa(&actor, &body.code).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -151,7 +152,11 @@ pub(crate) async fn change_password(
     ApiJson(body): ApiJson<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
     let actor = caller.signed_in()?;
-    state.app.change_password(&actor, &body.current_password, &body.new_password, &body.new_password).await?;
+    state
+        .app
+        .identity()
+        .change_password(&actor, &body.current_password, &body.new_password, &body.new_password)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -168,7 +173,7 @@ pub(crate) async fn request_reset(
     caller: Caller,
     ApiJson(body): ApiJson<ResetRequest>,
 ) -> Result<StatusCode, ApiError> {
-    state.app.request_password_reset(&body.email, &caller.ip).await?;
+    state.app.identity().request_password_reset(&body.email, &caller.ip).await?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -189,6 +194,6 @@ pub(crate) async fn confirm_reset(
     caller: Caller,
     ApiJson(body): ApiJson<ResetConfirm>,
 ) -> Result<StatusCode, ApiError> {
-    state.app.reset_password(&body.token, &body.password, &body.password, &caller.ip).await?;
+    state.app.identity().reset_password(&body.token, &body.password, &body.password, &caller.ip).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -47,7 +47,7 @@ pub(crate) async fn setup_form(
     page: Page,
     Query(query): Query<TokenQuery>,
 ) -> Result<Response, WebError> {
-    if !state.app.setup_token_is_valid(&query.token).await? {
+    if !state.app.identity().setup_token_is_valid(&query.token).await? {
         return setup_invalid(page.layout);
     }
     let form = SetupForm { time_zone: "America/New_York".into(), ..SetupForm::default() };
@@ -67,7 +67,7 @@ pub(crate) async fn setup_submit(
         password: form.password.clone(),
         password_confirm: form.password_confirm.clone(),
     };
-    match state.app.complete_setup(&form.token, &input).await {
+    match state.app.identity().complete_setup(&form.token, &input).await {
         Ok(session) => Ok(signed_in_redirect(&state, session)),
         Err(AppError::Invalid(errors)) => {
             let html = render(&setup_page(page.layout, form.token.clone(), &form, &errors))?;
@@ -130,11 +130,11 @@ pub(crate) async fn login_submit(
     page: Page,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
-    match state.app.login(&form.email, &form.password, &page.ip).await {
+    match state.app.identity().login(&form.email, &form.password, &page.ip).await {
         Ok(session) => {
             // The session this browser had before ends: one browser, one session.
             if let Some(previous) = &page.actor {
-                state.app.logout(previous).await?;
+                state.app.identity().logout(previous).await?;
             }
             Ok(signed_in_redirect(&state, session))
         }
@@ -154,7 +154,7 @@ pub(crate) async fn login_submit(
 
 pub(crate) async fn logout(State(state): State<AppState>, page: Page) -> Result<Response, WebError> {
     if let Some(actor) = &page.actor {
-        state.app.logout(actor).await?;
+        state.app.identity().logout(actor).await?;
     }
     let mut response = Redirect::to("/").into_response();
     append_cookie(&mut response, &cookies::set(&state.web, cookies::SESSION, "", Some(0)));
@@ -194,7 +194,7 @@ pub(crate) async fn forgot_submit(
     page: Page,
     Form(form): Form<EmailForm>,
 ) -> Result<Response, WebError> {
-    state.app.request_password_reset(&form.email, &page.ip).await?;
+    state.app.identity().request_password_reset(&form.email, &page.ip).await?;
     let notice = Notice::success(
         "If that address belongs to an account, a reset link is on its way. It works once, for one hour. Check your spam folder if it does not arrive.",
     );
@@ -227,7 +227,7 @@ pub(crate) async fn reset_submit(
     page: Page,
     Form(form): Form<ResetForm>,
 ) -> Result<Response, WebError> {
-    match state.app.reset_password(&form.token, &form.password, &form.password_confirm, &page.ip).await {
+    match state.app.identity().reset_password(&form.token, &form.password, &form.password_confirm, &page.ip).await {
         Ok(()) => {
             let login = login_page(page.layout, "", None);
             let mut response = render(&LoginTemplate {
@@ -276,7 +276,7 @@ pub(crate) async fn join_form(
     page: Page,
     Query(query): Query<TokenQuery>,
 ) -> Result<Response, WebError> {
-    match state.app.invitation(&query.token).await? {
+    match state.app.identity().invitation(&query.token).await? {
         Some(invitation) => Ok(render(&join_page(page.layout, &query.token, &invitation))?.into_response()),
         None => Err(WebError(AppError::LinkInvalid)),
     }
@@ -288,10 +288,11 @@ pub(crate) async fn join_submit(
     Form(form): Form<JoinForm>,
 ) -> Result<Response, WebError> {
     // The use case decides (and audits) first; the page is only needed again for errors.
-    match state.app.accept_invitation(&form.token, &form.password, &form.password_confirm, &page.ip).await {
+    match state.app.identity().accept_invitation(&form.token, &form.password, &form.password_confirm, &page.ip).await {
         Ok(session) => Ok(signed_in_redirect(&state, session)),
         Err(AppError::Invalid(errors)) => {
-            let invitation = state.app.invitation(&form.token).await?.ok_or(WebError(AppError::LinkInvalid))?;
+            let invitation =
+                state.app.identity().invitation(&form.token).await?.ok_or(WebError(AppError::LinkInvalid))?;
             render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &join_page(page.layout, &form.token, &invitation).errors(&errors),

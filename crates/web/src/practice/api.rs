@@ -59,7 +59,7 @@ pub(crate) async fn invite_staff(
 ) -> Result<Response, ApiError> {
     let actor = caller.signed_in()?;
     let invitee = Invitee { name: body.name, email: body.email };
-    Ok(sent(vec![state.app.invite_staff(&actor, &invitee, &body.role).await?]))
+    Ok(sent(vec![state.app.identity().invite_staff(&actor, &invitee, &body.role).await?]))
 }
 
 #[derive(serde::Deserialize, utoipa::ToSchema)]
@@ -87,7 +87,7 @@ pub(crate) async fn invite_clients(
         return Err(ApiError(AppError::Invalid(errors)));
     };
     let invitees: Vec<Invitee> = body.clients.into_iter().map(|p| Invitee { name: p.name, email: p.email }).collect();
-    Ok(sent(state.app.invite_clients(&actor, kind, &invitees).await?))
+    Ok(sent(state.app.identity().invite_clients(&actor, kind, &invitees).await?))
 }
 
 #[derive(serde::Deserialize, utoipa::ToSchema)]
@@ -107,7 +107,8 @@ pub(crate) async fn accept(
     caller: Caller,
     ApiJson(body): ApiJson<Acceptance>,
 ) -> Result<Response, ApiError> {
-    let session = state.app.accept_invitation(&body.token, &body.password, &body.password, &caller.ip).await?;
+    let session =
+        state.app.identity().accept_invitation(&body.token, &body.password, &body.password, &caller.ip).await?;
     let mut response = StatusCode::CREATED.into_response();
     append_cookie(&mut response, &cookies::set(&state.web, cookies::SESSION, &session.token, None));
     Ok(response)
@@ -130,7 +131,7 @@ pub(crate) async fn disable(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let actor = caller.signed_in()?;
-    state.app.set_account_disabled(&actor, user_id(&id)?, true).await?;
+    state.app.practice().set_account_disabled(&actor, user_id(&id)?, true).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -147,7 +148,7 @@ pub(crate) async fn enable(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let actor = caller.signed_in()?;
-    state.app.set_account_disabled(&actor, user_id(&id)?, false).await?;
+    state.app.practice().set_account_disabled(&actor, user_id(&id)?, false).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

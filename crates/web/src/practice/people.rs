@@ -50,8 +50,8 @@ async fn people_page(
     sent: Vec<InvitationSent>,
 ) -> Result<PeopleTemplate, WebError> {
     let zone = actor.primary_membership().map(|m| m.practice_time_zone.clone()).unwrap_or_default();
-    let people = state.app.people(actor).await?;
-    let invitations = state.app.practice_invitations(actor).await?;
+    let people = state.app.practice().people(actor).await?;
+    let invitations = state.app.identity().practice_invitations(actor).await?;
     Ok(PeopleTemplate {
         layout,
         notice,
@@ -109,7 +109,7 @@ pub(crate) async fn invite(
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
     let invitee = Invitee { name: form.name.clone(), email: form.email.clone() };
-    match state.app.invite_staff(&actor, &invitee, &form.role).await {
+    match state.app.identity().invite_staff(&actor, &invitee, &form.role).await {
         Ok(sent) => {
             let notice = Some(if sent.emailed {
                 Notice::success(format!("Invitation emailed to {}.", sent.email))
@@ -136,7 +136,7 @@ pub(crate) async fn invite(
 async fn set_disabled(state: AppState, page: Page, id: String, disabled: bool) -> Result<Response, WebError> {
     let (actor, _) = page.signed_in()?;
     let user: UserId = path_id(&id)?;
-    state.app.set_account_disabled(&actor, user, disabled).await?;
+    state.app.practice().set_account_disabled(&actor, user, disabled).await?;
     let done = if disabled { "disabled" } else { "enabled" };
     Ok(Redirect::to(&format!("/people?done={done}")).into_response())
 }

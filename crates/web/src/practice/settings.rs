@@ -62,8 +62,8 @@ pub(crate) async fn settings(
     Query(done): Query<Done>,
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
-    let practice = state.app.practice_settings(&actor).await?;
-    let notice = state.app.cancellation_policy(practice.id).await?.notice.as_hours();
+    let practice = state.app.practice().practice_settings(&actor).await?;
+    let notice = state.app.scheduling().cancellation_policy(practice.id).await?.notice.as_hours();
     let form = SettingsForm {
         cancellation_notice_hours: notice.to_string(),
         name: practice.name,
@@ -92,7 +92,7 @@ pub(crate) async fn settings_submit(
         reminders_name_service: form.reminders_name_service == "on",
         cancellation_notice_hours: form.cancellation_notice_hours.clone(),
     };
-    match state.app.update_practice_settings(&actor, &input).await {
+    match state.app.practice().update_practice_settings(&actor, &input).await {
         Ok(()) => Ok(Redirect::to("/settings?done=settings").into_response()),
         Err(AppError::Invalid(errors)) => {
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &settings_page(layout, &form).errors(&errors))

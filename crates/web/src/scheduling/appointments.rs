@@ -195,7 +195,7 @@ pub(crate) async fn show(
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
     let id: AppointmentId = path_id(&id)?;
-    let view = state.app.appointment_page(&actor, id).await?;
+    let view = state.app.scheduling().appointment_page(&actor, id).await?;
     render_status(StatusCode::OK, &staff_page(view, layout, "", done_notice(&done.done), FieldErrors::new()))
 }
 
@@ -209,7 +209,7 @@ async fn staff_retry(
     reason: &str,
     errors: FieldErrors,
 ) -> Result<Response, WebError> {
-    let view = state.app.appointment_page(actor, id).await?;
+    let view = state.app.scheduling().appointment_page(actor, id).await?;
     let notice = Some(Notice::error("Nothing was changed."));
     render_status(StatusCode::UNPROCESSABLE_ENTITY, &staff_page(view, layout, reason, notice, errors))
 }
@@ -229,7 +229,7 @@ pub(crate) async fn cancel(
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
     let id: AppointmentId = path_id(&id)?;
-    match state.app.cancel_appointment(&actor, id, &form.reason).await {
+    match state.app.scheduling().cancel_appointment(&actor, id, &form.reason).await {
         Ok(()) => Ok(Redirect::to(&format!("/appointments/{id}?done=cancelled")).into_response()),
         Err(AppError::Invalid(errors)) => staff_retry(&state, &actor, layout, id, &form.reason, errors).await,
         Err(other) => Err(other.into()),
@@ -263,10 +263,10 @@ pub(crate) async fn reschedule(
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
     let id: AppointmentId = path_id(&id)?;
-    match state.app.reschedule_appointment(&actor, id, &form.start).await {
+    match state.app.scheduling().reschedule_appointment(&actor, id, &form.start).await {
         Ok(Rescheduled::Moved) => Ok(Redirect::to(&format!("/appointments/{id}?done=moved")).into_response()),
         Ok(Rescheduled::Taken { alternatives }) => {
-            let view = state.app.appointment_page(&actor, id).await?;
+            let view = state.app.scheduling().appointment_page(&actor, id).await?;
             let notice = taken_notice(&alternatives, &view.zone);
             render_status(StatusCode::CONFLICT, &staff_page(view, layout, "", Some(notice), FieldErrors::new()))
         }
@@ -296,10 +296,10 @@ pub(crate) async fn attendance(
         _ => None,
     };
     let result = match attended {
-        Some(attended) => state.app.record_attendance(&actor, id, attended).await,
+        Some(attended) => state.app.scheduling().record_attendance(&actor, id, attended).await,
         None => {
             // Still authorized first, so a stranger learns nothing from the message.
-            state.app.appointment_page(&actor, id).await?;
+            state.app.scheduling().appointment_page(&actor, id).await?;
             let mut errors = FieldErrors::new();
             errors.add("appointment", "Choose whether the session was held or missed.");
             Err(AppError::Invalid(errors))
@@ -345,7 +345,7 @@ pub(crate) async fn manage(
     Path(token): Path<String>,
     axum::extract::Query(done): axum::extract::Query<Done>,
 ) -> Result<Response, WebError> {
-    let managed = state.app.managed_appointment(&token, &page.ip).await?;
+    let managed = state.app.scheduling().managed_appointment(&token, &page.ip).await?;
     let notice = match done.done.as_str() {
         "cancelled" => Some(Notice::success("Your appointment is cancelled. The practice has been told.")),
         "moved" => Some(Notice::success("Your appointment has been moved. The practice has been told.")),
@@ -362,7 +362,7 @@ async fn client_retry(
     notice: Notice,
     errors: FieldErrors,
 ) -> Result<Response, WebError> {
-    let managed = state.app.managed_appointment(&token, &page.ip).await?;
+    let managed = state.app.scheduling().managed_appointment(&token, &page.ip).await?;
     render_status(status, &client_page(managed, page.layout, token, Some(notice), errors))
 }
 
@@ -372,7 +372,7 @@ pub(crate) async fn manage_cancel(
     page: Page,
     Path(token): Path<String>,
 ) -> Result<Response, WebError> {
-    match state.app.cancel_by_link(&token, &page.ip).await {
+    match state.app.scheduling().cancel_by_link(&token, &page.ip).await {
         Ok(()) => Ok(Redirect::to(&format!("/appointments/manage/{token}?done=cancelled")).into_response()),
         Err(AppError::Invalid(errors)) => {
             let message = errors.iter().next().map(|(_, m)| m.to_string()).unwrap_or_default();
@@ -389,10 +389,10 @@ pub(crate) async fn manage_reschedule(
     Path(token): Path<String>,
     Form(form): Form<MoveForm>,
 ) -> Result<Response, WebError> {
-    match state.app.reschedule_by_link(&token, &form.start, &page.ip).await {
+    match state.app.scheduling().reschedule_by_link(&token, &form.start, &page.ip).await {
         Ok(Rescheduled::Moved) => Ok(Redirect::to(&format!("/appointments/manage/{token}?done=moved")).into_response()),
         Ok(Rescheduled::Taken { alternatives }) => {
-            let managed = state.app.managed_appointment(&token, &page.ip).await?;
+            let managed = state.app.scheduling().managed_appointment(&token, &page.ip).await?;
             let notice = taken_notice(&alternatives, &managed.zone);
             render_status(
                 StatusCode::CONFLICT,

@@ -83,7 +83,7 @@ async fn show(
     notice: Option<Notice>,
     typed: Option<(AvailabilityInput, &FieldErrors)>,
 ) -> Result<Response, WebError> {
-    let editor = state.app.availability_editor(actor, clinician).await?;
+    let editor = state.app.scheduling().availability_editor(actor, clinician).await?;
     let (input, errors, status) = match typed {
         Some((input, errors)) => (
             input,
@@ -131,6 +131,7 @@ async fn show(
     let now = state.app.now();
     let preview = state
         .app
+        .scheduling()
         .free_times(
             clinician,
             SignedDuration::from_mins(50),
@@ -194,7 +195,7 @@ pub(crate) async fn save(
     let (actor, layout) = page.signed_in()?;
     let clinician = path_id::<UserId>(&id)?;
     let input = read_form(&pairs);
-    match state.app.save_availability(&actor, clinician, &input).await {
+    match state.app.scheduling().save_availability(&actor, clinician, &input).await {
         Ok(()) => Ok(Redirect::to(&format!("/availability/{clinician}?done=saved")).into_response()),
         Err(AppError::Invalid(errors)) => show(&state, &actor, layout, clinician, None, Some((input, &errors))).await,
         Err(other) => Err(other.into()),

@@ -61,7 +61,7 @@ fn zone_choices(selected: &str) -> Vec<Choice> {
 
 async fn options(state: &AppState, id: &str) -> Result<BookingOptions, WebError> {
     let therapist: UserId = path_id(id)?;
-    state.app.booking_options(therapist).await?.ok_or(WebError(AppError::NotFound))
+    state.app.scheduling().booking_options(therapist).await?.ok_or(WebError(AppError::NotFound))
 }
 
 /// `GET /therapists/{id}/book`: free times, by day in the visitor's zone.
@@ -85,7 +85,7 @@ pub(crate) async fn slots(
     let mut days = Vec::new();
     let (kind_id, format) = match chosen_parts(&options, &query) {
         Some((kind, format)) => {
-            let slots = state.app.bookable_slots(&options, &kind, format, from, to).await?;
+            let slots = state.app.scheduling().bookable_slots(&options, &kind, format, from, to).await?;
             days = slot_days(&options, &slots, &zone, kind.id, format);
             (kind.id.to_string(), format.as_str().to_string())
         }
@@ -276,7 +276,7 @@ fn details_page(
     let zone = zone_or(&form.tz, &options.practice.time_zone);
     // A form shown again with its mistakes keeps the time it was first shown,
     // so a quick correction is not taken for a script.
-    let stamp = if form.stamp.is_empty() { state.app.booking_form_stamp()? } else { form.stamp.clone() };
+    let stamp = if form.stamp.is_empty() { state.app.scheduling().booking_form_stamp()? } else { form.stamp.clone() };
     let jurisdictions = options
         .licensed_in
         .iter()
@@ -346,7 +346,7 @@ pub(crate) async fn submit(
 ) -> Result<Response, WebError> {
     let options = options(&state, &id).await?;
     let choice = choice_from(&options, &form.query())?;
-    match state.app.request_booking(&options, choice, &form.input(), &page.ip).await {
+    match state.app.scheduling().request_booking(&options, choice, &form.input(), &page.ip).await {
         Ok(BookingOutcome::CheckEmail { email }) => {
             let template =
                 BookingSentTemplate { layout: page.layout.at("therapists"), email, hold_minutes: HOLD_MINUTES };
@@ -392,7 +392,7 @@ pub(crate) async fn confirm_page(
     page: Page,
     Path(token): Path<String>,
 ) -> Result<Response, WebError> {
-    let pending = state.app.pending_booking(&token).await?.ok_or(WebError(AppError::LinkInvalid))?;
+    let pending = state.app.scheduling().pending_booking(&token).await?.ok_or(WebError(AppError::LinkInvalid))?;
     let now = state.app.now();
     let message = match pending.status {
         AppointmentStatus::Held if pending.held_until.is_some_and(|until| until > now) => None,
@@ -423,8 +423,8 @@ pub(crate) async fn confirm(
     Path(token): Path<String>,
 ) -> Result<Response, WebError> {
     let ip = page.ip.clone();
-    let pending = state.app.pending_booking(&token).await?.ok_or(WebError(AppError::LinkInvalid))?;
-    let outcome = state.app.confirm_booking(&token, &ip).await?.ok_or(WebError(AppError::LinkInvalid))?;
+    let pending = state.app.scheduling().pending_booking(&token).await?.ok_or(WebError(AppError::LinkInvalid))?;
+    let outcome = state.app.scheduling().confirm_booking(&token, &ip).await?.ok_or(WebError(AppError::LinkInvalid))?;
     let (status, done) = match outcome {
         Confirmation::Done(AppointmentStatus::Confirmed) => {
             (StatusCode::OK, "Thank you. Your appointment is confirmed; the practice will be in touch.")
@@ -465,13 +465,13 @@ pub(crate) async fn requests(
     Query(done): Query<Done>,
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
-    let views = state.app.my_booking_requests(&actor).await?;
+    let views = state.app.scheduling().my_booking_requests(&actor).await?;
     let reference = reference_data()?;
     let zone = actor.primary_membership().map(|m| m.practice_time_zone.clone()).unwrap_or_default();
     let zone = zone_or(&zone, "UTC");
     let mut rows = Vec::new();
     for view in &views {
-        let (concern, message) = state.app.booking_reason(view)?;
+        let (concern, message) = state.app.scheduling().booking_reason(view)?;
         rows.push(BookingRequestRow {
             id: view.request.appointment_id.to_string(),
             name: view.request.name.clone(),
@@ -495,7 +495,7 @@ pub(crate) async fn requests(
 async fn answer(state: AppState, page: Page, id: String, accept: bool) -> Result<Response, WebError> {
     let (actor, _) = page.signed_in()?;
     let appointment: AppointmentId = path_id(&id)?;
-    state.app.answer_booking_request(&actor, appointment, accept).await?;
+    state.app.scheduling().answer_booking_request(&actor, appointment, accept).await?;
     Ok(Redirect::to(if accept { "/requests?done=confirmed" } else { "/requests?done=declined" }).into_response())
 }
 

@@ -186,7 +186,7 @@ pub(crate) async fn show(
         "" => None,
         id => Some(crate::ui::path_id::<UserId>(id)?),
     };
-    let view = state.app.week_view(&actor, chosen, &query.week).await?;
+    let view = state.app.scheduling().week_view(&actor, chosen, &query.week).await?;
     let week = part(&view, actor.user_id);
     let mut response = if wants_fragment(&headers) {
         render(&WeekFragmentTemplate { week })?.into_response()

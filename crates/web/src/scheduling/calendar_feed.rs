@@ -25,7 +25,7 @@ async fn page(
     notice: Option<Notice>,
     address: Option<String>,
 ) -> Result<Response, WebError> {
-    let since = state.app.calendar_feed_since(actor).await?;
+    let since = state.app.scheduling().calendar_feed_since(actor).await?;
     let zone = actor.primary_membership().map(|m| m.practice_time_zone.clone()).unwrap_or_default();
     let template = CalendarFeedTemplate {
         layout: layout.at("calendar"),
@@ -51,7 +51,7 @@ pub(crate) async fn show(
 /// in a redirect, a log or the database (only its hash is kept).
 pub(crate) async fn create(State(state): State<AppState>, page_: Page) -> Result<Response, WebError> {
     let (actor, layout) = page_.signed_in()?;
-    let token = state.app.new_calendar_feed(&actor).await?;
+    let token = state.app.scheduling().new_calendar_feed(&actor).await?;
     let address = format!("{}/calendar/{token}", state.web.base_url.trim_end_matches('/'));
     let notice = Some(Notice::success("A new feed address was made. Any earlier address no longer works."));
     page(&state, &actor, layout, notice, Some(address)).await
@@ -59,7 +59,7 @@ pub(crate) async fn create(State(state): State<AppState>, page_: Page) -> Result
 
 pub(crate) async fn revoke(State(state): State<AppState>, page_: Page) -> Result<Response, WebError> {
     let (actor, _) = page_.signed_in()?;
-    state.app.revoke_calendar_feed(&actor).await?;
+    state.app.scheduling().revoke_calendar_feed(&actor).await?;
     Ok(Redirect::to("/calendar-feed?done=revoked").into_response())
 }
 
@@ -69,7 +69,7 @@ pub(crate) async fn feed(
     page_: Page,
     Path(token): Path<String>,
 ) -> Result<Response, WebError> {
-    let ics = state.app.calendar_feed(&token, &page_.ip).await?.ok_or(WebError(AppError::NotFound))?;
+    let ics = state.app.scheduling().calendar_feed(&token, &page_.ip).await?.ok_or(WebError(AppError::NotFound))?;
     Ok(([(CONTENT_TYPE, "text/calendar; charset=utf-8"), (CACHE_CONTROL, "private, no-store")], ics).into_response())
 }
 

@@ -132,7 +132,7 @@ fn view(
 
 pub(crate) async fn form(State(state): State<AppState>, page: Page) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
-    let choices = state.app.appointment_choices(&actor).await?;
+    let choices = state.app.scheduling().appointment_choices(&actor).await?;
     render_status(StatusCode::OK, &view(layout, choices, AppointmentInput::default(), Vec::new(), Vec::new()))
 }
 
@@ -143,17 +143,17 @@ pub(crate) async fn submit(
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
     let input = typed.input();
-    match state.app.add_appointments(&actor, &input).await {
+    match state.app.scheduling().add_appointments(&actor, &input).await {
         Ok(Added::Booked { clinician, first, count }) => {
             let whose = if clinician == actor.user_id { String::new() } else { format!("&therapist={clinician}") };
             Ok(Redirect::to(&format!("/calendar?week={first}{whose}&done=added&count={count}")).into_response())
         }
         Ok(Added::Collides(dates)) => {
-            let choices = state.app.appointment_choices(&actor).await?;
+            let choices = state.app.scheduling().appointment_choices(&actor).await?;
             render_status(StatusCode::CONFLICT, &view(layout, choices, input, Vec::new(), dates))
         }
         Err(AppError::Invalid(errors)) => {
-            let choices = state.app.appointment_choices(&actor).await?;
+            let choices = state.app.scheduling().appointment_choices(&actor).await?;
             let errors = errors.iter().map(|(f, m)| (f, m.to_string())).collect();
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &view(layout, choices, input, errors, Vec::new()))
         }

@@ -74,7 +74,7 @@ async fn session_types_page(
     form: FormPage,
     notice: Option<Notice>,
 ) -> Result<SessionTypesTemplate, WebError> {
-    let types = state.app.session_types(actor).await?;
+    let types = state.app.scheduling().session_types(actor).await?;
     Ok(SessionTypesTemplate {
         layout,
         notice,
@@ -136,7 +136,7 @@ pub(crate) async fn add_session_type(
         trial: form.trial.is_some(),
         needs_approval: form.needs_approval.is_some(),
     };
-    match state.app.add_session_type(&actor, &input).await {
+    match state.app.scheduling().add_session_type(&actor, &input).await {
         Ok(_) => Ok(Redirect::to("/session-types?done=added").into_response()),
         Err(AppError::Invalid(errors)) => {
             let form = session_type_form(&layout, &form).errors(&errors);
@@ -152,7 +152,7 @@ pub(crate) async fn add_session_type(
 async fn set_offered(state: AppState, page: Page, id: String, active: bool) -> Result<Response, WebError> {
     let (actor, _) = page.signed_in()?;
     let id: sensate_domain::SessionTypeId = path_id(&id)?;
-    state.app.set_session_type_active(&actor, id, active).await?;
+    state.app.scheduling().set_session_type_active(&actor, id, active).await?;
     let done = if active { "offered" } else { "withdrawn" };
     Ok(Redirect::to(&format!("/session-types?done={done}")).into_response())
 }
