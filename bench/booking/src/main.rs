@@ -258,7 +258,7 @@ async fn seed(app: &App, store: &Arc<dyn Store>, therapists: usize) -> Result<Ve
                 fee_cents: Some(0),
                 in_person: false,
                 telehealth: true,
-                participants: "either".into(),
+                participants: sensate_domain::scheduling::Participants::Either,
                 trial: true,
                 needs_approval: true,
                 active: true,

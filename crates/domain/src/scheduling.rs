@@ -55,6 +55,35 @@ impl SessionFormat {
     }
 }
 
+/// Who takes part in a kind of session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Participants {
+    /// One client.
+    Individual,
+    /// The two partners of a couple: a booking names the partner.
+    Couple,
+    /// One client, or a couple.
+    Either,
+}
+
+impl Participants {
+    pub const ALL: [Participants; 3] = [Participants::Individual, Participants::Couple, Participants::Either];
+
+    /// As stored and as forms send it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Participants::Individual => "individual",
+            Participants::Couple => "couple",
+            Participants::Either => "either",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == value)
+    }
+}
+
 /// The life of an appointment: `Held` (a visitor chose the time and has not
 /// yet confirmed their email; lapses to `Expired`), `Requested` (waiting for
 /// the clinician), `Confirmed`, then `Completed`, `Cancelled` or `NoShow`.
@@ -135,6 +164,10 @@ mod tests {
         assert_eq!(SessionFormat::parse("telehealth"), Some(SessionFormat::Telehealth));
         assert_eq!(CaseKind::parse("couple"), Some(CaseKind::Couple));
         assert_eq!(CaseKind::parse("group"), None);
+        for participants in Participants::ALL {
+            assert_eq!(Participants::parse(participants.as_str()), Some(participants));
+        }
+        assert_eq!(Participants::parse("group"), None);
         assert!(AppointmentStatus::Confirmed.occupies_time());
         assert!(!AppointmentStatus::Cancelled.occupies_time());
     }

@@ -72,7 +72,7 @@ async fn world(db: TestDb) -> World {
             fee_cents: Some(15_000),
             in_person: true,
             telehealth: true,
-            participants: "individual".into(),
+            participants: sensate_domain::scheduling::Participants::Individual,
             trial: false,
             needs_approval: false,
             active: true,

@@ -289,7 +289,7 @@ on_both_engines! {
             fee_cents: None,
             in_person: true,
             telehealth: true,
-            participants: "either".into(),
+            participants: sensate_domain::scheduling::Participants::Either,
             trial: false,
             needs_approval,
             active: true,

@@ -215,7 +215,7 @@ where
                 fee_cents: row.try_get("fee_cents")?,
                 in_person: row.try_get("in_person")?,
                 telehealth: row.try_get("telehealth")?,
-                participants: row.try_get("participants")?,
+                participants: crate::shared::participants(&row.try_get::<String, _>("participants")?)?,
                 trial: row.try_get("trial")?,
                 needs_approval: row.try_get("needs_approval")?,
                 active: row.try_get("active")?,
@@ -294,7 +294,7 @@ where
                     .push_bind(t.fee_cents)
                     .push_bind(t.in_person)
                     .push_bind(t.telehealth)
-                    .push_bind(&t.participants)
+                    .push_bind(t.participants.as_str())
                     .push_bind(t.trial)
                     .push_bind(t.needs_approval)
                     .push_bind(t.active)

@@ -1,6 +1,6 @@
 //! Rows as the rest of Sensate sees them.
 use jiff::Timestamp;
-use sensate_domain::scheduling::{AppointmentStatus, CaseKind, SessionFormat};
+use sensate_domain::scheduling::{AppointmentStatus, CaseKind, Participants, SessionFormat};
 use sensate_domain::{AppointmentId, CaseId, OfficeId, PracticeId, Role, SessionTypeId, UserId};
 
 #[derive(Debug, Clone)]
@@ -198,7 +198,7 @@ pub struct SessionTypeRecord {
     pub in_person: bool,
     pub telehealth: bool,
     /// "individual", "couple" or "either".
-    pub participants: String,
+    pub participants: Participants,
     /// A short first consultation, often free.
     pub trial: bool,
     /// New bookings wait for the clinician's approval.

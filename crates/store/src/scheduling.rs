@@ -12,6 +12,8 @@ use sensate_domain::{OfficeId, PracticeId, SessionTypeId, UserId};
 use sensate_domain::AppointmentId;
 use sensate_domain::scheduling::AppointmentStatus;
 
+use crate::shared::{format, participants};
+
 use crate::{
     AvailabilityRecord, Booking, BookingRequestRecord, BookingView, NewAppointment, Result, SessionTypeRecord,
 };
@@ -72,11 +74,6 @@ pub(crate) fn small(value: u32) -> i32 {
 
 pub(crate) fn unsigned(value: i32, what: &str) -> Result<u32> {
     u32::try_from(value).map_err(|_| crate::StoreError::Corrupt(format!("{what} {value}")))
-}
-
-pub(crate) fn format(value: &str) -> Result<sensate_domain::scheduling::SessionFormat> {
-    sensate_domain::scheduling::SessionFormat::parse(value)
-        .ok_or_else(|| crate::StoreError::Corrupt(format!("session format '{value}'")))
 }
 
 /// An `availability_settings` row, without its hours (one clinician's
@@ -472,7 +469,7 @@ where
         .bind(session_type.fee_cents)
         .bind(session_type.in_person)
         .bind(session_type.telehealth)
-        .bind(&session_type.participants)
+        .bind(session_type.participants.as_str())
         .bind(session_type.trial)
         .bind(session_type.needs_approval)
         .bind(session_type.active)
@@ -535,7 +532,7 @@ where
                     fee_cents: row.try_get("fee_cents")?,
                     in_person: row.try_get("in_person")?,
                     telehealth: row.try_get("telehealth")?,
-                    participants: row.try_get("participants")?,
+                    participants: participants(&row.try_get::<String, _>("participants")?)?,
                     trial: row.try_get("trial")?,
                     needs_approval: row.try_get("needs_approval")?,
                     active: row.try_get("active")?,

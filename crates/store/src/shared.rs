@@ -1,7 +1,7 @@
 //! Conversions between stored values and Sensate's types, shared by the
 //! repositories.
 use jiff::Timestamp;
-use sensate_domain::scheduling::{AppointmentStatus, CaseKind, SessionFormat};
+use sensate_domain::scheduling::{AppointmentStatus, CaseKind, Participants, SessionFormat};
 
 use crate::AppointmentView;
 use crate::StoreError;
@@ -20,6 +20,10 @@ pub(crate) fn case_kind(value: &str) -> Result<CaseKind, StoreError> {
 
 pub(crate) fn format(value: &str) -> Result<SessionFormat, StoreError> {
     SessionFormat::parse(value).ok_or_else(|| StoreError::Corrupt(format!("session format '{value}'")))
+}
+
+pub(crate) fn participants(value: &str) -> Result<Participants, StoreError> {
+    Participants::parse(value).ok_or_else(|| StoreError::Corrupt(format!("session participants '{value}'")))
 }
 
 pub(crate) fn status(value: &str) -> Result<AppointmentStatus, StoreError> {

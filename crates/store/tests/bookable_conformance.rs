@@ -90,7 +90,7 @@ fn kind(practice: PracticeId, name: &str, active: bool) -> SessionTypeRecord {
         fee_cents: Some(0),
         in_person: false,
         telehealth: true,
-        participants: "either".into(),
+        participants: sensate_domain::scheduling::Participants::Either,
         trial: true,
         needs_approval: true,
         active,

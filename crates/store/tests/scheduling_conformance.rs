@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
-use sensate_domain::scheduling::{AppointmentStatus, SessionFormat};
+use sensate_domain::scheduling::{AppointmentStatus, Participants, SessionFormat};
 use sensate_domain::{AppointmentId, PracticeId, Role, UserId};
 use sensate_store::*;
 use sensate_testkit::on_both_engines;
@@ -158,7 +158,7 @@ on_both_engines! {
             fee_cents: if trial { None } else { Some(18_000) },
             in_person: !trial,
             telehealth: true,
-            participants: if name.contains("Couple") { "couple".into() } else { "either".into() },
+            participants: if name.contains("Couple") { Participants::Couple } else { Participants::Either },
             trial,
             needs_approval: !trial,
             active: true,
@@ -247,7 +247,7 @@ on_both_engines! {
             fee_cents: Some(0),
             in_person: false,
             telehealth: true,
-            participants: "either".into(),
+            participants: Participants::Either,
             trial: true,
             needs_approval: true,
             active: true,

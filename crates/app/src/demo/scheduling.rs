@@ -1,18 +1,18 @@
 //! The demo practice's scheduling: session types and each therapist's
 //! bookable hours, so the demo shows free times (and, later, booking).
-use sensate_domain::scheduling::SessionFormat;
+use sensate_domain::scheduling::{Participants, SessionFormat};
 use sensate_domain::{PracticeId, UserId};
 use sensate_store::{AvailabilityRecord, SessionTypeRecord, WeeklyHoursRecord};
 
 use crate::{App, AppError};
 
 /// (name, minutes, fee in cents, in person, video, participants, trial, needs approval)
-type SessionKind = (&'static str, u32, Option<i64>, bool, bool, &'static str, bool, bool);
+type SessionKind = (&'static str, u32, Option<i64>, bool, bool, Participants, bool, bool);
 
 const SESSION_TYPES: &[SessionKind] = &[
-    ("Trial consultation", 20, Some(0), false, true, "either", true, true),
-    ("Individual session", 50, Some(18_000), true, true, "individual", false, true),
-    ("Couple session", 80, Some(24_000), true, true, "couple", false, true),
+    ("Trial consultation", 20, Some(0), false, true, Participants::Either, true, true),
+    ("Individual session", 50, Some(18_000), true, true, Participants::Individual, false, true),
+    ("Couple session", 80, Some(24_000), true, true, Participants::Couple, false, true),
 ];
 
 /// Monday to Thursday: in person in the morning (where the therapist has an
@@ -65,7 +65,7 @@ impl App {
                     fee_cents: *fee,
                     in_person: *in_person,
                     telehealth: *telehealth,
-                    participants: participants.to_string(),
+                    participants: *participants,
                     trial: *trial,
                     needs_approval: *needs_approval,
                     active: true,

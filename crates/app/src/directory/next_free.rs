@@ -331,7 +331,7 @@ mod tests {
             fee_cents: None,
             in_person,
             telehealth,
-            participants: "either".into(),
+            participants: sensate_domain::scheduling::Participants::Either,
             trial,
             needs_approval: true,
             active: true,

@@ -12,7 +12,7 @@ use jiff::{SignedDuration, Timestamp};
 use sensate_domain::directory::reference::reference;
 use sensate_domain::scheduling::availability::{Slot, nearest_alternatives};
 use sensate_domain::scheduling::lifecycle::{self, CancellationPolicy, Change, Party};
-use sensate_domain::scheduling::{AppointmentStatus, SessionFormat, format_local};
+use sensate_domain::scheduling::{AppointmentStatus, Participants, SessionFormat, format_local};
 use sensate_domain::{AppointmentId, Email, FieldErrors, UserId};
 use sensate_store::{
     AppointmentChange, Booking, BookingRequestRecord, BookingView, Changed, EventKind, NewAppointment,
@@ -423,7 +423,7 @@ impl super::Scheduling<'_> {
                 );
             }
         }
-        if kind.participants == "couple" && !input.with_partner {
+        if kind.participants == Participants::Couple && !input.with_partner {
             errors.add("with_partner", "This session is for couples: tick “With a partner”.");
         }
         let zone = TimeZone::get(input.visitor_time_zone.trim());

@@ -4,15 +4,12 @@
 //! booking pages offer the active ones.
 use sensate_domain::FieldErrors;
 use sensate_domain::policy::Action;
-use sensate_domain::scheduling::SessionFormat;
+use sensate_domain::scheduling::{Participants, SessionFormat};
 use sensate_store::SessionTypeRecord;
 
 use crate::audit::outcome;
 use crate::money;
 use crate::{Actor, AppError};
-
-/// Who takes part in a kind of session.
-pub const PARTICIPANTS: [&str; 3] = ["individual", "couple", "either"];
 
 /// The form, as typed.
 #[derive(Debug, Clone, Default)]
@@ -29,7 +26,10 @@ pub struct SessionTypeInput {
     pub needs_approval: bool,
 }
 
-fn check(input: &SessionTypeInput) -> Result<(String, u32, Option<i64>), AppError> {
+/// A session type as checked: name, minutes, cents, who takes part.
+type Checked = (String, u32, Option<i64>, Participants);
+
+fn check(input: &SessionTypeInput) -> Result<Checked, AppError> {
     let mut errors = FieldErrors::new();
     let name = input.name.trim().to_string();
     if name.is_empty() {
@@ -48,11 +48,13 @@ fn check(input: &SessionTypeInput) -> Result<(String, u32, Option<i64>), AppErro
     if !input.in_person && !input.telehealth {
         errors.add("in_person", "Choose at least one way to meet: in person, by video, or both.");
     }
-    if !PARTICIPANTS.contains(&input.participants.as_str()) {
+    let participants = Participants::parse(&input.participants);
+    if participants.is_none() {
         errors.add("participants", "Choose who takes part: individual, couple, or either.");
     }
     AppError::invalid_if_any(errors)?;
-    Ok((name, duration, fee))
+    let participants = participants.ok_or_else(|| AppError::Internal("validated participants missing".into()))?;
+    Ok((name, duration, fee, participants))
 }
 
 /// The formats a session type allows, video first.
@@ -76,7 +78,7 @@ impl super::Scheduling<'_> {
         input: &SessionTypeInput,
     ) -> Result<sensate_domain::SessionTypeId, AppError> {
         let practice = self.app.authorize_in_practice(actor, Action::ManageSessionTypes).await?;
-        let (name, duration_minutes, fee_cents) = check(input)?;
+        let (name, duration_minutes, fee_cents, participants) = check(input)?;
         let id = sensate_domain::SessionTypeId::new();
         let uow = self.app.store.begin_write().await?;
         uow.insert_session_type(&SessionTypeRecord {
@@ -87,7 +89,7 @@ impl super::Scheduling<'_> {
             fee_cents,
             in_person: input.in_person,
             telehealth: input.telehealth,
-            participants: input.participants.clone(),
+            participants,
             trial: input.trial,
             needs_approval: input.needs_approval,
             active: true,
@@ -151,7 +153,7 @@ mod tests {
 
     #[test]
     fn a_good_session_type_is_read_as_minutes_and_cents() {
-        assert_eq!(check(&input()).unwrap(), ("Couple session".to_string(), 80, Some(22_000)));
+        assert_eq!(check(&input()).unwrap(), ("Couple session".to_string(), 80, Some(22_000), Participants::Couple));
         let free = SessionTypeInput { fee: String::new(), ..input() };
         assert_eq!(check(&free).unwrap().2, None);
     }

@@ -291,7 +291,7 @@ fn details_page(
         session: type_label(kind),
         when: format!("{} · {}", format_local(choice.start, &zone), choice.format.label()),
         telehealth: choice.format == SessionFormat::Telehealth,
-        couple: kind.participants == "couple",
+        couple: kind.participants == sensate_domain::scheduling::Participants::Couple,
         concerns: std::iter::once(Choice {
             value: String::new(),
             label: "I would rather not say".into(),

@@ -5,6 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use sensate_app::AppError;
+use sensate_domain::scheduling::Participants;
 
 use crate::AppState;
 use crate::context::Page;
@@ -53,7 +54,7 @@ fn session_type_form(layout: &Layout, form: &SessionTypeForm) -> FormPage {
             .optional()
             .hint("Leave empty for no published fee, 0 for a free consultation."),
         Field::new("participants", "Who takes part", "select", "off")
-            .options(&sensate_app::scheduling::session_types::PARTICIPANTS)
+            .options(&Participants::ALL.map(Participants::as_str))
             .value(if form.participants.is_empty() { "either" } else { &form.participants }),
         Field::new("in_person", "In person", "checkbox", "off").value(ticked(&form.in_person)).optional(),
         Field::new("telehealth", "By video (telehealth)", "checkbox", "off").value(ticked(&form.telehealth)).optional(),
@@ -93,7 +94,7 @@ async fn session_types_page(
                     (true, false) => "In person",
                     _ => "Video",
                 },
-                participants: t.participants,
+                participants: t.participants.as_str(),
                 trial: t.trial,
                 needs_approval: t.needs_approval,
                 active: t.active,
@@ -181,7 +182,7 @@ pub(crate) struct SessionTypeRow {
     pub length: String,
     pub fee: String,
     pub formats: &'static str,
-    pub participants: String,
+    pub participants: &'static str,
     pub trial: bool,
     pub needs_approval: bool,
     pub active: bool,

@@ -40,7 +40,7 @@ pub fn synthetic_schedules(seed: u64, batch: &DirectoryImport, now: Timestamp) -
             fee_cents: Some(fee),
             in_person: true,
             telehealth: true,
-            participants: "either".into(),
+            participants: sensate_domain::scheduling::Participants::Either,
             trial,
             needs_approval: true,
             active: true,
