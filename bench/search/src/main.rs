@@ -411,7 +411,7 @@ async fn measure_engine_in(
     let mut done = 0;
     while done < n {
         let size = (n - done).min(IMPORT_BATCH);
-        let batch = generator.batch(size);
+        let batch = generator.batch(size)?;
         store.import_directory(&batch, now).await?;
         done += size;
     }

@@ -4,7 +4,7 @@
 use jiff::civil::{Date, Time};
 use jiff::{SignedDuration, ToSpan};
 use sensate_domain::scheduling::{AppointmentStatus, CaseKind, SessionFormat};
-use sensate_domain::{AppointmentId, CaseId, PracticeId, Role, UserId};
+use sensate_domain::{AppointmentId, CaseId, Email, PracticeId, Role, UserId};
 use sensate_store::{NewAppointment, NewCase, NewPractice, NewUser, Store, TherapistProfile};
 
 mod scheduling;
@@ -263,7 +263,8 @@ impl App {
             store
                 .insert_user(&NewUser {
                     id,
-                    email: person.email.to_string(),
+                    email: Email::parse(person.email)
+                        .map_err(|_| AppError::Internal("a demo address does not parse".into()))?,
                     display_name: person.name.to_string(),
                     password_hash: password_hash.clone(),
                     created_at: now,
@@ -483,7 +484,7 @@ impl App {
         let mut done = 0;
         while done < count {
             let size = (count - done).min(THERAPIST_BATCH);
-            let batch = generator.batch(size as usize);
+            let batch = generator.batch(size as usize)?;
             self.store.import_directory(&batch, now).await?;
             // A realistic share gets hours (none booked yet), so "next available" has something to show.
             let schedules = crate::directory::synthetic::synthetic_schedules(DEMO_SEED ^ u64::from(done), &batch, now);

@@ -50,6 +50,13 @@ impl fmt::Display for Email {
     }
 }
 
+/// Where a message goes: mail is addressed with the text of the address.
+impl From<Email> for String {
+    fn from(email: Email) -> Self {
+        email.0
+    }
+}
+
 /// Addresses identify people; keep them out of debug output and logs.
 impl fmt::Debug for Email {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

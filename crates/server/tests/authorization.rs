@@ -91,7 +91,7 @@ async fn add_person(app: &TestApp, practice: PracticeId, email: &str, name: &str
     store
         .insert_user(&NewUser {
             id,
-            email: email.into(),
+            email: sensate_domain::Email::parse(email).unwrap(),
             display_name: name.into(),
             password_hash: hash.into(),
             created_at: app.clock.now_ts(),

@@ -168,7 +168,7 @@ async fn set_up_practice(db: &TestDb, server: &Server, setup_token: &str) -> Use
     store
         .insert_user(&sensate_store::NewUser {
             id: tess_id,
-            email: "tess@lakeside.example".into(),
+            email: sensate_domain::Email::parse("tess@lakeside.example").unwrap(),
             display_name: "Tess Therapist".into(),
             password_hash: sensate_app::infra::secrets::hash_password(TESS_PASSWORD.into()).await.unwrap(),
             created_at: now,

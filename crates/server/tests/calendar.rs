@@ -178,7 +178,7 @@ on_both_engines! {
             appointment_id: request.id,
             session_type_id: w.session_type,
             name: "Sam Visitor".into(),
-            email: "sam@visitor.example".into(),
+            email: sensate_domain::Email::parse("sam@visitor.example").unwrap(),
             phone: String::new(),
             with_partner: false,
             partner_email: String::new(),

@@ -448,7 +448,7 @@ async fn rotate_key_reencrypts_every_field_under_a_new_version() {
     store
         .insert_user(&sensate_store::NewUser {
             id: client,
-            email: "c@example.org".into(),
+            email: sensate_domain::Email::parse("c@example.org").unwrap(),
             display_name: "C".into(),
             password_hash: "x".into(),
             created_at: jiff::Timestamp::UNIX_EPOCH,

@@ -150,7 +150,7 @@ async fn seed(db: &TestDb) -> (UserId, UserId) {
         let id = UserId::new();
         let user = NewUser {
             id,
-            email: email.into(),
+            email: sensate_domain::Email::parse(email).unwrap(),
             display_name: name.into(),
             password_hash: hash.clone(),
             created_at: now,

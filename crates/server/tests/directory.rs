@@ -55,7 +55,7 @@ async fn person(world: &World, practice: PracticeId, email: &str, role: Role) ->
     store
         .insert_user(&NewUser {
             id,
-            email: email.into(),
+            email: sensate_domain::Email::parse(email).unwrap(),
             display_name: email.split('@').next().unwrap().into(),
             password_hash: hash_password(PASSWORD.into()).await.unwrap(),
             created_at: world.app.now(),

@@ -325,7 +325,7 @@ on_both_engines! {
                 appointment_id: id,
                 session_type_id: kind.id,
                 name: "Robin".into(),
-                email: email.into(),
+                email: sensate_domain::Email::parse(email).unwrap(),
                 phone: String::new(),
                 with_partner: false,
                 partner_email: String::new(),

@@ -169,7 +169,7 @@ on_both_engines! {
         let mut clients = Vec::new();
         for (email, name) in [("alex@client.example", "Alex Kim"), ("riley@client.example", "Riley Morgan")] {
             let client = UserId::new();
-            app.store().insert_user(&NewUser { id: client, email: email.into(), display_name: name.into(), password_hash: "x".into(), created_at: now }).await.unwrap();
+            app.store().insert_user(&NewUser { id: client, email: sensate_domain::Email::parse(email).unwrap(), display_name: name.into(), password_hash: "x".into(), created_at: now }).await.unwrap();
             app.store().insert_membership(practice, client, Role::Client, now).await.unwrap();
             clients.push(client);
         }

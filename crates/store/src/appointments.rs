@@ -324,7 +324,7 @@ where
             )
             .bind(&i.token_hash)
             .bind(i.practice_id.as_uuid())
-            .bind(&i.email)
+            .bind(i.email.as_str())
             .bind(&i.display_name)
             .bind(i.role.as_str())
             .bind(i.case_id.map(|c| c.as_uuid()))

@@ -589,7 +589,7 @@ where
             &batch.users,
             |mut row, u| {
                 row.push_bind(u.id.as_uuid())
-                    .push_bind(&u.email)
+                    .push_bind(u.email.as_str())
                     .push_bind(&u.display_name)
                     .push_bind(&u.password_hash)
                     .push_bind(secs(u.created_at));

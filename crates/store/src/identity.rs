@@ -118,7 +118,7 @@ where
         )
         .bind(&invitation.token_hash)
         .bind(invitation.practice_id.as_uuid())
-        .bind(&invitation.email)
+        .bind(invitation.email.as_str())
         .bind(&invitation.display_name)
         .bind(invitation.role.as_str())
         .bind(invitation.case_id.map(|c| c.as_uuid()))
@@ -148,7 +148,7 @@ where
             Ok(crate::InvitationRecord {
                 practice_id: sensate_domain::PracticeId::from_uuid(practice),
                 practice_name,
-                email,
+                email: crate::shared::email(&email)?,
                 display_name,
                 role: crate::shared::role(&role)?,
                 case_id: case_id.map(sensate_domain::CaseId::from_uuid),
@@ -226,7 +226,7 @@ where
         rows.into_iter()
             .map(|(email, display_name, role, created_at, expires_at, accepted_at)| {
                 Ok(crate::InvitationSummary {
-                    email,
+                    email: crate::shared::email(&email)?,
                     display_name,
                     role: crate::shared::role(&role)?,
                     created_at: crate::shared::instant(created_at)?,
@@ -371,7 +371,7 @@ where
                 _ => people.push(crate::PersonRecord {
                     id,
                     display_name,
-                    email,
+                    email: crate::shared::email(&email)?,
                     roles: vec![role],
                     disabled: disabled_at.is_some(),
                 }),

@@ -276,12 +276,15 @@ where
                 .bind(id.as_uuid())
                 .fetch_optional(&mut *self.conn().await?)
                 .await?;
-        Ok(row.map(|(email, display_name, disabled_at)| crate::UserRecord {
-            id,
-            email,
-            display_name,
-            disabled: disabled_at.is_some(),
-        }))
+        row.map(|(email, display_name, disabled_at)| {
+            Ok(crate::UserRecord {
+                id,
+                email: crate::shared::email(&email)?,
+                display_name,
+                disabled: disabled_at.is_some(),
+            })
+        })
+        .transpose()
     }
 
     async fn memberships(&self, user: sensate_domain::UserId) -> crate::Result<Vec<crate::MembershipRecord>> {
@@ -364,7 +367,7 @@ where
         };
         let user = crate::UserRecord {
             id: user_id,
-            email: first.try_get("email")?,
+            email: crate::shared::email(&first.try_get::<String, _>("email")?)?,
             display_name: first.try_get("display_name")?,
             disabled: first.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
         };
@@ -578,7 +581,7 @@ where
             "INSERT INTO users (id, email, display_name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(user.id.as_uuid())
-        .bind(&user.email)
+        .bind(user.email.as_str())
         .bind(&user.display_name)
         .bind(&user.password_hash)
         .bind(crate::shared::secs(user.created_at))

@@ -1,7 +1,7 @@
 //! Rows as the rest of Sensate sees them.
 use jiff::Timestamp;
 use sensate_domain::scheduling::{AppointmentStatus, CaseKind, Participants, SessionFormat};
-use sensate_domain::{AppointmentId, CaseId, OfficeId, PracticeId, Role, SessionTypeId, UserId};
+use sensate_domain::{AppointmentId, CaseId, Email, OfficeId, PracticeId, Role, SessionTypeId, UserId};
 
 #[derive(Debug, Clone)]
 pub struct NewPractice {
@@ -14,7 +14,7 @@ pub struct NewPractice {
 #[derive(Clone)]
 pub struct NewUser {
     pub id: UserId,
-    pub email: String,
+    pub email: Email,
     pub display_name: String,
     pub password_hash: String,
     pub created_at: Timestamp,
@@ -31,7 +31,7 @@ pub struct LoginRecord {
 #[derive(Debug, Clone)]
 pub struct UserRecord {
     pub id: UserId,
-    pub email: String,
+    pub email: Email,
     pub display_name: String,
     pub disabled: bool,
 }
@@ -156,7 +156,7 @@ pub struct BookingRequestRecord {
     pub appointment_id: AppointmentId,
     pub session_type_id: SessionTypeId,
     pub name: String,
-    pub email: String,
+    pub email: Email,
     pub phone: String,
     pub with_partner: bool,
     pub partner_email: String,
@@ -235,7 +235,7 @@ pub struct PracticeSummary {
 pub struct NewInvitation {
     pub token_hash: String,
     pub practice_id: PracticeId,
-    pub email: String,
+    pub email: Email,
     pub display_name: String,
     pub role: Role,
     /// For a client: the case they join when they accept.
@@ -249,7 +249,7 @@ pub struct NewInvitation {
 pub struct InvitationRecord {
     pub practice_id: PracticeId,
     pub practice_name: String,
-    pub email: String,
+    pub email: Email,
     pub display_name: String,
     pub role: Role,
     pub case_id: Option<CaseId>,
@@ -259,7 +259,7 @@ pub struct InvitationRecord {
 /// A line of the practice's invitation list.
 #[derive(Debug, Clone)]
 pub struct InvitationSummary {
-    pub email: String,
+    pub email: Email,
     pub display_name: String,
     pub role: Role,
     pub created_at: Timestamp,
@@ -272,7 +272,7 @@ pub struct InvitationSummary {
 pub struct PersonRecord {
     pub id: UserId,
     pub display_name: String,
-    pub email: String,
+    pub email: Email,
     pub roles: Vec<Role>,
     pub disabled: bool,
 }

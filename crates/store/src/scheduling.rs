@@ -43,7 +43,7 @@ where
             appointment_id: AppointmentId::from_uuid(row.try_get("appointment_id")?),
             session_type_id: SessionTypeId::from_uuid(row.try_get("session_type_id")?),
             name: row.try_get("name")?,
-            email: row.try_get("email")?,
+            email: crate::shared::email(&row.try_get::<String, _>("email")?)?,
             phone: row.try_get("phone")?,
             with_partner: row.try_get("with_partner")?,
             partner_email: row.try_get("partner_email")?,

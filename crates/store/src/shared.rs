@@ -14,6 +14,10 @@ pub(crate) fn instant(seconds: i64) -> Result<Timestamp, StoreError> {
     Timestamp::from_second(seconds).map_err(|_| StoreError::Corrupt(format!("timestamp {seconds} out of range")))
 }
 
+pub(crate) fn email(value: &str) -> Result<sensate_domain::Email, StoreError> {
+    sensate_domain::Email::parse(value).map_err(|_| StoreError::Corrupt("a stored email address does not parse".into()))
+}
+
 pub(crate) fn case_kind(value: &str) -> Result<CaseKind, StoreError> {
     CaseKind::parse(value).ok_or_else(|| StoreError::Corrupt(format!("case kind '{value}'")))
 }

@@ -30,7 +30,7 @@ async fn practice_with_clinician(store: &std::sync::Arc<dyn Store>) -> (Practice
     let clinician = UserId::new();
     let user = NewUser {
         id: clinician,
-        email: format!("{clinician}@harbor.example"),
+        email: sensate_domain::Email::parse(&format!("{clinician}@harbor.example")).unwrap(),
         display_name: "Dana".into(),
         password_hash: "x".into(),
         created_at: created,

@@ -32,7 +32,7 @@ async fn therapist(store: &Arc<dyn Store>, practice: PracticeId, accepting: bool
     let user = UserId::new();
     let new = NewUser {
         id: user,
-        email: format!("{user}@harbor.example"),
+        email: sensate_domain::Email::parse(&format!("{user}@harbor.example")).unwrap(),
         display_name: "Dana".into(),
         password_hash: "x".into(),
         created_at: at("2026-01-01T00:00:00Z"),

@@ -24,7 +24,7 @@ fn practice(name: &str) -> NewPractice {
 fn user(email: &str, name: &str) -> NewUser {
     NewUser {
         id: UserId::new(),
-        email: email.into(),
+        email: sensate_domain::Email::parse(email).unwrap(),
         display_name: name.into(),
         password_hash: "$argon2id$placeholder".into(),
         created_at: at("2026-01-01T00:00:00Z"),
@@ -74,7 +74,7 @@ on_both_engines! {
         assert_eq!(store.schema_version().await.unwrap(), latest_version());
         assert_eq!(store.practice_count().await.unwrap(), 1);
         let kept = store.user(u.id).await.unwrap().expect("the user survives the upgrade");
-        assert_eq!(kept.email, "kept@example.org");
+        assert_eq!(kept.email.as_str(), "kept@example.org");
         assert_eq!(kept.display_name, "Kept Person");
         store.close().await;
     }

@@ -18,7 +18,7 @@ async fn therapist(store: &Arc<dyn Store>, practice: PracticeId, email: &str, na
     store
         .insert_user(&NewUser {
             id,
-            email: email.into(),
+            email: sensate_domain::Email::parse(email).unwrap(),
             display_name: name.into(),
             password_hash: "x".into(),
             created_at: at("2026-01-01T00:00:00Z"),
@@ -225,7 +225,7 @@ on_both_engines! {
         let practice = NewPractice { id: PracticeId::new(), name: "Cedar Counseling Group".into(), time_zone: "America/Chicago".into(), created_at: created };
         let manager = UserId::new();
         let mut batch = DirectoryImport { practices: vec![practice.clone()], ..DirectoryImport::default() };
-        let user = |id: UserId, email: String, name: String| NewUser { id, email, display_name: name, password_hash: "x".into(), created_at: created };
+        let user = |id: UserId, email: String, name: String| NewUser { id, email: sensate_domain::Email::parse(&email).unwrap(), display_name: name, password_hash: "x".into(), created_at: created };
         batch.users.push(user(manager, "manager@cedar.example".into(), "Pat Manager".into()));
         batch.memberships.push(NewMembership { practice_id: practice.id, user_id: manager, role: Role::Owner, created_at: created });
         let check = Verification { at: at("2026-03-01T10:00:00Z"), by: manager, method: "State board online register".into() };

@@ -29,7 +29,7 @@ async fn person(store: &Arc<dyn Store>, practice: PracticeId, email: &str, role:
     store
         .insert_user(&NewUser {
             id,
-            email: email.into(),
+            email: sensate_domain::Email::parse(email).unwrap(),
             display_name: email.split('@').next().unwrap().into(),
             password_hash: "old-hash".into(),
             created_at: at(T0),
@@ -43,7 +43,7 @@ async fn person(store: &Arc<dyn Store>, practice: PracticeId, email: &str, role:
 fn new_user(email: &str) -> NewUser {
     NewUser {
         id: UserId::new(),
-        email: email.into(),
+        email: sensate_domain::Email::parse(email).unwrap(),
         display_name: "Invited".into(),
         password_hash: "hash".into(),
         created_at: at(T0),
@@ -89,7 +89,7 @@ on_both_engines! {
         let invitation = |hash: &str, email: &str, role, case_id| NewInvitation {
             token_hash: hash.into(),
             practice_id: p,
-            email: email.into(),
+            email: sensate_domain::Email::parse(email).unwrap(),
             display_name: "Avery".into(),
             role,
             case_id,

@@ -30,7 +30,7 @@ async fn practice_with_clinician(store: &Arc<dyn Store>) -> (PracticeId, UserId)
     store
         .insert_user(&NewUser {
             id: clinician,
-            email: format!("{clinician}@harbor.example"),
+            email: sensate_domain::Email::parse(&format!("{clinician}@harbor.example")).unwrap(),
             display_name: "Dana".into(),
             password_hash: "x".into(),
             created_at: at("2026-01-01T00:00:00Z"),
@@ -264,7 +264,7 @@ on_both_engines! {
             appointment_id: appointment.id,
             session_type_id: kind.id,
             name: "Robin".into(),
-            email: "robin@visitor.example".into(),
+            email: sensate_domain::Email::parse("robin@visitor.example").unwrap(),
             phone: String::new(),
             with_partner: false,
             partner_email: String::new(),

@@ -19,7 +19,7 @@ async fn person(store: &Arc<dyn Store>, practice: PracticeId, name: &str, role: 
     store
         .insert_user(&NewUser {
             id,
-            email: format!("{id}@harbor.example"),
+            email: sensate_domain::Email::parse(&format!("{id}@harbor.example")).unwrap(),
             display_name: name.into(),
             password_hash: "x".into(),
             created_at: at("2026-01-01T00:00:00Z"),

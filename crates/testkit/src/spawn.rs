@@ -156,7 +156,7 @@ impl TestApp {
         self.store()
             .insert_user(&sensate_store::NewUser {
                 id,
-                email: email.into(),
+                email: sensate_domain::Email::parse(email).unwrap(),
                 display_name: name.into(),
                 password_hash: sensate_app::infra::secrets::hash_password(password.into()).await.unwrap(),
                 created_at: now,

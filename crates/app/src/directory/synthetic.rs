@@ -28,7 +28,7 @@ use jiff::civil::Date;
 use jiff::{Span, Timestamp};
 use sensate_domain::directory::reference::Reference;
 use sensate_domain::directory::search::{Affirming, ClientFocus, Format, SearchQuery, Sort};
-use sensate_domain::{CredentialId, PracticeId, Role, UserId};
+use sensate_domain::{CredentialId, Email, PracticeId, Role, UserId};
 use sensate_store::{
     CertificationRecord, DirectoryImport, DirectoryProfileRecord, LicenceRecord, NewMembership, NewPractice, NewUser,
     OfficeRecord, TherapistProfile, Verification,
@@ -183,6 +183,11 @@ fn ascii_lower(text: &str) -> String {
     text.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
 }
 
+/// A generated address, checked like any other.
+fn synthetic_email(address: String) -> Result<Email, AppError> {
+    Email::parse(&address).map_err(|_| AppError::Internal("a synthetic address does not parse".into()))
+}
+
 impl SyntheticDirectory {
     pub fn new(options: SyntheticOptions) -> Result<Self, AppError> {
         let reference = crate::directory::search::reference_data()?;
@@ -224,20 +229,20 @@ impl SyntheticDirectory {
 
     /// All `count` therapists at once.
     pub fn generate(options: SyntheticOptions, count: usize) -> Result<DirectoryImport, AppError> {
-        Ok(Self::new(options)?.batch(count))
+        Self::new(options)?.batch(count)
     }
 
     /// The next `count` therapists, with the practices (and their managers)
     /// they are the first to join. Practices may continue into the next batch.
-    pub fn batch(&mut self, count: usize) -> DirectoryImport {
+    pub fn batch(&mut self, count: usize) -> Result<DirectoryImport, AppError> {
         let mut batch = DirectoryImport::default();
         for _ in 0..count {
-            let practice = self.open_practice(&mut batch);
-            let profile = self.therapist(&practice, &mut batch);
+            let practice = self.open_practice(&mut batch)?;
+            let profile = self.therapist(&practice, &mut batch)?;
             batch.profiles.push(profile);
             self.practice = Some(OpenPractice { seats_left: practice.seats_left.saturating_sub(1), ..practice });
         }
-        batch
+        Ok(batch)
     }
 
     /// A UUIDv7 of `now`: the 48-bit time, then a 30-bit counter (12 bits in
@@ -269,11 +274,11 @@ impl SyntheticDirectory {
 
     /// The practice the next therapist joins; a new one (with its manager)
     /// when the current one is full.
-    fn open_practice(&mut self, batch: &mut DirectoryImport) -> OpenPractice {
+    fn open_practice(&mut self, batch: &mut DirectoryImport) -> Result<OpenPractice, AppError> {
         if let Some(practice) = self.practice.take()
             && practice.seats_left > 0
         {
-            return practice;
+            return Ok(practice);
         }
         let id = PracticeId::from_uuid(self.new_id());
         let owner = UserId::from_uuid(self.new_id());
@@ -298,7 +303,12 @@ impl SyntheticDirectory {
         });
         batch.users.push(NewUser {
             id: owner,
-            email: format!("{}.{}.manager{}@practices.example", ascii_lower(first), ascii_lower(last), self.practices),
+            email: synthetic_email(format!(
+                "{}.{}.manager{}@practices.example",
+                ascii_lower(first),
+                ascii_lower(last),
+                self.practices
+            ))?,
             display_name: format!("{first} {last}"),
             password_hash: crate::infra::secrets::UNUSABLE_PASSWORD_HASH.to_string(),
             created_at: self.now,
@@ -309,7 +319,7 @@ impl SyntheticDirectory {
             role: Role::Owner,
             created_at: self.now,
         });
-        OpenPractice { id, owner, metro, seats_left: seats }
+        Ok(OpenPractice { id, owner, metro, seats_left: seats })
     }
 
     fn verification(&mut self, owner: UserId) -> Verification {
@@ -321,7 +331,11 @@ impl SyntheticDirectory {
         }
     }
 
-    fn therapist(&mut self, practice: &OpenPractice, batch: &mut DirectoryImport) -> DirectoryProfileRecord {
+    fn therapist(
+        &mut self,
+        practice: &OpenPractice,
+        batch: &mut DirectoryImport,
+    ) -> Result<DirectoryProfileRecord, AppError> {
         let user = UserId::from_uuid(self.new_id());
         let metro = METROS.get(practice.metro).unwrap_or(&METROS[0]);
         self.therapists += 1;
@@ -339,7 +353,12 @@ impl SyntheticDirectory {
         };
         batch.users.push(NewUser {
             id: user,
-            email: format!("{}.{}.{}@therapists.example", ascii_lower(first), ascii_lower(last), self.therapists),
+            email: synthetic_email(format!(
+                "{}.{}.{}@therapists.example",
+                ascii_lower(first),
+                ascii_lower(last),
+                self.therapists
+            ))?,
             display_name: display_name.clone(),
             password_hash: crate::infra::secrets::UNUSABLE_PASSWORD_HASH.to_string(),
             created_at: self.now,
@@ -483,7 +502,7 @@ impl SyntheticDirectory {
         let superbill = self.rng.chance(0.55);
         let accepting_new_clients = self.rng.chance(0.72);
 
-        DirectoryProfileRecord {
+        Ok(DirectoryProfileRecord {
             profile: TherapistProfile {
                 user_id: user,
                 practice_id: practice.id,
@@ -513,7 +532,7 @@ impl SyntheticDirectory {
             offices,
             licences,
             certifications,
-        }
+        })
     }
 
     fn licence(
@@ -770,8 +789,8 @@ mod tests {
         assert_ne!(SyntheticDirectory::generate(other, 300).unwrap().profiles, a.profiles);
         // In batches or at once: the same therapists.
         let mut generator = SyntheticDirectory::new(options(false)).unwrap();
-        let mut batched = generator.batch(120).profiles;
-        batched.extend(generator.batch(180).profiles);
+        let mut batched = generator.batch(120).unwrap().profiles;
+        batched.extend(generator.batch(180).unwrap().profiles);
         assert_eq!(batched, a.profiles);
         // Ids are UUIDv7s of the given instant, in increasing order.
         let ids: Vec<uuid::Uuid> = a.users.iter().map(|u| u.id.as_uuid()).collect();

@@ -144,7 +144,7 @@ impl super::Identity<'_> {
         uow.insert_invitation(&NewInvitation {
             token_hash: token_hash(&token),
             practice_id: practice,
-            email: email.as_str().to_string(),
+            email: email.clone(),
             display_name: name.as_str().to_string(),
             role,
             case_id,
@@ -197,7 +197,7 @@ impl super::Identity<'_> {
         Ok(self.app.store.open_invitation(&token_hash(token), self.app.now()).await?.map(|i| InvitationView {
             practice_name: i.practice_name,
             display_name: i.display_name,
-            email: i.email,
+            email: i.email.into(),
             role: i.role,
         }))
     }

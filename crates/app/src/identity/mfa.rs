@@ -64,7 +64,7 @@ impl super::Identity<'_> {
                 secret
             }
         };
-        let account = self.app.store.user(actor.user_id).await?.map(|u| u.email).unwrap_or_default();
+        let account = self.app.store.user(actor.user_id).await?.map(|u| String::from(u.email)).unwrap_or_default();
         Ok(Enrolment { secret_base32: secret.to_base32(), otpauth_uri: otpauth_uri(&secret, "Sensate", &account) })
     }
 

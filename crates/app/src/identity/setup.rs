@@ -64,7 +64,7 @@ impl super::Identity<'_> {
         let now = self.app.now();
         let owner = NewUser {
             id: UserId::new(),
-            email: email.as_str().to_string(),
+            email: email.clone(),
             display_name: owner_name.as_str().to_string(),
             password_hash: hash_password(password.expose().to_string()).await?,
             created_at: now,

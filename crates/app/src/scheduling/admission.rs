@@ -57,16 +57,16 @@ impl super::Scheduling<'_> {
         let mut people = vec![(view.request.name.clone(), view.request.email.clone())];
         if let Ok(partner) = Email::parse(&view.request.partner_email)
             && view.request.with_partner
-            && partner.as_str() != view.request.email
+            && partner != view.request.email
         {
-            people.push((format!("{}'s partner", view.request.name), partner.as_str().to_string()));
+            people.push((format!("{}'s partner", view.request.name), partner));
         }
         let mut members = Vec::new();
         let mut new_accounts = Vec::new();
         let mut invitations = Vec::new();
         let mut mails = Vec::new();
         for (name, email) in people {
-            let (id, needs_password) = match uow.login_record(&email).await? {
+            let (id, needs_password) = match uow.login_record(email.as_str()).await? {
                 Some(existing) => (existing.id, existing.password_hash == UNUSABLE_PASSWORD_HASH),
                 None => {
                     let id = UserId::new();
@@ -97,7 +97,10 @@ impl super::Scheduling<'_> {
                 };
                 invitations.push((invitation, id));
                 mails.push(
-                    self.app.identity().invitation_mail(&name, &email, &clinician_name, &practice_name, &token).1,
+                    self.app
+                        .identity()
+                        .invitation_mail(&name, email.as_str(), &clinician_name, &practice_name, &token)
+                        .1,
                 );
             }
         }

@@ -317,7 +317,7 @@ impl super::Scheduling<'_> {
         if recipients.is_empty()
             && let Some(b) = &booking
         {
-            recipients.push((b.request.name.clone(), b.request.email.clone()));
+            recipients.push((b.request.name.clone(), b.request.email.to_string()));
         }
         let (what, body) = match news {
             ClientNews::Cancelled => (

@@ -299,7 +299,7 @@ impl super::Scheduling<'_> {
             appointment_id: id,
             session_type_id: kind.id,
             name: input.name.trim().to_string(),
-            email: email.as_str().to_string(),
+            email: email.clone(),
             phone: input.phone.trim().to_string(),
             with_partner: input.with_partner,
             partner_email: if input.with_partner { input.partner_email.trim().to_string() } else { String::new() },

@@ -61,7 +61,7 @@ async fn people_page(
                 id: p.id.to_string(),
                 is_self: p.id == actor.user_id,
                 name: p.display_name,
-                email: p.email,
+                email: p.email.into(),
                 roles: p.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", "),
                 disabled: p.disabled,
             })
@@ -70,7 +70,7 @@ async fn people_page(
             .into_iter()
             .map(|i| InvitationRow {
                 name: i.display_name,
-                email: i.email,
+                email: i.email.into(),
                 role: i.role.label(),
                 sent: local_time(i.created_at, &zone),
                 status: if i.accepted {

@@ -475,7 +475,7 @@ pub(crate) async fn requests(
         rows.push(BookingRequestRow {
             id: view.request.appointment_id.to_string(),
             name: view.request.name.clone(),
-            email: view.request.email.clone(),
+            email: view.request.email.to_string(),
             phone: view.request.phone.clone(),
             when: format!("{} · {}", format_local(view.starts_at, &zone), view.format.label()),
             partner: view.request.with_partner,
