@@ -665,7 +665,8 @@ mod tests {
         import(&app, 2).await;
         let view = app.directory().directory_view().await.unwrap();
         let page = |text: &str| Arc::new(text.to_string());
-        let recall = |view: &DirectoryView, key: &str| app.directory().recall::<String>(view, key).map(|kept| kept.to_string());
+        let recall =
+            |view: &DirectoryView, key: &str| app.directory().recall::<String>(view, key).map(|kept| kept.to_string());
         let lapses = app.now() + SignedDuration::from_mins(90);
         app.directory().remember(&view, "a".into(), page("page a"), 6, Some(lapses));
         app.directory().remember(&view, "b".into(), page("page b"), 6, None);
