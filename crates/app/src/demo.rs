@@ -10,7 +10,6 @@ use sensate_store::{NewAppointment, NewCase, NewPractice, NewUser, Store, Therap
 mod scheduling;
 
 use crate::directory::synthetic::{DEMO_SEED, SyntheticDirectory, SyntheticOptions};
-use crate::infra::secrets::hash_password;
 use crate::{App, AppError};
 
 /// Every demo account signs in with this password. It is printed at start
@@ -256,7 +255,7 @@ impl App {
         store.insert_practice(&practice).await?;
 
         // One hash for every demo account: they share the published password.
-        let password_hash = hash_password(DEMO_PASSWORD.to_string()).await?;
+        let password_hash = self.passwords.hash(DEMO_PASSWORD.to_string()).await?;
         let mut ids = std::collections::HashMap::new();
         for person in PEOPLE {
             let id = UserId::new();

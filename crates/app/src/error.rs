@@ -21,6 +21,10 @@ pub enum AppError {
     /// Refused by a rate limit; trying again after its window succeeds.
     #[error("Too many attempts. For your security, please wait {wait_minutes} minutes and try again.")]
     RateLimited { wait_minutes: i64 },
+    /// Refused because the server is at its limit of password hashes at
+    /// once (`infra::hashing`); trying again in a few seconds succeeds.
+    #[error("Too many people are signing in at this moment; try again in a few seconds.")]
+    Busy { retry_after_secs: u64 },
     #[error("This link is not valid: it was already used or has expired. Ask for a new one.")]
     LinkInvalid,
     #[error("not allowed")]

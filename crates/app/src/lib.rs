@@ -67,6 +67,9 @@ pub struct AppConfig {
     /// How long before confirmed appointments reminders go out, largest
     /// first; empty sends none.
     pub reminders: Vec<SignedDuration>,
+    /// How many password hashes run at once, and how long a request waits
+    /// for its turn.
+    pub hashing: infra::hashing::HashingPolicy,
 }
 
 impl Default for AppConfig {
@@ -77,6 +80,7 @@ impl Default for AppConfig {
             booking: scheduling::booking::BookingPolicy::default(),
             base_url: String::new(),
             reminders: scheduling::reminders::default_reminder_offsets(),
+            hashing: infra::hashing::HashingPolicy::default(),
         }
     }
 }
@@ -100,6 +104,8 @@ pub struct App {
     next_free: Arc<directory::next_free::NextFreeCache>,
     /// The audit chain's key, read (or made) on first use.
     audit_key: Arc<tokio::sync::OnceCell<sensate_store::AuditKey>>,
+    /// Every password hash and check of this server, a bounded number at once.
+    passwords: infra::hashing::HashPool,
 }
 
 impl App {
@@ -115,6 +121,7 @@ impl App {
             clock,
             keys,
             mailer,
+            passwords: infra::hashing::HashPool::new(config.hashing),
             config: Arc::new(config),
             directory: Arc::default(),
             next_free: Arc::default(),
@@ -136,6 +143,13 @@ impl App {
     #[cfg(any(test, feature = "testing"))]
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    /// The password-hashing pool, so tests can take its turns and see what
+    /// a request gets when none is free (feature `testing`).
+    #[cfg(any(test, feature = "testing"))]
+    pub fn password_pool(&self) -> &infra::hashing::HashPool {
+        &self.passwords
     }
 
     /// Closes the database connections (maintenance commands, on exit).

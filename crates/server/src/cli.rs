@@ -2,6 +2,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use clap::builder::TypedValueParser;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -85,6 +86,22 @@ impl ReminderArgs {
 }
 
 #[derive(Debug, Clone, Args)]
+pub struct HashingArgs {
+    /// Password hashes (sign-ins, password changes) run at once, 1 to 64. Each holds 19 MiB while it runs;
+    /// requests beyond these wait up to 2 seconds for their turn, then get "try again in a few seconds"
+    /// (HTTP 503 with Retry-After). Raise it on a server with more cores and memory.
+    #[arg(
+        long,
+        env = "SENSATE_PASSWORD_HASHES",
+        default_value_t = sensate_app::infra::hashing::DEFAULT_CONCURRENT_HASHES,
+        value_parser = clap::value_parser!(u16).range(1..=64).map(usize::from),
+        value_name = "N",
+        allow_hyphen_values = true
+    )]
+    pub password_hashes: usize,
+}
+
+#[derive(Debug, Clone, Args)]
 pub struct DataArgs {
     /// Directory for the database (SQLite) and other local files. Created if missing.
     #[arg(long, env = "SENSATE_DATA_DIR", default_value = "./data", value_name = "DIR")]
@@ -140,6 +157,8 @@ pub struct ServeArgs {
     pub booking_requests_per_hour: u32,
     #[command(flatten)]
     pub reminders: ReminderArgs,
+    #[command(flatten)]
+    pub hashing: HashingArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -161,6 +180,8 @@ pub struct DemoArgs {
     pub therapists: String,
     #[command(flatten)]
     pub reminders: ReminderArgs,
+    #[command(flatten)]
+    pub hashing: HashingArgs,
 }
 
 impl DemoArgs {
@@ -255,6 +276,12 @@ pub const DEFAULT_CONFIG: &str = "\
 # settings say otherwise. They need --smtp-url (without it, the demo keeps them on /outbox).
 #SENSATE_REMINDERS=24h,2h
 
+# Password hashes (sign-ins, password changes) run at once [--password-hashes],
+# 1 to 64. Each holds 19 MiB of memory while it runs. Requests beyond these wait
+# up to 2 seconds for their turn, then are asked to try again in a few seconds
+# (HTTP 503 with Retry-After). Raise it on a server with more cores and memory.
+#SENSATE_PASSWORD_HASHES=2
+
 # The encryption key for clinical text, instead of the key file <data-dir>/master.key.
 # Format: one key per line, v<N>:<64 hex digits>; lines may be separated by ';'.
 # Keep it apart from the database and its backups. `sensate rotate-key` adds a version.
@@ -276,6 +303,7 @@ mod tests {
             now: None,
             therapists: therapists.to_string(),
             reminders: ReminderArgs { reminders: "24h,2h".into() },
+            hashing: HashingArgs { password_hashes: 2 },
         }
     }
 

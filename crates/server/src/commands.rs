@@ -43,6 +43,7 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
             options.reminders = args.reminders.offsets().map_err(CommandError::Message)?;
             options.master_key = master_key_from_env();
             options.booking_requests_per_hour = args.booking_requests_per_hour;
+            options.hashing.concurrent = args.hashing.password_hashes;
             let running = start(options).await?;
             println!("Sensate {} is serving {}", env!("CARGO_PKG_VERSION"), running.base_url);
             if let Some(token) = &running.setup_token {
@@ -72,6 +73,7 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
             }
             options.master_key = master_key_from_env();
             options.demo_therapists = therapists;
+            options.hashing.concurrent = args.hashing.password_hashes;
             options.reminders = args.reminders.offsets().map_err(CommandError::Message)?;
             options.demo_progress = Some(Box::new(demo_progress_printer()));
             if therapists > 0 {

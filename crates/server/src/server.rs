@@ -49,6 +49,8 @@ pub struct StartOptions {
     pub reminders: Vec<jiff::SignedDuration>,
     /// How often the job runner looks for due jobs.
     pub job_interval: std::time::Duration,
+    /// Password hashes at once, and how long a request waits for its turn.
+    pub hashing: sensate_app::infra::hashing::HashingPolicy,
 }
 
 impl StartOptions {
@@ -68,6 +70,7 @@ impl StartOptions {
             demo_progress: None,
             reminders: sensate_app::scheduling::reminders::default_reminder_offsets(),
             job_interval: sensate_app::jobs::JOB_INTERVAL,
+            hashing: sensate_app::infra::hashing::HashingPolicy::default(),
         }
     }
 }
@@ -229,6 +232,7 @@ pub async fn start(options: StartOptions) -> Result<Running, StartError> {
         base_url: base_url.clone(),
         booking: BookingPolicy { requests_per_hour: options.booking_requests_per_hour },
         reminders: options.reminders.clone(),
+        hashing: options.hashing,
         ..AppConfig::default()
     };
     let app = App::new(store.clone(), options.clock.clone(), Arc::new(keys), mailer, config);

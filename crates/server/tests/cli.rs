@@ -72,6 +72,7 @@ fn help_and_default_config_document_every_setting() {
         ("--database-url", "SENSATE_DATABASE_URL"),
         ("--base-url", "SENSATE_BASE_URL"),
         ("--booking-requests-per-hour", "SENSATE_BOOKING_REQUESTS_PER_HOUR"),
+        ("--password-hashes", "SENSATE_PASSWORD_HASHES"),
     ] {
         assert!(help.contains(flag) && help.contains(env), "serve --help documents {flag} and {env}");
         assert!(config.contains(&format!("#{env}=")) && config.contains(flag), "default-config documents {env}");
@@ -79,6 +80,30 @@ fn help_and_default_config_document_every_setting() {
     assert!(config.contains("#SENSATE_LISTEN=127.0.0.1:8080"));
     assert!(config.contains("#SENSATE_BOOKING_REQUESTS_PER_HOUR=5"));
     assert!(help.contains("[default: 5]"), "the booking limit's default is shown: {help}");
+    assert!(config.contains("#SENSATE_PASSWORD_HASHES=2"));
+    assert!(
+        help.contains("[env: SENSATE_PASSWORD_HASHES=] [default: 2]"),
+        "the hashing pool's default is shown: {help}"
+    );
+}
+
+#[test]
+fn the_number_of_password_hashes_at_once_is_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    for bad in ["0", "-1", "65", "two"] {
+        let output = sensate(&["serve", "--password-hashes", bad], dir.path());
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        let text = stderr(&output);
+        assert!(text.contains(&format!("invalid value '{bad}' for '--password-hashes <N>'")), "{text}");
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_sensate"))
+        .args(["demo", "--listen", "127.0.0.1:0"])
+        .env("SENSATE_DATA_DIR", dir.path())
+        .env("SENSATE_PASSWORD_HASHES", "100")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "demo reads it too: {}", stderr(&output));
+    assert!(files_in(dir.path()).is_empty(), "nothing created");
 }
 
 #[test]

@@ -3,12 +3,14 @@
 //! disabling, one-time codes, password change, unreadable input.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::SignedDuration;
+use sensate_app::infra::hashing::HashingPolicy;
 use sensate_domain::totp::{code_at, step_of};
 use sensate_testkit::smtp_sink::SmtpSink;
-use sensate_testkit::{LAKESIDE, TestApp, on_both_engines, spawn_app_with_mail};
+use sensate_testkit::{LAKESIDE, TestApp, TestDb, Tweak, on_both_engines, spawn_app_with, spawn_app_with_mail};
 
 const OWNER_PASSWORD: &str = "a calm harbor at dawn";
 
@@ -322,6 +324,100 @@ on_both_engines! {
         assert_eq!(log["entries"][0]["record_id"], kai_id.to_string());
         assert_eq!(api.delete(app.url("/api/v1/session")).header("x-csrf-token", me["csrf_token"].as_str().unwrap()).send().await.unwrap().status(), 204);
         assert_eq!(api.get(app.url("/api/v1/audit")).send().await.unwrap().status(), 401);
+        app.stop().await;
+    }
+}
+
+/// A server whose password-hashing pool has one permit and waits 50 ms for it.
+async fn one_hash_at_a_time(db: TestDb, sink: &SmtpSink) -> TestApp {
+    let tweak: Tweak =
+        Arc::new(|options| options.hashing = HashingPolicy { concurrent: 1, wait: Duration::from_millis(50) });
+    spawn_app_with(db, sink.url(), tweak).await
+}
+
+const BUSY: &str = "Too many people are signing in at this moment; try again in a few seconds.";
+
+on_both_engines! {
+    async fn a_sign_in_without_a_free_hashing_turn_is_asked_to_come_back(db: TestDb) {
+        use serde_json::json;
+        let sink = SmtpSink::start().await;
+        let app = one_hash_at_a_time(db, &sink).await;
+        app.set_up_practice(&LAKESIDE).await;
+        let credentials = [("email", LAKESIDE.email), ("password", OWNER_PASSWORD)];
+
+        // Someone else holds the only turn for longer than the wait.
+        let held = app.app().password_pool().turn().await.unwrap();
+        let page = app.post_form(&TestApp::new_client(), "/login", &credentials).await;
+        assert_eq!(page.status(), 503);
+        assert_eq!(page.headers()["retry-after"], "5");
+        let body = page.text().await.unwrap();
+        assert!(body.contains(BUSY), "the normal error page with a calm message: {body}");
+        assert!(!body.contains("reference"), "not a failure: no reference to report");
+        let api = TestApp::new_client();
+        let refused = api_post(&app, &api, "/api/v1/session", json!({"email": LAKESIDE.email, "password": OWNER_PASSWORD})).await;
+        assert_eq!(refused.status(), 503);
+        assert_eq!(refused.headers()["retry-after"], "5");
+        let error: serde_json::Value = refused.json().await.unwrap();
+        assert_eq!(error, json!({"error": "busy", "message": BUSY}));
+        let wrong = app.post_form(&TestApp::new_client(), "/login", &[("email", LAKESIDE.email), ("password", "guess guess guess")]).await;
+        assert_eq!(wrong.status(), 503, "no password is checked without a turn");
+
+        // Once the turn is given back, the same sign-ins go through.
+        drop(held);
+        app.login(&TestApp::new_client(), LAKESIDE.email, OWNER_PASSWORD).await;
+        let signed_in = api_post(&app, &api, "/api/v1/session", json!({"email": LAKESIDE.email, "password": OWNER_PASSWORD})).await;
+        assert_eq!(signed_in.status(), 200);
+
+        let logins: Vec<_> = app.audit_chain().await.into_iter().filter(|e| e.event.action == "login").collect();
+        let count = |outcome: &str| logins.iter().filter(|e| e.event.outcome == outcome).count();
+        assert_eq!((count("denied"), count("failed"), count("allowed")), (3, 0, 2), "every refusal is audited; none counts as a failed password");
+        app.stop().await;
+    }
+
+    async fn concurrent_sign_ins_beyond_the_hashing_pool_get_503_and_the_rest_succeed(db: TestDb) {
+        let sink = SmtpSink::start().await;
+        let app = one_hash_at_a_time(db, &sink).await;
+        app.set_up_practice(&LAKESIDE).await;
+
+        // Twelve browsers, each with its anti-forgery token, sign in at once:
+        // one hash at a time for 50 ms cannot serve them all.
+        let mut browsers = Vec::new();
+        for _ in 0..12 {
+            let client = TestApp::new_client();
+            let token = app.csrf_token(&client).await;
+            browsers.push((client, token));
+        }
+        let pending: Vec<_> = browsers
+            .iter()
+            .map(|(client, token)| {
+                let form = [("email", LAKESIDE.email), ("password", OWNER_PASSWORD), ("csrf_token", token.as_str())];
+                tokio::spawn(client.post(app.url("/login")).header("origin", &app.base_url).form(&form).send())
+            })
+            .collect();
+        let mut responses = Vec::new();
+        for request in pending {
+            responses.push(request.await.unwrap());
+        }
+        let mut refused = Vec::new();
+        for (response, browser) in responses.into_iter().zip(&browsers) {
+            let response = response.unwrap();
+            match response.status().as_u16() {
+                303 => assert_eq!(response.headers()["location"], "/dashboard"),
+                503 => {
+                    assert_eq!(response.headers()["retry-after"], "5");
+                    assert!(response.text().await.unwrap().contains(BUSY));
+                    refused.push(browser);
+                }
+                other => panic!("a sign-in got {other}"),
+            }
+        }
+        assert!(!refused.is_empty(), "more sign-ins at once than one hash at a time can serve in 50 ms");
+        assert!(refused.len() < browsers.len(), "the ones that got a turn signed in");
+        // Coming back later works for each of them.
+        for (client, _) in refused {
+            app.login(client, LAKESIDE.email, OWNER_PASSWORD).await;
+        }
+        assert_eq!(app.app().password_pool().available(), 1, "every turn was given back");
         app.stop().await;
     }
 }

@@ -72,6 +72,11 @@ impl TestApp {
         &self.running.as_ref().expect("the server is running").store
     }
 
+    /// The application behind the routes.
+    pub fn app(&self) -> &sensate_app::App {
+        &self.running.as_ref().expect("the server is running").app
+    }
+
     /// The audit chain as it stands once every entry written so far is sealed.
     pub async fn audit_chain(&self) -> Vec<sensate_store::AuditRecord> {
         let running = self.running.as_ref().expect("the server is running");

@@ -3,7 +3,7 @@
 //! exists. Server errors are logged with the request id shown to the person,
 //! so support can find the log line without anyone repeating what they typed.
 use askama::Template;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use sensate_app::AppError;
 
@@ -32,11 +32,14 @@ pub(crate) struct ErrorPage {
     code: &'static str,
     title: &'static str,
     message: String,
+    /// Seconds after which trying again should work (`Retry-After`).
+    retry_after: Option<u64>,
 }
 
 impl ErrorPage {
     pub fn not_found() -> Self {
         Self {
+            retry_after: None,
             code: "not_found",
             status: StatusCode::NOT_FOUND,
             title: "Page not found",
@@ -46,6 +49,7 @@ impl ErrorPage {
 
     pub fn forbidden() -> Self {
         Self {
+            retry_after: None,
             code: "forbidden",
             status: StatusCode::FORBIDDEN,
             title: "Not available to you",
@@ -56,6 +60,7 @@ impl ErrorPage {
 
     pub fn forbidden_cross_site() -> Self {
         Self {
+            retry_after: None,
             code: "forbidden_cross_site",
             status: StatusCode::FORBIDDEN,
             title: "Request refused",
@@ -65,6 +70,7 @@ impl ErrorPage {
 
     pub fn form_expired() -> Self {
         Self {
+            retry_after: None,
             code: "form_expired",
             status: StatusCode::FORBIDDEN,
             title: "This form has expired",
@@ -75,6 +81,7 @@ impl ErrorPage {
 
     pub fn too_large() -> Self {
         Self {
+            retry_after: None,
             code: "too_large",
             status: StatusCode::PAYLOAD_TOO_LARGE,
             title: "Too much to send",
@@ -84,6 +91,7 @@ impl ErrorPage {
 
     pub fn unprocessable() -> Self {
         Self {
+            retry_after: None,
             code: "invalid_input",
             status: StatusCode::UNPROCESSABLE_ENTITY,
             title: "Some information needs attention",
@@ -93,6 +101,7 @@ impl ErrorPage {
 
     pub fn rate_limited(wait_minutes: i64) -> Self {
         Self {
+            retry_after: None,
             code: "rate_limited",
             status: StatusCode::TOO_MANY_REQUESTS,
             title: "Please wait a little",
@@ -104,6 +113,7 @@ impl ErrorPage {
 
     pub fn link_invalid() -> Self {
         Self {
+            retry_after: None,
             code: "link_invalid",
             status: StatusCode::NOT_FOUND,
             title: "This link is not valid",
@@ -111,8 +121,21 @@ impl ErrorPage {
         }
     }
 
+    /// The server is at its limit of password hashes at once: a calm
+    /// "try again", not a failure, so no reference is shown.
+    pub fn busy(retry_after_secs: u64) -> Self {
+        Self {
+            retry_after: Some(retry_after_secs),
+            code: "busy",
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            title: "Please try again in a moment",
+            message: sensate_app::AppError::Busy { retry_after_secs }.to_string(),
+        }
+    }
+
     pub fn internal() -> Self {
         Self {
+            retry_after: None,
             code: "internal",
             status: StatusCode::INTERNAL_SERVER_ERROR,
             title: "Something went wrong",
@@ -123,11 +146,22 @@ impl ErrorPage {
 
 impl IntoResponse for ErrorPage {
     fn into_response(self) -> Response {
+        let retry_after = self.retry_after;
+        let mut response = self.page();
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}
+
+impl ErrorPage {
+    fn page(self) -> Response {
         if REQUEST.try_with(|context| context.api).unwrap_or(false) {
             return crate::api::error::error_response(self.status, self.code, self.message);
         }
         let demo = REQUEST.try_with(|context| context.demo).unwrap_or(false);
-        let show_id = self.status.is_server_error();
+        let show_id = self.status.is_server_error() && self.status != StatusCode::SERVICE_UNAVAILABLE;
         let page = ErrorTemplate {
             layout: Layout::anonymous(demo),
             title: self.title,
@@ -162,6 +196,7 @@ impl IntoResponse for WebError {
             AppError::Unauthenticated => Redirect::to("/login").into_response(),
             AppError::MfaRequired => Redirect::to("/mfa").into_response(),
             AppError::RateLimited { wait_minutes } => ErrorPage::rate_limited(wait_minutes).into_response(),
+            AppError::Busy { retry_after_secs } => ErrorPage::busy(retry_after_secs).into_response(),
             AppError::LinkInvalid => ErrorPage::link_invalid().into_response(),
             AppError::Forbidden => ErrorPage::forbidden().into_response(),
             AppError::NotFound => ErrorPage::not_found().into_response(),

@@ -3,7 +3,7 @@ use sensate_domain::Email;
 
 use crate::access::{LOGIN_FAILURES, account_bucket, ip_bucket};
 use crate::audit::{Entry, outcome};
-use crate::infra::secrets::{new_token, token_hash, verify_password};
+use crate::infra::secrets::{new_token, token_hash};
 use crate::{Actor, AppError};
 
 /// A session just created: the token goes into the cookie and nowhere else.
@@ -15,7 +15,9 @@ impl super::Identity<'_> {
     /// Signs a person in. Every failure — unknown email, wrong password,
     /// disabled account — gives the same answer after the same work. After
     /// ten failures in 15 minutes for an account or an address, further
-    /// attempts are refused without checking the password.
+    /// attempts are refused without checking the password. When the server
+    /// is at its limit of password hashes at once for longer than the pool's
+    /// wait, the attempt is refused as busy ([`AppError::Busy`]).
     pub async fn login(&self, email: &str, password: &str, ip: &str) -> Result<NewSession, AppError> {
         let account = account_bucket("login", email);
         let address = ip_bucket("login", ip);
@@ -39,12 +41,24 @@ impl super::Identity<'_> {
                 outcome,
             })
         };
+        // The turn to check the password comes first, and the limits are
+        // read once it is ours: attempts that queued together are counted
+        // against the limits as their turns come, so at most one attempt per
+        // hashing permit can pass a limit reached meanwhile. A refusal, busy
+        // or limited, is audited like any other attempt.
+        let turn = match self.app.passwords.turn().await {
+            Ok(turn) => turn,
+            Err(busy) => {
+                self.app.store.append_audit(vec![entry(outcome::DENIED)]).await?;
+                return Err(busy);
+            }
+        };
         if let Err(limited) = self.app.check_limits(LOGIN_FAILURES, &[&account, &address]).await {
             self.app.store.append_audit(vec![entry(outcome::DENIED)]).await?;
             return Err(limited);
         }
         let hash = record.as_ref().map(|r| r.password_hash.clone());
-        let matches = verify_password(password.to_string(), hash).await?;
+        let matches = turn.verify(password.to_string(), hash).await?;
         let uow = self.app.store.begin_write().await?;
         match record {
             Some(record) if matches && !record.disabled => {

@@ -11,7 +11,7 @@ use crate::audit::{Entry, outcome};
 use crate::identity::auth::NewSession;
 use crate::identity::passwords::new_password;
 use crate::infra::mailer::Email as Mail;
-use crate::infra::secrets::{hash_password, new_token, token_hash};
+use crate::infra::secrets::{new_token, token_hash};
 use crate::{Actor, AppError};
 
 pub const INVITATION_LIFETIME: SignedDuration = SignedDuration::from_hours(7 * 24);
@@ -232,7 +232,7 @@ impl super::Identity<'_> {
             id: UserId::new(),
             email: invitation.email.clone(),
             display_name: invitation.display_name.clone(),
-            password_hash: hash_password(password.expose().to_string()).await?,
+            password_hash: self.app.passwords.hash(password.expose().to_string()).await?,
             created_at: self.app.now(),
         };
         let uow = self.app.store.begin_write().await?;

@@ -5,7 +5,7 @@ use sensate_domain::{Email, FieldErrors, Password};
 use crate::access::{PUBLIC_FORM, account_bucket, ip_bucket};
 use crate::audit::{Entry, outcome};
 use crate::infra::mailer::Email as Mail;
-use crate::infra::secrets::{hash_password, new_token, token_hash, verify_password};
+use crate::infra::secrets::{new_token, token_hash};
 use crate::{Actor, AppError};
 
 /// A reset link works once, for an hour.
@@ -38,13 +38,13 @@ impl super::Identity<'_> {
     ) -> Result<(), AppError> {
         let mut errors = FieldErrors::new();
         let stored = self.app.store.password_hash(actor.user_id).await?;
-        if !verify_password(current.to_string(), stored).await? {
+        if !self.app.passwords.verify(current.to_string(), stored).await? {
             errors.add("current_password", "That is not your current password.");
         }
         let password = new_password(&mut errors, "new_password", "new_password_confirm", new, confirm);
         AppError::invalid_if_any(errors)?;
         let password = password.ok_or_else(|| AppError::Internal("validated password missing".into()))?;
-        let hash = hash_password(password.expose().to_string()).await?;
+        let hash = self.app.passwords.hash(password.expose().to_string()).await?;
         let uow = self.app.store.begin_write().await?;
         uow.change_password(actor.user_id, &hash, &actor.session_hash).await?;
         uow.audit(self.app.actor_event(
@@ -102,7 +102,7 @@ impl super::Identity<'_> {
         let password = new_password(&mut errors, "password", "password_confirm", new, confirm);
         AppError::invalid_if_any(errors)?;
         let password = password.ok_or_else(|| AppError::Internal("validated password missing".into()))?;
-        let hash = hash_password(password.expose().to_string()).await?;
+        let hash = self.app.passwords.hash(password.expose().to_string()).await?;
         let uow = self.app.store.begin_write().await?;
         let user = uow.consume_password_reset(&token_hash(token), self.app.now(), &hash).await?;
         let practice = match user {

@@ -6,7 +6,7 @@ use sensate_store::{NewPractice, NewUser, StoreError};
 
 use crate::AppError;
 use crate::identity::auth::NewSession;
-use crate::infra::secrets::{hash_password, new_token, token_hash};
+use crate::infra::secrets::{new_token, token_hash};
 
 /// How long a printed set-up link works. Restarting prints a fresh one.
 pub const SETUP_LINK_LIFETIME: SignedDuration = SignedDuration::from_hours(24);
@@ -66,7 +66,7 @@ impl super::Identity<'_> {
             id: UserId::new(),
             email: email.clone(),
             display_name: owner_name.as_str().to_string(),
-            password_hash: hash_password(password.expose().to_string()).await?,
+            password_hash: self.app.passwords.hash(password.expose().to_string()).await?,
             created_at: now,
         };
         let practice = NewPractice {

@@ -2,6 +2,7 @@
 //! randomness, password hashing.
 pub mod clock;
 pub mod crypto;
+pub mod hashing;
 pub mod mailer;
 pub mod secrets;
 

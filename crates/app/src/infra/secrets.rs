@@ -3,7 +3,8 @@
 //! Tokens (sessions, set-up links) carry 256 random bits; only their BLAKE2b
 //! hash is stored, so a copy of the database does not let anyone sign in.
 //! Passwords are hashed with Argon2id at the parameters OWASP recommends
-//! (19 MiB, 2 passes, 1 lane), on the blocking pool so requests keep flowing.
+//! (19 MiB, 2 passes, 1 lane), on the blocking pool so requests keep flowing,
+//! a bounded number at once (`super::hashing`).
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -60,31 +61,34 @@ fn argon2() -> Result<Argon2<'static>, AppError> {
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
-pub async fn hash_password(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        argon2()?
-            .hash_password(password.as_bytes(), &salt)
-            .map(|hash| hash.to_string())
-            .map_err(|e| AppError::Internal(e.to_string()))
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
+/// Hashes a new password now, on this thread. The server hashes only
+/// through its [`HashPool`](super::hashing::HashPool), which bounds how many
+/// run at once.
+pub(crate) fn hash_password_now(password: &str) -> Result<String, AppError> {
+    let salt = SaltString::generate(&mut OsRng);
+    argon2()?
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| AppError::Internal(e.to_string()))
 }
 
-/// Checks a password against a stored hash. With no hash (unknown account)
-/// it still spends the same work, so timing does not reveal which emails
-/// have accounts.
-pub async fn verify_password(password: String, stored: Option<String>) -> Result<bool, AppError> {
-    tokio::task::spawn_blocking(move || {
-        let argon = argon2()?;
-        let stored = stored.unwrap_or_else(|| DUMMY_HASH.to_string());
-        let parsed = PasswordHash::new(&stored).map_err(|e| AppError::Internal(e.to_string()))?;
-        let matches = argon.verify_password(password.as_bytes(), &parsed).is_ok();
-        Ok(matches && stored != DUMMY_HASH)
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
+/// Checks a password against a stored hash now, on this thread. With no
+/// hash (unknown account) it still spends the same work, so timing does not
+/// reveal which emails have accounts.
+pub(crate) fn verify_password_now(password: &str, stored: Option<&str>) -> Result<bool, AppError> {
+    let argon = argon2()?;
+    let stored = stored.unwrap_or(DUMMY_HASH);
+    let parsed = PasswordHash::new(stored).map_err(|e| AppError::Internal(e.to_string()))?;
+    let matches = argon.verify_password(password.as_bytes(), &parsed).is_ok();
+    Ok(matches && stored != DUMMY_HASH)
+}
+
+/// A password hash for seeding a database from outside a server (tests,
+/// tools), on the blocking pool and outside any server's bound.
+pub async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || hash_password_now(&password))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
 }
 
 /// The password hash of accounts that cannot sign in (the demo's synthetic
@@ -118,8 +122,9 @@ mod tests {
     async fn passwords_verify_only_against_their_own_hash() {
         let hash = hash_password("correct horse battery".into()).await.unwrap();
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(verify_password("correct horse battery".into(), Some(hash.clone())).await.unwrap());
-        assert!(!verify_password("wrong horse battery".into(), Some(hash)).await.unwrap());
-        assert!(!verify_password("anything".into(), None).await.unwrap());
+        assert!(verify_password_now("correct horse battery", Some(&hash)).unwrap());
+        assert!(!verify_password_now("wrong horse battery", Some(&hash)).unwrap());
+        assert!(!verify_password_now("anything", None).unwrap());
+        assert!(!verify_password_now("anything", Some(DUMMY_HASH)).unwrap());
     }
 }

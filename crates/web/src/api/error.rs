@@ -2,7 +2,7 @@
 //! messages for invalid input (HTTP 422). Like the pages, they never contain
 //! health data or say whether an account exists.
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sensate_app::AppError;
 
@@ -18,7 +18,8 @@ pub(crate) struct FieldMessage {
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct ErrorBody {
     /// Stable code: `unauthenticated`, `mfa_required`, `forbidden`, `not_found`, `invalid_input`,
-    /// `invalid_credentials`, `rate_limited`, `link_invalid`, `forbidden_cross_site`, `form_expired`, `internal`.
+    /// `invalid_credentials`, `rate_limited`, `link_invalid`, `forbidden_cross_site`, `form_expired`, `busy`
+    /// (503 with `Retry-After`: too many sign-ins at once), `internal`.
     error: &'static str,
     message: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -67,6 +68,11 @@ impl IntoResponse for ApiError {
             AppError::NotFound => (StatusCode::NOT_FOUND, "not_found", "Not found.".to_string()),
             AppError::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials", self.0.to_string()),
             AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", self.0.to_string()),
+            AppError::Busy { retry_after_secs } => {
+                let mut response = error_response(StatusCode::SERVICE_UNAVAILABLE, "busy", self.0.to_string());
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+                return response;
+            }
             AppError::LinkInvalid | AppError::SetupLinkInvalid => {
                 (StatusCode::NOT_FOUND, "link_invalid", AppError::LinkInvalid.to_string())
             }

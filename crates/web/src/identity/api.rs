@@ -76,7 +76,8 @@ pub(crate) struct SignedIn {
     responses(
         (status = 200, description = "Signed in", body = SignedIn),
         (status = 401, description = "Wrong email or password (the same answer either way)", body = ErrorBody),
-        (status = 429, description = "Too many failed attempts", body = ErrorBody)))]
+        (status = 429, description = "Too many failed attempts", body = ErrorBody),
+        (status = 503, description = "Too many sign-ins at once; try again after `Retry-After` seconds", body = ErrorBody)))]
 pub(crate) async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -145,7 +146,8 @@ pub(crate) struct PasswordChange {
 
 /// Changes the caller's password; their other sessions end.
 #[utoipa::path(post, path = "/api/v1/password", tag = "session", request_body = PasswordChange,
-    responses((status = 204, description = "Changed"), (status = 422, description = "See `fields`", body = ErrorBody)))]
+    responses((status = 204, description = "Changed"), (status = 422, description = "See `fields`", body = ErrorBody),
+        (status = 503, description = "Too many sign-ins at once; try again after `Retry-After` seconds", body = ErrorBody)))]
 pub(crate) async fn change_password(
     State(state): State<AppState>,
     caller: Caller,
@@ -188,7 +190,8 @@ pub(crate) struct ResetConfirm {
     responses(
         (status = 204, description = "Changed"),
         (status = 404, description = "The link is used or expired", body = ErrorBody),
-        (status = 422, description = "See `fields`", body = ErrorBody)))]
+        (status = 422, description = "See `fields`", body = ErrorBody),
+        (status = 503, description = "Too many sign-ins at once; try again after `Retry-After` seconds", body = ErrorBody)))]
 pub(crate) async fn confirm_reset(
     State(state): State<AppState>,
     caller: Caller,

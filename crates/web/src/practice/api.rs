@@ -101,7 +101,8 @@ pub(crate) struct Acceptance {
     responses(
         (status = 201, description = "Account created and signed in"),
         (status = 404, description = "The invitation is used or expired", body = ErrorBody),
-        (status = 422, description = "See `fields`", body = ErrorBody)))]
+        (status = 422, description = "See `fields`", body = ErrorBody),
+        (status = 503, description = "Too many sign-ins at once; try again after `Retry-After` seconds", body = ErrorBody)))]
 pub(crate) async fn accept(
     State(state): State<AppState>,
     caller: Caller,
