@@ -45,6 +45,14 @@ ensure_node() {
   as_root apt-get update && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs npm
 }
 
+# The server's allocator (jemalloc) is compiled from C source: it needs a C
+# compiler and make, which Debian's Rust set-ups usually have already.
+ensure_build_tools() {
+  command -v make >/dev/null 2>&1 && command -v cc >/dev/null 2>&1 && return 0
+  echo "Installing make and a C compiler from Debian's packages (the allocator is built from C source)"
+  as_root apt-get update && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends make gcc libc6-dev
+}
+
 # The calendar feed tests read Sensate's iCalendar output with an independent
 # parser, Python's icalendar package.
 ensure_icalendar() {
@@ -71,6 +79,7 @@ else
   echo "            (e.g. SENSATE_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres)"
 fi
 
+ensure_build_tools || echo "warning: could not install make and a C compiler; the build will fail"
 run_step "format" cargo fmt --all -- --check
 run_step "lints" cargo clippy --workspace --all-targets --locked -- -D warnings
 ensure_icalendar || echo "warning: could not install Python's icalendar; the calendar feed test will fail"
