@@ -290,14 +290,19 @@ where
                 .execute(&mut *tx)
                 .await?;
         }
+        // Confirming an email turns a hold into a request: only while the hold is valid.
         let sql = if a.confirms_email {
-            "UPDATE appointments SET status = $3, case_id = $4, updated_at = $5, held_until = NULL \
-             WHERE id = $1 AND status = $2 AND case_id IS NULL AND held_until > $5"
+            format!(
+                "UPDATE appointments SET status = $3, case_id = $4, updated_at = $5, held_until = NULL \
+                 WHERE id = $1 AND status = $2 AND case_id IS NULL AND {}",
+                crate::scheduling::live_hold("$5")
+            )
         } else {
             "UPDATE appointments SET status = $3, case_id = $4, updated_at = $5 \
              WHERE id = $1 AND status = $2 AND case_id IS NULL"
+                .to_string()
         };
-        let changed = sqlx::query(sql)
+        let changed = sqlx::query(&sql)
             .bind(a.appointment.as_uuid())
             .bind(a.from.as_str())
             .bind(a.to.as_str())

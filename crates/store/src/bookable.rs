@@ -175,9 +175,9 @@ where
             let busy: Vec<(uuid::Uuid, i64, i64)> = sqlx::query_as(&format!(
                 "SELECT x.clinician_id, x.starts_at, x.ends_at FROM appointments x {BOOKABLE} {CHUNK_OF} \
                  AND x.ends_at > $4 AND x.status IN {} \
-                 AND (x.status <> 'held' OR x.held_until IS NULL OR x.held_until > $5) \
-                 ORDER BY x.clinician_id, x.starts_at",
-                crate::scheduling::OCCUPYING
+                 AND {} ORDER BY x.clinician_id, x.starts_at",
+                crate::scheduling::OCCUPYING,
+                crate::scheduling::not_lapsed("x.", "$5")
             ))
             .bind(true)
             .bind(first)

@@ -149,7 +149,7 @@ where
         now: jiff::Timestamp,
     ) -> crate::Result<Vec<crate::CalendarEntry>> {
         use sqlx::Row;
-        let rows = sqlx::query(
+        let rows = sqlx::query(&format!(
             "SELECT a.id, a.starts_at, a.ends_at, a.format, a.status, a.held_until, a.case_id, a.series_id, \
              r.name AS visitor_name, m.display_name AS client_name \
              FROM appointments a \
@@ -158,9 +158,9 @@ where
              LEFT JOIN users m ON m.id = cm.client_id \
              WHERE a.clinician_id = $1 AND a.starts_at >= $2 AND a.starts_at < $3 \
              AND a.status IN ('held', 'requested', 'confirmed', 'completed', 'no_show') \
-             AND (a.status <> 'held' OR a.held_until > $4) \
-             ORDER BY a.starts_at, a.id, m.display_name",
-        )
+             AND {} ORDER BY a.starts_at, a.id, m.display_name",
+            crate::scheduling::not_lapsed("a.", "$4")
+        ))
         .bind(clinician.as_uuid())
         .bind(crate::shared::secs(from))
         .bind(crate::shared::secs(to))
@@ -241,14 +241,11 @@ where
         <S::Db as crate::engine::Dialect>::serialize_bookings(&mut tx, clinician).await?;
         // A write first: on SQLite it takes the write lock, so no other
         // booking can slip in between the checks and the inserts.
-        sqlx::query(
-            "UPDATE appointments SET status = 'expired', updated_at = $2 \
-             WHERE clinician_id = $1 AND status = 'held' AND held_until <= $2",
-        )
-        .bind(clinician.as_uuid())
-        .bind(crate::shared::secs(now))
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query(&crate::scheduling::expire_lapsed_holds_of_clinician())
+            .bind(clinician.as_uuid())
+            .bind(crate::shared::secs(now))
+            .execute(&mut *tx)
+            .await?;
         let mut colliding = Vec::new();
         for (i, occurrence) in occurrences.iter().enumerate() {
             let taken: i64 = sqlx::query_scalar(&format!(

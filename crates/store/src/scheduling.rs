@@ -231,6 +231,34 @@ pub(crate) fn is_overlap(error: &sqlx::Error) -> bool {
 
 pub(crate) const OCCUPYING: &str = "('held', 'requested', 'confirmed')";
 
+// A visitor's chosen time is held until `held_until`, then lapses. That rule
+// is written here only, in the shapes the queries need; `now` is the
+// placeholder of the query's "now" parameter (e.g. `$3`).
+
+/// SQL: the row (of `appointments`, columns under `alias`, e.g. `"a."` or
+/// `""`) is not a hold that has lapsed at `now`.
+pub(crate) fn not_lapsed(alias: &str, now: &str) -> String {
+    format!("({alias}status <> 'held' OR {alias}held_until IS NULL OR {alias}held_until > {now})")
+}
+
+/// SQL: the row is a hold still valid at `now`.
+pub(crate) fn live_hold(now: &str) -> String {
+    format!("status = 'held' AND held_until > {now}")
+}
+
+/// SQL: lets the clinician's (`$1`) holds that lapsed by `$2` expire.
+pub(crate) fn expire_lapsed_holds_of_clinician() -> String {
+    format!(
+        "UPDATE appointments SET status = 'expired', updated_at = $2 WHERE clinician_id = $1 AND {}",
+        lapsed_hold("$2")
+    )
+}
+
+/// SQL: the row is a hold that lapsed by `now`.
+fn lapsed_hold(now: &str) -> String {
+    format!("status = 'held' AND held_until <= {now}")
+}
+
 pub(crate) fn insert_appointment_query<'q, DB>(
     appointment: &'q NewAppointment,
 ) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>
@@ -367,10 +395,10 @@ where
     ) -> crate::Result<bool> {
         let mut conn = self.conn().await?;
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        let changed = sqlx::query(
-            "UPDATE appointments SET status = $2, held_until = NULL, updated_at = $3 \
-             WHERE id = $1 AND status = 'held' AND held_until > $3",
-        )
+        let changed = sqlx::query(&format!(
+            "UPDATE appointments SET status = $2, held_until = NULL, updated_at = $3 WHERE id = $1 AND {}",
+            live_hold("$3")
+        ))
         .bind(appointment.as_uuid())
         .bind(status.as_str())
         .bind(crate::shared::secs(now))
@@ -436,10 +464,10 @@ where
     async fn expire_holds(&self, now: jiff::Timestamp) -> crate::Result<u64> {
         let mut conn = self.conn().await?;
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        let expired = sqlx::query(
-            "UPDATE appointments SET status = 'expired', updated_at = $1 \
-             WHERE status = 'held' AND held_until <= $1",
-        )
+        let expired = sqlx::query(&format!(
+            "UPDATE appointments SET status = 'expired', updated_at = $1 WHERE {}",
+            lapsed_hold("$1")
+        ))
         .bind(crate::shared::secs(now))
         .execute(&mut *tx)
         .await?
@@ -711,8 +739,9 @@ where
     ) -> crate::Result<Vec<(jiff::Timestamp, jiff::Timestamp)>> {
         let rows: Vec<(i64, i64)> = sqlx::query_as(&format!(
             "SELECT starts_at, ends_at FROM appointments WHERE clinician_id = $1 AND ends_at > $2 \
-             AND status IN {} AND (status <> 'held' OR held_until IS NULL OR held_until > $3) ORDER BY starts_at",
-            crate::scheduling::OCCUPYING
+             AND status IN {} AND {} ORDER BY starts_at",
+            crate::scheduling::OCCUPYING,
+            not_lapsed("", "$3")
         ))
         .bind(clinician.as_uuid())
         .bind(crate::shared::secs(from))
@@ -764,14 +793,11 @@ where
         let mut conn = source.conn().await?;
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         <S::Db as crate::engine::Dialect>::serialize_bookings(&mut tx, appointment.clinician_id).await?;
-        sqlx::query(
-            "UPDATE appointments SET status = 'expired', updated_at = $2 \
-             WHERE clinician_id = $1 AND status = 'held' AND held_until <= $2",
-        )
-        .bind(appointment.clinician_id.as_uuid())
-        .bind(crate::shared::secs(now))
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query(&expire_lapsed_holds_of_clinician())
+            .bind(appointment.clinician_id.as_uuid())
+            .bind(crate::shared::secs(now))
+            .execute(&mut *tx)
+            .await?;
         match crate::scheduling::insert_appointment_query(appointment).execute(&mut *tx).await {
             Ok(_) => {
                 if let Some((r, token_hash)) = request {
