@@ -18,6 +18,9 @@ pub const LOGIN_FAILURES: Limit = Limit { max: 10, window: SignedDuration::from_
 pub const PUBLIC_FORM: Limit = Limit { max: 5, window: SignedDuration::from_mins(15) };
 /// Wrong second-factor codes, per person.
 pub const MFA_FAILURES: Limit = Limit { max: 10, window: SignedDuration::from_mins(15) };
+/// Wrong current passwords when changing one's password, per person: a
+/// session left open must not become a way to guess the password.
+pub const PASSWORD_CHANGE_FAILURES: Limit = Limit { max: 10, window: SignedDuration::from_mins(15) };
 
 pub(crate) fn account_bucket(kind: &str, email: &str) -> String {
     format!("{kind}:account:{}", token_hash(&email.trim().to_lowercase()))

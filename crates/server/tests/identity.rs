@@ -222,6 +222,31 @@ on_both_engines! {
         app.stop().await;
     }
 
+    async fn guessing_the_current_password_is_limited(db: TestDb) {
+        let sink = SmtpSink::start().await;
+        let app = spawn_app_with_mail(db, sink.url()).await;
+        let (owner, _) = app.set_up_practice(&LAKESIDE).await;
+        let form = |current: &'static str| [("current_password", current), ("new_password", "a fresh morning tide"), ("new_password_confirm", "a fresh morning tide")];
+        for guess in 0..10 {
+            let wrong = app.post_form(&owner, "/account/password", &form("not it at all")).await;
+            assert_eq!(wrong.status(), 422, "guess {guess} is checked");
+        }
+        // The eleventh attempt is refused before the password is looked at,
+        // even the right one, and nothing changes.
+        let refused = app.post_form(&owner, "/account/password", &form(OWNER_PASSWORD)).await;
+        assert_eq!(refused.status(), 429);
+        assert!(refused.text().await.unwrap().contains("too many attempts"));
+        app.login(&TestApp::new_client(), "ines@lakeside.example", OWNER_PASSWORD).await;
+        let failed = app
+            .audit_chain()
+            .await
+            .into_iter()
+            .filter(|r| r.event.action == "password_change" && r.event.outcome == "failed")
+            .count();
+        assert_eq!(failed, 10, "each wrong guess is in the audit log");
+        app.stop().await;
+    }
+
     async fn unreadable_or_oversized_input_changes_nothing(db: TestDb) {
         let sink = SmtpSink::start().await;
         let app = spawn_app_with_mail(db, sink.url()).await;

@@ -2,7 +2,7 @@
 use jiff::SignedDuration;
 use sensate_domain::{Email, FieldErrors, Password};
 
-use crate::access::{PUBLIC_FORM, account_bucket, ip_bucket};
+use crate::access::{PASSWORD_CHANGE_FAILURES, PUBLIC_FORM, account_bucket, ip_bucket};
 use crate::audit::{Entry, outcome};
 use crate::infra::mailer::Email as Mail;
 use crate::infra::secrets::{new_token, token_hash};
@@ -37,8 +37,17 @@ impl super::Identity<'_> {
         confirm: &str,
     ) -> Result<(), AppError> {
         let mut errors = FieldErrors::new();
+        let bucket = format!("password_change:user:{}", actor.user_id);
+        self.app.check_limits(PASSWORD_CHANGE_FAILURES, &[&bucket]).await?;
         let stored = self.app.store.password_hash(actor.user_id).await?;
         if !self.app.passwords.verify(current.to_string(), stored).await? {
+            // Counted at once, before anything else is checked: each wrong
+            // guess counts even when the rest of the form is wrong too.
+            let uow = self.app.store.begin_write().await?;
+            self.app.record_hits(&*uow, PASSWORD_CHANGE_FAILURES, &[&bucket]).await?;
+            let user = actor.user_id.to_string();
+            uow.audit(self.app.actor_event(actor, None, "password_change", "user", user, outcome::FAILED));
+            uow.commit().await?;
             errors.add("current_password", "That is not your current password.");
         }
         let password = new_password(&mut errors, "new_password", "new_password_confirm", new, confirm);
