@@ -14,7 +14,7 @@ use crate::context::Page;
 use crate::error::WebError;
 use crate::form::Form;
 use crate::identity::account::{ContactForm, contact_fields};
-use crate::ui::{Field, FormPage, Layout, Notice, local_time, path_id, render, render_status};
+use crate::ui::{Done, Field, FormPage, Layout, Notice, local_time, path_id, render, render_status};
 
 #[derive(serde::Deserialize, Default)]
 pub(crate) struct InviteClientsForm {
@@ -28,12 +28,6 @@ pub(crate) struct InviteClientsForm {
     partner_name: String,
     #[serde(default)]
     partner_email: String,
-}
-
-#[derive(serde::Deserialize, Default)]
-pub(crate) struct Done {
-    #[serde(default)]
-    done: String,
 }
 
 fn invite_clients_form(layout: &Layout, form: &InviteClientsForm) -> FormPage {

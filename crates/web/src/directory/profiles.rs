@@ -23,16 +23,10 @@ use crate::AppState;
 use crate::context::Page;
 use crate::error::WebError;
 use crate::form::Form;
-use crate::ui::{Choice, Layout, Notice, path_id, render, render_status};
+use crate::ui::{Choice, Done, Layout, Notice, path_id, render, render_status};
 
 /// Office rows the form offers: the saved ones and one empty, at most this many.
 const OFFICE_ROWS: usize = 5;
-
-#[derive(serde::Deserialize, Default)]
-pub(crate) struct Done {
-    #[serde(default)]
-    done: String,
-}
 
 fn done_notice(done: &str) -> Option<Notice> {
     let text = match done {

@@ -11,7 +11,7 @@ use crate::context::Page;
 use crate::error::WebError;
 use crate::form::Form;
 use crate::qr::qr_svg;
-use crate::ui::{Field, FormPage, Layout, Notice, render, render_status};
+use crate::ui::{Done, Field, FormPage, Layout, Notice, render, render_status};
 
 #[derive(serde::Deserialize, Default)]
 pub(crate) struct CodeForm {
@@ -94,12 +94,6 @@ pub(crate) struct PasswordForm {
     new_password: String,
     #[serde(default)]
     new_password_confirm: String,
-}
-
-#[derive(serde::Deserialize, Default)]
-pub(crate) struct Done {
-    #[serde(default)]
-    done: String,
 }
 
 fn password_page(layout: Layout) -> FormPage {

@@ -147,6 +147,7 @@ pub(crate) struct PasswordChange {
 /// Changes the caller's password; their other sessions end.
 #[utoipa::path(post, path = "/api/v1/password", tag = "session", request_body = PasswordChange,
     responses((status = 204, description = "Changed"), (status = 422, description = "See `fields`", body = ErrorBody),
+        (status = 429, description = "Too many wrong current passwords; wait 15 minutes", body = ErrorBody),
         (status = 503, description = "Too many sign-ins at once; try again after `Retry-After` seconds", body = ErrorBody)))]
 pub(crate) async fn change_password(
     State(state): State<AppState>,

@@ -12,7 +12,7 @@ use crate::AppState;
 use crate::context::Page;
 use crate::error::WebError;
 use crate::form::Form;
-use crate::ui::{Field, FormPage, Layout, Notice, local_time, path_id, render, render_status};
+use crate::ui::{Done, Field, FormPage, Layout, Notice, local_time, path_id, render, render_status};
 
 #[derive(serde::Deserialize, Default)]
 pub(crate) struct InviteForm {
@@ -22,12 +22,6 @@ pub(crate) struct InviteForm {
     email: String,
     #[serde(default)]
     role: String,
-}
-
-#[derive(serde::Deserialize, Default)]
-pub(crate) struct Done {
-    #[serde(default)]
-    done: String,
 }
 
 fn invite_form(layout: &Layout, form: &InviteForm) -> FormPage {

@@ -19,7 +19,7 @@ use crate::AppState;
 use crate::context::Page;
 use crate::error::WebError;
 use crate::form::Form;
-use crate::ui::{Layout, Notice, path_id, render_status};
+use crate::ui::{Done, Layout, Notice, path_id, render_status};
 
 /// Days of free times a page offers to move to.
 const DAYS_OFFERED: usize = 5;
@@ -178,12 +178,6 @@ fn done_notice(done: &str) -> Option<Notice> {
         "no_show" => Some(Notice::success("Recorded as missed.")),
         _ => None,
     }
-}
-
-#[derive(serde::Deserialize, Default)]
-pub(crate) struct Done {
-    #[serde(default)]
-    done: String,
 }
 
 /// `GET /appointments/{id}`

@@ -17,19 +17,13 @@ use crate::AppState;
 use crate::context::Page;
 use crate::error::WebError;
 use crate::form::Form;
-use crate::ui::{Layout, Notice, path_id, render_status};
+use crate::ui::{Done, Layout, Notice, path_id, render_status};
 
 /// Empty rows the form adds after the saved ones: a row for each day of a week.
 const SPARE_WEEKLY_ROWS: usize = 7;
 const SPARE_OVERRIDE_ROWS: usize = 2;
 /// The preview: this many free times of a 50-minute session, in the next two weeks.
 const PREVIEW_SLOTS: usize = 12;
-
-#[derive(serde::Deserialize, Default)]
-pub(crate) struct Done {
-    #[serde(default)]
-    done: String,
-}
 
 /// The form's fields, from numbered names (`w1_start`, `o2_date`, …).
 fn read_form(pairs: &[(String, String)]) -> AvailabilityInput {

@@ -21,7 +21,7 @@ use crate::AppState;
 use crate::context::Page;
 use crate::error::WebError;
 use crate::form::Form;
-use crate::ui::{Choice, Layout, Notice, path_id, render, render_status};
+use crate::ui::{Choice, Done, Layout, Notice, path_id, render, render_status};
 
 /// How many days of free times one page shows.
 const DAYS_PER_PAGE: i64 = 7;
@@ -450,12 +450,6 @@ pub(crate) async fn confirm(
         done: Some(done.to_string()),
     };
     render_status(status, &template)
-}
-
-#[derive(serde::Deserialize, Default)]
-pub(crate) struct Done {
-    #[serde(default)]
-    done: String,
 }
 
 /// `GET /requests`: the therapist's booking requests waiting for an answer.

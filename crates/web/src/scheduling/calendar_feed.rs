@@ -10,13 +10,7 @@ use sensate_app::AppError;
 use crate::AppState;
 use crate::context::Page;
 use crate::error::WebError;
-use crate::ui::{Layout, Notice, local_time, render};
-
-#[derive(serde::Deserialize, Default)]
-pub(crate) struct Done {
-    #[serde(default)]
-    done: String,
-}
+use crate::ui::{Done, Layout, Notice, local_time, render};
 
 async fn page(
     state: &AppState,

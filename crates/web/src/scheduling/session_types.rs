@@ -11,13 +11,7 @@ use crate::AppState;
 use crate::context::Page;
 use crate::error::WebError;
 use crate::form::Form;
-use crate::ui::{Field, FormPage, Layout, Notice, path_id, render, render_status};
-
-#[derive(serde::Deserialize, Default)]
-pub(crate) struct Done {
-    #[serde(default)]
-    done: String,
-}
+use crate::ui::{Done, Field, FormPage, Layout, Notice, path_id, render, render_status};
 
 #[derive(serde::Deserialize, Default)]
 pub(crate) struct SessionTypeForm {

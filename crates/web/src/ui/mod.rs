@@ -9,6 +9,14 @@ use axum::response::{Html, IntoResponse, Response};
 
 use crate::error::WebError;
 
+/// The `?done=…` a page is redirected to after a change, naming what was
+/// done so the page can say so.
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct Done {
+    #[serde(default)]
+    pub done: String,
+}
+
 pub(crate) fn render(template: &impl Template) -> Result<Html<String>, WebError> {
     Ok(Html(template.render()?))
 }
