@@ -9,6 +9,7 @@ use std::time::Duration;
 use jiff::SignedDuration;
 use sensate_domain::scheduling::AppointmentStatus;
 use sensate_domain::{AppointmentId, Role, UserId};
+use sensate_store::NewPractice;
 use sensate_testkit::smtp_sink::{ReceivedMail, SmtpSink};
 use sensate_testkit::{
     LAKESIDE, TRIAL_CONSULTATION, TUESDAY_MORNINGS, TestApp, TestDb, between, hidden_value, on_both_engines,
@@ -142,14 +143,17 @@ on_both_engines! {
             assert!(!mail.body().contains("MESSAGE-CANARY") && !mail.body().contains("performance"), "no health data by email");
         }
 
-        // The therapist sees the session and the new clients.
+        // The therapist sees the session and the new client; the partner is
+        // invited and joins only by accepting.
         let dashboard = text(&w.tess, &w, "/dashboard").await;
-        assert!(dashboard.contains("Robin &amp; Robin&#39;s partner") || dashboard.contains("Robin &#38; Robin&#39;s partner"), "{dashboard}");
+        assert!(dashboard.contains("Robin") && !dashboard.contains("partner"), "{dashboard}");
         assert!(dashboard.contains("Tue 24 Nov 2026, 15:00 (CET)"));
         let clients = text(&w.tess, &w, "/clients").await;
         assert!(clients.contains("Robin"));
         let page = text(&w.tess, &w, &format!("/appointments/{id}")).await;
         assert!(page.contains("Requested online by Robin") && page.contains("Confirmed by Tess Therapist"), "{page}");
+        assert!(page.contains("Robin&#39;s partner: invited, not yet joined") || page.contains("Robin&#x27;s partner: invited, not yet joined"), "{page}");
+        assert!(app.store().login_record("jo@visitor.example").await.unwrap().is_none(), "no account for a typed address");
         // ...and in their calendar feed, with initials only.
         let made = app.post_form(&w.tess, "/calendar-feed", &[]).await.text().await.unwrap();
         let feed = between(&made, "<code class=\"feed-address\">", "</code>").unwrap();
@@ -172,6 +176,17 @@ on_both_engines! {
         assert!(text(&again, &w, "/dashboard").await.contains("Tess Therapist"));
         assert_eq!(status_of(&w, id).await, AppointmentStatus::Confirmed);
 
+        // The partner accepts: now both are in the case and see the session.
+        let invitation = invitations.iter().find(|m| m.header("To").unwrap().contains("jo@")).unwrap();
+        let token = link_in(invitation, "/join?token=").rsplit('=').next().unwrap().to_string();
+        let jo = TestApp::new_client();
+        let joined = app.post_form(&jo, "/join", &[("token", &token), ("password", CLIENT_PASSWORD), ("password_confirm", CLIENT_PASSWORD)]).await;
+        assert_eq!(joined.status(), 303, "{}", joined.text().await.unwrap());
+        assert!(text(&jo, &w, "/dashboard").await.contains("Tue 24 Nov 2026, 15:00 (CET)"));
+        let dashboard = text(&w.tess, &w, "/dashboard").await;
+        assert!(dashboard.contains("Robin &amp; Robin&#39;s partner") || dashboard.contains("Robin &#38; Robin&#39;s partner"), "{dashboard}");
+        assert!(!text(&w.tess, &w, &format!("/appointments/{id}")).await.contains("not yet joined"));
+
         // A declined request becomes no client, and its history says who declined it.
         let sam = [("name", "Sam"), ("email", "sam@visitor.example"), ("jurisdiction", "US-NY"), ("consent_privacy", "on"), ("consent_adult", "on")];
         book(&w, "2026-11-30", "", &sam).await;
@@ -181,6 +196,81 @@ on_both_engines! {
         let page = text(&w.tess, &w, &format!("/appointments/{declined}")).await;
         assert!(page.contains("Sam (not yet a client)") && page.contains("Declined by Tess Therapist") && page.contains("Cancelled"), "{page}");
         assert!(app.store().login_record("sam@visitor.example").await.unwrap().is_none());
+        w.app.stop().await;
+    }
+
+    async fn a_typed_partner_address_never_links_to_an_existing_account(db: TestDb) {
+        let w = world(db).await;
+        let app = &w.app;
+        let practice = app.practice_of(LAKESIDE.email).await;
+        // The address belongs to a client of another practice on this server.
+        let elsewhere = sensate_domain::PracticeId::new();
+        let hillside = NewPractice { id: elsewhere, name: "Hillside Care".into(), time_zone: "UTC".into(), created_at: sensate_domain::Clock::now(&app.clock) };
+        app.store().insert_practice(&hillside).await.unwrap();
+        let kim = app.add_person(elsewhere, "kim@elsewhere.example", "Kim Elsewhere", Role::Client, CLIENT_PASSWORD).await;
+        let mut robin = ROBIN.to_vec();
+        robin.extend([("with_partner", "on"), ("partner_email", "kim@elsewhere.example")]);
+        let sent = book(&w, "2026-11-23", "", &robin).await;
+        let id = accept(&w).await;
+        let mails = w.sink.wait_for(sent + 3, Duration::from_secs(10)).await;
+
+        // Accepting the booking made Kim nothing here: no role, no case, no session.
+        assert!(app.store().roles_in(practice, kim).await.unwrap().is_empty(), "no membership from a typed address");
+        let detail = app.store().appointment_detail(id).await.unwrap().unwrap();
+        assert_eq!(detail.clients.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), vec!["Robin"]);
+        let kim_browser = TestApp::new_client();
+        app.login(&kim_browser, "kim@elsewhere.example", CLIENT_PASSWORD).await;
+        assert!(!text(&kim_browser, &w, "/dashboard").await.contains("Tess Therapist"));
+
+        // Kim was invited instead. Without signing in, the link only says to sign in.
+        let invitation = mails[sent..].iter().find(|m| m.header("To").unwrap().contains("kim@")).unwrap();
+        let token = link_in(invitation, "/join?token=").rsplit('=').next().unwrap().to_string();
+        let anonymous = TestApp::new_client();
+        let refused = app.post_form(&anonymous, "/join", &[("token", &token), ("password", "another long phrase"), ("password_confirm", "another long phrase")]).await;
+        assert_eq!(refused.status(), 422);
+        assert!(refused.text().await.unwrap().contains("Sign in, then open the link in your invitation again"));
+
+        // Someone else signed in cannot use it: refused, audited, nothing changed.
+        let tess_try = app.post_form(&w.tess, "/join/accept", &[("token", &token)]).await;
+        assert_eq!(tess_try.status(), 422);
+        assert!(tess_try.text().await.unwrap().contains("sent to another email address"));
+        assert!(app.store().roles_in(practice, kim).await.unwrap().is_empty());
+
+        // Kim, signed in, sees the invitation and accepts it.
+        let page = text(&kim_browser, &w, &format!("/join?token={token}")).await;
+        assert!(page.contains("You are signed in as Kim Elsewhere"), "{page}");
+        let accepted = app.post_form(&kim_browser, "/join/accept", &[("token", &token)]).await;
+        assert_eq!(location(&accepted), "/dashboard?done=joined");
+        assert_eq!(app.store().roles_in(practice, kim).await.unwrap(), vec![Role::Client]);
+        let detail = app.store().appointment_detail(id).await.unwrap().unwrap();
+        assert_eq!(detail.clients.len(), 2, "both partners are in the case now");
+        assert!(text(&kim_browser, &w, "/dashboard?done=joined").await.contains("You accepted the invitation"));
+        // The link works once.
+        let again = app.post_form(&kim_browser, "/join/accept", &[("token", &token)]).await;
+        assert_eq!(again.status(), 404, "a spent link is like an unknown one");
+        let refusals = app.audit_chain().await.into_iter()
+            .filter(|e| e.event.action == "invitation_accept" && e.event.outcome == "failed").count();
+        assert_eq!(refusals, 3, "every refusal is audited");
+        w.app.stop().await;
+    }
+
+    async fn staff_never_join_their_own_practice_as_clients(db: TestDb) {
+        let w = world(db).await;
+        let app = &w.app;
+        let practice = app.practice_of(LAKESIDE.email).await;
+        let tess_roles = app.store().roles_in(practice, w.tess_id).await.unwrap();
+        let mut robin = ROBIN.to_vec();
+        robin.extend([("with_partner", "on"), ("partner_email", "tess@lakeside.example")]);
+        let sent = book(&w, "2026-11-23", "", &robin).await;
+        accept(&w).await;
+        let mails = w.sink.wait_for(sent + 3, Duration::from_secs(10)).await;
+        assert_eq!(app.store().roles_in(practice, w.tess_id).await.unwrap(), tess_roles, "the booking changed no role");
+        let invitation = mails[sent..].iter().find(|m| m.header("To").unwrap().contains("tess@")).unwrap();
+        let token = link_in(invitation, "/join?token=").rsplit('=').next().unwrap().to_string();
+        let refused = app.post_form(&w.tess, "/join/accept", &[("token", &token)]).await;
+        assert_eq!(refused.status(), 422);
+        assert!(refused.text().await.unwrap().contains("cannot join it as a client"));
+        assert_eq!(app.store().roles_in(practice, w.tess_id).await.unwrap(), tess_roles);
         w.app.stop().await;
     }
 

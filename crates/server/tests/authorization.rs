@@ -356,6 +356,8 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
         (true, "/therapists/{id}") => Status(404),
         (_, "/setup" | "/join") => Status(404),
         (false, "/reset-password") => Status(404),
+        // An unknown link, for whoever is signed in.
+        (false, "/join/accept") => gate(Status(404)),
         (true, "/outbox") => Status(404),
         (true, "/login") => {
             if anonymous {
@@ -614,6 +616,7 @@ fn request(world: &World, path: &str, actor: &str, n: usize) -> (String, Vec<(St
         "/setup" => vec![("token", "not-a-token".into())],
         "/login" => vec![("email", "nobody@p.example".into()), ("password", "wrong password here".into())],
         "/forgot-password" => vec![("email", format!("reset{n}@p.example"))],
+        "/join/accept" => vec![("token", "not-a-token".into())],
         "/reset-password" | "/join" => {
             vec![("token", "not-a-token".into()), ("password", PASSWORD.into()), ("password_confirm", PASSWORD.into())]
         }

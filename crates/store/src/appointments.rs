@@ -10,7 +10,7 @@ use sensate_domain::scheduling::lifecycle::Party;
 use sensate_domain::scheduling::{AppointmentStatus, CaseKind, SessionFormat};
 use sensate_domain::{AppointmentId, CaseId, PracticeId, UserId};
 
-use crate::{NewCase, NewInvitation, NewUser, PracticeRecord, Result, StoreError};
+use crate::{PracticeRecord, Result, StoreError};
 
 /// A line of an appointment's history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,28 +132,6 @@ pub struct AppointmentDetail {
     pub clients: Vec<AppointmentClient>,
 }
 
-/// A visitor's accepted request becoming care, in one transaction: the
-/// accounts made for them (completed later by their invitations), their
-/// client role, a case with the clinician, the appointment's status and case.
-#[derive(Clone)]
-pub struct Admission {
-    pub appointment: AppointmentId,
-    /// The status the appointment must still have (compare-and-set).
-    pub from: AppointmentStatus,
-    pub to: AppointmentStatus,
-    /// The case, with every client as a member.
-    pub case: NewCase,
-    /// Accounts to create (no usable password until the invitation is accepted).
-    pub new_accounts: Vec<NewUser>,
-    /// Invitations that set the password of the named account.
-    pub invitations: Vec<(NewInvitation, UserId)>,
-    pub event: Option<NewAppointmentEvent>,
-    /// The visitor's email confirmation: the appointment must still be a
-    /// valid hold, and the request is marked confirmed.
-    pub confirms_email: bool,
-    pub now: Timestamp,
-}
-
 /// A status change or a move, compare-and-set on what the person saw.
 #[derive(Debug, Clone)]
 pub struct AppointmentChange {
@@ -202,9 +180,8 @@ pub enum Changed {
 
 #[async_trait]
 pub trait AppointmentStore: Send + Sync {
-    /// False (and nothing written) when the appointment is no longer `from`
-    /// or already belongs to a case.
-    async fn admit_booking(&self, admission: &Admission) -> Result<bool>;
+    /// Files the appointment under a case.
+    async fn assign_case(&self, appointment: AppointmentId, case: CaseId) -> Result<()>;
     async fn appointment_detail(&self, id: AppointmentId) -> Result<Option<AppointmentDetail>>;
     /// Oldest first.
     async fn appointment_events(&self, id: AppointmentId) -> Result<Vec<AppointmentEvent>>;
@@ -255,96 +232,17 @@ where
     for<'q> Option<&'q [u8]>: sqlx::Encode<'q, S::Db>,
     S::Db: sqlx::database::HasStatementCache,
 {
-    async fn admit_booking(&self, a: &crate::Admission) -> crate::Result<bool> {
-        let mut conn = self.conn().await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        for user in &a.new_accounts {
-            crate::engine::Sql::<S>::insert_user_in(&mut tx, user).await?;
-        }
-        for member in &a.case.members {
-            sqlx::query(
-                "INSERT INTO memberships (practice_id, user_id, role, created_at) VALUES ($1, $2, 'client', $3) \
-                 ON CONFLICT (practice_id, user_id, role) DO NOTHING",
-            )
-            .bind(a.case.practice_id.as_uuid())
-            .bind(member.as_uuid())
-            .bind(crate::shared::secs(a.now))
-            .execute(&mut *tx)
+    async fn assign_case(
+        &self,
+        appointment: sensate_domain::AppointmentId,
+        case: sensate_domain::CaseId,
+    ) -> crate::Result<()> {
+        sqlx::query("UPDATE appointments SET case_id = $2 WHERE id = $1")
+            .bind(appointment.as_uuid())
+            .bind(case.as_uuid())
+            .execute(&mut *self.conn().await?)
             .await?;
-        }
-        sqlx::query(
-            "INSERT INTO cases (id, practice_id, clinician_id, kind, status, opened_at) \
-             VALUES ($1, $2, $3, $4, 'open', $5)",
-        )
-        .bind(a.case.id.as_uuid())
-        .bind(a.case.practice_id.as_uuid())
-        .bind(a.case.clinician_id.as_uuid())
-        .bind(a.case.kind.as_str())
-        .bind(crate::shared::secs(a.case.opened_at))
-        .execute(&mut *tx)
-        .await?;
-        for member in &a.case.members {
-            sqlx::query("INSERT INTO case_members (case_id, client_id) VALUES ($1, $2)")
-                .bind(a.case.id.as_uuid())
-                .bind(member.as_uuid())
-                .execute(&mut *tx)
-                .await?;
-        }
-        // Confirming an email turns a hold into a request: only while the hold is valid.
-        let sql = if a.confirms_email {
-            format!(
-                "UPDATE appointments SET status = $3, case_id = $4, updated_at = $5, held_until = NULL \
-                 WHERE id = $1 AND status = $2 AND case_id IS NULL AND {}",
-                crate::scheduling::live_hold("$5")
-            )
-        } else {
-            "UPDATE appointments SET status = $3, case_id = $4, updated_at = $5 \
-             WHERE id = $1 AND status = $2 AND case_id IS NULL"
-                .to_string()
-        };
-        let changed = sqlx::query(&sql)
-            .bind(a.appointment.as_uuid())
-            .bind(a.from.as_str())
-            .bind(a.to.as_str())
-            .bind(a.case.id.as_uuid())
-            .bind(crate::shared::secs(a.now))
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if changed != 1 {
-            tx.rollback().await?;
-            return Ok(false);
-        }
-        if a.confirms_email {
-            sqlx::query("UPDATE booking_requests SET email_confirmed_at = $2 WHERE appointment_id = $1")
-                .bind(a.appointment.as_uuid())
-                .bind(crate::shared::secs(a.now))
-                .execute(&mut *tx)
-                .await?;
-        }
-        for (i, user) in &a.invitations {
-            sqlx::query(
-                "INSERT INTO invitations (token_hash, practice_id, email, display_name, role, case_id, \
-                 invited_by, created_at, expires_at, user_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .bind(&i.token_hash)
-            .bind(i.practice_id.as_uuid())
-            .bind(i.email.as_str())
-            .bind(&i.display_name)
-            .bind(i.role.as_str())
-            .bind(i.case_id.map(|c| c.as_uuid()))
-            .bind(i.invited_by.as_uuid())
-            .bind(crate::shared::secs(i.created_at))
-            .bind(crate::shared::secs(i.expires_at))
-            .bind(user.as_uuid())
-            .execute(&mut *tx)
-            .await?;
-        }
-        if let Some(event) = &a.event {
-            crate::engine::Sql::<S>::insert_event_in(&mut tx, event).await?;
-        }
-        tx.commit().await?;
-        Ok(true)
+        Ok(())
     }
 
     async fn appointment_detail(

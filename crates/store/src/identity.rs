@@ -3,9 +3,9 @@
 use crate::engine::RowsAffected as _;
 use async_trait::async_trait;
 use jiff::Timestamp;
-use sensate_domain::{PracticeId, Role, UserId};
+use sensate_domain::{CaseId, PracticeId, Role, UserId};
 
-use crate::{InvitationRecord, InvitationSummary, MfaRecord, NewInvitation, NewUser, PersonRecord, Result};
+use crate::{InvitationRecord, InvitationSummary, MfaRecord, NewInvitation, PendingInvitation, PersonRecord, Result};
 
 #[async_trait]
 pub trait IdentityStore: Send + Sync {
@@ -16,12 +16,14 @@ pub trait IdentityStore: Send + Sync {
     async fn insert_invitation(&self, invitation: &NewInvitation) -> Result<()>;
     /// An invitation that is neither accepted nor expired.
     async fn open_invitation(&self, token_hash: &str, now: Timestamp) -> Result<Option<InvitationRecord>>;
-    /// Creates the account, its role and (for clients) its case membership,
-    /// and spends the invitation, atomically; an invitation that completes an
-    /// account made earlier (a visitor whose request was accepted) sets that
-    /// account's password instead. Returns the account. Fails with
-    /// `InvitationInvalid` (used, expired, unknown) or `EmailTaken`.
-    async fn accept_invitation(&self, token_hash: &str, now: Timestamp, user: &NewUser) -> Result<UserId>;
+    /// Marks an open invitation accepted; false when it is used, expired or
+    /// unknown (and then nothing changes).
+    async fn spend_invitation(&self, token_hash: &str, now: Timestamp) -> Result<bool>;
+    /// People invited into a case who have not accepted yet, by name.
+    async fn pending_case_invitations(&self, case: CaseId) -> Result<Vec<PendingInvitation>>;
+    /// Sets an account's password hash (an account made for a visitor
+    /// gets its first usable one when its invitation is accepted).
+    async fn set_password_hash(&self, user: UserId, password_hash: &str) -> Result<()>;
     async fn invitations(&self, practice: PracticeId, limit: i64) -> Result<Vec<InvitationSummary>>;
 
     async fn insert_password_reset(
@@ -114,7 +116,7 @@ where
     async fn insert_invitation(&self, invitation: &crate::NewInvitation) -> crate::Result<()> {
         sqlx::query(
             "INSERT INTO invitations (token_hash, practice_id, email, display_name, role, case_id, invited_by, \
-             created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+             created_at, expires_at, user_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(&invitation.token_hash)
         .bind(invitation.practice_id.as_uuid())
@@ -125,6 +127,7 @@ where
         .bind(invitation.invited_by.as_uuid())
         .bind(crate::shared::secs(invitation.created_at))
         .bind(crate::shared::secs(invitation.expires_at))
+        .bind(invitation.account.map(|a| a.as_uuid()))
         .execute(&mut *self.conn().await?)
         .await?;
         Ok(())
@@ -135,8 +138,18 @@ where
         token_hash: &str,
         now: jiff::Timestamp,
     ) -> crate::Result<Option<crate::InvitationRecord>> {
-        let row: Option<(uuid::Uuid, String, String, String, String, Option<uuid::Uuid>, i64)> = sqlx::query_as(
-            "SELECT i.practice_id, p.name, i.email, i.display_name, i.role, i.case_id, i.expires_at \
+        #[allow(clippy::type_complexity)]
+        let row: Option<(
+            uuid::Uuid,
+            String,
+            String,
+            String,
+            String,
+            Option<uuid::Uuid>,
+            Option<uuid::Uuid>,
+            i64,
+        )> = sqlx::query_as(
+            "SELECT i.practice_id, p.name, i.email, i.display_name, i.role, i.case_id, i.user_id, i.expires_at \
              FROM invitations i JOIN practices p ON p.id = i.practice_id \
              WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.expires_at > $2",
         )
@@ -144,7 +157,7 @@ where
         .bind(crate::shared::secs(now))
         .fetch_optional(&mut *self.conn().await?)
         .await?;
-        row.map(|(practice, practice_name, email, display_name, role, case_id, expires_at)| {
+        row.map(|(practice, practice_name, email, display_name, role, case_id, account, expires_at)| {
             Ok(crate::InvitationRecord {
                 practice_id: sensate_domain::PracticeId::from_uuid(practice),
                 practice_name,
@@ -152,62 +165,51 @@ where
                 display_name,
                 role: crate::shared::role(&role)?,
                 case_id: case_id.map(sensate_domain::CaseId::from_uuid),
+                account: account.map(sensate_domain::UserId::from_uuid),
                 expires_at: crate::shared::instant(expires_at)?,
             })
         })
         .transpose()
     }
 
-    async fn accept_invitation(
-        &self,
-        token_hash: &str,
-        now: jiff::Timestamp,
-        user: &crate::NewUser,
-    ) -> crate::Result<sensate_domain::UserId> {
-        let mut conn = self.conn().await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        let row: Option<(uuid::Uuid, String, Option<uuid::Uuid>, Option<uuid::Uuid>)> = sqlx::query_as(
+    async fn spend_invitation(&self, token_hash: &str, now: jiff::Timestamp) -> crate::Result<bool> {
+        let spent = sqlx::query(
             "UPDATE invitations SET accepted_at = $2 \
-             WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > $2 \
-             RETURNING practice_id, role, case_id, user_id",
+             WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > $2",
         )
         .bind(token_hash)
         .bind(crate::shared::secs(now))
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some((practice, role, case_id, existing)) = row else {
-            tx.rollback().await?;
-            return Err(crate::StoreError::InvitationInvalid);
-        };
-        if let Some(existing) = existing {
-            // The account, its role and its case were made when the
-            // request was accepted: the invitation only sets the password.
-            sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
-                .bind(existing)
-                .bind(&user.password_hash)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            return Ok(sensate_domain::UserId::from_uuid(existing));
-        }
-        crate::engine::Sql::<S>::insert_user_in(&mut tx, user).await?;
-        crate::engine::Sql::<S>::insert_membership_in(
-            &mut tx,
-            sensate_domain::PracticeId::from_uuid(practice),
-            user.id,
-            crate::shared::role(&role)?,
-            now,
+        .execute(&mut *self.conn().await?)
+        .await?
+        .rows_affected();
+        Ok(spent == 1)
+    }
+
+    async fn pending_case_invitations(
+        &self,
+        case: sensate_domain::CaseId,
+    ) -> crate::Result<Vec<crate::PendingInvitation>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT display_name, expires_at FROM invitations \
+             WHERE case_id = $1 AND accepted_at IS NULL AND user_id IS NULL ORDER BY created_at, token_hash",
         )
+        .bind(case.as_uuid())
+        .fetch_all(&mut *self.conn().await?)
         .await?;
-        if let Some(case_id) = case_id {
-            sqlx::query("INSERT INTO case_members (case_id, client_id) VALUES ($1, $2)")
-                .bind(case_id)
-                .bind(user.id.as_uuid())
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(user.id)
+        rows.into_iter()
+            .map(|(display_name, expires_at)| {
+                Ok(crate::PendingInvitation { display_name, expires_at: crate::shared::instant(expires_at)? })
+            })
+            .collect()
+    }
+
+    async fn set_password_hash(&self, user: sensate_domain::UserId, password_hash: &str) -> crate::Result<()> {
+        sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+            .bind(user.as_uuid())
+            .bind(password_hash)
+            .execute(&mut *self.conn().await?)
+            .await?;
+        Ok(())
     }
 
     async fn invitations(

@@ -31,8 +31,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use appointments::{
-    Admission, AppointmentChange, AppointmentClient, AppointmentDetail, AppointmentEvent, AppointmentStore, Changed,
-    EventKind, NewAppointmentEvent,
+    AppointmentChange, AppointmentClient, AppointmentDetail, AppointmentEvent, AppointmentStore, Changed, EventKind,
+    NewAppointmentEvent,
 };
 pub use audit::{AuditKey, AuditStore, ChainBreak, ChainHead, Verified, verify_chain};
 pub use bookable::{BookableClinician, BookableSchedules, BookableStore};

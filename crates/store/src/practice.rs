@@ -1,7 +1,7 @@
 //! Practices, people, sign-in sessions and the first clinical rows (cases,
 //! appointments, upcoming lists): the repository every area leans on.
 use jiff::Timestamp;
-use sensate_domain::{PracticeId, UserId};
+use sensate_domain::{CaseId, PracticeId, UserId};
 
 use crate::Result;
 use crate::engine::RowsAffected as _;
@@ -42,6 +42,8 @@ pub trait PracticeStore: Send + Sync {
     async fn practice(&self, id: PracticeId) -> Result<Option<PracticeRecord>>;
     /// Fails with [`StoreError::EmailTaken`] when the address already has an account.
     async fn insert_user(&self, user: &NewUser) -> Result<()>;
+    /// Gives the person the role in the practice (nothing changes when
+    /// they hold it already).
     async fn insert_membership(
         &self,
         practice: PracticeId,
@@ -66,6 +68,8 @@ pub trait PracticeStore: Send + Sync {
     async fn insert_therapist_profile(&self, profile: &TherapistProfile) -> Result<()>;
     async fn therapists(&self, practice: PracticeId) -> Result<Vec<TherapistProfile>>;
     async fn insert_case(&self, case: &NewCase) -> Result<()>;
+    /// Makes the client a member of the case (nothing changes when they are).
+    async fn add_case_member(&self, case: CaseId, client: UserId) -> Result<()>;
     async fn insert_appointment(&self, appointment: &NewAppointment) -> Result<()>;
     /// Appointments that still occupy the clinician's time, from `from` on, soonest first.
     async fn upcoming_for_clinician(
@@ -452,14 +456,14 @@ where
         .execute(&mut *tx)
         .await?;
         for member in &case.members {
-            sqlx::query("INSERT INTO case_members (case_id, client_id) VALUES ($1, $2)")
-                .bind(case.id.as_uuid())
-                .bind(member.as_uuid())
-                .execute(&mut *tx)
-                .await?;
+            crate::engine::Sql::<S>::add_case_member_in(&mut tx, case.id, *member).await?;
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn add_case_member(&self, case: sensate_domain::CaseId, client: sensate_domain::UserId) -> crate::Result<()> {
+        crate::engine::Sql::<S>::add_case_member_in(&mut *self.conn().await?, case, client).await
     }
 
     async fn insert_appointment(&self, appointment: &crate::NewAppointment) -> crate::Result<()> {
@@ -598,13 +602,32 @@ where
         role: sensate_domain::Role,
         now: jiff::Timestamp,
     ) -> crate::Result<()> {
-        sqlx::query("INSERT INTO memberships (practice_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(practice.as_uuid())
-            .bind(user.as_uuid())
-            .bind(role.as_str())
-            .bind(crate::shared::secs(now))
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "INSERT INTO memberships (practice_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (practice_id, user_id, role) DO NOTHING",
+        )
+        .bind(practice.as_uuid())
+        .bind(user.as_uuid())
+        .bind(role.as_str())
+        .bind(crate::shared::secs(now))
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn add_case_member_in(
+        conn: &mut crate::engine::Conn<S>,
+        case: sensate_domain::CaseId,
+        client: sensate_domain::UserId,
+    ) -> crate::Result<()> {
+        sqlx::query(
+            "INSERT INTO case_members (case_id, client_id) VALUES ($1, $2) \
+             ON CONFLICT (case_id, client_id) DO NOTHING",
+        )
+        .bind(case.as_uuid())
+        .bind(client.as_uuid())
+        .execute(&mut *conn)
+        .await?;
         Ok(())
     }
 

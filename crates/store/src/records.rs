@@ -240,6 +240,9 @@ pub struct NewInvitation {
     pub role: Role,
     /// For a client: the case they join when they accept.
     pub case_id: Option<CaseId>,
+    /// The account made for a visitor whose booking was accepted (they
+    /// confirmed their address): accepting sets its password.
+    pub account: Option<UserId>,
     pub invited_by: UserId,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
@@ -253,6 +256,15 @@ pub struct InvitationRecord {
     pub display_name: String,
     pub role: Role,
     pub case_id: Option<CaseId>,
+    /// See [`NewInvitation::account`].
+    pub account: Option<UserId>,
+    pub expires_at: Timestamp,
+}
+
+/// Someone invited into a case who has not joined it yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingInvitation {
+    pub display_name: String,
     pub expires_at: Timestamp,
 }
 

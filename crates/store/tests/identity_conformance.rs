@@ -80,43 +80,56 @@ fn event(action: &str, outcome: &str) -> AuditEvent {
 }
 
 on_both_engines! {
-    async fn an_invitation_creates_one_account_once(db: TestDb) {
+    async fn an_invitation_is_spent_once_and_its_case_knows_who_has_not_joined(db: TestDb) {
         let store = db.store().await;
         let p = practice(&store).await;
         let clinician = person(&store, p, "c@example.org", Role::Clinician).await;
         let case = NewCase { id: CaseId::new(), practice_id: p, clinician_id: clinician, kind: CaseKind::Couple, members: vec![], opened_at: at(T0) };
         store.insert_case(&case).await.unwrap();
-        let invitation = |hash: &str, email: &str, role, case_id| NewInvitation {
+        let made = person(&store, p, "made@example.org", Role::Client).await;
+        let invitation = |hash: &str, email: &str, name: &str, account| NewInvitation {
             token_hash: hash.into(),
             practice_id: p,
             email: sensate_domain::Email::parse(email).unwrap(),
-            display_name: "Avery".into(),
-            role,
-            case_id,
+            display_name: name.into(),
+            role: Role::Client,
+            case_id: Some(case.id),
+            account,
             invited_by: clinician,
             created_at: at(T0),
             expires_at: at(T0) + SignedDuration::from_hours(72),
         };
-        store.insert_invitation(&invitation("inv-a", "a@example.org", Role::Client, Some(case.id))).await.unwrap();
-        store.insert_invitation(&invitation("inv-taken", "c@example.org", Role::Client, Some(case.id))).await.unwrap();
+        store.insert_invitation(&invitation("inv-a", "a@example.org", "Avery", None)).await.unwrap();
+        store.insert_invitation(&invitation("inv-made", "made@example.org", "Made", Some(made))).await.unwrap();
 
         let open = store.open_invitation("inv-a", at(T0)).await.unwrap().unwrap();
-        assert_eq!((open.email.as_str(), open.role, open.case_id, open.practice_name.as_str()), ("a@example.org", Role::Client, Some(case.id), "Harbor"));
+        assert_eq!((open.email.as_str(), open.role, open.case_id, open.account, open.practice_name.as_str()), ("a@example.org", Role::Client, Some(case.id), None, "Harbor"));
+        assert_eq!(store.open_invitation("inv-made", at(T0)).await.unwrap().unwrap().account, Some(made));
         assert!(store.open_invitation("inv-a", at(T0) + SignedDuration::from_hours(72)).await.unwrap().is_none(), "expired");
+        // Only invitations of people without an account yet wait to be joined.
+        let pending = store.pending_case_invitations(case.id).await.unwrap();
+        assert_eq!(pending.iter().map(|i| i.display_name.as_str()).collect::<Vec<_>>(), vec!["Avery"]);
 
         let late = at(T0) + SignedDuration::from_hours(73);
-        assert!(matches!(store.accept_invitation("inv-a", late, &new_user("a@example.org")).await, Err(StoreError::InvitationInvalid)));
+        assert!(!store.spend_invitation("inv-a", late).await.unwrap(), "an expired link is not spent");
+        assert!(store.spend_invitation("inv-a", at(T0)).await.unwrap());
+        assert!(!store.spend_invitation("inv-a", at(T0)).await.unwrap(), "once only");
+        assert!(!store.spend_invitation("unknown", at(T0)).await.unwrap());
+        assert!(store.open_invitation("inv-a", at(T0)).await.unwrap().is_none());
+        assert!(store.pending_case_invitations(case.id).await.unwrap().is_empty());
 
+        // Joining twice changes nothing the second time.
         let avery = new_user("a@example.org");
-        store.accept_invitation("inv-a", at(T0), &avery).await.unwrap();
+        store.insert_user(&avery).await.unwrap();
+        for _ in 0..2 {
+            store.insert_membership(p, avery.id, Role::Client, at(T0)).await.unwrap();
+            store.add_case_member(case.id, avery.id).await.unwrap();
+        }
         assert_eq!(store.roles_in(p, avery.id).await.unwrap(), vec![Role::Client]);
         assert_eq!(store.client_facts(p, avery.id).await.unwrap().unwrap().clinicians, vec![clinician]);
-        assert!(matches!(store.accept_invitation("inv-a", at(T0), &new_user("again@example.org")).await, Err(StoreError::InvitationInvalid)));
-        assert!(store.login_record("again@example.org").await.unwrap().is_none());
 
-        let err = store.accept_invitation("inv-taken", at(T0), &new_user("c@example.org")).await.unwrap_err();
-        assert!(matches!(err, StoreError::EmailTaken), "{err}");
-        assert!(store.open_invitation("inv-taken", at(T0)).await.unwrap().is_some(), "a failed acceptance spends nothing");
+        store.set_password_hash(made, "first-hash").await.unwrap();
+        assert_eq!(store.password_hash(made).await.unwrap().as_deref(), Some("first-hash"));
 
         let list = store.invitations(p, 10).await.unwrap();
         assert_eq!(list.len(), 2);

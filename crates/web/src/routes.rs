@@ -87,6 +87,7 @@ fn declare() -> Table {
         .post("/reset-password", Public, identity::auth::reset_submit)
         .get("/join", Public, identity::auth::join_form)
         .post("/join", Public, identity::auth::join_submit)
+        .post("/join/accept", SignedIn, identity::auth::join_accept)
         .get("/outbox", Public, public::outbox)
         // Signed in: own account
         .get("/mfa", SignedIn, identity::account::mfa)

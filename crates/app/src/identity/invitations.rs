@@ -11,7 +11,7 @@ use crate::audit::{Entry, outcome};
 use crate::identity::auth::NewSession;
 use crate::identity::passwords::new_password;
 use crate::infra::mailer::Email as Mail;
-use crate::infra::secrets::{new_token, token_hash};
+use crate::infra::secrets::{UNUSABLE_PASSWORD_HASH, new_token, token_hash};
 use crate::{Actor, AppError};
 
 pub const INVITATION_LIFETIME: SignedDuration = SignedDuration::from_hours(7 * 24);
@@ -50,6 +50,17 @@ fn parse_invitee(
     let name = errors.check(name_field, DisplayName::parse(&invitee.name));
     let email = errors.check(email_field, Email::parse(&invitee.email));
     Some((name?, email?))
+}
+
+/// The answer to accepting, without signing in, an invitation whose address
+/// has an account: its owner signs in and accepts there.
+fn account_exists() -> AppError {
+    let mut errors = FieldErrors::new();
+    errors.add(
+        "password",
+        "An account with this email address already exists. Sign in, then open the link in your invitation again.",
+    );
+    AppError::Invalid(errors)
 }
 
 impl super::Identity<'_> {
@@ -148,6 +159,7 @@ impl super::Identity<'_> {
             display_name: name.as_str().to_string(),
             role,
             case_id,
+            account: None,
             invited_by: actor.user_id,
             created_at: now,
             expires_at: now + INVITATION_LIFETIME,
@@ -202,7 +214,9 @@ impl super::Identity<'_> {
         }))
     }
 
-    /// Creates the account from an invitation and signs the person in.
+    /// Creates the account from an invitation and signs the person in. An
+    /// invitation that completes an account made earlier (a visitor whose
+    /// booking was accepted) sets that account's first password instead.
     pub async fn accept_invitation(
         &self,
         token: &str,
@@ -210,42 +224,52 @@ impl super::Identity<'_> {
         confirm: &str,
         ip: &str,
     ) -> Result<NewSession, AppError> {
-        let Some(invitation) = self.app.store.open_invitation(&token_hash(token), self.app.now()).await? else {
-            self.app
-                .audit(Entry {
-                    actor: None,
-                    practice: None,
-                    action: "invitation_accept",
-                    record_type: "invitation",
-                    record_id: "unknown".into(),
-                    ip,
-                    outcome: outcome::FAILED,
-                })
-                .await?;
-            return Err(AppError::LinkInvalid);
+        let hash = token_hash(token);
+        let Some(invitation) = self.app.store.open_invitation(&hash, self.app.now()).await? else {
+            return Err(self.refuse_acceptance(None, ip, AppError::LinkInvalid).await);
         };
         let mut errors = FieldErrors::new();
         let password = new_password(&mut errors, "password", "password_confirm", password, confirm);
         AppError::invalid_if_any(errors)?;
         let password = password.ok_or_else(|| AppError::Internal("validated password missing".into()))?;
-        let user = NewUser {
-            id: UserId::new(),
-            email: invitation.email.clone(),
-            display_name: invitation.display_name.clone(),
-            password_hash: self.app.passwords.hash(password.expose().to_string()).await?,
-            created_at: self.app.now(),
-        };
+        let password_hash = self.app.passwords.hash(password.expose().to_string()).await?;
+
+        let now = self.app.now();
         let uow = self.app.store.begin_write().await?;
-        let account = match uow.accept_invitation(&token_hash(token), self.app.now(), &user).await {
-            Ok(account) => account,
-            Err(StoreError::InvitationInvalid) => return Err(AppError::LinkInvalid),
-            Err(StoreError::EmailTaken) => {
-                let mut errors = FieldErrors::new();
-                errors.add("password", "An account with this email address already exists. Sign in instead.");
-                return Err(AppError::Invalid(errors));
+        let existing = uow.login_record(invitation.email.as_str()).await?;
+        let account = match (invitation.account, existing) {
+            // Made for a visitor, and still without a password of its own.
+            (Some(made), Some(existing)) if made == existing.id && existing.password_hash == UNUSABLE_PASSWORD_HASH => {
+                uow.set_password_hash(made, &password_hash).await?;
+                made
             }
-            Err(other) => return Err(other.into()),
+            (_, Some(_)) => {
+                drop(uow);
+                return Err(self.refuse_acceptance(None, ip, account_exists()).await);
+            }
+            (_, None) => {
+                let user = NewUser {
+                    id: UserId::new(),
+                    email: invitation.email.clone(),
+                    display_name: invitation.display_name.clone(),
+                    password_hash,
+                    created_at: now,
+                };
+                match uow.insert_user(&user).await {
+                    Err(StoreError::EmailTaken) => {
+                        drop(uow);
+                        return Err(self.refuse_acceptance(None, ip, account_exists()).await);
+                    }
+                    other => other?,
+                }
+                self.join(&*uow, &invitation, user.id).await?;
+                user.id
+            }
         };
+        if !uow.spend_invitation(&hash, now).await? {
+            drop(uow);
+            return Err(self.refuse_acceptance(None, ip, AppError::LinkInvalid).await);
+        }
         uow.audit(self.app.audit_event(Entry {
             actor: Some(account),
             practice: Some(invitation.practice_id),
@@ -258,6 +282,82 @@ impl super::Identity<'_> {
         let session = self.start_session(&*uow, account).await?;
         uow.commit().await?;
         Ok(session)
+    }
+
+    /// A signed-in person accepts an invitation sent to their own address:
+    /// they join the practice (and the case it names) with their account.
+    /// Only the owner of the address can: the invitation's address must be
+    /// the account's. Staff of the practice never become its clients.
+    pub async fn accept_invitation_signed_in(&self, actor: &Actor, token: &str) -> Result<(), AppError> {
+        let hash = token_hash(token);
+        let now = self.app.now();
+        let uow = self.app.store.begin_write().await?;
+        let Some(invitation) = uow.open_invitation(&hash, now).await? else {
+            drop(uow);
+            return Err(self.refuse_acceptance(Some(actor), &actor.ip, AppError::LinkInvalid).await);
+        };
+        let own_address = uow.user(actor.user_id).await?.is_some_and(|user| user.email == invitation.email);
+        let staff_here = actor.memberships.iter().any(|m| m.practice_id == invitation.practice_id && m.role.is_staff());
+        let refusal = if !own_address {
+            Some("This invitation was sent to another email address. Sign out, then open the link again.")
+        } else if invitation.role == Role::Client && staff_here {
+            Some("You work at this practice, so you cannot join it as a client.")
+        } else {
+            None
+        };
+        if let Some(refusal) = refusal {
+            drop(uow);
+            let mut errors = FieldErrors::new();
+            errors.add("token", refusal);
+            return Err(self.refuse_acceptance(Some(actor), &actor.ip, AppError::Invalid(errors)).await);
+        }
+        if !uow.spend_invitation(&hash, now).await? {
+            drop(uow);
+            return Err(self.refuse_acceptance(Some(actor), &actor.ip, AppError::LinkInvalid).await);
+        }
+        self.join(&*uow, &invitation, actor.user_id).await?;
+        uow.audit(self.app.actor_event(
+            actor,
+            Some(invitation.practice_id),
+            "invitation_accept",
+            "user",
+            actor.user_id.to_string(),
+            outcome::ALLOWED,
+        ));
+        uow.commit().await?;
+        Ok(())
+    }
+
+    /// The role the invitation gives, and (for a client) the case it names.
+    async fn join(
+        &self,
+        uow: &dyn UnitOfWork,
+        invitation: &sensate_store::InvitationRecord,
+        account: UserId,
+    ) -> Result<(), AppError> {
+        uow.insert_membership(invitation.practice_id, account, invitation.role, self.app.now()).await?;
+        if let Some(case) = invitation.case_id {
+            uow.add_case_member(case, account).await?;
+        }
+        Ok(())
+    }
+
+    /// Records a failed acceptance (unknown, used or expired link, someone
+    /// else's, or an address that has an account) and returns `refusal`.
+    async fn refuse_acceptance(&self, actor: Option<&Actor>, ip: &str, refusal: AppError) -> AppError {
+        let entry = Entry {
+            actor: actor.map(|a| a.user_id),
+            practice: None,
+            action: "invitation_accept",
+            record_type: "invitation",
+            record_id: "unknown".into(),
+            ip,
+            outcome: outcome::FAILED,
+        };
+        match self.app.audit(entry).await {
+            Ok(()) => refusal,
+            Err(error) => error,
+        }
     }
 }
 

@@ -1,16 +1,22 @@
 //! A visitor's booking becomes care when the appointment is confirmed (the
 //! therapist accepts the request, or the visitor confirms their email for a
-//! kind of session that needs no approval). In one transaction: a client
-//! account for the visitor's email (an existing account is reused, never
-//! duplicated), a case with the therapist as clinician and, for a couple
-//! with a partner's email, the partner as its second member; the
-//! appointment joins the case. New accounts have no usable password until
-//! their invitation is accepted, which sets it (the usual invitation email).
+//! kind of session that needs no approval). In one unit of work: the
+//! appointment's change of status (compare-and-set), a case with the
+//! therapist as clinician, the visitor as its client (their account is the
+//! one that already has their address, or a new one without a usable
+//! password until their invitation sets it: the visitor proved the address
+//! by confirming it), the appointment filed under the case, and the audit
+//! entries.
+//!
+//! A partner's address was only typed, so it is never looked up: the
+//! partner gets an invitation into the case and joins it only by accepting
+//! (creating an account, or signing in to the one that address has).
 use sensate_domain::scheduling::lifecycle::Party;
 use sensate_domain::scheduling::{AppointmentStatus, CaseKind};
 use sensate_domain::{CaseId, Email, Role, UserId};
 use sensate_store::{
-    Admission, BookingView, EventKind, NewAppointmentEvent, NewCase, NewInvitation, NewUser, UnitOfWork,
+    AppointmentChange, BookingView, Changed, EventKind, NewAppointmentEvent, NewCase, NewInvitation, NewUser,
+    UnitOfWork,
 };
 
 use crate::audit::{Entry, outcome};
@@ -50,90 +56,92 @@ impl super::Scheduling<'_> {
         let now = self.app.now();
         let appointment = view.request.appointment_id;
         let practice = view.practice_id;
-        let practice_name = uow.practice(practice).await?.map(|p| p.name).unwrap_or_default();
-        let clinician_name = uow.user(view.clinician_id).await?.map(|u| u.display_name).unwrap_or_default();
-        let case = CaseId::new();
 
-        let mut people = vec![(view.request.name.clone(), view.request.email.clone())];
-        if let Ok(partner) = Email::parse(&view.request.partner_email)
-            && view.request.with_partner
-            && partner != view.request.email
-        {
-            people.push((format!("{}'s partner", view.request.name), partner));
-        }
-        let mut members = Vec::new();
-        let mut new_accounts = Vec::new();
-        let mut invitations = Vec::new();
-        let mut mails = Vec::new();
-        for (name, email) in people {
-            let (id, needs_password) = match uow.login_record(email.as_str()).await? {
-                Some(existing) => (existing.id, existing.password_hash == UNUSABLE_PASSWORD_HASH),
-                None => {
-                    let id = UserId::new();
-                    new_accounts.push(NewUser {
-                        id,
-                        email: email.clone(),
-                        display_name: name.clone(),
-                        password_hash: UNUSABLE_PASSWORD_HASH.to_string(),
-                        created_at: now,
-                    });
-                    (id, true)
-                }
-            };
-            members.push(id);
-            // Someone who can already sign in sees the appointment there.
-            if needs_password {
-                let token = new_token();
-                let invitation = NewInvitation {
-                    token_hash: token_hash(&token),
-                    practice_id: practice,
-                    email: email.clone(),
-                    display_name: name.clone(),
-                    role: Role::Client,
-                    case_id: Some(case),
-                    invited_by: view.clinician_id,
-                    created_at: now,
-                    expires_at: now + INVITATION_LIFETIME,
+        // The change of status first: it is the compare-and-set that says
+        // whether the appointment is still as the person saw it.
+        let moved = match by {
+            AdmittedBy::Clinician(actor) => {
+                let event = NewAppointmentEvent {
+                    actor: Some(actor.user_id),
+                    ..NewAppointmentEvent::new(appointment, now, EventKind::Confirmed, Party::Practice)
                 };
-                invitations.push((invitation, id));
-                mails.push(
-                    self.app
-                        .identity()
-                        .invitation_mail(&name, email.as_str(), &clinician_name, &practice_name, &token)
-                        .1,
-                );
+                let times = (view.starts_at, view.ends_at);
+                let change = AppointmentChange::status(view.clinician_id, from, to, times, event);
+                uow.change_appointment(&change).await? == Changed::Done
             }
-        }
-        let kind = if view.request.with_partner { CaseKind::Couple } else { CaseKind::Individual };
-        let event = match by {
-            AdmittedBy::Clinician(actor) => Some(NewAppointmentEvent {
-                actor: Some(actor.user_id),
-                ..NewAppointmentEvent::new(appointment, now, EventKind::Confirmed, Party::Practice)
-            }),
-            AdmittedBy::Visitor { .. } => None,
+            AdmittedBy::Visitor { .. } => uow.confirm_booking_email(appointment, to, now).await?,
         };
-        let created: Vec<UserId> = new_accounts.iter().map(|u| u.id).collect();
-        let admission = Admission {
-            appointment,
-            from,
-            to,
-            case: NewCase {
-                id: case,
-                practice_id: practice,
-                clinician_id: view.clinician_id,
-                kind,
-                members,
-                opened_at: now,
-            },
-            new_accounts,
-            invitations,
-            event,
-            confirms_email: matches!(by, AdmittedBy::Visitor { .. }),
-            now,
-        };
-        if !uow.admit_booking(&admission).await? {
+        if !moved {
             return Ok(None);
         }
+
+        let practice_name = uow.practice(practice).await?.map(|p| p.name).unwrap_or_default();
+        let clinician_name = uow.user(view.clinician_id).await?.map(|u| u.display_name).unwrap_or_default();
+        let identity = self.app.identity();
+        let mut created = None;
+        let mut mails = Vec::new();
+        let mut invite = |name: &str, email: &Email, account: Option<UserId>, case: CaseId| {
+            let token = new_token();
+            mails.push(identity.invitation_mail(name, email.as_str(), &clinician_name, &practice_name, &token).1);
+            NewInvitation {
+                token_hash: token_hash(&token),
+                practice_id: practice,
+                email: email.clone(),
+                display_name: name.to_string(),
+                role: Role::Client,
+                case_id: Some(case),
+                account,
+                invited_by: view.clinician_id,
+                created_at: now,
+                expires_at: now + INVITATION_LIFETIME,
+            }
+        };
+
+        // The visitor: their account, or a new one that their invitation completes.
+        let case = CaseId::new();
+        let (name, email) = (&view.request.name, &view.request.email);
+        let (client, invitation) = match uow.login_record(email.as_str()).await? {
+            // Someone who can already sign in sees the appointment there.
+            Some(existing) if existing.password_hash != UNUSABLE_PASSWORD_HASH => (existing.id, None),
+            Some(existing) => (existing.id, Some(invite(name, email, Some(existing.id), case))),
+            None => {
+                let id = UserId::new();
+                uow.insert_user(&NewUser {
+                    id,
+                    email: email.clone(),
+                    display_name: name.clone(),
+                    password_hash: UNUSABLE_PASSWORD_HASH.to_string(),
+                    created_at: now,
+                })
+                .await?;
+                created = Some(id);
+                (id, Some(invite(name, email, Some(id), case)))
+            }
+        };
+        let kind = if view.request.with_partner { CaseKind::Couple } else { CaseKind::Individual };
+        uow.insert_case(&NewCase {
+            id: case,
+            practice_id: practice,
+            clinician_id: view.clinician_id,
+            kind,
+            members: vec![client],
+            opened_at: now,
+        })
+        .await?;
+        uow.insert_membership(practice, client, Role::Client, now).await?;
+        uow.assign_case(appointment, case).await?;
+        if let Some(invitation) = invitation {
+            uow.insert_invitation(&invitation).await?;
+        }
+
+        // The partner: an invitation only, whoever that address belongs to.
+        if let Ok(partner) = Email::parse(&view.request.partner_email)
+            && view.request.with_partner
+            && &partner != email
+        {
+            uow.insert_invitation(&invite(&format!("{name}'s partner"), &partner, None, case)).await?;
+        }
+
         let records = std::iter::once(("open_case_from_booking", "case", case.to_string()))
             .chain(created.iter().map(|id| ("create_client_from_booking", "user", id.to_string())));
         for (action, record_type, record_id) in records {

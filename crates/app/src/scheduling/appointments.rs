@@ -40,12 +40,23 @@ pub struct AppointmentPage {
     /// The visitor's request, when the appointment was booked from the directory.
     pub booking: Option<BookingView>,
     pub history: Vec<AppointmentEvent>,
+    /// People invited into the appointment's case (a partner) who have not
+    /// joined it yet.
+    pub invited: Vec<Invited>,
     /// The practice's zone, in which staff pages show times.
     pub zone: TimeZone,
     /// Free times of the same length and format to move to (empty when it cannot be moved).
     pub free_times: Vec<Slot>,
     pub can_cancel: bool,
     pub can_record_attendance: bool,
+}
+
+/// Someone invited into a case who has not joined it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invited {
+    pub name: String,
+    /// The invitation ran out unused.
+    pub expired: bool,
 }
 
 /// What a move did.
@@ -133,6 +144,17 @@ impl super::Scheduling<'_> {
         let page = AppointmentPage {
             booking: self.app.store.booking(id).await?,
             history: self.app.store.appointment_events(id).await?,
+            invited: match detail.case_id {
+                Some(case) => self
+                    .app
+                    .store
+                    .pending_case_invitations(case)
+                    .await?
+                    .into_iter()
+                    .map(|i| Invited { name: i.display_name, expired: i.expires_at <= now })
+                    .collect(),
+                None => Vec::new(),
+            },
             zone,
             free_times,
             can_cancel,

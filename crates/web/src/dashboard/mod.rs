@@ -1,7 +1,7 @@
 //! The signed-in start page: what is coming up, and the tools a person's
 //! roles give them.
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use sensate_app::dashboard::{AppointmentView, Tool};
 use sensate_domain::scheduling::{CaseKind, format_local};
@@ -9,9 +9,13 @@ use sensate_domain::scheduling::{CaseKind, format_local};
 use crate::AppState;
 use crate::context::Page;
 use crate::error::WebError;
-use crate::ui::{Layout, render};
+use crate::ui::{Done, Layout, Notice, render};
 
-pub(crate) async fn dashboard(State(state): State<AppState>, page: Page) -> Result<Response, WebError> {
+pub(crate) async fn dashboard(
+    State(state): State<AppState>,
+    page: Page,
+    Query(done): Query<Done>,
+) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
     let view = state.app.dashboard(&actor).await?;
     let zone = view.time_zone.clone();
@@ -64,6 +68,10 @@ pub(crate) async fn dashboard(State(state): State<AppState>, page: Page) -> Resu
         clinician_upcoming: view.clinician_upcoming.map(|a| rows(a, false)),
         client_upcoming: view.client_upcoming.map(|a| rows(a, true)),
         tools,
+        notice: match done.done.as_str() {
+            "joined" => Some(Notice::success("You accepted the invitation. Welcome.")),
+            _ => None,
+        },
     };
     Ok(render(&template)?.into_response())
 }
@@ -111,6 +119,7 @@ pub(crate) struct DashboardTemplate {
     pub client_upcoming: Option<Vec<AppointmentRow>>,
     /// (href, label) of the pages this person's roles open.
     pub tools: Vec<(&'static str, &'static str)>,
+    pub notice: Option<Notice>,
 }
 
 /// Where a tool is and what the start page calls it.

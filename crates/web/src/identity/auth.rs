@@ -3,9 +3,9 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use sensate_app::AppError;
 use sensate_app::identity::auth::NewSession;
 use sensate_app::identity::setup::SetupInput;
+use sensate_app::{Actor, AppError};
 use sensate_domain::FieldErrors;
 use sensate_domain::practice::COMMON_TIME_ZONES;
 
@@ -256,12 +256,7 @@ pub(crate) struct JoinForm {
 }
 
 fn join_page(layout: Layout, token: &str, invitation: &sensate_app::identity::invitations::InvitationView) -> FormPage {
-    let role = match invitation.role {
-        Role::Client => "as a client",
-        Role::Clinician => "as a therapist",
-        Role::Admin => "as an administrator",
-        Role::Owner => "as an owner",
-    };
+    let role = role_phrase(invitation.role);
     FormPage::new(layout, format!("Join {}", invitation.practice_name), "/join", "Create account")
         .lead(format!(
             "Welcome, {}. You were invited to {} {role}. Choose a password for your account ({}).",
@@ -271,14 +266,72 @@ fn join_page(layout: Layout, token: &str, invitation: &sensate_app::identity::in
         .fields(Field::new_password("password", "password_confirm", "Password"))
 }
 
+/// The invitation to someone already signed in: they accept it with the
+/// account they are using (the use case checks that it is the invited one).
+fn join_signed_in_page(
+    layout: Layout,
+    token: &str,
+    invitation: &sensate_app::identity::invitations::InvitationView,
+    actor: &Actor,
+) -> FormPage {
+    FormPage::new(layout, format!("Join {}", invitation.practice_name), "/join/accept", "Accept invitation")
+        .lead(format!(
+            "You are signed in as {}. Accept the invitation to join {} {} with this account.",
+            actor.display_name,
+            invitation.practice_name,
+            role_phrase(invitation.role)
+        ))
+        .hidden("token", token)
+}
+
+fn role_phrase(role: Role) -> &'static str {
+    match role {
+        Role::Client => "as a client",
+        Role::Clinician => "as a therapist",
+        Role::Admin => "as an administrator",
+        Role::Owner => "as an owner",
+    }
+}
+
 pub(crate) async fn join_form(
     State(state): State<AppState>,
     page: Page,
     Query(query): Query<TokenQuery>,
 ) -> Result<Response, WebError> {
-    match state.app.identity().invitation(&query.token).await? {
-        Some(invitation) => Ok(render(&join_page(page.layout, &query.token, &invitation))?.into_response()),
-        None => Err(WebError(AppError::LinkInvalid)),
+    let Some(invitation) = state.app.identity().invitation(&query.token).await? else {
+        return Err(WebError(AppError::LinkInvalid));
+    };
+    let form = match &page.actor {
+        Some(actor) => join_signed_in_page(page.layout, &query.token, &invitation, actor),
+        None => join_page(page.layout, &query.token, &invitation),
+    };
+    Ok(render(&form)?.into_response())
+}
+
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct AcceptForm {
+    #[serde(default)]
+    token: String,
+}
+
+/// `POST /join/accept`: a signed-in person accepts an invitation to their address.
+pub(crate) async fn join_accept(
+    State(state): State<AppState>,
+    page: Page,
+    Form(form): Form<AcceptForm>,
+) -> Result<Response, WebError> {
+    let (actor, layout) = page.signed_in()?;
+    match state.app.identity().accept_invitation_signed_in(&actor, &form.token).await {
+        Ok(()) => Ok(Redirect::to("/dashboard?done=joined").into_response()),
+        Err(AppError::Invalid(errors)) => {
+            let invitation =
+                state.app.identity().invitation(&form.token).await?.ok_or(WebError(AppError::LinkInvalid))?;
+            let message = errors.get("token").unwrap_or("This invitation cannot be accepted with this account.");
+            let refused = join_signed_in_page(layout, &form.token, &invitation, &actor)
+                .notice(Some(Notice::error(format!("{message} Nothing was changed."))));
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &refused)
+        }
+        Err(other) => Err(other.into()),
     }
 }
 

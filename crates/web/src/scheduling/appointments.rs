@@ -73,6 +73,8 @@ pub(crate) struct AppointmentTemplate {
     pub id: String,
     pub title: String,
     pub with_whom: String,
+    /// Who was invited into the case and has not joined: "Robin's partner: invited, not yet joined".
+    pub invited: Vec<String>,
     pub when: String,
     pub format: String,
     pub status: String,
@@ -154,6 +156,14 @@ fn staff_page(
         id: d.id.to_string(),
         title: d.session_type_name.clone().unwrap_or_else(|| "Appointment".into()),
         with_whom,
+        invited: page
+            .invited
+            .iter()
+            .map(|i| {
+                let state = if i.expired { "invitation expired, not joined" } else { "invited, not yet joined" };
+                format!("{}: {state}", i.name)
+            })
+            .collect(),
         when: format!("{} – {}", format_local(d.starts_at, zone), d.ends_at.to_zoned(zone.clone()).strftime("%H:%M")),
         format: d.format.label().into(),
         status: d.status.label().into(),
