@@ -89,6 +89,11 @@ id_type!(
     SessionTypeId
 );
 id_type!(
+    /// What one practice keeps about one of its clients (their contact
+    /// preferences): a client of two practices has two.
+    ClientProfileId
+);
+id_type!(
     /// One of a therapist's offices, where in-person sessions take place.
     OfficeId
 );

@@ -14,7 +14,8 @@ pub mod validation;
 pub use clock::Clock;
 pub use email::Email;
 pub use ids::{
-    AppointmentId, CaseId, CredentialId, JobId, NoteId, OfficeId, PracticeId, SeriesId, SessionTypeId, UserId,
+    AppointmentId, CaseId, ClientProfileId, CredentialId, JobId, NoteId, OfficeId, PracticeId, SeriesId, SessionTypeId,
+    UserId,
 };
 pub use people::{DisplayName, Password, Role};
 pub use practice::{PracticeName, TimeZoneName};

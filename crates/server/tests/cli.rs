@@ -482,10 +482,13 @@ async fn rotate_key_reencrypts_every_field_under_a_new_version() {
         .unwrap();
     let key_file = dir.path().join("master.key");
     let (keys, _) = KeyRing::load_or_create(&key_file, None).unwrap();
-    let id = client.to_string();
+    let profile = sensate_domain::ClientProfileId::new();
+    let id = profile.to_string();
     let binding = Binding::new("client_profiles", "contact_preferences", &id);
     let sealed = keys.encrypt(&binding, "Text only after 6 pm").unwrap();
-    store.put_client_contact(client, practice.id, &sealed, jiff::Timestamp::UNIX_EPOCH).await.unwrap();
+    assert!(
+        store.put_client_contact(profile, practice.id, client, &sealed, jiff::Timestamp::UNIX_EPOCH).await.unwrap()
+    );
     store.close().await;
 
     let refused = Command::new(env!("CARGO_BIN_EXE_sensate"))
@@ -508,7 +511,7 @@ async fn rotate_key_reencrypts_every_field_under_a_new_version() {
     let (ring, _) = KeyRing::load_or_create(&key_file, None).unwrap();
     assert_eq!(ring.versions().collect::<Vec<_>>(), vec![1, 2], "old versions stay for old backups");
     let store = sensate_store::connect(&url, Migrate::Apply).await.unwrap();
-    let stored = store.client_contact(client).await.unwrap().unwrap();
+    let stored = store.client_profile(practice.id, client).await.unwrap().unwrap().contact_preferences.unwrap();
     store.close().await;
     assert_eq!(KeyRing::stored_version(&stored), Some(2));
     assert_eq!(ring.decrypt(&binding, &stored).unwrap().expose(), "Text only after 6 pm");

@@ -3,9 +3,10 @@
 //! bound to (table, column, row id, key version).
 use async_trait::async_trait;
 use jiff::Timestamp;
-use sensate_domain::{PracticeId, UserId};
+use sensate_domain::{ClientProfileId, PracticeId, UserId};
 
-use crate::{ClientFacts, EncryptedColumn, NoteRecord, Result};
+use crate::engine::RowsAffected as _;
+use crate::{ClientFacts, ClientProfile, EncryptedColumn, NoteRecord, Result};
 
 #[async_trait]
 pub trait ClientDataStore: Send + Sync {
@@ -14,14 +15,20 @@ pub trait ClientDataStore: Send + Sync {
     async fn client_facts(&self, practice: PracticeId, client: UserId) -> Result<Option<ClientFacts>>;
     /// The clients of a therapist's open cases: (id, name), by name.
     async fn clients_of(&self, clinician: UserId) -> Result<Vec<(UserId, String)>>;
-    async fn client_contact(&self, client: UserId) -> Result<Option<Vec<u8>>>;
+    /// What the practice keeps about the client, if anything.
+    async fn client_profile(&self, practice: PracticeId, client: UserId) -> Result<Option<ClientProfile>>;
+    /// Stores the client's contact preferences with the practice, in the
+    /// profile `id` (new, or the one [`Self::client_profile`] returned).
+    /// False (nothing written) when the practice has a profile of the
+    /// client under another id: someone made it meanwhile.
     async fn put_client_contact(
         &self,
-        client: UserId,
+        id: ClientProfileId,
         practice: PracticeId,
+        client: UserId,
         ciphertext: &[u8],
         now: Timestamp,
-    ) -> Result<()>;
+    ) -> Result<bool>;
     async fn insert_clinical_note(
         &self,
         id: sensate_domain::NoteId,
@@ -119,34 +126,47 @@ where
         Ok(rows.into_iter().map(|(id, name)| (sensate_domain::UserId::from_uuid(id), name)).collect())
     }
 
-    async fn client_contact(&self, client: sensate_domain::UserId) -> crate::Result<Option<Vec<u8>>> {
-        let row: Option<Option<Vec<u8>>> =
-            sqlx::query_scalar("SELECT contact_preferences FROM client_profiles WHERE user_id = $1")
-                .bind(client.as_uuid())
-                .fetch_optional(&mut *self.conn().await?)
-                .await?;
-        Ok(row.flatten())
+    async fn client_profile(
+        &self,
+        practice: sensate_domain::PracticeId,
+        client: sensate_domain::UserId,
+    ) -> crate::Result<Option<crate::ClientProfile>> {
+        let row: Option<(uuid::Uuid, Option<Vec<u8>>)> = sqlx::query_as(
+            "SELECT id, contact_preferences FROM client_profiles WHERE practice_id = $1 AND user_id = $2",
+        )
+        .bind(practice.as_uuid())
+        .bind(client.as_uuid())
+        .fetch_optional(&mut *self.conn().await?)
+        .await?;
+        Ok(row.map(|(id, contact_preferences)| crate::ClientProfile {
+            id: sensate_domain::ClientProfileId::from_uuid(id),
+            contact_preferences,
+        }))
     }
 
     async fn put_client_contact(
         &self,
-        client: sensate_domain::UserId,
+        id: sensate_domain::ClientProfileId,
         practice: sensate_domain::PracticeId,
+        client: sensate_domain::UserId,
         ciphertext: &[u8],
         now: jiff::Timestamp,
-    ) -> crate::Result<()> {
-        sqlx::query(
-            "INSERT INTO client_profiles (user_id, practice_id, contact_preferences, updated_at) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (user_id) DO UPDATE \
-             SET contact_preferences = excluded.contact_preferences, updated_at = excluded.updated_at",
+    ) -> crate::Result<bool> {
+        let stored = sqlx::query(
+            "INSERT INTO client_profiles (id, user_id, practice_id, contact_preferences, updated_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (practice_id, user_id) DO UPDATE \
+             SET contact_preferences = excluded.contact_preferences, updated_at = excluded.updated_at \
+             WHERE client_profiles.id = excluded.id",
         )
+        .bind(id.as_uuid())
         .bind(client.as_uuid())
         .bind(practice.as_uuid())
         .bind(ciphertext)
         .bind(crate::shared::secs(now))
         .execute(&mut *self.conn().await?)
-        .await?;
-        Ok(())
+        .await?
+        .rows_affected();
+        Ok(stored == 1)
     }
 
     async fn insert_clinical_note(

@@ -166,6 +166,14 @@ const STEPS: &[Step] = &[
         description: "audit_with_actions",
         sql: Sql::Shared(include_str!("../migrations/shared/0014_audit_with_actions.sql")),
     },
+    Step {
+        version: 15,
+        description: "client_profiles_per_practice",
+        sql: Sql::PerEngine {
+            sqlite: include_str!("../migrations/sqlite/0015_client_profiles_per_practice.sql"),
+            postgres: include_str!("../migrations/postgres/0015_client_profiles_per_practice.sql"),
+        },
+    },
 ];
 
 /// The newest schema version this build knows.

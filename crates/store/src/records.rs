@@ -1,7 +1,9 @@
 //! Rows as the rest of Sensate sees them.
 use jiff::Timestamp;
 use sensate_domain::scheduling::{AppointmentStatus, CaseKind, Participants, SessionFormat};
-use sensate_domain::{AppointmentId, CaseId, Email, OfficeId, PracticeId, Role, SessionTypeId, UserId};
+use sensate_domain::{
+    AppointmentId, CaseId, ClientProfileId, Email, OfficeId, PracticeId, Role, SessionTypeId, UserId,
+};
 
 #[derive(Debug, Clone)]
 pub struct NewPractice {
@@ -349,6 +351,14 @@ pub struct NoteRecord {
     pub created_at: Timestamp,
 }
 
+/// What a practice keeps about one of its clients.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientProfile {
+    pub id: ClientProfileId,
+    /// Sealed, bound to the profile's id.
+    pub contact_preferences: Option<Vec<u8>>,
+}
+
 /// The columns that hold encrypted text (for key rotation and tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EncryptedColumn {
@@ -373,7 +383,7 @@ impl EncryptedColumn {
     /// (table, column, key column): what the encryption's associated data binds.
     pub fn location(self) -> (&'static str, &'static str, &'static str) {
         match self {
-            EncryptedColumn::ClientContactPreferences => ("client_profiles", "contact_preferences", "user_id"),
+            EncryptedColumn::ClientContactPreferences => ("client_profiles", "contact_preferences", "id"),
             EncryptedColumn::ClinicalNoteBody => ("clinical_notes", "body", "id"),
             EncryptedColumn::TotpSecret => ("mfa_totp", "secret", "user_id"),
             EncryptedColumn::BookingConcern => ("booking_requests", "concern", "appointment_id"),

@@ -79,6 +79,32 @@ on_both_engines! {
         store.close().await;
     }
 
+    async fn contact_preferences_written_before_profiles_per_practice_keep_their_row_id(db: TestDb) {
+        // Before version 15 a client had one profile row, keyed (and its
+        // ciphertext bound) by the client's id.
+        let old = sensate_store::connect(&db.url, Migrate::To(14)).await.unwrap();
+        let p = practice("Lakeside Therapy");
+        old.insert_practice(&p).await.unwrap();
+        let u = user("kept@example.org", "Kept Person");
+        old.insert_user(&u).await.unwrap();
+        old.close().await;
+        let insert = "INSERT INTO client_profiles (user_id, practice_id, contact_preferences, updated_at) VALUES ($1, $2, $3, 0)";
+        if db.is_postgres() {
+            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&db.url).await.unwrap();
+            sqlx::query(insert).bind(u.id.as_uuid()).bind(p.id.as_uuid()).bind(&b"sealed"[..]).execute(&mut conn).await.unwrap();
+        } else {
+            let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&db.url).await.unwrap();
+            sqlx::query(insert).bind(u.id.as_uuid()).bind(p.id.as_uuid()).bind(&b"sealed"[..]).execute(&mut conn).await.unwrap();
+        }
+
+        let store = db.store().await;
+        let kept = store.client_profile(p.id, u.id).await.unwrap().expect("the profile survives the upgrade");
+        assert_eq!(kept.id.as_uuid(), u.id.as_uuid(), "the row id is what the old ciphertext is bound to");
+        assert_eq!(kept.contact_preferences.as_deref(), Some(&b"sealed"[..]));
+        assert!(store.put_client_contact(kept.id, p.id, u.id, b"again", Timestamp::UNIX_EPOCH).await.unwrap());
+        store.close().await;
+    }
+
     async fn reopening_applies_nothing_and_keeps_everything(db: TestDb) {
         let store = db.store().await;
         store.insert_practice(&practice("Harbor")).await.unwrap();

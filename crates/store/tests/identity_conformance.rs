@@ -466,10 +466,17 @@ on_both_engines! {
         assert!(store.client_facts(p, clinician).await.unwrap().is_none(), "not a client at all");
         assert_eq!(store.clients_of(clinician).await.unwrap().iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>(), vec!["a", "b"]);
 
-        store.put_client_contact(a, p, b"v1", at(T0)).await.unwrap();
-        store.put_client_contact(a, p, b"v2", at(T0)).await.unwrap();
-        assert_eq!(store.client_contact(a).await.unwrap().as_deref(), Some(&b"v2"[..]));
-        assert_eq!(store.client_contact(b).await.unwrap(), None);
+        let profile = sensate_domain::ClientProfileId::new();
+        assert!(store.put_client_contact(profile, p, a, b"v1", at(T0)).await.unwrap());
+        assert!(store.put_client_contact(profile, p, a, b"v2", at(T0)).await.unwrap());
+        assert_eq!(store.client_profile(p, a).await.unwrap(), Some(ClientProfile { id: profile, contact_preferences: Some(b"v2".to_vec()) }));
+        assert_eq!(store.client_profile(p, b).await.unwrap(), None);
+        // Another practice keeps its own, and a second profile of one practice is refused.
+        let elsewhere = sensate_domain::ClientProfileId::new();
+        assert!(store.put_client_contact(elsewhere, other_p, a, b"other", at(T0)).await.unwrap());
+        assert_eq!(store.client_profile(other_p, a).await.unwrap().unwrap().contact_preferences.as_deref(), Some(&b"other"[..]));
+        assert!(!store.put_client_contact(sensate_domain::ClientProfileId::new(), p, a, b"race", at(T0)).await.unwrap());
+        assert_eq!(store.client_profile(p, a).await.unwrap().unwrap().contact_preferences.as_deref(), Some(&b"v2"[..]));
 
         let note = sensate_domain::NoteId::new();
         store.insert_clinical_note(note, p, a, clinician, b"sealed", at(T0)).await.unwrap();
@@ -477,7 +484,11 @@ on_both_engines! {
         assert!(store.clinical_notes_by(a, b).await.unwrap().is_empty(), "only the author's notes");
 
         let contact = store.encrypted_values(EncryptedColumn::ClientContactPreferences).await.unwrap();
-        assert_eq!(contact, vec![(a.as_uuid(), b"v2".to_vec())]);
+        let mut expected = vec![(profile.as_uuid(), b"v2".to_vec()), (elsewhere.as_uuid(), b"other".to_vec())];
+        expected.sort();
+        let mut contact = contact;
+        contact.sort();
+        assert_eq!(contact, expected);
         store.replace_encrypted(EncryptedColumn::ClinicalNoteBody, note.as_uuid(), b"resealed").await.unwrap();
         assert_eq!(store.encrypted_values(EncryptedColumn::ClinicalNoteBody).await.unwrap(), vec![(note.as_uuid(), b"resealed".to_vec())]);
         store.close().await;

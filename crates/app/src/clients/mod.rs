@@ -3,9 +3,9 @@
 //! reaches the store, bound to its table, column and row; every read and
 //! write is authorized by the policy and audited.
 use sensate_domain::policy::{Action, Resource};
-use sensate_domain::{PracticeId, UserId};
+use sensate_domain::{ClientProfileId, PracticeId, UserId};
 
-use sensate_store::UnitOfWork;
+use sensate_store::{ClientProfile, UnitOfWork};
 
 use crate::audit::outcome;
 use crate::infra::crypto::Binding;
@@ -31,6 +31,11 @@ pub struct ClientRecordView {
     /// The actor's own notes, newest first: (written at, text).
     pub my_notes: Vec<(jiff::Timestamp, String)>,
     pub can_write_notes: bool,
+}
+
+/// Contact preferences are sealed to their profile's row (its id, as text).
+fn contact_binding(profile: &str) -> Binding<'_> {
+    Binding::new("client_profiles", "contact_preferences", profile)
 }
 
 fn bounded(field: &'static str, text: &str, max: usize) -> Result<String, AppError> {
@@ -99,7 +104,7 @@ impl Clients<'_> {
         let (practice, resource) = self.client_resource(actor, client, "view_client").await?;
         self.app.authorize(actor, Action::ViewClientContact, &resource, ("client", client.to_string())).await?;
         let name = self.app.store.user(client).await?.map(|u| u.display_name).ok_or(AppError::NotFound)?;
-        let contact_preferences = self.contact_preferences_of(client).await?;
+        let contact_preferences = self.contact_preferences_of(practice, client).await?;
         let can_write_notes = sensate_domain::policy::decide(&actor.facts(), Action::WriteClinicalNote, &resource)
             == sensate_domain::policy::Decision::Allow;
         let mut my_notes = Vec::new();
@@ -116,23 +121,23 @@ impl Clients<'_> {
         Ok(ClientRecordView { id: client, name, contact_preferences, my_notes, can_write_notes })
     }
 
-    async fn contact_preferences_of(&self, client: UserId) -> Result<Option<String>, AppError> {
-        let id = client.to_string();
-        match self.app.store.client_contact(client).await? {
-            Some(sealed) => {
-                let text =
-                    self.app.keys.decrypt(&Binding::new("client_profiles", "contact_preferences", &id), &sealed)?;
-                Ok(Some(text.expose().to_string()))
-            }
-            None => Ok(None),
-        }
+    /// What the client told this practice about contacting them (a client
+    /// of two practices tells each its own).
+    async fn contact_preferences_of(&self, practice: PracticeId, client: UserId) -> Result<Option<String>, AppError> {
+        let Some(ClientProfile { id, contact_preferences: Some(sealed) }) =
+            self.app.store.client_profile(practice, client).await?
+        else {
+            return Ok(None);
+        };
+        let text = self.app.keys.decrypt(&contact_binding(&id.to_string()), &sealed)?;
+        Ok(Some(text.expose().to_string()))
     }
 
     /// A client's own contact preferences.
     pub async fn my_contact_preferences(&self, actor: &Actor) -> Result<Option<String>, AppError> {
         let (practice, resource) = self.client_resource(actor, actor.user_id, "view_client").await?;
         self.app.authorize(actor, Action::ViewClientContact, &resource, ("client", actor.user_id.to_string())).await?;
-        let preferences = self.contact_preferences_of(actor.user_id).await?;
+        let preferences = self.contact_preferences_of(practice, actor.user_id).await?;
         self.app
             .audit_actor(actor, Some(practice), "view_client", "client", actor.user_id.to_string(), outcome::ALLOWED)
             .await?;
@@ -142,9 +147,15 @@ impl Clients<'_> {
     pub async fn set_contact_preferences(&self, actor: &Actor, client: UserId, text: &str) -> Result<(), AppError> {
         let (uow, practice) = self.client_work(actor, client, Action::EditClientContact, "edit_contact").await?;
         let text = bounded("contact_preferences", text, CONTACT_MAX_CHARS)?;
+        let profile = uow.client_profile(practice, client).await?.map_or_else(ClientProfileId::new, |p| p.id);
+        let sealed = self.app.keys.encrypt(&contact_binding(&profile.to_string()), &text)?;
+        if !uow.put_client_contact(profile, practice, client, &sealed, self.app.now()).await? {
+            let mut errors = sensate_domain::FieldErrors::new();
+            errors
+                .add("contact_preferences", "These preferences were changed meanwhile; reload the page and try again.");
+            return Err(AppError::Invalid(errors));
+        }
         let id = client.to_string();
-        let sealed = self.app.keys.encrypt(&Binding::new("client_profiles", "contact_preferences", &id), &text)?;
-        uow.put_client_contact(client, practice, &sealed, self.app.now()).await?;
         uow.audit(self.app.actor_event(actor, Some(practice), "edit_contact", "client", id, outcome::ALLOWED));
         Ok(uow.commit().await?)
     }
