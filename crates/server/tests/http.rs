@@ -149,6 +149,19 @@ on_both_engines! {
         assert!(replay.text().await.unwrap().contains("This set-up link is not valid"));
         assert_eq!(app.store().practice_count().await.unwrap(), 1);
         assert!(app.store().login_record("mallory@example.org").await.unwrap().is_none());
+
+        // Even a valid link sets up nothing once a practice exists.
+        let fresh = "0f".repeat(32);
+        let now = sensate_domain::Clock::now(&app.clock);
+        let hash = sensate_app::infra::secrets::token_hash(&fresh);
+        app.store().replace_setup_token(&hash, now, now + SignedDuration::from_hours(1)).await.unwrap();
+        let second = app.post_form(&TestApp::new_client(), "/setup", &[
+            ("token", &fresh), ("practice_name", "Takeover"), ("time_zone", "UTC"), ("owner_name", "Mallory"),
+            ("email", "mallory@example.org"), ("password", "another long password"), ("password_confirm", "another long password"),
+        ]).await;
+        assert_eq!(second.status(), 404);
+        assert_eq!(app.store().practice_count().await.unwrap(), 1);
+        assert!(app.store().login_record("mallory@example.org").await.unwrap().is_none());
         app.stop().await;
     }
 

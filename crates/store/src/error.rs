@@ -3,10 +3,6 @@ use crate::url::UrlError;
 /// Failures of a store call. Messages name tables and constraints, never values.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("the set-up link is unknown, expired or already used")]
-    SetupTokenInvalid,
-    #[error("the invitation is unknown, expired or already used")]
-    InvitationInvalid,
     #[error("an account with this email address already exists")]
     EmailTaken,
     #[error("this operation is not available on {0}")]

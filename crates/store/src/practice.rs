@@ -26,16 +26,9 @@ pub trait PracticeStore: Send + Sync {
     /// Replaces any earlier set-up token: only the newest printed link works.
     async fn replace_setup_token(&self, token_hash: &str, now: Timestamp, expires_at: Timestamp) -> Result<()>;
     async fn setup_token_is_valid(&self, token_hash: &str, now: Timestamp) -> Result<bool>;
-    /// Creates the first practice and its owner and consumes the token, atomically.
-    /// Fails with [`StoreError::SetupTokenInvalid`] when the token is unknown,
-    /// expired or already used, and then changes nothing.
-    async fn complete_setup(
-        &self,
-        token_hash: &str,
-        now: Timestamp,
-        practice: &NewPractice,
-        owner: &NewUser,
-    ) -> Result<()>;
+    /// Spends the set-up token; false when it is unknown, expired or used
+    /// (and then nothing changes).
+    async fn spend_setup_token(&self, token_hash: &str, now: Timestamp) -> Result<bool>;
 
     // --- people --------------------------------------------------------
     async fn insert_practice(&self, practice: &NewPractice) -> Result<()>;
@@ -193,32 +186,14 @@ where
         Ok(found == 1)
     }
 
-    async fn complete_setup(
-        &self,
-        token_hash: &str,
-        now: jiff::Timestamp,
-        practice: &crate::NewPractice,
-        owner: &crate::NewUser,
-    ) -> crate::Result<()> {
-        let mut conn = self.conn().await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        let consumed = sqlx::query("DELETE FROM setup_tokens WHERE token_hash = $1 AND expires_at > $2")
+    async fn spend_setup_token(&self, token_hash: &str, now: jiff::Timestamp) -> crate::Result<bool> {
+        let spent = sqlx::query("DELETE FROM setup_tokens WHERE token_hash = $1 AND expires_at > $2")
             .bind(token_hash)
             .bind(crate::shared::secs(now))
-            .execute(&mut *tx)
+            .execute(&mut *self.conn().await?)
             .await?
             .rows_affected();
-        let practices: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM practices").fetch_one(&mut *tx).await?;
-        if consumed != 1 || practices != 0 {
-            tx.rollback().await?;
-            return Err(crate::StoreError::SetupTokenInvalid);
-        }
-        crate::engine::Sql::<S>::insert_practice_in(&mut tx, practice).await?;
-        crate::engine::Sql::<S>::insert_user_in(&mut tx, owner).await?;
-        crate::engine::Sql::<S>::insert_membership_in(&mut tx, practice.id, owner.id, sensate_domain::Role::Owner, now)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        Ok(spent == 1)
     }
 
     async fn insert_practice(&self, practice: &crate::NewPractice) -> crate::Result<()> {

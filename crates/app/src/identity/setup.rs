@@ -1,8 +1,8 @@
 //! First start: the one-time link with which the first owner creates the
 //! practice and their account (SECURITY.md item 5: no default accounts).
 use jiff::SignedDuration;
-use sensate_domain::{DisplayName, Email, FieldErrors, Password, PracticeId, PracticeName, TimeZoneName, UserId};
-use sensate_store::{NewPractice, NewUser, StoreError};
+use sensate_domain::{DisplayName, Email, FieldErrors, Password, PracticeId, PracticeName, Role, TimeZoneName, UserId};
+use sensate_store::{NewPractice, NewUser};
 
 use crate::AppError;
 use crate::identity::auth::NewSession;
@@ -41,7 +41,7 @@ impl super::Identity<'_> {
 
     /// Creates the practice and its owner, consumes the token, and signs the
     /// owner in. Invalid fields change nothing and say what to fix.
-    pub async fn complete_setup(&self, token: &str, input: &SetupInput) -> Result<NewSession, AppError> {
+    pub async fn complete_setup(&self, token: &str, input: &SetupInput, ip: &str) -> Result<NewSession, AppError> {
         if !self.setup_token_is_valid(token).await? {
             return Err(AppError::SetupLinkInvalid);
         }
@@ -75,12 +75,14 @@ impl super::Identity<'_> {
             time_zone: time_zone.as_str().to_string(),
             created_at: now,
         };
+        // The link works once, and only while no practice exists.
         let uow = self.app.store.begin_write().await?;
-        match uow.complete_setup(&token_hash(token), now, &practice, &owner).await {
-            Ok(()) => {}
-            Err(StoreError::SetupTokenInvalid) => return Err(AppError::SetupLinkInvalid),
-            Err(other) => return Err(other.into()),
+        if !uow.spend_setup_token(&token_hash(token), now).await? || uow.practice_count().await? != 0 {
+            return Err(AppError::SetupLinkInvalid);
         }
+        uow.insert_practice(&practice).await?;
+        uow.insert_user(&owner).await?;
+        uow.insert_membership(practice.id, owner.id, Role::Owner, now).await?;
         let session = self.start_session(&*uow, owner.id).await?;
         uow.audit(self.app.audit_event(crate::audit::Entry {
             actor: Some(owner.id),
@@ -88,7 +90,7 @@ impl super::Identity<'_> {
             action: "complete_setup",
             record_type: "practice",
             record_id: practice.id.to_string(),
-            ip: "",
+            ip,
             outcome: crate::audit::outcome::ALLOWED,
         }));
         uow.commit().await?;

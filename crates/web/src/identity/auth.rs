@@ -67,7 +67,7 @@ pub(crate) async fn setup_submit(
         password: form.password.clone(),
         password_confirm: form.password_confirm.clone(),
     };
-    match state.app.identity().complete_setup(&form.token, &input).await {
+    match state.app.identity().complete_setup(&form.token, &input, &page.ip).await {
         Ok(session) => Ok(signed_in_redirect(&state, session)),
         Err(AppError::Invalid(errors)) => {
             let html = render(&setup_page(page.layout, form.token.clone(), &form, &errors))?;
