@@ -254,6 +254,30 @@ on_both_engines! {
         w.app.stop().await;
     }
 
+    async fn an_invitation_never_overwrites_a_password_set_meanwhile(db: TestDb) {
+        let w = world(db).await;
+        let app = &w.app;
+        let sent = book(&w, "2026-11-23", "", ROBIN).await;
+        accept(&w).await;
+        let mails = w.sink.wait_for(sent + 2, Duration::from_secs(10)).await;
+        let invitation = mails[sent..].iter().find(|m| m.subject().starts_with("Your invitation")).unwrap();
+        let token = link_in(invitation, "/join?token=").rsplit('=').next().unwrap().to_string();
+        // Robin chose a password another way meanwhile (a reset link).
+        let robin = app.store().login_record("robin@visitor.example").await.unwrap().unwrap().id;
+        let reset = sensate_app::infra::secrets::hash_password(CLIENT_PASSWORD.into()).await.unwrap();
+        app.store().set_password_hash(robin, &reset).await.unwrap();
+
+        let late = app.post_form(&TestApp::new_client(), "/join", &[("token", &token), ("password", "a different phrase here"), ("password_confirm", "a different phrase here")]).await;
+        assert_eq!(late.status(), 422);
+        let signed_in = TestApp::new_client();
+        app.login(&signed_in, "robin@visitor.example", CLIENT_PASSWORD).await;
+        // Signed in, Robin can still accept it: nothing new to join, the link is spent.
+        let accepted = app.post_form(&signed_in, "/join/accept", &[("token", &token)]).await;
+        assert_eq!(location(&accepted), "/dashboard?done=joined");
+        assert!(text(&signed_in, &w, "/dashboard").await.contains("Tess Therapist"));
+        w.app.stop().await;
+    }
+
     async fn staff_never_join_their_own_practice_as_clients(db: TestDb) {
         let w = world(db).await;
         let app = &w.app;

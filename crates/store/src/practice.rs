@@ -35,6 +35,10 @@ pub trait PracticeStore: Send + Sync {
     async fn practice(&self, id: PracticeId) -> Result<Option<PracticeRecord>>;
     /// Fails with [`StoreError::EmailTaken`] when the address already has an account.
     async fn insert_user(&self, user: &NewUser) -> Result<()>;
+    /// Creates the account unless the address has one; false when it has
+    /// (also when another transaction made it meanwhile: this one waits for
+    /// it rather than failing).
+    async fn insert_user_if_new(&self, user: &NewUser) -> Result<bool>;
     /// Gives the person the role in the practice (nothing changes when
     /// they hold it already).
     async fn insert_membership(
@@ -223,6 +227,22 @@ where
     async fn insert_user(&self, user: &crate::NewUser) -> crate::Result<()> {
         let mut conn = self.conn().await?;
         crate::engine::Sql::<S>::insert_user_in(&mut conn, user).await
+    }
+
+    async fn insert_user_if_new(&self, user: &crate::NewUser) -> crate::Result<bool> {
+        let inserted = sqlx::query(
+            "INSERT INTO users (id, email, display_name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (email) DO NOTHING",
+        )
+        .bind(user.id.as_uuid())
+        .bind(user.email.as_str())
+        .bind(&user.display_name)
+        .bind(&user.password_hash)
+        .bind(crate::shared::secs(user.created_at))
+        .execute(&mut *self.conn().await?)
+        .await?
+        .rows_affected();
+        Ok(inserted == 1)
     }
 
     async fn insert_membership(

@@ -137,6 +137,30 @@ on_both_engines! {
         store.close().await;
     }
 
+    async fn two_units_of_work_making_one_address_agree_on_one_account(db: TestDb) {
+        let store = db.store().await;
+        let first = new_user("same@example.org");
+        let a = store.begin_write().await.unwrap();
+        assert!(a.insert_user_if_new(&first).await.unwrap());
+        // B makes the same address while A has not committed: it waits for A
+        // (on the unique address in PostgreSQL, the write lock in SQLite)
+        // and then finds A's account instead of failing.
+        let second = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let b = store.begin_write().await.unwrap();
+                let made = b.insert_user_if_new(&new_user("same@example.org")).await.unwrap();
+                let found = b.login_record("same@example.org").await.unwrap().map(|r| r.id);
+                b.commit().await.unwrap();
+                (made, found)
+            })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        a.commit().await.unwrap();
+        assert_eq!(second.await.unwrap(), (false, Some(first.id)));
+        store.close().await;
+    }
+
     async fn a_reset_link_works_once_and_ends_sessions(db: TestDb) {
         let store = db.store().await;
         let p = practice(&store).await;

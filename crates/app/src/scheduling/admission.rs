@@ -100,23 +100,29 @@ impl super::Scheduling<'_> {
         // The visitor: their account, or a new one that their invitation completes.
         let case = CaseId::new();
         let (name, email) = (&view.request.name, &view.request.email);
-        let (client, invitation) = match uow.login_record(email.as_str()).await? {
-            // Someone who can already sign in sees the appointment there.
-            Some(existing) if existing.password_hash != UNUSABLE_PASSWORD_HASH => (existing.id, None),
-            Some(existing) => (existing.id, Some(invite(name, email, Some(existing.id), case))),
-            None => {
-                let id = UserId::new();
-                uow.insert_user(&NewUser {
-                    id,
-                    email: email.clone(),
-                    display_name: name.clone(),
-                    password_hash: UNUSABLE_PASSWORD_HASH.to_string(),
-                    created_at: now,
-                })
-                .await?;
+        let mut existing = uow.login_record(email.as_str()).await?;
+        if existing.is_none() {
+            let id = UserId::new();
+            let account = NewUser {
+                id,
+                email: email.clone(),
+                display_name: name.clone(),
+                password_hash: UNUSABLE_PASSWORD_HASH.to_string(),
+                created_at: now,
+            };
+            if uow.insert_user_if_new(&account).await? {
                 created = Some(id);
-                (id, Some(invite(name, email, Some(id), case)))
+            } else {
+                // Another admission of the same address committed meanwhile: its account.
+                existing = uow.login_record(email.as_str()).await?;
             }
+        }
+        let (client, invitation) = match (existing, created) {
+            // Someone who can already sign in sees the appointment there.
+            (Some(existing), _) if existing.password_hash != UNUSABLE_PASSWORD_HASH => (existing.id, None),
+            (Some(existing), _) => (existing.id, Some(invite(name, email, Some(existing.id), case))),
+            (None, Some(id)) => (id, Some(invite(name, email, Some(id), case))),
+            (None, None) => return Err(AppError::Internal("an account neither made nor found".into())),
         };
         let kind = if view.request.with_partner { CaseKind::Couple } else { CaseKind::Individual };
         uow.insert_case(&NewCase {
