@@ -2,7 +2,7 @@
 //! Buckets name what is limited (`login:ip:…`); emails appear only hashed.
 use jiff::SignedDuration;
 
-use crate::infra::secrets::token_hash;
+use crate::infra::secrets::{new_token, token_hash};
 use crate::{App, AppError};
 
 /// A limit: at most `max` hits per `window`.
@@ -30,30 +30,40 @@ pub(crate) fn ip_bucket(kind: &str, ip: &str) -> String {
     format!("{kind}:ip:{ip}")
 }
 
+/// An attempt at a limited action, recorded before it was checked. Limits
+/// count failures: forget the attempt ([`App::forget_attempt`]) when it
+/// succeeds.
+#[must_use = "forget a successful attempt, or let it count"]
+pub(crate) struct Attempt {
+    id: String,
+}
+
 impl App {
-    /// Refuses when any bucket is at its limit.
-    pub(crate) async fn check_limits(&self, limit: Limit, buckets: &[&str]) -> Result<(), AppError> {
-        let since = self.now() - limit.window;
+    /// Records the attempt in every bucket, then refuses it when a bucket
+    /// holds more than `limit.max` attempts in the window, this one
+    /// included. The record commits before anyone counts, so attempts at
+    /// the same moment cannot all slip past: the k-th recorded sees at
+    /// least k.
+    pub(crate) async fn attempt(&self, limit: Limit, buckets: &[&str]) -> Result<Attempt, AppError> {
+        let attempt = Attempt { id: new_token() };
+        let now = self.now();
+        let since = now - limit.window;
+        self.store.record_attempt(buckets, &attempt.id, now, since).await?;
         for bucket in buckets {
-            if self.store.rate_hits(bucket, since).await? >= limit.max {
+            if self.store.rate_hits(bucket, since).await? > limit.max {
                 return Err(AppError::RateLimited { wait_minutes: limit.window.as_mins() });
             }
         }
-        Ok(())
+        Ok(attempt)
     }
 
-    /// Records attempts against the limits, on `on`: the store itself, or
-    /// the unit of work that also records what the attempt did.
-    pub(crate) async fn record_hits(
+    /// Takes a successful attempt off the limits, on `on`: the store
+    /// itself, or the unit of work that also records the success.
+    pub(crate) async fn forget_attempt(
         &self,
         on: &dyn sensate_store::IdentityStore,
-        limit: Limit,
-        buckets: &[&str],
+        attempt: Attempt,
     ) -> Result<(), AppError> {
-        let now = self.now();
-        for bucket in buckets {
-            on.record_rate_hit(bucket, now, now - limit.window).await?;
-        }
-        Ok(())
+        Ok(on.forget_attempt(&attempt.id).await?)
     }
 }

@@ -399,6 +399,42 @@ on_both_engines! {
         app.stop().await;
     }
 
+    async fn sixty_simultaneous_wrong_passwords_see_at_most_ten_checked(db: TestDb) {
+        let sink = SmtpSink::start().await;
+        // Enough hashing turns that nobody is turned away as busy: only the
+        // limit stops guesses.
+        let tweak: Tweak = Arc::new(|options| options.hashing = HashingPolicy { concurrent: 8, wait: Duration::from_secs(120) });
+        let app = spawn_app_with(db, sink.url(), tweak).await;
+        app.set_up_practice(&LAKESIDE).await;
+        let mut browsers = Vec::new();
+        for _ in 0..60 {
+            let client = TestApp::new_client();
+            let token = app.csrf_token(&client).await;
+            browsers.push((client, token));
+        }
+        let pending: Vec<_> = browsers
+            .iter()
+            .map(|(client, token)| {
+                let form = [("email", LAKESIDE.email), ("password", "a wrong guess here"), ("csrf_token", token.as_str())];
+                tokio::spawn(client.post(app.url("/login")).header("origin", &app.base_url).form(&form).send())
+            })
+            .collect();
+        let mut statuses = Vec::new();
+        for request in pending {
+            statuses.push(request.await.unwrap().unwrap().status().as_u16());
+        }
+        assert!(statuses.iter().all(|s| *s == 401 || *s == 429), "{statuses:?}");
+        let logins: Vec<_> = app.audit_chain().await.into_iter().filter(|e| e.event.action == "login").collect();
+        let count = |outcome: &str| logins.iter().filter(|e| e.event.outcome == outcome).count();
+        assert!(count("failed") <= 10, "{} passwords were checked", count("failed"));
+        assert_eq!(count("failed") + count("denied"), 60, "every attempt is audited");
+        assert_eq!(statuses.iter().filter(|s| **s == 429).count(), count("denied"));
+        // The owner is limited too now, with the right password: the account is under attack.
+        let owner = app.post_form(&TestApp::new_client(), "/login", &[("email", LAKESIDE.email), ("password", OWNER_PASSWORD)]).await;
+        assert_eq!(owner.status(), 429);
+        app.stop().await;
+    }
+
     async fn concurrent_sign_ins_beyond_the_hashing_pool_get_503_and_the_rest_succeed(db: TestDb) {
         let sink = SmtpSink::start().await;
         let app = one_hash_at_a_time(db, &sink).await;

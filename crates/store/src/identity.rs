@@ -64,8 +64,17 @@ pub trait IdentityStore: Send + Sync {
 
     /// Counts hits in `bucket` since `since`.
     async fn rate_hits(&self, bucket: &str, since: Timestamp) -> Result<i64>;
-    /// Records a hit and forgets hits older than `forget_before`.
-    async fn record_rate_hit(&self, bucket: &str, now: Timestamp, forget_before: Timestamp) -> Result<()>;
+    /// Records one attempt (named `attempt`) in each bucket, and forgets
+    /// hits older than `forget_before` there.
+    async fn record_attempt(
+        &self,
+        buckets: &[&str],
+        attempt: &str,
+        now: Timestamp,
+        forget_before: Timestamp,
+    ) -> Result<()>;
+    /// Forgets an attempt in every bucket (it succeeded, or changed nothing).
+    async fn forget_attempt(&self, attempt: &str) -> Result<()>;
 }
 
 #[async_trait::async_trait]
@@ -480,25 +489,37 @@ where
             .await?)
     }
 
-    async fn record_rate_hit(
+    async fn record_attempt(
         &self,
-        bucket: &str,
+        buckets: &[&str],
+        attempt: &str,
         now: jiff::Timestamp,
         forget_before: jiff::Timestamp,
     ) -> crate::Result<()> {
         let mut conn = self.conn().await?;
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        sqlx::query("DELETE FROM rate_limit_hits WHERE bucket = $1 AND at <= $2")
-            .bind(bucket)
-            .bind(crate::shared::secs(forget_before))
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("INSERT INTO rate_limit_hits (bucket, at) VALUES ($1, $2)")
-            .bind(bucket)
-            .bind(crate::shared::secs(now))
-            .execute(&mut *tx)
-            .await?;
+        for bucket in buckets {
+            sqlx::query("DELETE FROM rate_limit_hits WHERE bucket = $1 AND at <= $2")
+                .bind(bucket)
+                .bind(crate::shared::secs(forget_before))
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("INSERT INTO rate_limit_hits (bucket, at, attempt) VALUES ($1, $2, $3)")
+                .bind(bucket)
+                .bind(crate::shared::secs(now))
+                .bind(attempt)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
+        Ok(())
+    }
+
+    async fn forget_attempt(&self, attempt: &str) -> crate::Result<()> {
+        sqlx::query("DELETE FROM rate_limit_hits WHERE attempt = $1")
+            .bind(attempt)
+            .execute(&mut *self.conn().await?)
+            .await?;
         Ok(())
     }
 }

@@ -174,6 +174,11 @@ const STEPS: &[Step] = &[
             postgres: include_str!("../migrations/postgres/0015_client_profiles_per_practice.sql"),
         },
     },
+    Step {
+        version: 16,
+        description: "rate_limit_attempts",
+        sql: Sql::Shared(include_str!("../migrations/shared/0016_rate_limit_attempts.sql")),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -222,11 +222,21 @@ on_both_engines! {
         let store = db.store().await;
         let t = at(T0);
         for minute in 0..5 {
-            store.record_rate_hit("login:ip:1", t + SignedDuration::from_mins(minute), t - SignedDuration::from_mins(15)).await.unwrap();
+            let attempt = format!("attempt-{minute}");
+            store.record_attempt(&["login:ip:1", "login:account:a"], &attempt, t + SignedDuration::from_mins(minute), t - SignedDuration::from_mins(15)).await.unwrap();
         }
         assert_eq!(store.rate_hits("login:ip:1", t - SignedDuration::from_mins(1)).await.unwrap(), 5);
+        assert_eq!(store.rate_hits("login:account:a", t - SignedDuration::from_mins(1)).await.unwrap(), 5);
         assert_eq!(store.rate_hits("login:ip:1", t + SignedDuration::from_secs(150)).await.unwrap(), 2);
         assert_eq!(store.rate_hits("login:ip:2", t - SignedDuration::from_mins(1)).await.unwrap(), 0);
+        // A forgotten attempt leaves every bucket it was in.
+        store.forget_attempt("attempt-4").await.unwrap();
+        assert_eq!(store.rate_hits("login:ip:1", t - SignedDuration::from_mins(1)).await.unwrap(), 4);
+        assert_eq!(store.rate_hits("login:account:a", t - SignedDuration::from_mins(1)).await.unwrap(), 4);
+        // Hits older than the window are forgotten when the bucket is next hit.
+        let later = t + SignedDuration::from_mins(30);
+        store.record_attempt(&["login:ip:1"], "attempt-late", later, later - SignedDuration::from_mins(15)).await.unwrap();
+        assert_eq!(store.rate_hits("login:ip:1", t - SignedDuration::from_mins(1)).await.unwrap(), 1);
         store.close().await;
     }
 

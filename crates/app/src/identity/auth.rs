@@ -41,11 +41,10 @@ impl super::Identity<'_> {
                 outcome,
             })
         };
-        // The turn to check the password comes first, and the limits are
-        // read once it is ours: attempts that queued together are counted
-        // against the limits as their turns come, so at most one attempt per
-        // hashing permit can pass a limit reached meanwhile. A refusal, busy
-        // or limited, is audited like any other attempt.
+        // The turn to check the password comes first; then the attempt is
+        // recorded and counted against the limits before the password is
+        // checked, so simultaneous guesses cannot all pass a limit. A
+        // refusal, busy or limited, is audited like any other attempt.
         let turn = match self.app.passwords.turn().await {
             Ok(turn) => turn,
             Err(busy) => {
@@ -53,22 +52,25 @@ impl super::Identity<'_> {
                 return Err(busy);
             }
         };
-        if let Err(limited) = self.app.check_limits(LOGIN_FAILURES, &[&account, &address]).await {
-            self.app.store.append_audit(vec![entry(outcome::DENIED)]).await?;
-            return Err(limited);
-        }
+        let attempt = match self.app.attempt(LOGIN_FAILURES, &[&account, &address]).await {
+            Ok(attempt) => attempt,
+            Err(limited) => {
+                self.app.store.append_audit(vec![entry(outcome::DENIED)]).await?;
+                return Err(limited);
+            }
+        };
         let hash = record.as_ref().map(|r| r.password_hash.clone());
         let matches = turn.verify(password.to_string(), hash).await?;
         let uow = self.app.store.begin_write().await?;
         match record {
             Some(record) if matches && !record.disabled => {
                 let session = self.start_session(&*uow, record.id).await?;
+                self.app.forget_attempt(&*uow, attempt).await?;
                 uow.audit(entry(outcome::ALLOWED));
                 uow.commit().await?;
                 Ok(session)
             }
             _ => {
-                self.app.record_hits(&*uow, LOGIN_FAILURES, &[&account, &address]).await?;
                 uow.audit(entry(outcome::FAILED));
                 uow.commit().await?;
                 Err(AppError::InvalidCredentials)

@@ -92,7 +92,7 @@ impl super::Identity<'_> {
     /// The second step of sign-in: a TOTP code, or one recovery code.
     pub async fn verify_mfa(&self, actor: &Actor, code: &str) -> Result<(), AppError> {
         let bucket = format!("mfa:user:{}", actor.user_id);
-        self.app.check_limits(MFA_FAILURES, &[&bucket]).await?;
+        let attempt = self.app.attempt(MFA_FAILURES, &[&bucket]).await?;
         let Some(mfa) = self.app.store.mfa(actor.user_id).await?.filter(|m| m.confirmed) else {
             return Err(AppError::Forbidden);
         };
@@ -106,28 +106,22 @@ impl super::Identity<'_> {
             match verify(&secret, code, self.app.now(), last) {
                 // The store re-checks the step atomically: two servers cannot both accept it.
                 Ok(step) if uow.use_mfa_step(actor.user_id, step_i64(step)?).await? => true,
-                Ok(_) => return self.mfa_failed(uow, actor, &bucket, TotpError::Replayed).await,
-                Err(error) => return self.mfa_failed(uow, actor, &bucket, error).await,
+                Ok(_) => return self.mfa_failed(uow, actor, TotpError::Replayed).await,
+                Err(error) => return self.mfa_failed(uow, actor, error).await,
             }
         };
         if !accepted {
-            return self.mfa_failed(uow, actor, &bucket, TotpError::Wrong).await;
+            return self.mfa_failed(uow, actor, TotpError::Wrong).await;
         }
+        self.app.forget_attempt(&*uow, attempt).await?;
         uow.mark_session_mfa(&actor.session_hash, self.app.now()).await?;
         uow.audit(self.app.actor_event(actor, None, "mfa_verify", "user", actor.user_id.to_string(), outcome::ALLOWED));
         Ok(uow.commit().await?)
     }
 
-    /// A code that did not pass: the attempt counts against the limit and
-    /// is audited, together.
-    async fn mfa_failed(
-        &self,
-        uow: Box<dyn UnitOfWork>,
-        actor: &Actor,
-        bucket: &str,
-        error: TotpError,
-    ) -> Result<(), AppError> {
-        self.app.record_hits(&*uow, MFA_FAILURES, &[bucket]).await?;
+    /// A code that did not pass: audited, and its attempt (recorded before
+    /// the check) keeps counting against the limit.
+    async fn mfa_failed(&self, uow: Box<dyn UnitOfWork>, actor: &Actor, error: TotpError) -> Result<(), AppError> {
         uow.audit(self.app.actor_event(actor, None, "mfa_verify", "user", actor.user_id.to_string(), outcome::FAILED));
         uow.commit().await?;
         Err(invalid_code(error))

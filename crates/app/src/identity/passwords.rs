@@ -38,16 +38,15 @@ impl super::Identity<'_> {
     ) -> Result<(), AppError> {
         let mut errors = FieldErrors::new();
         let bucket = format!("password_change:user:{}", actor.user_id);
-        self.app.check_limits(PASSWORD_CHANGE_FAILURES, &[&bucket]).await?;
+        let attempt = self.app.attempt(PASSWORD_CHANGE_FAILURES, &[&bucket]).await?;
         let stored = self.app.store.password_hash(actor.user_id).await?;
-        if !self.app.passwords.verify(current.to_string(), stored).await? {
-            // Counted at once, before anything else is checked: each wrong
-            // guess counts even when the rest of the form is wrong too.
-            let uow = self.app.store.begin_write().await?;
-            self.app.record_hits(&*uow, PASSWORD_CHANGE_FAILURES, &[&bucket]).await?;
+        let correct = self.app.passwords.verify(current.to_string(), stored).await?;
+        if correct {
+            // Only wrong guesses count against the limit.
+            self.app.forget_attempt(self.app.store.as_ref(), attempt).await?;
+        } else {
             let user = actor.user_id.to_string();
-            uow.audit(self.app.actor_event(actor, None, "password_change", "user", user, outcome::FAILED));
-            uow.commit().await?;
+            self.app.audit_actor(actor, None, "password_change", "user", user, outcome::FAILED).await?;
             errors.add("current_password", "That is not your current password.");
         }
         let password = new_password(&mut errors, "new_password", "new_password_confirm", new, confirm);
@@ -72,8 +71,8 @@ impl super::Identity<'_> {
     pub async fn request_password_reset(&self, email: &str, ip: &str) -> Result<(), AppError> {
         let by_address = ip_bucket("reset", ip);
         let by_account = account_bucket("reset", email);
-        self.app.check_limits(PUBLIC_FORM, &[&by_address, &by_account]).await?;
-        self.app.record_hits(self.app.store.as_ref(), PUBLIC_FORM, &[&by_address, &by_account]).await?;
+        // Every request counts, whatever it finds.
+        let _counted = self.app.attempt(PUBLIC_FORM, &[&by_address, &by_account]).await?;
         let Ok(email) = Email::parse(email) else { return Ok(()) };
         let record = self.app.store.login_record(email.as_str()).await?.filter(|r| !r.disabled);
         let practice = match &record {

@@ -230,7 +230,10 @@ impl super::Scheduling<'_> {
         Some(self.app.now().as_second() - issued)
     }
 
-    /// Checks and stores a visitor's request and emails the confirmation link.
+    /// Checks and stores a visitor's request and emails the confirmation
+    /// link. Requests are limited per network address: the attempt is
+    /// recorded before anything is checked, and forgotten again when it
+    /// stored and sent nothing (a form to correct, a time just taken).
     pub async fn request_booking(
         &self,
         options: &BookingOptions,
@@ -239,13 +242,25 @@ impl super::Scheduling<'_> {
         ip: &str,
     ) -> Result<BookingOutcome, AppError> {
         let bucket = ip_bucket("booking", ip);
-        let limit = self.app.config.booking.limit();
-        self.app.check_limits(limit, &[&bucket]).await?;
+        let attempt = self.app.attempt(self.app.config.booking.limit(), &[&bucket]).await?;
+        let outcome = self.store_booking_request(options, choice, input, ip).await;
+        if matches!(outcome, Err(AppError::Invalid(_)) | Ok(BookingOutcome::Taken { .. })) {
+            self.app.forget_attempt(self.app.store.as_ref(), attempt).await?;
+        }
+        outcome
+    }
+
+    async fn store_booking_request(
+        &self,
+        options: &BookingOptions,
+        choice: BookingChoice,
+        input: &BookingInput,
+        ip: &str,
+    ) -> Result<BookingOutcome, AppError> {
         // Bots get the same page as people, and nothing is stored or sent.
         let too_fast = self.seconds_since_stamp(&input.stamp).is_none_or(|s| s < MIN_SECONDS_TO_SUBMIT);
         if !input.website.is_empty() || too_fast {
             let uow = self.app.store.begin_write().await?;
-            self.app.record_hits(&*uow, limit, &[&bucket]).await?;
             uow.audit(self.app.audit_event(Entry {
                 actor: None,
                 practice: Some(options.practice.id),
@@ -313,8 +328,7 @@ impl super::Scheduling<'_> {
             created_at: now,
             email_confirmed_at: None,
         };
-        // The booking, the attempt counted against the limit and the audit
-        // entry: one commit.
+        // The booking and its audit entry: one commit.
         let uow = self.app.store.begin_write().await?;
         if uow.request_booking(&appointment, &request, &token_hash(&token), now).await? == Booking::Taken {
             drop(uow);
@@ -333,7 +347,6 @@ impl super::Scheduling<'_> {
             nearby.retain(|slot| slot.start != choice.start);
             return Ok(BookingOutcome::Taken { alternatives: nearest_alternatives(&nearby, choice.start, 3) });
         }
-        self.app.record_hits(&*uow, limit, &[&bucket]).await?;
         uow.audit(self.app.audit_event(Entry {
             actor: None,
             practice: Some(options.practice.id),
