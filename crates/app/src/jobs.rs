@@ -14,8 +14,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::audit::{Entry, outcome};
+use crate::identity::passwords::RESET_JOB;
 use crate::infra::mailer::MailError;
-use crate::scheduling::reminders::{REMINDER_JOB, ReminderRun};
+use crate::scheduling::reminders::REMINDER_JOB;
 use crate::{App, AppError};
 
 /// How long a claimed job is ours; longer than any job takes (an SMTP
@@ -27,6 +28,24 @@ pub const JOB_INTERVAL: Duration = Duration::from_secs(5);
 /// Reminders are planned at most this often (by the app's clock).
 const PLAN_EVERY: SignedDuration = SignedDuration::from_mins(1);
 const BATCH: i64 = 20;
+
+/// What one job did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum JobRun {
+    /// Its email was accepted: what to audit once the job is marked done.
+    Sent(Sent),
+    /// No longer wanted (a cancelled appointment, a disabled account).
+    Skipped,
+}
+
+/// The audit entry of a sent job's email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Sent {
+    pub practice: Option<sensate_domain::PracticeId>,
+    pub action: &'static str,
+    pub record_type: &'static str,
+    pub record_id: String,
+}
 
 /// What one run did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -104,20 +123,22 @@ impl JobRunner {
 
     async fn run_one(&self, job: &JobRecord, now: Timestamp, report: &mut JobReport) -> Result<(), AppError> {
         let store = &self.app.store;
-        let outcome = match job.kind.as_str() {
-            REMINDER_JOB => match self.app.scheduling().run_reminder(job.id, &job.payload, now).await {
-                Ok(outcome) => outcome,
-                Err(error) => {
-                    tracing::error!(job = %job.id, error = %error, "a reminder job failed");
-                    store.fail_job(job, &self.worker, "internal", true, now).await?;
-                    report.retried += 1;
-                    return Ok(());
-                }
-            },
+        let run = match job.kind.as_str() {
+            REMINDER_JOB => self.app.scheduling().run_reminder(job.id, &job.payload, now).await,
+            RESET_JOB => self.app.identity().run_reset(job.id, &job.payload, now).await,
             other => {
                 tracing::error!(job = %job.id, kind = other, "unknown job kind");
                 store.fail_job(job, &self.worker, "unknown_kind", false, now).await?;
                 report.failed += 1;
+                return Ok(());
+            }
+        };
+        let outcome = match run {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                tracing::error!(job = %job.id, kind = %job.kind, error = %error, "a job failed");
+                store.fail_job(job, &self.worker, "internal", true, now).await?;
+                report.retried += 1;
                 return Ok(());
             }
         };
@@ -127,24 +148,24 @@ impl JobRunner {
                     tracing::warn!(job = %job.id, "a job's lease ran out before it was marked done");
                 }
                 match run {
-                    ReminderRun::Sent { practice, appointment } => {
+                    JobRun::Sent(sent) => {
                         report.sent += 1;
                         // After marking it done: a failed audit write must not
-                        // make the reminder go out again.
+                        // make the email go out again.
                         let entry = Entry {
                             actor: None,
-                            practice: Some(practice),
-                            action: "send_reminder",
-                            record_type: "appointment",
-                            record_id: appointment.to_string(),
+                            practice: sent.practice,
+                            action: sent.action,
+                            record_type: sent.record_type,
+                            record_id: sent.record_id,
                             ip: "job-runner",
                             outcome: outcome::ALLOWED,
                         };
                         if let Err(error) = self.app.audit(entry).await {
-                            tracing::error!(job = %job.id, error = %error, "could not audit a sent reminder");
+                            tracing::error!(job = %job.id, error = %error, "could not audit a sent job");
                         }
                     }
-                    ReminderRun::Skipped => report.skipped += 1,
+                    JobRun::Skipped => report.skipped += 1,
                 }
             }
             Err(error) => {
@@ -169,6 +190,8 @@ impl JobRunner {
                 }
                 tokio::select! {
                     _ = tokio::time::sleep(interval) => {}
+                    // A job queued on this server runs at once.
+                    _ = self.app.jobs_queued.notified() => {}
                     _ = stopped.changed() => return,
                 }
             }

@@ -106,6 +106,8 @@ pub struct App {
     audit_key: Arc<tokio::sync::OnceCell<sensate_store::AuditKey>>,
     /// Every password hash and check of this server, a bounded number at once.
     passwords: infra::hashing::HashPool,
+    /// Wakes this server's job runner when a use case queued a job.
+    jobs_queued: Arc<tokio::sync::Notify>,
 }
 
 impl App {
@@ -126,6 +128,7 @@ impl App {
             directory: Arc::default(),
             next_free: Arc::default(),
             audit_key: Arc::default(),
+            jobs_queued: Arc::default(),
         }
     }
 

@@ -38,6 +38,21 @@ on_both_engines! {
         }
         let mails = sink.wait_for(1, Duration::from_secs(10)).await;
         assert_eq!(mails.len(), 1, "mail only for the address with an account");
+        // The answer did not wait for the mail: the job runner sent it, so
+        // both addresses got the same work before their answer.
+        let jobs = app.store().jobs_of_kind("password_reset").await.unwrap();
+        let ines = app.store().login_record("ines@lakeside.example").await.unwrap().unwrap().id;
+        assert_eq!(jobs.iter().map(|j| j.payload.clone()).collect::<Vec<_>>(), vec![ines.to_string()], "ids only in the queue");
+        // Audited once the job is marked done, a moment after the mail left.
+        let mut sent = 0;
+        for _ in 0..100 {
+            sent = app.audit_chain().await.into_iter().filter(|e| e.event.action == "send_password_reset").count();
+            if sent > 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(sent, 1, "the sent link is audited");
         assert_eq!(mails[0].to, vec!["ines@lakeside.example"]);
         assert_eq!(mails[0].subject(), "Reset your password");
         assert!(!mails[0].body().to_lowercase().contains("therapy"), "discreet wording");

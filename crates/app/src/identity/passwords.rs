@@ -1,15 +1,20 @@
 //! Changing a password, and resetting a forgotten one by an emailed link.
-use jiff::SignedDuration;
-use sensate_domain::{Email, FieldErrors, Password};
+use jiff::{SignedDuration, Timestamp};
+use sensate_domain::{Email, FieldErrors, JobId, Password, UserId};
+use sensate_store::NewJob;
 
 use crate::access::{PASSWORD_CHANGE_FAILURES, PUBLIC_FORM, account_bucket, ip_bucket};
 use crate::audit::{Entry, outcome};
-use crate::infra::mailer::Email as Mail;
+use crate::infra::mailer::{Email as Mail, MailError};
 use crate::infra::secrets::{new_token, token_hash};
+use crate::jobs::{JobRun, Sent};
 use crate::{Actor, AppError};
 
 /// A reset link works once, for an hour.
 pub const RESET_LINK_LIFETIME: SignedDuration = SignedDuration::from_hours(1);
+/// The job that makes a reset link and emails it; its payload is the
+/// account's id.
+pub const RESET_JOB: &str = "password_reset";
 
 /// Checks a new password and its confirmation; field errors under the given names.
 pub(crate) fn new_password(
@@ -89,19 +94,51 @@ impl super::Identity<'_> {
             ip,
             outcome: outcome::ALLOWED,
         }));
-        let Some(record) = record else { return Ok(uow.commit().await?) };
-        let token = new_token();
-        let now = self.app.now();
-        uow.insert_password_reset(&token_hash(&token), record.id, now, now + RESET_LINK_LIFETIME).await?;
+        // The link is made and mailed by the job runner, so an address with
+        // an account answers as fast as one without: nobody can time it.
+        if let Some(record) = record {
+            let job = JobId::new();
+            let queued = NewJob {
+                id: job,
+                kind: RESET_JOB.to_string(),
+                payload: record.id.to_string(),
+                dedupe_key: format!("{RESET_JOB}:{job}"),
+                run_at: self.app.now(),
+            };
+            uow.enqueue_job(&queued, self.app.now()).await?;
+        }
         uow.commit().await?;
+        self.app.jobs_queued.notify_one();
+        Ok(())
+    }
+
+    /// The reset job: a new link for the account, emailed. Skipped when the
+    /// account is gone or disabled meanwhile.
+    pub(crate) async fn run_reset(
+        &self,
+        job: JobId,
+        payload: &str,
+        now: Timestamp,
+    ) -> Result<Result<JobRun, MailError>, AppError> {
+        let user: UserId =
+            payload.parse().map_err(|_| AppError::Internal("a reset job's payload is not an account id".into()))?;
+        let Some(account) = self.app.store.user(user).await? else { return Ok(Ok(JobRun::Skipped)) };
+        if self.app.store.login_record(account.email.as_str()).await?.is_none_or(|r| r.disabled) {
+            return Ok(Ok(JobRun::Skipped));
+        }
+        let token = new_token();
+        self.app.store.insert_password_reset(&token_hash(&token), user, now, now + RESET_LINK_LIFETIME).await?;
         let link = format!("{}/reset-password?token={token}", self.app.config.base_url);
         let text = format!(
             "Someone asked to reset the password of your Sensate account.\n\n\
              If it was you, open this link within one hour to choose a new password:\n{link}\n\n\
              If it was not you, ignore this message: your password stays as it is."
         );
-        self.app.send_mail(Mail::new(email.as_str(), "Reset your password", text)).await;
-        Ok(())
+        let mail = Mail::new(account.email.as_str(), "Reset your password", text)
+            .with_message_id(format!("reset.{}", job.as_uuid().simple()));
+        let sent =
+            Sent { practice: None, action: "send_password_reset", record_type: "user", record_id: user.to_string() };
+        Ok(self.app.mailer.send(&mail).await.map(|()| JobRun::Sent(sent)))
     }
 
     /// Sets a new password with a reset link; the person is signed out everywhere.

@@ -18,6 +18,7 @@ use sensate_store::{NewJob, PracticeRecord, ReminderFacts, ReminderRecipient};
 
 use crate::AppError;
 use crate::infra::mailer::Email;
+use crate::jobs::{JobRun, Sent};
 
 /// The job kind of a reminder email.
 pub const REMINDER_JOB: &str = "reminder";
@@ -128,15 +129,6 @@ fn window_end(offsets: &[SignedDuration], offset: SignedDuration, starts_at: Tim
     starts_at - next
 }
 
-/// What happened to one reminder job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ReminderRun {
-    /// Sent to a client or visitor of this appointment (for the audit log).
-    Sent { practice: sensate_domain::PracticeId, appointment: AppointmentId },
-    /// No longer wanted: cancelled, moved, too late, reminders turned off.
-    Skipped,
-}
-
 /// The reminder's text, with the appointment's manage link (see, cancel or
 /// move it within the practice's notice).
 pub(crate) fn reminder_email(
@@ -207,7 +199,7 @@ impl super::Scheduling<'_> {
         job: sensate_domain::JobId,
         payload: &str,
         now: Timestamp,
-    ) -> Result<Result<ReminderRun, crate::infra::mailer::MailError>, AppError> {
+    ) -> Result<Result<JobRun, crate::infra::mailer::MailError>, AppError> {
         let Some(payload) = ReminderPayload::decode(payload) else {
             return Err(AppError::Internal("a reminder job's payload is not readable".into()));
         };
@@ -215,21 +207,26 @@ impl super::Scheduling<'_> {
         let offsets = &self.app.config.reminders;
         let wanted = offsets.contains(&offset) && now < window_end(offsets, offset, payload.starts_at);
         let Some(facts) = self.app.store.reminder_facts(payload.appointment).await? else {
-            return Ok(Ok(ReminderRun::Skipped));
+            return Ok(Ok(JobRun::Skipped));
         };
         let recipient = facts.recipients.iter().find(|r| r.user_id == payload.recipient);
         let (true, AppointmentStatus::Confirmed, true, Some(recipient)) =
             (wanted, facts.status, facts.starts_at == payload.starts_at, recipient)
         else {
-            return Ok(Ok(ReminderRun::Skipped));
+            return Ok(Ok(JobRun::Skipped));
         };
         let Some(practice) = self.app.store.practice(facts.practice_id).await? else {
-            return Ok(Ok(ReminderRun::Skipped));
+            return Ok(Ok(JobRun::Skipped));
         };
         let link = self.appointment_manage_link(facts.id).await?;
         let email = reminder_email(recipient, &facts, &practice, &link)
             .with_message_id(format!("reminder.{}", job.as_uuid().simple()));
-        let sent = ReminderRun::Sent { practice: facts.practice_id, appointment: facts.id };
+        let sent = JobRun::Sent(Sent {
+            practice: Some(facts.practice_id),
+            action: "send_reminder",
+            record_type: "appointment",
+            record_id: facts.id.to_string(),
+        });
         Ok(self.app.mailer.send(&email).await.map(|()| sent))
     }
 }
