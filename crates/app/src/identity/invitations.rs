@@ -16,12 +16,13 @@ use crate::{Actor, AppError};
 
 pub const INVITATION_LIFETIME: SignedDuration = SignedDuration::from_hours(7 * 24);
 
-/// One invitation made: the link is shown to the inviter as well, in case
-/// the email does not arrive.
+/// One invitation made. The link goes to the invitee only: the inviter
+/// sees it only when it could not be emailed, to hand it over themselves.
 #[derive(Debug, Clone)]
 pub struct InvitationSent {
     pub email: String,
-    pub link: String,
+    /// `None` once emailed: a link sent to someone is theirs alone.
+    pub link: Option<String>,
     pub emailed: bool,
 }
 
@@ -183,7 +184,7 @@ impl super::Identity<'_> {
         let (link, mail) =
             self.invitation_mail(name.as_str(), email.as_str(), &actor.display_name, &practice_name, token);
         let emailed = self.app.send_mail(mail).await;
-        InvitationSent { email: email.as_str().to_string(), link, emailed }
+        InvitationSent { email: email.as_str().to_string(), link: (!emailed).then_some(link), emailed }
     }
 
     /// The invitation's link and email. Discreet by default: the practice's

@@ -216,7 +216,7 @@ pub(crate) struct ClientsTemplate {
     pub notice: Option<Notice>,
     pub clients: Vec<(String, String)>,
     pub invite: FormPage,
-    pub sent: Vec<(String, String, bool)>,
+    pub sent: Vec<(String, Option<String>, bool)>,
 }
 
 #[derive(Template)]

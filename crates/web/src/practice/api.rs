@@ -31,8 +31,10 @@ pub(crate) struct StaffInvitation {
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct Sent {
     email: String,
-    /// The single-use link, for handing over when email is not configured.
-    link: String,
+    /// The single-use link, only when it could not be emailed (to hand it
+    /// over); absent once emailed, since it is the invitee's alone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    link: Option<String>,
     emailed: bool,
 }
 

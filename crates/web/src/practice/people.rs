@@ -179,5 +179,5 @@ pub(crate) struct PeopleTemplate {
     pub invitations: Vec<InvitationRow>,
     pub invite: FormPage,
     /// Links of invitations just made, for copying when email is not set up.
-    pub sent: Vec<(String, String, bool)>,
+    pub sent: Vec<(String, Option<String>, bool)>,
 }
