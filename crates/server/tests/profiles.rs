@@ -71,6 +71,23 @@ async fn listed(app: &TestApp) -> Vec<String> {
 }
 
 on_both_engines! {
+    async fn api_queries_name_the_parameter_they_refuse(db: TestDb) {
+        let w = world(db).await;
+        let app = &w.app;
+        for (query, field) in [("page=-1", "page"), ("per_page=lots", "per_page"), ("concern=pain", "concern"), ("accepting=maybe", "accepting")] {
+            let answer = app.get(&format!("/api/v1/therapists?{query}")).await;
+            assert_eq!(answer.status(), 422, "{query}");
+            assert!(answer.headers()["content-type"].to_str().unwrap().starts_with("application/json"), "{query}");
+            let body: serde_json::Value = answer.json().await.unwrap();
+            assert_eq!(body["error"], "invalid_input", "{query}");
+            assert_eq!(body["fields"][0]["field"], field, "{query}: {body}");
+        }
+        assert_eq!(app.get("/api/v1/therapists?concerns=&page=1").await.status(), 200, "known parameters still work");
+        // The page keeps its forgiving reading: unknown parameters are ignored there.
+        assert_eq!(app.get("/therapists?utm_source=mail").await.status(), 200);
+        w.app.stop().await;
+    }
+
     async fn a_profile_is_listed_once_an_admin_has_verified_its_licence(db: TestDb) {
         let w = world(db).await;
         let app = &w.app;

@@ -10,8 +10,8 @@ use crate::error::request_id;
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct FieldMessage {
-    field: String,
-    message: String,
+    pub(crate) field: String,
+    pub(crate) message: String,
 }
 
 /// The body of every API error.
@@ -29,7 +29,17 @@ pub(crate) struct ErrorBody {
 }
 
 pub(crate) fn error_response(status: StatusCode, error: &'static str, message: impl Into<String>) -> Response {
-    let body = ErrorBody { error, message: message.into(), fields: Vec::new(), request_id: None };
+    field_error_response(status, error, message, Vec::new())
+}
+
+/// An error that names the fields (or parameters) it is about.
+pub(crate) fn field_error_response(
+    status: StatusCode,
+    error: &'static str,
+    message: impl Into<String>,
+    fields: Vec<FieldMessage>,
+) -> Response {
+    let body = ErrorBody { error, message: message.into(), fields, request_id: None };
     (status, Json(body)).into_response()
 }
 

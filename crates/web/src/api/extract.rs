@@ -1,5 +1,6 @@
-//! Extractors for API handlers: the caller (from the session cookie) and
-//! JSON bodies whose rejection is an [`ApiError`]-shaped 422.
+//! Extractors for API handlers: the caller (from the session cookie), and
+//! JSON bodies and query strings whose rejection is an [`ApiError`]-shaped
+//! 422.
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -68,4 +69,41 @@ where
         };
         crate::middleware::read_or_audit(state, request, read).await.map(ApiJson)
     }
+}
+
+/// A query string of the parameters `T` documents (its OpenAPI
+/// parameters). A value that does not parse, or a parameter the endpoint
+/// does not know (a typo such as `concern=` would otherwise be ignored and
+/// return everyone), is a 422 that names the parameter.
+pub(crate) struct ApiQuery<T>(pub T);
+
+impl<T> FromRequestParts<AppState> for ApiQuery<T>
+where
+    T: DeserializeOwned + utoipa::IntoParams + Send,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or("");
+        let known: Vec<String> = T::into_params(|| Some(utoipa::openapi::path::ParameterIn::Query))
+            .into_iter()
+            .map(|parameter| parameter.name)
+            .collect();
+        if let Some((name, _)) =
+            form_urlencoded::parse(query.as_bytes()).find(|(name, _)| !known.iter().any(|k| k == name))
+        {
+            return Err(query_error(&name, format!("`{name}` is not a parameter of this endpoint.")));
+        }
+        let pairs = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(pairs).map(ApiQuery).map_err(|error| {
+            // The parser's message can quote the value; only the name is echoed.
+            let name = error.path().to_string();
+            query_error(&name, format!("`{name}` does not have a value this endpoint accepts."))
+        })
+    }
+}
+
+fn query_error(name: &str, message: String) -> Response {
+    let fields = vec![super::error::FieldMessage { field: name.to_string(), message: message.clone() }];
+    super::error::field_error_response(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", message, fields)
 }

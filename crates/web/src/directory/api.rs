@@ -2,7 +2,7 @@
 //! search page will use. Anonymous; nothing about the visitor is stored, and
 //! query strings are never logged.
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use sensate_app::AppError;
 use sensate_app::directory::search::{Names, reference_data};
 use sensate_domain::FieldErrors;
@@ -11,6 +11,7 @@ use sensate_domain::directory::search::{ClientFocus, Format, SearchQuery, Sort, 
 
 use crate::AppState;
 use crate::api::error::{ApiError, ErrorBody};
+use crate::api::extract::ApiQuery;
 
 /// Filters, as a visitor's browser or an API client sends them. Lists are
 /// comma-separated slugs from the reference data.
@@ -384,7 +385,7 @@ pub(crate) struct TherapistPage {
         (status = 422, description = "A filter has an unknown or impossible value; see `fields`", body = ErrorBody)))]
 pub(crate) async fn search(
     State(state): State<AppState>,
-    Query(params): Query<TherapistQuery>,
+    ApiQuery(params): ApiQuery<TherapistQuery>,
 ) -> Result<Json<TherapistPage>, ApiError> {
     let reference = reference_data()?;
     let query = params.to_search(reference).map_err(|errors| ApiError(AppError::Invalid(errors)))?;

@@ -1,6 +1,6 @@
 //! Invitations, accepting them, disabling accounts and the audit log, over JSON.
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use sensate_app::AppError;
@@ -10,7 +10,7 @@ use sensate_domain::UserId;
 use sensate_domain::scheduling::CaseKind;
 
 use crate::api::error::{ApiError, ErrorBody};
-use crate::api::extract::{ApiJson, Caller};
+use crate::api::extract::{ApiJson, ApiQuery, Caller};
 use crate::middleware::append_cookie;
 use crate::{AppState, cookies};
 
@@ -156,6 +156,7 @@ pub(crate) async fn enable(
 }
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct AuditQuery {
     /// Only this action, e.g. `login`.
     action: Option<String>,
@@ -192,7 +193,7 @@ pub(crate) struct AuditPage {
 pub(crate) async fn audit(
     State(state): State<AppState>,
     caller: Caller,
-    Query(query): Query<AuditQuery>,
+    ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> Result<Json<AuditPage>, ApiError> {
     let actor = caller.signed_in()?;
     let filter = AuditFilter {
