@@ -222,6 +222,41 @@ on_both_engines! {
         app.stop().await;
     }
 
+    async fn disabling_is_per_practice_for_a_person_with_roles_elsewhere(db: TestDb) {
+        let sink = SmtpSink::start().await;
+        let app = spawn_app_with_mail(db, sink.url()).await;
+        let (owner, _) = app.set_up_practice(&LAKESIDE).await;
+        let lakeside = app.practice_of(LAKESIDE.email).await;
+        // Kim is a client of Lakeside and of another practice on this server.
+        let elsewhere = sensate_domain::PracticeId::new();
+        let harbor = sensate_store::NewPractice { id: elsewhere, name: "Harbor Care".into(), time_zone: "UTC".into(), created_at: sensate_domain::Clock::now(&app.clock) };
+        app.store().insert_practice(&harbor).await.unwrap();
+        let kim = app.add_person(lakeside, "kim@client.example", "Kim Client", sensate_domain::Role::Client, "kim's own phrase").await;
+        app.store().insert_membership(elsewhere, kim, sensate_domain::Role::Client, sensate_domain::Clock::now(&app.clock)).await.unwrap();
+        let browser = TestApp::new_client();
+        app.login(&browser, "kim@client.example", "kim's own phrase").await;
+        let session_url = app.url("/api/v1/session");
+        let me = |client: reqwest::Client| {
+            let url = session_url.clone();
+            async move { client.get(url).send().await.unwrap().json::<serde_json::Value>().await.unwrap() }
+        };
+        let practices = |session: serde_json::Value| session["memberships"].as_array().unwrap().iter().map(|m| m["practice_name"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+        assert_eq!(practices(me(browser.clone()).await), vec!["Harbor Care", "Lakeside Therapy"]);
+
+        // Lakeside's owner disables Kim there: Lakeside is gone from Kim's
+        // session at once, Harbor stays, and Kim can still sign in.
+        let disabled = app.post_form(&owner, &format!("/people/{kim}/disable"), &[]).await;
+        assert_eq!(disabled.headers()["location"], "/people?done=disabled");
+        assert_eq!(practices(me(browser.clone()).await), vec!["Harbor Care"], "the session continues without Lakeside");
+        app.login(&TestApp::new_client(), "kim@client.example", "kim's own phrase").await;
+        assert!(owner.get(app.url("/people")).send().await.unwrap().text().await.unwrap().contains("Kim Client"), "still listed, as disabled");
+        assert_eq!(app.store().roles_in(elsewhere, kim).await.unwrap(), vec![sensate_domain::Role::Client]);
+
+        app.post_form(&owner, &format!("/people/{kim}/enable"), &[]).await;
+        assert_eq!(practices(me(browser.clone()).await), vec!["Harbor Care", "Lakeside Therapy"]);
+        app.stop().await;
+    }
+
     async fn changing_the_password_ends_other_sessions(db: TestDb) {
         let sink = SmtpSink::start().await;
         let app = spawn_app_with_mail(db, sink.url()).await;

@@ -47,6 +47,16 @@ pub trait IdentityStore: Send + Sync {
 
     /// Disables (or re-enables) an account; disabling ends its sessions.
     async fn set_disabled(&self, user: UserId, disabled_at: Option<Timestamp>) -> Result<()>;
+    /// Disables (or re-enables) a person's roles in one practice; a
+    /// disabled role is no role (sign-in and every page leave it out).
+    async fn set_membership_disabled(
+        &self,
+        practice: PracticeId,
+        user: UserId,
+        disabled_at: Option<Timestamp>,
+    ) -> Result<()>;
+    /// How many other practices the person has a role in (enabled or not).
+    async fn other_practices(&self, practice: PracticeId, user: UserId) -> Result<i64>;
     async fn roles_in(&self, practice: PracticeId, user: UserId) -> Result<Vec<Role>>;
     async fn people(&self, practice: PracticeId) -> Result<Vec<PersonRecord>>;
 
@@ -351,6 +361,35 @@ where
         Ok(())
     }
 
+    async fn set_membership_disabled(
+        &self,
+        practice: sensate_domain::PracticeId,
+        user: sensate_domain::UserId,
+        disabled_at: Option<jiff::Timestamp>,
+    ) -> crate::Result<()> {
+        sqlx::query("UPDATE memberships SET disabled_at = $3 WHERE practice_id = $1 AND user_id = $2")
+            .bind(practice.as_uuid())
+            .bind(user.as_uuid())
+            .bind(disabled_at.map(crate::shared::secs))
+            .execute(&mut *self.conn().await?)
+            .await?;
+        Ok(())
+    }
+
+    async fn other_practices(
+        &self,
+        practice: sensate_domain::PracticeId,
+        user: sensate_domain::UserId,
+    ) -> crate::Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(DISTINCT practice_id) FROM memberships WHERE user_id = $1 AND practice_id <> $2",
+        )
+        .bind(user.as_uuid())
+        .bind(practice.as_uuid())
+        .fetch_one(&mut *self.conn().await?)
+        .await?)
+    }
+
     async fn roles_in(
         &self,
         practice: sensate_domain::PracticeId,
@@ -367,7 +406,7 @@ where
 
     async fn people(&self, practice: sensate_domain::PracticeId) -> crate::Result<Vec<crate::PersonRecord>> {
         let rows: Vec<(uuid::Uuid, String, String, String, Option<i64>)> = sqlx::query_as(
-            "SELECT u.id, u.display_name, u.email, m.role, u.disabled_at FROM memberships m \
+            "SELECT u.id, u.display_name, u.email, m.role, COALESCE(m.disabled_at, u.disabled_at) FROM memberships m \
              JOIN users u ON u.id = m.user_id WHERE m.practice_id = $1 ORDER BY u.display_name, u.id, m.role",
         )
         .bind(practice.as_uuid())

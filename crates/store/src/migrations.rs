@@ -179,6 +179,11 @@ const STEPS: &[Step] = &[
         description: "rate_limit_attempts",
         sql: Sql::Shared(include_str!("../migrations/shared/0016_rate_limit_attempts.sql")),
     },
+    Step {
+        version: 17,
+        description: "membership_disabling",
+        sql: Sql::Shared(include_str!("../migrations/shared/0017_membership_disabling.sql")),
+    },
 ];
 
 /// The newest schema version this build knows.

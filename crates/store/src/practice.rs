@@ -289,7 +289,7 @@ where
     async fn memberships(&self, user: sensate_domain::UserId) -> crate::Result<Vec<crate::MembershipRecord>> {
         let rows: Vec<(uuid::Uuid, String, String, String)> = sqlx::query_as(
             "SELECT p.id, p.name, p.time_zone, m.role FROM memberships m \
-             JOIN practices p ON p.id = m.practice_id WHERE m.user_id = $1 \
+             JOIN practices p ON p.id = m.practice_id WHERE m.user_id = $1 AND m.disabled_at IS NULL \
              ORDER BY p.name, m.role",
         )
         .bind(user.as_uuid())
@@ -349,7 +349,7 @@ where
              u.email, u.display_name, u.disabled_at, p.id AS practice_id, p.name AS practice_name, \
              p.time_zone AS practice_time_zone, m.role \
              FROM sessions s JOIN users u ON u.id = s.user_id \
-             LEFT JOIN memberships m ON m.user_id = s.user_id \
+             LEFT JOIN memberships m ON m.user_id = s.user_id AND m.disabled_at IS NULL \
              LEFT JOIN practices p ON p.id = m.practice_id \
              WHERE s.token_hash = $1 ORDER BY p.name, m.role",
         )

@@ -42,8 +42,11 @@ impl super::Practice<'_> {
         Ok(people)
     }
 
-    /// Disables or re-enables an account of the practice. Disabling ends
-    /// the person's sessions at once.
+    /// Disables or re-enables a person's roles in the actor's practice: at
+    /// once, the person has no role here (and sees nothing of it). The
+    /// account itself is disabled — sign-in refused, every session ended —
+    /// only when this practice is the only one it has; a person with roles
+    /// elsewhere keeps them. Re-enabling undoes the same.
     pub async fn set_account_disabled(&self, actor: &Actor, user: UserId, disabled: bool) -> Result<(), AppError> {
         let practice = actor.primary_membership().map(|m| m.practice_id).ok_or(AppError::Forbidden)?;
         let uow = self.app.store.begin_write().await?;
@@ -58,7 +61,11 @@ impl super::Practice<'_> {
         let resource = Resource::Account { practice, user, roles };
         let uow =
             self.app.authorize_in(uow, actor, Action::DisableAccount, &resource, ("user", user.to_string())).await?;
-        uow.set_disabled(user, disabled.then(|| self.app.now())).await?;
+        let at = disabled.then(|| self.app.now());
+        uow.set_membership_disabled(practice, user, at).await?;
+        if uow.other_practices(practice, user).await? == 0 {
+            uow.set_disabled(user, at).await?;
+        }
         let action = if disabled { "disable_account" } else { "enable_account" };
         uow.audit(self.app.actor_event(actor, Some(practice), action, "user", user.to_string(), outcome::ALLOWED));
         Ok(uow.commit().await?)
