@@ -278,6 +278,41 @@ on_both_engines! {
         w.app.stop().await;
     }
 
+    async fn a_disabled_therapist_is_neither_listed_nor_bookable_and_their_feed_stops(db: TestDb) {
+        let w = world(db).await;
+        let app = &w.app;
+        let made = app.post_form(&w.tess, "/calendar-feed", &[]).await.text().await.unwrap();
+        let feed = between(&made, "<code class=\"feed-address\">", "</code>").unwrap();
+        assert_eq!(reqwest::get(&feed).await.unwrap().status(), 200);
+        let listed = || async {
+            let body: serde_json::Value = app.get("/api/v1/therapists").await.json().await.unwrap();
+            body["results"].as_array().unwrap().iter().any(|r| r["id"] == w.tess_id.to_string())
+        };
+        let book = format!("/therapists/{}/book?tz=Europe/Berlin&format=telehealth&from=2026-11-23", w.tess_id);
+        assert!(listed().await);
+        assert_eq!(app.get(&book).await.status(), 200);
+
+        let disabled = app.post_form(&w.owner, &format!("/people/{}/disable", w.tess_id), &[]).await;
+        assert_eq!(disabled.headers()["location"], "/people?done=disabled");
+        assert!(!listed().await, "not listed once disabled");
+        assert_eq!(app.get(&book).await.status(), 404, "not bookable");
+        assert_eq!(reqwest::get(&feed).await.unwrap().status(), 404, "the feed stops at once");
+
+        app.post_form(&w.owner, &format!("/people/{}/enable", w.tess_id), &[]).await;
+        assert!(listed().await);
+        assert_eq!(reqwest::get(&feed).await.unwrap().status(), 200);
+
+        // A password reset ends the feed's address for good.
+        let sent = w.sink.messages().len();
+        app.post_form(&TestApp::new_client(), "/forgot-password", &[("email", "tess@lakeside.example")]).await;
+        let mail = w.sink.wait_for(sent + 1, Duration::from_secs(10)).await.remove(sent);
+        let token = link_in(&mail, "/reset-password?token=").rsplit('=').next().unwrap().to_string();
+        let reset = app.post_form(&TestApp::new_client(), "/reset-password", &[("token", &token), ("password", "tess has a new phrase"), ("password_confirm", "tess has a new phrase")]).await;
+        assert_eq!(reset.status(), 200);
+        assert_eq!(reqwest::get(&feed).await.unwrap().status(), 404);
+        w.app.stop().await;
+    }
+
     async fn staff_never_join_their_own_practice_as_clients(db: TestDb) {
         let w = world(db).await;
         let app = &w.app;

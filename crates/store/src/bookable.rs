@@ -104,9 +104,13 @@ where
 
         use crate::scheduling::unsigned;
         use sqlx::Row;
-        // Only clinicians whose profile takes new clients.
-        const BOOKABLE: &str = "JOIN therapist_profiles p ON p.user_id = x.clinician_id \
-             WHERE p.accepting_new_clients = $1";
+        // Only active clinicians whose profile takes new clients.
+        let bookable = format!(
+            "JOIN therapist_profiles t ON t.user_id = x.clinician_id JOIN users u ON u.id = t.user_id \
+             WHERE t.accepting_new_clients = $1 AND {}",
+            crate::directory::ACTIVE_CLINICIAN
+        );
+        let bookable = bookable.as_str();
         // A thousand clinicians at a time (keyset pagination on the id),
         // so rows are never all in memory at once: only what is kept.
         const CHUNK: i64 = 1_000;
@@ -115,9 +119,9 @@ where
         let mut after = uuid::Uuid::nil();
         loop {
             let settings = sqlx::query(&format!(
-                "SELECT x.clinician_id, p.practice_id, p.offers_in_person, p.offers_telehealth, x.time_zone, \
+                "SELECT x.clinician_id, t.practice_id, t.offers_in_person, t.offers_telehealth, x.time_zone, \
                  x.buffer_before_minutes, x.buffer_after_minutes, x.min_notice_minutes, x.horizon_days, \
-                 x.max_per_day, x.slot_step_minutes, x.updated_at FROM availability_settings x {BOOKABLE} \
+                 x.max_per_day, x.slot_step_minutes, x.updated_at FROM availability_settings x {bookable} \
                  AND x.clinician_id > $2 ORDER BY x.clinician_id LIMIT $3"
             ))
             .bind(true)
@@ -146,7 +150,7 @@ where
             }
             let weekly = sqlx::query(&format!(
                 "SELECT x.clinician_id, x.weekday, x.start_minute, x.end_minute, x.format, x.office_id \
-                 FROM weekly_hours x {BOOKABLE} {CHUNK_OF} ORDER BY x.clinician_id, x.weekday, x.start_minute, x.format"
+                 FROM weekly_hours x {bookable} {CHUNK_OF} ORDER BY x.clinician_id, x.weekday, x.start_minute, x.format"
             ))
             .bind(true)
             .bind(first)
@@ -159,7 +163,7 @@ where
             }
             let overrides = sqlx::query(&format!(
                 "SELECT x.clinician_id, x.day, x.closed, x.start_minute, x.end_minute, x.format, x.office_id \
-                 FROM date_overrides x {BOOKABLE} {CHUNK_OF} AND x.day >= $4 \
+                 FROM date_overrides x {bookable} {CHUNK_OF} AND x.day >= $4 \
                  ORDER BY x.clinician_id, x.day, x.start_minute"
             ))
             .bind(true)
@@ -173,7 +177,7 @@ where
                 clinicians[i].availability.overrides.push(crate::scheduling::date_override(&o)?);
             }
             let busy: Vec<(uuid::Uuid, i64, i64)> = sqlx::query_as(&format!(
-                "SELECT x.clinician_id, x.starts_at, x.ends_at FROM appointments x {BOOKABLE} {CHUNK_OF} \
+                "SELECT x.clinician_id, x.starts_at, x.ends_at FROM appointments x {bookable} {CHUNK_OF} \
                  AND x.ends_at > $4 AND x.status IN {} \
                  AND {} ORDER BY x.clinician_id, x.starts_at",
                 crate::scheduling::OCCUPYING,

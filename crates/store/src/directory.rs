@@ -60,6 +60,13 @@ pub(crate) const SNAPSHOT_CHUNK: usize = 1_000;
 /// 32,766 host parameters and PostgreSQL's 65,535.
 pub(crate) const MAX_BINDS: usize = 30_000;
 
+/// A therapist the public may find and book: their account is enabled and
+/// they hold an enabled therapist role in the practice of their profile
+/// (`t` is `therapist_profiles`, `u` its user).
+pub(crate) const ACTIVE_CLINICIAN: &str = "u.disabled_at IS NULL AND EXISTS (SELECT 1 FROM memberships am \
+     WHERE am.user_id = t.user_id AND am.practice_id = t.practice_id AND am.role = 'clinician' \
+     AND am.disabled_at IS NULL)";
+
 pub(crate) const BUMP_VERSION: &str = "INSERT INTO meta (key, value) VALUES ('directory_version', '1') \
      ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS TEXT)";
 
@@ -153,7 +160,7 @@ where
             text.map(|t| t.split(',').map(str::to_string).collect()).unwrap_or_default()
         };
         // Slugs never contain a comma (reference data ids are [a-z0-9-]).
-        let mut profiles: Vec<crate::DirectoryProfileRecord> = sqlx::query(
+        let mut profiles: Vec<crate::DirectoryProfileRecord> = sqlx::query(&format!(
             "SELECT t.user_id, t.practice_id, u.display_name, t.pronouns, t.credentials, t.headline, t.approach, \
              t.languages, t.offers_in_person, t.offers_telehealth, t.accepting_new_clients, t.gender, \
              t.sees_individuals, t.sees_couples, t.affirming_lgbtq, t.kink_aware, t.cnm_affirming, \
@@ -165,8 +172,8 @@ where
              (SELECT string_agg(p.payer, ',' ORDER BY p.payer) FROM profile_payers p \
               WHERE p.user_id = t.user_id) AS payer_list \
              FROM therapist_profiles t JOIN users u ON u.id = t.user_id \
-             WHERE t.user_id >= $1 AND t.user_id <= $2 ORDER BY t.user_id LIMIT $3",
-        )
+             WHERE t.user_id >= $1 AND t.user_id <= $2 AND {ACTIVE_CLINICIAN} ORDER BY t.user_id LIMIT $3",
+        ))
         .bind(from)
         .bind(to)
         .bind(crate::directory::SNAPSHOT_CHUNK as i64)

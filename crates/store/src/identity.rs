@@ -357,7 +357,11 @@ where
         if disabled_at.is_some() {
             sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.as_uuid()).execute(&mut *tx).await?;
         }
+        // Who is listed and bookable depends on it.
+        sqlx::query(crate::directory::BUMP_VERSION).execute(&mut *tx).await?;
+        <S::Db as crate::engine::Dialect>::scheduling_changed(&mut tx).await?;
         tx.commit().await?;
+        self.scheduling_committed().await;
         Ok(())
     }
 
@@ -367,12 +371,19 @@ where
         user: sensate_domain::UserId,
         disabled_at: Option<jiff::Timestamp>,
     ) -> crate::Result<()> {
+        let mut conn = self.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         sqlx::query("UPDATE memberships SET disabled_at = $3 WHERE practice_id = $1 AND user_id = $2")
             .bind(practice.as_uuid())
             .bind(user.as_uuid())
             .bind(disabled_at.map(crate::shared::secs))
-            .execute(&mut *self.conn().await?)
+            .execute(&mut *tx)
             .await?;
+        // Who is listed and bookable depends on it.
+        sqlx::query(crate::directory::BUMP_VERSION).execute(&mut *tx).await?;
+        <S::Db as crate::engine::Dialect>::scheduling_changed(&mut tx).await?;
+        tx.commit().await?;
+        self.scheduling_committed().await;
         Ok(())
     }
 

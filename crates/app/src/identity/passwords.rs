@@ -141,7 +141,8 @@ impl super::Identity<'_> {
         Ok(self.app.mailer.send(&mail).await.map(|()| JobRun::Sent(sent)))
     }
 
-    /// Sets a new password with a reset link; the person is signed out everywhere.
+    /// Sets a new password with a reset link; the person is signed out
+    /// everywhere, and a therapist's calendar feed address stops working.
     pub async fn reset_password(&self, token: &str, new: &str, confirm: &str, ip: &str) -> Result<(), AppError> {
         let mut errors = FieldErrors::new();
         let password = new_password(&mut errors, "password", "password_confirm", new, confirm);
@@ -151,7 +152,12 @@ impl super::Identity<'_> {
         let uow = self.app.store.begin_write().await?;
         let user = uow.consume_password_reset(&token_hash(token), self.app.now(), &hash).await?;
         let practice = match user {
-            Some(user) => uow.memberships(user).await?.first().map(|m| m.practice_id),
+            Some(user) => {
+                // Whoever could read the old password may hold the calendar
+                // feed's address too: it stops with the old password.
+                uow.remove_calendar_feed(user).await?;
+                uow.memberships(user).await?.first().map(|m| m.practice_id)
+            }
             None => None,
         };
         uow.audit(self.app.audit_event(Entry {

@@ -3,6 +3,7 @@
 //! The address is shown once when made; only its hash is stored. Making a
 //! new one stops the old; revoking stops it altogether.
 use jiff::{SignedDuration, Timestamp};
+use sensate_domain::Role;
 use sensate_domain::scheduling::calendar::{FeedEvent, feed};
 
 use crate::audit::{Entry, outcome};
@@ -43,9 +44,16 @@ impl super::Scheduling<'_> {
     }
 
     /// The feed a token opens, as iCalendar text; `None` for an unknown or
-    /// revoked token. Every read is audited under the clinician.
+    /// revoked token, and while its owner is not an active therapist (the
+    /// account disabled, or no enabled therapist role left). Every read is
+    /// audited under the clinician.
     pub async fn calendar_feed(&self, token: &str, ip: &str) -> Result<Option<String>, AppError> {
         let Some(clinician) = self.app.store.calendar_feed_owner(&token_hash(token)).await? else { return Ok(None) };
+        let enabled = self.app.store.user(clinician).await?.is_some_and(|u| !u.disabled);
+        let memberships = self.app.store.memberships(clinician).await?;
+        if !enabled || !memberships.iter().any(|m| m.role == Role::Clinician) {
+            return Ok(None);
+        }
         let now = self.app.now();
         let appointments = self
             .app
@@ -63,7 +71,7 @@ impl super::Scheduling<'_> {
                 client_names: a.client_names,
             })
             .collect();
-        let practice = self.app.store.memberships(clinician).await?.first().map(|m| m.practice_id);
+        let practice = memberships.first().map(|m| m.practice_id);
         self.app
             .audit(Entry {
                 actor: Some(clinician),
