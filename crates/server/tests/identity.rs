@@ -412,6 +412,38 @@ async fn one_hash_at_a_time(db: TestDb, sink: &SmtpSink) -> TestApp {
     spawn_app_with(db, sink.url(), tweak).await
 }
 
+/// `count` browsers, each with its anti-forgery token.
+async fn browsers_with_tokens(app: &TestApp, count: usize) -> Vec<(reqwest::Client, String)> {
+    let mut browsers = Vec::new();
+    for _ in 0..count {
+        let client = TestApp::new_client();
+        let token = app.csrf_token(&client).await;
+        browsers.push((client, token));
+    }
+    browsers
+}
+
+/// Every browser signs in as the owner with `password`, all at once; the
+/// answers in the browsers' order.
+async fn sign_in_at_once(
+    app: &TestApp,
+    browsers: &[(reqwest::Client, String)],
+    password: &str,
+) -> Vec<reqwest::Response> {
+    let pending: Vec<_> = browsers
+        .iter()
+        .map(|(client, token)| {
+            let form = [("email", LAKESIDE.email), ("password", password), ("csrf_token", token.as_str())];
+            tokio::spawn(client.post(app.url("/login")).header("origin", &app.base_url).form(&form).send())
+        })
+        .collect();
+    let mut responses = Vec::new();
+    for request in pending {
+        responses.push(request.await.unwrap().unwrap());
+    }
+    responses
+}
+
 const BUSY: &str = "Too many people are signing in at this moment; try again in a few seconds.";
 
 on_both_engines! {
@@ -458,23 +490,9 @@ on_both_engines! {
         let tweak: Tweak = Arc::new(|options| options.hashing = HashingPolicy { concurrent: 8, wait: Duration::from_secs(120) });
         let app = spawn_app_with(db, sink.url(), tweak).await;
         app.set_up_practice(&LAKESIDE).await;
-        let mut browsers = Vec::new();
-        for _ in 0..60 {
-            let client = TestApp::new_client();
-            let token = app.csrf_token(&client).await;
-            browsers.push((client, token));
-        }
-        let pending: Vec<_> = browsers
-            .iter()
-            .map(|(client, token)| {
-                let form = [("email", LAKESIDE.email), ("password", "a wrong guess here"), ("csrf_token", token.as_str())];
-                tokio::spawn(client.post(app.url("/login")).header("origin", &app.base_url).form(&form).send())
-            })
-            .collect();
-        let mut statuses = Vec::new();
-        for request in pending {
-            statuses.push(request.await.unwrap().unwrap().status().as_u16());
-        }
+        let browsers = browsers_with_tokens(&app, 60).await;
+        let responses = sign_in_at_once(&app, &browsers, "a wrong guess here").await;
+        let statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
         assert!(statuses.iter().all(|s| *s == 401 || *s == 429), "{statuses:?}");
         let logins: Vec<_> = app.audit_chain().await.into_iter().filter(|e| e.event.action == "login").collect();
         let count = |outcome: &str| logins.iter().filter(|e| e.event.outcome == outcome).count();
@@ -494,26 +512,10 @@ on_both_engines! {
 
         // Twelve browsers, each with its anti-forgery token, sign in at once:
         // one hash at a time for 50 ms cannot serve them all.
-        let mut browsers = Vec::new();
-        for _ in 0..12 {
-            let client = TestApp::new_client();
-            let token = app.csrf_token(&client).await;
-            browsers.push((client, token));
-        }
-        let pending: Vec<_> = browsers
-            .iter()
-            .map(|(client, token)| {
-                let form = [("email", LAKESIDE.email), ("password", OWNER_PASSWORD), ("csrf_token", token.as_str())];
-                tokio::spawn(client.post(app.url("/login")).header("origin", &app.base_url).form(&form).send())
-            })
-            .collect();
-        let mut responses = Vec::new();
-        for request in pending {
-            responses.push(request.await.unwrap());
-        }
+        let browsers = browsers_with_tokens(&app, 12).await;
+        let responses = sign_in_at_once(&app, &browsers, OWNER_PASSWORD).await;
         let mut refused = Vec::new();
         for (response, browser) in responses.into_iter().zip(&browsers) {
-            let response = response.unwrap();
             match response.status().as_u16() {
                 303 => assert_eq!(response.headers()["location"], "/dashboard"),
                 503 => {

@@ -773,6 +773,15 @@ where
     for<'q> Option<&'q [u8]>: sqlx::Encode<'q, S::Db>,
     S::Db: sqlx::database::HasStatementCache,
 {
+    /// Who may be listed and booked changed (an account or a role was
+    /// disabled or enabled): every app server rebuilds its directory and
+    /// free times. On `conn`, inside the change's transaction.
+    pub(crate) async fn people_changed_in(conn: &mut crate::engine::Conn<S>) -> crate::Result<()> {
+        sqlx::query(crate::directory::BUMP_VERSION).execute(&mut *conn).await?;
+        <S::Db as crate::engine::Dialect>::scheduling_changed(conn).await?;
+        Ok(())
+    }
+
     /// One multi-row INSERT per [`MAX_BINDS`](crate::directory::MAX_BINDS) values:
     /// `head` names the table and columns, `push` binds one row's `columns` values.
     pub(crate) async fn insert_rows<'r, T>(

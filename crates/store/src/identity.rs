@@ -357,9 +357,7 @@ where
         if disabled_at.is_some() {
             sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.as_uuid()).execute(&mut *tx).await?;
         }
-        // Who is listed and bookable depends on it.
-        sqlx::query(crate::directory::BUMP_VERSION).execute(&mut *tx).await?;
-        <S::Db as crate::engine::Dialect>::scheduling_changed(&mut tx).await?;
+        crate::engine::Sql::<S>::people_changed_in(&mut tx).await?;
         tx.commit().await?;
         self.scheduling_committed().await;
         Ok(())
@@ -379,9 +377,7 @@ where
             .bind(disabled_at.map(crate::shared::secs))
             .execute(&mut *tx)
             .await?;
-        // Who is listed and bookable depends on it.
-        sqlx::query(crate::directory::BUMP_VERSION).execute(&mut *tx).await?;
-        <S::Db as crate::engine::Dialect>::scheduling_changed(&mut tx).await?;
+        crate::engine::Sql::<S>::people_changed_in(&mut tx).await?;
         tx.commit().await?;
         self.scheduling_committed().await;
         Ok(())
