@@ -313,6 +313,46 @@ on_both_engines! {
         w.app.stop().await;
     }
 
+    async fn a_booking_form_is_sent_once_and_discreet_mail_names_no_session(db: TestDb) {
+        let w = world(db).await;
+        let app = &w.app;
+        let visitor = TestApp::new_client();
+        let page = format!("/therapists/{}/book?tz=Europe/Berlin&format=telehealth&from=2026-11-23", w.tess_id);
+        let slots = visitor.get(app.url(&page)).send().await.unwrap().text().await.unwrap();
+        let href = between(&slots, "<a class=\"button-secondary slot\" href=\"", "\"").unwrap().replace("&#38;", "&");
+        let form = visitor.get(app.url(&href)).send().await.unwrap().text().await.unwrap();
+        let mut body: Vec<(String, String)> = ["type", "format", "start", "tz", "stamp"].iter().map(|n| (n.to_string(), hidden_value(&form, n).unwrap())).collect();
+        body.extend(ROBIN.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        app.clock.advance(SignedDuration::from_secs(20));
+        body.push(("csrf_token".into(), app.csrf_token(&visitor).await));
+        let sent = visitor.post(app.url(&format!("/therapists/{}/book", w.tess_id))).header("origin", &app.base_url).form(&body).send().await.unwrap();
+        assert_eq!(sent.status(), 200);
+        let mail = w.sink.wait_for(1, Duration::from_secs(10)).await.remove(0);
+        assert!(mail.body().contains("You asked for an appointment on"), "{}", mail.body());
+        assert!(!mail.body().to_lowercase().contains("consultation"), "discreet mail names no kind of session");
+
+        // The same form again for another free time (a replay aimed at the
+        // same or another address): the ordinary page, nothing stored or sent.
+        let marker = "<a class=\"button-secondary slot\" href=\"";
+        let second = slots.split(marker).nth(2).and_then(|rest| rest.split('"').next()).unwrap().replace("&#38;", "&");
+        let other_start = hidden_value(&visitor.get(app.url(&second)).send().await.unwrap().text().await.unwrap(), "start").unwrap();
+        for (name, value) in body.iter_mut() {
+            if name == "start" {
+                *value = other_start.clone();
+            }
+        }
+        let replay = visitor.post(app.url(&format!("/therapists/{}/book", w.tess_id))).header("origin", &app.base_url).form(&body).send().await.unwrap();
+        assert_eq!(replay.status(), 200);
+        let now = sensate_domain::Clock::now(&app.clock);
+        let held = app.store().calendar_entries(w.tess_id, now, now + SignedDuration::from_hours(24 * 30), now).await.unwrap();
+        assert_eq!(held.len(), 1, "one request stored");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(w.sink.messages().len(), 1, "no second confirmation");
+        let refused = app.audit_chain().await.into_iter().filter(|e| e.event.action == "booking_refused_as_automated").count();
+        assert_eq!(refused, 1);
+        w.app.stop().await;
+    }
+
     async fn staff_never_join_their_own_practice_as_clients(db: TestDb) {
         let w = world(db).await;
         let app = &w.app;

@@ -136,7 +136,8 @@ on_both_engines! {
         let mail = w.sink.wait_for(1, Duration::from_secs(10)).await.remove(0);
         assert_eq!(mail.subject(), "Please confirm your request", "discreet: no practice name");
         let body = mail.body();
-        assert!(body.contains("trial consultation on Tue 24 Nov 2026, 15:00 (CET)"));
+        assert!(body.contains("an appointment on Tue 24 Nov 2026, 15:00 (CET)"));
+        assert!(!body.to_lowercase().contains("consultation"), "discreet: no kind of session either");
         assert!(!body.contains("performance") && !body.contains("MESSAGE-CANARY"), "nothing about what brings them");
         let link = body.split_whitespace().find(|w| w.starts_with("http")).unwrap().to_string();
         assert!(link.contains("/bookings/confirm/"));

@@ -19,7 +19,7 @@ use sensate_store::{
     NewAppointmentEvent, PracticeRecord, SessionTypeRecord,
 };
 
-use crate::access::{Limit, ip_bucket};
+use crate::access::{Limit, account_bucket, ip_bucket};
 use crate::audit::{Entry, outcome};
 use crate::infra::crypto::Binding;
 use crate::infra::mailer::Email as Mail;
@@ -36,6 +36,9 @@ pub use sensate_store::SessionTypeRecord as SessionKind;
 pub const HOLD_MINUTES: i64 = 30;
 /// A person needs at least this long to fill in the form; faster is a script.
 pub const MIN_SECONDS_TO_SUBMIT: i64 = 3;
+/// A form's stamp works once, and for this long after the form was shown:
+/// a stamp sent again, or older, is a replay and is refused like a script.
+pub const STAMP_LIFETIME: SignedDuration = SignedDuration::from_hours(24);
 /// Booking requests stored per address per hour, unless the operator sets
 /// another number (`--booking-requests-per-hour`).
 pub const DEFAULT_BOOKING_REQUESTS_PER_HOUR: u32 = 5;
@@ -230,6 +233,38 @@ impl super::Scheduling<'_> {
         Some(self.app.now().as_second() - issued)
     }
 
+    /// The answer to a script: the same page as a person gets, nothing
+    /// stored or sent, and the refusal audited.
+    async fn refuse_as_automated(
+        &self,
+        options: &BookingOptions,
+        input: &BookingInput,
+        ip: &str,
+    ) -> Result<BookingOutcome, AppError> {
+        self.app
+            .audit(Entry {
+                actor: None,
+                practice: Some(options.practice.id),
+                action: "booking_refused_as_automated",
+                record_type: "user",
+                record_id: options.therapist.to_string(),
+                ip,
+                outcome: outcome::DENIED,
+            })
+            .await?;
+        Ok(BookingOutcome::CheckEmail { email: input.email.trim().to_string() })
+    }
+
+    /// Records a form's stamp as used; false when it was used before.
+    async fn spend_stamp(&self, stamp: &str) -> Result<bool, AppError> {
+        let once = Limit { max: 1, window: STAMP_LIFETIME };
+        match self.app.attempt(once, &[&format!("booking_stamp:{}", token_hash(stamp))]).await {
+            Ok(_spent) => Ok(true),
+            Err(AppError::RateLimited { .. }) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
     /// Checks and stores a visitor's request and emails the confirmation
     /// link. Requests are limited per network address: the attempt is
     /// recorded before anything is checked, and forgotten again when it
@@ -241,8 +276,10 @@ impl super::Scheduling<'_> {
         input: &BookingInput,
         ip: &str,
     ) -> Result<BookingOutcome, AppError> {
-        let bucket = ip_bucket("booking", ip);
-        let attempt = self.app.attempt(self.app.config.booking.limit(), &[&bucket]).await?;
+        // Per network address, and per address the confirmation would go to:
+        // the form cannot be used to send mail at someone.
+        let (by_address, by_recipient) = (ip_bucket("booking", ip), account_bucket("booking", &input.email));
+        let attempt = self.app.attempt(self.app.config.booking.limit(), &[&by_address, &by_recipient]).await?;
         let outcome = self.store_booking_request(options, choice, input, ip).await;
         if matches!(outcome, Err(AppError::Invalid(_)) | Ok(BookingOutcome::Taken { .. })) {
             self.app.forget_attempt(self.app.store.as_ref(), attempt).await?;
@@ -257,21 +294,13 @@ impl super::Scheduling<'_> {
         input: &BookingInput,
         ip: &str,
     ) -> Result<BookingOutcome, AppError> {
-        // Bots get the same page as people, and nothing is stored or sent.
-        let too_fast = self.seconds_since_stamp(&input.stamp).is_none_or(|s| s < MIN_SECONDS_TO_SUBMIT);
-        if !input.website.is_empty() || too_fast {
-            let uow = self.app.store.begin_write().await?;
-            uow.audit(self.app.audit_event(Entry {
-                actor: None,
-                practice: Some(options.practice.id),
-                action: "booking_refused_as_automated",
-                record_type: "user",
-                record_id: options.therapist.to_string(),
-                ip,
-                outcome: outcome::DENIED,
-            }));
-            uow.commit().await?;
-            return Ok(BookingOutcome::CheckEmail { email: input.email.trim().to_string() });
+        // Bots get the same page as people, and nothing is stored or sent:
+        // a filled-in honeypot, a form sent faster than a person can, or a
+        // stamp that is not ours or expired (a used one: below).
+        let age = self.seconds_since_stamp(&input.stamp);
+        let fresh = age.is_some_and(|s| (MIN_SECONDS_TO_SUBMIT..=STAMP_LIFETIME.as_secs()).contains(&s));
+        if !input.website.is_empty() || !fresh {
+            return self.refuse_as_automated(options, input, ip).await;
         }
         let kind =
             options.session_types.iter().find(|t| t.id == choice.session_type).ok_or(AppError::NotFound)?.clone();
@@ -285,6 +314,11 @@ impl super::Scheduling<'_> {
             .await?;
         if !nearby.iter().any(|s| s.start == choice.start) {
             return Ok(BookingOutcome::Taken { alternatives: nearest_alternatives(&nearby, choice.start, 3) });
+        }
+        // A form is sent once: a stamp sent again is a replay. (Spent only
+        // now, so a form returned to be corrected can be sent again.)
+        if !self.spend_stamp(&input.stamp).await? {
+            return self.refuse_as_automated(options, input, ip).await;
         }
 
         let now = self.app.now();
@@ -365,11 +399,16 @@ impl super::Scheduling<'_> {
         };
         let link = format!("{}/bookings/confirm/{token}", self.app.config.base_url);
         let text = format!(
-            "Hello {name},\n\nYou asked for a {session} on {when}.\n\nTo send the request, confirm your email \
+            "Hello {name},\n\nYou asked for {what} on {when}.\n\nTo send the request, confirm your email \
              address within {HOLD_MINUTES} minutes (the time is held for you until then):\n{link}\n\n\
              If you did not ask for this, ignore this email and nothing happens.\n\n{practice}\n",
             name = request.name,
-            session = kind.name.to_lowercase(),
+            // Discreet mail names no kind of session.
+            what = if input.discreet_email {
+                "an appointment".to_string()
+            } else {
+                format!("a {}", kind.name.to_lowercase())
+            },
             practice = options.practice.name,
         );
         let mail = Mail::new(email.as_str(), subject, text);
