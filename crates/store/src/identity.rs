@@ -55,7 +55,7 @@ pub trait IdentityStore: Send + Sync {
         user: UserId,
         disabled_at: Option<Timestamp>,
     ) -> Result<()>;
-    /// How many other practices the person has a role in (enabled or not).
+    /// How many other practices the person has an enabled role in.
     async fn other_practices(&self, practice: PracticeId, user: UserId) -> Result<i64>;
     async fn roles_in(&self, practice: PracticeId, user: UserId) -> Result<Vec<Role>>;
     async fn people(&self, practice: PracticeId) -> Result<Vec<PersonRecord>>;
@@ -389,7 +389,8 @@ where
         user: sensate_domain::UserId,
     ) -> crate::Result<i64> {
         Ok(sqlx::query_scalar(
-            "SELECT COUNT(DISTINCT practice_id) FROM memberships WHERE user_id = $1 AND practice_id <> $2",
+            "SELECT COUNT(DISTINCT practice_id) FROM memberships \
+             WHERE user_id = $1 AND practice_id <> $2 AND disabled_at IS NULL",
         )
         .bind(user.as_uuid())
         .bind(practice.as_uuid())

@@ -137,6 +137,28 @@ on_both_engines! {
         store.close().await;
     }
 
+    async fn a_disabled_role_is_no_role(db: TestDb) {
+        let store = db.store().await;
+        let (p, q) = (practice(&store).await, practice(&store).await);
+        let kim = person(&store, p, "kim@example.org", Role::Client).await;
+        store.insert_membership(q, kim, Role::Client, at(T0)).await.unwrap();
+        store.insert_session("kim-session", kim, at(T0)).await.unwrap();
+        assert_eq!(store.other_practices(p, kim).await.unwrap(), 1);
+
+        store.set_membership_disabled(q, kim, Some(at(T0))).await.unwrap();
+        assert_eq!(store.other_practices(p, kim).await.unwrap(), 0, "a disabled role elsewhere does not count");
+        assert_eq!(store.memberships(kim).await.unwrap().iter().map(|m| m.practice_id).collect::<Vec<_>>(), vec![p]);
+        let signed_in = store.signed_in("kim-session").await.unwrap().unwrap();
+        assert_eq!(signed_in.memberships.iter().map(|m| m.practice_id).collect::<Vec<_>>(), vec![p], "the session keeps going without it");
+        assert!(store.people(q).await.unwrap()[0].disabled, "listed as disabled in its practice");
+        assert!(!store.people(p).await.unwrap()[0].disabled);
+        assert_eq!(store.roles_in(q, kim).await.unwrap(), vec![Role::Client], "kept, to be enabled again");
+
+        store.set_membership_disabled(q, kim, None).await.unwrap();
+        assert_eq!(store.memberships(kim).await.unwrap().len(), 2);
+        store.close().await;
+    }
+
     async fn two_units_of_work_making_one_address_agree_on_one_account(db: TestDb) {
         let store = db.store().await;
         let first = new_user("same@example.org");

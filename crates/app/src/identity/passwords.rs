@@ -122,10 +122,9 @@ impl super::Identity<'_> {
     ) -> Result<Result<JobRun, MailError>, AppError> {
         let user: UserId =
             payload.parse().map_err(|_| AppError::Internal("a reset job's payload is not an account id".into()))?;
-        let Some(account) = self.app.store.user(user).await? else { return Ok(Ok(JobRun::Skipped)) };
-        if self.app.store.login_record(account.email.as_str()).await?.is_none_or(|r| r.disabled) {
+        let Some(account) = self.app.store.user(user).await?.filter(|a| !a.disabled) else {
             return Ok(Ok(JobRun::Skipped));
-        }
+        };
         let token = new_token();
         self.app.store.insert_password_reset(&token_hash(&token), user, now, now + RESET_LINK_LIFETIME).await?;
         let link = format!("{}/reset-password?token={token}", self.app.config.base_url);

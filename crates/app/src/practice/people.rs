@@ -45,8 +45,9 @@ impl super::Practice<'_> {
     /// Disables or re-enables a person's roles in the actor's practice: at
     /// once, the person has no role here (and sees nothing of it). The
     /// account itself is disabled — sign-in refused, every session ended —
-    /// only when this practice is the only one it has; a person with roles
-    /// elsewhere keeps them. Re-enabling undoes the same.
+    /// only when this practice is the only one where it has an enabled
+    /// role; a person with roles elsewhere keeps them. Re-enabling undoes
+    /// the same.
     pub async fn set_account_disabled(&self, actor: &Actor, user: UserId, disabled: bool) -> Result<(), AppError> {
         let practice = actor.primary_membership().map(|m| m.practice_id).ok_or(AppError::Forbidden)?;
         let uow = self.app.store.begin_write().await?;
