@@ -46,7 +46,7 @@ test('wrong password shows an error and keeps the email', async ({ page }) => {
 test('therapist signs in, sees appointments, signs out', async ({ page }) => {
   await signIn(page, DEMO_ACCOUNTS.therapist);
 
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Dashboard');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Today');
   const upcoming = page.getByRole('heading', { level: 2, name: 'Upcoming appointments', exact: true });
   await expect(upcoming).toBeVisible();
   const table = upcoming.locator('xpath=following::table[1]');

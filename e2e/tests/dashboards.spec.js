@@ -26,3 +26,59 @@ test('client sees their upcoming appointments', async ({ page }) => {
   await expectNoA11yViolations(page);
   await expectCommonChrome(page);
 });
+
+/** The links of the signed-in menu, in order. */
+async function menuLinks(page) {
+  return page.getByRole('navigation', { name: 'Main', exact: true }).getByRole('link').allInnerTexts();
+}
+
+test("the app menu holds a therapist's work and folds behind a button on a phone", async ({ page }) => {
+  await signIn(page, DEMO_ACCOUNTS.therapist);
+  const menu = page.getByRole('navigation', { name: 'Main', exact: true });
+  const today = menu.getByRole('link', { name: 'Today', exact: true });
+  await expect(today).toHaveAttribute('aria-current', 'page');
+  const links = (await menuLinks(page)).map((text) => text.replace(/\s+\d+\s+waiting$/, ''));
+  expect(links).toEqual(['Today', 'Calendar', 'Requests', 'Clients', 'Profiles']);
+  // The public site's links stay on the public site.
+  await expect(menu.getByRole('link', { name: 'Find a therapist' })).toHaveCount(0);
+
+  await menu.getByRole('link', { name: 'Calendar', exact: true }).click();
+  await expect(page).toHaveURL(/\/calendar$/);
+  await expect(menu.getByRole('link', { name: 'Calendar', exact: true })).toHaveAttribute('aria-current', 'page');
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  const toggle = page.getByRole('banner').getByRole('button', { name: 'Menu', exact: true });
+  await expect(toggle).toBeVisible();
+  await expect(toggle).toHaveAttribute('aria-expanded', 'false');
+  await expect(menu).toBeHidden();
+  // The brand, the button and the banner leave most of a phone's screen to the page.
+  const header = await page.getByRole('banner').boundingBox();
+  expect(header.y + header.height, 'header bottom on a phone').toBeLessThan(140);
+
+  await toggle.click();
+  await expect(toggle).toHaveAttribute('aria-expanded', 'true');
+  await expect(menu.getByRole('link', { name: 'Today', exact: true })).toBeFocused();
+  await expect(menu.getByRole('button', { name: /^Sign out\b/ })).toBeVisible();
+  await expectNoA11yViolations(page);
+  await page.keyboard.press('Escape');
+  await expect(menu).toBeHidden();
+  await expect(toggle).toBeFocused();
+});
+
+test('the menu follows the role: a client has a home, an owner the practice', async ({ browser }) => {
+  const clientContext = await browser.newContext();
+  const client = await clientContext.newPage();
+  await signIn(client, DEMO_ACCOUNTS.client);
+  expect(await menuLinks(client)).toEqual(['Home']);
+  await expect(client.getByRole('heading', { level: 1 })).toHaveText('Home');
+  await clientContext.close();
+
+  const ownerContext = await browser.newContext();
+  const owner = await ownerContext.newPage();
+  await signIn(owner, DEMO_ACCOUNTS.owner);
+  expect(await menuLinks(owner)).toEqual(['Today', 'Calendar', 'People', 'Profiles', 'Settings', 'Audit']);
+  await owner.getByRole('navigation', { name: 'Main', exact: true }).getByRole('link', { name: 'Audit', exact: true }).click();
+  await expect(owner).toHaveURL(/\/audit$/);
+  await expectNoA11yViolations(owner);
+  await ownerContext.close();
+});

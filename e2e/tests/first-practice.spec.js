@@ -99,10 +99,10 @@ async function enrolMfa(page) {
   return { secret, step };
 }
 
-/** The dashboard, with the tools this person may use. */
-async function expectDashboard(page, ...tools) {
+/** The start page ("Today" for staff, "Home" for clients), with the tools this person may use. */
+async function expectDashboard(page, title, ...tools) {
   await expect(page).toHaveURL(urlOf('/dashboard'));
-  await expect(h1(page)).toHaveText('Dashboard');
+  await expect(h1(page)).toHaveText(title);
   const toolbox = page.getByRole('navigation', { name: 'Your tools', exact: true });
   await expect(toolbox).toBeVisible();
   for (const tool of tools) {
@@ -209,7 +209,7 @@ test('a new practice: set-up, a therapist, a client, a private note', async ({ b
 
     await test.step('the owner enrols two-step sign-in', async () => {
       ownerMfa = await enrolMfa(page);
-      await expectDashboard(page, 'People and invitations', 'Practice settings', 'Audit log');
+      await expectDashboard(page, 'Today', 'People and invitations', 'Practice settings', 'Audit log');
       await expect(mainLandmark(page)).toContainText(PRACTICE);
       await expect(mainLandmark(page)).toContainText('(Europe/Berlin)');
     });
@@ -257,14 +257,14 @@ test('a new practice: set-up, a therapist, a client, a private note', async ({ b
       await choosePassword(main, ROBIN.password);
       await create.click();
       robinMfa = await enrolMfa(robin);
-      await expectDashboard(robin, 'Your clients');
+      await expectDashboard(robin, 'Today', 'Your clients');
     });
 
     await test.step('the therapist signs out and in again with a fresh code', async () => {
       await signOut(robin);
       await signIn(robin, ROBIN);
       await passMfa(robin, { secret: robinMfa.secret, lastStep: robinMfa.step });
-      await expectDashboard(robin, 'Your clients');
+      await expectDashboard(robin, 'Today', 'Your clients');
     });
 
     await test.step('the therapist invites a couple', async () => {
@@ -299,7 +299,7 @@ test('a new practice: set-up, a therapist, a client, a private note', async ({ b
       await choosePassword(main, SAM.password);
       await main.getByRole('button', { name: 'Create account', exact: true }).click();
       // Clients have no second sign-in step.
-      const tools = await expectDashboard(sam, 'Your contact preferences');
+      const tools = await expectDashboard(sam, 'Home', 'Your contact preferences');
       await expect(main.getByRole('heading', { level: 2, name: 'Your upcoming appointments' })).toBeVisible();
 
       await tools.getByRole('link', { name: 'Your contact preferences', exact: true }).click();
@@ -384,7 +384,7 @@ test('a new practice: set-up, a therapist, a client, a private note', async ({ b
     await test.step('the owner verifies the licence and the profile appears in the directory', async () => {
       await signIn(page, OWNER);
       await passMfa(page, ownerMfa);
-      await expectDashboard(page, 'Directory profiles and verification');
+      await expectDashboard(page, 'Today', 'Directory profiles and verification');
       await page.getByRole('link', { name: 'Directory profiles and verification', exact: true }).click();
       await expect(h1(page)).toHaveText('Directory profiles');
       const main = mainLandmark(page);

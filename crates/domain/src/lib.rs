@@ -2,6 +2,7 @@
 //! the system clock; callers pass the current time in (see [`clock::Clock`]).
 pub mod clock;
 pub mod directory;
+pub mod discretion;
 pub mod email;
 pub mod ids;
 pub mod people;

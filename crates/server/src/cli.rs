@@ -64,7 +64,8 @@ pub struct MailArgs {
     /// links to staff instead of emailing them, and `demo` keeps its mail on the /outbox page.
     #[arg(long, env = "SENSATE_SMTP_URL", value_name = "URL")]
     pub smtp_url: Option<String>,
-    /// Sender of outgoing mail.
+    /// Sender of outgoing mail. Inbox lists show its name on account emails (password resets, notices to
+    /// staff), so keep it neutral; a practice's emails go out under the practice's discreet sender name.
     #[arg(long, env = "SENSATE_MAIL_FROM", default_value = "Sensate <noreply@localhost>", value_name = "ADDRESS")]
     pub mail_from: String,
 }
@@ -262,6 +263,8 @@ pub const DEFAULT_CONFIG: &str = "\
 #   smtps://user:pass@mail.example.org:465
 # Without it, staff see invitation links on screen and password resets cannot be emailed.
 #SENSATE_SMTP_URL=
+# The sender; its name shows in inbox lists on account emails, so keep it
+# neutral (a practice's emails use the practice's discreet sender name).
 #SENSATE_MAIL_FROM=Sensate <noreply@localhost>
 
 # Booking requests accepted from one network address in any hour

@@ -152,6 +152,7 @@ on_both_engines! {
         // The therapist sees nothing until the email is confirmed.
         let requests = w.tess.get(app.url("/requests")).send().await.unwrap().text().await.unwrap();
         assert!(requests.contains("No requests wait for you."));
+        assert!(requests.contains(">Requests</a>"), "the menu counts nothing yet");
         let page = visitor.get(&link).send().await.unwrap().text().await.unwrap();
         assert!(page.contains("Confirm and send my request"), "opening the link changes nothing");
         let token = link.rsplit('/').next().unwrap();
@@ -165,12 +166,19 @@ on_both_engines! {
         let requests = w.tess.get(app.url("/requests")).send().await.unwrap().text().await.unwrap();
         assert!(requests.contains("Robin") && requests.contains("Tue 24 Nov 2026, 15:00 (CET)"), "in the practice's time zone, like every staff page");
         assert!(requests.contains("Topic: Performance anxiety") && requests.contains("MESSAGE-CANARY"), "decrypted for the therapist");
+        let today = w.tess.get(app.url("/dashboard")).send().await.unwrap().text().await.unwrap();
+        assert!(today.contains(r#"Requests <span class="count">1<span class="visually-hidden"> waiting</span>"#), "every page's menu counts the request");
         let id = sensate_testkit::between(&requests, "/requests/", "/confirm").unwrap();
         assert_eq!(location(&app.post_form(&w.tess, &format!("/requests/{id}/confirm"), &[]).await), "/requests?done=confirmed");
         let answer = w.sink.wait_for(2, Duration::from_secs(10)).await.remove(1);
         assert_eq!(answer.subject(), "Your appointment is confirmed");
         assert!(answer.body().contains("Tue 24 Nov 2026, 15:00 (CET)"));
         assert_eq!(app.post_form(&w.tess, &format!("/requests/{id}/confirm"), &[]).await.status(), 422, "answered once");
+        let today = w.tess.get(app.url("/dashboard")).send().await.unwrap().text().await.unwrap();
+        assert!(today.contains(">Requests</a>"), "an answered request is no longer counted");
+        for mail in w.sink.messages() {
+            mail.assert_discreet();
+        }
         w.app.stop().await;
     }
 

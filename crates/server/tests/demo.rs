@@ -53,7 +53,7 @@ async fn each_role_sees_its_own_dashboard() {
     );
     let therapists = rows_after(&owner, "<h2 id=\"therapists-title\">Therapists</h2>");
     assert_eq!(therapists.len(), 3);
-    assert!(therapists[0].starts_with("<td>Daniel Levi"), "sorted by name: {therapists:?}");
+    assert!(therapists[0].starts_with("<td data-label=\"Name\">Daniel Levi"), "sorted by name: {therapists:?}");
     assert!(!owner.contains("Upcoming appointments</h2>"), "an owner who is not a therapist has no calendar");
 
     let rivera = dashboard_as(&app, "dr.rivera@harbor.example").await;
@@ -61,8 +61,12 @@ async fn each_role_sees_its_own_dashboard() {
     assert_eq!(rows.len(), 8, "two individual clients, four weekly sessions each");
     // The fake clock is Mon 23 Nov 2026, 10:00 in New York; the first session is the next day.
     // Each session links to its page.
-    assert!(rows[0].contains("\">Tue 24 Nov 2026, 10:00 (EST)</a></td> <td>Jordan Miles</td>"), "{}", rows[0]);
-    assert!(rows[0].contains("<td><a href=\"/appointments/"), "{}", rows[0]);
+    assert!(
+        rows[0].contains("\">Tue 24 Nov 2026, 10:00 (EST)</a></td> <td data-label=\"With\">Jordan Miles</td>"),
+        "{}",
+        rows[0]
+    );
+    assert!(rows[0].contains("<td data-label=\"When\"><a href=\"/appointments/"), "{}", rows[0]);
     assert!(rows[0].contains("Confirmed"));
     assert!(rivera.contains("America/New_York"));
     assert!(!rivera.contains("Practice overview"), "therapists do not see practice figures");
@@ -70,7 +74,7 @@ async fn each_role_sees_its_own_dashboard() {
     let chen = dashboard_as(&app, "sam.chen@harbor.example").await;
     let rows = rows_after(&chen, "<h2 id=\"upcoming-title\">Upcoming appointments</h2>");
     assert!(
-        rows[0].contains("<td>Alex Kim &#38; Riley Kim</td> <td>Couple</td> <td>Telehealth (video)</td>"),
+        rows[0].contains("<td data-label=\"With\">Alex Kim &#38; Riley Kim</td> <td data-label=\"Session\">Couple</td> <td data-label=\"Format\">Telehealth (video)</td>"),
         "{}",
         rows[0]
     );
@@ -139,8 +143,11 @@ async fn the_owners_audit_page_shows_sign_ins() {
         .await;
     assert_eq!(wrong.status(), 401);
     let page = owner.get(app.url("/audit?action=login")).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("<td>login</td>"), "sign-ins are listed");
-    assert!(page.contains("<td>failed</td>") && page.contains("<td>allowed</td>"));
+    assert!(page.contains("<td data-label=\"Action\">login</td>"), "sign-ins are listed");
+    assert!(
+        page.contains("<td data-label=\"Outcome\">failed</td>")
+            && page.contains("<td data-label=\"Outcome\">allowed</td>")
+    );
     app.stop().await;
 }
 

@@ -55,6 +55,7 @@ on_both_engines! {
         assert_eq!(sent, 1, "the sent link is audited");
         assert_eq!(mails[0].to, vec!["ines@lakeside.example"]);
         assert_eq!(mails[0].subject(), "Reset your password");
+        mails[0].assert_discreet();
         assert!(!mails[0].body().to_lowercase().contains("therapy"), "discreet wording");
         let link = link_in(&mails[0].body());
         assert!(link.starts_with(&format!("{}/reset-password?token=", app.base_url)));
@@ -103,8 +104,10 @@ on_both_engines! {
         assert!(page.contains("Invitation emailed to robin@lakeside.example."));
         assert!(!page.contains("/join?token="), "staff never see a link that was emailed to someone");
         let mail = &sink.wait_for(1, Duration::from_secs(10)).await[0];
-        assert_eq!(mail.subject(), "Your invitation from Lakeside Therapy");
+        assert_eq!(mail.subject(), "Your invitation", "the practice's name says what it does, and it chose no sender name");
+        assert_eq!(mail.header("From").unwrap(), "Appointments <noreply@lakeside.example>");
         assert!(mail.body().contains("Hello Robin Therapist,"));
+        mail.assert_discreet();
         let join = path_of(&app, &link_in(&mail.body()));
         let token = join.split("token=").nth(1).unwrap().to_string();
 

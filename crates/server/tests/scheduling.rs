@@ -42,7 +42,7 @@ on_both_engines! {
         assert!(html.contains("Enter the fee in dollars"));
         assert!(html.contains("Choose at least one way to meet"));
         assert!(html.contains("value=\"Couple session\""));
-        assert!(!html.contains("<td>Couple session"), "nothing was added");
+        assert!(!html.contains("<td data-label=\"Name\">Couple session"), "nothing was added");
 
         let trial = [("name", "Trial consultation"), ("duration", "20"), ("fee", "0"), ("participants", "either"), ("telehealth", "on"), ("trial", "on")];
         assert_eq!(location(&app.post_form(&owner, "/session-types", &trial).await), "/session-types?done=added");
@@ -50,17 +50,17 @@ on_both_engines! {
         assert_eq!(location(&app.post_form(&owner, "/session-types", &couple).await), "/session-types?done=added");
         let html = owner.get(app.url("/session-types?done=added")).send().await.unwrap().text().await.unwrap();
         assert!(html.contains("Session type added."));
-        let trial_row = sensate_testkit::between(&html, "<td>Trial consultation", "</tr>").unwrap();
-        assert!(trial_row.contains("20 min") && trial_row.contains("Free") && trial_row.contains("<td>Video</td>") && trial_row.contains("Booked at once"));
-        let couple_row = sensate_testkit::between(&html, "<td>Couple session", "</tr>").unwrap();
+        let trial_row = sensate_testkit::between(&html, "<td data-label=\"Name\">Trial consultation", "</tr>").unwrap();
+        assert!(trial_row.contains("20 min") && trial_row.contains("Free") && trial_row.contains("<td data-label=\"How\">Video</td>") && trial_row.contains("Booked at once"));
+        let couple_row = sensate_testkit::between(&html, "<td data-label=\"Name\">Couple session", "</tr>").unwrap();
         assert!(couple_row.contains("$220.50") && couple_row.contains("In person or video") && couple_row.contains("Therapist approves"));
-        assert!(html.find("Trial consultation").unwrap() < html.find("<td>Couple session").unwrap(), "trial consultations first");
+        assert!(html.find("Trial consultation").unwrap() < html.find("<td data-label=\"Name\">Couple session").unwrap(), "trial consultations first");
 
         // Withdrawn, then offered again.
         let id = sensate_testkit::between(&couple_row, "/session-types/", "/withdraw").unwrap();
         assert_eq!(location(&app.post_form(&owner, &format!("/session-types/{id}/withdraw"), &[]).await), "/session-types?done=withdrawn");
         let html = owner.get(app.url("/session-types")).send().await.unwrap().text().await.unwrap();
-        assert!(sensate_testkit::between(&html, "<td>Couple session", "</tr>").unwrap().contains("Withdrawn"));
+        assert!(sensate_testkit::between(&html, "<td data-label=\"Name\">Couple session", "</tr>").unwrap().contains("Withdrawn"));
         assert_eq!(location(&app.post_form(&owner, &format!("/session-types/{id}/offer"), &[]).await), "/session-types?done=offered");
         let unknown = uuid::Uuid::now_v7();
         assert_eq!(app.post_form(&owner, &format!("/session-types/{unknown}/offer"), &[]).await.status(), 404);

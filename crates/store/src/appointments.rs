@@ -420,7 +420,7 @@ where
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         sqlx::query(
             "UPDATE practices SET name = $2, time_zone = $3, address = $4, contact_email = $5, phone = $6, \
-             cancellation_notice_hours = $7, reminders_name_service = $8 WHERE id = $1",
+             cancellation_notice_hours = $7, reminders_name_service = $8, sender_name = $9 WHERE id = $1",
         )
         .bind(practice.id.as_uuid())
         .bind(&practice.name)
@@ -430,6 +430,7 @@ where
         .bind(&practice.phone)
         .bind(crate::scheduling::small(notice_hours))
         .bind(practice.reminders_name_service)
+        .bind(&practice.sender_name)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;

@@ -184,6 +184,11 @@ const STEPS: &[Step] = &[
         description: "membership_disabling",
         sql: Sql::Shared(include_str!("../migrations/shared/0017_membership_disabling.sql")),
     },
+    Step {
+        version: 18,
+        description: "practice_sender_name",
+        sql: Sql::Shared(include_str!("../migrations/shared/0018_practice_sender_name.sql")),
+    },
 ];
 
 /// The newest schema version this build knows.

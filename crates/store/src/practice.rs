@@ -206,21 +206,24 @@ where
     }
 
     async fn practice(&self, id: sensate_domain::PracticeId) -> crate::Result<Option<crate::PracticeRecord>> {
-        let row: Option<(String, String, String, String, String, bool)> = sqlx::query_as(
-            "SELECT name, time_zone, address, contact_email, phone, reminders_name_service \
+        let row: Option<(String, String, String, String, String, bool, String)> = sqlx::query_as(
+            "SELECT name, time_zone, address, contact_email, phone, reminders_name_service, sender_name \
              FROM practices WHERE id = $1",
         )
         .bind(id.as_uuid())
         .fetch_optional(&mut *self.conn().await?)
         .await?;
-        Ok(row.map(|(name, time_zone, address, contact_email, phone, reminders_name_service)| crate::PracticeRecord {
-            id,
-            name,
-            time_zone,
-            address,
-            contact_email,
-            phone,
-            reminders_name_service,
+        Ok(row.map(|(name, time_zone, address, contact_email, phone, reminders_name_service, sender_name)| {
+            crate::PracticeRecord {
+                id,
+                name,
+                time_zone,
+                address,
+                contact_email,
+                phone,
+                reminders_name_service,
+                sender_name,
+            }
         }))
     }
 

@@ -405,6 +405,9 @@ pub struct PracticeRecord {
     /// Reminder emails may say what the appointment is for (a therapy
     /// session); by default they name only the practice and the time.
     pub reminders_name_service: bool,
+    /// The name discreet emails are sent under and signed with; empty when
+    /// the practice has not chosen one.
+    pub sender_name: String,
 }
 
 /// A therapist's directory photo: a JPEG encoded by Sensate.

@@ -189,6 +189,8 @@ pub trait SchedulingStore: Send + Sync {
     /// The clinician's booking requests that wait for them (email confirmed,
     /// not yet confirmed or declined), soonest first.
     async fn booking_requests_for(&self, clinician: UserId, from: Timestamp) -> Result<Vec<BookingView>>;
+    /// How many of [`Self::booking_requests_for`] there are.
+    async fn count_booking_requests_for(&self, clinician: UserId, from: Timestamp) -> Result<i64>;
     /// Marks every hold that lapsed by `now` as expired; returns how many.
     async fn expire_holds(&self, now: Timestamp) -> Result<u64>;
     async fn insert_session_type(&self, session_type: &SessionTypeRecord) -> Result<()>;
@@ -459,6 +461,22 @@ where
         .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter().map(crate::scheduling::booking_view).collect()
+    }
+
+    async fn count_booking_requests_for(
+        &self,
+        clinician: sensate_domain::UserId,
+        from: jiff::Timestamp,
+    ) -> crate::Result<i64> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM booking_requests r JOIN appointments a ON a.id = r.appointment_id \
+             WHERE a.clinician_id = $1 AND a.status = 'requested' AND a.starts_at >= $2",
+        )
+        .bind(clinician.as_uuid())
+        .bind(crate::shared::secs(from))
+        .fetch_one(&mut *self.conn().await?)
+        .await?;
+        Ok(count)
     }
 
     async fn expire_holds(&self, now: jiff::Timestamp) -> crate::Result<u64> {

@@ -287,12 +287,15 @@ on_both_engines! {
         assert_eq!(view.request, request(&first));
         assert_eq!((view.status, view.clinician_id, view.starts_at), (AppointmentStatus::Held, c, first.starts_at));
         assert!(store.booking_requests_for(c, now).await.unwrap().is_empty(), "the clinician sees nothing before the email is confirmed");
+        assert_eq!(store.count_booking_requests_for(c, now).await.unwrap(), 0);
 
         let later = now + SignedDuration::from_mins(10);
         assert!(store.confirm_booking_email(first.id, AppointmentStatus::Requested, later).await.unwrap());
         assert!(!store.confirm_booking_email(first.id, AppointmentStatus::Requested, later).await.unwrap(), "once");
         let waiting = store.booking_requests_for(c, now).await.unwrap();
         assert_eq!(waiting.len(), 1);
+        assert_eq!(store.count_booking_requests_for(c, now).await.unwrap(), 1);
+        assert_eq!(store.count_booking_requests_for(c, first.starts_at + SignedDuration::from_mins(1)).await.unwrap(), 0, "past requests wait for no one");
         assert_eq!(waiting[0].request.email_confirmed_at, Some(later));
         assert_eq!(waiting[0].held_until, None);
 
@@ -305,6 +308,7 @@ on_both_engines! {
         assert!(store.change_appointment_status(first.id, AppointmentStatus::Requested, AppointmentStatus::Confirmed, later).await.unwrap());
         assert!(!store.change_appointment_status(first.id, AppointmentStatus::Requested, AppointmentStatus::Cancelled, later).await.unwrap());
         assert_eq!(store.booking(first.id).await.unwrap().unwrap().status, AppointmentStatus::Confirmed);
+        assert_eq!(store.count_booking_requests_for(c, now).await.unwrap(), 0, "an answered request no longer waits");
         store.close().await;
     }
 }

@@ -82,7 +82,38 @@ impl ReceivedMail {
         let entity = self.data.strip_suffix("\r\n").unwrap_or(&self.data);
         part_header(entity, mime, "Content-Type")
     }
+
+    /// What an inbox list and a lock screen show of the message: the
+    /// sender's name, the subject and the start of the text after the
+    /// greeting (which holds only the recipient's own name).
+    pub fn glance(&self) -> String {
+        let from = decode_words(&self.header("From").unwrap_or_default());
+        let sender = from.split('<').next().unwrap_or_default().trim().to_string();
+        let body = self.body();
+        let text = match body.split_once('\n') {
+            Some((first, rest)) if first.starts_with("Hello") => rest.to_string(),
+            _ => body,
+        };
+        let start: String = text.trim_start().chars().take(GLANCE_CHARACTERS).collect();
+        format!("{sender}\n{}\n{start}", self.subject())
+    }
+
+    /// Panics unless the message can be seen at a glance by someone else
+    /// without telling them what it is about, and is readable both as plain
+    /// text and as HTML.
+    pub fn assert_discreet(&self) {
+        let glance = self.glance();
+        assert!(
+            !sensate_domain::discretion::names_the_service(&glance),
+            "an inbox preview would name the service:\n{glance}"
+        );
+        assert!(self.part("text/html").is_some(), "no HTML part beside the text:\n{}", self.data);
+    }
 }
+
+/// How much of a message's text a phone's lock screen or an inbox preview
+/// shows, generously.
+const GLANCE_CHARACTERS: usize = 200;
 
 /// A running SMTP server. Dropping it stops the listener and its connections.
 #[derive(Debug)]

@@ -317,7 +317,7 @@ fn options(how: &Start, db: &TestDb, clock: &FakeClock) -> StartOptions {
     options.clock = Arc::new(clock.clone());
     options.smtp_url = how.smtp_url.clone();
     options.demo_therapists = how.demo_therapists;
-    options.mail_from = "Lakeside Therapy <noreply@lakeside.example>".to_string();
+    options.mail_from = "Sensate <noreply@lakeside.example>".to_string();
     (how.tweak)(&mut options);
     options
 }

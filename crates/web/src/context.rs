@@ -2,13 +2,12 @@
 //! the layout needs. Handlers of signed-in pages call [`Page::signed_in`].
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use sensate_app::actor::Scope;
+use sensate_app::dashboard::{Tool, tools};
 use sensate_app::{Actor, AppError};
-use sensate_domain::policy::Action;
 
 use crate::error::WebError;
 use crate::middleware::CsrfToken;
-use crate::ui::Layout;
+use crate::ui::{Layout, MenuItem};
 use crate::{AppState, cookies};
 
 pub(crate) struct Page {
@@ -58,15 +57,67 @@ impl FromRequestParts<AppState> for Page {
             Some(token) => state.app.identity().authenticate(&token, &ip).await?,
             None => None,
         };
+        let menu = match &actor {
+            // Before the second step, the menu's pages would only send them back to it.
+            Some(actor) if !actor.needs_mfa() => {
+                let waiting = state.app.scheduling().waiting_request_count(actor).await?;
+                app_menu(actor, parts.uri.path(), waiting)
+            }
+            _ => Vec::new(),
+        };
         let layout = Layout {
             demo: state.app.config().demo,
             user: actor.as_ref().map(|actor| actor.display_name.clone()),
-            calendar: actor.as_ref().is_some_and(|actor| {
-                actor.may(Action::ViewSchedule, Scope::Themselves) || actor.may(Action::ViewSchedule, Scope::Practice)
-            }),
+            menu,
             csrf,
             current: "",
         };
         Ok(Page { layout, actor, ip })
+    }
+}
+
+/// A signed-in person's app menu: their start page, then the places of
+/// their work that the policy gives them ([`tools`]), in the order a working
+/// day uses them. Account pages stay on the start page.
+fn app_menu(actor: &Actor, path: &str, waiting_requests: usize) -> Vec<MenuItem> {
+    let tools = tools(actor);
+    let has = |tool| tools.contains(&tool);
+    let entries: [(bool, &'static str, &'static str, usize); 8] = [
+        (true, "/dashboard", start_page(actor), 0),
+        (has(Tool::OwnCalendar) || has(Tool::PracticeCalendars), "/calendar", "Calendar", 0),
+        (has(Tool::BookingRequests), "/requests", "Requests", waiting_requests),
+        (has(Tool::OwnClients), "/clients", "Clients", 0),
+        (has(Tool::People), "/people", "People", 0),
+        (has(Tool::DirectoryProfiles) || has(Tool::OwnProfile), "/profiles", "Profiles", 0),
+        (has(Tool::PracticeSettings), "/settings", "Settings", 0),
+        (has(Tool::AuditLog), "/audit", "Audit", 0),
+    ];
+    entries
+        .into_iter()
+        .filter(|(shown, ..)| *shown)
+        .map(|(_, href, label, count)| MenuItem { href, label, count, active: within(path, href) })
+        .collect()
+}
+
+/// What the start page is called: a day's work for staff, home for clients.
+pub(crate) fn start_page(actor: &Actor) -> &'static str {
+    if actor.is_staff() { "Today" } else { "Home" }
+}
+
+/// Whether `path` is the page at `href` or one beneath it.
+fn within(path: &str, href: &str) -> bool {
+    path.strip_prefix(href).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::within;
+
+    #[test]
+    fn a_menu_entry_covers_its_own_pages_only() {
+        assert!(within("/clients", "/clients"));
+        assert!(within("/clients/0193", "/clients"));
+        assert!(!within("/calendar-feed", "/calendar"));
+        assert!(!within("/", "/dashboard"));
     }
 }

@@ -12,6 +12,7 @@ const FILES: &[(&str, &str, &str)] = &[
     ("booking.js", "text/javascript; charset=utf-8", include_str!("../static/booking.js")),
     ("directory.js", "text/javascript; charset=utf-8", include_str!("../static/directory.js")),
     ("self-check.js", "text/javascript; charset=utf-8", include_str!("../static/self-check.js")),
+    ("menu.js", "text/javascript; charset=utf-8", include_str!("../static/menu.js")),
 ];
 
 pub(crate) async fn serve(Path(file): Path<String>) -> Response {

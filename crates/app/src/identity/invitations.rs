@@ -5,13 +5,14 @@ use jiff::SignedDuration;
 use sensate_domain::policy::Action;
 use sensate_domain::scheduling::CaseKind;
 use sensate_domain::{CaseId, DisplayName, Email, FieldErrors, Role, UserId};
-use sensate_store::{NewCase, NewInvitation, NewUser, StoreError, UnitOfWork};
+use sensate_store::{NewCase, NewInvitation, NewUser, PracticeRecord, StoreError, UnitOfWork};
 
 use crate::audit::{Entry, outcome};
 use crate::identity::auth::NewSession;
 use crate::identity::passwords::new_password;
 use crate::infra::mailer::Email as Mail;
 use crate::infra::secrets::{UNUSABLE_PASSWORD_HASH, new_token, token_hash};
+use crate::mail::{Letter, MailName};
 use crate::{Actor, AppError};
 
 pub const INVITATION_LIFETIME: SignedDuration = SignedDuration::from_hours(7 * 24);
@@ -180,30 +181,45 @@ impl super::Identity<'_> {
     /// Emails a committed invitation (or, without mail, hands the link to
     /// the inviter to pass on).
     async fn mail_invitation(&self, actor: &Actor, name: &DisplayName, email: &Email, token: &str) -> InvitationSent {
-        let practice_name = actor.primary_membership().map(|m| m.practice_name.clone()).unwrap_or_default();
+        let practice = match actor.primary_membership() {
+            Some(membership) => self.app.store.practice(membership.practice_id).await.ok().flatten(),
+            None => None,
+        };
         let (link, mail) =
-            self.invitation_mail(name.as_str(), email.as_str(), &actor.display_name, &practice_name, token);
+            self.invitation_mail(Some(name.as_str()), email.as_str(), &actor.display_name, practice.as_ref(), token);
         let emailed = self.app.send_mail(mail).await;
         InvitationSent { email: email.as_str().to_string(), link: (!emailed).then_some(link), emailed }
     }
 
-    /// The invitation's link and email. Discreet by default: the practice's
-    /// name and a link, nothing about therapy.
+    /// The invitation's link and email: discreet for every recipient, so
+    /// the practice is named by its discreet name and nothing says therapy.
+    /// `name` is `None` for someone who did not give their name themselves
+    /// (a partner named by the person who booked).
     pub(crate) fn invitation_mail(
         &self,
-        name: &str,
+        name: Option<&str>,
         email: &str,
         inviter: &str,
-        practice_name: &str,
+        practice: Option<&PracticeRecord>,
         token: &str,
     ) -> (String, Mail) {
         let link = format!("{}/join?token={token}", self.app.config.base_url);
-        let text = format!(
-            "Hello {name},\n\n{inviter} invited you to create your account with {practice_name}.\n\n\
-             Open this link to choose your password:\n{link}\n\n\
-             The link works once and expires in 7 days."
-        );
-        (link, Mail::new(email, format!("Your invitation from {practice_name}"), text))
+        let practice = practice.map(|p| MailName::of(p, true)).unwrap_or(MailName::NONE);
+        let subject = match practice.name() {
+            Some(name) => format!("Your invitation from {name}"),
+            None => "Your invitation".to_string(),
+        };
+        // The inviter's name comes last: a therapist's name in a preview
+        // could be looked up.
+        let mail = Letter::to(name)
+            .paragraph(format!("You are invited to create your account{}.", practice.with()))
+            .link("Choose your password", &link)
+            .paragraph("The link works once and expires in 7 days.")
+            .paragraph(format!("{inviter} sent this invitation."))
+            .signed(practice.sender())
+            .mail(email, subject)
+            .from_name(practice.sender());
+        (link, mail)
     }
 
     pub async fn invitation(&self, token: &str) -> Result<Option<InvitationView>, AppError> {

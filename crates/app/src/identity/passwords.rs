@@ -5,9 +5,10 @@ use sensate_store::NewJob;
 
 use crate::access::{PASSWORD_CHANGE_FAILURES, PUBLIC_FORM, account_bucket, ip_bucket};
 use crate::audit::{Entry, outcome};
-use crate::infra::mailer::{Email as Mail, MailError};
+use crate::infra::mailer::MailError;
 use crate::infra::secrets::{new_token, token_hash};
 use crate::jobs::{JobRun, Sent};
+use crate::mail::Letter;
 use crate::{Actor, AppError};
 
 /// A reset link works once, for an hour.
@@ -128,12 +129,11 @@ impl super::Identity<'_> {
         let token = new_token();
         self.app.store.insert_password_reset(&token_hash(&token), user, now, now + RESET_LINK_LIFETIME).await?;
         let link = format!("{}/reset-password?token={token}", self.app.config.base_url);
-        let text = format!(
-            "Someone asked to reset the password of your Sensate account.\n\n\
-             If it was you, open this link within one hour to choose a new password:\n{link}\n\n\
-             If it was not you, ignore this message: your password stays as it is."
-        );
-        let mail = Mail::new(account.email.as_str(), "Reset your password", text)
+        let mail = Letter::to(Some(&account.display_name))
+            .paragraph("Someone asked to reset the password of your Sensate account. If it was you, open this link within one hour to choose a new password.")
+            .link("Choose a new password", link)
+            .paragraph("If it was not you, ignore this message: your password stays as it is.")
+            .mail(account.email.as_str(), "Reset your password")
             .with_message_id(format!("reset.{}", job.as_uuid().simple()));
         let sent =
             Sent { practice: None, action: "send_password_reset", record_type: "user", record_id: user.to_string() };

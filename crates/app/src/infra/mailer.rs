@@ -31,13 +31,19 @@ pub const SMTP_TIMEOUT: Duration = Duration::from_secs(10);
 /// How many emails the demo outbox keeps; older ones are forgotten.
 pub const OUTBOX_CAPACITY: usize = 200;
 
-/// A plain-text email to one recipient, optionally with attachments.
+/// An email to one recipient: plain text, optionally the same in simple
+/// HTML, optionally with attachments.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Email {
     /// An address, optionally with a display name: `Ada <ada@example.org>`.
     pub to: String,
     pub subject: String,
     pub text: String,
+    /// The same message as HTML, sent beside the text as an alternative.
+    pub html: Option<String>,
+    /// The sender's display name for this email (a practice's discreet
+    /// name), in place of the configured one; the address stays the same.
+    pub from_name: Option<String>,
     /// The left part of a stable `Message-ID` (the sender's domain is
     /// added), so a message sent again after a crash is recognisable as the
     /// same one; `None` gives each sending a new random id.
@@ -56,7 +62,25 @@ pub struct Attachment {
 
 impl Email {
     pub fn new(to: impl Into<String>, subject: impl Into<String>, text: impl Into<String>) -> Self {
-        Self { to: to.into(), subject: subject.into(), text: text.into(), message_id: None, attachments: Vec::new() }
+        Self {
+            to: to.into(),
+            subject: subject.into(),
+            text: text.into(),
+            html: None,
+            from_name: None,
+            message_id: None,
+            attachments: Vec::new(),
+        }
+    }
+
+    pub fn with_html(mut self, html: impl Into<String>) -> Self {
+        self.html = Some(html.into());
+        self
+    }
+
+    pub fn from_name(mut self, name: impl Into<String>) -> Self {
+        self.from_name = Some(name.into());
+        self
     }
 
     pub fn with_message_id(mut self, id: impl Into<String>) -> Self {
@@ -77,6 +101,9 @@ impl fmt::Debug for Email {
             .field("to", &"<redacted>")
             .field("subject", &self.subject)
             .field("text", &format_args!("<redacted, {} bytes>", self.text.len()));
+        if let Some(html) = &self.html {
+            shown.field("html", &format_args!("<redacted, {} bytes>", html.len()));
+        }
         // Attachments can name the practice and the time: their size only.
         if !self.attachments.is_empty() {
             let sizes: Vec<usize> = self.attachments.iter().map(|a| a.content.len()).collect();
@@ -100,7 +127,7 @@ pub enum MailError {
     InvalidFrom { address: String, reason: String },
     #[error("invalid recipient address: {0}")]
     InvalidRecipient(String),
-    #[error("the subject must be a single line")]
+    #[error("the subject and the sender's name must be single lines")]
     InvalidSubject,
     #[error("the email could not be composed: {0}")]
     Compose(String),
@@ -261,33 +288,49 @@ impl SmtpMailer {
         self.security
     }
 
-    /// The message as it goes on the wire: headers, plain-text UTF-8 body,
-    /// and when there are attachments a `multipart/mixed` of the text and them.
+    /// The message as it goes on the wire: headers; the plain-text UTF-8
+    /// body, or a `multipart/alternative` of it and its HTML; and when there
+    /// are attachments a `multipart/mixed` of that and them.
     fn compose(&self, email: &Email) -> Result<Message, MailError> {
         let to = check(email)?;
         let local = email.message_id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
         let message_id = format!("<{local}@{}>", self.from.email.domain());
-        let builder = Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(email.subject.as_str())
-            .message_id(Some(message_id));
-        let composed = if email.attachments.is_empty() {
-            builder.header(ContentType::TEXT_PLAIN).body(email.text.clone())
-        } else {
-            let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(email.text.clone()));
-            for attachment in &email.attachments {
-                let kind = ContentType::parse(&attachment.content_type)
-                    .map_err(|e| MailError::Compose(format!("attachment type: {e}")))?;
-                parts = parts.singlepart(
-                    lettre::message::Attachment::new(attachment.filename.clone())
-                        .body(attachment.content.clone(), kind),
-                );
+        let from = match &email.from_name {
+            Some(name) => Mailbox::new(Some(name.clone()), self.from.email.clone()),
+            None => self.from.clone(),
+        };
+        let builder = Message::builder().from(from).to(to).subject(email.subject.as_str()).message_id(Some(message_id));
+        let body = match &email.html {
+            Some(html) => Body::Alternative(MultiPart::alternative_plain_html(email.text.clone(), html.clone())),
+            None => Body::Text(SinglePart::plain(email.text.clone())),
+        };
+        let composed = match (body, email.attachments.is_empty()) {
+            (Body::Text(_), true) => builder.header(ContentType::TEXT_PLAIN).body(email.text.clone()),
+            (Body::Alternative(alternative), true) => builder.multipart(alternative),
+            (body, false) => {
+                let mut parts = match body {
+                    Body::Text(text) => MultiPart::mixed().singlepart(text),
+                    Body::Alternative(alternative) => MultiPart::mixed().multipart(alternative),
+                };
+                for attachment in &email.attachments {
+                    let kind = ContentType::parse(&attachment.content_type)
+                        .map_err(|e| MailError::Compose(format!("attachment type: {e}")))?;
+                    parts = parts.singlepart(
+                        lettre::message::Attachment::new(attachment.filename.clone())
+                            .body(attachment.content.clone(), kind),
+                    );
+                }
+                builder.multipart(parts)
             }
-            builder.multipart(parts)
         };
         composed.map_err(|e| MailError::Compose(e.to_string()))
     }
+}
+
+/// An email's readable content before attachments.
+enum Body {
+    Text(SinglePart),
+    Alternative(MultiPart),
 }
 
 #[async_trait::async_trait]
@@ -367,7 +410,7 @@ fn decode(raw: &str, what: &str) -> Result<String, MailError> {
 
 /// The checks every mailer makes, so demo mode fails where production would.
 fn check(email: &Email) -> Result<Mailbox, MailError> {
-    if email.subject.contains(['\r', '\n']) {
+    if email.subject.contains(['\r', '\n']) || email.from_name.as_deref().is_some_and(|n| n.contains(['\r', '\n'])) {
         return Err(MailError::InvalidSubject);
     }
     email.to.trim().parse().map_err(|e| MailError::InvalidRecipient(format!("{e}")))
@@ -534,6 +577,33 @@ mod tests {
         assert!(again.contains("Message-ID: <reminder.0193abc@practice.example>\r\n"));
         let shown = format!("{email:?}");
         assert!(!shown.contains("VCALENDAR") && shown.contains("attachments"), "{shown}");
+    }
+
+    #[test]
+    fn an_html_part_goes_beside_the_text_under_the_practice_name() {
+        let mailer = SmtpMailer::from_url("smtp://127.0.0.1:2525", FROM).unwrap();
+        let email = Email::new("ada@example.org", "Your appointment", "See you then.")
+            .with_html("<p>See you then.</p>")
+            .from_name("Harbor Collective");
+        let raw = String::from_utf8(mailer.compose(&email).unwrap().formatted()).unwrap();
+        assert!(raw.contains("From: \"Harbor Collective\" <noreply@practice.example>\r\n"), "{raw}");
+        assert!(raw.contains("Content-Type: multipart/alternative;"), "{raw}");
+        let text = raw.find("Content-Type: text/plain").unwrap();
+        let html = raw.find("Content-Type: text/html").unwrap();
+        assert!(text < html, "the richer part comes last, as readers prefer it");
+
+        let with_file = email.with_attachment(Attachment {
+            filename: "appointment.ics".into(),
+            content_type: "text/calendar; charset=utf-8".into(),
+            content: "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".into(),
+        });
+        let raw = String::from_utf8(mailer.compose(&with_file).unwrap().formatted()).unwrap();
+        let mixed = raw.find("Content-Type: multipart/mixed;").unwrap();
+        let alternative = raw.find("Content-Type: multipart/alternative;").unwrap();
+        assert!(mixed < alternative && raw.contains("filename=\"appointment.ics\""), "{raw}");
+
+        let injected = Email::new("ada@example.org", "Hi", "x").from_name("Harbor\r\nBcc: eve@example.org");
+        assert!(matches!(mailer.compose(&injected), Err(MailError::InvalidSubject)));
     }
 
     #[test]

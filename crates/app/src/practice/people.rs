@@ -1,4 +1,5 @@
 //! The practice's people and settings, for owners and administrators.
+use sensate_domain::discretion::SenderName;
 use sensate_domain::policy::{Action, Resource};
 use sensate_domain::{FieldErrors, PracticeName, TimeZoneName, UserId};
 use sensate_store::{PersonRecord, PracticeRecord};
@@ -16,6 +17,8 @@ pub struct SettingsInput {
     pub phone: String,
     /// Reminder emails may say what the appointment is (opt-in).
     pub reminders_name_service: bool,
+    /// The name discreet emails are sent under; may be left empty.
+    pub sender_name: String,
     /// Hours before a session until which clients may cancel or move it online.
     pub cancellation_notice_hours: String,
 }
@@ -88,6 +91,13 @@ impl super::Practice<'_> {
             errors.add("contact_email", "Enter an email address like name@example.org, or leave it empty.");
         }
         let phone = optional_text(&mut errors, "phone", &input.phone, 40);
+        let sender_name = match input.sender_name.trim() {
+            "" => String::new(),
+            typed => errors
+                .check("sender_name", SenderName::parse(typed))
+                .map(|n| n.as_str().to_string())
+                .unwrap_or_default(),
+        };
         let notice = match input.cancellation_notice_hours.trim() {
             "" => Some(24),
             text => text.parse::<u32>().ok().filter(|h| *h <= MAX_NOTICE_HOURS),
@@ -110,6 +120,7 @@ impl super::Practice<'_> {
             contact_email,
             phone,
             reminders_name_service: input.reminders_name_service,
+            sender_name,
         };
         let uow = self.app.store.begin_write().await?;
         uow.update_practice_settings(&record, notice).await?;

@@ -75,14 +75,18 @@ impl super::Scheduling<'_> {
             return Ok(None);
         }
 
-        let practice_name = uow.practice(practice).await?.map(|p| p.name).unwrap_or_default();
+        let practice_record = uow.practice(practice).await?;
         let clinician_name = uow.user(view.clinician_id).await?.map(|u| u.display_name).unwrap_or_default();
         let identity = self.app.identity();
         let mut created = None;
         let mut mails = Vec::new();
-        let mut invite = |name: &str, email: &Email, account: Option<UserId>, case: CaseId| {
+        // `greet`: whether the name is the person's own (a partner's is not).
+        let mut invite = |name: &str, greet: bool, email: &Email, account: Option<UserId>, case: CaseId| {
             let token = new_token();
-            mails.push(identity.invitation_mail(name, email.as_str(), &clinician_name, &practice_name, &token).1);
+            let greeting = greet.then_some(name);
+            let (_, mail) =
+                identity.invitation_mail(greeting, email.as_str(), &clinician_name, practice_record.as_ref(), &token);
+            mails.push(mail);
             NewInvitation {
                 token_hash: token_hash(&token),
                 practice_id: practice,
@@ -120,8 +124,8 @@ impl super::Scheduling<'_> {
         let (client, invitation) = match (existing, created) {
             // Someone who can already sign in sees the appointment there.
             (Some(existing), _) if existing.password_hash != UNUSABLE_PASSWORD_HASH => (existing.id, None),
-            (Some(existing), _) => (existing.id, Some(invite(name, email, Some(existing.id), case))),
-            (None, Some(id)) => (id, Some(invite(name, email, Some(id), case))),
+            (Some(existing), _) => (existing.id, Some(invite(name, true, email, Some(existing.id), case))),
+            (None, Some(id)) => (id, Some(invite(name, true, email, Some(id), case))),
             (None, None) => return Err(AppError::Internal("an account neither made nor found".into())),
         };
         let kind = if view.request.with_partner { CaseKind::Couple } else { CaseKind::Individual };
@@ -145,7 +149,7 @@ impl super::Scheduling<'_> {
             && view.request.with_partner
             && &partner != email
         {
-            uow.insert_invitation(&invite(&format!("{name}'s partner"), &partner, None, case)).await?;
+            uow.insert_invitation(&invite(&format!("{name}'s partner"), false, &partner, None, case)).await?;
         }
 
         let records = std::iter::once(("open_case_from_booking", "case", case.to_string()))

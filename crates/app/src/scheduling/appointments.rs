@@ -17,7 +17,7 @@ use sensate_store::{
 };
 
 use crate::audit::outcome;
-use crate::infra::mailer::Email as Mail;
+use crate::mail::{Letter, MailName};
 use crate::{Actor, AppError};
 
 /// Why the practice cancels, as a category: never free text, so nothing
@@ -328,8 +328,9 @@ impl super::Scheduling<'_> {
     /// a change the practice made. Discreet unless the visitor chose otherwise.
     async fn tell_client(&self, detail: &AppointmentDetail, news: ClientNews) -> Result<(), AppError> {
         let booking = self.app.store.booking(detail.id).await?;
-        let practice_name = self.app.store.practice(detail.practice_id).await?.map(|p| p.name).unwrap_or_default();
+        let practice = self.app.store.practice(detail.practice_id).await?.ok_or(AppError::NotFound)?;
         let discreet = booking.as_ref().is_none_or(|b| b.request.discreet_email);
+        let practice_name = MailName::of(&practice, discreet);
         let zone = match &booking {
             Some(b) => TimeZone::get(&b.request.visitor_time_zone).unwrap_or(TimeZone::UTC),
             None => self.practice_zone(detail.practice_id).await?,
@@ -341,33 +342,38 @@ impl super::Scheduling<'_> {
         {
             recipients.push((b.request.name.clone(), b.request.email.to_string()));
         }
-        let (what, body) = match news {
+        let (what, line, manage_link) = match news {
             ClientNews::Cancelled => (
                 "cancelled",
                 format!(
-                    "your appointment on {} has been cancelled by the practice. Please contact us if you would like another time.",
+                    "Your appointment on {} has been cancelled by the practice. Please contact us if you would like another time.",
                     format_local(detail.starts_at, &zone)
                 ),
+                None,
             ),
             ClientNews::Moved { from } => (
                 "moved",
                 format!(
-                    "your appointment on {} has been moved to {} ({}).\n\nTo see, cancel or move it:\n{}",
+                    "Your appointment on {} has been moved to {} ({}).",
                     format_local(from, &zone),
                     format_local(detail.starts_at, &zone),
                     detail.format.label(),
-                    self.appointment_manage_link(detail.id).await?
                 ),
+                Some(self.appointment_manage_link(detail.id).await?),
             ),
         };
         let subject = if discreet {
             format!("Your appointment has been {what}")
         } else {
-            format!("{practice_name}: your appointment has been {what}")
+            format!("{}: your appointment has been {what}", practice_name.sender())
         };
         for (name, email) in recipients {
-            let text = format!("Hello {name},\n\n{body}\n\n{practice_name}\n");
-            self.app.send_mail(Mail::new(email, subject.clone(), text)).await;
+            let mut letter = Letter::to(Some(&name)).paragraph(line.clone());
+            if let Some(link) = &manage_link {
+                letter = letter.link("See, cancel or move it", link);
+            }
+            let letter = letter.signed(practice_name.sender());
+            self.app.send_mail(letter.mail(email, subject.clone()).from_name(practice_name.sender())).await;
         }
         Ok(())
     }

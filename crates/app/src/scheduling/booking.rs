@@ -20,14 +20,16 @@ use sensate_store::{
 };
 
 use crate::access::{Limit, account_bucket, ip_bucket};
+use crate::actor::Scope;
 use crate::audit::{Entry, outcome};
 use crate::infra::crypto::Binding;
-use crate::infra::mailer::Email as Mail;
 use crate::infra::secrets::{new_token, token_hash};
+use crate::mail::{Letter, MailName};
 use crate::scheduling::admission::{Admitted, AdmittedBy};
 use crate::scheduling::confirmation::confirmation_email;
 use crate::scheduling::session_types::formats;
 use crate::{Actor, AppError};
+use sensate_domain::policy::Action;
 
 /// A kind of session, as the booking pages offer it.
 pub use sensate_store::SessionTypeRecord as SessionKind;
@@ -392,26 +394,26 @@ impl super::Scheduling<'_> {
         }));
         uow.commit().await?;
         let when = format_local(choice.start, &visitor_zone);
+        let name = MailName::of(&options.practice, input.discreet_email);
         let subject = if input.discreet_email {
             "Please confirm your request".to_string()
         } else {
-            format!("Please confirm your request with {}", options.practice.name)
+            format!("Please confirm your request{}", name.with())
         };
+        // Discreet mail names no kind of session.
+        let what =
+            if input.discreet_email { "an appointment".to_string() } else { format!("a {}", kind.name.to_lowercase()) };
         let link = format!("{}/bookings/confirm/{token}", self.app.config.base_url);
-        let text = format!(
-            "Hello {name},\n\nYou asked for {what} on {when}.\n\nTo send the request, confirm your email \
-             address within {HOLD_MINUTES} minutes (the time is held for you until then):\n{link}\n\n\
-             If you did not ask for this, ignore this email and nothing happens.\n\n{practice}\n",
-            name = request.name,
-            // Discreet mail names no kind of session.
-            what = if input.discreet_email {
-                "an appointment".to_string()
-            } else {
-                format!("a {}", kind.name.to_lowercase())
-            },
-            practice = options.practice.name,
-        );
-        let mail = Mail::new(email.as_str(), subject, text);
+        let mail = Letter::to(Some(&request.name))
+            .paragraph(format!(
+                "You asked for {what} on {when}. To send the request, confirm your email address within \
+                 {HOLD_MINUTES} minutes (the time is held for you until then)."
+            ))
+            .link("Confirm my request", link)
+            .paragraph("If you did not ask for this, ignore this email and nothing happens.")
+            .signed(name.sender())
+            .mail(email.as_str(), subject)
+            .from_name(name.sender());
         if let Err(error) = self.app.mailer.send(&mail).await {
             // The hold lapses on its own; the visitor is told to try again.
             tracing::error!(error = %error, "could not send a booking confirmation");
@@ -563,6 +565,17 @@ impl super::Scheduling<'_> {
         Ok(Some(Confirmation::Done(next.status)))
     }
 
+    /// How many booking requests wait for the actor's answer: the count an
+    /// app menu shows. A number only, so nothing is audited; none for
+    /// people who keep no schedule.
+    pub async fn waiting_request_count(&self, actor: &Actor) -> Result<usize, AppError> {
+        if !actor.may(Action::EditAvailability, Scope::Themselves) {
+            return Ok(0);
+        }
+        let count = self.app.store.count_booking_requests_for(actor.user_id, self.app.now()).await?;
+        Ok(usize::try_from(count).unwrap_or(0))
+    }
+
     /// The actor's booking requests that wait for an answer, soonest first.
     pub async fn my_booking_requests(&self, actor: &Actor) -> Result<Vec<BookingView>, AppError> {
         let practice = self.own_availability(actor).await?;
@@ -650,19 +663,22 @@ impl super::Scheduling<'_> {
         let mail = if accept {
             confirmation_email(&view, &settings, &self.appointment_manage_link(appointment).await?, now)
         } else {
-            let practice_name = &settings.name;
+            let discreet = view.request.discreet_email;
+            let name = MailName::of(&settings, discreet);
             let zone = TimeZone::get(&view.request.visitor_time_zone).unwrap_or(TimeZone::UTC);
             let when = format_local(view.starts_at, &zone);
-            let subject = if view.request.discreet_email {
+            let subject = if discreet {
                 "About your request".to_string()
             } else {
-                format!("{practice_name}: about your request")
+                format!("{}: about your request", name.sender())
             };
-            let text = format!(
-                "Hello {},\n\nThe time you asked for ({when}) cannot be offered. Please choose another time, or contact the practice.\n\n{practice_name}\n",
-                view.request.name
-            );
-            Mail::new(view.request.email.clone(), subject, text)
+            Letter::to(Some(&view.request.name))
+                .paragraph(format!(
+                    "The time you asked for ({when}) cannot be offered. Please choose another time, or contact the practice."
+                ))
+                .signed(name.sender())
+                .mail(view.request.email.clone(), subject)
+                .from_name(name.sender())
         };
         if let Err(error) = self.app.mailer.send(&mail).await {
             tracing::error!(error = %error, "could not email the answer to a booking request");

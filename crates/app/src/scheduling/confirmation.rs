@@ -8,6 +8,7 @@ use sensate_domain::scheduling::{AppointmentStatus, SessionFormat, format_local}
 use sensate_store::{BookingView, PracticeRecord};
 
 use crate::infra::mailer::{Attachment, Email};
+use crate::mail::{Letter, MailName};
 
 /// The practice's address on one line, if it has one.
 pub(crate) fn office(practice: &PracticeRecord) -> Option<String> {
@@ -19,7 +20,7 @@ pub(crate) fn office(practice: &PracticeRecord) -> Option<String> {
 pub(crate) fn location(format: SessionFormat, practice: &PracticeRecord) -> String {
     match format {
         SessionFormat::Telehealth => "Video session".to_string(),
-        SessionFormat::InPerson => office(practice).unwrap_or_else(|| format!("{} (in person)", practice.name)),
+        SessionFormat::InPerson => office(practice).unwrap_or_else(|| "In person".to_string()),
     }
 }
 
@@ -33,28 +34,30 @@ pub(crate) fn confirmation_email(
 ) -> Email {
     let zone = TimeZone::get(&view.request.visitor_time_zone).unwrap_or(TimeZone::UTC);
     let when = format_local(view.starts_at, &zone);
-    let subject = if view.request.discreet_email {
+    let discreet = view.request.discreet_email;
+    let name = MailName::of(practice, discreet);
+    let subject = if discreet {
         "Your appointment is confirmed".to_string()
     } else {
-        format!("{}: your appointment is confirmed", practice.name)
+        format!("{}: your appointment is confirmed", name.sender())
     };
-    let text = format!(
-        "Hello {name},\n\nYour appointment on {when} ({format}) is confirmed.\n\n\
-         To see, cancel or move it:\n{manage_link}\n\n\
-         The attached file adds it to your calendar.\n\n{practice}\n",
-        name = view.request.name,
-        format = view.format.label(),
-        practice = practice.name,
-    );
+    let letter = Letter::to(Some(&view.request.name))
+        .paragraph(format!("Your appointment on {when} ({}) is confirmed.", view.format.label()))
+        .link("See, cancel or move it", manage_link)
+        .paragraph("The attached file adds it to your calendar.")
+        .signed(name.sender());
+    // Calendars show the summary in notifications and shared views.
     let event = CalendarEvent {
         uid: format!("{}@sensate", view.request.appointment_id),
         start: view.starts_at,
         end: view.ends_at,
-        summary: format!("Appointment with {}", practice.name),
+        summary: format!("Appointment{}", name.with()),
         location: Some(location(view.format, practice)),
         status: AppointmentStatus::Confirmed,
     };
-    Email::new(view.request.email.clone(), subject, text)
+    letter
+        .mail(view.request.email.clone(), subject)
+        .from_name(name.sender())
         .with_message_id(format!("confirmation.{}", view.request.appointment_id))
         .with_attachment(Attachment {
             filename: "appointment.ics".to_string(),

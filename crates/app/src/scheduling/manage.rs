@@ -12,7 +12,7 @@ use sensate_store::{AppointmentChange, AppointmentDetail, AuditEvent, EventKind,
 
 use crate::AppError;
 use crate::audit::{Entry, outcome};
-use crate::infra::mailer::Email as Mail;
+use crate::mail::Letter;
 use crate::scheduling::appointments::{Rescheduled, refused};
 
 /// What the client's page shows.
@@ -148,11 +148,12 @@ impl super::Scheduling<'_> {
     /// appointment's page, nothing about the client's health.
     async fn tell_therapist(&self, detail: &AppointmentDetail, what: &str, line: String) -> Result<(), AppError> {
         let Some(therapist) = self.app.store.user(detail.clinician_id).await? else { return Ok(()) };
-        let text = format!(
-            "Hello {},\n\n{line}\n\nSee the appointment:\n{}/appointments/{}\n",
-            therapist.display_name, self.app.config.base_url, detail.id
-        );
-        self.app.send_mail(Mail::new(therapist.email, format!("An appointment was {what}"), text)).await;
+        let link = format!("{}/appointments/{}", self.app.config.base_url, detail.id);
+        let mail = Letter::to(Some(&therapist.display_name))
+            .paragraph(line)
+            .link("See the appointment", link)
+            .mail(therapist.email, format!("An appointment was {what}"));
+        self.app.send_mail(mail).await;
         Ok(())
     }
 }

@@ -19,6 +19,7 @@ use sensate_store::{NewJob, PracticeRecord, ReminderFacts, ReminderRecipient};
 use crate::AppError;
 use crate::infra::mailer::Email;
 use crate::jobs::{JobRun, Sent};
+use crate::mail::{Letter, MailName};
 
 /// The job kind of a reminder email.
 pub const REMINDER_JOB: &str = "reminder";
@@ -147,13 +148,14 @@ pub(crate) fn reminder_email(
         },
         SessionFormat::Telehealth => "by video".to_string(),
     };
-    let text = format!(
-        "Hello {name},\n\nThis is a reminder of your {what} with {practice} on {when}, {how}.\n\n\
-         To see, cancel or move it:\n{manage_link}\n\n{practice}\n",
-        name = recipient.name,
-        practice = practice.name,
-    );
-    Email::new(recipient.email.clone(), format!("Reminder: your appointment on {when}"), text)
+    let discreet = !practice.reminders_name_service;
+    let name = MailName::of(practice, discreet);
+    Letter::to(Some(&recipient.name))
+        .paragraph(format!("This is a reminder of your {what}{} on {when}, {how}.", name.with()))
+        .link("See, cancel or move it", manage_link)
+        .signed(name.sender())
+        .mail(recipient.email.clone(), format!("Reminder: your appointment on {when}"))
+        .from_name(name.sender())
 }
 
 impl super::Scheduling<'_> {

@@ -60,6 +60,7 @@ pub(crate) async fn dashboard(
     let tools = view.tools.iter().map(|tool| link(*tool)).collect();
     let template = DashboardTemplate {
         layout: layout.at("dashboard"),
+        title: crate::context::start_page(&actor),
         name: actor.display_name.clone(),
         practice_name: view.practice_name,
         roles: view.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", "),
@@ -110,6 +111,8 @@ pub(crate) struct OverviewView {
 #[template(path = "dashboard/dashboard.html")]
 pub(crate) struct DashboardTemplate {
     pub layout: Layout,
+    /// "Today" for staff, "Home" for clients.
+    pub title: &'static str,
     pub name: String,
     pub practice_name: Option<String>,
     pub roles: String,

@@ -28,6 +28,8 @@ pub(crate) struct SettingsForm {
     #[serde(default)]
     reminders_name_service: String,
     #[serde(default)]
+    sender_name: String,
+    #[serde(default)]
     cancellation_notice_hours: String,
 }
 
@@ -40,6 +42,10 @@ fn settings_page(layout: Layout, form: &SettingsForm) -> FormPage {
             Field::new("address", "Address", "textarea", "street-address").value(&form.address).optional(),
             Field::new("contact_email", "Contact email", "email", "email").value(&form.contact_email).optional(),
             Field::new("phone", "Phone", "tel", "tel").value(&form.phone).optional(),
+            Field::new("sender_name", "Name on discreet emails", "text", "off")
+                .value(&form.sender_name)
+                .optional()
+                .hint("Inbox lists show it as the sender, so it may not say what the practice does (for example “Harbor Collective”). Empty: the practice's name where it names no service, else “Appointments”."),
             Field::new("reminders_name_service", "Say in reminder emails that the appointment is a therapy session", "checkbox", "off")
                 .value(&form.reminders_name_service)
                 .optional()
@@ -66,6 +72,7 @@ pub(crate) async fn settings(
         contact_email: practice.contact_email,
         phone: practice.phone,
         reminders_name_service: if practice.reminders_name_service { "on".into() } else { String::new() },
+        sender_name: practice.sender_name,
     };
     let notice = (done.done == "settings").then(|| Notice::success("Settings saved."));
     Ok(render(&settings_page(layout, &form).notice(notice))?.into_response())
@@ -84,6 +91,7 @@ pub(crate) async fn settings_submit(
         contact_email: form.contact_email.clone(),
         phone: form.phone.clone(),
         reminders_name_service: form.reminders_name_service == "on",
+        sender_name: form.sender_name.clone(),
         cancellation_notice_hours: form.cancellation_notice_hours.clone(),
     };
     match state.app.practice().update_practice_settings(&actor, &input).await {

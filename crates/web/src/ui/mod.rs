@@ -45,12 +45,24 @@ pub(crate) struct Layout {
     pub demo: bool,
     /// The signed-in person's name, for the sign-out button.
     pub user: Option<String>,
-    /// Staff who keep or look after therapists' calendars get a link to the week.
-    pub calendar: bool,
+    /// A signed-in person's app menu: their work, in place of the public
+    /// site's links. Empty for visitors.
+    pub menu: Vec<MenuItem>,
     /// The anti-forgery token forms embed.
     pub csrf: String,
-    /// Which navigation entry is the current page.
+    /// Which entry of the public site's navigation is the current page.
     pub current: &'static str,
+}
+
+/// One entry of the app menu.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct MenuItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    /// What waits there (booking requests), shown as a badge when above zero.
+    pub count: usize,
+    /// The page shown is this entry or one of its pages.
+    pub active: bool,
 }
 
 impl Layout {
