@@ -253,6 +253,19 @@ impl App {
             created_at: now,
         };
         store.insert_practice(&practice).await?;
+        // A complete practice, as a real one would set it up: where it is,
+        // how to reach it, and the neutral name its emails go out under.
+        let settings = sensate_store::PracticeRecord {
+            id: practice.id,
+            name: practice.name.clone(),
+            time_zone: practice.time_zone.clone(),
+            address: "200 Harbor Street, Suite 4, Boston, MA 02110".to_string(),
+            contact_email: "hello@harbor.example".to_string(),
+            phone: "+1 617 555 0142".to_string(),
+            reminders_name_service: false,
+            sender_name: "Harbor Collective".to_string(),
+        };
+        store.update_practice_settings(&settings, 24).await?;
 
         // One hash for every demo account: they share the published password.
         let password_hash = self.passwords.hash(DEMO_PASSWORD.to_string()).await?;

@@ -152,6 +152,34 @@ async fn the_owners_audit_page_shows_sign_ins() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_practice_is_complete_and_mails_under_a_neutral_name() {
+    let app = spawn_demo(TestDb::sqlite()).await;
+    let owner = TestApp::new_client();
+    app.login(&owner, "owner@harbor.example", PASSWORD).await;
+    app.pass_demo_mfa(&owner).await;
+    let page = owner.get(app.url("/settings")).send().await.unwrap().text().await.unwrap();
+    for value in ["200 Harbor Street, Suite 4, Boston, MA 02110", "hello@harbor.example", "+1 617 555 0142"] {
+        assert!(page.contains(value), "{value} is set");
+    }
+    assert!(page.contains("name=\"sender_name\" type=\"text\" value=\"Harbor Collective\""), "{page}");
+
+    // A sender name that says what the practice does is refused, and nothing changes.
+    let practice = app.practice_of("owner@harbor.example").await;
+    let before = app.store().practice(practice).await.unwrap().unwrap();
+    let form = [
+        ("name", before.name.as_str()),
+        ("time_zone", before.time_zone.as_str()),
+        ("sender_name", "Harbor Sex Therapy"),
+        ("cancellation_notice_hours", "24"),
+    ];
+    let refused = app.post_form(&owner, "/settings", &form).await;
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await.unwrap().contains("Inbox lists show this name"));
+    assert_eq!(app.store().practice(practice).await.unwrap().unwrap(), before);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_sessions_end_after_an_idle_hour() {
     let app = spawn_demo(TestDb::sqlite()).await;
     let client = TestApp::new_client();
