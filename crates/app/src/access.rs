@@ -12,8 +12,16 @@ pub struct Limit {
     pub window: SignedDuration,
 }
 
-/// SECURITY.md item 9: the 11th failed sign-in in 15 minutes is refused.
+/// Failed sign-ins of one account from one network address: the 11th in 15
+/// minutes is refused. Someone's typos stop only them, at their address.
 pub const LOGIN_FAILURES: Limit = Limit { max: 10, window: SignedDuration::from_mins(15) };
+/// Failed sign-ins from one network address, whatever the account: high
+/// enough that a whole office behind one address is not locked out by one
+/// person, low enough that one address cannot try many accounts.
+pub const LOGIN_FAILURES_PER_ADDRESS: Limit = Limit { max: 100, window: SignedDuration::from_mins(15) };
+/// Failed sign-ins of one account, from anywhere: guesses spread over many
+/// addresses still stop.
+pub const LOGIN_FAILURES_PER_ACCOUNT: Limit = Limit { max: 50, window: SignedDuration::from_mins(15) };
 /// Password-reset requests and other public forms, per address.
 pub const PUBLIC_FORM: Limit = Limit { max: 5, window: SignedDuration::from_mins(15) };
 /// Wrong second-factor codes, per person.
@@ -30,6 +38,11 @@ pub(crate) fn ip_bucket(kind: &str, ip: &str) -> String {
     format!("{kind}:ip:{ip}")
 }
 
+/// One account at one network address.
+pub(crate) fn account_at_ip_bucket(kind: &str, email: &str, ip: &str) -> String {
+    format!("{kind}:account-ip:{}", token_hash(&format!("{}|{ip}", email.trim().to_lowercase())))
+}
+
 /// An attempt at a limited action, recorded before it was checked. Limits
 /// count failures: forget the attempt ([`App::forget_attempt`]) when it
 /// succeeds.
@@ -40,17 +53,18 @@ pub(crate) struct Attempt {
 
 impl App {
     /// Records the attempt in every bucket, then refuses it when a bucket
-    /// holds more than `limit.max` attempts in the window, this one
+    /// holds more than its limit's `max` attempts in its window, this one
     /// included. The record commits before anyone counts, so attempts at
     /// the same moment cannot all slip past: the k-th recorded sees at
     /// least k.
-    pub(crate) async fn attempt(&self, limit: Limit, buckets: &[&str]) -> Result<Attempt, AppError> {
+    pub(crate) async fn attempt(&self, limits: &[(&str, Limit)]) -> Result<Attempt, AppError> {
         let attempt = Attempt { id: new_token() };
         let now = self.now();
-        let since = now - limit.window;
-        self.store.record_attempt(buckets, &attempt.id, now, since).await?;
-        for bucket in buckets {
-            if self.store.rate_hits(bucket, since).await? > limit.max {
+        let buckets: Vec<&str> = limits.iter().map(|(bucket, _)| *bucket).collect();
+        let longest = limits.iter().map(|(_, limit)| limit.window).max().unwrap_or(SignedDuration::ZERO);
+        self.store.record_attempt(&buckets, &attempt.id, now, now - longest).await?;
+        for (bucket, limit) in limits {
+            if self.store.rate_hits(bucket, now - limit.window).await? > limit.max {
                 return Err(AppError::RateLimited { wait_minutes: limit.window.as_mins() });
             }
         }

@@ -322,7 +322,7 @@ enum Expect {
     Redirect(&'static str),
     /// Public forms that may also answer 429: anything but a server error.
     NotServerError,
-    /// Failed sign-ins: 401, and 429 once the address has failed ten times.
+    /// Failed sign-ins: 401, and 429 once the account has failed ten times from the address.
     Refused,
 }
 

@@ -176,6 +176,51 @@ on_both_engines! {
         app.stop().await;
     }
 
+    async fn one_persons_typos_do_not_lock_out_an_office_that_shares_an_address(db: TestDb) {
+        let sink = SmtpSink::start().await;
+        let app = spawn_app_with_mail(db, sink.url()).await;
+        app.set_up_practice(&LAKESIDE).await;
+        let practice = app.practice_of(LAKESIDE.email).await;
+        app.add_person(practice, "tess@lakeside.example", "Tess", sensate_domain::Role::Clinician, "tess tide pools").await;
+        // Every browser in these tests signs in from 127.0.0.1: one office.
+        let typist = TestApp::new_client();
+        for _ in 0..10 {
+            let response = app.post_form(&typist, "/login", &[("email", "tess@lakeside.example"), ("password", "tess tide poolz")]).await;
+            assert_eq!(response.status(), 401);
+        }
+        let stopped = app.post_form(&typist, "/login", &[("email", "tess@lakeside.example"), ("password", "tess tide pools")]).await;
+        assert_eq!(stopped.status(), 429, "the person who mistyped waits");
+        // A colleague at the same address signs in.
+        app.login(&TestApp::new_client(), LAKESIDE.email, OWNER_PASSWORD).await;
+
+        // One address trying many accounts still stops at 100 attempts that
+        // did not succeed: the typist's eleven (the refused one counts) and 89 more.
+        for n in 0..89 {
+            let email = format!("someone{}@lakeside.example", n / 9);
+            let response = app.post_form(&typist, "/login", &[("email", email.as_str()), ("password", "guess")]).await;
+            assert_eq!(response.status(), 401, "attempt {n}");
+        }
+        let ceiling = app.post_form(&TestApp::new_client(), "/login", &[("email", LAKESIDE.email), ("password", OWNER_PASSWORD)]).await;
+        assert_eq!(ceiling.status(), 429, "the address reached its ceiling");
+        app.clock.advance(SignedDuration::from_mins(16));
+        app.login(&TestApp::new_client(), LAKESIDE.email, OWNER_PASSWORD).await;
+        app.stop().await;
+    }
+
+    async fn guesses_from_many_addresses_still_stop_at_fifty(db: TestDb) {
+        let sink = SmtpSink::start().await;
+        let app = spawn_app_with_mail(db, sink.url()).await;
+        app.set_up_practice(&LAKESIDE).await;
+        for n in 0..50 {
+            let ip = format!("198.51.100.{}", n / 10);
+            let refused = app.app().identity().login(LAKESIDE.email, "a guess", &ip).await;
+            assert!(matches!(refused, Err(sensate_app::AppError::InvalidCredentials)), "guess {n}: {:?}", refused.err());
+        }
+        let limited = app.app().identity().login(LAKESIDE.email, OWNER_PASSWORD, "198.51.100.99").await;
+        assert!(matches!(limited, Err(sensate_app::AppError::RateLimited { wait_minutes: 15 })), "{:?}", limited.err());
+        app.stop().await;
+    }
+
     async fn a_second_step_code_works_once(db: TestDb) {
         let sink = SmtpSink::start().await;
         let app = spawn_app_with_mail(db, sink.url()).await;

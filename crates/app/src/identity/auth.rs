@@ -1,7 +1,10 @@
 //! Signing in and out, and turning a session cookie back into an [`Actor`].
 use sensate_domain::Email;
 
-use crate::access::{LOGIN_FAILURES, account_bucket, ip_bucket};
+use crate::access::{
+    LOGIN_FAILURES, LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURES_PER_ADDRESS, account_at_ip_bucket, account_bucket,
+    ip_bucket,
+};
 use crate::audit::{Entry, outcome};
 use crate::infra::secrets::{new_token, token_hash};
 use crate::{Actor, AppError};
@@ -14,12 +17,16 @@ pub struct NewSession {
 impl super::Identity<'_> {
     /// Signs a person in. Every failure — unknown email, wrong password,
     /// disabled account — gives the same answer after the same work. After
-    /// ten failures in 15 minutes for an account or an address, further
-    /// attempts are refused without checking the password. When the server
+    /// ten failures in 15 minutes of one account from one address (or 50 of
+    /// an account from anywhere, or 100 from one address whatever the
+    /// account), further attempts are refused without checking the
+    /// password: one person's typos do not lock out an office that shares
+    /// an address. When the server
     /// is at its limit of password hashes at once for longer than the pool's
     /// wait, the attempt is refused as busy ([`AppError::Busy`]).
     pub async fn login(&self, email: &str, password: &str, ip: &str) -> Result<NewSession, AppError> {
         let account = account_bucket("login", email);
+        let account_here = account_at_ip_bucket("login", email, ip);
         let address = ip_bucket("login", ip);
         let record = match Email::parse(email) {
             Ok(email) => self.app.store.login_record(email.as_str()).await?,
@@ -52,7 +59,12 @@ impl super::Identity<'_> {
                 return Err(busy);
             }
         };
-        let attempt = match self.app.attempt(LOGIN_FAILURES, &[&account, &address]).await {
+        let limits = [
+            (&*account_here, LOGIN_FAILURES),
+            (&*account, LOGIN_FAILURES_PER_ACCOUNT),
+            (&*address, LOGIN_FAILURES_PER_ADDRESS),
+        ];
+        let attempt = match self.app.attempt(&limits).await {
             Ok(attempt) => attempt,
             Err(limited) => {
                 self.app.store.append_audit(vec![entry(outcome::DENIED)]).await?;

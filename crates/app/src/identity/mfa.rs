@@ -92,7 +92,7 @@ impl super::Identity<'_> {
     /// The second step of sign-in: a TOTP code, or one recovery code.
     pub async fn verify_mfa(&self, actor: &Actor, code: &str) -> Result<(), AppError> {
         let bucket = format!("mfa:user:{}", actor.user_id);
-        let attempt = self.app.attempt(MFA_FAILURES, &[&bucket]).await?;
+        let attempt = self.app.attempt(&[(&bucket, MFA_FAILURES)]).await?;
         let Some(mfa) = self.app.store.mfa(actor.user_id).await?.filter(|m| m.confirmed) else {
             return Err(AppError::Forbidden);
         };

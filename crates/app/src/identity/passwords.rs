@@ -44,7 +44,7 @@ impl super::Identity<'_> {
     ) -> Result<(), AppError> {
         let mut errors = FieldErrors::new();
         let bucket = format!("password_change:user:{}", actor.user_id);
-        let attempt = self.app.attempt(PASSWORD_CHANGE_FAILURES, &[&bucket]).await?;
+        let attempt = self.app.attempt(&[(&bucket, PASSWORD_CHANGE_FAILURES)]).await?;
         let stored = self.app.store.password_hash(actor.user_id).await?;
         let correct = self.app.passwords.verify(current.to_string(), stored).await?;
         if correct {
@@ -78,7 +78,7 @@ impl super::Identity<'_> {
         let by_address = ip_bucket("reset", ip);
         let by_account = account_bucket("reset", email);
         // Every request counts, whatever it finds.
-        let _counted = self.app.attempt(PUBLIC_FORM, &[&by_address, &by_account]).await?;
+        let _counted = self.app.attempt(&[(&by_address, PUBLIC_FORM), (&by_account, PUBLIC_FORM)]).await?;
         let Ok(email) = Email::parse(email) else { return Ok(()) };
         let record = self.app.store.login_record(email.as_str()).await?.filter(|r| !r.disabled);
         let practice = match &record {

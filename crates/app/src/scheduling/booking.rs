@@ -260,7 +260,7 @@ impl super::Scheduling<'_> {
     /// Records a form's stamp as used; false when it was used before.
     async fn spend_stamp(&self, stamp: &str) -> Result<bool, AppError> {
         let once = Limit { max: 1, window: STAMP_LIFETIME };
-        match self.app.attempt(once, &[&format!("booking_stamp:{}", token_hash(stamp))]).await {
+        match self.app.attempt(&[(&format!("booking_stamp:{}", token_hash(stamp)), once)]).await {
             Ok(_spent) => Ok(true),
             Err(AppError::RateLimited { .. }) => Ok(false),
             Err(other) => Err(other),
@@ -281,7 +281,8 @@ impl super::Scheduling<'_> {
         // Per network address, and per address the confirmation would go to:
         // the form cannot be used to send mail at someone.
         let (by_address, by_recipient) = (ip_bucket("booking", ip), account_bucket("booking", &input.email));
-        let attempt = self.app.attempt(self.app.config.booking.limit(), &[&by_address, &by_recipient]).await?;
+        let limit = self.app.config.booking.limit();
+        let attempt = self.app.attempt(&[(&by_address, limit), (&by_recipient, limit)]).await?;
         let outcome = self.store_booking_request(options, choice, input, ip).await;
         if matches!(outcome, Err(AppError::Invalid(_)) | Ok(BookingOutcome::Taken { .. })) {
             self.app.forget_attempt(self.app.store.as_ref(), attempt).await?;
