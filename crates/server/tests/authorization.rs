@@ -749,6 +749,17 @@ on_both_engines! {
                         failures.push(format!("{} {}: a redirect carries health data", route.method, route.path));
                     }
                 }
+                // Tab titles stay in the browser's history and show in its
+                // tab bar: on signed-in and booking pages they are neutral.
+                let discreet = route.access == Access::SignedIn
+                    || ["/therapists/{id}/book", "/bookings/", "/appointments/manage/"].iter().any(|p| route.path.starts_with(p));
+                if route.method == Method::GET
+                    && discreet
+                    && let Some(title) = sensate_testkit::between(&body, "<title>", "</title>")
+                    && sensate_domain::discretion::names_the_service(&title)
+                {
+                    failures.push(format!("{} {} as {actor}: the tab title names the service: {title}", route.method, route.path));
+                }
                 if let Some(location) = location {
                     locations.push(location);
                 }
