@@ -59,6 +59,10 @@ test('a client moves and cancels by their link; the therapist sees the history',
     await expect(staff).toContainText('Requested online by Robin');
     await expect(staff).toContainText('Confirmed by Dr. Elena Rivera');
     await expect(staff.getByRole('heading', { name: 'Move to another time' })).toBeVisible();
+    // The free times wait behind one line, so the page stays short.
+    await expect(staff.getByRole('radio').first()).toBeHidden();
+    await staff.getByText('Choose a free time', { exact: false }).click();
+    await expect(staff.getByRole('radio').first()).toBeVisible();
     await expect(staff.getByLabel(/^Reason\b/)).toBeVisible();
     await expectNoA11yViolations(therapist);
 

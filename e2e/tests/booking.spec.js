@@ -21,6 +21,9 @@ test('a visitor books a trial session and the therapist confirms it', async ({ b
   await expect(main.getByLabel('Show times in')).toHaveValue('Europe/Berlin');
   const first = main.locator('a.slot').first();
   await expect(first).toContainText(/\d\d:\d\d \(CET\)/);
+  // The free times of a day sit level in their row, the first one included.
+  const tops = await main.locator('a.slot').evaluateAll((slots) => slots.slice(0, 2).map((s) => s.getBoundingClientRect().top));
+  expect(tops[0]).toBe(tops[1]);
   await expectNoA11yViolations(page);
   await first.click();
 
@@ -30,6 +33,13 @@ test('a visitor books a trial session and the therapist confirms it', async ({ b
   await main.getByLabel(/^Your name\b/).fill('Robin');
   await main.getByLabel(/^Email address\b/).fill(email);
   await main.getByLabel(/^Where you will be during the video session\b/).selectOption({ label: 'New York' });
+  // The partner's address is asked for only when a partner comes.
+  const partner = main.getByLabel(/^Partner's email address\b/);
+  await expect(partner).toBeHidden();
+  await main.getByLabel('With a partner', { exact: true }).check();
+  await expect(partner).toBeVisible();
+  await main.getByLabel('With a partner', { exact: true }).uncheck();
+  await expect(partner).toBeHidden();
   // People take a moment to fill in a form; a faster answer is taken for a script.
   await page.waitForTimeout(3_500);
   await main.getByRole('button', { name: 'Send request', exact: true }).click();

@@ -17,3 +17,18 @@
   select.value = zone;
   select.form.submit();
 })();
+
+// Booking details: the partner's address is asked for only when a partner
+// comes. Without this script the field is simply shown.
+(function () {
+  'use strict';
+  Array.prototype.forEach.call(document.querySelectorAll('[data-shown-with]'), function (field) {
+    var box = document.getElementById(field.getAttribute('data-shown-with'));
+    if (!box) return;
+    var sync = function () {
+      field.hidden = !box.checked;
+    };
+    box.addEventListener('change', sync);
+    sync();
+  });
+})();
