@@ -37,6 +37,14 @@ test("the app menu holds a therapist's work and folds behind a button on a phone
   const menu = page.getByRole('navigation', { name: 'Main', exact: true });
   const today = menu.getByRole('link', { name: 'Today', exact: true });
   await expect(today).toHaveAttribute('aria-current', 'page');
+  // The Today page: the day's sessions, and beside them on a desktop what needs attention.
+  const sessions = page.getByRole('heading', { level: 2, name: "Today's sessions", exact: true });
+  const attention = page.getByRole('heading', { level: 2, name: 'Needs your attention', exact: true });
+  await expect(sessions).toBeVisible();
+  await expect(attention).toBeVisible();
+  const [left, right] = [await sessions.boundingBox(), await attention.boundingBox()];
+  expect(right.x, 'attention sits beside the sessions at 1280 px').toBeGreaterThan(left.x + left.width / 2);
+  await expectNoA11yViolations(page);
   const links = (await menuLinks(page)).map((text) => text.replace(/\s+\d+\s+waiting$/, ''));
   expect(links).toEqual(['Today', 'Calendar', 'Requests', 'Clients', 'Profiles']);
   // The public site's links stay on the public site.

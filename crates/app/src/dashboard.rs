@@ -16,7 +16,12 @@ pub struct Dashboard {
     pub roles: Vec<Role>,
     /// Owners and admins: the practice at a glance and its therapists.
     pub overview: Option<(PracticeSummary, Vec<TherapistProfile>)>,
-    /// Therapists: their own calendar.
+    /// The practice's date today.
+    pub today: jiff::civil::Date,
+    /// Therapists: their sessions today still to be held or closed, from the
+    /// day's start (so one under way is there).
+    pub clinician_today: Option<Vec<AppointmentView>>,
+    /// Therapists: their sessions after today.
     pub clinician_upcoming: Option<Vec<AppointmentView>>,
     /// Clients: the sessions of the cases they belong to.
     pub client_upcoming: Option<Vec<AppointmentView>>,
@@ -95,10 +100,18 @@ impl App {
             )),
             _ => None,
         };
-        let clinician_upcoming = if actor.may(Action::ViewSchedule, Scope::Themselves) {
-            Some(self.store.upcoming_for_clinician(actor.user_id, now, UPCOMING_LIMIT).await?)
+        // The practice's day: from its midnight to the next.
+        let zoned = now.to_zoned(time_zone.clone());
+        let today = zoned.date();
+        let start_of_day = zoned.start_of_day().map_err(|e| AppError::Internal(e.to_string()))?.timestamp();
+        let next_day =
+            zoned.tomorrow().and_then(|t| t.start_of_day()).map_err(|e| AppError::Internal(e.to_string()))?.timestamp();
+        let (clinician_today, clinician_upcoming) = if actor.may(Action::ViewSchedule, Scope::Themselves) {
+            let sessions = self.store.upcoming_for_clinician(actor.user_id, start_of_day, UPCOMING_LIMIT).await?;
+            let (today, later) = sessions.into_iter().partition(|a| a.starts_at < next_day);
+            (Some(today), Some(later))
         } else {
-            None
+            (None, None)
         };
         let client_upcoming = if actor.has_role(Role::Client) {
             Some(self.store.upcoming_for_client(actor.user_id, now, UPCOMING_LIMIT).await?)
@@ -120,6 +133,8 @@ impl App {
             time_zone,
             roles,
             overview,
+            today,
+            clinician_today,
             clinician_upcoming,
             client_upcoming,
             tools: tools(actor),

@@ -363,9 +363,17 @@ impl App {
             for week in 0..WEEKS {
                 let day = next_weekday(today, demo_case.first_day + week * 7)?;
                 let minutes = if demo_case.kind == CaseKind::Couple { 60 } else { 50 };
-                let status = if week == 0 { AppointmentStatus::Confirmed } else { AppointmentStatus::Requested };
+                // Established clients' sessions are agreed; "requested" means
+                // a booking request that waits for the therapist, and only that.
                 store
-                    .insert_appointment(&session(&case, day, demo_case.hour, minutes, demo_case.format, status)?)
+                    .insert_appointment(&session(
+                        &case,
+                        day,
+                        demo_case.hour,
+                        minutes,
+                        demo_case.format,
+                        AppointmentStatus::Confirmed,
+                    )?)
                     .await?;
             }
         }

@@ -20,6 +20,7 @@ struct World {
     sink: SmtpSink,
     tess: reqwest::Client,
     tess_id: UserId,
+    tess_secret: sensate_domain::totp::TotpSecret,
 }
 
 fn location(response: &reqwest::Response) -> String {
@@ -33,11 +34,13 @@ async fn world(db: TestDb) -> World {
     let (owner, _) = app.set_up_practice(&LAKESIDE).await;
     let practice = app.practice_of(LAKESIDE.email).await;
     let tess_id = app.add_person(practice, "tess@lakeside.example", "Tess Therapist", Role::Clinician, PASSWORD).await;
-    let tess = app.signed_in_staff("tess@lakeside.example", PASSWORD).await;
+    let tess = TestApp::new_client();
+    app.login(&tess, "tess@lakeside.example", PASSWORD).await;
+    let tess_secret = app.enrol_mfa(&tess).await;
     app.list_in_directory(&owner, &tess, tess_id, &[]).await;
     assert_eq!(app.post_form(&owner, "/session-types", TRIAL_CONSULTATION).await.status(), 303);
     assert_eq!(app.post_form(&tess, &format!("/availability/{tess_id}"), TUESDAY_MORNINGS).await.status(), 303);
-    World { app, sink, tess, tess_id }
+    World { app, sink, tess, tess_id, tess_secret }
 }
 
 /// The visitor's form for the first free time, as the pages lead there.
@@ -168,6 +171,7 @@ on_both_engines! {
         assert!(requests.contains("Topic: Performance anxiety") && requests.contains("MESSAGE-CANARY"), "decrypted for the therapist");
         let today = w.tess.get(app.url("/dashboard")).send().await.unwrap().text().await.unwrap();
         assert!(today.contains(r#"Requests <span class="count">1<span class="visually-hidden"> waiting</span>"#), "every page's menu counts the request");
+        assert!(today.contains("<strong>1</strong> booking request waits for your answer."), "the Today page says what needs attention");
         let id = sensate_testkit::between(&requests, "/requests/", "/confirm").unwrap();
         assert_eq!(location(&app.post_form(&w.tess, &format!("/requests/{id}/confirm"), &[]).await), "/requests?done=confirmed");
         let answer = w.sink.wait_for(2, Duration::from_secs(10)).await.remove(1);
@@ -176,9 +180,20 @@ on_both_engines! {
         assert_eq!(app.post_form(&w.tess, &format!("/requests/{id}/confirm"), &[]).await.status(), 422, "answered once");
         let today = w.tess.get(app.url("/dashboard")).send().await.unwrap().text().await.unwrap();
         assert!(today.contains(">Requests</a>"), "an answered request is no longer counted");
+        assert!(today.contains("Nothing waits for you."));
         for mail in w.sink.messages() {
             mail.assert_discreet();
         }
+
+        // On the day, the session is among today's, with its status.
+        app.clock.set("2026-11-24T16:30:00Z".parse().unwrap());
+        let tess = TestApp::new_client();
+        app.login(&tess, "tess@lakeside.example", PASSWORD).await;
+        app.verify_mfa(&tess, &w.tess_secret).await;
+        let today = tess.get(app.url("/dashboard")).send().await.unwrap().text().await.unwrap();
+        let todays = sensate_testkit::between(&today, "<h2 id=\"today-title\">Today's sessions</h2>", "</section>").unwrap();
+        assert!(todays.contains("Tue 24 Nov 2026, 15:00 (CET)") && todays.contains("badge-confirmed"), "{todays}");
+        assert!(today.contains("Tuesday 24 November"), "the practice's date");
         w.app.stop().await;
     }
 

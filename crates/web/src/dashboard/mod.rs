@@ -32,6 +32,7 @@ pub(crate) async fn dashboard(
                 },
                 format: a.format.label(),
                 status: a.status.label(),
+                status_key: a.status.as_str(),
             })
             .collect()
     };
@@ -58,14 +59,20 @@ pub(crate) async fn dashboard(
             .collect(),
     });
     let tools = view.tools.iter().map(|tool| link(*tool)).collect();
+    // The menu has counted them already for this page.
+    let waiting_requests = layout.menu.iter().find(|item| item.href == "/requests").map(|item| item.count);
     let template = DashboardTemplate {
         layout: layout.at("dashboard"),
         title: crate::context::start_page(&actor),
         name: actor.display_name.clone(),
-        practice_name: view.practice_name,
+        // A client's first screen does not lead with the practice's name.
+        practice_name: view.practice_name.filter(|_| actor.is_staff()),
         roles: view.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", "),
         time_zone: zone.iana_name().unwrap_or("UTC").to_string(),
         overview,
+        date: view.today.strftime("%A %-d %B").to_string(),
+        waiting_requests,
+        clinician_today: view.clinician_today.map(|a| rows(a, false)),
         clinician_upcoming: view.clinician_upcoming.map(|a| rows(a, false)),
         client_upcoming: view.client_upcoming.map(|a| rows(a, true)),
         tools,
@@ -87,6 +94,8 @@ pub(crate) struct AppointmentRow {
     pub kind: &'static str,
     pub format: &'static str,
     pub status: &'static str,
+    /// The status as a word for its badge's colour (`badge-confirmed`).
+    pub status_key: &'static str,
 }
 
 #[derive(Debug, Clone)]
@@ -118,6 +127,12 @@ pub(crate) struct DashboardTemplate {
     pub roles: String,
     pub time_zone: String,
     pub overview: Option<OverviewView>,
+    /// The practice's date, as "Monday 7 December".
+    pub date: String,
+    /// Booking requests that wait for this therapist; `None` for people
+    /// who take none.
+    pub waiting_requests: Option<usize>,
+    pub clinician_today: Option<Vec<AppointmentRow>>,
     pub clinician_upcoming: Option<Vec<AppointmentRow>>,
     pub client_upcoming: Option<Vec<AppointmentRow>>,
     /// (href, label) of the pages this person's roles open.
