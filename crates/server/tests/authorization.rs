@@ -359,6 +359,7 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
         // An unknown link, for whoever is signed in.
         (false, "/join/accept") => gate(Status(404)),
         (true, "/outbox") => Status(404),
+        (true, "/design") => Status(404),
         (true, "/login") => {
             if anonymous {
                 Status(200)

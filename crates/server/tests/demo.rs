@@ -180,6 +180,18 @@ async fn the_demo_practice_is_complete_and_mails_under_a_neutral_name() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_shows_its_design_system() {
+    let app = spawn_demo(TestDb::sqlite()).await;
+    let page = app.get("/design").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    for component in ["class=\"button\"", "badge-confirmed", "notice-error", "card-grid", "stack-on-phone", "class=\"disclosure\""] {
+        assert!(html.contains(component), "{component}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_sessions_end_after_an_idle_hour() {
     let app = spawn_demo(TestDb::sqlite()).await;
     let client = TestApp::new_client();

@@ -89,6 +89,7 @@ fn declare() -> Table {
         .post("/join", Public, identity::auth::join_submit)
         .post("/join/accept", SignedIn, identity::auth::join_accept)
         .get("/outbox", Public, public::outbox)
+        .get("/design", Public, public::design)
         // Signed in: own account
         .get("/mfa", SignedIn, identity::account::mfa)
         .post("/mfa/enrol", SignedIn, identity::account::mfa_enrol)

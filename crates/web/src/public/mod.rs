@@ -48,6 +48,18 @@ pub(crate) async fn not_found() -> Response {
     ErrorPage::not_found().into_response()
 }
 
+/// The living design system: every component, rendered by the stylesheet
+/// pages use. Demo only: a practice's own server has no use for it.
+pub(crate) async fn design(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    page: Page,
+) -> Result<Response, WebError> {
+    if !state.app.config().demo {
+        return Ok(ErrorPage::not_found().into_response());
+    }
+    Ok(render(&DesignTemplate { layout: page.layout })?.into_response())
+}
+
 /// The demo's outbox: mail that would have been sent. Absent outside the demo.
 pub(crate) async fn outbox(
     axum::extract::State(state): axum::extract::State<crate::AppState>,
@@ -98,6 +110,12 @@ pub(crate) struct SelfCheckTemplate {
     pub layout: Layout,
     pub concerns: Vec<Choice>,
     pub states: Vec<Choice>,
+}
+
+#[derive(Template)]
+#[template(path = "public/design.html")]
+pub(crate) struct DesignTemplate {
+    pub layout: Layout,
 }
 
 #[derive(Template)]
