@@ -90,3 +90,26 @@ test('the menu follows the role: a client has a home, an owner the practice', as
   await expectNoA11yViolations(owner);
   await ownerContext.close();
 });
+
+for (const [width, height] of [[390, 844], [1280, 900]]) {
+  test(`the owner reads the audit log by names and plain words at ${width} px`, async ({ page }, testInfo) => {
+    await page.setViewportSize({ width, height });
+    await signIn(page, DEMO_ACCOUNTS.owner);
+    await page.goto('/audit');
+    const main = page.getByRole('main');
+    await main.getByLabel('Action').selectOption({ label: 'Signed in' });
+    await main.getByRole('button', { name: 'Filter', exact: true }).click();
+    await expect(page).toHaveURL(/action=login/);
+    const rows = main.getByRole('table').getByRole('row').filter({ has: page.getByRole('cell') });
+    await expect(rows.first()).toContainText('Signed in');
+    await expect(rows.first()).toContainText('Maya Okafor');
+    // No ids where a reader expects a name.
+    await expect(main.getByRole('table')).not.toContainText(/[0-9a-f]{8}-[0-9a-f]{4}-/);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, 'horizontal overflow in px').toBeLessThanOrEqual(0);
+    await expectNoA11yViolations(page);
+    const shot = testInfo.outputPath(`audit-${width}.png`);
+    await page.screenshot({ path: shot, fullPage: true });
+    await testInfo.attach(`audit-${width}`, { path: shot, contentType: 'image/png' });
+  });
+}

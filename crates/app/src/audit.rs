@@ -13,6 +13,16 @@ use tokio::task::JoinHandle;
 
 use crate::{Actor, App, AppError};
 
+/// A page of the audit log as people read it.
+#[derive(Debug, Clone)]
+pub struct AuditPage {
+    pub entries: Vec<AuditRecord>,
+    /// Names of the practice's people, by id.
+    pub names: std::collections::HashMap<sensate_domain::UserId, String>,
+    /// The practice's time zone, for showing when.
+    pub time_zone: jiff::tz::TimeZone,
+}
+
 /// The outcome column's vocabulary.
 pub mod outcome {
     pub const ALLOWED: &str = "allowed";
@@ -109,9 +119,9 @@ impl App {
         match decide(&actor.facts(), action, resource) {
             Decision::Allow => Ok(()),
             Decision::Deny(denial) => {
-                let action_name = format!("{action:?}");
+                let action_name = action.as_str();
                 let practice = resource_practice(resource);
-                self.audit_actor(actor, practice, &action_name, record.0, record.1, outcome::DENIED).await?;
+                self.audit_actor(actor, practice, action_name, record.0, record.1, outcome::DENIED).await?;
                 tracing::info!(reason = denial.as_str(), action = %action_name, "request denied by policy");
                 Err(denial_error(denial))
             }
@@ -134,11 +144,11 @@ impl App {
         match decide(&actor.facts(), action, resource) {
             Decision::Allow => Ok(uow),
             Decision::Deny(denial) => {
-                let action_name = format!("{action:?}");
+                let action_name = action.as_str();
                 uow.audit(self.actor_event(
                     actor,
                     resource_practice(resource),
-                    &action_name,
+                    action_name,
                     record.0,
                     record.1,
                     outcome::DENIED,
@@ -175,16 +185,27 @@ impl App {
     }
 
     /// The audit log of the owner's practice, newest first.
-    pub async fn audit_log(&self, actor: &Actor, mut filter: AuditFilter) -> Result<Vec<AuditRecord>, AppError> {
+    pub async fn audit_log(&self, actor: &Actor, filter: AuditFilter) -> Result<Vec<AuditRecord>, AppError> {
+        Ok(self.audit_page(actor, filter).await?.entries)
+    }
+
+    /// The audit log of the owner's practice, newest first, with the names
+    /// of the practice's people its entries name (the log keeps ids only).
+    pub async fn audit_page(&self, actor: &Actor, mut filter: AuditFilter) -> Result<AuditPage, AppError> {
         let practice = self.authorize_in_practice(actor, Action::ViewAuditLog).await?;
         filter.practice_id = Some(practice);
         filter.limit = if filter.limit <= 0 { 100 } else { filter.limit.min(500) };
         // What just happened belongs on the page, so chain it first.
         self.seal_audit().await?;
         let entries = self.store.audit_log(&filter).await?;
+        let names = self.store.people(practice).await?.into_iter().map(|p| (p.id, p.display_name)).collect();
+        let time_zone = actor
+            .primary_membership()
+            .and_then(|m| jiff::tz::TimeZone::get(&m.practice_time_zone).ok())
+            .unwrap_or(jiff::tz::TimeZone::UTC);
         self.audit_actor(actor, Some(practice), "view_audit_log", "audit_log", practice.to_string(), outcome::ALLOWED)
             .await?;
-        Ok(entries)
+        Ok(AuditPage { entries, names, time_zone })
     }
 
     /// Seals what is pending, then checks the whole chain, the head the

@@ -54,6 +54,56 @@ pub enum Action {
     ScheduleSessions,
 }
 
+impl Action {
+    /// Every action, for lists such as the audit log's filter.
+    pub const ALL: [Action; 19] = [
+        Action::ViewPracticeOverview,
+        Action::EditPracticeSettings,
+        Action::InviteStaff,
+        Action::InviteClient,
+        Action::ListOwnClients,
+        Action::DisableAccount,
+        Action::ViewAuditLog,
+        Action::ViewClientContact,
+        Action::EditClientContact,
+        Action::WriteClinicalNote,
+        Action::ReadClinicalNote,
+        Action::EditTherapistProfile,
+        Action::VerifyCredential,
+        Action::ManageDirectory,
+        Action::ManageSessionTypes,
+        Action::EditAvailability,
+        Action::ManageAppointment,
+        Action::ViewSchedule,
+        Action::ScheduleSessions,
+    ];
+
+    /// The action's name in the audit log, in the log's one naming style.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::ViewPracticeOverview => "view_practice_overview",
+            Action::EditPracticeSettings => "edit_practice_settings",
+            Action::InviteStaff => "invite_staff",
+            Action::InviteClient => "invite_client",
+            Action::ListOwnClients => "list_own_clients",
+            Action::DisableAccount => "disable_account",
+            Action::ViewAuditLog => "view_audit_log",
+            Action::ViewClientContact => "view_client_contact",
+            Action::EditClientContact => "edit_client_contact",
+            Action::WriteClinicalNote => "write_clinical_note",
+            Action::ReadClinicalNote => "read_clinical_note",
+            Action::EditTherapistProfile => "edit_therapist_profile",
+            Action::VerifyCredential => "verify_credential",
+            Action::ManageDirectory => "manage_directory",
+            Action::ManageSessionTypes => "manage_session_types",
+            Action::EditAvailability => "edit_availability",
+            Action::ManageAppointment => "manage_appointment",
+            Action::ViewSchedule => "view_schedule",
+            Action::ScheduleSessions => "schedule_sessions",
+        }
+    }
+}
+
 /// The facts about the person asking.
 #[derive(Debug, Clone)]
 pub struct ActorFacts {
@@ -210,6 +260,15 @@ pub fn decide(actor: &ActorFacts, action: Action, resource: &Resource) -> Decisi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_action_has_one_log_name_in_snake_case() {
+        let mut names: Vec<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
+        assert!(names.iter().all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_')), "{names:?}");
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Action::ALL.len());
+    }
     use Action::*;
 
     struct World {

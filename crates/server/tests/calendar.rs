@@ -240,7 +240,7 @@ on_both_engines! {
         let views: Vec<_> = log.iter().filter(|e| e.event.action == "view_calendar" && e.event.outcome == "allowed").collect();
         assert!(views.iter().any(|e| e.event.actor_id == Some(w.tess_id) && e.event.record_id == w.tess_id.to_string()));
         assert!(views.iter().any(|e| e.event.record_id == w.kim_id.to_string() && e.event.actor_id != Some(w.kim_id)));
-        assert!(log.iter().any(|e| e.event.actor_id == Some(w.tess_id) && e.event.action == "ViewSchedule" && e.event.outcome == "denied"));
+        assert!(log.iter().any(|e| e.event.actor_id == Some(w.tess_id) && e.event.action == "view_schedule" && e.event.outcome == "denied"));
         w.app.stop().await;
     }
 

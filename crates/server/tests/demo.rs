@@ -143,11 +143,14 @@ async fn the_owners_audit_page_shows_sign_ins() {
         .await;
     assert_eq!(wrong.status(), 401);
     let page = owner.get(app.url("/audit?action=login")).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("<td data-label=\"Action\">login</td>"), "sign-ins are listed");
+    assert!(page.contains("<td data-label=\"What\">Signed in</td>"), "sign-ins are listed, described");
+    assert!(page.contains("badge-failed\">Failed</span>") && page.contains("badge-allowed\">Allowed</span>"));
+    assert!(page.contains("<td data-label=\"Who\">Maya Okafor</td>"), "the owner's sign-in, by name");
     assert!(
-        page.contains("<td data-label=\"Outcome\">failed</td>")
-            && page.contains("<td data-label=\"Outcome\">allowed</td>")
+        page.contains("<td data-label=\"Who\">Jordan Miles</td>"),
+        "the failed sign-in names the account it was for"
     );
+    assert!(!page.contains("<td data-label=\"Who\">0"), "people by name, not by id");
     app.stop().await;
 }
 
@@ -185,7 +188,9 @@ async fn the_demo_shows_its_design_system() {
     let page = app.get("/design").await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
-    for component in ["class=\"button\"", "badge-confirmed", "notice-error", "card-grid", "stack-on-phone", "class=\"disclosure\""] {
+    for component in
+        ["class=\"button\"", "badge-confirmed", "notice-error", "card-grid", "stack-on-phone", "class=\"disclosure\""]
+    {
         assert!(html.contains(component), "{component}");
     }
     app.stop().await;
