@@ -297,7 +297,12 @@ on_both_engines! {
         assert_eq!(disabled.headers()["location"], "/people?done=disabled");
         assert_eq!(practices(me(browser.clone()).await), vec!["Harbor Care"], "the session continues without Lakeside");
         app.login(&TestApp::new_client(), "kim@client.example", "kim's own phrase").await;
-        assert!(owner.get(app.url("/people")).send().await.unwrap().text().await.unwrap().contains("Kim Client"), "still listed, as disabled");
+        let people = owner.get(app.url("/people")).send().await.unwrap().text().await.unwrap();
+        let staff = sensate_testkit::between(&people, "<h2 id=\"staff-title\">Staff</h2>", "</section>").unwrap();
+        let clients = sensate_testkit::between(&people, "<h2 id=\"clients-title\">Clients</h2>", "</section>").unwrap();
+        assert!(clients.contains("Kim Client") && clients.contains("Disabled"), "still listed, as disabled, among clients");
+        assert!(!staff.contains("Kim Client") && staff.contains("Practice owner"), "staff apart from clients");
+        assert!(people.contains("<option value=\"admin\">Practice administrator</option>"), "role names the same in the form as in the table");
         assert_eq!(app.store().roles_in(elsewhere, kim).await.unwrap(), vec![sensate_domain::Role::Client]);
 
         app.post_form(&owner, &format!("/people/{kim}/enable"), &[]).await;

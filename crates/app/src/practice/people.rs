@@ -2,7 +2,8 @@
 use sensate_domain::discretion::SenderName;
 use sensate_domain::policy::{Action, Resource};
 use sensate_domain::{FieldErrors, PracticeName, TimeZoneName, UserId};
-use sensate_store::{PersonRecord, PracticeRecord};
+pub use sensate_store::PersonRecord;
+use sensate_store::PracticeRecord;
 
 use crate::audit::outcome;
 use crate::{Actor, AppError};

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use sensate_app::AppError;
 use sensate_app::identity::invitations::{InvitationSent, Invitee};
-use sensate_domain::UserId;
+use sensate_domain::{Role, UserId};
 
 use crate::AppState;
 use crate::context::Page;
@@ -29,9 +29,9 @@ fn invite_form(layout: &Layout, form: &InviteForm) -> FormPage {
         Field::new("name", "Name", "text", "off").value(&form.name),
         Field::new("email", "Email address", "email", "off").value(&form.email),
         Field::new("role", "Role", "text", "off")
-            .options(&["clinician", "admin"])
+            .labelled_options(&[("clinician", Role::Clinician.label()), ("admin", Role::Admin.label())])
             .value(if form.role.is_empty() { "clinician" } else { &form.role })
-            .hint("clinician: a therapist who sees clients; admin: front desk and billing."),
+            .hint("A therapist sees clients; a practice administrator keeps the front desk, people and billing."),
     ])
 }
 
@@ -46,20 +46,21 @@ async fn people_page(
     let zone = actor.primary_membership().map(|m| m.practice_time_zone.clone()).unwrap_or_default();
     let people = state.app.practice().people(actor).await?;
     let invitations = state.app.identity().practice_invitations(actor).await?;
+    // Staff and clients apart: who works here, and whom the practice sees.
+    let (staff, clients): (Vec<_>, Vec<_>) = people.into_iter().partition(|p| p.roles.iter().any(|r| r.is_staff()));
+    let row = |p: sensate_app::practice::people::PersonRecord| PersonRow {
+        id: p.id.to_string(),
+        is_self: p.id == actor.user_id,
+        name: p.display_name,
+        email: p.email.into(),
+        roles: p.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", "),
+        disabled: p.disabled,
+    };
     Ok(PeopleTemplate {
         layout,
         notice,
-        people: people
-            .into_iter()
-            .map(|p| PersonRow {
-                id: p.id.to_string(),
-                is_self: p.id == actor.user_id,
-                name: p.display_name,
-                email: p.email.into(),
-                roles: p.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", "),
-                disabled: p.disabled,
-            })
-            .collect(),
+        staff: staff.into_iter().map(row).collect(),
+        clients: clients.into_iter().map(row).collect(),
         invitations: invitations
             .into_iter()
             .map(|i| InvitationRow {
@@ -175,7 +176,8 @@ pub(crate) struct InvitationRow {
 pub(crate) struct PeopleTemplate {
     pub layout: Layout,
     pub notice: Option<Notice>,
-    pub people: Vec<PersonRow>,
+    pub staff: Vec<PersonRow>,
+    pub clients: Vec<PersonRow>,
     pub invitations: Vec<InvitationRow>,
     pub invite: FormPage,
     /// Links of invitations just made, for copying when email is not set up.

@@ -97,7 +97,8 @@ pub(crate) struct Field {
     pub autocomplete: &'static str,
     pub hint: &'static str,
     pub error: Option<String>,
-    pub options: Vec<&'static str>,
+    /// A select's choices: (value sent, text shown).
+    pub options: Vec<(&'static str, &'static str)>,
     pub required: bool,
 }
 
@@ -145,6 +146,13 @@ impl Field {
     }
 
     pub fn options(mut self, options: &[&'static str]) -> Self {
+        self.kind = "select";
+        self.options = options.iter().map(|o| (*o, *o)).collect();
+        self
+    }
+
+    /// A select whose choices are shown in words: (value, text).
+    pub fn labelled_options(mut self, options: &[(&'static str, &'static str)]) -> Self {
         self.kind = "select";
         self.options = options.to_vec();
         self
