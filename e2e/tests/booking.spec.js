@@ -63,6 +63,9 @@ test('a visitor books a trial session and the therapist confirms it', async ({ b
   await expectNoA11yViolations(page);
   await main.getByRole('button', { name: 'Confirm and send my request', exact: true }).click();
   await expect(main.getByRole('status')).toContainText('Your request was sent');
+  // Where the visitor stands now, and what happens next.
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Your request was sent');
+  await expect(main.getByRole('heading', { level: 2, name: 'What happens next' })).toBeVisible();
   await expectNoA11yViolations(page);
 
   const therapistContext = await browser.newContext({ timezoneId: 'America/New_York' });

@@ -59,7 +59,7 @@ async fn open_form(w: &World, visitor: &reqwest::Client) -> (String, Vec<(String
     // Now is Monday 10:00 in New York; with 12 hours' notice the first free time is
     // Tuesday 09:00 there, 15:00 in Berlin.
     assert!(slots.contains("<h3>Tuesday 24 November</h3>"), "{slots}");
-    let href = sensate_testkit::between(&slots, "<a class=\"button-secondary slot\" href=\"", "\"")
+    let href = sensate_testkit::between(&slots, "<a class=\"button button-secondary slot\" href=\"", "\"")
         .unwrap()
         .replace("&#38;", "&");
     assert!(slots.contains(">15:00 (CET)</a>"));
@@ -162,7 +162,13 @@ on_both_engines! {
         let path = format!("/bookings/confirm/{token}");
         let confirmed = app.post_form(&visitor, &path, &[]).await;
         assert_eq!(confirmed.status(), 200);
-        assert!(confirmed.text().await.unwrap().contains("Your request was sent"));
+        let html = confirmed.text().await.unwrap();
+        assert!(html.contains("<h1>Your request was sent</h1>") && html.contains("What happens next"), "the page says where the visitor stands");
+        let receipt = w.sink.wait_for(2, Duration::from_secs(10)).await.remove(1);
+        assert_eq!(receipt.subject(), "Your request was sent");
+        let body = receipt.body();
+        assert!(body.contains("Your request for an appointment on Tue 24 Nov 2026, 15:00 (CET) (Telehealth (video)) was sent."), "{body}");
+        assert!(body.contains("What happens next: you get an answer by email.") && body.contains("Your therapist: Tess Therapist."), "{body}");
         let again = app.post_form(&visitor, &path, &[]).await.text().await.unwrap();
         assert!(again.contains("You have confirmed this request already."));
 
@@ -174,7 +180,7 @@ on_both_engines! {
         assert!(today.contains("<strong>1</strong> booking request waits for your answer."), "the Today page says what needs attention");
         let id = sensate_testkit::between(&requests, "/requests/", "/confirm").unwrap();
         assert_eq!(location(&app.post_form(&w.tess, &format!("/requests/{id}/confirm"), &[]).await), "/requests?done=confirmed");
-        let answer = w.sink.wait_for(2, Duration::from_secs(10)).await.remove(1);
+        let answer = w.sink.wait_for(3, Duration::from_secs(10)).await.remove(2);
         assert_eq!(answer.subject(), "Your appointment is confirmed");
         assert!(answer.body().contains("Tue 24 Nov 2026, 15:00 (CET)"));
         assert_eq!(app.post_form(&w.tess, &format!("/requests/{id}/confirm"), &[]).await.status(), 422, "answered once");

@@ -235,7 +235,7 @@ async fn set_up_practice(db: &TestDb, server: &Server, setup_token: &str) -> Use
 
 /// The links to free times on a page of times, in order (`&` unescaped).
 fn slot_links(html: &str) -> Vec<String> {
-    html.split("<a class=\"button-secondary slot\" href=\"")
+    html.split("<a class=\"button button-secondary slot\" href=\"")
         .skip(1)
         .filter_map(|rest| rest.split_once('"').map(|(href, _)| href.replace("&#38;", "&").replace("&amp;", "&")))
         .collect()

@@ -361,6 +361,8 @@ on_both_engines! {
         let mail = mails[0].clone();
         assert_eq!(mail.subject(), "Your appointment is confirmed");
         assert!(mail.body().contains("Thu 26 Nov 2026, 09:00 (EST)"), "in the visitor's zone: {}", mail.body());
+        assert!(mail.body().contains("in person at Seestraße 4 10115 Berlin, is confirmed."), "where: {}", mail.body());
+        assert!(mail.body().contains("Your therapist: Tess Therapist."), "who: {}", mail.body());
         assert!(mail.header("Content-Type").unwrap().starts_with("multipart/mixed"));
         assert!(mail.part("text/html").is_some(), "the text, its HTML and the calendar file");
         mail.assert_discreet();
@@ -379,12 +381,17 @@ on_both_engines! {
         let approved_id = hold(&approved, "2026-11-27T10:00:00Z", SessionFormat::Telehealth, "token-approved", "sam@visitor.example").await;
         let other = TestApp::new_client();
         assert_eq!(w.app.post_form(&other, "/bookings/confirm/token-approved", &[]).await.status(), 200);
-        nothing_more(&w.sink, 2).await;
+        // Only the receipt: the calendar file comes with the therapist's answer.
+        let receipt = w.sink.wait_for(3, WAIT).await.remove(2);
+        assert_eq!(receipt.subject(), "Your request was sent");
+        assert!(receipt.part("text/calendar").is_none());
+        receipt.assert_discreet();
+        nothing_more(&w.sink, 3).await;
         let tess = w.app.signed_in_staff("tess@lakeside.example", PASSWORD).await;
         let answered = w.app.post_form(&tess, &format!("/requests/{approved_id}/confirm"), &[]).await;
         assert_eq!(answered.status(), 303);
-        let mails = w.sink.wait_for(4, WAIT).await;
-        let mail = mails[2..].iter().find(|m| m.subject() == "Your appointment is confirmed").unwrap().clone();
+        let mails = w.sink.wait_for(5, WAIT).await;
+        let mail = mails[3..].iter().find(|m| m.subject() == "Your appointment is confirmed").unwrap().clone();
         assert_eq!(mail.to, ["sam@visitor.example"]);
         let ics = mail.part("text/calendar").expect("a calendar part");
         assert!(ics.contains("\r\nLOCATION:Video session\r\n"), "{ics}");
@@ -396,7 +403,7 @@ on_both_engines! {
         // Booked by a visitor: the reminder goes to the request's address, in their zone.
         w.app.clock.set(at("2026-11-25T14:30:00Z"));
         assert_eq!(w.app.run_due_jobs().await.sent, 1);
-        let reminder = w.sink.wait_for(5, WAIT).await.remove(4);
+        let reminder = w.sink.wait_for(6, WAIT).await.remove(5);
         assert_eq!(reminder.to, ["robin@visitor.example"]);
         assert_eq!(reminder.subject(), "Reminder: your appointment on Thu 26 Nov 2026, 09:00 (EST)");
         assert!(reminder.body().contains("in person at Seestraße 4 10115 Berlin."), "{}", reminder.body());

@@ -187,7 +187,8 @@ impl super::Scheduling<'_> {
     ) -> Result<(), AppError> {
         let practice = self.app.store.practice(view.practice_id).await?.ok_or(AppError::NotFound)?;
         let link = self.appointment_manage_link(view.request.appointment_id).await?;
-        self.app.send_mail(confirmation_email(view, &practice, &link, self.app.now())).await;
+        let therapist = self.app.store.user(view.clinician_id).await?.map(|u| u.display_name).unwrap_or_default();
+        self.app.send_mail(confirmation_email(view, &practice, &therapist, &link, self.app.now())).await;
         for mail in admitted.invitations {
             self.app.send_mail(mail).await;
         }

@@ -560,10 +560,46 @@ impl super::Scheduling<'_> {
             outcome: outcome::ALLOWED,
         }));
         uow.commit().await?;
-        if let Some(admitted) = admitted {
-            self.send_confirmed_booking_mails(&view, admitted).await?;
+        match admitted {
+            Some(admitted) => self.send_confirmed_booking_mails(&view, admitted).await?,
+            None => self.send_request_receipt(&view).await?,
         }
         Ok(Some(Confirmation::Done(next.status)))
+    }
+
+    /// The receipt of a request that waits for the therapist: what was
+    /// asked, and what happens next. Discreet like every email; the
+    /// therapist's name comes after what a preview shows.
+    async fn send_request_receipt(&self, view: &BookingView) -> Result<(), AppError> {
+        let practice = self.app.store.practice(view.practice_id).await?.ok_or(AppError::NotFound)?;
+        let therapist = self.app.store.user(view.clinician_id).await?.map(|u| u.display_name).unwrap_or_default();
+        let discreet = view.request.discreet_email;
+        let name = MailName::of(&practice, discreet);
+        let zone = TimeZone::get(&view.request.visitor_time_zone).unwrap_or(TimeZone::UTC);
+        let when = format_local(view.starts_at, &zone);
+        let subject = if discreet {
+            "Your request was sent".to_string()
+        } else {
+            format!("{}: your request was sent", name.sender())
+        };
+        let mut letter = Letter::to(Some(&view.request.name))
+            .paragraph(format!("Your request for an appointment on {when} ({}) was sent.", view.format.label()))
+            .paragraph(
+                "What happens next: you get an answer by email. If the time is confirmed, the email has a link \
+                 to see, cancel or move the appointment; if it cannot be offered, you are asked to choose \
+                 another. The time stays kept for you until then.",
+            )
+            .paragraph(format!("Your therapist: {therapist}."));
+        if let Some(contact) = practice_contact(&practice) {
+            letter = letter.paragraph(format!("To change something before then, contact the practice: {contact}."));
+        }
+        let mail = letter
+            .signed(name.sender())
+            .mail(view.request.email.clone(), subject)
+            .from_name(name.sender())
+            .with_message_id(format!("receipt.{}", view.request.appointment_id));
+        self.app.send_mail(mail).await;
+        Ok(())
     }
 
     /// How many booking requests wait for the actor's answer: the count an
@@ -662,7 +698,8 @@ impl super::Scheduling<'_> {
         uow.commit().await?;
         let settings = self.app.store.practice(view.practice_id).await?.ok_or(AppError::NotFound)?;
         let mail = if accept {
-            confirmation_email(&view, &settings, &self.appointment_manage_link(appointment).await?, now)
+            let therapist = self.app.store.user(view.clinician_id).await?.map(|u| u.display_name).unwrap_or_default();
+            confirmation_email(&view, &settings, &therapist, &self.appointment_manage_link(appointment).await?, now)
         } else {
             let discreet = view.request.discreet_email;
             let name = MailName::of(&settings, discreet);
@@ -687,4 +724,12 @@ impl super::Scheduling<'_> {
         self.send_admission_mails(admitted).await;
         Ok(next.status)
     }
+}
+
+/// How to reach the practice, as an email says it: its email address and
+/// phone, whichever it has.
+pub(crate) fn practice_contact(practice: &sensate_store::PracticeRecord) -> Option<String> {
+    let ways: Vec<&str> =
+        [practice.contact_email.trim(), practice.phone.trim()].into_iter().filter(|w| !w.is_empty()).collect();
+    (!ways.is_empty()).then(|| ways.join(" or "))
 }

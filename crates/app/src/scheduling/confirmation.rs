@@ -29,6 +29,7 @@ pub(crate) fn location(format: SessionFormat, practice: &PracticeRecord) -> Stri
 pub(crate) fn confirmation_email(
     view: &BookingView,
     practice: &PracticeRecord,
+    therapist: &str,
     manage_link: &str,
     now: Timestamp,
 ) -> Email {
@@ -41,11 +42,23 @@ pub(crate) fn confirmation_email(
     } else {
         format!("{}: your appointment is confirmed", name.sender())
     };
-    let letter = Letter::to(Some(&view.request.name))
-        .paragraph(format!("Your appointment on {when} ({}) is confirmed.", view.format.label()))
+    let place = match view.format {
+        SessionFormat::InPerson => match office(practice) {
+            Some(address) => format!("in person at {address}"),
+            None => "in person".to_string(),
+        },
+        SessionFormat::Telehealth => "by video".to_string(),
+    };
+    // The therapist's name and the practice's contact come after what an
+    // inbox preview shows.
+    let mut letter = Letter::to(Some(&view.request.name))
+        .paragraph(format!("Your appointment on {when}, {place}, is confirmed."))
         .link("See, cancel or move it", manage_link)
-        .paragraph("The attached file adds it to your calendar.")
-        .signed(name.sender());
+        .paragraph(format!("The attached file adds it to your calendar. Your therapist: {therapist}."));
+    if let Some(contact) = crate::scheduling::booking::practice_contact(practice) {
+        letter = letter.paragraph(format!("Questions? Contact the practice: {contact}."));
+    }
+    let letter = letter.signed(name.sender());
     // Calendars show the summary in notifications and shared views.
     let event = CalendarEvent {
         uid: format!("{}@sensate", view.request.appointment_id),

@@ -402,8 +402,15 @@ pub(crate) async fn confirm_page(
         ),
         _ => Some("You have confirmed this request already.".to_string()),
     };
+    let heading = match (&message, pending.status) {
+        (None, _) => "Confirm your request",
+        (Some(_), AppointmentStatus::Held | AppointmentStatus::Expired) => "This time is no longer held",
+        (Some(_), _) => "Already confirmed",
+    };
     let template = BookingConfirmTemplate {
         layout: page.layout.at("therapists"),
+        heading,
+        next: Vec::new(),
         token,
         can_confirm: message.is_none(),
         message: message.unwrap_or_default(),
@@ -425,21 +432,41 @@ pub(crate) async fn confirm(
     let ip = page.ip.clone();
     let pending = state.app.scheduling().pending_booking(&token).await?.ok_or(WebError(AppError::LinkInvalid))?;
     let outcome = state.app.scheduling().confirm_booking(&token, &ip).await?.ok_or(WebError(AppError::LinkInvalid))?;
-    let (status, done) = match outcome {
-        Confirmation::Done(AppointmentStatus::Confirmed) => {
-            (StatusCode::OK, "Thank you. Your appointment is confirmed; the practice will be in touch.")
+    let therapist = pending.therapist_name.clone();
+    let (status, heading, done, next) = match outcome {
+        Confirmation::Done(AppointmentStatus::Confirmed) => (
+            StatusCode::OK,
+            "Your appointment is confirmed",
+            "Thank you. Your appointment is confirmed.",
+            vec![
+                "A confirmation is on its way to your email, with a calendar file and a link to see, cancel or move the appointment.".to_string(),
+                "Reminders come by email before the session.".to_string(),
+            ],
+        ),
+        Confirmation::Done(_) => (
+            StatusCode::OK,
+            "Your request was sent",
+            "Thank you. Your request was sent.",
+            vec![
+                format!("{therapist} answers by email. If they confirm, you get a confirmation with a link to see, cancel or move the appointment; if the time cannot be offered, you are asked to choose another."),
+                "A receipt of your request is on its way to your email.".to_string(),
+                "The time stays kept for you until then.".to_string(),
+            ],
+        ),
+        Confirmation::AlreadyConfirmed => {
+            (StatusCode::OK, "Already confirmed", "You have confirmed this request already.", Vec::new())
         }
-        Confirmation::Done(_) => {
-            (StatusCode::OK, "Thank you. Your request was sent; the therapist will confirm it by email.")
-        }
-        Confirmation::AlreadyConfirmed => (StatusCode::OK, "You have confirmed this request already."),
         Confirmation::Lapsed => (
             StatusCode::GONE,
+            "This time is no longer held",
             "The time was held for you for a limited time, and that time has passed. Please choose a time again.",
+            Vec::new(),
         ),
     };
     let template = BookingConfirmTemplate {
         layout: page.layout.at("therapists"),
+        heading,
+        next,
         token: String::new(),
         can_confirm: false,
         message: String::new(),
@@ -581,6 +608,10 @@ pub(crate) struct BookingSentTemplate {
 #[template(path = "scheduling/booking/confirm.html")]
 pub(crate) struct BookingConfirmTemplate {
     pub layout: Layout,
+    /// Where the visitor stands: to confirm, sent, confirmed, lapsed.
+    pub heading: &'static str,
+    /// What happens next, once confirmed.
+    pub next: Vec<String>,
     pub token: String,
     pub can_confirm: bool,
     pub message: String,
