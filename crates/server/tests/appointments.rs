@@ -488,6 +488,34 @@ on_both_engines! {
         w.app.stop().await;
     }
 
+    async fn clients_hear_of_sessions_the_practice_books_for_them(db: TestDb) {
+        let w = world(db).await;
+        let app = &w.app;
+        let sent = book(&w, "2026-11-23", "", ROBIN).await;
+        accept(&w).await;
+        w.sink.wait_for(sent + 2, Duration::from_secs(10)).await;
+        let form = text(&w.tess, &w, "/appointments/new").await;
+        let option_before = |label: &str| {
+            let end = form.find(label).unwrap_or_else(|| panic!("{label} is offered: {form}"));
+            let start = form[..end].rfind("<option value=\"").unwrap() + "<option value=\"".len();
+            form[start..].split('"').next().unwrap().to_string()
+        };
+        let (case, kind) = (option_before(">Robin (individual)"), option_before(">Trial consultation"));
+        let fields = [("case", case.as_str()), ("session_type", kind.as_str()), ("format", "telehealth"), ("date", "2026-12-01"), ("time", "09:00"), ("repeat", "weekly"), ("count", "6")];
+        let added = app.post_form(&w.tess, "/appointments/new", &fields).await;
+        assert_eq!(added.status(), 303, "{}", added.text().await.unwrap());
+
+        let told = w.sink.wait_for(sent + 3, Duration::from_secs(10)).await.remove(sent + 2);
+        assert_eq!(told.to, ["robin@visitor.example"]);
+        assert_eq!(told.subject(), "New appointments for you");
+        told.assert_discreet();
+        let body = told.body();
+        assert!(body.contains("The practice added 6 appointments for you (Telehealth (video)): Tue 1 Dec 2026, 09:00 (CET); Tue 8 Dec 2026, 09:00 (CET);"), "{body}");
+        assert!(body.contains("; and 2 more."), "a long series is summed up: {body}");
+        assert!(body.contains("See, cancel or move the first one:\n") && body.contains("/appointments/manage/"), "{body}");
+        w.app.stop().await;
+    }
+
     async fn the_practice_moves_and_closes_an_appointment_clients_cannot_after_the_notice(db: TestDb) {
         let w = world(db).await;
         let app = &w.app;

@@ -326,7 +326,7 @@ impl super::Scheduling<'_> {
 
     /// Emails the appointment's clients (or the visitor who booked it) about
     /// a change the practice made. Discreet unless the visitor chose otherwise.
-    async fn tell_client(&self, detail: &AppointmentDetail, news: ClientNews) -> Result<(), AppError> {
+    pub(crate) async fn tell_client(&self, detail: &AppointmentDetail, news: ClientNews) -> Result<(), AppError> {
         let booking = self.app.store.booking(detail.id).await?;
         let practice = self.app.store.practice(detail.practice_id).await?.ok_or(AppError::NotFound)?;
         let discreet = booking.as_ref().is_none_or(|b| b.request.discreet_email);
@@ -361,16 +361,26 @@ impl super::Scheduling<'_> {
                 ),
                 Some(self.appointment_manage_link(detail.id).await?),
             ),
+            ClientNews::Added { ref starts } => (
+                "added",
+                added_line(starts, &zone, detail.format.label()),
+                Some(self.appointment_manage_link(detail.id).await?),
+            ),
         };
-        let subject = if discreet {
-            format!("Your appointment has been {what}")
-        } else {
-            format!("{}: your appointment has been {what}", practice_name.sender())
+        let subject = match (&news, discreet) {
+            (ClientNews::Added { starts }, _) if starts.len() > 1 => "New appointments for you".to_string(),
+            (ClientNews::Added { .. }, _) => "A new appointment for you".to_string(),
+            (_, true) => format!("Your appointment has been {what}"),
+            (_, false) => format!("{}: your appointment has been {what}", practice_name.sender()),
         };
         for (name, email) in recipients {
             let mut letter = Letter::to(Some(&name)).paragraph(line.clone());
             if let Some(link) = &manage_link {
-                letter = letter.link("See, cancel or move it", link);
+                let label = match &news {
+                    ClientNews::Added { starts } if starts.len() > 1 => "See, cancel or move the first one",
+                    _ => "See, cancel or move it",
+                };
+                letter = letter.link(label, link);
             }
             let letter = letter.signed(practice_name.sender());
             self.app.send_mail(letter.mail(email, subject.clone()).from_name(practice_name.sender())).await;
@@ -379,10 +389,34 @@ impl super::Scheduling<'_> {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-enum ClientNews {
+#[derive(Debug, Clone)]
+pub(crate) enum ClientNews {
     Cancelled,
-    Moved { from: Timestamp },
+    Moved {
+        from: Timestamp,
+    },
+    /// The practice booked sessions for the client: their starts, in order.
+    Added {
+        starts: Vec<Timestamp>,
+    },
+}
+
+/// How many added sessions an email lists before saying how many more.
+const ADDED_LISTED: usize = 4;
+
+/// "The practice added appointments for you: …", the first few listed.
+fn added_line(starts: &[Timestamp], zone: &TimeZone, format: &str) -> String {
+    let listed: Vec<String> = starts.iter().take(ADDED_LISTED).map(|s| format_local(*s, zone)).collect();
+    let more = starts.len().saturating_sub(ADDED_LISTED);
+    match (starts.len(), more) {
+        (1, _) => format!("The practice added an appointment for you on {} ({format}).", listed.join("")),
+        (_, 0) => {
+            format!("The practice added {} appointments for you ({format}): {}.", starts.len(), listed.join("; "))
+        }
+        (n, more) => {
+            format!("The practice added {n} appointments for you ({format}): {}; and {more} more.", listed.join("; "))
+        }
+    }
 }
 
 /// How the status of an appointment reads in its history, for pages.

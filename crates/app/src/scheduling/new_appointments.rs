@@ -14,6 +14,7 @@ use sensate_store::{NewAppointment, NewSeries, SchedulableCase, SeriesBooking, S
 
 use crate::actor::Scope;
 use crate::audit::outcome;
+use crate::scheduling::appointments::ClientNews;
 use crate::scheduling::session_types::formats;
 use crate::{Actor, AppError};
 
@@ -262,6 +263,13 @@ impl super::Scheduling<'_> {
                     outcome::ALLOWED,
                 ));
                 uow.commit().await?;
+                // The clients hear of sessions booked for them.
+                if let Some(first) = appointments.first()
+                    && let Some(detail) = self.app.store.appointment_detail(first.id).await?
+                {
+                    let starts = appointments.iter().map(|a| a.starts_at).collect();
+                    self.tell_client(&detail, ClientNews::Added { starts }).await?;
+                }
                 Ok(Added::Booked { clinician, first: c.date, count: appointments.len() })
             }
         }
