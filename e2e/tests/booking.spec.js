@@ -72,15 +72,27 @@ test('a visitor books a trial session and the therapist confirms it', async ({ b
   try {
     const therapist = await therapistContext.newPage();
     await signIn(therapist, DEMO_ACCOUNTS.therapist);
-    await therapist.getByRole('link', { name: 'Booking requests', exact: true }).click();
+    // Today says what waits, and leads to it.
+    const attention = therapist.getByRole('region', { name: 'Needs your attention' });
+    await expect(attention).toContainText(/booking requests? waits? for your answer/);
+    await attention.getByRole('link', { name: 'Review requests', exact: true }).click();
     const requests = mainLandmark(therapist);
     const request = requests.getByRole('listitem').filter({ hasText: email });
     await expect(request).toContainText('Robin');
+    // The whole request: the kind of session, how to reach them, where they will be.
+    await expect(request).toContainText('Trial consultation');
+    await expect(request).toContainText('New York');
+    // Declining asks why; here the therapist confirms instead.
+    await request.locator('summary').filter({ hasText: /^Decline/ }).click();
+    await expect(request.getByLabel(/^Why\b/)).toBeVisible();
     await expectNoA11yViolations(therapist);
     await request.getByRole('button', { name: /^Confirm\b/ }).click();
     await expect(requests.getByRole('status')).toContainText('Confirmed.');
     await expect(requests.getByRole('listitem').filter({ hasText: email })).toHaveCount(0);
     await expectNoA11yViolations(therapist);
+    // And the session is on the calendar.
+    await therapist.getByRole('navigation', { name: 'Main', exact: true }).getByRole('link', { name: 'Calendar', exact: true }).click();
+    await expect(therapist).toHaveURL(/\/calendar/);
   } finally {
     await therapistContext.close();
   }

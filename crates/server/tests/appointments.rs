@@ -197,9 +197,18 @@ on_both_engines! {
         book(&w, "2026-11-30", "", &sam).await;
         let requests = text(&w.tess, &w, "/requests").await;
         let declined = between(&requests, "/requests/", "/confirm").unwrap();
-        assert_eq!(location(&app.post_form(&w.tess, &format!("/requests/{declined}/decline"), &[]).await), "/requests?done=declined");
+        let unexplained = app.post_form(&w.tess, &format!("/requests/{declined}/decline"), &[]).await;
+        assert_eq!(unexplained.status(), 422);
+        let again = unexplained.text().await.unwrap();
+        assert!(again.contains("Choose why you decline, so the person can be told what to do instead.") && again.contains("Sam"), "the request still waits");
+        let before = w.sink.messages().len();
+        let reason = [("reason", "not_taking_clients")];
+        assert_eq!(location(&app.post_form(&w.tess, &format!("/requests/{declined}/decline"), &reason).await), "/requests?done=declined");
         let page = text(&w.tess, &w, &format!("/appointments/{declined}")).await;
-        assert!(page.contains("Sam (not yet a client)") && page.contains("Declined by Tess Therapist") && page.contains("Cancelled"), "{page}");
+        assert!(page.contains("Sam (not yet a client)") && page.contains("Declined by Tess Therapist (not taking new clients now)") && page.contains("Cancelled"), "{page}");
+        let told = w.sink.wait_for(before + 1, Duration::from_secs(10)).await.remove(before);
+        assert_eq!(told.subject(), "Lakeside Therapy: about your request", "Sam did not ask for discreet mail");
+        assert!(told.body().contains("New clients cannot be taken at the moment.") && told.body().contains("Find someone else:\n") && told.body().contains("/therapists\n"), "{}", told.body());
         assert!(app.store().login_record("sam@visitor.example").await.unwrap().is_none());
         w.app.stop().await;
     }

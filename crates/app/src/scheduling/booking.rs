@@ -613,10 +613,22 @@ impl super::Scheduling<'_> {
         Ok(usize::try_from(count).unwrap_or(0))
     }
 
-    /// The actor's booking requests that wait for an answer, soonest first.
-    pub async fn my_booking_requests(&self, actor: &Actor) -> Result<Vec<BookingView>, AppError> {
+    /// The actor's booking requests that wait for an answer, soonest first,
+    /// each with the name of the kind of session asked for.
+    pub async fn my_booking_requests(&self, actor: &Actor) -> Result<Vec<(BookingView, String)>, AppError> {
         let practice = self.own_availability(actor).await?;
+        let kinds = self.app.store.session_types(practice).await?;
         let requests = self.app.store.booking_requests_for(actor.user_id, self.app.now()).await?;
+        let name_of = |view: &BookingView| {
+            kinds.iter().find(|k| k.id == view.request.session_type_id).map(|k| k.name.clone()).unwrap_or_default()
+        };
+        let requests: Vec<(BookingView, String)> = requests
+            .into_iter()
+            .map(|view| {
+                let name = name_of(&view);
+                (view, name)
+            })
+            .collect();
         self.app
             .audit_actor(
                 actor,
@@ -647,12 +659,13 @@ impl super::Scheduling<'_> {
         Ok((open("concern", &view.request.concern)?, open("message", &view.request.message)?))
     }
 
-    /// The clinician accepts or declines a request; the visitor is told by email.
+    /// The clinician accepts or declines a request; the visitor is told by
+    /// email. A decline names its reason, a slug of [`DECLINE_REASONS`].
     pub async fn answer_booking_request(
         &self,
         actor: &Actor,
         appointment: AppointmentId,
-        accept: bool,
+        answer: Answer<'_>,
     ) -> Result<AppointmentStatus, AppError> {
         let practice = self.own_availability(actor).await?;
         let uow = self.app.store.begin_write().await?;
@@ -661,6 +674,17 @@ impl super::Scheduling<'_> {
             let record = ("appointment", appointment.to_string());
             return Err(self.app.not_found_in(uow, actor, Some(practice), "answer_booking", record).await);
         }
+        let (accept, reason) = match answer {
+            Answer::Confirm => (true, None),
+            Answer::Decline { reason } => match DECLINE_REASONS.iter().find(|r| r.slug == reason) {
+                Some(reason) => (false, Some(reason)),
+                None => {
+                    let mut errors = FieldErrors::new();
+                    errors.add("reason", "Choose why you decline, so the person can be told what to do instead.");
+                    return Err(AppError::Invalid(errors));
+                }
+            },
+        };
         let now = self.app.now();
         let change = if accept { Change::Confirm } else { Change::Decline };
         let next = lifecycle::decide(view.status, change, Party::Practice, view.starts_at, now, CANCELLATION_NOTICE)
@@ -675,6 +699,7 @@ impl super::Scheduling<'_> {
         } else {
             let event = NewAppointmentEvent {
                 actor: Some(actor.user_id),
+                reason: reason.map(|r| r.slug.to_string()).unwrap_or_default(),
                 ..NewAppointmentEvent::new(appointment, now, EventKind::Declined, Party::Practice)
             };
             let times = (view.starts_at, view.ends_at);
@@ -710,13 +735,29 @@ impl super::Scheduling<'_> {
             } else {
                 format!("{}: about your request", name.sender())
             };
-            Letter::to(Some(&view.request.name))
-                .paragraph(format!(
-                    "The time you asked for ({when}) cannot be offered. Please choose another time, or contact the practice."
-                ))
-                .signed(name.sender())
-                .mail(view.request.email.clone(), subject)
-                .from_name(name.sender())
+            let base = &self.app.config.base_url;
+            let (told, link) = match reason.map(|r| r.slug) {
+                Some("not_taking_clients") => (
+                    "New clients cannot be taken at the moment. The directory lists others who may be.".to_string(),
+                    ("Find someone else", format!("{base}/therapists")),
+                ),
+                Some("better_fit_elsewhere") => (
+                    format!(
+                        "The time you asked for ({when}) cannot be offered: what you asked about may be better served \
+                         by another professional, and the practice can suggest one."
+                    ),
+                    ("Look at the directory", format!("{base}/therapists")),
+                ),
+                _ => (
+                    format!("The time you asked for ({when}) cannot be offered. Please choose another time."),
+                    ("Choose another time", format!("{base}/therapists/{}/book", view.clinician_id)),
+                ),
+            };
+            let mut letter = Letter::to(Some(&view.request.name)).paragraph(told).link(link.0, link.1);
+            if let Some(contact) = practice_contact(&settings) {
+                letter = letter.paragraph(format!("To ask about it, contact the practice: {contact}."));
+            }
+            letter.signed(name.sender()).mail(view.request.email.clone(), subject).from_name(name.sender())
         };
         if let Err(error) = self.app.mailer.send(&mail).await {
             tracing::error!(error = %error, "could not email the answer to a booking request");
@@ -725,6 +766,33 @@ impl super::Scheduling<'_> {
         Ok(next.status)
     }
 }
+
+/// The clinician's answer to a booking request.
+#[derive(Debug, Clone, Copy)]
+pub enum Answer<'a> {
+    Confirm,
+    /// With the slug of one of [`DECLINE_REASONS`].
+    Decline {
+        reason: &'a str,
+    },
+}
+
+/// Why a clinician declines a request, as a category (never free text): it
+/// goes to the appointment's history, and decides what the visitor is told
+/// to do instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeclineReason {
+    pub slug: &'static str,
+    /// As the practice reads it.
+    pub label: &'static str,
+}
+
+pub const DECLINE_REASONS: [DeclineReason; 4] = [
+    DeclineReason { slug: "time_unavailable", label: "The time cannot be offered after all" },
+    DeclineReason { slug: "not_taking_clients", label: "Not taking new clients now" },
+    DeclineReason { slug: "better_fit_elsewhere", label: "Another professional would suit better" },
+    DeclineReason { slug: "other", label: "Another reason" },
+];
 
 /// How to reach the practice, as an email says it: its email address and
 /// phone, whichever it has.

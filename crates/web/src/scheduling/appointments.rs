@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use jiff::tz::TimeZone;
 use sensate_app::AppError;
 use sensate_app::scheduling::appointments::{AppointmentPage, CANCEL_REASONS, Rescheduled, event_label};
+use sensate_app::scheduling::booking::DECLINE_REASONS;
 use sensate_app::scheduling::manage::ManagedAppointment;
 use sensate_domain::scheduling::availability::{Slot, slots_by_local_day};
 use sensate_domain::scheduling::format_local;
@@ -138,7 +139,12 @@ fn staff_page(
         if let Some(previous) = e.previous_starts_at {
             text.push_str(&format!(", from {}", format_local(previous, zone)));
         }
-        if let Some((_, label)) = CANCEL_REASONS.iter().find(|(slug, _)| *slug == e.reason) {
+        let reason = CANCEL_REASONS
+            .iter()
+            .find(|(slug, _)| *slug == e.reason)
+            .map(|(_, label)| *label)
+            .or_else(|| DECLINE_REASONS.iter().find(|r| r.slug == e.reason).map(|r| r.label));
+        if let Some(label) = reason {
             text.push_str(&format!(" ({})", label.to_lowercase()));
         }
         if e.late {

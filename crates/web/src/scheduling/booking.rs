@@ -10,7 +10,7 @@ use jiff::tz::TimeZone;
 use sensate_app::AppError;
 use sensate_app::directory::search::reference_data;
 use sensate_app::scheduling::booking::{
-    BookingChoice, BookingInput, BookingOptions, BookingOutcome, Confirmation, HOLD_MINUTES,
+    Answer, BookingChoice, BookingInput, BookingOptions, BookingOutcome, Confirmation, DECLINE_REASONS, HOLD_MINUTES,
 };
 use sensate_domain::practice::COMMON_TIME_ZONES;
 use sensate_domain::scheduling::availability::{Slot, slots_by_local_day};
@@ -486,38 +486,85 @@ pub(crate) async fn requests(
     Query(done): Query<Done>,
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
-    let views = state.app.scheduling().my_booking_requests(&actor).await?;
+    let notice = match done.done.as_str() {
+        "confirmed" => Some(Notice::success("Confirmed. The client was told by email.")),
+        "declined" => Some(Notice::success(
+            "Declined. The person was told by email what they can do instead, and the time is free again.",
+        )),
+        _ => None,
+    };
+    Ok(render(&requests_page(&state, &actor, layout, notice).await?)?.into_response())
+}
+
+async fn requests_page(
+    state: &AppState,
+    actor: &sensate_app::Actor,
+    layout: Layout,
+    notice: Option<Notice>,
+) -> Result<BookingRequestsTemplate, WebError> {
+    let views = state.app.scheduling().my_booking_requests(actor).await?;
     let reference = reference_data()?;
     let zone = actor.primary_membership().map(|m| m.practice_time_zone.clone()).unwrap_or_default();
     let zone = zone_or(&zone, "UTC");
     let mut rows = Vec::new();
-    for view in &views {
+    for (view, session) in &views {
         let (concern, message) = state.app.scheduling().booking_reason(view)?;
+        let request = &view.request;
         rows.push(BookingRequestRow {
-            id: view.request.appointment_id.to_string(),
-            name: view.request.name.clone(),
-            email: view.request.email.to_string(),
-            phone: view.request.phone.clone(),
+            id: request.appointment_id.to_string(),
+            name: request.name.clone(),
+            email: request.email.to_string(),
+            phone: request.phone.clone(),
             when: format!("{} · {}", format_local(view.starts_at, &zone), view.format.label()),
-            partner: view.request.with_partner,
+            session: session.clone(),
+            partner: request.with_partner.then(|| {
+                if request.partner_email.is_empty() {
+                    "with a partner (no address given)".to_string()
+                } else {
+                    format!("with a partner, {}", request.partner_email)
+                }
+            }),
+            payment: match request.payment.as_str() {
+                "" => String::new(),
+                "self_pay" => "Paying themselves".to_string(),
+                slug => reference.payer(slug).map(|p| format!("Insurance: {}", p.name)).unwrap_or_default(),
+            },
+            located: reference.jurisdiction(&request.jurisdiction).map(|j| j.name.clone()).unwrap_or_default(),
             concern: reference.concern(&concern).map(|c| c.name.clone()).unwrap_or_default(),
             message,
-            voicemail_ok: view.request.voicemail_ok,
+            voicemail_ok: request.voicemail_ok,
         });
     }
-    let notice = match done.done.as_str() {
-        "confirmed" => Some(Notice::success("Confirmed. The client was told by email.")),
-        "declined" => Some(Notice::success("Declined. The visitor was told by email and the time is free again.")),
-        _ => None,
-    };
-    Ok(render(&BookingRequestsTemplate { layout: layout.at("requests"), notice, requests: rows })?.into_response())
+    Ok(BookingRequestsTemplate {
+        layout: layout.at("requests"),
+        notice,
+        requests: rows,
+        reasons: DECLINE_REASONS.iter().map(|r| (r.slug, r.label)).collect(),
+    })
 }
 
-async fn answer(state: AppState, page: Page, id: String, accept: bool) -> Result<Response, WebError> {
-    let (actor, _) = page.signed_in()?;
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct DeclineForm {
+    #[serde(default)]
+    reason: String,
+}
+
+async fn answer(state: AppState, page: Page, id: String, answer: Answer<'_>) -> Result<Response, WebError> {
+    let (actor, layout) = page.signed_in()?;
     let appointment: AppointmentId = path_id(&id)?;
-    state.app.scheduling().answer_booking_request(&actor, appointment, accept).await?;
-    Ok(Redirect::to(if accept { "/requests?done=confirmed" } else { "/requests?done=declined" }).into_response())
+    match state.app.scheduling().answer_booking_request(&actor, appointment, answer).await {
+        Ok(_) => {
+            let done = if matches!(answer, Answer::Confirm) { "confirmed" } else { "declined" };
+            Ok(Redirect::to(&format!("/requests?done={done}")).into_response())
+        }
+        // The page again, with what went wrong where the eye is.
+        Err(AppError::Invalid(errors)) => {
+            let message = errors.iter().next().map(|(_, m)| m.to_string()).unwrap_or_default();
+            let page = requests_page(&state, &actor, layout, Some(Notice::error(message))).await?;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 pub(crate) async fn accept_request(
@@ -525,15 +572,16 @@ pub(crate) async fn accept_request(
     page: Page,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    answer(state, page, id, true).await
+    answer(state, page, id, Answer::Confirm).await
 }
 
 pub(crate) async fn decline_request(
     State(state): State<AppState>,
     page: Page,
     Path(id): Path<String>,
+    Form(form): Form<DeclineForm>,
 ) -> Result<Response, WebError> {
-    answer(state, page, id, false).await
+    answer(state, page, id, Answer::Decline { reason: &form.reason }).await
 }
 
 /// A free time a visitor can choose.
@@ -631,7 +679,14 @@ pub(crate) struct BookingRequestRow {
     pub email: String,
     pub phone: String,
     pub when: String,
-    pub partner: bool,
+    /// The kind of session asked for.
+    pub session: String,
+    /// Who comes with them, when a partner does.
+    pub partner: Option<String>,
+    /// How they pay: themselves, or which insurance; empty when not said.
+    pub payment: String,
+    /// Where they will be for a video session (a state), or empty.
+    pub located: String,
     pub concern: String,
     pub message: String,
     pub voicemail_ok: bool,
@@ -643,4 +698,6 @@ pub(crate) struct BookingRequestsTemplate {
     pub layout: Layout,
     pub notice: Option<Notice>,
     pub requests: Vec<BookingRequestRow>,
+    /// Why a request may be declined: (slug, label).
+    pub reasons: Vec<(&'static str, &'static str)>,
 }
