@@ -67,8 +67,8 @@ test('a visitor finds a licensed therapist who fits, in place, and opens the pro
   await expect(main.getByRole('heading', { level: 2, name: 'Book a trial session' })).toBeVisible();
   await expectNoA11yViolations(page);
 
-  // Back to the search: the address htmx kept brings the whole page back.
-  await page.goBack();
+  // "Back to the search" returns to this search, filters and all.
+  await main.getByRole('link', { name: 'Back to the search', exact: true }).click();
   await expect(page).toHaveURL(/concerns=vaginismus/);
   await expect(main.getByRole('heading', { level: 2, name: '1 therapist found' })).toBeVisible();
   await expect(main.getByLabel('What would you like help with?')).toHaveValue('vaginismus');

@@ -361,6 +361,16 @@ async fn the_search_page_explains_matches_and_bad_filters() {
     assert!(body.contains("<li>Individual session, 50 min: $180</li>"));
     assert!(body.contains("<li>Couple session, 80 min: $240</li>"));
 
+    // A therapist who takes no new clients says so, and what to do instead.
+    let levi = app.store().login_record("daniel.levi@harbor.example").await.unwrap().unwrap().id;
+    let body = app.get(&format!("/therapists/{levi}")).await.text().await.unwrap();
+    assert!(body.contains("<h2 id=\"book-title\">Not taking new clients</h2>"), "{body}");
+    assert!(
+        body.contains("they can suggest a colleague") && body.contains("mailto:hello@harbor.example"),
+        "the practice's real contact"
+    );
+    assert!(!body.contains("Choose a time") && !body.contains("Book a trial session"));
+
     // A bad filter is explained and left out; the others still search.
     let bad = app.get("/therapists?concerns=not-a-thing&near=00000&state=NY&format=telehealth").await;
     assert_eq!(bad.status(), 422);

@@ -108,3 +108,18 @@
     }
   });
 })();
+
+// 4. On a profile opened from the results, "Back to the search" returns to
+//    that search with its filters (the previous page), not an empty one.
+//    Nothing is stored: the browser's own history holds the search.
+(function () {
+  'use strict';
+  const back = document.querySelector('a[data-back-to-search]');
+  if (!back || new URLSearchParams(window.location.search).get('from') !== 'search') return;
+  back.addEventListener('click', function (event) {
+    if (window.history.length > 1) {
+      event.preventDefault();
+      window.history.back();
+    }
+  });
+})();
