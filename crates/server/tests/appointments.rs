@@ -191,6 +191,13 @@ on_both_engines! {
         let dashboard = text(&w.tess, &w, "/dashboard").await;
         assert!(dashboard.contains("Robin &amp; Robin&#39;s partner") || dashboard.contains("Robin &#38; Robin&#39;s partner"), "{dashboard}");
         assert!(!text(&w.tess, &w, &format!("/appointments/{id}")).await.contains("not yet joined"));
+        // Robin's page is Robin's whole picture here: the coming sessions and who joins them.
+        let robin_id = app.store().login_record("robin@visitor.example").await.unwrap().unwrap().id;
+        let robin_page = text(&w.tess, &w, &format!("/clients/{robin_id}")).await;
+        assert!(robin_page.contains("In couple sessions with Robin&#39;s partner.") || robin_page.contains("In couple sessions with Robin&#x27;s partner."), "{robin_page}");
+        let sessions = between(&robin_page, "<h2 id=\"sessions-title\">Coming sessions</h2>", "</section>").unwrap();
+        assert!(sessions.contains("Tue 24 Nov 2026, 15:00 (CET)") && sessions.contains(&format!("/appointments/{id}")), "{sessions}");
+        assert!(robin_page.contains("How and when the client said the practice may reach them"), "worded for staff");
 
         // A declined request becomes no client, and its history says who declined it.
         let sam = [("name", "Sam"), ("email", "sam@visitor.example"), ("jurisdiction", "US-NY"), ("consent_privacy", "on"), ("consent_adult", "on")];

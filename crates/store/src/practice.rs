@@ -77,6 +77,14 @@ pub trait PracticeStore: Send + Sync {
     ) -> Result<Vec<AppointmentView>>;
     /// The same for a client: every case they belong to.
     async fn upcoming_for_client(&self, client: UserId, from: Timestamp, limit: i64) -> Result<Vec<AppointmentView>>;
+    /// The same, within one practice only: what that practice's staff may see.
+    async fn upcoming_for_client_in(
+        &self,
+        practice: PracticeId,
+        client: UserId,
+        from: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<AppointmentView>>;
     async fn practice_summary(&self, practice: PracticeId, now: Timestamp) -> Result<PracticeSummary>;
 }
 
@@ -512,6 +520,30 @@ where
             .bind(client.as_uuid())
             .bind(crate::shared::secs(from))
             .bind(limit)
+            .fetch_all(&mut *self.conn().await?)
+            .await?;
+        crate::engine::Sql::<S>::appointment_views(rows)
+    }
+
+    async fn upcoming_for_client_in(
+        &self,
+        practice: sensate_domain::PracticeId,
+        client: sensate_domain::UserId,
+        from: jiff::Timestamp,
+        limit: i64,
+    ) -> crate::Result<Vec<crate::AppointmentView>> {
+        let sql = format!(
+            "{}SELECT a2.id FROM appointments a2 JOIN case_members x ON x.case_id = a2.case_id \
+             WHERE x.client_id = $1 AND a2.practice_id = $4 AND a2.starts_at >= $2 \
+             AND a2.status IN ('requested', 'confirmed') ORDER BY a2.starts_at LIMIT $3{}",
+            crate::shared::UPCOMING_SELECT,
+            crate::shared::UPCOMING_ORDER
+        );
+        let rows = sqlx::query(&sql)
+            .bind(client.as_uuid())
+            .bind(crate::shared::secs(from))
+            .bind(limit)
+            .bind(practice.as_uuid())
             .fetch_all(&mut *self.conn().await?)
             .await?;
         crate::engine::Sql::<S>::appointment_views(rows)

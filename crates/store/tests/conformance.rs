@@ -212,6 +212,11 @@ on_both_engines! {
         assert_eq!(a_view.iter().map(|a| a.id).collect::<Vec<_>>(), vec![sooner.id, solo.id, later.id]);
         let b_view = store.upcoming_for_client(partner_b.id, now, 10).await.unwrap();
         assert_eq!(b_view.iter().map(|a| a.id).collect::<Vec<_>>(), vec![sooner.id, later.id], "a partner never sees the other's individual sessions");
+        let here = store.upcoming_for_client_in(p.id, partner_a.id, now, 10).await.unwrap();
+        assert_eq!(here.iter().map(|a| a.id).collect::<Vec<_>>(), vec![sooner.id, solo.id, later.id]);
+        let elsewhere = practice("Elsewhere");
+        store.insert_practice(&elsewhere).await.unwrap();
+        assert!(store.upcoming_for_client_in(elsewhere.id, partner_a.id, now, 10).await.unwrap().is_empty(), "another practice sees none of them");
 
         let summary = store.practice_summary(p.id, now).await.unwrap();
         assert_eq!(summary, PracticeSummary { clinicians: 1, clients: 2, open_cases: 2, upcoming_appointments: 3 });

@@ -28,10 +28,17 @@ pub struct ClientRecordView {
     pub name: String,
     /// `None` when not yet given.
     pub contact_preferences: Option<String>,
+    /// The client's coming sessions with this practice, soonest first.
+    pub upcoming: Vec<sensate_store::AppointmentView>,
+    /// The other people of the client's couple cases here, by name.
+    pub partners: Vec<String>,
     /// The actor's own notes, newest first: (written at, text).
     pub my_notes: Vec<(jiff::Timestamp, String)>,
     pub can_write_notes: bool,
 }
+
+/// How many coming sessions a client's page lists.
+const UPCOMING_SESSIONS: i64 = 10;
 
 /// Contact preferences are sealed to their profile's row (its id, as text).
 fn contact_binding(profile: &str) -> Binding<'_> {
@@ -115,10 +122,20 @@ impl Clients<'_> {
                 my_notes.push((note.created_at, text.expose().to_string()));
             }
         }
+        // This practice's sessions only: a client of two practices is seen by each in its own.
+        let upcoming =
+            self.app.store.upcoming_for_client_in(practice, client, self.app.now(), UPCOMING_SESSIONS).await?;
+        let mut partners: Vec<String> = upcoming
+            .iter()
+            .filter(|a| a.case_kind == sensate_domain::scheduling::CaseKind::Couple)
+            .flat_map(|a| a.client_names.iter().filter(|n| **n != name).cloned())
+            .collect();
+        partners.sort();
+        partners.dedup();
         self.app
             .audit_actor(actor, Some(practice), "view_client", "client", client.to_string(), outcome::ALLOWED)
             .await?;
-        Ok(ClientRecordView { id: client, name, contact_preferences, my_notes, can_write_notes })
+        Ok(ClientRecordView { id: client, name, contact_preferences, upcoming, partners, my_notes, can_write_notes })
     }
 
     /// What the client told this practice about contacting them (a client

@@ -126,8 +126,8 @@ async fn client_page(
     let action = format!("/clients/{client}/contact");
     let mut contact = FormPage::new(layout.clone(), "", action, "Save contact preferences");
     contact = match &contact_override {
-        Some((value, errors)) => contact.fields(contact_fields(value)).errors(errors),
-        None => contact.fields(contact_fields(record.contact_preferences.as_deref().unwrap_or_default())),
+        Some((value, errors)) => contact.fields(contact_fields(value, false)).errors(errors),
+        None => contact.fields(contact_fields(record.contact_preferences.as_deref().unwrap_or_default(), false)),
     };
     let note_form = record.can_write_notes.then(|| {
         let form = FormPage::new(layout.clone(), "", format!("/clients/{client}/notes"), "Save note");
@@ -136,9 +136,28 @@ async fn client_page(
             None => form.fields(note_fields("")),
         }
     });
+    let tz = jiff::tz::TimeZone::get(&zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let upcoming = record
+        .upcoming
+        .iter()
+        .map(|a| crate::dashboard::AppointmentRow {
+            when: sensate_domain::scheduling::format_local(a.starts_at, &tz),
+            href: Some(format!("/appointments/{}", a.id)),
+            with_whom: a.clinician_name.clone(),
+            kind: match a.case_kind {
+                sensate_domain::scheduling::CaseKind::Individual => "Individual",
+                sensate_domain::scheduling::CaseKind::Couple => "Couple",
+            },
+            format: a.format.label(),
+            status: a.status.label(),
+            status_key: a.status.as_str(),
+        })
+        .collect();
     Ok(ClientTemplate {
         layout,
         notice,
+        upcoming,
+        partners: record.partners.join(", "),
         name: record.name,
         contact,
         contact_preferences: record.contact_preferences,
@@ -223,6 +242,10 @@ pub(crate) struct ClientsTemplate {
 #[template(path = "clients/client.html")]
 pub(crate) struct ClientTemplate {
     pub layout: Layout,
+    /// The client's coming sessions here (the therapist column names who sees them).
+    pub upcoming: Vec<crate::dashboard::AppointmentRow>,
+    /// Who joins them in couple sessions, or empty.
+    pub partners: String,
     pub notice: Option<Notice>,
     pub name: String,
     pub contact: FormPage,

@@ -140,19 +140,21 @@ pub(crate) struct ContactForm {
     pub contact_preferences: String,
 }
 
-pub(crate) fn contact_fields(value: &str) -> Vec<Field> {
-    vec![
-        Field::new("contact_preferences", "Contact preferences", "textarea", "off")
-            .value(value)
-            .optional()
-            .hint("How and when the practice may reach you, for example “Email only; no voicemail.” Stored encrypted."),
-    ]
+/// The contact-preferences field, worded for whoever fills it in: the
+/// client themselves, or staff recording what the client said.
+pub(crate) fn contact_fields(value: &str, by_client: bool) -> Vec<Field> {
+    let hint = if by_client {
+        "How and when the practice may reach you, for example “Email only; no voicemail.” Stored encrypted."
+    } else {
+        "How and when the client said the practice may reach them, for example “Email only; no voicemail.” Stored encrypted."
+    };
+    vec![Field::new("contact_preferences", "Contact preferences", "textarea", "off").value(value).optional().hint(hint)]
 }
 
 fn my_contact_page(layout: Layout, value: &str) -> FormPage {
     FormPage::new(layout, "Your contact preferences", "/me/contact", "Save")
         .lead("Tell your practice how you would like to be contacted. Only you, your therapist and the practice's staff can see this.")
-        .fields(contact_fields(value))
+        .fields(contact_fields(value, true))
 }
 
 pub(crate) async fn my_contact(
