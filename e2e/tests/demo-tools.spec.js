@@ -23,7 +23,11 @@ test('owner: people, practice settings, audit log, password page', async ({ page
 
   await page.goto('/people');
   await expect(h1(page)).toHaveText('People');
-  const accounts = main.getByRole('region', { name: 'Accounts', exact: true }).getByRole('table');
+  // Staff and clients apart.
+  const accounts = main.getByRole('region', { name: 'Staff', exact: true }).getByRole('table');
+  const clients = main.getByRole('region', { name: 'Clients', exact: true }).getByRole('table');
+  await expect(dataRows(clients).filter({ hasText: DEMO_ACCOUNTS.client })).toHaveCount(1);
+  await expect(dataRows(accounts).filter({ hasText: DEMO_ACCOUNTS.client })).toHaveCount(0);
   await expect(accounts.getByRole('columnheader', { name: 'Email' })).toBeVisible();
   await expect(dataRows(accounts).filter({ hasText: DEMO_ACCOUNTS.therapist })).toHaveCount(1);
   await expect(dataRows(accounts).filter({ hasText: DEMO_ACCOUNTS.owner })).toHaveCount(1);
@@ -45,10 +49,10 @@ test('owner: people, practice settings, audit log, password page', async ({ page
 
   await page.goto('/audit');
   await expect(h1(page)).toHaveText('Audit log');
-  const entries = main.getByRole('region', { name: 'Audit entries', exact: true }).getByRole('table');
+  const entries = main.getByRole('table', { name: 'Audit entries, newest first', exact: true });
   expect(await dataRows(entries).count(), 'audit log rows').toBeGreaterThanOrEqual(1);
-  // The visit to /people above is in the log.
-  await expect(dataRows(entries).filter({ hasText: 'view_people' }).first()).toBeVisible();
+  // The visit to /people above is in the log, in words.
+  await expect(dataRows(entries).filter({ hasText: "Viewed the practice's people" }).first()).toBeVisible();
   await expectNoA11yViolations(page);
 
   await page.goto('/account/password');

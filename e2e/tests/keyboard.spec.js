@@ -41,7 +41,7 @@ test('result pages from the keyboard: focus moves to the new results', async ({ 
   await expectFocusVisible(page);
   // The next Tab continues in the results.
   await page.keyboard.press('Tab');
-  await expect(page.locator(':focus')).toHaveAttribute('href', /^\/therapists\/[0-9a-f-]+$/);
+  await expect(page.locator(':focus')).toHaveAttribute('href', /^\/therapists\/[0-9a-f-]+\?from=search$/);
   await expectFocusVisible(page);
 });
 

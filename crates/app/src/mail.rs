@@ -126,26 +126,43 @@ fn escape(text: &str) -> String {
 /// the practice, for reminders) chose mail that says what it is about; by
 /// its discreet name otherwise, and not at all when it has none.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct MailName(Option<String>);
+pub(crate) struct MailName {
+    name: Option<String>,
+    discreet: bool,
+}
 
 /// The sender's name and signature of a practice without a discreet name.
 const NEUTRAL_SENDER: &str = "Appointments";
 
 impl MailName {
     /// No name: for mail outside any practice.
-    pub const NONE: Self = Self(None);
+    pub const NONE: Self = Self { name: None, discreet: true };
 
     pub fn of(practice: &PracticeRecord, discreet: bool) -> Self {
-        if discreet {
-            Self(sensate_domain::discretion::mail_name(&practice.name, &practice.sender_name).map(str::to_string))
+        let name = if discreet {
+            sensate_domain::discretion::mail_name(&practice.name, &practice.sender_name).map(str::to_string)
         } else {
-            Self(Some(practice.name.clone()))
-        }
+            Some(practice.name.clone())
+        };
+        Self { name, discreet }
     }
 
     /// The name, when the practice may be named.
     pub fn name(&self) -> Option<&str> {
-        self.0.as_deref()
+        self.name.as_deref()
+    }
+
+    /// A subject: as written when discreet; led by the practice's name for
+    /// someone who chose mail that says who it is from.
+    pub fn subject(&self, text: &str) -> String {
+        match (&self.name, self.discreet) {
+            (Some(name), false) => {
+                let mut chars = text.chars();
+                let rest: String = chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default();
+                format!("{name}: {rest}")
+            }
+            _ => text.to_string(),
+        }
     }
 
     /// The sender's display name and the signature.
@@ -194,6 +211,29 @@ mod tests {
         assert!(html.contains(">See, cancel or move it</a>"), "{html}");
         assert!(html.contains("Harbor Collective</p>"), "{html}");
         assert_eq!(Letter::to(None).text(), "Hello,\n");
+    }
+
+    #[test]
+    fn subjects_name_the_practice_only_for_those_who_chose_it() {
+        let practice = PracticeRecord {
+            id: sensate_domain::PracticeId::new(),
+            name: "Harbor Sexual Health Collective".into(),
+            time_zone: "America/New_York".into(),
+            address: String::new(),
+            contact_email: String::new(),
+            phone: String::new(),
+            reminders_name_service: false,
+            sender_name: "Harbor Collective".into(),
+        };
+        let discreet = MailName::of(&practice, true);
+        assert_eq!(discreet.subject("Your appointment is confirmed"), "Your appointment is confirmed");
+        assert_eq!(discreet.sender(), "Harbor Collective");
+        let named = MailName::of(&practice, false);
+        assert_eq!(
+            named.subject("Your appointment is confirmed"),
+            "Harbor Sexual Health Collective: your appointment is confirmed"
+        );
+        assert_eq!(MailName::NONE.sender(), "Appointments");
         assert_eq!(Letter::to(Some("  ")).text(), "Hello,\n");
     }
 }

@@ -144,9 +144,9 @@ on_both_engines! {
         // The page: the same order, the time on each card that has one, the option chosen.
         let page = w.app.get("/therapists?sort=soonest").await.text().await.unwrap();
         let (uma, tess, vic) = (
-            page.find(&format!("/therapists/{}\"", w.uma)).unwrap(),
-            page.find(&format!("/therapists/{}\"", w.tess)).unwrap(),
-            page.find(&format!("/therapists/{}\"", w.vic)).unwrap(),
+            page.find(&format!("/therapists/{}?from=search\"", w.uma)).unwrap(),
+            page.find(&format!("/therapists/{}?from=search\"", w.tess)).unwrap(),
+            page.find(&format!("/therapists/{}?from=search\"", w.vic)).unwrap(),
         );
         assert!(uma < tess && tess < vic, "soonest first, no hours last");
         assert!(page.contains(

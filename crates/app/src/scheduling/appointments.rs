@@ -367,12 +367,11 @@ impl super::Scheduling<'_> {
                 Some(self.appointment_manage_link(detail.id).await?),
             ),
         };
-        let subject = match (&news, discreet) {
-            (ClientNews::Added { starts }, _) if starts.len() > 1 => "New appointments for you".to_string(),
-            (ClientNews::Added { .. }, _) => "A new appointment for you".to_string(),
-            (_, true) => format!("Your appointment has been {what}"),
-            (_, false) => format!("{}: your appointment has been {what}", practice_name.sender()),
-        };
+        let subject = practice_name.subject(&match &news {
+            ClientNews::Added { starts } if starts.len() > 1 => "New appointments for you".to_string(),
+            ClientNews::Added { .. } => "A new appointment for you".to_string(),
+            _ => format!("Your appointment has been {what}"),
+        });
         for (name, email) in recipients {
             let mut letter = Letter::to(Some(&name)).paragraph(line.clone());
             if let Some(link) = &manage_link {

@@ -26,7 +26,7 @@ use crate::infra::crypto::Binding;
 use crate::infra::secrets::{new_token, token_hash};
 use crate::mail::{Letter, MailName};
 use crate::scheduling::admission::{Admitted, AdmittedBy};
-use crate::scheduling::confirmation::confirmation_email;
+use crate::scheduling::confirmation::{self, confirmation_email};
 use crate::scheduling::session_types::formats;
 use crate::{Actor, AppError};
 use sensate_domain::policy::Action;
@@ -396,11 +396,7 @@ impl super::Scheduling<'_> {
         uow.commit().await?;
         let when = format_local(choice.start, &visitor_zone);
         let name = MailName::of(&options.practice, input.discreet_email);
-        let subject = if input.discreet_email {
-            "Please confirm your request".to_string()
-        } else {
-            format!("Please confirm your request{}", name.with())
-        };
+        let subject = name.subject("Please confirm your request");
         // Discreet mail names no kind of session.
         let what =
             if input.discreet_email { "an appointment".to_string() } else { format!("a {}", kind.name.to_lowercase()) };
@@ -577,11 +573,7 @@ impl super::Scheduling<'_> {
         let name = MailName::of(&practice, discreet);
         let zone = TimeZone::get(&view.request.visitor_time_zone).unwrap_or(TimeZone::UTC);
         let when = format_local(view.starts_at, &zone);
-        let subject = if discreet {
-            "Your request was sent".to_string()
-        } else {
-            format!("{}: your request was sent", name.sender())
-        };
+        let subject = name.subject("Your request was sent");
         let mut letter = Letter::to(Some(&view.request.name))
             .paragraph(format!("Your request for an appointment on {when} ({}) was sent.", view.format.label()))
             .paragraph(
@@ -590,7 +582,7 @@ impl super::Scheduling<'_> {
                  another. The time stays kept for you until then.",
             )
             .paragraph(format!("Your therapist: {therapist}."));
-        if let Some(contact) = practice_contact(&practice) {
+        if let Some(contact) = confirmation::practice_contact(&practice) {
             letter = letter.paragraph(format!("To change something before then, contact the practice: {contact}."));
         }
         let mail = letter
@@ -730,11 +722,7 @@ impl super::Scheduling<'_> {
             let name = MailName::of(&settings, discreet);
             let zone = TimeZone::get(&view.request.visitor_time_zone).unwrap_or(TimeZone::UTC);
             let when = format_local(view.starts_at, &zone);
-            let subject = if discreet {
-                "About your request".to_string()
-            } else {
-                format!("{}: about your request", name.sender())
-            };
+            let subject = name.subject("About your request");
             let base = &self.app.config.base_url;
             let (told, link) = match reason.map(|r| r.slug) {
                 Some("not_taking_clients") => (
@@ -754,7 +742,7 @@ impl super::Scheduling<'_> {
                 ),
             };
             let mut letter = Letter::to(Some(&view.request.name)).paragraph(told).link(link.0, link.1);
-            if let Some(contact) = practice_contact(&settings) {
+            if let Some(contact) = confirmation::practice_contact(&settings) {
                 letter = letter.paragraph(format!("To ask about it, contact the practice: {contact}."));
             }
             letter.signed(name.sender()).mail(view.request.email.clone(), subject).from_name(name.sender())
@@ -793,11 +781,3 @@ pub const DECLINE_REASONS: [DeclineReason; 4] = [
     DeclineReason { slug: "better_fit_elsewhere", label: "Another professional would suit better" },
     DeclineReason { slug: "other", label: "Another reason" },
 ];
-
-/// How to reach the practice, as an email says it: its email address and
-/// phone, whichever it has.
-pub(crate) fn practice_contact(practice: &sensate_store::PracticeRecord) -> Option<String> {
-    let ways: Vec<&str> =
-        [practice.contact_email.trim(), practice.phone.trim()].into_iter().filter(|w| !w.is_empty()).collect();
-    (!ways.is_empty()).then(|| ways.join(" or "))
-}

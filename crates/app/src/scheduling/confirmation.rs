@@ -16,6 +16,14 @@ pub(crate) fn office(practice: &PracticeRecord) -> Option<String> {
     (!address.is_empty()).then_some(address)
 }
 
+/// How to reach the practice, as an email says it: its email address and
+/// phone, whichever it has.
+pub(crate) fn practice_contact(practice: &PracticeRecord) -> Option<String> {
+    let ways: Vec<&str> =
+        [practice.contact_email.trim(), practice.phone.trim()].into_iter().filter(|w| !w.is_empty()).collect();
+    (!ways.is_empty()).then(|| ways.join(" or "))
+}
+
 /// Where the appointment happens, as a calendar shows it.
 pub(crate) fn location(format: SessionFormat, practice: &PracticeRecord) -> String {
     match format {
@@ -37,11 +45,7 @@ pub(crate) fn confirmation_email(
     let when = format_local(view.starts_at, &zone);
     let discreet = view.request.discreet_email;
     let name = MailName::of(practice, discreet);
-    let subject = if discreet {
-        "Your appointment is confirmed".to_string()
-    } else {
-        format!("{}: your appointment is confirmed", name.sender())
-    };
+    let subject = name.subject("Your appointment is confirmed");
     let place = match view.format {
         SessionFormat::InPerson => match office(practice) {
             Some(address) => format!("in person at {address}"),
@@ -55,7 +59,7 @@ pub(crate) fn confirmation_email(
         .paragraph(format!("Your appointment on {when}, {place}, is confirmed."))
         .link("See, cancel or move it", manage_link)
         .paragraph(format!("The attached file adds it to your calendar. Your therapist: {therapist}."));
-    if let Some(contact) = crate::scheduling::booking::practice_contact(practice) {
+    if let Some(contact) = practice_contact(practice) {
         letter = letter.paragraph(format!("Questions? Contact the practice: {contact}."));
     }
     let letter = letter.signed(name.sender());

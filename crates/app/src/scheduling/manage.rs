@@ -70,16 +70,7 @@ impl super::Scheduling<'_> {
         let may = lifecycle::decide(detail.status, Change::Reschedule, Party::Client, detail.starts_at, now, policy);
         let free_times = if may.is_ok() { self.times_to_move_to(&detail).await? } else { Vec::new() };
         let practice = self.app.store.practice(detail.practice_id).await?;
-        let contact = practice
-            .as_ref()
-            .map(|p| {
-                [p.phone.as_str(), p.contact_email.as_str()]
-                    .into_iter()
-                    .filter(|s| !s.is_empty())
-                    .collect::<Vec<_>>()
-                    .join(" · ")
-            })
-            .unwrap_or_default();
+        let contact = practice.as_ref().and_then(crate::scheduling::confirmation::practice_contact).unwrap_or_default();
         let managed = ManagedAppointment {
             practice_name: practice.map(|p| p.name).unwrap_or_default(),
             practice_contact: contact,
