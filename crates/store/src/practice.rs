@@ -509,7 +509,8 @@ where
         from: jiff::Timestamp,
         limit: i64,
     ) -> crate::Result<Vec<crate::AppointmentView>> {
-        upcoming_of_client(self, client, None, from, limit).await
+        let mut conn = self.conn().await?;
+        crate::engine::Sql::<S>::upcoming_of_client_in(&mut conn, client, None, from, limit).await
     }
 
     async fn upcoming_for_client_in(
@@ -519,7 +520,8 @@ where
         from: jiff::Timestamp,
         limit: i64,
     ) -> crate::Result<Vec<crate::AppointmentView>> {
-        upcoming_of_client(self, client, Some(practice), from, limit).await
+        let mut conn = self.conn().await?;
+        crate::engine::Sql::<S>::upcoming_of_client_in(&mut conn, client, Some(practice), from, limit).await
     }
 
     async fn practice_summary(
@@ -652,6 +654,31 @@ where
         })
     }
 
+    /// A client's coming sessions in every case they belong to, or only in
+    /// one practice's: one query for both.
+    pub(crate) async fn upcoming_of_client_in(
+        conn: &mut crate::engine::Conn<S>,
+        client: sensate_domain::UserId,
+        practice: Option<sensate_domain::PracticeId>,
+        from: jiff::Timestamp,
+        limit: i64,
+    ) -> crate::Result<Vec<crate::AppointmentView>> {
+        let in_practice = if practice.is_some() { "AND a2.practice_id = $4 " } else { "" };
+        let sql = format!(
+            "{}SELECT a2.id FROM appointments a2 JOIN case_members x ON x.case_id = a2.case_id \
+             WHERE x.client_id = $1 {in_practice}AND a2.starts_at >= $2 AND a2.status IN ('requested', 'confirmed') \
+             ORDER BY a2.starts_at LIMIT $3{}",
+            crate::shared::UPCOMING_SELECT,
+            crate::shared::UPCOMING_ORDER
+        );
+        let mut query = sqlx::query(&sql).bind(client.as_uuid()).bind(crate::shared::secs(from)).bind(limit);
+        if let Some(practice) = practice {
+            query = query.bind(practice.as_uuid());
+        }
+        let rows = query.fetch_all(&mut *conn).await?;
+        Self::appointment_views(rows)
+    }
+
     pub(crate) fn appointment_views(rows: Vec<crate::engine::Row<S>>) -> crate::Result<Vec<crate::AppointmentView>> {
         use sqlx::Row;
         let mut pairs = Vec::with_capacity(rows.len());
@@ -671,54 +698,4 @@ where
         }
         Ok(crate::shared::fold_appointments(pairs))
     }
-}
-
-/// A client's coming sessions in every case they belong to, or only in one
-/// practice's: one query for both.
-async fn upcoming_of_client<S>(
-    source: &S,
-    client: sensate_domain::UserId,
-    practice: Option<sensate_domain::PracticeId>,
-    from: jiff::Timestamp,
-    limit: i64,
-) -> crate::Result<Vec<crate::AppointmentView>>
-where
-    S: crate::engine::Source,
-    for<'c> &'c mut crate::engine::Conn<S>: sqlx::Executor<'c, Database = S::Db>,
-    for<'q> crate::engine::Args<'q, S>: sqlx::IntoArguments<'q, S::Db>,
-    usize: sqlx::ColumnIndex<crate::engine::Row<S>>,
-    for<'r> &'r str: sqlx::ColumnIndex<crate::engine::Row<S>>,
-    for<'q> i64: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
-    for<'q> i32: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
-    for<'q> bool: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
-    for<'q> String: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
-    for<'q> &'q str: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
-    for<'q> &'q [u8]: sqlx::Encode<'q, S::Db> + sqlx::Type<S::Db>,
-    for<'q> uuid::Uuid: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
-    for<'q> Vec<u8>: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
-    for<'q> f64: sqlx::Encode<'q, S::Db> + sqlx::Decode<'q, S::Db> + sqlx::Type<S::Db>,
-    for<'q> Option<i64>: sqlx::Encode<'q, S::Db>,
-    for<'q> Option<i32>: sqlx::Encode<'q, S::Db>,
-    for<'q> Option<f64>: sqlx::Encode<'q, S::Db>,
-    for<'q> Option<String>: sqlx::Encode<'q, S::Db>,
-    for<'q> Option<&'q str>: sqlx::Encode<'q, S::Db>,
-    for<'q> Option<uuid::Uuid>: sqlx::Encode<'q, S::Db>,
-    for<'q> Option<Vec<u8>>: sqlx::Encode<'q, S::Db>,
-    for<'q> Option<&'q [u8]>: sqlx::Encode<'q, S::Db>,
-    S::Db: sqlx::database::HasStatementCache,
-{
-    let in_practice = if practice.is_some() { "AND a2.practice_id = $4 " } else { "" };
-    let sql = format!(
-        "{}SELECT a2.id FROM appointments a2 JOIN case_members x ON x.case_id = a2.case_id \
-         WHERE x.client_id = $1 {in_practice}AND a2.starts_at >= $2 AND a2.status IN ('requested', 'confirmed') \
-         ORDER BY a2.starts_at LIMIT $3{}",
-        crate::shared::UPCOMING_SELECT,
-        crate::shared::UPCOMING_ORDER
-    );
-    let mut query = sqlx::query(&sql).bind(client.as_uuid()).bind(crate::shared::secs(from)).bind(limit);
-    if let Some(practice) = practice {
-        query = query.bind(practice.as_uuid());
-    }
-    let rows = query.fetch_all(&mut *source.conn().await?).await?;
-    crate::engine::Sql::<S>::appointment_views(rows)
 }
