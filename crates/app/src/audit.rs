@@ -227,7 +227,7 @@ impl App {
         let key = self.audit_key().await?;
         let mut sealed = 0;
         loop {
-            match self.store.seal_audit(key).await? {
+            match self.store.seal_pending_audit(key).await? {
                 0 => return Ok(sealed),
                 n => sealed += n,
             }

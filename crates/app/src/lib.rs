@@ -108,6 +108,10 @@ pub struct App {
     passwords: infra::hashing::HashPool,
     /// Wakes this server's job runner when a use case queued a job.
     jobs_queued: Arc<tokio::sync::Notify>,
+    /// The version query that requests arriving together share.
+    versions: Arc<infra::versions::SharedVersions>,
+    /// Who is signed in, kept for the identity version it was read at.
+    sessions: Arc<identity::sessions::SessionCache>,
 }
 
 impl App {
@@ -129,7 +133,16 @@ impl App {
             next_free: Arc::default(),
             audit_key: Arc::default(),
             jobs_queued: Arc::default(),
+            versions: Arc::default(),
+            sessions: Arc::default(),
         }
+    }
+
+    /// The versions as of now: from a query that began after this call,
+    /// shared with the requests that came with it
+    /// ([`infra::versions`]).
+    pub(crate) async fn fresh_versions(&self) -> Result<sensate_store::Versions, AppError> {
+        Ok(self.versions.read(&self.store).await?)
     }
 
     pub fn keys(&self) -> &KeyRing {

@@ -10,7 +10,9 @@ use jiff::SignedDuration;
 use sensate_app::infra::hashing::HashingPolicy;
 use sensate_domain::totp::{code_at, step_of};
 use sensate_testkit::smtp_sink::SmtpSink;
-use sensate_testkit::{LAKESIDE, TestApp, TestDb, Tweak, on_both_engines, spawn_app_with, spawn_app_with_mail};
+use sensate_testkit::{
+    LAKESIDE, TestApp, TestDb, Tweak, on_both_engines, spawn_app, spawn_app_with, spawn_app_with_mail,
+};
 
 const OWNER_PASSWORD: &str = "a calm harbor at dawn";
 
@@ -267,6 +269,51 @@ on_both_engines! {
         assert_eq!(unknown.status(), 404);
         app.post_form(&owner, &format!("/people/{dana_id}/enable"), &[]).await;
         app.login(&TestApp::new_client(), "dana@lakeside.example", "dana keeps the books").await;
+        app.stop().await;
+    }
+
+    async fn a_session_ended_on_another_server_is_not_honoured_here(db: TestDb) {
+        let app = spawn_app(db).await;
+        app.set_up_practice(&LAKESIDE).await;
+        let practice = app.practice_of("ines@lakeside.example").await;
+        app.add_person(practice, "sam@lakeside.example", "Sam Client", sensate_domain::Role::Client, "sam walks by the lake").await;
+        // A second app server on the same database, which keeps sessions in memory.
+        let clock: Arc<dyn sensate_domain::Clock> = Arc::new(app.clock.clone());
+        let other = sensate_app::App::new(
+            app.db.store().await,
+            clock.clone(),
+            Arc::new(sensate_app::infra::crypto::KeyRing::generate().unwrap()),
+            Arc::new(sensate_app::infra::mailer::OutboxMailer::new(clock)),
+            sensate_app::AppConfig::default(),
+        );
+        let here = app.app().identity();
+        let there = other.identity();
+        let session = here.login("sam@lakeside.example", "sam walks by the lake", "127.0.0.1").await.unwrap();
+        for _ in 0..3 {
+            let sam = there.authenticate(&session.token, "127.0.0.1").await.unwrap().expect("signed in on both servers");
+            assert_eq!((sam.display_name.as_str(), sam.memberships.len()), ("Sam Client", 1));
+        }
+
+        // The practice ends Sam's role on this server: the other sees it at once.
+        app.store().set_membership_disabled(practice, app.store().login_record("sam@lakeside.example").await.unwrap().unwrap().id, Some(sensate_domain::Clock::now(&app.clock))).await.unwrap();
+        let sam = there.authenticate(&session.token, "127.0.0.1").await.unwrap().unwrap();
+        assert!(sam.memberships.is_empty(), "a role ended elsewhere is no role here");
+
+        // Signing out here ends the session there, though it was kept.
+        let sam = here.authenticate(&session.token, "127.0.0.1").await.unwrap().unwrap();
+        here.logout(&sam).await.unwrap();
+        assert!(there.authenticate(&session.token, "127.0.0.1").await.unwrap().is_none(), "signed out on the first server");
+
+        // Activity on one server keeps the session alive on the other, whose
+        // kept copy is older: 20 minutes of use here, then a request there.
+        let session = here.login("sam@lakeside.example", "sam walks by the lake", "127.0.0.1").await.unwrap();
+        assert!(there.authenticate(&session.token, "127.0.0.1").await.unwrap().is_some());
+        for _ in 0..4 {
+            app.clock.advance(SignedDuration::from_mins(5));
+            assert!(here.authenticate(&session.token, "127.0.0.1").await.unwrap().is_some());
+        }
+        app.clock.advance(SignedDuration::from_mins(45));
+        assert!(there.authenticate(&session.token, "127.0.0.1").await.unwrap().is_some(), "65 minutes since the other server saw it, 45 since it was used");
         app.stop().await;
     }
 

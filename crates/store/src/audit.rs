@@ -42,8 +42,13 @@ pub const SCHEME_LEGACY: i32 = 1;
 /// BLAKE2b keyed with the [`AuditKey`].
 pub const SCHEME_KEYED: i32 = 2;
 
-/// How many pending entries one sealing takes at most.
-const SEAL_BATCH: i64 = 2_000;
+/// How many pending entries one sealing takes at most: few enough that, on
+/// SQLite, the group commits waiting behind it are not held up for long.
+const SEAL_BATCH: i64 = 500;
+/// Pending entries written by one statement: 8 values each, well within
+/// both engines' limits on bound values. A statement is atomic on its own,
+/// so a group of entries up to this size needs no transaction around it.
+pub(crate) const PENDING_ROWS_PER_STATEMENT: usize = 500;
 
 /// The secret that keys the chain. It lives with the app's keys, never in
 /// the database in the clear.
@@ -316,7 +321,7 @@ where
     }
 
     async fn insert_pending(conn: &mut crate::engine::Conn<S>, events: &[AuditEvent]) -> Result<()> {
-        for chunk in events.chunks(100) {
+        for chunk in events.chunks(PENDING_ROWS_PER_STATEMENT) {
             let mut builder = sqlx::QueryBuilder::<S::Db>::new(format!("INSERT INTO audit_pending ({EVENT_COLUMNS}) "));
             builder.push_values(chunk, |mut row, event| {
                 row.push_bind(crate::shared::secs(event.at))

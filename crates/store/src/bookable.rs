@@ -51,9 +51,6 @@ pub trait BookableStore: Send + Sync {
     ) -> Result<BookableSchedules>;
     /// Increases whenever hours, session types or taken time change.
     async fn scheduling_version(&self) -> Result<i64>;
-    /// The directory version and the scheduling version, in one query (a
-    /// search asks for both).
-    async fn search_versions(&self) -> Result<(i64, i64)>;
     /// Adds clinicians' hours (none may have any yet) and session types in
     /// one transaction, with multi-row inserts: how synthetic therapists of
     /// the demo become bookable.
@@ -231,10 +228,6 @@ where
 
     async fn scheduling_version(&self) -> crate::Result<i64> {
         <S::Db as crate::engine::Dialect>::scheduling_version(&mut *self.conn().await?).await
-    }
-
-    async fn search_versions(&self) -> crate::Result<(i64, i64)> {
-        <S::Db as crate::engine::Dialect>::search_versions(&mut *self.conn().await?).await
     }
 
     async fn import_schedules(

@@ -46,6 +46,10 @@ pub type Row<S> = <<S as Source>::Db as Database>::Row;
 #[async_trait]
 pub trait Dialect: Database<QueryResult: RowsAffected> {
     const ENGINE: crate::Engine;
+    /// One writer at a time for the whole database (SQLite): this server's
+    /// writers of audit entries take turns in-process rather than in the
+    /// engine's busy loop, which sleeps and is not first come, first served.
+    const ONE_WRITER: bool;
 
     /// The first statement of a write transaction. SQLite takes its one write
     /// lock here, so a read-then-write cannot be overtaken by another writer
@@ -64,8 +68,8 @@ pub trait Dialect: Database<QueryResult: RowsAffected> {
 
     async fn scheduling_version(conn: &mut Self::Connection) -> Result<i64>;
 
-    /// The directory and scheduling versions, read together.
-    async fn search_versions(conn: &mut Self::Connection) -> Result<(i64, i64)>;
+    /// Every version, read together.
+    async fn versions(conn: &mut Self::Connection) -> Result<crate::Versions>;
 
     /// The statement that leases up to `$4` due jobs (due at `$1`) to worker
     /// `$3` until `$2`, returning their rows.
@@ -158,6 +162,11 @@ impl<DB: Database> SqlxStore<DB> {
     pub(crate) fn new(pool: Pool<DB>) -> Self {
         Self { pool, audit: std::sync::Arc::default() }
     }
+
+    /// The store on `pool` whose readers' entries go through `audit`.
+    pub(crate) fn with_queue(pool: Pool<DB>, audit: std::sync::Arc<crate::unit_of_work::AuditQueue>) -> Self {
+        Self { pool, audit }
+    }
 }
 
 #[async_trait]
@@ -225,5 +234,14 @@ where
 
     fn audit_written(&self) -> std::sync::Arc<tokio::sync::Notify> {
         self.audit.written.clone()
+    }
+
+    async fn versions(&self) -> Result<crate::Versions> {
+        DB::versions(&mut *self.conn().await?).await
+    }
+
+    async fn seal_pending_audit(&self, key: &crate::AuditKey) -> Result<usize> {
+        let _turn = if DB::ONE_WRITER { Some(self.audit.take_turn().await) } else { None };
+        crate::AuditStore::seal_audit(self, key).await
     }
 }

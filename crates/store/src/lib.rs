@@ -92,6 +92,25 @@ pub trait Store: Repositories + Send + Sync + 'static {
     async fn append_audit(&self, events: Vec<AuditEvent>) -> Result<()>;
     /// Woken whenever entries await sealing.
     fn audit_written(&self) -> std::sync::Arc<tokio::sync::Notify>;
+    /// Chains pending entries (up to a batch, see
+    /// [`AuditStore::seal_audit`]). On SQLite, which has one writer, it takes
+    /// turns with this server's group commits in the order they asked, so
+    /// that neither waits in SQLite's busy loop while the other writes.
+    async fn seal_pending_audit(&self, key: &AuditKey) -> Result<usize>;
+    /// What an app server's kept state is checked against, in one query.
+    async fn versions(&self) -> Result<Versions>;
+}
+
+/// Counters that increase when what an app server may keep in memory
+/// changes: the directory's profiles, free time, and who is signed in as
+/// whom. Read before trusting what was kept; never going back.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Versions {
+    pub directory: i64,
+    pub scheduling: i64,
+    /// Sessions, accounts, roles and the practice facts a session carries
+    /// (migration 19's triggers move it in the changing transaction).
+    pub identity: i64,
 }
 
 /// Every repository: what a [`Store`] and a [`UnitOfWork`] both offer.

@@ -189,6 +189,14 @@ const STEPS: &[Step] = &[
         description: "practice_sender_name",
         sql: Sql::Shared(include_str!("../migrations/shared/0018_practice_sender_name.sql")),
     },
+    Step {
+        version: 19,
+        description: "identity_version",
+        sql: Sql::PerEngine {
+            sqlite: include_str!("../migrations/sqlite/0019_identity_version.sql"),
+            postgres: include_str!("../migrations/postgres/0019_identity_version.sql"),
+        },
+    },
 ];
 
 /// The newest schema version this build knows.

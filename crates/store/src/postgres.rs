@@ -51,6 +51,7 @@ fn redact_url_error(error: sqlx::Error) -> String {
 #[async_trait::async_trait]
 impl crate::engine::Dialect for sqlx::Postgres {
     const ENGINE: Engine = Engine::Postgres;
+    const ONE_WRITER: bool = false;
 
     /// Row locks and constraints do the work; nothing to take up front.
     async fn lock_for_write(_conn: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> {
@@ -98,14 +99,16 @@ impl crate::engine::Dialect for sqlx::Postgres {
         Ok(if called { last } else { 0 })
     }
 
-    async fn search_versions(conn: &mut sqlx::PgConnection) -> Result<(i64, i64)> {
-        let (directory, scheduling): (Option<String>, i64) = sqlx::query_as(
+    async fn versions(conn: &mut sqlx::PgConnection) -> Result<crate::Versions> {
+        let (directory, scheduling, identity): (Option<String>, i64, Option<String>) = sqlx::query_as(
             "SELECT (SELECT value FROM meta WHERE key = 'directory_version'), \
-             (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM scheduling_version)",
+             (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM scheduling_version), \
+             (SELECT value FROM meta WHERE key = 'identity_version')",
         )
         .fetch_one(conn)
         .await?;
-        Ok((directory.and_then(|v| v.parse().ok()).unwrap_or(0), scheduling))
+        let number = |value: Option<String>| value.and_then(|v| v.parse().ok()).unwrap_or(0);
+        Ok(crate::Versions { directory: number(directory), scheduling, identity: number(identity) })
     }
 
     /// Picks due jobs with `FOR UPDATE SKIP LOCKED` and leases them in the

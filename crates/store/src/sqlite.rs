@@ -33,6 +33,10 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            // A connection to a file cannot be dropped by a network, so it is
+            // not pinged before each use: that ping was a round trip to the
+            // driver's thread on every query.
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .map_err(|e| ConnectError::Open(format!("{}: {e}", path.display())))?;
@@ -116,6 +120,7 @@ async fn read_only_pool(path: &Path) -> Result<SqlitePool, ConnectError> {
 #[async_trait::async_trait]
 impl crate::engine::Dialect for sqlx::Sqlite {
     const ENGINE: Engine = Engine::Sqlite;
+    const ONE_WRITER: bool = true;
 
     /// The first statement is a write, which takes SQLite's write lock
     /// (waiting up to the busy timeout) exactly as `BEGIN IMMEDIATE` would;
@@ -157,13 +162,18 @@ impl crate::engine::Dialect for sqlx::Sqlite {
         Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
     }
 
-    async fn search_versions(conn: &mut sqlx::SqliteConnection) -> Result<(i64, i64)> {
-        let rows: Vec<(String, String)> =
-            sqlx::query_as("SELECT key, value FROM meta WHERE key IN ('directory_version', 'scheduling_version')")
-                .fetch_all(conn)
-                .await?;
+    async fn versions(conn: &mut sqlx::SqliteConnection) -> Result<crate::Versions> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT key, value FROM meta WHERE key IN ('directory_version', 'scheduling_version', 'identity_version')",
+        )
+        .fetch_all(conn)
+        .await?;
         let of = |key: &str| rows.iter().find(|(k, _)| k == key).and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
-        Ok((of("directory_version"), of("scheduling_version")))
+        Ok(crate::Versions {
+            directory: of("directory_version"),
+            scheduling: of("scheduling_version"),
+            identity: of("identity_version"),
+        })
     }
 
     /// One `UPDATE … RETURNING`: it takes SQLite's write lock before it

@@ -19,8 +19,9 @@ use async_trait::async_trait;
 use sqlx::{Pool, Transaction};
 use tokio::sync::{Notify, oneshot};
 
-use crate::engine::{Dialect, Held, Source};
-use crate::{AuditEvent, AuditStore as _, Result, StoreError};
+use crate::audit::PENDING_ROWS_PER_STATEMENT;
+use crate::engine::{Dialect, Held, Source, SqlxStore};
+use crate::{AuditEvent, AuditStore, Result, StoreError};
 
 /// Every repository, on one transaction.
 #[async_trait]
@@ -40,6 +41,9 @@ pub trait UnitOfWork: crate::Repositories + Send + Sync {
 pub(crate) enum Mode {
     Write,
     Read,
+    /// A write whose first statement writes (the readers' audit entries):
+    /// no lock is taken ahead of it, since nothing is read first.
+    Append,
 }
 
 /// One caller's entries, and where to tell it how the commit went.
@@ -63,35 +67,73 @@ impl AuditQueue {
     where
         DB: Dialect,
         SqlxUow<DB>: UnitOfWork,
+        SqlxStore<DB>: AuditStore,
     {
         if events.is_empty() {
             return Ok(());
         }
         let (sender, mut receiver) = oneshot::channel();
         self.lock_waiting().push((events, sender));
-        let _turn = self.turn.lock().await;
-        // A writer before us may already have taken our entries.
-        if let Ok(done) = receiver.try_recv() {
-            return done.map_err(StoreError::Unavailable);
+        loop {
+            let turn = self.turn.lock().await;
+            // A writer before us may already have taken our entries.
+            if let Ok(done) = receiver.try_recv() {
+                return done.map_err(StoreError::Unavailable);
+            }
+            let batch = self.take_batch();
+            let events: Vec<AuditEvent> = batch.iter().flat_map(|(events, _)| events.iter().cloned()).collect();
+            let outcome = self.write(pool, &events).await;
+            let shared = outcome.as_ref().map(|_| ()).map_err(|error| error.to_string());
+            for (_, sender) in batch {
+                // A caller that gave up no longer listens; nothing to tell it.
+                let _ = sender.send(shared.clone());
+            }
+            self.written.notify_one();
+            drop(turn);
+            match receiver.try_recv() {
+                Ok(done) => return done.map_err(StoreError::Unavailable),
+                // Ours did not fit this group: take the next turn.
+                Err(oneshot::error::TryRecvError::Empty) => continue,
+                Err(oneshot::error::TryRecvError::Closed) => return outcome,
+            }
         }
-        let batch = std::mem::take(&mut *self.lock_waiting());
-        let events: Vec<AuditEvent> = batch.iter().flat_map(|(events, _)| events.iter().cloned()).collect();
-        let outcome = async {
-            let uow = SqlxUow::begin(pool.clone(), Mode::Write, Arc::clone(self)).await?;
-            uow.write_audit_entries(&events).await?;
-            Box::new(uow).commit().await
+    }
+
+    /// The waiting callers whose entries fit one statement, in order of
+    /// arrival (always the first, however many it has).
+    fn take_batch(&self) -> Vec<Waiter> {
+        let mut waiting = self.lock_waiting();
+        let mut rows = 0;
+        let fitting = waiting
+            .iter()
+            .take_while(|(events, _)| {
+                rows += events.len();
+                rows <= PENDING_ROWS_PER_STATEMENT
+            })
+            .count();
+        waiting.drain(..fitting.max(1)).collect()
+    }
+
+    /// One statement in its own (automatic) transaction when the group fits
+    /// one — a single round trip to the database —, else a transaction.
+    async fn write<DB>(self: &Arc<Self>, pool: &Pool<DB>, events: &[AuditEvent]) -> Result<()>
+    where
+        DB: Dialect,
+        SqlxUow<DB>: UnitOfWork,
+        SqlxStore<DB>: AuditStore,
+    {
+        if events.len() <= PENDING_ROWS_PER_STATEMENT {
+            return SqlxStore::with_queue(pool.clone(), Arc::clone(self)).write_audit_entries(events).await;
         }
-        .await;
-        let shared = outcome.as_ref().map(|_| ()).map_err(|error| error.to_string());
-        for (_, sender) in batch {
-            // A caller that gave up no longer listens; nothing to tell it.
-            let _ = sender.send(shared.clone());
-        }
-        self.written.notify_one();
-        match receiver.try_recv() {
-            Ok(done) => done.map_err(StoreError::Unavailable),
-            Err(_) => outcome,
-        }
+        let uow = SqlxUow::begin(pool.clone(), Mode::Append, Arc::clone(self)).await?;
+        uow.write_audit_entries(events).await?;
+        Box::new(uow).commit().await
+    }
+
+    /// The turn to write entries, for a writer that is not a group commit
+    /// (the sealer, on an engine with one writer).
+    pub(crate) async fn take_turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.turn.lock().await
     }
 
     fn lock_waiting(&self) -> std::sync::MutexGuard<'_, Vec<Waiter>> {
@@ -149,6 +191,7 @@ impl<DB> UnitOfWork for SqlxUow<DB>
 where
     DB: Dialect,
     Self: crate::Repositories,
+    SqlxStore<DB>: AuditStore,
 {
     fn audit(&self, event: AuditEvent) {
         self.audit.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(event);

@@ -128,9 +128,9 @@ on_both_engines! {
         let p = practice(&store).await;
         let c = therapist(&store, p, true).await;
         let mut last = store.scheduling_version().await.unwrap();
-        let (directory, scheduling) = store.search_versions().await.unwrap();
-        assert_eq!(scheduling, last);
-        assert_eq!(directory, store.directory_version().await.unwrap());
+        let versions = store.versions().await.unwrap();
+        assert_eq!(versions.scheduling, last);
+        assert_eq!(versions.directory, store.directory_version().await.unwrap());
 
         store.save_availability(&hours(c)).await.unwrap();
         moved(&mut last, store.scheduling_version().await.unwrap(), "hours saved");
@@ -181,7 +181,7 @@ on_both_engines! {
         moved(&mut last, store.scheduling_version().await.unwrap(), "a session moved");
         assert_eq!(store.change_appointment(&change).await.unwrap(), Changed::Stale);
         assert_eq!(store.scheduling_version().await.unwrap(), last, "a stale change changes nothing");
-        assert_eq!(store.search_versions().await.unwrap().1, last);
+        assert_eq!(store.versions().await.unwrap().scheduling, last);
         store.close().await;
     }
 

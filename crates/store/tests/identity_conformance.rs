@@ -50,6 +50,12 @@ fn new_user(email: &str) -> NewUser {
     }
 }
 
+/// Asserts that a version went up, and remembers it.
+fn moved(last: &mut i64, now: i64, what: &str) {
+    assert!(now > *last, "{what}: the identity version stayed at {last}");
+    *last = now;
+}
+
 /// A connection outside the store, as someone with database access would use.
 enum Raw {
     Pg(sqlx::PgConnection),
@@ -362,6 +368,40 @@ on_both_engines! {
         store.insert_session("s2", loner, at(T0)).await.unwrap();
         let found = store.signed_in("s2").await.unwrap().unwrap();
         assert_eq!((found.user.id, found.session.mfa_verified, found.memberships.len()), (loner, false, 0));
+        store.close().await;
+    }
+
+    async fn every_change_to_what_a_session_stands_for_moves_the_identity_version(db: TestDb) {
+        let store = db.store().await;
+        let harbor = practice(&store).await;
+        let mut last = store.versions().await.unwrap().identity;
+        let therapist = person(&store, harbor, "t@example.org", Role::Clinician).await;
+        moved(&mut last, store.versions().await.unwrap().identity, "an account with a role");
+        store.insert_session("s1", therapist, at(T0)).await.unwrap();
+        store.insert_session("s2", therapist, at(T0)).await.unwrap();
+        let signed_in = store.versions().await.unwrap().identity;
+        assert_eq!(signed_in, last, "a new session changes no kept session");
+        store.touch_session("s1", at(T0) + SignedDuration::from_mins(5)).await.unwrap();
+        assert_eq!(store.versions().await.unwrap().identity, last, "activity is not a change of who is signed in");
+        store.mark_session_mfa("s1", at(T0)).await.unwrap();
+        moved(&mut last, store.versions().await.unwrap().identity, "the second step passed");
+        store.delete_session("s2").await.unwrap();
+        moved(&mut last, store.versions().await.unwrap().identity, "signed out");
+        store.set_password_hash(therapist, "new-hash").await.unwrap();
+        moved(&mut last, store.versions().await.unwrap().identity, "a new password");
+        store.set_membership_disabled(harbor, therapist, Some(at(T0))).await.unwrap();
+        moved(&mut last, store.versions().await.unwrap().identity, "a role ended");
+        store.set_disabled(therapist, Some(at(T0))).await.unwrap();
+        moved(&mut last, store.versions().await.unwrap().identity, "an account disabled");
+        let mut record = store.practice(harbor).await.unwrap().unwrap();
+        record.time_zone = "America/Chicago".into();
+        store.update_practice_settings(&record, 24).await.unwrap();
+        moved(&mut last, store.versions().await.unwrap().identity, "the practice's zone");
+        // A unit of work that is rolled back moves nothing.
+        let uow = store.begin_write().await.unwrap();
+        uow.insert_membership(harbor, therapist, Role::Admin, at(T0)).await.unwrap();
+        drop(uow);
+        assert_eq!(store.versions().await.unwrap().identity, last, "a rolled-back change");
         store.close().await;
     }
 

@@ -10,11 +10,10 @@
 //! snapshot, so a page of results needs no further query.
 //!
 //! Searches that arrive together share that version query
-//! ([`SharedVersions`]): each waits for a query that *began after it
-//! arrived*, so it sees every change committed before it came, exactly as
-//! with a query of its own, yet under load one query answers many searches
-//! instead of one each (the query, through the pool and the driver's
-//! thread, cost more than the rest of a page).
+//! ([`crate::infra::versions`]): each waits for a query that *began after
+//! it arrived*, so it sees every change committed before it came, exactly
+//! as with a query of its own, yet under load one query answers many
+//! searches instead of one each.
 //!
 //! Pages of results may be kept ([`App::recall`], [`App::remember`]) for the
 //! view they were made from: the same index, the same table of free times,
@@ -36,18 +35,16 @@ use sensate_domain::directory::search::{
     Office, ReferenceNames, SearchQuery, SearchResults,
 };
 use sensate_store::{DirectoryProfileRecord, LicenceRecord};
-use tokio::sync::{Mutex, watch};
+use tokio::sync::Mutex;
 
+use crate::AppError;
 use crate::directory::next_free::{NextAvailable, Table};
-use crate::{App, AppError};
 
-/// The current snapshot, one rebuild at a time, the shared version query
-/// and the kept pages.
+/// The current snapshot, one rebuild at a time, and the kept pages.
 #[derive(Default)]
 pub(crate) struct DirectoryCache {
     current: std::sync::RwLock<Option<Arc<Snapshot>>>,
     rebuilding: Mutex<()>,
-    versions: SharedVersions,
     memo: std::sync::Mutex<Memo>,
 }
 
@@ -82,110 +79,6 @@ struct Snapshot {
     serial: u64,
     index: Arc<DirectoryIndex>,
     cards: Cards,
-}
-
-/// Searches that arrive together share one version query. A search joins
-/// a round whose query has not been sent yet, never one already asking
-/// (that one may have read the versions before a change the search must
-/// see); the first to find no round running starts one, in a task of its
-/// own, so that a search given up half-way strands nobody.
-struct SharedVersions {
-    rounds: std::sync::Mutex<Rounds>,
-    done: watch::Sender<Round>,
-}
-
-#[derive(Default)]
-struct Rounds {
-    /// The last round started.
-    started: u64,
-    running: bool,
-    /// Whether the running round has sent its query: until then a search
-    /// may still join it.
-    asked: bool,
-}
-
-/// What a round read; `None` when the query failed (each search then asks
-/// for itself, so the error reaches it as it is).
-#[derive(Clone, Copy, Default)]
-struct Round {
-    number: u64,
-    versions: Option<(i64, i64)>,
-}
-
-impl Default for SharedVersions {
-    fn default() -> Self {
-        Self { rounds: std::sync::Mutex::default(), done: watch::Sender::new(Round::default()) }
-    }
-}
-
-impl SharedVersions {
-    fn rounds(&self) -> std::sync::MutexGuard<'_, Rounds> {
-        // Two integers, always consistent: a poisoned lock is still usable.
-        self.rounds.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// Whether no round is running and round `wanted` has not started.
-    fn idle(&self, wanted: u64) -> bool {
-        let rounds = self.rounds();
-        !rounds.running && rounds.started < wanted
-    }
-
-    /// Starts round `wanted` unless one is running or it has started.
-    fn start_unless_running(&self, app: &App, wanted: u64) {
-        let mut rounds = self.rounds();
-        if rounds.running || rounds.started >= wanted {
-            return;
-        }
-        rounds.started += 1;
-        rounds.running = true;
-        rounds.asked = false;
-        let number = rounds.started;
-        drop(rounds);
-        let mut finish = FinishRound { app: app.clone(), number, versions: None };
-        tokio::spawn(async move {
-            // From here on the round is closed: a search that comes now
-            // may arrive after the query has read the versions.
-            finish.app.directory.versions.rounds().asked = true;
-            let versions = finish.app.store.search_versions().await.ok();
-            finish.answer(versions);
-        });
-    }
-
-    /// The first round whose query will begin after this call: the running
-    /// one while it has not asked yet, else the next.
-    fn next_to_ask(&self) -> u64 {
-        let rounds = self.rounds();
-        if rounds.running && !rounds.asked { rounds.started } else { rounds.started + 1 }
-    }
-
-    fn finish(&self, number: u64, versions: Option<(i64, i64)>) {
-        let mut rounds = self.rounds();
-        // Under the same lock as `running`: a search that sees the round not
-        // running also sees its result (or the next round started).
-        rounds.running = false;
-        self.done.send_replace(Round { number, versions });
-    }
-}
-
-/// Ends a round however its task ends (answered, failed, or dropped when
-/// the runtime stops), so that no search waits for it forever.
-struct FinishRound {
-    app: App,
-    number: u64,
-    versions: Option<(i64, i64)>,
-}
-
-impl FinishRound {
-    /// What the round read, published when the task ends.
-    fn answer(&mut self, versions: Option<(i64, i64)>) {
-        self.versions = versions;
-    }
-}
-
-impl Drop for FinishRound {
-    fn drop(&mut self) {
-        self.app.directory.versions.finish(self.number, self.versions);
-    }
 }
 
 /// The directory as one search sees it: the index for the versions read
@@ -427,42 +320,10 @@ impl super::Directory<'_> {
     /// began after this call, shared with the searches that came with it),
     /// the index for them and the free times that go with it.
     pub async fn directory_view(&self) -> Result<DirectoryView, AppError> {
-        let (directory_version, scheduling_version) = self.shared_search_versions().await?;
-        let snapshot = self.directory_snapshot_at(directory_version).await?;
-        let table = self.next_free_table(&snapshot.index, snapshot.version, scheduling_version).await?;
+        let versions = self.app.fresh_versions().await?;
+        let snapshot = self.directory_snapshot_at(versions.directory).await?;
+        let table = self.next_free_table(&snapshot.index, snapshot.version, versions.scheduling).await?;
         Ok(DirectoryView { snapshot, table })
-    }
-
-    /// The directory and scheduling versions, from a query that began after
-    /// this call (see [`SharedVersions`]).
-    async fn shared_search_versions(&self) -> Result<(i64, i64), AppError> {
-        let shared = &self.app.directory.versions;
-        let mut done = shared.done.subscribe();
-        let wanted = shared.next_to_ask();
-        let mut yielded = false;
-        loop {
-            let round = *done.borrow_and_update();
-            if round.number >= wanted {
-                return match round.versions {
-                    Some(versions) => Ok(versions),
-                    None => Ok(self.app.store.search_versions().await?),
-                };
-            }
-            if shared.idle(wanted) {
-                // About to start a round: first let the searches that are
-                // ready at this moment run up to here, so they join it.
-                if !yielded {
-                    yielded = true;
-                    tokio::task::yield_now().await;
-                    continue;
-                }
-                shared.start_unless_running(self.app, wanted);
-            }
-            if done.changed().await.is_err() {
-                // Cannot happen while the app holds the sender; ask alone.
-                return Ok(self.app.store.search_versions().await?);
-            }
-        }
     }
 
     /// A visitor's search. Anonymous: nothing is recorded about who searched.
@@ -611,6 +472,7 @@ mod tests {
     use sensate_testkit::{FakeClock, TestDb};
 
     use super::*;
+    use crate::App;
     use crate::directory::synthetic::{SyntheticDirectory, SyntheticOptions};
     use crate::infra::crypto::KeyRing;
     use crate::infra::mailer::OutboxMailer;
@@ -640,23 +502,23 @@ mod tests {
     #[tokio::test]
     async fn searches_together_share_a_version_query_and_still_see_every_change_before_them() {
         let (app, _clock, _db) = app().await;
-        let before = app.store.search_versions().await.unwrap();
-        let rounds = || app.directory.versions.rounds().started;
+        let before = app.store.versions().await.unwrap();
+        let rounds = || app.versions.rounds_started();
         let first = rounds();
         let mut searches = tokio::task::JoinSet::new();
         for _ in 0..16 {
             let app = app.clone();
-            searches.spawn(async move { app.directory().shared_search_versions().await.ok() });
+            searches.spawn(async move { app.fresh_versions().await.ok() });
         }
         let answers = searches.join_all().await;
         assert!(answers.iter().all(|answer| *answer == Some(before)), "{answers:?}");
         assert!(rounds() - first < 16, "{} rounds for 16 searches at once", rounds() - first);
         // A change committed before a search began is seen by it, though rounds ran before.
         import(&app, 1).await;
-        let after = app.store.search_versions().await.unwrap();
+        let after = app.store.versions().await.unwrap();
         assert_ne!(after, before);
-        assert_eq!(app.directory().shared_search_versions().await.unwrap(), after);
-        assert_eq!(app.directory().directory_view().await.unwrap().snapshot.version, after.0);
+        assert_eq!(app.fresh_versions().await.unwrap(), after);
+        assert_eq!(app.directory().directory_view().await.unwrap().snapshot.version, after.directory);
     }
 
     #[tokio::test]

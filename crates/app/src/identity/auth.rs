@@ -103,36 +103,55 @@ impl super::Identity<'_> {
     }
 
     /// The actor behind a session token, if the session is still alive.
-    /// Expired sessions are deleted on sight.
+    /// Expired sessions are deleted on sight. What a session stands for may
+    /// come from this server's memory, for the identity version read afresh
+    /// for this request ([`super::sessions`]).
     pub async fn authenticate(&self, token: &str, ip: &str) -> Result<Option<Actor>, AppError> {
         let hash = token_hash(token);
-        let Some(sensate_store::SignedIn { session, user, memberships }) = self.app.store.signed_in(&hash).await?
-        else {
-            return Ok(None);
+        let version = self.app.fresh_versions().await?.identity;
+        let now = self.app.now();
+        let signed_in = match self.app.sessions.get(version, &hash) {
+            // Kept activity may be behind another server's: end nothing on it.
+            Some(kept) if !self.ended(&kept, now) => kept,
+            _ => {
+                let Some(read) = self.app.store.signed_in(&hash).await? else {
+                    return Ok(None);
+                };
+                if self.ended(&read, now) {
+                    self.app.store.delete_session(&hash).await?;
+                    return Ok(None);
+                }
+                self.app.sessions.keep(version, &hash, &read);
+                read
+            }
         };
-        let actor = Actor {
+        // Record activity at most once a minute: enough for a 30-minute idle
+        // limit, without a database write on every request.
+        if now.duration_since(signed_in.session.last_seen_at) >= jiff::SignedDuration::from_mins(1) {
+            self.app.store.touch_session(&hash, now).await?;
+            self.app.sessions.seen(&hash, now);
+        }
+        let sensate_store::SignedIn { session, user, memberships } = signed_in;
+        Ok(Some(Actor {
             user_id: user.id,
             display_name: user.display_name,
             memberships,
             mfa_verified: session.mfa_verified,
             ip: ip.to_string(),
             session_hash: hash,
-        };
-        let now = self.app.now();
+        }))
+    }
+
+    /// Whether a session has ended: its account disabled, or past the
+    /// absolute limit, or idle past the limit for its person (staff sooner).
+    fn ended(&self, signed_in: &sensate_store::SignedIn, now: jiff::Timestamp) -> bool {
         let policy = self.app.config.sessions;
-        let idle_limit = if actor.is_staff() { policy.staff_idle } else { policy.client_idle };
-        let too_old = now.duration_since(session.created_at) >= policy.absolute;
-        let idle = now.duration_since(session.last_seen_at) >= idle_limit;
-        if user.disabled || too_old || idle {
-            self.app.store.delete_session(&actor.session_hash).await?;
-            return Ok(None);
-        }
-        // Record activity at most once a minute: enough for a 30-minute idle
-        // limit, without a database write on every request.
-        if now.duration_since(session.last_seen_at) >= jiff::SignedDuration::from_mins(1) {
-            self.app.store.touch_session(&actor.session_hash, now).await?;
-        }
-        Ok(Some(actor))
+        let staff = signed_in.memberships.iter().any(|m| m.role.is_staff());
+        let idle_limit = if staff { policy.staff_idle } else { policy.client_idle };
+        let session = &signed_in.session;
+        signed_in.user.disabled
+            || now.duration_since(session.created_at) >= policy.absolute
+            || now.duration_since(session.last_seen_at) >= idle_limit
     }
 
     pub async fn logout(&self, actor: &Actor) -> Result<(), AppError> {

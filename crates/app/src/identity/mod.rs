@@ -4,6 +4,7 @@ pub mod auth;
 pub mod invitations;
 pub mod mfa;
 pub mod passwords;
+pub(crate) mod sessions;
 pub mod setup;
 
 /// The use cases of first set-up, invitations, signing in and out, the second

@@ -5,5 +5,6 @@ pub mod crypto;
 pub mod hashing;
 pub mod mailer;
 pub mod secrets;
+pub(crate) mod versions;
 
 pub use clock::{ShiftedClock, SystemClock};
