@@ -83,8 +83,9 @@ impl super::Identity<'_> {
             parsed.zip(role).ok_or_else(|| AppError::Internal("validated invitee missing".into()))?;
         let uow = self.app.store.begin_write().await?;
         let token = self.record_invitation(&*uow, actor, practice, &name, &email, role, None).await?;
+        let sender = uow.practice(practice).await?;
         uow.commit().await?;
-        Ok(self.mail_invitation(actor, &name, &email, &token).await)
+        Ok(self.mail_invitation(actor, sender.as_ref(), &name, &email, &token).await)
     }
 
     /// A therapist invites one client, or the two partners of a couple, into
@@ -131,10 +132,11 @@ impl super::Identity<'_> {
             tokens
                 .push(self.record_invitation(&*uow, actor, practice, name, email, Role::Client, Some(case.id)).await?);
         }
+        let sender = uow.practice(practice).await?;
         uow.commit().await?;
         let mut sent = Vec::new();
         for ((name, email), token) in people.iter().zip(&tokens) {
-            sent.push(self.mail_invitation(actor, name, email, token).await);
+            sent.push(self.mail_invitation(actor, sender.as_ref(), name, email, token).await);
         }
         Ok(sent)
     }
@@ -178,15 +180,18 @@ impl super::Identity<'_> {
         Ok(token)
     }
 
-    /// Emails a committed invitation (or, without mail, hands the link to
-    /// the inviter to pass on).
-    async fn mail_invitation(&self, actor: &Actor, name: &DisplayName, email: &Email, token: &str) -> InvitationSent {
-        let practice = match actor.primary_membership() {
-            Some(membership) => self.app.store.practice(membership.practice_id).await.ok().flatten(),
-            None => None,
-        };
-        let (link, mail) =
-            self.invitation_mail(Some(name.as_str()), email.as_str(), &actor.display_name, practice.as_ref(), token);
+    /// Emails a committed invitation from the practice it is into (read in
+    /// the same unit of work), or, without mail, hands the link to the
+    /// inviter to pass on.
+    async fn mail_invitation(
+        &self,
+        actor: &Actor,
+        practice: Option<&PracticeRecord>,
+        name: &DisplayName,
+        email: &Email,
+        token: &str,
+    ) -> InvitationSent {
+        let (link, mail) = self.invitation_mail(Some(name.as_str()), email.as_str(), &actor.display_name, practice, token);
         let emailed = self.app.send_mail(mail).await;
         InvitationSent { email: email.as_str().to_string(), link: (!emailed).then_some(link), emailed }
     }
