@@ -175,9 +175,16 @@ pub struct LicenceFact {
 impl LicenceFact {
     /// The rule, in one place: a licence counts (for listing, for the
     /// states a therapist may see clients from by telehealth, for what a
-    /// profile shows) while it is verified and not expired on `today`.
+    /// profile shows) once verified, through the day it expires. `None`
+    /// while it awaits verification. The index keeps this day, so that
+    /// expiry needs no rebuild.
+    pub fn counts_through(&self) -> Option<Date> {
+        self.verified.then_some(self.expires_on)
+    }
+
+    /// Whether the licence counts on `today` ([`Self::counts_through`]).
     pub fn is_current(&self, today: Date) -> bool {
-        self.verified && self.expires_on >= today
+        self.counts_through().is_some_and(|last| last >= today)
     }
 }
 
@@ -219,9 +226,15 @@ pub struct CertificationFact {
 }
 
 impl CertificationFact {
-    /// A certification counts while it is verified and has not expired.
+    /// A certification counts once verified, through the day it expires
+    /// ([`Date::MAX`] when it does not). `None` while it awaits verification.
+    pub fn counts_through(&self) -> Option<Date> {
+        self.verified.then(|| self.expires_on.unwrap_or(Date::MAX))
+    }
+
+    /// Whether the certification counts on `today` ([`Self::counts_through`]).
     pub fn is_current(&self, today: Date) -> bool {
-        self.verified && self.expires_on.is_none_or(|day| day >= today)
+        self.counts_through().is_some_and(|last| last >= today)
     }
 }
 

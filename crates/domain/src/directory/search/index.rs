@@ -10,7 +10,8 @@ use super::bits::{Bits, Postings};
 use super::geo::{self, OfficeGrid, Unit};
 use super::text::{self, TextBuilder, TextIndex};
 use super::{
-    AffirmingKind, ClientFocus, DEFAULT_RADIUS_KM, DirectoryProfile, Format, Hit, MAX_PER_PAGE, MAX_RADIUS_KM,
+    AffirmingKind, CertificationFact, ClientFocus, DEFAULT_RADIUS_KM, DirectoryProfile, Format, Hit, LicenceFact,
+    MAX_PER_PAGE, MAX_RADIUS_KM,
     MAX_TEXT_CHARS, NextFree, Reason, SearchQuery, SearchResults, Sort, weights,
 };
 
@@ -21,7 +22,6 @@ fn day(date: Date) -> i32 {
 }
 
 const NEVER: i32 = i32::MIN;
-const FOREVER: i32 = i32::MAX;
 const NO_FEE: u32 = u32::MAX;
 
 /// Above this many results to skip and show, select with a vector instead of a heap.
@@ -35,9 +35,9 @@ const HEAP_LIMIT: usize = 4096;
 pub struct DirectoryIndex {
     /// Profile ids, ascending; a profile's position here is its index everywhere else.
     ids: Vec<Box<str>>,
-    /// The latest expiry among verified licences ([`NEVER`] if none): listed while `>= today`.
+    /// The last day a licence counts ([`LicenceFact::counts_through`], [`NEVER`] if none): listed while `>= today`.
     listed_until: Vec<i32>,
-    /// The latest expiry among verified certifications ([`FOREVER`] if one never expires).
+    /// The last day a certification counts ([`CertificationFact::counts_through`]; [`NEVER`] if none).
     certified_until: Vec<i32>,
     /// Lowest fee, [`NO_FEE`] when not published.
     min_fee: Vec<u32>,
@@ -289,16 +289,11 @@ impl DirectoryIndexBuilder {
         let p = profile;
         let at = self.ids.len() as u32;
         self.ids.push(p.id.as_str().into());
-        self.listed_until
-            .push(p.licences.iter().filter(|l| l.verified).map(|l| day(l.expires_on)).max().unwrap_or(NEVER));
-        self.certified_until.push(
-            p.certifications
-                .iter()
-                .filter(|c| c.verified)
-                .map(|c| c.expires_on.map_or(FOREVER, day))
-                .max()
-                .unwrap_or(NEVER),
-        );
+        // The last day each counts, by the facts' own rule; compared with
+        // each query's day.
+        self.listed_until.push(p.licences.iter().filter_map(LicenceFact::counts_through).max().map_or(NEVER, day));
+        self.certified_until
+            .push(p.certifications.iter().filter_map(CertificationFact::counts_through).max().map_or(NEVER, day));
         self.min_fee.push(p.min_fee_cents.unwrap_or(NO_FEE));
         let flags = [
             (p.individuals, INDIVIDUALS),
@@ -325,13 +320,13 @@ impl DirectoryIndexBuilder {
         if let Some(gender) = &p.gender {
             self.genders.add(at, gender, lowercase);
         }
-        for licence in p.licences.iter().filter(|l| l.verified) {
+        for (licence, last) in p.licences.iter().filter_map(|l| Some((l, l.counts_through()?))) {
             let jurisdiction = licence.jurisdiction.trim();
             let entries = match self.licensed.get_mut(jurisdiction) {
                 Some(entries) => entries,
                 None => self.licensed.entry(jurisdiction.into()).or_default(),
             };
-            let expires = day(licence.expires_on);
+            let expires = day(last);
             match entries.last_mut() {
                 Some((last, latest)) if *last == at => *latest = (*latest).max(expires),
                 _ => entries.push((at, expires)),
