@@ -3,6 +3,7 @@
 pub mod availability;
 pub mod calendar;
 pub mod lifecycle;
+pub mod reasons;
 pub mod series;
 pub mod week;
 

@@ -191,7 +191,8 @@ impl super::Identity<'_> {
         email: &Email,
         token: &str,
     ) -> InvitationSent {
-        let (link, mail) = self.invitation_mail(Some(name.as_str()), email.as_str(), &actor.display_name, practice, token);
+        let (link, mail) =
+            self.invitation_mail(Some(name.as_str()), email.as_str(), &actor.display_name, practice, token);
         let emailed = self.app.send_mail(mail).await;
         InvitationSent { email: email.as_str().to_string(), link: (!emailed).then_some(link), emailed }
     }

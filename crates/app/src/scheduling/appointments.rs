@@ -10,6 +10,7 @@ use sensate_domain::policy::{Action, Resource};
 use sensate_domain::scheduling::availability::{Slot, nearest_alternatives};
 use sensate_domain::scheduling::format_local;
 use sensate_domain::scheduling::lifecycle::{self, CancellationPolicy, Change, Party, Refusal};
+use sensate_domain::scheduling::reasons;
 use sensate_domain::{AppointmentId, FieldErrors, PracticeId};
 use sensate_store::{
     AppointmentChange, AppointmentDetail, AppointmentEvent, AuditEvent, BookingView, Changed, EventKind,
@@ -19,16 +20,6 @@ use sensate_store::{
 use crate::audit::outcome;
 use crate::mail::{Letter, MailName};
 use crate::{Actor, AppError};
-
-/// Why the practice cancels, as a category: never free text, so nothing
-/// about a client's health reaches the history, the audit log or an email.
-pub const CANCEL_REASONS: [(&str, &str); 5] = [
-    ("client_asked", "The client asked to cancel"),
-    ("clinician_unavailable", "The therapist is unavailable"),
-    ("practice_closed", "The practice is closed"),
-    ("rebooking", "To be booked again at another time"),
-    ("other", "Another reason"),
-];
 
 /// How far ahead a move may go.
 const RESCHEDULE_DAYS: i64 = 60;
@@ -179,10 +170,10 @@ impl super::Scheduling<'_> {
         Ok(TimeZone::get(&zone).unwrap_or(TimeZone::UTC))
     }
 
-    /// The practice cancels, with a reason category from [`CANCEL_REASONS`].
+    /// The practice cancels, with a reason category from [`reasons::CANCEL_REASONS`].
     pub async fn cancel_appointment(&self, actor: &Actor, id: AppointmentId, reason: &str) -> Result<(), AppError> {
         let detail = self.appointment_for_staff(actor, id, "cancel_appointment").await?;
-        if !CANCEL_REASONS.iter().any(|(slug, _)| *slug == reason) {
+        if reasons::find(&reasons::CANCEL_REASONS, reason).is_none() {
             return Err(invalid("reason", "Choose a reason from the list."));
         }
         let now = self.app.now();

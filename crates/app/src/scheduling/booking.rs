@@ -12,6 +12,7 @@ use jiff::{SignedDuration, Timestamp};
 use sensate_domain::directory::reference::reference;
 use sensate_domain::scheduling::availability::{Slot, nearest_alternatives};
 use sensate_domain::scheduling::lifecycle::{self, CancellationPolicy, Change, Party};
+use sensate_domain::scheduling::reasons;
 use sensate_domain::scheduling::{AppointmentStatus, Participants, SessionFormat, format_local};
 use sensate_domain::{AppointmentId, Email, FieldErrors, UserId};
 use sensate_store::{
@@ -652,7 +653,7 @@ impl super::Scheduling<'_> {
     }
 
     /// The clinician accepts or declines a request; the visitor is told by
-    /// email. A decline names its reason, a slug of [`DECLINE_REASONS`].
+    /// email. A decline names its reason, a slug of [`reasons::DECLINE_REASONS`].
     pub async fn answer_booking_request(
         &self,
         actor: &Actor,
@@ -668,7 +669,7 @@ impl super::Scheduling<'_> {
         }
         let (accept, reason) = match answer {
             Answer::Confirm => (true, None),
-            Answer::Decline { reason } => match DECLINE_REASONS.iter().find(|r| r.slug == reason) {
+            Answer::Decline { reason } => match reasons::find(&reasons::DECLINE_REASONS, reason) {
                 Some(reason) => (false, Some(reason)),
                 None => {
                     let mut errors = FieldErrors::new();
@@ -759,25 +760,8 @@ impl super::Scheduling<'_> {
 #[derive(Debug, Clone, Copy)]
 pub enum Answer<'a> {
     Confirm,
-    /// With the slug of one of [`DECLINE_REASONS`].
+    /// With the slug of one of [`reasons::DECLINE_REASONS`].
     Decline {
         reason: &'a str,
     },
 }
-
-/// Why a clinician declines a request, as a category (never free text): it
-/// goes to the appointment's history, and decides what the visitor is told
-/// to do instead.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DeclineReason {
-    pub slug: &'static str,
-    /// As the practice reads it.
-    pub label: &'static str,
-}
-
-pub const DECLINE_REASONS: [DeclineReason; 4] = [
-    DeclineReason { slug: "time_unavailable", label: "The time cannot be offered after all" },
-    DeclineReason { slug: "not_taking_clients", label: "Not taking new clients now" },
-    DeclineReason { slug: "better_fit_elsewhere", label: "Another professional would suit better" },
-    DeclineReason { slug: "other", label: "Another reason" },
-];

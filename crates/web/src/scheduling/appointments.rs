@@ -8,12 +8,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::tz::TimeZone;
 use sensate_app::AppError;
-use sensate_app::scheduling::appointments::{AppointmentPage, CANCEL_REASONS, Rescheduled, event_label};
-use sensate_app::scheduling::booking::DECLINE_REASONS;
+use sensate_app::scheduling::appointments::{AppointmentPage, Rescheduled, event_label};
 use sensate_app::scheduling::manage::ManagedAppointment;
 use sensate_domain::scheduling::availability::{Slot, slots_by_local_day};
 use sensate_domain::scheduling::format_local;
 use sensate_domain::scheduling::lifecycle::Party;
+use sensate_domain::scheduling::reasons::{self, CANCEL_REASONS};
 use sensate_domain::{AppointmentId, FieldErrors};
 
 use crate::AppState;
@@ -139,12 +139,7 @@ fn staff_page(
         if let Some(previous) = e.previous_starts_at {
             text.push_str(&format!(", from {}", format_local(previous, zone)));
         }
-        let reason = CANCEL_REASONS
-            .iter()
-            .find(|(slug, _)| *slug == e.reason)
-            .map(|(_, label)| *label)
-            .or_else(|| DECLINE_REASONS.iter().find(|r| r.slug == e.reason).map(|r| r.label));
-        if let Some(label) = reason {
+        if let Some(label) = reasons::label_of(&e.reason) {
             text.push_str(&format!(" ({})", label.to_lowercase()));
         }
         if e.late {
@@ -178,7 +173,7 @@ fn staff_page(
         can_record_attendance: page.can_record_attendance,
         reasons: CANCEL_REASONS
             .iter()
-            .map(|(value, label)| ReasonChoice { value, label, selected: *value == reason })
+            .map(|r| ReasonChoice { value: r.slug, label: r.label, selected: r.slug == reason })
             .collect(),
         days: time_days(&page.free_times, zone),
         notice,

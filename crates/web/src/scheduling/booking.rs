@@ -10,7 +10,7 @@ use jiff::tz::TimeZone;
 use sensate_app::AppError;
 use sensate_app::directory::search::reference_data;
 use sensate_app::scheduling::booking::{
-    Answer, BookingChoice, BookingInput, BookingOptions, BookingOutcome, Confirmation, DECLINE_REASONS, HOLD_MINUTES,
+    Answer, BookingChoice, BookingInput, BookingOptions, BookingOutcome, Confirmation, HOLD_MINUTES,
 };
 use sensate_domain::practice::COMMON_TIME_ZONES;
 use sensate_domain::scheduling::availability::{Slot, slots_by_local_day};
@@ -539,7 +539,7 @@ async fn requests_page(
         layout: layout.at("requests"),
         notice,
         requests: rows,
-        reasons: DECLINE_REASONS.iter().map(|r| (r.slug, r.label)).collect(),
+        reasons: sensate_domain::scheduling::reasons::DECLINE_REASONS.iter().map(|r| (r.slug, r.label)).collect(),
     })
 }
 

@@ -11,8 +11,7 @@ use super::geo::{self, OfficeGrid, Unit};
 use super::text::{self, TextBuilder, TextIndex};
 use super::{
     AffirmingKind, CertificationFact, ClientFocus, DEFAULT_RADIUS_KM, DirectoryProfile, Format, Hit, LicenceFact,
-    MAX_PER_PAGE, MAX_RADIUS_KM,
-    MAX_TEXT_CHARS, NextFree, Reason, SearchQuery, SearchResults, Sort, weights,
+    MAX_PER_PAGE, MAX_RADIUS_KM, MAX_TEXT_CHARS, NextFree, Reason, SearchQuery, SearchResults, Sort, weights,
 };
 
 /// Dates as ordered integers (year, month and day packed), so the listing rule
