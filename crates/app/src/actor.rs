@@ -16,6 +16,9 @@ pub struct Actor {
     pub ip: String,
     /// Hash of the session token this actor came with (for sign-out).
     pub(crate) session_hash: String,
+    /// The versions read for this request: what was kept in memory may be
+    /// used for it while it was kept for these.
+    pub(crate) seen: sensate_store::Versions,
 }
 
 /// What an action is asked about when no record is at hand: menus, links

@@ -113,11 +113,8 @@ impl App {
         } else {
             (None, None)
         };
-        let client_upcoming = if actor.has_role(Role::Client) {
-            Some(self.store.upcoming_for_client(actor.user_id, now, UPCOMING_LIMIT).await?)
-        } else {
-            None
-        };
+        let client_upcoming =
+            if actor.has_role(Role::Client) { Some(self.coming_sessions_of_client(actor, now).await?) } else { None };
         // It lists clients' names and sessions: an access to client data.
         self.audit_actor(
             actor,
@@ -139,6 +136,24 @@ impl App {
             client_upcoming,
             tools: tools(actor),
         })
+    }
+}
+
+impl App {
+    /// The sessions of every case the client belongs to, from `now` on:
+    /// kept between views where the engine has a calendar version
+    /// ([`crate::scheduling::coming`]).
+    async fn coming_sessions_of_client(
+        &self,
+        actor: &Actor,
+        now: jiff::Timestamp,
+    ) -> Result<Vec<AppointmentView>, AppError> {
+        if let Some(kept) = self.coming.get(&actor.seen, actor.user_id, now) {
+            return Ok(kept);
+        }
+        let list = self.store.upcoming_for_client(actor.user_id, now, UPCOMING_LIMIT).await?;
+        self.coming.keep(&actor.seen, actor.user_id, &list);
+        Ok(list)
     }
 }
 
@@ -166,6 +181,7 @@ mod tests {
             mfa_verified,
             ip: "192.0.2.1".into(),
             session_hash: String::new(),
+            seen: sensate_store::Versions::default(),
         }
     }
 

@@ -112,6 +112,8 @@ pub struct App {
     versions: Arc<infra::versions::SharedVersions>,
     /// Who is signed in, kept for the identity version it was read at.
     sessions: Arc<identity::sessions::SessionCache>,
+    /// Clients' coming sessions, kept for the calendar version (SQLite).
+    coming: Arc<scheduling::coming::KeptComing>,
 }
 
 impl App {
@@ -135,6 +137,7 @@ impl App {
             jobs_queued: Arc::default(),
             versions: Arc::default(),
             sessions: Arc::default(),
+            coming: Arc::default(),
         }
     }
 

@@ -529,3 +529,44 @@ async fn filters_that_need_what_is_missing_are_left_out_not_looped_on() {
     assert!(kept.contains("1 therapist found"), "the concern still filters");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clients_home_shows_every_change_to_their_sessions_at_once() {
+    use sensate_domain::Clock as _;
+    use sensate_domain::scheduling::AppointmentStatus;
+    let app = spawn_demo(TestDb::sqlite()).await;
+    let home = |client: reqwest::Client| {
+        let url = app.url("/dashboard");
+        async move {
+            let body = client.get(url).send().await.unwrap().text().await.unwrap();
+            rows_after(&body, "Your upcoming appointments</h2>")
+        }
+    };
+    let client = TestApp::new_client();
+    app.login(&client, "jordan@client.example", PASSWORD).await;
+    let before = home(client.clone()).await;
+    assert!(before.len() >= 3, "{before:?}");
+    assert_eq!(home(client.clone()).await, before, "the same list on the next view");
+
+    // The practice cancels Jordan's next session, by another path than this
+    // server's pages (as another server would): the next view shows it.
+    let jordan = app.store().login_record("jordan@client.example").await.unwrap().unwrap().id;
+    let now = app.clock.now();
+    let coming = app.store().upcoming_for_client(jordan, now, 20).await.unwrap();
+    assert!(
+        app.store()
+            .change_appointment_status(coming[0].id, coming[0].status, AppointmentStatus::Cancelled, now)
+            .await
+            .unwrap()
+    );
+    assert_eq!(home(client.clone()).await, before[1..], "the cancelled session is gone at once");
+
+    // Time passes: once the next session has begun it leaves the list,
+    // though nothing changed in the database.
+    let until = coming[1].starts_at.as_second() - now.as_second() + 1;
+    app.clock.advance(jiff::SignedDuration::from_secs(until));
+    let client = TestApp::new_client();
+    app.login(&client, "jordan@client.example", PASSWORD).await;
+    assert_eq!(home(client).await, before[2..], "a session under way is no longer coming");
+    app.stop().await;
+}

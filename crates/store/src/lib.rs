@@ -111,6 +111,11 @@ pub struct Versions {
     /// Sessions, accounts, roles and the practice facts a session carries
     /// (migration 19's triggers move it in the changing transaction).
     pub identity: i64,
+    /// Appointments, cases and who is in them, moved in the changing
+    /// transaction (migration 20). SQLite only: on PostgreSQL one row bumped
+    /// by every booking would make bookings queue on it, so there is none
+    /// and what depends on it is read every time.
+    pub calendar: Option<i64>,
 }
 
 /// Every repository: what a [`Store`] and a [`UnitOfWork`] both offer.

@@ -197,6 +197,14 @@ const STEPS: &[Step] = &[
             postgres: include_str!("../migrations/postgres/0019_identity_version.sql"),
         },
     },
+    Step {
+        version: 20,
+        description: "calendar_version",
+        sql: Sql::PerEngine {
+            sqlite: include_str!("../migrations/sqlite/0020_calendar_version.sql"),
+            postgres: include_str!("../migrations/postgres/0020_calendar_version.sql"),
+        },
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -164,7 +164,8 @@ impl crate::engine::Dialect for sqlx::Sqlite {
 
     async fn versions(conn: &mut sqlx::SqliteConnection) -> Result<crate::Versions> {
         let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT key, value FROM meta WHERE key IN ('directory_version', 'scheduling_version', 'identity_version')",
+            "SELECT key, value FROM meta \
+             WHERE key IN ('directory_version', 'scheduling_version', 'identity_version', 'calendar_version')",
         )
         .fetch_all(conn)
         .await?;
@@ -173,6 +174,7 @@ impl crate::engine::Dialect for sqlx::Sqlite {
             directory: of("directory_version"),
             scheduling: of("scheduling_version"),
             identity: of("identity_version"),
+            calendar: Some(of("calendar_version")),
         })
     }
 

@@ -121,7 +121,60 @@ fn moved(last: &mut i64, version: i64, what: &str) {
     *last = version;
 }
 
+async fn calendar(store: &Arc<dyn Store>) -> Option<i64> {
+    store.versions().await.unwrap().calendar
+}
+
 on_both_engines! {
+    async fn on_sqlite_every_change_to_appointments_and_cases_moves_the_calendar_version(db: TestDb) {
+        let store = db.store().await;
+        let now = at("2026-11-01T12:00:00Z");
+        let p = practice(&store).await;
+        let c = therapist(&store, p, true).await;
+        if db.is_postgres() {
+            assert_eq!(calendar(&store).await, None, "PostgreSQL keeps no calendar version");
+            store.close().await;
+            return;
+        }
+        let mut last = calendar(&store).await.unwrap();
+        let held = appointment(p, c, "2026-12-01T15:00:00Z");
+        store.insert_appointment(&held).await.unwrap();
+        moved(&mut last, calendar(&store).await.unwrap(), "an appointment added");
+        let client = UserId::new();
+        store
+            .insert_user(&NewUser {
+                id: client,
+                email: sensate_domain::Email::parse("robin@example.org").unwrap(),
+                display_name: "Robin".into(),
+                password_hash: "x".into(),
+                created_at: now,
+            })
+            .await
+            .unwrap();
+        let case = NewCase {
+            id: sensate_domain::CaseId::new(),
+            practice_id: p,
+            clinician_id: c,
+            kind: sensate_domain::scheduling::CaseKind::Individual,
+            members: Vec::new(),
+            opened_at: now,
+        };
+        store.insert_case(&case).await.unwrap();
+        store.add_case_member(case.id, client).await.unwrap();
+        moved(&mut last, calendar(&store).await.unwrap(), "a client joined a case");
+        store.assign_case(held.id, case.id).await.unwrap();
+        moved(&mut last, calendar(&store).await.unwrap(), "an appointment given its case");
+        assert!(store.change_appointment_status(held.id, AppointmentStatus::Confirmed, AppointmentStatus::Cancelled, now).await.unwrap());
+        moved(&mut last, calendar(&store).await.unwrap(), "cancelled");
+        assert!(!store.change_appointment_status(held.id, AppointmentStatus::Confirmed, AppointmentStatus::Cancelled, now).await.unwrap());
+        assert_eq!(calendar(&store).await.unwrap(), last, "no change, no new version");
+        let uow = store.begin_write().await.unwrap();
+        uow.insert_appointment(&appointment(p, c, "2026-12-02T15:00:00Z")).await.unwrap();
+        drop(uow);
+        assert_eq!(calendar(&store).await.unwrap(), last, "a rolled-back booking");
+        store.close().await;
+    }
+
     async fn every_change_to_free_time_moves_the_scheduling_version(db: TestDb) {
         let store = db.store().await;
         let now = at("2026-11-01T12:00:00Z");

@@ -108,7 +108,8 @@ impl super::Identity<'_> {
     /// for this request ([`super::sessions`]).
     pub async fn authenticate(&self, token: &str, ip: &str) -> Result<Option<Actor>, AppError> {
         let hash = token_hash(token);
-        let version = self.app.fresh_versions().await?.identity;
+        let seen = self.app.fresh_versions().await?;
+        let version = seen.identity;
         let now = self.app.now();
         let signed_in = match self.app.sessions.get(version, &hash) {
             // Kept activity may be behind another server's: end nothing on it.
@@ -139,6 +140,7 @@ impl super::Identity<'_> {
             mfa_verified: session.mfa_verified,
             ip: ip.to_string(),
             session_hash: hash,
+            seen,
         }))
     }
 

@@ -8,6 +8,7 @@ pub mod availability;
 pub mod booking;
 pub mod calendar;
 pub mod calendar_feed;
+pub(crate) mod coming;
 pub(crate) mod confirmation;
 pub mod manage;
 pub(crate) mod manage_link;
