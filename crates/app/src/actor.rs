@@ -79,4 +79,10 @@ impl Actor {
     pub fn primary_membership(&self) -> Option<&MembershipRecord> {
         self.memberships.first()
     }
+
+    /// The clock of the practice they act in; UTC for someone with no role
+    /// in any practice (they have no practice's times to see).
+    pub fn practice_zone(&self) -> jiff::tz::TimeZone {
+        self.primary_membership().map_or(jiff::tz::TimeZone::UTC, |m| m.practice_time_zone.zone().clone())
+    }
 }

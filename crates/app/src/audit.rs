@@ -199,10 +199,7 @@ impl App {
         self.seal_audit().await?;
         let entries = self.store.audit_log(&filter).await?;
         let names = self.store.people(practice).await?.into_iter().map(|p| (p.id, p.display_name)).collect();
-        let time_zone = actor
-            .primary_membership()
-            .and_then(|m| jiff::tz::TimeZone::get(&m.practice_time_zone).ok())
-            .unwrap_or(jiff::tz::TimeZone::UTC);
+        let time_zone = actor.practice_zone();
         self.audit_actor(actor, Some(practice), "view_audit_log", "audit_log", practice.to_string(), outcome::ALLOWED)
             .await?;
         Ok(AuditPage { entries, names, time_zone })

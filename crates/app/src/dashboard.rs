@@ -88,9 +88,7 @@ impl App {
     pub async fn dashboard(&self, actor: &Actor) -> Result<Dashboard, AppError> {
         let now = self.now();
         let membership = actor.primary_membership();
-        let time_zone = membership
-            .and_then(|m| jiff::tz::TimeZone::get(&m.practice_time_zone).ok())
-            .unwrap_or(jiff::tz::TimeZone::UTC);
+        let time_zone = actor.practice_zone();
         let roles: Vec<Role> = actor.memberships.iter().map(|m| m.role).collect();
 
         let overview = match membership {
@@ -174,7 +172,7 @@ mod tests {
                 .map(|role| MembershipRecord {
                     practice_id: practice,
                     practice_name: "Test Practice".into(),
-                    practice_time_zone: "America/New_York".into(),
+                    practice_time_zone: sensate_domain::practice::TimeZoneName::parse("America/New_York").unwrap(),
                     role: *role,
                 })
                 .collect(),

@@ -313,7 +313,7 @@ where
                 Ok(crate::MembershipRecord {
                     practice_id: sensate_domain::PracticeId::from_uuid(id),
                     practice_name: name,
-                    practice_time_zone: time_zone,
+                    practice_time_zone: crate::shared::zone(&time_zone)?,
                     role,
                 })
             })
@@ -388,7 +388,7 @@ where
             memberships.push(crate::MembershipRecord {
                 practice_id: sensate_domain::PracticeId::from_uuid(practice),
                 practice_name: row.try_get("practice_name")?,
-                practice_time_zone: row.try_get("practice_time_zone")?,
+                practice_time_zone: crate::shared::zone(&row.try_get::<String, _>("practice_time_zone")?)?,
                 role: sensate_domain::Role::parse(&role)
                     .ok_or_else(|| crate::StoreError::Corrupt(format!("role '{role}'")))?,
             });

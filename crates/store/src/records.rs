@@ -42,7 +42,7 @@ pub struct UserRecord {
 pub struct MembershipRecord {
     pub practice_id: PracticeId,
     pub practice_name: String,
-    pub practice_time_zone: String,
+    pub practice_time_zone: sensate_domain::practice::TimeZoneName,
     pub role: Role,
 }
 

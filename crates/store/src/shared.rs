@@ -30,6 +30,13 @@ pub(crate) fn participants(value: &str) -> Result<Participants, StoreError> {
     Participants::parse(value).ok_or_else(|| StoreError::Corrupt(format!("session participants '{value}'")))
 }
 
+/// A time-zone name as stored: one the zone database no longer knows is
+/// corrupt data, never silently UTC.
+pub(crate) fn zone(value: &str) -> Result<sensate_domain::practice::TimeZoneName, StoreError> {
+    sensate_domain::practice::TimeZoneName::parse(value)
+        .map_err(|_| StoreError::Corrupt(format!("time zone '{value}'")))
+}
+
 pub(crate) fn status(value: &str) -> Result<AppointmentStatus, StoreError> {
     AppointmentStatus::parse(value).ok_or_else(|| StoreError::Corrupt(format!("appointment status '{value}'")))
 }

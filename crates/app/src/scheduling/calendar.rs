@@ -158,7 +158,7 @@ impl super::Scheduling<'_> {
     pub async fn week_view(&self, actor: &Actor, clinician: Option<UserId>, week: &str) -> Result<WeekView, AppError> {
         let membership = actor.primary_membership().ok_or(AppError::Forbidden)?;
         let practice = membership.practice_id;
-        let zone = TimeZone::get(&membership.practice_time_zone).unwrap_or(TimeZone::UTC);
+        let zone = membership.practice_time_zone.zone().clone();
         let now = self.app.now();
         let monday = week_of(week, &zone, now)?;
         let front_desk = actor.may(Action::ViewSchedule, Scope::Practice);

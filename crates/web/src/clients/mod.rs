@@ -14,7 +14,9 @@ use crate::context::Page;
 use crate::error::WebError;
 use crate::form::Form;
 use crate::identity::account::{ContactForm, contact_fields};
-use crate::ui::{Done, Field, FormPage, Layout, Notice, local_time, path_id, render, render_status};
+use sensate_domain::scheduling::format_local;
+
+use crate::ui::{Done, Field, FormPage, Layout, Notice, path_id, render, render_status};
 
 #[derive(serde::Deserialize, Default)]
 pub(crate) struct InviteClientsForm {
@@ -122,7 +124,7 @@ async fn client_page(
     note_override: Option<(String, &FieldErrors)>,
 ) -> Result<ClientTemplate, WebError> {
     let record = state.app.clients().client_record(actor, client).await?;
-    let zone = actor.primary_membership().map(|m| m.practice_time_zone.clone()).unwrap_or_default();
+    let zone = actor.practice_zone();
     let action = format!("/clients/{client}/contact");
     let mut contact = FormPage::new(layout.clone(), "", action, "Save contact preferences");
     contact = match &contact_override {
@@ -136,7 +138,7 @@ async fn client_page(
             None => form.fields(note_fields("")),
         }
     });
-    let tz = jiff::tz::TimeZone::get(&zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let tz = zone.clone();
     let upcoming = record
         .upcoming
         .iter()
@@ -161,7 +163,7 @@ async fn client_page(
         name: record.name,
         contact,
         contact_preferences: record.contact_preferences,
-        notes: record.my_notes.into_iter().map(|(at, text)| (local_time(at, &zone), text)).collect(),
+        notes: record.my_notes.into_iter().map(|(at, text)| (format_local(at, &zone), text)).collect(),
         note_form,
     })
 }

@@ -103,8 +103,8 @@ fn listing_text(listing: Listing, own: bool) -> String {
     }
 }
 
-fn verified_text(at: jiff::Timestamp, method: &str, zone: &str) -> String {
-    let zone = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
+fn verified_text(at: jiff::Timestamp, method: &str, zone: &jiff::tz::TimeZone) -> String {
+    let zone = zone.clone();
     let method = if method.is_empty() { String::new() } else { format!(" ({method})") };
     format!("Verified on {}{method}", at.to_zoned(zone).strftime("%-d %B %Y"))
 }
@@ -117,7 +117,7 @@ fn editor_page(
     notice: Option<Notice>,
     attempt: Attempt,
 ) -> ProfileEditorTemplate {
-    let zone = actor.primary_membership().map(|m| m.practice_time_zone.clone()).unwrap_or_default();
+    let zone = actor.practice_zone();
     let own = editor.user == actor.user_id;
     let saved = editor.record.as_ref().map(ProfileInput::from).unwrap_or_else(|| ProfileInput {
         sees_individuals: true,

@@ -12,7 +12,9 @@ use crate::AppState;
 use crate::context::Page;
 use crate::error::WebError;
 use crate::form::Form;
-use crate::ui::{Done, Field, FormPage, Layout, Notice, local_time, path_id, render, render_status};
+use sensate_domain::scheduling::format_local;
+
+use crate::ui::{Done, Field, FormPage, Layout, Notice, path_id, render, render_status};
 
 #[derive(serde::Deserialize, Default)]
 pub(crate) struct InviteForm {
@@ -43,7 +45,7 @@ async fn people_page(
     notice: Option<Notice>,
     sent: Vec<InvitationSent>,
 ) -> Result<PeopleTemplate, WebError> {
-    let zone = actor.primary_membership().map(|m| m.practice_time_zone.clone()).unwrap_or_default();
+    let zone = actor.practice_zone();
     let people = state.app.practice().people(actor).await?;
     let invitations = state.app.identity().practice_invitations(actor).await?;
     // Staff and clients apart: who works here, and whom the practice sees.
@@ -67,7 +69,7 @@ async fn people_page(
                 name: i.display_name,
                 email: i.email.into(),
                 role: i.role.label(),
-                sent: local_time(i.created_at, &zone),
+                sent: format_local(i.created_at, &zone),
                 status: if i.accepted {
                     "Accepted"
                 } else if i.expires_at <= state.app.now() {

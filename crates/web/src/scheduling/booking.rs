@@ -504,8 +504,7 @@ async fn requests_page(
 ) -> Result<BookingRequestsTemplate, WebError> {
     let views = state.app.scheduling().my_booking_requests(actor).await?;
     let reference = reference_data()?;
-    let zone = actor.primary_membership().map(|m| m.practice_time_zone.clone()).unwrap_or_default();
-    let zone = zone_or(&zone, "UTC");
+    let zone = actor.practice_zone();
     let mut rows = Vec::new();
     for (view, session) in &views {
         let (concern, message) = state.app.scheduling().booking_reason(view)?;

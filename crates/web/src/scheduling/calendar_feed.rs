@@ -10,7 +10,9 @@ use sensate_app::AppError;
 use crate::AppState;
 use crate::context::Page;
 use crate::error::WebError;
-use crate::ui::{Done, Layout, Notice, local_time, render};
+use sensate_domain::scheduling::format_local;
+
+use crate::ui::{Done, Layout, Notice, render};
 
 async fn page(
     state: &AppState,
@@ -20,11 +22,11 @@ async fn page(
     address: Option<String>,
 ) -> Result<Response, WebError> {
     let since = state.app.scheduling().calendar_feed_since(actor).await?;
-    let zone = actor.primary_membership().map(|m| m.practice_time_zone.clone()).unwrap_or_default();
+    let zone = actor.practice_zone();
     let template = CalendarFeedTemplate {
         layout: layout.at("calendar"),
         notice,
-        since: since.map(|at| local_time(at, &zone)),
+        since: since.map(|at| format_local(at, &zone)),
         address,
     };
     Ok(render(&template)?.into_response())

@@ -31,14 +31,6 @@ pub(crate) fn path_id<T: std::str::FromStr>(id: &str) -> Result<T, WebError> {
     id.parse().map_err(|_| WebError(sensate_app::AppError::NotFound))
 }
 
-/// A UTC instant as a page shows it, in a zone.
-pub(crate) fn local_time(at: jiff::Timestamp, zone: &str) -> String {
-    match jiff::tz::TimeZone::get(zone) {
-        Ok(zone) => sensate_domain::scheduling::format_local(at, &zone),
-        Err(_) => at.strftime("%Y-%m-%d %H:%M UTC").to_string(),
-    }
-}
-
 /// What the base layout needs on every page.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Layout {
