@@ -188,7 +188,7 @@ on_both_engines! {
             voicemail_ok: false,
             discreet_email: true,
             jurisdiction: String::new(),
-            visitor_time_zone: "America/Chicago".into(),
+            visitor_time_zone: sensate_domain::TimeZoneName::parse("America/Chicago").unwrap(),
             created_at: at("2026-11-23T14:00:00Z"),
             email_confirmed_at: None,
         };

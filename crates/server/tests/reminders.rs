@@ -339,7 +339,7 @@ on_both_engines! {
                 voicemail_ok: false,
                 discreet_email: true,
                 jurisdiction: String::new(),
-                visitor_time_zone: "America/New_York".into(),
+                visitor_time_zone: sensate_domain::TimeZoneName::parse("America/New_York").unwrap(),
                 created_at: now,
                 email_confirmed_at: None,
             };

@@ -170,7 +170,7 @@ pub struct BookingRequestRecord {
     pub discreet_email: bool,
     /// Where the visitor will be for a video session (a jurisdiction id), or empty.
     pub jurisdiction: String,
-    pub visitor_time_zone: String,
+    pub visitor_time_zone: sensate_domain::practice::TimeZoneName,
     pub created_at: Timestamp,
     pub email_confirmed_at: Option<Timestamp>,
 }

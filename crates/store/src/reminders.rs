@@ -14,7 +14,7 @@ pub struct ReminderRecipient {
     pub user_id: Option<UserId>,
     pub email: String,
     pub name: String,
-    pub time_zone: String,
+    pub time_zone: sensate_domain::TimeZoneName,
 }
 
 impl std::fmt::Debug for ReminderRecipient {
@@ -148,13 +148,15 @@ where
             format: crate::shared::format(&format)?,
             recipients: recipients
                 .into_iter()
-                .map(|(id, email, name, time_zone)| crate::ReminderRecipient {
-                    user_id: id.map(sensate_domain::UserId::from_uuid),
-                    email,
-                    name,
-                    time_zone,
+                .map(|(id, email, name, time_zone)| {
+                    Ok(crate::ReminderRecipient {
+                        user_id: id.map(sensate_domain::UserId::from_uuid),
+                        email,
+                        name,
+                        time_zone: crate::shared::zone(&time_zone)?,
+                    })
                 })
-                .collect(),
+                .collect::<crate::Result<_>>()?,
         }))
     }
 }

@@ -53,7 +53,7 @@ where
             voicemail_ok: row.try_get("voicemail_ok")?,
             discreet_email: row.try_get("discreet_email")?,
             jurisdiction: row.try_get("jurisdiction")?,
-            visitor_time_zone: row.try_get("visitor_time_zone")?,
+            visitor_time_zone: crate::shared::zone(&row.try_get::<String, _>("visitor_time_zone")?)?,
             created_at: instant(row.try_get("created_at")?)?,
             email_confirmed_at: confirmed.map(instant).transpose()?,
         },

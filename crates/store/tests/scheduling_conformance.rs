@@ -274,7 +274,7 @@ on_both_engines! {
             voicemail_ok: false,
             discreet_email: true,
             jurisdiction: "US-NY".into(),
-            visitor_time_zone: "Europe/Berlin".into(),
+            visitor_time_zone: sensate_domain::TimeZoneName::parse("Europe/Berlin").unwrap(),
             created_at: now,
             email_confirmed_at: None,
         };

@@ -323,7 +323,7 @@ impl super::Scheduling<'_> {
         let discreet = booking.as_ref().is_none_or(|b| b.request.discreet_email);
         let practice_name = MailName::of(&practice, discreet);
         let zone = match &booking {
-            Some(b) => TimeZone::get(&b.request.visitor_time_zone).unwrap_or(TimeZone::UTC),
+            Some(b) => b.request.visitor_time_zone.zone().clone(),
             None => self.practice_zone(detail.practice_id).await?,
         };
         let mut recipients: Vec<(String, String)> =

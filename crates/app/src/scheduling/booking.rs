@@ -14,7 +14,7 @@ use sensate_domain::scheduling::availability::{Slot, nearest_alternatives};
 use sensate_domain::scheduling::lifecycle::{self, CancellationPolicy, Change, Party};
 use sensate_domain::scheduling::reasons;
 use sensate_domain::scheduling::{AppointmentStatus, Participants, SessionFormat, format_local};
-use sensate_domain::{AppointmentId, Email, FieldErrors, UserId};
+use sensate_domain::{AppointmentId, Email, FieldErrors, TimeZoneName, UserId};
 use sensate_store::{
     AppointmentChange, Booking, BookingRequestRecord, BookingView, Changed, EventKind, NewAppointment,
     NewAppointmentEvent, PracticeRecord, SessionTypeRecord,
@@ -362,7 +362,7 @@ impl super::Scheduling<'_> {
             voicemail_ok: input.voicemail_ok,
             discreet_email: input.discreet_email,
             jurisdiction: input.jurisdiction.trim().to_string(),
-            visitor_time_zone: visitor_zone.iana_name().unwrap_or("UTC").to_string(),
+            visitor_time_zone: visitor_zone.clone(),
             created_at: now,
             email_confirmed_at: None,
         };
@@ -395,7 +395,7 @@ impl super::Scheduling<'_> {
             outcome: outcome::ALLOWED,
         }));
         uow.commit().await?;
-        let when = format_local(choice.start, &visitor_zone);
+        let when = format_local(choice.start, visitor_zone.zone());
         let name = MailName::of(&options.practice, input.discreet_email);
         let subject = name.subject("Please confirm your request");
         // Discreet mail names no kind of session.
@@ -427,7 +427,7 @@ impl super::Scheduling<'_> {
         kind: &SessionTypeRecord,
         choice: BookingChoice,
         input: &BookingInput,
-    ) -> Result<(Email, TimeZone), AppError> {
+    ) -> Result<(Email, TimeZoneName), AppError> {
         let reference = reference().map_err(|e| AppError::Internal(format!("reference data: {e}")))?;
         let mut errors = FieldErrors::new();
         let name = input.name.trim();
@@ -478,7 +478,7 @@ impl super::Scheduling<'_> {
         if kind.participants == Participants::Couple && !input.with_partner {
             errors.add("with_partner", "This session is for couples: tick “With a partner”.");
         }
-        let zone = TimeZone::get(input.visitor_time_zone.trim());
+        let zone = TimeZoneName::parse(&input.visitor_time_zone);
         if zone.is_err() {
             errors.add("visitor_time_zone", "Choose your time zone from the list.");
         }
@@ -497,7 +497,7 @@ impl super::Scheduling<'_> {
         let kinds = self.app.store.session_types(view.practice_id).await?;
         let session =
             kinds.iter().find(|k| k.id == view.request.session_type_id).map(|k| k.name.clone()).unwrap_or_default();
-        let zone = TimeZone::get(&view.request.visitor_time_zone).unwrap_or(TimeZone::UTC);
+        let zone = view.request.visitor_time_zone.zone().clone();
         Ok(Some(PendingBooking {
             practice_name: practice,
             therapist_name: therapist,
@@ -572,7 +572,7 @@ impl super::Scheduling<'_> {
         let therapist = self.app.store.user(view.clinician_id).await?.map(|u| u.display_name).unwrap_or_default();
         let discreet = view.request.discreet_email;
         let name = MailName::of(&practice, discreet);
-        let zone = TimeZone::get(&view.request.visitor_time_zone).unwrap_or(TimeZone::UTC);
+        let zone = view.request.visitor_time_zone.zone().clone();
         let when = format_local(view.starts_at, &zone);
         let subject = name.subject("Your request was sent");
         let mut letter = Letter::to(Some(&view.request.name))
@@ -721,7 +721,7 @@ impl super::Scheduling<'_> {
         } else {
             let discreet = view.request.discreet_email;
             let name = MailName::of(&settings, discreet);
-            let zone = TimeZone::get(&view.request.visitor_time_zone).unwrap_or(TimeZone::UTC);
+            let zone = view.request.visitor_time_zone.zone().clone();
             let when = format_local(view.starts_at, &zone);
             let subject = name.subject("About your request");
             let base = &self.app.config.base_url;

@@ -2,7 +2,6 @@
 //! appointment as an `.ics` file their calendar can add. Discreet like every
 //! email: the practice, the time and the format; never what brings them.
 use jiff::Timestamp;
-use jiff::tz::TimeZone;
 use sensate_domain::scheduling::calendar::{CalendarEvent, invitation};
 use sensate_domain::scheduling::{AppointmentStatus, SessionFormat, format_local};
 use sensate_store::{BookingView, PracticeRecord};
@@ -41,7 +40,7 @@ pub(crate) fn confirmation_email(
     manage_link: &str,
     now: Timestamp,
 ) -> Email {
-    let zone = TimeZone::get(&view.request.visitor_time_zone).unwrap_or(TimeZone::UTC);
+    let zone = view.request.visitor_time_zone.zone().clone();
     let when = format_local(view.starts_at, &zone);
     let discreet = view.request.discreet_email;
     let name = MailName::of(practice, discreet);

@@ -45,7 +45,7 @@ impl super::Scheduling<'_> {
 
     async fn client_zone(&self, detail: &AppointmentDetail) -> Result<TimeZone, AppError> {
         match self.app.store.booking(detail.id).await? {
-            Some(b) => Ok(TimeZone::get(&b.request.visitor_time_zone).unwrap_or(TimeZone::UTC)),
+            Some(b) => Ok(b.request.visitor_time_zone.zone().clone()),
             None => self.practice_zone(detail.practice_id).await,
         }
     }

@@ -10,7 +10,6 @@
 //! The wording is discreet by default: the practice's name, the time in the
 //! recipient's zone, the format and a link; no concern, and the service is
 //! named only when the practice chose so. Subjects never carry health data.
-use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use sensate_domain::scheduling::{AppointmentStatus, SessionFormat, format_local};
 use sensate_domain::{AppointmentId, UserId};
@@ -138,7 +137,7 @@ pub(crate) fn reminder_email(
     practice: &PracticeRecord,
     manage_link: &str,
 ) -> Email {
-    let zone = TimeZone::get(&recipient.time_zone).unwrap_or(TimeZone::UTC);
+    let zone = recipient.time_zone.zone().clone();
     let when = format_local(facts.starts_at, &zone);
     let what = if practice.reminders_name_service { "therapy session" } else { "appointment" };
     let how = match facts.format {
