@@ -249,7 +249,8 @@ impl App {
         let practice = NewPractice {
             id: PracticeId::new(),
             name: "Harbor Sexual Health Collective".to_string(),
-            time_zone: DEMO_TIME_ZONE.to_string(),
+            time_zone: sensate_domain::TimeZoneName::parse(DEMO_TIME_ZONE)
+                .map_err(|_| AppError::Internal("the demo's zone is unknown".into()))?,
             created_at: now,
         };
         store.insert_practice(&practice).await?;

@@ -218,7 +218,7 @@ mod tests {
         let practice = PracticeRecord {
             id: sensate_domain::PracticeId::new(),
             name: "Harbor Sexual Health Collective".into(),
-            time_zone: "America/New_York".into(),
+            time_zone: sensate_domain::TimeZoneName::parse("America/New_York").unwrap(),
             address: String::new(),
             contact_email: String::new(),
             phone: String::new(),

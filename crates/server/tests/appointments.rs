@@ -226,7 +226,7 @@ on_both_engines! {
         let practice = app.practice_of(LAKESIDE.email).await;
         // The address belongs to a client of another practice on this server.
         let elsewhere = sensate_domain::PracticeId::new();
-        let hillside = NewPractice { id: elsewhere, name: "Hillside Care".into(), time_zone: "UTC".into(), created_at: sensate_domain::Clock::now(&app.clock) };
+        let hillside = NewPractice { id: elsewhere, name: "Hillside Care".into(), time_zone: sensate_domain::TimeZoneName::parse("UTC").unwrap(), created_at: sensate_domain::Clock::now(&app.clock) };
         app.store().insert_practice(&hillside).await.unwrap();
         let kim = app.add_person(elsewhere, "kim@elsewhere.example", "Kim Elsewhere", Role::Client, CLIENT_PASSWORD).await;
         let mut robin = ROBIN.to_vec();

@@ -152,7 +152,7 @@ async fn world(db: TestDb) -> World {
         .insert_practice(&NewPractice {
             id: other,
             name: "Practice Q".into(),
-            time_zone: "UTC".into(),
+            time_zone: sensate_domain::TimeZoneName::parse("UTC").unwrap(),
             created_at: app.clock.now_ts(),
         })
         .await

@@ -336,7 +336,7 @@ fn practice(name: &str) -> NewPractice {
     NewPractice {
         id: sensate_domain::PracticeId::new(),
         name: name.into(),
-        time_zone: "UTC".into(),
+        time_zone: sensate_domain::TimeZoneName::parse("UTC").unwrap(),
         created_at: jiff::Timestamp::UNIX_EPOCH,
     }
 }

@@ -139,8 +139,12 @@ async fn seed(db: &TestDb) -> (UserId, UserId) {
     let store = db.store().await;
     let now = Timestamp::now();
     let practice = PracticeId::new();
-    let new_practice =
-        NewPractice { id: practice, name: "Lakeside Therapy".into(), time_zone: "UTC".into(), created_at: now };
+    let new_practice = NewPractice {
+        id: practice,
+        name: "Lakeside Therapy".into(),
+        time_zone: sensate_domain::TimeZoneName::parse("UTC").unwrap(),
+        created_at: now,
+    };
     store.insert_practice(&new_practice).await.unwrap();
     let hash = sensate_app::infra::secrets::hash_password(PASSWORD.into()).await.unwrap();
     let mut people = Vec::new();

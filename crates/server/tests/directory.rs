@@ -40,7 +40,7 @@ async fn world(db: &sensate_testkit::TestDb) -> World {
         .insert_practice(&NewPractice {
             id: practice,
             name: "Harbor".into(),
-            time_zone: "UTC".into(),
+            time_zone: sensate_domain::TimeZoneName::parse("UTC").unwrap(),
             created_at: app.now(),
         })
         .await
@@ -134,7 +134,7 @@ on_both_engines! {
         let (_, colleague) = person(&world, world.practice, "cole@harbor.example", Role::Clinician).await;
         let (_, admin) = person(&world, world.practice, "ada@harbor.example", Role::Admin).await;
         let other_practice = PracticeId::new();
-        world.app.store().insert_practice(&NewPractice { id: other_practice, name: "Elsewhere".into(), time_zone: "UTC".into(), created_at: world.app.now() }).await.unwrap();
+        world.app.store().insert_practice(&NewPractice { id: other_practice, name: "Elsewhere".into(), time_zone: sensate_domain::TimeZoneName::parse("UTC").unwrap(), created_at: world.app.now() }).await.unwrap();
         let (_, stranger) = person(&world, other_practice, "sam@elsewhere.example", Role::Owner).await;
         assert!(matches!(world.app.directory().save_therapist_profile(&colleague, therapist, &input()).await, Err(AppError::Forbidden)));
         assert!(matches!(world.app.directory().save_therapist_profile(&stranger, therapist, &input()).await, Err(AppError::NotFound)));

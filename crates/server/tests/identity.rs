@@ -324,7 +324,7 @@ on_both_engines! {
         let lakeside = app.practice_of(LAKESIDE.email).await;
         // Kim is a client of Lakeside and of another practice on this server.
         let elsewhere = sensate_domain::PracticeId::new();
-        let harbor = sensate_store::NewPractice { id: elsewhere, name: "Harbor Care".into(), time_zone: "UTC".into(), created_at: sensate_domain::Clock::now(&app.clock) };
+        let harbor = sensate_store::NewPractice { id: elsewhere, name: "Harbor Care".into(), time_zone: sensate_domain::TimeZoneName::parse("UTC").unwrap(), created_at: sensate_domain::Clock::now(&app.clock) };
         app.store().insert_practice(&harbor).await.unwrap();
         let kim = app.add_person(lakeside, "kim@client.example", "Kim Client", sensate_domain::Role::Client, "kim's own phrase").await;
         app.store().insert_membership(elsewhere, kim, sensate_domain::Role::Client, sensate_domain::Clock::now(&app.clock)).await.unwrap();

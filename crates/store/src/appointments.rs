@@ -424,7 +424,7 @@ where
         )
         .bind(practice.id.as_uuid())
         .bind(&practice.name)
-        .bind(&practice.time_zone)
+        .bind(practice.time_zone.as_str())
         .bind(&practice.address)
         .bind(&practice.contact_email)
         .bind(&practice.phone)

@@ -585,7 +585,10 @@ where
             4,
             &batch.practices,
             |mut row, p| {
-                row.push_bind(p.id.as_uuid()).push_bind(&p.name).push_bind(&p.time_zone).push_bind(secs(p.created_at));
+                row.push_bind(p.id.as_uuid())
+                    .push_bind(&p.name)
+                    .push_bind(p.time_zone.as_str())
+                    .push_bind(secs(p.created_at));
             },
         )
         .await?;

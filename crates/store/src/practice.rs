@@ -221,18 +221,19 @@ where
         .bind(id.as_uuid())
         .fetch_optional(&mut *self.conn().await?)
         .await?;
-        Ok(row.map(|(name, time_zone, address, contact_email, phone, reminders_name_service, sender_name)| {
-            crate::PracticeRecord {
+        row.map(|(name, time_zone, address, contact_email, phone, reminders_name_service, sender_name)| {
+            Ok(crate::PracticeRecord {
                 id,
                 name,
-                time_zone,
+                time_zone: crate::shared::zone(&time_zone)?,
                 address,
                 contact_email,
                 phone,
                 reminders_name_service,
                 sender_name,
-            }
-        }))
+            })
+        })
+        .transpose()
     }
 
     async fn insert_user(&self, user: &crate::NewUser) -> crate::Result<()> {
@@ -578,7 +579,7 @@ where
         sqlx::query("INSERT INTO practices (id, name, time_zone, created_at) VALUES ($1, $2, $3, $4)")
             .bind(practice.id.as_uuid())
             .bind(&practice.name)
-            .bind(&practice.time_zone)
+            .bind(practice.time_zone.as_str())
             .bind(crate::shared::secs(practice.created_at))
             .execute(&mut *conn)
             .await?;

@@ -9,7 +9,7 @@ use sensate_domain::{
 pub struct NewPractice {
     pub id: PracticeId,
     pub name: String,
-    pub time_zone: String,
+    pub time_zone: sensate_domain::TimeZoneName,
     pub created_at: Timestamp,
 }
 
@@ -398,7 +398,7 @@ impl EncryptedColumn {
 pub struct PracticeRecord {
     pub id: PracticeId,
     pub name: String,
-    pub time_zone: String,
+    pub time_zone: sensate_domain::TimeZoneName,
     pub address: String,
     pub contact_email: String,
     pub phone: String,

@@ -22,7 +22,7 @@ async fn practice_with_clinician(store: &std::sync::Arc<dyn Store>) -> (Practice
         .insert_practice(&NewPractice {
             id: practice,
             name: "Harbor".into(),
-            time_zone: "UTC".into(),
+            time_zone: sensate_domain::TimeZoneName::parse("UTC").unwrap(),
             created_at: created,
         })
         .await

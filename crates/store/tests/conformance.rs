@@ -16,7 +16,7 @@ fn practice(name: &str) -> NewPractice {
     NewPractice {
         id: PracticeId::new(),
         name: name.into(),
-        time_zone: "America/New_York".into(),
+        time_zone: sensate_domain::TimeZoneName::parse("America/New_York").unwrap(),
         created_at: at("2026-01-01T00:00:00Z"),
     }
 }

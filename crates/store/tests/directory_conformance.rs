@@ -78,7 +78,12 @@ async fn practices_and_therapist(store: &Arc<dyn Store>) -> (PracticeId, Practic
     for id in [practice, other] {
         let created_at = at("2026-01-01T00:00:00Z");
         store
-            .insert_practice(&NewPractice { id, name: "P".into(), time_zone: "UTC".into(), created_at })
+            .insert_practice(&NewPractice {
+                id,
+                name: "P".into(),
+                time_zone: sensate_domain::TimeZoneName::parse("UTC").unwrap(),
+                created_at,
+            })
             .await
             .unwrap();
     }
@@ -121,7 +126,7 @@ on_both_engines! {
     async fn a_profile_is_saved_and_read_back_whole(db: TestDb) {
         let store = db.store().await;
         let practice = PracticeId::new();
-        store.insert_practice(&NewPractice { id: practice, name: "P".into(), time_zone: "UTC".into(), created_at: at("2026-01-01T00:00:00Z") }).await.unwrap();
+        store.insert_practice(&NewPractice { id: practice, name: "P".into(), time_zone: sensate_domain::TimeZoneName::parse("UTC").unwrap(), created_at: at("2026-01-01T00:00:00Z") }).await.unwrap();
         let user = therapist(&store, practice, "t@p.example", "Tess Therapist").await;
         assert_eq!(store.directory_version().await.unwrap(), 0);
         let mut saved = record(user, practice, "Tess Therapist");
@@ -163,7 +168,7 @@ on_both_engines! {
     async fn the_snapshot_lists_every_profile_in_a_stable_order(db: TestDb) {
         let store = db.store().await;
         let practice = PracticeId::new();
-        store.insert_practice(&NewPractice { id: practice, name: "P".into(), time_zone: "UTC".into(), created_at: at("2026-01-01T00:00:00Z") }).await.unwrap();
+        store.insert_practice(&NewPractice { id: practice, name: "P".into(), time_zone: sensate_domain::TimeZoneName::parse("UTC").unwrap(), created_at: at("2026-01-01T00:00:00Z") }).await.unwrap();
         let mut expected = Vec::new();
         for i in 0..5 {
             let user = therapist(&store, practice, &format!("t{i}@p.example"), &format!("Therapist {i}")).await;
@@ -197,7 +202,7 @@ on_both_engines! {
     async fn a_photo_is_stored_replaced_and_removed(db: TestDb) {
         let store = db.store().await;
         let practice = PracticeId::new();
-        store.insert_practice(&NewPractice { id: practice, name: "P".into(), time_zone: "UTC".into(), created_at: at("2026-01-01T00:00:00Z") }).await.unwrap();
+        store.insert_practice(&NewPractice { id: practice, name: "P".into(), time_zone: sensate_domain::TimeZoneName::parse("UTC").unwrap(), created_at: at("2026-01-01T00:00:00Z") }).await.unwrap();
         let user = therapist(&store, practice, "t@p.example", "Tess").await;
         assert_eq!(store.profile_photo(user).await.unwrap(), None);
         assert!(!store.remove_profile_photo(user).await.unwrap());
@@ -222,7 +227,7 @@ on_both_engines! {
     async fn a_directory_is_imported_whole_in_one_transaction(db: TestDb) {
         let store = db.store().await;
         let created = at("2026-01-01T00:00:00Z");
-        let practice = NewPractice { id: PracticeId::new(), name: "Cedar Counseling Group".into(), time_zone: "America/Chicago".into(), created_at: created };
+        let practice = NewPractice { id: PracticeId::new(), name: "Cedar Counseling Group".into(), time_zone: sensate_domain::TimeZoneName::parse("America/Chicago").unwrap(), created_at: created };
         let manager = UserId::new();
         let mut batch = DirectoryImport { practices: vec![practice.clone()], ..DirectoryImport::default() };
         let user = |id: UserId, email: String, name: String| NewUser { id, email: sensate_domain::Email::parse(&email).unwrap(), display_name: name, password_hash: "x".into(), created_at: created };

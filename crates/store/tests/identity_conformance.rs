@@ -18,7 +18,12 @@ const T0: &str = "2026-03-01T12:00:00Z";
 async fn practice(store: &Arc<dyn Store>) -> PracticeId {
     let id = PracticeId::new();
     store
-        .insert_practice(&NewPractice { id, name: "Harbor".into(), time_zone: "UTC".into(), created_at: at(T0) })
+        .insert_practice(&NewPractice {
+            id,
+            name: "Harbor".into(),
+            time_zone: sensate_domain::TimeZoneName::parse("UTC").unwrap(),
+            created_at: at(T0),
+        })
         .await
         .unwrap();
     id
@@ -319,7 +324,7 @@ on_both_engines! {
 
     async fn a_unit_of_work_commits_its_audit_entries_with_its_changes_or_neither(db: TestDb) {
         let store = db.store().await;
-        let p = NewPractice { id: PracticeId::new(), name: "Kept".into(), time_zone: "UTC".into(), created_at: at(T0) };
+        let p = NewPractice { id: PracticeId::new(), name: "Kept".into(), time_zone: sensate_domain::TimeZoneName::parse("UTC").unwrap(), created_at: at(T0) };
         let uow = store.begin_write().await.unwrap();
         uow.insert_practice(&p).await.unwrap();
         uow.audit(event("create_practice", "allowed"));
@@ -348,7 +353,7 @@ on_both_engines! {
         assert!(store.signed_in("nobody").await.unwrap().is_none());
         let harbor = practice(&store).await;
         let other = PracticeId::new();
-        store.insert_practice(&NewPractice { id: other, name: "Alder".into(), time_zone: "America/Chicago".into(), created_at: at(T0) }).await.unwrap();
+        store.insert_practice(&NewPractice { id: other, name: "Alder".into(), time_zone: sensate_domain::TimeZoneName::parse("America/Chicago").unwrap(), created_at: at(T0) }).await.unwrap();
         let therapist = person(&store, harbor, "t@example.org", Role::Clinician).await;
         store.insert_membership(harbor, therapist, Role::Admin, at(T0)).await.unwrap();
         store.insert_membership(other, therapist, Role::Clinician, at(T0)).await.unwrap();
@@ -394,7 +399,7 @@ on_both_engines! {
         store.set_disabled(therapist, Some(at(T0))).await.unwrap();
         moved(&mut last, store.versions().await.unwrap().identity, "an account disabled");
         let mut record = store.practice(harbor).await.unwrap().unwrap();
-        record.time_zone = "America/Chicago".into();
+        record.time_zone = sensate_domain::TimeZoneName::parse("America/Chicago").unwrap();
         store.update_practice_settings(&record, 24).await.unwrap();
         moved(&mut last, store.versions().await.unwrap().identity, "the practice's zone");
         // A unit of work that is rolled back moves nothing.

@@ -21,7 +21,7 @@ async fn practice_with_clinician(store: &Arc<dyn Store>) -> (PracticeId, UserId)
         .insert_practice(&NewPractice {
             id: practice,
             name: "Harbor".into(),
-            time_zone: "America/New_York".into(),
+            time_zone: sensate_domain::TimeZoneName::parse("America/New_York").unwrap(),
             created_at: at("2026-01-01T00:00:00Z"),
         })
         .await

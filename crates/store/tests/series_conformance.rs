@@ -42,7 +42,7 @@ async fn world(store: &Arc<dyn Store>) -> World {
         .insert_practice(&NewPractice {
             id: practice,
             name: "Harbor".into(),
-            time_zone: "America/New_York".into(),
+            time_zone: sensate_domain::TimeZoneName::parse("America/New_York").unwrap(),
             created_at: at("2026-01-01T00:00:00Z"),
         })
         .await

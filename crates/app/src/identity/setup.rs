@@ -72,7 +72,7 @@ impl super::Identity<'_> {
         let practice = NewPractice {
             id: PracticeId::new(),
             name: practice_name.as_str().to_string(),
-            time_zone: time_zone.as_str().to_string(),
+            time_zone: time_zone.clone(),
             created_at: now,
         };
         // The link works once, and only while no practice exists.

@@ -116,7 +116,7 @@ impl super::Practice<'_> {
         let record = PracticeRecord {
             id: practice,
             name: name.as_str().to_string(),
-            time_zone: zone.as_str().to_string(),
+            time_zone: zone.clone(),
             address,
             contact_email,
             phone,

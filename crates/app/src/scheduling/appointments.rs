@@ -166,8 +166,7 @@ impl super::Scheduling<'_> {
     }
 
     pub(crate) async fn practice_zone(&self, practice: PracticeId) -> Result<TimeZone, AppError> {
-        let zone = self.app.store.practice(practice).await?.map(|p| p.time_zone).unwrap_or_default();
-        Ok(TimeZone::get(&zone).unwrap_or(TimeZone::UTC))
+        Ok(self.app.store.practice(practice).await?.map_or(TimeZone::UTC, |p| p.time_zone.zone().clone()))
     }
 
     /// The practice cancels, with a reason category from [`reasons::CANCEL_REASONS`].

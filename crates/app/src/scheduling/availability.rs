@@ -334,8 +334,12 @@ impl super::Scheduling<'_> {
         let record = match self.app.store.availability(clinician).await? {
             Some(saved) => saved,
             None => {
-                let zone =
-                    self.app.store.practice(practice).await?.map(|p| p.time_zone).unwrap_or_else(|| "UTC".to_string());
+                let zone = self
+                    .app
+                    .store
+                    .practice(practice)
+                    .await?
+                    .map_or_else(|| "UTC".to_string(), |p| p.time_zone.to_string());
                 default_availability(clinician, &zone, self.app.now())
             }
         };

@@ -170,7 +170,8 @@ impl super::Scheduling<'_> {
         let (practice, clinician) = self.scheduling_scope(actor).await?;
         let cases = self.app.store.schedulable_cases(practice, clinician).await?;
         let session_types = self.app.store.session_types(practice).await?.into_iter().filter(|k| k.active).collect();
-        let time_zone = self.app.store.practice(practice).await?.map(|p| p.time_zone).unwrap_or_else(|| "UTC".into());
+        let time_zone =
+            self.app.store.practice(practice).await?.map_or_else(|| "UTC".into(), |p| p.time_zone.to_string());
         self.app
             .audit_actor(
                 actor,

@@ -67,7 +67,7 @@ pub(crate) async fn settings(
     let form = SettingsForm {
         cancellation_notice_hours: notice.to_string(),
         name: practice.name,
-        time_zone: practice.time_zone,
+        time_zone: practice.time_zone.to_string(),
         address: practice.address,
         contact_email: practice.contact_email,
         phone: practice.phone,

@@ -15,7 +15,7 @@ use sensate_app::scheduling::booking::{
 use sensate_domain::practice::COMMON_TIME_ZONES;
 use sensate_domain::scheduling::availability::{Slot, slots_by_local_day};
 use sensate_domain::scheduling::{AppointmentStatus, SessionFormat, format_local};
-use sensate_domain::{AppointmentId, UserId};
+use sensate_domain::{AppointmentId, TimeZoneName, UserId};
 
 use crate::AppState;
 use crate::context::Page;
@@ -44,8 +44,9 @@ pub(crate) struct ChoiceQuery {
     start: String,
 }
 
-fn zone_or(name: &str, fallback: &str) -> TimeZone {
-    TimeZone::get(name.trim()).or_else(|_| TimeZone::get(fallback)).unwrap_or(TimeZone::UTC)
+/// The zone the visitor's browser gave, else the practice's.
+fn zone_or(name: &str, fallback: &TimeZoneName) -> TimeZone {
+    TimeZone::get(name.trim()).unwrap_or_else(|_| fallback.zone().clone())
 }
 
 fn zone_choices(selected: &str) -> Vec<Choice> {
