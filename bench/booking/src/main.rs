@@ -272,7 +272,7 @@ async fn seed(app: &App, store: &Arc<dyn Store>, therapists: usize) -> Result<Ve
         store
             .save_availability(&AvailabilityRecord {
                 clinician_id: therapist,
-                time_zone: "America/New_York".into(),
+                time_zone: sensate_domain::TimeZoneName::parse("America/New_York").unwrap(),
                 buffer_before_minutes: 0,
                 buffer_after_minutes: 0,
                 min_notice_minutes: 60,

@@ -323,7 +323,7 @@ impl App {
             .iter()
             .map(|profile| Ok((id_of(profile.email)?, profile.in_person)))
             .collect::<Result<Vec<_>, AppError>>()?;
-        self.seed_demo_scheduling(practice.id, DEMO_TIME_ZONE, &therapists).await?;
+        self.seed_demo_scheduling(practice.id, &practice.time_zone, &therapists).await?;
 
         let zone = jiff::tz::TimeZone::get(DEMO_TIME_ZONE).map_err(|e| AppError::Internal(e.to_string()))?;
         let today = now.to_zoned(zone.clone()).date();

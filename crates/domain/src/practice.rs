@@ -44,6 +44,11 @@ impl TimeZoneName {
         Ok(Self { name: name.to_string(), zone })
     }
 
+    /// Coordinated Universal Time, for whoever has no zone of their own.
+    pub fn utc() -> Self {
+        Self { name: "UTC".to_string(), zone: jiff::tz::TimeZone::UTC }
+    }
+
     pub fn as_str(&self) -> &str {
         &self.name
     }

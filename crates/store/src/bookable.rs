@@ -250,7 +250,7 @@ where
             availability,
             |mut row, a| {
                 row.push_bind(a.clinician_id.as_uuid())
-                    .push_bind(&a.time_zone)
+                    .push_bind(a.time_zone.as_str())
                     .push_bind(small(a.buffer_before_minutes))
                     .push_bind(small(a.buffer_after_minutes))
                     .push_bind(small(a.min_notice_minutes))

@@ -120,7 +120,7 @@ pub enum Booking {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AvailabilityRecord {
     pub clinician_id: UserId,
-    pub time_zone: String,
+    pub time_zone: sensate_domain::TimeZoneName,
     pub buffer_before_minutes: u32,
     pub buffer_after_minutes: u32,
     pub min_notice_minutes: u32,

@@ -90,7 +90,7 @@ where
     let max_per_day: Option<i32> = row.try_get("max_per_day")?;
     Ok(AvailabilityRecord {
         clinician_id: clinician,
-        time_zone: row.try_get("time_zone")?,
+        time_zone: crate::shared::zone(&row.try_get::<String, _>("time_zone")?)?,
         buffer_before_minutes: unsigned(row.try_get("buffer_before_minutes")?, "minutes")?,
         buffer_after_minutes: unsigned(row.try_get("buffer_after_minutes")?, "minutes")?,
         min_notice_minutes: unsigned(row.try_get("min_notice_minutes")?, "minutes")?,
@@ -604,7 +604,7 @@ where
              updated_at = excluded.updated_at",
         )
         .bind(clinician)
-        .bind(&a.time_zone)
+        .bind(a.time_zone.as_str())
         .bind(small(a.buffer_before_minutes))
         .bind(small(a.buffer_after_minutes))
         .bind(small(a.min_notice_minutes))

@@ -59,7 +59,7 @@ async fn therapist(store: &Arc<dyn Store>, practice: PracticeId, accepting: bool
 fn hours(clinician: UserId) -> AvailabilityRecord {
     AvailabilityRecord {
         clinician_id: clinician,
-        time_zone: "America/Chicago".into(),
+        time_zone: sensate_domain::TimeZoneName::parse("America/Chicago").unwrap(),
         buffer_before_minutes: 5,
         buffer_after_minutes: 10,
         min_notice_minutes: 720,

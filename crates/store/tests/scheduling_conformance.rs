@@ -187,7 +187,7 @@ on_both_engines! {
         let week = |weekday, start, end, format| WeeklyHoursRecord { weekday, start_minute: start, end_minute: end, format, office_id: if format == SessionFormat::InPerson { office } else { None } };
         let first = AvailabilityRecord {
             clinician_id: c,
-            time_zone: "America/New_York".into(),
+            time_zone: sensate_domain::TimeZoneName::parse("America/New_York").unwrap(),
             buffer_before_minutes: 0,
             buffer_after_minutes: 10,
             min_notice_minutes: 24 * 60,
@@ -208,7 +208,7 @@ on_both_engines! {
         store.save_availability(&first).await.unwrap();
         assert_eq!(store.availability(c).await.unwrap().as_ref(), Some(&first));
         let second = AvailabilityRecord {
-            time_zone: "Europe/Berlin".into(),
+            time_zone: sensate_domain::TimeZoneName::parse("Europe/Berlin").unwrap(),
             max_per_day: None,
             weekly: vec![week(5, 8 * 60, 24 * 60, SessionFormat::Telehealth)],
             overrides: vec![],

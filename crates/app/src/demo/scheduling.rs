@@ -51,7 +51,7 @@ impl App {
     pub(super) async fn seed_demo_scheduling(
         &self,
         practice: PracticeId,
-        time_zone: &str,
+        time_zone: &sensate_domain::TimeZoneName,
         therapists: &[(UserId, bool)],
     ) -> Result<(), AppError> {
         let now = self.now();
@@ -77,7 +77,7 @@ impl App {
             self.store
                 .save_availability(&AvailabilityRecord {
                     clinician_id: *clinician,
-                    time_zone: time_zone.to_string(),
+                    time_zone: time_zone.clone(),
                     buffer_before_minutes: 0,
                     buffer_after_minutes: 10,
                     min_notice_minutes: 24 * 60,

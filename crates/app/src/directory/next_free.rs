@@ -206,7 +206,7 @@ pub fn next_free_times(
         let Some(kind) = first_offered(types, clinician.offers_in_person, clinician.offers_telehealth) else {
             continue;
         };
-        let Ok(zone) = TimeZone::get(&clinician.availability.time_zone) else { continue };
+        let zone = clinician.availability.time_zone.zone().clone();
         let starts = first_free_times(&clinician, kind, now);
         if starts.is_empty() {
             continue;
@@ -215,7 +215,7 @@ pub fn next_free_times(
         if column.set(index, &id_text, notice, &starts)
             && let Some(slot) = index.position(&id_text).and_then(|at| details.of.get_mut(at as usize))
         {
-            let key = (clinician.availability.time_zone.clone(), kind.id);
+            let key = (clinician.availability.time_zone.as_str().to_string(), kind.id);
             let next = u32::try_from(details.kinds.len()).unwrap_or(Details::NONE);
             *slot = *kinds.entry(key).or_insert_with(|| {
                 details.kinds.push((zone, Arc::from(kind.name.as_str())));
@@ -378,7 +378,7 @@ mod tests {
     fn clinician(busy: Vec<(Timestamp, Timestamp)>) -> BookableClinician {
         let mut availability = crate::scheduling::availability::default_availability(
             UserId::new(),
-            "America/New_York",
+            &sensate_domain::TimeZoneName::parse("America/New_York").unwrap(),
             Timestamp::UNIX_EPOCH,
         );
         availability.min_notice_minutes = 60;

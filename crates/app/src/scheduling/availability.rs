@@ -5,14 +5,13 @@
 //! checks what people type, stores it, and feeds the computation with the
 //! store's busy times and the injected clock.
 use jiff::civil::{Date, Time, Weekday};
-use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use sensate_domain::policy::Action;
 use sensate_domain::scheduling::SessionFormat;
 use sensate_domain::scheduling::availability::{
     Busy, DateOverride, DayHours, Rules, Slot, SlotQuery, WeeklyHours, Window, free_slots,
 };
-use sensate_domain::{FieldErrors, PracticeId, UserId};
+use sensate_domain::{FieldErrors, PracticeId, TimeZoneName, UserId};
 use sensate_store::{AvailabilityRecord, DateOverrideRecord, WeeklyHoursRecord};
 
 use crate::audit::outcome;
@@ -60,10 +59,10 @@ pub struct AvailabilityInput {
 
 /// What a clinician starts from before saving anything: no hours yet, the
 /// practice's time zone, a day's notice, two months ahead, half-hour steps.
-pub fn default_availability(clinician: UserId, time_zone: &str, now: Timestamp) -> AvailabilityRecord {
+pub fn default_availability(clinician: UserId, time_zone: &TimeZoneName, now: Timestamp) -> AvailabilityRecord {
     AvailabilityRecord {
         clinician_id: clinician,
-        time_zone: time_zone.to_string(),
+        time_zone: time_zone.clone(),
         buffer_before_minutes: 0,
         buffer_after_minutes: 10,
         min_notice_minutes: 24 * 60,
@@ -122,7 +121,8 @@ pub fn read_input(
     now: Timestamp,
 ) -> Result<AvailabilityRecord, AppError> {
     let mut errors = FieldErrors::new();
-    if TimeZone::get(input.time_zone.trim()).is_err() {
+    let time_zone = TimeZoneName::parse(&input.time_zone);
+    if time_zone.is_err() {
         errors.add("time_zone", "Choose a time zone from the list.");
     }
     let buffer_before_minutes = number(&mut errors, "buffer_before", &input.buffer_before, 0..=240, "minutes");
@@ -175,9 +175,10 @@ pub fn read_input(
         }
     }
     AppError::invalid_if_any(errors)?;
+    let time_zone = time_zone.map_err(|_| AppError::Internal("validated time zone missing".into()))?;
     let record = AvailabilityRecord {
         clinician_id: clinician,
-        time_zone: input.time_zone.trim().to_string(),
+        time_zone,
         buffer_before_minutes,
         buffer_after_minutes,
         min_notice_minutes,
@@ -223,8 +224,7 @@ fn window(
 
 /// The stored availability as the domain's rules.
 pub fn rules(record: &AvailabilityRecord) -> Result<Rules, AppError> {
-    let time_zone = TimeZone::get(&record.time_zone)
-        .map_err(|e| AppError::Internal(format!("stored time zone '{}': {e}", record.time_zone)))?;
+    let time_zone = record.time_zone.zone().clone();
     let weekly = record
         .weekly
         .iter()
@@ -279,7 +279,7 @@ fn hhmm(minute: u32) -> String {
 /// The stored availability as the form shows it.
 pub fn as_input(record: &AvailabilityRecord) -> AvailabilityInput {
     AvailabilityInput {
-        time_zone: record.time_zone.clone(),
+        time_zone: record.time_zone.to_string(),
         buffer_before: record.buffer_before_minutes.to_string(),
         buffer_after: record.buffer_after_minutes.to_string(),
         min_notice_hours: (record.min_notice_minutes / 60).to_string(),
@@ -334,12 +334,7 @@ impl super::Scheduling<'_> {
         let record = match self.app.store.availability(clinician).await? {
             Some(saved) => saved,
             None => {
-                let zone = self
-                    .app
-                    .store
-                    .practice(practice)
-                    .await?
-                    .map_or_else(|| "UTC".to_string(), |p| p.time_zone.to_string());
+                let zone = self.app.store.practice(practice).await?.map_or_else(TimeZoneName::utc, |p| p.time_zone);
                 default_availability(clinician, &zone, self.app.now())
             }
         };

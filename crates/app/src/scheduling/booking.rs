@@ -199,8 +199,7 @@ impl super::Scheduling<'_> {
         let until = now + SignedDuration::from_hours(24 * (i64::from(hours.horizon_days) + 2));
         let duration = SignedDuration::from_mins(i64::from(kind.duration_minutes));
         let first = self.free_times(options.therapist, duration, formats(kind), now, until).await?.into_iter().next();
-        let time_zone = TimeZone::get(&hours.time_zone)
-            .map_err(|e| AppError::Internal(format!("stored time zone '{}': {e}", hours.time_zone)))?;
+        let time_zone = hours.time_zone.zone().clone();
         Ok(first.map(|slot| NextFreeTime { session: kind.name.clone(), slot, time_zone }))
     }
 

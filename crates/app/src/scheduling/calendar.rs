@@ -90,8 +90,7 @@ type Windows = (Vec<(Timestamp, Timestamp, SessionFormat)>, Vec<Date>);
 /// A clinician's working windows as real intervals, for the dates around
 /// the week (their own zone's dates, which may differ from the practice's).
 fn working_windows(record: &AvailabilityRecord, from: Date, to: Date) -> Result<Windows, AppError> {
-    let zone = TimeZone::get(&record.time_zone)
-        .map_err(|e| AppError::Internal(format!("stored time zone '{}': {e}", record.time_zone)))?;
+    let zone = record.time_zone.zone().clone();
     let rules = crate::scheduling::availability::rules(record)?;
     let mut windows = Vec::new();
     let mut closed = Vec::new();

@@ -9,7 +9,6 @@
 //! profiles.
 use std::collections::HashMap;
 
-use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use sensate_domain::PracticeId;
 use sensate_domain::scheduling::SessionFormat;
@@ -26,7 +25,8 @@ pub const WITH_HOURS: f64 = 0.6;
 /// for the directory's next free times at `now`.
 pub fn synthetic_schedules(seed: u64, batch: &DirectoryImport, now: Timestamp) -> BookableSchedules {
     let mut rng = Rng::new(seed ^ 0x5c4e_d01e);
-    let zones: HashMap<PracticeId, &str> = batch.practices.iter().map(|p| (p.id, p.time_zone.as_str())).collect();
+    let zones: HashMap<PracticeId, &sensate_domain::TimeZoneName> =
+        batch.practices.iter().map(|p| (p.id, &p.time_zone)).collect();
     let mut schedules = BookableSchedules::default();
     for practice in &batch.practices {
         let kind = |name: &str, minutes: u32, fee: i64, trial: bool| SessionTypeRecord {
@@ -57,7 +57,7 @@ pub fn synthetic_schedules(seed: u64, batch: &DirectoryImport, now: Timestamp) -
         if !profile.accepting_new_clients || !rng.chance(WITH_HOURS) {
             continue;
         }
-        let zone_name = zones.get(&profile.practice_id).copied().unwrap_or("America/New_York");
+        let zone_name = zones.get(&profile.practice_id).map_or_else(sensate_domain::TimeZoneName::utc, |&z| z.clone());
         let format = if profile.offers_telehealth { SessionFormat::Telehealth } else { SessionFormat::InPerson };
         let mut weekly = Vec::new();
         let days = rng.range(2, 5);
@@ -75,7 +75,7 @@ pub fn synthetic_schedules(seed: u64, batch: &DirectoryImport, now: Timestamp) -
         }
         let availability = AvailabilityRecord {
             clinician_id: profile.user_id,
-            time_zone: zone_name.to_string(),
+            time_zone: zone_name.clone(),
             buffer_before_minutes: 0,
             buffer_after_minutes: if rng.chance(0.5) { 10 } else { 0 },
             min_notice_minutes: u32::try_from(rng.range(1, 4) * 12 * 60).unwrap_or(1440),
@@ -87,7 +87,7 @@ pub fn synthetic_schedules(seed: u64, batch: &DirectoryImport, now: Timestamp) -
             updated_at: now,
         };
         // Sessions already booked: on the hour within their hours, the next fortnight.
-        let zone = TimeZone::get(zone_name).unwrap_or(TimeZone::UTC);
+        let zone = zone_name.zone().clone();
         let today = now.to_zoned(zone.clone()).date();
         let mut busy = Vec::new();
         for _ in 0..rng.range(0, 15) {
