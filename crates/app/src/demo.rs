@@ -341,7 +341,7 @@ impl App {
                 clinician_id: case.clinician_id,
                 starts_at,
                 ends_at: starts_at + SignedDuration::from_mins(minutes),
-                time_zone: DEMO_TIME_ZONE.to_string(),
+                time_zone: practice.time_zone.clone(),
                 format,
                 status,
                 created_at: now,

@@ -182,7 +182,7 @@ async fn world(db: TestDb) -> World {
             clinician_id: clinician,
             starts_at,
             ends_at: starts_at + jiff::SignedDuration::from_mins(50),
-            time_zone: "UTC".into(),
+            time_zone: sensate_domain::TimeZoneName::parse("UTC").unwrap(),
             format: sensate_domain::scheduling::SessionFormat::Telehealth,
             status: sensate_domain::scheduling::AppointmentStatus::Confirmed,
             created_at: app.clock.now_ts(),

@@ -100,7 +100,7 @@ fn appointment(
         clinician_id: clinician,
         starts_at,
         ends_at: starts_at + SignedDuration::from_mins(50),
-        time_zone: "America/New_York".into(),
+        time_zone: sensate_domain::TimeZoneName::parse("America/New_York").unwrap(),
         format: SessionFormat::Telehealth,
         status,
         created_at: at("2026-11-01T00:00:00Z"),

@@ -104,7 +104,7 @@ async fn book_umas_time(w: &World) -> AppointmentId {
         clinician_id: w.uma,
         starts_at: at("2026-11-24T13:00:00Z"),
         ends_at: at("2026-11-24T13:20:00Z"),
-        time_zone: "America/New_York".into(),
+        time_zone: sensate_domain::TimeZoneName::parse("America/New_York").unwrap(),
         format: SessionFormat::Telehealth,
         status: AppointmentStatus::Confirmed,
         created_at: sensate_domain::Clock::now(&w.app.clock),

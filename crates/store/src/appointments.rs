@@ -122,7 +122,7 @@ pub struct AppointmentDetail {
     pub starts_at: Timestamp,
     pub ends_at: Timestamp,
     /// The practice's zone when it was booked.
-    pub time_zone: String,
+    pub time_zone: sensate_domain::TimeZoneName,
     pub format: SessionFormat,
     pub status: AppointmentStatus,
     pub session_type_id: Option<sensate_domain::SessionTypeId>,
@@ -287,7 +287,7 @@ where
             clinician_name: row.try_get("clinician_name")?,
             starts_at: crate::shared::instant(row.try_get("starts_at")?)?,
             ends_at: crate::shared::instant(row.try_get("ends_at")?)?,
-            time_zone: row.try_get("time_zone")?,
+            time_zone: crate::shared::zone(&row.try_get::<String, _>("time_zone")?)?,
             format: crate::shared::format(row.try_get("format")?)?,
             status: crate::shared::status(row.try_get("status")?)?,
             session_type_id: row

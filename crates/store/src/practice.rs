@@ -688,7 +688,7 @@ where
                 id: sensate_domain::AppointmentId::from_uuid(row.try_get("id")?),
                 starts_at: crate::shared::instant(row.try_get("starts_at")?)?,
                 ends_at: crate::shared::instant(row.try_get("ends_at")?)?,
-                time_zone: row.try_get("time_zone")?,
+                time_zone: crate::shared::zone(&row.try_get::<String, _>("time_zone")?)?,
                 format: crate::shared::format(row.try_get("format")?)?,
                 status: crate::shared::status(row.try_get("status")?)?,
                 case_kind: crate::shared::case_kind(row.try_get("kind")?)?,

@@ -49,7 +49,7 @@ fn appointment(practice: PracticeId, clinician: UserId, starts: &str) -> NewAppo
         clinician_id: clinician,
         starts_at,
         ends_at: starts_at + SignedDuration::from_mins(50),
-        time_zone: "UTC".into(),
+        time_zone: sensate_domain::TimeZoneName::parse("UTC").unwrap(),
         format: SessionFormat::Telehealth,
         status: AppointmentStatus::Confirmed,
         created_at: at("2026-11-01T12:00:00Z"),

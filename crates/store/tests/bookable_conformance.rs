@@ -106,7 +106,7 @@ fn appointment(practice: PracticeId, clinician: UserId, starts: &str) -> NewAppo
         clinician_id: clinician,
         starts_at: at(starts),
         ends_at: at(starts) + SignedDuration::from_mins(20),
-        time_zone: "America/Chicago".into(),
+        time_zone: sensate_domain::TimeZoneName::parse("America/Chicago").unwrap(),
         format: SessionFormat::Telehealth,
         status: AppointmentStatus::Confirmed,
         created_at: at("2026-11-01T12:00:00Z"),

@@ -73,7 +73,7 @@ fn session(w: &World, starts_at: Timestamp, status: AppointmentStatus) -> NewApp
         clinician_id: w.clinician,
         starts_at,
         ends_at: starts_at + SignedDuration::from_mins(50),
-        time_zone: "America/New_York".into(),
+        time_zone: sensate_domain::TimeZoneName::parse("America/New_York").unwrap(),
         format: SessionFormat::Telehealth,
         status,
         created_at: at("2026-11-01T12:00:00Z"),

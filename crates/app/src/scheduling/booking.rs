@@ -340,7 +340,7 @@ impl super::Scheduling<'_> {
             clinician_id: options.therapist,
             starts_at: choice.start,
             ends_at: choice.start + duration,
-            time_zone: options.practice.time_zone.to_string(),
+            time_zone: options.practice.time_zone.clone(),
             format: choice.format,
             status: AppointmentStatus::Held,
             created_at: now,

@@ -91,7 +91,7 @@ mod tests {
             id: AppointmentId::new(),
             starts_at: at(starts),
             ends_at: at(starts) + jiff::SignedDuration::from_mins(50),
-            time_zone: "America/New_York".into(),
+            time_zone: sensate_domain::TimeZoneName::parse("America/New_York").unwrap(),
             format: SessionFormat::Telehealth,
             status: AppointmentStatus::Confirmed,
             case_kind: CaseKind::Individual,

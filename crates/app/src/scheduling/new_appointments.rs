@@ -5,11 +5,10 @@
 //! collide, the answer names them all.
 use jiff::SignedDuration;
 use jiff::civil::{Date, Time};
-use jiff::tz::TimeZone;
 use sensate_domain::policy::{Action, Resource};
 use sensate_domain::scheduling::series::{MAX_OCCURRENCES, Repeat, occurrences};
 use sensate_domain::scheduling::{AppointmentStatus, SessionFormat, format_local};
-use sensate_domain::{AppointmentId, CaseId, FieldErrors, PracticeId, UserId};
+use sensate_domain::{AppointmentId, CaseId, FieldErrors, PracticeId, TimeZoneName, UserId};
 use sensate_store::{NewAppointment, NewSeries, SchedulableCase, SeriesBooking, SessionTypeRecord};
 
 use crate::actor::Scope;
@@ -40,7 +39,7 @@ pub struct AppointmentChoices {
     pub cases: Vec<SchedulableCase>,
     pub session_types: Vec<SessionTypeRecord>,
     /// The practice's zone, in which date and time are typed.
-    pub time_zone: String,
+    pub time_zone: TimeZoneName,
     /// Owners and admins see every therapist's cases.
     pub front_desk: bool,
 }
@@ -170,8 +169,7 @@ impl super::Scheduling<'_> {
         let (practice, clinician) = self.scheduling_scope(actor).await?;
         let cases = self.app.store.schedulable_cases(practice, clinician).await?;
         let session_types = self.app.store.session_types(practice).await?.into_iter().filter(|k| k.active).collect();
-        let time_zone =
-            self.app.store.practice(practice).await?.map_or_else(|| "UTC".into(), |p| p.time_zone.to_string());
+        let time_zone = self.app.store.practice(practice).await?.map_or_else(TimeZoneName::utc, |p| p.time_zone);
         self.app
             .audit_actor(
                 actor,
@@ -190,8 +188,7 @@ impl super::Scheduling<'_> {
     pub async fn add_appointments(&self, actor: &Actor, input: &AppointmentInput) -> Result<Added, AppError> {
         let choices = self.appointment_choices(actor).await?;
         let c = check(input, &choices)?;
-        let zone = TimeZone::get(&choices.time_zone)
-            .map_err(|e| AppError::Internal(format!("practice time zone '{}': {e}", choices.time_zone)))?;
+        let zone = choices.time_zone.zone().clone();
         let length = SignedDuration::from_mins(i64::from(c.kind.duration_minutes));
         let list = match occurrences(&zone, c.date, c.time, length, c.repeat, c.count) {
             Ok(list) => list,

@@ -118,7 +118,7 @@ fn view(
         .collect();
     NewAppointmentTemplate {
         layout: layout.at("calendar-add"),
-        time_zone: choices.time_zone,
+        time_zone: choices.time_zone.to_string(),
         cases,
         session_types,
         formats,
