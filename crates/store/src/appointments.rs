@@ -107,7 +107,7 @@ pub struct AppointmentEvent {
 pub struct AppointmentClient {
     pub id: UserId,
     pub name: String,
-    pub email: String,
+    pub email: sensate_domain::Email,
 }
 
 /// One appointment with what its page shows.
@@ -297,12 +297,14 @@ where
             created_at: crate::shared::instant(row.try_get("created_at")?)?,
             clients: clients
                 .into_iter()
-                .map(|(id, name, email)| crate::AppointmentClient {
-                    id: sensate_domain::UserId::from_uuid(id),
-                    name,
-                    email,
+                .map(|(id, name, email)| {
+                    Ok(crate::AppointmentClient {
+                        id: sensate_domain::UserId::from_uuid(id),
+                        name,
+                        email: crate::shared::email(&email)?,
+                    })
                 })
-                .collect(),
+                .collect::<crate::Result<_>>()?,
         }))
     }
 

@@ -12,7 +12,7 @@ use crate::Result;
 pub struct ReminderRecipient {
     /// The client's account; `None` for the visitor who booked.
     pub user_id: Option<UserId>,
-    pub email: String,
+    pub email: sensate_domain::Email,
     pub name: String,
     pub time_zone: sensate_domain::TimeZoneName,
 }
@@ -151,7 +151,7 @@ where
                 .map(|(id, email, name, time_zone)| {
                     Ok(crate::ReminderRecipient {
                         user_id: id.map(sensate_domain::UserId::from_uuid),
-                        email,
+                        email: crate::shared::email(&email)?,
                         name,
                         time_zone: crate::shared::zone(&time_zone)?,
                     })

@@ -326,7 +326,7 @@ impl super::Scheduling<'_> {
             None => self.practice_zone(detail.practice_id).await?,
         };
         let mut recipients: Vec<(String, String)> =
-            detail.clients.iter().map(|c| (c.name.clone(), c.email.clone())).collect();
+            detail.clients.iter().map(|c| (c.name.clone(), c.email.to_string())).collect();
         if recipients.is_empty()
             && let Some(b) = &booking
         {
