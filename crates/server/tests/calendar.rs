@@ -181,7 +181,7 @@ on_both_engines! {
             email: sensate_domain::Email::parse("sam@visitor.example").unwrap(),
             phone: String::new(),
             with_partner: false,
-            partner_email: String::new(),
+            partner_email: None,
             concern: None,
             message: None,
             payment: String::new(),

@@ -161,7 +161,8 @@ pub struct BookingRequestRecord {
     pub email: Email,
     pub phone: String,
     pub with_partner: bool,
-    pub partner_email: String,
+    /// Given only with a partner, and optional then.
+    pub partner_email: Option<Email>,
     pub concern: Option<Vec<u8>>,
     pub message: Option<Vec<u8>>,
     /// "self_pay", a payer slug, or empty.

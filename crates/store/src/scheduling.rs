@@ -46,7 +46,10 @@ where
             email: crate::shared::email(&row.try_get::<String, _>("email")?)?,
             phone: row.try_get("phone")?,
             with_partner: row.try_get("with_partner")?,
-            partner_email: row.try_get("partner_email")?,
+            partner_email: match row.try_get::<String, _>("partner_email")? {
+                text if text.is_empty() => None,
+                text => Some(crate::shared::email(&text)?),
+            },
             concern: row.try_get("concern")?,
             message: row.try_get("message")?,
             payment: row.try_get("payment")?,
@@ -316,7 +319,7 @@ where
     .bind(r.email.as_str())
     .bind(r.phone.as_str())
     .bind(r.with_partner)
-    .bind(r.partner_email.as_str())
+    .bind(r.partner_email.as_ref().map_or("", sensate_domain::Email::as_str))
     .bind(r.concern.as_deref())
     .bind(r.message.as_deref())
     .bind(r.payment.as_str())

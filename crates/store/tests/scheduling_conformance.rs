@@ -267,7 +267,7 @@ on_both_engines! {
             email: sensate_domain::Email::parse("robin@visitor.example").unwrap(),
             phone: String::new(),
             with_partner: false,
-            partner_email: String::new(),
+            partner_email: None,
             concern: Some(vec![1, 2, 3]),
             message: None,
             payment: "self_pay".into(),

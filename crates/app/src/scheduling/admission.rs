@@ -145,11 +145,11 @@ impl super::Scheduling<'_> {
         }
 
         // The partner: an invitation only, whoever that address belongs to.
-        if let Ok(partner) = Email::parse(&view.request.partner_email)
+        if let Some(partner) = &view.request.partner_email
             && view.request.with_partner
-            && &partner != email
+            && partner != email
         {
-            uow.insert_invitation(&invite(&format!("{name}'s partner"), false, &partner, None, case)).await?;
+            uow.insert_invitation(&invite(&format!("{name}'s partner"), false, partner, None, case)).await?;
         }
 
         let records = std::iter::once(("open_case_from_booking", "case", case.to_string()))

@@ -354,7 +354,7 @@ impl super::Scheduling<'_> {
             email: email.clone(),
             phone: input.phone.trim().to_string(),
             with_partner: input.with_partner,
-            partner_email: if input.with_partner { input.partner_email.trim().to_string() } else { String::new() },
+            partner_email: if input.with_partner { Email::parse(&input.partner_email).ok() } else { None },
             concern: seal("concern", input.concern.trim())?,
             message: seal("message", input.message.trim())?,
             payment: input.payment.trim().to_string(),

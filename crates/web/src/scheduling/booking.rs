@@ -518,10 +518,10 @@ async fn requests_page(
             when: format!("{} · {}", format_local(view.starts_at, &zone), view.format.label()),
             session: session.clone(),
             partner: request.with_partner.then(|| {
-                if request.partner_email.is_empty() {
-                    "with a partner (no address given)".to_string()
+                if let Some(partner) = &request.partner_email {
+                    format!("with a partner, {partner}")
                 } else {
-                    format!("with a partner, {}", request.partner_email)
+                    "with a partner (no address given)".to_string()
                 }
             }),
             payment: match request.payment.as_str() {
