@@ -16,62 +16,38 @@
 //! touched at most once a minute, on whichever server it is used): what
 //! was kept may be behind it, so a kept session that looks idle or too old
 //! is read again before it is ended.
-use std::collections::HashMap;
-
 use sensate_store::SignedIn;
 
-/// At most this many sessions are kept; past it the server starts afresh
-/// (each entry is a few hundred bytes).
+use crate::infra::kept::Kept;
+
+/// At most this many sessions are kept (each entry is a few hundred bytes).
 const MOST: usize = 4096;
 
-#[derive(Default)]
+/// Sessions by the hash of their token, for the identity version.
 pub(crate) struct SessionCache {
-    kept: std::sync::Mutex<Kept>,
+    kept: Kept<i64, String, SignedIn>,
 }
 
-#[derive(Default)]
-struct Kept {
-    /// The identity version every entry was read at (or after).
-    version: i64,
-    /// By the hash of the session's token.
-    entries: HashMap<String, SignedIn>,
+impl Default for SessionCache {
+    fn default() -> Self {
+        Self { kept: Kept::new(MOST) }
+    }
 }
 
 impl SessionCache {
     /// What was kept for this session, if it was read at `version`.
     pub(crate) fn get(&self, version: i64, token_hash: &str) -> Option<SignedIn> {
-        let kept = self.lock();
-        if kept.version != version {
-            return None;
-        }
-        kept.entries.get(token_hash).cloned()
+        self.kept.get(version, token_hash, |_| true)
     }
 
     /// Keeps a session read after the identity version was `version`.
     pub(crate) fn keep(&self, version: i64, token_hash: &str, signed_in: &SignedIn) {
-        let mut kept = self.lock();
-        if version < kept.version {
-            // Read against an older version than others have seen: it
-            // may be older than what is kept; let the next request read.
-            return;
-        }
-        if version > kept.version || kept.entries.len() >= MOST {
-            kept.version = version;
-            kept.entries.clear();
-        }
-        kept.entries.insert(token_hash.to_string(), signed_in.clone());
+        self.kept.keep(version, token_hash.to_string(), signed_in.clone());
     }
 
     /// Notes activity that was just recorded in the database.
     pub(crate) fn seen(&self, token_hash: &str, at: jiff::Timestamp) {
-        if let Some(entry) = self.lock().entries.get_mut(token_hash) {
-            entry.session.last_seen_at = at;
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Kept> {
-        // Each change leaves the map whole: a poisoned lock is still usable.
-        self.kept.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.kept.update(token_hash, |entry| entry.session.last_seen_at = at);
     }
 }
 
@@ -122,6 +98,6 @@ mod tests {
         for n in 0..MOST + 10 {
             cache.keep(1, &n.to_string(), &signed_in("Someone"));
         }
-        assert!(cache.lock().entries.len() <= MOST);
+        assert!(cache.kept.len() <= MOST);
     }
 }

@@ -3,6 +3,7 @@
 pub mod clock;
 pub mod crypto;
 pub mod hashing;
+pub(crate) mod kept;
 pub mod mailer;
 pub mod secrets;
 pub(crate) mod versions;

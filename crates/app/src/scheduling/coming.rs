@@ -12,25 +12,24 @@
 //!
 //! SQLite only: PostgreSQL has no calendar version ([`Versions::calendar`]),
 //! and there the list is read for every view.
-use std::collections::HashMap;
-
 use jiff::Timestamp;
 use sensate_domain::UserId;
 use sensate_store::{AppointmentView, Versions};
 
-/// At most this many clients' lists are kept; past it the server starts afresh.
+use crate::infra::kept::Kept;
+
+/// At most this many clients' lists are kept.
 const MOST: usize = 4096;
 
-#[derive(Default)]
+/// Lists by client, for the (calendar, identity) versions.
 pub(crate) struct KeptComing {
-    kept: std::sync::Mutex<Kept>,
+    kept: Kept<(i64, i64), UserId, Vec<AppointmentView>>,
 }
 
-#[derive(Default)]
-struct Kept {
-    /// The (calendar, identity) versions every list was read at (or after).
-    versions: (i64, i64),
-    lists: HashMap<UserId, Vec<AppointmentView>>,
+impl Default for KeptComing {
+    fn default() -> Self {
+        Self { kept: Kept::new(MOST) }
+    }
 }
 
 /// What a kept list is valid for, if anything can be kept.
@@ -42,36 +41,15 @@ impl KeptComing {
     /// The client's list read at `versions`, while none of its sessions
     /// has begun at `now`.
     pub(crate) fn get(&self, versions: &Versions, client: UserId, now: Timestamp) -> Option<Vec<AppointmentView>> {
-        let key = key(versions)?;
-        let kept = self.lock();
-        if kept.versions != key {
-            return None;
-        }
-        let list = kept.lists.get(&client)?;
-        if list.iter().any(|session| session.starts_at < now) {
-            return None;
-        }
-        Some(list.clone())
+        let not_begun = |list: &Vec<AppointmentView>| list.iter().all(|session| session.starts_at >= now);
+        self.kept.get(key(versions)?, &client, not_begun)
     }
 
     /// Keeps a list read after the versions were `versions`.
     pub(crate) fn keep(&self, versions: &Versions, client: UserId, list: &[AppointmentView]) {
-        let Some(key) = key(versions) else { return };
-        let mut kept = self.lock();
-        if key.0 < kept.versions.0 || key.1 < kept.versions.1 {
-            // Read against older versions than others have seen.
-            return;
+        if let Some(key) = key(versions) {
+            self.kept.keep(key, client, list.to_vec());
         }
-        if key != kept.versions || kept.lists.len() >= MOST {
-            kept.versions = key;
-            kept.lists.clear();
-        }
-        kept.lists.insert(client, list.to_vec());
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Kept> {
-        // Each change leaves the map whole: a poisoned lock is still usable.
-        self.kept.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -129,6 +107,6 @@ mod tests {
         kept.keep(&versions(Some(7), 1), client, &[]);
         kept.keep(&versions(Some(6), 1), UserId::new(), &[]);
         assert_eq!(kept.get(&versions(Some(7), 1), client, now), Some(Vec::new()), "an empty list is kept too");
-        assert_eq!(kept.lock().lists.len(), 1, "the older read was not kept");
+        assert_eq!(kept.kept.len(), 1, "the older read was not kept");
     }
 }
