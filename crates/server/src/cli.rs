@@ -135,6 +135,11 @@ pub struct ListenArgs {
     /// cookie security). Default: http://<listen>.
     #[arg(long, env = "SENSATE_BASE_URL", value_name = "URL")]
     pub base_url: Option<String>,
+    /// Reverse proxies whose X-Forwarded-For header names the client, as address blocks separated by commas
+    /// (e.g. 127.0.0.1,10.0.0.0/8). Only connections from them are read that way; by default no header is
+    /// believed.
+    #[arg(long, env = "SENSATE_TRUSTED_PROXIES", value_name = "CIDRS", value_delimiter = ',')]
+    pub trusted_proxies: Vec<sensate_web::proxy::Cidr>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -300,7 +305,11 @@ mod tests {
 
     fn demo(therapists: &str) -> DemoArgs {
         DemoArgs {
-            listen: ListenArgs { listen: SocketAddr::from(([127, 0, 0, 1], 0)), base_url: None },
+            listen: ListenArgs {
+                listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+                base_url: None,
+                trusted_proxies: Vec::new(),
+            },
             data: DataArgs { data_dir: PathBuf::from("data") },
             mail: MailArgs { smtp_url: None, mail_from: String::new() },
             now: None,
@@ -331,6 +340,17 @@ mod tests {
             message.starts_with("--reminders (SENSATE_REMINDERS): ") && message.ends_with("got '2 hours'"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn trusted_proxies_are_address_blocks_separated_by_commas() {
+        let parse = |value: &str| Cli::try_parse_from(["sensate", "demo", "--trusted-proxies", value]);
+        let Ok(Cli { command: Command::Demo(args), .. }) = parse("127.0.0.1,10.0.0.0/8") else {
+            panic!("two blocks parse");
+        };
+        assert_eq!(args.listen.trusted_proxies.len(), 2);
+        let refused = parse("10.0.0.0/33").expect_err("a prefix past 32 is refused").to_string();
+        assert!(refused.contains("'10.0.0.0/33' is not an address block"), "{refused}");
     }
 
     #[test]

@@ -38,6 +38,7 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
                 args.db.database_url(),
             );
             options.base_url = args.listen.base_url.clone();
+            options.trusted_proxies = args.listen.trusted_proxies.clone();
             options.smtp_url = args.mail.smtp_url.clone();
             options.mail_from = args.mail.mail_from.clone();
             options.reminders = args.reminders.offsets().map_err(CommandError::Message)?;
@@ -66,6 +67,7 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
             let mut options =
                 StartOptions::new(Mode::Demo, args.listen.listen, args.data.data_dir.clone(), String::new());
             options.base_url = args.listen.base_url.clone();
+            options.trusted_proxies = args.listen.trusted_proxies.clone();
             options.smtp_url = args.mail.smtp_url.clone();
             options.mail_from = args.mail.mail_from.clone();
             if let Some(now) = now {

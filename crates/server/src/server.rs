@@ -33,6 +33,8 @@ pub struct StartOptions {
     /// Ignored in demo mode, which always uses `<data-dir>/demo.db`.
     pub database_url: String,
     pub base_url: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<sensate_web::proxy::Cidr>,
     /// Outgoing mail; `None` shows links to staff instead (demo: the outbox).
     pub smtp_url: Option<String>,
     pub mail_from: String,
@@ -61,6 +63,7 @@ impl StartOptions {
             data_dir,
             database_url,
             base_url: None,
+            trusted_proxies: Vec::new(),
             smtp_url: None,
             mail_from: "Sensate <noreply@localhost>".to_string(),
             master_key: None,
@@ -254,7 +257,11 @@ pub async fn start(options: StartOptions) -> Result<Running, StartError> {
     let jobs = JobRunner::new(app.clone());
     let background_jobs = Some(jobs.clone().spawn(options.job_interval));
     let sealer = Some(app.spawn_audit_sealer());
-    let state: AppState = Arc::new(Shared { app: app.clone(), web: WebConfig { base_url: base_url.clone() }, outbox });
+    let state: AppState = Arc::new(Shared {
+        app: app.clone(),
+        web: WebConfig { base_url: base_url.clone(), trusted_proxies: options.trusted_proxies.clone() },
+        outbox,
+    });
     let router = sensate_web::router(state);
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {

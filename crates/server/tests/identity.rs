@@ -209,6 +209,53 @@ on_both_engines! {
         app.stop().await;
     }
 
+    async fn behind_a_trusted_proxy_limits_and_the_audit_log_see_the_client(db: TestDb) {
+        let sink = SmtpSink::start().await;
+        // Every test connection comes from 127.0.0.1: here that is the proxy.
+        let tweak: Tweak = Arc::new(|options| options.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]);
+        let app = spawn_app_with(db, sink.url(), tweak).await;
+        app.set_up_practice(&LAKESIDE).await;
+        let from = |address: &str| {
+            let mut headers = reqwest::header::HeaderMap::new();
+            headers.insert("x-forwarded-for", address.parse().unwrap());
+            reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .default_headers(headers)
+                .build()
+                .unwrap()
+        };
+        // A visitor behind the proxy mistypes ten times and is stopped…
+        let typist = from("203.0.113.9");
+        for _ in 0..10 {
+            let response = app.post_form(&typist, "/login", &[("email", LAKESIDE.email), ("password", "a guess")]).await;
+            assert_eq!(response.status(), 401);
+        }
+        assert_eq!(app.post_form(&typist, "/login", &[("email", LAKESIDE.email), ("password", OWNER_PASSWORD)]).await.status(), 429);
+        // …while the owner, elsewhere behind the same proxy, signs in.
+        let owner = from("198.51.100.20");
+        assert_eq!(app.post_form(&owner, "/login", &[("email", LAKESIDE.email), ("password", OWNER_PASSWORD)]).await.status(), 303);
+        let chain = app.audit_chain().await;
+        let failed: Vec<&str> = chain.iter().filter(|e| e.event.action == "login" && e.event.outcome == "failed").map(|e| e.event.ip.as_str()).collect();
+        assert_eq!(failed, vec!["203.0.113.9"; 10], "the audit log names the client, not the proxy");
+        assert!(chain.iter().any(|e| e.event.action == "login" && e.event.outcome == "allowed" && e.event.ip == "198.51.100.20"));
+        app.stop().await;
+    }
+
+    async fn without_trusted_proxies_a_forwarded_address_is_ignored(db: TestDb) {
+        let sink = SmtpSink::start().await;
+        let app = spawn_app_with_mail(db, sink.url()).await;
+        app.set_up_practice(&LAKESIDE).await;
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-forwarded-for", "203.0.113.9".parse().unwrap());
+        let claimant = reqwest::Client::builder().cookie_store(true).default_headers(headers).build().unwrap();
+        assert_eq!(app.post_form(&claimant, "/login", &[("email", LAKESIDE.email), ("password", "a guess")]).await.status(), 401);
+        let chain = app.audit_chain().await;
+        let failed = chain.iter().find(|e| e.event.action == "login" && e.event.outcome == "failed").unwrap();
+        assert_eq!(failed.event.ip, "127.0.0.1", "a header anyone can send changes nothing");
+        app.stop().await;
+    }
+
     async fn guesses_from_many_addresses_still_stop_at_fifty(db: TestDb) {
         let sink = SmtpSink::start().await;
         let app = spawn_app_with_mail(db, sink.url()).await;

@@ -37,14 +37,14 @@ impl Page {
     }
 }
 
-/// The address the request came from. Behind a reverse proxy this is the
-/// proxy; trusting forwarded headers is a deliberate later setting.
-pub(crate) fn peer_ip(parts: &Parts) -> String {
-    parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_string())
+/// The address the request came from: the peer, or behind a trusted
+/// reverse proxy the client it names ([`crate::proxy::client_address`]).
+pub(crate) fn peer_ip(parts: &Parts, web: &crate::WebConfig) -> String {
+    let Some(peer) = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>() else {
+        return "unknown".to_string();
+    };
+    let forwarded = parts.headers.get_all("x-forwarded-for").iter().filter_map(|value| value.to_str().ok());
+    crate::proxy::client_address(peer.0.ip(), forwarded, &web.trusted_proxies).to_string()
 }
 
 impl FromRequestParts<AppState> for Page {
@@ -52,7 +52,7 @@ impl FromRequestParts<AppState> for Page {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let csrf = parts.extensions.get::<CsrfToken>().map(|token| token.0.clone()).unwrap_or_default();
-        let ip = peer_ip(parts);
+        let ip = peer_ip(parts, &state.web);
         let actor = match cookies::read(&parts.headers, &state.web, cookies::SESSION) {
             Some(token) => state.app.identity().authenticate(&token, &ip).await?,
             None => None,

@@ -46,7 +46,7 @@ mod tests {
     use super::*;
 
     fn config(base_url: &str) -> WebConfig {
-        WebConfig { base_url: base_url.into() }
+        WebConfig { base_url: base_url.into(), trusted_proxies: Vec::new() }
     }
 
     #[test]

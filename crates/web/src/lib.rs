@@ -19,6 +19,7 @@ mod identity;
 mod middleware;
 mod ops;
 mod practice;
+pub mod proxy;
 mod public;
 mod qr;
 pub mod routes;
@@ -36,6 +37,9 @@ pub use routes::{Access, RouteInfo};
 pub struct WebConfig {
     /// The address people use, e.g. `https://therapy.example.org`.
     pub base_url: String,
+    /// Reverse proxies whose `X-Forwarded-For` names the client
+    /// (`--trusted-proxies`); none by default.
+    pub trusted_proxies: Vec<proxy::Cidr>,
 }
 
 impl WebConfig {

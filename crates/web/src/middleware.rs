@@ -210,7 +210,7 @@ fn is_cookieless(path: &str) -> bool {
 /// are kept; never the body or query.
 pub(crate) async fn audit_refusal(state: &AppState, parts: &axum::http::request::Parts, action: &'static str) {
     let route = parts.extensions.get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_default();
-    let ip = crate::context::peer_ip(parts);
+    let ip = crate::context::peer_ip(parts, &state.web);
     let entry = sensate_app::audit::Entry {
         actor: None,
         practice: None,
@@ -323,7 +323,7 @@ mod tests {
 
     #[test]
     fn same_origin_trusts_fetch_metadata_then_origin() {
-        let web = WebConfig { base_url: "http://127.0.0.1:8080".into() };
+        let web = WebConfig { base_url: "http://127.0.0.1:8080".into(), trusted_proxies: Vec::new() };
         let host = ("host", "127.0.0.1:8080");
         // Chromium under no-referrer: Origin null, but Sec-Fetch-Site tells the truth.
         assert!(same_origin(&headers(&[host, ("origin", "null"), ("sec-fetch-site", "same-origin")]), &web));

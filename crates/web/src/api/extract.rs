@@ -37,7 +37,7 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let ip = peer_ip(parts);
+        let ip = peer_ip(parts, &state.web);
         let actor = match cookies::read(&parts.headers, &state.web, cookies::SESSION) {
             Some(token) => state.app.identity().authenticate(&token, &ip).await?,
             None => None,
