@@ -266,13 +266,14 @@ async fn seed(app: &App, store: &Arc<dyn Store>, therapists: usize) -> Result<Ve
             })
             .await?;
     }
+    let new_york = sensate_domain::TimeZoneName::parse("America/New_York")?;
     let mut bookable = Vec::new();
     for record in &batch.profiles {
         let therapist: UserId = record.profile.user_id;
         store
             .save_availability(&AvailabilityRecord {
                 clinician_id: therapist,
-                time_zone: sensate_domain::TimeZoneName::parse("America/New_York").unwrap(),
+                time_zone: new_york.clone(),
                 buffer_before_minutes: 0,
                 buffer_after_minutes: 0,
                 min_notice_minutes: 60,
