@@ -262,6 +262,12 @@ pub const DEFAULT_CONFIG: &str = "\
 # host-bound (__Host- prefix) and browsers are told to use HTTPS only (HSTS).
 #SENSATE_BASE_URL=https://therapy.example.org
 
+# Reverse proxies whose X-Forwarded-For header names the client [--trusted-proxies]:
+# address blocks separated by commas, e.g. 127.0.0.1 for a proxy on this machine.
+# Only connections from them are read that way. Default: none, and then every
+# visitor has the proxy's address in the audit log and the per-address limits.
+#SENSATE_TRUSTED_PROXIES=
+
 # Outgoing mail (invitations, password resets) [--smtp-url, --mail-from].
 #   smtp://127.0.0.1:25                      a local relay, no TLS
 #   smtp+starttls://user:pass@mail.example.org:587

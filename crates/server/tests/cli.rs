@@ -71,6 +71,7 @@ fn help_and_default_config_document_every_setting() {
         ("--data-dir", "SENSATE_DATA_DIR"),
         ("--database-url", "SENSATE_DATABASE_URL"),
         ("--base-url", "SENSATE_BASE_URL"),
+        ("--trusted-proxies", "SENSATE_TRUSTED_PROXIES"),
         ("--booking-requests-per-hour", "SENSATE_BOOKING_REQUESTS_PER_HOUR"),
         ("--password-hashes", "SENSATE_PASSWORD_HASHES"),
     ] {
