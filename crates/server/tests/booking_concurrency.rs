@@ -407,6 +407,41 @@ on_both_engines! {
         assert_eq!(sink.messages().len(), 1, "one confirmation link was sent");
     }
 
+    async fn one_recipient_gets_no_more_booking_mail_than_the_limit_from_any_number_of_addresses(db: TestDb) {
+        let sink = SmtpSink::start().await;
+        let logs = tempfile::tempdir().unwrap();
+        let (server, token) = serve(&db, &sink.url(), logs.path(), 0, &[("SENSATE_BOOKING_REQUESTS_PER_HOUR", "2")]);
+        let therapist = set_up_practice(&db, &server, &token.unwrap()).await;
+        let page = server.url(&format!("/therapists/{therapist}/book?tz=America/New_York"));
+        let page = browser(None).get(page).send().await.unwrap().text().await.unwrap();
+        let links = slot_links(&page);
+
+        // Three addresses aim booking requests at one person's email address.
+        let senders: Vec<reqwest::Client> = (2..5).map(|last| browser(Some(Ipv4Addr::new(127, 0, 0, last)))).collect();
+        let mut forms = Vec::new();
+        for (sender, href) in senders.iter().zip(links.iter().skip(4).step_by(2)) {
+            forms.push(fetch_form(&server, sender, href, 7).await);
+        }
+        wait_out_minimum_time(Instant::now()).await;
+        for (sender, form) in senders.iter().zip(&forms).take(2) {
+            let answer = send_form(&server, sender, therapist, form).await.unwrap();
+            assert_eq!(answer.status, 200);
+            assert!(answer.body.contains("Check your email"));
+        }
+        let third = send_form(&server, &senders[2], therapist, &forms[2]).await.unwrap();
+        assert_eq!(third.status, 429, "the recipient's limit holds whichever address asks");
+        assert!(third.body.contains("Please wait a little"), "{}", third.body);
+
+        let mails = sink.wait_for(2, Duration::from_secs(10)).await;
+        assert!(mails.iter().all(|m| m.to == vec!["visitor7@visitor.example".to_string()]));
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(sink.messages().len(), 2, "no third email to the same person");
+        let store = db.store().await;
+        let held = store.busy_times(therapist, Timestamp::now(), Timestamp::now()).await.unwrap();
+        store.close().await;
+        assert_eq!(held.len(), 2, "the refused request holds no time: {held:?}");
+    }
+
     async fn the_booking_limit_per_address_is_the_one_the_operator_set(db: TestDb) {
         let sink = SmtpSink::start().await;
         let logs = tempfile::tempdir().unwrap();
