@@ -234,6 +234,17 @@ async fn set_up_practice(db: &TestDb, server: &Server, setup_token: &str) -> Use
 }
 
 /// The links to free times on a page of times, in order (`&` unescaped).
+/// A server that accepts two booking requests an hour from each address and
+/// for each recipient (set by the environment variable, as a systemd unit
+/// would), its therapist, and the links of the free times their page offers.
+async fn limited_to_two_an_hour(db: &TestDb, sink: &SmtpSink, logs: &Path) -> (Server, UserId, Vec<String>) {
+    let (server, token) = serve(db, &sink.url(), logs, 0, &[("SENSATE_BOOKING_REQUESTS_PER_HOUR", "2")]);
+    let therapist = set_up_practice(db, &server, &token.unwrap()).await;
+    let page = server.url(&format!("/therapists/{therapist}/book?tz=America/New_York"));
+    let page = browser(None).get(page).send().await.unwrap().text().await.unwrap();
+    (server, therapist, slot_links(&page))
+}
+
 fn slot_links(html: &str) -> Vec<String> {
     html.split("<a class=\"button button-secondary slot\" href=\"")
         .skip(1)
@@ -410,11 +421,7 @@ on_both_engines! {
     async fn one_recipient_gets_no_more_booking_mail_than_the_limit_from_any_number_of_addresses(db: TestDb) {
         let sink = SmtpSink::start().await;
         let logs = tempfile::tempdir().unwrap();
-        let (server, token) = serve(&db, &sink.url(), logs.path(), 0, &[("SENSATE_BOOKING_REQUESTS_PER_HOUR", "2")]);
-        let therapist = set_up_practice(&db, &server, &token.unwrap()).await;
-        let page = server.url(&format!("/therapists/{therapist}/book?tz=America/New_York"));
-        let page = browser(None).get(page).send().await.unwrap().text().await.unwrap();
-        let links = slot_links(&page);
+        let (server, therapist, links) = limited_to_two_an_hour(&db, &sink, logs.path()).await;
 
         // Three addresses aim booking requests at one person's email address.
         let senders: Vec<reqwest::Client> = (2..5).map(|last| browser(Some(Ipv4Addr::new(127, 0, 0, last)))).collect();
@@ -445,12 +452,7 @@ on_both_engines! {
     async fn the_booking_limit_per_address_is_the_one_the_operator_set(db: TestDb) {
         let sink = SmtpSink::start().await;
         let logs = tempfile::tempdir().unwrap();
-        // Set by the environment variable, as a systemd unit would.
-        let (server, token) = serve(&db, &sink.url(), logs.path(), 0, &[("SENSATE_BOOKING_REQUESTS_PER_HOUR", "2")]);
-        let therapist = set_up_practice(&db, &server, &token.unwrap()).await;
-        let page = server.url(&format!("/therapists/{therapist}/book?tz=America/New_York"));
-        let page = browser(None).get(page).send().await.unwrap().text().await.unwrap();
-        let links = slot_links(&page);
+        let (server, therapist, links) = limited_to_two_an_hour(&db, &sink, logs.path()).await;
 
         // One address asks for three different times, a second address for a fourth.
         let same = browser(Some(Ipv4Addr::new(127, 0, 0, 2)));
