@@ -21,6 +21,12 @@ pub struct Actor {
     pub(crate) seen: sensate_store::Versions,
 }
 
+/// Whether any of these roles is a staff role: staff see other people's
+/// records, so they need the second step and have shorter sessions.
+pub(crate) fn has_staff_role(memberships: &[MembershipRecord]) -> bool {
+    memberships.iter().any(|m| m.role.is_staff())
+}
+
 /// What an action is asked about when no record is at hand: menus, links
 /// and redirects (see [`Actor::may`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +62,7 @@ impl Actor {
     }
 
     pub fn is_staff(&self) -> bool {
-        self.memberships.iter().any(|m| m.role.is_staff())
+        has_staff_role(&self.memberships)
     }
 
     /// Staff who have not passed MFA in this session may not see anything

@@ -135,9 +135,7 @@ impl App {
             tools: tools(actor),
         })
     }
-}
 
-impl App {
     /// The sessions of every case the client belongs to, from `now` on:
     /// kept between views where the engine has a calendar version
     /// ([`crate::scheduling::coming`]).

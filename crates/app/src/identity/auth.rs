@@ -148,8 +148,8 @@ impl super::Identity<'_> {
     /// absolute limit, or idle past the limit for its person (staff sooner).
     fn ended(&self, signed_in: &sensate_store::SignedIn, now: jiff::Timestamp) -> bool {
         let policy = self.app.config.sessions;
-        let staff = signed_in.memberships.iter().any(|m| m.role.is_staff());
-        let idle_limit = if staff { policy.staff_idle } else { policy.client_idle };
+        let idle_limit =
+            if crate::actor::has_staff_role(&signed_in.memberships) { policy.staff_idle } else { policy.client_idle };
         let session = &signed_in.session;
         signed_in.user.disabled
             || now.duration_since(session.created_at) >= policy.absolute
