@@ -56,8 +56,10 @@ async function timesOn(main, day) {
 test('a week that crosses a daylight-saving change, booked from Berlin with mail over SMTP', async ({ browser }) => {
   test.setTimeout(180_000);
   const email = `dst-visitor-${Date.now()}@example.org`;
-  const visitor = await browser.newContext({ baseURL: demo.baseURL, timezoneId: 'Europe/Berlin' });
-  const therapistContext = await browser.newContext({ baseURL: demo.baseURL, timezoneId: 'America/New_York' });
+  // The visitor's browser is German (a 24-hour clock, the day first); the
+  // therapist's American (a 12-hour clock, the month first).
+  const visitor = await browser.newContext({ baseURL: demo.baseURL, timezoneId: 'Europe/Berlin', locale: 'de-DE' });
+  const therapistContext = await browser.newContext({ baseURL: demo.baseURL, timezoneId: 'America/New_York', locale: 'en-US' });
   try {
     const page = await visitor.newPage();
     const main = mainLandmark(page);
@@ -69,14 +71,15 @@ test('a week that crosses a daylight-saving change, booked from Berlin with mail
 
     // Video hours are 13:00–18:00 Monday to Thursday and 09:00–13:00 on
     // Friday in New York; trial consultations last 20 minutes, every 30.
+    await expect(main.getByText('Times in Central European Time.')).toBeVisible();
     const thursday = await timesOn(main, 'Thursday 11 March');
-    expect(thursday[0]).toBe('19:00 (CET)');
-    expect(thursday.at(-1)).toBe('23:30 (CET)');
-    expect((await timesOn(main, 'Friday 12 March'))[0]).toBe('15:00 (CET)');
+    expect(thursday[0]).toBe('19:00');
+    expect(thursday.at(-1)).toBe('23:30');
+    expect((await timesOn(main, 'Friday 12 March'))[0]).toBe('15:00');
     // New York is on summer time from Sunday: the same hours are an hour earlier in Berlin.
     const monday = await timesOn(main, 'Monday 15 March');
-    expect(monday[0]).toBe('18:00 (CET)');
-    expect(monday.at(-1)).toBe('22:30 (CET)');
+    expect(monday[0]).toBe('18:00');
+    expect(monday.at(-1)).toBe('22:30');
     await expect(main.locator('h3:text-is("Sunday 14 March")')).toHaveCount(0);
     await expectNoA11yViolations(page);
 
@@ -84,15 +87,16 @@ test('a week that crosses a daylight-saving change, booked from Berlin with mail
     await main.getByLabel('Show times in').selectOption('America/New_York');
     await main.getByRole('button', { name: 'Show free times', exact: true }).click();
     await expect(page).toHaveURL(/tz=America%2FNew_York/);
-    expect((await timesOn(main, 'Thursday 11 March'))[0]).toBe('13:00 (EST)');
-    expect((await timesOn(main, 'Monday 15 March'))[0]).toBe('13:00 (EDT)');
+    await expect(main.getByText('Times in Eastern Time.')).toBeVisible();
+    expect((await timesOn(main, 'Thursday 11 March'))[0]).toBe('13:00');
+    expect((await timesOn(main, 'Monday 15 March'))[0]).toBe('13:00');
     await main.getByLabel('Show times in').selectOption('Europe/Berlin');
     await main.getByRole('button', { name: 'Show free times', exact: true }).click();
     await expect(page).toHaveURL(/tz=Europe%2FBerlin/);
 
     await main.locator('h3:text-is("Monday 15 March") + ul a.slot').first().click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Your request');
-    await expect(main).toContainText('Mon 15 Mar 2027, 18:00 (CET) · Telehealth (video)');
+    await expect(main).toContainText('Mon 15 Mar 2027, 18:00 (Central European Time) · Telehealth (video)');
     await main.getByLabel(/^Your name\b/).fill('Robin');
     await main.getByLabel(/^Email address\b/).fill(email);
     await main.getByLabel(/^Where you will be during the video session\b/).selectOption({ label: 'New York' });
@@ -105,7 +109,7 @@ test('a week that crosses a daylight-saving change, booked from Berlin with mail
 
     // The link arrives by email, over SMTP.
     const request = await sink.waitFor((m) => m.to.includes(email) && /^Please confirm your request/.test(m.subject));
-    expect(request.text).toContain('Mon 15 Mar 2027, 18:00 (CET)');
+    expect(request.text).toContain('Mon 15 Mar 2027, 18:00 (Central European Time)');
     expect(request.text).not.toMatch(/vaginismus/i);
     const link = /https?:\/\/\S+\/bookings\/confirm\/[0-9a-f]+/.exec(request.text)?.[0];
     expect(link, 'confirmation link in the email').toBeTruthy();
@@ -119,27 +123,27 @@ test('a week that crosses a daylight-saving change, booked from Berlin with mail
     await therapist.getByRole('link', { name: 'Booking requests', exact: true }).click();
     const requests = mainLandmark(therapist);
     const item = requests.getByRole('listitem').filter({ hasText: email });
-    await expect(item).toContainText('Mon 15 Mar 2027, 13:00 (EDT)');
+    await expect(item).toContainText('Mon, Mar 15, 2027, 1:00 PM (Eastern Time)');
     await item.getByRole('button', { name: /^Confirm\b/ }).click();
     await expect(requests.getByRole('status')).toContainText('Confirmed.');
     await expectNoA11yViolations(therapist);
 
-    // The therapist's week of the change shows the session at 13:00 on their clock.
+    // The therapist's week of the change shows the session at 1:00 PM on their clock.
     await therapist.goto('/calendar?week=2027-03-15');
     const week = mainLandmark(therapist);
-    const session = week.getByRole('region', { name: /Monday 15 March/ }).getByRole('listitem').filter({ hasText: 'Robin' });
-    await expect(session).toContainText('13:00');
+    const session = week.getByRole('region', { name: /Monday, March 15/ }).getByRole('listitem').filter({ hasText: 'Robin' });
+    await expect(session).toContainText('1:00 PM');
     await expectNoA11yViolations(therapist);
 
     // The visitor is told by email, in their own time, and their link shows the appointment.
     const confirmed = await sink.waitFor((m) => m.to.includes(email) && /confirmed/i.test(m.subject));
-    expect(confirmed.text).toContain('Mon 15 Mar 2027, 18:00 (CET)');
+    expect(confirmed.text).toContain('Mon 15 Mar 2027, 18:00 (Central European Time)');
     expect(confirmed.attachments.map((a) => a.contentType)).toContain('text/calendar');
     const manage = /https?:\/\/\S+\/appointments\/manage\/[0-9a-f]+/.exec(confirmed.text)?.[0];
     expect(manage, 'manage link in the confirmation').toBeTruthy();
     await page.goto(manage);
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Your appointment');
-    await expect(main).toContainText('Mon 15 Mar 2027, 18:00 (CET)');
+    await expect(main).toContainText('Mon 15 Mar 2027, 18:00 (Central European Time)');
     await expect(main).toContainText('Confirmed');
     await expectNoA11yViolations(page);
   } finally {

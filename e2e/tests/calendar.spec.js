@@ -7,6 +7,9 @@ import { expect, test } from '@playwright/test';
 import { expectNoA11yViolations } from './a11y.js';
 import { DEMO_ACCOUNTS, mainLandmark, signIn } from './helpers.js';
 
+// A browser set to British English: the 24-hour clock and the day first.
+test.use({ locale: 'en-GB' });
+
 /** The Monday after `monday` (YYYY-MM-DD), `weeks` weeks on. */
 function weeksAfter(monday, weeks) {
   const day = new Date(`${monday}T12:00:00Z`);
@@ -30,7 +33,7 @@ test('a therapist moves through the week and adds a weekly series for a client',
   const main = mainLandmark(page);
   const weekTitle = main.getByRole('heading', { level: 2, name: /^Week of / });
   await expect(weekTitle).toBeVisible();
-  await expect(main.getByText(/Times are on the practice's clock \(America\/New_York\)\./)).toBeVisible();
+  await expect(main.getByText(/Times are on the practice's clock \(Eastern Time\)\./)).toBeVisible();
   // A real heading per day, each day a labelled region.
   await expect(main.getByRole('heading', { level: 3 })).toHaveCount(7);
   await expect(main.getByRole('region', { name: /^Monday / })).toBeVisible();
@@ -59,22 +62,26 @@ test('a therapist moves through the week and adds a weekly series for a client',
   await main.getByLabel(/^Client\b/).selectOption({ label: 'Jordan Miles (individual)' });
   await main.getByLabel(/^Session type\b/).selectOption({ label: 'Individual session · 50 min · Telehealth (video) or In person' });
   await main.getByLabel('In person', { exact: true }).check();
-  await main.getByLabel(/^Date \(first session\)/).fill(start);
-  await main.getByLabel(/^Start time\b/).fill('7am');
+  // A date already past, by mistake.
+  const date = main.getByLabel(/^Date \(first session\)/);
+  await date.fill('2026-01-05');
+  const time = main.getByLabel(/^Start time\b/);
+  await expect(time).toHaveAttribute('type', 'time');
+  await time.fill('07:00');
   await main.getByLabel('Every week', { exact: true }).check();
   await main.getByLabel(/^Number of sessions in all\b/).fill('4');
   await main.getByRole('button', { name: 'Add to the calendar', exact: true }).click();
 
   // The mistake is named beside its field; everything typed is kept.
-  const time = main.getByLabel(/^Start time\b/);
-  await expect(time).toHaveAttribute('aria-invalid', 'true');
-  await expect(main.getByRole('alert')).toContainText('Enter the time as HH:MM on a 24-hour clock, for example 17:00 (not “7am”).');
-  await expect(time).toHaveValue('7am');
+  await expect(date).toHaveAttribute('aria-invalid', 'true');
+  await expect(main.getByRole('alert')).toContainText('That time has passed. Choose a date and time after');
+  await expect(date).toHaveValue('2026-01-05');
+  await expect(time).toHaveValue('07:00');
   await expect(main.getByLabel(/^Number of sessions in all\b/)).toHaveValue('4');
   await expect(main.getByLabel('Every week', { exact: true })).toBeChecked();
   await expectNoA11yViolations(page);
 
-  await time.fill('07:00');
+  await date.fill(start);
   await main.getByRole('button', { name: 'Add to the calendar', exact: true }).click();
   await expect(page).toHaveURL(new RegExp(`/calendar\\?week=${start}&done=added&count=4$`));
   await expect(main.getByRole('status').first()).toHaveText('4 appointments added. Each can be moved or cancelled on its own.');

@@ -211,7 +211,7 @@ test('a new practice: set-up, a therapist, a client, a private note', async ({ b
       ownerMfa = await enrolMfa(page);
       await expectDashboard(page, 'Today', 'People and invitations', 'Practice settings', 'Audit log');
       await expect(mainLandmark(page)).toContainText(PRACTICE);
-      await expect(mainLandmark(page)).toContainText('(Europe/Berlin)');
+      await expect(mainLandmark(page)).toContainText('(Central European Time)');
     });
 
     await test.step('the owner invites a therapist and signs out', async () => {

@@ -5,6 +5,7 @@ pub mod directory;
 pub mod discretion;
 pub mod email;
 pub mod ids;
+pub mod locale;
 pub mod people;
 pub mod policy;
 pub mod practice;
@@ -18,6 +19,7 @@ pub use ids::{
     AppointmentId, CaseId, ClientProfileId, CredentialId, JobId, NoteId, OfficeId, PracticeId, SeriesId, SessionTypeId,
     UserId,
 };
+pub use locale::Locale;
 pub use people::{DisplayName, Password, Role};
 pub use practice::{PracticeName, TimeZoneName};
 pub use validation::FieldErrors;

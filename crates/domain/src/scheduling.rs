@@ -146,13 +146,6 @@ impl AppointmentStatus {
     }
 }
 
-/// "Tue 24 Nov 2026, 14:00 (EST)": how a session time reads on a page, in the
-/// zone the viewer works in.
-pub fn format_local(instant: jiff::Timestamp, zone: &jiff::tz::TimeZone) -> String {
-    let zoned = instant.to_zoned(zone.clone());
-    zoned.strftime("%a %-d %b %Y, %H:%M (%Z)").to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,15 +164,5 @@ mod tests {
         assert_eq!(Participants::parse("group"), None);
         assert!(AppointmentStatus::Confirmed.occupies_time());
         assert!(!AppointmentStatus::Cancelled.occupies_time());
-    }
-
-    #[test]
-    fn local_times_follow_daylight_saving() {
-        let zone = jiff::tz::TimeZone::get("America/New_York").unwrap();
-        // 19:00 UTC is 15:00 in summer (EDT) and 14:00 in winter (EST).
-        let summer: jiff::Timestamp = "2026-07-14T19:00:00Z".parse().unwrap();
-        let winter: jiff::Timestamp = "2026-11-24T19:00:00Z".parse().unwrap();
-        assert_eq!(format_local(summer, &zone), "Tue 14 Jul 2026, 15:00 (EDT)");
-        assert_eq!(format_local(winter, &zone), "Tue 24 Nov 2026, 14:00 (EST)");
     }
 }

@@ -152,7 +152,7 @@ on_both_engines! {
         // invited and joins only by accepting.
         let dashboard = text(&w.tess, &w, "/dashboard").await;
         assert!(dashboard.contains("Robin") && !dashboard.contains("partner"), "{dashboard}");
-        assert!(dashboard.contains("Tue 24 Nov 2026, 15:00 (CET)"));
+        assert!(dashboard.contains("Tue, Nov 24, 2026, 3:00 PM (Central European Time)"));
         let clients = text(&w.tess, &w, "/clients").await;
         assert!(clients.contains("Robin"));
         let page = text(&w.tess, &w, &format!("/appointments/{id}")).await;
@@ -173,7 +173,7 @@ on_both_engines! {
         let joined = app.post_form(&client, "/join", &[("token", &token), ("password", CLIENT_PASSWORD), ("password_confirm", CLIENT_PASSWORD)]).await;
         assert_eq!(joined.status(), 303, "{}", joined.text().await.unwrap());
         let mine = text(&client, &w, "/dashboard").await;
-        assert!(mine.contains("Tess Therapist") && mine.contains("Tue 24 Nov 2026, 15:00 (CET)"), "{mine}");
+        assert!(mine.contains("Tess Therapist") && mine.contains("Tue, Nov 24, 2026, 3:00 PM (Central European Time)"), "{mine}");
         assert!(!mine.contains("MESSAGE-CANARY"));
         // One account, reused: signing in works with the chosen password.
         let again = TestApp::new_client();
@@ -187,7 +187,7 @@ on_both_engines! {
         let jo = TestApp::new_client();
         let joined = app.post_form(&jo, "/join", &[("token", &token), ("password", CLIENT_PASSWORD), ("password_confirm", CLIENT_PASSWORD)]).await;
         assert_eq!(joined.status(), 303, "{}", joined.text().await.unwrap());
-        assert!(text(&jo, &w, "/dashboard").await.contains("Tue 24 Nov 2026, 15:00 (CET)"));
+        assert!(text(&jo, &w, "/dashboard").await.contains("Tue, Nov 24, 2026, 3:00 PM (Central European Time)"));
         let dashboard = text(&w.tess, &w, "/dashboard").await;
         assert!(dashboard.contains("Robin &amp; Robin&#39;s partner") || dashboard.contains("Robin &#38; Robin&#39;s partner"), "{dashboard}");
         assert!(!text(&w.tess, &w, &format!("/appointments/{id}")).await.contains("not yet joined"));
@@ -196,7 +196,7 @@ on_both_engines! {
         let robin_page = text(&w.tess, &w, &format!("/clients/{robin_id}")).await;
         assert!(robin_page.contains("In couple sessions with Robin&#39;s partner.") || robin_page.contains("In couple sessions with Robin&#x27;s partner."), "{robin_page}");
         let sessions = between(&robin_page, "<h2 id=\"sessions-title\">Coming sessions</h2>", "</section>").unwrap();
-        assert!(sessions.contains("Tue 24 Nov 2026, 15:00 (CET)") && sessions.contains(&format!("/appointments/{id}")), "{sessions}");
+        assert!(sessions.contains("Tue, Nov 24, 2026, 3:00 PM (Central European Time)") && sessions.contains(&format!("/appointments/{id}")), "{sessions}");
         assert!(robin_page.contains("How and when the client said the practice may reach them"), "worded for staff");
 
         // A declined request becomes no client, and its history says who declined it.
@@ -416,7 +416,7 @@ on_both_engines! {
         let client = TestApp::new_client();
         app.login(&client, "robin@visitor.example", CLIENT_PASSWORD).await;
         let mine = text(&client, &w, "/dashboard").await;
-        assert!(mine.contains("Tess Therapist") && mine.contains("Tue 24 Nov 2026, 15:00 (CET)"), "{mine}");
+        assert!(mine.contains("Tess Therapist") && mine.contains("Tue, Nov 24, 2026, 3:00 PM (Central European Time)"), "{mine}");
 
         // The therapist cancels it (within the notice, so late); Robin is told discreetly.
         let dashboard = text(&w.tess, &w, "/dashboard").await;
@@ -426,7 +426,7 @@ on_both_engines! {
         let told = w.sink.wait_for(sent + 2, Duration::from_secs(10)).await.remove(sent + 1);
         assert_eq!(told.subject(), "Your appointment has been cancelled");
         told.assert_discreet();
-        assert!(told.body().contains("Tue 24 Nov 2026, 15:00 (CET) has been cancelled by the practice"), "{}", told.body());
+        assert!(told.body().contains("Tue 24 Nov 2026, 15:00 (Central European Time) has been cancelled by the practice"), "{}", told.body());
         let page = text(&w.tess, &w, &format!("{path}?done=cancelled")).await;
         assert!(page.contains("Cancelled. The client was told by email"));
         assert!(page.contains("Cancelled by Tess Therapist (the therapist is unavailable), within the cancellation notice (late)"), "{page}");
@@ -454,8 +454,8 @@ on_both_engines! {
         assert_eq!(location(&app.post_form(&w.owner, "/settings", &settings).await), "/settings?done=settings");
 
         let page = text(&client, &w, &manage).await;
-        assert!(page.contains("Tue 1 Dec 2026, 15:00 (CET)"), "in the client's zone: {page}");
-        assert!(page.contains("until Sun 29 Nov 2026, 15:00 (CET)"), "{page}");
+        assert!(page.contains("Tue, Dec 1, 2026, 3:00 PM (Central European Time)"), "in the client's zone: {page}");
+        assert!(page.contains("until Sun, Nov 29, 2026, 3:00 PM (Central European Time)"), "{page}");
         assert!(!page.contains("MESSAGE-CANARY"));
         assert_eq!(status_of(&w, id).await, AppointmentStatus::Confirmed, "opening the link changes nothing");
 
@@ -478,13 +478,13 @@ on_both_engines! {
         let moved = app.post_form(&client, &format!("{manage}/reschedule"), &[("start", "2026-12-01T14:30:00Z")]).await;
         assert_eq!(location(&moved), format!("{manage}?done=moved"));
         let page = text(&client, &w, &format!("{manage}?done=moved")).await;
-        assert!(page.contains("Tue 1 Dec 2026, 15:30 (CET)") && page.contains("has been moved"), "{page}");
+        assert!(page.contains("Tue, Dec 1, 2026, 3:30 PM (Central European Time)") && page.contains("has been moved"), "{page}");
         assert_eq!(status_of(&w, id).await, AppointmentStatus::Confirmed, "moving keeps the status");
         let told = w.sink.wait_for(sent + 3, Duration::from_secs(10)).await.remove(sent + 2);
         assert_eq!(told.header("To").map(|t| t.contains("tess@lakeside.example")), Some(true));
         assert_eq!(told.subject(), "An appointment was moved");
         told.assert_discreet();
-        assert!(told.body().contains("to Tue 1 Dec 2026, 15:30 (CET)") && !told.body().contains("Robin"));
+        assert!(told.body().contains("to Tue 1 Dec 2026, 15:30 (Central European Time)") && !told.body().contains("Robin"));
 
         let cancelled = app.post_form(&client, &format!("{manage}/cancel"), &[]).await;
         assert_eq!(location(&cancelled), format!("{manage}?done=cancelled"));
@@ -496,7 +496,7 @@ on_both_engines! {
         assert_eq!(told.subject(), "An appointment was cancelled");
 
         let history = text(&w.tess, &w, &format!("/appointments/{id}")).await;
-        assert!(history.contains("Moved by the client, from Tue 1 Dec 2026, 15:00 (CET)"), "{history}");
+        assert!(history.contains("Moved by the client, from Tue, Dec 1, 2026, 3:00 PM (Central European Time)"), "{history}");
         assert!(history.contains("Cancelled by the client"));
         assert!(!history.contains("(late)"), "both were on time");
         assert!(!text(&w.tess, &w, "/dashboard").await.contains("Tue 1 Dec 2026"), "off the dashboard");
@@ -526,7 +526,7 @@ on_both_engines! {
         assert_eq!(told.subject(), "New appointments for you");
         told.assert_discreet();
         let body = told.body();
-        assert!(body.contains("The practice added 6 appointments for you (Telehealth (video)): Tue 1 Dec 2026, 09:00 (CET); Tue 8 Dec 2026, 09:00 (CET);"), "{body}");
+        assert!(body.contains("The practice added 6 appointments for you (Telehealth (video)): Tue 1 Dec 2026, 09:00 (Central European Time); Tue 8 Dec 2026, 09:00 (Central European Time);"), "{body}");
         assert!(body.contains("; and 2 more."), "a long series is summed up: {body}");
         assert!(body.contains("See, cancel or move the first one:\n") && body.contains("/appointments/manage/"), "{body}");
         w.app.stop().await;
@@ -565,7 +565,7 @@ on_both_engines! {
         let told = w.sink.wait_for(sent + 3, Duration::from_secs(10)).await.remove(sent + 2);
         assert_eq!(told.subject(), "Your appointment has been moved");
         told.assert_discreet();
-        assert!(told.body().contains("moved to Tue 24 Nov 2026, 15:30 (CET)") && told.body().contains(&manage));
+        assert!(told.body().contains("moved to Tue 24 Nov 2026, 15:30 (Central European Time)") && told.body().contains(&manage));
 
         assert_eq!(w.owner.get(app.url(&path)).send().await.unwrap().status(), 200, "the owner may see it");
 
@@ -581,7 +581,7 @@ on_both_engines! {
         assert_eq!(late.status(), 422);
         assert!(late.text().await.unwrap().contains("This appointment is already completed; it cannot be changed."));
         let page = text(&tess, &w, &path).await;
-        assert!(page.contains("Moved by Tess Therapist, from Tue 24 Nov 2026, 15:00 (CET), within the cancellation notice (late)"), "{page}");
+        assert!(page.contains("Moved by Tess Therapist, from Tue, Nov 24, 2026, 3:00 PM (Central European Time), within the cancellation notice (late)"), "{page}");
         assert!(page.contains("Marked as held by Tess Therapist") && page.contains("Completed"));
 
         // The audit log has the changes, by id only.

@@ -43,13 +43,18 @@ async fn world(db: TestDb) -> World {
     World { app, sink, tess, tess_id, tess_secret }
 }
 
+/// What a browser set to German sends.
+const GERMAN: &str = "de-DE,de;q=0.9,en;q=0.8";
+
 /// The visitor's form for the first free time, as the pages lead there.
 async fn open_form(w: &World, visitor: &reqwest::Client) -> (String, Vec<(String, String)>) {
     let profile =
         visitor.get(w.app.url(&format!("/therapists/{}", w.tess_id))).send().await.unwrap().text().await.unwrap();
     assert!(profile.contains(&format!("href=\"/therapists/{}/book\">Choose a time", w.tess_id)));
+    // A visitor whose browser prefers German: a 24-hour clock, the day first.
     let slots = visitor
         .get(w.app.url(&format!("/therapists/{}/book?tz=Europe/Berlin", w.tess_id)))
+        .header("accept-language", GERMAN)
         .send()
         .await
         .unwrap()
@@ -62,9 +67,10 @@ async fn open_form(w: &World, visitor: &reqwest::Client) -> (String, Vec<(String
     let href = sensate_testkit::between(&slots, "<a class=\"button button-secondary slot\" href=\"", "\"")
         .unwrap()
         .replace("&#38;", "&");
-    assert!(slots.contains(">15:00 (CET)</a>"));
-    let form = visitor.get(w.app.url(&href)).send().await.unwrap().text().await.unwrap();
-    assert!(form.contains("Tue 24 Nov 2026, 15:00 (CET) · Telehealth (video)"), "{href}\n{form}");
+    assert!(slots.contains(">15:00</a>") && slots.contains("Times in Central European Time."), "{slots}");
+    let form =
+        visitor.get(w.app.url(&href)).header("accept-language", GERMAN).send().await.unwrap().text().await.unwrap();
+    assert!(form.contains("Tue 24 Nov 2026, 15:00 (Central European Time) · Telehealth (video)"), "{href}\n{form}");
     let hidden = |name: &str| sensate_testkit::hidden_value(&form, name).unwrap();
     let fields = ["type", "format", "start", "tz", "stamp"].iter().map(|n| (n.to_string(), hidden(n))).collect();
     (href, fields)
@@ -139,7 +145,7 @@ on_both_engines! {
         let mail = w.sink.wait_for(1, Duration::from_secs(10)).await.remove(0);
         assert_eq!(mail.subject(), "Please confirm your request", "discreet: no practice name");
         let body = mail.body();
-        assert!(body.contains("an appointment on Tue 24 Nov 2026, 15:00 (CET)"));
+        assert!(body.contains("an appointment on Tue 24 Nov 2026, 15:00 (Central European Time)"), "{body}");
         assert!(!body.to_lowercase().contains("consultation"), "discreet: no kind of session either");
         assert!(!body.contains("performance") && !body.contains("MESSAGE-CANARY"), "nothing about what brings them");
         let link = body.split_whitespace().find(|w| w.starts_with("http")).unwrap().to_string();
@@ -150,7 +156,7 @@ on_both_engines! {
         assert_eq!(taken.status(), 409);
         let html = taken.text().await.unwrap();
         assert!(html.contains("This time was just taken."));
-        assert!(html.contains(">15:30 (CET)</a>"), "the nearest free time");
+        assert!(html.contains(">3:30 PM</a>"), "the nearest free time, on this visitor's 12-hour clock");
 
         // The therapist sees nothing until the email is confirmed.
         let requests = w.tess.get(app.url("/requests")).send().await.unwrap().text().await.unwrap();
@@ -167,13 +173,13 @@ on_both_engines! {
         let receipt = w.sink.wait_for(2, Duration::from_secs(10)).await.remove(1);
         assert_eq!(receipt.subject(), "Your request was sent");
         let body = receipt.body();
-        assert!(body.contains("Your request for an appointment on Tue 24 Nov 2026, 15:00 (CET) (Telehealth (video)) was sent."), "{body}");
+        assert!(body.contains("Your request for an appointment on Tue 24 Nov 2026, 15:00 (Central European Time) (Telehealth (video)) was sent."), "{body}");
         assert!(body.contains("What happens next: you get an answer by email.") && body.contains("Your therapist: Tess Therapist."), "{body}");
         let again = app.post_form(&visitor, &path, &[]).await.text().await.unwrap();
         assert!(again.contains("You have confirmed this request already."));
 
         let requests = w.tess.get(app.url("/requests")).send().await.unwrap().text().await.unwrap();
-        assert!(requests.contains("Robin") && requests.contains("Tue 24 Nov 2026, 15:00 (CET)"), "in the practice's time zone, like every staff page");
+        assert!(requests.contains("Robin") && requests.contains("Tue, Nov 24, 2026, 3:00 PM (Central European Time)"), "in the practice's time zone, like every staff page");
         assert!(requests.contains("Topic: Performance anxiety") && requests.contains("MESSAGE-CANARY"), "decrypted for the therapist");
         let today = w.tess.get(app.url("/dashboard")).send().await.unwrap().text().await.unwrap();
         assert!(today.contains(r#"Requests <span class="count">1<span class="visually-hidden"> waiting</span>"#), "every page's menu counts the request");
@@ -182,7 +188,7 @@ on_both_engines! {
         assert_eq!(location(&app.post_form(&w.tess, &format!("/requests/{id}/confirm"), &[]).await), "/requests?done=confirmed");
         let answer = w.sink.wait_for(3, Duration::from_secs(10)).await.remove(2);
         assert_eq!(answer.subject(), "Your appointment is confirmed");
-        assert!(answer.body().contains("Tue 24 Nov 2026, 15:00 (CET)"));
+        assert!(answer.body().contains("Tue 24 Nov 2026, 15:00 (Central European Time)"), "{}", answer.body());
         assert_eq!(app.post_form(&w.tess, &format!("/requests/{id}/confirm"), &[]).await.status(), 422, "answered once");
         let today = w.tess.get(app.url("/dashboard")).send().await.unwrap().text().await.unwrap();
         assert!(today.contains(">Requests</a>"), "an answered request is no longer counted");
@@ -198,8 +204,8 @@ on_both_engines! {
         app.verify_mfa(&tess, &w.tess_secret).await;
         let today = tess.get(app.url("/dashboard")).send().await.unwrap().text().await.unwrap();
         let todays = sensate_testkit::between(&today, "<h2 id=\"today-title\">Today's sessions</h2>", "</section>").unwrap();
-        assert!(todays.contains("Tue 24 Nov 2026, 15:00 (CET)") && todays.contains("badge-confirmed"), "{todays}");
-        assert!(today.contains("Tuesday 24 November"), "the practice's date");
+        assert!(todays.contains("Tue, Nov 24, 2026, 3:00 PM (Central European Time)") && todays.contains("badge-confirmed"), "{todays}");
+        assert!(today.contains("Tuesday, November 24"), "the practice's date");
         w.app.stop().await;
     }
 

@@ -145,8 +145,8 @@ on_both_engines! {
         // No hours yet: the page says so and where to set them.
         let (status, html) = page(&w.tess, app, "/calendar").await;
         assert_eq!(status, 200);
-        assert!(html.contains("Week of Monday 23 November 2026"), "this week by default (now is Monday 23 November)");
-        assert!(html.contains("Times are on the practice's clock (America/New_York)."));
+        assert!(html.contains("Week of Monday, November 23, 2026"), "this week by default (now is Monday 23 November)");
+        assert!(html.contains("Times are on the practice's clock (Eastern Time)."));
         assert!(html.contains("No working hours are set yet") && html.contains("href=\"/availability\">Set the bookable hours</a>"));
         assert!(html.contains("Nothing is booked this week."));
         assert!(html.contains("<a href=\"/calendar\" aria-current=\"page\">Calendar</a>"), "staff find the week in the navigation");
@@ -201,19 +201,19 @@ on_both_engines! {
         let (_, html) = page(&w.tess, app, "/calendar").await;
         assert!(!html.contains("No working hours are set yet"));
         let tuesday = day(&html, "2026-11-24");
-        assert!(tuesday.contains("Tuesday 24 November"));
-        assert!(tuesday.contains("09:00–17:00 · Telehealth (video)"), "{tuesday}");
+        assert!(tuesday.contains("Tuesday, November 24"));
+        assert!(tuesday.contains("9:00 AM–5:00 PM · Telehealth (video)"), "{tuesday}");
         assert!(tuesday.contains(&format!("href=\"/appointments/{}\"", session.id)));
-        assert!(tuesday.contains("10:00–10:50</span> Robin Client"));
+        assert!(tuesday.contains("10:00 AM–10:50 AM</span> Robin Client"));
         assert!(tuesday.contains("50 min · Telehealth (video)") && tuesday.contains(">Confirmed</span>"));
         let wednesday = day(&html, "2026-11-25");
-        assert!(wednesday.contains("09:00–09:50</span> Held for a visitor until 10:30"), "{wednesday}");
+        assert!(wednesday.contains("9:00 AM–9:50 AM</span> Held for a visitor until 10:30 AM"), "{wednesday}");
         assert!(!wednesday.contains("Sam Visitor"));
         assert!(wednesday.contains("No working hours"));
         let thursday = day(&html, "2026-11-26");
         assert!(thursday.contains("Time off"));
         let friday = day(&html, "2026-11-27");
-        assert!(friday.contains("14:00–14:50</span> Booking request from Sam Visitor"), "{friday}");
+        assert!(friday.contains("2:00 PM–2:50 PM</span> Booking request from Sam Visitor"), "{friday}");
         assert!(friday.contains("href=\"/requests\"") && friday.contains("Waiting for your answer"));
         assert!(!html.contains("Quinn Elsewhere"), "nothing of another therapist's clients");
         assert!(day(&html, "2026-11-23").contains(">Today</span>"));
@@ -257,13 +257,13 @@ on_both_engines! {
         assert_eq!(fragment.headers()["vary"], "HX-Request");
         let body = fragment.text().await.unwrap();
         assert!(!body.contains("<html") && !body.contains("<h1>"), "the week alone");
-        assert!(body.contains("<h2 id=\"week-title\">Week of Monday 30 November 2026</h2>"));
-        assert!(body.contains("hx-swap-oob=\"true\">Showing the week of monday 30 november 2026.</p>"));
+        assert!(body.contains("<h2 id=\"week-title\">Week of Monday, November 30, 2026</h2>"));
+        assert!(body.contains("hx-swap-oob=\"true\">Showing the week of Monday, November 30, 2026.</p>"));
         assert!(day(&body, "2026-12-01").contains("Robin Client"));
         // Any date of the week names it; the whole page without htmx.
         let (status, full) = page(&w.tess, app, "/calendar?week=2026-12-03").await;
         assert_eq!(status, 200);
-        assert!(full.contains("<h1>Calendar") && full.contains("Week of Monday 30 November 2026"));
+        assert!(full.contains("<h1>Calendar") && full.contains("Week of Monday, November 30, 2026"));
         let (status, _) = page(&w.tess, app, "/calendar?week=next-tuesday").await;
         assert_eq!(status, 404);
         w.app.stop().await;
@@ -285,12 +285,12 @@ on_both_engines! {
         }
         let (status, html) = page(&w.tess, app, "/calendar?week=2026-11-01").await;
         assert_eq!(status, 200);
-        assert!(html.contains("Week of Monday 26 October 2026"));
-        assert!(html.contains("Clocks go back 1 hour on Sunday 1 November (EDT to EST); times are shown as the clock reads."));
+        assert!(html.contains("Week of Monday, October 26, 2026"));
+        assert!(html.contains("Clocks go back 1 hour on Sunday, November 1 (EDT to EST); times are shown as the clock reads."));
         for date in ["2026-10-30", "2026-11-01"] {
             let d = day(&html, date);
-            assert!(d.contains("10:00–10:50</span> Robin Client"), "{date}: {d}");
-            assert!(d.contains("09:00–17:00 · Telehealth (video)"), "{date}: {d}");
+            assert!(d.contains("10:00 AM–10:50 AM</span> Robin Client"), "{date}: {d}");
+            assert!(d.contains("9:00 AM–5:00 PM · Telehealth (video)"), "{date}: {d}");
             assert!(d.contains(">Completed</span>"));
         }
         let (_, next) = page(&w.tess, app, "/calendar?week=2026-11-02").await;
@@ -306,7 +306,7 @@ on_both_engines! {
         assert!(html.contains(&format!("<option value=\"{}\">Robin Client (individual)</option>", w.robin_case)));
         assert!(!html.contains("Quinn Elsewhere"), "only Tess's own cases");
         assert!(html.contains("Individual session · 50 min · Telehealth (video) or In person"));
-        assert!(html.contains("practice's clock (America/New_York)") && html.contains("a time that happens twice means the first one"));
+        assert!(html.contains("practice's clock (Eastern Time)") && html.contains("a time that happens twice means the first one"));
         let (_, owners) = page(&w.owner, app, "/appointments/new").await;
         assert!(owners.contains("Quinn Elsewhere (individual) · with Kim Colleague") && owners.contains("Robin Client (individual) · with Tess Therapist"));
 
@@ -334,7 +334,7 @@ on_both_engines! {
         assert!(html.contains(&format!("<option value=\"{case}\" selected>")));
         let past = post(form("2026-11-20", "17:00", "none", ""), &w.tess).await;
         assert_eq!(past.status(), 422);
-        assert!(past.text().await.unwrap().contains("That time has passed. Choose a date and time after Mon 23 Nov 2026, 10:00 (EST)."));
+        assert!(past.text().await.unwrap().contains("That time has passed. Choose a date and time after Mon, Nov 23, 2026, 10:00 AM (Eastern Time)."));
         // Kim's case is not Tess's to book.
         let mut theirs = form("2026-12-01", "17:00", "none", "");
         theirs[0].1 = w.quinn_case.to_string();
@@ -350,7 +350,7 @@ on_both_engines! {
         assert_eq!(collides.status(), 409);
         let html = collides.text().await.unwrap();
         assert!(html.contains("Nothing was booked: one date collides with the calendar"));
-        assert!(html.contains("<li>Tue 5 Jan 2027, 17:00 (EST)</li>"), "{html}");
+        assert!(html.contains("<li>Tue, Jan 5, 2027, 5:00 PM (Eastern Time)</li>"), "{html}");
         assert!(html.contains("Choose another time or start date, fewer sessions, or move those appointments first"));
         assert!(html.contains("value=\"10\""), "what was typed is kept");
         assert_eq!(tess_sessions(&w, "2026-11-01T00:00:00Z", "2028-01-01T00:00:00Z").await.len(), 1, "nothing was written");
@@ -365,10 +365,10 @@ on_both_engines! {
         assert_eq!(sessions[5].starts_at, at("2026-12-29T22:00:00Z"));
         let (_, html) = page(&w.tess, app, "/calendar?week=2026-11-24&done=added&count=6").await;
         assert!(html.contains("6 appointments added. Each can be moved or cancelled on its own."));
-        assert!(day(&html, "2026-11-24").contains("17:00–17:50</span> Robin Client"));
+        assert!(day(&html, "2026-11-24").contains("5:00 PM–5:50 PM</span> Robin Client"));
         assert!(day(&html, "2026-11-24").contains("repeating"));
         let (_, later) = page(&w.tess, app, "/calendar?week=2026-12-29").await;
-        assert!(day(&later, "2026-12-29").contains("17:00–17:50</span> Robin Client"));
+        assert!(day(&later, "2026-12-29").contains("5:00 PM–5:50 PM</span> Robin Client"));
 
         // The owner books for Kim: one session, back on Kim's week.
         let mut single = form("2026-12-02", "09:30", "none", "");
@@ -376,7 +376,7 @@ on_both_engines! {
         let added = post(single, &w.owner).await;
         assert_eq!(location(&added), format!("/calendar?week=2026-12-02&therapist={}&done=added&count=1", w.kim_id));
         let (_, kims) = page(&w.kim, app, "/calendar?week=2026-12-02").await;
-        assert!(day(&kims, "2026-12-02").contains("09:30–10:20</span> Quinn Elsewhere"));
+        assert!(day(&kims, "2026-12-02").contains("9:30 AM–10:20 AM</span> Quinn Elsewhere"));
         let log = app.audit_chain().await;
         assert_eq!(log.iter().filter(|e| e.event.action == "add_appointments").count(), 2);
         assert!(log.iter().any(|e| e.event.action == "add_appointments" && e.event.record_id == w.robin_case.to_string()));
@@ -399,7 +399,7 @@ on_both_engines! {
         // The clocks go forward on Sunday 14 March 2027: 02:30 does not exist that day.
         let refused = post("2027-02-28", "02:30", "4").await;
         assert_eq!(refused.status(), 422);
-        assert!(refused.text().await.unwrap().contains("02:30 does not exist on Sun 14 Mar 2027: the clocks go forward across it. Choose another time."));
+        assert!(refused.text().await.unwrap().contains("02:30 does not exist on Sun, Mar 14, 2027: the clocks go forward across it. Choose another time."));
 
         let added = post("2027-03-08", "17:00", "3").await;
         assert_eq!(added.status(), 303);
@@ -408,7 +408,7 @@ on_both_engines! {
         assert_eq!(utc, ["2027-03-08T22:00:00Z", "2027-03-15T21:00:00Z", "2027-03-22T21:00:00Z"], "17:00 EST, then 17:00 EDT");
         for week in ["2027-03-08", "2027-03-15"] {
             let (_, html) = page(&w.tess, app, &format!("/calendar?week={week}")).await;
-            assert!(day(&html, week).contains("17:00–17:50</span> Robin Client"), "{week}");
+            assert!(day(&html, week).contains("5:00 PM–5:50 PM</span> Robin Client"), "{week}");
             assert!(day(&html, week).contains("In person"));
         }
         w.app.stop().await;
@@ -420,7 +420,8 @@ on_both_engines! {
 #[tokio::test]
 async fn the_demo_therapists_week_has_something_to_show() {
     let app = sensate_testkit::spawn_demo(TestDb::sqlite()).await;
-    let rivera = TestApp::new_client();
+    // A browser set to British English: the 24-hour clock, the day first.
+    let rivera = TestApp::client_reading("en-GB,en;q=0.9");
     app.login(&rivera, "dr.rivera@harbor.example", "demo-practice-2026").await;
     app.pass_demo_mfa(&rivera).await;
     let dashboard = rivera.get(app.url("/dashboard")).send().await.unwrap().text().await.unwrap();

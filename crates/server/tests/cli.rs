@@ -229,7 +229,7 @@ async fn demo_runs_as_of_the_moment_given() {
     let _ = child.kill();
     let _ = child.wait();
     let next = sensate_testkit::between(&page, "<strong>Next free time:</strong>", "</p>").unwrap();
-    assert!(next.contains("Mar 2027"), "{next}");
+    assert!(next.contains("Mar 8, 2027"), "{next}");
 }
 
 #[test]

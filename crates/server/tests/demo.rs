@@ -62,13 +62,15 @@ async fn each_role_sees_its_own_dashboard() {
     // The fake clock is Mon 23 Nov 2026, 10:00 in New York; the first session is the next day.
     // Each session links to its page.
     assert!(
-        rows[0].contains("\">Tue 24 Nov 2026, 10:00 (EST)</a></td> <td data-label=\"With\">Jordan Miles</td>"),
+        rows[0].contains(
+            "\">Tue, Nov 24, 2026, 10:00 AM (Eastern Time)</a></td> <td data-label=\"With\">Jordan Miles</td>"
+        ),
         "{}",
         rows[0]
     );
     assert!(rows[0].contains("<td data-label=\"When\"><a href=\"/appointments/"), "{}", rows[0]);
     assert!(rows[0].contains("Confirmed"));
-    assert!(rivera.contains("America/New_York"));
+    assert!(rivera.contains("shown in the practice's time zone (Eastern Time)"), "{rivera}");
     assert!(!rivera.contains("Practice overview"), "therapists do not see practice figures");
 
     let chen = dashboard_as(&app, "sam.chen@harbor.example").await;
@@ -355,7 +357,7 @@ async fn the_search_page_explains_matches_and_bad_filters() {
     assert!(body.contains("By video (telehealth) for clients in: NY"));
     let next = sensate_testkit::between(&body, "<strong>Next free time:</strong> ", "</p>").unwrap();
     // Monday 10:00 in New York, a day's notice: Tuesday, whose video hours start at 13:00.
-    assert_eq!(next, "Tue 24 Nov 2026, 13:00 (EST) · Trial consultation · Telehealth (video)");
+    assert_eq!(next, "Tue, Nov 24, 2026, 1:00 PM (Eastern Time) · Trial consultation · Telehealth (video)");
     // Fees per kind of session, from the practice's session types.
     assert!(body.contains("<li>Trial consultation, 20 min: free</li>"));
     assert!(body.contains("<li>Individual session, 50 min: $180</li>"));
@@ -395,6 +397,37 @@ async fn the_search_page_explains_matches_and_bad_filters() {
 /// The fields a 422 answer names.
 fn bad_fields(body: &serde_json::Value) -> Vec<String> {
     body["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap().to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn distances_are_offered_in_the_visitors_unit() {
+    let app = spawn_demo(TestDb::sqlite()).await;
+    let radius = |page: &str| {
+        sensate_testkit::between(page, "<select id=\"radius_km\" name=\"radius_km\">", "</select>").unwrap().to_string()
+    };
+    let page = |languages: &'static str, query: &'static str| {
+        let url = app.url(&format!("/therapists?{query}"));
+        async move { TestApp::client_reading(languages).get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    // An American browser: miles, sent as kilometres.
+    let american = radius(&page("en-US", "").await);
+    assert!(american.contains("<option value=\"\" selected>about 16 miles (default)</option>"), "{american}");
+    assert!(american.contains("<option value=\"16.09\">10 miles</option>"), "{american}");
+    // A German one: kilometres.
+    let german = radius(&page("de-DE", "").await);
+    assert!(german.contains("<option value=\"\" selected>25 km (default)</option>"), "{german}");
+    assert!(german.contains("<option value=\"50\">50 km</option>") && !german.contains("miles"), "{german}");
+    // A distance chosen in miles is chosen again; one from a link in the
+    // other unit is offered too rather than dropped.
+    let chosen = radius(&page("en-US", "near=10001&radius_km=16.09").await);
+    assert!(chosen.contains("<option value=\"16.09\" selected>10 miles</option>"), "{chosen}");
+    let linked = radius(&page("en-US", "near=10001&radius_km=50").await);
+    assert!(linked.contains("<option value=\"50\" selected>about 31 miles</option>"), "{linked}");
+    // What the search does is the same either way.
+    let (_, miles) = find(&app, "near=10001&radius_km=16.09").await;
+    let (_, km) = find(&app, "near=10001&radius_km=16").await;
+    assert_eq!(names(&miles), names(&km));
+    app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -469,9 +502,25 @@ async fn htmx_gets_the_results_alone_and_the_rest_the_whole_page() {
     let fragment =
         get("/therapists?concerns=vaginismus&state=NY&insurance=aetna", &[("hx-request", "true")]).await.unwrap();
     assert_eq!(fragment.status(), 200);
-    assert_eq!(fragment.headers()["vary"], "HX-Request");
+    assert_eq!(fragment.headers()["vary"], "HX-Request, Accept-Language");
     let body = fragment.text().await.unwrap();
     assert!(!body.contains("<html") && !body.contains("<form"), "only the results");
+    // Kept pages are kept per way of writing times: the same search for a
+    // British browser is not the American page kept a moment ago.
+    let american = sensate_testkit::between(&body, "<strong>Next available:</strong>", "</p>").unwrap().to_string();
+    assert!(american.contains("PM (Eastern Time)"), "{american}");
+    let british = get(
+        "/therapists?concerns=vaginismus&state=NY&insurance=aetna",
+        &[("hx-request", "true"), ("accept-language", "en-GB")],
+    )
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    let british = sensate_testkit::between(&british, "<strong>Next available:</strong>", "</p>").unwrap().to_string();
+    assert!(british.contains(":00 (Eastern Time)") && !british.contains("PM"), "{british}");
+    assert_ne!(american, british);
     assert!(body.contains("<h2 id=\"results-title\" tabindex=\"-1\">1 therapist found</h2>"));
     assert!(body.contains("In network with Aetna"));
     assert!(body.contains("<p id=\"results-status\" hx-swap-oob=\"innerHTML\">1 therapist found</p>"), "announced");
@@ -489,7 +538,7 @@ async fn htmx_gets_the_results_alone_and_the_rest_the_whole_page() {
     for headers in [&[][..], &[("hx-request", "true"), ("hx-history-restore-request", "true")][..]] {
         let page = get("/therapists?concerns=vaginismus", headers).await.unwrap();
         assert_eq!(page.status(), 200);
-        assert_eq!(page.headers()["vary"], "HX-Request");
+        assert_eq!(page.headers()["vary"], "HX-Request, Accept-Language");
         let body = page.text().await.unwrap();
         assert!(
             body.contains("<html") && body.contains("hx-get=\"/therapists\"") && body.contains("id=\"search-results\"")

@@ -135,7 +135,7 @@ on_both_engines! {
         let body = dashboard.text().await.unwrap();
         assert!(body.contains("Welcome, Ines Owner."));
         assert!(body.contains("Lakeside Therapy · Practice owner"));
-        assert!(body.contains("Europe/Berlin"));
+        assert!(body.contains("shown in the practice's time zone (Central European Time)"), "{body}");
         assert!(body.contains("<h2 id=\"overview-title\">Practice overview</h2>"));
         assert!(body.contains("No therapist profiles yet."), "a helpful empty state");
 

@@ -127,14 +127,25 @@ on_both_engines! {
         // Without the visitor's zone, the therapist's, named.
         let uma = &hits[0]["next_available"];
         assert_eq!(uma["time_zone"], "America/New_York");
-        assert_eq!(uma["local"], "Tue 24 Nov 2026, 08:00 (EST)");
+        assert_eq!(uma["local"], "Tue, Nov 24, 2026, 8:00 AM (Eastern Time)");
         assert_eq!(uma["session"], "Trial consultation");
         assert!(hits[2].get("next_available").is_none_or(Value::is_null), "{}", hits[2]);
 
         // In the visitor's zone when the search carries it.
         let hits = search(&w.app, "sort=soonest&tz=Europe/Berlin").await;
         assert_eq!(hits[0]["next_available"]["time_zone"], "Europe/Berlin");
-        assert_eq!(hits[0]["next_available"]["local"], "Tue 24 Nov 2026, 14:00 (CET)");
+        assert_eq!(hits[0]["next_available"]["local"], "Tue, Nov 24, 2026, 2:00 PM (Central European Time)");
+        // Written as the asker's language writes times.
+        let german: Value = TestApp::new_client()
+            .get(w.app.url("/api/v1/therapists?sort=soonest&tz=Europe/Berlin"))
+            .header("accept-language", "de-DE,de;q=0.9")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(german["results"][0]["next_available"]["local"], "Tue 24 Nov 2026, 14:00 (Central European Time)");
 
         // Best match still shows every card's time.
         let best = times(&search(&w.app, "").await);
@@ -150,12 +161,12 @@ on_both_engines! {
         );
         assert!(uma < tess && tess < vic, "soonest first, no hours last");
         assert!(page.contains(
-            "<strong>Next available:</strong> Tue 24 Nov 2026, 08:00 (EST) in the therapist&#39;s time zone (America/New_York) · Trial consultation"
+            "<strong>Next available:</strong> Tue, Nov 24, 2026, 8:00 AM (Eastern Time) · Trial consultation"
         ), "{page}");
         assert_eq!(page.matches("Next available:").count(), 2, "none for the therapist without hours");
         assert!(page.contains("<option value=\"soonest\" selected>Soonest available</option>"));
         let berlin = w.app.get("/therapists?sort=soonest&tz=Europe%2FBerlin").await.text().await.unwrap();
-        assert!(berlin.contains("<strong>Next available:</strong> Tue 24 Nov 2026, 14:00 (CET) · Trial consultation"));
+        assert!(berlin.contains("<strong>Next available:</strong> Tue, Nov 24, 2026, 2:00 PM (Central European Time) · Trial consultation"));
     }
 
     async fn a_booking_or_a_cancellation_changes_next_available_at_once(db: TestDb) {
@@ -167,9 +178,9 @@ on_both_engines! {
         assert_eq!(hits[0], some(w.tess, "2026-11-24T14:00:00Z"));
         assert!(hits[1..].contains(&none(w.uma)) && hits[1..].contains(&none(w.vic)), "{hits:?}");
         let page = w.app.get("/therapists?sort=soonest").await.text().await.unwrap();
-        assert!(!page.contains("08:00 (EST)"), "the taken time is not shown");
+        assert!(!page.contains("8:00 AM (Eastern Time)"), "the taken time is not shown");
         let profile = w.app.get(&format!("/therapists/{}", w.uma)).await.text().await.unwrap();
-        assert!(!profile.contains("08:00"), "nor on the profile");
+        assert!(!profile.contains("8:00 AM"), "nor on the profile");
 
         let now = sensate_domain::Clock::now(&w.app.clock);
         let cancelled = w
@@ -219,8 +230,8 @@ on_both_engines! {
         assert_eq!(page.status(), 422);
         let page = page.text().await.unwrap();
         assert!(page.contains("That time zone is not known"));
-        // The rest of the search still runs, in the therapists' zones.
-        assert!(page.contains("in the therapist&#39;s time zone (America/New_York)"));
+        // The rest of the search still runs, in the therapists' zones, named.
+        assert!(page.contains("Tue, Nov 24, 2026, 8:00 AM (Eastern Time) · Trial consultation"), "{page}");
     }
 }
 

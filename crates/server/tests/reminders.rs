@@ -115,10 +115,12 @@ async fn move_appointment(db: &TestDb, id: AppointmentId, starts_at: Timestamp) 
 /// Discreet: the practice, the time, the format and a link; nothing else.
 fn assert_discreet_reminder(mail: &ReceivedMail, base_url: &str) {
     assert_eq!(mail.to, ["alex@client.example"]);
-    assert_eq!(mail.subject(), "Reminder: your appointment on Wed 25 Nov 2026, 16:00 (CET)");
+    assert_eq!(mail.subject(), "Reminder: your appointment on Wed 25 Nov 2026, 16:00 (Central European Time)");
     let body = mail.body();
     assert!(
-        body.contains("This is a reminder of your appointment on Wed 25 Nov 2026, 16:00 (CET), by video."),
+        body.contains(
+            "This is a reminder of your appointment on Wed 25 Nov 2026, 16:00 (Central European Time), by video."
+        ),
         "{body}"
     );
     assert!(body.starts_with("Hello Alex Kim,"), "{body}");
@@ -259,11 +261,11 @@ on_both_engines! {
         let report = w.app.run_due_jobs().await;
         assert_eq!((report.sent, report.skipped), (1, 1));
         let mail = w.sink.wait_for(2, WAIT).await.remove(1);
-        assert_eq!(mail.subject(), "Reminder: your appointment on Wed 25 Nov 2026, 19:00 (CET)");
+        assert_eq!(mail.subject(), "Reminder: your appointment on Wed 25 Nov 2026, 19:00 (Central European Time)");
         w.app.clock.set(new_start - SignedDuration::from_hours(2));
         assert_eq!(w.app.run_due_jobs().await.sent, 1);
         let last = w.sink.wait_for(3, WAIT).await.remove(2);
-        assert_eq!(last.subject(), "Reminder: your appointment on Wed 25 Nov 2026, 19:00 (CET)");
+        assert_eq!(last.subject(), "Reminder: your appointment on Wed 25 Nov 2026, 19:00 (Central European Time)");
         nothing_more(&w.sink, 3).await;
         w.app.stop().await;
     }
@@ -360,7 +362,7 @@ on_both_engines! {
         assert_eq!(mails[1].subject(), "Your invitation");
         let mail = mails[0].clone();
         assert_eq!(mail.subject(), "Your appointment is confirmed");
-        assert!(mail.body().contains("Thu 26 Nov 2026, 09:00 (EST)"), "in the visitor's zone: {}", mail.body());
+        assert!(mail.body().contains("Thu, Nov 26, 2026, 9:00 AM (Eastern Time)"), "in the visitor's zone: {}", mail.body());
         assert!(mail.body().contains("in person at Seestraße 4 10115 Berlin, is confirmed."), "where: {}", mail.body());
         assert!(mail.body().contains("Your therapist: Tess Therapist."), "who: {}", mail.body());
         assert!(mail.header("Content-Type").unwrap().starts_with("multipart/mixed"));
@@ -405,7 +407,7 @@ on_both_engines! {
         assert_eq!(w.app.run_due_jobs().await.sent, 1);
         let reminder = w.sink.wait_for(6, WAIT).await.remove(5);
         assert_eq!(reminder.to, ["robin@visitor.example"]);
-        assert_eq!(reminder.subject(), "Reminder: your appointment on Thu 26 Nov 2026, 09:00 (EST)");
+        assert_eq!(reminder.subject(), "Reminder: your appointment on Thu, Nov 26, 2026, 9:00 AM (Eastern Time)");
         assert!(reminder.body().contains("in person at Seestraße 4 10115 Berlin."), "{}", reminder.body());
         w.app.stop().await;
     }
@@ -433,8 +435,8 @@ on_both_engines! {
         w.app.clock.set(before_start(24, 0));
         assert_eq!(w.app.run_due_jobs().await.sent, 1);
         let mail = w.sink.wait_for(1, WAIT).await.remove(0);
-        assert!(mail.body().contains("This is a reminder of your therapy session with Lakeside Therapy on Wed 25 Nov 2026, 16:00 (CET), by video."), "{}", mail.body());
-        assert_eq!(mail.subject(), "Reminder: your appointment on Wed 25 Nov 2026, 16:00 (CET)", "the subject stays discreet");
+        assert!(mail.body().contains("This is a reminder of your therapy session with Lakeside Therapy on Wed 25 Nov 2026, 16:00 (Central European Time), by video."), "{}", mail.body());
+        assert_eq!(mail.subject(), "Reminder: your appointment on Wed 25 Nov 2026, 16:00 (Central European Time)", "the subject stays discreet");
         w.app.stop().await;
     }
 }

@@ -109,7 +109,7 @@ on_both_engines! {
         // is closed; the next Tuesday is beyond the preview's two weeks.
         let preview = sensate_testkit::between(&html, "Next free times", "</section>").unwrap();
         let times: Vec<&str> = preview.split("<li>").skip(1).map(|li| li.split(" · ").next().unwrap()).collect();
-        assert_eq!(times, vec!["Tue 24 Nov 2026, 10:00 (EST)", "Tue 24 Nov 2026, 10:30 (EST)", "Tue 24 Nov 2026, 11:00 (EST)"]);
+        assert_eq!(times, vec!["Tue, Nov 24, 2026, 10:00 AM (Eastern Time)", "Tue, Nov 24, 2026, 10:30 AM (Eastern Time)", "Tue, Nov 24, 2026, 11:00 AM (Eastern Time)"]);
         assert!(preview.contains("Telehealth (video)"));
         app.stop().await;
     }
@@ -132,7 +132,7 @@ on_both_engines! {
         ];
         assert_eq!(location(&app.post_form(&tess, &format!("/availability/{id}"), &hours).await), format!("/availability/{id}?done=saved"));
         let page = app.get(&public).await.text().await.unwrap();
-        assert!(page.contains("<strong>Next free time:</strong> Tue 24 Nov 2026, 10:00 (EST) · Trial consultation · Telehealth (video)"), "{page}");
+        assert!(page.contains("<strong>Next free time:</strong> Tue, Nov 24, 2026, 10:00 AM (Eastern Time) · Trial consultation · Telehealth (video)"), "{page}");
 
         // Once that time is taken, the next one is offered (after the 10-minute buffer).
         let practice = app.store().memberships(id).await.unwrap()[0].practice_id;
@@ -153,7 +153,7 @@ on_both_engines! {
         };
         assert_eq!(app.store().book_appointment(&taken, sensate_domain::Clock::now(&app.clock)).await.unwrap(), sensate_store::Booking::Booked);
         let page = app.get(&public).await.text().await.unwrap();
-        assert!(page.contains("<strong>Next free time:</strong> Tue 24 Nov 2026, 10:30 (EST) · Trial consultation"), "{page}");
+        assert!(page.contains("<strong>Next free time:</strong> Tue, Nov 24, 2026, 10:30 AM (Eastern Time) · Trial consultation"), "{page}");
         app.stop().await;
     }
 

@@ -68,6 +68,19 @@ impl TestApp {
         reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
     }
 
+    /// A client whose browser prefers `languages` (an `Accept-Language`
+    /// value such as "en-GB"), which decides how pages write times.
+    pub fn client_reading(languages: &str) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::ACCEPT_LANGUAGE, languages.parse().unwrap());
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .unwrap()
+    }
+
     pub fn store(&self) -> &Arc<dyn sensate_store::Store> {
         &self.running.as_ref().expect("the server is running").store
     }

@@ -4,6 +4,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use sensate_app::dashboard::{Tool, tools};
 use sensate_app::{Actor, AppError};
+use sensate_domain::Locale;
 
 use crate::error::WebError;
 use crate::middleware::CsrfToken;
@@ -47,6 +48,15 @@ pub(crate) fn peer_ip(parts: &Parts, web: &crate::WebConfig) -> String {
     crate::proxy::client_address(peer.0.ip(), forwarded, &web.trusted_proxies).to_string()
 }
 
+/// How the reader writes times, dates and distances, from the browser's
+/// `Accept-Language` (pages and the API alike).
+pub(crate) fn locale_of(headers: &axum::http::HeaderMap) -> Locale {
+    headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|value| value.to_str().ok())
+        .map_or(Locale::US, Locale::from_accept_language)
+}
+
 impl FromRequestParts<AppState> for Page {
     type Rejection = WebError;
 
@@ -71,6 +81,7 @@ impl FromRequestParts<AppState> for Page {
             menu,
             csrf,
             current: "",
+            locale: locale_of(&parts.headers),
         };
         Ok(Page { layout, actor, ip })
     }

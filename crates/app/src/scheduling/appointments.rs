@@ -6,9 +6,9 @@
 //! appointment's history and audited; the client is told by email.
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
+use sensate_domain::locale::local_time;
 use sensate_domain::policy::{Action, Resource};
 use sensate_domain::scheduling::availability::{Slot, nearest_alternatives};
-use sensate_domain::scheduling::format_local;
 use sensate_domain::scheduling::lifecycle::{self, CancellationPolicy, Change, Party, Refusal};
 use sensate_domain::scheduling::reasons;
 use sensate_domain::{AppointmentId, FieldErrors, PracticeId};
@@ -337,7 +337,7 @@ impl super::Scheduling<'_> {
                 "cancelled",
                 format!(
                     "Your appointment on {} has been cancelled by the practice. Please contact us if you would like another time.",
-                    format_local(detail.starts_at, &zone)
+                    local_time(detail.starts_at, &zone)
                 ),
                 None,
             ),
@@ -345,8 +345,8 @@ impl super::Scheduling<'_> {
                 "moved",
                 format!(
                     "Your appointment on {} has been moved to {} ({}).",
-                    format_local(from, &zone),
-                    format_local(detail.starts_at, &zone),
+                    local_time(from, &zone),
+                    local_time(detail.starts_at, &zone),
                     detail.format.label(),
                 ),
                 Some(self.appointment_manage_link(detail.id).await?),
@@ -395,7 +395,7 @@ const ADDED_LISTED: usize = 4;
 
 /// "The practice added appointments for you: …", the first few listed.
 fn added_line(starts: &[Timestamp], zone: &TimeZone, format: &str) -> String {
-    let listed: Vec<String> = starts.iter().take(ADDED_LISTED).map(|s| format_local(*s, zone)).collect();
+    let listed: Vec<String> = starts.iter().take(ADDED_LISTED).map(|s| local_time(*s, zone)).collect();
     let more = starts.len().saturating_sub(ADDED_LISTED);
     match (starts.len(), more) {
         (1, _) => format!("The practice added an appointment for you on {} ({format}).", listed.join("")),

@@ -10,10 +10,11 @@
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use sensate_domain::directory::reference::reference;
+use sensate_domain::locale::local_time;
 use sensate_domain::scheduling::availability::{Slot, nearest_alternatives};
 use sensate_domain::scheduling::lifecycle::{self, CancellationPolicy, Change, Party};
 use sensate_domain::scheduling::reasons;
-use sensate_domain::scheduling::{AppointmentStatus, Participants, SessionFormat, format_local};
+use sensate_domain::scheduling::{AppointmentStatus, Participants, SessionFormat};
 use sensate_domain::{AppointmentId, Email, FieldErrors, TimeZoneName, UserId};
 use sensate_store::{
     AppointmentChange, Booking, BookingRequestRecord, BookingView, Changed, EventKind, NewAppointment,
@@ -394,7 +395,7 @@ impl super::Scheduling<'_> {
             outcome: outcome::ALLOWED,
         }));
         uow.commit().await?;
-        let when = format_local(choice.start, visitor_zone.zone());
+        let when = local_time(choice.start, visitor_zone.zone());
         let name = MailName::of(&options.practice, input.discreet_email);
         let subject = name.subject("Please confirm your request");
         // Discreet mail names no kind of session.
@@ -501,7 +502,7 @@ impl super::Scheduling<'_> {
             practice_name: practice,
             therapist_name: therapist,
             session,
-            when: format!("{} · {}", format_local(view.starts_at, &zone), view.format.label()),
+            when: format!("{} · {}", local_time(view.starts_at, &zone), view.format.label()),
             status: view.status,
             held_until: view.held_until,
         }))
@@ -572,7 +573,7 @@ impl super::Scheduling<'_> {
         let discreet = view.request.discreet_email;
         let name = MailName::of(&practice, discreet);
         let zone = view.request.visitor_time_zone.zone().clone();
-        let when = format_local(view.starts_at, &zone);
+        let when = local_time(view.starts_at, &zone);
         let subject = name.subject("Your request was sent");
         let mut letter = Letter::to(Some(&view.request.name))
             .paragraph(format!("Your request for an appointment on {when} ({}) was sent.", view.format.label()))
@@ -721,7 +722,7 @@ impl super::Scheduling<'_> {
             let discreet = view.request.discreet_email;
             let name = MailName::of(&settings, discreet);
             let zone = view.request.visitor_time_zone.zone().clone();
-            let when = format_local(view.starts_at, &zone);
+            let when = local_time(view.starts_at, &zone);
             let subject = name.subject("About your request");
             let base = &self.app.config.base_url;
             let (told, link) = match reason.map(|r| r.slug) {

@@ -5,9 +5,10 @@
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
+use sensate_domain::Locale;
 use sensate_domain::policy::{Action, Resource};
 use sensate_domain::scheduling::availability::wall_to_instant;
-use sensate_domain::scheduling::week::{clock_changes, clock_time, day_bounds, day_heading, days, monday_of};
+use sensate_domain::scheduling::week::{clock_changes, clock_time, day_bounds, days, monday_of};
 use sensate_domain::scheduling::{AppointmentStatus, SessionFormat};
 use sensate_domain::{AppointmentId, Role, UserId};
 use sensate_store::{AvailabilityRecord, CalendarEntry};
@@ -39,7 +40,7 @@ pub struct WeekEntry {
     pub status: AppointmentStatus,
     /// The clients' names, or the name a visitor gave; empty for a hold.
     pub with_whom: String,
-    /// For a hold: until when, "HH:MM".
+    /// For a hold: until when, "2:30 PM".
     pub held_until: Option<String>,
     /// Part of a recurring series.
     pub in_series: bool,
@@ -48,10 +49,10 @@ pub struct WeekEntry {
 #[derive(Debug, Clone, PartialEq)]
 pub struct WeekDay {
     pub date: Date,
-    /// "Monday 2 November".
+    /// "Monday, November 2".
     pub heading: String,
     pub today: bool,
-    /// Working hours that day, "09:00–17:00 · Telehealth (video)".
+    /// Working hours that day, "9:00 AM–5:00 PM · Telehealth (video)".
     pub hours: Vec<String>,
     /// The clinician marked the day as closed (time off).
     pub time_off: bool,
@@ -64,7 +65,7 @@ pub struct WeekView {
     pub clinician: Option<(UserId, String)>,
     /// Owners and admins choose among the practice's therapists.
     pub therapists: Vec<(UserId, String)>,
-    /// The practice's zone, in which every time is shown.
+    /// The practice's zone by its everyday name, in which every time is shown.
     pub time_zone: String,
     pub monday: Date,
     pub days: Vec<WeekDay>,
@@ -125,7 +126,7 @@ fn working_windows(record: &AvailabilityRecord, from: Date, to: Date) -> Result<
     Ok((windows, closed))
 }
 
-fn entry(e: &CalendarEntry, zone: &TimeZone, day_end: Timestamp) -> WeekEntry {
+fn entry(e: &CalendarEntry, zone: &TimeZone, day_end: Timestamp, locale: Locale) -> WeekEntry {
     let kind = match (e.status, e.case_id) {
         (AppointmentStatus::Held, _) => EntryKind::Hold,
         (_, None) => EntryKind::Request,
@@ -139,13 +140,13 @@ fn entry(e: &CalendarEntry, zone: &TimeZone, day_end: Timestamp) -> WeekEntry {
     WeekEntry {
         kind,
         id: e.id,
-        start: clock_time(e.starts_at, zone, None),
-        end: clock_time(e.ends_at, zone, Some(day_end)),
+        start: clock_time(e.starts_at, zone, None, locale),
+        end: clock_time(e.ends_at, zone, Some(day_end), locale),
         minutes: e.starts_at.duration_until(e.ends_at).as_mins(),
         format: e.format,
         status: e.status,
         with_whom,
-        held_until: e.held_until.filter(|_| kind == EntryKind::Hold).map(|t| clock_time(t, zone, None)),
+        held_until: e.held_until.filter(|_| kind == EntryKind::Hold).map(|t| clock_time(t, zone, None, locale)),
         in_series: e.series_id.is_some(),
     }
 }
@@ -153,8 +154,15 @@ fn entry(e: &CalendarEntry, zone: &TimeZone, day_end: Timestamp) -> WeekEntry {
 impl super::Scheduling<'_> {
     /// The week that holds `week` (any date in it; this week when empty) of
     /// `clinician` (the actor themselves when not given, or for owners and
-    /// admins the first therapist of the practice).
-    pub async fn week_view(&self, actor: &Actor, clinician: Option<UserId>, week: &str) -> Result<WeekView, AppError> {
+    /// admins the first therapist of the practice), its times written as
+    /// `locale` reads them.
+    pub async fn week_view(
+        &self,
+        actor: &Actor,
+        clinician: Option<UserId>,
+        week: &str,
+        locale: Locale,
+    ) -> Result<WeekView, AppError> {
         let membership = actor.primary_membership().ok_or(AppError::Forbidden)?;
         let practice = membership.practice_id;
         let zone = membership.practice_time_zone.zone().clone();
@@ -182,7 +190,7 @@ impl super::Scheduling<'_> {
         let mut view = WeekView {
             clinician: None,
             therapists,
-            time_zone: zone.iana_name().unwrap_or("UTC").to_string(),
+            time_zone: sensate_domain::locale::zone_name(&zone),
             monday,
             days: Vec::new(),
             clock_changes: Vec::new(),
@@ -231,8 +239,8 @@ impl super::Scheduling<'_> {
                         s,
                         format!(
                             "{}–{} · {}",
-                            clock_time(s, &zone, None),
-                            clock_time(e, &zone, Some(end)),
+                            clock_time(s, &zone, None, locale),
+                            clock_time(e, &zone, Some(end), locale),
                             format.label()
                         ),
                     )
@@ -241,18 +249,18 @@ impl super::Scheduling<'_> {
             hours.sort();
             view.days.push(WeekDay {
                 date,
-                heading: day_heading(date),
+                heading: locale.day(date),
                 today: date == today,
                 hours: hours.into_iter().map(|(_, text)| text).collect(),
                 time_off: closed.contains(&date),
                 entries: entries
                     .iter()
                     .filter(|e| e.starts_at >= start && e.starts_at < end)
-                    .map(|e| entry(e, &zone, end))
+                    .map(|e| entry(e, &zone, end, locale))
                     .collect(),
             });
         }
-        view.clock_changes = clock_changes(&zone, week_start, week_end).iter().map(|c| c.sentence()).collect();
+        view.clock_changes = clock_changes(&zone, week_start, week_end).iter().map(|c| c.sentence(locale)).collect();
         let name = match view.therapists.iter().find(|(id, _)| *id == clinician) {
             Some((_, name)) => name.clone(),
             None => self.app.store.user(clinician).await?.map(|u| u.display_name).unwrap_or_default(),

@@ -2,8 +2,9 @@
 //! appointment as an `.ics` file their calendar can add. Discreet like every
 //! email: the practice, the time and the format; never what brings them.
 use jiff::Timestamp;
+use sensate_domain::locale::local_time;
 use sensate_domain::scheduling::calendar::{CalendarEvent, invitation};
-use sensate_domain::scheduling::{AppointmentStatus, SessionFormat, format_local};
+use sensate_domain::scheduling::{AppointmentStatus, SessionFormat};
 use sensate_store::{BookingView, PracticeRecord};
 
 use crate::infra::mailer::{Attachment, Email};
@@ -41,7 +42,7 @@ pub(crate) fn confirmation_email(
     now: Timestamp,
 ) -> Email {
     let zone = view.request.visitor_time_zone.zone().clone();
-    let when = format_local(view.starts_at, &zone);
+    let when = local_time(view.starts_at, &zone);
     let discreet = view.request.discreet_email;
     let name = MailName::of(practice, discreet);
     let subject = name.subject("Your appointment is confirmed");

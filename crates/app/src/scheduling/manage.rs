@@ -5,9 +5,10 @@
 //! links). The therapist is told by email; every use is audited with ids only.
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
+use sensate_domain::locale::local_time;
 use sensate_domain::scheduling::availability::Slot;
 use sensate_domain::scheduling::lifecycle::{self, CancellationPolicy, Change, Party};
-use sensate_domain::scheduling::{AppointmentStatus, SessionFormat, format_local};
+use sensate_domain::scheduling::{AppointmentStatus, SessionFormat};
 use sensate_store::{AppointmentChange, AppointmentDetail, AuditEvent, EventKind, NewAppointmentEvent};
 
 use crate::AppError;
@@ -132,7 +133,7 @@ impl super::Scheduling<'_> {
     }
 
     async fn at_practice(&self, detail: &AppointmentDetail) -> Result<String, AppError> {
-        Ok(format_local(detail.starts_at, &self.practice_zone(detail.practice_id).await?))
+        Ok(local_time(detail.starts_at, &self.practice_zone(detail.practice_id).await?))
     }
 
     /// The therapist hears of a client's change: the time and a link to the

@@ -7,7 +7,7 @@ use jiff::SignedDuration;
 use jiff::civil::{Date, Time};
 use sensate_domain::policy::{Action, Resource};
 use sensate_domain::scheduling::series::{MAX_OCCURRENCES, Repeat, occurrences};
-use sensate_domain::scheduling::{AppointmentStatus, SessionFormat, format_local};
+use sensate_domain::scheduling::{AppointmentStatus, SessionFormat};
 use sensate_domain::{AppointmentId, CaseId, FieldErrors, PracticeId, TimeZoneName, UserId};
 use sensate_store::{NewAppointment, NewSeries, SchedulableCase, SeriesBooking, SessionTypeRecord};
 
@@ -185,7 +185,13 @@ impl super::Scheduling<'_> {
 
     /// Adds one appointment or a series for a case, confirmed (the clinician
     /// books them directly), or nothing when any of them would collide.
-    pub async fn add_appointments(&self, actor: &Actor, input: &AppointmentInput) -> Result<Added, AppError> {
+    /// Messages name times as `locale` writes them.
+    pub async fn add_appointments(
+        &self,
+        actor: &Actor,
+        input: &AppointmentInput,
+        locale: sensate_domain::Locale,
+    ) -> Result<Added, AppError> {
         let choices = self.appointment_choices(actor).await?;
         let c = check(input, &choices)?;
         let zone = choices.time_zone.zone().clone();
@@ -193,7 +199,7 @@ impl super::Scheduling<'_> {
         let list = match occurrences(&zone, c.date, c.time, length, c.repeat, c.count) {
             Ok(list) => list,
             Err(skipped) => {
-                let dates: Vec<String> = skipped.iter().map(|d| d.strftime("%a %-d %b %Y").to_string()).collect();
+                let dates: Vec<String> = skipped.iter().map(|d| locale.short_date(*d)).collect();
                 let mut errors = FieldErrors::new();
                 errors.add(
                     "time",
@@ -211,7 +217,7 @@ impl super::Scheduling<'_> {
             let mut errors = FieldErrors::new();
             errors.add(
                 "date",
-                format!("That time has passed. Choose a date and time after {}.", format_local(now, &zone)),
+                format!("That time has passed. Choose a date and time after {}.", locale.when(now, &zone)),
             );
             return Err(AppError::Invalid(errors));
         }
@@ -248,7 +254,7 @@ impl super::Scheduling<'_> {
         let uow = self.app.store.begin_write().await?;
         match uow.book_series(series.as_ref(), &appointments, now).await? {
             SeriesBooking::Collides(positions) => Ok(Added::Collides(
-                positions.iter().filter_map(|&i| list.get(i)).map(|o| format_local(o.start, &zone)).collect(),
+                positions.iter().filter_map(|&i| list.get(i)).map(|o| locale.when(o.start, &zone)).collect(),
             )),
             SeriesBooking::Booked => {
                 let practice = Some(c.case.practice_id);

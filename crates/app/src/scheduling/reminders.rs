@@ -11,7 +11,8 @@
 //! recipient's zone, the format and a link; no concern, and the service is
 //! named only when the practice chose so. Subjects never carry health data.
 use jiff::{SignedDuration, Timestamp};
-use sensate_domain::scheduling::{AppointmentStatus, SessionFormat, format_local};
+use sensate_domain::locale::local_time;
+use sensate_domain::scheduling::{AppointmentStatus, SessionFormat};
 use sensate_domain::{AppointmentId, UserId};
 use sensate_store::{NewJob, PracticeRecord, ReminderFacts, ReminderRecipient};
 
@@ -138,7 +139,7 @@ pub(crate) fn reminder_email(
     manage_link: &str,
 ) -> Email {
     let zone = recipient.time_zone.zone().clone();
-    let when = format_local(facts.starts_at, &zone);
+    let when = local_time(facts.starts_at, &zone);
     let what = if practice.reminders_name_service { "therapy session" } else { "appointment" };
     let how = match facts.format {
         SessionFormat::InPerson => match crate::scheduling::confirmation::office(practice) {

@@ -6,6 +6,8 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 
+use crate::Locale;
+
 /// The Monday of the week that holds `date`.
 pub fn monday_of(date: Date) -> Date {
     let back = i64::from(date.weekday().to_monday_zero_offset());
@@ -28,18 +30,13 @@ pub fn day_bounds(zone: &TimeZone, date: Date) -> Option<(Timestamp, Timestamp)>
     Some((start_of_day(zone, date)?, start_of_day(zone, date.tomorrow().ok()?)?))
 }
 
-/// "Monday 2 November": a day's heading.
-pub fn day_heading(date: Date) -> String {
-    date.strftime("%A %-d %B").to_string()
-}
-
-/// "14:05" on `zone`'s clock; the end of a day that reaches the next
-/// midnight is "24:00".
-pub fn clock_time(at: Timestamp, zone: &TimeZone, day_end: Option<Timestamp>) -> String {
+/// "2:05 PM" or "14:05" on `zone`'s clock; the end of a day that reaches
+/// the next midnight is "midnight" or "24:00".
+pub fn clock_time(at: Timestamp, zone: &TimeZone, day_end: Option<Timestamp>, locale: Locale) -> String {
     if day_end == Some(at) {
-        return "24:00".to_string();
+        return locale.midnight().to_string();
     }
-    at.to_zoned(zone.clone()).strftime("%H:%M").to_string()
+    locale.time(&at.to_zoned(zone.clone()))
 }
 
 /// A change of the clocks: when, and the zone's abbreviations before and after.
@@ -54,8 +51,8 @@ pub struct ClockChange {
 }
 
 impl ClockChange {
-    /// "Clocks go back 1 hour on Sunday 1 November (EDT to EST)."
-    pub fn sentence(&self) -> String {
+    /// "Clocks go back 1 hour on Sunday, November 1 (EDT to EST)."
+    pub fn sentence(&self, locale: Locale) -> String {
         let direction = if self.minutes >= 0 { "forward" } else { "back" };
         let amount = match self.minutes.abs() {
             60 => "1 hour".to_string(),
@@ -64,7 +61,7 @@ impl ClockChange {
         };
         format!(
             "Clocks go {direction} {amount} on {} ({} to {}); times are shown as the clock reads.",
-            day_heading(self.date),
+            locale.day(self.date),
             self.before,
             self.after
         )
@@ -111,7 +108,6 @@ mod tests {
         let week = days(monday);
         assert_eq!(week.len(), 7);
         assert_eq!(week[6].to_string(), "2026-11-08");
-        assert_eq!(day_heading(monday), "Monday 2 November");
         assert_eq!(week[6].weekday(), jiff::civil::Weekday::Sunday);
     }
 
@@ -126,11 +122,19 @@ mod tests {
         assert_eq!(changes.len(), 1);
         assert_eq!(changes[0].minutes, -60);
         assert_eq!(
-            changes[0].sentence(),
+            changes[0].sentence(Locale::INTERNATIONAL),
             "Clocks go back 1 hour on Sunday 1 November (EDT to EST); times are shown as the clock reads."
         );
-        assert_eq!(clock_time(end, &zone, Some(end)), "24:00");
-        assert_eq!(clock_time("2026-11-01T06:30:00Z".parse().unwrap(), &zone, Some(end)), "01:30");
+        assert_eq!(
+            changes[0].sentence(Locale::US),
+            "Clocks go back 1 hour on Sunday, November 1 (EDT to EST); times are shown as the clock reads."
+        );
+        assert_eq!(clock_time(end, &zone, Some(end), Locale::INTERNATIONAL), "24:00");
+        assert_eq!(clock_time(end, &zone, Some(end), Locale::US), "midnight");
+        // The second 01:30 of the night says which one it is.
+        let again = "2026-11-01T06:30:00Z".parse().unwrap();
+        assert_eq!(clock_time(again, &zone, Some(end), Locale::INTERNATIONAL), "01:30 EST");
+        assert_eq!(clock_time(again, &zone, Some(end), Locale::US), "1:30 AM EST");
         let next_week = day_bounds(&zone, "2026-11-09".parse().unwrap()).unwrap();
         assert!(clock_changes(&zone, next_week.0, next_week.1).is_empty());
     }

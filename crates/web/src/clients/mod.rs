@@ -14,7 +14,6 @@ use crate::context::Page;
 use crate::error::WebError;
 use crate::form::Form;
 use crate::identity::account::{ContactForm, contact_fields};
-use sensate_domain::scheduling::format_local;
 
 use crate::ui::{Done, Field, FormPage, Layout, Notice, path_id, render, render_status};
 
@@ -139,11 +138,12 @@ async fn client_page(
         }
     });
     let tz = zone.clone();
+    let locale = layout.locale;
     let upcoming = record
         .upcoming
         .iter()
         .map(|a| crate::dashboard::AppointmentRow {
-            when: sensate_domain::scheduling::format_local(a.starts_at, &tz),
+            when: locale.when(a.starts_at, &tz),
             href: Some(format!("/appointments/{}", a.id)),
             with_whom: a.clinician_name.clone(),
             kind: match a.case_kind {
@@ -163,7 +163,7 @@ async fn client_page(
         name: record.name,
         contact,
         contact_preferences: record.contact_preferences,
-        notes: record.my_notes.into_iter().map(|(at, text)| (format_local(at, &zone), text)).collect(),
+        notes: record.my_notes.into_iter().map(|(at, text)| (locale.when(at, &zone), text)).collect(),
         note_form,
     })
 }

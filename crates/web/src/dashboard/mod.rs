@@ -4,7 +4,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use sensate_app::dashboard::{AppointmentView, Tool};
-use sensate_domain::scheduling::{CaseKind, format_local};
+use sensate_domain::scheduling::CaseKind;
 
 use crate::AppState;
 use crate::context::Page;
@@ -19,11 +19,12 @@ pub(crate) async fn dashboard(
     let (actor, layout) = page.signed_in()?;
     let view = state.app.dashboard(&actor).await?;
     let zone = view.time_zone.clone();
+    let locale = layout.locale;
     let rows = |appointments: Vec<AppointmentView>, show_clinician: bool| -> Vec<AppointmentRow> {
         appointments
             .into_iter()
             .map(|a| AppointmentRow {
-                when: format_local(a.starts_at, &zone),
+                when: locale.when(a.starts_at, &zone),
                 href: (!show_clinician).then(|| format!("/appointments/{}", a.id)),
                 with_whom: if show_clinician { a.clinician_name.clone() } else { a.client_names.join(" & ") },
                 kind: match a.case_kind {
@@ -68,9 +69,9 @@ pub(crate) async fn dashboard(
         // A client's first screen does not lead with the practice's name.
         practice_name: view.practice_name.filter(|_| actor.is_staff()),
         roles: view.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", "),
-        time_zone: zone.iana_name().unwrap_or("UTC").to_string(),
+        time_zone: sensate_domain::locale::zone_name(&zone),
         overview,
-        date: view.today.strftime("%A %-d %B").to_string(),
+        date: locale.day(view.today),
         waiting_requests,
         clinician_today: view.clinician_today.map(|a| rows(a, false)),
         clinician_upcoming: view.clinician_upcoming.map(|a| rows(a, false)),

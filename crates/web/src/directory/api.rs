@@ -354,7 +354,9 @@ pub(crate) struct NextAvailableJson {
     at: String,
     /// The zone `local` is in: the visitor's `tz` if given, else the therapist's.
     time_zone: String,
-    /// The start in that zone, e.g. "Tue 8 Dec 2026, 10:00 (EST)".
+    /// The start in that zone, written as the request's `Accept-Language`
+    /// reads it (American without one), e.g. "Tue, Dec 8, 2026, 10:00 AM
+    /// (Eastern Time)" or "Tue 8 Dec 2026, 10:00 (Eastern Time)".
     local: String,
     /// The session type it is for, e.g. "Trial consultation".
     session: String,
@@ -364,9 +366,10 @@ pub(crate) struct NextAvailableJson {
 pub(crate) fn next_available_in(
     next: &sensate_app::directory::next_free::NextAvailable,
     visitor: Option<&jiff::tz::TimeZone>,
+    locale: sensate_domain::Locale,
 ) -> (String, String) {
     let zone = visitor.unwrap_or(&next.time_zone);
-    (zone.iana_name().unwrap_or("UTC").to_string(), sensate_domain::scheduling::format_local(next.at, zone))
+    (zone.iana_name().unwrap_or("UTC").to_string(), locale.when(next.at, zone))
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -385,8 +388,10 @@ pub(crate) struct TherapistPage {
         (status = 422, description = "A filter has an unknown or impossible value; see `fields`", body = ErrorBody)))]
 pub(crate) async fn search(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     ApiQuery(params): ApiQuery<TherapistQuery>,
 ) -> Result<Json<TherapistPage>, ApiError> {
+    let locale = crate::context::locale_of(&headers);
     let reference = reference_data()?;
     let query = params.to_search(reference).map_err(|errors| ApiError(AppError::Invalid(errors)))?;
     let visitor_zone = params.visitor_zone().ok().flatten();
@@ -399,7 +404,7 @@ pub(crate) async fn search(
         // Cards and times from the snapshot the search ran on, so a hit shows what was found.
         let Some(profile) = view.card(user) else { continue };
         let next_available = view.next_available(user, hit.next_free).map(|next| {
-            let (time_zone, local) = next_available_in(&next, visitor_zone.as_ref());
+            let (time_zone, local) = next_available_in(&next, visitor_zone.as_ref(), locale);
             NextAvailableJson { at: next.at.to_string(), time_zone, local, session: next.session }
         });
         hits.push(TherapistHit {

@@ -91,12 +91,13 @@ fn token_stand_in() -> &'static str {
 /// Under what a page is kept, or `None` when it is not: only pages for
 /// anonymous visitors (nobody's name in them) whose token is plain
 /// letters and digits (so it needs no escaping where it goes back in).
-/// The query string, as sent, and whether htmx asked for the results alone
-/// decide everything else the page shows, given the view of the directory.
+/// The query string, as sent, whether htmx asked for the results alone and
+/// how the reader writes times and distances decide everything else the
+/// page shows, given the view of the directory.
 fn memo_key(page: &Page, fragment: bool, query: Option<&str>) -> Option<String> {
     let plain = page.layout.csrf.bytes().all(|b| b.is_ascii_alphanumeric());
     (page.actor.is_none() && page.layout.user.is_none() && plain)
-        .then(|| format!("therapists:{}:{}", u8::from(fragment), query.unwrap_or_default()))
+        .then(|| format!("therapists:{}:{:?}:{}", u8::from(fragment), page.layout.locale, query.unwrap_or_default()))
 }
 
 pub(crate) async fn search(
@@ -124,8 +125,9 @@ pub(crate) async fn search(
             (status, Html(html)).into_response()
         }
     };
-    // The same address answers with a fragment or a page: caches must tell them apart.
-    response.headers_mut().insert(VARY, HeaderValue::from_static("HX-Request"));
+    // The same address answers with a fragment or a page, and writes times
+    // as the reader's language does: caches must tell them apart.
+    response.headers_mut().insert(VARY, HeaderValue::from_static("HX-Request, Accept-Language"));
     Ok(response)
 }
 
@@ -172,6 +174,7 @@ fn render_search(
     let results = state.app.directory().search_in(view, &query)?;
     let names = Names(reference);
     let visitor_zone = params.visitor_zone().ok().flatten();
+    let locale = page.layout.locale;
     let mut rows = Vec::new();
     for hit in &results.hits {
         let Ok(user) = hit.id.parse::<UserId>() else { continue };
@@ -184,11 +187,9 @@ fn render_search(
             headline: profile.headline,
             why: reasons_line(&hit.reasons, &names),
             next_available: view.next_available(user, hit.next_free).map(|next| {
-                let (zone, local) = crate::directory::api::next_available_in(&next, visitor_zone.as_ref());
-                match visitor_zone {
-                    Some(_) => format!("{local} · {}", next.session),
-                    None => format!("{local} in the therapist's time zone ({zone}) · {}", next.session),
-                }
+                // The time names its zone, the visitor's own or the therapist's.
+                let (_, local) = crate::directory::api::next_available_in(&next, visitor_zone.as_ref(), locale);
+                format!("{local} · {}", next.session)
             }),
         });
     }
@@ -301,7 +302,7 @@ pub(crate) async fn profile(
             let next = state.app.scheduling().next_free_time(&options).await?.map(|next| {
                 format!(
                     "{} · {} · {}",
-                    sensate_domain::scheduling::format_local(next.slot.start, &next.time_zone),
+                    page.layout.locale.when(next.slot.start, &next.time_zone),
                     next.session,
                     next.slot.format.label()
                 )
@@ -422,11 +423,29 @@ pub(crate) struct DirectorySearchTemplate {
 }
 
 impl DirectorySearchTemplate {
-    fn radius_selected(&self, value: &str) -> bool {
-        match self.params.radius_km {
-            None => value.is_empty(),
-            Some(km) => value.parse::<f64>().is_ok_and(|v| (v - km).abs() < f64::EPSILON),
+    /// The distances offered, in the reader's unit (sent as kilometres),
+    /// with the one asked for even when it is not among them.
+    fn radius_choices(&self) -> Vec<Choice> {
+        let locale = self.layout.locale;
+        let default = sensate_domain::directory::search::DEFAULT_RADIUS_KM;
+        let asked = self.params.radius_km;
+        let same = |a: f64, b: f64| (a - b).abs() < 0.01;
+        let mut choices = vec![Choice {
+            value: String::new(),
+            label: format!("{} (default)", locale.distance(default)),
+            selected: asked.is_none(),
+        }];
+        let mut radii = locale.search_radii();
+        if let Some(km) = asked.filter(|km| !radii.iter().any(|(r, _)| same(*r, *km))) {
+            radii.push((km, locale.distance(km)));
+            radii.sort_by(|a, b| a.0.total_cmp(&b.0));
         }
+        choices.extend(radii.into_iter().map(|(km, label)| Choice {
+            value: format!("{}", (km * 100.0).round() / 100.0),
+            label,
+            selected: asked.is_some_and(|asked| same(asked, km)),
+        }));
+        choices
     }
 
     fn max_fee_value(&self) -> String {

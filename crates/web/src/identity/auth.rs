@@ -7,7 +7,6 @@ use sensate_app::identity::auth::NewSession;
 use sensate_app::identity::setup::SetupInput;
 use sensate_app::{Actor, AppError};
 use sensate_domain::FieldErrors;
-use sensate_domain::practice::COMMON_TIME_ZONES;
 
 use sensate_domain::Role;
 
@@ -88,7 +87,7 @@ fn setup_page(layout: Layout, token: String, form: &SetupForm, errors: &FieldErr
             .value(&form.practice_name)
             .hint("As clients will see it, for example “Harbor Counseling”."),
         Field::new("time_zone", "Time zone", "text", "off")
-            .options(COMMON_TIME_ZONES)
+            .zone_options()
             .value(&form.time_zone)
             .hint("Where the practice is. Appointments are shown in this zone."),
         Field::new("owner_name", "Your name", "text", "name").value(&form.owner_name),

@@ -6,7 +6,6 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use sensate_app::audit::AuditFilter;
 use sensate_domain::policy::Action;
-use sensate_domain::scheduling::format_local;
 
 use crate::AppState;
 use crate::context::Page;
@@ -139,6 +138,7 @@ pub(crate) async fn audit(
     Query(query): Query<AuditQuery>,
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
+    let locale = layout.locale;
     let actions = filter_actions();
     let action = actions.iter().find(|(name, _)| *name == query.action).map(|(name, _)| name.to_string());
     let outcome = ["allowed", "denied", "failed"].iter().find(|o| **o == query.outcome).map(|o| o.to_string());
@@ -166,7 +166,7 @@ pub(crate) async fn audit(
             };
             AuditRow {
                 seq: r.seq,
-                at: format_local(r.event.at, &log.time_zone),
+                at: locale.when(r.event.at, &log.time_zone),
                 actor: r.event.actor_id.map(name_of).unwrap_or_else(|| "A visitor".to_string()),
                 action: describe(&r.event.action),
                 record,

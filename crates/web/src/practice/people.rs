@@ -12,7 +12,6 @@ use crate::AppState;
 use crate::context::Page;
 use crate::error::WebError;
 use crate::form::Form;
-use sensate_domain::scheduling::format_local;
 
 use crate::ui::{Done, Field, FormPage, Layout, Notice, path_id, render, render_status};
 
@@ -46,6 +45,7 @@ async fn people_page(
     sent: Vec<InvitationSent>,
 ) -> Result<PeopleTemplate, WebError> {
     let zone = actor.practice_zone();
+    let locale = layout.locale;
     let people = state.app.practice().people(actor).await?;
     let invitations = state.app.identity().practice_invitations(actor).await?;
     // Staff and clients apart: who works here, and whom the practice sees.
@@ -69,7 +69,7 @@ async fn people_page(
                 name: i.display_name,
                 email: i.email.into(),
                 role: i.role.label(),
-                sent: format_local(i.created_at, &zone),
+                sent: locale.when(i.created_at, &zone),
                 status: if i.accepted {
                     "Accepted"
                 } else if i.expires_at <= state.app.now() {

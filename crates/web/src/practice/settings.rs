@@ -4,7 +4,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use sensate_app::AppError;
 use sensate_app::practice::people::SettingsInput;
-use sensate_domain::practice::COMMON_TIME_ZONES;
 
 use crate::AppState;
 use crate::context::Page;
@@ -38,7 +37,7 @@ fn settings_page(layout: Layout, form: &SettingsForm) -> FormPage {
         .lead("What clients see of the practice, and the time zone appointments are shown in.")
         .fields(vec![
             Field::new("name", "Practice name", "text", "organization").value(&form.name),
-            Field::new("time_zone", "Time zone", "text", "off").options(COMMON_TIME_ZONES).value(&form.time_zone),
+            Field::new("time_zone", "Time zone", "text", "off").zone_options().value(&form.time_zone),
             Field::new("address", "Address", "textarea", "street-address").value(&form.address).optional(),
             Field::new("contact_email", "Contact email", "email", "email").value(&form.contact_email).optional(),
             Field::new("phone", "Phone", "tel", "tel").value(&form.phone).optional(),

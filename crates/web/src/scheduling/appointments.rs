@@ -10,11 +10,11 @@ use jiff::tz::TimeZone;
 use sensate_app::AppError;
 use sensate_app::scheduling::appointments::{AppointmentPage, Rescheduled, event_label};
 use sensate_app::scheduling::manage::ManagedAppointment;
+use sensate_domain::locale::zone_name;
 use sensate_domain::scheduling::availability::{Slot, slots_by_local_day};
-use sensate_domain::scheduling::format_local;
 use sensate_domain::scheduling::lifecycle::Party;
 use sensate_domain::scheduling::reasons::{self, CANCEL_REASONS};
-use sensate_domain::{AppointmentId, FieldErrors};
+use sensate_domain::{AppointmentId, FieldErrors, Locale};
 
 use crate::AppState;
 use crate::context::Page;
@@ -37,18 +37,18 @@ pub(crate) struct TimeDay {
     pub times: Vec<TimeChoice>,
 }
 
-fn time_days(slots: &[Slot], zone: &TimeZone) -> Vec<TimeDay> {
+fn time_days(slots: &[Slot], zone: &TimeZone, locale: Locale) -> Vec<TimeDay> {
     slots_by_local_day(slots, zone)
         .into_iter()
         .take(DAYS_OFFERED)
         .map(|day| TimeDay {
-            heading: day.date.strftime("%A %-d %B").to_string(),
+            heading: locale.day(day.date),
             times: day
                 .slots
                 .iter()
                 .map(|s| TimeChoice {
                     value: s.slot.start.to_string(),
-                    label: s.start.strftime("%H:%M (%Z)").to_string(),
+                    label: locale.time(&s.start),
                     id: format!("start-{}", s.slot.start.as_second()),
                 })
                 .collect(),
@@ -84,6 +84,8 @@ pub(crate) struct AppointmentTemplate {
     pub can_record_attendance: bool,
     pub reasons: Vec<ReasonChoice>,
     pub days: Vec<TimeDay>,
+    /// The zone the free times are in, by its everyday name.
+    pub times_zone: String,
     pub notice: Option<Notice>,
     pub errors: FieldErrors,
 }
@@ -103,6 +105,8 @@ pub(crate) struct ManageTemplate {
     pub change_until: String,
     pub locked: Option<String>,
     pub days: Vec<TimeDay>,
+    /// The zone the free times are in, by its everyday name.
+    pub times_zone: String,
     pub notice: Option<Notice>,
     pub errors: FieldErrors,
 }
@@ -115,19 +119,21 @@ fn staff_page(
     errors: FieldErrors,
 ) -> AppointmentTemplate {
     let zone = &page.zone;
+    let locale = layout.locale;
+    let at = |instant| locale.when(instant, zone);
     let d = &page.detail;
     let mut history = Vec::new();
     match &page.booking {
         Some(b) => {
             history.push(HistoryLine {
-                when: format_local(b.request.created_at, zone),
+                when: at(b.request.created_at),
                 text: format!("Requested online by {}", b.request.name),
             });
-            if let Some(at) = b.request.email_confirmed_at {
-                history.push(HistoryLine { when: format_local(at, zone), text: "Email address confirmed".into() });
+            if let Some(confirmed) = b.request.email_confirmed_at {
+                history.push(HistoryLine { when: at(confirmed), text: "Email address confirmed".into() });
             }
         }
-        None => history.push(HistoryLine { when: format_local(d.created_at, zone), text: "Booked".into() }),
+        None => history.push(HistoryLine { when: at(d.created_at), text: "Booked".into() }),
     }
     for e in &page.history {
         let who = match (e.party, &e.actor_name) {
@@ -137,7 +143,7 @@ fn staff_page(
         };
         let mut text = format!("{} by {who}", event_label(e.kind));
         if let Some(previous) = e.previous_starts_at {
-            text.push_str(&format!(", from {}", format_local(previous, zone)));
+            text.push_str(&format!(", from {}", at(previous)));
         }
         if let Some(label) = reasons::label_of(&e.reason) {
             text.push_str(&format!(" ({})", label.to_lowercase()));
@@ -145,7 +151,7 @@ fn staff_page(
         if e.late {
             text.push_str(", within the cancellation notice (late)");
         }
-        history.push(HistoryLine { when: format_local(e.at, zone), text });
+        history.push(HistoryLine { when: at(e.at), text });
     }
     let with_whom = if d.clients.is_empty() {
         page.booking.as_ref().map(|b| format!("{} (not yet a client)", b.request.name)).unwrap_or_default()
@@ -165,7 +171,7 @@ fn staff_page(
                 format!("{}: {state}", i.name)
             })
             .collect(),
-        when: format!("{} – {}", format_local(d.starts_at, zone), d.ends_at.to_zoned(zone.clone()).strftime("%H:%M")),
+        when: locale.when_until(d.starts_at, d.ends_at, zone),
         format: d.format.label().into(),
         status: d.status.label().into(),
         history,
@@ -175,7 +181,8 @@ fn staff_page(
             .iter()
             .map(|r| ReasonChoice { value: r.slug, label: r.label, selected: r.slug == reason })
             .collect(),
-        days: time_days(&page.free_times, zone),
+        days: time_days(&page.free_times, zone, locale),
+        times_zone: zone_name(zone),
         notice,
         errors,
     }
@@ -247,8 +254,8 @@ pub(crate) struct MoveForm {
     start: String,
 }
 
-fn taken_notice(alternatives: &[Slot], zone: &TimeZone) -> Notice {
-    let nearest: Vec<String> = alternatives.iter().map(|s| format_local(s.start, zone)).collect();
+fn taken_notice(alternatives: &[Slot], zone: &TimeZone, locale: Locale) -> Notice {
+    let nearest: Vec<String> = alternatives.iter().map(|s| locale.when(s.start, zone)).collect();
     if nearest.is_empty() {
         Notice::error("That time is no longer free, and there is no other free time nearby. Nothing was changed.")
     } else {
@@ -272,7 +279,7 @@ pub(crate) async fn reschedule(
         Ok(Rescheduled::Moved) => Ok(Redirect::to(&format!("/appointments/{id}?done=moved")).into_response()),
         Ok(Rescheduled::Taken { alternatives }) => {
             let view = state.app.scheduling().appointment_page(&actor, id).await?;
-            let notice = taken_notice(&alternatives, &view.zone);
+            let notice = taken_notice(&alternatives, &view.zone, layout.locale);
             render_status(StatusCode::CONFLICT, &staff_page(view, layout, "", Some(notice), FieldErrors::new()))
         }
         Err(AppError::Invalid(errors)) => staff_retry(&state, &actor, layout, id, "", errors).await,
@@ -325,6 +332,7 @@ fn client_page(
     errors: FieldErrors,
 ) -> ManageTemplate {
     let zone = &managed.zone;
+    let locale = layout.locale;
     ManageTemplate {
         layout: layout.at("appointment"),
         token,
@@ -332,12 +340,13 @@ fn client_page(
         therapist_name: managed.therapist_name,
         practice_name: managed.practice_name,
         practice_contact: managed.practice_contact,
-        when: format_local(managed.starts_at, zone),
+        when: locale.when(managed.starts_at, zone),
         format: managed.format.label().into(),
         status: managed.status.label().into(),
-        change_until: format_local(managed.change_until, zone),
+        change_until: locale.when(managed.change_until, zone),
         locked: managed.locked,
-        days: time_days(&managed.free_times, zone),
+        days: time_days(&managed.free_times, zone, locale),
+        times_zone: zone_name(zone),
         notice,
         errors,
     }
@@ -398,7 +407,7 @@ pub(crate) async fn manage_reschedule(
         Ok(Rescheduled::Moved) => Ok(Redirect::to(&format!("/appointments/manage/{token}?done=moved")).into_response()),
         Ok(Rescheduled::Taken { alternatives }) => {
             let managed = state.app.scheduling().managed_appointment(&token, &page.ip).await?;
-            let notice = taken_notice(&alternatives, &managed.zone);
+            let notice = taken_notice(&alternatives, &managed.zone, page.layout.locale);
             render_status(
                 StatusCode::CONFLICT,
                 &client_page(managed, page.layout, token, Some(notice), FieldErrors::new()),

@@ -10,7 +10,7 @@ use sensate_app::scheduling::availability::{AvailabilityInput, OverrideInput, We
 use sensate_app::{Actor, AppError};
 use sensate_domain::policy::Action;
 use sensate_domain::practice::COMMON_TIME_ZONES;
-use sensate_domain::scheduling::{SessionFormat, format_local};
+use sensate_domain::scheduling::SessionFormat;
 use sensate_domain::{FieldErrors, UserId};
 
 use crate::AppState;
@@ -136,7 +136,7 @@ async fn show(
         .await?
         .into_iter()
         .take(PREVIEW_SLOTS)
-        .map(|slot| format!("{} · {}", format_local(slot.start, &zone), slot.format.label()))
+        .map(|slot| format!("{} · {}", layout.locale.when(slot.start, &zone), slot.format.label()))
         .collect();
     let template = AvailabilityTemplate {
         layout: layout.at("availability"),
@@ -275,6 +275,11 @@ impl AvailabilityTemplate {
         ("6", "Saturday"),
         ("7", "Sunday"),
     ];
+
+    /// "Eastern Time (New York)": a zone as the list offers it.
+    fn zone_label(&self, iana: &str) -> String {
+        sensate_domain::locale::zone_choice_label(iana)
+    }
 
     /// The saved zone is one of the common ones offered (otherwise it is added).
     fn zone_listed(&self) -> bool {

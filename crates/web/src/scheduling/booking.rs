@@ -12,10 +12,11 @@ use sensate_app::directory::search::reference_data;
 use sensate_app::scheduling::booking::{
     Answer, BookingChoice, BookingInput, BookingOptions, BookingOutcome, Confirmation, HOLD_MINUTES,
 };
+use sensate_domain::locale::{zone_choice_label, zone_name};
 use sensate_domain::practice::COMMON_TIME_ZONES;
 use sensate_domain::scheduling::availability::{Slot, slots_by_local_day};
-use sensate_domain::scheduling::{AppointmentStatus, SessionFormat, format_local};
-use sensate_domain::{AppointmentId, TimeZoneName, UserId};
+use sensate_domain::scheduling::{AppointmentStatus, SessionFormat};
+use sensate_domain::{AppointmentId, Locale, TimeZoneName, UserId};
 
 use crate::AppState;
 use crate::context::Page;
@@ -56,7 +57,7 @@ fn zone_choices(selected: &str) -> Vec<Choice> {
     }
     zones
         .into_iter()
-        .map(|z| Choice { value: z.to_string(), label: z.replace('_', " "), selected: z == selected })
+        .map(|z| Choice { value: z.to_string(), label: zone_choice_label(z), selected: z == selected })
         .collect()
 }
 
@@ -74,7 +75,7 @@ pub(crate) async fn slots(
 ) -> Result<Response, WebError> {
     let options = options(&state, &id).await?;
     let zone = zone_or(&query.tz, &options.practice.time_zone);
-    let zone_name = zone.iana_name().unwrap_or("UTC").to_string();
+    let iana = zone.iana_name().unwrap_or("UTC").to_string();
     let today = state.app.now().to_zoned(zone.clone()).date();
     let first_day = query.from.parse::<jiff::civil::Date>().ok().filter(|d| *d >= today).unwrap_or(today);
     let start_of = |day: jiff::civil::Date| day.to_zoned(zone.clone()).map(|z| z.timestamp());
@@ -87,12 +88,13 @@ pub(crate) async fn slots(
     let (kind_id, format) = match chosen_parts(&options, &query) {
         Some((kind, format)) => {
             let slots = state.app.scheduling().bookable_slots(&options, &kind, format, from, to).await?;
-            days = slot_days(&options, &slots, &zone, kind.id, format);
+            days = slot_days(&options, &slots, &zone, kind.id, format, page.layout.locale);
             (kind.id.to_string(), format.as_str().to_string())
         }
         None => (String::new(), String::new()),
     };
     let next = first_day.checked_add(jiff::Span::new().days(DAYS_PER_PAGE)).map(|d| d.to_string()).unwrap_or_default();
+    let locale = page.layout.locale;
     let template = BookingSlotsTemplate {
         layout: page.layout.at("therapists"),
         therapist_id: id,
@@ -104,9 +106,10 @@ pub(crate) async fn slots(
             .map(|t| Choice { value: t.id.to_string(), label: type_label(t), selected: t.id.to_string() == kind_id })
             .collect(),
         format,
-        zones: zone_choices(&zone_name),
+        zones: zone_choices(&iana),
         zone_detect: query.tz.is_empty(),
-        first_day: first_day.strftime("%A %-d %B").to_string(),
+        first_day: locale.day(first_day),
+        zone: zone_name(&zone),
         days,
         earlier: (first_day > today).then(|| {
             first_day
@@ -151,17 +154,18 @@ fn slot_days(
     zone: &TimeZone,
     kind: sensate_domain::SessionTypeId,
     format: SessionFormat,
+    locale: Locale,
 ) -> Vec<SlotDay> {
     let tz = zone.iana_name().unwrap_or("UTC");
     slots_by_local_day(slots, zone)
         .into_iter()
         .map(|day| SlotDay {
-            heading: day.date.strftime("%A %-d %B").to_string(),
+            heading: locale.day(day.date),
             slots: day
                 .slots
                 .iter()
                 .map(|s| SlotLink {
-                    time: s.start.strftime("%H:%M (%Z)").to_string(),
+                    time: locale.time(&s.start),
                     href: format!(
                         "/therapists/{}/book/details?type={kind}&format={}&tz={}&start={}",
                         options.therapist,
@@ -284,13 +288,14 @@ fn details_page(
         .filter_map(|id| reference.jurisdiction(id))
         .map(|j| Choice { value: j.id.clone(), label: j.name.clone(), selected: j.id == form.jurisdiction })
         .collect();
+    let when = format!("{} · {}", page.layout.locale.when(choice.start, &zone), choice.format.label());
     Ok(BookingDetailsTemplate {
         layout: page.layout.at("therapists"),
         therapist_id: options.therapist.to_string(),
         name: options.name.clone(),
         practice_name: options.practice.name.clone(),
         session: type_label(kind),
-        when: format!("{} · {}", format_local(choice.start, &zone), choice.format.label()),
+        when,
         telehealth: choice.format == SessionFormat::Telehealth,
         couple: kind.participants == sensate_domain::scheduling::Participants::Couple,
         concerns: std::iter::once(Choice {
@@ -355,7 +360,8 @@ pub(crate) async fn submit(
         }
         Ok(BookingOutcome::Taken { alternatives }) => {
             let zone = zone_or(&form.tz, &options.practice.time_zone);
-            let days = slot_days(&options, &alternatives, &zone, choice.session_type, choice.format);
+            let days =
+                slot_days(&options, &alternatives, &zone, choice.session_type, choice.format, page.layout.locale);
             let template = BookingSlotsTemplate {
                 layout: page.layout.at("therapists"),
                 therapist_id: id,
@@ -366,6 +372,7 @@ pub(crate) async fn submit(
                 zones: Vec::new(),
                 zone_detect: false,
                 first_day: String::new(),
+                zone: zone_name(&zone),
                 days,
                 earlier: None,
                 later: String::new(),
@@ -515,7 +522,7 @@ async fn requests_page(
             name: request.name.clone(),
             email: request.email.to_string(),
             phone: request.phone.clone(),
-            when: format!("{} · {}", format_local(view.starts_at, &zone), view.format.label()),
+            when: format!("{} · {}", layout.locale.when(view.starts_at, &zone), view.format.label()),
             session: session.clone(),
             partner: request.with_partner.then(|| {
                 if let Some(partner) = &request.partner_email {
@@ -612,6 +619,8 @@ pub(crate) struct BookingSlotsTemplate {
     /// No zone was chosen yet: the page's script may fill in the browser's.
     pub zone_detect: bool,
     pub first_day: String,
+    /// The zone the times are in, by its everyday name.
+    pub zone: String,
     pub days: Vec<SlotDay>,
     pub earlier: Option<String>,
     pub later: String,

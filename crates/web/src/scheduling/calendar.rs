@@ -59,8 +59,10 @@ pub(crate) struct DayRow {
 /// The part of the page htmx swaps.
 #[derive(Debug, Clone)]
 pub(crate) struct WeekPart {
-    /// "Week of Monday 2 November 2026".
+    /// "Week of Monday, November 2, 2026".
     pub title: String,
+    /// "Monday, November 2, 2026": the week's first day, for the status line.
+    pub monday_label: String,
     pub zone: String,
     pub has_clinician: bool,
     pub own: bool,
@@ -100,7 +102,7 @@ fn link(week: jiff::civil::Date, therapist: Option<&str>) -> String {
     }
 }
 
-fn part(view: &WeekView, viewer: UserId) -> WeekPart {
+fn part(view: &WeekView, viewer: UserId, locale: sensate_domain::Locale) -> WeekPart {
     let (clinician_id, clinician_name) = view.clinician.clone().unzip();
     let own = clinician_id == Some(viewer);
     let id_text = clinician_id.map(|id| id.to_string()).unwrap_or_default();
@@ -141,7 +143,8 @@ fn part(view: &WeekView, viewer: UserId) -> WeekPart {
         })
         .collect();
     WeekPart {
-        title: format!("Week of {}", view.monday.strftime("%A %-d %B %Y")),
+        title: format!("Week of {}", locale.day_with_year(view.monday)),
+        monday_label: locale.day_with_year(view.monday),
         zone: view.time_zone.clone(),
         has_clinician: clinician_id.is_some(),
         own,
@@ -182,12 +185,13 @@ pub(crate) async fn show(
     Query(query): Query<WeekQuery>,
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
+    let locale = layout.locale;
     let chosen = match query.therapist.trim() {
         "" => None,
         id => Some(crate::ui::path_id::<UserId>(id)?),
     };
-    let view = state.app.scheduling().week_view(&actor, chosen, &query.week).await?;
-    let week = part(&view, actor.user_id);
+    let view = state.app.scheduling().week_view(&actor, chosen, &query.week, locale).await?;
+    let week = part(&view, actor.user_id, locale);
     let mut response = if wants_fragment(&headers) {
         render(&WeekFragmentTemplate { week })?.into_response()
     } else {

@@ -10,7 +10,6 @@ use sensate_app::AppError;
 use crate::AppState;
 use crate::context::Page;
 use crate::error::WebError;
-use sensate_domain::scheduling::format_local;
 
 use crate::ui::{Done, Layout, Notice, render};
 
@@ -23,10 +22,11 @@ async fn page(
 ) -> Result<Response, WebError> {
     let since = state.app.scheduling().calendar_feed_since(actor).await?;
     let zone = actor.practice_zone();
+    let locale = layout.locale;
     let template = CalendarFeedTemplate {
         layout: layout.at("calendar"),
         notice,
-        since: since.map(|at| format_local(at, &zone)),
+        since: since.map(|at| locale.when(at, &zone)),
         address,
     };
     Ok(render(&template)?.into_response())

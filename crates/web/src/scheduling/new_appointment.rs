@@ -118,7 +118,7 @@ fn view(
         .collect();
     NewAppointmentTemplate {
         layout: layout.at("calendar-add"),
-        time_zone: choices.time_zone.to_string(),
+        time_zone: sensate_domain::locale::zone_name(choices.time_zone.zone()),
         cases,
         session_types,
         formats,
@@ -143,7 +143,7 @@ pub(crate) async fn submit(
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
     let input = typed.input();
-    match state.app.scheduling().add_appointments(&actor, &input).await {
+    match state.app.scheduling().add_appointments(&actor, &input, layout.locale).await {
         Ok(Added::Booked { clinician, first, count }) => {
             let whose = if clinician == actor.user_id { String::new() } else { format!("&therapist={clinician}") };
             Ok(Redirect::to(&format!("/calendar?week={first}{whose}&done=added&count={count}")).into_response())

@@ -44,6 +44,9 @@ pub(crate) struct Layout {
     pub csrf: String,
     /// Which entry of the public site's navigation is the current page.
     pub current: &'static str,
+    /// How the reader writes times, dates and distances (from the
+    /// browser's `Accept-Language`); pages write every time with it.
+    pub locale: sensate_domain::Locale,
 }
 
 /// One entry of the app menu.
@@ -141,6 +144,20 @@ impl Field {
         self.kind = "select";
         self.options = options.iter().map(|o| (*o, *o)).collect();
         self
+    }
+
+    /// A select of the time zones practices use most, by the names people
+    /// use ("Eastern Time (New York)"); the value is the IANA name.
+    pub fn zone_options(self) -> Self {
+        static LABELLED: std::sync::OnceLock<Vec<(&'static str, String)>> = std::sync::OnceLock::new();
+        let labelled = LABELLED.get_or_init(|| {
+            sensate_domain::practice::COMMON_TIME_ZONES
+                .iter()
+                .map(|zone| (*zone, sensate_domain::locale::zone_choice_label(zone)))
+                .collect()
+        });
+        let options: Vec<(&'static str, &'static str)> = labelled.iter().map(|(v, l)| (*v, l.as_str())).collect();
+        self.labelled_options(&options)
     }
 
     /// A select whose choices are shown in words: (value, text).
