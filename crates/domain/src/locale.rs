@@ -152,6 +152,16 @@ impl Locale {
         if twice_on_the_clock(zoned) { format!("{reading} {}", zoned.strftime("%Z")) } else { reading }
     }
 
+    /// "Tue, Nov 24, 2:00 PM" or "Tue 24 Nov, 14:00": a time on a button,
+    /// whose zone is named once beside the buttons.
+    pub fn day_and_time(self, zoned: &Zoned) -> String {
+        let day = match self.dates {
+            DateOrder::MonthFirst => zoned.strftime("%a, %b %-d"),
+            DateOrder::DayFirst => zoned.strftime("%a %-d %b"),
+        };
+        format!("{day}, {}", self.time(zoned))
+    }
+
     /// The time of day alone, without any abbreviation.
     fn clock_reading(self, zoned: &Zoned) -> String {
         match self.clock {
@@ -374,6 +384,8 @@ mod tests {
         );
         let morning: Timestamp = "2026-11-24T14:05:00Z".parse().unwrap();
         assert_eq!(Locale::US.time(&morning.to_zoned(new_york())), "9:05 AM");
+        assert_eq!(Locale::US.day_and_time(&morning.to_zoned(new_york())), "Tue, Nov 24, 9:05 AM");
+        assert_eq!(Locale::INTERNATIONAL.day_and_time(&morning.to_zoned(new_york())), "Tue 24 Nov, 09:05");
         assert_eq!(Locale::INTERNATIONAL.time(&morning.to_zoned(new_york())), "09:05");
     }
 

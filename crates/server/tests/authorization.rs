@@ -440,7 +440,13 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
         }),
         (_, path) if path.starts_with("/profiles/{id}") => gate(profile_route(method, path, actor)),
         (true, "/therapists/{id}/photo") => Status(404),
-        (_, "/therapists/{id}/book" | "/therapists/{id}/book/details" | "/bookings/confirm/{token}") => Status(404),
+        (
+            _,
+            "/therapists/{id}/book"
+            | "/therapists/{id}/book/details"
+            | "/therapists/{id}/book/at"
+            | "/bookings/confirm/{token}",
+        ) => Status(404),
         (true, "/requests") => gate(match actor {
             "clinician" | "other_clinician" | "foreign_clinician" => Status(200),
             _ => Status(403),

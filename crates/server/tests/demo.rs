@@ -400,6 +400,62 @@ fn bad_fields(body: &serde_json::Value) -> Vec<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn result_cards_show_filters_in_use_fees_and_times_that_lead_to_booking() {
+    let app = spawn_demo(TestDb::sqlite()).await;
+    let body = app.get("/therapists?concerns=vaginismus&insurance=aetna").await.text().await.unwrap();
+    let unescape = |href: &str| href.replace("&#38;", "&").replace("&amp;", "&");
+    // Each filter in use is a chip whose link is the same search without it.
+    let chips = sensate_testkit::between(&body, "<ul class=\"chips\" aria-label=\"Filters in use\">", "</ul>").unwrap();
+    assert!(chips.contains("<a class=\"chip\" href=\"/therapists?insurance=aetna\"><span class=\"visually-hidden\">Remove the filter </span>Involuntary muscle tightness making penetration difficult"), "{chips}");
+    assert!(chips.contains("<a class=\"chip\" href=\"/therapists?concerns=vaginismus\"><span class=\"visually-hidden\">Remove the filter </span>Aetna"), "{chips}");
+    assert!(body.contains("<a class=\"chips-clear\" href=\"/therapists\">Clear all filters</a>"));
+    assert!(
+        body.contains(
+            "Filters <span id=\"filter-count\"><span class=\"count\">2<span class=\"visually-hidden\"> in use</span>"
+        ),
+        "the panel counts them"
+    );
+    // The card: an initial where a photo would be, fees and insurers.
+    let card = sensate_testkit::between(&body, "<li class=\"card result-card\">", "</li>\n").unwrap();
+    assert!(card.contains("<span class=\"avatar\" aria-hidden=\"true\">ER</span>"), "{card}");
+    assert!(
+        card.contains(
+            "<p class=\"result-fees\">From $180 a session · Free first consultation · In network with Aetna, Cigna</p>"
+        ),
+        "{card}"
+    );
+    // The next three free times are buttons, on the reader's clock.
+    let times: Vec<&str> = card.split("class=\"button button-secondary slot\" href=\"").skip(1).collect();
+    assert_eq!(times.len(), 3, "{card}");
+    assert!(times[0].contains(">Tue, Nov 24, 1:00 PM</a>") && times[1].contains(">Tue, Nov 24, 1:30 PM</a>"), "{card}");
+    // A button leads to the form for its time, which is still free.
+    let first = unescape(times[0].split('"').next().unwrap());
+    assert!(
+        first.starts_with("/therapists/")
+            && first.contains("/book/at?start=2026%2D11%2D24T18%3A00%3A00Z&tz=America%2FNew%5FYork"),
+        "{first}"
+    );
+    let visitor = TestApp::new_client();
+    let answer = visitor.get(app.url(&first)).send().await.unwrap();
+    assert_eq!(answer.status(), 303);
+    let form = answer.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        form.contains("/book/details?type=")
+            && form.contains("&format=telehealth&tz=America%2FNew%5FYork&start=2026%2D11%2D24T18%3A00%3A00Z"),
+        "{form}"
+    );
+    let page = visitor.get(app.url(&form)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Tue, Nov 24, 2026, 1:00 PM (Eastern Time) · Telehealth (video)"), "{page}");
+    // A time that is not free (any more) leads to that day's free times.
+    let gone = first.replace("18%3A00%3A00Z", "18%3A05%3A00Z");
+    let answer = visitor.get(app.url(&gone)).send().await.unwrap();
+    assert_eq!(answer.status(), 303);
+    let day = answer.headers()["location"].to_str().unwrap().to_string();
+    assert!(day.contains("/book?type=") && day.ends_with("&tz=America%2FNew%5FYork&from=2026-11-24"), "{day}");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn distances_are_offered_in_the_visitors_unit() {
     let app = spawn_demo(TestDb::sqlite()).await;
     let radius = |page: &str| {

@@ -72,6 +72,7 @@ fn declare() -> Table {
         .get("/therapists/{id}/photo", Public, directory::profiles::public_photo)
         .get("/therapists/{id}/book", Public, scheduling::booking::slots)
         .get("/therapists/{id}/book/details", Public, scheduling::booking::details)
+        .get("/therapists/{id}/book/at", Public, scheduling::booking::at_time)
         .post("/therapists/{id}/book", Public, scheduling::booking::submit)
         .get("/bookings/confirm/{token}", Public, scheduling::booking::confirm_page)
         .post("/bookings/confirm/{token}", Public, scheduling::booking::confirm)

@@ -9,6 +9,8 @@
 //    chosen), so the next search shows free times in the visitor's zone.
 // 3. After a results page link updated the results in place, focus moves to
 //    the results heading, so keyboard and screen-reader users continue there.
+// 4. The filters sit beside the results on a wide screen and fold behind
+//    "Filters" on a phone (without this file they start folded everywhere).
 (function () {
   'use strict';
 
@@ -20,6 +22,20 @@
   const status = document.getElementById('location-status');
   const near = document.getElementById('near');
   const sort = document.getElementById('sort');
+
+  // Beside the results (a wide screen) the filters are open; on a phone
+  // they fold behind "Filters" so the results come first.
+  const panel = document.getElementById('filter-panel');
+  const wide = window.matchMedia('(min-width: 60rem)');
+  function fitPanel() {
+    if (panel) panel.open = wide.matches;
+  }
+  fitPanel();
+  wide.addEventListener('change', fitPanel);
+  // On a phone, searching folds the filters away to show the results.
+  form.addEventListener('submit', () => {
+    if (panel && !wide.matches) panel.open = false;
+  });
 
   const zoneField = document.getElementById('tz');
   if (zoneField && !zoneField.value && window.Intl) {
@@ -109,7 +125,7 @@
   });
 })();
 
-// 4. On a profile opened from the results, "Back to the search" returns to
+// 5. On a profile opened from the results, "Back to the search" returns to
 //    that search with its filters (the previous page), not an empty one.
 //    Nothing is stored: the browser's own history holds the search.
 (function () {

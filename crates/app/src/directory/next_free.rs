@@ -110,7 +110,7 @@ pub(crate) struct Table {
     pub(crate) column: Arc<NextFree>,
     details: Details,
     /// The index the column and the details are by position in.
-    index: Arc<DirectoryIndex>,
+    pub(crate) index: Arc<DirectoryIndex>,
 }
 
 /// Zone and session name of each therapist with a free time, by position

@@ -101,6 +101,21 @@ impl DirectoryView {
         self.table.as_ref()?.next_available(user, at?)
     }
 
+    /// Up to `n` of the therapist's free times that can still be booked as
+    /// of `now`, soonest first (the times a result card offers).
+    pub fn upcoming_times(&self, user: UserId, now: jiff::Timestamp, n: usize) -> Vec<jiff::Timestamp> {
+        let Some(table) = &self.table else { return Vec::new() };
+        match table.index.position(&user.to_string()) {
+            Some(position) => table.column.upcoming(position, now, n),
+            None => Vec::new(),
+        }
+    }
+
+    /// The therapist's fees and insurers, as the index has them.
+    pub fn fees_of(&self, user: UserId) -> Option<sensate_domain::directory::search::FeeFacts> {
+        self.snapshot.index.fees_of(&user.to_string())
+    }
+
     /// Which snapshot and table: later ones compare greater.
     fn generation(&self) -> (u64, u64) {
         (self.snapshot.serial, self.table.as_ref().map_or(0, |table| table.serial))

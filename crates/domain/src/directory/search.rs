@@ -66,7 +66,7 @@ use std::fmt;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-pub use index::{DirectoryIndex, DirectoryIndexBuilder};
+pub use index::{DirectoryIndex, DirectoryIndexBuilder, FeeFacts};
 pub use next_free::{KEPT as NEXT_FREE_KEPT, NextFree};
 
 /// Radius used for in-person matching when the visitor gave a location but no distance.

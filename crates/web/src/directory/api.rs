@@ -152,6 +152,14 @@ impl TherapistQuery {
             }
             "radius_km" => self.radius_km = None,
             "max_fee_cents" => self.max_fee = None,
+            "lgbtq" => self.lgbtq = false,
+            "certified" => self.certified = false,
+            "accepting" => self.accepting = false,
+            "sliding_scale" => self.sliding_scale = false,
+            "free_consultation" => self.free_consultation = false,
+            "superbill" => self.superbill = false,
+            "kink_aware" => self.kink_aware = false,
+            "cnm" => self.cnm = false,
             "text" => self.q.clear(),
             "page" => self.page = None,
             "per_page" => self.per_page = None,
@@ -182,13 +190,98 @@ impl TherapistQuery {
         other.link()
     }
 
+    /// The filters in use, each with a name a visitor reads and the link to
+    /// the same search without it (first page): the removable chips above
+    /// the results.
+    pub(crate) fn chips(&self, reference: &Reference, locale: sensate_domain::Locale) -> Vec<(String, String)> {
+        let names = |values: &str, name: &dyn Fn(&str) -> Option<String>| -> String {
+            list(values).iter().map(|v| name(v).unwrap_or_else(|| v.clone())).collect::<Vec<_>>().join(", ")
+        };
+        let text = |value: &str| (!value.trim().is_empty()).then(|| value.trim().to_string());
+        let state = self.state.trim();
+        let flags = [
+            (self.lgbtq, "lgbtq", "LGBTQ+ affirming"),
+            (self.certified, "certified", "Certified in sex therapy"),
+            (self.accepting, "accepting", "Accepting new clients"),
+            (self.sliding_scale, "sliding_scale", "Sliding-scale fees"),
+            (self.free_consultation, "free_consultation", "Free first consultation"),
+            (self.superbill, "superbill", "Superbill"),
+            (self.kink_aware, "kink_aware", "Kink-aware"),
+            (self.cnm, "cnm", "Affirming of consensual non-monogamy"),
+        ];
+        // (field, what the chip says), for each filter in use.
+        let in_use: Vec<(&'static str, Option<String>)> = vec![
+            ("concerns", text(&self.concerns).map(|v| names(&v, &|s| reference.concern(s).map(|c| c.name.clone())))),
+            (
+                "format",
+                match self.format.trim() {
+                    "telehealth" => Some("By video".to_string()),
+                    "in_person" => Some("In person".to_string()),
+                    _ => None,
+                },
+            ),
+            (
+                "state",
+                text(state).map(|state| {
+                    let known = reference.jurisdiction(&state).or_else(|| reference.jurisdiction_by_code(&state));
+                    format!("In {}", known.map_or(state, |j| j.name.clone()))
+                }),
+            ),
+            ("near", text(&self.near).map(|near| format!("Near {near}"))),
+            ("lat", self.has_location().then(|| "Near your location".to_string())),
+            ("radius_km", self.radius_km.map(|km| format!("Within {}", locale.distance(km)))),
+            ("insurance", text(&self.insurance).map(|v| names(&v, &|s| reference.payer(s).map(|p| p.name.clone())))),
+            (
+                "languages",
+                text(&self.languages)
+                    .map(|v| format!("In {}", names(&v, &|s| reference.language(s).map(|l| l.name.clone())))),
+            ),
+            (
+                "focus",
+                match self.focus.trim() {
+                    "couples" => Some("Sees couples".to_string()),
+                    "individuals" => Some("Sees individuals".to_string()),
+                    _ => None,
+                },
+            ),
+        ]
+        .into_iter()
+        .chain(flags.into_iter().map(|(set, field, label)| (field, set.then(|| label.to_string()))))
+        .chain([
+            ("max_fee_cents", self.max_fee.map(|dollars| format!("Up to ${dollars} a session"))),
+            ("genders", text(&self.gender).map(|gender| format!("Gender: {gender}"))),
+            ("text", text(&self.q).map(|words| format!("“{words}”"))),
+        ])
+        .collect();
+        in_use
+            .into_iter()
+            .filter_map(|(field, label)| {
+                let label = label?;
+                let mut other = self.clone();
+                other.clear(field);
+                other.page = None;
+                if other.sort.trim() == "distance" && other.near.trim().is_empty() && !other.has_location() {
+                    other.sort.clear();
+                }
+                Some((label, other.link()))
+            })
+            .collect()
+    }
+
+    /// The same search with no filters, keeping the visitor's zone.
+    pub(crate) fn without_filters_link(&self) -> String {
+        Self { tz: self.tz.clone(), ..Self::default() }.link()
+    }
+
     /// The search page's address for these filters, leaving out the ones not
     /// set, so that a shared link says only what was chosen.
     fn link(&self) -> String {
         let encoded = serde_urlencoded::to_string(self).unwrap_or_default();
         // Values are percent-encoded, so `&` and `=` only separate pairs.
-        let set: Vec<&str> =
-            encoded.split('&').filter(|pair| !pair.ends_with('=') && !pair.ends_with("=false")).collect();
+        let set: Vec<&str> = encoded
+            .split('&')
+            .filter(|pair| !pair.ends_with('=') && !pair.ends_with("=false") && *pair != "format=any")
+            .collect();
         if set.is_empty() { "/therapists".to_string() } else { format!("/therapists?{}", set.join("&")) }
     }
 
@@ -438,6 +531,58 @@ mod tests {
             Ok(_) => Vec::new(),
             Err(errors) => errors.iter().map(|(field, _)| field).collect(),
         }
+    }
+
+    #[test]
+    fn every_filter_in_use_is_a_chip_that_removes_only_itself() {
+        let reference = sensate_app::directory::search::reference_data().unwrap();
+        let all = query(
+            "concerns=vaginismus&format=in_person&state=NY&near=10001&radius_km=16.09&insurance=aetna&languages=es\
+             &focus=couples&lgbtq=true&certified=true&accepting=true&sliding_scale=true&free_consultation=true\
+             &superbill=true&kink_aware=true&cnm=true&max_fee=150&gender=woman&q=calm&sort=distance&tz=UTC&page=2",
+        );
+        let chips = all.chips(reference, sensate_domain::Locale::US);
+        let labels: Vec<&str> = chips.iter().map(|(label, _)| label.as_str()).collect();
+        assert_eq!(
+            labels,
+            vec![
+                "Involuntary muscle tightness making penetration difficult",
+                "In person",
+                "In New York",
+                "Near 10001",
+                "Within about 10 miles",
+                "Aetna",
+                "In Spanish",
+                "Sees couples",
+                "LGBTQ+ affirming",
+                "Certified in sex therapy",
+                "Accepting new clients",
+                "Sliding-scale fees",
+                "Free first consultation",
+                "Superbill",
+                "Kink-aware",
+                "Affirming of consensual non-monogamy",
+                "Up to $150 a session",
+                "Gender: woman",
+                "“calm”",
+            ]
+        );
+        for (label, link) in &chips {
+            // Each link is the search with one filter fewer, from its first page.
+            let without = query(link.trim_start_matches("/therapists?"));
+            assert_eq!(without.chips(reference, sensate_domain::Locale::US).len(), chips.len() - 1, "{label}: {link}");
+            assert_eq!(without.page, None, "{label}");
+            assert!(link.contains("tz=UTC"), "the zone is kept: {link}");
+        }
+        // Without its place, sorting by distance goes too; with it, it stays.
+        let near = &chips.iter().find(|(label, _)| label == "Near 10001").unwrap().1;
+        assert!(!near.contains("sort=distance"), "{near}");
+        assert!(chips[0].1.contains("sort=distance"), "{}", chips[0].1);
+        assert!(
+            query("format=any&tz=UTC").chips(reference, sensate_domain::Locale::US).is_empty(),
+            "defaults are not filters"
+        );
+        assert_eq!(all.without_filters_link(), "/therapists?tz=UTC");
     }
 
     #[test]

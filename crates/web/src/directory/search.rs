@@ -175,10 +175,13 @@ fn render_search(
     let names = Names(reference);
     let visitor_zone = params.visitor_zone().ok().flatten();
     let locale = page.layout.locale;
+    let now = state.app.now();
     let mut rows = Vec::new();
     for hit in &results.hits {
         let Ok(user) = hit.id.parse::<UserId>() else { continue };
         let Some(profile) = view.card(user) else { continue };
+        let next = view.next_available(user, hit.next_free);
+        let hit_name = profile.display_name.clone();
         rows.push(ResultRow {
             id: hit.id.clone(),
             name: profile.display_name,
@@ -186,7 +189,16 @@ fn render_search(
             credentials: profile.credentials,
             headline: profile.headline,
             why: reasons_line(&hit.reasons, &names),
-            next_available: view.next_available(user, hit.next_free).map(|next| {
+            initials: initials(&hit_name),
+            fees: view.fees_of(user).map(|fees| fee_line(&fees, reference)).unwrap_or_default(),
+            times: match &next {
+                Some(next) => {
+                    let zone = visitor_zone.as_ref().unwrap_or(&next.time_zone);
+                    time_buttons(&hit.id, &view.upcoming_times(user, now, CARD_TIMES), zone, &params.format, locale)
+                }
+                None => Vec::new(),
+            },
+            next_available: next.map(|next| {
                 // The time names its zone, the visitor's own or the therapist's.
                 let (_, local) = crate::directory::api::next_available_in(&next, visitor_zone.as_ref(), locale);
                 format!("{local} · {}", next.session)
@@ -195,6 +207,8 @@ fn render_search(
     }
     let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let view = ResultsView {
+        chips: params.chips(reference, locale),
+        clear_all: params.without_filters_link(),
         problems,
         total: results.total,
         page: results.page,
@@ -384,13 +398,105 @@ pub(crate) struct ResultRow {
     pub headline: String,
     /// Why this therapist matches, on one line.
     pub why: String,
-    /// "Tue 8 Dec 2026, 10:00 (EST) · Trial consultation", when a time can be booked.
+    /// "Tue, Dec 8, 2026, 10:00 AM (Eastern Time) · Trial consultation",
+    /// when a time can be booked.
     pub next_available: Option<String>,
+    /// "ER": shown where a photo would be.
+    pub initials: String,
+    /// "From $120 a session · Sliding scale · In network with Aetna, Cigna".
+    pub fees: String,
+    /// The next few free times, as buttons that lead to booking them.
+    pub times: Vec<TimeButton>,
+}
+
+/// A free time on a result card.
+#[derive(Debug, Clone)]
+pub(crate) struct TimeButton {
+    pub label: String,
+    pub href: String,
+}
+
+/// Free times a result card offers as buttons.
+const CARD_TIMES: usize = 3;
+
+/// Insurers a result card names before saying how many more.
+const CARD_PAYERS: usize = 3;
+
+/// "ER" for "Dr. Elena Rivera": the first letters of the first and last
+/// words that are not titles.
+fn initials(name: &str) -> String {
+    let words: Vec<&str> = name.split_whitespace().filter(|w| !w.ends_with('.')).collect();
+    let first = |word: Option<&&str>| word.and_then(|w| w.chars().next()).map(|c| c.to_uppercase().to_string());
+    match words.len() {
+        0 => String::new(),
+        1 => first(words.first()).unwrap_or_default(),
+        _ => first(words.first()).unwrap_or_default() + &first(words.last()).unwrap_or_default(),
+    }
+}
+
+/// What a card says of fees and insurance.
+fn fee_line(
+    fees: &sensate_domain::directory::search::FeeFacts,
+    reference: &sensate_domain::directory::reference::Reference,
+) -> String {
+    let mut parts = Vec::new();
+    match fees.min_fee_cents {
+        Some(0) => parts.push("Free sessions".to_string()),
+        Some(cents) => parts.push(format!("From {} a session", sensate_app::money::dollars(i64::from(cents)))),
+        None => parts.push("Fees on request".to_string()),
+    }
+    if fees.sliding_scale {
+        parts.push("Sliding scale".to_string());
+    }
+    if fees.free_consultation {
+        parts.push("Free first consultation".to_string());
+    }
+    if !fees.payers.is_empty() {
+        let named: Vec<String> = fees
+            .payers
+            .iter()
+            .take(CARD_PAYERS)
+            .map(|slug| reference.payer(slug).map_or_else(|| slug.clone(), |p| p.name.clone()))
+            .collect();
+        let more = fees.payers.len().saturating_sub(CARD_PAYERS);
+        let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+        parts.push(format!("In network with {}{more}", named.join(", ")));
+    }
+    parts.join(" · ")
+}
+
+/// Buttons for the next free times: each leads to the form for that time
+/// (`/therapists/{id}/book/at`), which checks it is still free.
+fn time_buttons(
+    id: &str,
+    times: &[jiff::Timestamp],
+    zone: &jiff::tz::TimeZone,
+    format: &str,
+    locale: sensate_domain::Locale,
+) -> Vec<TimeButton> {
+    let encode =
+        |text: &str| percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string();
+    let tz = encode(zone.iana_name().unwrap_or("UTC"));
+    let format = match format.trim() {
+        "telehealth" | "in_person" => format!("&format={}", format.trim()),
+        _ => String::new(),
+    };
+    times
+        .iter()
+        .map(|at| TimeButton {
+            label: locale.day_and_time(&at.to_zoned(zone.clone())),
+            href: format!("/therapists/{id}/book/at?start={}&tz={tz}{format}", encode(&at.to_string())),
+        })
+        .collect()
 }
 
 /// The results of a directory search, as the page and the htmx fragment show them.
 #[derive(Debug, Clone)]
 pub(crate) struct ResultsView {
+    /// The filters in use, each with the link to the search without it.
+    pub chips: Vec<(String, String)>,
+    /// The search without any filter.
+    pub clear_all: String,
     /// Filters that could not be used, with why: (field, message).
     pub problems: Vec<(&'static str, String)>,
     pub total: usize,

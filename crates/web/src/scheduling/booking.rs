@@ -323,6 +323,43 @@ fn details_page(
     })
 }
 
+/// `GET /therapists/{id}/book/at?start=…&tz=…`: a time a result card
+/// offered. Still free, it leads to the form for it (the first kind of
+/// session offered, in the format asked for when that has the time, else
+/// the other); taken since, to that day's free times.
+pub(crate) async fn at_time(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<ChoiceQuery>,
+) -> Result<Response, WebError> {
+    let options = options(&state, &id).await?;
+    let start: Timestamp = query.start.parse().map_err(|_| WebError(AppError::NotFound))?;
+    let kind = options.session_types.first().ok_or(WebError(AppError::NotFound))?;
+    let zone = zone_or(&query.tz, &options.practice.time_zone);
+    let tz =
+        percent_encoding::utf8_percent_encode(zone.iana_name().unwrap_or("UTC"), percent_encoding::NON_ALPHANUMERIC)
+            .to_string();
+    let mut formats = sensate_app::scheduling::session_types::formats(kind);
+    let asked = SessionFormat::parse(&query.format);
+    formats.sort_by_key(|format| Some(*format) != asked);
+    let just_after = start + jiff::SignedDuration::from_secs(1);
+    for format in formats {
+        let slots = state.app.scheduling().bookable_slots(&options, kind, format, start, just_after).await?;
+        if slots.iter().any(|slot| slot.start == start) {
+            let start = start.to_string();
+            let start = percent_encoding::utf8_percent_encode(&start, percent_encoding::NON_ALPHANUMERIC);
+            let to = format!(
+                "/therapists/{id}/book/details?type={}&format={}&tz={tz}&start={start}",
+                kind.id,
+                format.as_str()
+            );
+            return Ok(Redirect::to(&to).into_response());
+        }
+    }
+    let day = start.to_zoned(zone).date();
+    Ok(Redirect::to(&format!("/therapists/{id}/book?type={}&tz={tz}&from={day}", kind.id)).into_response())
+}
+
 /// `GET /therapists/{id}/book/details`: the short form for the chosen time.
 pub(crate) async fn details(
     State(state): State<AppState>,

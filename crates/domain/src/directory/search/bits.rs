@@ -192,6 +192,14 @@ impl Postings {
         }
     }
 
+    /// Whether profile `i` has the value.
+    pub(super) fn contains(&self, i: u32) -> bool {
+        match self {
+            Postings::Sparse(ids) => ids.binary_search(&i).is_ok(),
+            Postings::Dense(bits) => bits.get(i),
+        }
+    }
+
     pub(super) fn or_into(&self, dst: &mut Bits) {
         match self {
             Postings::Sparse(ids) => {

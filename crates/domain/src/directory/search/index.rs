@@ -65,6 +65,16 @@ pub struct DirectoryIndex {
     text: TextIndex,
 }
 
+/// A profile's fees and the insurers it is in network with, as a card shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeeFacts {
+    pub min_fee_cents: Option<u32>,
+    pub sliding_scale: bool,
+    pub free_consultation: bool,
+    /// Payer ids (reference data), ascending.
+    pub payers: Vec<String>,
+}
+
 /// The profiles with a verified licence in one jurisdiction.
 #[derive(Debug, Clone)]
 struct Licensed {
@@ -537,6 +547,20 @@ impl DirectoryIndex {
     /// A profile's position (its index in every column), if the index holds it.
     pub fn position(&self, id: &str) -> Option<u32> {
         self.ids.binary_search_by(|other| (**other).cmp(id)).ok().and_then(|at| u32::try_from(at).ok())
+    }
+
+    /// What a result card shows of a profile's fees and insurance, read from
+    /// the index so the cards kept beside it need not hold them again.
+    pub fn fees_of(&self, id: &str) -> Option<FeeFacts> {
+        let at = self.position(id)?;
+        let fee = self.min_fee[at as usize];
+        let payers = self.payers.values.iter().zip(&self.payers.postings);
+        Some(FeeFacts {
+            min_fee_cents: (fee != NO_FEE).then_some(fee),
+            sliding_scale: self.sliding_scale.get(at),
+            free_consultation: self.free_consultation.get(at),
+            payers: payers.filter(|(_, who)| who.contains(at)).map(|(payer, _)| payer.to_string()).collect(),
+        })
     }
 
     /// Whether the profile is in the index and listed on `today`.

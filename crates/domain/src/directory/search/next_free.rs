@@ -75,6 +75,18 @@ impl NextFree {
         self.kept.get(i * KEPT..(i + 1) * KEPT)?.iter().find(|[until, _]| *until >= now).copied()
     }
 
+    /// Up to `n` of position `i`'s kept times that can still be offered at
+    /// `now`, soonest first: the times a result card offers as buttons.
+    pub fn upcoming(&self, i: u32, now: Timestamp, n: usize) -> Vec<Timestamp> {
+        let (i, now) = (i as usize, now.as_second());
+        let kept = self.kept.get(i * KEPT..(i + 1) * KEPT).unwrap_or_default();
+        kept.iter()
+            .filter(|[until, start]| *until >= now && *start != i64::MAX)
+            .take(n)
+            .filter_map(|[_, start]| Timestamp::from_second(*start).ok())
+            .collect()
+    }
+
     /// How many profiles have at least one time that can be offered at `now`.
     pub fn bookable_count(&self, now: Timestamp) -> usize {
         let now = now.as_second();

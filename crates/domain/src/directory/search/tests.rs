@@ -266,6 +266,35 @@ fn fee_ceiling_sliding_scale_and_fee_sort() {
 }
 
 #[test]
+fn a_card_reads_fees_and_insurers_from_the_index() {
+    // Enough profiles that a common insurer's list is a bitset, a rare one's a list.
+    let mut profiles: Vec<DirectoryProfile> = (0..100)
+        .map(|n| {
+            with(&format!("p{n:03}"), |p| {
+                p.insurance = vec!["aetna".to_string()];
+                p.min_fee_cents = Some(10_000 + n);
+            })
+        })
+        .collect();
+    profiles.push(with("rare", |p| {
+        p.insurance = vec!["cigna".to_string(), "aetna".to_string()];
+        p.min_fee_cents = None;
+        p.sliding_scale = true;
+        p.free_consultation = true;
+    }));
+    let index = DirectoryIndex::build(profiles);
+    let rare = index.fees_of("rare").unwrap();
+    assert_eq!(rare.payers, vec!["aetna", "cigna"]);
+    assert_eq!(rare.min_fee_cents, None);
+    assert!(rare.sliding_scale && rare.free_consultation);
+    let common = index.fees_of("p042").unwrap();
+    assert_eq!(common.payers, vec!["aetna"]);
+    assert_eq!(common.min_fee_cents, Some(10_042));
+    assert!(!common.sliding_scale);
+    assert_eq!(index.fees_of("nobody"), None);
+}
+
+#[test]
 fn certified_only_needs_a_verified_current_certification() {
     let cert = |expires_on: Option<Date>, verified: bool| CertificationFact { expires_on, verified };
     let index = DirectoryIndex::build(vec![
@@ -639,6 +668,27 @@ mod soonest {
         let results = index.search_with(&query, &times, later);
         assert_eq!(hits(&results), vec![("a", Some(at("2026-11-23T18:00:00Z"))), ("b", None), ("c", None)]);
         assert_eq!(times.bookable_count(later), 1);
+    }
+
+    #[test]
+    fn a_card_offers_the_next_few_times_still_outside_the_notice() {
+        let index = DirectoryIndex::build(vec![profile("a"), profile("b")]);
+        let mut times = NextFree::for_index(&index);
+        let hour = SignedDuration::from_hours(1);
+        let kept = [
+            at("2026-11-22T12:30:00Z"),
+            at("2026-11-22T14:00:00Z"),
+            at("2026-11-22T15:00:00Z"),
+            at("2026-11-22T16:00:00Z"),
+        ];
+        times.set(&index, "a", hour, &kept);
+        let a = index.position("a").unwrap();
+        // The first is inside the hour's notice; three of the rest are offered.
+        assert_eq!(times.upcoming(a, now(), 3), kept[1..].to_vec());
+        assert_eq!(times.upcoming(a, now(), 2), kept[1..3].to_vec());
+        // Later on, fewer are left, and none is past.
+        assert_eq!(times.upcoming(a, at("2026-11-22T14:30:00Z"), 3), vec![kept[3]]);
+        assert!(times.upcoming(index.position("b").unwrap(), now(), 3).is_empty(), "none kept");
     }
 
     #[test]
