@@ -114,6 +114,13 @@ async fn accept(w: &World) -> AppointmentId {
     id.parse().unwrap()
 }
 
+/// Tess declines a request as "the time cannot be offered", offering these times instead.
+async fn decline(w: &World, id: &str, offers: &[&str]) -> reqwest::Response {
+    let mut form = vec![("reason", "time_unavailable")];
+    form.extend(offers.iter().map(|offer| ("offer", *offer)));
+    w.app.post_form(&w.tess, &format!("/requests/{id}/decline"), &form).await
+}
+
 async fn status_of(w: &World, id: AppointmentId) -> AppointmentStatus {
     w.app.store().appointment_detail(id).await.unwrap().unwrap().status
 }
@@ -217,6 +224,56 @@ on_both_engines! {
         assert_eq!(told.subject(), "Lakeside Therapy: about your request", "Sam did not ask for discreet mail");
         assert!(told.body().contains("New clients cannot be taken at the moment.") && told.body().contains("Find someone else:\n") && told.body().contains("/therapists\n"), "{}", told.body());
         assert!(app.store().login_record("sam@visitor.example").await.unwrap().is_none());
+        w.app.stop().await;
+    }
+
+    async fn a_declined_request_can_offer_other_times_that_lead_to_booking(db: TestDb) {
+        let w = world(db).await;
+        let app = &w.app;
+        let sam = [("name", "Sam"), ("email", "sam@visitor.example"), ("jurisdiction", "US-NY"), ("discreet_email", "on"), ("consent_privacy", "on"), ("consent_adult", "on")];
+        book(&w, "2026-11-23", "", &sam).await;
+        let requests = text(&w.tess, &w, "/requests").await;
+        let id = between(&requests, "/requests/", "/confirm").unwrap();
+        // The card lists free times of the same kind to offer instead, on the page's clock.
+        let offered: Vec<String> = requests.split("name=\"offer\" value=\"").skip(1).map(|rest| rest.split('"').next().unwrap().to_string()).collect();
+        assert_eq!(offered.len(), 6, "{requests}");
+        assert!(requests.contains("Offer other times instead (optional, up to three)"));
+        assert!(requests.contains(">Tue, Nov 24, 2026, 3:30 PM (Central European Time)</label>"), "{requests}");
+        // Too many, or a time that is not free: refused, nothing changes.
+        let four: Vec<&str> = offered.iter().take(4).map(String::as_str).collect();
+        let refused = decline(&w, &id, &four).await;
+        assert_eq!(refused.status(), 422);
+        assert!(refused.text().await.unwrap().contains("Offer at most three other times."));
+        let refused = decline(&w, &id, &["2026-11-24T02:00:00Z"]).await;
+        assert_eq!(refused.status(), 422);
+        assert!(refused.text().await.unwrap().contains("One of the other times is no longer free; choose again."));
+        assert!(text(&w.tess, &w, "/requests").await.contains(&format!("/requests/{id}/confirm")), "the request still waits");
+
+        // Two times offered: the email lists each as a link to request it, in the visitor's zone.
+        let before = w.sink.messages().len();
+        let answer = decline(&w, &id, &[&offered[1], &offered[0]]).await;
+        assert_eq!(location(&answer), "/requests?done=declined");
+        let told = w.sink.wait_for(before + 1, Duration::from_secs(10)).await.remove(before);
+        let body = told.body();
+        assert!(body.contains("cannot be offered. These times are free instead; choose one to request it, or see every free time."), "{body}");
+        assert!(body.contains("Tue 24 Nov 2026, 15:30 (Central European Time):\n"), "{body}");
+        let links: Vec<&str> = body.split_whitespace().filter(|word| word.contains("/book/at?")).collect();
+        assert_eq!(links.len(), 2, "{body}");
+        assert!(links[0].contains("tz=Europe%2FBerlin") && links[0].contains("format=telehealth"), "{}", links[0]);
+        told.assert_discreet();
+        // A link leads to the form for that time, still free.
+        let visitor = TestApp::new_client();
+        let opened = visitor.get(app.url(&path_of(links[0]))).send().await.unwrap();
+        assert_eq!(opened.status(), 303);
+        let form = location(&opened);
+        assert!(form.contains("/book/details?type=") && form.contains("&format=telehealth&tz=Europe%2FBerlin&start="), "{form}");
+        let page = visitor.get(app.url(&form)).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("Tue, Nov 24, 2026, 3:30 PM (Central European Time) · Telehealth (video)"), "{page}");
+        // The audit log says times were offered, and nothing of them.
+        let chain = app.audit_chain().await;
+        let offering: Vec<_> = chain.iter().filter(|r| r.event.action == "decline_booking_offering_times").collect();
+        assert_eq!(offering.len(), 1);
+        assert_eq!(offering[0].event.record_id, id, "the request, and nothing of the times");
         w.app.stop().await;
     }
 

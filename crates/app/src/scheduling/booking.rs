@@ -48,6 +48,12 @@ pub const STAMP_LIFETIME: SignedDuration = SignedDuration::from_hours(24);
 pub const DEFAULT_BOOKING_REQUESTS_PER_HOUR: u32 = 5;
 /// Clients may cancel or move online until this long before the start.
 pub const CANCELLATION_NOTICE: CancellationPolicy = CancellationPolicy { notice: SignedDuration::from_hours(24) };
+/// How many other times a declined request may be offered instead.
+pub const MAX_OFFERS: usize = 3;
+/// How many free times a request's card lists to offer instead.
+pub const OFFER_CHOICES: usize = 6;
+/// How far ahead those times are looked for.
+const OFFERS_AHEAD: SignedDuration = SignedDuration::from_hours(24 * 21);
 const NAME_MAX: usize = 80;
 const MESSAGE_MAX: usize = 2_000;
 
@@ -218,6 +224,52 @@ impl super::Scheduling<'_> {
         }
         let duration = SignedDuration::from_mins(i64::from(kind.duration_minutes));
         self.free_times(options.therapist, duration, vec![format], from, to).await
+    }
+
+    /// Free times of the same kind and format the clinician could offer
+    /// instead of a request's time: the first [`OFFER_CHOICES`] from now.
+    /// None when they take no new clients or the kind is no longer offered.
+    pub async fn times_to_offer_instead(&self, view: &BookingView) -> Result<Vec<Timestamp>, AppError> {
+        let Some(options) = self.booking_options(view.clinician_id).await? else { return Ok(Vec::new()) };
+        let Some(kind) = options.session_types.iter().find(|k| k.id == view.request.session_type_id) else {
+            return Ok(Vec::new());
+        };
+        let now = self.app.now();
+        let slots = self.bookable_slots(&options, kind, view.format, now, now + OFFERS_AHEAD).await?;
+        Ok(slots
+            .into_iter()
+            .map(|slot| slot.start)
+            .filter(|start| *start != view.starts_at)
+            .take(OFFER_CHOICES)
+            .collect())
+    }
+
+    /// The times a decline offers instead, each one of those the clinician
+    /// could offer now; a bad choice is refused beside the field.
+    async fn checked_offers(&self, appointment: AppointmentId, offers: &[String]) -> Result<Vec<Timestamp>, AppError> {
+        if offers.is_empty() {
+            return Ok(Vec::new());
+        }
+        let refuse = |message: &str| {
+            let mut errors = FieldErrors::new();
+            errors.add("offers", message.to_string());
+            AppError::Invalid(errors)
+        };
+        if offers.len() > MAX_OFFERS {
+            return Err(refuse("Offer at most three other times."));
+        }
+        let view = self.app.store.booking(appointment).await?.ok_or(AppError::NotFound)?;
+        let free = self.times_to_offer_instead(&view).await?;
+        let mut chosen = Vec::new();
+        for offer in offers {
+            match offer.parse::<Timestamp>() {
+                Ok(start) if free.contains(&start) => chosen.push(start),
+                _ => return Err(refuse("One of the other times is no longer free; choose again.")),
+            }
+        }
+        chosen.sort();
+        chosen.dedup();
+        Ok(chosen)
     }
 
     /// A sealed note of when the form was shown, for the minimum time to submit.
@@ -661,6 +713,10 @@ impl super::Scheduling<'_> {
         answer: Answer<'_>,
     ) -> Result<AppointmentStatus, AppError> {
         let practice = self.own_availability(actor).await?;
+        let offers = match answer {
+            Answer::Decline { offers, .. } => self.checked_offers(appointment, offers).await?,
+            Answer::Confirm => Vec::new(),
+        };
         let uow = self.app.store.begin_write().await?;
         let view = uow.booking(appointment).await?.ok_or(AppError::NotFound)?;
         if view.clinician_id != actor.user_id {
@@ -669,7 +725,7 @@ impl super::Scheduling<'_> {
         }
         let (accept, reason) = match answer {
             Answer::Confirm => (true, None),
-            Answer::Decline { reason } => match reasons::find(&reasons::DECLINE_REASONS, reason) {
+            Answer::Decline { reason, .. } => match reasons::find(&reasons::DECLINE_REASONS, reason) {
                 Some(reason) => (false, Some(reason)),
                 None => {
                     let mut errors = FieldErrors::new();
@@ -704,7 +760,11 @@ impl super::Scheduling<'_> {
             errors.add("request", "This request was answered meanwhile; reload the page.");
             return Err(AppError::Invalid(errors));
         };
-        let action = if accept { "confirm_booking" } else { "decline_booking" };
+        let action = match (accept, offers.is_empty()) {
+            (true, _) => "confirm_booking",
+            (false, true) => "decline_booking",
+            (false, false) => "decline_booking_offering_times",
+        };
         uow.audit(self.app.actor_event(
             actor,
             Some(practice),
@@ -737,12 +797,35 @@ impl super::Scheduling<'_> {
                     ),
                     ("Look at the directory", format!("{base}/therapists")),
                 ),
+                _ if !offers.is_empty() => (
+                    format!(
+                        "The time you asked for ({when}) cannot be offered. These times are free instead; \
+                         choose one to request it, or see every free time."
+                    ),
+                    ("See every free time", format!("{base}/therapists/{}/book", view.clinician_id)),
+                ),
                 _ => (
                     format!("The time you asked for ({when}) cannot be offered. Please choose another time."),
                     ("Choose another time", format!("{base}/therapists/{}/book", view.clinician_id)),
                 ),
             };
-            let mut letter = Letter::to(Some(&view.request.name)).paragraph(told).link(link.0, link.1);
+            let mut letter = Letter::to(Some(&view.request.name)).paragraph(told);
+            let tz = view.request.visitor_time_zone.as_str();
+            let encode = |text: &str| {
+                percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+            };
+            for start in &offers {
+                let href = format!(
+                    "{base}/therapists/{}/book/at?type={}&format={}&tz={}&start={}",
+                    view.clinician_id,
+                    view.request.session_type_id,
+                    view.format.as_str(),
+                    encode(tz),
+                    encode(&start.to_string())
+                );
+                letter = letter.link(local_time(*start, &zone), href);
+            }
+            letter = letter.link(link.0, link.1);
             if let Some(contact) = confirmation::practice_contact(&settings) {
                 letter = letter.paragraph(format!("To ask about it, contact the practice: {contact}."));
             }
@@ -760,8 +843,10 @@ impl super::Scheduling<'_> {
 #[derive(Debug, Clone, Copy)]
 pub enum Answer<'a> {
     Confirm,
-    /// With the slug of one of [`reasons::DECLINE_REASONS`].
+    /// With the slug of one of [`reasons::DECLINE_REASONS`], and up to
+    /// [`MAX_OFFERS`] other free times (RFC 3339) offered instead.
     Decline {
         reason: &'a str,
+        offers: &'a [String],
     },
 }

@@ -52,6 +52,7 @@ const ACTIONS: &[(&str, &str)] = &[
     ("view_booking_requests", "Viewed booking requests"),
     ("confirm_booking", "Confirmed a booking request"),
     ("decline_booking", "Declined a booking request"),
+    ("decline_booking_offering_times", "Declined a booking request, offering other times"),
     ("open_case_from_booking", "Opened a case from a booking"),
     ("create_client_from_booking", "Added a client from a booking"),
     ("view_appointment", "Viewed an appointment"),

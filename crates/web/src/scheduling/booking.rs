@@ -323,10 +323,11 @@ fn details_page(
     })
 }
 
-/// `GET /therapists/{id}/book/at?start=…&tz=…`: a time a result card
-/// offered. Still free, it leads to the form for it (the first kind of
-/// session offered, in the format asked for when that has the time, else
-/// the other); taken since, to that day's free times.
+/// `GET /therapists/{id}/book/at?start=…&tz=…`: a time a result card or a
+/// declined request's email offered. Still free, it leads to the form for
+/// it (the kind of session named, else the first offered; in the format
+/// asked for when that has the time, else the other); taken since, to that
+/// day's free times.
 pub(crate) async fn at_time(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -334,7 +335,9 @@ pub(crate) async fn at_time(
 ) -> Result<Response, WebError> {
     let options = options(&state, &id).await?;
     let start: Timestamp = query.start.parse().map_err(|_| WebError(AppError::NotFound))?;
-    let kind = options.session_types.first().ok_or(WebError(AppError::NotFound))?;
+    // The kind asked for (a counter-offer names it), else the first offered.
+    let asked_kind = options.session_types.iter().find(|t| t.id.to_string() == query.session_type);
+    let kind = asked_kind.or(options.session_types.first()).ok_or(WebError(AppError::NotFound))?;
     let zone = zone_or(&query.tz, &options.practice.time_zone);
     let tz =
         percent_encoding::utf8_percent_encode(zone.iana_name().unwrap_or("UTC"), percent_encoding::NON_ALPHANUMERIC)
@@ -553,6 +556,7 @@ async fn requests_page(
     let mut rows = Vec::new();
     for (view, session) in &views {
         let (concern, message) = state.app.scheduling().booking_reason(view)?;
+        let offers = state.app.scheduling().times_to_offer_instead(view).await?;
         let request = &view.request;
         rows.push(BookingRequestRow {
             id: request.appointment_id.to_string(),
@@ -577,6 +581,14 @@ async fn requests_page(
             concern: reference.concern(&concern).map(|c| c.name.clone()).unwrap_or_default(),
             message,
             voicemail_ok: request.voicemail_ok,
+            offers: offers
+                .iter()
+                .map(|start| TimeChoice {
+                    id: format!("offer-{}-{}", request.appointment_id, start.as_second()),
+                    value: start.to_string(),
+                    label: layout.locale.when(*start, &zone),
+                })
+                .collect(),
         });
     }
     Ok(BookingRequestsTemplate {
@@ -585,12 +597,6 @@ async fn requests_page(
         requests: rows,
         reasons: sensate_domain::scheduling::reasons::DECLINE_REASONS.iter().map(|r| (r.slug, r.label)).collect(),
     })
-}
-
-#[derive(serde::Deserialize, Default)]
-pub(crate) struct DeclineForm {
-    #[serde(default)]
-    reason: String,
 }
 
 async fn answer(state: AppState, page: Page, id: String, answer: Answer<'_>) -> Result<Response, WebError> {
@@ -619,13 +625,18 @@ pub(crate) async fn accept_request(
     answer(state, page, id, Answer::Confirm).await
 }
 
+/// `POST /requests/{id}/decline`: a reason, and any other times (`offer`,
+/// repeated) offered instead.
 pub(crate) async fn decline_request(
     State(state): State<AppState>,
     page: Page,
     Path(id): Path<String>,
-    Form(form): Form<DeclineForm>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    answer(state, page, id, Answer::Decline { reason: &form.reason }).await
+    let reason = pairs.iter().find(|(name, _)| name == "reason").map(|(_, value)| value.as_str()).unwrap_or_default();
+    let offers: Vec<String> =
+        pairs.iter().filter(|(name, _)| name == "offer").map(|(_, value)| value.clone()).collect();
+    answer(state, page, id, Answer::Decline { reason, offers: &offers }).await
 }
 
 /// A free time a visitor can choose.
@@ -736,6 +747,16 @@ pub(crate) struct BookingRequestRow {
     pub concern: String,
     pub message: String,
     pub voicemail_ok: bool,
+    /// Free times that may be offered instead when declining, as checkboxes.
+    pub offers: Vec<TimeChoice>,
+}
+
+/// A free time offered with a decline, as a checkbox.
+#[derive(Debug, Clone)]
+pub(crate) struct TimeChoice {
+    pub id: String,
+    pub value: String,
+    pub label: String,
 }
 
 #[derive(Template)]
