@@ -116,3 +116,34 @@ for (const [width, height] of SIZES) {
     await checkAndKeep(page, testInfo, `calendar-${width}`);
   });
 }
+
+test('the profile editor: parts to jump to, and long lists that narrow as one types', async ({ page }, testInfo) => {
+  test.setTimeout(90_000);
+  await signIn(page, DEMO_ACCOUNTS.therapist);
+  await page.getByRole('navigation', { name: 'Main', exact: true }).getByRole('link', { name: 'Profiles', exact: true }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Your directory profile');
+  const main = mainLandmark(page);
+  await expect(main.getByRole('navigation', { name: 'Parts of this page' }).getByRole('link')).toHaveCount(7);
+
+  // Fifty-odd languages: a field narrows them, a line names what is chosen.
+  const find = main.getByLabel('Find a language', { exact: true });
+  const languages = main.locator('.checklist').filter({ has: page.locator('input[name="languages"]') });
+  const chosen = main.locator('.checklist-chosen').nth(1);
+  await expect(chosen).toHaveText(/^Chosen: /);
+  const before = await chosen.textContent();
+  await find.fill('portug');
+  await expect(languages.locator('.check:visible')).toHaveCount(1);
+  await languages.getByLabel('Portuguese', { exact: true }).check();
+  await expect(chosen).toContainText('Portuguese');
+  await find.press('Enter');
+  await page.waitForTimeout(300);
+  await expect(page, 'Enter narrows; it does not send the form').not.toHaveURL(/done=/);
+  await find.fill('');
+  await expect(languages.locator('.check:visible')).toHaveCount(await languages.locator('.check').count());
+  // The editor is a few screens long, not seven thousand pixels.
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  expect(height, 'page height in px').toBeLessThan(5000);
+  await checkAndKeep(page, testInfo, 'profile-editor-1280');
+  await languages.getByLabel('Portuguese', { exact: true }).uncheck();
+  expect(before).not.toContain('Portuguese');
+});

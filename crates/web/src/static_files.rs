@@ -13,6 +13,7 @@ const FILES: &[(&str, &str, &str)] = &[
     ("directory.js", "text/javascript; charset=utf-8", include_str!("../static/directory.js")),
     ("self-check.js", "text/javascript; charset=utf-8", include_str!("../static/self-check.js")),
     ("menu.js", "text/javascript; charset=utf-8", include_str!("../static/menu.js")),
+    ("checklist.js", "text/javascript; charset=utf-8", include_str!("../static/checklist.js")),
 ];
 
 pub(crate) async fn serve(Path(file): Path<String>) -> Response {
