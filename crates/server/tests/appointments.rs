@@ -205,6 +205,13 @@ on_both_engines! {
         let sessions = between(&robin_page, "<h2 id=\"sessions-title\">Coming sessions</h2>", "</section>").unwrap();
         assert!(sessions.contains("Tue, Nov 24, 2026, 3:00 PM (Central European Time)") && sessions.contains(&format!("/appointments/{id}")), "{sessions}");
         assert!(robin_page.contains("How and when the client said the practice may reach them"), "worded for staff");
+        // What Robin wrote when booking, for their therapist only.
+        let words = between(&robin_page, "<h2 id=\"booking-words-title\">What they wrote when booking</h2>", "</section>").unwrap();
+        assert!(words.contains("Topic: Performance anxiety") && words.contains(CANARY), "{words}");
+        let owners_view = text(&w.owner, &w, &format!("/clients/{robin_id}")).await;
+        assert!(owners_view.contains("Robin") && !owners_view.contains(CANARY) && !owners_view.contains("What they wrote when booking"), "{owners_view}");
+        let partners_view = text(&jo, &w, &format!("/clients/{robin_id}")).await;
+        assert!(!partners_view.contains(CANARY), "the partner never reads it");
 
         // A declined request becomes no client, and its history says who declined it.
         let sam = [("name", "Sam"), ("email", "sam@visitor.example"), ("jurisdiction", "US-NY"), ("consent_privacy", "on"), ("consent_adult", "on")];

@@ -194,6 +194,15 @@ pub trait SchedulingStore: Send + Sync {
     async fn booking_requests_for(&self, clinician: UserId, from: Timestamp) -> Result<Vec<BookingView>>;
     /// How many of [`Self::booking_requests_for`] there are.
     async fn count_booking_requests_for(&self, clinician: UserId, from: Timestamp) -> Result<i64>;
+    /// The online requests, made with `clinician`, that became sessions of
+    /// one of `client`'s cases in `practice`, newest first: what the client
+    /// wrote when booking.
+    async fn booking_requests_of_client(
+        &self,
+        practice: PracticeId,
+        client: UserId,
+        clinician: UserId,
+    ) -> Result<Vec<BookingView>>;
     /// Marks every hold that lapsed by `now` as expired; returns how many.
     async fn expire_holds(&self, now: Timestamp) -> Result<u64>;
     async fn insert_session_type(&self, session_type: &SessionTypeRecord) -> Result<()>;
@@ -461,6 +470,25 @@ where
         ))
         .bind(clinician.as_uuid())
         .bind(crate::shared::secs(from))
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        rows.iter().map(crate::scheduling::booking_view).collect()
+    }
+
+    async fn booking_requests_of_client(
+        &self,
+        practice: sensate_domain::PracticeId,
+        client: sensate_domain::UserId,
+        clinician: sensate_domain::UserId,
+    ) -> crate::Result<Vec<crate::BookingView>> {
+        let rows = sqlx::query(&format!(
+            "{} WHERE a.practice_id = $1 AND a.clinician_id = $3 AND EXISTS (SELECT 1 FROM case_members m \
+             WHERE m.case_id = a.case_id AND m.client_id = $2) ORDER BY r.created_at DESC",
+            crate::scheduling::BOOKING_SELECT
+        ))
+        .bind(practice.as_uuid())
+        .bind(client.as_uuid())
+        .bind(clinician.as_uuid())
         .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter().map(crate::scheduling::booking_view).collect()

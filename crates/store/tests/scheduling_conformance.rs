@@ -309,6 +309,30 @@ on_both_engines! {
         assert!(!store.change_appointment_status(first.id, AppointmentStatus::Requested, AppointmentStatus::Cancelled, later).await.unwrap());
         assert_eq!(store.booking(first.id).await.unwrap().unwrap().status, AppointmentStatus::Confirmed);
         assert_eq!(store.count_booking_requests_for(c, now).await.unwrap(), 0, "an answered request no longer waits");
+
+        // Once the request is a client's session, it is what they wrote when booking.
+        let robin = UserId::new();
+        store
+            .insert_user(&NewUser {
+                id: robin,
+                email: sensate_domain::Email::parse("robin@visitor.example").unwrap(),
+                display_name: "Robin".into(),
+                password_hash: "x".into(),
+                created_at: now,
+            })
+            .await
+            .unwrap();
+        assert!(store.booking_requests_of_client(p, robin, c).await.unwrap().is_empty(), "no case yet");
+        let case = sensate_domain::CaseId::new();
+        let kind_of_case = sensate_domain::scheduling::CaseKind::Individual;
+        let new_case = NewCase { id: case, practice_id: p, clinician_id: c, kind: kind_of_case, members: vec![robin], opened_at: later };
+        store.insert_case(&new_case).await.unwrap();
+        store.assign_case(first.id, case).await.unwrap();
+        let words = store.booking_requests_of_client(p, robin, c).await.unwrap();
+        assert_eq!(words.len(), 1);
+        assert_eq!((words[0].request.appointment_id, words[0].request.email_confirmed_at), (first.id, Some(later)));
+        assert!(store.booking_requests_of_client(p, robin, UserId::new()).await.unwrap().is_empty(), "another clinician's, none");
+        assert!(store.booking_requests_of_client(PracticeId::new(), robin, c).await.unwrap().is_empty(), "another practice's, none");
         store.close().await;
     }
 }

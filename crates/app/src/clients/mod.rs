@@ -35,6 +35,18 @@ pub struct ClientRecordView {
     /// The actor's own notes, newest first: (written at, text).
     pub my_notes: Vec<(jiff::Timestamp, String)>,
     pub can_write_notes: bool,
+    /// What the client wrote when they booked online with the actor, newest
+    /// first; only for their clinician (who read it on the request).
+    pub when_booking: Vec<WhenBooking>,
+}
+
+/// What a client wrote on an online booking request.
+#[derive(Debug, Clone)]
+pub struct WhenBooking {
+    pub at: jiff::Timestamp,
+    /// A concern's slug (reference data), or empty when not said.
+    pub concern: String,
+    pub message: String,
 }
 
 /// How many coming sessions a client's page lists.
@@ -115,11 +127,18 @@ impl Clients<'_> {
         let can_write_notes = sensate_domain::policy::decide(&actor.facts(), Action::WriteClinicalNote, &resource)
             == sensate_domain::policy::Decision::Allow;
         let mut my_notes = Vec::new();
+        let mut when_booking = Vec::new();
         if can_write_notes {
             for note in self.app.store.clinical_notes_by(client, actor.user_id).await? {
                 let id = note.id.to_string();
                 let text = self.app.keys.decrypt(&Binding::new("clinical_notes", "body", &id), &note.body)?;
                 my_notes.push((note.created_at, text.expose().to_string()));
+            }
+            for request in self.app.store.booking_requests_of_client(practice, client, actor.user_id).await? {
+                let (concern, message) = self.app.scheduling().booking_reason(&request)?;
+                if !concern.is_empty() || !message.is_empty() {
+                    when_booking.push(WhenBooking { at: request.request.created_at, concern, message });
+                }
             }
         }
         // This practice's sessions only: a client of two practices is seen by each in its own.
@@ -135,7 +154,16 @@ impl Clients<'_> {
         self.app
             .audit_actor(actor, Some(practice), "view_client", "client", client.to_string(), outcome::ALLOWED)
             .await?;
-        Ok(ClientRecordView { id: client, name, contact_preferences, upcoming, partners, my_notes, can_write_notes })
+        Ok(ClientRecordView {
+            id: client,
+            name,
+            contact_preferences,
+            upcoming,
+            partners,
+            my_notes,
+            can_write_notes,
+            when_booking,
+        })
     }
 
     /// What the client told this practice about contacting them (a client

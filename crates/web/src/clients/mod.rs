@@ -155,6 +155,7 @@ async fn client_page(
             status_key: a.status.as_str(),
         })
         .collect();
+    let reference = sensate_app::directory::search::reference_data()?;
     Ok(ClientTemplate {
         layout,
         notice,
@@ -165,6 +166,14 @@ async fn client_page(
         contact_preferences: record.contact_preferences,
         notes: record.my_notes.into_iter().map(|(at, text)| (locale.when(at, &zone), text)).collect(),
         note_form,
+        when_booking: record
+            .when_booking
+            .into_iter()
+            .map(|words| {
+                let concern = reference.concern(&words.concern).map(|c| c.name.clone()).unwrap_or_default();
+                (locale.when(words.at, &zone), concern, words.message)
+            })
+            .collect(),
     })
 }
 
@@ -254,4 +263,6 @@ pub(crate) struct ClientTemplate {
     pub contact_preferences: Option<String>,
     pub notes: Vec<(String, String)>,
     pub note_form: Option<FormPage>,
+    /// What they wrote when booking online: (when, topic, message).
+    pub when_booking: Vec<(String, String, String)>,
 }
