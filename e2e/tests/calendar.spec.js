@@ -45,7 +45,7 @@ test('a therapist moves through the week and adds a weekly series for a client',
   });
   const thisWeek = await weekTitle.textContent();
   await main.getByRole('link', { name: 'Next week', exact: true }).click();
-  await expect(page).toHaveURL(/\/calendar\?week=\d{4}-\d{2}-\d{2}$/);
+  await expect(page).toHaveURL(/\/calendar\?(week|from)=\d{4}-\d{2}-\d{2}$/);
   await expect(weekTitle).not.toHaveText(thisWeek);
   expect(await page.evaluate(() => window.sameDocument), 'the week was swapped, not the page').toBe(true);
   await expect(page.locator('#week-status')).toHaveText(/^Showing the week of /);
@@ -132,7 +132,7 @@ test('the front desk chooses whose week to see, and the choice survives moving b
   await main.getByRole('button', { name: 'Show', exact: true }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Calendar · Sam Chen');
   await main.getByRole('link', { name: 'Next week', exact: true }).click();
-  await expect(page).toHaveURL(/\/calendar\?week=\d{4}-\d{2}-\d{2}&therapist=[0-9a-f-]{36}$/);
+  await expect(page).toHaveURL(/\/calendar\?(week|from)=\d{4}-\d{2}-\d{2}&therapist=[0-9a-f-]{36}$/);
   // Sam Chen sees the Kims as a couple every week; the week stays Sam's.
   await expect(main.getByRole('link', { name: /Alex Kim & Riley Kim/ }).first()).toBeVisible();
   await expect(main.getByRole('link', { name: /Jordan Miles/ })).toHaveCount(0);

@@ -112,8 +112,34 @@ for (const [width, height] of SIZES) {
     await open();
     await menu.getByRole('link', { name: 'Calendar', exact: true }).click();
     await expect(page).toHaveURL(/\/calendar$/);
-    await expect(mainLandmark(page).getByRole('heading', { level: 2, name: /^Week of / })).toBeVisible();
+    const calendar = mainLandmark(page);
+    await expect(calendar.getByRole('heading', { level: 2, name: /^Week of / })).toBeVisible();
+    const days = calendar.getByRole('region', { name: /day\b/ });
+    await expect(days).toHaveCount(7);
+    // Seven days from today, today first.
+    await expect(days.first()).toContainText('Today');
+    const [first, second] = [await days.nth(0).boundingBox(), await days.nth(1).boundingBox()];
+    if (phone) {
+      expect(second.y, 'on a phone the days stack').toBeGreaterThan(first.y + first.height - 1);
+    } else {
+      // A time grid: the days side by side, each session as tall as it is long.
+      expect(second.y).toBeCloseTo(first.y, 0);
+      expect(second.x).toBeGreaterThan(first.x + first.width - 1);
+      const session = calendar.locator('.week-entry.week-session').first();
+      const hour = calendar.locator('.tg-hour').first();
+      const [box, mark] = [await session.boundingBox(), await hour.boundingBox()];
+      expect(box.y, 'sessions start below the first hour').toBeGreaterThanOrEqual(mark.y - 1);
+      expect(box.height, 'a 50-minute session is about an hour of rows tall').toBeGreaterThan(40);
+    }
     await checkAndKeep(page, testInfo, `calendar-${width}`);
+
+    // One day alone, and back.
+    await days.first().getByRole('heading').getByRole('link').click();
+    await expect(page).toHaveURL(/\/calendar\?day=\d{4}-\d{2}-\d{2}$/);
+    await expect(calendar.getByRole('region', { name: /day\b/ })).toHaveCount(1);
+    await checkAndKeep(page, testInfo, `calendar-day-${width}`);
+    await calendar.getByRole('link', { name: 'Show the week', exact: true }).click();
+    await expect(calendar.getByRole('region', { name: /day\b/ })).toHaveCount(7);
   });
 }
 

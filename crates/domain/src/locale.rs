@@ -170,6 +170,19 @@ impl Locale {
         }
     }
 
+    /// An hour on a time grid's edge: "9 AM" or "09:00" (`hour` 0 to 24).
+    pub fn hour(self, hour: i64) -> String {
+        match self.clock {
+            Clock::TwelveHour => match hour % 24 {
+                0 => "12 AM".to_string(),
+                12 => "12 PM".to_string(),
+                h if h < 12 => format!("{h} AM"),
+                h => format!("{} PM", h - 12),
+            },
+            Clock::TwentyFourHour => format!("{hour:02}:00"),
+        }
+    }
+
     /// The end of a day that reaches the next midnight: "midnight" or "24:00".
     pub fn midnight(self) -> &'static str {
         match self.clock {
@@ -400,6 +413,14 @@ mod tests {
         // An hour later the clock is unambiguous again.
         let later: Timestamp = "2026-11-01T07:30:00Z".parse().unwrap();
         assert_eq!(Locale::US.time(&later.to_zoned(new_york())), "2:30 AM");
+    }
+
+    #[test]
+    fn hours_on_a_grid_read_as_the_clock_does() {
+        let labels: Vec<String> = [0, 9, 12, 13, 23].into_iter().map(|h| Locale::US.hour(h)).collect();
+        assert_eq!(labels, ["12 AM", "9 AM", "12 PM", "1 PM", "11 PM"]);
+        assert_eq!(Locale::INTERNATIONAL.hour(9), "09:00");
+        assert_eq!(Locale::INTERNATIONAL.hour(24), "24:00");
     }
 
     #[test]

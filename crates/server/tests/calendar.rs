@@ -244,6 +244,48 @@ on_both_engines! {
         w.app.stop().await;
     }
 
+    async fn the_calendar_starts_today_shows_a_day_alone_and_places_sessions_on_a_time_grid(db: TestDb) {
+        let w = world(db).await;
+        let app = &w.app;
+        // Tuesdays 09:00–17:00 by video; a session on Tuesday 24 November, 10:00–10:50 EST.
+        let hours = [
+            ("time_zone", "America/New_York"), ("buffer_before", "0"), ("buffer_after", "0"), ("min_notice_hours", "0"),
+            ("horizon_days", "60"), ("slot_step", "30"), ("w1_weekday", "2"), ("w1_start", "09:00"), ("w1_end", "17:00"), ("w1_format", "telehealth"),
+        ];
+        assert_eq!(app.post_form(&w.tess, &format!("/availability/{}", w.tess_id), &hours).await.status(), 303);
+        let session = appointment(&w, w.tess_id, Some(w.robin_case), "2026-11-24T15:00:00Z", AppointmentStatus::Confirmed);
+        app.store().insert_appointment(&session).await.unwrap();
+
+        // On a Sunday the calendar opens on seven days from that Sunday, not on the week that ends.
+        app.clock.set(at("2026-11-22T15:00:00Z"));
+        let (_, html) = page(&w.tess, app, "/calendar").await;
+        assert!(html.contains("<h2 id=\"week-title\">Week of Sunday, November 22, 2026</h2>"), "{html}");
+        assert!(day(&html, "2026-11-22").contains(">Today</span>"));
+        assert!(html.contains("href=\"/calendar?from=2026-11-29\""), "the next seven days");
+        assert!(html.contains("href=\"/calendar?from=2026-11-15\""), "the seven before");
+        // On the grid (from 08:00, a row per quarter hour) the session takes rows 9 to 12,
+        // the working hours rows 5 to 36; the text says the same to a screen reader.
+        let tuesday = day(&html, "2026-11-24");
+        assert!(tuesday.contains("<li class=\"week-entry week-session at-9 span-4\">"), "{tuesday}");
+        assert!(tuesday.contains("<span class=\"tg-window at-5 span-32\" aria-hidden=\"true\"></span>"), "{tuesday}");
+        assert!(tuesday.contains("9:00 AM–5:00 PM · Telehealth (video)") && tuesday.contains("10:00 AM–10:50 AM</span> Robin Client"));
+        assert!(html.contains("<span class=\"tg-hour at-1 span-4\">8 AM</span>") && html.contains(">5 PM</span>"), "hours 8 AM to 6 PM");
+
+        // A day alone, with its neighbours and the way back to its week.
+        assert!(tuesday.contains("href=\"/calendar?day=2026-11-24\""), "each day leads to itself alone");
+        let (status, one) = page(&w.tess, app, "/calendar?day=2026-11-24").await;
+        assert_eq!(status, 200);
+        assert!(one.contains("<h2 id=\"week-title\">Tuesday, November 24, 2026</h2>"));
+        assert_eq!(one.matches("<section class=\"week-day").count(), 1);
+        assert!(day(&one, "2026-11-24").contains("Robin Client"));
+        assert!(one.contains(">Previous day</a>") && one.contains("href=\"/calendar?day=2026-11-23\"") && one.contains("href=\"/calendar?day=2026-11-25\""));
+        assert!(one.contains("href=\"/calendar?week=2026-11-24\"") && one.contains(">Show the week</a>"), "its Monday week: {one}");
+        assert!(one.contains("href=\"/calendar?day=2026-11-22\"") && one.contains(">Today</a>"), "today's day");
+        let (status, _) = page(&w.tess, app, "/calendar?day=someday").await;
+        assert_eq!(status, 404);
+        w.app.stop().await;
+    }
+
     async fn previous_and_next_weeks_swap_the_week_alone_for_htmx(db: TestDb) {
         let w = world(db).await;
         let app = &w.app;

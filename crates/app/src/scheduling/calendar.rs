@@ -8,7 +8,7 @@ use jiff::tz::TimeZone;
 use sensate_domain::Locale;
 use sensate_domain::policy::{Action, Resource};
 use sensate_domain::scheduling::availability::wall_to_instant;
-use sensate_domain::scheduling::week::{clock_changes, clock_time, day_bounds, days, monday_of};
+use sensate_domain::scheduling::week::{clock_changes, clock_time, day_bounds, monday_of};
 use sensate_domain::scheduling::{AppointmentStatus, SessionFormat};
 use sensate_domain::{AppointmentId, Role, UserId};
 use sensate_store::{AvailabilityRecord, CalendarEntry};
@@ -44,6 +44,22 @@ pub struct WeekEntry {
     pub held_until: Option<String>,
     /// Part of a recurring series.
     pub in_series: bool,
+    /// Where it sits on the day's clock, in minutes from midnight (the end
+    /// at most 1,440): for a time grid.
+    pub minutes_from: i64,
+    pub minutes_to: i64,
+}
+
+/// `[from, to)` of `zone`'s day ending at `day_end`, in minutes of its clock
+/// (as the clock reads, so 23- and 25-hour days read like others).
+fn clock_minutes(from: Timestamp, to: Timestamp, zone: &TimeZone, day_end: Timestamp) -> (i64, i64) {
+    let of = |at: Timestamp| {
+        let time = at.to_zoned(zone.clone()).time();
+        i64::from(time.hour()) * 60 + i64::from(time.minute())
+    };
+    let start = of(from);
+    let end = if to >= day_end { 24 * 60 } else { of(to) };
+    (start, end.max(start + 1))
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -54,6 +70,8 @@ pub struct WeekDay {
     pub today: bool,
     /// Working hours that day, "9:00 AM–5:00 PM · Telehealth (video)".
     pub hours: Vec<String>,
+    /// The same hours in minutes of the day's clock, `[from, to)`.
+    pub windows: Vec<(i64, i64)>,
     /// The clinician marked the day as closed (time off).
     pub time_off: bool,
     pub entries: Vec<WeekEntry>,
@@ -67,7 +85,10 @@ pub struct WeekView {
     pub therapists: Vec<(UserId, String)>,
     /// The practice's zone by its everyday name, in which every time is shown.
     pub time_zone: String,
-    pub monday: Date,
+    /// The first day shown (a Monday for a week asked for by `week`).
+    pub first_day: Date,
+    /// Today on the practice's clock.
+    pub today: Date,
     pub days: Vec<WeekDay>,
     /// Sentences about clock changes within the week.
     pub clock_changes: Vec<String>,
@@ -75,14 +96,32 @@ pub struct WeekView {
     pub has_hours: bool,
 }
 
-/// Which week: any date in it (YYYY-MM-DD), or this week when empty.
-pub fn week_of(typed: &str, zone: &TimeZone, now: Timestamp) -> Result<Date, AppError> {
-    let date = if typed.trim().is_empty() {
-        now.to_zoned(zone.clone()).date()
-    } else {
-        typed.trim().parse::<Date>().map_err(|_| AppError::NotFound)?
-    };
-    Ok(monday_of(date))
+/// Which days a calendar shows, as asked for in its address.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Stretch {
+    /// `week`: the Monday-to-Sunday week holding this date (YYYY-MM-DD).
+    pub week: String,
+    /// `from`: seven days from this date.
+    pub from: String,
+    /// `day`: this date alone.
+    pub day: String,
+}
+
+impl Stretch {
+    /// The first day shown and how many: a day, a Monday week, seven days
+    /// from a date, or, when nothing is asked, seven days from today.
+    pub fn days(&self, zone: &TimeZone, now: Timestamp) -> Result<(Date, usize), AppError> {
+        let parse = |typed: &str| typed.trim().parse::<Date>().map_err(|_| AppError::NotFound);
+        if !self.day.trim().is_empty() {
+            Ok((parse(&self.day)?, 1))
+        } else if !self.week.trim().is_empty() {
+            Ok((monday_of(parse(&self.week)?), 7))
+        } else if !self.from.trim().is_empty() {
+            Ok((parse(&self.from)?, 7))
+        } else {
+            Ok((now.to_zoned(zone.clone()).date(), 7))
+        }
+    }
 }
 
 /// Working windows as real intervals, and the dates marked closed.
@@ -127,6 +166,7 @@ fn working_windows(record: &AvailabilityRecord, from: Date, to: Date) -> Result<
 }
 
 fn entry(e: &CalendarEntry, zone: &TimeZone, day_end: Timestamp, locale: Locale) -> WeekEntry {
+    let (minutes_from, minutes_to) = clock_minutes(e.starts_at, e.ends_at, zone, day_end);
     let kind = match (e.status, e.case_id) {
         (AppointmentStatus::Held, _) => EntryKind::Hold,
         (_, None) => EntryKind::Request,
@@ -148,6 +188,8 @@ fn entry(e: &CalendarEntry, zone: &TimeZone, day_end: Timestamp, locale: Locale)
         with_whom,
         held_until: e.held_until.filter(|_| kind == EntryKind::Hold).map(|t| clock_time(t, zone, None, locale)),
         in_series: e.series_id.is_some(),
+        minutes_from,
+        minutes_to,
     }
 }
 
@@ -160,14 +202,14 @@ impl super::Scheduling<'_> {
         &self,
         actor: &Actor,
         clinician: Option<UserId>,
-        week: &str,
+        stretch: &Stretch,
         locale: Locale,
     ) -> Result<WeekView, AppError> {
         let membership = actor.primary_membership().ok_or(AppError::Forbidden)?;
         let practice = membership.practice_id;
         let zone = membership.practice_time_zone.zone().clone();
         let now = self.app.now();
-        let monday = week_of(week, &zone, now)?;
+        let (first_day, count) = stretch.days(&zone, now)?;
         let front_desk = actor.may(Action::ViewSchedule, Scope::Practice);
         let therapists: Vec<(UserId, String)> = if front_desk {
             self.app
@@ -186,12 +228,14 @@ impl super::Scheduling<'_> {
             None if actor.may(Action::ViewSchedule, Scope::Themselves) => Some(actor.user_id),
             None => therapists.first().map(|(id, _)| *id),
         };
-        let dates = days(monday);
+        let dates: Vec<Date> =
+            (0..count as i64).filter_map(|n| first_day.checked_add(jiff::Span::new().days(n)).ok()).collect();
         let mut view = WeekView {
             clinician: None,
             therapists,
             time_zone: sensate_domain::locale::zone_name(&zone),
-            monday,
+            first_day,
+            today: now.to_zoned(zone.clone()).date(),
             days: Vec::new(),
             clock_changes: Vec::new(),
             has_hours: false,
@@ -230,7 +274,7 @@ impl super::Scheduling<'_> {
         let today = now.to_zoned(zone.clone()).date();
         for date in dates {
             let (start, end) = bounds(date)?;
-            let mut hours: Vec<(Timestamp, String)> = windows
+            let mut hours: Vec<(Timestamp, String, (i64, i64))> = windows
                 .iter()
                 .filter(|(s, e, _)| *s < end && *e > start)
                 .map(|(s, e, format)| {
@@ -243,6 +287,7 @@ impl super::Scheduling<'_> {
                             clock_time(e, &zone, Some(end), locale),
                             format.label()
                         ),
+                        clock_minutes(s, e, &zone, end),
                     )
                 })
                 .collect();
@@ -251,7 +296,8 @@ impl super::Scheduling<'_> {
                 date,
                 heading: locale.day(date),
                 today: date == today,
-                hours: hours.into_iter().map(|(_, text)| text).collect(),
+                windows: hours.iter().map(|(_, _, minutes)| *minutes).collect(),
+                hours: hours.into_iter().map(|(_, text, _)| text).collect(),
                 time_off: closed.contains(&date),
                 entries: entries
                     .iter()

@@ -1,15 +1,16 @@
-//! `/calendar`: a clinician's week, day by day on the practice's clock.
+//! `/calendar`: a clinician's week (seven days from today, or the week of
+//! `?week=`) or one day (`?day=`), on a time grid on the practice's clock.
 //! Staff only (it names clients), and every view is audited by the use
-//! case. Previous and next week are plain links that htmx turns into a swap
-//! of the week alone (`HX-Request` gets the fragment), pushing the address so
-//! it stays shareable.
+//! case. Previous and next are plain links that htmx turns into a swap of
+//! the calendar alone (`HX-Request` gets the fragment), pushing the address
+//! so it stays shareable.
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::http::header::{HeaderValue, VARY};
 use axum::response::{IntoResponse, Response};
 use jiff::ToSpan;
-use sensate_app::scheduling::calendar::{EntryKind, WeekView};
+use sensate_app::scheduling::calendar::{EntryKind, Stretch, WeekView};
 use sensate_domain::UserId;
 
 use crate::AppState;
@@ -21,6 +22,10 @@ use crate::ui::{Choice, Layout, Notice, render};
 pub(crate) struct WeekQuery {
     #[serde(default)]
     week: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    day: String,
     #[serde(default)]
     therapist: String,
     #[serde(default)]
@@ -44,6 +49,8 @@ pub(crate) struct EntryRow {
     pub href: String,
     pub held_until: String,
     pub in_series: bool,
+    /// Where it sits on the time grid: `at-N span-M`.
+    pub place: String,
 }
 
 #[derive(Debug, Clone)]
@@ -52,17 +59,58 @@ pub(crate) struct DayRow {
     pub heading: String,
     pub today: bool,
     pub hours: Vec<String>,
+    /// Working hours as places on the time grid, shaded behind the entries.
+    pub windows: Vec<String>,
     pub time_off: bool,
     pub entries: Vec<EntryRow>,
+    /// The day's link in the other view (the day alone, or its week).
+    pub href: String,
+}
+
+/// Minutes per row of the time grid.
+const ROW_MINUTES: i64 = 15;
+
+/// The hours a time grid shows: from the earliest of 8:00 and anything on
+/// it to the latest of 18:00 and anything on it, in whole hours.
+fn grid_hours(view: &WeekView) -> (i64, i64) {
+    let starts =
+        view.days.iter().flat_map(|d| d.entries.iter().map(|e| e.minutes_from).chain(d.windows.iter().map(|w| w.0)));
+    let ends =
+        view.days.iter().flat_map(|d| d.entries.iter().map(|e| e.minutes_to).chain(d.windows.iter().map(|w| w.1)));
+    let first = starts.min().unwrap_or(8 * 60).min(8 * 60) / 60;
+    let last = ends.max().unwrap_or(18 * 60).max(18 * 60);
+    (first, (last + 59) / 60)
+}
+
+/// `at-N span-M`: rows of [`ROW_MINUTES`] from the grid's first hour (the
+/// classes are in sensate.css: the page's style rules allow no inline style).
+fn place(from: i64, to: i64, first_hour: i64) -> String {
+    let row = (from - first_hour * 60).max(0) / ROW_MINUTES + 1;
+    let span = ((to - from).max(1) + ROW_MINUTES - 1) / ROW_MINUTES;
+    format!("at-{row} span-{}", span.clamp(1, 96))
+}
+
+/// A label on the grid's edge for each hour shown.
+#[derive(Debug, Clone)]
+pub(crate) struct HourMark {
+    pub label: String,
+    pub place: String,
 }
 
 /// The part of the page htmx swaps.
 #[derive(Debug, Clone)]
 pub(crate) struct WeekPart {
-    /// "Week of Monday, November 2, 2026".
+    /// "Week of Monday, November 2, 2026", or the day alone.
     pub title: String,
-    /// "Monday, November 2, 2026": the week's first day, for the status line.
-    pub monday_label: String,
+    /// "the week of Monday, November 2, 2026" or "Monday, November 2, 2026": the status line.
+    pub showing: String,
+    /// One day rather than seven.
+    pub day_view: bool,
+    /// The other view of the same days: the week, or the first day alone.
+    pub other_view: String,
+    /// Hour labels and how many rows the grid has.
+    pub hours: Vec<HourMark>,
+    pub end_place: String,
     pub zone: String,
     pub has_clinician: bool,
     pub own: bool,
@@ -77,8 +125,8 @@ pub(crate) struct WeekPart {
     pub empty: bool,
     /// Owners and admins choose whose week; empty for a therapist.
     pub therapists: Vec<Choice>,
-    /// The week's Monday, YYYY-MM-DD: the chooser keeps the week shown.
-    pub monday: String,
+    /// What the chooser keeps of the days shown: (`week`, `from` or `day`, date).
+    pub anchor: (&'static str, String),
 }
 
 #[derive(Template)]
@@ -95,10 +143,22 @@ pub(crate) struct WeekFragmentTemplate {
     pub week: WeekPart,
 }
 
-fn link(week: jiff::civil::Date, therapist: Option<&str>) -> String {
+/// How an address names the days that start on `first`: a day, a Monday
+/// week, or seven days from a date.
+fn anchor(first: jiff::civil::Date, day_view: bool) -> (&'static str, String) {
+    if day_view {
+        ("day", first.to_string())
+    } else if first.weekday() == jiff::civil::Weekday::Monday {
+        ("week", first.to_string())
+    } else {
+        ("from", first.to_string())
+    }
+}
+
+fn link((name, date): (&str, String), therapist: Option<&str>) -> String {
     match therapist {
-        Some(id) => format!("/calendar?week={week}&therapist={id}"),
-        None => format!("/calendar?week={week}"),
+        Some(id) => format!("/calendar?{name}={date}&therapist={id}"),
+        None => format!("/calendar?{name}={date}"),
     }
 }
 
@@ -107,7 +167,10 @@ fn part(view: &WeekView, viewer: UserId, locale: sensate_domain::Locale) -> Week
     let own = clinician_id == Some(viewer);
     let id_text = clinician_id.map(|id| id.to_string()).unwrap_or_default();
     let therapist = (!own && clinician_id.is_some()).then_some(id_text.as_str());
-    let shift = |weeks: i64| view.monday.checked_add((weeks * 7).days()).unwrap_or(view.monday);
+    let day_view = view.days.len() == 1;
+    let step = if day_view { 1 } else { 7 };
+    let shift = |n: i64| view.first_day.checked_add((n * step).days()).unwrap_or(view.first_day);
+    let (first_hour, last_hour) = grid_hours(view);
     let days: Vec<DayRow> = view
         .days
         .iter()
@@ -116,7 +179,9 @@ fn part(view: &WeekView, viewer: UserId, locale: sensate_domain::Locale) -> Week
             heading: d.heading.clone(),
             today: d.today,
             hours: d.hours.clone(),
+            windows: d.windows.iter().map(|(from, to)| place(*from, *to, first_hour)).collect(),
             time_off: d.time_off,
+            href: link(anchor(d.date, !day_view), therapist),
             entries: d
                 .entries
                 .iter()
@@ -138,23 +203,45 @@ fn part(view: &WeekView, viewer: UserId, locale: sensate_domain::Locale) -> Week
                     },
                     held_until: e.held_until.clone().unwrap_or_default(),
                     in_series: e.in_series,
+                    place: place(e.minutes_from, e.minutes_to, first_hour),
                 })
                 .collect(),
         })
         .collect();
+    let first = locale.day_with_year(view.first_day);
+    let (title, showing) =
+        if day_view { (first.clone(), first) } else { (format!("Week of {first}"), format!("the week of {first}")) };
     WeekPart {
-        title: format!("Week of {}", locale.day_with_year(view.monday)),
-        monday_label: locale.day_with_year(view.monday),
+        title,
+        showing,
+        day_view,
+        other_view: if day_view {
+            // Today's week starts today, as the calendar opens; another day's is its Monday week.
+            match (view.first_day == view.today, therapist) {
+                (true, Some(id)) => format!("/calendar?therapist={id}"),
+                (true, None) => "/calendar".to_string(),
+                (false, _) => link(("week", view.first_day.to_string()), therapist),
+            }
+        } else {
+            // The day alone: today when it is among the days shown.
+            let day = if view.days.iter().any(|d| d.today) { view.today } else { view.first_day };
+            link(anchor(day, true), therapist)
+        },
+        hours: (first_hour..last_hour)
+            .map(|hour| HourMark { label: locale.hour(hour), place: place(hour * 60, hour * 60 + 60, first_hour) })
+            .collect(),
+        end_place: place((last_hour - 1) * 60 + 45, last_hour * 60, first_hour),
         zone: view.time_zone.clone(),
         has_clinician: clinician_id.is_some(),
         own,
         clinician_id: id_text.clone(),
         clinician_name: clinician_name.unwrap_or_default(),
-        previous: link(shift(-1), therapist),
-        next: link(shift(1), therapist),
-        this_week: match therapist {
-            Some(id) => format!("/calendar?therapist={id}"),
-            None => "/calendar".to_string(),
+        previous: link(anchor(shift(-1), day_view), therapist),
+        next: link(anchor(shift(1), day_view), therapist),
+        this_week: match (day_view, therapist) {
+            (true, _) => link(anchor(view.today, true), therapist),
+            (false, Some(id)) => format!("/calendar?therapist={id}"),
+            (false, None) => "/calendar".to_string(),
         },
         empty: days.iter().all(|d| d.entries.is_empty()),
         days,
@@ -169,7 +256,7 @@ fn part(view: &WeekView, viewer: UserId, locale: sensate_domain::Locale) -> Week
                 selected: Some(*id) == clinician_id,
             })
             .collect(),
-        monday: view.monday.to_string(),
+        anchor: anchor(view.first_day, day_view),
     }
 }
 
@@ -190,7 +277,8 @@ pub(crate) async fn show(
         "" => None,
         id => Some(crate::ui::path_id::<UserId>(id)?),
     };
-    let view = state.app.scheduling().week_view(&actor, chosen, &query.week, locale).await?;
+    let stretch = Stretch { week: query.week.clone(), from: query.from.clone(), day: query.day.clone() };
+    let view = state.app.scheduling().week_view(&actor, chosen, &stretch, locale).await?;
     let week = part(&view, actor.user_id, locale);
     let mut response = if wants_fragment(&headers) {
         render(&WeekFragmentTemplate { week })?.into_response()
