@@ -139,6 +139,20 @@ test('the front desk chooses whose week to see, and the choice survives moving b
   await expect(main.getByLabel('Whose week', { exact: true })).toHaveValue(/[0-9a-f-]{36}/);
   expect(await main.getByLabel('Whose week', { exact: true }).locator('option:checked').textContent()).toBe('Sam Chen');
   await expectNoA11yViolations(page);
+
+  // Everyone's day: a column per therapist, headed by name.
+  await main.getByRole('link', { name: "Everyone's day", exact: true }).click();
+  await expect(page).toHaveURL(/\/calendar\?everyone=1$/);
+  await expect(main.getByRole('heading', { level: 2, name: /^Everyone on / })).toBeVisible();
+  const columns = main.getByRole('region');
+  await expect(columns).toHaveCount(3);
+  await expect(main.getByRole('region', { name: 'Sam Chen' })).toBeVisible();
+  const [one, two] = [await columns.nth(0).boundingBox(), await columns.nth(1).boundingBox()];
+  expect(two.x, 'side by side').toBeGreaterThan(one.x + one.width - 1);
+  await expectNoA11yViolations(page);
+  await main.getByRole('link', { name: 'Next day', exact: true }).click();
+  await expect(page).toHaveURL(/\/calendar\?everyone=1&day=\d{4}-\d{2}-\d{2}$/);
+  await expect(main.getByRole('region')).toHaveCount(3);
 });
 
 test('on a narrow screen the days stack as a list, each under its own heading', async ({ page }) => {

@@ -286,6 +286,39 @@ on_both_engines! {
         w.app.stop().await;
     }
 
+    async fn owners_see_every_therapists_day_side_by_side(db: TestDb) {
+        let w = world(db).await;
+        let app = &w.app;
+        let tess = appointment(&w, w.tess_id, Some(w.robin_case), "2026-11-24T15:00:00Z", AppointmentStatus::Confirmed);
+        let kim = appointment(&w, w.kim_id, Some(w.quinn_case), "2026-11-24T19:00:00Z", AppointmentStatus::Confirmed);
+        for a in [&tess, &kim] {
+            app.store().insert_appointment(a).await.unwrap();
+        }
+        let (status, week) = page(&w.owner, app, "/calendar").await;
+        assert_eq!(status, 200);
+        assert!(week.contains("<a href=\"/calendar?everyone=1\">Everyone's day</a>"), "the chooser offers everyone's day");
+
+        let (status, html) = page(&w.owner, app, "/calendar?everyone=1&day=2026-11-24").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("<h2 id=\"week-title\">Everyone on Tuesday, November 24, 2026</h2>"), "{html}");
+        // A column per therapist, headed by name, each with its own sessions.
+        let column = |id: UserId| between(&html, &format!("id=\"therapist-{id}\""), "</section>").unwrap();
+        let (tess_day, kim_day) = (column(w.tess_id), column(w.kim_id));
+        assert!(tess_day.contains("Tess Therapist") && tess_day.contains("10:00 AM–10:50 AM</span> Robin Client") && !tess_day.contains("Quinn"), "{tess_day}");
+        assert!(kim_day.contains("Kim Colleague") && kim_day.contains("2:00 PM–2:50 PM</span> Quinn Elsewhere") && !kim_day.contains("Robin"), "{kim_day}");
+        assert!(tess_day.contains(&format!("href=\"/calendar?day=2026-11-24&#38;therapist={}\"", w.tess_id)) || tess_day.contains(&format!("href=\"/calendar?day=2026-11-24&amp;therapist={}\"", w.tess_id)), "a name opens that therapist's day");
+        for link in ["/calendar?everyone=1&#38;day=2026-11-23", "/calendar?everyone=1&#38;day=2026-11-25"] {
+            assert!(html.contains(link) || html.contains(&link.replace("&#38;", "&amp;")), "{link}");
+        }
+        // The whole practice's day is for those who may see every calendar.
+        assert_eq!(page(&w.tess, app, "/calendar?everyone=1").await.0, 403);
+        assert_eq!(page(&w.owner, app, "/calendar?everyone=1&day=never").await.0, 404);
+        let log = app.audit_chain().await;
+        assert!(log.iter().any(|e| e.event.action == "view_calendar" && e.event.record_type == "practice" && e.event.record_id == w.practice.to_string()));
+        assert!(log.iter().any(|e| e.event.actor_id == Some(w.tess_id) && e.event.action == "view_schedule" && e.event.outcome == "denied"));
+        w.app.stop().await;
+    }
+
     async fn previous_and_next_weeks_swap_the_week_alone_for_htmx(db: TestDb) {
         let w = world(db).await;
         let app = &w.app;

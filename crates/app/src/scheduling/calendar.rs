@@ -74,6 +74,8 @@ pub struct WeekDay {
     pub windows: Vec<(i64, i64)>,
     /// The clinician marked the day as closed (time off).
     pub time_off: bool,
+    /// Whose day it is, in a view of the whole practice's day.
+    pub clinician: Option<(UserId, String)>,
     pub entries: Vec<WeekEntry>,
 }
 
@@ -193,7 +195,128 @@ fn entry(e: &CalendarEntry, zone: &TimeZone, day_end: Timestamp, locale: Locale)
     }
 }
 
+/// A clinician's days as a calendar shows them.
+struct ClinicianDays {
+    days: Vec<WeekDay>,
+    has_hours: bool,
+    clock_changes: Vec<String>,
+}
+
 impl super::Scheduling<'_> {
+    /// `clinician`'s entries and working hours on `dates` (consecutive, on
+    /// `zone`'s clock). Callers authorize and audit.
+    async fn clinician_days(
+        &self,
+        clinician: UserId,
+        dates: &[Date],
+        zone: &TimeZone,
+        locale: Locale,
+    ) -> Result<ClinicianDays, AppError> {
+        let now = self.app.now();
+        let (Some(first), Some(last)) = (dates.first().copied(), dates.last().copied()) else {
+            return Err(AppError::Internal("a week without days".into()));
+        };
+        let bounds = |d: Date| day_bounds(zone, d).ok_or(AppError::NotFound);
+        let (week_start, _) = bounds(first)?;
+        let (_, week_end) = bounds(last)?;
+        let entries = self.app.store.calendar_entries(clinician, week_start, week_end, now).await?;
+        let availability = self.app.store.availability(clinician).await?;
+        let (windows, closed) = match &availability {
+            Some(record) => {
+                working_windows(record, first.yesterday().unwrap_or(first), last.tomorrow().unwrap_or(last))?
+            }
+            None => (Vec::new(), Vec::new()),
+        };
+        let has_hours = availability.as_ref().is_some_and(|r| !r.weekly.is_empty() || !r.overrides.is_empty());
+        let today = now.to_zoned(zone.clone()).date();
+        let mut out = Vec::new();
+        for &date in dates {
+            let (start, end) = bounds(date)?;
+            let mut hours: Vec<(Timestamp, String, (i64, i64))> = windows
+                .iter()
+                .filter(|(s, e, _)| *s < end && *e > start)
+                .map(|(s, e, format)| {
+                    let (s, e) = ((*s).max(start), (*e).min(end));
+                    (
+                        s,
+                        format!(
+                            "{}–{} · {}",
+                            clock_time(s, zone, None, locale),
+                            clock_time(e, zone, Some(end), locale),
+                            format.label()
+                        ),
+                        clock_minutes(s, e, zone, end),
+                    )
+                })
+                .collect();
+            hours.sort();
+            out.push(WeekDay {
+                date,
+                heading: locale.day(date),
+                today: date == today,
+                windows: hours.iter().map(|(_, _, minutes)| *minutes).collect(),
+                hours: hours.into_iter().map(|(_, text, _)| text).collect(),
+                time_off: closed.contains(&date),
+                clinician: None,
+                entries: entries
+                    .iter()
+                    .filter(|e| e.starts_at >= start && e.starts_at < end)
+                    .map(|e| entry(e, zone, end, locale))
+                    .collect(),
+            });
+        }
+        let clock_changes = clock_changes(zone, week_start, week_end).iter().map(|c| c.sentence(locale)).collect();
+        Ok(ClinicianDays { days: out, has_hours, clock_changes })
+    }
+
+    /// One day of every therapist of the practice side by side, for owners,
+    /// administrators and the front desk (`ViewSchedule` on the practice):
+    /// `day` (YYYY-MM-DD), or today when empty. Audited once, as a view of
+    /// the practice's calendar.
+    pub async fn practice_day(&self, actor: &Actor, day: &str, locale: Locale) -> Result<WeekView, AppError> {
+        let membership = actor.primary_membership().ok_or(AppError::Forbidden)?;
+        let practice = membership.practice_id;
+        let zone = membership.practice_time_zone.zone().clone();
+        let now = self.app.now();
+        let date = match day.trim() {
+            "" => now.to_zoned(zone.clone()).date(),
+            typed => typed.parse::<Date>().map_err(|_| AppError::NotFound)?,
+        };
+        self.app
+            .authorize(actor, Action::ViewSchedule, &Resource::Practice(practice), ("practice", practice.to_string()))
+            .await?;
+        let therapists: Vec<(UserId, String)> = self
+            .app
+            .store
+            .people(practice)
+            .await?
+            .into_iter()
+            .filter(|p| p.roles.contains(&Role::Clinician) && !p.disabled)
+            .map(|p| (p.id, p.display_name))
+            .collect();
+        let mut view = WeekView {
+            clinician: None,
+            therapists: therapists.clone(),
+            time_zone: sensate_domain::locale::zone_name(&zone),
+            first_day: date,
+            today: now.to_zoned(zone.clone()).date(),
+            days: Vec::new(),
+            clock_changes: Vec::new(),
+            has_hours: false,
+        };
+        for (id, name) in therapists {
+            let mut days = self.clinician_days(id, &[date], &zone, locale).await?;
+            view.has_hours |= days.has_hours;
+            view.clock_changes = days.clock_changes;
+            view.days.extend(days.days.drain(..).map(|day| WeekDay { clinician: Some((id, name.clone())), ..day }));
+        }
+        // The day names clients: an access to client data.
+        self.app
+            .audit_actor(actor, Some(practice), "view_calendar", "practice", practice.to_string(), outcome::ALLOWED)
+            .await?;
+        Ok(view)
+    }
+
     /// The week that holds `week` (any date in it; this week when empty) of
     /// `clinician` (the actor themselves when not given, or for owners and
     /// admins the first therapist of the practice), its times written as
@@ -256,57 +379,10 @@ impl super::Scheduling<'_> {
         let (_, resource) = self.app.directory().therapist_account(actor, clinician, "view_calendar").await?;
         self.app.authorize(actor, Action::ViewSchedule, &resource, ("user", clinician.to_string())).await?;
 
-        let (Some(first), Some(last)) = (dates.first().copied(), dates.last().copied()) else {
-            return Err(AppError::Internal("a week without days".into()));
-        };
-        let bounds = |d: Date| day_bounds(&zone, d).ok_or(AppError::NotFound);
-        let (week_start, _) = bounds(first)?;
-        let (_, week_end) = bounds(last)?;
-        let entries = self.app.store.calendar_entries(clinician, week_start, week_end, now).await?;
-        let availability = self.app.store.availability(clinician).await?;
-        let (windows, closed) = match &availability {
-            Some(record) => {
-                working_windows(record, first.yesterday().unwrap_or(first), last.tomorrow().unwrap_or(last))?
-            }
-            None => (Vec::new(), Vec::new()),
-        };
-        view.has_hours = availability.as_ref().is_some_and(|r| !r.weekly.is_empty() || !r.overrides.is_empty());
-        let today = now.to_zoned(zone.clone()).date();
-        for date in dates {
-            let (start, end) = bounds(date)?;
-            let mut hours: Vec<(Timestamp, String, (i64, i64))> = windows
-                .iter()
-                .filter(|(s, e, _)| *s < end && *e > start)
-                .map(|(s, e, format)| {
-                    let (s, e) = ((*s).max(start), (*e).min(end));
-                    (
-                        s,
-                        format!(
-                            "{}–{} · {}",
-                            clock_time(s, &zone, None, locale),
-                            clock_time(e, &zone, Some(end), locale),
-                            format.label()
-                        ),
-                        clock_minutes(s, e, &zone, end),
-                    )
-                })
-                .collect();
-            hours.sort();
-            view.days.push(WeekDay {
-                date,
-                heading: locale.day(date),
-                today: date == today,
-                windows: hours.iter().map(|(_, _, minutes)| *minutes).collect(),
-                hours: hours.into_iter().map(|(_, text, _)| text).collect(),
-                time_off: closed.contains(&date),
-                entries: entries
-                    .iter()
-                    .filter(|e| e.starts_at >= start && e.starts_at < end)
-                    .map(|e| entry(e, &zone, end, locale))
-                    .collect(),
-            });
-        }
-        view.clock_changes = clock_changes(&zone, week_start, week_end).iter().map(|c| c.sentence(locale)).collect();
+        let days = self.clinician_days(clinician, &dates, &zone, locale).await?;
+        view.days = days.days;
+        view.has_hours = days.has_hours;
+        view.clock_changes = days.clock_changes;
         let name = match view.therapists.iter().find(|(id, _)| *id == clinician) {
             Some((_, name)) => name.clone(),
             None => self.app.store.user(clinician).await?.map(|u| u.display_name).unwrap_or_default(),

@@ -26,6 +26,9 @@ pub(crate) struct WeekQuery {
     from: String,
     #[serde(default)]
     day: String,
+    /// `1`: every therapist's day side by side (owners, administrators, front desk).
+    #[serde(default)]
+    everyone: String,
     #[serde(default)]
     therapist: String,
     #[serde(default)]
@@ -106,6 +109,8 @@ pub(crate) struct WeekPart {
     pub showing: String,
     /// One day rather than seven.
     pub day_view: bool,
+    /// Every therapist's day side by side, a column each.
+    pub practice: bool,
     /// The other view of the same days: the week, or the first day alone.
     pub other_view: String,
     /// Hour labels and how many rows the grid has.
@@ -167,7 +172,8 @@ fn part(view: &WeekView, viewer: UserId, locale: sensate_domain::Locale) -> Week
     let own = clinician_id == Some(viewer);
     let id_text = clinician_id.map(|id| id.to_string()).unwrap_or_default();
     let therapist = (!own && clinician_id.is_some()).then_some(id_text.as_str());
-    let day_view = view.days.len() == 1;
+    let practice = view.days.iter().any(|d| d.clinician.is_some());
+    let day_view = practice || view.days.len() == 1;
     let step = if day_view { 1 } else { 7 };
     let shift = |n: i64| view.first_day.checked_add((n * step).days()).unwrap_or(view.first_day);
     let (first_hour, last_hour) = grid_hours(view);
@@ -175,13 +181,19 @@ fn part(view: &WeekView, viewer: UserId, locale: sensate_domain::Locale) -> Week
         .days
         .iter()
         .map(|d| DayRow {
-            id: format!("day-{}", d.date),
-            heading: d.heading.clone(),
+            id: match &d.clinician {
+                Some((id, _)) => format!("therapist-{id}"),
+                None => format!("day-{}", d.date),
+            },
+            heading: d.clinician.as_ref().map_or_else(|| d.heading.clone(), |(_, name)| name.clone()),
             today: d.today,
             hours: d.hours.clone(),
             windows: d.windows.iter().map(|(from, to)| place(*from, *to, first_hour)).collect(),
             time_off: d.time_off,
-            href: link(anchor(d.date, !day_view), therapist),
+            href: match &d.clinician {
+                Some((id, _)) => format!("/calendar?day={}&therapist={id}", d.date),
+                None => link(anchor(d.date, !day_view), therapist),
+            },
             entries: d
                 .entries
                 .iter()
@@ -209,13 +221,23 @@ fn part(view: &WeekView, viewer: UserId, locale: sensate_domain::Locale) -> Week
         })
         .collect();
     let first = locale.day_with_year(view.first_day);
-    let (title, showing) =
-        if day_view { (first.clone(), first) } else { (format!("Week of {first}"), format!("the week of {first}")) };
+    let (title, showing) = if practice {
+        (format!("Everyone on {first}"), format!("everyone on {first}"))
+    } else if day_view {
+        (first.clone(), first)
+    } else {
+        (format!("Week of {first}"), format!("the week of {first}"))
+    };
+    // Every therapist's day moves by days and keeps showing everyone.
+    let everyone = |date: jiff::civil::Date| format!("/calendar?everyone=1&day={date}");
     WeekPart {
         title,
         showing,
         day_view,
-        other_view: if day_view {
+        practice,
+        other_view: if practice {
+            format!("/calendar?day={}", view.first_day)
+        } else if day_view {
             // Today's week starts today, as the calendar opens; another day's is its Monday week.
             match (view.first_day == view.today, therapist) {
                 (true, Some(id)) => format!("/calendar?therapist={id}"),
@@ -232,13 +254,14 @@ fn part(view: &WeekView, viewer: UserId, locale: sensate_domain::Locale) -> Week
             .collect(),
         end_place: place((last_hour - 1) * 60 + 45, last_hour * 60, first_hour),
         zone: view.time_zone.clone(),
-        has_clinician: clinician_id.is_some(),
+        has_clinician: clinician_id.is_some() || (practice && !days.is_empty()),
         own,
         clinician_id: id_text.clone(),
         clinician_name: clinician_name.unwrap_or_default(),
-        previous: link(anchor(shift(-1), day_view), therapist),
-        next: link(anchor(shift(1), day_view), therapist),
+        previous: if practice { everyone(shift(-1)) } else { link(anchor(shift(-1), day_view), therapist) },
+        next: if practice { everyone(shift(1)) } else { link(anchor(shift(1), day_view), therapist) },
         this_week: match (day_view, therapist) {
+            _ if practice => "/calendar?everyone=1".to_string(),
             (true, _) => link(anchor(view.today, true), therapist),
             (false, Some(id)) => format!("/calendar?therapist={id}"),
             (false, None) => "/calendar".to_string(),
@@ -247,8 +270,7 @@ fn part(view: &WeekView, viewer: UserId, locale: sensate_domain::Locale) -> Week
         days,
         clock_changes: view.clock_changes.clone(),
         has_hours: view.has_hours,
-        therapists: view
-            .therapists
+        therapists: if practice { &[][..] } else { &view.therapists[..] }
             .iter()
             .map(|(id, name)| Choice {
                 value: id.to_string(),
@@ -277,8 +299,12 @@ pub(crate) async fn show(
         "" => None,
         id => Some(crate::ui::path_id::<UserId>(id)?),
     };
-    let stretch = Stretch { week: query.week.clone(), from: query.from.clone(), day: query.day.clone() };
-    let view = state.app.scheduling().week_view(&actor, chosen, &stretch, locale).await?;
+    let view = if query.everyone == "1" {
+        state.app.scheduling().practice_day(&actor, &query.day, locale).await?
+    } else {
+        let stretch = Stretch { week: query.week.clone(), from: query.from.clone(), day: query.day.clone() };
+        state.app.scheduling().week_view(&actor, chosen, &stretch, locale).await?
+    };
     let week = part(&view, actor.user_id, locale);
     let mut response = if wants_fragment(&headers) {
         render(&WeekFragmentTemplate { week })?.into_response()
