@@ -212,6 +212,12 @@ on_both_engines! {
         assert!(owners_view.contains("Robin") && !owners_view.contains(CANARY) && !owners_view.contains("What they wrote when booking"), "{owners_view}");
         let partners_view = text(&jo, &w, &format!("/clients/{robin_id}")).await;
         assert!(!partners_view.contains(CANARY), "the partner never reads it");
+        // The partner comes from the case, not from sessions: with none booked, still named.
+        let cancelled = app.post_form(&w.tess, &format!("/appointments/{id}/cancel"), &[("reason", "rebooking")]).await;
+        assert_eq!(cancelled.status(), 303);
+        let robin_page = text(&w.tess, &w, &format!("/clients/{robin_id}")).await;
+        assert!(robin_page.contains("No sessions booked."), "{robin_page}");
+        assert!(robin_page.contains("In couple sessions with Robin&#39;s partner.") || robin_page.contains("In couple sessions with Robin&#x27;s partner."), "{robin_page}");
 
         // A declined request becomes no client, and its history says who declined it.
         let sam = [("name", "Sam"), ("email", "sam@visitor.example"), ("jurisdiction", "US-NY"), ("consent_privacy", "on"), ("consent_adult", "on")];

@@ -144,11 +144,18 @@ impl Clients<'_> {
         // This practice's sessions only: a client of two practices is seen by each in its own.
         let upcoming =
             self.app.store.upcoming_for_client_in(practice, client, self.app.now(), UPCOMING_SESSIONS).await?;
-        let mut partners: Vec<String> = upcoming
-            .iter()
-            .filter(|a| a.case_kind == sensate_domain::scheduling::CaseKind::Couple)
-            .flat_map(|a| a.client_names.iter().filter(|n| **n != name).cloned())
-            .collect();
+        // The other members of the client's couple cases here, whether or
+        // not a joint session is booked.
+        let partner_ids = match &resource {
+            Resource::Client { partners, .. } => partners.clone(),
+            _ => Vec::new(),
+        };
+        let mut partners = Vec::new();
+        for partner in partner_ids {
+            if let Some(user) = self.app.store.user(partner).await? {
+                partners.push(user.display_name);
+            }
+        }
         partners.sort();
         partners.dedup();
         self.app
