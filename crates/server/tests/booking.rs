@@ -209,6 +209,35 @@ on_both_engines! {
         w.app.stop().await;
     }
 
+    async fn a_form_left_open_for_more_than_a_day_is_given_back_not_dropped(db: TestDb) {
+        let w = world(db).await;
+        let app = &w.app;
+        let visitor = TestApp::new_client();
+        let (_, fields) = open_form(&w, &visitor).await;
+        // A time a week on, so that it is still free when the form comes back.
+        let set = |fields: &[(String, String)], key: &str, value: &str| -> Vec<(String, String)> {
+            fields.iter().map(|(k, v)| (k.clone(), if k == key { value.to_string() } else { v.clone() })).collect()
+        };
+        let later = set(&fields, "start", "2026-12-01T14:00:00Z");
+        app.clock.advance(SignedDuration::from_hours(25));
+        let old = submit(&w, &visitor, &with(&later, GOOD)).await;
+        assert_eq!(old.status(), 422, "told, not silently dropped as a script would be");
+        let html = old.text().await.unwrap();
+        assert!(html.contains("This form was open for more than a day, so nothing was sent."), "{html}");
+        assert!(html.contains("href=\"#booking-form\"") && html.contains("value=\"Robin\""), "what was typed is kept");
+        let stamp = sensate_testkit::hidden_value(&html, "stamp").unwrap();
+        let first = later.iter().find(|(k, _)| k == "stamp").unwrap().1.clone();
+        assert_ne!(stamp, first, "a new stamp");
+        assert!(w.sink.messages().is_empty(), "nothing sent");
+        // Sent again a little later, it goes through.
+        app.clock.advance(SignedDuration::from_secs(20));
+        let again = submit(&w, &visitor, &with(&set(&later, "stamp", &stamp), GOOD)).await;
+        assert_eq!(again.status(), 200);
+        assert!(again.text().await.unwrap().contains("We sent a link to robin@visitor.example"));
+        assert_eq!(w.sink.wait_for(1, Duration::from_secs(10)).await.len(), 1);
+        w.app.stop().await;
+    }
+
     async fn a_link_opened_after_the_hold_ran_out_asks_for_a_new_time(db: TestDb) {
         let w = world(db).await;
         let app = &w.app;

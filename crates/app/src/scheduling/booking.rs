@@ -43,6 +43,9 @@ pub const MIN_SECONDS_TO_SUBMIT: i64 = 3;
 /// A form's stamp works once, and for this long after the form was shown:
 /// a stamp sent again, or older, is a replay and is refused like a script.
 pub const STAMP_LIFETIME: SignedDuration = SignedDuration::from_hours(24);
+/// The problem a form sent after [`STAMP_LIFETIME`] is reported under: the
+/// form as a whole, to be sent again with a new stamp.
+pub const EXPIRED_FORM: &str = "booking-form";
 /// Booking requests stored per address per hour, unless the operator sets
 /// another number (`--booking-requests-per-hour`).
 pub const DEFAULT_BOOKING_REQUESTS_PER_HOUR: u32 = 5;
@@ -354,6 +357,17 @@ impl super::Scheduling<'_> {
         // a filled-in honeypot, a form sent faster than a person can, or a
         // stamp that is not ours or expired (a used one: below).
         let age = self.seconds_since_stamp(&input.stamp);
+        // A person who left the form open for more than a day is told so and
+        // given the form again (with a new stamp), rather than lose the request.
+        if input.website.is_empty() && age.is_some_and(|s| s > STAMP_LIFETIME.as_secs()) {
+            let mut errors = FieldErrors::new();
+            errors.add(
+                EXPIRED_FORM,
+                "This form was open for more than a day, so nothing was sent. Check that the time still suits you, \
+                 then send it again.",
+            );
+            return Err(AppError::Invalid(errors));
+        }
         let fresh = age.is_some_and(|s| (MIN_SECONDS_TO_SUBMIT..=STAMP_LIFETIME.as_secs()).contains(&s));
         if !input.website.is_empty() || !fresh {
             return self.refuse_as_automated(options, input, ip).await;

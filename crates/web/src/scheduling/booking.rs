@@ -423,6 +423,11 @@ pub(crate) async fn submit(
             render_status(StatusCode::CONFLICT, &template)
         }
         Err(AppError::Invalid(errors)) => {
+            // A form that was open too long is shown again with a new stamp.
+            let mut form = form;
+            if errors.get(sensate_app::scheduling::booking::EXPIRED_FORM).is_some() {
+                form.stamp.clear();
+            }
             let errors = errors.iter().map(|(f, m)| (f, m.to_string())).collect();
             render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
