@@ -68,6 +68,57 @@ impl App {
         Ok(())
     }
 
+    /// Records a refused request of someone not signed in: the first of its
+    /// kind (action, record, address) in a minute is written durably now,
+    /// the rest of that minute are counted and written as one entry when
+    /// the minute is over ([`Self::write_repeated_refusals`]), so a flood
+    /// of refusals neither floods the audit log nor waits for it.
+    pub async fn audit_refusal(&self, entry: Entry<'_>) -> Result<(), AppError> {
+        // Someone signed in is named in each entry: theirs are not counted together.
+        if entry.actor.is_some() {
+            return self.audit(entry).await;
+        }
+        let kind = crate::infra::refusals::Kind {
+            minute: self.now().as_second().div_euclid(60),
+            practice: entry.practice,
+            action: entry.action.to_string(),
+            record_type: entry.record_type.to_string(),
+            record_id: entry.record_id.clone(),
+            ip: entry.ip.to_string(),
+            outcome: entry.outcome.to_string(),
+        };
+        match self.refusals.count(kind) {
+            crate::infra::refusals::Seen::First => self.audit(entry).await,
+            crate::infra::refusals::Seen::Again => Ok(()),
+        }
+    }
+
+    /// Writes, for each kind of refusal of a minute that is over and came
+    /// more than once, one entry saying how many more there were: record
+    /// type `repeats`, record "57 more: route /login".
+    pub async fn write_repeated_refusals(&self) -> Result<(), AppError> {
+        let repeats = self.refusals.take_before(self.now().as_second().div_euclid(60));
+        if repeats.is_empty() {
+            return Ok(());
+        }
+        let events = repeats
+            .into_iter()
+            .map(|(kind, more)| {
+                self.audit_event(Entry {
+                    actor: None,
+                    practice: kind.practice,
+                    action: &kind.action,
+                    record_type: "repeats",
+                    record_id: format!("{more} more: {} {}", kind.record_type, kind.record_id),
+                    ip: &kind.ip,
+                    outcome: &kind.outcome,
+                })
+            })
+            .collect();
+        self.store.append_audit(events).await?;
+        Ok(())
+    }
+
     /// The event of what an actor did (or tried) to a record.
     pub(crate) fn actor_event(
         &self,
@@ -279,6 +330,9 @@ impl App {
         let (stop, mut stopped) = watch::channel(false);
         let task = tokio::spawn(async move {
             loop {
+                if let Err(error) = app.write_repeated_refusals().await {
+                    tracing::error!(error = %error, "writing counted refusals failed; they are counted again");
+                }
                 if let Err(error) = app.seal_audit().await {
                     tracing::error!(error = %error, "sealing audit entries failed; they stay pending");
                 }

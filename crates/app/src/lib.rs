@@ -114,6 +114,8 @@ pub struct App {
     sessions: Arc<identity::sessions::SessionCache>,
     /// Clients' coming sessions, kept for the calendar version (SQLite).
     coming: Arc<scheduling::coming::KeptComing>,
+    /// Refused anonymous requests, counted per minute ([`infra::refusals`]).
+    refusals: Arc<infra::refusals::Refusals>,
 }
 
 impl App {
@@ -138,6 +140,7 @@ impl App {
             versions: Arc::default(),
             sessions: Arc::default(),
             coming: Arc::default(),
+            refusals: Arc::default(),
         }
     }
 

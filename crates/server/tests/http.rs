@@ -255,6 +255,42 @@ on_both_engines! {
         app.stop().await;
     }
 
+    async fn a_flood_of_refusals_is_counted_not_written_one_by_one(db: TestDb) {
+        let app = spawn_app(db).await;
+        let client = TestApp::new_client();
+        client.get(app.url("/login")).send().await.unwrap();
+        for _ in 0..60 {
+            let refused = client.post(app.url("/login")).header("origin", "https://evil.example").form(&[("email", "a@b.example")]).send().await.unwrap();
+            assert_eq!(refused.status(), 403);
+        }
+        let cross_site = |chain: &[sensate_store::AuditRecord]| -> Vec<(String, String)> {
+            chain
+                .iter()
+                .filter(|e| e.event.action == "cross_site_refused")
+                .map(|e| (e.event.record_type.clone(), e.event.record_id.clone()))
+                .collect()
+        };
+        // The first of the minute is written at once; the other 59 are counted.
+        assert_eq!(cross_site(&app.audit_chain().await), vec![("route".to_string(), "/login".to_string())]);
+        // Once the minute is over, one entry says how many more came.
+        app.clock.advance(jiff::SignedDuration::from_secs(61));
+        app.app().write_repeated_refusals().await.unwrap();
+        let chain = app.audit_chain().await;
+        assert_eq!(
+            cross_site(&chain),
+            vec![("route".to_string(), "/login".to_string()), ("repeats".to_string(), "59 more: route /login".to_string())]
+        );
+        let repeats = chain.iter().find(|e| e.event.record_type == "repeats").unwrap();
+        assert_eq!((repeats.event.outcome.as_str(), repeats.event.actor_id), ("denied", None));
+        assert!(!repeats.event.ip.is_empty(), "with the address");
+        // The next minute starts afresh.
+        let again = client.post(app.url("/login")).header("origin", "https://evil.example").send().await.unwrap();
+        assert_eq!(again.status(), 403);
+        assert_eq!(cross_site(&app.audit_chain().await).len(), 3);
+        assert!(app.verify_audit().await.is_ok());
+        app.stop().await;
+    }
+
     async fn sign_in_and_out(db: TestDb) {
         let app = spawn_app(db).await;
         let (_, secret) = app.set_up_practice(&LAKESIDE).await;

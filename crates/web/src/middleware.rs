@@ -206,8 +206,8 @@ fn is_cookieless(path: &str) -> bool {
 }
 
 /// Records a request refused before any use case ran (SECURITY.md item 19:
-/// every denied request is audited). Only the route template and address
-/// are kept; never the body or query.
+/// every denied request is audited, repeats of a minute counted together).
+/// Only the route template and address are kept; never the body or query.
 pub(crate) async fn audit_refusal(state: &AppState, parts: &axum::http::request::Parts, action: &'static str) {
     let route = parts.extensions.get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_default();
     let ip = crate::context::peer_ip(parts, &state.web);
@@ -220,7 +220,7 @@ pub(crate) async fn audit_refusal(state: &AppState, parts: &axum::http::request:
         ip: &ip,
         outcome: sensate_app::audit::outcome::DENIED,
     };
-    if let Err(error) = state.app.audit(entry).await {
+    if let Err(error) = state.app.audit_refusal(entry).await {
         tracing::error!(error = %error, "could not audit a refused request");
     }
 }

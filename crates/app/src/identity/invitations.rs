@@ -377,7 +377,7 @@ impl super::Identity<'_> {
             ip,
             outcome: outcome::FAILED,
         };
-        match self.app.audit(entry).await {
+        match self.app.audit_refusal(entry).await {
             Ok(()) => refusal,
             Err(error) => error,
         }

@@ -5,6 +5,7 @@ pub mod crypto;
 pub mod hashing;
 pub(crate) mod kept;
 pub mod mailer;
+pub(crate) mod refusals;
 pub mod secrets;
 pub(crate) mod versions;
 

@@ -300,7 +300,7 @@ impl super::Scheduling<'_> {
         ip: &str,
     ) -> Result<BookingOutcome, AppError> {
         self.app
-            .audit(Entry {
+            .audit_refusal(Entry {
                 actor: None,
                 practice: Some(options.practice.id),
                 action: "booking_refused_as_automated",

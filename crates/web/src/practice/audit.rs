@@ -163,6 +163,8 @@ pub(crate) async fn audit(
         .map(|r| {
             let record = match (r.event.record_type.as_str(), r.event.record_id.parse()) {
                 ("user", Ok(id)) => name_of(id),
+                // Refusals counted over a minute: "57 more: route /login".
+                ("repeats", _) => r.event.record_id.clone(),
                 (kind, _) => kind.replace('_', " "),
             };
             AuditRow {
