@@ -268,6 +268,13 @@ on_both_engines! {
         let photo = app.get(&format!("/therapists/{}/photo", w.therapist_id)).await;
         assert_eq!(photo.status(), 200);
         assert!(!contains(&photo.bytes().await.unwrap(), b"GPS-CANARY"));
+        // The result card leads with it at once; without it, with initials.
+        let img = format!("<img class=\"avatar avatar-photo\" src=\"/therapists/{}/photo\" alt=\"\"", w.therapist_id);
+        let results = app.get("/therapists").await.text().await.unwrap();
+        assert!(results.contains(&img), "{results}");
+        app.post_form(&w.therapist, &format!("{me}/photo/remove"), &[]).await;
+        let results = app.get("/therapists").await.text().await.unwrap();
+        assert!(!results.contains(&img) && results.contains("<span class=\"avatar\" aria-hidden=\"true\">"), "{results}");
         w.app.stop().await;
     }
 }

@@ -41,8 +41,11 @@ pub trait DirectoryStore: Send + Sync {
     ) -> Result<bool>;
     /// Deletes one of the user's licences or certifications; false when they hold no such credential.
     async fn remove_credential(&self, practice: PracticeId, user: UserId, id: CredentialId) -> Result<bool>;
-    /// Stores (or replaces) the user's directory photo.
+    /// Stores (or replaces) the user's directory photo; the directory's
+    /// version moves (result cards show who has one).
     async fn save_profile_photo(&self, photo: &PhotoRecord) -> Result<()>;
+    /// Everyone with a directory photo.
+    async fn profile_photo_owners(&self) -> Result<Vec<UserId>>;
     async fn profile_photo(&self, user: UserId) -> Result<Option<PhotoRecord>>;
     /// False when there was no photo.
     async fn remove_profile_photo(&self, user: UserId) -> Result<bool>;
@@ -532,6 +535,8 @@ where
     }
 
     async fn save_profile_photo(&self, photo: &crate::PhotoRecord) -> crate::Result<()> {
+        let mut conn = self.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         sqlx::query(
             "INSERT INTO profile_photos (user_id, image, width, height, updated_at) \
              VALUES ($1, $2, $3, $4, $5) \
@@ -543,9 +548,18 @@ where
         .bind(i32::try_from(photo.width).unwrap_or(i32::MAX))
         .bind(i32::try_from(photo.height).unwrap_or(i32::MAX))
         .bind(crate::shared::secs(photo.updated_at))
-        .execute(&mut *self.conn().await?)
+        .execute(&mut *tx)
         .await?;
+        sqlx::query(crate::directory::BUMP_VERSION).execute(&mut *tx).await?;
+        tx.commit().await?;
         Ok(())
+    }
+
+    async fn profile_photo_owners(&self) -> crate::Result<Vec<sensate_domain::UserId>> {
+        let owners: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT user_id FROM profile_photos ORDER BY user_id")
+            .fetch_all(&mut *self.conn().await?)
+            .await?;
+        Ok(owners.into_iter().map(sensate_domain::UserId::from_uuid).collect())
     }
 
     async fn profile_photo(&self, user: sensate_domain::UserId) -> crate::Result<Option<crate::PhotoRecord>> {
@@ -567,11 +581,17 @@ where
     }
 
     async fn remove_profile_photo(&self, user: sensate_domain::UserId) -> crate::Result<bool> {
+        let mut conn = self.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let removed = sqlx::query("DELETE FROM profile_photos WHERE user_id = $1")
             .bind(user.as_uuid())
-            .execute(&mut *self.conn().await?)
+            .execute(&mut *tx)
             .await?
             .rows_affected();
+        if removed > 0 {
+            sqlx::query(crate::directory::BUMP_VERSION).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
         Ok(removed > 0)
     }
     async fn import_directory(&self, batch: &crate::DirectoryImport, now: jiff::Timestamp) -> crate::Result<()> {

@@ -206,6 +206,9 @@ on_both_engines! {
         let user = therapist(&store, practice, "t@p.example", "Tess").await;
         assert_eq!(store.profile_photo(user).await.unwrap(), None);
         assert!(!store.remove_profile_photo(user).await.unwrap());
+        let version = store.directory_version().await.unwrap();
+        assert_eq!(version, store.directory_version().await.unwrap(), "removing no photo changes nothing");
+        assert!(store.profile_photo_owners().await.unwrap().is_empty());
         // Every byte value survives the round trip, including NUL and 0xFF.
         let first = PhotoRecord {
             user_id: user,
@@ -216,11 +219,16 @@ on_both_engines! {
         };
         store.save_profile_photo(&first).await.unwrap();
         assert_eq!(store.profile_photo(user).await.unwrap().as_ref(), Some(&first));
+        // Result cards show who has a photo: the directory has changed.
+        assert_eq!(store.directory_version().await.unwrap(), version + 1);
+        assert_eq!(store.profile_photo_owners().await.unwrap(), vec![user]);
         let second = PhotoRecord { image: vec![0xFF, 0xD8, 0xFF, 0xD9], width: 1, height: 1, updated_at: at("2026-03-01T00:00:00Z"), ..first };
         store.save_profile_photo(&second).await.unwrap();
         assert_eq!(store.profile_photo(user).await.unwrap().as_ref(), Some(&second));
         assert!(store.remove_profile_photo(user).await.unwrap());
         assert_eq!(store.profile_photo(user).await.unwrap(), None);
+        assert_eq!(store.directory_version().await.unwrap(), version + 3, "saved twice, removed once");
+        assert!(store.profile_photo_owners().await.unwrap().is_empty());
         store.close().await;
     }
 

@@ -155,6 +155,8 @@ pub struct ResultCard {
     pub pronouns: String,
     pub credentials: String,
     pub headline: String,
+    /// A photo is shown at `/therapists/{id}/photo`.
+    pub has_photo: bool,
 }
 
 /// Result cards by user id, compactly: one allocation per card.
@@ -166,10 +168,12 @@ struct Cards {
     texts: Vec<Box<str>>,
     /// …ending at these offsets (the headline runs to the end).
     ends: Vec<[u32; 3]>,
+    /// Whether each has a photo.
+    photos: Vec<bool>,
 }
 
 impl Cards {
-    fn push(&mut self, user: UserId, profile: &sensate_store::TherapistProfile) {
+    fn push(&mut self, user: UserId, profile: &sensate_store::TherapistProfile, has_photo: bool) {
         let parts = [&profile.display_name, &profile.pronouns, &profile.credentials, &profile.headline];
         let text: String = parts.iter().map(|p| p.as_str()).collect();
         let mut ends = [0u32; 3];
@@ -181,6 +185,7 @@ impl Cards {
         self.users.push(user.as_uuid());
         self.texts.push(text.into_boxed_str());
         self.ends.push(ends);
+        self.photos.push(has_photo);
     }
 
     /// Sorts by user when the snapshot did not come in order.
@@ -193,6 +198,7 @@ impl Cards {
         self.users = order.iter().map(|&i| self.users[i]).collect();
         self.texts = order.iter().map(|&i| std::mem::take(&mut self.texts[i])).collect();
         self.ends = order.iter().map(|&i| self.ends[i]).collect();
+        self.photos = order.iter().map(|&i| self.photos[i]).collect();
     }
 
     fn get(&self, user: UserId) -> Option<ResultCard> {
@@ -204,6 +210,7 @@ impl Cards {
             pronouns: part(*a, *b as usize),
             credentials: part(*b, *c as usize),
             headline: part(*c, text.len()),
+            has_photo: self.photos.get(at).copied().unwrap_or(false),
         })
     }
 }
@@ -306,10 +313,13 @@ impl super::Directory<'_> {
         // all) are never all in memory at once.
         let mut builder = DirectoryIndexBuilder::new();
         let mut cards = Cards::default();
+        let photos: std::collections::HashSet<UserId> =
+            self.app.store.profile_photo_owners().await?.into_iter().collect();
         self.app
             .store
             .visit_directory_profiles(&mut |record| {
-                cards.push(record.profile.user_id, &record.profile);
+                let has_photo = photos.contains(&record.profile.user_id);
+                cards.push(record.profile.user_id, &record.profile, has_photo);
                 builder.push(&search_profile(record));
             })
             .await?;
@@ -440,11 +450,14 @@ impl super::Directory<'_> {
         if let Some(card) = self.app.directory.current().and_then(|snapshot| snapshot.cards.get(user)) {
             return Ok(Some(card));
         }
-        Ok(self.app.store.public_profile(user).await?.map(|p| ResultCard {
+        let Some(p) = self.app.store.public_profile(user).await? else { return Ok(None) };
+        let has_photo = self.app.store.profile_photo(user).await?.is_some();
+        Ok(Some(ResultCard {
             display_name: p.display_name,
             pronouns: p.pronouns,
             credentials: p.credentials,
             headline: p.headline,
+            has_photo,
         }))
     }
 }
@@ -616,9 +629,9 @@ mod tests {
     fn cards_give_back_what_a_result_shows_in_any_order() {
         let (a, b, c) = (UserId::new(), UserId::new(), UserId::new());
         let mut cards = Cards::default();
-        cards.push(c, &profile(c, "Zoë Ñúñez", "Désir et couples"));
-        cards.push(a, &profile(a, "Alex Doe", ""));
-        cards.push(b, &profile(b, "", "Only a headline"));
+        cards.push(c, &profile(c, "Zoë Ñúñez", "Désir et couples"), true);
+        cards.push(a, &profile(a, "Alex Doe", ""), false);
+        cards.push(b, &profile(b, "", "Only a headline"), false);
         cards.finish();
         assert_eq!(
             cards.get(c),
@@ -627,8 +640,10 @@ mod tests {
                 pronouns: "they/them".into(),
                 credentials: "LMFT (NY) · AASECT Certified Sex Therapist".into(),
                 headline: "Désir et couples".into(),
+                has_photo: true,
             })
         );
+        assert_eq!(cards.get(a).map(|card| card.has_photo), Some(false), "photos follow their card when sorted");
         assert_eq!(cards.get(a).map(|card| (card.display_name, card.headline)), Some(("Alex Doe".into(), "".into())));
         assert_eq!(cards.get(b).map(|card| card.headline), Some("Only a headline".into()));
         assert_eq!(cards.get(UserId::new()), None);

@@ -190,6 +190,7 @@ fn render_search(
             headline: profile.headline,
             why: reasons_line(&hit.reasons, &names),
             initials: initials(&hit_name),
+            has_photo: profile.has_photo,
             fees: view.fees_of(user).map(|fees| fee_line(&fees, reference)).unwrap_or_default(),
             times: match &next {
                 Some(next) => {
@@ -401,8 +402,9 @@ pub(crate) struct ResultRow {
     /// "Tue, Dec 8, 2026, 10:00 AM (Eastern Time) · Trial consultation",
     /// when a time can be booked.
     pub next_available: Option<String>,
-    /// "ER": shown where a photo would be.
+    /// "ER": shown when there is no photo.
     pub initials: String,
+    pub has_photo: bool,
     /// "From $120 a session · Sliding scale · In network with Aetna, Cigna".
     pub fees: String,
     /// The next few free times, as buttons that lead to booking them.
