@@ -359,7 +359,8 @@ fn resource_practice(resource: &Resource) -> Option<PracticeId> {
         Resource::Account { practice, .. }
         | Resource::Client { practice, .. }
         | Resource::ClinicalNote { practice, .. }
-        | Resource::Appointment { practice, .. } => Some(*practice),
+        | Resource::Appointment { practice, .. }
+        | Resource::BookingRequest { practice, .. } => Some(*practice),
     }
 }
 

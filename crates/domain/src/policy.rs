@@ -52,11 +52,13 @@ pub enum Action {
     ViewSchedule,
     /// Book sessions (one, or a series) for a case of a clinician.
     ScheduleSessions,
+    /// Confirm or decline a visitor's booking request.
+    AnswerBookingRequest,
 }
 
 impl Action {
     /// Every action, for lists such as the audit log's filter.
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 20] = [
         Action::ViewPracticeOverview,
         Action::EditPracticeSettings,
         Action::InviteStaff,
@@ -76,6 +78,7 @@ impl Action {
         Action::ManageAppointment,
         Action::ViewSchedule,
         Action::ScheduleSessions,
+        Action::AnswerBookingRequest,
     ];
 
     /// The action's name in the audit log, in the log's one naming style.
@@ -100,6 +103,7 @@ impl Action {
             Action::ManageAppointment => "manage_appointment",
             Action::ViewSchedule => "view_schedule",
             Action::ScheduleSessions => "schedule_sessions",
+            Action::AnswerBookingRequest => "answer_booking_request",
         }
     }
 }
@@ -152,6 +156,14 @@ pub enum Resource {
         practice: PracticeId,
         clinician: UserId,
     },
+    /// A visitor's booking request, by the clinician it was made to, and
+    /// whether that clinician still works in the practice (their role here
+    /// is enabled).
+    BookingRequest {
+        practice: PracticeId,
+        clinician: UserId,
+        clinician_active: bool,
+    },
 }
 
 impl Resource {
@@ -161,7 +173,8 @@ impl Resource {
             Resource::Account { practice, .. }
             | Resource::Client { practice, .. }
             | Resource::ClinicalNote { practice, .. }
-            | Resource::Appointment { practice, .. } => *practice,
+            | Resource::Appointment { practice, .. }
+            | Resource::BookingRequest { practice, .. } => *practice,
         }
     }
 }
@@ -235,6 +248,11 @@ pub fn decide(actor: &ActorFacts, action: Action, resource: &Resource) -> Decisi
         // A clinician's own appointments; the front desk any of the practice's.
         (ManageAppointment, Resource::Appointment { clinician: with, .. }) => {
             (clinician && *with == actor.user) || owner || admin
+        }
+        // A request is answered by its clinician; when they no longer work
+        // here, by the front desk, so that nobody waits for an answer.
+        (AnswerBookingRequest, Resource::BookingRequest { clinician: with, clinician_active, .. }) => {
+            (clinician && *with == actor.user && *clinician_active) || (!*clinician_active && (owner || admin))
         }
         // The front desk keeps every therapist's calendar; a clinician their own.
         (ViewSchedule | ScheduleSessions, Resource::Practice(_)) => owner || admin,
@@ -331,6 +349,9 @@ mod tests {
             }
             ViewClientContact | EditClientContact | WriteClinicalNote => client_a,
             ManageAppointment => Resource::Appointment { practice: w.practice, clinician: w.clinician },
+            AnswerBookingRequest => {
+                Resource::BookingRequest { practice: w.practice, clinician: w.clinician, clinician_active: true }
+            }
             ReadClinicalNote => Resource::ClinicalNote {
                 practice: w.practice,
                 client: w.client_a,
@@ -365,6 +386,7 @@ mod tests {
         (ManageAppointment, "A A A - - - - -"),
         (ViewSchedule, /*      */ "A A A - - - - -"),
         (ScheduleSessions, /*  */ "A A A - - - - -"),
+        (AnswerBookingRequest, "- - A - - - - -"),
     ];
 
     #[test]
@@ -401,6 +423,18 @@ mod tests {
             let foreign = decide(&actor(&w, "foreign_clinician"), action, &Resource::Practice(w.practice));
             assert_eq!(foreign, Decision::Deny(Denial::OtherPractice));
         }
+    }
+
+    #[test]
+    fn a_request_to_someone_who_left_is_answered_by_the_front_desk() {
+        let w = world();
+        let left = Resource::BookingRequest { practice: w.practice, clinician: w.clinician, clinician_active: false };
+        for (who, allowed) in [("owner", true), ("admin", true), ("clinician", false), ("other_clinician", false)] {
+            let got = decide(&actor(&w, who), AnswerBookingRequest, &left);
+            assert_eq!(got == Decision::Allow, allowed, "{who}");
+        }
+        let foreign = decide(&actor(&w, "foreign_clinician"), AnswerBookingRequest, &left);
+        assert_eq!(foreign, Decision::Deny(Denial::OtherPractice));
     }
 
     #[test]

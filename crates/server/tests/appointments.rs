@@ -404,6 +404,47 @@ on_both_engines! {
         w.app.stop().await;
     }
 
+    async fn requests_left_by_a_disabled_therapist_go_to_the_front_desk(db: TestDb) {
+        let w = world(db).await;
+        let app = &w.app;
+        let sam = [("name", "Sam"), ("email", "sam@visitor.example"), ("message", CANARY), ("jurisdiction", "US-NY"), ("discreet_email", "on"), ("consent_privacy", "on"), ("consent_adult", "on")];
+        book(&w, "2026-11-23", "", &sam).await;
+        let requests = text(&w.tess, &w, "/requests").await;
+        let id = between(&requests, "/requests/", "/confirm").unwrap();
+        // While Tess works here, the request is hers alone.
+        let owners = text(&w.owner, &w, "/requests").await;
+        assert!(owners.contains("No requests wait for you.") && !owners.contains("Sam"), "{owners}");
+        let refused = app.post_form(&w.owner, &format!("/requests/{id}/decline"), &[("reason", "other")]).await;
+        assert_eq!(refused.status(), 404);
+
+        // Disabled: the owner is told (how many, not who) and answers it.
+        let before = w.sink.messages().len();
+        let disabled = app.post_form(&w.owner, &format!("/people/{}/disable", w.tess_id), &[]).await;
+        assert_eq!(disabled.headers()["location"], "/people?done=disabled");
+        let notice = w.sink.wait_for(before + 1, Duration::from_secs(10)).await.remove(before);
+        assert_eq!(notice.subject(), "Booking requests need an answer");
+        assert!(notice.body().contains("1 booking request was waiting for an answer") && notice.body().contains("/requests"), "{}", notice.body());
+        assert!(!notice.body().contains("Sam") && !notice.body().contains(CANARY), "nothing of who asked");
+        notice.assert_discreet();
+        let owners = text(&w.owner, &w, "/requests").await;
+        assert!(owners.contains("Sam") && owners.contains("Made to Tess Therapist, who no longer works in the practice."), "{owners}");
+        assert!(!owners.contains(CANARY), "what brings them stays with their therapist");
+        assert!(!owners.contains(&format!("/requests/{id}/confirm")), "no Confirm to offer");
+        // Confirming is refused: nobody would see the client.
+        let confirm = app.post_form(&w.owner, &format!("/requests/{id}/confirm"), &[]).await;
+        assert_eq!(confirm.status(), 422);
+        assert!(confirm.text().await.unwrap().contains("This therapist no longer works here, so the request can only be declined"));
+        let sent = w.sink.messages().len();
+        let declined = app.post_form(&w.owner, &format!("/requests/{id}/decline"), &[("reason", "not_taking_clients")]).await;
+        assert_eq!(location(&declined), "/requests?done=declined");
+        let told = w.sink.wait_for(sent + 1, Duration::from_secs(10)).await.remove(sent);
+        assert!(told.body().contains("New clients cannot be taken at the moment."), "{}", told.body());
+        assert!(text(&w.owner, &w, "/requests").await.contains("No requests wait for you."));
+        let chain = app.audit_chain().await;
+        assert!(chain.iter().any(|e| e.event.action == "decline_booking" && e.event.record_id == id));
+        w.app.stop().await;
+    }
+
     async fn a_booking_form_is_sent_once_and_discreet_mail_names_no_session(db: TestDb) {
         let w = world(db).await;
         let app = &w.app;

@@ -447,12 +447,15 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
             | "/therapists/{id}/book/at"
             | "/bookings/confirm/{token}",
         ) => Status(404),
+        // Therapists answer their own; the front desk those of therapists who left.
         (true, "/requests") => gate(match actor {
-            "clinician" | "other_clinician" | "foreign_clinician" => Status(200),
+            "clinician" | "other_clinician" | "foreign_clinician" | "owner" | "admin" => Status(200),
             _ => Status(403),
         }),
+        // No request here is the probe's to answer: those who answer some
+        // requests are told it does not exist; everyone else is refused.
         (false, "/requests/{id}/confirm" | "/requests/{id}/decline") => gate(match actor {
-            "clinician" | "other_clinician" | "foreign_clinician" => Status(404),
+            "clinician" | "other_clinician" | "foreign_clinician" | "owner" | "admin" => Status(404),
             _ => Status(403),
         }),
         (get, "/calendar-feed" | "/calendar-feed/revoke") => gate(match actor {

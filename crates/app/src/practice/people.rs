@@ -1,7 +1,7 @@
 //! The practice's people and settings, for owners and administrators.
 use sensate_domain::discretion::SenderName;
 use sensate_domain::policy::{Action, Resource};
-use sensate_domain::{FieldErrors, PracticeName, TimeZoneName, UserId};
+use sensate_domain::{FieldErrors, PracticeId, PracticeName, Role, TimeZoneName, UserId};
 pub use sensate_store::PersonRecord;
 use sensate_store::PracticeRecord;
 
@@ -73,7 +73,52 @@ impl super::Practice<'_> {
         }
         let action = if disabled { "disable_account" } else { "enable_account" };
         uow.audit(self.app.actor_event(actor, Some(practice), action, "user", user.to_string(), outcome::ALLOWED));
-        Ok(uow.commit().await?)
+        uow.commit().await?;
+        if disabled {
+            self.tell_front_desk_of_waiting_requests(practice, user).await?;
+        }
+        Ok(())
+    }
+
+    /// A therapist who no longer works here may leave booking requests
+    /// waiting: the owners and administrators are told (an email saying
+    /// how many, nothing about who asked), and answer them on their
+    /// requests page.
+    async fn tell_front_desk_of_waiting_requests(
+        &self,
+        practice: PracticeId,
+        clinician: UserId,
+    ) -> Result<(), AppError> {
+        let waiting = self.app.store.count_booking_requests_for(clinician, self.app.now()).await?;
+        if waiting == 0 {
+            return Ok(());
+        }
+        let people = self.app.store.people(practice).await?;
+        let Some(settings) = self.app.store.practice(practice).await? else { return Ok(()) };
+        let sender = crate::mail::MailName::of(&settings, true);
+        let requests =
+            if waiting == 1 { "1 booking request was".to_string() } else { format!("{waiting} booking requests were") };
+        let link = format!("{}/requests", self.app.config.base_url);
+        for person in
+            people.iter().filter(|p| !p.disabled && p.roles.iter().any(|r| matches!(r, Role::Owner | Role::Admin)))
+        {
+            // No names: the requests page says whose they were.
+            let letter = crate::mail::Letter::to(Some(&person.display_name))
+                .paragraph(format!(
+                    "{requests} waiting for an answer from someone whose account in the practice is now \
+                     disabled. Please answer them, so that nobody waits in vain."
+                ))
+                .link("Answer the requests", &link)
+                .signed(sender.sender());
+            self.app
+                .send_mail(
+                    letter
+                        .mail(person.email.to_string(), "Booking requests need an answer".to_string())
+                        .from_name(sender.sender()),
+                )
+                .await;
+        }
+        Ok(())
     }
 
     pub async fn practice_settings(&self, actor: &Actor) -> Result<PracticeRecord, AppError> {

@@ -11,11 +11,12 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use sensate_domain::directory::reference::reference;
 use sensate_domain::locale::local_time;
+use sensate_domain::policy::Resource;
 use sensate_domain::scheduling::availability::{Slot, nearest_alternatives};
 use sensate_domain::scheduling::lifecycle::{self, CancellationPolicy, Change, Party};
 use sensate_domain::scheduling::reasons;
 use sensate_domain::scheduling::{AppointmentStatus, Participants, SessionFormat};
-use sensate_domain::{AppointmentId, Email, FieldErrors, TimeZoneName, UserId};
+use sensate_domain::{AppointmentId, Email, FieldErrors, PracticeId, Role, TimeZoneName, UserId};
 use sensate_store::{
     AppointmentChange, Booking, BookingRequestRecord, BookingView, Changed, EventKind, NewAppointment,
     NewAppointmentEvent, PracticeRecord, SessionTypeRecord,
@@ -227,6 +228,74 @@ impl super::Scheduling<'_> {
         }
         let duration = SignedDuration::from_mins(i64::from(kind.duration_minutes));
         self.free_times(options.therapist, duration, vec![format], from, to).await
+    }
+
+    /// Whether a clinician's role in the practice was disabled (or their
+    /// account): they can no longer answer what waits for them.
+    async fn clinician_left(&self, practice: PracticeId, clinician: UserId) -> Result<bool, AppError> {
+        let people = self.app.store.people(practice).await?;
+        Ok(people.iter().any(|p| p.id == clinician && p.roles.contains(&Role::Clinician) && p.disabled))
+    }
+
+    /// The booking requests an actor answers: a therapist's own, and for the
+    /// front desk those of therapists who no longer work here.
+    pub async fn waiting_requests(&self, actor: &Actor) -> Result<WaitingRequests, AppError> {
+        let own = actor.may(Action::ViewSchedule, Scope::Themselves);
+        let front_desk = actor.may(Action::ViewSchedule, Scope::Practice);
+        // Someone with neither is refused (and the refusal audited) as before.
+        let mine = if own || !front_desk { self.my_booking_requests(actor).await? } else { Vec::new() };
+        let left = if front_desk { self.requests_left_unanswered(actor).await? } else { Vec::new() };
+        Ok(WaitingRequests { mine, left })
+    }
+
+    /// Booking requests waiting for therapists who no longer work in the
+    /// practice, for the front desk to answer (`AnswerBookingRequest`), each
+    /// with the kind of session and the therapist's name.
+    pub async fn requests_left_unanswered(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<(BookingView, String, String)>, AppError> {
+        let practice = actor.primary_membership().map(|m| m.practice_id).ok_or(AppError::Forbidden)?;
+        let left: Vec<(UserId, String)> = self
+            .app
+            .store
+            .people(practice)
+            .await?
+            .into_iter()
+            .filter(|p| p.roles.contains(&Role::Clinician) && p.disabled)
+            .map(|p| (p.id, p.display_name))
+            .collect();
+        let kinds = self.app.store.session_types(practice).await?;
+        let mut requests = Vec::new();
+        for (clinician, name) in left {
+            let resource = Resource::BookingRequest { practice, clinician, clinician_active: false };
+            if sensate_domain::policy::decide(&actor.facts(), Action::AnswerBookingRequest, &resource)
+                != sensate_domain::policy::Decision::Allow
+            {
+                continue;
+            }
+            for view in self.app.store.booking_requests_for(clinician, self.app.now()).await? {
+                let kind = kinds
+                    .iter()
+                    .find(|k| k.id == view.request.session_type_id)
+                    .map(|k| k.name.clone())
+                    .unwrap_or_default();
+                requests.push((view, kind, name.clone()));
+            }
+        }
+        if !requests.is_empty() {
+            self.app
+                .audit_actor(
+                    actor,
+                    Some(practice),
+                    "view_booking_requests",
+                    "practice",
+                    practice.to_string(),
+                    outcome::ALLOWED,
+                )
+                .await?;
+        }
+        Ok(requests)
     }
 
     /// Free times of the same kind and format the clinician could offer
@@ -726,16 +795,37 @@ impl super::Scheduling<'_> {
         appointment: AppointmentId,
         answer: Answer<'_>,
     ) -> Result<AppointmentStatus, AppError> {
-        let practice = self.own_availability(actor).await?;
+        let practice = actor.primary_membership().map(|m| m.practice_id).ok_or(AppError::Forbidden)?;
+        if !actor.may(Action::ViewSchedule, Scope::Themselves) && !actor.may(Action::ViewSchedule, Scope::Practice) {
+            // Nobody who keeps a calendar here: refused (and audited) as before.
+            self.own_availability(actor).await?;
+        }
         let offers = match answer {
             Answer::Decline { offers, .. } => self.checked_offers(appointment, offers).await?,
             Answer::Confirm => Vec::new(),
         };
         let uow = self.app.store.begin_write().await?;
-        let view = uow.booking(appointment).await?.ok_or(AppError::NotFound)?;
-        if view.clinician_id != actor.user_id {
-            let record = ("appointment", appointment.to_string());
+        let record = ("appointment", appointment.to_string());
+        let Some(view) = uow.booking(appointment).await?.filter(|view| view.practice_id == practice) else {
             return Err(self.app.not_found_in(uow, actor, Some(practice), "answer_booking", record).await);
+        };
+        // Who may answer: the policy, given whether the clinician still works here.
+        let clinician_active = !self.clinician_left(practice, view.clinician_id).await?;
+        let resource = Resource::BookingRequest { practice, clinician: view.clinician_id, clinician_active };
+        let uow = match self.app.authorize_in(uow, actor, Action::AnswerBookingRequest, &resource, record).await {
+            Ok(uow) => uow,
+            // Another therapist's request is no business of this one: as if it did not exist.
+            Err(AppError::Forbidden) => return Err(AppError::NotFound),
+            Err(other) => return Err(other),
+        };
+        if !clinician_active && matches!(answer, Answer::Confirm) {
+            let mut errors = FieldErrors::new();
+            errors.add(
+                "request",
+                "This therapist no longer works here, so the request can only be declined; the person is told what \
+                 to do instead.",
+            );
+            return Err(AppError::Invalid(errors));
         }
         let (accept, reason) = match answer {
             Answer::Confirm => (true, None),
@@ -851,6 +941,16 @@ impl super::Scheduling<'_> {
         self.send_admission_mails(admitted).await;
         Ok(next.status)
     }
+}
+
+/// Booking requests waiting for an actor's answer.
+#[derive(Debug, Clone, Default)]
+pub struct WaitingRequests {
+    /// Made to the actor: each with the kind of session.
+    pub mine: Vec<(BookingView, String)>,
+    /// Made to therapists who no longer work here: with the kind of
+    /// session and the therapist's name; they can only be declined.
+    pub left: Vec<(BookingView, String, String)>,
 }
 
 /// The clinician's answer to a booking request.

@@ -555,13 +555,21 @@ async fn requests_page(
     layout: Layout,
     notice: Option<Notice>,
 ) -> Result<BookingRequestsTemplate, WebError> {
-    let views = state.app.scheduling().my_booking_requests(actor).await?;
+    let waiting = state.app.scheduling().waiting_requests(actor).await?;
     let reference = reference_data()?;
     let zone = actor.practice_zone();
     let mut rows = Vec::new();
-    for (view, session) in &views {
-        let (concern, message) = state.app.scheduling().booking_reason(view)?;
-        let offers = state.app.scheduling().times_to_offer_instead(view).await?;
+    let all = waiting
+        .mine
+        .iter()
+        .map(|(view, session)| (view, session, None))
+        .chain(waiting.left.iter().map(|(view, session, therapist)| (view, session, Some(therapist.clone()))));
+    for (view, session, therapist) in all {
+        // What brings them is for their therapist: the front desk declines without it.
+        let (concern, message) =
+            if therapist.is_none() { state.app.scheduling().booking_reason(view)? } else { Default::default() };
+        let offers =
+            if therapist.is_none() { state.app.scheduling().times_to_offer_instead(view).await? } else { Vec::new() };
         let request = &view.request;
         rows.push(BookingRequestRow {
             id: request.appointment_id.to_string(),
@@ -586,6 +594,7 @@ async fn requests_page(
             concern: reference.concern(&concern).map(|c| c.name.clone()).unwrap_or_default(),
             message,
             voicemail_ok: request.voicemail_ok,
+            therapist,
             offers: offers
                 .iter()
                 .map(|start| TimeChoice {
@@ -752,6 +761,9 @@ pub(crate) struct BookingRequestRow {
     pub concern: String,
     pub message: String,
     pub voicemail_ok: bool,
+    /// For a request to a therapist who no longer works here: their name
+    /// (the front desk can only decline it).
+    pub therapist: Option<String>,
     /// Free times that may be offered instead when declining, as checkboxes.
     pub offers: Vec<TimeChoice>,
 }
