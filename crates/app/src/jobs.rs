@@ -74,6 +74,7 @@ fn error_word(error: &MailError) -> &'static str {
         MailError::Tls(_) => "mail_tls",
         MailError::Protocol(_) => "mail_protocol",
         MailError::InvalidRecipient(_) => "invalid_recipient",
+        MailError::NotConfigured => "mail_not_configured",
         MailError::InvalidUrl(_)
         | MailError::UnsupportedScheme(_)
         | MailError::InvalidFrom { .. }
@@ -174,7 +175,10 @@ impl JobRunner {
                     Some(_) => report.retried += 1,
                     None => report.failed += 1,
                 }
-                tracing::warn!(job = %job.id, error = word, attempts = job.attempts, "a job's email was not sent");
+                // Without an SMTP server the operator was told once, at start.
+                if !matches!(error, MailError::NotConfigured) {
+                    tracing::warn!(job = %job.id, error = word, attempts = job.attempts, "a job's email was not sent");
+                }
             }
         }
         Ok(())

@@ -182,6 +182,8 @@ impl App {
     pub(crate) async fn send_mail(&self, mail: Mail) -> bool {
         match self.mailer.send(&mail).await {
             Ok(()) => true,
+            // Without an SMTP server the operator was told once, at start.
+            Err(crate::infra::mailer::MailError::NotConfigured) => false,
             Err(error) => {
                 tracing::error!(error = %error, "sending mail failed");
                 false

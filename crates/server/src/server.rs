@@ -195,7 +195,14 @@ pub async fn start(options: StartOptions) -> Result<Running, StartError> {
             (outbox.clone(), Some(outbox))
         }
         (_, Some(url)) => (Arc::new(SmtpMailer::from_url(url, &options.mail_from).map_err(StartError::Mail)?), None),
-        (Mode::Serve, None) => (Arc::new(NoMailer), None),
+        (Mode::Serve, None) => {
+            // Said once here, not once per email (every reminder would say it again).
+            tracing::warn!(
+                "no SMTP server (--smtp-url): nothing is emailed (confirmations, reminders, invitations, \
+                 password resets); staff see invitation links on screen"
+            );
+            (Arc::new(NoMailer), None)
+        }
     };
 
     let store = match options.mode {
@@ -292,7 +299,7 @@ struct NoMailer;
 #[async_trait::async_trait]
 impl Mailer for NoMailer {
     async fn send(&self, _email: &Email) -> Result<(), MailError> {
-        Err(MailError::Connection("no SMTP server is configured (--smtp-url)".to_string()))
+        Err(MailError::NotConfigured)
     }
 }
 

@@ -27,6 +27,31 @@ fn path_of(app: &TestApp, link: &str) -> String {
 }
 
 on_both_engines! {
+    async fn without_smtp_a_reset_email_fails_once_and_is_not_retried(db: TestDb) {
+        let app = spawn_app(db).await;
+        app.set_up_practice(&LAKESIDE).await;
+        let asked = app.post_form(&TestApp::new_client(), "/forgot-password", &[("email", LAKESIDE.email)]).await;
+        assert_eq!(asked.status(), 200, "answered as always");
+        // The job runner meets no SMTP server: the email fails for good at
+        // once, instead of waiting and trying again (and warning each time).
+        let mut jobs = Vec::new();
+        for _ in 0..100 {
+            app.run_due_jobs().await;
+            jobs = app.store().jobs_of_kind(sensate_app::identity::passwords::RESET_JOB).await.unwrap();
+            if jobs.iter().all(|job| job.status == sensate_store::JobStatus::Failed) && !jobs.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(jobs.len(), 1);
+        assert_eq!(jobs[0].status, sensate_store::JobStatus::Failed);
+        assert_eq!((jobs[0].attempts, jobs[0].last_error.as_deref()), (1, Some("mail_not_configured")));
+        app.clock.advance(SignedDuration::from_hours(2));
+        app.run_due_jobs().await;
+        let again = app.store().jobs_of_kind(sensate_app::identity::passwords::RESET_JOB).await.unwrap();
+        assert_eq!(again[0].attempts, 1, "not tried again");
+        app.stop().await;
+    }
     async fn a_forgotten_password_is_reset_by_an_emailed_link(db: TestDb) {
         let sink = SmtpSink::start().await;
         let app = spawn_app_with_mail(db, sink.url()).await;

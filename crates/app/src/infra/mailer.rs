@@ -145,6 +145,10 @@ pub enum MailError {
     Rejected(String),
     #[error("the SMTP exchange failed: {0}")]
     Protocol(String),
+    /// The server was started without an SMTP server: nothing is emailed,
+    /// and trying again will not help. The operator is told once, at start.
+    #[error("no SMTP server is configured (--smtp-url)")]
+    NotConfigured,
 }
 
 impl MailError {
@@ -634,6 +638,7 @@ mod tests {
         let timeout = MailError::Timeout;
         assert!(timeout.is_transient());
         assert!(!MailError::Rejected("550".into()).is_transient());
+        assert!(!MailError::NotConfigured.is_transient(), "without a server, trying again will not help");
         assert!(MailError::Deferred("451".into()).is_transient());
         assert_eq!(
             MailError::Rejected("550".into()).to_string(),

@@ -935,9 +935,7 @@ impl super::Scheduling<'_> {
             }
             letter.signed(name.sender()).mail(view.request.email.clone(), subject).from_name(name.sender())
         };
-        if let Err(error) = self.app.mailer.send(&mail).await {
-            tracing::error!(error = %error, "could not email the answer to a booking request");
-        }
+        self.app.send_mail(mail).await;
         self.send_admission_mails(admitted).await;
         Ok(next.status)
     }
