@@ -27,6 +27,13 @@ pub const JOB_LEASE: SignedDuration = SignedDuration::from_mins(5);
 pub const JOB_INTERVAL: Duration = Duration::from_secs(5);
 /// Reminders are planned at most this often (by the app's clock).
 const PLAN_EVERY: SignedDuration = SignedDuration::from_mins(1);
+/// Old records are purged at most this often.
+const PURGE_EVERY: SignedDuration = SignedDuration::from_hours(1);
+/// Finished jobs are kept this long (to see what was sent, and failed).
+pub const JOBS_KEPT: SignedDuration = SignedDuration::from_hours(30 * 24);
+/// Limit hits are kept this long: longer than any limit's window (the
+/// longest, a booking form's stamp, is a day).
+pub const LIMIT_HITS_KEPT: SignedDuration = SignedDuration::from_hours(2 * 24);
 const BATCH: i64 = 20;
 
 /// What one job did.
@@ -62,6 +69,7 @@ pub struct JobRunner {
     app: App,
     worker: Arc<str>,
     planned_at: Arc<Mutex<Option<Timestamp>>>,
+    purged_at: Arc<Mutex<Option<Timestamp>>>,
 }
 
 /// A generic word for the queue's `last_error`: never a recipient or a reply.
@@ -86,7 +94,7 @@ fn error_word(error: &MailError) -> &'static str {
 impl JobRunner {
     pub fn new(app: App) -> Self {
         let worker = format!("worker-{}", uuid::Uuid::new_v4().simple());
-        Self { app, worker: worker.into(), planned_at: Arc::default() }
+        Self { app, worker: worker.into(), planned_at: Arc::default(), purged_at: Arc::default() }
     }
 
     /// Plans reminders and runs every job that is due now; what tests call
@@ -108,6 +116,17 @@ impl JobRunner {
         if plan {
             self.app.scheduling().plan_reminders(now).await?;
         }
+        let purge = {
+            let mut purged = self.purged_at.lock().unwrap_or_else(PoisonError::into_inner);
+            let due = purged.is_none_or(|at| now - PURGE_EVERY >= at || at > now);
+            if due {
+                *purged = Some(now);
+            }
+            due
+        };
+        if purge {
+            self.purge(now).await?;
+        }
         let mut report = JobReport::default();
         // Bounded, so a flood of jobs cannot keep one tick from ending.
         for _ in 0..50 {
@@ -120,6 +139,18 @@ impl JobRunner {
             }
         }
         Ok(report)
+    }
+
+    /// Deletes finished jobs, limit hits and sessions past their retention
+    /// (docs/OPERATIONS.md, "What Sensate keeps, and for how long").
+    pub async fn purge(&self, now: Timestamp) -> Result<sensate_store::Purged, AppError> {
+        let cutoffs = sensate_store::PurgeCutoffs {
+            jobs: now - JOBS_KEPT,
+            limit_hits: now - LIMIT_HITS_KEPT,
+            // Past the absolute limit a session has ended whatever happened.
+            sessions: now - self.app.config.sessions.absolute,
+        };
+        Ok(self.app.store.purge(&cutoffs).await?)
     }
 
     async fn run_one(&self, job: &JobRecord, now: Timestamp, report: &mut JobReport) -> Result<(), AppError> {

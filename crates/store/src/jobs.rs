@@ -123,6 +123,26 @@ pub trait JobStore: Send + Sync {
     async fn job(&self, id: sensate_domain::JobId) -> Result<Option<JobRecord>>;
     /// Jobs of one kind, by run time (for operators and tests).
     async fn jobs_of_kind(&self, kind: &str) -> Result<Vec<JobRecord>>;
+    /// Deletes what no longer serves: jobs finished (done or failed) before
+    /// `cutoffs.jobs`, limit hits before `cutoffs.limit_hits`, sessions
+    /// begun before `cutoffs.sessions`; how many of each.
+    async fn purge(&self, cutoffs: &PurgeCutoffs) -> Result<Purged>;
+}
+
+/// Until when each kind of record is kept (see [`JobStore::purge`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PurgeCutoffs {
+    pub jobs: Timestamp,
+    pub limit_hits: Timestamp,
+    pub sessions: Timestamp,
+}
+
+/// How many records a purge deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Purged {
+    pub jobs: u64,
+    pub limit_hits: u64,
+    pub sessions: u64,
 }
 
 pub(crate) const JOB_COLUMNS: &str =
@@ -276,6 +296,28 @@ where
         .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter().map(crate::jobs::job_record).collect()
+    }
+
+    async fn purge(&self, cutoffs: &crate::PurgeCutoffs) -> crate::Result<crate::Purged> {
+        let mut conn = self.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let jobs = sqlx::query("DELETE FROM jobs WHERE status <> 'pending' AND finished_at < $1")
+            .bind(crate::shared::secs(cutoffs.jobs))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let limit_hits = sqlx::query("DELETE FROM rate_limit_hits WHERE at < $1")
+            .bind(crate::shared::secs(cutoffs.limit_hits))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let sessions = sqlx::query("DELETE FROM sessions WHERE created_at < $1")
+            .bind(crate::shared::secs(cutoffs.sessions))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(crate::Purged { jobs, limit_hits, sessions })
     }
 }
 

@@ -41,7 +41,7 @@ pub use clients::ClientDataStore;
 pub use directory::DirectoryStore;
 pub use error::{ConnectError, StoreError};
 pub use identity::IdentityStore;
-pub use jobs::{JOB_RETRY, JobRecord, JobStatus, JobStore, NewJob, RetryPolicy};
+pub use jobs::{JOB_RETRY, JobRecord, JobStatus, JobStore, NewJob, PurgeCutoffs, Purged, RetryPolicy};
 pub use migrations::latest_version;
 pub use postgres::PgStore;
 pub use practice::PracticeStore;

@@ -152,3 +152,41 @@ on_both_engines! {
         store.close().await;
     }
 }
+
+on_both_engines! {
+    async fn a_purge_deletes_only_what_is_past_its_retention(db: TestDb) {
+        let store = db.store().await;
+        let old = at("2026-10-01T00:00:00Z");
+        let now = at("2026-11-23T15:00:00Z");
+        let cutoff = at("2026-11-01T00:00:00Z");
+        // Jobs: finished long ago (done, failed), finished lately, and one still pending from long ago.
+        for key in ["done-old", "failed-old", "done-new", "pending-old"] {
+            store.enqueue_job(&job(key, old), old).await.unwrap();
+        }
+        let claimed = store.claim_jobs("w", old, LEASE, 10).await.unwrap();
+        let by_key = |key: &str| claimed.iter().find(|j| j.dedupe_key == key).unwrap().clone();
+        store.complete_job(by_key("done-old").id, "w", old).await.unwrap();
+        store.fail_job(&by_key("failed-old"), "w", "mail_rejected", false, old).await.unwrap();
+        store.complete_job(by_key("done-new").id, "w", now).await.unwrap();
+        // Limit hits: an old one in a bucket nobody visits again, and a recent one.
+        store.record_attempt(&["ip:198.51.100.7"], "a1", old, old - SignedDuration::from_hours(1)).await.unwrap();
+        store.record_attempt(&["ip:198.51.100.8"], "a2", now, now - SignedDuration::from_hours(1)).await.unwrap();
+        // Sessions: one begun long ago, one lately.
+        let user = sensate_domain::UserId::new();
+        let email = sensate_domain::Email::parse("someone@harbor.example").unwrap();
+        let new_user = NewUser { id: user, email, display_name: "Someone".into(), password_hash: "x".into(), created_at: old };
+        store.insert_user(&new_user).await.unwrap();
+        store.insert_session("old-session", user, old).await.unwrap();
+        store.insert_session("new-session", user, now).await.unwrap();
+
+        let cutoffs = PurgeCutoffs { jobs: cutoff, limit_hits: cutoff, sessions: cutoff };
+        assert_eq!(store.purge(&cutoffs).await.unwrap(), Purged { jobs: 2, limit_hits: 1, sessions: 1 });
+        let left: HashSet<String> = store.jobs_of_kind("test").await.unwrap().into_iter().map(|j| j.dedupe_key).collect();
+        assert_eq!(left, HashSet::from(["done-new".to_string(), "pending-old".to_string()]), "a pending job is never purged");
+        assert_eq!(store.rate_hits("ip:198.51.100.7", old - SignedDuration::from_hours(1)).await.unwrap(), 0);
+        assert_eq!(store.rate_hits("ip:198.51.100.8", now - SignedDuration::from_hours(1)).await.unwrap(), 1);
+        assert!(store.session("old-session").await.unwrap().is_none() && store.session("new-session").await.unwrap().is_some());
+        assert_eq!(store.purge(&cutoffs).await.unwrap(), Purged::default(), "nothing twice");
+        store.close().await;
+    }
+}
