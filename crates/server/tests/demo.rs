@@ -190,9 +190,19 @@ async fn the_demo_shows_its_design_system() {
     let page = app.get("/design").await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
-    for component in
-        ["class=\"button\"", "badge-confirmed", "notice-error", "card-grid", "stack-on-phone", "class=\"disclosure\""]
-    {
+    for component in [
+        "class=\"button\"",
+        "badge-confirmed",
+        "notice-error",
+        "card-grid",
+        "stack-on-phone",
+        "class=\"disclosure\"",
+        "class=\"chip\"",
+        "class=\"card result-card\"",
+        "class=\"check-columns checklist\"",
+        "class=\"section-nav\"",
+        "class=\"week-grid time-grid\"",
+    ] {
         assert!(html.contains(component), "{component}");
     }
     app.stop().await;
