@@ -16,7 +16,7 @@ use sensate_domain::scheduling::availability::{Slot, nearest_alternatives};
 use sensate_domain::scheduling::lifecycle::{self, CancellationPolicy, Change, Party};
 use sensate_domain::scheduling::reasons;
 use sensate_domain::scheduling::{AppointmentStatus, Participants, SessionFormat};
-use sensate_domain::{AppointmentId, Email, FieldErrors, PracticeId, Role, TimeZoneName, UserId};
+use sensate_domain::{AppointmentId, Email, FieldErrors, PracticeId, TimeZoneName, UserId};
 use sensate_store::{
     AppointmentChange, Booking, BookingRequestRecord, BookingView, Changed, EventKind, NewAppointment,
     NewAppointmentEvent, PracticeRecord, SessionTypeRecord,
@@ -233,8 +233,7 @@ impl super::Scheduling<'_> {
     /// Whether a clinician's role in the practice was disabled (or their
     /// account): they can no longer answer what waits for them.
     async fn clinician_left(&self, practice: PracticeId, clinician: UserId) -> Result<bool, AppError> {
-        let people = self.app.store.people(practice).await?;
-        Ok(people.iter().any(|p| p.id == clinician && p.roles.contains(&Role::Clinician) && p.disabled))
+        Ok(self.therapists(practice, false).await?.iter().any(|(id, _)| *id == clinician))
     }
 
     /// The booking requests an actor answers: a therapist's own, and for the
@@ -256,15 +255,7 @@ impl super::Scheduling<'_> {
         actor: &Actor,
     ) -> Result<Vec<(BookingView, String, String)>, AppError> {
         let practice = actor.primary_membership().map(|m| m.practice_id).ok_or(AppError::Forbidden)?;
-        let left: Vec<(UserId, String)> = self
-            .app
-            .store
-            .people(practice)
-            .await?
-            .into_iter()
-            .filter(|p| p.roles.contains(&Role::Clinician) && p.disabled)
-            .map(|p| (p.id, p.display_name))
-            .collect();
+        let left = self.therapists(practice, false).await?;
         let kinds = self.app.store.session_types(practice).await?;
         let mut requests = Vec::new();
         for (clinician, name) in left {

@@ -10,7 +10,7 @@ use sensate_domain::policy::{Action, Resource};
 use sensate_domain::scheduling::availability::wall_to_instant;
 use sensate_domain::scheduling::week::{clock_changes, clock_time, day_bounds, monday_of};
 use sensate_domain::scheduling::{AppointmentStatus, SessionFormat};
-use sensate_domain::{AppointmentId, Role, UserId};
+use sensate_domain::{AppointmentId, PracticeId, Role, UserId};
 use sensate_store::{AvailabilityRecord, CalendarEntry};
 
 use crate::actor::Scope;
@@ -203,6 +203,24 @@ struct ClinicianDays {
 }
 
 impl super::Scheduling<'_> {
+    /// The practice's therapists, (id, name) by name: those who work here
+    /// when `working`, else those whose role here is disabled.
+    pub(crate) async fn therapists(
+        &self,
+        practice: PracticeId,
+        working: bool,
+    ) -> Result<Vec<(UserId, String)>, AppError> {
+        Ok(self
+            .app
+            .store
+            .people(practice)
+            .await?
+            .into_iter()
+            .filter(|p| p.roles.contains(&Role::Clinician) && p.disabled != working)
+            .map(|p| (p.id, p.display_name))
+            .collect())
+    }
+
     /// `clinician`'s entries and working hours on `dates` (consecutive, on
     /// `zone`'s clock). Callers authorize and audit.
     async fn clinician_days(
@@ -285,15 +303,7 @@ impl super::Scheduling<'_> {
         self.app
             .authorize(actor, Action::ViewSchedule, &Resource::Practice(practice), ("practice", practice.to_string()))
             .await?;
-        let therapists: Vec<(UserId, String)> = self
-            .app
-            .store
-            .people(practice)
-            .await?
-            .into_iter()
-            .filter(|p| p.roles.contains(&Role::Clinician) && !p.disabled)
-            .map(|p| (p.id, p.display_name))
-            .collect();
+        let therapists = self.therapists(practice, true).await?;
         let mut view = WeekView {
             clinician: None,
             therapists: therapists.clone(),
@@ -334,18 +344,7 @@ impl super::Scheduling<'_> {
         let now = self.app.now();
         let (first_day, count) = stretch.days(&zone, now)?;
         let front_desk = actor.may(Action::ViewSchedule, Scope::Practice);
-        let therapists: Vec<(UserId, String)> = if front_desk {
-            self.app
-                .store
-                .people(practice)
-                .await?
-                .into_iter()
-                .filter(|p| p.roles.contains(&Role::Clinician) && !p.disabled)
-                .map(|p| (p.id, p.display_name))
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let therapists = if front_desk { self.therapists(practice, true).await? } else { Vec::new() };
         let chosen = match clinician {
             Some(id) => Some(id),
             None if actor.may(Action::ViewSchedule, Scope::Themselves) => Some(actor.user_id),
