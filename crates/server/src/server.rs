@@ -195,14 +195,7 @@ pub async fn start(options: StartOptions) -> Result<Running, StartError> {
             (outbox.clone(), Some(outbox))
         }
         (_, Some(url)) => (Arc::new(SmtpMailer::from_url(url, &options.mail_from).map_err(StartError::Mail)?), None),
-        (Mode::Serve, None) => {
-            // Said once here, not once per email (every reminder would say it again).
-            tracing::warn!(
-                "no SMTP server (--smtp-url): nothing is emailed (confirmations, reminders, invitations, \
-                 password resets); staff see invitation links on screen"
-            );
-            (Arc::new(NoMailer), None)
-        }
+        (Mode::Serve, None) => (Arc::new(NoMailer), None),
     };
 
     let store = match options.mode {
@@ -261,6 +254,14 @@ pub async fn start(options: StartOptions) -> Result<Running, StartError> {
         Mode::Demo => None,
     };
 
+    if options.mode == Mode::Serve && options.smtp_url.is_none() {
+        // Said once, once every check has passed, not once per email (every
+        // reminder would say it again).
+        tracing::warn!(
+            "no SMTP server (--smtp-url): nothing is emailed (confirmations, reminders, invitations, \
+             password resets); staff see invitation links on screen"
+        );
+    }
     let jobs = JobRunner::new(app.clone());
     let background_jobs = Some(jobs.clone().spawn(options.job_interval));
     let sealer = Some(app.spawn_audit_sealer());
