@@ -244,16 +244,7 @@ on_both_engines! {
         let tweak: Tweak = Arc::new(|options| options.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]);
         let app = spawn_app_with(db, sink.url(), tweak).await;
         app.set_up_practice(&LAKESIDE).await;
-        let from = |address: &str| {
-            let mut headers = reqwest::header::HeaderMap::new();
-            headers.insert("x-forwarded-for", address.parse().unwrap());
-            reqwest::Client::builder()
-                .cookie_store(true)
-                .redirect(reqwest::redirect::Policy::none())
-                .default_headers(headers)
-                .build()
-                .unwrap()
-        };
+        let from = |address: &str| TestApp::client_sending("x-forwarded-for", address);
         // A visitor behind the proxy mistypes ten times and is stopped…
         let typist = from("203.0.113.9");
         for _ in 0..10 {

@@ -71,8 +71,14 @@ impl TestApp {
     /// A client whose browser prefers `languages` (an `Accept-Language`
     /// value such as "en-GB"), which decides how pages write times.
     pub fn client_reading(languages: &str) -> reqwest::Client {
+        Self::client_sending("accept-language", languages)
+    }
+
+    /// A client that sends `name: value` with every request (a browser's
+    /// language, the address a proxy forwards…).
+    pub fn client_sending(name: &'static str, value: &str) -> reqwest::Client {
         let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(reqwest::header::ACCEPT_LANGUAGE, languages.parse().unwrap());
+        headers.insert(name, value.parse().unwrap());
         reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
