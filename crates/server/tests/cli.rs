@@ -273,6 +273,9 @@ async fn database_from_a_newer_version_is_refused_untouched() {
         let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
         sqlx::query("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (999, 'future', 1, x'00', 0)")
             .execute(&mut conn).await.unwrap();
+        // Everything into the database file itself, so that what is compared
+        // below is the whole database and not a file still waiting for its log.
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut conn).await.unwrap();
         conn.close().await.unwrap();
     }
     let before = std::fs::read(&db).unwrap();
