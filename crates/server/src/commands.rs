@@ -10,6 +10,7 @@ use sensate_app::infra::{ShiftedClock, SystemClock};
 use sensate_app::{App, AppConfig};
 
 use crate::cli::{AuditCommand, AuditVerifyArgs, BackupArgs, Cli, Command, DEFAULT_CONFIG, DbArgs, RestoreArgs};
+use crate::db_lock::{DatabaseLock, LockError};
 use crate::server::{Mode, StartError, StartOptions, ensure_data_dir, start};
 
 #[derive(Debug, thiserror::Error)]
@@ -303,14 +304,28 @@ async fn restore(args: &RestoreArgs) -> Result<(), CommandError> {
             args.file.display()
         )));
     }
+    if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
+        ensure_data_dir(parent)?;
+    }
+    // Held until the new file is in place: no server can open the database
+    // meanwhile, and none may be running now.
+    let _lock = match DatabaseLock::for_restore(&target) {
+        Ok(lock) => lock,
+        Err(LockError::Busy) => {
+            return Err(CommandError::Message(format!(
+                "a Sensate server is using {}; stop every server that uses it, then run restore again",
+                target.display()
+            )));
+        }
+        Err(LockError::Io(error)) => {
+            return Err(CommandError::Message(format!("cannot lock {}: {error}", target.display())));
+        }
+    };
     if target.exists() && !args.force {
         return Err(CommandError::Message(format!(
             "{} already exists; stop the server, back it up, then run restore again with --force to replace it",
             target.display()
         )));
-    }
-    if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
-        ensure_data_dir(parent)?;
     }
     replace_file(&args.file, &target)?;
     println!(

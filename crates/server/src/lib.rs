@@ -3,6 +3,7 @@
 //! the very code path production uses.
 pub mod cli;
 mod commands;
+pub mod db_lock;
 mod server;
 
 pub use commands::run;

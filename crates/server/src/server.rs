@@ -11,11 +11,13 @@ use sensate_app::jobs::{JobRunner, RunningJobs};
 use sensate_app::scheduling::booking::BookingPolicy;
 use sensate_app::{App, AppConfig, demo};
 use sensate_domain::Clock;
-use sensate_store::{ConnectError, Migrate, SqliteStore, Store};
+use sensate_store::{ConnectError, DatabaseUrl, Migrate, SqliteStore, Store};
 use sensate_web::{AppState, Shared, WebConfig};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+
+use crate::db_lock::{DatabaseLock, LockError};
 
 /// Which database a server runs over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,6 +108,10 @@ pub enum StartError {
     Keys(#[from] CryptoError),
     #[error("the mail settings are not usable: {0}; check --smtp-url and --mail-from")]
     Mail(MailError),
+    #[error("'{0}' is being replaced by `sensate restore`; start the server once the restore has finished")]
+    RestoreUnderWay(String),
+    #[error("cannot lock the database '{path}': {reason}")]
+    Lock { path: String, reason: String },
 }
 
 /// A server that is accepting connections.
@@ -124,6 +130,9 @@ pub struct Running {
     task: JoinHandle<std::io::Result<()>>,
     background_jobs: Option<RunningJobs>,
     sealer: Option<sensate_app::audit::RunningSealer>,
+    /// A SQLite database's lock, shared with other servers: released last,
+    /// once the store is closed, so a restore never meets an open file.
+    _database_lock: Option<DatabaseLock>,
 }
 
 impl Running {
@@ -180,11 +189,18 @@ pub async fn start(options: StartOptions) -> Result<Running, StartError> {
     {
         return Err(StartError::BaseUrl(url.clone()));
     }
-    if options.mode == Mode::Serve {
-        // A malformed URL is refused before anything is created.
-        sensate_store::DatabaseUrl::parse(&options.database_url).map_err(ConnectError::from)?;
+    // A malformed URL is refused before anything is created.
+    let database = match options.mode {
+        Mode::Serve => Some(DatabaseUrl::parse(&options.database_url).map_err(ConnectError::from)?),
+        Mode::Demo => None,
+    };
+    // With PostgreSQL and the key from the environment, a server keeps
+    // nothing on its own disk: app servers behind a load balancer are
+    // interchangeable and need no writable directory.
+    let stateless = matches!(database, Some(DatabaseUrl::Postgres { .. })) && options.master_key.is_some();
+    if !stateless {
+        ensure_data_dir(&options.data_dir)?;
     }
-    ensure_data_dir(&options.data_dir)?;
     // Bind first: a busy port fails before any database is created or migrated.
     let listener = TcpListener::bind(options.listen).await.map_err(|e| bind_error(options.listen, &e))?;
     let addr = listener.local_addr().map_err(|e| bind_error(options.listen, &e))?;
@@ -198,6 +214,10 @@ pub async fn start(options: StartOptions) -> Result<Running, StartError> {
         (Mode::Serve, None) => (Arc::new(NoMailer), None),
     };
 
+    let database_lock = match &database {
+        Some(DatabaseUrl::Sqlite { path }) => lock_for_server(path)?,
+        _ => None,
+    };
     let store = match options.mode {
         Mode::Serve => {
             let store = sensate_store::connect(&options.database_url, Migrate::Apply).await?;
@@ -290,7 +310,24 @@ pub async fn start(options: StartOptions) -> Result<Running, StartError> {
         task,
         background_jobs,
         sealer,
+        _database_lock: database_lock,
     })
+}
+
+/// The server's share of a SQLite database's lock ([`DatabaseLock`]). The
+/// directory may not exist yet (a `--database-url` elsewhere): then nobody
+/// can be restoring into it, and opening the database says what is wrong.
+fn lock_for_server(database: &Path) -> Result<Option<DatabaseLock>, StartError> {
+    if database.parent().is_some_and(|dir| !dir.as_os_str().is_empty() && !dir.is_dir()) {
+        return Ok(None);
+    }
+    match DatabaseLock::for_server(database) {
+        Ok(lock) => Ok(Some(lock)),
+        Err(LockError::Busy) => Err(StartError::RestoreUnderWay(database.display().to_string())),
+        Err(LockError::Io(error)) => {
+            Err(StartError::Lock { path: database.display().to_string(), reason: error.to_string() })
+        }
+    }
 }
 
 /// Without an SMTP server, nothing is emailed: staff see invitation links on

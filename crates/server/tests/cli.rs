@@ -534,6 +534,91 @@ async fn restore_refuses_a_backup_of_the_demo() {
     assert!(!dir.path().join("sensate.db").exists(), "nothing restored");
 }
 
+/// Starts `sensate serve` on `data_dir` with `env`, and returns it once it
+/// says it is serving (its stdout is read to that line).
+fn serving(data_dir: &Path, env: &[(&str, &str)]) -> std::process::Child {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sensate"));
+    command
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("SENSATE_DATA_DIR", data_dir)
+        .env_remove("SENSATE_DATABASE_URL")
+        .env_remove("SENSATE_MASTER_KEY")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for line in BufReader::new(stdout).lines() {
+        if line.unwrap().contains("Press Ctrl-C") {
+            return child;
+        }
+        assert!(Instant::now() < deadline, "the server did not start");
+    }
+    let _ = child.kill();
+    let output = child.wait_with_output().unwrap();
+    panic!("the server stopped: {}", stderr(&output));
+}
+
+#[tokio::test]
+async fn restore_refuses_while_a_server_uses_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = serving(dir.path(), &[]);
+    let backup = dir.path().join("backup.db");
+    let taken = sensate(&["backup", backup.to_str().unwrap()], dir.path());
+    assert!(taken.status.success(), "a backup is taken while serving: {}", stderr(&taken));
+    let before = std::fs::read(dir.path().join("sensate.db")).unwrap();
+
+    let refused = sensate(&["restore", "--force", backup.to_str().unwrap()], dir.path());
+    assert_one_line_error(&refused, "a Sensate server is using");
+    assert_one_line_error(&refused, "stop every server that uses it, then run restore again");
+    assert_eq!(std::fs::read(dir.path().join("sensate.db")).unwrap(), before, "the database is untouched");
+
+    let _ = server.kill();
+    let _ = server.wait();
+    let restored = sensate(&["restore", "--force", backup.to_str().unwrap()], dir.path());
+    assert!(restored.status.success(), "once the server is gone: {}", stderr(&restored));
+}
+
+#[test]
+fn a_server_does_not_start_while_a_restore_replaces_its_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let restoring = sensate_server::db_lock::DatabaseLock::for_restore(&dir.path().join("sensate.db")).unwrap();
+    let output = sensate(&["serve", "--listen", "127.0.0.1:0"], dir.path());
+    assert_one_line_error(
+        &output,
+        "is being replaced by `sensate restore`; start the server once the restore has finished",
+    );
+    assert!(!dir.path().join("sensate.db").exists(), "nothing created");
+    drop(restoring);
+}
+
+/// With PostgreSQL and the key in the environment, a server needs no
+/// directory of its own: here the data directory is a file, which would
+/// otherwise be refused (`data_dir_that_is_a_file`).
+#[tokio::test]
+async fn with_postgres_and_the_key_in_the_environment_no_data_directory_is_needed() {
+    let Some(db) = sensate_testkit::TestDb::postgres().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let not_a_directory = dir.path().join("not-a-dir");
+    std::fs::write(&not_a_directory, "x").unwrap();
+    let key = format!("v1:{}", "ab".repeat(32));
+    let mut server =
+        serving(&not_a_directory, &[("SENSATE_DATABASE_URL", db.url.as_str()), ("SENSATE_MASTER_KEY", key.as_str())]);
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(std::fs::read_to_string(&not_a_directory).unwrap(), "x");
+    assert_eq!(files_in(dir.path()), vec!["not-a-dir".to_string()], "nothing written beside it");
+
+    // Without the key in the environment the directory holds it, so it is still needed.
+    let output = sensate(&["serve", "--listen", "127.0.0.1:0", "--database-url", &db.url], &not_a_directory);
+    assert_one_line_error(&output, "it is a file, not a directory");
+}
+
 #[tokio::test]
 async fn a_key_from_another_installation_is_refused_before_serving() {
     let dir = tempfile::tempdir().unwrap();
