@@ -1,7 +1,7 @@
 //! Who is asking. Every use case receives the actor; nothing is decided from
 //! URLs or ids alone.
 use sensate_domain::policy::{Action, ActorFacts, Decision, Resource, decide};
-use sensate_domain::{Role, UserId};
+use sensate_domain::{PracticeId, Role, UserId};
 use sensate_store::MembershipRecord;
 
 /// A signed-in person and their roles in each practice.
@@ -19,6 +19,8 @@ pub struct Actor {
     /// The versions read for this request: what was kept in memory may be
     /// used for it while it was kept for these.
     pub(crate) seen: sensate_store::Versions,
+    /// The practice this session chose to act in (see [`Actor::acting_membership`]).
+    pub(crate) chosen_practice: Option<PracticeId>,
 }
 
 /// Whether any of these roles is a staff role: staff see other people's
@@ -44,7 +46,7 @@ impl Actor {
     /// sends them): a use case still asks the policy about the record itself,
     /// and records a refusal.
     pub fn may(&self, action: Action, scope: Scope) -> bool {
-        let Some(membership) = self.primary_membership() else { return false };
+        let Some(membership) = self.acting_membership() else { return false };
         let practice = membership.practice_id;
         let resource = match scope {
             Scope::Practice => Resource::Practice(practice),
@@ -55,10 +57,6 @@ impl Actor {
             },
         };
         decide(&self.facts(), action, &resource) == Decision::Allow
-    }
-
-    pub fn has_role(&self, role: Role) -> bool {
-        self.memberships.iter().any(|m| m.role == role)
     }
 
     pub fn is_staff(&self) -> bool {
@@ -80,15 +78,46 @@ impl Actor {
         }
     }
 
-    /// The practice a person works in or is seen at. People belong to one
-    /// practice today; choosing among several is a later feature.
-    pub fn primary_membership(&self) -> Option<&MembershipRecord> {
-        self.memberships.first()
+    /// The practice a person works in or is seen at: the one their session
+    /// chose among theirs (`/account/practice`), else the first by name.
+    /// Every page and use case without a record of its own acts there.
+    pub fn acting_membership(&self) -> Option<&MembershipRecord> {
+        self.chosen_practice
+            .and_then(|chosen| self.memberships.iter().find(|m| m.practice_id == chosen))
+            .or_else(|| self.memberships.first())
+    }
+
+    /// The id of the practice they act in ([`Self::acting_membership`]).
+    pub fn acting_practice(&self) -> Option<PracticeId> {
+        self.acting_membership().map(|m| m.practice_id)
+    }
+
+    /// Their roles in the practice they act in.
+    pub fn roles_here(&self) -> Vec<Role> {
+        let here = self.acting_practice();
+        self.memberships.iter().filter(|m| Some(m.practice_id) == here).map(|m| m.role).collect()
+    }
+
+    /// Whether they are staff in the practice they act in (their start
+    /// page is a day's work rather than a client's home).
+    pub fn is_staff_here(&self) -> bool {
+        self.roles_here().iter().any(|r| r.is_staff())
+    }
+
+    /// The practices they have a role in, by name, each once.
+    pub fn practices(&self) -> Vec<(PracticeId, &str)> {
+        let mut practices: Vec<(PracticeId, &str)> = Vec::new();
+        for m in &self.memberships {
+            if !practices.iter().any(|(id, _)| *id == m.practice_id) {
+                practices.push((m.practice_id, m.practice_name.as_str()));
+            }
+        }
+        practices
     }
 
     /// The clock of the practice they act in; UTC for someone with no role
     /// in any practice (they have no practice's times to see).
     pub fn practice_zone(&self) -> jiff::tz::TimeZone {
-        self.primary_membership().map_or(jiff::tz::TimeZone::UTC, |m| m.practice_time_zone.zone().clone())
+        self.acting_membership().map_or(jiff::tz::TimeZone::UTC, |m| m.practice_time_zone.zone().clone())
     }
 }

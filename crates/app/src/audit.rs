@@ -131,7 +131,7 @@ impl App {
     ) -> AuditEvent {
         // Without a record of a practice, the event belongs to the actor's own,
         // so the owner's audit page shows staff and client sign-ins too.
-        let practice = practice.or_else(|| actor.primary_membership().map(|m| m.practice_id));
+        let practice = practice.or_else(|| actor.acting_practice());
         self.audit_event(Entry {
             actor: Some(actor.user_id),
             practice,
@@ -230,7 +230,7 @@ impl App {
 
     /// Authorizes an action on the actor's own practice; returns that practice.
     pub(crate) async fn authorize_in_practice(&self, actor: &Actor, action: Action) -> Result<PracticeId, AppError> {
-        let practice = actor.primary_membership().map(|m| m.practice_id).ok_or(AppError::Forbidden)?;
+        let practice = actor.acting_practice().ok_or(AppError::Forbidden)?;
         self.authorize(actor, action, &Resource::Practice(practice), ("practice", practice.to_string())).await?;
         Ok(practice)
     }

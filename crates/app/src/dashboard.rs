@@ -72,7 +72,7 @@ pub fn tools(actor: &Actor) -> Vec<Tool> {
         (may(Action::EditAvailability, Scope::Themselves), Tool::CalendarFeed),
         (!manages_directory && may(Action::EditTherapistProfile, Scope::Themselves), Tool::OwnProfile),
         // A client keeps their own contact preferences.
-        (actor.has_role(Role::Client), Tool::ContactPreferences),
+        (may(Action::ViewOwnCare, Scope::Themselves), Tool::ContactPreferences),
     ] {
         if allowed {
             tools.push(tool);
@@ -87,9 +87,9 @@ impl App {
     /// practice, therapists their own calendar, clients their own sessions.
     pub async fn dashboard(&self, actor: &Actor) -> Result<Dashboard, AppError> {
         let now = self.now();
-        let membership = actor.primary_membership();
+        let membership = actor.acting_membership();
         let time_zone = actor.practice_zone();
-        let roles: Vec<Role> = actor.memberships.iter().map(|m| m.role).collect();
+        let roles = actor.roles_here();
 
         let overview = match membership {
             Some(m) if actor.may(Action::ViewPracticeOverview, Scope::Practice) => Some((
@@ -111,8 +111,11 @@ impl App {
         } else {
             (None, None)
         };
-        let client_upcoming =
-            if actor.has_role(Role::Client) { Some(self.coming_sessions_of_client(actor, now).await?) } else { None };
+        let client_upcoming = if actor.may(Action::ViewOwnCare, Scope::Themselves) {
+            Some(self.coming_sessions_of_client(actor, now).await?)
+        } else {
+            None
+        };
         // It lists clients' names and sessions: an access to client data.
         self.audit_actor(
             actor,
@@ -178,7 +181,41 @@ mod tests {
             ip: "192.0.2.1".into(),
             session_hash: String::new(),
             seen: sensate_store::Versions::default(),
+            chosen_practice: None,
         }
+    }
+
+    /// `first` in "A Practice", `second` in "B Practice", acting in `chosen`.
+    fn in_two_practices(first: Role, second: Role, chosen: Option<usize>) -> Actor {
+        let practices = [PracticeId::new(), PracticeId::new()];
+        let membership = |at: usize, role| MembershipRecord {
+            practice_id: practices[at],
+            practice_name: ["A Practice", "B Practice"][at].into(),
+            practice_time_zone: sensate_domain::practice::TimeZoneName::parse("America/New_York").unwrap(),
+            role,
+        };
+        Actor {
+            memberships: vec![membership(0, first), membership(1, second)],
+            chosen_practice: chosen.map(|at| practices[at]),
+            ..actor(&[], true)
+        }
+    }
+
+    #[test]
+    fn tools_are_those_of_the_practice_acted_in() {
+        use Tool::*;
+        let first = in_two_practices(Role::Clinician, Role::Client, None);
+        assert_eq!(first.roles_here(), vec![Role::Clinician], "the first by name until one is chosen");
+        assert_eq!(
+            tools(&first),
+            vec![OwnCalendar, OwnClients, BookingRequests, OwnHours, CalendarFeed, OwnProfile, Password]
+        );
+        let second = in_two_practices(Role::Clinician, Role::Client, Some(1));
+        assert_eq!(second.roles_here(), vec![Role::Client]);
+        assert_eq!(tools(&second), vec![ContactPreferences, Password], "a client there, nothing of a therapist's");
+        assert!(!second.is_staff_here());
+        assert!(second.is_staff(), "still staff somewhere: the second step and shorter sessions stay");
+        assert_eq!(second.practices().iter().map(|(_, name)| *name).collect::<Vec<_>>(), ["A Practice", "B Practice"]);
     }
 
     #[test]

@@ -54,11 +54,15 @@ pub enum Action {
     ScheduleSessions,
     /// Confirm or decline a visitor's booking request.
     AnswerBookingRequest,
+    /// Work in a practice: make it the one a session acts in.
+    ActInPractice,
+    /// See one's own sessions as a client and keep one's contact preferences.
+    ViewOwnCare,
 }
 
 impl Action {
     /// Every action, for lists such as the audit log's filter.
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 22] = [
         Action::ViewPracticeOverview,
         Action::EditPracticeSettings,
         Action::InviteStaff,
@@ -79,6 +83,8 @@ impl Action {
         Action::ViewSchedule,
         Action::ScheduleSessions,
         Action::AnswerBookingRequest,
+        Action::ActInPractice,
+        Action::ViewOwnCare,
     ];
 
     /// The action's name in the audit log, in the log's one naming style.
@@ -104,6 +110,8 @@ impl Action {
             Action::ViewSchedule => "view_schedule",
             Action::ScheduleSessions => "schedule_sessions",
             Action::AnswerBookingRequest => "answer_booking_request",
+            Action::ActInPractice => "act_in_practice",
+            Action::ViewOwnCare => "view_own_care",
         }
     }
 }
@@ -259,6 +267,10 @@ pub fn decide(actor: &ActorFacts, action: Action, resource: &Resource) -> Decisi
         (ViewSchedule | ScheduleSessions, Resource::Account { user, roles, .. }) => {
             roles.contains(&Role::Clinician) && (*user == actor.user || owner || admin)
         }
+        // Any role in the practice (the check above) is a reason to work there.
+        (ActInPractice, Resource::Practice(_)) => true,
+        // A client's own sessions and preferences; nobody else's through this.
+        (ViewOwnCare, Resource::Account { user, roles, .. }) => *user == actor.user && roles.contains(&Role::Client),
         // Verification is a check by someone else: never one's own credentials.
         (VerifyCredential, Resource::Account { user, roles, .. }) => {
             roles.contains(&Role::Clinician) && *user != actor.user && (owner || admin)
@@ -342,7 +354,8 @@ mod tests {
         };
         match action {
             ViewPracticeOverview | EditPracticeSettings | InviteStaff | InviteClient | ListOwnClients
-            | ViewAuditLog | ManageDirectory | ManageSessionTypes => Resource::Practice(w.practice),
+            | ViewAuditLog | ManageDirectory | ManageSessionTypes | ActInPractice => Resource::Practice(w.practice),
+            ViewOwnCare => Resource::Account { practice: w.practice, user: w.client_a, roles: vec![Role::Client] },
             DisableAccount | EditTherapistProfile | VerifyCredential | EditAvailability | ViewSchedule
             | ScheduleSessions => {
                 Resource::Account { practice: w.practice, user: w.clinician, roles: vec![Role::Clinician] }
@@ -387,6 +400,8 @@ mod tests {
         (ViewSchedule, /*      */ "A A A - - - - -"),
         (ScheduleSessions, /*  */ "A A A - - - - -"),
         (AnswerBookingRequest, "- - A - - - - -"),
+        (ActInPractice, /*     */ "A A A A - A A A"),
+        (ViewOwnCare, /*       */ "- - - - - A - -"),
     ];
 
     #[test]
@@ -462,6 +477,28 @@ mod tests {
         assert_eq!(decide(&admin, DisableAccount, &target(w.client_a, Role::Client)), Decision::Allow);
         assert_eq!(decide(&owner, DisableAccount, &target(w.admin, Role::Admin)), Decision::Allow);
         assert_eq!(decide(&owner, DisableAccount, &target(w.owner, Role::Owner)), Decision::Deny(Denial::NotPermitted));
+    }
+
+    #[test]
+    fn a_person_works_in_each_practice_as_their_role_there() {
+        let w = world();
+        // A therapist here who is also a client of another practice.
+        let mut both = actor(&w, "clinician");
+        both.roles.push((w.other_practice, Role::Client));
+        for practice in [w.practice, w.other_practice] {
+            assert_eq!(decide(&both, ActInPractice, &Resource::Practice(practice)), Decision::Allow);
+        }
+        let care = |practice, roles| Resource::Account { practice, user: w.clinician, roles };
+        assert_eq!(decide(&both, ViewOwnCare, &care(w.other_practice, vec![Role::Client])), Decision::Allow);
+        assert_eq!(
+            decide(&both, ViewOwnCare, &care(w.practice, vec![Role::Clinician])),
+            Decision::Deny(Denial::NotPermitted),
+            "no client's view where they are a therapist"
+        );
+        assert_eq!(
+            decide(&actor(&w, "client_a"), ActInPractice, &Resource::Practice(w.other_practice)),
+            Decision::Deny(Denial::OtherPractice)
+        );
     }
 
     #[test]

@@ -64,6 +64,8 @@ const ACTORS: [&str; 10] = [
 
 struct World {
     app: TestApp,
+    /// Practice P, where every actor but the foreign clinician has a role.
+    practice: PracticeId,
     clients: HashMap<&'static str, reqwest::Client>,
     client_a: UserId,
     throwaway: UserId,
@@ -293,6 +295,7 @@ async fn world(db: TestDb) -> World {
 
     let staff_of_p = ["owner", "admin"];
     World {
+        practice,
         session_type,
         appointment,
         clinician,
@@ -395,7 +398,11 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
                 Status(422)
             }
         }
-        (true, "/account/password" | "/dashboard") => gate(Status(200)),
+        (true, "/account/password" | "/account/practice" | "/dashboard") => gate(Status(200)),
+        // Working in practice P: anyone with a role there, nobody else.
+        (false, "/account/practice") => {
+            gate(if actor == "foreign_clinician" { Status(404) } else { Redirect("/account/practice?done=practice") })
+        }
         (false, "/account/password") => gate(Status(422)),
         (true, "/me/contact") => gate(if in_p(&CLIENTS_P) { Status(200) } else { Status(404) }),
         (false, "/me/contact") => {
@@ -632,6 +639,7 @@ fn request(world: &World, path: &str, actor: &str, n: usize) -> (String, Vec<(St
         }
         "/mfa/enrol" => vec![("code", "123456".into())],
         "/mfa/verify" => vec![("code", "wrong-code".into())],
+        "/account/practice" => vec![("practice", world.practice.to_string())],
         "/account/password" => vec![
             ("current_password", "not my password".into()),
             ("new_password", "another long phrase".into()),

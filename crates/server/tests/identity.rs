@@ -703,3 +703,97 @@ on_both_engines! {
         app.stop().await;
     }
 }
+
+on_both_engines! {
+    async fn a_person_in_two_practices_chooses_where_to_work(db: TestDb) {
+        let app = spawn_app(db).await;
+        app.set_up_practice(&LAKESIDE).await;
+        let lakeside = app.practice_of(LAKESIDE.email).await;
+        // Sam is a therapist at Lakeside and a client of Willow Street, which
+        // sorts after it; Zeta is a practice Sam has nothing to do with.
+        let mut ids = Vec::new();
+        for name in ["Willow Street Therapy", "Zeta Counseling"] {
+            let id = sensate_domain::PracticeId::new();
+            app.store()
+                .insert_practice(&sensate_store::NewPractice {
+                    id,
+                    name: name.into(),
+                    time_zone: sensate_domain::TimeZoneName::parse("America/Chicago").unwrap(),
+                    created_at: jiff::Timestamp::UNIX_EPOCH,
+                })
+                .await
+                .unwrap();
+            ids.push(id);
+        }
+        let (willow, zeta) = (ids[0], ids[1]);
+        let sam = app.add_person(lakeside, "sam@example.org", "Sam Rivera", sensate_domain::Role::Clinician, OWNER_PASSWORD).await;
+        app.store().insert_membership(willow, sam, sensate_domain::Role::Client, jiff::Timestamp::UNIX_EPOCH).await.unwrap();
+        let browser = TestApp::new_client();
+        app.login(&browser, "sam@example.org", OWNER_PASSWORD).await;
+        let secret = app.enrol_mfa(&browser).await;
+        let page = |path: &'static str| {
+            let browser = browser.clone();
+            let url = app.url(path);
+            async move {
+                let response = browser.get(url).send().await.unwrap();
+                (response.status().as_u16(), response.text().await.unwrap())
+            }
+        };
+
+        // Until a choice is made: the first by name, as the therapist Sam is there.
+        let (_, home) = page("/dashboard").await;
+        assert!(home.contains("<h1>Today</h1>"), "{home}");
+        assert!(home.contains("Lakeside Therapy · Therapist."), "{home}");
+        assert!(home.contains(r#"<a href="/account/practice">Switch practice</a>"#));
+        assert!(home.contains(r#"href="/clients""#), "a therapist's menu");
+        let (_, choices) = page("/account/practice").await;
+        assert!(choices.contains("Lakeside Therapy</h2>") && choices.contains("Willow Street Therapy</h2>"));
+        assert!(!choices.contains("Zeta Counseling"), "only their own practices are listed");
+        assert_eq!(choices.matches("You are working here.").count(), 1);
+        assert!(choices.contains(&format!(r#"name="practice" value="{willow}""#)), "Willow Street can be chosen");
+
+        let chosen = app.post_form(&browser, "/account/practice", &[("practice", &willow.to_string())]).await;
+        assert_eq!(chosen.status(), 303);
+        assert_eq!(chosen.headers()["location"], "/account/practice?done=practice");
+        let (_, choices) = page("/account/practice?done=practice").await;
+        assert!(choices.contains("You are now working in Willow Street Therapy."), "{choices}");
+
+        // Now a client of Willow Street: a client's home, none of a therapist's tools.
+        let (_, home) = page("/dashboard").await;
+        assert!(home.contains("<h1>Home</h1>"), "{home}");
+        assert!(home.contains("Willow Street Therapy · Client."), "{home}");
+        assert!(!home.contains(r#"href="/clients""#) && !home.contains(r#"href="/calendar""#), "{home}");
+        assert!(home.contains(r#"href="/me/contact""#), "a client keeps their contact preferences");
+        assert_ne!(page("/clients").await.0, 200, "Lakeside's clients are not listed while working in Willow Street");
+        let session: serde_json::Value =
+            browser.get(app.url("/api/v1/session")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(session["acting_practice_id"], willow.to_string());
+
+        // The choice belongs to this session: another one starts at the first again.
+        let other = TestApp::new_client();
+        app.login(&other, "sam@example.org", OWNER_PASSWORD).await;
+        app.verify_mfa(&other, &secret).await;
+        let home = other.get(app.url("/dashboard")).send().await.unwrap().text().await.unwrap();
+        assert!(home.contains("Lakeside Therapy · Therapist."), "{home}");
+
+        // A practice that is not theirs, or not an id at all, is not found;
+        // the attempt is audited and nothing changes.
+        for practice in [zeta.to_string(), "not-a-practice".to_string()] {
+            let refused = app.post_form(&browser, "/account/practice", &[("practice", &practice)]).await;
+            assert_eq!(refused.status(), 404, "{practice}");
+        }
+        assert!(page("/dashboard").await.1.contains("Willow Street Therapy · Client."));
+        let log = app.audit_chain().await;
+        let choices: Vec<(&str, &str, Option<sensate_domain::PracticeId>)> = log
+            .iter()
+            .filter(|e| e.event.action == "act_in_practice")
+            .map(|e| (e.event.outcome.as_str(), e.event.record_id.as_str(), e.event.practice_id))
+            .collect();
+        let (willow_id, zeta_id) = (willow.to_string(), zeta.to_string());
+        assert_eq!(
+            choices,
+            vec![("allowed", willow_id.as_str(), Some(willow)), ("denied", zeta_id.as_str(), Some(zeta))]
+        );
+        app.stop().await;
+    }
+}

@@ -10,6 +10,8 @@ use crate::{InvitationRecord, InvitationSummary, MfaRecord, NewInvitation, Pendi
 #[async_trait]
 pub trait IdentityStore: Send + Sync {
     async fn mark_session_mfa(&self, token_hash: &str, now: Timestamp) -> Result<()>;
+    /// The practice a session acts in from now on.
+    async fn set_session_practice(&self, token_hash: &str, practice: PracticeId) -> Result<()>;
     /// Ends every session of a person, except optionally the one in use.
     async fn delete_user_sessions(&self, user: UserId, except: Option<&str>) -> Result<()>;
 
@@ -118,6 +120,15 @@ where
         sqlx::query("UPDATE sessions SET mfa_verified_at = $2 WHERE token_hash = $1")
             .bind(token_hash)
             .bind(crate::shared::secs(now))
+            .execute(&mut *self.conn().await?)
+            .await?;
+        Ok(())
+    }
+
+    async fn set_session_practice(&self, token_hash: &str, practice: PracticeId) -> crate::Result<()> {
+        sqlx::query("UPDATE sessions SET acting_practice_id = $2 WHERE token_hash = $1")
+            .bind(token_hash)
+            .bind(practice.as_uuid())
             .execute(&mut *self.conn().await?)
             .await?;
         Ok(())

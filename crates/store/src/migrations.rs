@@ -205,6 +205,14 @@ const STEPS: &[Step] = &[
             postgres: include_str!("../migrations/postgres/0020_calendar_version.sql"),
         },
     },
+    Step {
+        version: 21,
+        description: "acting_practice",
+        sql: Sql::PerEngine {
+            sqlite: include_str!("../migrations/sqlite/0021_acting_practice.sql"),
+            postgres: include_str!("../migrations/postgres/0021_acting_practice.sql"),
+        },
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -337,18 +337,20 @@ where
     }
 
     async fn session(&self, token_hash: &str) -> crate::Result<Option<crate::SessionRecord>> {
-        let row: Option<(uuid::Uuid, i64, i64, Option<i64>)> = sqlx::query_as(
-            "SELECT user_id, created_at, last_seen_at, mfa_verified_at FROM sessions WHERE token_hash = $1",
+        let row: Option<(uuid::Uuid, i64, i64, Option<i64>, Option<uuid::Uuid>)> = sqlx::query_as(
+            "SELECT user_id, created_at, last_seen_at, mfa_verified_at, acting_practice_id \
+             FROM sessions WHERE token_hash = $1",
         )
         .bind(token_hash)
         .fetch_optional(&mut *self.conn().await?)
         .await?;
-        row.map(|(user, created_at, last_seen_at, mfa_verified_at)| {
+        row.map(|(user, created_at, last_seen_at, mfa_verified_at, acting_practice)| {
             Ok(crate::SessionRecord {
                 user_id: sensate_domain::UserId::from_uuid(user),
                 created_at: crate::shared::instant(created_at)?,
                 last_seen_at: crate::shared::instant(last_seen_at)?,
                 mfa_verified: mfa_verified_at.is_some(),
+                acting_practice: acting_practice.map(sensate_domain::PracticeId::from_uuid),
             })
         })
         .transpose()
@@ -357,7 +359,7 @@ where
     async fn signed_in(&self, token_hash: &str) -> crate::Result<Option<crate::SignedIn>> {
         use sqlx::Row;
         let rows = sqlx::query(
-            "SELECT s.user_id, s.created_at, s.last_seen_at, s.mfa_verified_at, \
+            "SELECT s.user_id, s.created_at, s.last_seen_at, s.mfa_verified_at, s.acting_practice_id, \
              u.email, u.display_name, u.disabled_at, p.id AS practice_id, p.name AS practice_name, \
              p.time_zone AS practice_time_zone, m.role \
              FROM sessions s JOIN users u ON u.id = s.user_id \
@@ -375,6 +377,9 @@ where
             created_at: crate::shared::instant(first.try_get("created_at")?)?,
             last_seen_at: crate::shared::instant(first.try_get("last_seen_at")?)?,
             mfa_verified: first.try_get::<Option<i64>, _>("mfa_verified_at")?.is_some(),
+            acting_practice: first
+                .try_get::<Option<uuid::Uuid>, _>("acting_practice_id")?
+                .map(sensate_domain::PracticeId::from_uuid),
         };
         let user = crate::UserRecord {
             id: user_id,

@@ -53,6 +53,8 @@ pub struct SessionRecord {
     pub last_seen_at: Timestamp,
     /// Whether this session has passed a second factor.
     pub mfa_verified: bool,
+    /// The practice this session acts in, once its person chose one.
+    pub acting_practice: Option<PracticeId>,
 }
 
 /// A live session's row with its person and their memberships.

@@ -112,7 +112,7 @@ fn app_menu(actor: &Actor, path: &str, waiting_requests: usize) -> Vec<MenuItem>
 
 /// What the start page is called: a day's work for staff, home for clients.
 pub(crate) fn start_page(actor: &Actor) -> &'static str {
-    if actor.is_staff() { "Today" } else { "Home" }
+    if actor.is_staff_here() { "Today" } else { "Home" }
 }
 
 /// Whether `path` is the page at `href` or one beneath it.

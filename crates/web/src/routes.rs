@@ -97,6 +97,8 @@ fn declare() -> Table {
         .post("/mfa/verify", SignedIn, identity::account::mfa_verify)
         .get("/account/password", SignedIn, identity::account::password_form)
         .post("/account/password", SignedIn, identity::account::password_submit)
+        .get("/account/practice", SignedIn, identity::account::practices)
+        .post("/account/practice", SignedIn, identity::account::choose_practice)
         .get("/me/contact", SignedIn, identity::account::my_contact)
         .post("/me/contact", SignedIn, identity::account::my_contact_submit)
         // Signed in: the practice

@@ -80,7 +80,7 @@ impl Clients<'_> {
         client: UserId,
         action: &str,
     ) -> Result<(PracticeId, Resource), AppError> {
-        let practice = actor.primary_membership().map(|m| m.practice_id).ok_or(AppError::Forbidden)?;
+        let practice = actor.acting_practice().ok_or(AppError::Forbidden)?;
         let Some(facts) = self.app.store.client_facts(practice, client).await? else {
             self.app.audit_actor(actor, Some(practice), action, "client", client.to_string(), outcome::DENIED).await?;
             return Err(AppError::NotFound);
@@ -98,7 +98,7 @@ impl Clients<'_> {
         action: Action,
         audit_action: &str,
     ) -> Result<(Box<dyn UnitOfWork>, PracticeId), AppError> {
-        let practice = actor.primary_membership().map(|m| m.practice_id).ok_or(AppError::Forbidden)?;
+        let practice = actor.acting_practice().ok_or(AppError::Forbidden)?;
         let uow = self.app.store.begin_write().await?;
         let Some(facts) = uow.client_facts(practice, client).await? else {
             return Err(self

@@ -234,7 +234,7 @@ impl super::Directory<'_> {
         user: UserId,
         attempted: &str,
     ) -> Result<(PracticeId, Resource), AppError> {
-        let practice = actor.primary_membership().map(|m| m.practice_id).ok_or(AppError::Forbidden)?;
+        let practice = actor.acting_practice().ok_or(AppError::Forbidden)?;
         let roles = self.app.store.roles_in(practice, user).await?;
         if roles.is_empty() {
             self.app.audit_actor(actor, Some(practice), attempted, "user", user.to_string(), outcome::DENIED).await?;

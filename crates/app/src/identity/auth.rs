@@ -1,5 +1,6 @@
 //! Signing in and out, and turning a session cookie back into an [`Actor`].
-use sensate_domain::Email;
+use sensate_domain::policy::{Action, Resource};
+use sensate_domain::{Email, PracticeId};
 
 use crate::access::{
     LOGIN_FAILURES, LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURES_PER_ADDRESS, account_at_ip_bucket, account_bucket,
@@ -141,6 +142,7 @@ impl super::Identity<'_> {
             ip: ip.to_string(),
             session_hash: hash,
             seen,
+            chosen_practice: session.acting_practice,
         }))
     }
 
@@ -154,6 +156,25 @@ impl super::Identity<'_> {
         signed_in.user.disabled
             || now.duration_since(session.created_at) >= policy.absolute
             || now.duration_since(session.last_seen_at) >= idle_limit
+    }
+
+    /// Makes `practice` the one this session acts in, for a person with
+    /// roles in several. Refused (and audited) where they have no role.
+    pub async fn act_in(&self, actor: &Actor, practice: PracticeId) -> Result<(), AppError> {
+        let uow = self.app.store.begin_write().await?;
+        let record = ("practice", practice.to_string());
+        let uow =
+            self.app.authorize_in(uow, actor, Action::ActInPractice, &Resource::Practice(practice), record).await?;
+        uow.set_session_practice(&actor.session_hash, practice).await?;
+        uow.audit(self.app.actor_event(
+            actor,
+            Some(practice),
+            Action::ActInPractice.as_str(),
+            "practice",
+            practice.to_string(),
+            outcome::ALLOWED,
+        ));
+        Ok(uow.commit().await?)
     }
 
     pub async fn logout(&self, actor: &Actor) -> Result<(), AppError> {

@@ -62,7 +62,13 @@ mod tests {
         let at: jiff::Timestamp = "2026-03-01T12:00:00Z".parse().unwrap();
         let id = UserId::new();
         SignedIn {
-            session: SessionRecord { user_id: id, created_at: at, last_seen_at: at, mfa_verified: false },
+            session: SessionRecord {
+                user_id: id,
+                created_at: at,
+                last_seen_at: at,
+                mfa_verified: false,
+                acting_practice: None,
+            },
             user: UserRecord {
                 id,
                 email: Email::parse("robin@example.org").unwrap(),

@@ -53,7 +53,7 @@ impl super::Practice<'_> {
     /// role; a person with roles elsewhere keeps them. Re-enabling undoes
     /// the same.
     pub async fn set_account_disabled(&self, actor: &Actor, user: UserId, disabled: bool) -> Result<(), AppError> {
-        let practice = actor.primary_membership().map(|m| m.practice_id).ok_or(AppError::Forbidden)?;
+        let practice = actor.acting_practice().ok_or(AppError::Forbidden)?;
         let uow = self.app.store.begin_write().await?;
         let roles = uow.roles_in(practice, user).await?;
         if roles.is_empty() {

@@ -100,7 +100,7 @@ impl super::Scheduling<'_> {
     ) -> Result<AppointmentDetail, AppError> {
         let detail = self.app.store.appointment_detail(id).await?;
         let Some(detail) = detail.filter(|d| actor.memberships.iter().any(|m| m.practice_id == d.practice_id)) else {
-            let practice = actor.primary_membership().map(|m| m.practice_id);
+            let practice = actor.acting_practice();
             self.app.audit_actor(actor, practice, action, "appointment", id.to_string(), outcome::DENIED).await?;
             return Err(AppError::NotFound);
         };

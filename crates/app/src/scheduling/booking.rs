@@ -254,7 +254,7 @@ impl super::Scheduling<'_> {
         &self,
         actor: &Actor,
     ) -> Result<Vec<(BookingView, String, String)>, AppError> {
-        let practice = actor.primary_membership().map(|m| m.practice_id).ok_or(AppError::Forbidden)?;
+        let practice = actor.acting_practice().ok_or(AppError::Forbidden)?;
         let left = self.therapists(practice, false).await?;
         let kinds = self.app.store.session_types(practice).await?;
         let mut requests = Vec::new();
@@ -786,7 +786,7 @@ impl super::Scheduling<'_> {
         appointment: AppointmentId,
         answer: Answer<'_>,
     ) -> Result<AppointmentStatus, AppError> {
-        let practice = actor.primary_membership().map(|m| m.practice_id).ok_or(AppError::Forbidden)?;
+        let practice = actor.acting_practice().ok_or(AppError::Forbidden)?;
         if !actor.may(Action::ViewSchedule, Scope::Themselves) && !actor.may(Action::ViewSchedule, Scope::Practice) {
             // Nobody who keeps a calendar here: refused (and audited) as before.
             self.own_availability(actor).await?;

@@ -292,7 +292,7 @@ impl super::Scheduling<'_> {
     /// `day` (YYYY-MM-DD), or today when empty. Audited once, as a view of
     /// the practice's calendar.
     pub async fn practice_day(&self, actor: &Actor, day: &str, locale: Locale) -> Result<WeekView, AppError> {
-        let membership = actor.primary_membership().ok_or(AppError::Forbidden)?;
+        let membership = actor.acting_membership().ok_or(AppError::Forbidden)?;
         let practice = membership.practice_id;
         let zone = membership.practice_time_zone.zone().clone();
         let now = self.app.now();
@@ -338,7 +338,7 @@ impl super::Scheduling<'_> {
         stretch: &Stretch,
         locale: Locale,
     ) -> Result<WeekView, AppError> {
-        let membership = actor.primary_membership().ok_or(AppError::Forbidden)?;
+        let membership = actor.acting_membership().ok_or(AppError::Forbidden)?;
         let practice = membership.practice_id;
         let zone = membership.practice_time_zone.zone().clone();
         let now = self.app.now();

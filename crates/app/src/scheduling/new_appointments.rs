@@ -146,7 +146,7 @@ impl super::Scheduling<'_> {
     /// Who may add appointments for which cases: a clinician for their own,
     /// owners and admins for every therapist's.
     async fn scheduling_scope(&self, actor: &Actor) -> Result<(PracticeId, Option<UserId>), AppError> {
-        let practice = actor.primary_membership().map(|m| m.practice_id).ok_or(AppError::Forbidden)?;
+        let practice = actor.acting_practice().ok_or(AppError::Forbidden)?;
         if actor.may(Action::ScheduleSessions, Scope::Practice) {
             self.app
                 .authorize(

@@ -62,13 +62,16 @@ pub(crate) async fn dashboard(
     let tools = view.tools.iter().map(|tool| link(*tool)).collect();
     // The menu has counted them already for this page.
     let waiting_requests = layout.menu.iter().find(|item| item.href == "/requests").map(|item| item.count);
+    let several_practices = actor.practices().len() > 1;
     let template = DashboardTemplate {
         layout: layout.at("dashboard"),
         title: crate::context::start_page(&actor),
         name: actor.display_name.clone(),
-        // A client's first screen does not lead with the practice's name.
-        practice_name: view.practice_name.filter(|_| actor.is_staff()),
+        // A client's first screen does not lead with the practice's name,
+        // unless they must know which of theirs they are looking at.
+        practice_name: view.practice_name.filter(|_| actor.is_staff_here() || several_practices),
         roles: view.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", "),
+        several_practices,
         time_zone: sensate_domain::locale::zone_name(&zone),
         overview,
         date: locale.day(view.today),
@@ -126,6 +129,9 @@ pub(crate) struct DashboardTemplate {
     pub name: String,
     pub practice_name: Option<String>,
     pub roles: String,
+    /// They have roles in more than one practice: the page says which one
+    /// they work in and links to the switcher.
+    pub several_practices: bool,
     pub time_zone: String,
     pub overview: Option<OverviewView>,
     /// The practice's date, as "Monday 7 December".

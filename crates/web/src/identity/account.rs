@@ -184,6 +184,73 @@ pub(crate) async fn my_contact_submit(
     }
 }
 
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct PracticeChoice {
+    #[serde(default)]
+    practice: String,
+}
+
+/// One practice a person has a role in, as the switcher lists it.
+pub(crate) struct PracticeCard {
+    id: String,
+    name: String,
+    /// Their roles there, e.g. "Owner, Therapist".
+    roles: String,
+    current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "identity/account/practices.html")]
+pub(crate) struct PracticesTemplate {
+    layout: Layout,
+    practices: Vec<PracticeCard>,
+    notice: Option<Notice>,
+}
+
+/// The practices a person has a role in, and which one they work in.
+pub(crate) async fn practices(page: Page, Query(done): Query<Done>) -> Result<Response, WebError> {
+    let (actor, layout) = page.signed_in()?;
+    let here = actor.acting_practice();
+    let practices = actor
+        .practices()
+        .into_iter()
+        .map(|(id, name)| PracticeCard {
+            id: id.to_string(),
+            name: name.to_string(),
+            roles: actor
+                .memberships
+                .iter()
+                .filter(|m| m.practice_id == id)
+                .map(|m| m.role.label())
+                .collect::<Vec<_>>()
+                .join(", "),
+            current: Some(id) == here,
+        })
+        .collect();
+    let notice = (done.done == "practice").then(|| {
+        let name = actor.acting_membership().map(|m| m.practice_name.as_str()).unwrap_or_default();
+        Notice::success(format!("You are now working in {name}."))
+    });
+    Ok(render(&PracticesTemplate { layout, practices, notice })?.into_response())
+}
+
+/// Works in the chosen practice from now on (this session).
+pub(crate) async fn choose_practice(
+    State(state): State<AppState>,
+    page: Page,
+    Form(form): Form<PracticeChoice>,
+) -> Result<Response, WebError> {
+    let (actor, _) = page.signed_in()?;
+    // Not an id, or not one of theirs: the same answer, as for any record
+    // that is not the person's to know about.
+    let practice: sensate_domain::PracticeId = form.practice.parse().map_err(|_| WebError(AppError::NotFound))?;
+    match state.app.identity().act_in(&actor, practice).await {
+        Ok(()) => Ok(Redirect::to("/account/practice?done=practice").into_response()),
+        Err(AppError::Forbidden) => Err(WebError(AppError::NotFound)),
+        Err(other) => Err(other.into()),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "identity/account/mfa_enrol.html")]
 pub(crate) struct MfaEnrolTemplate {

@@ -31,6 +31,10 @@ pub(crate) struct SessionInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     display_name: Option<String>,
     memberships: Vec<Membership>,
+    /// The practice this session works in (chosen at `/account/practice`
+    /// when there are several; else the first by name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    acting_practice_id: Option<String>,
 }
 
 /// Who is signed in, and the anti-forgery token.
@@ -44,6 +48,7 @@ pub(crate) async fn show(caller: Caller, csrf: axum::Extension<CsrfToken>) -> Js
         csrf_token: csrf.0.0.clone(),
         user_id: actor.as_ref().map(|a| a.user_id.to_string()),
         display_name: actor.as_ref().map(|a| a.display_name.clone()),
+        acting_practice_id: actor.as_ref().and_then(|a| a.acting_practice()).map(|p| p.to_string()),
         memberships: actor
             .map(|a| {
                 a.memberships

@@ -29,6 +29,7 @@ const ACTIONS: &[(&str, &str)] = &[
     ("logout", "Signed out"),
     ("mfa_enrol", "Set up two-step sign-in"),
     ("mfa_verify", "Passed the second step"),
+    ("act_in_practice", "Chose the practice to work in"),
     ("password_change", "Changed their password"),
     ("password_reset_request", "Asked for a password reset"),
     ("send_password_reset", "Was sent a password reset link"),
