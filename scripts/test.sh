@@ -4,9 +4,11 @@
 #   2. lints (cargo clippy --all-targets -D warnings)
 #   3. the Rust tests: unit, store conformance, HTTP, CLI — on SQLite, and on
 #      PostgreSQL too when SENSATE_TEST_POSTGRES_URL is set
-#   4. the browser tests (Playwright driving Debian's Chromium, axe-core)
+#   4. the API checked against its OpenAPI document (Schemathesis, as an
+#      anonymous visitor, a client and the owner of a demo practice)
+#   5. the browser tests (Playwright driving Debian's Chromium, axe-core)
 # It sets up what a fresh Debian machine lacks (Node.js, Chromium, npm
-# packages) and ends with a summary. Exit status is non-zero if any step failed.
+# packages, Schemathesis) and ends with a summary. Exit status is non-zero if any step failed.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -85,6 +87,7 @@ run_step "lints" cargo clippy --workspace --all-targets --locked -- -D warnings
 ensure_icalendar || echo "warning: could not install Python's icalendar; the calendar feed test will fail"
 run_step "rust tests" rust_tests
 run_step "build server for browser tests" cargo build --locked -p sensate-server
+run_step "API schema check" env SENSATE_BIN="$PWD/target/debug/sensate" scripts/api-check.sh
 if ensure_node; then
   run_step "browser tests" env SENSATE_BIN="$PWD/target/debug/sensate" e2e/run.sh
 else
@@ -93,7 +96,7 @@ fi
 
 # Test counts, from the runners' own closing lines.
 rust_log="$log_dir/2.log"
-browser_log="$log_dir/4.log"
+browser_log="$log_dir/5.log"
 sum() { awk '{ total += $1 } END { print total + 0 }'; }
 if grep -Eq 'tests? run: ' "$rust_log"; then # nextest
   rust_passed=$(grep -Eo 'tests? run: [0-9]+ passed' "$rust_log" | tail -1 | grep -Eo '[0-9]+ passed' | grep -Eo '[0-9]+')

@@ -255,6 +255,35 @@ on_both_engines! {
         app.stop().await;
     }
 
+    async fn a_method_a_route_does_not_take_is_405_with_the_methods_it_does(db: TestDb) {
+        let app = spawn_app(db).await;
+        let client = TestApp::new_client();
+        // No token and no cookie: the method is answered for what it is, not
+        // refused as a forged form (which would hide which methods exist).
+        for (method, path, allow) in [
+            ("TRACE", "/healthz", "GET,HEAD"),
+            ("DELETE", "/api/v1/invitations", "POST"),
+            ("PUT", "/api/v1/version", "GET,HEAD"),
+            ("DELETE", "/login", "GET,HEAD,POST"),
+        ] {
+            let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+            let response = client.request(method.clone(), app.url(path)).send().await.unwrap();
+            assert_eq!(response.status(), 405, "{method} {path}");
+            assert_eq!(response.headers()["allow"], allow, "{method} {path}");
+            let body = response.text().await.unwrap();
+            if path.starts_with("/api/") {
+                let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+                assert_eq!(json["error"], "method_not_allowed", "{body}");
+            } else {
+                assert!(body.contains("Not available this way"), "{body}");
+            }
+        }
+        // A method the route does take still needs the token.
+        let refused = client.post(app.url("/api/v1/invitations")).json(&serde_json::json!({})).send().await.unwrap();
+        assert_eq!(refused.status(), 403);
+        app.stop().await;
+    }
+
     async fn a_flood_of_refusals_is_counted_not_written_one_by_one(db: TestDb) {
         let app = spawn_app(db).await;
         let client = TestApp::new_client();

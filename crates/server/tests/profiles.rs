@@ -74,7 +74,15 @@ on_both_engines! {
     async fn api_queries_name_the_parameter_they_refuse(db: TestDb) {
         let w = world(db).await;
         let app = &w.app;
-        for (query, field) in [("page=-1", "page"), ("per_page=lots", "per_page"), ("concern=pain", "concern"), ("accepting=maybe", "accepting")] {
+        for (query, field) in [
+            ("page=-1", "page"),
+            ("per_page=lots", "per_page"),
+            ("concern=pain", "concern"),
+            ("accepting=maybe", "accepting"),
+            // An empty number is a value the API does not read as "no filter".
+            ("radius_km=&near=10001", "radius_km"),
+            ("max_fee=", "max_fee"),
+        ] {
             let answer = app.get(&format!("/api/v1/therapists?{query}")).await;
             assert_eq!(answer.status(), 422, "{query}");
             assert!(answer.headers()["content-type"].to_str().unwrap().starts_with("application/json"), "{query}");
@@ -83,6 +91,10 @@ on_both_engines! {
             assert_eq!(body["fields"][0]["field"], field, "{query}: {body}");
         }
         assert_eq!(app.get("/api/v1/therapists?concerns=&page=1").await.status(), 200, "known parameters still work");
+        let empty_number = app.get("/api/v1/therapists?max_fee=").await.json::<serde_json::Value>().await.unwrap();
+        assert_eq!(empty_number["fields"][0]["message"], "`max_fee` needs a value; leave it out to not filter by it.");
+        // The page reads an empty field as not given, as forms send it.
+        assert_eq!(app.get("/therapists?radius_km=&max_fee=").await.status(), 200);
         // The page keeps its forgiving reading: unknown parameters are ignored there.
         assert_eq!(app.get("/therapists?utm_source=mail").await.status(), 200);
         w.app.stop().await;

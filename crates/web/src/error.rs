@@ -47,6 +47,16 @@ impl ErrorPage {
         }
     }
 
+    pub fn method_not_allowed() -> Self {
+        Self {
+            retry_after: None,
+            code: "method_not_allowed",
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            title: "Not available this way",
+            message: "This address does not answer this kind of request. Nothing was changed.".into(),
+        }
+    }
+
     pub fn forbidden() -> Self {
         Self {
             retry_after: None,

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::extract::{MatchedPath, Request, State};
+use axum::http::HeaderMap;
 use axum::http::header::{self, HeaderValue};
-use axum::http::{HeaderMap, Method};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use sensate_app::infra::secrets::{new_token, same_secret};
@@ -152,12 +152,16 @@ async fn limit_body(request: Request, next: Next) -> Response {
 }
 
 /// SECURITY.md item 12. Every request gets an anti-forgery token (a cookie,
-/// created on first visit). A state change (any method but GET/HEAD/OPTIONS)
-/// must come from this site (Origin, or Sec-Fetch-Site) and carry the token,
-/// as the `csrf_token` form field or the `X-CSRF-Token` header.
+/// created on first visit). A request for a handler that may change
+/// something ([`crate::routes::changes_state`]) must come from this site
+/// (Origin, or Sec-Fetch-Site) and carry the token, as the `csrf_token` form
+/// field or the `X-CSRF-Token` header. Any other request reaches no such
+/// handler, so the router answers it (a method the route does not take is
+/// 405 with `Allow`, not a refusal that would hide which methods exist).
 async fn csrf(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let existing = cookies::read(request.headers(), &state.web, cookies::CSRF);
-    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let route = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
+    let safe = !route.is_some_and(|route| crate::routes::changes_state(request.method(), route));
     let request = if safe {
         request
     } else {

@@ -181,7 +181,21 @@ pub fn table() -> Vec<RouteInfo> {
     declare().routes
 }
 
+/// The methods a route may change something with (the table has no
+/// others besides GET).
+const STATE_CHANGING: [Method; 2] = [Method::POST, Method::DELETE];
+
+/// Whether `method` on the route `path` (as declared, e.g.
+/// `/people/{id}/disable`) reaches a handler that may change something:
+/// what the anti-forgery check guards. Any other request reaches no such
+/// handler — the router answers it (405 with `Allow` for a method the path
+/// does not take, 404 for no such path) — so it needs no token.
+pub(crate) fn changes_state(method: &Method, path: &str) -> bool {
+    static DECLARED: std::sync::LazyLock<Vec<RouteInfo>> = std::sync::LazyLock::new(table);
+    STATE_CHANGING.contains(method) && DECLARED.iter().any(|route| route.method == *method && route.path == path)
+}
+
 pub(crate) fn build(state: AppState) -> Router {
-    let router = declare().router.fallback(public::not_found);
+    let router = declare().router.fallback(public::not_found).method_not_allowed_fallback(public::method_not_allowed);
     middleware::wrap(router, state)
 }

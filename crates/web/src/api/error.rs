@@ -17,9 +17,9 @@ pub(crate) struct FieldMessage {
 /// The body of every API error.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct ErrorBody {
-    /// Stable code: `unauthenticated`, `mfa_required`, `forbidden`, `not_found`, `invalid_input`,
-    /// `invalid_credentials`, `rate_limited`, `link_invalid`, `forbidden_cross_site`, `form_expired`, `busy`
-    /// (503 with `Retry-After`: too many sign-ins at once), `internal`.
+    /// Stable code: `unauthenticated`, `mfa_required`, `forbidden`, `not_found`, `method_not_allowed`,
+    /// `invalid_input`, `invalid_credentials`, `rate_limited`, `link_invalid`, `forbidden_cross_site`,
+    /// `form_expired`, `too_large`, `busy` (503 with `Retry-After`: too many sign-ins at once), `internal`.
     error: &'static str,
     message: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]

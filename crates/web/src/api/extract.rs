@@ -85,14 +85,17 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or("");
-        let known: Vec<String> = T::into_params(|| Some(utoipa::openapi::path::ParameterIn::Query))
-            .into_iter()
-            .map(|parameter| parameter.name)
-            .collect();
-        if let Some((name, _)) =
-            form_urlencoded::parse(query.as_bytes()).find(|(name, _)| !known.iter().any(|k| k == name))
-        {
-            return Err(query_error(&name, format!("`{name}` is not a parameter of this endpoint.")));
+        let known = T::into_params(|| Some(utoipa::openapi::path::ParameterIn::Query));
+        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+            let Some(parameter) = known.iter().find(|parameter| parameter.name == name) else {
+                return Err(query_error(&name, format!("`{name}` is not a parameter of this endpoint.")));
+            };
+            // Browser forms send an empty field as `name=`, and the pages
+            // read that as "not given"; the API says what it expects: a
+            // number or a yes/no needs a value, or to be left out.
+            if value.is_empty() && !takes_text(parameter) {
+                return Err(query_error(&name, format!("`{name}` needs a value; leave it out to not filter by it.")));
+            }
         }
         let pairs = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize(pairs).map(ApiQuery).map_err(|error| {
@@ -100,6 +103,22 @@ where
             let name = error.path().to_string();
             query_error(&name, format!("`{name}` does not have a value this endpoint accepts."))
         })
+    }
+}
+
+/// Whether a parameter's documented type includes text (so that an empty
+/// value is one of its values).
+fn takes_text(parameter: &utoipa::openapi::path::Parameter) -> bool {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{Schema, SchemaType, Type};
+    match &parameter.schema {
+        Some(RefOr::T(Schema::Object(object))) => match &object.schema_type {
+            SchemaType::Type(kind) => *kind == Type::String,
+            SchemaType::Array(kinds) => kinds.contains(&Type::String),
+            SchemaType::AnyValue => true,
+        },
+        // Lists and references: not what a query parameter here is.
+        _ => true,
     }
 }
 

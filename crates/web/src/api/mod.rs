@@ -44,6 +44,7 @@ use crate::practice::api as accounts;
         directory::search
     ),
     components(schemas(ops::Probe, Version, error::ErrorBody)),
+    modifiers(&Refusals),
     tags(
         (name = "operations", description = "Health and readiness probes"),
         (name = "meta", description = "About this server"),
@@ -53,6 +54,52 @@ use crate::practice::api as accounts;
     )
 )]
 pub struct ApiDoc;
+
+/// Answers a request may get before its handler runs, added to every
+/// operation they apply to, so that no operation's list can forget them.
+struct Refusals;
+
+/// Every request that changes something (POST, DELETE) passes the
+/// anti-forgery check first.
+const FORGERY_REFUSAL: &str = "Refused before anything ran: the anti-forgery token from `GET /api/v1/session` \
+    is missing or wrong (`form_expired`), or the request came from another site (`forbidden_cross_site`). \
+    Nothing changed.";
+
+/// Every request with a JSON body has it read before anything else.
+const UNREADABLE_BODY: &str = "The body is not the JSON this endpoint expects (`invalid_input`): check the \
+    content type, field names and types.";
+
+impl utoipa::Modify for Refusals {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [&mut item.post, &mut item.delete].into_iter().flatten() {
+                add_answer(operation, "403", FORGERY_REFUSAL);
+                if operation.request_body.is_some() {
+                    add_answer(operation, "422", UNREADABLE_BODY);
+                }
+            }
+        }
+    }
+}
+
+/// Adds an error answer to an operation; where the operation already lists
+/// that status for its own reasons, this one joins its description.
+fn add_answer(operation: &mut utoipa::openapi::path::Operation, status: &str, description: &str) {
+    use utoipa::openapi::content::ContentBuilder;
+    use utoipa::openapi::response::ResponseBuilder;
+    use utoipa::openapi::{Ref, RefOr};
+    let responses = &mut operation.responses.responses;
+    match responses.get_mut(status) {
+        Some(RefOr::T(response)) => {
+            response.description = format!("{}. Or: {description}", response.description.trim_end_matches('.'));
+        }
+        _ => {
+            let body = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
+            let response = ResponseBuilder::new().description(description).content("application/json", body);
+            responses.insert(status.to_string(), RefOr::T(response.build()));
+        }
+    }
+}
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct Version {

@@ -37,6 +37,7 @@ pub(crate) struct TherapistQuery {
     pub(crate) lon: String,
     /// Radius around `near` (or `lat`/`lon`), in km (default 25, at most 500).
     #[serde(deserialize_with = "empty_as_none")]
+    #[param(exclusive_minimum = 0, maximum = 500)]
     pub(crate) radius_km: Option<f64>,
     /// Payer slugs, e.g. `aetna`.
     pub(crate) insurance: String,
@@ -54,6 +55,7 @@ pub(crate) struct TherapistQuery {
     pub(crate) superbill: bool,
     /// Highest fee per session, in dollars.
     #[serde(deserialize_with = "empty_as_none")]
+    #[param(value_type = Option<u64>, minimum = 0, maximum = 4294967295_u64)]
     pub(crate) max_fee: Option<u32>,
     /// Therapist genders, comma-separated.
     pub(crate) gender: String,
@@ -65,9 +67,13 @@ pub(crate) struct TherapistQuery {
     /// The visitor's IANA time zone, e.g. `America/Chicago`, to show free
     /// times in; without it they are shown in the therapist's zone, named.
     pub(crate) tz: String,
+    /// Which page of results, from 1.
     #[serde(deserialize_with = "empty_as_none")]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 4294967295_u64)]
     pub(crate) page: Option<u32>,
+    /// Results per page, from 1 (default 20; more than 50 gives 50).
     #[serde(deserialize_with = "empty_as_none")]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 4294967295_u64)]
     pub(crate) per_page: Option<u32>,
 }
 

@@ -131,8 +131,10 @@ pub(crate) struct Code {
 #[utoipa::path(post, path = "/api/v1/session/mfa", tag = "session", request_body = Code,
     responses(
         (status = 204, description = "Passed"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 422, description = "Wrong, malformed or already used code", body = ErrorBody),
-        (status = 403, description = "No second factor to check (clients, or not enrolled)", body = ErrorBody)))]
+        (status = 403, description = "No second factor to check (clients, or not enrolled)", body = ErrorBody),
+        (status = 429, description = "Too many wrong codes; wait 15 minutes", body = ErrorBody)))]
 pub(crate) async fn mfa(
     State(state): State<AppState>,
     caller: Caller,
@@ -146,12 +148,17 @@ pub(crate) async fn mfa(
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 pub(crate) struct PasswordChange {
     current_password: String,
+    /// 8 to 128 characters; a common password is refused.
+    #[schema(min_length = 8, max_length = 128)]
     new_password: String,
 }
 
 /// Changes the caller's password; their other sessions end.
 #[utoipa::path(post, path = "/api/v1/password", tag = "session", request_body = PasswordChange,
-    responses((status = 204, description = "Changed"), (status = 422, description = "See `fields`", body = ErrorBody),
+    responses((status = 204, description = "Changed"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Staff who have not passed the second step (`mfa_required`)", body = ErrorBody),
+        (status = 422, description = "See `fields`", body = ErrorBody),
         (status = 429, description = "Too many wrong current passwords; wait 15 minutes", body = ErrorBody),
         (status = 503, description = "Too many sign-ins at once; try again after `Retry-After` seconds", body = ErrorBody)))]
 pub(crate) async fn change_password(
@@ -188,6 +195,8 @@ pub(crate) async fn request_reset(
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 pub(crate) struct ResetConfirm {
     token: String,
+    /// 8 to 128 characters; a common password is refused.
+    #[schema(min_length = 8, max_length = 128)]
     password: String,
 }
 

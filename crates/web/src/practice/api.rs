@@ -16,15 +16,22 @@ use crate::{AppState, cookies};
 
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 pub(crate) struct Person {
+    /// What they want to be called: one line, at most 100 characters.
+    #[schema(min_length = 1, max_length = 100)]
     name: String,
+    #[schema(format = Email, max_length = 254)]
     email: String,
 }
 
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 pub(crate) struct StaffInvitation {
+    /// What they want to be called: one line, at most 100 characters.
+    #[schema(min_length = 1, max_length = 100)]
     name: String,
+    #[schema(format = Email, max_length = 254)]
     email: String,
     /// `clinician` or `admin`.
+    #[schema(pattern = "^(clinician|admin)$")]
     role: String,
 }
 
@@ -52,6 +59,7 @@ fn sent(list: Vec<InvitationSent>) -> Response {
 #[utoipa::path(post, path = "/api/v1/invitations", tag = "accounts", request_body = StaffInvitation,
     responses(
         (status = 201, description = "Invited", body = SentList),
+        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not allowed", body = ErrorBody),
         (status = 422, description = "See `fields`", body = ErrorBody)))]
 pub(crate) async fn invite_staff(
@@ -67,7 +75,9 @@ pub(crate) async fn invite_staff(
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 pub(crate) struct ClientInvitation {
     /// `individual` (one person) or `couple` (two).
+    #[schema(pattern = "^(individual|couple)$")]
     kind: String,
+    #[schema(min_items = 1, max_items = 2)]
     clients: Vec<Person>,
 }
 
@@ -75,6 +85,7 @@ pub(crate) struct ClientInvitation {
 #[utoipa::path(post, path = "/api/v1/client-invitations", tag = "accounts", request_body = ClientInvitation,
     responses(
         (status = 201, description = "Invited", body = SentList),
+        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not allowed", body = ErrorBody),
         (status = 422, description = "See `fields`", body = ErrorBody)))]
 pub(crate) async fn invite_clients(
@@ -95,6 +106,8 @@ pub(crate) async fn invite_clients(
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 pub(crate) struct Acceptance {
     token: String,
+    /// 8 to 128 characters; a common password is refused.
+    #[schema(min_length = 8, max_length = 128)]
     password: String,
 }
 
@@ -126,6 +139,7 @@ fn user_id(id: &str) -> Result<UserId, ApiError> {
     params(("id" = String, Path, description = "The account's id")),
     responses(
         (status = 204, description = "Disabled"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not allowed", body = ErrorBody),
         (status = 404, description = "No such account in the practice", body = ErrorBody)))]
 pub(crate) async fn disable(
@@ -143,6 +157,7 @@ pub(crate) async fn disable(
     params(("id" = String, Path, description = "The account's id")),
     responses(
         (status = 204, description = "Enabled"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not allowed", body = ErrorBody),
         (status = 404, description = "No such account in the practice", body = ErrorBody)))]
 pub(crate) async fn enable(
@@ -164,7 +179,7 @@ pub(crate) struct AuditQuery {
     outcome: Option<String>,
     /// Entries older than this sequence number (for paging).
     before: Option<i64>,
-    /// At most this many (1–500, default 100).
+    /// At most this many: 100 unless given, never more than 500 (fewer than 1 means 100).
     limit: Option<i64>,
 }
 
@@ -189,7 +204,11 @@ pub(crate) struct AuditPage {
 
 /// The practice's audit log, newest first (owners).
 #[utoipa::path(get, path = "/api/v1/audit", tag = "accounts", params(AuditQuery),
-    responses((status = 200, description = "Entries", body = AuditPage), (status = 403, description = "Not allowed", body = ErrorBody)))]
+    responses(
+        (status = 200, description = "Entries", body = AuditPage),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+        (status = 422, description = "A parameter this endpoint does not know, or a value it cannot read; see `fields`", body = ErrorBody)))]
 pub(crate) async fn audit(
     State(state): State<AppState>,
     caller: Caller,

@@ -48,6 +48,12 @@ pub(crate) async fn not_found() -> Response {
     ErrorPage::not_found().into_response()
 }
 
+/// A page or API route asked with a method it does not answer; the router
+/// adds the `Allow` header naming the ones it does.
+pub(crate) async fn method_not_allowed() -> Response {
+    ErrorPage::method_not_allowed().into_response()
+}
+
 /// The living design system: every component, rendered by the stylesheet
 /// pages use. Demo only: a practice's own server has no use for it.
 pub(crate) async fn design(
