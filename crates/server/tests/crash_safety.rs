@@ -12,16 +12,23 @@
 //! - **A crash mid-write loses nothing acknowledged.** A therapist's browser
 //!   is told "Note saved." (303 to `?done=note`) only after the commit, so
 //!   every note acknowledged that way must be there after the server dies.
+//!   The same for the sessions the therapist books for the client (303 to
+//!   the calendar with `done=added`), each with its `add_appointments` entry.
+//! - **A read of client data is answered only once its audit entry is
+//!   durable.** Every client page the server sent has its `view_client`
+//!   entry after the kill.
 //!
 //! Each trial starts `sensate serve` over the same database, lets eight
 //! workers write notes about one client as fast as the server accepts them
-//! (and a ninth rewrite the client's contact preferences), and kills the
-//! process with SIGKILL at a random moment once writes are going through —
-//! no shutdown, no flushing, requests and transactions cut off half way.
-//! Then, on the database directly (note texts decrypted with the master key
-//! in the data directory, so each note is known by the text it was sent
-//! with): every acknowledged note is there, nothing is there that was not
-//! sent, every note has its one entry and every entry its note, SQLite's
+//! (a ninth rewrites the client's contact preferences, a tenth books one
+//! session after another, an eleventh reads the client's page), and kills
+//! the process with SIGKILL at a random moment once writes are going
+//! through — no shutdown, no flushing, requests and transactions cut off
+//! half way. Then, on the database directly (note texts decrypted with the
+//! master key in the data directory, so each note is known by the text it
+//! was sent with): every acknowledged note and booking is there, nothing is
+//! there that was not sent, every note and booking has its one entry and
+//! every entry its record, every page read sent has its entry, SQLite's
 //! `PRAGMA integrity_check` says `ok`, and `sensate audit verify` (which
 //! seals what is pending) finds the chain intact and still reaching the head
 //! the previous trial's verification printed. The next trial restarts the
@@ -41,14 +48,18 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 use sensate_app::infra::crypto::{Binding, KeyRing};
 use sensate_domain::scheduling::CaseKind;
+use sensate_domain::scheduling::Participants;
 use sensate_domain::totp::{TotpSecret, code_at, step_of};
-use sensate_domain::{CaseId, PracticeId, Role, UserId};
-use sensate_store::{NewCase, NewPractice, NewUser};
+use sensate_domain::{CaseId, PracticeId, Role, SessionTypeId, UserId};
+use sensate_store::{NewCase, NewPractice, NewUser, SessionTypeRecord};
 use sensate_testkit::{TestDb, between, on_both_engines};
 use sqlx::Connection;
 
 /// Kills per engine.
-const TRIALS: usize = 16;
+const TRIALS: usize = 20;
+/// Hourly session times each trial's booking worker may use (100 days of
+/// them); no trial books that many before its kill.
+const BOOKINGS_PER_TRIAL: usize = 2_400;
 /// Workers writing notes at once, each one request after another.
 const NOTE_WORKERS: usize = 8;
 /// The kill comes this long after the first acknowledged write: a random moment in it.
@@ -133,9 +144,16 @@ fn sensate(db: &TestDb) -> Command {
     command
 }
 
-/// A practice with a therapist and their client in an open case, written
-/// through the store before any server runs. Returns (therapist, client).
-async fn seed(db: &TestDb) -> (UserId, UserId) {
+/// What the trials work on, written through the store before any server runs.
+struct Seeded {
+    client: UserId,
+    case: CaseId,
+    session_type: SessionTypeId,
+}
+
+/// A practice with a therapist and their client in an open case, and a
+/// kind of session to book.
+async fn seed(db: &TestDb) -> Seeded {
     let store = db.store().await;
     let now = Timestamp::now();
     let practice = PracticeId::new();
@@ -164,9 +182,10 @@ async fn seed(db: &TestDb) -> (UserId, UserId) {
         people.push(id);
     }
     let (therapist, client) = (people[0], people[1]);
+    let case = CaseId::new();
     store
         .insert_case(&NewCase {
-            id: CaseId::new(),
+            id: case,
             practice_id: practice,
             clinician_id: therapist,
             kind: CaseKind::Individual,
@@ -175,8 +194,34 @@ async fn seed(db: &TestDb) -> (UserId, UserId) {
         })
         .await
         .unwrap();
+    let session_type = SessionTypeId::new();
+    store
+        .insert_session_type(&SessionTypeRecord {
+            id: session_type,
+            practice_id: practice,
+            name: "Individual session".into(),
+            duration_minutes: 50,
+            fee_cents: Some(15_000),
+            in_person: false,
+            telehealth: true,
+            participants: Participants::Individual,
+            trial: false,
+            needs_approval: false,
+            active: true,
+            created_at: now,
+        })
+        .await
+        .unwrap();
     store.close().await;
-    (therapist, client)
+    Seeded { client, case, session_type }
+}
+
+/// The `k`-th hourly session time from tomorrow (UTC, the practice's zone),
+/// as RFC 3339: how a booking is known before and after the kill.
+fn slot(first_day: jiff::civil::Date, k: usize) -> String {
+    let day = first_day.checked_add(jiff::Span::new().days(i64::try_from(k / 24).unwrap())).unwrap();
+    let hour = i8::try_from(k % 24).unwrap();
+    day.at(hour, 0, 0, 0).to_zoned(jiff::tz::TimeZone::UTC).unwrap().timestamp().to_string()
 }
 
 /// A browser over a cookie jar that outlives the servers: the session is
@@ -241,24 +286,37 @@ struct Target {
     saved: Arc<AtomicUsize>,
 }
 
-/// One kind of audited write: its form's path and field, and the redirect
-/// that acknowledges it.
+/// The fields of one write's form, from the text it is known by.
+type Fields = Box<dyn Fn(&str) -> Vec<(&'static str, String)> + Send>;
+
+/// One kind of audited write: its form's path and fields, and the end of
+/// the redirect that acknowledges it.
 struct Write {
     path: String,
-    field: &'static str,
+    fields: Fields,
     done: &'static str,
 }
 
-/// Sends one form after another until the server stops answering.
-async fn writer(target: Target, write: Write, texts: impl Fn(usize) -> String) -> WorkerLog {
+impl Write {
+    /// A form of one text field.
+    fn text(path: String, field: &'static str, done: &'static str) -> Self {
+        Self { path, fields: Box::new(move |text| vec![(field, text.to_string())]), done }
+    }
+}
+
+/// Sends one form after another until the server stops answering (or
+/// `texts` has no more).
+async fn writer(target: Target, write: Write, texts: impl Fn(usize) -> Option<String>) -> WorkerLog {
     let mut log = WorkerLog::default();
     for n in 0.. {
-        let text = texts(n);
+        let Some(text) = texts(n) else { break };
+        let mut form = (write.fields)(&text);
+        form.push(("csrf_token", target.csrf.clone()));
         let sent = target
             .client
             .post(format!("{}{}", target.base, write.path))
             .header("origin", &target.base)
-            .form(&[(write.field, text.as_str()), ("csrf_token", target.csrf.as_str())])
+            .form(&form)
             .send()
             .await;
         match sent {
@@ -282,6 +340,23 @@ async fn writer(target: Target, write: Write, texts: impl Fn(usize) -> String) -
     log
 }
 
+/// Reads the client's page one after another until the server stops
+/// answering; returns (pages received, requests sent).
+async fn reader(target: Target, client: UserId) -> (usize, usize) {
+    let (mut received, mut sent) = (0, 0);
+    loop {
+        sent += 1;
+        let Ok(response) = target.client.get(format!("{}/clients/{client}", target.base)).send().await else {
+            return (received, sent);
+        };
+        // A page counts once its whole body arrived.
+        if response.status() != 200 || response.text().await.is_err() {
+            return (received, sent);
+        }
+        received += 1;
+    }
+}
+
 /// Everything sent so far, over all trials.
 #[derive(Default)]
 struct Ledger {
@@ -297,6 +372,13 @@ struct Ledger {
     contact_expected: Option<String>,
     /// The contact text under way at the last kill.
     contact_in_doubt: Option<String>,
+    /// Session times whose booking the server acknowledged, and those sent
+    /// without an answer (each may or may not exist).
+    booked: HashSet<String>,
+    booking_in_doubt: HashSet<String>,
+    /// Client pages received whole, and client page requests sent.
+    reads_received: usize,
+    reads_sent: usize,
     /// The chain head the last `sensate audit verify` printed.
     head: Option<String>,
     /// The texts of the notes in the database after the last kill.
@@ -337,6 +419,8 @@ async fn client_page(server: &Server, client: &reqwest::Client, id: UserId) -> C
 /// kill, and exactly the committed changes of them are audited.
 async fn read_back(db: &TestDb, server: &Server, client: &reqwest::Client, id: UserId, ledger: &mut Ledger) -> String {
     let page = client_page(server, client, id).await;
+    ledger.reads_sent += 1;
+    ledger.reads_received += 1;
     let shown: HashSet<String> = page.notes.iter().cloned().collect();
     assert_eq!(shown.len(), page.notes.len(), "a note shown twice");
     let mut lost: Vec<&String> = ledger.acknowledged.iter().filter(|text| !shown.contains(*text)).collect();
@@ -462,6 +546,20 @@ impl Raw {
             .count()
     }
 
+    /// The start of every session of `case`, as RFC 3339.
+    async fn bookings(&mut self, case: CaseId) -> Vec<String> {
+        let sql = "SELECT starts_at FROM appointments WHERE case_id = $1";
+        let starts: Vec<i64> =
+            on_raw!(self, conn => sqlx::query_scalar(sql).bind(case.as_uuid()).fetch_all(conn).await.unwrap());
+        starts.into_iter().map(|at| Timestamp::from_second(at).unwrap().to_string()).collect()
+    }
+
+    /// How many allowed entries of `action` name `record`.
+    async fn allowed(&mut self, action: &str, record_type: &str, record: &str) -> usize {
+        let entries = self.entries(action, record_type).await;
+        entries.iter().filter(|(id, outcome, _)| id == record && outcome == "allowed").count()
+    }
+
     async fn pending(&mut self) -> i64 {
         let sql = "SELECT COUNT(*) FROM audit_pending";
         on_raw!(self, conn => sqlx::query_scalar(sql).fetch_one(conn).await.unwrap())
@@ -507,12 +605,39 @@ fn assert_notes_match_entries(
     entries.iter().filter(|(_, _, place)| place == "sealed").count()
 }
 
+/// Every acknowledged booking is there, every booking was sent, each once,
+/// and each has its `add_appointments` entry (one per booking: every form
+/// books one session); every client page received has its `view_client`
+/// entry, and no more entries than requests sent.
+async fn assert_bookings_and_reads_audited(raw: &mut Raw, seeded: &Seeded, ledger: &Ledger, when: &str) {
+    let booked = raw.bookings(seeded.case).await;
+    let found: HashSet<&String> = booked.iter().collect();
+    assert_eq!(found.len(), booked.len(), "{when}: two sessions at one time");
+    let mut lost: Vec<&String> = ledger.booked.iter().filter(|at| !found.contains(at)).collect();
+    lost.sort();
+    assert!(lost.is_empty(), "{when}: {} acknowledged bookings lost: {lost:?}", lost.len());
+    let unknown: Vec<&&String> =
+        found.iter().filter(|at| !ledger.booked.contains(**at) && !ledger.booking_in_doubt.contains(**at)).collect();
+    assert!(unknown.is_empty(), "{when}: sessions nobody booked: {unknown:?}");
+    let entries = raw.allowed("add_appointments", "case", &seeded.case.to_string()).await;
+    assert_eq!(entries, booked.len(), "{when}: one add_appointments entry per booked session");
+
+    let reads = raw.allowed("view_client", "client", &seeded.client.to_string()).await;
+    assert!(
+        reads >= ledger.reads_received,
+        "{when}: {} client pages were sent, but only {reads} view_client entries survived",
+        ledger.reads_received
+    );
+    assert!(reads <= ledger.reads_sent, "{when}: {reads} view_client entries for {} requests", ledger.reads_sent);
+}
+
 /// After a kill, on the database: SQLite's file is sound; every acknowledged
-/// note is there and every note was sent; notes and `write_note` entries
-/// match one to one; and `sensate audit verify` seals and verifies the
-/// chain, which still reaches the previous trial's head, after which every
-/// note's entry is in the chain.
-async fn check_database(db: &TestDb, client: UserId, ledger: &mut Ledger, trial: usize) {
+/// note and booking is there and every one was sent; notes, bookings and
+/// page reads match their entries; and `sensate audit verify` seals and
+/// verifies the chain, which still reaches the previous trial's head, after
+/// which every note's entry is in the chain.
+async fn check_database(db: &TestDb, seeded: &Seeded, ledger: &mut Ledger, trial: usize) {
+    let client = seeded.client;
     let mut raw = Raw::open(db).await;
     raw.settle().await;
     if let Some(integrity) = raw.integrity_check().await {
@@ -530,6 +655,7 @@ async fn check_database(db: &TestDb, client: UserId, ledger: &mut Ledger, trial:
     assert!(unknown.is_empty(), "trial {trial}: notes nobody sent: {unknown:?}");
     let entries = raw.entries("write_note", "clinical_note").await;
     assert_notes_match_entries(&notes, &entries, ledger, &format!("trial {trial}, right after the kill"));
+    assert_bookings_and_reads_audited(&mut raw, seeded, ledger, &format!("trial {trial}, right after the kill")).await;
     ledger.found = texts;
 
     let mut verify = sensate(db);
@@ -552,6 +678,7 @@ async fn check_database(db: &TestDb, client: UserId, ledger: &mut Ledger, trial:
     let entries = raw.entries("write_note", "clinical_note").await;
     let sealed = assert_notes_match_entries(&notes, &entries, ledger, &format!("trial {trial}, after sealing"));
     assert_eq!(sealed, notes.len(), "trial {trial}: every note's entry is in the chain");
+    assert_bookings_and_reads_audited(&mut raw, seeded, ledger, &format!("trial {trial}, after sealing")).await;
     raw.close().await;
 }
 
@@ -560,7 +687,9 @@ on_both_engines! {
         let started = Instant::now();
         let engine = if db.is_postgres() { "postgres" } else { "sqlite" };
         let logs = tempfile::tempdir().unwrap();
-        let (_therapist, client_id) = seed(&db).await;
+        let seeded = seed(&db).await;
+        let client_id = seeded.client;
+        let first_day = Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date().tomorrow().unwrap();
         let jar = Arc::new(reqwest::cookie::Jar::default());
         let mut ledger = Ledger::default();
         let mut in_doubt_requests = 0;
@@ -579,16 +708,32 @@ on_both_engines! {
             let target = Target { client: browser, base: server.base.clone(), csrf, saved: Arc::default() };
             let mut workers = Vec::new();
             for worker in 0..NOTE_WORKERS {
-                let notes = Write { path: format!("/clients/{client_id}/notes"), field: "note", done: "?done=note" };
-                let texts = move |n| format!("crash-note-t{trial}-w{worker}-n{n}");
+                let notes = Write::text(format!("/clients/{client_id}/notes"), "note", "?done=note");
+                let texts = move |n| Some(format!("crash-note-t{trial}-w{worker}-n{n}"));
                 workers.push(tokio::spawn(writer(target.clone(), notes, texts)));
             }
-            let contact = Write {
-                path: format!("/clients/{client_id}/contact"),
-                field: "contact_preferences",
-                done: "?done=contact",
+            let contact = Write::text(format!("/clients/{client_id}/contact"), "contact_preferences", "?done=contact");
+            let contact =
+                tokio::spawn(writer(target.clone(), contact, move |n| Some(format!("crash-contact-t{trial}-n{n}"))));
+            let (case, kind) = (seeded.case.to_string(), seeded.session_type.to_string());
+            let booking = Write {
+                path: "/appointments/new".into(),
+                // The text is the session's start: its date and time on the form.
+                fields: Box::new(move |at: &str| {
+                    vec![
+                        ("case", case.clone()),
+                        ("session_type", kind.clone()),
+                        ("format", "telehealth".into()),
+                        ("date", at[..10].to_string()),
+                        ("time", at[11..16].to_string()),
+                        ("repeat", "none".into()),
+                    ]
+                }),
+                done: "&done=added&count=1",
             };
-            let contact = tokio::spawn(writer(target.clone(), contact, move |n| format!("crash-contact-t{trial}-n{n}")));
+            let slots = move |n| (n < BOOKINGS_PER_TRIAL).then(|| slot(first_day, trial * BOOKINGS_PER_TRIAL + n));
+            let booking = tokio::spawn(writer(target.clone(), booking, slots));
+            let reading = tokio::spawn(reader(target.clone(), client_id));
 
             // Once writes are going through, at a random moment: SIGKILL.
             let deadline = Instant::now() + Duration::from_secs(30);
@@ -614,9 +759,16 @@ on_both_engines! {
             }
             ledger.contact_in_doubt = contact.in_doubt;
             unexpected.extend(contact.unexpected);
+            let booking = booking.await.unwrap();
+            ledger.booked.extend(booking.acknowledged);
+            ledger.booking_in_doubt.extend(booking.in_doubt);
+            unexpected.extend(booking.unexpected);
+            let (received, sent) = reading.await.unwrap();
+            ledger.reads_received += received;
+            ledger.reads_sent += sent;
             assert!(unexpected.is_empty(), "trial {trial}: answers other than success: {unexpected:?}\n{}", server.log());
 
-            check_database(&db, client_id, &mut ledger, trial).await;
+            check_database(&db, &seeded, &mut ledger, trial).await;
         }
 
         assert!(in_doubt_requests > 0, "the kills came while requests were under way");
@@ -624,10 +776,13 @@ on_both_engines! {
         println!(
             "crash safety on {engine}: {TRIALS} SIGKILLs, {} acknowledged note writes, {} notes found \
              ({committed_in_doubt} of {in_doubt_requests} unanswered writes had committed), 0 lost, every note with \
-             its one audit entry; {} contact changes acknowledged; {:.1} s",
+             its one audit entry; {} contact changes and {} bookings acknowledged, {} client pages read, each \
+             audited; {:.1} s",
             ledger.acknowledged.len(),
             ledger.found.len(),
             ledger.contact_writes,
+            ledger.booked.len(),
+            ledger.reads_received,
             started.elapsed().as_secs_f64()
         );
     }
