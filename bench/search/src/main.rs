@@ -244,7 +244,7 @@ fn main() -> Result<(), Failure> {
         ms(build),
         ms(drop_input),
         index.len(),
-        index.listed_count(TODAY),
+        index.listed_count(now),
         index.vocabulary_len()
     );
     println!(
@@ -269,7 +269,7 @@ fn main() -> Result<(), Failure> {
     for round in 0..=rounds {
         for (q, (shape, query)) in mix.iter().enumerate() {
             let started = Instant::now();
-            let results = black_box(index.search(black_box(query), TODAY));
+            let results = black_box(index.search(black_box(query), now));
             measured.record(round, *shape, started.elapsed(), &results);
             if q % 6 == 0 {
                 let started = Instant::now();

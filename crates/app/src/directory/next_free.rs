@@ -188,7 +188,6 @@ pub fn next_free_times(
     schedules: sensate_store::BookableSchedules,
     now: Timestamp,
 ) -> (NextFree, Details) {
-    let today = now.to_zoned(TimeZone::UTC).date();
     let mut column = NextFree::for_index(index);
     let mut details = Details::for_index(index);
     // (zone, session type) → its place in `details.kinds`.
@@ -199,7 +198,7 @@ pub fn next_free_times(
     for clinician in clinicians {
         let id = clinician.availability.clinician_id;
         let id_text = id.to_string();
-        if !index.is_listed(&id_text, today) {
+        if !index.is_listed(&id_text, now) {
             continue;
         }
         let types = session_types.get(&clinician.practice_id).map(Vec::as_slice).unwrap_or_default();

@@ -17,11 +17,13 @@
 //!
 //! Pages of results may be kept ([`App::recall`], [`App::remember`]) for the
 //! view they were made from: the same index, the same table of free times,
-//! the same day, and no shown (or, sorting by soonest, ranked) free time
-//! lapsed since ([`SearchResults::changes_at`]).
+//! no licence or certification lapsed since
+//! ([`DirectoryIndex::next_listing_change`]), and no shown (or, sorting by
+//! soonest, ranked) free time lapsed since ([`SearchResults::changes_at`]).
 //!
 //! Whether a profile is listed (a current, verified licence) is decided by
-//! the index at query time against today's date, so expiry needs no rebuild.
+//! the index at query time against the moment of the search (each licence
+//! on its state's clock), so expiry needs no rebuild.
 use std::any::Any;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -136,7 +138,8 @@ struct Memo {
 struct Kept {
     value: Arc<dyn Any + Send + Sync>,
     weight: usize,
-    day: jiff::civil::Date,
+    /// When it stops holding: a free time it shows lapses, or a licence or
+    /// certification stops counting.
     changes_at: Option<jiff::Timestamp>,
     used: u64,
 }
@@ -364,16 +367,15 @@ impl super::Directory<'_> {
         let index = &view.snapshot.index;
         Ok(match &view.table {
             Some(table) => index.search_with(query, &table.column, self.app.now()),
-            None => index.search(query, self.listing_day()),
+            None => index.search(query, self.app.now()),
         })
     }
 
     /// What was kept under `key` for this view of the directory, if it still
-    /// holds: made from the same snapshot and table, on the same day, and no
-    /// free time it depends on has lapsed since.
+    /// holds: made from the same snapshot and table, and no licence,
+    /// certification or free time it depends on has lapsed since.
     pub fn recall<T: Any + Send + Sync>(&self, view: &DirectoryView, key: &str) -> Option<Arc<T>> {
         let now = self.app.now();
-        let day = now.to_zoned(jiff::tz::TimeZone::UTC).date();
         let mut memo = self.app.directory.memo();
         if memo.generation != view.generation() {
             return None;
@@ -381,7 +383,7 @@ impl super::Directory<'_> {
         memo.clock += 1;
         let tick = memo.clock;
         let kept = memo.entries.get_mut(key)?;
-        if kept.day != day || kept.changes_at.is_some_and(|at| now >= at) {
+        if kept.changes_at.is_some_and(|at| now >= at) {
             return None;
         }
         kept.used = tick;
@@ -389,8 +391,9 @@ impl super::Directory<'_> {
     }
 
     /// Keeps `value` (which weighs `weight`, e.g. its size in bytes) under
-    /// `key` for this view, until the directory or the free times change, the
-    /// day ends, or `changes_at` (from the search's results) comes. The least
+    /// `key` for this view, until the directory or the free times change, a
+    /// licence or certification stops counting, or `changes_at` (from the
+    /// search's results) comes. The least
     /// recently used go when the kept ones weigh too much; a view older than
     /// what is kept keeps nothing.
     pub fn remember<T: Any + Send + Sync>(
@@ -404,7 +407,8 @@ impl super::Directory<'_> {
         if weight > MEMO_WEIGHT / 8 {
             return;
         }
-        let day = self.listing_day();
+        let lapses = view.snapshot.index.next_listing_change(self.app.now());
+        let changes_at = [changes_at, lapses].into_iter().flatten().min();
         let mut memo = self.app.directory.memo();
         let generation = view.generation();
         if generation < memo.generation {
@@ -415,7 +419,7 @@ impl super::Directory<'_> {
         }
         memo.clock += 1;
         let used = memo.clock;
-        if let Some(old) = memo.entries.insert(key, Kept { value, weight, day, changes_at, used }) {
+        if let Some(old) = memo.entries.insert(key, Kept { value, weight, changes_at, used }) {
             memo.weight -= old.weight;
         }
         memo.weight += weight;
@@ -463,20 +467,15 @@ impl super::Directory<'_> {
 }
 
 impl super::Directory<'_> {
-    /// The day listing is decided on: today's UTC date.
-    pub(crate) fn listing_day(&self) -> jiff::civil::Date {
-        self.app.now().to_zoned(jiff::tz::TimeZone::UTC).date()
-    }
-
-    /// Whether the profile is listed today, and if not, why.
+    /// Whether the profile is listed now, and if not, why.
     pub fn listing(&self, record: &DirectoryProfileRecord) -> Listing {
         let licences: Vec<LicenceFact> = record.licences.iter().map(licence_fact).collect();
-        Listing::of(&licences, self.listing_day())
+        Listing::of(&licences, self.app.now())
     }
 
     /// A therapist's full listing, only while they are listed (a verified,
-    /// unexpired licence today); otherwise `None`, as if unknown. It holds
-    /// only the licences and certifications that are current today: what a
+    /// unexpired licence now); otherwise `None`, as if unknown. It holds
+    /// only the licences and certifications that are current now: what a
     /// visitor may be shown.
     pub async fn listed_profile(
         &self,
@@ -486,9 +485,9 @@ impl super::Directory<'_> {
         if !self.listing(&record).is_listed() {
             return Ok(None);
         }
-        let today = self.listing_day();
-        record.licences.retain(|l| licence_fact(l).is_current(today));
-        record.certifications.retain(|c| certification_fact(c).is_current(today));
+        let now = self.app.now();
+        record.licences.retain(|l| licence_fact(l).is_current(now));
+        record.certifications.retain(|c| certification_fact(c).is_current(now));
         let practice = self.app.store.practice(record.profile.practice_id).await?;
         Ok(Some((record, practice)))
     }
@@ -550,7 +549,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_kept_page_holds_for_its_view_until_a_time_it_shows_lapses_or_the_day_ends() {
+    async fn a_kept_page_holds_for_its_view_until_a_time_it_shows_or_a_credential_lapses() {
         let (app, clock, _db) = app().await;
         import(&app, 2).await;
         let view = app.directory().directory_view().await.unwrap();
@@ -572,11 +571,16 @@ mod tests {
         clock.advance(SignedDuration::from_mins(1));
         assert_eq!(recall(&view, "a"), None);
         assert_eq!(recall(&view, "b").as_deref(), Some("page b"));
-        // A new day lists by another date: nothing kept holds.
-        clock.advance(SignedDuration::from_hours(12));
+        // A licence or certification stops counting (its day ends on its
+        // own clock): a search could find otherwise, so nothing kept holds.
+        let lapse = view.snapshot.index.next_listing_change(app.now()).expect("imported credentials expire");
+        assert!(lapse > app.now() + SignedDuration::from_mins(1), "the kept page held until now");
+        clock.advance(lapse.duration_since(app.now()) - SignedDuration::from_secs(1));
+        assert_eq!(recall(&view, "b").as_deref(), Some("page b"), "a second before");
+        clock.advance(SignedDuration::from_secs(1));
         assert_eq!(recall(&view, "b"), None);
-        app.directory().remember(&view, "b".into(), page("page b, next day"), 16, None);
-        assert_eq!(recall(&view, "b").as_deref(), Some("page b, next day"));
+        app.directory().remember(&view, "b".into(), page("page b, after"), 16, None);
+        assert_eq!(recall(&view, "b").as_deref(), Some("page b, after"));
         // The directory changes: a new view keeps nothing of the old, and
         // the old view cannot put anything back.
         import(&app, 3).await;

@@ -778,8 +778,8 @@ mod tests {
         }
     }
 
-    fn listed(record: &DirectoryProfileRecord, today: Date) -> bool {
-        record.licences.iter().any(|l| crate::directory::search::licence_fact(l).is_current(today))
+    fn listed(record: &DirectoryProfileRecord, now: jiff::Timestamp) -> bool {
+        record.licences.iter().any(|l| crate::directory::search::licence_fact(l).is_current(now))
     }
 
     #[test]
@@ -836,12 +836,12 @@ mod tests {
 
     #[test]
     fn a_realistic_share_is_listed_unless_all_must_be() {
-        let today = options(false).today;
+        let now = options(false).now;
         let mixed = SyntheticDirectory::generate(options(false), 2_000).unwrap();
-        let unlisted = mixed.profiles.iter().filter(|r| !listed(r, today)).count();
+        let unlisted = mixed.profiles.iter().filter(|r| !listed(r, now)).count();
         assert!((40..=160).contains(&unlisted), "about 5 % unlisted, got {unlisted} of 2000");
         let demo = SyntheticDirectory::generate(options(true), 2_000).unwrap();
-        assert!(demo.profiles.iter().all(|r| listed(r, today)));
+        assert!(demo.profiles.iter().all(|r| listed(r, now)));
         // Every credential was verified by the manager of the therapist's practice.
         let owners: std::collections::HashMap<_, _> =
             demo.memberships.iter().filter(|m| m.role == Role::Owner).map(|m| (m.practice_id, m.user_id)).collect();

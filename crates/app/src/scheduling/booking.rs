@@ -188,11 +188,11 @@ impl super::Scheduling<'_> {
             record.profile.offers_in_person,
             record.profile.offers_telehealth,
         );
-        let today = self.app.directory().listing_day();
+        let now = self.app.now();
         let mut licensed_in: Vec<String> = record
             .licences
             .iter()
-            .filter(|l| crate::directory::search::licence_fact(l).is_current(today))
+            .filter(|l| crate::directory::search::licence_fact(l).is_current(now))
             .map(|l| l.jurisdiction.clone())
             .collect();
         licensed_in.sort();

@@ -95,6 +95,10 @@ pub struct Jurisdiction {
     /// Two-letter USPS code, e.g. `NY`.
     pub code: String,
     pub name: String,
+    /// Where its licensing boards sit (the capital's zone): a licence
+    /// issued here counts through its expiry day on this clock.
+    #[serde(skip)]
+    pub zone: crate::TimeZoneName,
 }
 
 /// The approximate centre of a US ZIP code.
@@ -217,6 +221,9 @@ pub struct Reference {
     payer_index: HashMap<String, usize>,
     jurisdiction_index: HashMap<String, usize>,
     jurisdiction_code_index: HashMap<String, usize>,
+    /// The jurisdictions' zone where a day ends last (see
+    /// [`Reference::end_of_day_everywhere`]).
+    latest_zone: jiff::tz::TimeZone,
     /// Positions in `postal`, by ZIP code: found by binary search. A map
     /// from each ZIP code to its position held a copy of every code and
     /// cost several MB more, resident in every server.
@@ -243,6 +250,7 @@ impl Reference {
         let (jurisdictions, jurisdiction_index, jurisdictions_file) = parse_jurisdictions(sources.jurisdictions)?;
         let jurisdiction_code_index =
             jurisdictions.iter().enumerate().map(|(i, j)| (j.code.clone(), i)).collect::<HashMap<_, _>>();
+        let latest_zone = latest_zone(&jurisdictions);
         let (postal, postal_by_zip, postal_file) =
             parse_postal_centroids(sources.postal_centroids, &jurisdiction_code_index)?;
         let Cities { cities, names: city_names, name_ends: city_name_ends } = city_centroids(&postal);
@@ -274,6 +282,7 @@ impl Reference {
             payer_index,
             jurisdiction_index,
             jurisdiction_code_index,
+            latest_zone,
             postal_by_zip,
             city_names,
             city_name_ends,
@@ -341,6 +350,19 @@ impl Reference {
     /// By id, e.g. `US-NY`.
     pub fn jurisdiction(&self, id: &str) -> Option<&Jurisdiction> {
         self.jurisdiction_index.get(id).and_then(|&i| self.jurisdictions.get(i))
+    }
+
+    /// The clock on which a licence of `id` expires ([`Jurisdiction::zone`]);
+    /// UTC for an id the reference data does not know (none is stored:
+    /// licences are added from this list).
+    pub fn jurisdiction_zone(&self, id: &str) -> jiff::tz::TimeZone {
+        self.jurisdiction(id).map_or(jiff::tz::TimeZone::UTC, |j| j.zone.zone().clone())
+    }
+
+    /// When `date` has ended in every jurisdiction: what "through `date`"
+    /// means for something valid in all of them (a national certification).
+    pub fn end_of_day_everywhere(&self, date: jiff::civil::Date) -> jiff::Timestamp {
+        crate::clock::end_of_day(date, &self.latest_zone)
     }
 
     /// By two-letter USPS code, e.g. `NY` (case-insensitive).
@@ -906,8 +928,17 @@ fn parse_payers(text: &str) -> Result<Parsed<Payer>, ReferenceError> {
     Ok((items, index, table.data_file()))
 }
 
+/// The zone whose day ends last, judged on a winter and a summer day (the
+/// US's westernmost zones keep their order all year: Hawaii has no summer
+/// time). UTC when there are no jurisdictions.
+fn latest_zone(jurisdictions: &[Jurisdiction]) -> jiff::tz::TimeZone {
+    let days = [jiff::civil::date(2026, 1, 15), jiff::civil::date(2026, 7, 15)];
+    let last = |j: &&Jurisdiction| days.map(|day| crate::clock::end_of_day(day, j.zone.zone()));
+    jurisdictions.iter().max_by_key(last).map_or(jiff::tz::TimeZone::UTC, |j| j.zone.zone().clone())
+}
+
 fn parse_jurisdictions(text: &str) -> Result<Parsed<Jurisdiction>, ReferenceError> {
-    let table = Table::parse(JURISDICTIONS, &["id", "code", "name"], text)?;
+    let table = Table::parse(JURISDICTIONS, &["id", "code", "name", "zone"], text)?;
     let items = table
         .rows
         .iter()
@@ -917,7 +948,10 @@ fn parse_jurisdictions(text: &str) -> Result<Parsed<Jurisdiction>, ReferenceErro
             if id != format!("US-{code}") {
                 return Err(row.invalid(0, format!("{id:?} is not US-{code}")));
             }
-            Ok(Jurisdiction { id, code, name: row.text(2)? })
+            let zone = row.text(3)?;
+            let zone = crate::TimeZoneName::parse(&zone)
+                .map_err(|_| row.invalid(3, format!("{zone:?} is not a known time zone")))?;
+            Ok(Jurisdiction { id, code, name: row.text(2)?, zone })
         })
         .collect::<Result<Vec<_>, _>>()?;
     let index = table.unique(&items, 0, |j| &j.id)?;
@@ -1394,8 +1428,13 @@ mod tests {
         assert!(matches!(err, Some(ReferenceError::UnknownReference { column: "state", .. })), "{err:?}");
         let err = with(|s| s.icd10 = "# version: 1\ncode\tdescription\tnote\nF52-0\tX\t\n").err();
         assert!(matches!(err, Some(ReferenceError::InvalidField { column: "code", .. })), "{err:?}");
-        let err = with(|s| s.jurisdictions = "# version: 1\nid\tcode\tname\nUS-NJ\tNY\tNew York\n").err();
+        let err =
+            with(|s| s.jurisdictions = "# version: 1\nid\tcode\tname\tzone\nUS-NJ\tNY\tNew York\tAmerica/New_York\n")
+                .err();
         assert!(matches!(err, Some(ReferenceError::InvalidField { column: "id", .. })), "{err:?}");
+        let err =
+            with(|s| s.jurisdictions = "# version: 1\nid\tcode\tname\tzone\nUS-NY\tNY\tNew York\tEastern\n").err();
+        assert!(matches!(err, Some(ReferenceError::InvalidField { column: "zone", .. })), "{err:?}");
     }
 
     #[test]

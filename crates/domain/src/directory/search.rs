@@ -2,10 +2,11 @@
 //! certified) sex therapist who fits them.
 //!
 //! The caller builds a [`DirectoryIndex`] from every profile's facts
-//! ([`DirectoryProfile`]) and asks it [`SearchQuery`]s, passing today's date.
-//! Whether a profile is listed is decided *at query time* against that date:
-//! a profile is listed when at least one of its licences is verified and has
-//! not expired (`expires_on >= today`). Nothing here reads a clock.
+//! ([`DirectoryProfile`]) and asks it [`SearchQuery`]s, passing the moment.
+//! Whether a profile is listed is decided *at query time* against that
+//! moment: a profile is listed when at least one of its licences is verified
+//! and its expiry day has not ended on its state's clock
+//! ([`LicenceFact::counts_until`]). Nothing here reads a clock.
 //!
 //! Reference data (concern slugs, payer slugs, language codes, jurisdiction
 //! ids such as `US-NY`) is opaque to this module: the index interns the strings
@@ -63,7 +64,10 @@ mod tests;
 
 use std::fmt;
 
+use jiff::Timestamp;
 use jiff::civil::Date;
+
+use crate::clock::end_of_day;
 use serde::{Deserialize, Serialize};
 
 pub use index::{DirectoryIndex, DirectoryIndexBuilder, FeeFacts};
@@ -175,17 +179,25 @@ pub struct LicenceFact {
 impl LicenceFact {
     /// The rule, in one place: a licence counts (for listing, for the
     /// states a therapist may see clients from by telehealth, for what a
-    /// profile shows) once verified, through the day it expires. `None`
-    /// while it awaits verification. The index keeps this day, so that
-    /// expiry needs no rebuild.
-    pub fn counts_through(&self) -> Option<Date> {
-        self.verified.then_some(self.expires_on)
+    /// profile shows) once verified, through the day it expires on its
+    /// jurisdiction's clock (where its board sits): it stops counting when
+    /// that day ends there, not at midnight UTC, which is the evening
+    /// before in the US. `None` while it awaits verification. The index
+    /// keeps this moment, so that expiry needs no rebuild.
+    pub fn counts_until(&self) -> Option<Timestamp> {
+        self.verified.then(|| end_of_day(self.expires_on, &jurisdiction_zone(&self.jurisdiction)))
     }
 
-    /// Whether the licence counts on `today` ([`Self::counts_through`]).
-    pub fn is_current(&self, today: Date) -> bool {
-        self.counts_through().is_some_and(|last| last >= today)
+    /// Whether the licence counts at `now` ([`Self::counts_until`]).
+    pub fn is_current(&self, now: Timestamp) -> bool {
+        self.counts_until().is_some_and(|end| now < end)
     }
+}
+
+/// The clock a jurisdiction's licences expire on; UTC should the reference
+/// data be unreadable (it is parsed and tested at build time, so it is not).
+fn jurisdiction_zone(jurisdiction: &str) -> jiff::tz::TimeZone {
+    super::reference::reference().map_or(jiff::tz::TimeZone::UTC, |r| r.jurisdiction_zone(jurisdiction))
 }
 
 /// Whether a profile is listed in the directory on a given day, and if not, why.
@@ -203,12 +215,14 @@ pub enum Listing {
 
 impl Listing {
     /// Listed while at least one licence is current ([`LicenceFact::is_current`]).
-    pub fn of(licences: &[LicenceFact], today: Date) -> Self {
-        let current = licences.iter().filter(|l| l.is_current(today)).map(|l| l.expires_on).max();
+    pub fn of(licences: &[LicenceFact], now: Timestamp) -> Self {
+        let current = licences.iter().filter(|l| l.is_current(now)).map(|l| l.expires_on).max();
+        // One awaiting verification that would count now, once verified.
+        let would_count = |l: &LicenceFact| !l.verified && LicenceFact { verified: true, ..l.clone() }.is_current(now);
         match current {
             Some(until) => Listing::Listed { until },
             None if licences.is_empty() => Listing::NoLicence,
-            None if licences.iter().any(|l| !l.verified && l.expires_on >= today) => Listing::AwaitingVerification,
+            None if licences.iter().any(would_count) => Listing::AwaitingVerification,
             None => Listing::Expired,
         }
     }
@@ -227,14 +241,20 @@ pub struct CertificationFact {
 
 impl CertificationFact {
     /// A certification counts once verified, through the day it expires
-    /// ([`Date::MAX`] when it does not). `None` while it awaits verification.
-    pub fn counts_through(&self) -> Option<Date> {
-        self.verified.then(|| self.expires_on.unwrap_or(Date::MAX))
+    /// ([`Timestamp::MAX`] when it does not). Its bodies certify for the
+    /// whole country, so that day lasts until it has ended in every
+    /// jurisdiction. `None` while it awaits verification.
+    pub fn counts_until(&self) -> Option<Timestamp> {
+        self.verified.then(|| match self.expires_on {
+            Some(last) => super::reference::reference()
+                .map_or_else(|_| end_of_day(last, &jiff::tz::TimeZone::UTC), |r| r.end_of_day_everywhere(last)),
+            None => Timestamp::MAX,
+        })
     }
 
-    /// Whether the certification counts on `today` ([`Self::counts_through`]).
-    pub fn is_current(&self, today: Date) -> bool {
-        self.counts_through().is_some_and(|last| last >= today)
+    /// Whether the certification counts at `now` ([`Self::counts_until`]).
+    pub fn is_current(&self, now: Timestamp) -> bool {
+        self.counts_until().is_some_and(|end| now < end)
     }
 }
 

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::collections::{BinaryHeap, HashMap};
 
-use jiff::civil::Date;
+use jiff::Timestamp;
 
 use super::bits::{Bits, Postings};
 use super::geo::{self, OfficeGrid, Unit};
@@ -14,10 +14,16 @@ use super::{
     MAX_PER_PAGE, MAX_RADIUS_KM, MAX_TEXT_CHARS, NextFree, Reason, SearchQuery, SearchResults, Sort, weights,
 };
 
-/// Dates as ordered integers (year, month and day packed), so the listing rule
-/// is an integer comparison per profile.
-fn day(date: Date) -> i32 {
-    i32::from(date.year()) * 512 + i32::from(date.month()) * 32 + i32::from(date.day())
+/// Moments as minutes since 1970 (i32 reaches past the year 6000), so the
+/// listing rule is an integer comparison per profile.
+fn minute(at: Timestamp) -> i32 {
+    i32::try_from(at.as_second().div_euclid(60)).unwrap_or(if at.as_second() < 0 { i32::MIN + 1 } else { i32::MAX })
+}
+
+/// The last minute something counts that stops counting at `end` (which
+/// is a day's end, on the minute): it counts while `minute(now) <= this`.
+fn last_minute(end: Timestamp) -> i32 {
+    if end == Timestamp::MAX { i32::MAX } else { minute(end).saturating_sub(1) }
 }
 
 const NEVER: i32 = i32::MIN;
@@ -34,10 +40,14 @@ const HEAP_LIMIT: usize = 4096;
 pub struct DirectoryIndex {
     /// Profile ids, ascending; a profile's position here is its index everywhere else.
     ids: Vec<Box<str>>,
-    /// The last day a licence counts ([`LicenceFact::counts_through`], [`NEVER`] if none): listed while `>= today`.
+    /// The last minute a licence counts ([`LicenceFact::counts_until`], [`NEVER`] if none): listed while `>= now`.
     listed_until: Vec<i32>,
-    /// The last day a certification counts ([`CertificationFact::counts_through`]; [`NEVER`] if none).
+    /// The last minute a certification counts ([`CertificationFact::counts_until`]; [`NEVER`] if none).
     certified_until: Vec<i32>,
+    /// Every last minute above (and per jurisdiction), ascending, once
+    /// each: when what a search finds may change without a new index
+    /// ([`Self::next_listing_change`]).
+    listing_changes: Vec<i32>,
     /// Lowest fee, [`NO_FEE`] when not published.
     min_fee: Vec<u32>,
     individuals: Bits,
@@ -80,7 +90,7 @@ pub struct FeeFacts {
 struct Licensed {
     /// Everyone with a verified licence there, expired or not.
     holders: Postings,
-    /// (latest expiry there, profile), ascending: those expired on a date are a prefix.
+    /// (last minute a licence there counts, profile), ascending: those expired at a moment are a prefix.
     by_expiry: Vec<(i32, u32)>,
 }
 
@@ -298,11 +308,12 @@ impl DirectoryIndexBuilder {
         let p = profile;
         let at = self.ids.len() as u32;
         self.ids.push(p.id.as_str().into());
-        // The last day each counts, by the facts' own rule; compared with
-        // each query's day.
-        self.listed_until.push(p.licences.iter().filter_map(LicenceFact::counts_through).max().map_or(NEVER, day));
+        // The last minute each counts, by the facts' own rule (a licence
+        // on its jurisdiction's clock); compared with each query's moment.
+        self.listed_until
+            .push(p.licences.iter().filter_map(LicenceFact::counts_until).max().map_or(NEVER, last_minute));
         self.certified_until
-            .push(p.certifications.iter().filter_map(CertificationFact::counts_through).max().map_or(NEVER, day));
+            .push(p.certifications.iter().filter_map(CertificationFact::counts_until).max().map_or(NEVER, last_minute));
         self.min_fee.push(p.min_fee_cents.unwrap_or(NO_FEE));
         let flags = [
             (p.individuals, INDIVIDUALS),
@@ -329,13 +340,13 @@ impl DirectoryIndexBuilder {
         if let Some(gender) = &p.gender {
             self.genders.add(at, gender, lowercase);
         }
-        for (licence, last) in p.licences.iter().filter_map(|l| Some((l, l.counts_through()?))) {
+        for (licence, end) in p.licences.iter().filter_map(|l| Some((l, l.counts_until()?))) {
             let jurisdiction = licence.jurisdiction.trim();
             let entries = match self.licensed.get_mut(jurisdiction) {
                 Some(entries) => entries,
                 None => self.licensed.entry(jurisdiction.into()).or_default(),
             };
-            let expires = day(last);
+            let expires = last_minute(end);
             match entries.last_mut() {
                 Some((last, latest)) if *last == at => *latest = (*latest).max(expires),
                 _ => entries.push((at, expires)),
@@ -415,6 +426,19 @@ impl DirectoryIndexBuilder {
         }
         office_units.shrink_to_fit();
 
+        let listed_until = column(&listed_until);
+        let certified_until = column(&certified_until);
+        let by_jurisdiction = holders_by_jurisdiction.iter().flat_map(|l| l.by_expiry.iter().map(|&(last, _)| last));
+        let mut listing_changes: Vec<i32> = listed_until
+            .iter()
+            .chain(&certified_until)
+            .copied()
+            .chain(by_jurisdiction)
+            .filter(|&last| last != NEVER && last != i32::MAX)
+            .collect();
+        listing_changes.sort_unstable();
+        listing_changes.dedup();
+        listing_changes.shrink_to_fit();
         DirectoryIndex {
             individuals: flag(INDIVIDUALS),
             couples: flag(COUPLES),
@@ -426,8 +450,9 @@ impl DirectoryIndexBuilder {
             free_consultation: flag(FREE_CONSULTATION),
             superbill: flag(SUPERBILL),
             accepting: flag(ACCEPTING),
-            listed_until: column(&listed_until),
-            certified_until: column(&certified_until),
+            listed_until,
+            certified_until,
+            listing_changes,
             min_fee: order.iter().map(|&at| min_fee[at as usize]).collect(),
             concerns: concerns.finish(&position, n),
             payers: payers.finish(&position, n),
@@ -467,10 +492,10 @@ impl DirectoryIndex {
         self.ids.is_empty()
     }
 
-    /// How many profiles are listed on `today` (a verified licence not expired).
-    pub fn listed_count(&self, today: Date) -> usize {
-        let today = day(today);
-        self.listed_until.iter().filter(|&&until| until >= today).count()
+    /// How many profiles are listed at `now` (a verified licence not expired).
+    pub fn listed_count(&self, now: Timestamp) -> usize {
+        let now = minute(now);
+        self.listed_until.iter().filter(|&&until| until >= now).count()
     }
 
     /// Distinct words in the free-text index.
@@ -501,7 +526,11 @@ impl DirectoryIndex {
             ("ids", self.ids.capacity() * 16 + self.ids.iter().map(|id| id.len()).sum::<usize>()),
             (
                 "columns and flags",
-                (self.listed_until.capacity() + self.certified_until.capacity() + self.min_fee.capacity()) * 4
+                (self.listed_until.capacity()
+                    + self.certified_until.capacity()
+                    + self.listing_changes.capacity()
+                    + self.min_fee.capacity())
+                    * 4
                     + flags.iter().map(|b| b.heap_bytes()).sum::<usize>(),
             ),
             (
@@ -520,15 +549,15 @@ impl DirectoryIndex {
         ]
     }
 
-    /// Profiles offering telehealth with a listable licence in `jurisdiction` on `today`.
-    fn telehealth_in(&self, jurisdiction: &str, today: i32) -> Bits {
+    /// Profiles offering telehealth with a listable licence in `jurisdiction` at minute `now`.
+    fn telehealth_in(&self, jurisdiction: &str, now: i32) -> Bits {
         let mut bits = Bits::zeros(self.len());
         if let Ok(at) = self.jurisdictions.binary_search_by(|j| (**j).cmp(jurisdiction)) {
             // Every holder, then clear those whose licence there has expired:
             // cost in proportion to the expired, not to all holders.
             let licensed = &self.licensed[at];
             licensed.holders.or_into(&mut bits);
-            for &(_, i) in licensed.by_expiry.iter().take_while(|(until, _)| *until < today) {
+            for &(_, i) in licensed.by_expiry.iter().take_while(|(until, _)| *until < now) {
                 bits.unset(i);
             }
         }
@@ -563,31 +592,46 @@ impl DirectoryIndex {
         })
     }
 
-    /// Whether the profile is in the index and listed on `today`.
-    pub fn is_listed(&self, id: &str, today: Date) -> bool {
-        self.position(id).is_some_and(|at| self.listed_until[at as usize] >= day(today))
+    /// The first moment after `now` at which a licence or certification
+    /// stops counting, so that a search may find otherwise than at `now`;
+    /// `None` if none ever will. A page of results holds until then.
+    pub fn next_listing_change(&self, now: Timestamp) -> Option<Timestamp> {
+        let now = minute(now);
+        let next = self.listing_changes.get(self.listing_changes.partition_point(|&last| last < now))?;
+        Some(Timestamp::from_second((i64::from(*next) + 1) * 60).unwrap_or(Timestamp::MAX))
     }
 
-    /// Runs a query as of `today`. Never fails: see [`SearchQuery::validate`].
+    /// Whether the profile is in the index and listed at `now`.
+    pub fn is_listed(&self, id: &str, now: Timestamp) -> bool {
+        self.position(id).is_some_and(|at| self.listed_until[at as usize] >= minute(now))
+    }
+
+    /// Runs a query as of `now`. Never fails: see [`SearchQuery::validate`].
     /// Without free times, [`Sort::Soonest`] is best-match order.
-    pub fn search(&self, query: &SearchQuery, today: Date) -> SearchResults {
-        self.run(query, today, None, true)
+    pub fn search(&self, query: &SearchQuery, now: Timestamp) -> SearchResults {
+        self.run(query, now, None, true)
     }
 
     /// Runs a query as of `now` with the profiles' free times: hits carry
     /// their next free time, and [`Sort::Soonest`] orders by it. A column
     /// built for another index is ignored.
-    pub fn search_with(&self, query: &SearchQuery, next_free: &NextFree, now: jiff::Timestamp) -> SearchResults {
-        let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+    pub fn search_with(&self, query: &SearchQuery, next_free: &NextFree, now: Timestamp) -> SearchResults {
         let next = next_free.fits(self.len()).then_some((next_free, now.as_second()));
-        self.run(query, today, next, true)
+        self.run(query, now, next, true)
     }
 
     /// `by_groups`: allow the shortcut of [`Self::best_by_groups`] (tests compare both ways).
-    fn run(&self, query: &SearchQuery, today: Date, next: Option<(&NextFree, i64)>, by_groups: bool) -> SearchResults {
+    fn run(
+        &self,
+        query: &SearchQuery,
+        now: Timestamp,
+        next: Option<(&NextFree, i64)>,
+        by_groups: bool,
+    ) -> SearchResults {
         let next_free = |i: u32| next.and_then(|(column, now)| column.first(i, now));
         let n = self.len();
-        let today = day(today);
+        // In the unit of the columns it is compared with.
+        let now = minute(now);
         let per_page = query.per_page.clamp(1, MAX_PER_PAGE);
         let page = query.page.max(1);
         let origin = query.origin.filter(|&o| geo::valid_origin(o));
@@ -635,7 +679,7 @@ impl DirectoryIndex {
         // Where: telehealth in the visitor's jurisdiction and/or an office nearby.
         let tele = match (query.format, jurisdiction) {
             (Format::InPerson, _) | (_, None) => None,
-            (_, Some(j)) => Some(self.telehealth_in(j, today)),
+            (_, Some(j)) => Some(self.telehealth_in(j, now)),
         };
         let near = match (query.format, origin) {
             (Format::Telehealth, _) | (_, None) => None,
@@ -667,9 +711,9 @@ impl DirectoryIndex {
         }
 
         // Columns last, on the words that still have candidates.
-        candidates.retain_column(&self.listed_until, |until| until >= today);
+        candidates.retain_column(&self.listed_until, |until| until >= now);
         if query.certified_only {
-            candidates.retain_column(&self.certified_until, |until| until >= today);
+            candidates.retain_column(&self.certified_until, |until| until >= now);
         }
         if let Some(ceiling) = query.max_fee_cents {
             candidates.retain_column(&self.min_fee, |fee| fee != NO_FEE && fee <= ceiling);
@@ -691,7 +735,7 @@ impl DirectoryIndex {
                 + concerns.points(i, weights::CONCERN)
                 + payers.points(i, weights::INSURANCE)
                 + languages.points(i, weights::LANGUAGE);
-            if self.certified_until[i as usize] >= today {
+            if self.certified_until[i as usize] >= now {
                 points += weights::CERTIFIED;
             }
             if self.accepting.get(i) {
@@ -727,7 +771,7 @@ impl DirectoryIndex {
             && term_matches.is_empty()
             && [&concerns, &payers, &languages].iter().all(|list| list.known.len() <= 1);
         let best: Vec<u32> = if by_groups && only_groups_vary {
-            self.best_by_groups(&candidates, today, keep)
+            self.best_by_groups(&candidates, now, keep)
         } else {
             let mut top = TopK::new(keep);
             if sort == Sort::Soonest {
@@ -790,7 +834,7 @@ impl DirectoryIndex {
                 if query.superbill {
                     reasons.push(Reason::Superbill);
                 }
-                if self.certified_until[i as usize] >= today {
+                if self.certified_until[i as usize] >= now {
                     reasons.push(Reason::Certified);
                 }
                 if self.accepting.get(i) {
@@ -812,9 +856,9 @@ impl DirectoryIndex {
     /// only by certification and accepting new clients (no origin, no text, at
     /// most one value per list): candidates fall into four groups, best first,
     /// each in id order — word-wide bit operations instead of a score per candidate.
-    fn best_by_groups(&self, candidates: &Bits, today: i32, keep: usize) -> Vec<u32> {
+    fn best_by_groups(&self, candidates: &Bits, now: i32, keep: usize) -> Vec<u32> {
         let mut certified = candidates.clone();
-        certified.retain_column(&self.certified_until, |until| until >= today);
+        certified.retain_column(&self.certified_until, |until| until >= now);
         let mut groups: Vec<(u32, Bits)> = Vec::new();
         for (is_certified, is_accepting) in [(true, true), (true, false), (false, true), (false, false)] {
             let points =
@@ -969,7 +1013,8 @@ mod tests {
             },
             SearchQuery { affirming: Affirming { lgbtq: true, ..Default::default() }, page: 3, ..Default::default() },
         ];
-        for today in [date(2025, 12, 31), date(2026, 4, 2), date(2026, 9, 30)] {
+        for day in [date(2025, 12, 31), date(2026, 4, 2), date(2026, 9, 30)] {
+            let today = day.at(12, 0, 0, 0).to_zoned(jiff::tz::TimeZone::UTC).unwrap().timestamp();
             for query in &queries {
                 let shortcut = index.run(query, today, None, true);
                 assert!(!shortcut.hits.is_empty(), "{query:?} on {today}");

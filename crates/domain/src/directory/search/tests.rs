@@ -6,6 +6,21 @@ use super::*;
 
 const TODAY: Date = date(2026, 11, 22);
 
+/// Noon in New York on `day`: within that day in every US jurisdiction.
+fn on(day: Date) -> Timestamp {
+    day.at(12, 0, 0, 0).to_zoned(jiff::tz::TimeZone::get("America/New_York").unwrap()).unwrap().timestamp()
+}
+
+/// `local` (e.g. `2026-12-31T23:30`) on the clock of `zone`.
+fn at(local: &str, zone: &str) -> Timestamp {
+    local
+        .parse::<jiff::civil::DateTime>()
+        .unwrap()
+        .to_zoned(jiff::tz::TimeZone::get(zone).unwrap())
+        .unwrap()
+        .timestamp()
+}
+
 const MIDTOWN: (f64, f64) = (40.7580, -73.9855);
 const UPPER_WEST_SIDE: (f64, f64) = (40.7870, -73.9754);
 const JERSEY_CITY: (f64, f64) = (40.7178, -74.0431);
@@ -51,7 +66,7 @@ fn ids(results: &SearchResults) -> Vec<&str> {
 }
 
 fn found(index: &DirectoryIndex, query: &SearchQuery) -> Vec<String> {
-    index.search(query, TODAY).hits.into_iter().map(|hit| hit.id).collect()
+    index.search(query, on(TODAY)).hits.into_iter().map(|hit| hit.id).collect()
 }
 
 fn with<F: FnOnce(&mut DirectoryProfile)>(id: &str, f: F) -> DirectoryProfile {
@@ -74,15 +89,15 @@ fn expired_or_unverified_licences_hide_a_profile_until_an_earlier_date() {
     ]);
     let query = SearchQuery::default();
 
-    let today = index.search(&query, TODAY);
+    let today = index.search(&query, on(TODAY));
     assert_eq!(ids(&today), vec!["current", "expires-today", "one-of-two-current"]);
     assert_eq!(today.total, 3);
-    assert_eq!(index.listed_count(TODAY), 3);
+    assert_eq!(index.listed_count(on(TODAY)), 3);
 
-    let tomorrow = index.search(&query, date(2026, 11, 23));
+    let tomorrow = index.search(&query, on(date(2026, 11, 23)));
     assert_eq!(ids(&tomorrow), vec!["current", "one-of-two-current"]);
 
-    let last_winter = index.search(&query, date(2025, 12, 1));
+    let last_winter = index.search(&query, on(date(2025, 12, 1)));
     assert_eq!(ids(&last_winter), vec!["current", "expired", "expires-today", "one-of-two-current"]);
 }
 
@@ -102,13 +117,13 @@ fn telehealth_lists_only_therapists_licensed_in_the_visitors_jurisdiction() {
     let query =
         |j: &str| SearchQuery { format: Format::Telehealth, jurisdiction: Some(j.into()), ..Default::default() };
 
-    let ny = index.search(&query("US-NY"), TODAY);
+    let ny = index.search(&query("US-NY"), on(TODAY));
     assert_eq!(ids(&ny), vec!["ny"]);
     assert!(ny.hits[0].reasons.contains(&Reason::Telehealth("US-NY".into())));
     assert_eq!(found(&index, &query("US-NJ")), vec!["nj", "ny-lapsed-nj-current", "ny-unverified-nj-current"]);
     assert_eq!(found(&index, &query("US-CA")), Vec::<String>::new());
     // Before the NY licence lapsed, that therapist could see New Yorkers too.
-    assert_eq!(ids(&index.search(&query("US-NY"), date(2026, 4, 1))), vec!["ny", "ny-lapsed-nj-current"]);
+    assert_eq!(ids(&index.search(&query("US-NY"), on(date(2026, 4, 1)))), vec!["ny", "ny-lapsed-nj-current"]);
 }
 
 fn new_york_offices() -> DirectoryIndex {
@@ -132,7 +147,7 @@ fn in_person_keeps_offices_within_the_radius_nearest_first() {
         sort: Sort::Distance,
         ..Default::default()
     };
-    let results = index.search(&query, TODAY);
+    let results = index.search(&query, on(TODAY));
     assert_eq!(ids(&results), vec!["midtown", "two-offices", "jersey-city", "park-slope"]);
     let km: Vec<f64> = results.hits.iter().map(|h| h.distance_km.unwrap_or(f64::NAN)).collect();
     assert!(km[0] < 0.01, "{km:?}");
@@ -167,7 +182,7 @@ fn any_format_offers_telehealth_where_licensed_or_an_office_nearby() {
         with("ny-telehealth", |_| {}),
     ]);
     let query = SearchQuery { origin: Some(BOSTON), jurisdiction: Some("US-NY".into()), ..Default::default() };
-    let results = index.search(&query, TODAY);
+    let results = index.search(&query, on(TODAY));
     assert_eq!(ids(&results), vec!["ma-telehealth", "ny-telehealth"]);
     assert!(results.hits[0].reasons.iter().any(|r| matches!(r, Reason::InPerson { .. })));
     assert!(results.hits[1].reasons.contains(&Reason::Telehealth("US-NY".into())));
@@ -200,7 +215,7 @@ fn insurance_language_and_gender_match_any_of_the_values_asked_for() {
     assert_eq!(found(&index, &by_insurance(&["unknown-payer"])), Vec::<String>::new());
 
     let spanish = SearchQuery { languages: vec!["es".into()], ..Default::default() };
-    let results = index.search(&spanish, TODAY);
+    let results = index.search(&spanish, on(TODAY));
     assert_eq!(ids(&results), vec!["aetna-es"]);
     assert!(results.hits[0].reasons.contains(&Reason::Speaks("es".into())));
 
@@ -226,7 +241,7 @@ fn affirming_and_focus_flags_are_all_required() {
         affirming: Affirming { lgbtq: true, kink_aware: false, cnm: true },
         ..Default::default()
     };
-    let results = index.search(&query, TODAY);
+    let results = index.search(&query, on(TODAY));
     assert_eq!(ids(&results), vec!["couples-lgbtq-cnm"]);
     assert_eq!(
         reasons_line(&results.hits[0].reasons, &SlugsOnly),
@@ -256,7 +271,7 @@ fn fee_ceiling_sliding_scale_and_fee_sort() {
     assert_eq!(found(&index, &by_fee), vec!["c-90-sliding", "d-120-sliding", "b-200", "a-no-fee"]);
 
     let ceiling = SearchQuery { max_fee_cents: Some(15_000), sort: Sort::Fee, ..Default::default() };
-    let results = index.search(&ceiling, TODAY);
+    let results = index.search(&ceiling, on(TODAY));
     assert_eq!(ids(&results), vec!["c-90-sliding", "d-120-sliding"]);
     assert_eq!(results.hits[0].reasons, vec![Reason::FeeFrom { cents: 9_000 }, Reason::SlidingScale]);
     assert_eq!(reasons_line(&results.hits[0].reasons, &SlugsOnly), "Fees from $90 · Sliding scale");
@@ -305,7 +320,7 @@ fn certified_only_needs_a_verified_current_certification() {
         with("none", |_| {}),
     ]);
     let query = SearchQuery { certified_only: true, ..Default::default() };
-    let results = index.search(&query, TODAY);
+    let results = index.search(&query, on(TODAY));
     assert_eq!(ids(&results), vec!["current", "lifetime"]);
     assert!(results.hits.iter().all(|h| h.reasons.contains(&Reason::Certified)));
     // Without the filter, certified therapists still rank first.
@@ -322,7 +337,7 @@ fn free_text_finds_words_and_prefixes_and_needs_every_word() {
     ]);
     let text = |t: &str| SearchQuery { text: t.into(), ..Default::default() };
 
-    let results = index.search(&text("Mindfulness"), TODAY);
+    let results = index.search(&text("Mindfulness"), on(TODAY));
     assert_eq!(ids(&results), vec!["mindful"]);
     assert_eq!(results.hits[0].reasons, vec![Reason::Mentions(vec!["mindfulness".into()])]);
     assert_eq!(results.hits[0].reasons[0].to_string(), "Mentions “mindfulness”");
@@ -365,7 +380,7 @@ fn a_hit_says_why_it_matches() {
         origin: Some(MIDTOWN),
         ..Default::default()
     };
-    let results = index.search(&query, TODAY);
+    let results = index.search(&query, on(TODAY));
     let hit = &results.hits[0];
     assert_eq!(
         reasons_line(&hit.reasons, &Names),
@@ -388,7 +403,7 @@ fn best_match_ranks_concerns_first_then_the_rest_and_ties_by_id() {
         with("other-concern", |p| p.concerns = vec!["pornography-use".into()]),
     ]);
     let query = SearchQuery { concerns: vec!["vaginismus".into(), "low-desire".into()], ..Default::default() };
-    let results = index.search(&query, TODAY);
+    let results = index.search(&query, on(TODAY));
     assert_eq!(ids(&results), vec!["z-both-concerns", "b-one-concern-accepting", "a-one-concern", "c-one-concern"]);
     assert_eq!(results.hits[0].score, 2 * weights::CONCERN);
     assert_eq!(
@@ -414,9 +429,9 @@ fn the_same_profiles_in_any_order_give_the_same_results() {
     reversed_input.reverse();
     let reversed = DirectoryIndex::build(reversed_input);
     let query = SearchQuery { origin: Some((40.0, -74.0)), per_page: 50, ..Default::default() };
-    assert_eq!(forward.search(&query, TODAY), reversed.search(&query, TODAY));
+    assert_eq!(forward.search(&query, on(TODAY)), reversed.search(&query, on(TODAY)));
     let by_distance = SearchQuery { sort: Sort::Distance, ..query };
-    assert_eq!(forward.search(&by_distance, TODAY), reversed.search(&by_distance, TODAY));
+    assert_eq!(forward.search(&by_distance, on(TODAY)), reversed.search(&by_distance, on(TODAY)));
 }
 
 #[test]
@@ -456,20 +471,20 @@ fn pages_split_the_results_and_a_page_past_the_end_is_empty_with_the_total() {
     let index = DirectoryIndex::build((0..45).map(|i| profile(&format!("p{i:02}"))).collect());
     let page = |page: u32| SearchQuery { page, per_page: 20, ..Default::default() };
 
-    let first = index.search(&page(1), TODAY);
+    let first = index.search(&page(1), on(TODAY));
     assert_eq!((first.total, first.pages, first.hits.len()), (45, 3, 20));
     assert_eq!(first.hits[0].id, "p00");
-    let third = index.search(&page(3), TODAY);
+    let third = index.search(&page(3), on(TODAY));
     assert_eq!(ids(&third), vec!["p40", "p41", "p42", "p43", "p44"]);
-    let beyond = index.search(&page(4), TODAY);
+    let beyond = index.search(&page(4), on(TODAY));
     assert_eq!((beyond.total, beyond.pages, beyond.page, beyond.hits.len()), (45, 3, 4, 0));
-    let far = index.search(&page(u32::MAX), TODAY);
+    let far = index.search(&page(u32::MAX), on(TODAY));
     assert_eq!((far.total, far.hits.len()), (45, 0));
 
-    let huge = index.search(&SearchQuery { per_page: 500, ..Default::default() }, TODAY);
+    let huge = index.search(&SearchQuery { per_page: 500, ..Default::default() }, on(TODAY));
     assert_eq!((huge.per_page, huge.hits.len(), huge.pages), (50, 45, 1));
 
-    let nothing = index.search(&SearchQuery { concerns: vec!["vaginismus".into()], ..Default::default() }, TODAY);
+    let nothing = index.search(&SearchQuery { concerns: vec!["vaginismus".into()], ..Default::default() }, on(TODAY));
     assert_eq!((nothing.total, nothing.pages, nothing.hits.len()), (0, 0, 0));
 }
 
@@ -520,12 +535,12 @@ fn invalid_queries_still_answer_safely() {
     let index = new_york_offices();
     // Telehealth without a jurisdiction, in person without a place: nobody.
     let telehealth = SearchQuery { format: Format::Telehealth, ..Default::default() };
-    assert_eq!(index.search(&telehealth, TODAY).total, 0);
+    assert_eq!(index.search(&telehealth, on(TODAY)).total, 0);
     let in_person = SearchQuery { format: Format::InPerson, ..Default::default() };
-    assert_eq!(index.search(&in_person, TODAY).total, 0);
+    assert_eq!(index.search(&in_person, on(TODAY)).total, 0);
     // Page 0 reads as page 1, per page 0 as 1, distance sort without origin as best match.
     let odd = SearchQuery { page: 0, per_page: 0, sort: Sort::Distance, ..Default::default() };
-    let results = index.search(&odd, TODAY);
+    let results = index.search(&odd, on(TODAY));
     assert_eq!((results.page, results.per_page, results.pages, ids(&results)), (1, 1, 6, vec!["boston"]));
 }
 
@@ -537,7 +552,7 @@ fn superbill_free_consultation_and_accepting_filters_are_required_when_asked() {
         with("accepting", |p| p.accepting_new_clients = true),
     ]);
     let superbill = SearchQuery { superbill: true, ..Default::default() };
-    let results = index.search(&superbill, TODAY);
+    let results = index.search(&superbill, on(TODAY));
     assert_eq!(ids(&results), vec!["superbill"]);
     assert_eq!(results.hits[0].reasons, vec![Reason::Superbill]);
     assert_eq!(
@@ -551,7 +566,8 @@ fn superbill_free_consultation_and_accepting_filters_are_required_when_asked() {
 
 #[test]
 fn listing_says_why_a_profile_is_not_listed() {
-    let today = date(2026, 11, 22);
+    let day = date(2026, 11, 22);
+    let today = on(day);
     assert_eq!(Listing::of(&[], today), Listing::NoLicence);
     let waiting = [licence("US-NY", date(2027, 6, 30), false)];
     assert_eq!(Listing::of(&waiting, today), Listing::AwaitingVerification);
@@ -559,13 +575,57 @@ fn listing_says_why_a_profile_is_not_listed() {
     assert_eq!(Listing::of(&lapsed, today), Listing::Expired);
     // Valid through the day it expires; the latest current licence counts.
     let current = [
-        licence("US-NY", today, true),
+        licence("US-NY", day, true),
         licence("US-NJ", date(2028, 3, 31), true),
         licence("US-CT", date(2029, 1, 1), false),
     ];
     assert_eq!(Listing::of(&current, today), Listing::Listed { until: date(2028, 3, 31) });
     assert!(Listing::of(&current, today).is_listed());
-    assert!(!Listing::of(&current, date(2028, 4, 1)).is_listed());
+    assert!(!Listing::of(&current, on(date(2028, 4, 1))).is_listed());
+}
+
+#[test]
+fn a_licence_counts_through_its_last_day_on_its_own_states_clock() {
+    let new_year = date(2026, 12, 31);
+    let cert = |expires_on: Option<Date>, verified: bool| CertificationFact { expires_on, verified };
+    let index = DirectoryIndex::build(vec![
+        with("ny", |p| p.licences = vec![licence("US-NY", new_year, true)]),
+        with("hi", |p| p.licences = vec![licence("US-HI", new_year, true)]),
+        with("certified", |p| {
+            p.licences = vec![licence("US-NY", date(2028, 1, 1), true)];
+            p.certifications = vec![cert(Some(new_year), true)];
+        }),
+    ]);
+    // Who is found, by name (the order is best match, not asked about here).
+    let who = |query: &SearchQuery, now: Timestamp| {
+        let mut found: Vec<String> = index.search(query, now).hits.into_iter().map(|hit| hit.id).collect();
+        found.sort();
+        found
+    };
+    let everyone = SearchQuery::default();
+    let certified = SearchQuery { certified_only: true, ..Default::default() };
+    // Half past eleven on New Year's Eve in New York is already January in
+    // UTC: the New York licence still counts there until midnight.
+    let late_in_new_york = at("2026-12-31T23:30", "America/New_York");
+    assert_eq!(late_in_new_york.to_string(), "2027-01-01T04:30:00Z");
+    assert_eq!(who(&everyone, late_in_new_york), vec!["certified", "hi", "ny"]);
+    let past_midnight = at("2027-01-01T00:01", "America/New_York");
+    assert_eq!(who(&everyone, past_midnight), vec!["certified", "hi"]);
+    assert!(!index.is_listed("ny", past_midnight));
+    let ny = licence("US-NY", new_year, true);
+    assert!(ny.is_current(late_in_new_york) && !ny.is_current(past_midnight));
+    // Hawaii's day ends five hours later; so does a national certification's.
+    let late_in_honolulu = at("2026-12-31T23:30", "Pacific/Honolulu");
+    assert_eq!(who(&everyone, late_in_honolulu), vec!["certified", "hi"]);
+    assert_eq!(who(&certified, late_in_honolulu), vec!["certified"]);
+    let honolulu_new_year = at("2027-01-01T00:01", "Pacific/Honolulu");
+    assert_eq!(who(&everyone, honolulu_new_year), vec!["certified"]);
+    assert!(index.search(&certified, honolulu_new_year).hits.is_empty());
+    // Telehealth in a state follows the same clock.
+    let telehealth_ny =
+        SearchQuery { format: Format::Telehealth, jurisdiction: Some("US-NY".into()), ..Default::default() };
+    assert_eq!(who(&telehealth_ny, late_in_new_york), vec!["certified", "ny"]);
+    assert_eq!(who(&telehealth_ny, past_midnight), vec!["certified"]);
 }
 
 mod soonest {
@@ -640,7 +700,7 @@ mod soonest {
         assert_eq!(results.hits[0].next_free, Some(at("2026-11-25T15:00:00Z")));
         assert_eq!(results.hits[2].next_free, None);
         // Without a column: no times, and soonest is best match.
-        let plain = index.search(&SearchQuery { sort: Sort::Soonest, ..SearchQuery::default() }, TODAY);
+        let plain = index.search(&SearchQuery { sort: Sort::Soonest, ..SearchQuery::default() }, on(TODAY));
         assert_eq!(ids(&plain), vec!["a", "b", "d", "c", "e", "f"]);
         assert!(plain.hits.iter().all(|hit| hit.next_free.is_none()));
     }
@@ -709,7 +769,7 @@ mod soonest {
         // Nothing shown has a time, or no column: nothing lapses.
         let none = index.search_with(&SearchQuery { page: 5, per_page: 1, ..SearchQuery::default() }, &times, now());
         assert_eq!((ids(&none), none.changes_at), (vec!["e"], None));
-        assert_eq!(index.search(&soonest, TODAY).changes_at, None);
+        assert_eq!(index.search(&soonest, on(TODAY)).changes_at, None);
         // A second before it lapses the page is the same; a second after, it is not.
         let just_before = index.search_with(&soonest, &times, at("2026-11-23T09:00:00Z"));
         assert_eq!(hits(&just_before), hits(&first));
@@ -788,8 +848,8 @@ mod soonest {
             with("a", |p| p.licences = vec![licence("US-NY", date(2026, 1, 1), true)]),
         ]);
         assert_eq!((index.position("a"), index.position("b"), index.position("c")), (Some(0), Some(1), None));
-        assert!(!index.is_listed("a", TODAY), "expired");
-        assert!(index.is_listed("b", TODAY));
-        assert!(!index.is_listed("c", TODAY));
+        assert!(!index.is_listed("a", on(TODAY)), "expired");
+        assert!(index.is_listed("b", on(TODAY)));
+        assert!(!index.is_listed("c", on(TODAY)));
     }
 }
