@@ -113,8 +113,8 @@ async function expectDashboard(page, title, ...tools) {
 }
 
 /** Signs in with email and password; staff land on the second step. */
-async function signIn(page, { email, password }) {
-  await page.goto(at('/login'));
+async function signIn(page, { email, password }, { goTo = true } = {}) {
+  if (goTo) await page.goto(at('/login'));
   await expect(h1(page)).toHaveText('Sign in');
   await expectNoA11yViolations(page);
   const main = mainLandmark(page);
@@ -256,6 +256,10 @@ test('a new practice: set-up, a therapist, a client, a private note', async ({ b
 
       await choosePassword(main, ROBIN.password);
       await create.click();
+      // Accepted: the sign-in page says so, the same whoever had an account.
+      await expect(robin).toHaveURL(urlOf('/login?done=joined'));
+      await expect(main.getByRole('status')).toContainText('Sign in with your email address and the password you chose');
+      await signIn(robin, ROBIN, { goTo: false });
       robinMfa = await enrolMfa(robin);
       await expectDashboard(robin, 'Today', 'Your clients');
     });
@@ -298,6 +302,8 @@ test('a new practice: set-up, a therapist, a client, a private note', async ({ b
 
       await choosePassword(main, SAM.password);
       await main.getByRole('button', { name: 'Create account', exact: true }).click();
+      await expect(sam).toHaveURL(urlOf('/login?done=joined'));
+      await signIn(sam, SAM, { goTo: false });
       // Clients have no second sign-in step.
       const tools = await expectDashboard(sam, 'Home', 'Your contact preferences');
       await expect(main.getByRole('heading', { level: 2, name: 'Your upcoming appointments' })).toBeVisible();

@@ -14,6 +14,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::audit::{Entry, outcome};
+use crate::identity::invitations::ACCOUNT_EXISTS_JOB;
 use crate::identity::passwords::RESET_JOB;
 use crate::infra::mailer::MailError;
 use crate::scheduling::reminders::REMINDER_JOB;
@@ -158,6 +159,7 @@ impl JobRunner {
         let run = match job.kind.as_str() {
             REMINDER_JOB => self.app.scheduling().run_reminder(job.id, &job.payload, now).await,
             RESET_JOB => self.app.identity().run_reset(job.id, &job.payload, now).await,
+            ACCOUNT_EXISTS_JOB => self.app.identity().run_account_exists(job.id, &job.payload).await,
             other => {
                 tracing::error!(job = %job.id, kind = other, "unknown job kind");
                 store.fail_job(job, &self.worker, "unknown_kind", false, now).await?;

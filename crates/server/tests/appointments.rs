@@ -178,7 +178,8 @@ on_both_engines! {
         let token = link_in(invitation, "/join?token=").rsplit('=').next().unwrap().to_string();
         let client = TestApp::new_client();
         let joined = app.post_form(&client, "/join", &[("token", &token), ("password", CLIENT_PASSWORD), ("password_confirm", CLIENT_PASSWORD)]).await;
-        assert_eq!(joined.status(), 303, "{}", joined.text().await.unwrap());
+        assert_eq!(location(&joined), "/login?done=joined", "then Robin signs in");
+        app.login(&client, "robin@visitor.example", CLIENT_PASSWORD).await;
         let mine = text(&client, &w, "/dashboard").await;
         assert!(mine.contains("Tess Therapist") && mine.contains("Tue, Nov 24, 2026, 3:00 PM (Central European Time)"), "{mine}");
         assert!(!mine.contains("MESSAGE-CANARY"));
@@ -193,7 +194,8 @@ on_both_engines! {
         let token = link_in(invitation, "/join?token=").rsplit('=').next().unwrap().to_string();
         let jo = TestApp::new_client();
         let joined = app.post_form(&jo, "/join", &[("token", &token), ("password", CLIENT_PASSWORD), ("password_confirm", CLIENT_PASSWORD)]).await;
-        assert_eq!(joined.status(), 303, "{}", joined.text().await.unwrap());
+        assert_eq!(location(&joined), "/login?done=joined");
+        app.login(&jo, "jo@visitor.example", CLIENT_PASSWORD).await;
         assert!(text(&jo, &w, "/dashboard").await.contains("Tue, Nov 24, 2026, 3:00 PM (Central European Time)"));
         let dashboard = text(&w.tess, &w, "/dashboard").await;
         assert!(dashboard.contains("Robin &amp; Robin&#39;s partner") || dashboard.contains("Robin &#38; Robin&#39;s partner"), "{dashboard}");
@@ -313,13 +315,32 @@ on_both_engines! {
         app.login(&kim_browser, "kim@elsewhere.example", CLIENT_PASSWORD).await;
         assert!(!text(&kim_browser, &w, "/dashboard").await.contains("Tess Therapist"));
 
-        // Kim was invited instead. Without signing in, the link only says to sign in.
+        // Kim was invited instead. Whoever holds the link and uses it without
+        // signing in gets the answer a new account gets, so it cannot tell
+        // that the address has an account; Kim's account is untouched and
+        // Kim is emailed how to join.
         let invitation = mails[sent..].iter().find(|m| m.header("To").unwrap().contains("kim@")).unwrap();
         let token = link_in(invitation, "/join?token=").rsplit('=').next().unwrap().to_string();
         let anonymous = TestApp::new_client();
-        let refused = app.post_form(&anonymous, "/join", &[("token", &token), ("password", "another long phrase"), ("password_confirm", "another long phrase")]).await;
-        assert_eq!(refused.status(), 422);
-        assert!(refused.text().await.unwrap().contains("Sign in, then open the link in your invitation again"));
+        for _ in 0..2 {
+            let answered = app.post_form(&anonymous, "/join", &[("token", &token), ("password", "another long phrase"), ("password_confirm", "another long phrase")]).await;
+            assert_eq!(location(&answered), "/login?done=joined", "the answer a new account gets");
+        }
+        let login = text(&anonymous, &w, "/login?done=joined").await;
+        assert!(login.contains("If this address already had an account, use its password"), "{login}");
+        assert!(app.store().roles_in(practice, kim).await.unwrap().is_empty(), "nothing joined");
+        let chosen = TestApp::new_client();
+        let refused = app.post_form(&chosen, "/login", &[("email", "kim@elsewhere.example"), ("password", "another long phrase")]).await;
+        assert_eq!(refused.status(), 401, "Kim's password did not change");
+        app.run_due_jobs().await;
+        let told = w.sink.wait_for(sent + 4, Duration::from_secs(10)).await;
+        // (A reminder of the session may go out with it.)
+        let told: Vec<_> = told[sent + 3..].iter().filter(|m| m.header("To").unwrap().contains("kim@")).collect();
+        assert_eq!(told.len(), 1, "one email however often the link is used");
+        assert_eq!(told[0].subject(), "Your invitation");
+        told[0].assert_discreet();
+        let body = told[0].body().replace('\n', " ");
+        assert!(body.contains("already has an account") && body.contains("sign in with the password you already have"), "{body}");
 
         // Someone else signed in cannot use it: refused, audited, nothing changed.
         let tess_try = app.post_form(&w.tess, "/join/accept", &[("token", &token)]).await;
@@ -341,7 +362,14 @@ on_both_engines! {
         assert_eq!(again.status(), 404, "a spent link is like an unknown one");
         let refusals = app.audit_chain().await.into_iter()
             .filter(|e| e.event.action == "invitation_accept" && e.event.outcome == "failed").count();
-        assert_eq!(refusals, 3, "every refusal is audited");
+        assert_eq!(refusals, 4, "every refusal is audited: two uses without signing in, Tess's, the spent link");
+        let log = app.audit_chain().await;
+        let about_kims_account: Vec<_> = log
+            .iter()
+            .filter(|e| e.event.action == "send_invitation_account_exists" || (e.event.action == "invitation_accept" && e.event.outcome == "failed"))
+            .collect();
+        assert!(about_kims_account.iter().any(|e| e.event.action == "send_invitation_account_exists"));
+        assert!(about_kims_account.iter().all(|e| e.event.practice_id.is_none()), "nothing in the practice's log says Kim has an account");
         w.app.stop().await;
     }
 
@@ -359,7 +387,7 @@ on_both_engines! {
         app.store().set_password_hash(robin, &reset).await.unwrap();
 
         let late = app.post_form(&TestApp::new_client(), "/join", &[("token", &token), ("password", "a different phrase here"), ("password_confirm", "a different phrase here")]).await;
-        assert_eq!(late.status(), 422);
+        assert_eq!(location(&late), "/login?done=joined", "answered like any acceptance; the password stays");
         let signed_in = TestApp::new_client();
         app.login(&signed_in, "robin@visitor.example", CLIENT_PASSWORD).await;
         // Signed in, Robin can still accept it: nothing new to join, the link is spent.

@@ -149,7 +149,8 @@ on_both_engines! {
         assert_eq!(common.status(), 422);
         assert!(common.text().await.unwrap().contains("one of the most common"));
         let joined = app.post_form(&robin, "/join", &[("token", &token), ("password", "robin's quiet garden"), ("password_confirm", "robin's quiet garden")]).await;
-        assert_eq!(joined.status(), 303);
+        assert_eq!(joined.headers()["location"], "/login?done=joined");
+        app.login(&robin, "robin@lakeside.example", "robin's quiet garden").await;
         assert_eq!(robin.get(app.url("/clients")).send().await.unwrap().headers()["location"], "/mfa", "a new therapist sets up MFA first");
         let robin_secret = app.enrol_mfa(&robin).await;
         let reuse = app.post_form(&TestApp::new_client(), "/join", &[("token", &token), ("password", "robin's quiet garden"), ("password_confirm", "robin's quiet garden")]).await;
@@ -169,7 +170,8 @@ on_both_engines! {
             let link = path_of(&app, &link_in(&mail.body()));
             let token = link.split("token=").nth(1).unwrap().to_string();
             let joined = app.post_form(&client, "/join", &[("token", &token), ("password", "our shared evening walk"), ("password_confirm", "our shared evening walk")]).await;
-            assert_eq!(joined.status(), 303);
+            assert_eq!(joined.headers()["location"], "/login?done=joined");
+            app.login(&client, &mail.to[0], "our shared evening walk").await;
             let dashboard = client.get(app.url("/dashboard")).send().await.unwrap();
             assert_eq!(dashboard.status(), 200, "clients have no second step");
             partners.push((mail.to[0].clone(), client));
@@ -319,6 +321,7 @@ on_both_engines! {
         let dana = TestApp::new_client();
         let token = link.split("token=").nth(1).unwrap().to_string();
         app.post_form(&dana, "/join", &[("token", &token), ("password", "dana keeps the books"), ("password_confirm", "dana keeps the books")]).await;
+        app.login(&dana, "dana@lakeside.example", "dana keeps the books").await;
         app.enrol_mfa(&dana).await;
         assert_eq!(dana.get(app.url("/people")).send().await.unwrap().status(), 200);
         let owner_id = app.store().login_record("ines@lakeside.example").await.unwrap().unwrap().id;
@@ -557,7 +560,10 @@ on_both_engines! {
 
         let kai = TestApp::new_client();
         let token = link.split("token=").nth(1).unwrap();
-        assert_eq!(api_post(&app, &kai, "/api/v1/invitations/accept", json!({"token": token, "password": "kai's steady hands"})).await.status(), 201);
+        assert_eq!(api_post(&app, &kai, "/api/v1/invitations/accept", json!({"token": token, "password": "kai's steady hands"})).await.status(), 202);
+        assert_eq!(api_session(&app, &kai).await["signed_in"], false, "accepted, then signs in");
+        let signed_in = api_post(&app, &kai, "/api/v1/session", json!({"email": "kai@lakeside.example", "password": "kai's steady hands"})).await;
+        assert_eq!(signed_in.status(), 200);
         assert_eq!(api_session(&app, &kai).await["mfa_required"], true);
         let kai_id = app.store().login_record("kai@lakeside.example").await.unwrap().unwrap().id;
         assert_eq!(api_post(&app, &api, &format!("/api/v1/accounts/{kai_id}/disable"), json!({})).await.status(), 204);

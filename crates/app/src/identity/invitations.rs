@@ -8,7 +8,6 @@ use sensate_domain::{CaseId, DisplayName, Email, FieldErrors, Role, UserId};
 use sensate_store::{NewCase, NewInvitation, NewUser, PracticeRecord, StoreError, UnitOfWork};
 
 use crate::audit::{Entry, outcome};
-use crate::identity::auth::NewSession;
 use crate::identity::passwords::new_password;
 use crate::infra::mailer::Email as Mail;
 use crate::infra::secrets::{UNUSABLE_PASSWORD_HASH, new_token, token_hash};
@@ -54,15 +53,23 @@ fn parse_invitee(
     Some((name?, email?))
 }
 
-/// The answer to accepting, without signing in, an invitation whose address
-/// has an account: its owner signs in and accepts there.
-fn account_exists() -> AppError {
-    let mut errors = FieldErrors::new();
-    errors.add(
-        "password",
-        "An account with this email address already exists. Sign in, then open the link in your invitation again.",
-    );
-    AppError::Invalid(errors)
+/// The job that tells an address with an account how to accept an
+/// invitation someone tried to accept without signing in
+/// ([`super::Identity::accept_invitation`]). Its payload: `user/practice`.
+pub const ACCOUNT_EXISTS_JOB: &str = "invitation_account_exists";
+
+/// The entry of a failed acceptance: outside any practice's log, so that an
+/// address having an account shows nowhere a practice reads.
+fn acceptance_refused(actor: Option<UserId>, ip: &str) -> Entry<'_> {
+    Entry {
+        actor,
+        practice: None,
+        action: "invitation_accept",
+        record_type: "invitation",
+        record_id: "unknown".into(),
+        ip,
+        outcome: outcome::FAILED,
+    }
 }
 
 impl super::Identity<'_> {
@@ -237,16 +244,24 @@ impl super::Identity<'_> {
         }))
     }
 
-    /// Creates the account from an invitation and signs the person in. An
-    /// invitation that completes an account made earlier (a visitor whose
-    /// booking was accepted) sets that account's first password instead.
+    /// Accepts an invitation without signing in: creates the account with
+    /// the chosen password (an invitation that completes an account made
+    /// earlier, for a visitor whose booking was accepted, sets its first
+    /// password instead), after which the person signs in.
+    ///
+    /// When the address already has an account of its own, that account is
+    /// left as it is, the invitation stays open, and its owner is emailed
+    /// (by the job runner) to sign in with the password they have and open
+    /// the link again. The answer is the same as for a new account, after
+    /// the same work, so whoever holds the link (staff hand links over when
+    /// mail is not set up) cannot learn whether the address has an account.
     pub async fn accept_invitation(
         &self,
         token: &str,
         password: &str,
         confirm: &str,
         ip: &str,
-    ) -> Result<NewSession, AppError> {
+    ) -> Result<(), AppError> {
         let hash = token_hash(token);
         let Some(invitation) = self.app.store.open_invitation(&hash, self.app.now()).await? else {
             return Err(self.refuse_acceptance(None, ip, AppError::LinkInvalid).await);
@@ -266,10 +281,7 @@ impl super::Identity<'_> {
                 uow.set_password_hash(made, &password_hash).await?;
                 made
             }
-            (_, Some(_)) => {
-                drop(uow);
-                return Err(self.refuse_acceptance(None, ip, account_exists()).await);
-            }
+            (_, Some(existing)) => return self.tell_account_exists(uow, &invitation, &hash, existing.id, ip).await,
             (_, None) => {
                 let user = NewUser {
                     id: UserId::new(),
@@ -279,9 +291,14 @@ impl super::Identity<'_> {
                     created_at: now,
                 };
                 match uow.insert_user(&user).await {
+                    // Made by another acceptance or admission meanwhile: theirs.
                     Err(StoreError::EmailTaken) => {
                         drop(uow);
-                        return Err(self.refuse_acceptance(None, ip, account_exists()).await);
+                        let uow = self.app.store.begin_write().await?;
+                        let Some(existing) = uow.login_record(invitation.email.as_str()).await? else {
+                            return Err(AppError::Internal("an address taken by no account".into()));
+                        };
+                        return self.tell_account_exists(uow, &invitation, &hash, existing.id, ip).await;
                     }
                     other => other?,
                 }
@@ -302,9 +319,79 @@ impl super::Identity<'_> {
             ip,
             outcome: outcome::ALLOWED,
         }));
-        let session = self.start_session(&*uow, account).await?;
         uow.commit().await?;
-        Ok(session)
+        Ok(())
+    }
+
+    /// The address of `invitation` has an account (`user`): nothing about
+    /// it changes, the invitation stays open for its owner to accept signed
+    /// in, and they are told so by email, once per invitation however often
+    /// the link is used. Audited as a failed acceptance, outside any
+    /// practice's log, like every other.
+    async fn tell_account_exists(
+        &self,
+        uow: Box<dyn UnitOfWork>,
+        invitation: &sensate_store::InvitationRecord,
+        token_hash: &str,
+        user: UserId,
+        ip: &str,
+    ) -> Result<(), AppError> {
+        let now = self.app.now();
+        let job = sensate_store::NewJob {
+            id: sensate_domain::JobId::new(),
+            kind: ACCOUNT_EXISTS_JOB.to_string(),
+            payload: format!("{user}/{}", invitation.practice_id),
+            dedupe_key: format!("{ACCOUNT_EXISTS_JOB}:{token_hash}"),
+            run_at: now,
+        };
+        uow.enqueue_job(&job, now).await?;
+        uow.audit(self.app.audit_event(acceptance_refused(None, ip)));
+        uow.commit().await?;
+        self.app.jobs_queued.notify_one();
+        Ok(())
+    }
+
+    /// The job of [`ACCOUNT_EXISTS_JOB`]: the email to the account's owner.
+    /// Skipped when the account is gone or disabled meanwhile.
+    pub(crate) async fn run_account_exists(
+        &self,
+        job: sensate_domain::JobId,
+        payload: &str,
+    ) -> Result<Result<crate::jobs::JobRun, crate::infra::mailer::MailError>, AppError> {
+        let parsed = payload.split_once('/').and_then(|(user, practice)| {
+            Some((user.parse::<UserId>().ok()?, practice.parse::<sensate_domain::PracticeId>().ok()?))
+        });
+        let (user, practice) =
+            parsed.ok_or_else(|| AppError::Internal("an invitation job's payload is not user/practice".into()))?;
+        let Some(account) = self.app.store.user(user).await?.filter(|a| !a.disabled) else {
+            return Ok(Ok(crate::jobs::JobRun::Skipped));
+        };
+        let practice_record = self.app.store.practice(practice).await?;
+        let name = practice_record.as_ref().map(|p| MailName::of(p, true)).unwrap_or(MailName::NONE);
+        let subject = match name.name() {
+            Some(name) => format!("Your invitation from {name}"),
+            None => "Your invitation".to_string(),
+        };
+        let mail = Letter::to(Some(&account.display_name))
+            .paragraph(format!(
+                "Someone opened your invitation{} and chose a password, but this email address already has an \
+                 account. Its password has not changed.",
+                name.with()
+            ))
+            .paragraph("To accept the invitation, sign in with the password you already have, then open the link in your invitation again.")
+            .paragraph("If this was not you, you can ignore this message.")
+            .signed(name.sender())
+            .mail(account.email.as_str(), subject)
+            .from_name(name.sender())
+            .with_message_id(format!("invitation.{}", job.as_uuid().simple()));
+        // Outside the practice's log, like the acceptance it answers.
+        let sent = crate::jobs::Sent {
+            practice: None,
+            action: "send_invitation_account_exists",
+            record_type: "user",
+            record_id: user.to_string(),
+        };
+        Ok(self.app.mailer.send(&mail).await.map(|()| crate::jobs::JobRun::Sent(sent)))
     }
 
     /// A signed-in person accepts an invitation sent to their own address:
@@ -366,18 +453,9 @@ impl super::Identity<'_> {
     }
 
     /// Records a failed acceptance (unknown, used or expired link, someone
-    /// else's, or an address that has an account) and returns `refusal`.
+    /// else's) and returns `refusal`.
     async fn refuse_acceptance(&self, actor: Option<&Actor>, ip: &str, refusal: AppError) -> AppError {
-        let entry = Entry {
-            actor: actor.map(|a| a.user_id),
-            practice: None,
-            action: "invitation_accept",
-            record_type: "invitation",
-            record_id: "unknown".into(),
-            ip,
-            outcome: outcome::FAILED,
-        };
-        match self.app.audit_refusal(entry).await {
+        match self.app.audit_refusal(acceptance_refused(actor.map(|a| a.user_id), ip)).await {
             Ok(()) => refusal,
             Err(error) => error,
         }

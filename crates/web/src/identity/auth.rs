@@ -14,7 +14,7 @@ use crate::context::Page;
 use crate::error::WebError;
 use crate::form::Form;
 use crate::middleware::append_cookie;
-use crate::ui::{Field, FormPage, Layout, Notice, render, render_status};
+use crate::ui::{Done, Field, FormPage, Layout, Notice, render, render_status};
 use crate::{AppState, cookies};
 
 #[derive(serde::Deserialize)]
@@ -117,11 +117,20 @@ fn login_page(layout: Layout, email: &str, error: Option<String>) -> LoginTempla
     LoginTemplate { layout: layout.at("login"), fields, error, notice: None }
 }
 
-pub(crate) async fn login_form(page: Page) -> Result<Response, WebError> {
+pub(crate) async fn login_form(page: Page, Query(done): Query<Done>) -> Result<Response, WebError> {
     if page.actor.is_some() {
         return Ok(Redirect::to("/dashboard").into_response());
     }
-    Ok(render(&login_page(page.layout, "", None))?.into_response())
+    let mut login = login_page(page.layout, "", None);
+    // After an invitation was accepted: the same words whoever had an
+    // account before (the use case emails those who did).
+    if done.done == "joined" {
+        login.notice = Some(Notice::success(
+            "Thank you. Sign in with your email address and the password you chose. \
+             If this address already had an account, use its password: we have emailed you how to join.",
+        ));
+    }
+    Ok(render(&login)?.into_response())
 }
 
 pub(crate) async fn login_submit(
@@ -341,7 +350,7 @@ pub(crate) async fn join_submit(
 ) -> Result<Response, WebError> {
     // The use case decides (and audits) first; the page is only needed again for errors.
     match state.app.identity().accept_invitation(&form.token, &form.password, &form.password_confirm, &page.ip).await {
-        Ok(session) => Ok(signed_in_redirect(&state, session)),
+        Ok(()) => Ok(Redirect::to("/login?done=joined").into_response()),
         Err(AppError::Invalid(errors)) => {
             let invitation =
                 state.app.identity().invitation(&form.token).await?.ok_or(WebError(AppError::LinkInvalid))?;

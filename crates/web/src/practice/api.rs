@@ -9,10 +9,9 @@ use sensate_app::identity::invitations::{InvitationSent, Invitee};
 use sensate_domain::UserId;
 use sensate_domain::scheduling::CaseKind;
 
+use crate::AppState;
 use crate::api::error::{ApiError, ErrorBody};
 use crate::api::extract::{ApiJson, ApiQuery, Caller};
-use crate::middleware::append_cookie;
-use crate::{AppState, cookies};
 
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 pub(crate) struct Person {
@@ -111,10 +110,13 @@ pub(crate) struct Acceptance {
     password: String,
 }
 
-/// Creates the account of an invitation and signs it in (the session cookie comes with the answer).
+/// Accepts an invitation with the password chosen for its account; the person then signs in
+/// (`POST /api/v1/session`). The answer is the same when the address already has an account:
+/// that account is left as it is, the invitation stays open, and its owner is emailed to sign in
+/// with their own password and accept it there.
 #[utoipa::path(post, path = "/api/v1/invitations/accept", tag = "accounts", request_body = Acceptance,
     responses(
-        (status = 201, description = "Account created and signed in"),
+        (status = 202, description = "Accepted; sign in next"),
         (status = 404, description = "The invitation is used or expired", body = ErrorBody),
         (status = 422, description = "See `fields`", body = ErrorBody),
         (status = 503, description = "Too many sign-ins at once; try again after `Retry-After` seconds", body = ErrorBody)))]
@@ -123,11 +125,8 @@ pub(crate) async fn accept(
     caller: Caller,
     ApiJson(body): ApiJson<Acceptance>,
 ) -> Result<Response, ApiError> {
-    let session =
-        state.app.identity().accept_invitation(&body.token, &body.password, &body.password, &caller.ip).await?;
-    let mut response = StatusCode::CREATED.into_response();
-    append_cookie(&mut response, &cookies::set(&state.web, cookies::SESSION, &session.token, None));
-    Ok(response)
+    state.app.identity().accept_invitation(&body.token, &body.password, &body.password, &caller.ip).await?;
+    Ok(StatusCode::ACCEPTED.into_response())
 }
 
 fn user_id(id: &str) -> Result<UserId, ApiError> {

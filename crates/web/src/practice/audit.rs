@@ -37,6 +37,7 @@ const ACTIONS: &[(&str, &str)] = &[
     ("complete_setup", "Set up the practice"),
     ("invite", "Invited someone"),
     ("invitation_accept", "Accepted an invitation"),
+    ("send_invitation_account_exists", "Was emailed how to accept an invitation with their account"),
     ("view_people", "Viewed the practice's people"),
     ("disable_account", "Disabled an account"),
     ("enable_account", "Enabled an account"),
