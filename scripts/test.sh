@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check Sensate has, in one command:
 #   1. formatting (cargo fmt --check)
-#   2. lints (cargo clippy --all-targets -D warnings)
+#   2. lints (cargo clippy --all-targets -D warnings), and the dependencies'
+#      licences and sources (cargo deny, deny.toml)
 #   3. the Rust tests: unit, store conformance, HTTP, CLI — on SQLite, and on
 #      PostgreSQL too when SENSATE_TEST_POSTGRES_URL is set
 #   4. the API checked against its OpenAPI document (Schemathesis, as an
@@ -66,6 +67,21 @@ ensure_icalendar() {
   as_root apt-get update && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 python3-icalendar
 }
 
+# cargo-deny: on PATH, else built once into target/tools (a few minutes on a
+# fresh machine, from crates.io).
+deny_dependencies() {
+  local deny=cargo-deny
+  if ! command -v "$deny" >/dev/null 2>&1; then
+    deny="$PWD/target/tools/cargo-deny/bin/cargo-deny"
+    if [ ! -x "$deny" ]; then
+      echo "Installing cargo-deny from crates.io into target/tools (once)"
+      cargo install cargo-deny --version '~0.20' --locked --no-default-features --root "$PWD/target/tools/cargo-deny" ||
+        return 1
+    fi
+  fi
+  "$deny" --locked check licenses bans sources
+}
+
 rust_tests() {
   if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --workspace --locked --no-fail-fast
@@ -84,6 +100,7 @@ fi
 ensure_build_tools || echo "warning: could not install make and a C compiler; the build will fail"
 run_step "format" cargo fmt --all -- --check
 run_step "lints" cargo clippy --workspace --all-targets --locked -- -D warnings
+run_step "dependencies" deny_dependencies
 ensure_icalendar || echo "warning: could not install Python's icalendar; the calendar feed test will fail"
 run_step "rust tests" rust_tests
 run_step "build server for browser tests" cargo build --locked -p sensate-server
@@ -95,8 +112,8 @@ else
 fi
 
 # Test counts, from the runners' own closing lines.
-rust_log="$log_dir/2.log"
-browser_log="$log_dir/5.log"
+rust_log="$log_dir/3.log"
+browser_log="$log_dir/6.log"
 sum() { awk '{ total += $1 } END { print total + 0 }'; }
 if grep -Eq 'tests? run: ' "$rust_log"; then # nextest
   rust_passed=$(grep -Eo 'tests? run: [0-9]+ passed' "$rust_log" | tail -1 | grep -Eo '[0-9]+ passed' | grep -Eo '[0-9]+')
