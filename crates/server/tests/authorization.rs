@@ -357,6 +357,8 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
         ) => Status(200),
         // Only listed therapists have a public page; this world lists none.
         (true, "/therapists/{id}") => Status(404),
+        // The id here is a client's: nobody listed, for everyone alike.
+        (true, "/api/v1/therapists/{id}/free-times") => Status(404),
         (_, "/setup" | "/join") => Status(404),
         (false, "/reset-password") => Status(404),
         // An unknown link, for whoever is signed in.

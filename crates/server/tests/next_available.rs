@@ -259,3 +259,74 @@ async fn synthetic_demo_therapists_across_many_chunks_have_times() {
     assert!(with_time > 1_000, "{with_time} synthetic therapists with a time");
     assert!(with_time < 2_500, "{with_time}: not everyone has hours");
 }
+
+on_both_engines! {
+    async fn the_scheduling_api_gives_a_therapists_free_times_as_the_booking_page_does(db: TestDb) {
+        let w = world(db).await;
+        let free = |query: String| {
+            let app = &w.app;
+            async move {
+                let response = app.get(&query).await;
+                let status = response.status().as_u16();
+                (status, response.json::<Value>().await.unwrap())
+            }
+        };
+        let tess = format!("/api/v1/therapists/{}/free-times", w.tess);
+
+        // By default: the first kind of session, its first format, a week
+        // from today in the practice's zone (Berlin).
+        let (status, body) = free(tess.clone()).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["session_types"].as_array().unwrap().len(), 1);
+        assert_eq!(body["session_types"][0]["name"], "Trial consultation");
+        assert_eq!(body["session_types"][0]["formats"], serde_json::json!(["telehealth"]));
+        assert_eq!(body["session_type"], body["session_types"][0]["id"]);
+        assert_eq!((body["format"].as_str(), body["time_zone"].as_str()), (Some("telehealth"), Some("Europe/Berlin")));
+        assert_eq!((body["from"].as_str(), body["to"].as_str()), (Some("2026-11-23"), Some("2026-11-30")));
+        let starts: Vec<&str> = body["times"].as_array().unwrap().iter().map(|t| t["start"].as_str().unwrap()).collect();
+        // Tuesday mornings in New York, every half hour, 20 minutes each.
+        assert_eq!(starts.first(), Some(&"2026-11-24T14:00:00Z"), "{body}");
+        assert!(starts.iter().all(|s| s.starts_with("2026-11-24T1")), "{starts:?}");
+        assert_eq!(body["times"][0]["end"], "2026-11-24T14:20:00Z");
+        assert_eq!(body["times"][0]["local"], "2026-11-24T15:00:00+01:00");
+
+        // In the visitor's zone, over two weeks: the next Tuesday too.
+        let (_, body) = free(format!("{tess}?tz=America/New_York&days=14")).await;
+        assert_eq!(body["times"][0]["local"], "2026-11-24T09:00:00-05:00");
+        let locals: Vec<&str> = body["times"].as_array().unwrap().iter().map(|t| t["local"].as_str().unwrap()).collect();
+        assert!(locals.iter().any(|l| l.starts_with("2026-12-01T09:00")), "{locals:?}");
+        // From a later day: only the times from then on.
+        let (_, body) = free(format!("{tess}?tz=America/New_York&from=2026-11-25")).await;
+        assert_eq!(body["times"][0]["local"], "2026-12-01T09:00:00-05:00");
+        // An earlier day than today starts today.
+        let (_, body) = free(format!("{tess}?from=2020-01-01")).await;
+        assert_eq!(body["from"], "2026-11-23");
+
+        // Uma is free once; Vic has set no hours: an empty list, not an error.
+        let (_, body) = free(format!("/api/v1/therapists/{}/free-times?tz=America/New_York", w.uma)).await;
+        let locals: Vec<&str> = body["times"].as_array().unwrap().iter().map(|t| t["local"].as_str().unwrap()).collect();
+        assert_eq!(locals, vec!["2026-11-24T08:00:00-05:00"]);
+        let (status, body) = free(format!("/api/v1/therapists/{}/free-times", w.vic)).await;
+        assert_eq!((status, body["times"].as_array().unwrap().len()), (200, 0));
+
+        // What cannot be met is named; nobody listed is not found.
+        for (query, field) in [
+            (format!("{tess}?session_type={}", UserId::new()), "session_type"),
+            (format!("{tess}?format=in_person"), "format"),
+            (format!("{tess}?days=15"), "days"),
+            (format!("{tess}?tz=Mars/Olympus"), "tz"),
+            (format!("{tess}?from=2030-01-01"), "from"),
+            (format!("{tess}?from=tuesday"), "from"),
+            (format!("{tess}?type=trial"), "type"),
+            (format!("{tess}?session_type="), "session_type"),
+        ] {
+            let (status, body) = free(query.clone()).await;
+            assert_eq!(status, 422, "{query}: {body}");
+            assert_eq!(body["fields"][0]["field"], field, "{query}: {body}");
+        }
+        for nobody in [UserId::new().to_string(), "not-an-id".to_string()] {
+            assert_eq!(free(format!("/api/v1/therapists/{nobody}/free-times")).await.0, 404);
+        }
+        w.app.stop().await;
+    }
+}

@@ -172,6 +172,7 @@ fn declare() -> Table {
         .post("/api/v1/accounts/{id}/enable", Api, practice::api::enable)
         .get("/api/v1/audit", Api, practice::api::audit)
         .get("/api/v1/therapists", Api, directory::api::search)
+        .get("/api/v1/therapists/{id}/free-times", Api, scheduling::api::free_times)
         .get("/api/openapi.json", Asset, api::openapi_json)
         .get("/static/{file}", Asset, static_files::serve)
 }

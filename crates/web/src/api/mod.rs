@@ -12,6 +12,7 @@ use crate::directory::api as directory;
 use crate::identity::api as session;
 use crate::ops;
 use crate::practice::api as accounts;
+use crate::scheduling::api as scheduling;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -41,7 +42,8 @@ use crate::practice::api as accounts;
         accounts::disable,
         accounts::enable,
         accounts::audit,
-        directory::search
+        directory::search,
+        scheduling::free_times
     ),
     components(schemas(ops::Probe, Version, error::ErrorBody)),
     modifiers(&Refusals),
@@ -50,7 +52,8 @@ use crate::practice::api as accounts;
         (name = "meta", description = "About this server"),
         (name = "session", description = "Signing in and out, the second step, passwords"),
         (name = "accounts", description = "Invitations, accounts and the audit log"),
-        (name = "directory", description = "Finding a licensed, certified sex therapist")
+        (name = "directory", description = "Finding a licensed, certified sex therapist"),
+        (name = "scheduling", description = "A therapist's free times")
     )
 )]
 pub struct ApiDoc;

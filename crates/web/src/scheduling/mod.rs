@@ -1,5 +1,6 @@
 //! Booking, bookable hours, appointments, the week calendar and calendar
 //! feeds.
+pub(crate) mod api;
 pub(crate) mod appointments;
 pub(crate) mod availability;
 pub(crate) mod booking;
