@@ -50,11 +50,7 @@ impl Actor {
         let practice = membership.practice_id;
         let resource = match scope {
             Scope::Practice => Resource::Practice(practice),
-            Scope::Themselves => Resource::Account {
-                practice,
-                user: self.user_id,
-                roles: self.memberships.iter().filter(|m| m.practice_id == practice).map(|m| m.role).collect(),
-            },
+            Scope::Themselves => Resource::Account { practice, user: self.user_id, roles: self.roles_in(practice) },
         };
         decide(&self.facts(), action, &resource) == Decision::Allow
     }
@@ -92,10 +88,14 @@ impl Actor {
         self.acting_membership().map(|m| m.practice_id)
     }
 
+    /// Their roles in `practice`.
+    pub fn roles_in(&self, practice: PracticeId) -> Vec<Role> {
+        self.memberships.iter().filter(|m| m.practice_id == practice).map(|m| m.role).collect()
+    }
+
     /// Their roles in the practice they act in.
     pub fn roles_here(&self) -> Vec<Role> {
-        let here = self.acting_practice();
-        self.memberships.iter().filter(|m| Some(m.practice_id) == here).map(|m| m.role).collect()
+        self.acting_practice().map(|here| self.roles_in(here)).unwrap_or_default()
     }
 
     /// Whether they are staff in the practice they act in (their start

@@ -217,13 +217,7 @@ pub(crate) async fn practices(page: Page, Query(done): Query<Done>) -> Result<Re
         .map(|(id, name)| PracticeCard {
             id: id.to_string(),
             name: name.to_string(),
-            roles: actor
-                .memberships
-                .iter()
-                .filter(|m| m.practice_id == id)
-                .map(|m| m.role.label())
-                .collect::<Vec<_>>()
-                .join(", "),
+            roles: actor.roles_in(id).iter().map(|r| r.label()).collect::<Vec<_>>().join(", "),
             current: Some(id) == here,
         })
         .collect();
