@@ -562,8 +562,8 @@ on_both_engines! {
         let path = format!("/appointments/{}", between(&dashboard, "<a href=\"/appointments/", "\"").unwrap());
         let cancelled = app.post_form(&w.tess, &format!("{path}/cancel"), &[("reason", "clinician_unavailable")]).await;
         assert_eq!(location(&cancelled), format!("{path}?done=cancelled"));
-        let told = w.sink.wait_for(sent + 2, Duration::from_secs(10)).await.remove(sent + 1);
-        assert_eq!(told.subject(), "Your appointment has been cancelled");
+        let told = w.sink.wait_for_subject("Your appointment has been cancelled", Duration::from_secs(10)).await;
+        assert_eq!(told.to, ["robin@visitor.example"]);
         told.assert_discreet();
         assert!(told.body().contains("Tue 24 Nov 2026, 15:00 (Central European Time) has been cancelled by the practice"), "{}", told.body());
         let page = text(&w.tess, &w, &format!("{path}?done=cancelled")).await;
@@ -729,6 +729,91 @@ on_both_engines! {
             assert!(log.iter().any(|e| e.event.action == action), "{action} audited");
         }
         assert!(log.iter().all(|e| !e.event.record_id.contains("CANARY")));
+        w.app.stop().await;
+    }
+}
+
+on_both_engines! {
+    async fn staff_list_move_and_cancel_appointments_over_the_api(db: TestDb) {
+        let w = world(db).await;
+        let app = &w.app;
+        // A session Tess accepted, and a request still waiting for her.
+        book(&w, "2026-11-23", "", ROBIN).await;
+        let id = accept(&w).await;
+        let sam = [("name", "Sam"), ("email", "sam@visitor.example"), ("jurisdiction", "US-NY"), ("consent_privacy", "on"), ("consent_adult", "on")];
+        book(&w, "2026-11-23", "", &sam).await;
+        let json = |client: &reqwest::Client, path: String| {
+            let client = client.clone();
+            async move {
+                let response = client.get(app.url(&path)).send().await.unwrap();
+                let status = response.status().as_u16();
+                (status, response.json::<serde_json::Value>().await.unwrap())
+            }
+        };
+
+        // Tess's own, by default: the week from today on the practice's clock (Berlin).
+        let (status, list) = json(&w.tess, "/api/v1/appointments".into()).await;
+        assert_eq!(status, 200, "{list}");
+        assert_eq!((list["time_zone"].as_str(), list["from"].as_str(), list["to"].as_str()), (Some("Europe/Berlin"), Some("2026-11-23"), Some("2026-11-30")));
+        let shown: Vec<(&str, &str, &str, &str)> = list["appointments"].as_array().unwrap().iter()
+            .map(|a| (a["kind"].as_str().unwrap(), a["status"].as_str().unwrap(), a["with_whom"].as_str().unwrap(), a["local_start"].as_str().unwrap()))
+            .collect();
+        assert_eq!(shown, [
+            ("session", "confirmed", "Robin", "2026-11-24T15:00:00+01:00"),
+            ("request", "requested", "Sam", "2026-11-24T15:30:00+01:00"),
+        ]);
+        assert_eq!(list["appointments"][0]["id"], id.to_string());
+        assert_eq!(list["appointments"][0]["therapist_id"], w.tess_id.to_string());
+        let body = list.to_string();
+        assert!(!body.contains("CANARY") && !body.contains("performance"), "what brings a client is not in a list");
+        // The owner sees every therapist's; a later stretch has nothing.
+        let (_, all) = json(&w.owner, "/api/v1/appointments?from=2026-11-24&days=1".into()).await;
+        assert_eq!(all["appointments"].as_array().unwrap().len(), 2, "{all}");
+        let (_, later) = json(&w.owner, format!("/api/v1/appointments?from=2026-12-02&therapist={}", w.tess_id)).await;
+        assert_eq!(later["appointments"], serde_json::json!([]));
+        for (query, field) in [("days=32", "days"), ("days=0", "days"), ("from=tuesday", "from"), ("therapist=tess", "therapist"), ("week=2026-11-23", "week")] {
+            let (status, body) = json(&w.tess, format!("/api/v1/appointments?{query}")).await;
+            assert_eq!((status, body["fields"][0]["field"].as_str()), (422, Some(field)), "{query}: {body}");
+        }
+        assert_eq!(json(&w.tess, format!("/api/v1/appointments?therapist={}", UserId::new())).await.0, 404);
+
+        // Moving: only to a free time; a taken one offers the nearest.
+        let path = format!("/api/v1/appointments/{id}");
+        let taken = app.post_json(&w.tess, &format!("{path}/move"), serde_json::json!({"start": "2026-11-24T14:30:00Z"})).await;
+        assert_eq!(taken.status(), 409);
+        let body: serde_json::Value = taken.json().await.unwrap();
+        assert_eq!((body["error"].as_str(), body["alternatives"][0]["start"].as_str()), (Some("taken"), Some("2026-11-24T15:00:00Z")), "{body}");
+        let past = app.post_json(&w.tess, &format!("{path}/move"), serde_json::json!({"start": "2026-11-01T14:00:00Z"})).await;
+        assert_eq!(past.status(), 422);
+        let moved = app.post_json(&w.tess, &format!("{path}/move"), serde_json::json!({"start": "2026-12-01T14:00:00Z"})).await;
+        assert_eq!(moved.status(), 204);
+        let told = w.sink.wait_for_subject("Your appointment has been moved", Duration::from_secs(10)).await;
+        assert_eq!(told.to, ["robin@visitor.example"]);
+        told.assert_discreet();
+        assert_eq!(app.store().appointment_detail(id).await.unwrap().unwrap().starts_at, "2026-12-01T14:00:00Z".parse().unwrap());
+
+        // Cancelling: a reason from the list; the client is told; the time is free.
+        let no_reason = app.post_json(&w.tess, &format!("{path}/cancel"), serde_json::json!({"reason": "because"})).await;
+        assert_eq!(no_reason.status(), 422);
+        assert_eq!(status_of(&w, id).await, AppointmentStatus::Confirmed);
+        let cancelled = app.post_json(&w.tess, &format!("{path}/cancel"), serde_json::json!({"reason": "clinician_unavailable"})).await;
+        assert_eq!(cancelled.status(), 204);
+        assert_eq!(status_of(&w, id).await, AppointmentStatus::Cancelled);
+        let told = w.sink.wait_for_subject("Your appointment has been cancelled", Duration::from_secs(10)).await;
+        assert_eq!(told.to, ["robin@visitor.example"]);
+        let (_, list) = json(&w.tess, "/api/v1/appointments?from=2026-12-01&days=1".into()).await;
+        assert_eq!(list["appointments"], serde_json::json!([]), "cancelled ones are left out");
+        let again = app.post_json(&w.tess, &format!("{path}/cancel"), serde_json::json!({"reason": "other"})).await;
+        assert_eq!(again.status(), 422, "cancelled once");
+
+        // Every list is an audited access; every change is audited.
+        let log = app.audit_chain().await;
+        let lists = log.iter().filter(|e| e.event.action == "view_calendar" && e.event.outcome == "allowed").count();
+        assert!(lists >= 4, "{lists} lists audited");
+        for action in ["reschedule_appointment", "cancel_appointment"] {
+            assert!(log.iter().any(|e| e.event.action == action && e.event.record_id == id.to_string()), "{action} audited");
+        }
+        assert!(log.iter().any(|e| e.event.action == "view_calendar" && e.event.outcome == "denied"), "an unknown therapist is audited");
         w.app.stop().await;
     }
 }

@@ -358,7 +358,8 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
         // Only listed therapists have a public page; this world lists none.
         (true, "/therapists/{id}") => Status(404),
         // The id here is a client's: nobody listed, for everyone alike.
-        (true, "/api/v1/therapists/{id}/free-times") => Status(404),
+        (true, "/api/v1/therapists/{id}/free-times" | "/api/v1/therapists/{id}/booking-form")
+        | (false, "/api/v1/therapists/{id}/booking-requests") => Status(404),
         (_, "/setup" | "/join") => Status(404),
         (false, "/reset-password") => Status(404),
         // An unknown link, for whoever is signed in.
@@ -554,6 +555,25 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
             },
         ),
         (true, "/api/v1/audit") => api_gate(actor, if actor == "owner" { Status(200) } else { Status(403) }),
+        // Calendars name clients: staff who keep them only (a therapist
+        // their own, owners and admins the practice's).
+        (true, "/api/v1/appointments") => api_gate(
+            actor,
+            if in_p(&["clinician", "other_clinician", "foreign_clinician", "owner", "admin"]) {
+                Status(200)
+            } else {
+                Status(403)
+            },
+        ),
+        // As on the appointment page: asked with input that is refused, so nothing changes.
+        (false, "/api/v1/appointments/{id}/cancel" | "/api/v1/appointments/{id}/move") => api_gate(
+            actor,
+            match actor {
+                "clinician" | "owner" | "admin" => Status(422),
+                "foreign_clinician" => Status(404),
+                _ => Status(403),
+            },
+        ),
         _ => panic!("{method} {path} is not in the authorization matrix: add it to expected()"),
     }
 }
@@ -609,6 +629,13 @@ fn json_body(path: &str, n: usize) -> serde_json::Value {
         "/api/v1/client-invitations" => {
             json!({"kind": "individual", "clients": [{"name": "Api Client", "email": format!("apiclient{n}@p.example")}]})
         }
+        "/api/v1/therapists/{id}/booking-requests" => json!({
+            "session_type": "trial", "format": "telehealth", "start": "2030-01-01T00:00:00Z",
+            "visitor_time_zone": "UTC", "stamp": "none", "name": "Api Visitor", "email": format!("visitor{n}@p.example"),
+            "consent_privacy": true, "consent_adult": true,
+        }),
+        "/api/v1/appointments/{id}/cancel" => json!({"reason": "not-a-reason"}),
+        "/api/v1/appointments/{id}/move" => json!({"start": "2000-01-01T00:00:00Z"}),
         _ => json!({}),
     }
 }
@@ -621,7 +648,7 @@ fn request(world: &World, path: &str, actor: &str, n: usize) -> (String, Vec<(St
         world.clinician.to_string()
     } else if path.starts_with("/session-types/") {
         world.session_type.to_string()
-    } else if path.starts_with("/appointments/") {
+    } else if path.starts_with("/appointments/") || path.starts_with("/api/v1/appointments/") {
         world.appointment.to_string()
     } else {
         world.client_a.to_string()

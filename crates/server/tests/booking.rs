@@ -258,3 +258,125 @@ on_both_engines! {
         w.app.stop().await;
     }
 }
+
+/// A booking request over JSON for `start`, with `stamp`.
+fn api_request(start: &str, stamp: &str, email: &str) -> serde_json::Value {
+    serde_json::json!({
+        "session_type": "", "format": "telehealth", "start": start, "visitor_time_zone": "Europe/Berlin",
+        "stamp": stamp, "name": "Robin", "email": email, "concern": "performance-anxiety",
+        "message": "MESSAGE-CANARY over the API", "payment": "self_pay", "jurisdiction": "US-NY",
+        "consent_privacy": true, "consent_adult": true,
+    })
+}
+
+on_both_engines! {
+    async fn an_integrator_books_over_the_api_under_the_forms_rules(db: TestDb) {
+        let w = world(db).await;
+        let app = &w.app;
+        let visitor = TestApp::new_client();
+        let get = |path: String| {
+            let visitor = &visitor;
+            async move {
+                let response = visitor.get(app.url(&path)).send().await.unwrap();
+                let status = response.status().as_u16();
+                (status, response.json::<serde_json::Value>().await.unwrap())
+            }
+        };
+        let (status, form) = get(format!("/api/v1/therapists/{}/booking-form", w.tess_id)).await;
+        assert_eq!(status, 200, "{form}");
+        assert_eq!((form["submit_after_seconds"].as_i64(), form["hold_minutes"].as_i64()), (Some(3), Some(30)));
+        assert_eq!(form["jurisdictions"], serde_json::json!([{"value": "US-NY", "label": "New York"}]), "where Tess is licensed");
+        assert!(form["concerns"].as_array().unwrap().iter().any(|c| c["value"] == "performance-anxiety"));
+        assert_eq!(form["payments"][0]["value"], "self_pay");
+        let stamp = form["stamp"].as_str().unwrap().to_string();
+        let (_, free) = get(format!("/api/v1/therapists/{}/free-times?tz=Europe/Berlin", w.tess_id)).await;
+        let kind = free["session_type"].as_str().unwrap().to_string();
+        let first = free["times"][0]["start"].as_str().unwrap().to_string();
+        let second = free["times"][1]["start"].as_str().unwrap().to_string();
+        let path = format!("/api/v1/therapists/{}/booking-requests", w.tess_id);
+        let request = |start: &str, stamp: &str, email: &str| {
+            let mut body = api_request(start, stamp, email);
+            body["session_type"] = kind.clone().into();
+            body
+        };
+
+        // Sent at once: a script's. Answered alike; nothing kept or sent.
+        let hurried = app.post_json(&visitor, &path, request(&first, &stamp, "robin@visitor.example")).await;
+        assert_eq!(hurried.status(), 202);
+        assert!(app.store().busy_times(w.tess_id, sensate_domain::Clock::now(&app.clock), sensate_domain::Clock::now(&app.clock) + SignedDuration::from_hours(48)).await.unwrap().is_empty(), "nothing held");
+        app.clock.advance(SignedDuration::from_secs(20));
+
+        // Mistakes are named field by field, and change nothing.
+        let mut wrong = request(&first, &stamp, "robin-at-visitor");
+        wrong["consent_adult"] = false.into();
+        wrong["jurisdiction"] = "US-CA".into();
+        let refused = app.post_json(&visitor, &path, wrong).await;
+        assert_eq!(refused.status(), 422);
+        let body: serde_json::Value = refused.json().await.unwrap();
+        let fields: Vec<&str> = body["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, ["email", "consent_adult", "jurisdiction"], "{body}");
+        for (key, value, field) in [("session_type", "not-offered", "session_type"), ("format", "in_person", "format"), ("start", "Tuesday", "start")] {
+            let mut body = request(&first, &stamp, "robin@visitor.example");
+            body[key] = value.into();
+            let refused = app.post_json(&visitor, &path, body).await;
+            assert_eq!(refused.status(), 422);
+            assert_eq!(refused.json::<serde_json::Value>().await.unwrap()["fields"][0]["field"], field);
+        }
+        let unreadable = app.post_json(&visitor, &path, serde_json::json!({"name": "Robin"})).await;
+        assert_eq!(unreadable.status(), 422, "required fields missing");
+        assert!(w.sink.messages().is_empty(), "nothing sent");
+
+        // The request: held, and the confirmation link emailed, as from the form.
+        let sent = app.post_json(&visitor, &path, request(&first, &stamp, "robin@visitor.example")).await;
+        assert_eq!(sent.status(), 202);
+        let body: serde_json::Value = sent.json().await.unwrap();
+        assert_eq!(body, serde_json::json!({"status": "check_email", "email": "robin@visitor.example", "hold_minutes": 30}));
+        let mail = w.sink.wait_for(1, Duration::from_secs(10)).await.remove(0);
+        assert_eq!(mail.subject(), "Please confirm your request");
+        assert!(mail.body().contains("an appointment on Tue 24 Nov 2026, 15:00 (Central European Time)"), "{}", mail.body());
+        mail.assert_discreet();
+        let link = mail.body().split_whitespace().find(|w| w.starts_with("http")).unwrap().to_string();
+
+        // The stamp works once: sent again, for another time, it is a replay.
+        let replay = app.post_json(&visitor, &path, request(&second, &stamp, "sam@visitor.example")).await;
+        assert_eq!(replay.status(), 202);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(w.sink.messages().len(), 1, "a replay sends nothing");
+
+        // The held time, asked for by someone else: taken, with the nearest free ones.
+        let (_, fresh) = get(format!("/api/v1/therapists/{}/booking-form", w.tess_id)).await;
+        let fresh = fresh["stamp"].as_str().unwrap().to_string();
+        app.clock.advance(SignedDuration::from_secs(20));
+        let taken = app.post_json(&visitor, &path, request(&first, &fresh, "sam@visitor.example")).await;
+        assert_eq!(taken.status(), 409);
+        let body: serde_json::Value = taken.json().await.unwrap();
+        assert_eq!(body["error"], "taken");
+        assert_eq!(body["alternatives"][0]["start"], second.as_str(), "{body}");
+        assert_eq!(body["alternatives"][0]["local"], "2026-11-24T15:30:00+01:00", "in the visitor's zone");
+
+        // Confirmed by the link, the request waits for Tess, as any other.
+        let token = link.rsplit('/').next().unwrap();
+        assert_eq!(app.post_form(&visitor, &format!("/bookings/confirm/{token}"), &[]).await.status(), 200);
+        let requests = w.tess.get(app.url("/requests")).send().await.unwrap().text().await.unwrap();
+        assert!(requests.contains("Robin") && requests.contains("MESSAGE-CANARY over the API"), "{requests}");
+
+        // A stamp older than a day is named, so the integrator asks again.
+        app.clock.advance(SignedDuration::from_hours(25));
+        let old = app.post_json(&visitor, &path, request("2026-12-01T14:00:00Z", &fresh, "sam@visitor.example")).await;
+        assert_eq!(old.status(), 422);
+        let body: serde_json::Value = old.json().await.unwrap();
+        assert_eq!(body["fields"][0]["field"], "stamp", "{body}");
+
+        // Requests are limited per network address, scripts' included.
+        let mut answers = Vec::new();
+        for n in 0..6 {
+            let (_, form) = get(format!("/api/v1/therapists/{}/booking-form", w.tess_id)).await;
+            let stamp = form["stamp"].as_str().unwrap().to_string();
+            let body = request("2026-12-01T14:30:00Z", &stamp, &format!("person{n}@visitor.example"));
+            answers.push(app.post_json(&visitor, &path, body).await.status().as_u16());
+        }
+        assert_eq!(answers, [202, 202, 202, 202, 202, 429]);
+        assert_eq!(get(format!("/api/v1/therapists/{}/booking-form", UserId::new())).await.0, 404);
+        w.app.stop().await;
+    }
+}

@@ -501,11 +501,6 @@ async fn api_session(app: &TestApp, client: &reqwest::Client) -> serde_json::Val
     client.get(app.url("/api/v1/session")).send().await.unwrap().json().await.unwrap()
 }
 
-async fn api_post(app: &TestApp, client: &reqwest::Client, path: &str, body: serde_json::Value) -> reqwest::Response {
-    let token = api_session(app, client).await["csrf_token"].as_str().unwrap().to_string();
-    client.post(app.url(path)).header("x-csrf-token", token).json(&body).send().await.unwrap()
-}
-
 on_both_engines! {
     async fn the_json_api_runs_the_same_flows(db: TestDb) {
         use serde_json::json;
@@ -530,10 +525,10 @@ on_both_engines! {
         assert_eq!(missing.status(), 404);
         assert_eq!(missing.json::<serde_json::Value>().await.unwrap()["error"], "not_found");
 
-        let wrong = api_post(&app, &api, "/api/v1/session", json!({"email": "ines@lakeside.example", "password": "nope nope nope"})).await;
+        let wrong = app.post_json(&api, "/api/v1/session", json!({"email": "ines@lakeside.example", "password": "nope nope nope"})).await;
         assert_eq!(wrong.status(), 401);
         assert_eq!(wrong.json::<serde_json::Value>().await.unwrap()["error"], "invalid_credentials");
-        let signed_in = api_post(&app, &api, "/api/v1/session", json!({"email": "ines@lakeside.example", "password": OWNER_PASSWORD})).await;
+        let signed_in = app.post_json(&api, "/api/v1/session", json!({"email": "ines@lakeside.example", "password": OWNER_PASSWORD})).await;
         assert_eq!(signed_in.status(), 200);
         assert_eq!(signed_in.json::<serde_json::Value>().await.unwrap()["mfa_required"], true);
         let early = api.get(app.url("/api/v1/audit")).send().await.unwrap();
@@ -542,16 +537,16 @@ on_both_engines! {
 
         app.clock.advance(SignedDuration::from_secs(30));
         let code = code_at(&secret, step_of(sensate_domain::Clock::now(&app.clock)));
-        assert_eq!(api_post(&app, &api, "/api/v1/session/mfa", json!({"code": code})).await.status(), 204);
+        assert_eq!(app.post_json(&api, "/api/v1/session/mfa", json!({"code": code})).await.status(), 204);
         let me = api_session(&app, &api).await;
         assert_eq!((me["signed_in"].as_bool(), me["mfa_required"].as_bool()), (Some(true), Some(false)));
         assert_eq!(me["memberships"][0]["role"], "owner");
 
-        let invalid = api_post(&app, &api, "/api/v1/invitations", json!({"name": "", "email": "nope", "role": "clinician"})).await;
+        let invalid = app.post_json(&api, "/api/v1/invitations", json!({"name": "", "email": "nope", "role": "clinician"})).await;
         assert_eq!(invalid.status(), 422);
         let fields = invalid.json::<serde_json::Value>().await.unwrap()["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap().to_string()).collect::<Vec<_>>();
         assert_eq!(fields, vec!["name", "email"]);
-        let invited = api_post(&app, &api, "/api/v1/invitations", json!({"name": "Kai Admin", "email": "kai@lakeside.example", "role": "admin"})).await;
+        let invited = app.post_json(&api, "/api/v1/invitations", json!({"name": "Kai Admin", "email": "kai@lakeside.example", "role": "admin"})).await;
         assert_eq!(invited.status(), 201);
         let invited: serde_json::Value = invited.json().await.unwrap();
         assert_eq!(invited["invitations"][0]["emailed"], true);
@@ -560,13 +555,13 @@ on_both_engines! {
 
         let kai = TestApp::new_client();
         let token = link.split("token=").nth(1).unwrap();
-        assert_eq!(api_post(&app, &kai, "/api/v1/invitations/accept", json!({"token": token, "password": "kai's steady hands"})).await.status(), 202);
+        assert_eq!(app.post_json(&kai, "/api/v1/invitations/accept", json!({"token": token, "password": "kai's steady hands"})).await.status(), 202);
         assert_eq!(api_session(&app, &kai).await["signed_in"], false, "accepted, then signs in");
-        let signed_in = api_post(&app, &kai, "/api/v1/session", json!({"email": "kai@lakeside.example", "password": "kai's steady hands"})).await;
+        let signed_in = app.post_json(&kai, "/api/v1/session", json!({"email": "kai@lakeside.example", "password": "kai's steady hands"})).await;
         assert_eq!(signed_in.status(), 200);
         assert_eq!(api_session(&app, &kai).await["mfa_required"], true);
         let kai_id = app.store().login_record("kai@lakeside.example").await.unwrap().unwrap().id;
-        assert_eq!(api_post(&app, &api, &format!("/api/v1/accounts/{kai_id}/disable"), json!({})).await.status(), 204);
+        assert_eq!(app.post_json(&api, &format!("/api/v1/accounts/{kai_id}/disable"), json!({})).await.status(), 204);
         assert_eq!(api_session(&app, &kai).await["signed_in"], false, "disabling ends the session at once");
 
         let log: serde_json::Value = api.get(app.url("/api/v1/audit?action=disable_account")).send().await.unwrap().json().await.unwrap();
@@ -636,7 +631,7 @@ on_both_engines! {
         assert!(body.contains(BUSY), "the normal error page with a calm message: {body}");
         assert!(!body.contains("reference"), "not a failure: no reference to report");
         let api = TestApp::new_client();
-        let refused = api_post(&app, &api, "/api/v1/session", json!({"email": LAKESIDE.email, "password": OWNER_PASSWORD})).await;
+        let refused = app.post_json(&api, "/api/v1/session", json!({"email": LAKESIDE.email, "password": OWNER_PASSWORD})).await;
         assert_eq!(refused.status(), 503);
         assert_eq!(refused.headers()["retry-after"], "5");
         let error: serde_json::Value = refused.json().await.unwrap();
@@ -647,7 +642,7 @@ on_both_engines! {
         // Once the turn is given back, the same sign-ins go through.
         drop(held);
         app.login(&TestApp::new_client(), LAKESIDE.email, OWNER_PASSWORD).await;
-        let signed_in = api_post(&app, &api, "/api/v1/session", json!({"email": LAKESIDE.email, "password": OWNER_PASSWORD})).await;
+        let signed_in = app.post_json(&api, "/api/v1/session", json!({"email": LAKESIDE.email, "password": OWNER_PASSWORD})).await;
         assert_eq!(signed_in.status(), 200);
 
         let logins: Vec<_> = app.audit_chain().await.into_iter().filter(|e| e.event.action == "login").collect();

@@ -194,6 +194,32 @@ impl SmtpSink {
         }
         self.messages()
     }
+
+    /// Waits for the first message with this subject and returns it, for
+    /// steps whose other mail (receipts, notices) may arrive in any order.
+    pub async fn wait_for_subject(&self, subject: &str, timeout: Duration) -> ReceivedMail {
+        let mut arrived = self.shared.count.subscribe();
+        let find = || self.messages().into_iter().find(|m| m.subject() == subject);
+        let waited = tokio::time::timeout(timeout, async {
+            loop {
+                if let Some(mail) = find() {
+                    return Some(mail);
+                }
+                arrived.changed().await.ok()?;
+            }
+        })
+        .await;
+        match waited {
+            Ok(Some(mail)) => mail,
+            _ => {
+                let subjects: Vec<String> = self.messages().iter().map(ReceivedMail::subject).collect();
+                panic!(
+                    "SMTP sink at {}: no message with subject {subject:?} within {timeout:?}; got {subjects:?}",
+                    self.addr
+                )
+            }
+        }
+    }
 }
 
 impl Drop for SmtpSink {

@@ -123,6 +123,15 @@ impl TestApp {
         body[start..end].to_string()
     }
 
+    /// Posts JSON the way an API client does: the anti-forgery token from
+    /// `GET /api/v1/session` in `X-CSRF-Token`, and no `Origin`.
+    pub async fn post_json(&self, client: &reqwest::Client, path: &str, body: serde_json::Value) -> reqwest::Response {
+        let session: serde_json::Value =
+            client.get(self.url("/api/v1/session")).send().await.unwrap().json().await.unwrap();
+        let token = session["csrf_token"].as_str().expect("the session names its anti-forgery token").to_string();
+        client.post(self.url(path)).header("x-csrf-token", token).json(&body).send().await.unwrap()
+    }
+
     /// Posts a form the way a browser on this site does (same Origin, token included).
     pub async fn post_form(&self, client: &reqwest::Client, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         let token = self.csrf_token(client).await;

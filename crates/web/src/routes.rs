@@ -173,6 +173,11 @@ fn declare() -> Table {
         .get("/api/v1/audit", Api, practice::api::audit)
         .get("/api/v1/therapists", Api, directory::api::search)
         .get("/api/v1/therapists/{id}/free-times", Api, scheduling::api::free_times)
+        .get("/api/v1/therapists/{id}/booking-form", Api, scheduling::api::booking::booking_form)
+        .post("/api/v1/therapists/{id}/booking-requests", Api, scheduling::api::booking::request_booking)
+        .get("/api/v1/appointments", Api, scheduling::api::appointments::list)
+        .post("/api/v1/appointments/{id}/cancel", Api, scheduling::api::appointments::cancel)
+        .post("/api/v1/appointments/{id}/move", Api, scheduling::api::appointments::move_to)
         .get("/api/openapi.json", Asset, api::openapi_json)
         .get("/static/{file}", Asset, static_files::serve)
 }

@@ -116,6 +116,32 @@ pub struct BookingOptions {
     pub licensed_in: Vec<String>,
 }
 
+impl BookingOptions {
+    /// A visitor's choice as typed (a session type id, `in_person` or
+    /// `telehealth`, an RFC 3339 start), checked against what is offered;
+    /// whether the time is still free is for [`super::Scheduling::request_booking`].
+    pub fn choose(&self, session_type: &str, format: &str, start: &str) -> Result<BookingChoice, AppError> {
+        let mut errors = FieldErrors::new();
+        let kind = self.session_types.iter().find(|t| t.id.to_string() == session_type.trim());
+        if kind.is_none() {
+            errors.add("session_type", "This therapist offers no session type with that id.");
+        }
+        let format = SessionFormat::parse(format.trim()).filter(|f| kind.is_some_and(|k| formats(k).contains(f)));
+        if kind.is_some() && format.is_none() {
+            errors.add("format", "This session type is not offered in that format.");
+        }
+        let start = start.trim().parse::<Timestamp>();
+        if start.is_err() {
+            errors.add("start", "Give the start of one of the free times offered (RFC 3339).");
+        }
+        AppError::invalid_if_any(errors)?;
+        match (kind, format, start) {
+            (Some(kind), Some(format), Ok(start)) => Ok(BookingChoice { session_type: kind.id, format, start }),
+            _ => Err(AppError::Internal("validated booking choice missing".into())),
+        }
+    }
+}
+
 /// The first free time for a kind of session, for a directory profile.
 #[derive(Debug, Clone)]
 pub struct NextFreeTime {

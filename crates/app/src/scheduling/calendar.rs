@@ -167,18 +167,39 @@ fn working_windows(record: &AvailabilityRecord, from: Date, to: Date) -> Result<
     Ok((windows, closed))
 }
 
-fn entry(e: &CalendarEntry, zone: &TimeZone, day_end: Timestamp, locale: Locale) -> WeekEntry {
-    let (minutes_from, minutes_to) = clock_minutes(e.starts_at, e.ends_at, zone, day_end);
-    let kind = match (e.status, e.case_id) {
-        (AppointmentStatus::Held, _) => EntryKind::Hold,
-        (_, None) => EntryKind::Request,
-        _ => EntryKind::Session,
-    };
-    let with_whom = match kind {
+impl EntryKind {
+    fn of(e: &CalendarEntry) -> Self {
+        match (e.status, e.case_id) {
+            (AppointmentStatus::Held, _) => EntryKind::Hold,
+            (_, None) => EntryKind::Request,
+            _ => EntryKind::Session,
+        }
+    }
+
+    /// `snake_case`, as the API names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::Session => "session",
+            EntryKind::Hold => "hold",
+            EntryKind::Request => "request",
+        }
+    }
+}
+
+/// Who an entry is with: the clients' names, the name a visitor gave, or
+/// nobody yet (a hold).
+fn with_whom(e: &CalendarEntry, kind: EntryKind) -> String {
+    match kind {
         EntryKind::Hold => String::new(),
         EntryKind::Request => e.visitor_name.clone().unwrap_or_default(),
         EntryKind::Session => e.client_names.join(" & "),
-    };
+    }
+}
+
+fn entry(e: &CalendarEntry, zone: &TimeZone, day_end: Timestamp, locale: Locale) -> WeekEntry {
+    let (minutes_from, minutes_to) = clock_minutes(e.starts_at, e.ends_at, zone, day_end);
+    let kind = EntryKind::of(e);
+    let with_whom = with_whom(e, kind);
     WeekEntry {
         kind,
         id: e.id,
@@ -392,5 +413,107 @@ impl super::Scheduling<'_> {
             .audit_actor(actor, Some(practice), "view_calendar", "user", clinician.to_string(), outcome::ALLOWED)
             .await?;
         Ok(view)
+    }
+}
+
+/// The longest stretch one appointment list covers.
+pub const MAX_LIST_DAYS: i64 = 31;
+
+/// An appointment in a list for staff.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListedAppointment {
+    pub id: AppointmentId,
+    pub clinician: UserId,
+    pub kind: EntryKind,
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
+    pub format: SessionFormat,
+    pub status: AppointmentStatus,
+    /// The clients' names, the name a visitor gave, or empty for a hold.
+    pub with_whom: String,
+    /// For a hold: when it lapses unless the visitor confirms.
+    pub held_until: Option<Timestamp>,
+    pub in_series: bool,
+}
+
+/// Appointments of one practice over days of its clock.
+#[derive(Debug, Clone)]
+pub struct AppointmentList {
+    pub practice: PracticeId,
+    /// The practice's zone, whose days these are.
+    pub zone: TimeZone,
+    /// The first day covered and the day after the last.
+    pub from: Date,
+    pub to: Date,
+    /// Soonest first.
+    pub appointments: Vec<ListedAppointment>,
+}
+
+impl super::Scheduling<'_> {
+    /// Appointments starting on `days` days (1 to [`MAX_LIST_DAYS`]) of the
+    /// practice's clock from `first_day` (today when not given), soonest
+    /// first, in the practice the actor acts in: `clinician`'s when given,
+    /// else every therapist's for owners and admins, else the actor's own.
+    /// Cancelled and lapsed ones are left out. The list names clients, so it
+    /// is for staff who may see those calendars, and audited like the
+    /// calendar page.
+    pub async fn appointment_list(
+        &self,
+        actor: &Actor,
+        clinician: Option<UserId>,
+        first_day: Option<Date>,
+        days: i64,
+    ) -> Result<AppointmentList, AppError> {
+        use crate::scheduling::appointments::invalid;
+        let membership = actor.acting_membership().ok_or(AppError::Forbidden)?;
+        let practice = membership.practice_id;
+        let zone = membership.practice_time_zone.zone().clone();
+        let now = self.app.now();
+        if !(1..=MAX_LIST_DAYS).contains(&days) {
+            return Err(invalid("days", format!("Ask for 1 to {MAX_LIST_DAYS} days.")));
+        }
+        let from = first_day.unwrap_or_else(|| now.to_zoned(zone.clone()).date());
+        let to = from.checked_add(jiff::Span::new().days(days)).ok();
+        let start_of = |day: Date| day_bounds(&zone, day).map(|(start, _)| start);
+        let (Some(to), Some(start), Some(end)) = (to, start_of(from), to.and_then(start_of)) else {
+            return Err(invalid("from", "Give a day the calendar can show."));
+        };
+        let (clinicians, audited) = match clinician {
+            None if actor.may(Action::ViewSchedule, Scope::Practice) => {
+                let resource = Resource::Practice(practice);
+                self.app.authorize(actor, Action::ViewSchedule, &resource, ("practice", practice.to_string())).await?;
+                let ids = self.therapists(practice, true).await?.into_iter().map(|(id, _)| id).collect();
+                (ids, ("practice", practice.to_string()))
+            }
+            chosen => {
+                let id = chosen.unwrap_or(actor.user_id);
+                let (_, resource) = self.app.directory().therapist_account(actor, id, "view_calendar").await?;
+                self.app.authorize(actor, Action::ViewSchedule, &resource, ("user", id.to_string())).await?;
+                (vec![id], ("user", id.to_string()))
+            }
+        };
+        let mut appointments = Vec::new();
+        for clinician in clinicians {
+            for e in self.app.store.calendar_entries(clinician, start, end, now).await? {
+                let kind = EntryKind::of(&e);
+                appointments.push(ListedAppointment {
+                    id: e.id,
+                    clinician,
+                    kind,
+                    with_whom: with_whom(&e, kind),
+                    starts_at: e.starts_at,
+                    ends_at: e.ends_at,
+                    format: e.format,
+                    status: e.status,
+                    held_until: e.held_until.filter(|_| kind == EntryKind::Hold),
+                    in_series: e.series_id.is_some(),
+                });
+            }
+        }
+        appointments.sort_by_key(|a| (a.starts_at, a.id));
+        // The list names clients: an access to client data.
+        let (record_type, record_id) = audited;
+        self.app.audit_actor(actor, Some(practice), "view_calendar", record_type, record_id, outcome::ALLOWED).await?;
+        Ok(AppointmentList { practice, zone, from, to, appointments })
     }
 }

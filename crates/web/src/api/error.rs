@@ -19,7 +19,8 @@ pub(crate) struct FieldMessage {
 pub(crate) struct ErrorBody {
     /// Stable code: `unauthenticated`, `mfa_required`, `forbidden`, `not_found`, `method_not_allowed`,
     /// `invalid_input`, `invalid_credentials`, `rate_limited`, `link_invalid`, `forbidden_cross_site`,
-    /// `form_expired`, `too_large`, `busy` (503 with `Retry-After`: too many sign-ins at once), `internal`.
+    /// `form_expired`, `too_large`, `taken` (409, with `alternatives`: a time no longer free), `busy`
+    /// (503 with `Retry-After`: too many sign-ins at once), `internal`.
     error: &'static str,
     message: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -43,7 +43,12 @@ use crate::scheduling::api as scheduling;
         accounts::enable,
         accounts::audit,
         directory::search,
-        scheduling::free_times
+        scheduling::free_times,
+        scheduling::booking::booking_form,
+        scheduling::booking::request_booking,
+        scheduling::appointments::list,
+        scheduling::appointments::cancel,
+        scheduling::appointments::move_to
     ),
     components(schemas(ops::Probe, Version, error::ErrorBody)),
     modifiers(&Refusals),
@@ -53,7 +58,7 @@ use crate::scheduling::api as scheduling;
         (name = "session", description = "Signing in and out, the second step, passwords"),
         (name = "accounts", description = "Invitations, accounts and the audit log"),
         (name = "directory", description = "Finding a licensed, certified sex therapist"),
-        (name = "scheduling", description = "A therapist's free times")
+        (name = "scheduling", description = "Free times, booking requests, and the practice's appointments")
     )
 )]
 pub struct ApiDoc;

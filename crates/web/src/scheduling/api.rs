@@ -1,5 +1,10 @@
 //! Scheduling over JSON: a listed therapist's free times, exactly as their
-//! booking page offers them (the same use cases, the same rules).
+//! booking page offers them; booking requests ([`booking`]); and for staff,
+//! the appointment list, cancelling and moving ([`appointments`]). The same
+//! use cases as the pages, under the same rules.
+pub(crate) mod appointments;
+pub(crate) mod booking;
+
 use axum::Json;
 use axum::extract::{Path, State};
 use jiff::tz::TimeZone;
@@ -7,6 +12,7 @@ use sensate_app::AppError;
 use sensate_app::scheduling::booking::SessionKind;
 use sensate_app::scheduling::session_types::formats;
 use sensate_domain::scheduling::SessionFormat;
+use sensate_domain::scheduling::availability::Slot;
 use sensate_domain::{FieldErrors, UserId};
 
 use crate::AppState;
@@ -61,8 +67,36 @@ pub(crate) struct FreeTime {
     start: String,
     /// RFC 3339, UTC.
     end: String,
-    /// The start in `time_zone`, RFC 3339 with its offset.
+    /// The start in the answer's time zone, RFC 3339 with its offset.
     local: String,
+}
+
+pub(crate) fn free_time(slot: &Slot, zone: &TimeZone) -> FreeTime {
+    FreeTime { start: slot.start.to_string(), end: slot.end.to_string(), local: local(slot.start, zone) }
+}
+
+/// An instant on `zone`'s clock, RFC 3339 with its offset.
+pub(crate) fn local(at: jiff::Timestamp, zone: &TimeZone) -> String {
+    at.to_zoned(zone.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
+}
+
+/// A time asked for was taken meanwhile (409): the error shape, with the
+/// nearest free times to choose from instead.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct Taken {
+    /// Always `taken`.
+    error: &'static str,
+    message: String,
+    /// The nearest free times, soonest first (possibly none).
+    alternatives: Vec<FreeTime>,
+}
+
+impl Taken {
+    pub(crate) fn response(message: &str, alternatives: Vec<FreeTime>) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        let body = Taken { error: "taken", message: message.to_string(), alternatives };
+        (axum::http::StatusCode::CONFLICT, Json(body)).into_response()
+    }
 }
 
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
@@ -181,14 +215,7 @@ pub(crate) async fn free_times(
         }));
     };
     let slots = scheduling.bookable_slots(&options, kind, format, from, to).await?;
-    let times = slots
-        .iter()
-        .map(|slot| FreeTime {
-            start: slot.start.to_string(),
-            end: slot.end.to_string(),
-            local: slot.start.to_zoned(zone.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
-        })
-        .collect();
+    let times = slots.iter().map(|slot| free_time(slot, &zone)).collect();
     Ok(Json(FreeTimes {
         therapist_id: id,
         session_types: offers,

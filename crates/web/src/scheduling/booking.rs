@@ -182,14 +182,10 @@ fn slot_days(
         .collect()
 }
 
-/// The visitor's choice from the address, checked against what is offered.
+/// The visitor's choice from the address, checked against what is offered;
+/// an address that does not fit was not one of ours.
 fn choice_from(options: &BookingOptions, query: &ChoiceQuery) -> Result<BookingChoice, WebError> {
-    let (kind, format) = chosen_parts(options, query).ok_or(WebError(AppError::NotFound))?;
-    if kind.id.to_string() != query.session_type || format.as_str() != query.format {
-        return Err(WebError(AppError::NotFound));
-    }
-    let start: Timestamp = query.start.parse().map_err(|_| WebError(AppError::NotFound))?;
-    Ok(BookingChoice { session_type: kind.id, format, start })
+    options.choose(&query.session_type, &query.format, &query.start).map_err(|_| WebError(AppError::NotFound))
 }
 
 #[derive(serde::Deserialize, Default, Clone)]
