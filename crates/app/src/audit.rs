@@ -354,14 +354,7 @@ impl App {
 
 /// The practice a resource belongs to, for its audit entry.
 fn resource_practice(resource: &Resource) -> Option<PracticeId> {
-    match resource {
-        Resource::Practice(p) => Some(*p),
-        Resource::Account { practice, .. }
-        | Resource::Client { practice, .. }
-        | Resource::ClinicalNote { practice, .. }
-        | Resource::Appointment { practice, .. }
-        | Resource::BookingRequest { practice, .. } => Some(*practice),
-    }
+    Some(resource.practice())
 }
 
 fn denial_error(denial: sensate_domain::policy::Denial) -> AppError {

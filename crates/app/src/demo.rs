@@ -3,6 +3,7 @@
 //! refuses such a database, and `sensate demo` refuses any other.
 use jiff::civil::{Date, Time};
 use jiff::{SignedDuration, ToSpan};
+use sensate_domain::care::{CareRole, CaseStatus};
 use sensate_domain::scheduling::{AppointmentStatus, CaseKind, SessionFormat};
 use sensate_domain::{AppointmentId, CaseId, Email, PracticeId, Role, UserId};
 use sensate_store::{NewAppointment, NewCase, NewPractice, NewUser, Store, TherapistProfile};
@@ -172,7 +173,8 @@ const LISTINGS: &[Listing] = &[
     },
 ];
 
-/// (client emails, therapist email, kind, weekday offsets, local time, format)
+/// (client emails, therapist email, kind, weekday offsets, local time,
+/// format, where the case stands, who supervises it)
 struct DemoCase {
     clients: &'static [&'static str],
     therapist: &'static str,
@@ -180,6 +182,8 @@ struct DemoCase {
     first_day: i64,
     hour: i8,
     format: SessionFormat,
+    status: CaseStatus,
+    supervisor: Option<&'static str>,
 }
 
 const CASES: &[DemoCase] = &[
@@ -190,6 +194,8 @@ const CASES: &[DemoCase] = &[
         first_day: 1,
         hour: 10,
         format: SessionFormat::InPerson,
+        status: CaseStatus::Active,
+        supervisor: None,
     },
     DemoCase {
         clients: &["alex@client.example", "riley@client.example"],
@@ -198,6 +204,8 @@ const CASES: &[DemoCase] = &[
         first_day: 2,
         hour: 18,
         format: SessionFormat::Telehealth,
+        status: CaseStatus::Intake,
+        supervisor: Some("dr.rivera@harbor.example"),
     },
     DemoCase {
         clients: &["priya@client.example"],
@@ -206,6 +214,8 @@ const CASES: &[DemoCase] = &[
         first_day: 3,
         hour: 14,
         format: SessionFormat::Telehealth,
+        status: CaseStatus::Active,
+        supervisor: None,
     },
     DemoCase {
         clients: &["alex@client.example"],
@@ -214,6 +224,8 @@ const CASES: &[DemoCase] = &[
         first_day: 4,
         hour: 16,
         format: SessionFormat::Telehealth,
+        status: CaseStatus::Intake,
+        supervisor: None,
     },
 ];
 
@@ -360,6 +372,12 @@ impl App {
                 opened_at: now,
             };
             store.insert_case(&case).await?;
+            if demo_case.status != CaseStatus::Intake {
+                store.change_case_status(case.id, CaseStatus::Intake, demo_case.status, now).await?;
+            }
+            if let Some(supervisor) = demo_case.supervisor {
+                store.add_to_care_team(case.id, id_of(supervisor)?, CareRole::Supervisor, now).await?;
+            }
             cases.push(case.clone());
             for week in 0..WEEKS {
                 let day = next_weekday(today, demo_case.first_day + week * 7)?;

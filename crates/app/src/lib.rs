@@ -12,6 +12,7 @@
 pub mod access;
 pub mod actor;
 pub mod audit;
+pub mod care;
 pub mod clients;
 pub mod dashboard;
 pub mod demo;

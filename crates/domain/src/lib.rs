@@ -1,5 +1,6 @@
 //! Sensate's domain: pure types and rules. Nothing here performs I/O or reads
 //! the system clock; callers pass the current time in (see [`clock::Clock`]).
+pub mod care;
 pub mod clock;
 pub mod directory;
 pub mod discretion;

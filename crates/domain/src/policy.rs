@@ -9,6 +9,7 @@
 //! isolated from each other; staff must have passed MFA before any client
 //! data is shown; a private clinical note is readable by its author only; one
 //! partner never acts on the other partner's private data.
+use crate::care::CareRole;
 use crate::{PracticeId, Role, UserId};
 
 /// What the actor asks to do.
@@ -58,11 +59,17 @@ pub enum Action {
     ActInPractice,
     /// See one's own sessions as a client and keep one's contact preferences.
     ViewOwnCare,
+    /// See a case: its status, care team, confidentiality policy and clients.
+    ViewCase,
+    /// Move a case through its statuses and choose a couple's confidentiality policy.
+    ManageCase,
+    /// Add or remove a co-therapist or supervisor.
+    AssignCareTeam,
 }
 
 impl Action {
     /// Every action, for lists such as the audit log's filter.
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 25] = [
         Action::ViewPracticeOverview,
         Action::EditPracticeSettings,
         Action::InviteStaff,
@@ -85,6 +92,9 @@ impl Action {
         Action::AnswerBookingRequest,
         Action::ActInPractice,
         Action::ViewOwnCare,
+        Action::ViewCase,
+        Action::ManageCase,
+        Action::AssignCareTeam,
     ];
 
     /// The action's name in the audit log, in the log's one naming style.
@@ -112,6 +122,9 @@ impl Action {
             Action::AnswerBookingRequest => "answer_booking_request",
             Action::ActInPractice => "act_in_practice",
             Action::ViewOwnCare => "view_own_care",
+            Action::ViewCase => "view_case",
+            Action::ManageCase => "manage_case",
+            Action::AssignCareTeam => "assign_care_team",
         }
     }
 }
@@ -164,6 +177,14 @@ pub enum Resource {
         practice: PracticeId,
         clinician: UserId,
     },
+    /// A case (an episode of care), by its care team.
+    Case {
+        practice: PracticeId,
+        /// The primary therapist.
+        primary: UserId,
+        /// Co-therapists and supervisors.
+        team: Vec<(UserId, CareRole)>,
+    },
     /// A visitor's booking request, by the clinician it was made to, and
     /// whether that clinician still works in the practice (their role here
     /// is enabled).
@@ -175,13 +196,15 @@ pub enum Resource {
 }
 
 impl Resource {
-    fn practice(&self) -> PracticeId {
+    /// The practice the resource belongs to.
+    pub fn practice(&self) -> PracticeId {
         match self {
             Resource::Practice(p) => *p,
             Resource::Account { practice, .. }
             | Resource::Client { practice, .. }
             | Resource::ClinicalNote { practice, .. }
             | Resource::Appointment { practice, .. }
+            | Resource::Case { practice, .. }
             | Resource::BookingRequest { practice, .. } => *practice,
         }
     }
@@ -271,6 +294,18 @@ pub fn decide(actor: &ActorFacts, action: Action, resource: &Resource) -> Decisi
         (ActInPractice, Resource::Practice(_)) => true,
         // A client's own sessions and preferences; nobody else's through this.
         (ViewOwnCare, Resource::Account { user, roles, .. }) => *user == actor.user && roles.contains(&Role::Client),
+        // The care team sees its case, the supervisor included; the front
+        // desk sees who is on it (to staff it), not what is in it.
+        (ViewCase, Resource::Case { primary, team, .. }) => {
+            *primary == actor.user || team.iter().any(|(user, _)| *user == actor.user) || owner || admin
+        }
+        // Those who treat run the case; a supervisor only reads.
+        (ManageCase, Resource::Case { primary, team, .. }) => {
+            clinician
+                && (*primary == actor.user
+                    || team.iter().any(|(user, role)| *user == actor.user && *role == CareRole::CoTherapist))
+        }
+        (AssignCareTeam, Resource::Case { primary, .. }) => (clinician && *primary == actor.user) || owner || admin,
         // Verification is a check by someone else: never one's own credentials.
         (VerifyCredential, Resource::Account { user, roles, .. }) => {
             roles.contains(&Role::Clinician) && *user != actor.user && (owner || admin)
@@ -312,6 +347,8 @@ mod tests {
         client_a: UserId,
         partner_b: UserId,
         client_c: UserId,
+        co_therapist: UserId,
+        supervisor: UserId,
     }
 
     fn world() -> World {
@@ -326,6 +363,8 @@ mod tests {
             client_a: UserId::new(),
             partner_b: UserId::new(),
             client_c: UserId::new(),
+            co_therapist: UserId::new(),
+            supervisor: UserId::new(),
         }
     }
 
@@ -339,6 +378,8 @@ mod tests {
             "client_a" => (w.client_a, w.practice, Role::Client),
             "partner_b" => (w.partner_b, w.practice, Role::Client),
             "client_c" => (w.client_c, w.practice, Role::Client),
+            "co_therapist" => (w.co_therapist, w.practice, Role::Clinician),
+            "supervisor" => (w.supervisor, w.practice, Role::Clinician),
             other => panic!("unknown actor {other}"),
         };
         ActorFacts { user, roles: vec![(practice, role)], mfa_verified: true }
@@ -362,6 +403,11 @@ mod tests {
             }
             ViewClientContact | EditClientContact | WriteClinicalNote => client_a,
             ManageAppointment => Resource::Appointment { practice: w.practice, clinician: w.clinician },
+            ViewCase | ManageCase | AssignCareTeam => Resource::Case {
+                practice: w.practice,
+                primary: w.clinician,
+                team: vec![(w.co_therapist, CareRole::CoTherapist), (w.supervisor, CareRole::Supervisor)],
+            },
             AnswerBookingRequest => {
                 Resource::BookingRequest { practice: w.practice, clinician: w.clinician, clinician_active: true }
             }
@@ -374,34 +420,47 @@ mod tests {
         }
     }
 
-    const ACTORS: [&str; 8] =
-        ["owner", "admin", "clinician", "other_clinician", "foreign_clinician", "client_a", "partner_b", "client_c"];
+    const ACTORS: [&str; 10] = [
+        "owner",
+        "admin",
+        "clinician",
+        "other_clinician",
+        "foreign_clinician",
+        "client_a",
+        "partner_b",
+        "client_c",
+        "co_therapist",
+        "supervisor",
+    ];
 
     /// The expected answer for every action × actor: `A` allow, `-` deny.
     const TABLE: &[(Action, &str)] = &[
-        //                      owner admin clin other foreign A B C
-        (ViewPracticeOverview, "A A - - - - - -"),
-        (EditPracticeSettings, "A - - - - - - -"),
-        (InviteStaff, /*     */ "A A - - - - - -"),
-        (InviteClient, /*    */ "- - A A - - - -"),
-        (ListOwnClients, "- - A A - - - -"),
-        (DisableAccount, /*  */ "A A - - - - - -"),
-        (ViewAuditLog, /*    */ "A - - - - - - -"),
-        (ViewClientContact, "A A A - - A - -"),
-        (EditClientContact, "- - A - - A - -"),
-        (WriteClinicalNote, "- - A - - - - -"),
-        (ReadClinicalNote, /**/ "- - A - - - - -"),
-        (EditTherapistProfile, "A A A - - - - -"),
-        (VerifyCredential, /*  */ "A A - - - - - -"),
-        (ManageDirectory, /*   */ "A A - - - - - -"),
-        (ManageSessionTypes, "A A - - - - - -"),
-        (EditAvailability, "A A A - - - - -"),
-        (ManageAppointment, "A A A - - - - -"),
-        (ViewSchedule, /*      */ "A A A - - - - -"),
-        (ScheduleSessions, /*  */ "A A A - - - - -"),
-        (AnswerBookingRequest, "- - A - - - - -"),
-        (ActInPractice, /*     */ "A A A A - A A A"),
-        (ViewOwnCare, /*       */ "- - - - - A - -"),
+        //                      owner admin clin other foreign A B C co sup
+        (ViewPracticeOverview, "A A - - - - - - - -"),
+        (EditPracticeSettings, "A - - - - - - - - -"),
+        (InviteStaff, /*     */ "A A - - - - - - - -"),
+        (InviteClient, /*    */ "- - A A - - - - A A"),
+        (ListOwnClients, "- - A A - - - - A A"),
+        (DisableAccount, /*  */ "A A - - - - - - - -"),
+        (ViewAuditLog, /*    */ "A - - - - - - - - -"),
+        (ViewClientContact, "A A A - - A - - - -"),
+        (EditClientContact, "- - A - - A - - - -"),
+        (WriteClinicalNote, "- - A - - - - - - -"),
+        (ReadClinicalNote, /**/ "- - A - - - - - - -"),
+        (EditTherapistProfile, "A A A - - - - - - -"),
+        (VerifyCredential, /*  */ "A A - - - - - - - -"),
+        (ManageDirectory, /*   */ "A A - - - - - - - -"),
+        (ManageSessionTypes, "A A - - - - - - - -"),
+        (EditAvailability, "A A A - - - - - - -"),
+        (ManageAppointment, "A A A - - - - - - -"),
+        (ViewSchedule, /*      */ "A A A - - - - - - -"),
+        (ScheduleSessions, /*  */ "A A A - - - - - - -"),
+        (AnswerBookingRequest, "- - A - - - - - - -"),
+        (ActInPractice, /*     */ "A A A A - A A A A A"),
+        (ViewOwnCare, /*       */ "- - - - - A - - - -"),
+        (ViewCase, /*          */ "A A A - - - - - A A"),
+        (ManageCase, /*        */ "- - A - - - - - A -"),
+        (AssignCareTeam, /*    */ "A A A - - - - - - -"),
     ];
 
     #[test]

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::http::Method;
 use sensate_app::infra::secrets::hash_password;
+use sensate_domain::care::CareRole;
 use sensate_domain::scheduling::CaseKind;
 use sensate_domain::{CaseId, PracticeId, Role, UserId};
 use sensate_store::{NewCase, NewPractice, NewUser};
@@ -49,7 +50,7 @@ impl Write for Capture {
     }
 }
 
-const ACTORS: [&str; 10] = [
+const ACTORS: [&str; 12] = [
     "anonymous",
     "client_a",
     "client_b",
@@ -57,6 +58,8 @@ const ACTORS: [&str; 10] = [
     "clinician",
     "other_clinician",
     "foreign_clinician",
+    "co_therapist",
+    "supervisor",
     "admin",
     "owner",
     "owner_before_mfa",
@@ -79,6 +82,9 @@ struct World {
     session_type: sensate_domain::SessionTypeId,
     /// A confirmed appointment of `clinician` with client A and their partner.
     appointment: sensate_domain::AppointmentId,
+    /// The couple case of client A and their partner: `clinician` primary,
+    /// with a co-therapist and a supervisor on its care team.
+    couple: CaseId,
     /// Marker → the actors allowed to see it.
     canaries: Vec<(String, Vec<&'static str>)>,
 }
@@ -164,6 +170,8 @@ async fn world(db: TestDb) -> World {
     let admin = add_person(&app, practice, "admin@p.example", "Ada Admin", Role::Admin, &hash).await;
     let clinician = add_person(&app, practice, "c1@p.example", "Cleo Clinician", Role::Clinician, &hash).await;
     let other_clinician = add_person(&app, practice, "c2@p.example", "Otto Other", Role::Clinician, &hash).await;
+    let co_therapist = add_person(&app, practice, "c3@p.example", "Cora Cotherapist", Role::Clinician, &hash).await;
+    let supervisor = add_person(&app, practice, "c4@p.example", "Sid Supervisor", Role::Clinician, &hash).await;
     let client_a = add_person(&app, practice, "a@p.example", "Avery A", Role::Client, &hash).await;
     let partner = add_person(&app, practice, "partner@p.example", "Parker Partner", Role::Client, &hash).await;
     let client_b = add_person(&app, practice, "b@p.example", "Blake B", Role::Client, &hash).await;
@@ -171,6 +179,9 @@ async fn world(db: TestDb) -> World {
     let foreign = add_person(&app, other, "x@q.example", "Xena Foreign", Role::Clinician, &hash).await;
     let foreign_client = add_person(&app, other, "y@q.example", "Yuri Y", Role::Client, &hash).await;
     let couple = case(&app, practice, clinician, CaseKind::Couple, vec![client_a, partner]).await;
+    for (member, role) in [(co_therapist, CareRole::CoTherapist), (supervisor, CareRole::Supervisor)] {
+        assert!(app.store().add_to_care_team(couple, member, role, app.clock.now_ts()).await.unwrap());
+    }
     case(&app, practice, other_clinician, CaseKind::Individual, vec![client_b]).await;
     case(&app, other, foreign, CaseKind::Individual, vec![foreign_client]).await;
     // The couple's next session with their clinician, three days ahead.
@@ -203,6 +214,8 @@ async fn world(db: TestDb) -> World {
         ("clinician", "c1@p.example"),
         ("other_clinician", "c2@p.example"),
         ("foreign_clinician", "x@q.example"),
+        ("co_therapist", "c3@p.example"),
+        ("supervisor", "c4@p.example"),
         ("admin", "admin@p.example"),
     ] {
         let client = signed_in(&app, email, PASSWORD).await;
@@ -237,6 +250,8 @@ async fn world(db: TestDb) -> World {
         ("clinician", clinician),
         ("other_clinician", other_clinician),
         ("foreign_clinician", foreign),
+        ("co_therapist", co_therapist),
+        ("supervisor", supervisor),
         ("admin", admin),
         ("owner", owner_id),
         ("client_a", client_a),
@@ -298,11 +313,12 @@ async fn world(db: TestDb) -> World {
         practice,
         session_type,
         appointment,
+        couple,
         clinician,
         ids,
         licences,
         canaries: vec![
-            (a_contact, [&["client_a", "clinician"][..], &staff_of_p].concat()),
+            (a_contact, [&["client_a", "clinician", "co_therapist"][..], &staff_of_p].concat()),
             (b_contact, [&["client_b", "other_clinician"][..], &staff_of_p].concat()),
             (note, vec!["clinician"]),
             (y_contact, vec![]),
@@ -335,6 +351,16 @@ const CLIENTS_P: [&str; 3] = ["client_a", "client_b", "partner"];
 
 /// The matrix. Every route of the router must be here.
 fn expected(method: &Method, path: &str, actor: &str) -> Expect {
+    // The co-therapist and supervisor are therapists of practice P like
+    // `other_clinician`, except on the couple's case and its clients' pages.
+    let on_the_case =
+        path.starts_with("/cases/") || path.starts_with("/api/v1/cases/") || path.starts_with("/clients/{id}");
+    let actor = match actor {
+        "co_therapist" | "supervisor" if !on_the_case => "other_clinician",
+        "co_therapist" if path.starts_with("/clients/{id}") => "clinician",
+        "supervisor" if path.starts_with("/clients/{id}") => "other_clinician",
+        actor => actor,
+    };
     let get = method == Method::GET;
     let anonymous = actor == "anonymous";
     let before_mfa = actor == "owner_before_mfa";
@@ -555,6 +581,27 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
             },
         ),
         (true, "/api/v1/audit") => api_gate(actor, if actor == "owner" { Status(200) } else { Status(403) }),
+        // The couple's case: its care team (the supervisor reading only) and
+        // the front desk see it; changes are asked with input that is
+        // refused (422), so nothing changes.
+        (true, "/cases/{id}") => gate(case_route(actor, Status(200), &[])),
+        (false, "/cases/{id}/status" | "/cases/{id}/confidentiality") => {
+            gate(case_route(actor, Status(422), &["clinician", "co_therapist"]))
+        }
+        (false, "/cases/{id}/team" | "/cases/{id}/team/{user}/remove") => {
+            gate(case_route(actor, Status(422), &["clinician", "owner", "admin"]))
+        }
+        (true, "/api/v1/cases/{id}") => api_gate(actor, case_route(actor, Status(200), &[])),
+        (false, "/api/v1/cases/{id}/status" | "/api/v1/cases/{id}/confidentiality") => {
+            api_gate(actor, case_route(actor, Status(422), &["clinician", "co_therapist"]))
+        }
+        (false, "/api/v1/cases/{id}/team") => {
+            api_gate(actor, case_route(actor, Status(422), &["clinician", "owner", "admin"]))
+        }
+        // Nobody named here is on the team: not found under this address.
+        (false, "/api/v1/cases/{id}/team/{user_id}") => {
+            api_gate(actor, case_route(actor, Status(404), &["clinician", "owner", "admin"]))
+        }
         // Calendars name clients: staff who keep them only (a therapist
         // their own, owners and admins the practice's).
         (true, "/api/v1/appointments") => api_gate(
@@ -603,6 +650,19 @@ fn profile_route(method: &Method, path: &str, actor: &str) -> Expect {
     }
 }
 
+/// A route of the couple's case: `then` for `may` (when empty, everyone who
+/// sees the case: its care team and the front desk), 404 for the other
+/// practice, 403 for everyone else.
+fn case_route(actor: &str, then: Expect, may: &[&str]) -> Expect {
+    let sees = ["clinician", "co_therapist", "supervisor", "owner", "admin"];
+    let allowed = if may.is_empty() { &sees[..] } else { may };
+    match actor {
+        _ if allowed.contains(&actor) => then,
+        "foreign_clinician" => Status(404),
+        _ => Status(403),
+    }
+}
+
 /// Signed-in API routes: 401 when anonymous, 403 (`mfa_required`) before the second step.
 fn api_gate(actor: &str, then: Expect) -> Expect {
     match actor {
@@ -635,6 +695,9 @@ fn json_body(path: &str, n: usize) -> serde_json::Value {
             "consent_privacy": true, "consent_adult": true,
         }),
         "/api/v1/appointments/{id}/cancel" => json!({"reason": "not-a-reason"}),
+        "/api/v1/cases/{id}/status" => json!({"status": "discharged"}),
+        "/api/v1/cases/{id}/confidentiality" => json!({"policy": "tell_everyone"}),
+        "/api/v1/cases/{id}/team" => json!({"user_id": "nobody", "role": "co_therapist"}),
         "/api/v1/appointments/{id}/move" => json!({"start": "2000-01-01T00:00:00Z"}),
         _ => json!({}),
     }
@@ -650,13 +713,18 @@ fn request(world: &World, path: &str, actor: &str, n: usize) -> (String, Vec<(St
         world.session_type.to_string()
     } else if path.starts_with("/appointments/") || path.starts_with("/api/v1/appointments/") {
         world.appointment.to_string()
+    } else if path.starts_with("/cases/") || path.starts_with("/api/v1/cases/") {
+        world.couple.to_string()
     } else {
         world.client_a.to_string()
     };
     let url = path
         .replace("{file}", "sensate.css")
         .replace("{id}", &id)
-        .replace("{credential}", &world.licences[actor].to_string());
+        .replace("{credential}", &world.licences[actor].to_string())
+        // Someone who is not on the couple's care team.
+        .replace("{user}", &world.client_a.to_string())
+        .replace("{user_id}", &world.client_a.to_string());
     let a_contact = world.canaries[0].0.clone();
     let fields: Vec<(&str, String)> = match path {
         "/setup" => vec![("token", "not-a-token".into())],
@@ -696,6 +764,9 @@ fn request(world: &World, path: &str, actor: &str, n: usize) -> (String, Vec<(St
             vec![("start", "2000-01-01T00:00:00Z".into())]
         }
         "/appointments/{id}/attendance" => vec![("outcome", "completed".into())],
+        "/cases/{id}/status" => vec![("status", "discharged".into())],
+        "/cases/{id}/confidentiality" => vec![("confidentiality", "tell_everyone".into())],
+        "/cases/{id}/team" => vec![("user", String::new()), ("role", "co_therapist".into())],
         "/profiles/{id}" => vec![
             ("headline", format!("Edited by {actor}")),
             ("sees_couples", "on".into()),

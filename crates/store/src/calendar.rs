@@ -201,7 +201,7 @@ where
              JOIN users t ON t.id = c.clinician_id \
              JOIN case_members cm ON cm.case_id = c.id \
              JOIN users m ON m.id = cm.client_id \
-             WHERE c.practice_id = $1 AND c.status = 'open' AND ($2 IS NULL OR c.clinician_id = $2) \
+             WHERE c.practice_id = $1 AND c.status <> 'discharged' AND ($2 IS NULL OR c.clinician_id = $2) \
              ORDER BY t.display_name, c.id, m.display_name",
         )
         .bind(practice.as_uuid())

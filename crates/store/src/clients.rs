@@ -88,8 +88,12 @@ where
             return Ok(None);
         }
         let clinicians: Vec<uuid::Uuid> = sqlx::query_scalar(
-            "SELECT DISTINCT c.clinician_id FROM cases c JOIN case_members m ON m.case_id = c.id \
-             WHERE m.client_id = $1 AND c.practice_id = $2 AND c.status = 'open' ORDER BY 1",
+            "SELECT c.clinician_id FROM cases c JOIN case_members m ON m.case_id = c.id \
+             WHERE m.client_id = $1 AND c.practice_id = $2 AND c.status <> 'discharged' \
+             UNION SELECT t.user_id FROM case_team t JOIN cases c ON c.id = t.case_id \
+             JOIN case_members m ON m.case_id = c.id \
+             WHERE m.client_id = $1 AND c.practice_id = $2 AND c.status <> 'discharged' AND t.role = 'co_therapist' \
+             ORDER BY 1",
         )
         .bind(client.as_uuid())
         .bind(practice.as_uuid())
@@ -117,7 +121,8 @@ where
     ) -> crate::Result<Vec<(sensate_domain::UserId, String)>> {
         let rows: Vec<(uuid::Uuid, String)> = sqlx::query_as(
             "SELECT DISTINCT u.id, u.display_name FROM cases c JOIN case_members m ON m.case_id = c.id \
-             JOIN users u ON u.id = m.client_id WHERE c.clinician_id = $1 AND c.status = 'open' \
+             JOIN users u ON u.id = m.client_id WHERE c.status <> 'discharged' AND (c.clinician_id = $1 \
+             OR EXISTS (SELECT 1 FROM case_team t WHERE t.case_id = c.id AND t.user_id = $1 AND t.role = 'co_therapist')) \
              ORDER BY u.display_name, u.id",
         )
         .bind(clinician.as_uuid())

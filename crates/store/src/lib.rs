@@ -8,6 +8,7 @@ mod appointments;
 pub mod audit;
 mod bookable;
 mod calendar;
+mod care;
 mod clients;
 mod directory;
 pub mod engine;
@@ -37,6 +38,7 @@ pub use appointments::{
 pub use audit::{AuditKey, AuditStore, ChainBreak, ChainHead, Verified, verify_chain};
 pub use bookable::{BookableClinician, BookableSchedules, BookableStore};
 pub use calendar::{CalendarEntry, CalendarStore, NewSeries, SchedulableCase, SeriesBooking};
+pub use care::{CareStore, CaseRecord, CaseSummary, TeamMember};
 pub use clients::ClientDataStore;
 pub use directory::DirectoryStore;
 pub use error::{ConnectError, StoreError};
@@ -131,6 +133,7 @@ pub trait Repositories:
     + AppointmentStore
     + CalendarStore
     + BookableStore
+    + CareStore
 {
 }
 
@@ -146,6 +149,7 @@ impl<T> Repositories for T where
         + AppointmentStore
         + CalendarStore
         + BookableStore
+        + CareStore
 {
 }
 

@@ -213,6 +213,14 @@ const STEPS: &[Step] = &[
             postgres: include_str!("../migrations/postgres/0021_acting_practice.sql"),
         },
     },
+    Step {
+        version: 22,
+        description: "care_team",
+        sql: Sql::PerEngine {
+            sqlite: include_str!("../migrations/sqlite/0022_care_team.sql"),
+            postgres: include_str!("../migrations/postgres/0022_care_team.sql"),
+        },
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -458,7 +458,7 @@ where
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         sqlx::query(
             "INSERT INTO cases (id, practice_id, clinician_id, kind, status, opened_at) \
-             VALUES ($1, $2, $3, $4, 'open', $5)",
+             VALUES ($1, $2, $3, $4, 'intake', $5)",
         )
         .bind(case.id.as_uuid())
         .bind(case.practice_id.as_uuid())
@@ -539,7 +539,7 @@ where
             "SELECT \
              (SELECT COUNT(DISTINCT user_id) FROM memberships WHERE practice_id = $1 AND role = 'clinician'), \
              (SELECT COUNT(DISTINCT user_id) FROM memberships WHERE practice_id = $1 AND role = 'client'), \
-             (SELECT COUNT(*) FROM cases WHERE practice_id = $1 AND status = 'open'), \
+             (SELECT COUNT(*) FROM cases WHERE practice_id = $1 AND status <> 'discharged'), \
              (SELECT COUNT(*) FROM appointments WHERE practice_id = $1 AND starts_at >= $2 \
               AND status IN ('requested', 'confirmed'))",
         )

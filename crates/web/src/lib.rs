@@ -8,6 +8,7 @@
 //! area's module holds its handlers, their view models and, beside them,
 //! their templates. `ui` is what every page shares.
 mod api;
+mod care;
 mod clients;
 mod context;
 mod cookies;

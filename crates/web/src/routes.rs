@@ -8,7 +8,8 @@ use axum::http::Method;
 use axum::routing::{MethodRouter, delete, get, post};
 
 use crate::{
-    AppState, api, clients, dashboard, directory, identity, middleware, ops, practice, public, scheduling, static_files,
+    AppState, api, care, clients, dashboard, directory, identity, middleware, ops, practice, public, scheduling,
+    static_files,
 };
 
 /// Who may call a route. Deny by default: a route is only reachable by the
@@ -117,6 +118,11 @@ fn declare() -> Table {
         .get("/clients", SignedIn, clients::clients)
         .post("/clients/invite", SignedIn, clients::invite_clients)
         .get("/clients/{id}", SignedIn, clients::client)
+        .get("/cases/{id}", SignedIn, care::show)
+        .post("/cases/{id}/status", SignedIn, care::change_status)
+        .post("/cases/{id}/confidentiality", SignedIn, care::choose_confidentiality)
+        .post("/cases/{id}/team", SignedIn, care::add_to_team)
+        .post("/cases/{id}/team/{user}/remove", SignedIn, care::remove_from_team)
         .post("/clients/{id}/contact", SignedIn, clients::client_contact)
         .post("/clients/{id}/notes", SignedIn, clients::client_note)
         // Signed in: bookable hours
@@ -176,6 +182,11 @@ fn declare() -> Table {
         .get("/api/v1/therapists/{id}/booking-form", Api, scheduling::api::booking::booking_form)
         .post("/api/v1/therapists/{id}/booking-requests", Api, scheduling::api::booking::request_booking)
         .get("/api/v1/appointments", Api, scheduling::api::appointments::list)
+        .get("/api/v1/cases/{id}", Api, care::api::show)
+        .post("/api/v1/cases/{id}/status", Api, care::api::change_status)
+        .post("/api/v1/cases/{id}/confidentiality", Api, care::api::choose_confidentiality)
+        .post("/api/v1/cases/{id}/team", Api, care::api::add_to_team)
+        .delete("/api/v1/cases/{id}/team/{user_id}", Api, care::api::remove_from_team)
         .post("/api/v1/appointments/{id}/cancel", Api, scheduling::api::appointments::cancel)
         .post("/api/v1/appointments/{id}/move", Api, scheduling::api::appointments::move_to)
         .get("/api/openapi.json", Asset, api::openapi_json)

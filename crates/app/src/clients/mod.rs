@@ -38,6 +38,9 @@ pub struct ClientRecordView {
     /// What the client wrote when they booked online with the actor, newest
     /// first; only for their clinician (who read it on the request).
     pub when_booking: Vec<WhenBooking>,
+    /// The client's cases here, newest first; for staff only (a client's
+    /// own page does not lead into the practice's case pages).
+    pub cases: Vec<sensate_store::CaseSummary>,
 }
 
 /// What a client wrote on an online booking request.
@@ -158,6 +161,8 @@ impl Clients<'_> {
         }
         partners.sort();
         partners.dedup();
+        let cases =
+            if actor.is_staff_here() { self.app.store.cases_of_client(practice, client).await? } else { Vec::new() };
         self.app
             .audit_actor(actor, Some(practice), "view_client", "client", client.to_string(), outcome::ALLOWED)
             .await?;
@@ -170,6 +175,7 @@ impl Clients<'_> {
             my_notes,
             can_write_notes,
             when_booking,
+            cases,
         })
     }
 

@@ -8,6 +8,7 @@ pub(crate) mod extract;
 use axum::Json;
 use utoipa::OpenApi;
 
+use crate::care::api as care;
 use crate::directory::api as directory;
 use crate::identity::api as session;
 use crate::ops;
@@ -48,7 +49,12 @@ use crate::scheduling::api as scheduling;
         scheduling::booking::request_booking,
         scheduling::appointments::list,
         scheduling::appointments::cancel,
-        scheduling::appointments::move_to
+        scheduling::appointments::move_to,
+        care::show,
+        care::change_status,
+        care::choose_confidentiality,
+        care::add_to_team,
+        care::remove_from_team
     ),
     components(schemas(ops::Probe, Version, error::ErrorBody)),
     modifiers(&Refusals),
@@ -58,7 +64,8 @@ use crate::scheduling::api as scheduling;
         (name = "session", description = "Signing in and out, the second step, passwords"),
         (name = "accounts", description = "Invitations, accounts and the audit log"),
         (name = "directory", description = "Finding a licensed, certified sex therapist"),
-        (name = "scheduling", description = "Free times, booking requests, and the practice's appointments")
+        (name = "scheduling", description = "Free times, booking requests, and the practice's appointments"),
+        (name = "care", description = "Cases: status, a couple's confidentiality policy, the care team")
     )
 )]
 pub struct ApiDoc;

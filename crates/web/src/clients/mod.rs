@@ -174,6 +174,23 @@ async fn client_page(
                 (locale.when(words.at, &zone), concern, words.message)
             })
             .collect(),
+        cases: record
+            .cases
+            .iter()
+            .map(|c| {
+                let kind = match c.kind {
+                    sensate_domain::scheduling::CaseKind::Individual => "Individual therapy",
+                    sensate_domain::scheduling::CaseKind::Couple => "Couple therapy",
+                };
+                (
+                    c.id.to_string(),
+                    format!("{kind} with {}", c.primary_name),
+                    c.status.label(),
+                    c.status.as_str(),
+                    locale.day(c.opened_at.to_zoned(zone.clone()).date()),
+                )
+            })
+            .collect(),
     })
 }
 
@@ -265,4 +282,6 @@ pub(crate) struct ClientTemplate {
     pub note_form: Option<FormPage>,
     /// What they wrote when booking online: (when, topic, message).
     pub when_booking: Vec<(String, String, String)>,
+    /// Their cases here, for staff: (id, "Couple therapy with Tess Therapist", status label, status key, opened).
+    pub cases: Vec<(String, String, &'static str, &'static str, String)>,
 }

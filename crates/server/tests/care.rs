@@ -1,0 +1,178 @@
+//! Cases through the pages and the API: the care team runs a case through
+//! its statuses, a couple's work starts only once its confidentiality
+//! policy is chosen, the front desk staffs the team, a supervisor reads and
+//! never writes, a co-therapist treats; every change and refusal audited.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use jiff::Timestamp;
+use sensate_domain::scheduling::CaseKind;
+use sensate_domain::{CaseId, Role, UserId};
+use sensate_store::{NewCase, NewPractice};
+use sensate_testkit::{LAKESIDE, TestApp, TestDb, on_both_engines, spawn_app};
+
+const PASSWORD: &str = "care team pass phrase";
+
+fn location(response: &reqwest::Response) -> String {
+    response.headers().get("location").map(|l| l.to_str().unwrap().to_string()).unwrap_or_default()
+}
+
+async fn text(app: &TestApp, client: &reqwest::Client, path: &str) -> (u16, String) {
+    let response = client.get(app.url(path)).send().await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+struct World {
+    app: TestApp,
+    owner: reqwest::Client,
+    tess: reqwest::Client,
+    uma: reqwest::Client,
+    vic: reqwest::Client,
+    uma_id: UserId,
+    vic_id: UserId,
+    robin: UserId,
+    couple: CaseId,
+    individual: CaseId,
+}
+
+/// Lakeside: Tess treats Robin and Jo as a couple and Sam alone; Uma and
+/// Vic are therapists there too.
+async fn world(db: TestDb) -> World {
+    let app = spawn_app(db).await;
+    let (owner, _) = app.set_up_practice(&LAKESIDE).await;
+    let practice = app.practice_of(LAKESIDE.email).await;
+    let person = |email: &'static str, name: &'static str, role| {
+        let app = &app;
+        async move { app.add_person(practice, email, name, role, PASSWORD).await }
+    };
+    let tess_id = person("tess@lakeside.example", "Tess Therapist", Role::Clinician).await;
+    let uma_id = person("uma@lakeside.example", "Uma Therapist", Role::Clinician).await;
+    let vic_id = person("vic@lakeside.example", "Vic Therapist", Role::Clinician).await;
+    let robin = person("robin@client.example", "Robin", Role::Client).await;
+    let jo = person("jo@client.example", "Jo", Role::Client).await;
+    let sam = person("sam@client.example", "Sam", Role::Client).await;
+    let now: Timestamp = sensate_domain::Clock::now(&app.clock);
+    let (couple, individual) = (CaseId::new(), CaseId::new());
+    for (id, kind, members) in
+        [(couple, CaseKind::Couple, vec![robin, jo]), (individual, CaseKind::Individual, vec![sam])]
+    {
+        let case = NewCase { id, practice_id: practice, clinician_id: tess_id, kind, members, opened_at: now };
+        app.store().insert_case(&case).await.unwrap();
+    }
+    let tess = app.signed_in_staff("tess@lakeside.example", PASSWORD).await;
+    let uma = app.signed_in_staff("uma@lakeside.example", PASSWORD).await;
+    let vic = app.signed_in_staff("vic@lakeside.example", PASSWORD).await;
+    World { app, owner, tess, uma, vic, uma_id, vic_id, robin, couple, individual }
+}
+
+on_both_engines! {
+    async fn a_couples_case_starts_once_its_policy_is_chosen_and_its_team_is_staffed(db: TestDb) {
+        let w = world(db).await;
+        let app = &w.app;
+        let case = format!("/cases/{}", w.couple);
+
+        // The primary therapist's view: intake, no policy yet.
+        let (status, page) = text(app, &w.tess, &case).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("<h1>Jo &amp; Robin</h1>") || page.contains("<h1>Jo &#38; Robin</h1>"), "{page}");
+        assert!(page.contains(">Intake</span>") && page.contains("Not chosen yet."));
+        assert!(page.contains("Tess Therapist</td><td>Primary therapist"));
+        assert!(page.contains("<title>Case"), "a neutral tab title");
+        let (_, client_page) = text(app, &w.tess, &format!("/clients/{}", w.robin)).await;
+        assert!(client_page.contains(&format!("href=\"{case}\">Couple therapy with Tess Therapist</a>")), "the client's page leads to the case");
+
+        // Clinical work waits for the policy; the refusal changes nothing.
+        let early = app.post_form(&w.tess, &format!("{case}/status"), &[("status", "active")]).await;
+        assert_eq!(early.status(), 422);
+        let body = early.text().await.unwrap();
+        assert!(body.contains("Choose the couple&#39;s confidentiality policy before clinical work starts.") || body.contains("Choose the couple&#x27;s confidentiality policy before clinical work starts."), "{body}");
+        assert!(body.contains(">Intake</span>"));
+        let chosen = app.post_form(&w.tess, &format!("{case}/confidentiality"), &[("confidentiality", "limited_secrets")]).await;
+        assert_eq!(location(&chosen), format!("{case}?done=confidentiality"));
+        let started = app.post_form(&w.tess, &format!("{case}/status"), &[("status", "active")]).await;
+        assert_eq!(location(&started), format!("{case}?done=status"));
+        let (_, page) = text(app, &w.tess, &format!("{case}?done=status")).await;
+        assert!(page.contains(">Active</span>") && page.contains("<strong>Limited secrets.</strong>"), "{page}");
+        let wrong = app.post_form(&w.tess, &format!("{case}/confidentiality"), &[("confidentiality", "tell_everyone")]).await;
+        assert_eq!(wrong.status(), 422);
+        assert!(wrong.text().await.unwrap().contains("Choose one of the three policies."));
+
+        // The front desk staffs the team: Uma supervises, Vic co-treats.
+        for (user, role) in [(w.uma_id, "supervisor"), (w.vic_id, "co_therapist")] {
+            let added = app.post_form(&w.owner, &format!("{case}/team"), &[("user", &user.to_string()), ("role", role)]).await;
+            assert_eq!(location(&added), format!("{case}?done=added"));
+        }
+        let again = app.post_form(&w.owner, &format!("{case}/team"), &[("user", &w.uma_id.to_string()), ("role", "co_therapist")]).await;
+        assert_eq!(again.status(), 422, "once on the team");
+        let client = app.post_form(&w.owner, &format!("{case}/team"), &[("user", &w.robin.to_string()), ("role", "supervisor")]).await;
+        assert_eq!(client.status(), 422);
+        assert!(client.text().await.unwrap().contains("Choose a therapist of the practice other than the primary therapist."));
+
+        // The supervisor reads and never writes.
+        let (status, page) = text(app, &w.uma, &case).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Uma Therapist</td><td>Supervisor (reads only)"));
+        assert!(!page.contains("Change the status") && !page.contains("Save the policy") && !page.contains("Add to the care team"));
+        assert_eq!(app.post_form(&w.uma, &format!("{case}/status"), &[("status", "paused")]).await.status(), 403);
+        assert_eq!(app.post_form(&w.uma, &format!("{case}/team"), &[("user", &w.uma_id.to_string()), ("role", "co_therapist")]).await.status(), 403);
+        assert_eq!(text(app, &w.uma, &format!("/clients/{}", w.robin)).await.0, 403, "supervising a case is not treating its clients");
+        // The co-therapist treats: the case's clients are theirs, and they may pause it.
+        let (_, clients) = text(app, &w.vic, "/clients").await;
+        assert!(clients.contains("Robin") && clients.contains("Jo") && !clients.contains("Sam"), "{clients}");
+        let note = app.post_form(&w.vic, &format!("/clients/{}/notes", w.robin), &[("note", "A note by the co-therapist")]).await;
+        assert_eq!(location(&note), format!("/clients/{}?done=note", w.robin));
+        assert_eq!(location(&app.post_form(&w.vic, &format!("{case}/status"), &[("status", "paused")]).await), format!("{case}?done=status"));
+        // Taken off, the supervisor no longer sees the case.
+        let removed = app.post_form(&w.owner, &format!("{case}/team/{}/remove", w.uma_id), &[]).await;
+        assert_eq!(location(&removed), format!("{case}?done=removed"));
+        assert_eq!(text(app, &w.uma, &case).await.0, 403);
+
+        // Every change, and the refusals, are in the audit log under the case.
+        let log = app.audit_chain().await;
+        for action in ["view_case", "choose_confidentiality", "change_case_status", "add_care_team", "remove_care_team"] {
+            assert!(log.iter().any(|e| e.event.action == action && e.event.outcome == "allowed"), "{action} audited");
+        }
+        assert!(log.iter().any(|e| e.event.action == "manage_case" && e.event.outcome == "denied" && e.event.record_id == w.couple.to_string()), "the supervisor's attempt");
+        w.app.stop().await;
+    }
+
+    async fn cases_over_the_api_and_other_practices_see_nothing(db: TestDb) {
+        let w = world(db).await;
+        let app = &w.app;
+        let path = format!("/api/v1/cases/{}", w.individual);
+        let case: serde_json::Value = w.tess.get(app.url(&path)).send().await.unwrap().json().await.unwrap();
+        assert_eq!((case["kind"].as_str(), case["status"].as_str()), (Some("individual"), Some("intake")), "{case}");
+        assert_eq!(case["clients"][0]["name"], "Sam");
+        assert_eq!(case["primary_therapist"]["name"], "Tess Therapist");
+        assert_eq!(case["next_statuses"], serde_json::json!(["active", "paused"]));
+        assert_eq!(case["confidentiality"], serde_json::Value::Null);
+
+        // An individual's case has no confidentiality policy between partners.
+        let policy = app.post_json(&w.tess, &format!("{path}/confidentiality"), serde_json::json!({"policy": "no_secrets"})).await;
+        assert_eq!(policy.status(), 422);
+        let body: serde_json::Value = policy.json().await.unwrap();
+        assert_eq!(body["fields"][0]["message"], "Only a couple's case has a confidentiality policy.");
+        assert_eq!(app.post_json(&w.tess, &format!("{path}/status"), serde_json::json!({"status": "active"})).await.status(), 204);
+        assert_eq!(app.post_json(&w.tess, &format!("{path}/status"), serde_json::json!({"status": "discharged"})).await.status(), 422, "discharge writes a summary");
+        assert_eq!(app.post_json(&w.owner, &format!("{path}/team"), serde_json::json!({"user_id": w.vic_id.to_string(), "role": "co_therapist"})).await.status(), 204);
+        let case: serde_json::Value = w.vic.get(app.url(&path)).send().await.unwrap().json().await.unwrap();
+        assert_eq!((case["status"].as_str(), case["team"][0]["role"].as_str()), (Some("active"), Some("co_therapist")));
+        assert_eq!(case["may_assign_team"], false, "a co-therapist does not staff the case");
+        let token = w.owner.get(app.url("/api/v1/session")).send().await.unwrap().json::<serde_json::Value>().await.unwrap()["csrf_token"].as_str().unwrap().to_string();
+        let remove = |user: UserId| w.owner.delete(app.url(&format!("{path}/team/{user}"))).header("x-csrf-token", token.clone()).send();
+        assert_eq!(remove(w.vic_id).await.unwrap().status(), 204);
+        assert_eq!(remove(w.vic_id).await.unwrap().status(), 404, "no longer on the team");
+        assert_eq!(w.uma.get(app.url(&path)).send().await.unwrap().status(), 403);
+
+        // A therapist of another practice: the same 404 as an unknown case, audited.
+        let other = NewPractice { id: sensate_domain::PracticeId::new(), name: "Harbor".into(), time_zone: sensate_domain::TimeZoneName::parse("UTC").unwrap(), created_at: sensate_domain::Clock::now(&app.clock) };
+        app.store().insert_practice(&other).await.unwrap();
+        app.add_person(other.id, "far@harbor.example", "Far Therapist", Role::Clinician, PASSWORD).await;
+        let far = app.signed_in_staff("far@harbor.example", PASSWORD).await;
+        for id in [w.individual, CaseId::new()] {
+            assert_eq!(text(app, &far, &format!("/cases/{id}")).await.0, 404);
+            assert_eq!(far.get(app.url(&format!("/api/v1/cases/{id}"))).send().await.unwrap().status(), 404);
+        }
+        assert!(app.audit_chain().await.iter().any(|e| e.event.action == "view_case" && e.event.outcome == "denied" && e.event.record_id == w.individual.to_string()));
+        w.app.stop().await;
+    }
+}

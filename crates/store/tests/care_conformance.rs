@@ -1,0 +1,128 @@
+//! Cases on both engines: their status moves compare-and-set, a couple's
+//! policy is kept, the care team is kept per case, co-therapists count as
+//! treating the case's clients, and cases open before version 22 were under
+//! way (active).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use sensate_domain::care::{CareRole, CaseStatus, ConfidentialityPolicy};
+use sensate_domain::scheduling::CaseKind;
+use sensate_domain::{CaseId, PracticeId, Role, UserId};
+use sensate_store::*;
+use sensate_testkit::on_both_engines;
+
+fn at(text: &str) -> Timestamp {
+    text.parse().unwrap()
+}
+
+async fn practice(store: &Arc<dyn Store>) -> PracticeId {
+    let id = PracticeId::new();
+    let practice = NewPractice {
+        id,
+        name: "Harbor".into(),
+        time_zone: sensate_domain::TimeZoneName::parse("America/New_York").unwrap(),
+        created_at: at("2026-01-01T00:00:00Z"),
+    };
+    store.insert_practice(&practice).await.unwrap();
+    id
+}
+
+async fn person(store: &Arc<dyn Store>, practice: PracticeId, name: &str, role: Role) -> UserId {
+    let id = UserId::new();
+    store
+        .insert_user(&NewUser {
+            id,
+            email: sensate_domain::Email::parse(&format!("{id}@harbor.example")).unwrap(),
+            display_name: name.into(),
+            password_hash: "x".into(),
+            created_at: at("2026-01-01T00:00:00Z"),
+        })
+        .await
+        .unwrap();
+    store.insert_membership(practice, id, role, at("2026-01-01T00:00:00Z")).await.unwrap();
+    id
+}
+
+on_both_engines! {
+    async fn a_case_moves_keeps_its_policy_and_its_team(db: TestDb) {
+        let store = db.store().await;
+        let practice = practice(&store).await;
+        let dana = person(&store, practice, "Dana Therapist", Role::Clinician).await;
+        let eli = person(&store, practice, "Eli Therapist", Role::Clinician).await;
+        let fay = person(&store, practice, "Fay Supervisor", Role::Clinician).await;
+        let robin = person(&store, practice, "Robin Client", Role::Client).await;
+        let alex = person(&store, practice, "Alex Client", Role::Client).await;
+        let case = CaseId::new();
+        let new = NewCase { id: case, practice_id: practice, clinician_id: dana, kind: CaseKind::Couple, members: vec![robin, alex], opened_at: at("2026-02-01T10:00:00Z") };
+        store.insert_case(&new).await.unwrap();
+
+        let record = store.case_record(case).await.unwrap().unwrap();
+        assert_eq!((record.status, record.confidentiality, record.status_changed_at), (CaseStatus::Intake, None, None), "a new case starts at intake");
+        assert_eq!((record.primary, record.primary_name.as_str(), record.kind), (dana, "Dana Therapist", CaseKind::Couple));
+        assert_eq!(record.clients, vec![(alex, "Alex Client".to_string()), (robin, "Robin Client".to_string())]);
+        assert!(record.team.is_empty());
+        assert_eq!(store.case_record(CaseId::new()).await.unwrap(), None);
+
+        // Compare-and-set: a change from a status the case no longer has writes nothing.
+        let moved = at("2026-02-08T10:00:00Z");
+        assert!(store.set_confidentiality(case, ConfidentialityPolicy::NoSecrets).await.unwrap());
+        assert!(store.change_case_status(case, CaseStatus::Intake, CaseStatus::Active, moved).await.unwrap());
+        assert!(!store.change_case_status(case, CaseStatus::Intake, CaseStatus::Paused, moved).await.unwrap());
+        let record = store.case_record(case).await.unwrap().unwrap();
+        assert_eq!((record.status, record.confidentiality, record.status_changed_at), (CaseStatus::Active, Some(ConfidentialityPolicy::NoSecrets), Some(moved)));
+
+        // The team: once each; a co-therapist treats the case's clients, a supervisor does not.
+        assert!(store.add_to_care_team(case, eli, CareRole::CoTherapist, moved).await.unwrap());
+        assert!(store.add_to_care_team(case, fay, CareRole::Supervisor, moved).await.unwrap());
+        assert!(!store.add_to_care_team(case, fay, CareRole::CoTherapist, moved).await.unwrap(), "on the team already");
+        let team: Vec<(UserId, CareRole)> = store.case_record(case).await.unwrap().unwrap().team.iter().map(|m| (m.user, m.role)).collect();
+        assert_eq!(team, vec![(eli, CareRole::CoTherapist), (fay, CareRole::Supervisor)]);
+        let facts = store.client_facts(practice, robin).await.unwrap().unwrap();
+        let mut treating = vec![dana, eli];
+        treating.sort_by_key(|id| id.as_uuid());
+        assert_eq!(facts.clinicians, treating);
+        assert_eq!(store.clients_of(eli).await.unwrap().len(), 2, "a co-therapist's clients include the case's");
+        assert!(store.clients_of(fay).await.unwrap().is_empty(), "a supervisor treats nobody");
+        assert!(store.remove_from_care_team(case, eli).await.unwrap());
+        assert!(!store.remove_from_care_team(case, eli).await.unwrap());
+        assert_eq!(store.client_facts(practice, robin).await.unwrap().unwrap().clinicians, vec![dana]);
+
+        let listed = store.cases_of_client(practice, robin).await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!((listed[0].id, listed[0].status, listed[0].primary_name.as_str()), (case, CaseStatus::Active, "Dana Therapist"));
+        assert!(store.cases_of_client(PracticeId::new(), robin).await.unwrap().is_empty());
+        store.close().await;
+    }
+
+    async fn cases_open_before_version_22_were_under_way(db: TestDb) {
+        let old = sensate_store::connect(&db.url, Migrate::To(21)).await.unwrap();
+        let practice = practice(&old).await;
+        let dana = person(&old, practice, "Dana Therapist", Role::Clinician).await;
+        let robin = person(&old, practice, "Robin Client", Role::Client).await;
+        old.close().await;
+        let (open, closed) = (CaseId::new(), CaseId::new());
+        let insert = "INSERT INTO cases (id, practice_id, clinician_id, kind, status, opened_at) VALUES ($1, $2, $3, 'individual', $4, 0)";
+        let member = "INSERT INTO case_members (case_id, client_id) VALUES ($1, $2)";
+        if db.is_postgres() {
+            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&db.url).await.unwrap();
+            for (case, status) in [(open, "open"), (closed, "discharged")] {
+                sqlx::query(insert).bind(case.as_uuid()).bind(practice.as_uuid()).bind(dana.as_uuid()).bind(status).execute(&mut conn).await.unwrap();
+                sqlx::query(member).bind(case.as_uuid()).bind(robin.as_uuid()).execute(&mut conn).await.unwrap();
+            }
+        } else {
+            let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&db.url).await.unwrap();
+            for (case, status) in [(open, "open"), (closed, "discharged")] {
+                sqlx::query(insert).bind(case.as_uuid()).bind(practice.as_uuid()).bind(dana.as_uuid()).bind(status).execute(&mut conn).await.unwrap();
+                sqlx::query(member).bind(case.as_uuid()).bind(robin.as_uuid()).execute(&mut conn).await.unwrap();
+            }
+        }
+        let store = db.store().await;
+        assert_eq!(store.case_record(open).await.unwrap().unwrap().status, CaseStatus::Active);
+        assert_eq!(store.case_record(closed).await.unwrap().unwrap().status, CaseStatus::Discharged);
+        assert_eq!(store.case_record(open).await.unwrap().unwrap().clients, vec![(robin, "Robin Client".to_string())], "members kept");
+        assert_eq!(store.client_facts(practice, robin).await.unwrap().unwrap().clinicians, vec![dana], "the open one still treats");
+        store.close().await;
+    }
+}
