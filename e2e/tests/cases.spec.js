@@ -29,11 +29,46 @@ async function openCase(page, client, caseLink) {
   return main;
 }
 
-test("a couple's therapist chooses the confidentiality policy, then starts the work", async ({ browser }) => {
+/** A partner signs the couple's policy on a phone, from their home page. */
+async function signPolicyOnPhone(browser, email, name) {
+  const context = await browser.newContext({ baseURL: demo.baseURL, viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  await signIn(page, email);
+  const main = mainLandmark(page);
+  await expect(main.getByRole('heading', { level: 2, name: 'To complete', exact: true })).toBeVisible();
+  await expectNoA11yViolations(page);
+  await main.getByRole('link', { name: 'Sign: How we keep what one partner shares alone' }).click();
+  await expect(main.getByText('The policy for your therapy: Limited secrets.', { exact: false })).toBeVisible();
+  await expectNoA11yViolations(page);
+  // A name that is not theirs signs nothing, and says why beside the field.
+  await main.getByLabel(/^Your full name/).fill('Someone Else');
+  await main.getByRole('checkbox', { name: /I have read this document/ }).check();
+  await main.getByRole('button', { name: 'Sign', exact: true }).click();
+  await expect(main.getByText(/it must include/)).toBeVisible();
+  await expectNoA11yViolations(page);
+  await main.getByLabel(/^Your full name/).fill(name);
+  await main.getByRole('checkbox', { name: /I have read this document/ }).check();
+  await main.getByRole('button', { name: 'Sign', exact: true }).click();
+  await expect(page).toHaveURL(/\/me\/consents\?done=signed$/);
+  const signed = main.getByRole('heading', { level: 2, name: 'Signed', exact: true });
+  await expect(signed).toBeVisible();
+  await expect(main.getByRole('link', { name: 'How we keep what one partner shares alone' })).toBeVisible();
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  expect(width, 'no sideways scrolling at 390 px').toBeLessThanOrEqual(390);
+  await expectNoA11yViolations(page);
+  // The signed copy: the text as signed, with its fingerprint.
+  await main.getByRole('link', { name: 'How we keep what one partner shares alone' }).click();
+  await expect(main.getByText('Fingerprint of the text (SHA-256)')).toBeVisible();
+  await expectNoA11yViolations(page);
+  await context.close();
+}
+
+test("a couple's work starts once the policy is chosen and both partners signed it", async ({ browser }) => {
   const context = await browser.newContext({ baseURL: demo.baseURL });
   const page = await context.newPage();
   await signIn(page, 'sam.chen@harbor.example');
   const main = await openCase(page, /^Alex/, 'Couple therapy with Sam Chen');
+  const caseUrl = page.url();
   await expect(main.getByRole('heading', { level: 1 })).toHaveText(/&/);
   await expect(main.locator('.badge').first()).toHaveText('Intake');
   await expect(main.getByText('Not chosen yet.')).toBeVisible();
@@ -49,8 +84,17 @@ test("a couple's therapist chooses the confidentiality policy, then starts the w
 
   await main.getByRole('radio', { name: 'Limited secrets', exact: true }).check();
   await main.getByRole('button', { name: 'Save the policy', exact: true }).click();
-  await expect(page.getByRole('status').or(page.locator('.notice'))).toContainText('The confidentiality policy was saved.');
+  await expect(page.locator('.notice')).toContainText('The confidentiality policy was saved.');
   await expect(main.getByText(/^Limited secrets\./)).toBeVisible();
+  await main.getByRole('radio', { name: 'Active', exact: true }).check();
+  await main.getByRole('button', { name: 'Change the status', exact: true }).click();
+  await expect(main.getByText('Both partners sign the confidentiality policy before clinical work starts.')).toBeVisible();
+
+  await signPolicyOnPhone(browser, 'alex@client.example', 'Alex Kim');
+  await signPolicyOnPhone(browser, 'riley@client.example', 'Riley Kim');
+
+  await page.goto(caseUrl);
+  await expect(main.getByRole('link', { name: /^Signed / })).toHaveCount(2);
   await main.getByRole('radio', { name: 'Active', exact: true }).check();
   await main.getByRole('button', { name: 'Change the status', exact: true }).click();
   await expect(main.locator('.badge').first()).toHaveText('Active');
@@ -70,6 +114,32 @@ test('a supervisor reads the case on a phone and changes nothing', async ({ brow
   await expect(main.getByRole('button', { name: 'Save the policy' })).toHaveCount(0);
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   expect(width, 'no sideways scrolling at 390 px').toBeLessThanOrEqual(390);
+  await expectNoA11yViolations(page);
+  await context.close();
+});
+
+test("the owner keeps the practice's consent documents", async ({ browser }) => {
+  const context = await browser.newContext({ baseURL: demo.baseURL });
+  const page = await context.newPage();
+  await signIn(page, 'owner@harbor.example');
+  const main = mainLandmark(page);
+  await main.getByRole('link', { name: 'Consent documents', exact: true }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Consent documents');
+  await expect(main.getByText("Sensate's text (not edited yet)").first()).toBeVisible();
+  await expectNoA11yViolations(page);
+  const telehealth = main.locator('section', { has: page.getByRole('heading', { name: 'Consent to sessions by video' }) });
+  await telehealth.getByText('Edit and publish a new version').click();
+  // Spaces pass the browser's own check; the server says what is wrong.
+  await telehealth.getByLabel('Title').fill('   ');
+  await telehealth.getByRole('button', { name: 'Publish a new version' }).click();
+  await expect(main.getByText('Give a title of 1 to 120 characters, on one line.')).toBeVisible();
+  await expectNoA11yViolations(page);
+  const again = main.locator('section', { has: page.getByRole('heading', { name: 'Consent to sessions by video' }) });
+  await again.getByLabel('Title').fill('Sessions by video at Harbor');
+  await again.getByRole('button', { name: 'Publish a new version' }).click();
+  await expect(page.locator('.notice')).toContainText('Published.');
+  await expect(main.getByRole('heading', { level: 2, name: 'Sessions by video at Harbor' })).toBeVisible();
+  await expect(main.getByText('Version 1', { exact: true })).toBeVisible();
   await expectNoA11yViolations(page);
   await context.close();
 });

@@ -21,6 +21,9 @@ pub struct Actor {
     pub(crate) seen: sensate_store::Versions,
     /// The practice this session chose to act in (see [`Actor::acting_membership`]).
     pub(crate) chosen_practice: Option<PracticeId>,
+    /// When this session signed in (a signature records whether that was
+    /// moments ago).
+    pub(crate) signed_in_at: jiff::Timestamp,
 }
 
 /// Whether any of these roles is a staff role: staff see other people's

@@ -25,6 +25,8 @@ pub struct Dashboard {
     pub clinician_upcoming: Option<Vec<AppointmentView>>,
     /// Clients: the sessions of the cases they belong to.
     pub client_upcoming: Option<Vec<AppointmentView>>,
+    /// A client's consents waiting for their signature.
+    pub client_to_sign: Option<Vec<crate::care::consents::ConsentRequest>>,
     /// Where this person's work is, in the order the page lists it.
     pub tools: Vec<Tool>,
 }
@@ -46,6 +48,10 @@ pub enum Tool {
     CalendarFeed,
     OwnProfile,
     ContactPreferences,
+    /// A client's consents: to sign, and signed.
+    OwnConsents,
+    /// The practice's own versions of its consent documents.
+    ConsentDocuments,
     Password,
 }
 
@@ -65,6 +71,7 @@ pub fn tools(actor: &Actor) -> Vec<Tool> {
         (may(Action::ManageSessionTypes, Scope::Practice), Tool::SessionTypes),
         (may(Action::EditPracticeSettings, Scope::Practice), Tool::PracticeSettings),
         (may(Action::ViewAuditLog, Scope::Practice), Tool::AuditLog),
+        (may(Action::ManageConsentDocuments, Scope::Practice), Tool::ConsentDocuments),
         (may(Action::ListOwnClients, Scope::Practice), Tool::OwnClients),
         // Requests, hours and the feed are a therapist's own schedule.
         (may(Action::EditAvailability, Scope::Themselves), Tool::BookingRequests),
@@ -73,6 +80,7 @@ pub fn tools(actor: &Actor) -> Vec<Tool> {
         (!manages_directory && may(Action::EditTherapistProfile, Scope::Themselves), Tool::OwnProfile),
         // A client keeps their own contact preferences.
         (may(Action::ViewOwnCare, Scope::Themselves), Tool::ContactPreferences),
+        (may(Action::SignConsent, Scope::Themselves), Tool::OwnConsents),
     ] {
         if allowed {
             tools.push(tool);
@@ -116,6 +124,18 @@ impl App {
         } else {
             None
         };
+        // What waits for the client to complete: consents not signed as they read now.
+        let client_to_sign = match membership {
+            Some(m) if actor.may(Action::SignConsent, Scope::Themselves) => Some(
+                self.care()
+                    .requests_for(m.practice_id, actor.user_id)
+                    .await?
+                    .into_iter()
+                    .filter(|r| r.signed.is_none())
+                    .collect(),
+            ),
+            _ => None,
+        };
         // It lists clients' names and sessions: an access to client data.
         self.audit_actor(
             actor,
@@ -135,6 +155,7 @@ impl App {
             clinician_today,
             clinician_upcoming,
             client_upcoming,
+            client_to_sign,
             tools: tools(actor),
         })
     }
@@ -182,6 +203,7 @@ mod tests {
             session_hash: String::new(),
             seen: sensate_store::Versions::default(),
             chosen_practice: None,
+            signed_in_at: jiff::Timestamp::UNIX_EPOCH,
         }
     }
 
@@ -212,7 +234,11 @@ mod tests {
         );
         let second = in_two_practices(Role::Clinician, Role::Client, Some(1));
         assert_eq!(second.roles_here(), vec![Role::Client]);
-        assert_eq!(tools(&second), vec![ContactPreferences, Password], "a client there, nothing of a therapist's");
+        assert_eq!(
+            tools(&second),
+            vec![ContactPreferences, OwnConsents, Password],
+            "a client there, nothing of a therapist's"
+        );
         assert!(!second.is_staff_here());
         assert!(second.is_staff(), "still staff somewhere: the second step and shorter sessions stay");
         assert_eq!(second.practices().iter().map(|(_, name)| *name).collect::<Vec<_>>(), ["A Practice", "B Practice"]);
@@ -223,11 +249,20 @@ mod tests {
         use Tool::*;
         assert_eq!(
             tools(&actor(&[Role::Owner], true)),
-            vec![PracticeCalendars, People, DirectoryProfiles, SessionTypes, PracticeSettings, AuditLog, Password]
+            vec![
+                PracticeCalendars,
+                People,
+                DirectoryProfiles,
+                SessionTypes,
+                PracticeSettings,
+                AuditLog,
+                ConsentDocuments,
+                Password
+            ]
         );
         assert_eq!(
             tools(&actor(&[Role::Admin], true)),
-            vec![PracticeCalendars, People, DirectoryProfiles, SessionTypes, Password]
+            vec![PracticeCalendars, People, DirectoryProfiles, SessionTypes, ConsentDocuments, Password]
         );
         assert_eq!(
             tools(&actor(&[Role::Clinician], true)),
@@ -244,6 +279,7 @@ mod tests {
                 SessionTypes,
                 PracticeSettings,
                 AuditLog,
+                ConsentDocuments,
                 OwnClients,
                 BookingRequests,
                 OwnHours,
@@ -251,7 +287,7 @@ mod tests {
                 Password
             ]
         );
-        assert_eq!(tools(&actor(&[Role::Client], false)), vec![ContactPreferences, Password]);
+        assert_eq!(tools(&actor(&[Role::Client], false)), vec![ContactPreferences, OwnConsents, Password]);
     }
 
     #[test]

@@ -77,6 +77,14 @@ id_type!(
     NoteId
 );
 id_type!(
+    /// One published version of a practice's consent document.
+    ConsentDocumentId
+);
+id_type!(
+    /// A person's electronic signature of a consent, with the text it froze.
+    SignatureId
+);
+id_type!(
     /// A weekly or fortnightly series of appointments added together.
     SeriesId
 );

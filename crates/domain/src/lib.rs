@@ -17,8 +17,8 @@ pub mod validation;
 pub use clock::Clock;
 pub use email::Email;
 pub use ids::{
-    AppointmentId, CaseId, ClientProfileId, CredentialId, JobId, NoteId, OfficeId, PracticeId, SeriesId, SessionTypeId,
-    UserId,
+    AppointmentId, CaseId, ClientProfileId, ConsentDocumentId, CredentialId, JobId, NoteId, OfficeId, PracticeId,
+    SeriesId, SessionTypeId, SignatureId, UserId,
 };
 pub use locale::Locale;
 pub use people::{DisplayName, Password, Role};

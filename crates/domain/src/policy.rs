@@ -65,11 +65,17 @@ pub enum Action {
     ManageCase,
     /// Add or remove a co-therapist or supervisor.
     AssignCareTeam,
+    /// Sign one's own consents electronically.
+    SignConsent,
+    /// Read a client's signed consents (the frozen copies).
+    ViewConsents,
+    /// Publish the practice's own versions of its consent documents.
+    ManageConsentDocuments,
 }
 
 impl Action {
     /// Every action, for lists such as the audit log's filter.
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 28] = [
         Action::ViewPracticeOverview,
         Action::EditPracticeSettings,
         Action::InviteStaff,
@@ -95,6 +101,9 @@ impl Action {
         Action::ViewCase,
         Action::ManageCase,
         Action::AssignCareTeam,
+        Action::SignConsent,
+        Action::ViewConsents,
+        Action::ManageConsentDocuments,
     ];
 
     /// The action's name in the audit log, in the log's one naming style.
@@ -125,6 +134,9 @@ impl Action {
             Action::ViewCase => "view_case",
             Action::ManageCase => "manage_case",
             Action::AssignCareTeam => "assign_care_team",
+            Action::SignConsent => "sign_consent",
+            Action::ViewConsents => "view_consents",
+            Action::ManageConsentDocuments => "manage_consent_documents",
         }
     }
 }
@@ -306,6 +318,13 @@ pub fn decide(actor: &ActorFacts, action: Action, resource: &Resource) -> Decisi
                     || team.iter().any(|(user, role)| *user == actor.user && *role == CareRole::CoTherapist))
         }
         (AssignCareTeam, Resource::Case { primary, .. }) => (clinician && *primary == actor.user) || owner || admin,
+        // A signature is the signer's own act: nobody signs for someone else.
+        (SignConsent, Resource::Account { user, roles, .. }) => *user == actor.user && roles.contains(&Role::Client),
+        // What a client signed: the client, those who treat them, the front desk.
+        (ViewConsents, Resource::Client { client, clinicians, .. }) => {
+            *client == actor.user || clinicians.contains(&actor.user) || owner || admin
+        }
+        (ManageConsentDocuments, Resource::Practice(_)) => owner || admin,
         // Verification is a check by someone else: never one's own credentials.
         (VerifyCredential, Resource::Account { user, roles, .. }) => {
             roles.contains(&Role::Clinician) && *user != actor.user && (owner || admin)
@@ -394,14 +413,24 @@ mod tests {
             partners: vec![w.partner_b],
         };
         match action {
-            ViewPracticeOverview | EditPracticeSettings | InviteStaff | InviteClient | ListOwnClients
-            | ViewAuditLog | ManageDirectory | ManageSessionTypes | ActInPractice => Resource::Practice(w.practice),
-            ViewOwnCare => Resource::Account { practice: w.practice, user: w.client_a, roles: vec![Role::Client] },
+            ViewPracticeOverview
+            | EditPracticeSettings
+            | InviteStaff
+            | InviteClient
+            | ListOwnClients
+            | ViewAuditLog
+            | ManageDirectory
+            | ManageSessionTypes
+            | ActInPractice
+            | ManageConsentDocuments => Resource::Practice(w.practice),
+            ViewOwnCare | SignConsent => {
+                Resource::Account { practice: w.practice, user: w.client_a, roles: vec![Role::Client] }
+            }
             DisableAccount | EditTherapistProfile | VerifyCredential | EditAvailability | ViewSchedule
             | ScheduleSessions => {
                 Resource::Account { practice: w.practice, user: w.clinician, roles: vec![Role::Clinician] }
             }
-            ViewClientContact | EditClientContact | WriteClinicalNote => client_a,
+            ViewClientContact | EditClientContact | WriteClinicalNote | ViewConsents => client_a,
             ManageAppointment => Resource::Appointment { practice: w.practice, clinician: w.clinician },
             ViewCase | ManageCase | AssignCareTeam => Resource::Case {
                 practice: w.practice,
@@ -461,6 +490,9 @@ mod tests {
         (ViewCase, /*          */ "A A A - - - - - A A"),
         (ManageCase, /*        */ "- - A - - - - - A -"),
         (AssignCareTeam, /*    */ "A A A - - - - - - -"),
+        (SignConsent, /*       */ "- - - - - A - - - -"),
+        (ViewConsents, /*      */ "A A A - - A - - - -"),
+        (ManageConsentDocuments, "A A - - - - - - - -"),
     ];
 
     #[test]

@@ -584,6 +584,14 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
         // The couple's case: its care team (the supervisor reading only) and
         // the front desk see it; changes are asked with input that is
         // refused (422), so nothing changes.
+        // A client's own documents: clients only (every client here has an open case).
+        (true, "/me/consents") => gate(if in_p(&CLIENTS_P) { Status(200) } else { Status(403) }),
+        // Nothing to sign under an unknown key.
+        (_, "/me/consents/sign") => gate(if in_p(&CLIENTS_P) { Status(404) } else { Status(403) }),
+        // No signature has this id: the same 404 for everyone signed in.
+        (true, "/consents/signed/{id}") => gate(Status(404)),
+        (true, "/consents") => gate(if in_p(&["owner", "admin"]) { Status(200) } else { Status(403) }),
+        (false, "/consents/{kind}") => gate(if in_p(&["owner", "admin"]) { Status(422) } else { Status(403) }),
         (true, "/cases/{id}") => gate(case_route(actor, Status(200), &[])),
         (false, "/cases/{id}/status" | "/cases/{id}/confidentiality") => {
             gate(case_route(actor, Status(422), &["clinician", "co_therapist"]))
@@ -592,6 +600,10 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
             gate(case_route(actor, Status(422), &["clinician", "owner", "admin"]))
         }
         (true, "/api/v1/cases/{id}") => api_gate(actor, case_route(actor, Status(200), &[])),
+        (true, "/api/v1/me/consents") => api_gate(actor, if in_p(&CLIENTS_P) { Status(200) } else { Status(403) }),
+        (false, "/api/v1/me/consents/sign") => {
+            api_gate(actor, if in_p(&CLIENTS_P) { Status(404) } else { Status(403) })
+        }
         (false, "/api/v1/cases/{id}/status" | "/api/v1/cases/{id}/confidentiality") => {
             api_gate(actor, case_route(actor, Status(422), &["clinician", "co_therapist"]))
         }
@@ -696,6 +708,7 @@ fn json_body(path: &str, n: usize) -> serde_json::Value {
         }),
         "/api/v1/appointments/{id}/cancel" => json!({"reason": "not-a-reason"}),
         "/api/v1/cases/{id}/status" => json!({"status": "discharged"}),
+        "/api/v1/me/consents/sign" => json!({"key": "not-a-consent", "typed_name": "Anyone", "intent": true}),
         "/api/v1/cases/{id}/confidentiality" => json!({"policy": "tell_everyone"}),
         "/api/v1/cases/{id}/team" => json!({"user_id": "nobody", "role": "co_therapist"}),
         "/api/v1/appointments/{id}/move" => json!({"start": "2000-01-01T00:00:00Z"}),
@@ -723,6 +736,7 @@ fn request(world: &World, path: &str, actor: &str, n: usize) -> (String, Vec<(St
         .replace("{id}", &id)
         .replace("{credential}", &world.licences[actor].to_string())
         // Someone who is not on the couple's care team.
+        .replace("{kind}", "sex_therapy")
         .replace("{user}", &world.client_a.to_string())
         .replace("{user_id}", &world.client_a.to_string());
     let a_contact = world.canaries[0].0.clone();
@@ -765,6 +779,10 @@ fn request(world: &World, path: &str, actor: &str, n: usize) -> (String, Vec<(St
         }
         "/appointments/{id}/attendance" => vec![("outcome", "completed".into())],
         "/cases/{id}/status" => vec![("status", "discharged".into())],
+        "/me/consents/sign" => {
+            vec![("key", "not-a-consent".into()), ("typed_name", "Anyone".into()), ("intent", "on".into())]
+        }
+        "/consents/{kind}" => vec![("title", String::new()), ("body", String::new())],
         "/cases/{id}/confidentiality" => vec![("confidentiality", "tell_everyone".into())],
         "/cases/{id}/team" => vec![("user", String::new()), ("role", "co_therapist".into())],
         "/profiles/{id}" => vec![

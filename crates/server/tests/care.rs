@@ -88,6 +88,12 @@ on_both_engines! {
         assert!(body.contains(">Intake</span>"));
         let chosen = app.post_form(&w.tess, &format!("{case}/confidentiality"), &[("confidentiality", "limited_secrets")]).await;
         assert_eq!(location(&chosen), format!("{case}?done=confidentiality"));
+        for (email, name) in [("robin@client.example", "Robin"), ("jo@client.example", "Jo")] {
+            let partner = client(app, email).await;
+            let key = format!("couple_policy:{}", w.couple);
+            let signed = app.post_form(&partner, "/me/consents/sign", &[("key", &key), ("typed_name", name), ("intent", "on")]).await;
+            assert_eq!(location(&signed), "/me/consents?done=signed");
+        }
         let started = app.post_form(&w.tess, &format!("{case}/status"), &[("status", "active")]).await;
         assert_eq!(location(&started), format!("{case}?done=status"));
         let (_, page) = text(app, &w.tess, &format!("{case}?done=status")).await;
@@ -163,6 +169,26 @@ on_both_engines! {
         assert_eq!(remove(w.vic_id).await.unwrap().status(), 404, "no longer on the team");
         assert_eq!(w.uma.get(app.url(&path)).send().await.unwrap().status(), 403);
 
+        // Sam's consents over JSON: the exact text, signed once.
+        let sam = client(app, "sam@client.example").await;
+        let list: serde_json::Value = sam.get(app.url("/api/v1/me/consents")).send().await.unwrap().json().await.unwrap();
+        let consents = list["consents"].as_array().unwrap();
+        assert_eq!(consents.len(), 1, "{list}");
+        assert_eq!((consents[0]["key"].as_str(), consents[0]["version"].as_i64()), (Some("sex_therapy"), Some(0)));
+        assert_eq!(consents[0]["signature"], serde_json::Value::Null);
+        let wrong = app.post_json(&sam, "/api/v1/me/consents/sign", serde_json::json!({"key": "sex_therapy", "typed_name": "Robin", "intent": false})).await;
+        assert_eq!(wrong.status(), 422);
+        let body: serde_json::Value = wrong.json().await.unwrap();
+        let fields: Vec<&str> = body["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, ["typed_name", "intent"]);
+        let signed = app.post_json(&sam, "/api/v1/me/consents/sign", serde_json::json!({"key": "sex_therapy", "typed_name": "Sam Field", "intent": true})).await;
+        assert_eq!(signed.status(), 201);
+        let signature: serde_json::Value = signed.json().await.unwrap();
+        assert_eq!(signature["text_sha256"], consents[0]["text_sha256"]);
+        let again = app.post_json(&sam, "/api/v1/me/consents/sign", serde_json::json!({"key": "sex_therapy", "typed_name": "Sam Field", "intent": true})).await;
+        assert_eq!(again.status(), 422, "signed once");
+        assert_eq!(w.tess.get(app.url("/api/v1/me/consents")).send().await.unwrap().status(), 403, "staff sign nothing here");
+
         // A therapist of another practice: the same 404 as an unknown case, audited.
         let other = NewPractice { id: sensate_domain::PracticeId::new(), name: "Harbor".into(), time_zone: sensate_domain::TimeZoneName::parse("UTC").unwrap(), created_at: sensate_domain::Clock::now(&app.clock) };
         app.store().insert_practice(&other).await.unwrap();
@@ -173,6 +199,124 @@ on_both_engines! {
             assert_eq!(far.get(app.url(&format!("/api/v1/cases/{id}"))).send().await.unwrap().status(), 404);
         }
         assert!(app.audit_chain().await.iter().any(|e| e.event.action == "view_case" && e.event.outcome == "denied" && e.event.record_id == w.individual.to_string()));
+        w.app.stop().await;
+    }
+}
+
+/// Signs in a client of the world (clients have no second step).
+async fn client(app: &TestApp, email: &str) -> reqwest::Client {
+    let browser = TestApp::new_client();
+    app.login(&browser, email, PASSWORD).await;
+    browser
+}
+
+/// The signing page's address for `title` on a client's documents page.
+fn sign_link(page: &str, title: &str) -> String {
+    let end = page.find(&format!("\">{title}</a>")).unwrap_or_else(|| panic!("{title} to sign: {page}"));
+    let start = page[..end].rfind("href=\"").unwrap() + "href=\"".len();
+    page[start..end].replace("&#38;", "&").replace("&amp;", "&")
+}
+
+on_both_engines! {
+    async fn each_partner_signs_and_a_new_text_asks_again(db: TestDb) {
+        let w = world(db).await;
+        let app = &w.app;
+        let case = format!("/cases/{}", w.couple);
+        let robin = client(app, "robin@client.example").await;
+        let jo = client(app, "jo@client.example").await;
+
+        // Before the policy is chosen, the consent to therapy is what waits.
+        let (status, home) = text(app, &robin, "/dashboard").await;
+        assert_eq!(status, 200);
+        assert!(home.contains("To complete") && home.contains("Sign: Consent to sex therapy"), "{home}");
+        let (_, mine) = text(app, &robin, "/me/consents").await;
+        assert!(!mine.contains("How we keep what one partner shares alone"), "no policy chosen yet");
+        let link = sign_link(&mine, "Consent to sex therapy");
+        let (status, form) = text(app, &robin, &link).await;
+        assert_eq!(status, 200);
+        assert!(form.contains("There is never any physical or sexual contact") && form.contains("I have read this document"));
+
+        // A wrong name or no statement of intent signs nothing.
+        let key = "sex_therapy";
+        let wrong = app.post_form(&robin, "/me/consents/sign", &[("key", key), ("typed_name", "Sam Other")]).await;
+        assert_eq!(wrong.status(), 422);
+        let body = wrong.text().await.unwrap();
+        assert!(body.contains("it must include") && body.contains("Confirm that you sign this document electronically."), "{body}");
+        assert!(body.contains("value=\"Sam Other\""), "what was typed stays");
+        let signed = app.post_form(&robin, "/me/consents/sign", &[("key", key), ("typed_name", "Robin Lake"), ("intent", "on")]).await;
+        assert_eq!(location(&signed), "/me/consents?done=signed");
+        let again = app.post_form(&robin, "/me/consents/sign", &[("key", key), ("typed_name", "Robin Lake"), ("intent", "on")]).await;
+        assert_eq!(location(&again), "/me/consents?done=signed", "a second click lands on the list");
+        let practice = app.practice_of(LAKESIDE.email).await;
+        assert_eq!(app.store().signatures_of(practice, w.robin).await.unwrap().len(), 1, "signed once");
+
+        // The frozen copy: the text, its fingerprint, who and how.
+        let (_, mine) = text(app, &robin, "/me/consents?done=signed").await;
+        let copy = sensate_testkit::between(&mine, "href=\"/consents/signed/", "\"").unwrap();
+        let (status, page) = text(app, &robin, &format!("/consents/signed/{copy}")).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Robin Lake") && page.contains("Sensate&#39;s text") || page.contains("Sensate&#x27;s text") || page.contains("Sensate's text"), "{page}");
+        let signature = app.store().signature(copy.parse().unwrap()).await.unwrap().unwrap();
+        use sha2::Digest;
+        let digest: String = sha2::Sha256::digest(signature.signed_text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(signature.text_sha256, digest);
+        assert!(page.contains(&digest));
+        assert!(signature.recently_verified, "signed minutes after signing in");
+        assert!(signature.signed_text.starts_with("Consent to sex therapy\n\nWhat sex therapy is."));
+        // The partner never sees it; the therapist does.
+        assert_eq!(text(app, &jo, &format!("/consents/signed/{copy}")).await.0, 403);
+        assert_eq!(text(app, &w.tess, &format!("/consents/signed/{copy}")).await.0, 200);
+        assert_eq!(text(app, &w.uma, &format!("/consents/signed/{copy}")).await.0, 403, "not treating");
+
+        // The policy: chosen, signed by both; the case can start only then.
+        app.post_form(&w.tess, &format!("{case}/confidentiality"), &[("confidentiality", "limited_secrets")]).await;
+        let policy_key = format!("couple_policy:{}", w.couple);
+        for (who, name) in [(&robin, "Robin"), (&jo, "Jo")] {
+            let (_, mine) = text(app, who, "/me/consents").await;
+            let link = sign_link(&mine, "How we keep what one partner shares alone");
+            let (_, form) = text(app, who, &link).await;
+            assert!(form.contains("The policy for your therapy: Limited secrets."), "{form}");
+            if name == "Robin" {
+                let early = app.post_form(&w.tess, &format!("{case}/status"), &[("status", "active")]).await;
+                assert_eq!(early.status(), 422);
+                assert!(early.text().await.unwrap().contains("Both partners sign the confidentiality policy before clinical work starts."));
+            }
+            let signed = app.post_form(who, "/me/consents/sign", &[("key", &policy_key), ("typed_name", name), ("intent", "on")]).await;
+            assert_eq!(location(&signed), "/me/consents?done=signed");
+        }
+        let (_, page) = text(app, &w.tess, &case).await;
+        assert!(page.contains("How we keep what one partner shares alone: <a href=\"/consents/signed/"), "{page}");
+        assert_eq!(location(&app.post_form(&w.tess, &format!("{case}/status"), &[("status", "active")]).await), format!("{case}?done=status"));
+
+        // Another policy is another text: both are asked again.
+        app.post_form(&w.tess, &format!("{case}/confidentiality"), &[("confidentiality", "no_secrets")]).await;
+        let (_, mine) = text(app, &jo, "/me/consents").await;
+        assert!(mine.contains("(the text changed since you signed it; please read it again)"), "{mine}");
+
+        // The practice publishes its own text, later: a new version to sign.
+        app.clock.advance(jiff::SignedDuration::from_mins(10));
+        let (status, documents) = text(app, &w.owner, "/consents").await;
+        assert_eq!(status, 200);
+        assert!(documents.contains("Sensate&#39;s text (not edited yet)") || documents.contains("Sensate&#x27;s text (not edited yet)") || documents.contains("Sensate's text (not edited yet)"));
+        let same = app.post_form(&w.owner, "/consents/sex_therapy", &[("title", "Consent to sex therapy"), ("body", sensate_domain::care::consent::ConsentKind::SexTherapy.default_text().1)]).await;
+        assert_eq!(same.status(), 422, "an unchanged text is no new version");
+        let empty = app.post_form(&w.owner, "/consents/sex_therapy", &[("title", ""), ("body", "")]).await;
+        assert_eq!(empty.status(), 422);
+        let published = app.post_form(&w.owner, "/consents/sex_therapy", &[("title", "Our consent to therapy"), ("body", "Our own words about therapy.")]).await;
+        assert_eq!(location(&published), "/consents?done=published");
+        assert_eq!(app.post_form(&w.tess, "/consents/sex_therapy", &[("title", "x"), ("body", "y")]).await.status(), 403);
+        let (_, mine) = text(app, &robin, "/me/consents").await;
+        let link = sign_link(&mine, "Our consent to therapy");
+        let (_, form) = text(app, &robin, &link).await;
+        assert!(form.contains("Our own words about therapy."));
+        assert_eq!(location(&app.post_form(&robin, "/me/consents/sign", &[("key", "sex_therapy"), ("typed_name", "Robin"), ("intent", "on")]).await), "/me/consents?done=signed");
+        let versions: Vec<i32> = app.store().signatures_of(app.practice_of(LAKESIDE.email).await, w.robin).await.unwrap().iter().filter(|s| s.kind == sensate_domain::care::consent::ConsentKind::SexTherapy).map(|s| s.version).collect();
+        assert_eq!(versions, vec![1, 0], "the old signature stays as it was signed");
+
+        let log = app.audit_chain().await;
+        for action in ["sign_consent", "view_signed_consent", "publish_consent", "view_consents"] {
+            assert!(log.iter().any(|e| e.event.action == action && e.event.outcome == "allowed"), "{action} audited");
+        }
         w.app.stop().await;
     }
 }

@@ -45,6 +45,7 @@ pub struct CaseSummary {
     pub id: CaseId,
     pub kind: CaseKind,
     pub status: CaseStatus,
+    pub confidentiality: Option<ConfidentialityPolicy>,
     pub primary_name: String,
     pub opened_at: Timestamp,
 }
@@ -55,6 +56,9 @@ pub trait CareStore: Send + Sync {
     async fn case_record(&self, case: CaseId) -> Result<Option<CaseRecord>>;
     /// A client's cases in a practice, newest first.
     async fn cases_of_client(&self, practice: PracticeId, client: UserId) -> Result<Vec<CaseSummary>>;
+    /// Whether a client has (or had) a session by video with the practice
+    /// that was not cancelled.
+    async fn has_telehealth_sessions(&self, practice: PracticeId, client: UserId) -> Result<bool>;
     /// Moves the case from `from` to `to`; false (nothing written) when its
     /// status is no longer `from`.
     async fn change_case_status(&self, case: CaseId, from: CaseStatus, to: CaseStatus, now: Timestamp) -> Result<bool>;
@@ -154,8 +158,8 @@ where
     }
 
     async fn cases_of_client(&self, practice: PracticeId, client: UserId) -> Result<Vec<CaseSummary>> {
-        let rows: Vec<(uuid::Uuid, String, String, String, i64)> = sqlx::query_as(
-            "SELECT c.id, c.kind, c.status, u.display_name, c.opened_at FROM cases c \
+        let rows: Vec<(uuid::Uuid, String, String, Option<String>, String, i64)> = sqlx::query_as(
+            "SELECT c.id, c.kind, c.status, c.confidentiality, u.display_name, c.opened_at FROM cases c \
              JOIN case_members m ON m.case_id = c.id JOIN users u ON u.id = c.clinician_id \
              WHERE m.client_id = $1 AND c.practice_id = $2 ORDER BY c.opened_at DESC, c.id",
         )
@@ -164,16 +168,29 @@ where
         .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.into_iter()
-            .map(|(id, kind, case_status, primary_name, opened_at)| {
+            .map(|(id, kind, case_status, confidentiality, primary_name, opened_at)| {
                 Ok(CaseSummary {
                     id: CaseId::from_uuid(id),
                     kind: crate::shared::case_kind(&kind)?,
                     status: status(&case_status)?,
+                    confidentiality: policy(confidentiality)?,
                     primary_name,
                     opened_at: crate::shared::instant(opened_at)?,
                 })
             })
             .collect()
+    }
+
+    async fn has_telehealth_sessions(&self, practice: PracticeId, client: UserId) -> Result<bool> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM appointments a JOIN case_members m ON m.case_id = a.case_id \
+             WHERE a.practice_id = $1 AND m.client_id = $2 AND a.format = 'telehealth' AND a.status <> 'cancelled'",
+        )
+        .bind(practice.as_uuid())
+        .bind(client.as_uuid())
+        .fetch_one(&mut *self.conn().await?)
+        .await?;
+        Ok(count > 0)
     }
 
     async fn change_case_status(&self, case: CaseId, from: CaseStatus, to: CaseStatus, now: Timestamp) -> Result<bool> {

@@ -10,6 +10,7 @@ mod bookable;
 mod calendar;
 mod care;
 mod clients;
+mod consents;
 mod directory;
 pub mod engine;
 mod error;
@@ -40,6 +41,7 @@ pub use bookable::{BookableClinician, BookableSchedules, BookableStore};
 pub use calendar::{CalendarEntry, CalendarStore, NewSeries, SchedulableCase, SeriesBooking};
 pub use care::{CareStore, CaseRecord, CaseSummary, TeamMember};
 pub use clients::ClientDataStore;
+pub use consents::{ConsentDocument, ConsentStore, Signature};
 pub use directory::DirectoryStore;
 pub use error::{ConnectError, StoreError};
 pub use identity::IdentityStore;
@@ -134,6 +136,7 @@ pub trait Repositories:
     + CalendarStore
     + BookableStore
     + CareStore
+    + ConsentStore
 {
 }
 
@@ -150,6 +153,7 @@ impl<T> Repositories for T where
         + CalendarStore
         + BookableStore
         + CareStore
+        + ConsentStore
 {
 }
 

@@ -221,6 +221,11 @@ const STEPS: &[Step] = &[
             postgres: include_str!("../migrations/postgres/0022_care_team.sql"),
         },
     },
+    Step {
+        version: 23,
+        description: "consents",
+        sql: Sql::Shared(include_str!("../migrations/shared/0023_consents.sql")),
+    },
 ];
 
 /// The newest schema version this build knows.

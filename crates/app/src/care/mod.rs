@@ -4,6 +4,8 @@
 //! (co-therapists, read-only supervisors). Every read and change is
 //! authorized by the policy on the case's team and audited; each change and
 //! its entry commit together.
+pub mod consents;
+
 use jiff::Timestamp;
 use sensate_domain::care::{self, CareRole, CaseRefusal, CaseStatus, ConfidentialityPolicy};
 use sensate_domain::policy::{Action, Decision, Resource, decide};
@@ -25,6 +27,8 @@ pub struct CaseView {
     pub next: Vec<CaseStatus>,
     /// Therapists of the practice who could join the team: (id, name).
     pub candidates: Vec<(UserId, String)>,
+    /// Each client's consents as they read now: (name, consents).
+    pub consents: Vec<(String, Vec<consents::ConsentRequest>)>,
 }
 
 fn resource(record: &CaseRecord) -> Resource {
@@ -88,6 +92,7 @@ impl Care<'_> {
             Vec::new()
         };
         let next = if can_manage { record.status.next().to_vec() } else { Vec::new() };
+        let consents = self.case_consents(record.practice_id, record.id, &record.clients).await?;
         uow.audit(self.app.actor_event(
             actor,
             Some(record.practice_id),
@@ -97,7 +102,7 @@ impl Care<'_> {
             outcome::ALLOWED,
         ));
         uow.commit().await?;
-        Ok(CaseView { record, can_manage, can_assign, next, candidates })
+        Ok(CaseView { record, can_manage, can_assign, next, candidates, consents })
     }
 
     /// Moves an open case to another status (`domain::care` decides which).
@@ -105,7 +110,10 @@ impl Care<'_> {
         let uow = self.app.store.begin_write().await?;
         let (uow, record) = self.case_in(uow, actor, case, Action::ManageCase, "change_case_status").await?;
         let to = CaseStatus::parse(to.trim()).ok_or_else(|| invalid("status", "Choose a status from the list."))?;
-        care::check_status_change(record.status, to, record.kind, record.confidentiality)
+        let clients: Vec<UserId> = record.clients.iter().map(|(id, _)| *id).collect();
+        let signed = record.kind == sensate_domain::scheduling::CaseKind::Couple
+            && self.policy_signed_by_all(record.practice_id, case, &clients).await?;
+        care::check_status_change(record.status, to, record.kind, record.confidentiality, signed)
             .map_err(|r| refused("status", r))?;
         if !uow.change_case_status(case, record.status, to, self.now()).await? {
             return Err(changed_meanwhile());

@@ -143,6 +143,7 @@ impl super::Identity<'_> {
             session_hash: hash,
             seen,
             chosen_practice: session.acting_practice,
+            signed_in_at: session.created_at,
         }))
     }
 

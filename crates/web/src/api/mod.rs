@@ -54,7 +54,9 @@ use crate::scheduling::api as scheduling;
         care::change_status,
         care::choose_confidentiality,
         care::add_to_team,
-        care::remove_from_team
+        care::remove_from_team,
+        care::my_consents,
+        care::sign
     ),
     components(schemas(ops::Probe, Version, error::ErrorBody)),
     modifiers(&Refusals),
@@ -65,7 +67,7 @@ use crate::scheduling::api as scheduling;
         (name = "accounts", description = "Invitations, accounts and the audit log"),
         (name = "directory", description = "Finding a licensed, certified sex therapist"),
         (name = "scheduling", description = "Free times, booking requests, and the practice's appointments"),
-        (name = "care", description = "Cases: status, a couple's confidentiality policy, the care team")
+        (name = "care", description = "Cases (status, a couple's confidentiality policy, the care team) and consents")
     )
 )]
 pub struct ApiDoc;

@@ -198,3 +198,122 @@ pub(crate) async fn remove_from_team(
         other => other.map(|()| StatusCode::NO_CONTENT.into_response()).map_err(ApiError),
     }
 }
+
+/// A signature, as the API shows it.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct SignatureBody {
+    id: String,
+    /// RFC 3339, UTC.
+    signed_at: String,
+    typed_name: String,
+    /// The document's version signed (0: Sensate's own text).
+    version: i32,
+    /// SHA-256 of the exact text signed (UTF-8), lowercase hex.
+    text_sha256: String,
+    /// The signer's session had signed in within the previous 15 minutes.
+    recently_verified: bool,
+}
+
+/// A consent asked of the client, as it reads now.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct ConsentBody {
+    /// What to send to sign it.
+    key: String,
+    /// `sex_therapy`, `telehealth` or `couple_policy`.
+    kind: &'static str,
+    /// The couple's case a policy is for.
+    case_id: Option<String>,
+    version: i32,
+    title: String,
+    /// The exact text to sign.
+    text: String,
+    text_sha256: String,
+    /// The signature of this very text, once given.
+    signature: Option<SignatureBody>,
+    /// An earlier text was signed: this one asks again.
+    signed_before: bool,
+}
+
+fn signature_body(s: &sensate_app::care::consents::ConsentRequest) -> Option<SignatureBody> {
+    s.signed.as_ref().map(|signed| SignatureBody {
+        id: signed.id.to_string(),
+        signed_at: signed.signed_at.to_string(),
+        typed_name: signed.typed_name.clone(),
+        version: signed.version,
+        text_sha256: signed.text_sha256.clone(),
+        recently_verified: signed.recently_verified,
+    })
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct ConsentList {
+    consents: Vec<ConsentBody>,
+}
+
+/// The signed-in client's consents in the practice they act in: each
+/// asked of them now, with its exact text, signed or not.
+#[utoipa::path(get, path = "/api/v1/me/consents", tag = "care",
+    responses(
+        (status = 200, description = "Consents asked of the client (none is an empty list)", body = ConsentList),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a client of the practice acted in", body = ErrorBody)))]
+pub(crate) async fn my_consents(State(state): State<AppState>, caller: Caller) -> Result<Json<ConsentList>, ApiError> {
+    let actor = caller.signed_in()?;
+    let requests = state.app.care().my_consents(&actor).await?;
+    let consents = requests
+        .iter()
+        .map(|r| ConsentBody {
+            key: r.key(),
+            kind: r.kind.as_str(),
+            case_id: r.case.map(|c| c.to_string()),
+            version: r.version,
+            title: r.title.clone(),
+            text: r.text.clone(),
+            text_sha256: r.sha256.clone(),
+            signature: signature_body(r),
+            signed_before: r.signed_before,
+        })
+        .collect();
+    Ok(Json(ConsentList { consents }))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub(crate) struct Signing {
+    /// A consent's `key` from `GET /api/v1/me/consents`.
+    key: String,
+    /// The signer's full name: it must include every word of the account's name.
+    #[schema(min_length = 1, max_length = 200)]
+    typed_name: String,
+    /// The signer confirms: "I have read this document, I understand it, and I sign it electronically by typing
+    /// my full name." Must be true.
+    intent: bool,
+}
+
+/// Signs a consent as it reads now. The exact text is frozen with its
+/// SHA-256, the time, address and `User-Agent`; once per text.
+#[utoipa::path(post, path = "/api/v1/me/consents/sign", tag = "care", request_body = Signing,
+    responses(
+        (status = 201, description = "Signed", body = SignatureBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a client of the practice acted in", body = ErrorBody),
+        (status = 404, description = "Nothing to sign under this key", body = ErrorBody),
+        (status = 422, description = "A name that does not match, no statement of intent, or signed already", body = ErrorBody)))]
+pub(crate) async fn sign(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: axum::http::HeaderMap,
+    ApiJson(body): ApiJson<Signing>,
+) -> Result<Response, ApiError> {
+    let actor = caller.signed_in()?;
+    let agent = headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let signed = state.app.care().sign(&actor, &body.key, &body.typed_name, body.intent, agent).await?;
+    let body = SignatureBody {
+        id: signed.id.to_string(),
+        signed_at: signed.signed_at.to_string(),
+        typed_name: signed.typed_name,
+        version: signed.version,
+        text_sha256: signed.text_sha256,
+        recently_verified: signed.recently_verified,
+    };
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}

@@ -3,6 +3,9 @@
 //! care team, with the forms to change them; and the same over JSON
 //! ([`api`]). The rules are `domain::care`'s and the policy's.
 pub(crate) mod api;
+pub(crate) mod consents;
+
+pub(crate) use consents::sign_href;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -26,6 +29,17 @@ pub(crate) struct Option_ {
     pub label: &'static str,
     pub hint: &'static str,
     pub selected: bool,
+}
+
+/// A client's consent on the case page.
+pub(crate) struct ConsentLine {
+    pub title: String,
+    /// "Signed … (version n)", or empty while not signed.
+    pub signed: String,
+    /// The signed copy's address.
+    pub href: String,
+    /// Asked again after the text changed.
+    pub again: bool,
 }
 
 pub(crate) struct TeamRow {
@@ -59,6 +73,8 @@ pub(crate) struct CaseTemplate {
     pub team: Vec<TeamRow>,
     pub candidates: Vec<Choice>,
     pub roles: Vec<Option_>,
+    /// Each client's consents, by the client's name.
+    pub consents: Vec<(String, Vec<ConsentLine>)>,
     pub notice: Option<Notice>,
     pub errors: FieldErrors,
 }
@@ -131,6 +147,25 @@ fn page(
             .iter()
             .enumerate()
             .map(|(n, role)| Option_ { value: role.as_str(), label: role.label(), hint: "", selected: n == 0 })
+            .collect(),
+        consents: view
+            .consents
+            .iter()
+            .map(|(name, requests)| {
+                let rows = requests
+                    .iter()
+                    .map(|r| {
+                        let (href, signed) = consents::signed_line(r, &layout, &zone);
+                        ConsentLine {
+                            title: r.title.clone(),
+                            signed,
+                            href,
+                            again: r.signed.is_none() && r.signed_before,
+                        }
+                    })
+                    .collect();
+                (name.clone(), rows)
+            })
             .collect(),
         layout: layout.at("clients"),
         notice,

@@ -79,6 +79,9 @@ pub(crate) async fn dashboard(
         clinician_today: view.clinician_today.map(|a| rows(a, false)),
         clinician_upcoming: view.clinician_upcoming.map(|a| rows(a, false)),
         client_upcoming: view.client_upcoming.map(|a| rows(a, true)),
+        client_to_sign: view
+            .client_to_sign
+            .map(|list| list.iter().map(|r| (crate::care::sign_href(r), r.title.clone(), r.signed_before)).collect()),
         tools,
         notice: match done.done.as_str() {
             "joined" => Some(Notice::success("You accepted the invitation. Welcome.")),
@@ -142,6 +145,8 @@ pub(crate) struct DashboardTemplate {
     pub clinician_today: Option<Vec<AppointmentRow>>,
     pub clinician_upcoming: Option<Vec<AppointmentRow>>,
     pub client_upcoming: Option<Vec<AppointmentRow>>,
+    /// Consents to sign: (the signing page, title, asked again after a change).
+    pub client_to_sign: Option<Vec<(String, String, bool)>>,
     /// (href, label) of the pages this person's roles open.
     pub tools: Vec<(&'static str, &'static str)>,
     pub notice: Option<Notice>,
@@ -163,6 +168,8 @@ fn link(tool: Tool) -> (&'static str, &'static str) {
         Tool::CalendarFeed => ("/calendar-feed", "Calendar feed"),
         Tool::OwnProfile => ("/profiles", "Your directory profile"),
         Tool::ContactPreferences => ("/me/contact", "Your contact preferences"),
+        Tool::OwnConsents => ("/me/consents", "Your documents: to sign, and signed"),
+        Tool::ConsentDocuments => ("/consents", "Consent documents"),
         Tool::Password => ("/account/password", "Change your password"),
     }
 }

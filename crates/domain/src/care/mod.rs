@@ -1,7 +1,9 @@
 //! The care record's rules: a case (an episode of care) moves through its
 //! statuses, has a care team, and, for a couple, a confidentiality policy
-//! chosen by the therapist (CLINICAL.md, "Consents"). Pure: the app asks,
-//! the store keeps.
+//! chosen by the therapist (CLINICAL.md, "Consents"), and consents each
+//! person signs ([`consent`]). Pure: the app asks, the store keeps.
+pub mod consent;
+
 use crate::scheduling::CaseKind;
 
 /// Where an episode of care stands.
@@ -67,6 +69,8 @@ pub enum CaseRefusal {
     NotAllowed { from: &'static str, to: &'static str },
     #[error("Choose the couple's confidentiality policy before clinical work starts.")]
     PolicyFirst,
+    #[error("Both partners sign the confidentiality policy before clinical work starts.")]
+    SignaturesFirst,
     #[error("Only a couple's case has a confidentiality policy.")]
     NotACouple,
     #[error("This case is discharged; it cannot be changed.")]
@@ -74,12 +78,14 @@ pub enum CaseRefusal {
 }
 
 /// Whether an open case may move from `from` to `to`: a couple's clinical
-/// work starts only once its confidentiality policy is chosen.
+/// work starts only once its confidentiality policy is chosen and
+/// `policy_signed` (by both partners, as it reads now).
 pub fn check_status_change(
     from: CaseStatus,
     to: CaseStatus,
     kind: CaseKind,
     policy: Option<ConfidentialityPolicy>,
+    policy_signed: bool,
 ) -> Result<(), CaseRefusal> {
     if from == CaseStatus::Discharged {
         return Err(CaseRefusal::Closed);
@@ -87,8 +93,13 @@ pub fn check_status_change(
     if !from.next().contains(&to) {
         return Err(CaseRefusal::NotAllowed { from: from.label(), to: to.label() });
     }
-    if to == CaseStatus::Active && kind == CaseKind::Couple && policy.is_none() {
-        return Err(CaseRefusal::PolicyFirst);
+    if to == CaseStatus::Active && kind == CaseKind::Couple {
+        if policy.is_none() {
+            return Err(CaseRefusal::PolicyFirst);
+        }
+        if !policy_signed {
+            return Err(CaseRefusal::SignaturesFirst);
+        }
     }
     Ok(())
 }
@@ -218,7 +229,7 @@ mod tests {
 
     #[test]
     fn an_open_case_moves_by_hand_but_closes_only_by_discharge() {
-        let individual = |from, to| check_status_change(from, to, CaseKind::Individual, None);
+        let individual = |from, to| check_status_change(from, to, CaseKind::Individual, None, false);
         assert_eq!(individual(Intake, Active), Ok(()));
         assert_eq!(individual(Intake, Paused), Ok(()));
         assert_eq!(individual(Active, Paused), Ok(()));
@@ -230,12 +241,13 @@ mod tests {
     }
 
     #[test]
-    fn a_couples_work_starts_only_once_its_policy_is_chosen() {
-        let couple = |policy| check_status_change(Intake, Active, CaseKind::Couple, policy);
-        assert_eq!(couple(None), Err(CaseRefusal::PolicyFirst));
-        assert_eq!(couple(Some(ConfidentialityPolicy::LimitedSecrets)), Ok(()));
-        // Pausing needs no policy: a couple may stop before starting.
-        assert_eq!(check_status_change(Intake, Paused, CaseKind::Couple, None), Ok(()));
+    fn a_couples_work_starts_only_once_its_policy_is_chosen_and_signed() {
+        let couple = |policy, signed| check_status_change(Intake, Active, CaseKind::Couple, policy, signed);
+        assert_eq!(couple(None, false), Err(CaseRefusal::PolicyFirst));
+        assert_eq!(couple(Some(ConfidentialityPolicy::LimitedSecrets), false), Err(CaseRefusal::SignaturesFirst));
+        assert_eq!(couple(Some(ConfidentialityPolicy::LimitedSecrets), true), Ok(()));
+        // Pausing needs neither: a couple may stop before starting.
+        assert_eq!(check_status_change(Intake, Paused, CaseKind::Couple, None, false), Ok(()));
         assert_eq!(check_policy_choice(Intake, CaseKind::Individual), Err(CaseRefusal::NotACouple));
         assert_eq!(check_policy_choice(Active, CaseKind::Couple), Ok(()));
         assert_eq!(check_policy_choice(Discharged, CaseKind::Couple), Err(CaseRefusal::Closed));
