@@ -63,6 +63,35 @@ async function signPolicyOnPhone(browser, email, name) {
   await context.close();
 }
 
+/** A partner signs the consent to therapy and answers the intake privately, on a phone. */
+async function answerIntakeOnPhone(browser, email, name) {
+  const context = await browser.newContext({ baseURL: demo.baseURL, viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  await signIn(page, email);
+  const main = mainLandmark(page);
+  await main.getByRole('link', { name: 'Sign: Consent to sex therapy' }).click();
+  await main.getByLabel(/^Your full name/).fill(name);
+  await main.getByRole('checkbox', { name: /I have read this document/ }).check();
+  await main.getByRole('button', { name: 'Sign', exact: true }).click();
+  await expect(page).toHaveURL(/\/me\/consents\?done=signed$/);
+  await page.goto('/dashboard');
+  await main.getByRole('link', { name: 'Answer the questions before your first sessions' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Before your first sessions');
+  await expectNoA11yViolations(page);
+  await main.getByLabel('What would you like to be different?').fill('Feel close again without pressure.');
+  await main.getByRole('checkbox', { name: 'Antidepressants (for example SSRIs or SNRIs)' }).check();
+  await main.getByRole('button', { name: 'Save and finish later', exact: true }).click();
+  await expect(page.locator('.notice')).toContainText('Saved. You can come back and finish later.');
+  await expect(main.getByLabel('What would you like to be different?')).toHaveValue('Feel close again without pressure.');
+  await main.getByRole('radio', { name: 'I would rather talk about it in a session' }).check();
+  await main.getByRole('button', { name: 'Send to my therapist', exact: true }).click();
+  await expect(page.locator('.notice')).toContainText('Sent to your therapist.');
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  expect(width, 'no sideways scrolling at 390 px').toBeLessThanOrEqual(390);
+  await expectNoA11yViolations(page);
+  await context.close();
+}
+
 test("a couple's work starts once the policy is chosen and both partners signed it", async ({ browser }) => {
   const context = await browser.newContext({ baseURL: demo.baseURL });
   const page = await context.newPage();
@@ -93,8 +122,19 @@ test("a couple's work starts once the policy is chosen and both partners signed 
   await signPolicyOnPhone(browser, 'alex@client.example', 'Alex Kim');
   await signPolicyOnPhone(browser, 'riley@client.example', 'Riley Kim');
 
+  await answerIntakeOnPhone(browser, 'riley@client.example', 'Riley Kim');
+
   await page.goto(caseUrl);
-  await expect(main.getByRole('link', { name: /^Signed / })).toHaveCount(2);
+  // Riley's answers are there to read, flags first; Alex's draft stays Alex's.
+  await expect(main.getByText(/Alex Kim: Draft, saved/)).toBeVisible();
+  await expect(main.getByRole('link', { name: "Read Alex Kim’s answers" })).toBeVisible();
+  await main.getByRole('link', { name: "Read Riley Kim’s answers" }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Intake: Riley Kim');
+  await expect(main.getByText(/Consider a referral to a physician\./)).toBeVisible();
+  await expect(main.getByText(/pace the work/)).toBeVisible();
+  await expectNoA11yViolations(page);
+  await page.goto(caseUrl);
+  await expect(main.getByRole('link', { name: /^Signed / })).toHaveCount(4);
   await main.getByRole('radio', { name: 'Active', exact: true }).check();
   await main.getByRole('button', { name: 'Change the status', exact: true }).click();
   await expect(main.locator('.badge').first()).toHaveText('Active');

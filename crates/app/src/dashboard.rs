@@ -27,6 +27,8 @@ pub struct Dashboard {
     pub client_upcoming: Option<Vec<AppointmentView>>,
     /// A client's consents waiting for their signature.
     pub client_to_sign: Option<Vec<crate::care::consents::ConsentRequest>>,
+    /// The client's open cases whose intake questions they have not sent yet.
+    pub client_intakes_due: Vec<sensate_domain::CaseId>,
     /// Where this person's work is, in the order the page lists it.
     pub tools: Vec<Tool>,
 }
@@ -136,6 +138,18 @@ impl App {
             ),
             _ => None,
         };
+        // And the intake questions of each open case, until they are sent.
+        let client_intakes_due = if client_to_sign.is_some() {
+            self.care()
+                .my_intakes(actor)
+                .await?
+                .into_iter()
+                .filter(|(_, state)| !matches!(state, crate::care::intake::IntakeState::Submitted(_)))
+                .map(|(case, _)| case.id)
+                .collect()
+        } else {
+            Vec::new()
+        };
         // It lists clients' names and sessions: an access to client data.
         self.audit_actor(
             actor,
@@ -156,6 +170,7 @@ impl App {
             clinician_upcoming,
             client_upcoming,
             client_to_sign,
+            client_intakes_due,
             tools: tools(actor),
         })
     }

@@ -396,6 +396,7 @@ impl App {
                     .await?;
             }
         }
+        self.seed_demo_care(practice.id, &cases).await?;
         // A session that already took place on the last weekday, so the
         // therapist's calendar shows this week's work, not only what lies ahead.
         if let Some(case) = cases.first() {
@@ -412,6 +413,54 @@ impl App {
 }
 
 impl App {
+    /// Where the demo's clients stand in their care: Jordan, through
+    /// intake, signed the consent and sent the answers; of the couple, Alex
+    /// signed the consent and left the intake as a draft, Riley has not
+    /// started.
+    async fn seed_demo_care(&self, practice: PracticeId, cases: &[NewCase]) -> Result<(), AppError> {
+        use sensate_domain::care::consent::ConsentKind;
+        use sensate_domain::care::intake::IntakeAnswers;
+        let now = self.now();
+        let mut ids = Vec::new();
+        for email in ["jordan@client.example", "alex@client.example"] {
+            ids.push(self.store.login_record(email).await?.map(|u| u.id).ok_or(AppError::NotFound)?);
+        }
+        let (jordan, alex) = (ids[0], ids[1]);
+        for (client, name) in [(jordan, "Jordan Miles"), (alex, "Alex Kim")] {
+            let requests = self.care().requests_for(practice, client).await?;
+            if let Some(request) = requests.into_iter().find(|r| r.kind == ConsentKind::SexTherapy) {
+                let signature =
+                    crate::care::consents::signature_of(request, practice, client, name.to_string(), "192.0.2.10", now);
+                self.store.insert_signature(&signature).await?;
+            }
+        }
+        let case_of =
+            |client: UserId, kind: CaseKind| cases.iter().find(|c| c.kind == kind && c.members.contains(&client));
+        if let Some(case) = case_of(jordan, CaseKind::Individual) {
+            let answers = IntakeAnswers {
+                goals: "Feel relaxed and confident again with a new partner.".into(),
+                concerns: vec!["performance-anxiety".into()],
+                format: "alone".into(),
+                sex_education: "Mostly from friends and the internet; little about feelings or consent.".into(),
+                unwanted_experience: "no".into(),
+                feels_safe: "yes".into(),
+                ..IntakeAnswers::default()
+            };
+            let sealed = self.care().sealed(practice, case.id, jordan, &answers, true).await?;
+            self.store.save_intake(&sealed).await?;
+        }
+        if let Some(case) = case_of(alex, CaseKind::Couple) {
+            let answers = IntakeAnswers {
+                goals: "Talk about what we each want without it turning into an argument.".into(),
+                format: "mix".into(),
+                ..IntakeAnswers::default()
+            };
+            let sealed = self.care().sealed(practice, case.id, alex, &answers, false).await?;
+            self.store.save_intake(&sealed).await?;
+        }
+        Ok(())
+    }
+
     /// Directory listings for the demo therapists: concerns, languages,
     /// payers, an office placed by its ZIP code, licences verified by the
     /// owner (so they are listed), certifications.

@@ -71,11 +71,15 @@ pub enum Action {
     ViewConsents,
     /// Publish the practice's own versions of its consent documents.
     ManageConsentDocuments,
+    /// Read a client's intake answers.
+    ReadIntake,
+    /// Answer one's own intake.
+    WriteIntake,
 }
 
 impl Action {
     /// Every action, for lists such as the audit log's filter.
-    pub const ALL: [Action; 28] = [
+    pub const ALL: [Action; 30] = [
         Action::ViewPracticeOverview,
         Action::EditPracticeSettings,
         Action::InviteStaff,
@@ -104,6 +108,8 @@ impl Action {
         Action::SignConsent,
         Action::ViewConsents,
         Action::ManageConsentDocuments,
+        Action::ReadIntake,
+        Action::WriteIntake,
     ];
 
     /// The action's name in the audit log, in the log's one naming style.
@@ -137,6 +143,8 @@ impl Action {
             Action::SignConsent => "sign_consent",
             Action::ViewConsents => "view_consents",
             Action::ManageConsentDocuments => "manage_consent_documents",
+            Action::ReadIntake => "read_intake",
+            Action::WriteIntake => "write_intake",
         }
     }
 }
@@ -197,6 +205,13 @@ pub enum Resource {
         /// Co-therapists and supervisors.
         team: Vec<(UserId, CareRole)>,
     },
+    /// One client's intake in a case, by the client and the case's care team.
+    Intake {
+        practice: PracticeId,
+        client: UserId,
+        primary: UserId,
+        team: Vec<(UserId, CareRole)>,
+    },
     /// A visitor's booking request, by the clinician it was made to, and
     /// whether that clinician still works in the practice (their role here
     /// is enabled).
@@ -217,6 +232,7 @@ impl Resource {
             | Resource::ClinicalNote { practice, .. }
             | Resource::Appointment { practice, .. }
             | Resource::Case { practice, .. }
+            | Resource::Intake { practice, .. }
             | Resource::BookingRequest { practice, .. } => *practice,
         }
     }
@@ -325,6 +341,12 @@ pub fn decide(actor: &ActorFacts, action: Action, resource: &Resource) -> Decisi
             *client == actor.user || clinicians.contains(&actor.user) || owner || admin
         }
         (ManageConsentDocuments, Resource::Practice(_)) => owner || admin,
+        // What a client tells in their intake: themselves and the care team
+        // (the supervisor reads); never the partner, never the front desk.
+        (ReadIntake, Resource::Intake { client, primary, team, .. }) => {
+            *client == actor.user || *primary == actor.user || team.iter().any(|(user, _)| *user == actor.user)
+        }
+        (WriteIntake, Resource::Intake { client, .. }) => *client == actor.user,
         // Verification is a check by someone else: never one's own credentials.
         (VerifyCredential, Resource::Account { user, roles, .. }) => {
             roles.contains(&Role::Clinician) && *user != actor.user && (owner || admin)
@@ -432,6 +454,12 @@ mod tests {
             }
             ViewClientContact | EditClientContact | WriteClinicalNote | ViewConsents => client_a,
             ManageAppointment => Resource::Appointment { practice: w.practice, clinician: w.clinician },
+            ReadIntake | WriteIntake => Resource::Intake {
+                practice: w.practice,
+                client: w.client_a,
+                primary: w.clinician,
+                team: vec![(w.co_therapist, CareRole::CoTherapist), (w.supervisor, CareRole::Supervisor)],
+            },
             ViewCase | ManageCase | AssignCareTeam => Resource::Case {
                 practice: w.practice,
                 primary: w.clinician,
@@ -493,6 +521,8 @@ mod tests {
         (SignConsent, /*       */ "- - - - - A - - - -"),
         (ViewConsents, /*      */ "A A A - - A - - - -"),
         (ManageConsentDocuments, "A A - - - - - - - -"),
+        (ReadIntake, /*        */ "- - A - - A - - A A"),
+        (WriteIntake, /*       */ "- - - - - A - - - -"),
     ];
 
     #[test]

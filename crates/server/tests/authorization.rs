@@ -241,6 +241,19 @@ async fn world(db: TestDb) -> World {
     post("client_a", "/me/contact".into(), "contact_preferences", a_contact.clone()).await;
     post("client_b", "/me/contact".into(), "contact_preferences", b_contact.clone()).await;
     post("clinician", format!("/clients/{client_a}/notes"), "note", note.clone()).await;
+    let a_intake = marker("a-intake");
+    let signed = app
+        .post_form(
+            &clients["client_a"],
+            "/me/consents/sign",
+            &[("key", "sex_therapy"), ("typed_name", "Avery A"), ("intent", "on")],
+        )
+        .await;
+    assert_eq!(signed.status(), 303);
+    let sent = app
+        .post_form(&clients["client_a"], &format!("/me/intake/{couple}"), &[("goals", &a_intake), ("action", "send")])
+        .await;
+    assert_eq!(sent.status(), 303);
     let y = signed_in(&app, "y@q.example", PASSWORD).await;
     assert_eq!(app.post_form(&y, "/me/contact", &[("contact_preferences", &y_contact)]).await.status(), 303);
 
@@ -321,6 +334,7 @@ async fn world(db: TestDb) -> World {
             (a_contact, [&["client_a", "clinician", "co_therapist"][..], &staff_of_p].concat()),
             (b_contact, [&["client_b", "other_clinician"][..], &staff_of_p].concat()),
             (note, vec!["clinician"]),
+            (a_intake, vec!["client_a", "clinician", "co_therapist", "supervisor"]),
             (y_contact, vec![]),
         ],
         app,
@@ -592,6 +606,17 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
         (true, "/consents/signed/{id}") => gate(Status(404)),
         (true, "/consents") => gate(if in_p(&["owner", "admin"]) { Status(200) } else { Status(403) }),
         (false, "/consents/{kind}") => gate(if in_p(&["owner", "admin"]) { Status(422) } else { Status(403) }),
+        (true, "/me/intake") => gate(if in_p(&CLIENTS_P) { Status(200) } else { Status(403) }),
+        // The couple's intake: each partner their own (client A sent hers,
+        // so she changes nothing more); everyone else is not in the case.
+        (true, "/me/intake/{case}") => gate(if in_p(&["client_a", "partner"]) { Status(200) } else { Status(404) }),
+        (false, "/me/intake/{case}") => gate(if in_p(&["client_a", "partner"]) { Status(422) } else { Status(404) }),
+        // Client A's answers: herself and the care team, the supervisor too.
+        (true, "/cases/{id}/intake/{client}") => gate(match actor {
+            "client_a" => Status(200),
+            "foreign_clinician" => Status(404),
+            _ => case_route(actor, Status(200), &["clinician", "co_therapist", "supervisor"]),
+        }),
         (true, "/cases/{id}") => gate(case_route(actor, Status(200), &[])),
         (false, "/cases/{id}/status" | "/cases/{id}/confidentiality") => {
             gate(case_route(actor, Status(422), &["clinician", "co_therapist"]))
@@ -737,6 +762,8 @@ fn request(world: &World, path: &str, actor: &str, n: usize) -> (String, Vec<(St
         .replace("{credential}", &world.licences[actor].to_string())
         // Someone who is not on the couple's care team.
         .replace("{kind}", "sex_therapy")
+        .replace("{case}", &world.couple.to_string())
+        .replace("{client}", &world.client_a.to_string())
         .replace("{user}", &world.client_a.to_string())
         .replace("{user_id}", &world.client_a.to_string());
     let a_contact = world.canaries[0].0.clone();
@@ -783,6 +810,7 @@ fn request(world: &World, path: &str, actor: &str, n: usize) -> (String, Vec<(St
             vec![("key", "not-a-consent".into()), ("typed_name", "Anyone".into()), ("intent", "on".into())]
         }
         "/consents/{kind}" => vec![("title", String::new()), ("body", String::new())],
+        "/me/intake/{case}" => vec![("goals", format!("another answer {n}")), ("action", "save".into())],
         "/cases/{id}/confidentiality" => vec![("confidentiality", "tell_everyone".into())],
         "/cases/{id}/team" => vec![("user", String::new()), ("role", "co_therapist".into())],
         "/profiles/{id}" => vec![

@@ -320,3 +320,74 @@ on_both_engines! {
         w.app.stop().await;
     }
 }
+
+on_both_engines! {
+    async fn each_partner_answers_intake_privately_and_the_team_reads_it_with_flags(db: TestDb) {
+        let w = world(db).await;
+        let app = &w.app;
+        let robin = client(app, "robin@client.example").await;
+        let jo = client(app, "jo@client.example").await;
+        let form = format!("/me/intake/{}", w.couple);
+        let summary = format!("/cases/{}/intake/{}", w.couple, w.robin);
+        let canary = format!("INTAKE-CANARY-{}", uuid::Uuid::new_v4().simple());
+
+        // The consent to sex therapy comes first; nothing is saved before it.
+        let (_, home) = text(app, &robin, "/dashboard").await;
+        assert!(home.contains(&format!("href=\"{form}\">Answer the questions before your first sessions")), "{home}");
+        let (status, page) = text(app, &robin, &form).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("sign the consent to sex therapy</a> first"));
+        let early = app.post_form(&robin, &form, &[("goals", &canary), ("action", "save")]).await;
+        assert_eq!(early.status(), 422);
+        assert!(app.store().intake(w.couple, w.robin).await.unwrap().is_none(), "nothing saved");
+        app.post_form(&robin, "/me/consents/sign", &[("key", "sex_therapy"), ("typed_name", "Robin"), ("intent", "on")]).await;
+
+        // A draft: kept for later, encrypted, and the client's own until sent.
+        let draft = app.post_form(&robin, &form, &[("goals", &canary), ("medicines", "antidepressants"), ("action", "save")]).await;
+        assert_eq!(location(&draft), format!("{form}?done=saved"));
+        let stored = app.store().intake(w.couple, w.robin).await.unwrap().unwrap();
+        assert!(!String::from_utf8_lossy(&stored.answers).contains(&canary), "only ciphertext is stored");
+        let (_, page) = text(app, &robin, &format!("{form}?done=saved")).await;
+        assert!(page.contains(&canary) && page.contains("value=\"antidepressants\" checked"), "a draft comes back as left");
+        let (status, page) = text(app, &w.tess, &summary).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Draft, saved") && !page.contains(&canary), "the team sees that a draft exists, not what it says");
+
+        // Mistakes are named; what was typed stays; nothing changes.
+        let long = "x".repeat(4_001);
+        let wrong = app.post_form(&robin, &form, &[("goals", &canary), ("beliefs", &long), ("feels_safe", "maybe"), ("action", "send")]).await;
+        assert_eq!(wrong.status(), 422);
+        let body = wrong.text().await.unwrap();
+        assert!(body.contains("Use at most 4000 characters") && body.contains("Choose one of the answers offered.") && body.contains(&canary));
+        assert_eq!(app.store().intake(w.couple, w.robin).await.unwrap().unwrap().submitted_at, None);
+
+        // Sent: the therapist reads it, flags first.
+        let fields = [("goals", canary.as_str()), ("medicines", "antidepressants"), ("conditions", "diabetes"), ("unwanted_experience", "in_person"), ("feels_safe", "no"), ("concerns", "low-desire"), ("action", "send")];
+        assert_eq!(location(&app.post_form(&robin, &form, &fields).await), format!("{form}?done=sent"));
+        let (_, page) = text(app, &w.tess, &summary).await;
+        let flags = sensate_testkit::between(&page, "<h2 id=\"flags-title\">Read first</h2>", "</section>").unwrap();
+        assert!(flags.contains("does not feel safe") && flags.contains("pace the work") && flags.contains("Antidepressants (for example SSRIs or SNRIs); Diabetes. Consider a referral to a physician."), "{flags}");
+        assert!(page.contains(&canary) && page.contains("Sent "));
+        let (_, case_page) = text(app, &w.tess, &format!("/cases/{}", w.couple)).await;
+        assert!(case_page.contains("Robin: Sent") && case_page.contains(&format!("href=\"{summary}\">Read Robin&#8217;s answers</a>")), "{case_page}");
+        let again = app.post_form(&robin, &form, &[("goals", "changed"), ("action", "save")]).await;
+        assert_eq!(again.status(), 422, "sent answers stay as sent");
+
+        // Never the partner, never the front desk, never a therapist off the team.
+        assert_eq!(text(app, &jo, &summary).await.0, 403);
+        let (_, own) = text(app, &jo, &form).await;
+        assert!(!own.contains(&canary), "the partner's own form is their own");
+        assert_eq!(text(app, &w.owner, &summary).await.0, 403);
+        assert_eq!(text(app, &w.uma, &summary).await.0, 403);
+        let (_, owner_case) = text(app, &w.owner, &format!("/cases/{}", w.couple)).await;
+        assert!(owner_case.contains("Robin: Sent") && !owner_case.contains(&summary), "the front desk sees where it stands only");
+
+        let log = app.audit_chain().await;
+        for action in ["save_intake", "submit_intake", "view_intake"] {
+            assert!(log.iter().any(|e| e.event.action == action && e.event.outcome == "allowed"), "{action} audited");
+        }
+        assert!(log.iter().any(|e| e.event.action == "read_intake" && e.event.outcome == "denied"), "the partner's attempt");
+        assert!(log.iter().all(|e| !e.event.record_id.contains("CANARY")));
+        w.app.stop().await;
+    }
+}

@@ -15,6 +15,7 @@ mod directory;
 pub mod engine;
 mod error;
 mod identity;
+mod intake;
 mod jobs;
 mod migrations;
 mod postgres;
@@ -45,6 +46,7 @@ pub use consents::{ConsentDocument, ConsentStore, Signature};
 pub use directory::DirectoryStore;
 pub use error::{ConnectError, StoreError};
 pub use identity::IdentityStore;
+pub use intake::{IntakeRecord, IntakeStore};
 pub use jobs::{JOB_RETRY, JobRecord, JobStatus, JobStore, NewJob, PurgeCutoffs, Purged, RetryPolicy};
 pub use migrations::latest_version;
 pub use postgres::PgStore;
@@ -137,6 +139,7 @@ pub trait Repositories:
     + BookableStore
     + CareStore
     + ConsentStore
+    + IntakeStore
 {
 }
 
@@ -154,6 +157,7 @@ impl<T> Repositories for T where
         + BookableStore
         + CareStore
         + ConsentStore
+        + IntakeStore
 {
 }
 

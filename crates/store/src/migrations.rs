@@ -226,6 +226,7 @@ const STEPS: &[Step] = &[
         description: "consents",
         sql: Sql::Shared(include_str!("../migrations/shared/0023_consents.sql")),
     },
+    Step { version: 24, description: "intake", sql: Sql::Shared(include_str!("../migrations/shared/0024_intake.sql")) },
 ];
 
 /// The newest schema version this build knows.

@@ -371,16 +371,18 @@ pub enum EncryptedColumn {
     BookingConcern,
     BookingMessage,
     AppointmentLinkToken,
+    IntakeAnswers,
 }
 
 impl EncryptedColumn {
-    pub const ALL: [EncryptedColumn; 6] = [
+    pub const ALL: [EncryptedColumn; 7] = [
         EncryptedColumn::ClientContactPreferences,
         EncryptedColumn::ClinicalNoteBody,
         EncryptedColumn::TotpSecret,
         EncryptedColumn::BookingConcern,
         EncryptedColumn::BookingMessage,
         EncryptedColumn::AppointmentLinkToken,
+        EncryptedColumn::IntakeAnswers,
     ];
 
     /// (table, column, key column): what the encryption's associated data binds.
@@ -392,6 +394,7 @@ impl EncryptedColumn {
             EncryptedColumn::BookingConcern => ("booking_requests", "concern", "appointment_id"),
             EncryptedColumn::BookingMessage => ("booking_requests", "message", "appointment_id"),
             EncryptedColumn::AppointmentLinkToken => ("appointment_links", "sealed_token", "appointment_id"),
+            EncryptedColumn::IntakeAnswers => ("intake_forms", "answers", "id"),
         }
     }
 }

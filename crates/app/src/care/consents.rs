@@ -59,6 +59,33 @@ pub fn sha256_hex(text: &str) -> String {
     hex(&Sha256::digest(text.as_bytes()))
 }
 
+/// A signature of a request as it reads now (browser and session facts
+/// left for the caller).
+pub(crate) fn signature_of(
+    request: ConsentRequest,
+    practice: PracticeId,
+    signer: UserId,
+    typed_name: String,
+    ip: &str,
+    now: jiff::Timestamp,
+) -> Signature {
+    Signature {
+        id: SignatureId::new(),
+        practice_id: practice,
+        signer,
+        case_id: request.case,
+        kind: request.kind,
+        version: request.version,
+        signed_text: request.text,
+        text_sha256: request.sha256,
+        typed_name,
+        signed_at: now,
+        ip: ip.to_string(),
+        user_agent: String::new(),
+        recently_verified: false,
+    }
+}
+
 fn invalid(field: &'static str, message: impl Into<String>) -> AppError {
     let mut errors = FieldErrors::new();
     errors.add(field, message);
@@ -198,19 +225,9 @@ impl super::Care<'_> {
         }
         let now = self.app.now();
         let signature = Signature {
-            id: SignatureId::new(),
-            practice_id: practice,
-            signer: actor.user_id,
-            case_id: request.case,
-            kind: request.kind,
-            version: request.version,
-            signed_text: request.text,
-            text_sha256: request.sha256,
-            typed_name,
-            signed_at: now,
-            ip: actor.ip.clone(),
             user_agent: user_agent.chars().filter(|c| !c.is_control()).take(USER_AGENT_MAX).collect(),
             recently_verified: consent::recently_verified(actor.signed_in_at, now),
+            ..signature_of(request, practice, actor.user_id, typed_name, &actor.ip, now)
         };
         let uow = self.app.store.begin_write().await?;
         if !uow.insert_signature(&signature).await? {

@@ -5,6 +5,7 @@
 //! authorized by the policy on the case's team and audited; each change and
 //! its entry commit together.
 pub mod consents;
+pub mod intake;
 
 use jiff::Timestamp;
 use sensate_domain::care::{self, CareRole, CaseRefusal, CaseStatus, ConfidentialityPolicy};
@@ -29,6 +30,10 @@ pub struct CaseView {
     pub candidates: Vec<(UserId, String)>,
     /// Each client's consents as they read now: (name, consents).
     pub consents: Vec<(String, Vec<consents::ConsentRequest>)>,
+    /// Where each client's intake stands.
+    pub intakes: Vec<(UserId, intake::IntakeState)>,
+    /// The viewer may read the clients' intake answers (the care team).
+    pub can_read_intake: bool,
 }
 
 fn resource(record: &CaseRecord) -> Resource {
@@ -93,6 +98,16 @@ impl Care<'_> {
         };
         let next = if can_manage { record.status.next().to_vec() } else { Vec::new() };
         let consents = self.case_consents(record.practice_id, record.id, &record.clients).await?;
+        let intakes = self.intake_states(&record).await?;
+        let can_read_intake = record.clients.first().is_some_and(|(client, _)| {
+            let intake = Resource::Intake {
+                practice: record.practice_id,
+                client: *client,
+                primary: record.primary,
+                team: record.team.iter().map(|m| (m.user, m.role)).collect(),
+            };
+            decide(&facts, Action::ReadIntake, &intake) == Decision::Allow
+        });
         uow.audit(self.app.actor_event(
             actor,
             Some(record.practice_id),
@@ -102,7 +117,7 @@ impl Care<'_> {
             outcome::ALLOWED,
         ));
         uow.commit().await?;
-        Ok(CaseView { record, can_manage, can_assign, next, candidates, consents })
+        Ok(CaseView { record, can_manage, can_assign, next, candidates, consents, intakes, can_read_intake })
     }
 
     /// Moves an open case to another status (`domain::care` decides which).

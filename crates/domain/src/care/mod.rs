@@ -3,6 +3,7 @@
 //! chosen by the therapist (CLINICAL.md, "Consents"), and consents each
 //! person signs ([`consent`]). Pure: the app asks, the store keeps.
 pub mod consent;
+pub mod intake;
 
 use crate::scheduling::CaseKind;
 

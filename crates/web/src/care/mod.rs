@@ -4,6 +4,7 @@
 //! ([`api`]). The rules are `domain::care`'s and the policy's.
 pub(crate) mod api;
 pub(crate) mod consents;
+pub(crate) mod intake;
 
 pub(crate) use consents::sign_href;
 
@@ -75,6 +76,8 @@ pub(crate) struct CaseTemplate {
     pub roles: Vec<Option_>,
     /// Each client's consents, by the client's name.
     pub consents: Vec<(String, Vec<ConsentLine>)>,
+    /// Each client's intake: (name, where it stands, its summary's address for the care team).
+    pub intakes: Vec<(String, String, Option<String>)>,
     pub notice: Option<Notice>,
     pub errors: FieldErrors,
 }
@@ -165,6 +168,15 @@ fn page(
                     })
                     .collect();
                 (name.clone(), rows)
+            })
+            .collect(),
+        intakes: view
+            .intakes
+            .iter()
+            .map(|(client, state)| {
+                let name = r.clients.iter().find(|(id, _)| id == client).map(|(_, n)| n.clone()).unwrap_or_default();
+                let href = view.can_read_intake.then(|| format!("/cases/{}/intake/{client}", r.id));
+                (name, intake::state_text(*state, &layout, &zone), href)
             })
             .collect(),
         layout: layout.at("clients"),

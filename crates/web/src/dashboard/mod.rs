@@ -79,9 +79,14 @@ pub(crate) async fn dashboard(
         clinician_today: view.clinician_today.map(|a| rows(a, false)),
         clinician_upcoming: view.clinician_upcoming.map(|a| rows(a, false)),
         client_upcoming: view.client_upcoming.map(|a| rows(a, true)),
-        client_to_sign: view
-            .client_to_sign
-            .map(|list| list.iter().map(|r| (crate::care::sign_href(r), r.title.clone(), r.signed_before)).collect()),
+        client_to_sign: view.client_to_sign.map(|list| {
+            list.iter()
+                .map(|r| (crate::care::sign_href(r), format!("Sign: {}", r.title), r.signed_before))
+                .chain(view.client_intakes_due.iter().map(|case| {
+                    (format!("/me/intake/{case}"), "Answer the questions before your first sessions".to_string(), false)
+                }))
+                .collect()
+        }),
         tools,
         notice: match done.done.as_str() {
             "joined" => Some(Notice::success("You accepted the invitation. Welcome.")),
@@ -145,7 +150,7 @@ pub(crate) struct DashboardTemplate {
     pub clinician_today: Option<Vec<AppointmentRow>>,
     pub clinician_upcoming: Option<Vec<AppointmentRow>>,
     pub client_upcoming: Option<Vec<AppointmentRow>>,
-    /// Consents to sign: (the signing page, title, asked again after a change).
+    /// What waits for the client: (where, what, asked again after a change).
     pub client_to_sign: Option<Vec<(String, String, bool)>>,
     /// (href, label) of the pages this person's roles open.
     pub tools: Vec<(&'static str, &'static str)>,
