@@ -626,6 +626,20 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
         }
         (true, "/api/v1/cases/{id}") => api_gate(actor, case_route(actor, Status(200), &[])),
         (true, "/api/v1/me/consents") => api_gate(actor, if in_p(&CLIENTS_P) { Status(200) } else { Status(403) }),
+        (true, "/api/v1/me/intake/{case_id}") => {
+            api_gate(actor, if in_p(&["client_a", "partner"]) { Status(200) } else { Status(404) })
+        }
+        (false, "/api/v1/me/intake/{case_id}") => {
+            api_gate(actor, if in_p(&["client_a", "partner"]) { Status(422) } else { Status(404) })
+        }
+        (true, "/api/v1/cases/{id}/intake/{client_id}") => api_gate(
+            actor,
+            match actor {
+                "client_a" => Status(200),
+                "foreign_clinician" => Status(404),
+                _ => case_route(actor, Status(200), &["clinician", "co_therapist", "supervisor"]),
+            },
+        ),
         (false, "/api/v1/me/consents/sign") => {
             api_gate(actor, if in_p(&CLIENTS_P) { Status(404) } else { Status(403) })
         }
@@ -734,6 +748,7 @@ fn json_body(path: &str, n: usize) -> serde_json::Value {
         "/api/v1/appointments/{id}/cancel" => json!({"reason": "not-a-reason"}),
         "/api/v1/cases/{id}/status" => json!({"status": "discharged"}),
         "/api/v1/me/consents/sign" => json!({"key": "not-a-consent", "typed_name": "Anyone", "intent": true}),
+        "/api/v1/me/intake/{case_id}" => json!({"answers": {"goals": format!("an answer {n}")}, "send": false}),
         "/api/v1/cases/{id}/confidentiality" => json!({"policy": "tell_everyone"}),
         "/api/v1/cases/{id}/team" => json!({"user_id": "nobody", "role": "co_therapist"}),
         "/api/v1/appointments/{id}/move" => json!({"start": "2000-01-01T00:00:00Z"}),
@@ -763,7 +778,9 @@ fn request(world: &World, path: &str, actor: &str, n: usize) -> (String, Vec<(St
         // Someone who is not on the couple's care team.
         .replace("{kind}", "sex_therapy")
         .replace("{case}", &world.couple.to_string())
+        .replace("{case_id}", &world.couple.to_string())
         .replace("{client}", &world.client_a.to_string())
+        .replace("{client_id}", &world.client_a.to_string())
         .replace("{user}", &world.client_a.to_string())
         .replace("{user_id}", &world.client_a.to_string());
     let a_contact = world.canaries[0].0.clone();

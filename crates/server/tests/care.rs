@@ -373,6 +373,20 @@ on_both_engines! {
         let again = app.post_form(&robin, &form, &[("goals", "changed"), ("action", "save")]).await;
         assert_eq!(again.status(), 422, "sent answers stay as sent");
 
+        // The same over JSON.
+        let api = format!("/api/v1/cases/{}/intake/{}", w.couple, w.robin);
+        let body: serde_json::Value = w.tess.get(app.url(&api)).send().await.unwrap().json().await.unwrap();
+        assert_eq!(body["answers"]["goals"], canary.as_str());
+        assert_eq!(body["flags"].as_array().unwrap().len(), 3, "{body}");
+        assert_eq!(jo.get(app.url(&api)).send().await.unwrap().status(), 403);
+        let jo_form = format!("/api/v1/me/intake/{}", w.couple);
+        let own: serde_json::Value = jo.get(app.url(&jo_form)).send().await.unwrap().json().await.unwrap();
+        assert_eq!((own["consent_needed"].as_bool(), own["answers"]["goals"].as_str()), (Some(true), Some("")));
+        let refused = app.post_json(&jo, &jo_form, serde_json::json!({"answers": {"goals": "ours"}, "send": false})).await;
+        assert_eq!(refused.status(), 422, "the consent comes first");
+        let body: serde_json::Value = refused.json().await.unwrap();
+        assert_eq!(body["fields"][0]["field"], "consent");
+
         // Never the partner, never the front desk, never a therapist off the team.
         assert_eq!(text(app, &jo, &summary).await.0, 403);
         let (_, own) = text(app, &jo, &form).await;

@@ -56,7 +56,10 @@ use crate::scheduling::api as scheduling;
         care::add_to_team,
         care::remove_from_team,
         care::my_consents,
-        care::sign
+        care::sign,
+        care::my_intake,
+        care::save_my_intake,
+        care::client_intake
     ),
     components(schemas(ops::Probe, Version, error::ErrorBody)),
     modifiers(&Refusals),
@@ -67,7 +70,7 @@ use crate::scheduling::api as scheduling;
         (name = "accounts", description = "Invitations, accounts and the audit log"),
         (name = "directory", description = "Finding a licensed, certified sex therapist"),
         (name = "scheduling", description = "Free times, booking requests, and the practice's appointments"),
-        (name = "care", description = "Cases (status, a couple's confidentiality policy, the care team) and consents")
+        (name = "care", description = "Cases (status, a couple's confidentiality policy, the care team), consents and intake")
     )
 )]
 pub struct ApiDoc;

@@ -4,6 +4,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use sensate_app::AppError;
+use sensate_app::care::intake::IntakeView;
+use sensate_domain::care::intake::IntakeAnswers;
 use sensate_domain::{CaseId, UserId};
 
 use crate::AppState;
@@ -316,4 +318,186 @@ pub(crate) async fn sign(
         recently_verified: signed.recently_verified,
     };
     Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// A client's intake answers. Every field may be left out or empty.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub(crate) struct IntakeAnswersBody {
+    /// `diabetes`, `heart`, `high_blood_pressure`, `pelvic_surgery`, `prostate`, `menopause`,
+    /// `endometriosis`, `vulvodynia`, `multiple_sclerosis`, `spinal_cord`, `depression`.
+    conditions: Vec<String>,
+    /// `antidepressants`, `blood_pressure`, `antipsychotics`, `hormonal_contraception`, `opioids`,
+    /// `hormone_blockers`.
+    medicines: Vec<String>,
+    #[schema(max_length = 4000)]
+    health: String,
+    #[schema(max_length = 4000)]
+    alcohol_and_drugs: String,
+    #[schema(max_length = 4000)]
+    sex_education: String,
+    #[schema(max_length = 4000)]
+    sexual_background: String,
+    #[schema(max_length = 4000)]
+    identity: String,
+    #[schema(max_length = 4000)]
+    beliefs: String,
+    #[schema(max_length = 4000)]
+    gender_challenges: String,
+    /// Concern slugs, as `GET /api/v1/therapists` filters by them.
+    concerns: Vec<String>,
+    #[schema(max_length = 4000)]
+    goals: String,
+    /// `alone`, `together`, `mix`, `unsure`, or empty.
+    #[schema(pattern = "^(alone|together|mix|unsure)?$")]
+    format: String,
+    #[schema(max_length = 4000)]
+    previous_therapy: String,
+    /// `no`, `yes`, `in_person` (rather in a session), or empty.
+    #[schema(pattern = "^(no|yes|in_person)?$")]
+    unwanted_experience: String,
+    /// `yes`, `no`, `rather_not_say`, or empty.
+    #[schema(pattern = "^(yes|no|rather_not_say)?$")]
+    feels_safe: String,
+}
+
+impl From<IntakeAnswersBody> for IntakeAnswers {
+    fn from(b: IntakeAnswersBody) -> Self {
+        IntakeAnswers {
+            conditions: b.conditions,
+            medicines: b.medicines,
+            health: b.health,
+            alcohol_and_drugs: b.alcohol_and_drugs,
+            sex_education: b.sex_education,
+            sexual_background: b.sexual_background,
+            identity: b.identity,
+            beliefs: b.beliefs,
+            gender_challenges: b.gender_challenges,
+            concerns: b.concerns,
+            goals: b.goals,
+            format: b.format,
+            previous_therapy: b.previous_therapy,
+            unwanted_experience: b.unwanted_experience,
+            feels_safe: b.feels_safe,
+        }
+    }
+}
+
+impl From<IntakeAnswers> for IntakeAnswersBody {
+    fn from(a: IntakeAnswers) -> Self {
+        IntakeAnswersBody {
+            conditions: a.conditions,
+            medicines: a.medicines,
+            health: a.health,
+            alcohol_and_drugs: a.alcohol_and_drugs,
+            sex_education: a.sex_education,
+            sexual_background: a.sexual_background,
+            identity: a.identity,
+            beliefs: a.beliefs,
+            gender_challenges: a.gender_challenges,
+            concerns: a.concerns,
+            goals: a.goals,
+            format: a.format,
+            previous_therapy: a.previous_therapy,
+            unwanted_experience: a.unwanted_experience,
+            feels_safe: a.feels_safe,
+        }
+    }
+}
+
+/// A client's intake in a case.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct IntakeBody {
+    case_id: String,
+    client_id: String,
+    client_name: String,
+    /// Empty for the care team while the client keeps it as a draft.
+    answers: IntakeAnswersBody,
+    /// RFC 3339, UTC; absent before the first save.
+    updated_at: Option<String>,
+    /// Absent while a draft.
+    submitted_at: Option<String>,
+    /// The consent to sex therapy is not signed yet: nothing can be saved.
+    consent_needed: bool,
+    /// What the therapist reads first, most urgent first.
+    flags: Vec<String>,
+}
+
+fn intake_body(view: IntakeView) -> IntakeBody {
+    let flags = view.flags().iter().map(|f| f.text()).collect();
+    IntakeBody {
+        case_id: view.case.to_string(),
+        client_id: view.client.to_string(),
+        client_name: view.client_name,
+        answers: view.answers.into(),
+        updated_at: view.updated_at.map(|t| t.to_string()),
+        submitted_at: view.submitted_at.map(|t| t.to_string()),
+        consent_needed: view.consent_needed,
+        flags,
+    }
+}
+
+/// The signed-in client's own intake of one of their open cases.
+#[utoipa::path(get, path = "/api/v1/me/intake/{case_id}", tag = "care",
+    params(("case_id" = String, Path, description = "One of the client's open cases")),
+    responses(
+        (status = 200, description = "The client's intake", body = IntakeBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No open case of the client's with this id", body = ErrorBody)))]
+pub(crate) async fn my_intake(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(case): Path<String>,
+) -> Result<Json<IntakeBody>, ApiError> {
+    let actor = caller.signed_in()?;
+    Ok(Json(intake_body(state.app.care().my_intake(&actor, case_id(&case)?).await?)))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub(crate) struct IntakeSave {
+    answers: IntakeAnswersBody,
+    /// Send to the therapist (then the answers stay as sent); false keeps a draft.
+    #[serde(default)]
+    send: bool,
+}
+
+/// Saves the client's answers as a draft, or sends them.
+#[utoipa::path(post, path = "/api/v1/me/intake/{case_id}", tag = "care",
+    params(("case_id" = String, Path, description = "One of the client's open cases")),
+    request_body = IntakeSave,
+    responses(
+        (status = 204, description = "Saved (or sent)"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No open case of the client's with this id", body = ErrorBody),
+        (status = 422, description = "An answer too long or not offered, the consent to sex therapy not signed \
+            (`consent`), or sent already (`intake`); see `fields`", body = ErrorBody)))]
+pub(crate) async fn save_my_intake(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(case): Path<String>,
+    ApiJson(body): ApiJson<IntakeSave>,
+) -> Result<Response, ApiError> {
+    let actor = caller.signed_in()?;
+    let answers: IntakeAnswers = body.answers.into();
+    state.app.care().save_my_intake(&actor, case_id(&case)?, &answers, body.send).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// A client's intake, for the case's care team (the supervisor too): flags
+/// first; a draft's answers stay the client's until sent.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/intake/{client_id}", tag = "care",
+    params(("id" = String, Path, description = "The case's id"), ("client_id" = String, Path, description = "A client of the case")),
+    responses(
+        (status = 200, description = "The client's intake", body = IntakeBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not on the care team", body = ErrorBody),
+        (status = 404, description = "No such open case in the caller's practices, or no such client in it", body = ErrorBody)))]
+pub(crate) async fn client_intake(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((case, client)): Path<(String, String)>,
+) -> Result<Json<IntakeBody>, ApiError> {
+    let actor = caller.signed_in()?;
+    let client: UserId = client.parse().map_err(|_| ApiError(AppError::NotFound))?;
+    Ok(Json(intake_body(state.app.care().client_intake(&actor, case_id(&case)?, client).await?)))
 }
