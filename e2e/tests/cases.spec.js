@@ -92,6 +92,29 @@ async function answerIntakeOnPhone(browser, email, name) {
   await context.close();
 }
 
+/** A partner opens Messages on a phone; writes privately to the care team when `text` is given. */
+async function messagesOnPhone(browser, email, text) {
+  const context = await browser.newContext({ baseURL: demo.baseURL, viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  await signIn(page, email);
+  await page.getByRole('banner').getByRole('button', { name: 'Menu', exact: true }).click();
+  await page.getByRole('navigation', { name: 'Main', exact: true }).getByRole('link', { name: 'Messages', exact: true }).click();
+  const main = mainLandmark(page);
+  await main.getByRole('link', { name: 'With Sam Chen' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Messages');
+  if (text) {
+    await main.getByRole('radio', { name: 'The care team only', exact: true }).check();
+    await main.getByLabel('Message', { exact: true }).fill(text);
+    await main.getByRole('button', { name: 'Send', exact: true }).click();
+    await expect(page.locator('.notice')).toContainText('Sent.');
+    await expect(main.getByText(text)).toBeVisible();
+  }
+  await expectNoA11yViolations(page);
+  const body = await main.innerText();
+  await context.close();
+  return body;
+}
+
 test("a couple's work starts once the policy is chosen and both partners signed it", async ({ browser }) => {
   const context = await browser.newContext({ baseURL: demo.baseURL });
   const page = await context.newPage();
@@ -133,6 +156,16 @@ test("a couple's work starts once the policy is chosen and both partners signed 
   await expect(main.getByText(/Consider a referral to a physician\./)).toBeVisible();
   await expect(main.getByText(/pace the work/)).toBeVisible();
   await expectNoA11yViolations(page);
+  // Alex writes to the therapist alone; Riley never sees it; the therapist does.
+  const privately = 'I would like to talk about something on my own first.';
+  await messagesOnPhone(browser, 'alex@client.example', privately);
+  expect(await messagesOnPhone(browser, 'riley@client.example')).not.toContain(privately);
+  await page.goto(caseUrl);
+  await main.getByRole('link', { name: 'Messages', exact: true }).click();
+  await expect(main.getByText(privately)).toBeVisible();
+  await expect(main.getByText(/To Alex Kim and the care team/)).toBeVisible();
+  await expectNoA11yViolations(page);
+
   await page.goto(caseUrl);
   await expect(main.getByRole('link', { name: /^Signed / })).toHaveCount(4);
   await main.getByRole('radio', { name: 'Active', exact: true }).check();

@@ -77,7 +77,7 @@ test('the menu follows the role: a client has a home, an owner the practice', as
   const clientContext = await browser.newContext();
   const client = await clientContext.newPage();
   await signIn(client, DEMO_ACCOUNTS.client);
-  expect(await menuLinks(client)).toEqual(['Home', 'Documents']);
+  expect(await menuLinks(client)).toEqual(['Home', 'Messages', 'Documents']);
   await expect(client.getByRole('heading', { level: 1 })).toHaveText('Home');
   await clientContext.close();
 

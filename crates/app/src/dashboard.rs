@@ -52,6 +52,8 @@ pub enum Tool {
     ContactPreferences,
     /// A client's consents: to sign, and signed.
     OwnConsents,
+    /// A client's messages with their care team.
+    OwnMessages,
     /// The practice's own versions of its consent documents.
     ConsentDocuments,
     Password,
@@ -83,6 +85,7 @@ pub fn tools(actor: &Actor) -> Vec<Tool> {
         // A client keeps their own contact preferences.
         (may(Action::ViewOwnCare, Scope::Themselves), Tool::ContactPreferences),
         (may(Action::SignConsent, Scope::Themselves), Tool::OwnConsents),
+        (may(Action::ViewOwnCare, Scope::Themselves), Tool::OwnMessages),
     ] {
         if allowed {
             tools.push(tool);
@@ -251,7 +254,7 @@ mod tests {
         assert_eq!(second.roles_here(), vec![Role::Client]);
         assert_eq!(
             tools(&second),
-            vec![ContactPreferences, OwnConsents, Password],
+            vec![ContactPreferences, OwnConsents, OwnMessages, Password],
             "a client there, nothing of a therapist's"
         );
         assert!(!second.is_staff_here());
@@ -302,7 +305,7 @@ mod tests {
                 Password
             ]
         );
-        assert_eq!(tools(&actor(&[Role::Client], false)), vec![ContactPreferences, OwnConsents, Password]);
+        assert_eq!(tools(&actor(&[Role::Client], false)), vec![ContactPreferences, OwnConsents, OwnMessages, Password]);
     }
 
     #[test]

@@ -160,6 +160,7 @@ impl JobRunner {
             REMINDER_JOB => self.app.scheduling().run_reminder(job.id, &job.payload, now).await,
             RESET_JOB => self.app.identity().run_reset(job.id, &job.payload, now).await,
             ACCOUNT_EXISTS_JOB => self.app.identity().run_account_exists(job.id, &job.payload).await,
+            crate::care::messages::MESSAGE_NOTICE_JOB => self.app.care().run_message_notice(job.id, &job.payload).await,
             other => {
                 tracing::error!(job = %job.id, kind = other, "unknown job kind");
                 store.fail_job(job, &self.worker, "unknown_kind", false, now).await?;

@@ -75,11 +75,15 @@ pub enum Action {
     ReadIntake,
     /// Answer one's own intake.
     WriteIntake,
+    /// Read a case's messages (each as its audience allows).
+    ReadMessages,
+    /// Write a message in a case.
+    SendMessage,
 }
 
 impl Action {
     /// Every action, for lists such as the audit log's filter.
-    pub const ALL: [Action; 30] = [
+    pub const ALL: [Action; 32] = [
         Action::ViewPracticeOverview,
         Action::EditPracticeSettings,
         Action::InviteStaff,
@@ -110,6 +114,8 @@ impl Action {
         Action::ManageConsentDocuments,
         Action::ReadIntake,
         Action::WriteIntake,
+        Action::ReadMessages,
+        Action::SendMessage,
     ];
 
     /// The action's name in the audit log, in the log's one naming style.
@@ -145,6 +151,8 @@ impl Action {
             Action::ManageConsentDocuments => "manage_consent_documents",
             Action::ReadIntake => "read_intake",
             Action::WriteIntake => "write_intake",
+            Action::ReadMessages => "read_messages",
+            Action::SendMessage => "send_message",
         }
     }
 }
@@ -212,6 +220,13 @@ pub enum Resource {
         primary: UserId,
         team: Vec<(UserId, CareRole)>,
     },
+    /// A case's messages, by its clients and care team.
+    Thread {
+        practice: PracticeId,
+        clients: Vec<UserId>,
+        primary: UserId,
+        team: Vec<(UserId, CareRole)>,
+    },
     /// A visitor's booking request, by the clinician it was made to, and
     /// whether that clinician still works in the practice (their role here
     /// is enabled).
@@ -233,6 +248,7 @@ impl Resource {
             | Resource::Appointment { practice, .. }
             | Resource::Case { practice, .. }
             | Resource::Intake { practice, .. }
+            | Resource::Thread { practice, .. }
             | Resource::BookingRequest { practice, .. } => *practice,
         }
     }
@@ -347,6 +363,16 @@ pub fn decide(actor: &ActorFacts, action: Action, resource: &Resource) -> Decisi
             *client == actor.user || *primary == actor.user || team.iter().any(|(user, _)| *user == actor.user)
         }
         (WriteIntake, Resource::Intake { client, .. }) => *client == actor.user,
+        // Messages: the case's clients and care team; a supervisor reads
+        // only; the front desk is not part of the conversation.
+        (ReadMessages, Resource::Thread { clients, primary, team, .. }) => {
+            clients.contains(&actor.user) || *primary == actor.user || team.iter().any(|(user, _)| *user == actor.user)
+        }
+        (SendMessage, Resource::Thread { clients, primary, team, .. }) => {
+            clients.contains(&actor.user)
+                || *primary == actor.user
+                || team.iter().any(|(user, role)| *user == actor.user && *role == CareRole::CoTherapist)
+        }
         // Verification is a check by someone else: never one's own credentials.
         (VerifyCredential, Resource::Account { user, roles, .. }) => {
             roles.contains(&Role::Clinician) && *user != actor.user && (owner || admin)
@@ -454,6 +480,12 @@ mod tests {
             }
             ViewClientContact | EditClientContact | WriteClinicalNote | ViewConsents => client_a,
             ManageAppointment => Resource::Appointment { practice: w.practice, clinician: w.clinician },
+            ReadMessages | SendMessage => Resource::Thread {
+                practice: w.practice,
+                clients: vec![w.client_a, w.partner_b],
+                primary: w.clinician,
+                team: vec![(w.co_therapist, CareRole::CoTherapist), (w.supervisor, CareRole::Supervisor)],
+            },
             ReadIntake | WriteIntake => Resource::Intake {
                 practice: w.practice,
                 client: w.client_a,
@@ -523,6 +555,8 @@ mod tests {
         (ManageConsentDocuments, "A A - - - - - - - -"),
         (ReadIntake, /*        */ "- - A - - A - - A A"),
         (WriteIntake, /*       */ "- - - - - A - - - -"),
+        (ReadMessages, /*      */ "- - A - - A A - A A"),
+        (SendMessage, /*       */ "- - A - - A A - A -"),
     ];
 
     #[test]

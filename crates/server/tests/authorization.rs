@@ -254,6 +254,15 @@ async fn world(db: TestDb) -> World {
         .post_form(&clients["client_a"], &format!("/me/intake/{couple}"), &[("goals", &a_intake), ("action", "send")])
         .await;
     assert_eq!(sent.status(), 303);
+    let partner_message = marker("partner-message");
+    let written = app
+        .post_form(
+            &clients["partner"],
+            &format!("/me/messages/{couple}"),
+            &[("to", "team"), ("body", &partner_message)],
+        )
+        .await;
+    assert_eq!(written.status(), 303);
     let y = signed_in(&app, "y@q.example", PASSWORD).await;
     assert_eq!(app.post_form(&y, "/me/contact", &[("contact_preferences", &y_contact)]).await.status(), 303);
 
@@ -335,6 +344,7 @@ async fn world(db: TestDb) -> World {
             (b_contact, [&["client_b", "other_clinician"][..], &staff_of_p].concat()),
             (note, vec!["clinician"]),
             (a_intake, vec!["client_a", "clinician", "co_therapist", "supervisor"]),
+            (partner_message, vec!["partner", "clinician", "co_therapist", "supervisor"]),
             (y_contact, vec![]),
         ],
         app,
@@ -367,8 +377,10 @@ const CLIENTS_P: [&str; 3] = ["client_a", "client_b", "partner"];
 fn expected(method: &Method, path: &str, actor: &str) -> Expect {
     // The co-therapist and supervisor are therapists of practice P like
     // `other_clinician`, except on the couple's case and its clients' pages.
-    let on_the_case =
-        path.starts_with("/cases/") || path.starts_with("/api/v1/cases/") || path.starts_with("/clients/{id}");
+    let on_the_case = path.starts_with("/cases/")
+        || path.starts_with("/api/v1/cases/")
+        || path.starts_with("/clients/{id}")
+        || path == "/me/messages/{case}";
     let actor = match actor {
         "co_therapist" | "supervisor" if !on_the_case => "other_clinician",
         "co_therapist" if path.starts_with("/clients/{id}") => "clinician",
@@ -606,7 +618,16 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
         (true, "/consents/signed/{id}") => gate(Status(404)),
         (true, "/consents") => gate(if in_p(&["owner", "admin"]) { Status(200) } else { Status(403) }),
         (false, "/consents/{kind}") => gate(if in_p(&["owner", "admin"]) { Status(422) } else { Status(403) }),
-        (true, "/me/intake") => gate(if in_p(&CLIENTS_P) { Status(200) } else { Status(403) }),
+        (true, "/me/intake" | "/me/messages") => gate(if in_p(&CLIENTS_P) { Status(200) } else { Status(403) }),
+        // The couple's messages: its clients and care team read (the
+        // supervisor too); all but the supervisor write, here an empty
+        // message that is refused.
+        (get, "/me/messages/{case}" | "/cases/{id}/messages") => gate(match actor {
+            "foreign_clinician" => Status(404),
+            "client_a" | "partner" | "clinician" | "co_therapist" if !get => Status(422),
+            "client_a" | "partner" | "clinician" | "co_therapist" | "supervisor" if get => Status(200),
+            _ => Status(403),
+        }),
         // The couple's intake: each partner their own (client A sent hers,
         // so she changes nothing more); everyone else is not in the case.
         (true, "/me/intake/{case}") => gate(if in_p(&["client_a", "partner"]) { Status(200) } else { Status(404) }),
@@ -828,6 +849,7 @@ fn request(world: &World, path: &str, actor: &str, n: usize) -> (String, Vec<(St
         }
         "/consents/{kind}" => vec![("title", String::new()), ("body", String::new())],
         "/me/intake/{case}" => vec![("goals", format!("another answer {n}")), ("action", "save".into())],
+        "/me/messages/{case}" | "/cases/{id}/messages" => vec![("to", "everyone".into()), ("body", String::new())],
         "/cases/{id}/confidentiality" => vec![("confidentiality", "tell_everyone".into())],
         "/cases/{id}/team" => vec![("user", String::new()), ("role", "co_therapist".into())],
         "/profiles/{id}" => vec![

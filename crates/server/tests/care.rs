@@ -8,7 +8,8 @@ use jiff::Timestamp;
 use sensate_domain::scheduling::CaseKind;
 use sensate_domain::{CaseId, Role, UserId};
 use sensate_store::{NewCase, NewPractice};
-use sensate_testkit::{LAKESIDE, TestApp, TestDb, on_both_engines, spawn_app};
+use sensate_testkit::smtp_sink::SmtpSink;
+use sensate_testkit::{LAKESIDE, TestApp, TestDb, on_both_engines, spawn_app_with_mail};
 
 const PASSWORD: &str = "care team pass phrase";
 
@@ -23,6 +24,7 @@ async fn text(app: &TestApp, client: &reqwest::Client, path: &str) -> (u16, Stri
 
 struct World {
     app: TestApp,
+    sink: SmtpSink,
     owner: reqwest::Client,
     tess: reqwest::Client,
     uma: reqwest::Client,
@@ -37,7 +39,8 @@ struct World {
 /// Lakeside: Tess treats Robin and Jo as a couple and Sam alone; Uma and
 /// Vic are therapists there too.
 async fn world(db: TestDb) -> World {
-    let app = spawn_app(db).await;
+    let sink = SmtpSink::start().await;
+    let app = spawn_app_with_mail(db, sink.url()).await;
     let (owner, _) = app.set_up_practice(&LAKESIDE).await;
     let practice = app.practice_of(LAKESIDE.email).await;
     let person = |email: &'static str, name: &'static str, role| {
@@ -61,7 +64,7 @@ async fn world(db: TestDb) -> World {
     let tess = app.signed_in_staff("tess@lakeside.example", PASSWORD).await;
     let uma = app.signed_in_staff("uma@lakeside.example", PASSWORD).await;
     let vic = app.signed_in_staff("vic@lakeside.example", PASSWORD).await;
-    World { app, owner, tess, uma, vic, uma_id, vic_id, robin, couple, individual }
+    World { app, sink, owner, tess, uma, vic, uma_id, vic_id, robin, couple, individual }
 }
 
 on_both_engines! {
@@ -404,4 +407,85 @@ on_both_engines! {
         assert!(log.iter().all(|e| !e.event.record_id.contains("CANARY")));
         w.app.stop().await;
     }
+}
+
+on_both_engines! {
+    async fn one_partners_private_message_never_reaches_the_other(db: TestDb) {
+        let w = world(db).await;
+        let app = &w.app;
+        let robin = client(app, "robin@client.example").await;
+        let jo = client(app, "jo@client.example").await;
+        let mine = format!("/me/messages/{}", w.couple);
+        let team = format!("/cases/{}/messages", w.couple);
+        let secret = format!("PRIVATE-CANARY-{}", uuid::Uuid::new_v4().simple());
+        let reply = format!("REPLY-CANARY-{}", uuid::Uuid::new_v4().simple());
+        app.post_form(&w.owner, &format!("/cases/{}/team", w.couple), &[("user", &w.uma_id.to_string()), ("role", "supervisor")]).await;
+
+        let (_, list) = text(app, &robin, "/me/messages").await;
+        assert!(list.contains(&format!("href=\"{mine}\">With Tess Therapist</a>")), "{list}");
+        let (status, page) = text(app, &robin, &mine).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("The care team only") && page.contains("The care team and my partner"));
+        let sent = app.post_form(&robin, &mine, &[("to", "team"), ("body", &secret)]).await;
+        assert_eq!(location(&sent), format!("{mine}?done=sent"));
+        assert_eq!(location(&app.post_form(&jo, &mine, &[("to", "everyone"), ("body", "Looking forward to Tuesday.")]).await), format!("{mine}?done=sent"));
+        assert_eq!(app.post_form(&jo, &mine, &[("to", "everyone"), ("body", "   ")]).await.status(), 422);
+        let wrong = app.post_form(&jo, &mine, &[("to", &format!("client:{}", w.robin)), ("body", "to Robin alone")]).await;
+        assert_eq!(wrong.status(), 422, "a client writes to the team, or to everyone");
+
+        // Jo sees their own and the shared one; never Robin's private message.
+        let (_, page) = text(app, &jo, &mine).await;
+        assert!(page.contains("Looking forward to Tuesday.") && !page.contains(&secret), "{page}");
+        // The therapist sees both, with whom each is for and who opened it, and answers Robin alone.
+        text(app, &robin, &mine).await;
+        let (_, page) = text(app, &w.tess, &team).await;
+        assert!(page.contains(&secret) && page.contains("To Robin and the care team") && page.contains("To everyone in the case"));
+        assert!(page.contains("Read by Robin"), "Jo's shared message was opened by Robin: {page}");
+        let answered = app.post_form(&w.tess, &team, &[("to", &format!("client:{}", w.robin)), ("body", &reply)]).await;
+        assert_eq!(location(&answered), format!("{team}?done=sent"));
+        let (_, page) = text(app, &robin, &mine).await;
+        assert!(page.contains(&reply) && page.contains(&secret));
+        let (_, page) = text(app, &jo, &mine).await;
+        assert!(!page.contains(&reply) && !page.contains(&secret), "a private answer stays private");
+
+        // The supervisor reads and does not write; the front desk is not in the conversation.
+        let (status, page) = text(app, &w.uma, &team).await;
+        assert_eq!(status, 200);
+        assert!(page.contains(&secret) && !page.contains("Write a message"));
+        assert_eq!(app.post_form(&w.uma, &team, &[("to", "everyone"), ("body", "hello")]).await.status(), 403);
+        assert_eq!(text(app, &w.owner, &team).await.0, 403);
+        assert_eq!(text(app, &w.vic, &team).await.0, 403, "not on this case's team");
+
+        // Notices: discreet, a link, never the text.
+        app.run_due_jobs().await;
+        let notice = w.sink.wait_for_subject("You have a new message", std::time::Duration::from_secs(10)).await;
+        notice.assert_discreet();
+        for mail in w.sink.messages() {
+            assert!(!mail.body().contains("CANARY") && !mail.body().contains("Tuesday"), "no message text in email");
+        }
+        let to_jo = w.sink.messages().iter().filter(|m| m.to == ["jo@client.example"]).count();
+        assert_eq!(to_jo, 0, "Jo is told of nothing Jo cannot read, nor of Jo's own");
+        assert!(w.sink.messages().iter().any(|m| m.to == ["tess@lakeside.example"]));
+
+        // At rest, ciphertext; in the log, ids.
+        let raw: Vec<Vec<u8>> = sqlx_bodies(app).await;
+        assert!(raw.iter().all(|b| !String::from_utf8_lossy(b).contains("CANARY")) && raw.len() == 3);
+        let log = app.audit_chain().await;
+        for action in ["send_message", "view_messages", "send_message_notice"] {
+            assert!(log.iter().any(|e| e.event.action == action), "{action} audited");
+        }
+        assert!(log.iter().all(|e| !e.event.record_id.contains("CANARY")));
+        w.app.stop().await;
+    }
+}
+
+/// Every stored message body, as the database holds it.
+async fn sqlx_bodies(app: &TestApp) -> Vec<Vec<u8>> {
+    app.store()
+        .encrypted_values(sensate_store::EncryptedColumn::MessageBody)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(_, bytes)| bytes)
+        .collect()
 }

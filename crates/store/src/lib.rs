@@ -17,6 +17,7 @@ mod error;
 mod identity;
 mod intake;
 mod jobs;
+mod messages;
 mod migrations;
 mod postgres;
 mod practice;
@@ -48,6 +49,7 @@ pub use error::{ConnectError, StoreError};
 pub use identity::IdentityStore;
 pub use intake::{IntakeRecord, IntakeStore};
 pub use jobs::{JOB_RETRY, JobRecord, JobStatus, JobStore, NewJob, PurgeCutoffs, Purged, RetryPolicy};
+pub use messages::{MessageRecord, MessageStore};
 pub use migrations::latest_version;
 pub use postgres::PgStore;
 pub use practice::PracticeStore;
@@ -140,6 +142,7 @@ pub trait Repositories:
     + CareStore
     + ConsentStore
     + IntakeStore
+    + MessageStore
 {
 }
 
@@ -158,6 +161,7 @@ impl<T> Repositories for T where
         + CareStore
         + ConsentStore
         + IntakeStore
+        + MessageStore
 {
 }
 

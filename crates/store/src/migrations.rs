@@ -227,6 +227,11 @@ const STEPS: &[Step] = &[
         sql: Sql::Shared(include_str!("../migrations/shared/0023_consents.sql")),
     },
     Step { version: 24, description: "intake", sql: Sql::Shared(include_str!("../migrations/shared/0024_intake.sql")) },
+    Step {
+        version: 25,
+        description: "messages",
+        sql: Sql::Shared(include_str!("../migrations/shared/0025_messages.sql")),
+    },
 ];
 
 /// The newest schema version this build knows.

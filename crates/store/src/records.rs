@@ -372,10 +372,11 @@ pub enum EncryptedColumn {
     BookingMessage,
     AppointmentLinkToken,
     IntakeAnswers,
+    MessageBody,
 }
 
 impl EncryptedColumn {
-    pub const ALL: [EncryptedColumn; 7] = [
+    pub const ALL: [EncryptedColumn; 8] = [
         EncryptedColumn::ClientContactPreferences,
         EncryptedColumn::ClinicalNoteBody,
         EncryptedColumn::TotpSecret,
@@ -383,6 +384,7 @@ impl EncryptedColumn {
         EncryptedColumn::BookingMessage,
         EncryptedColumn::AppointmentLinkToken,
         EncryptedColumn::IntakeAnswers,
+        EncryptedColumn::MessageBody,
     ];
 
     /// (table, column, key column): what the encryption's associated data binds.
@@ -395,6 +397,7 @@ impl EncryptedColumn {
             EncryptedColumn::BookingMessage => ("booking_requests", "message", "appointment_id"),
             EncryptedColumn::AppointmentLinkToken => ("appointment_links", "sealed_token", "appointment_id"),
             EncryptedColumn::IntakeAnswers => ("intake_forms", "answers", "id"),
+            EncryptedColumn::MessageBody => ("messages", "body", "id"),
         }
     }
 }

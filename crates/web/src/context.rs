@@ -93,11 +93,12 @@ impl FromRequestParts<AppState> for Page {
 fn app_menu(actor: &Actor, path: &str, waiting_requests: usize) -> Vec<MenuItem> {
     let tools = tools(actor);
     let has = |tool| tools.contains(&tool);
-    let entries: [(bool, &'static str, &'static str, usize); 9] = [
+    let entries: [(bool, &'static str, &'static str, usize); 10] = [
         (true, "/dashboard", start_page(actor), 0),
         (has(Tool::OwnCalendar) || has(Tool::PracticeCalendars), "/calendar", "Calendar", 0),
         (has(Tool::BookingRequests), "/requests", "Requests", waiting_requests),
         (has(Tool::OwnClients), "/clients", "Clients", 0),
+        (has(Tool::OwnMessages), "/me/messages", "Messages", 0),
         (has(Tool::OwnConsents), "/me/consents", "Documents", 0),
         (has(Tool::People), "/people", "People", 0),
         (has(Tool::DirectoryProfiles) || has(Tool::OwnProfile), "/profiles", "Profiles", 0),

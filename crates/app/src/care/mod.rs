@@ -6,6 +6,7 @@
 //! its entry commit together.
 pub mod consents;
 pub mod intake;
+pub mod messages;
 
 use jiff::Timestamp;
 use sensate_domain::care::{self, CareRole, CaseRefusal, CaseStatus, ConfidentialityPolicy};

@@ -4,6 +4,7 @@
 //! person signs ([`consent`]). Pure: the app asks, the store keeps.
 pub mod consent;
 pub mod intake;
+pub mod messages;
 
 use crate::scheduling::CaseKind;
 

@@ -5,6 +5,7 @@
 pub(crate) mod api;
 pub(crate) mod consents;
 pub(crate) mod intake;
+pub(crate) mod messages;
 
 pub(crate) use consents::sign_href;
 

@@ -174,6 +174,7 @@ fn link(tool: Tool) -> (&'static str, &'static str) {
         Tool::OwnProfile => ("/profiles", "Your directory profile"),
         Tool::ContactPreferences => ("/me/contact", "Your contact preferences"),
         Tool::OwnConsents => ("/me/consents", "Your documents: to sign, and signed"),
+        Tool::OwnMessages => ("/me/messages", "Messages with your therapist"),
         Tool::ConsentDocuments => ("/consents", "Consent documents"),
         Tool::Password => ("/account/password", "Change your password"),
     }
