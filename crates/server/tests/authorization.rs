@@ -622,6 +622,15 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
         // The couple's messages: its clients and care team read (the
         // supervisor too); all but the supervisor write, here an empty
         // message that is refused.
+        (get, "/api/v1/cases/{id}/messages") => api_gate(
+            actor,
+            match actor {
+                "foreign_clinician" => Status(404),
+                "client_a" | "partner" | "clinician" | "co_therapist" if !get => Status(422),
+                "client_a" | "partner" | "clinician" | "co_therapist" | "supervisor" if get => Status(200),
+                _ => Status(403),
+            },
+        ),
         (get, "/me/messages/{case}" | "/cases/{id}/messages") => gate(match actor {
             "foreign_clinician" => Status(404),
             "client_a" | "partner" | "clinician" | "co_therapist" if !get => Status(422),
@@ -770,6 +779,7 @@ fn json_body(path: &str, n: usize) -> serde_json::Value {
         "/api/v1/cases/{id}/status" => json!({"status": "discharged"}),
         "/api/v1/me/consents/sign" => json!({"key": "not-a-consent", "typed_name": "Anyone", "intent": true}),
         "/api/v1/me/intake/{case_id}" => json!({"answers": {"goals": format!("an answer {n}")}, "send": false}),
+        "/api/v1/cases/{id}/messages" => json!({"to": "everyone", "body": "   "}),
         "/api/v1/cases/{id}/confidentiality" => json!({"policy": "tell_everyone"}),
         "/api/v1/cases/{id}/team" => json!({"user_id": "nobody", "role": "co_therapist"}),
         "/api/v1/appointments/{id}/move" => json!({"start": "2000-01-01T00:00:00Z"}),

@@ -448,6 +448,17 @@ on_both_engines! {
         let (_, page) = text(app, &jo, &mine).await;
         assert!(!page.contains(&reply) && !page.contains(&secret), "a private answer stays private");
 
+        // The same over JSON: Jo's thread holds no private message of Robin's.
+        let api = format!("/api/v1/cases/{}/messages", w.couple);
+        let thread: serde_json::Value = jo.get(app.url(&api)).send().await.unwrap().json().await.unwrap();
+        assert_eq!(thread["messages"].as_array().unwrap().len(), 1, "{thread}");
+        assert_eq!(thread["may_write_to"], serde_json::json!(["team", "everyone"]));
+        let thread: serde_json::Value = w.tess.get(app.url(&api)).send().await.unwrap().json().await.unwrap();
+        assert_eq!(thread["messages"].as_array().unwrap().len(), 3);
+        let posted = app.post_json(&jo, &api, serde_json::json!({"to": "team", "body": "See you Tuesday."})).await;
+        assert_eq!(posted.status(), 204);
+        assert_eq!(app.post_json(&w.uma, &api, serde_json::json!({"to": "everyone", "body": "hi"})).await.status(), 403);
+
         // The supervisor reads and does not write; the front desk is not in the conversation.
         let (status, page) = text(app, &w.uma, &team).await;
         assert_eq!(status, 200);
@@ -469,7 +480,7 @@ on_both_engines! {
 
         // At rest, ciphertext; in the log, ids.
         let raw: Vec<Vec<u8>> = sqlx_bodies(app).await;
-        assert!(raw.iter().all(|b| !String::from_utf8_lossy(b).contains("CANARY")) && raw.len() == 3);
+        assert!(raw.iter().all(|b| !String::from_utf8_lossy(b).contains("CANARY")) && raw.len() == 4);
         let log = app.audit_chain().await;
         for action in ["send_message", "view_messages", "send_message_notice"] {
             assert!(log.iter().any(|e| e.event.action == action), "{action} audited");

@@ -203,6 +203,8 @@ fn declare() -> Table {
         .get("/api/v1/me/intake/{case_id}", Api, care::api::my_intake)
         .post("/api/v1/me/intake/{case_id}", Api, care::api::save_my_intake)
         .get("/api/v1/cases/{id}/intake/{client_id}", Api, care::api::client_intake)
+        .get("/api/v1/cases/{id}/messages", Api, care::api::thread)
+        .post("/api/v1/cases/{id}/messages", Api, care::api::send_message)
         .post("/api/v1/cases/{id}/status", Api, care::api::change_status)
         .post("/api/v1/cases/{id}/confidentiality", Api, care::api::choose_confidentiality)
         .post("/api/v1/cases/{id}/team", Api, care::api::add_to_team)

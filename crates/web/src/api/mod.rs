@@ -59,7 +59,9 @@ use crate::scheduling::api as scheduling;
         care::sign,
         care::my_intake,
         care::save_my_intake,
-        care::client_intake
+        care::client_intake,
+        care::thread,
+        care::send_message
     ),
     components(schemas(ops::Probe, Version, error::ErrorBody)),
     modifiers(&Refusals),
@@ -70,7 +72,7 @@ use crate::scheduling::api as scheduling;
         (name = "accounts", description = "Invitations, accounts and the audit log"),
         (name = "directory", description = "Finding a licensed, certified sex therapist"),
         (name = "scheduling", description = "Free times, booking requests, and the practice's appointments"),
-        (name = "care", description = "Cases (status, a couple's confidentiality policy, the care team), consents and intake")
+        (name = "care", description = "Cases (status, a couple's confidentiality policy, the care team), consents, intake and messages")
     )
 )]
 pub struct ApiDoc;

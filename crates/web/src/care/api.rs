@@ -501,3 +501,96 @@ pub(crate) async fn client_intake(
     let client: UserId = client.parse().map_err(|_| ApiError(AppError::NotFound))?;
     Ok(Json(intake_body(state.app.care().client_intake(&actor, case_id(&case)?, client).await?)))
 }
+
+/// A message, as its reader may see it.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct MessageBody {
+    id: String,
+    author_name: String,
+    /// Written by the care team.
+    by_team: bool,
+    /// Who it is for, in words.
+    audience: String,
+    body: String,
+    /// RFC 3339, UTC.
+    sent_at: String,
+    /// For the care team: the clients who opened it.
+    read_by: Vec<String>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct ThreadBody {
+    case_id: String,
+    /// The case's clients, by name.
+    clients: Vec<String>,
+    /// Oldest first: only those the caller may see.
+    messages: Vec<MessageBody>,
+    /// Values for `to` when writing; empty when the caller may only read.
+    may_write_to: Vec<String>,
+}
+
+/// A case's messages as the caller may see them (its clients and care
+/// team); opening them records them as read.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/messages", tag = "care",
+    params(("id" = String, Path, description = "The case's id")),
+    responses(
+        (status = 200, description = "The thread", body = ThreadBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a client of the case nor on its care team", body = ErrorBody),
+        (status = 404, description = "No such case in the caller's practices", body = ErrorBody)))]
+pub(crate) async fn thread(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ThreadBody>, ApiError> {
+    let actor = caller.signed_in()?;
+    let thread = state.app.care().thread(&actor, case_id(&id)?).await?;
+    Ok(Json(ThreadBody {
+        case_id: thread.case.to_string(),
+        clients: thread.clients,
+        messages: thread
+            .messages
+            .into_iter()
+            .map(|m| MessageBody {
+                id: m.id.to_string(),
+                author_name: m.author_name,
+                by_team: m.by_team,
+                audience: m.audience,
+                body: m.body,
+                sent_at: m.sent_at.to_string(),
+                read_by: m.read_by,
+            })
+            .collect(),
+        may_write_to: thread.audiences.into_iter().map(|(value, _)| value).collect(),
+    }))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub(crate) struct NewMessage {
+    /// One of the thread's `may_write_to`: `team` (a client to the care team
+    /// alone), `everyone`, or `client:{id}` (the care team to one client).
+    to: String,
+    #[schema(min_length = 1, max_length = 5000)]
+    body: String,
+}
+
+/// Writes a message in a case; those it reaches are emailed that a message waits.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/messages", tag = "care",
+    params(("id" = String, Path, description = "The case's id")),
+    request_body = NewMessage,
+    responses(
+        (status = 204, description = "Sent"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not allowed to write here (a supervisor reads only)", body = ErrorBody),
+        (status = 404, description = "No such case in the caller's practices", body = ErrorBody),
+        (status = 422, description = "An empty or too long message, or a `to` the caller may not write to", body = ErrorBody)))]
+pub(crate) async fn send_message(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<NewMessage>,
+) -> Result<Response, ApiError> {
+    let actor = caller.signed_in()?;
+    state.app.care().send_message(&actor, case_id(&id)?, &body.to, &body.body).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
