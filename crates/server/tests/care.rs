@@ -398,6 +398,8 @@ on_both_engines! {
         assert_eq!(text(app, &w.uma, &summary).await.0, 403);
         let (_, owner_case) = text(app, &w.owner, &format!("/cases/{}", w.couple)).await;
         assert!(owner_case.contains("Robin: Sent") && !owner_case.contains(&summary), "the front desk sees where it stands only");
+        assert!(!owner_case.contains("/messages\">Messages</a>"), "and is not offered the conversation");
+        assert!(case_page.contains("/messages\">Messages</a>"), "the therapist is");
 
         let log = app.audit_chain().await;
         for action in ["save_intake", "submit_intake", "view_intake"] {

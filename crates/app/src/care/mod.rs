@@ -35,6 +35,8 @@ pub struct CaseView {
     pub intakes: Vec<(UserId, intake::IntakeState)>,
     /// The viewer may read the clients' intake answers (the care team).
     pub can_read_intake: bool,
+    /// The viewer takes part in the case's messages (the care team).
+    pub can_read_messages: bool,
 }
 
 fn resource(record: &CaseRecord) -> Resource {
@@ -118,7 +120,24 @@ impl Care<'_> {
             outcome::ALLOWED,
         ));
         uow.commit().await?;
-        Ok(CaseView { record, can_manage, can_assign, next, candidates, consents, intakes, can_read_intake })
+        let thread = Resource::Thread {
+            practice: record.practice_id,
+            clients: record.clients.iter().map(|(id, _)| *id).collect(),
+            primary: record.primary,
+            team: record.team.iter().map(|m| (m.user, m.role)).collect(),
+        };
+        let can_read_messages = decide(&facts, Action::ReadMessages, &thread) == Decision::Allow;
+        Ok(CaseView {
+            record,
+            can_manage,
+            can_assign,
+            next,
+            candidates,
+            consents,
+            intakes,
+            can_read_intake,
+            can_read_messages,
+        })
     }
 
     /// Moves an open case to another status (`domain::care` decides which).

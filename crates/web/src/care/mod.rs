@@ -61,6 +61,8 @@ pub(crate) struct CaseTemplate {
     pub title: String,
     pub kind: &'static str,
     pub couple: bool,
+    /// The viewer takes part in the case's messages.
+    pub messages: bool,
     pub status: &'static str,
     pub status_class: &'static str,
     pub opened: String,
@@ -115,6 +117,7 @@ fn page(
             CaseKind::Couple => "Couple therapy",
         },
         couple: r.kind == CaseKind::Couple,
+        messages: view.can_read_messages,
         status: r.status.label(),
         status_class: r.status.as_str(),
         opened: locale.day(r.opened_at.to_zoned(zone.clone()).date()),
