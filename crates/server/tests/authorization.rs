@@ -246,7 +246,7 @@ async fn world(db: TestDb) -> World {
         .post_form(
             &clients["client_a"],
             "/me/consents/sign",
-            &[("key", "sex_therapy"), ("typed_name", "Avery A"), ("intent", "on")],
+            &[("key", "care"), ("typed_name", "Avery A"), ("intent", "on")],
         )
         .await;
     assert_eq!(signed.status(), 303);
@@ -807,7 +807,7 @@ fn request(world: &World, path: &str, actor: &str, n: usize) -> (String, Vec<(St
         .replace("{id}", &id)
         .replace("{credential}", &world.licences[actor].to_string())
         // Someone who is not on the couple's care team.
-        .replace("{kind}", "sex_therapy")
+        .replace("{kind}", "care")
         .replace("{case}", &world.couple.to_string())
         .replace("{case_id}", &world.couple.to_string())
         .replace("{client}", &world.client_a.to_string())

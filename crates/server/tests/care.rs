@@ -93,7 +93,7 @@ on_both_engines! {
         assert_eq!(location(&chosen), format!("{case}?done=confidentiality"));
         for (email, name) in [("robin@client.example", "Robin"), ("jo@client.example", "Jo")] {
             let partner = client(app, email).await;
-            let key = format!("couple_policy:{}", w.couple);
+            let key = format!("couple:{}", w.couple);
             let signed = app.post_form(&partner, "/me/consents/sign", &[("key", &key), ("typed_name", name), ("intent", "on")]).await;
             assert_eq!(location(&signed), "/me/consents?done=signed");
         }
@@ -177,18 +177,18 @@ on_both_engines! {
         let list: serde_json::Value = sam.get(app.url("/api/v1/me/consents")).send().await.unwrap().json().await.unwrap();
         let consents = list["consents"].as_array().unwrap();
         assert_eq!(consents.len(), 1, "{list}");
-        assert_eq!((consents[0]["key"].as_str(), consents[0]["version"].as_i64()), (Some("sex_therapy"), Some(0)));
+        assert_eq!((consents[0]["key"].as_str(), consents[0]["version"].as_i64()), (Some("care"), Some(0)));
         assert_eq!(consents[0]["signature"], serde_json::Value::Null);
-        let wrong = app.post_json(&sam, "/api/v1/me/consents/sign", serde_json::json!({"key": "sex_therapy", "typed_name": "Robin", "intent": false})).await;
+        let wrong = app.post_json(&sam, "/api/v1/me/consents/sign", serde_json::json!({"key": "care", "typed_name": "Robin", "intent": false})).await;
         assert_eq!(wrong.status(), 422);
         let body: serde_json::Value = wrong.json().await.unwrap();
         let fields: Vec<&str> = body["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
         assert_eq!(fields, ["typed_name", "intent"]);
-        let signed = app.post_json(&sam, "/api/v1/me/consents/sign", serde_json::json!({"key": "sex_therapy", "typed_name": "Sam Field", "intent": true})).await;
+        let signed = app.post_json(&sam, "/api/v1/me/consents/sign", serde_json::json!({"key": "care", "typed_name": "Sam Field", "intent": true})).await;
         assert_eq!(signed.status(), 201);
         let signature: serde_json::Value = signed.json().await.unwrap();
         assert_eq!(signature["text_sha256"], consents[0]["text_sha256"]);
-        let again = app.post_json(&sam, "/api/v1/me/consents/sign", serde_json::json!({"key": "sex_therapy", "typed_name": "Sam Field", "intent": true})).await;
+        let again = app.post_json(&sam, "/api/v1/me/consents/sign", serde_json::json!({"key": "care", "typed_name": "Sam Field", "intent": true})).await;
         assert_eq!(again.status(), 422, "signed once");
         assert_eq!(w.tess.get(app.url("/api/v1/me/consents")).send().await.unwrap().status(), 403, "staff sign nothing here");
 
@@ -235,12 +235,13 @@ on_both_engines! {
         let (_, mine) = text(app, &robin, "/me/consents").await;
         assert!(!mine.contains("How we keep what one partner shares alone"), "no policy chosen yet");
         let link = sign_link(&mine, "Consent to sex therapy");
+        assert!(!sensate_domain::discretion::names_the_service(&link), "the address stays in history: {link}");
         let (status, form) = text(app, &robin, &link).await;
         assert_eq!(status, 200);
         assert!(form.contains("There is never any physical or sexual contact") && form.contains("I have read this document"));
 
         // A wrong name or no statement of intent signs nothing.
-        let key = "sex_therapy";
+        let key = "care";
         let wrong = app.post_form(&robin, "/me/consents/sign", &[("key", key), ("typed_name", "Sam Other")]).await;
         assert_eq!(wrong.status(), 422);
         let body = wrong.text().await.unwrap();
@@ -273,7 +274,7 @@ on_both_engines! {
 
         // The policy: chosen, signed by both; the case can start only then.
         app.post_form(&w.tess, &format!("{case}/confidentiality"), &[("confidentiality", "limited_secrets")]).await;
-        let policy_key = format!("couple_policy:{}", w.couple);
+        let policy_key = format!("couple:{}", w.couple);
         for (who, name) in [(&robin, "Robin"), (&jo, "Jo")] {
             let (_, mine) = text(app, who, "/me/consents").await;
             let link = sign_link(&mine, "How we keep what one partner shares alone");
@@ -301,18 +302,18 @@ on_both_engines! {
         let (status, documents) = text(app, &w.owner, "/consents").await;
         assert_eq!(status, 200);
         assert!(documents.contains("Sensate&#39;s text (not edited yet)") || documents.contains("Sensate&#x27;s text (not edited yet)") || documents.contains("Sensate's text (not edited yet)"));
-        let same = app.post_form(&w.owner, "/consents/sex_therapy", &[("title", "Consent to sex therapy"), ("body", sensate_domain::care::consent::ConsentKind::SexTherapy.default_text().1)]).await;
+        let same = app.post_form(&w.owner, "/consents/care", &[("title", "Consent to sex therapy"), ("body", sensate_domain::care::consent::ConsentKind::SexTherapy.default_text().1)]).await;
         assert_eq!(same.status(), 422, "an unchanged text is no new version");
-        let empty = app.post_form(&w.owner, "/consents/sex_therapy", &[("title", ""), ("body", "")]).await;
+        let empty = app.post_form(&w.owner, "/consents/care", &[("title", ""), ("body", "")]).await;
         assert_eq!(empty.status(), 422);
-        let published = app.post_form(&w.owner, "/consents/sex_therapy", &[("title", "Our consent to therapy"), ("body", "Our own words about therapy.")]).await;
+        let published = app.post_form(&w.owner, "/consents/care", &[("title", "Our consent to therapy"), ("body", "Our own words about therapy.")]).await;
         assert_eq!(location(&published), "/consents?done=published");
-        assert_eq!(app.post_form(&w.tess, "/consents/sex_therapy", &[("title", "x"), ("body", "y")]).await.status(), 403);
+        assert_eq!(app.post_form(&w.tess, "/consents/care", &[("title", "x"), ("body", "y")]).await.status(), 403);
         let (_, mine) = text(app, &robin, "/me/consents").await;
         let link = sign_link(&mine, "Our consent to therapy");
         let (_, form) = text(app, &robin, &link).await;
         assert!(form.contains("Our own words about therapy."));
-        assert_eq!(location(&app.post_form(&robin, "/me/consents/sign", &[("key", "sex_therapy"), ("typed_name", "Robin"), ("intent", "on")]).await), "/me/consents?done=signed");
+        assert_eq!(location(&app.post_form(&robin, "/me/consents/sign", &[("key", "care"), ("typed_name", "Robin"), ("intent", "on")]).await), "/me/consents?done=signed");
         let versions: Vec<i32> = app.store().signatures_of(app.practice_of(LAKESIDE.email).await, w.robin).await.unwrap().iter().filter(|s| s.kind == sensate_domain::care::consent::ConsentKind::SexTherapy).map(|s| s.version).collect();
         assert_eq!(versions, vec![1, 0], "the old signature stays as it was signed");
 
@@ -343,7 +344,7 @@ on_both_engines! {
         let early = app.post_form(&robin, &form, &[("goals", &canary), ("action", "save")]).await;
         assert_eq!(early.status(), 422);
         assert!(app.store().intake(w.couple, w.robin).await.unwrap().is_none(), "nothing saved");
-        app.post_form(&robin, "/me/consents/sign", &[("key", "sex_therapy"), ("typed_name", "Robin"), ("intent", "on")]).await;
+        app.post_form(&robin, "/me/consents/sign", &[("key", "care"), ("typed_name", "Robin"), ("intent", "on")]).await;
 
         // A draft: kept for later, encrypted, and the client's own until sent.
         let draft = app.post_form(&robin, &form, &[("goals", &canary), ("medicines", "antidepressants"), ("action", "save")]).await;

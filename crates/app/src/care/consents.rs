@@ -48,8 +48,8 @@ impl ConsentRequest {
     /// Its key in addresses and forms: the kind, and the case for a couple's policy.
     pub fn key(&self) -> String {
         match self.case {
-            Some(case) => format!("{}:{case}", self.kind.as_str()),
-            None => self.kind.as_str().to_string(),
+            Some(case) => format!("{}:{case}", self.kind.key()),
+            None => self.kind.key().to_string(),
         }
     }
 }
@@ -297,7 +297,7 @@ impl super::Care<'_> {
     /// are asked to sign it anew. Returns the version's number.
     pub async fn publish(&self, actor: &Actor, kind: &str, title: &str, body: &str) -> Result<i32, AppError> {
         let practice = self.app.authorize_in_practice(actor, Action::ManageConsentDocuments).await?;
-        let kind = ConsentKind::parse(kind.trim()).ok_or(AppError::NotFound)?;
+        let kind = ConsentKind::from_key(kind.trim()).ok_or(AppError::NotFound)?;
         let (title, body) = (title.trim(), body.trim().replace("\r\n", "\n"));
         let mut errors = FieldErrors::new();
         if title.is_empty() || title.chars().count() > consent::TITLE_MAX || title.chars().any(char::is_control) {
@@ -379,7 +379,7 @@ mod tests {
             signed: None,
             signed_before: false,
         };
-        assert_eq!(request.key(), format!("couple_policy:{case}"));
-        assert_eq!(ConsentRequest { case: None, kind: ConsentKind::Telehealth, ..request }.key(), "telehealth");
+        assert_eq!(request.key(), format!("couple:{case}"));
+        assert_eq!(ConsentRequest { case: None, kind: ConsentKind::Telehealth, ..request }.key(), "video");
     }
 }

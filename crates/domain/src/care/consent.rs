@@ -36,6 +36,20 @@ impl ConsentKind {
         Self::ALL.into_iter().find(|kind| kind.as_str() == value)
     }
 
+    /// Its name in addresses and forms, which stay in a browser's history:
+    /// neutral words that name neither the service nor a concern.
+    pub fn key(self) -> &'static str {
+        match self {
+            ConsentKind::SexTherapy => "care",
+            ConsentKind::Telehealth => "video",
+            ConsentKind::CouplePolicy => "couple",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.key() == key)
+    }
+
     /// Sensate's own text, used until the practice publishes its own.
     pub fn default_text(self) -> (&'static str, &'static str) {
         match self {
@@ -159,6 +173,8 @@ mod tests {
     fn kinds_read_back_and_ship_a_text_in_professional_words() {
         for kind in ConsentKind::ALL {
             assert_eq!(ConsentKind::parse(kind.as_str()), Some(kind));
+            assert_eq!(ConsentKind::from_key(kind.key()), Some(kind));
+            assert!(!crate::discretion::names_the_service(kind.key()), "{}", kind.key());
             let (title, body) = kind.default_text();
             assert!(title.len() <= TITLE_MAX && !body.is_empty() && body.len() <= BODY_MAX);
         }

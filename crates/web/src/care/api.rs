@@ -219,7 +219,7 @@ pub(crate) struct SignatureBody {
 /// A consent asked of the client, as it reads now.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct ConsentBody {
-    /// What to send to sign it.
+    /// What to send to sign it: `care`, `video`, or `couple:{case_id}`.
     key: String,
     /// `sex_therapy`, `telehealth` or `couple_policy`.
     kind: &'static str,

@@ -249,9 +249,9 @@ fn documents_page(
     let rows = documents
         .into_iter()
         .map(|d| {
-            let typed = failed.as_ref().filter(|(kind, ..)| *kind == d.kind.as_str());
+            let typed = failed.as_ref().filter(|(kind, ..)| *kind == d.kind.key());
             DocumentRow {
-                kind: d.kind.as_str(),
+                kind: d.kind.key(),
                 heading: d.title.clone(),
                 title: typed.map_or(d.title.clone(), |(_, _, title, _)| title.clone()),
                 body: typed.map_or(d.body.clone(), |(_, _, _, body)| body.clone()),
@@ -303,7 +303,7 @@ pub(crate) async fn publish(
         Ok(_) => Ok(Redirect::to("/consents?done=published").into_response()),
         Err(AppError::Invalid(errors)) => {
             let documents = state.app.care().practice_documents(&actor).await?;
-            let kind = documents.iter().map(|d| d.kind.as_str()).find(|k| *k == kind).unwrap_or_default();
+            let kind = documents.iter().map(|d| d.kind.key()).find(|k| *k == kind).unwrap_or_default();
             let notice = Some(Notice::error("Nothing was published. See the message below."));
             let page = documents_page(documents, layout, notice, Some((kind, errors, form.title, form.body)));
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
