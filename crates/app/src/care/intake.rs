@@ -34,6 +34,15 @@ impl IntakeView {
     pub fn flags(&self) -> Vec<Flag> {
         self.answers.flags()
     }
+
+    /// Where it stands.
+    pub fn state(&self) -> IntakeState {
+        match (self.submitted_at, self.updated_at) {
+            (Some(at), _) => IntakeState::Submitted(at),
+            (None, Some(at)) => IntakeState::Draft(at),
+            (None, None) => IntakeState::NotStarted,
+        }
+    }
 }
 
 /// Where a client's intake stands, for lists.
@@ -48,7 +57,7 @@ fn binding(id: &str) -> Binding<'_> {
     Binding::new("intake_forms", "answers", id)
 }
 
-fn resource(record: &CaseRecord, client: UserId) -> Resource {
+pub(crate) fn resource(record: &CaseRecord, client: UserId) -> Resource {
     Resource::Intake {
         practice: record.practice_id,
         client,

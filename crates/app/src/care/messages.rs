@@ -50,7 +50,7 @@ fn binding(id: &str) -> Binding<'_> {
     Binding::new("messages", "body", id)
 }
 
-fn resource(record: &CaseRecord) -> Resource {
+pub(crate) fn resource(record: &CaseRecord) -> Resource {
     Resource::Thread {
         practice: record.practice_id,
         clients: record.clients.iter().map(|(id, _)| *id).collect(),

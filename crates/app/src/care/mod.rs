@@ -103,13 +103,7 @@ impl Care<'_> {
         let consents = self.case_consents(record.practice_id, record.id, &record.clients).await?;
         let intakes = self.intake_states(&record).await?;
         let can_read_intake = record.clients.first().is_some_and(|(client, _)| {
-            let intake = Resource::Intake {
-                practice: record.practice_id,
-                client: *client,
-                primary: record.primary,
-                team: record.team.iter().map(|m| (m.user, m.role)).collect(),
-            };
-            decide(&facts, Action::ReadIntake, &intake) == Decision::Allow
+            decide(&facts, Action::ReadIntake, &intake::resource(&record, *client)) == Decision::Allow
         });
         uow.audit(self.app.actor_event(
             actor,
@@ -120,13 +114,7 @@ impl Care<'_> {
             outcome::ALLOWED,
         ));
         uow.commit().await?;
-        let thread = Resource::Thread {
-            practice: record.practice_id,
-            clients: record.clients.iter().map(|(id, _)| *id).collect(),
-            primary: record.primary,
-            team: record.team.iter().map(|m| (m.user, m.role)).collect(),
-        };
-        let can_read_messages = decide(&facts, Action::ReadMessages, &thread) == Decision::Allow;
+        let can_read_messages = decide(&facts, Action::ReadMessages, &messages::resource(&record)) == Decision::Allow;
         Ok(CaseView {
             record,
             can_manage,

@@ -17,8 +17,8 @@ use crate::error::WebError;
 use crate::form::Form;
 use crate::ui::{Done, Layout, Notice, path_id, render_status};
 
-/// A checkbox or radio button of the form.
-pub(crate) struct Option_ {
+/// A checkbox or radio button of the intake form.
+pub(crate) struct Check {
     pub name: &'static str,
     pub value: String,
     pub label: String,
@@ -37,7 +37,7 @@ pub(crate) struct Question {
 pub(crate) struct Group {
     pub name: &'static str,
     pub legend: &'static str,
-    pub options: Vec<Option_>,
+    pub options: Vec<Check>,
 }
 
 /// A group of questions under one heading.
@@ -52,14 +52,14 @@ pub(crate) struct Topic {
     pub radios: Vec<Group>,
 }
 
-fn group(legend: &'static str, options: Vec<Option_>) -> Group {
+fn group(legend: &'static str, options: Vec<Check>) -> Group {
     Group { name: options.first().map_or("", |o| o.name), legend, options }
 }
 
-fn options(name: &'static str, choices: &[intake::Choice], chosen: &[String]) -> Vec<Option_> {
+fn options(name: &'static str, choices: &[intake::Choice], chosen: &[String]) -> Vec<Check> {
     choices
         .iter()
-        .map(|c| Option_ {
+        .map(|c| Check {
             name,
             value: c.slug.to_string(),
             label: c.label.to_string(),
@@ -68,7 +68,7 @@ fn options(name: &'static str, choices: &[intake::Choice], chosen: &[String]) ->
         .collect()
 }
 
-fn radios(name: &'static str, choices: &[intake::Choice], chosen: &str) -> Vec<Option_> {
+fn radios(name: &'static str, choices: &[intake::Choice], chosen: &str) -> Vec<Check> {
     options(name, choices, &[chosen.to_string()])
 }
 
@@ -82,7 +82,7 @@ fn topics(a: &IntakeAnswers) -> Result<Vec<Topic>, AppError> {
     let concerns = reference
         .concerns()
         .iter()
-        .map(|c| Option_ {
+        .map(|c| Check {
             name: "concerns",
             value: c.slug.clone(),
             label: c.name.clone(),
@@ -386,11 +386,7 @@ pub(crate) async fn summary(
     let client: UserId = path_id(&client)?;
     let view = state.app.care().client_intake(&actor, case, client).await?;
     let zone = actor.practice_zone();
-    let st = match (view.submitted_at, view.updated_at) {
-        (Some(at), _) => IntakeState::Submitted(at),
-        (None, Some(at)) => IntakeState::Draft(at),
-        (None, None) => IntakeState::NotStarted,
-    };
+    let st = view.state();
     let mut topics_out = Vec::new();
     for topic in topics(&view.answers)? {
         let mut answered = Vec::new();

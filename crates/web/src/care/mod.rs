@@ -25,8 +25,8 @@ use crate::error::WebError;
 use crate::form::Form;
 use crate::ui::{Choice, Done, Layout, Notice, path_id, render_status};
 
-/// One of a case's options as a radio button or select option.
-pub(crate) struct Option_ {
+/// One of a case page's radio buttons.
+pub(crate) struct Radio {
     pub value: &'static str,
     pub label: &'static str,
     pub hint: &'static str,
@@ -72,11 +72,11 @@ pub(crate) struct CaseTemplate {
     pub policy: Option<(&'static str, &'static str)>,
     pub can_manage: bool,
     pub can_assign: bool,
-    pub next: Vec<Option_>,
-    pub policies: Vec<Option_>,
+    pub next: Vec<Radio>,
+    pub policies: Vec<Radio>,
     pub team: Vec<TeamRow>,
     pub candidates: Vec<Choice>,
-    pub roles: Vec<Option_>,
+    pub roles: Vec<Radio>,
     /// Each client's consents, by the client's name.
     pub consents: Vec<(String, Vec<ConsentLine>)>,
     /// Each client's intake: (name, where it stands, its summary's address for the care team).
@@ -133,11 +133,11 @@ fn page(
             .next
             .iter()
             .enumerate()
-            .map(|(n, s)| Option_ { value: s.as_str(), label: s.label(), hint: "", selected: n == 0 })
+            .map(|(n, s)| Radio { value: s.as_str(), label: s.label(), hint: "", selected: n == 0 })
             .collect(),
         policies: ConfidentialityPolicy::ALL
             .iter()
-            .map(|p| Option_ {
+            .map(|p| Radio {
                 value: p.as_str(),
                 label: p.label(),
                 hint: p.summary(),
@@ -153,7 +153,7 @@ fn page(
         roles: CareRole::ALL
             .iter()
             .enumerate()
-            .map(|(n, role)| Option_ { value: role.as_str(), label: role.label(), hint: "", selected: n == 0 })
+            .map(|(n, role)| Radio { value: role.as_str(), label: role.label(), hint: "", selected: n == 0 })
             .collect(),
         consents: view
             .consents
