@@ -6,6 +6,7 @@
 import { expect, test } from '@playwright/test';
 import { expectNoA11yViolations } from './a11y.js';
 import { mainLandmark, signIn } from './helpers.js';
+import { downloadPdf } from './pdf.js';
 import { startSensateDemo } from './serve.js';
 
 let demo;
@@ -60,6 +61,16 @@ async function signPolicyOnPhone(browser, email, name) {
   await main.getByRole('link', { name: 'How we keep what one partner shares alone' }).click();
   await expect(main.getByText('Fingerprint of the text (SHA-256)')).toBeVisible();
   await expectNoA11yViolations(page);
+  // The same copy as a PDF to keep: a neutral file name and title, and
+  // text a reader can search and read aloud, fingerprint included.
+  const fingerprint = (await main.locator('code').first().textContent()).trim();
+  const pdf = await downloadPdf(page, main.getByRole('link', { name: 'Download as PDF' }));
+  expect(pdf.fileName).toMatch(/^signed-document-\d{4}-\d{2}-\d{2}\.pdf$/);
+  expect(pdf.title).toBe('Signed document');
+  expect(pdf.bookmarks).toEqual(['How we keep what one partner shares alone']);
+  expect(pdf.text).toContain('The policy for your therapy: Limited secrets.');
+  expect(pdf.text).toContain(`Signed by ${name}`);
+  expect(pdf.text).toContain(fingerprint);
   await context.close();
 }
 

@@ -615,7 +615,7 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
         // Nothing to sign under an unknown key.
         (_, "/me/consents/sign") => gate(if in_p(&CLIENTS_P) { Status(404) } else { Status(403) }),
         // No signature has this id: the same 404 for everyone signed in.
-        (true, "/consents/signed/{id}") => gate(Status(404)),
+        (true, "/consents/signed/{id}" | "/consents/signed/{id}/pdf") => gate(Status(404)),
         (true, "/consents") => gate(if in_p(&["owner", "admin"]) { Status(200) } else { Status(403) }),
         (false, "/consents/{kind}") => gate(if in_p(&["owner", "admin"]) { Status(422) } else { Status(403) }),
         (true, "/me/intake" | "/me/messages") => gate(if in_p(&CLIENTS_P) { Status(200) } else { Status(403) }),

@@ -267,7 +267,23 @@ on_both_engines! {
         assert!(page.contains(&digest));
         assert!(signature.recently_verified, "signed minutes after signing in");
         assert!(signature.signed_text.starts_with("Consent to sex therapy\n\nWhat sex therapy is."));
+        // The same copy as a PDF to keep: a neutral file name, an archival
+        // file (its text is checked in the browser test), audited as a view.
+        assert!(page.contains(&format!("href=\"/consents/signed/{copy}/pdf\" download>Download as PDF</a>")), "{page}");
+        let pdf = robin.get(app.url(&format!("/consents/signed/{copy}/pdf"))).send().await.unwrap();
+        assert_eq!(pdf.status(), 200);
+        assert_eq!(pdf.headers()["content-type"], "application/pdf");
+        assert_eq!(pdf.headers()["cache-control"], "no-store");
+        let disposition = pdf.headers()["content-disposition"].to_str().unwrap().to_string();
+        let day = signature.signed_at.to_zoned(jiff::tz::TimeZone::get(LAKESIDE.time_zone).unwrap()).date();
+        assert_eq!(disposition, format!("attachment; filename=\"signed-document-{day}.pdf\""));
+        let bytes = pdf.bytes().await.unwrap();
+        assert!(bytes.starts_with(b"%PDF-") && bytes.windows(11).any(|w| w == b"pdfaid:part"));
+        let log = app.audit_chain().await;
+        let views = log.iter().filter(|e| e.event.action == "view_signed_consent" && e.event.record_id == copy).count();
+        assert_eq!(views, 2, "the page and the PDF are each a view");
         // The partner never sees it; the therapist does.
+        assert_eq!(text(app, &jo, &format!("/consents/signed/{copy}/pdf")).await.0, 403);
         assert_eq!(text(app, &jo, &format!("/consents/signed/{copy}")).await.0, 403);
         assert_eq!(text(app, &w.tess, &format!("/consents/signed/{copy}")).await.0, 200);
         assert_eq!(text(app, &w.uma, &format!("/consents/signed/{copy}")).await.0, 403, "not treating");

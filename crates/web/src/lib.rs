@@ -19,6 +19,7 @@ mod form;
 mod identity;
 mod middleware;
 mod ops;
+mod pdf;
 mod practice;
 pub mod proxy;
 mod public;

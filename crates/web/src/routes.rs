@@ -132,6 +132,7 @@ fn declare() -> Table {
         .get("/me/consents/sign", SignedIn, care::consents::sign_form)
         .post("/me/consents/sign", SignedIn, care::consents::sign)
         .get("/consents/signed/{id}", SignedIn, care::consents::signed_copy)
+        .get("/consents/signed/{id}/pdf", SignedIn, care::consents::signed_pdf)
         .get("/consents", SignedIn, care::consents::documents)
         .post("/consents/{kind}", SignedIn, care::consents::publish)
         .post("/cases/{id}/status", SignedIn, care::change_status)

@@ -7,7 +7,8 @@ use sensate_domain::care::consent::{self, ConsentKind};
 use sensate_domain::policy::{Action, Resource};
 use sensate_domain::scheduling::CaseKind;
 use sensate_domain::{CaseId, ConsentDocumentId, FieldErrors, PracticeId, SignatureId, UserId};
-use sensate_store::{ConsentDocument, Signature};
+use sensate_store::ConsentDocument;
+pub use sensate_store::Signature;
 use sha2::{Digest, Sha256};
 
 use crate::audit::outcome;

@@ -6,8 +6,8 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use sensate_app::AppError;
-use sensate_app::care::consents::{ConsentRequest, CurrentDocument};
+use sensate_app::care::consents::{ConsentRequest, CurrentDocument, Signature};
+use sensate_app::{Actor, AppError};
 use sensate_domain::care::consent::SIGNING_STATEMENT;
 use sensate_domain::{FieldErrors, SignatureId};
 
@@ -15,6 +15,7 @@ use crate::AppState;
 use crate::context::Page;
 use crate::error::WebError;
 use crate::form::Form;
+use crate::pdf::{self, Block, Printable};
 use crate::ui::{Done, Layout, Notice, path_id, render_status};
 
 /// The page where a consent is signed.
@@ -182,6 +183,7 @@ pub(crate) struct SignedTemplate {
     pub ip: String,
     pub user_agent: String,
     pub recently_verified: bool,
+    pub pdf_href: String,
 }
 
 /// `GET /consents/signed/{id}`: a signed consent's frozen copy.
@@ -193,10 +195,37 @@ pub(crate) async fn signed_copy(
     let (actor, layout) = page.signed_in()?;
     let id: SignatureId = path_id(&id)?;
     let signature = state.app.care().signed_copy(&actor, id).await?;
+    let template = signed_view(&signature, &actor, layout.at(""));
+    render_status(StatusCode::OK, &template)
+}
+
+/// `GET /consents/signed/{id}/pdf`: the same copy as a PDF to download,
+/// keep or print. Its file name and title name no service or concern.
+pub(crate) async fn signed_pdf(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let (actor, layout) = page.signed_in()?;
+    let id: SignatureId = path_id(&id)?;
+    let signature = state.app.care().signed_copy(&actor, id).await?;
+    let view = signed_view(&signature, &actor, layout);
+    let now = state.app.now();
+    let bytes = tokio::task::spawn_blocking(move || pdf::render(&view.printable(), now))
+        .await
+        .map_err(|e| AppError::Internal(format!("PDF task: {e}")))?
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let date = signature.signed_at.to_zoned(actor.practice_zone()).date();
+    let disposition = format!("attachment; filename=\"signed-document-{date}.pdf\"");
+    Ok(([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes)
+        .into_response())
+}
+
+fn signed_view(signature: &Signature, actor: &Actor, layout: Layout) -> SignedTemplate {
     let zone = actor.practice_zone();
     let mut parts = signature.signed_text.split("\n\n");
     let title = parts.next().unwrap_or_default().to_string();
-    let template = SignedTemplate {
+    SignedTemplate {
         title,
         paragraphs: parts.map(str::to_string).collect(),
         typed_name: signature.typed_name.clone(),
@@ -209,9 +238,42 @@ pub(crate) async fn signed_copy(
         ip: signature.ip.clone(),
         user_agent: signature.user_agent.clone(),
         recently_verified: signature.recently_verified,
-        layout: layout.at(""),
-    };
-    render_status(StatusCode::OK, &template)
+        pdf_href: format!("/consents/signed/{}/pdf", signature.id),
+        layout,
+    }
+}
+
+impl SignedTemplate {
+    /// How the signature was made, in the page's and the PDF's words.
+    fn how(&self) -> String {
+        let mut how = "Typed name and a confirmed statement of intent".to_string();
+        if self.recently_verified {
+            how.push_str(", in a session signed in minutes before");
+        }
+        how
+    }
+
+    /// The same content as the page, to print.
+    fn printable(&self) -> Printable {
+        let mut blocks = vec![Block::Title(self.title.clone())];
+        blocks.extend(self.paragraphs.iter().cloned().map(Block::Paragraph));
+        blocks.push(Block::Heading("Signature".into()));
+        blocks.push(Block::Field("Signed by".into(), self.typed_name.clone()));
+        blocks.push(Block::Field("When".into(), self.when.clone()));
+        blocks.push(Block::Field("Text".into(), self.version.clone()));
+        blocks.push(Block::Field("How".into(), self.how()));
+        blocks.push(Block::Field("From".into(), format!("{} · {}", self.ip, self.user_agent)));
+        blocks.push(Block::Field("Fingerprint of the text (SHA-256)".into(), self.sha256.clone()));
+        blocks.push(Block::Note(
+            "The fingerprint is computed from the text as signed. Any change to the text gives another fingerprint."
+                .into(),
+        ));
+        Printable {
+            title: "Signed document".into(),
+            footer: format!("Signed document · {}", self.sha256.get(..12).unwrap_or_default()),
+            blocks,
+        }
+    }
 }
 
 pub(crate) struct DocumentRow {
