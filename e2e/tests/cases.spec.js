@@ -227,3 +227,55 @@ test("the owner keeps the practice's consent documents", async ({ browser }) => 
   await expectNoA11yViolations(page);
   await context.close();
 });
+
+test('a release of information is asked, signed by one partner on a phone, and revoked', async ({ browser }) => {
+  const context = await browser.newContext({ baseURL: demo.baseURL, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await signIn(page, 'sam.chen@harbor.example');
+  const main = await openCase(page, /^Alex/, 'Couple therapy with Sam Chen');
+  const caseUrl = page.url();
+  const releases = main.locator('section', { has: page.getByRole('heading', { level: 2, name: 'Releases of information' }) });
+  await expect(releases.getByText('None asked yet.')).toBeVisible();
+  // A mistake comes back beside its field, with what was typed kept.
+  await releases.getByLabel('Recipient').fill('Dr. Lee, primary care physician');
+  await releases.getByLabel('Purpose').fill('Ruling out a physical cause');
+  await releases.getByRole('button', { name: 'Ask for a release', exact: true }).click();
+  await expect(releases.getByText('Choose at least one kind of information that may be shared.')).toBeVisible();
+  await expect(releases.getByLabel('Recipient')).toHaveValue('Dr. Lee, primary care physician');
+  await expectNoA11yViolations(page);
+  await releases.getByRole('checkbox', { name: 'Health history relevant to the referral' }).check();
+  await releases.getByRole('button', { name: 'Ask for a release', exact: true }).click();
+  await expect(page.locator('.notice')).toContainText('The release was asked for.');
+  await expect(releases.getByRole('heading', { level: 3, name: 'To Dr. Lee, primary care physician' })).toBeVisible();
+  await expect(releases.getByText('Riley Kim: not signed yet')).toBeVisible();
+  await expectNoA11yViolations(page);
+
+  // Riley signs it on a phone, then revokes it from the signed copy.
+  const phone = await browser.newContext({ baseURL: demo.baseURL, viewport: { width: 390, height: 844 } });
+  const riley = await phone.newPage();
+  await signIn(riley, 'riley@client.example');
+  const rileyMain = mainLandmark(riley);
+  await rileyMain.getByRole('link', { name: 'Sign: Release of information to Dr. Lee, primary care physician' }).click();
+  await expect(rileyMain.getByText('Information that may be shared: Health history relevant to the referral.')).toBeVisible();
+  await rileyMain.getByLabel(/^Your full name/).fill('Riley Kim');
+  await rileyMain.getByRole('checkbox', { name: /I have read this document/ }).check();
+  await rileyMain.getByRole('button', { name: 'Sign', exact: true }).click();
+  await expect(riley).toHaveURL(/\/me\/consents\?done=signed$/);
+  await rileyMain.getByRole('link', { name: 'Release of information to Dr. Lee, primary care physician' }).click();
+  await expect(rileyMain.getByRole('heading', { level: 2, name: 'Revoke this release' })).toBeVisible();
+  await expectNoA11yViolations(riley);
+  await rileyMain.getByRole('button', { name: 'Revoke this release', exact: true }).click();
+  await expect(riley.locator('.notice')).toContainText('The practice shares nothing more under this release.');
+  await expect(rileyMain.getByText('Revoked by the signer')).toBeVisible();
+  await expect(rileyMain.getByRole('button', { name: 'Revoke this release' })).toHaveCount(0);
+  const width = await riley.evaluate(() => document.documentElement.scrollWidth);
+  expect(width, 'no sideways scrolling at 390 px').toBeLessThanOrEqual(390);
+  await expectNoA11yViolations(riley);
+  await phone.close();
+
+  // The therapist sees where each partner stands.
+  await page.goto(caseUrl);
+  await expect(releases.getByRole('link', { name: /^revoked / })).toBeVisible();
+  await expect(releases.getByText('Alex Kim: not signed yet')).toBeVisible();
+  await context.close();
+});

@@ -414,7 +414,8 @@ impl App {
 
 impl App {
     /// Where the demo's clients stand in their care: Jordan, through
-    /// intake, signed the consent and sent the answers; of the couple, Alex
+    /// intake, signed the consent, sent the answers and signed a release of
+    /// information to their physician; of the couple, Alex
     /// signed the consent and left the intake as a draft, Riley has not
     /// started.
     async fn seed_demo_care(&self, practice: PracticeId, cases: &[NewCase]) -> Result<(), AppError> {
@@ -448,6 +449,7 @@ impl App {
             };
             let sealed = self.care().sealed(practice, case.id, jordan, &answers, true).await?;
             self.store.save_intake(&sealed).await?;
+            self.seed_demo_release(practice, case, jordan).await?;
         }
         if let Some(case) = case_of(alex, CaseKind::Couple) {
             let answers = IntakeAnswers {
@@ -457,6 +459,41 @@ impl App {
             };
             let sealed = self.care().sealed(practice, case.id, alex, &answers, false).await?;
             self.store.save_intake(&sealed).await?;
+        }
+        Ok(())
+    }
+
+    /// Jordan's therapist asked for a release to Jordan's physician, and
+    /// Jordan signed it.
+    async fn seed_demo_release(&self, practice: PracticeId, case: &NewCase, jordan: UserId) -> Result<(), AppError> {
+        use sensate_domain::care::release::{ReleaseTerms, SharedInformation, usual_expiry};
+        let now = self.now();
+        let today = self.care().today_in(practice).await?;
+        let release = crate::care::consents::Release {
+            id: sensate_domain::ReleaseId::new(),
+            practice_id: practice,
+            case_id: case.id,
+            terms: ReleaseTerms {
+                recipient: "Dr. Priya Patel, primary care physician".into(),
+                shared: vec![SharedInformation::HealthHistory, SharedInformation::Progress],
+                purpose: "Coordinating care: a physical check-up to rule out a medical cause".into(),
+                expires_on: usual_expiry(today),
+            },
+            requested_by: case.clinician_id,
+            requested_at: now,
+        };
+        self.store.insert_release(&release).await?;
+        let requests = self.care().requests_for(practice, jordan).await?;
+        if let Some(request) = requests.into_iter().find(|r| r.release == Some(release.id)) {
+            let signature = crate::care::consents::signature_of(
+                request,
+                practice,
+                jordan,
+                "Jordan Miles".to_string(),
+                "192.0.2.10",
+                now,
+            );
+            self.store.insert_signature(&signature).await?;
         }
         Ok(())
     }

@@ -85,6 +85,11 @@ id_type!(
     SignatureId
 );
 id_type!(
+    /// A release of information a care team asked a case's clients to
+    /// sign: who may receive what, why, and until when.
+    ReleaseId
+);
+id_type!(
     /// A weekly or fortnightly series of appointments added together.
     SeriesId
 );

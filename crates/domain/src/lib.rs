@@ -18,7 +18,7 @@ pub use clock::Clock;
 pub use email::Email;
 pub use ids::{
     AppointmentId, CaseId, ClientProfileId, ConsentDocumentId, CredentialId, JobId, NoteId, OfficeId, PracticeId,
-    SeriesId, SessionTypeId, SignatureId, UserId,
+    ReleaseId, SeriesId, SessionTypeId, SignatureId, UserId,
 };
 pub use locale::Locale;
 pub use people::{DisplayName, Password, Role};

@@ -651,6 +651,10 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
         (false, "/cases/{id}/status" | "/cases/{id}/confidentiality") => {
             gate(case_route(actor, Status(422), &["clinician", "co_therapist"]))
         }
+        // A release asked with nothing filled in: refused, nothing asked.
+        (false, "/cases/{id}/releases") => gate(case_route(actor, Status(422), &["clinician", "co_therapist"])),
+        // No signature has this id: clients are told so, others may not revoke.
+        (false, "/consents/signed/{id}/revoke") => gate(if in_p(&CLIENTS_P) { Status(404) } else { Status(403) }),
         (false, "/cases/{id}/team" | "/cases/{id}/team/{user}/remove") => {
             gate(case_route(actor, Status(422), &["clinician", "owner", "admin"]))
         }
@@ -675,6 +679,12 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
         }
         (false, "/api/v1/cases/{id}/status" | "/api/v1/cases/{id}/confidentiality") => {
             api_gate(actor, case_route(actor, Status(422), &["clinician", "co_therapist"]))
+        }
+        (false, "/api/v1/cases/{id}/releases") => {
+            api_gate(actor, case_route(actor, Status(422), &["clinician", "co_therapist"]))
+        }
+        (false, "/api/v1/me/consents/{signature_id}/revoke") => {
+            api_gate(actor, if in_p(&CLIENTS_P) { Status(404) } else { Status(403) })
         }
         (false, "/api/v1/cases/{id}/team") => {
             api_gate(actor, case_route(actor, Status(422), &["clinician", "owner", "admin"]))
@@ -782,6 +792,7 @@ fn json_body(path: &str, n: usize) -> serde_json::Value {
         "/api/v1/cases/{id}/messages" => json!({"to": "everyone", "body": "   "}),
         "/api/v1/cases/{id}/confidentiality" => json!({"policy": "tell_everyone"}),
         "/api/v1/cases/{id}/team" => json!({"user_id": "nobody", "role": "co_therapist"}),
+        "/api/v1/cases/{id}/releases" => json!({"recipient": "", "shared": [], "purpose": "", "expires_on": "soon"}),
         "/api/v1/appointments/{id}/move" => json!({"start": "2000-01-01T00:00:00Z"}),
         _ => json!({}),
     }
@@ -813,7 +824,8 @@ fn request(world: &World, path: &str, actor: &str, n: usize) -> (String, Vec<(St
         .replace("{client}", &world.client_a.to_string())
         .replace("{client_id}", &world.client_a.to_string())
         .replace("{user}", &world.client_a.to_string())
-        .replace("{user_id}", &world.client_a.to_string());
+        .replace("{user_id}", &world.client_a.to_string())
+        .replace("{signature_id}", &world.client_a.to_string());
     let a_contact = world.canaries[0].0.clone();
     let fields: Vec<(&str, String)> = match path {
         "/setup" => vec![("token", "not-a-token".into())],

@@ -206,6 +206,119 @@ on_both_engines! {
     }
 }
 
+on_both_engines! {
+    async fn each_partner_signs_a_release_of_their_own_and_may_revoke_it(db: TestDb) {
+        let w = world(db).await;
+        let app = &w.app;
+        let case = format!("/cases/{}", w.couple);
+        let (robin, jo) = (client(app, "robin@client.example").await, client(app, "jo@client.example").await);
+        let zone = jiff::tz::TimeZone::get(LAKESIDE.time_zone).unwrap();
+        let today = sensate_domain::Clock::now(&app.clock).to_zoned(zone).date();
+        let last = today.checked_add(jiff::Span::new().months(6)).unwrap().to_string();
+        let (_, page) = text(app, &w.tess, &case).await;
+        assert!(page.contains("Releases of information") && page.contains("None asked yet."), "{page}");
+
+        // Mistakes come back beside their fields with what was typed; nothing is asked.
+        let bad = app.post_form(&w.tess, &format!("{case}/releases"), &[("recipient", "Dr. Lee"), ("shared", "notes"), ("purpose", ""), ("expires_on", &today.to_string())]).await;
+        assert_eq!(bad.status(), 422);
+        let body = bad.text().await.unwrap();
+        for message in ["Choose what may be shared from the list.", "Say why it is shared", "Choose a day after today.", "value=\"Dr. Lee\""] {
+            assert!(body.contains(message), "{message}: {body}");
+        }
+        assert!(app.store().releases_of_case(w.couple).await.unwrap().is_empty(), "nothing half-written");
+        let fields = [
+            ("recipient", "Dr. Lee, primary care physician"),
+            ("shared", "scores"),
+            ("shared", "attendance"),
+            ("purpose", "Ruling out a physical cause"),
+            ("expires_on", last.as_str()),
+        ];
+        assert_eq!(app.post_form(&robin, &format!("{case}/releases"), &fields).await.status(), 403, "clients do not ask");
+        assert_eq!(app.post_form(&w.uma, &format!("{case}/releases"), &fields).await.status(), 403, "not on the team");
+
+        // The therapist asks; each partner is asked to sign their own.
+        let asked = app.post_form(&w.tess, &format!("{case}/releases"), &fields).await;
+        assert_eq!(location(&asked), format!("{case}?done=release#releases-title"));
+        let (_, page) = text(app, &w.tess, &format!("{case}?done=release")).await;
+        assert!(page.contains("To Dr. Lee, primary care physician") && page.contains("Dates of attendance; Questionnaire scores."), "{page}");
+        assert!(page.contains("Jo: not signed yet") && page.contains("Robin: not signed yet"), "{page}");
+        let release = app.store().releases_of_case(w.couple).await.unwrap().remove(0);
+        let title = "Release of information to Dr. Lee, primary care physician";
+        let (_, home) = text(app, &robin, "/dashboard").await;
+        assert!(home.contains(&format!("Sign: {title}")), "{home}");
+        let (_, mine) = text(app, &robin, "/me/consents").await;
+        let link = sign_link(&mine, title);
+        assert!(!sensate_domain::discretion::names_the_service(&link), "{link}");
+        let (_, form) = text(app, &robin, &link).await;
+        assert!(form.contains("Information that may be shared: Dates of attendance; Questionnaire scores."), "{form}");
+        assert!(form.contains(&format!("This permission ends at the end of {last}, unless you revoke it before.")));
+        assert!(form.contains("You can revoke this permission at any time"));
+
+        // Robin signs; Jo has not: the team sees each.
+        let key = format!("release:{}", release.id);
+        let signed = app.post_form(&robin, "/me/consents/sign", &[("key", &key), ("typed_name", "Robin"), ("intent", "on")]).await;
+        assert_eq!(location(&signed), "/me/consents?done=signed");
+        let robins = app.store().signatures_of(release.practice_id, w.robin).await.unwrap();
+        let copy = robins.iter().find(|s| s.release_id == Some(release.id)).unwrap().id;
+        let (_, page) = text(app, &w.tess, &case).await;
+        assert!(page.contains(&format!("Robin: <a href=\"/consents/signed/{copy}\">signed; in force to the end of")), "{page}");
+        assert!(page.contains("Jo: not signed yet"));
+
+        // Only the signer revokes: Jo cannot, nor the therapist; Robin does, once.
+        assert_eq!(app.post_form(&jo, &format!("/consents/signed/{copy}/revoke"), &[]).await.status(), 404);
+        assert_eq!(app.post_form(&w.tess, &format!("/consents/signed/{copy}/revoke"), &[]).await.status(), 403);
+        let (_, before) = text(app, &robin, &format!("/consents/signed/{copy}")).await;
+        assert!(before.contains("Revoke this release"), "{before}");
+        let revoked = app.post_form(&robin, &format!("/consents/signed/{copy}/revoke"), &[]).await;
+        assert_eq!(location(&revoked), format!("/consents/signed/{copy}?done=revoked"));
+        let (_, after) = text(app, &robin, &format!("/consents/signed/{copy}?done=revoked")).await;
+        assert!(after.contains("The practice shares nothing more under this release.") && after.contains("<dt>Revoked by the signer</dt>"), "{after}");
+        assert!(!after.contains("<button type=\"submit\" class=\"button-secondary\">Revoke this release"), "once revoked, no form");
+        assert_eq!(app.post_form(&robin, &format!("/consents/signed/{copy}/revoke"), &[]).await.status(), 404, "revoked once");
+        let (_, page) = text(app, &w.tess, &case).await;
+        assert!(page.contains(&format!("Robin: <a href=\"/consents/signed/{copy}\">revoked ")), "{page}");
+        let (_, mine) = text(app, &robin, "/me/consents").await;
+        assert!(mine.contains("; revoked "), "{mine}");
+        // Another kind of consent cannot be revoked.
+        app.post_form(&robin, "/me/consents/sign", &[("key", "care"), ("typed_name", "Robin"), ("intent", "on")]).await;
+        let care = app.store().signatures_of(release.practice_id, w.robin).await.unwrap();
+        let care = care.iter().find(|s| s.release_id.is_none()).unwrap().id;
+        assert_eq!(app.post_form(&robin, &format!("/consents/signed/{care}/revoke"), &[]).await.status(), 404);
+
+        // The same over JSON: the therapist asks, Jo lists and signs, then revokes.
+        let api = app.post_json(&w.tess, &format!("/api/v1/cases/{}/releases", w.couple), serde_json::json!({
+            "recipient": "Dr. Ortiz, urologist", "shared": ["health_history"], "purpose": "Referral", "expires_on": last,
+        })).await;
+        assert_eq!(api.status(), 201);
+        let made: serde_json::Value = api.json().await.unwrap();
+        assert_eq!(made["shared"], serde_json::json!(["health_history"]));
+        let refused = app.post_json(&w.tess, &format!("/api/v1/cases/{}/releases", w.couple), serde_json::json!({
+            "recipient": "", "shared": [], "purpose": "Referral", "expires_on": "2020-01-01",
+        })).await;
+        assert_eq!(refused.status(), 422);
+        let list: serde_json::Value = jo.get(app.url("/api/v1/me/consents")).send().await.unwrap().json().await.unwrap();
+        let releases: Vec<&serde_json::Value> = list["consents"].as_array().unwrap().iter().filter(|c| c["kind"] == "release").collect();
+        assert_eq!(releases.len(), 2, "{list}");
+        let ortiz = releases.iter().find(|c| c["release_id"] == made["id"]).unwrap();
+        let signed = app.post_json(&jo, "/api/v1/me/consents/sign", serde_json::json!({"key": ortiz["key"], "typed_name": "Jo", "intent": true})).await;
+        assert_eq!(signed.status(), 201);
+        let signature: serde_json::Value = signed.json().await.unwrap();
+        assert!(signature["revoked_at"].is_null());
+        let path = format!("/api/v1/me/consents/{}/revoke", signature["id"].as_str().unwrap());
+        let revoked: serde_json::Value = app.post_json(&jo, &path, serde_json::json!({})).await.json().await.unwrap();
+        assert!(revoked["revoked_at"].is_string(), "{revoked}");
+        assert_eq!(app.post_json(&jo, &path, serde_json::json!({})).await.status(), 404);
+
+        // Every step is in the audit log, the refusals too.
+        let log = app.audit_chain().await;
+        let count = |action: &str, outcome: &str| log.iter().filter(|e| e.event.action == action && e.event.outcome == outcome).count();
+        assert_eq!(count("ask_release", "allowed"), 2);
+        assert_eq!(count("revoke_release", "allowed"), 2);
+        assert_eq!(count("revoke_release", "denied"), 4, "Jo's try on Robin's, Robin's second, the consent to therapy, Jo's second");
+        w.app.stop().await;
+    }
+}
+
 /// Signs in a client of the world (clients have no second step).
 async fn client(app: &TestApp, email: &str) -> reqwest::Client {
     let browser = TestApp::new_client();

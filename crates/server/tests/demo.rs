@@ -685,3 +685,17 @@ async fn a_clients_home_shows_every_change_to_their_sessions_at_once() {
     assert_eq!(home(client).await, before[2..], "a session under way is no longer coming");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_client_has_signed_a_release_to_their_physician() {
+    let app = spawn_demo(TestDb::sqlite()).await;
+    let jordan = TestApp::new_client();
+    app.login(&jordan, "jordan@client.example", PASSWORD).await;
+    let page = jordan.get(app.url("/me/consents")).send().await.unwrap().text().await.unwrap();
+    let signed = page.split("id=\"signed-title\"").nth(1).unwrap();
+    assert!(signed.contains("Release of information to Dr. Priya Patel, primary care physician</a>"), "{page}");
+    assert!(signed.contains("Consent to sex therapy</a>"));
+    let to_sign = page.split("id=\"signed-title\"").next().unwrap();
+    assert!(!to_sign.contains("Release of information"), "nothing more to sign for it");
+    app.stop().await;
+}

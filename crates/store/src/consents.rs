@@ -1,10 +1,13 @@
-//! Consents: a practice's published versions of each consent document, and
-//! signatures with the frozen text they signed. Plain data operations; what
-//! must be signed and what a signature needs is `domain::care::consent`'s.
+//! Consents: a practice's published versions of each consent document,
+//! signatures with the frozen text they signed, and the releases of
+//! information a care team asks for. Plain data operations; what must be
+//! signed and what a signature needs is `domain::care::consent`'s, what a
+//! release may say `domain::care::release`'s.
 use async_trait::async_trait;
 use jiff::Timestamp;
 use sensate_domain::care::consent::ConsentKind;
-use sensate_domain::{CaseId, ConsentDocumentId, PracticeId, SignatureId, UserId};
+use sensate_domain::care::release::{ReleaseTerms, SharedInformation};
+use sensate_domain::{CaseId, ConsentDocumentId, PracticeId, ReleaseId, SignatureId, UserId};
 
 use crate::{Result, StoreError};
 
@@ -42,6 +45,21 @@ pub struct Signature {
     pub user_agent: String,
     /// The signer's session had signed in within the last few minutes.
     pub recently_verified: bool,
+    /// The release of information signed (kind `Release` only).
+    pub release_id: Option<ReleaseId>,
+    /// When its signer revoked it (releases only).
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// A release of information a care team asked a case's clients to sign.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Release {
+    pub id: ReleaseId,
+    pub practice_id: PracticeId,
+    pub case_id: CaseId,
+    pub terms: ReleaseTerms,
+    pub requested_by: UserId,
+    pub requested_at: Timestamp,
 }
 
 #[async_trait]
@@ -57,6 +75,12 @@ pub trait ConsentStore: Send + Sync {
     /// A person's signatures with a practice, newest first.
     async fn signatures_of(&self, practice: PracticeId, signer: UserId) -> Result<Vec<Signature>>;
     async fn signature(&self, id: SignatureId) -> Result<Option<Signature>>;
+    /// Marks a signer's release revoked; false (nothing written) when it is
+    /// not theirs, not a release, or revoked already.
+    async fn revoke_signature(&self, id: SignatureId, signer: UserId, at: Timestamp) -> Result<bool>;
+    async fn insert_release(&self, release: &Release) -> Result<()>;
+    /// A case's releases, newest first.
+    async fn releases_of_case(&self, case: CaseId) -> Result<Vec<Release>>;
 }
 
 type SignatureRow = (
@@ -73,10 +97,12 @@ type SignatureRow = (
     String,
     String,
     bool,
+    Option<uuid::Uuid>,
+    Option<i64>,
 );
 
 const SIGNATURE_COLUMNS: &str = "id, practice_id, signer_id, case_id, kind, version, signed_text, text_sha256, \
-    typed_name, signed_at, ip, user_agent, recently_verified";
+    typed_name, signed_at, ip, user_agent, recently_verified, release_id, revoked_at";
 
 fn kind(value: &str) -> Result<ConsentKind> {
     ConsentKind::parse(value).ok_or_else(|| StoreError::Corrupt(format!("consent kind '{value}'")))
@@ -97,6 +123,8 @@ fn signature(row: SignatureRow) -> Result<Signature> {
         ip,
         ua,
         fresh,
+        release,
+        revoked,
     ) = row;
     Ok(Signature {
         id: SignatureId::from_uuid(id),
@@ -112,6 +140,28 @@ fn signature(row: SignatureRow) -> Result<Signature> {
         ip,
         user_agent: ua,
         recently_verified: fresh,
+        release_id: release.map(ReleaseId::from_uuid),
+        revoked_at: revoked.map(crate::shared::instant).transpose()?,
+    })
+}
+
+type ReleaseRow = (uuid::Uuid, uuid::Uuid, uuid::Uuid, String, String, String, String, uuid::Uuid, i64);
+
+fn release(row: ReleaseRow) -> Result<Release> {
+    let (id, practice, case, recipient, shared, purpose, expires_on, by, at) = row;
+    let shared = shared
+        .split(',')
+        .filter(|key| !key.is_empty())
+        .map(|key| SharedInformation::parse(key).ok_or_else(|| StoreError::Corrupt(format!("release item '{key}'"))))
+        .collect::<Result<Vec<_>>>()?;
+    let expires_on = expires_on.parse().map_err(|_| StoreError::Corrupt(format!("release expiry '{expires_on}'")))?;
+    Ok(Release {
+        id: ReleaseId::from_uuid(id),
+        practice_id: PracticeId::from_uuid(practice),
+        case_id: CaseId::from_uuid(case),
+        terms: ReleaseTerms { recipient, shared, purpose, expires_on },
+        requested_by: UserId::from_uuid(by),
+        requested_at: crate::shared::instant(at)?,
     })
 }
 
@@ -191,10 +241,15 @@ where
 
     async fn insert_signature(&self, s: &Signature) -> Result<bool> {
         use crate::engine::RowsAffected as _;
-        let scope = s.case_id.map(|case| case.to_string()).unwrap_or_default();
+        // One signature per text of: a release, else a couple's case, else the practice.
+        let scope = match (s.release_id, s.case_id) {
+            (Some(release), _) => release.to_string(),
+            (None, Some(case)) => case.to_string(),
+            (None, None) => String::new(),
+        };
         let written = sqlx::query(&format!(
             "INSERT INTO consent_signatures ({SIGNATURE_COLUMNS}, scope) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
              ON CONFLICT (signer_id, practice_id, kind, scope, text_sha256) DO NOTHING"
         ))
         .bind(s.id.as_uuid())
@@ -210,6 +265,8 @@ where
         .bind(&s.ip)
         .bind(&s.user_agent)
         .bind(s.recently_verified)
+        .bind(s.release_id.map(|r| r.as_uuid()))
+        .bind(s.revoked_at.map(crate::shared::secs))
         .bind(scope)
         .execute(&mut *self.conn().await?)
         .await?
@@ -236,5 +293,51 @@ where
                 .fetch_optional(&mut *self.conn().await?)
                 .await?;
         row.map(signature).transpose()
+    }
+
+    async fn revoke_signature(&self, id: SignatureId, signer: UserId, at: Timestamp) -> Result<bool> {
+        use crate::engine::RowsAffected as _;
+        let written = sqlx::query(
+            "UPDATE consent_signatures SET revoked_at = $1 \
+             WHERE id = $2 AND signer_id = $3 AND kind = 'release' AND revoked_at IS NULL",
+        )
+        .bind(crate::shared::secs(at))
+        .bind(id.as_uuid())
+        .bind(signer.as_uuid())
+        .execute(&mut *self.conn().await?)
+        .await?
+        .rows_affected();
+        Ok(written == 1)
+    }
+
+    async fn insert_release(&self, r: &Release) -> Result<()> {
+        let shared = r.terms.shared.iter().map(|item| item.as_str()).collect::<Vec<_>>().join(",");
+        sqlx::query(
+            "INSERT INTO releases (id, practice_id, case_id, recipient, shared, purpose, expires_on, requested_by, \
+             requested_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(r.id.as_uuid())
+        .bind(r.practice_id.as_uuid())
+        .bind(r.case_id.as_uuid())
+        .bind(&r.terms.recipient)
+        .bind(shared)
+        .bind(&r.terms.purpose)
+        .bind(r.terms.expires_on.to_string())
+        .bind(r.requested_by.as_uuid())
+        .bind(crate::shared::secs(r.requested_at))
+        .execute(&mut *self.conn().await?)
+        .await?;
+        Ok(())
+    }
+
+    async fn releases_of_case(&self, case: CaseId) -> Result<Vec<Release>> {
+        let rows: Vec<ReleaseRow> = sqlx::query_as(
+            "SELECT id, practice_id, case_id, recipient, shared, purpose, expires_on, requested_by, requested_at \
+             FROM releases WHERE case_id = $1 ORDER BY requested_at DESC, id",
+        )
+        .bind(case.as_uuid())
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        rows.into_iter().map(release).collect()
     }
 }

@@ -43,7 +43,7 @@ pub use bookable::{BookableClinician, BookableSchedules, BookableStore};
 pub use calendar::{CalendarEntry, CalendarStore, NewSeries, SchedulableCase, SeriesBooking};
 pub use care::{CareStore, CaseRecord, CaseSummary, TeamMember};
 pub use clients::ClientDataStore;
-pub use consents::{ConsentDocument, ConsentStore, Signature};
+pub use consents::{ConsentDocument, ConsentStore, Release, Signature};
 pub use directory::DirectoryStore;
 pub use error::{ConnectError, StoreError};
 pub use identity::IdentityStore;

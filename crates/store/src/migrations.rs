@@ -232,6 +232,14 @@ const STEPS: &[Step] = &[
         description: "messages",
         sql: Sql::Shared(include_str!("../migrations/shared/0025_messages.sql")),
     },
+    Step {
+        version: 26,
+        description: "releases",
+        sql: Sql::PerEngine {
+            sqlite: include_str!("../migrations/sqlite/0026_releases.sql"),
+            postgres: include_str!("../migrations/postgres/0026_releases.sql"),
+        },
+    },
 ];
 
 /// The newest schema version this build knows.

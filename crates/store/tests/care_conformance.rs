@@ -1,15 +1,18 @@
 //! Cases on both engines: their status moves compare-and-set, a couple's
 //! policy is kept, the care team is kept per case, co-therapists count as
-//! treating the case's clients, and cases open before version 22 were under
-//! way (active).
+//! treating the case's clients, cases open before version 22 were under
+//! way (active), and releases of information are signed once and revoked
+//! once, by their signer.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
 
 use jiff::Timestamp;
+use sensate_domain::care::consent::ConsentKind;
+use sensate_domain::care::release::{ReleaseTerms, SharedInformation};
 use sensate_domain::care::{CareRole, CaseStatus, ConfidentialityPolicy};
 use sensate_domain::scheduling::CaseKind;
-use sensate_domain::{CaseId, PracticeId, Role, UserId};
+use sensate_domain::{CaseId, PracticeId, ReleaseId, Role, SignatureId, UserId};
 use sensate_store::*;
 use sensate_testkit::on_both_engines;
 
@@ -123,6 +126,74 @@ on_both_engines! {
         assert_eq!(store.case_record(closed).await.unwrap().unwrap().status, CaseStatus::Discharged);
         assert_eq!(store.case_record(open).await.unwrap().unwrap().clients, vec![(robin, "Robin Client".to_string())], "members kept");
         assert_eq!(store.client_facts(practice, robin).await.unwrap().unwrap().clinicians, vec![dana], "the open one still treats");
+        store.close().await;
+    }
+
+    async fn releases_are_signed_once_revoked_once_and_older_signatures_survive(db: TestDb) {
+        // A signature from before version 26, when consent tables were rebuilt.
+        let old = sensate_store::connect(&db.url, Migrate::To(25)).await.unwrap();
+        let practice = practice(&old).await;
+        let dana = person(&old, practice, "Dana Therapist", Role::Clinician).await;
+        let robin = person(&old, practice, "Robin Client", Role::Client).await;
+        let case = CaseId::new();
+        let new = NewCase { id: case, practice_id: practice, clinician_id: dana, kind: CaseKind::Individual, members: vec![robin], opened_at: at("2026-02-01T10:00:00Z") };
+        old.insert_case(&new).await.unwrap();
+        old.close().await;
+        let earlier = SignatureId::new();
+        let insert = "INSERT INTO consent_signatures (id, practice_id, signer_id, case_id, scope, kind, version, signed_text, \
+            text_sha256, typed_name, signed_at, ip, user_agent, recently_verified) \
+            VALUES ($1, $2, $3, NULL, '', 'sex_therapy', 0, 'Consent', 'abc', 'Robin Client', 1770000000, '127.0.0.1', 'Browser', $4)";
+        if db.is_postgres() {
+            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&db.url).await.unwrap();
+            sqlx::query(insert).bind(earlier.as_uuid()).bind(practice.as_uuid()).bind(robin.as_uuid()).bind(true).execute(&mut conn).await.unwrap();
+        } else {
+            let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&db.url).await.unwrap();
+            sqlx::query(insert).bind(earlier.as_uuid()).bind(practice.as_uuid()).bind(robin.as_uuid()).bind(true).execute(&mut conn).await.unwrap();
+        }
+        let store = db.store().await;
+        let kept = store.signature(earlier).await.unwrap().unwrap();
+        assert_eq!((kept.kind, kept.typed_name.as_str(), kept.recently_verified), (ConsentKind::SexTherapy, "Robin Client", true));
+        assert_eq!((kept.release_id, kept.revoked_at), (None, None));
+
+        // A release reads back as asked.
+        let terms = ReleaseTerms {
+            recipient: "Dr. Lee, primary care physician".into(),
+            shared: vec![SharedInformation::Attendance, SharedInformation::Scores],
+            purpose: "Ruling out a physical cause".into(),
+            expires_on: jiff::civil::date(2027, 6, 30),
+        };
+        let release = Release { id: ReleaseId::new(), practice_id: practice, case_id: case, terms, requested_by: dana, requested_at: at("2026-03-01T10:00:00Z") };
+        store.insert_release(&release).await.unwrap();
+        assert_eq!(store.releases_of_case(case).await.unwrap(), vec![release.clone()]);
+        assert!(store.releases_of_case(CaseId::new()).await.unwrap().is_empty());
+
+        // Signed once; revoked by its signer only, and once.
+        let signature = Signature {
+            id: SignatureId::new(),
+            practice_id: practice,
+            signer: robin,
+            case_id: Some(case),
+            kind: ConsentKind::Release,
+            version: 0,
+            signed_text: "Release of information".into(),
+            text_sha256: "def".into(),
+            typed_name: "Robin Client".into(),
+            signed_at: at("2026-03-02T10:00:00Z"),
+            ip: "127.0.0.1".into(),
+            user_agent: "Browser".into(),
+            recently_verified: false,
+            release_id: Some(release.id),
+            revoked_at: None,
+        };
+        assert!(store.insert_signature(&signature).await.unwrap());
+        assert!(!store.insert_signature(&Signature { id: SignatureId::new(), ..signature.clone() }).await.unwrap(), "once per text");
+        let when = at("2026-04-01T09:00:00Z");
+        assert!(!store.revoke_signature(signature.id, dana, when).await.unwrap(), "not the signer");
+        assert!(!store.revoke_signature(earlier, robin, when).await.unwrap(), "not a release");
+        assert!(store.revoke_signature(signature.id, robin, when).await.unwrap());
+        assert!(!store.revoke_signature(signature.id, robin, at("2026-04-02T09:00:00Z")).await.unwrap(), "once");
+        let read = store.signature(signature.id).await.unwrap().unwrap();
+        assert_eq!(read, Signature { revoked_at: Some(when), ..signature });
         store.close().await;
     }
 }

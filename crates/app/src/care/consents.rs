@@ -4,11 +4,12 @@
 //! had just signed in), and the practice's own versions of its documents.
 use sensate_domain::care::ConfidentialityPolicy;
 use sensate_domain::care::consent::{self, ConsentKind};
+use sensate_domain::care::release::{self, ReleaseState, ReleaseTerms};
 use sensate_domain::policy::{Action, Resource};
 use sensate_domain::scheduling::CaseKind;
-use sensate_domain::{CaseId, ConsentDocumentId, FieldErrors, PracticeId, SignatureId, UserId};
+use sensate_domain::{CaseId, ConsentDocumentId, FieldErrors, PracticeId, ReleaseId, SignatureId, UserId};
 use sensate_store::ConsentDocument;
-pub use sensate_store::Signature;
+pub use sensate_store::{Release, Signature};
 use sha2::{Digest, Sha256};
 
 use crate::audit::outcome;
@@ -32,8 +33,10 @@ pub struct CurrentDocument {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsentRequest {
     pub kind: ConsentKind,
-    /// The couple's case a policy is signed for.
+    /// The couple's case a policy is signed for, or a release's case.
     pub case: Option<CaseId>,
+    /// The release of information this asks for.
+    pub release: Option<ReleaseId>,
     pub version: i32,
     pub title: String,
     /// The exact text to sign.
@@ -48,9 +51,10 @@ pub struct ConsentRequest {
 impl ConsentRequest {
     /// Its key in addresses and forms: the kind, and the case for a couple's policy.
     pub fn key(&self) -> String {
-        match self.case {
-            Some(case) => format!("{}:{case}", self.kind.key()),
-            None => self.kind.key().to_string(),
+        match (self.release, self.case) {
+            (Some(release), _) => format!("{}:{release}", self.kind.key()),
+            (None, Some(case)) => format!("{}:{case}", self.kind.key()),
+            (None, None) => self.kind.key().to_string(),
         }
     }
 }
@@ -84,7 +88,31 @@ pub(crate) fn signature_of(
         ip: ip.to_string(),
         user_agent: String::new(),
         recently_verified: false,
+        release_id: request.release,
+        revoked_at: None,
     }
+}
+
+/// One client's side of a release, for the case page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseSigner {
+    pub name: String,
+    pub state: ReleaseState,
+    /// Their signature, once given (its copy's id).
+    pub signature: Option<SignatureId>,
+}
+
+/// A release of information and where each client of the case stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseView {
+    pub release: Release,
+    pub signers: Vec<ReleaseSigner>,
+}
+
+/// What a client signs for a release: the document, then its terms.
+fn release_text(document: &CurrentDocument, terms: &ReleaseTerms) -> String {
+    let text = consent::text_to_sign(ConsentKind::Release, &document.title, &document.body, None);
+    format!("{text}\n\n{}", release::terms_text(terms))
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> AppError {
@@ -136,7 +164,7 @@ impl super::Care<'_> {
             }
         }
         let signatures = self.app.store.signatures_of(practice, client).await?;
-        let mut requests = Vec::new();
+        let mut requests = self.release_requests(practice, &open, &signatures, document(ConsentKind::Release)).await?;
         for (kind, couple) in wanted {
             let Some(d) = document(kind) else { continue };
             let text = consent::text_to_sign(kind, &d.title, &d.body, couple.map(|(_, policy)| policy));
@@ -148,6 +176,7 @@ impl super::Care<'_> {
             requests.push(ConsentRequest {
                 kind,
                 case,
+                release: None,
                 version: d.version,
                 title: d.title.clone(),
                 text,
@@ -157,6 +186,50 @@ impl super::Care<'_> {
             });
         }
         Ok(requests)
+    }
+
+    /// The releases asked of a client in their open cases, signed or not;
+    /// an unsigned one whose last day has passed is no longer asked. The
+    /// text is the release document as it reads now, then the terms.
+    async fn release_requests(
+        &self,
+        practice: PracticeId,
+        open: &[&sensate_store::CaseSummary],
+        signatures: &[Signature],
+        document: Option<&CurrentDocument>,
+    ) -> Result<Vec<ConsentRequest>, AppError> {
+        let mut releases = Vec::new();
+        for case in open {
+            releases.extend(self.app.store.releases_of_case(case.id).await?);
+        }
+        let Some(d) = document.filter(|_| !releases.is_empty()) else { return Ok(Vec::new()) };
+        let today = self.today_in(practice).await?;
+        let mut requests = Vec::new();
+        for r in releases {
+            let signed = signatures.iter().find(|s| s.release_id == Some(r.id)).cloned();
+            if signed.is_none() && today > r.terms.expires_on {
+                continue;
+            }
+            let text = release_text(d, &r.terms);
+            requests.push(ConsentRequest {
+                kind: ConsentKind::Release,
+                case: Some(r.case_id),
+                release: Some(r.id),
+                version: d.version,
+                title: format!("{} to {}", d.title, r.terms.recipient),
+                sha256: sha256_hex(&text),
+                text,
+                signed,
+                signed_before: false,
+            });
+        }
+        Ok(requests)
+    }
+
+    /// Today's date where the practice is.
+    pub(crate) async fn today_in(&self, practice: PracticeId) -> Result<jiff::civil::Date, AppError> {
+        let record = self.app.store.practice(practice).await?.ok_or(AppError::NotFound)?;
+        Ok(self.app.now().to_zoned(record.time_zone.zone().clone()).date())
     }
 
     /// Whether every client of a couple's case signed its policy as it reads now.
@@ -340,6 +413,114 @@ impl super::Care<'_> {
         Ok(version)
     }
 
+    /// Asks a case's clients for a release of information. The care team
+    /// who may manage the case asks; each client signs their own.
+    pub async fn ask_release(
+        &self,
+        actor: &Actor,
+        case: CaseId,
+        recipient: &str,
+        shared: &[String],
+        purpose: &str,
+        expires_on: &str,
+    ) -> Result<Release, AppError> {
+        let uow = self.app.store.begin_write().await?;
+        let (uow, record) = self.case_in(uow, actor, case, Action::ManageCase, "ask_release").await?;
+        if !record.status.is_open() {
+            return Err(invalid("recipient", "This case is closed; a release is asked in an open case."));
+        }
+        let today = self.today_in(record.practice_id).await?;
+        let terms = release::check_terms(recipient, shared, purpose, expires_on, today).map_err(AppError::Invalid)?;
+        let asked = Release {
+            id: ReleaseId::new(),
+            practice_id: record.practice_id,
+            case_id: case,
+            terms,
+            requested_by: actor.user_id,
+            requested_at: self.app.now(),
+        };
+        uow.insert_release(&asked).await?;
+        uow.audit(self.app.actor_event(
+            actor,
+            Some(record.practice_id),
+            "ask_release",
+            "release",
+            asked.id.to_string(),
+            outcome::ALLOWED,
+        ));
+        uow.commit().await?;
+        Ok(asked)
+    }
+
+    /// The signer revokes a release they signed: no further sharing under
+    /// it. Anyone else's signature, another kind, or one revoked already is
+    /// the same 404, audited.
+    pub async fn revoke(&self, actor: &Actor, id: SignatureId) -> Result<Signature, AppError> {
+        let practice = self.own_care(actor, Action::SignConsent).await?;
+        let signature = self.app.store.signature(id).await?;
+        let revocable = signature.filter(|s| {
+            s.signer == actor.user_id
+                && s.practice_id == practice
+                && s.kind == ConsentKind::Release
+                && s.revoked_at.is_none()
+        });
+        let now = self.app.now();
+        let uow = self.app.store.begin_write().await?;
+        let done = match &revocable {
+            Some(_) => uow.revoke_signature(id, actor.user_id, now).await?,
+            None => false,
+        };
+        let result = if done { outcome::ALLOWED } else { outcome::DENIED };
+        uow.audit(self.app.actor_event(
+            actor,
+            Some(practice),
+            "revoke_release",
+            "consent_signature",
+            id.to_string(),
+            result,
+        ));
+        uow.commit().await?;
+        match revocable {
+            Some(signature) if done => Ok(Signature { revoked_at: Some(now), ..signature }),
+            _ => Err(AppError::NotFound),
+        }
+    }
+
+    /// A case's releases, newest first, with where each client stands.
+    pub(crate) async fn case_releases(&self, record: &sensate_store::CaseRecord) -> Result<Vec<ReleaseView>, AppError> {
+        let releases = self.app.store.releases_of_case(record.id).await?;
+        if releases.is_empty() {
+            return Ok(Vec::new());
+        }
+        let today = self.today_in(record.practice_id).await?;
+        let mut signatures = Vec::new();
+        for (client, name) in &record.clients {
+            let theirs = self.app.store.signatures_of(record.practice_id, *client).await?;
+            signatures.push((name.clone(), theirs));
+        }
+        Ok(releases
+            .into_iter()
+            .map(|release| {
+                let signers = signatures
+                    .iter()
+                    .map(|(name, theirs)| {
+                        let signed = theirs.iter().find(|s| s.release_id == Some(release.id));
+                        ReleaseSigner {
+                            name: name.clone(),
+                            state: ReleaseState::of(
+                                signed.map(|s| (s.signed_at, s.revoked_at)),
+                                release.terms.expires_on,
+                                today,
+                            ),
+                            signature: signed.map(|s| s.id),
+                        }
+                    })
+                    .collect();
+                ReleaseView { release, signers }
+            })
+            .collect())
+    }
+
     /// Each client's consents of a case as they read now, for its page.
     pub(crate) async fn case_consents(
         &self,
@@ -350,7 +531,11 @@ impl super::Care<'_> {
         let mut out = Vec::new();
         for (client, name) in clients {
             let requests = self.requests_for(practice, *client).await?;
-            let relevant = requests.into_iter().filter(|r| r.case.is_none() || r.case == Some(case)).collect();
+            // Releases have a section of their own on the case page.
+            let relevant = requests
+                .into_iter()
+                .filter(|r| r.release.is_none() && (r.case.is_none() || r.case == Some(case)))
+                .collect();
             out.push((name.clone(), relevant));
         }
         Ok(out)
@@ -374,6 +559,7 @@ mod tests {
             kind: ConsentKind::CouplePolicy,
             case: Some(case),
             version: 0,
+            release: None,
             title: String::new(),
             text: String::new(),
             sha256: String::new(),
@@ -381,6 +567,9 @@ mod tests {
             signed_before: false,
         };
         assert_eq!(request.key(), format!("couple:{case}"));
+        let release = ReleaseId::new();
+        let asked = ConsentRequest { kind: ConsentKind::Release, release: Some(release), ..request.clone() };
+        assert_eq!(asked.key(), format!("release:{release}"));
         assert_eq!(ConsentRequest { case: None, kind: ConsentKind::Telehealth, ..request }.key(), "video");
     }
 }

@@ -37,6 +37,10 @@ pub struct CaseView {
     pub can_read_intake: bool,
     /// The viewer takes part in the case's messages (the care team).
     pub can_read_messages: bool,
+    /// Releases of information asked in the case, newest first.
+    pub releases: Vec<consents::ReleaseView>,
+    /// The last day a new release lasts unless changed (a year from today).
+    pub usual_release_expiry: jiff::civil::Date,
 }
 
 fn resource(record: &CaseRecord) -> Resource {
@@ -102,6 +106,8 @@ impl Care<'_> {
         let next = if can_manage { record.status.next().to_vec() } else { Vec::new() };
         let consents = self.case_consents(record.practice_id, record.id, &record.clients).await?;
         let intakes = self.intake_states(&record).await?;
+        let releases = self.case_releases(&record).await?;
+        let today = self.today_in(record.practice_id).await?;
         let can_read_intake = record.clients.first().is_some_and(|(client, _)| {
             decide(&facts, Action::ReadIntake, &intake::resource(&record, *client)) == Decision::Allow
         });
@@ -125,6 +131,8 @@ impl Care<'_> {
             intakes,
             can_read_intake,
             can_read_messages,
+            releases,
+            usual_release_expiry: care::release::usual_expiry(today),
         })
     }
 

@@ -19,16 +19,22 @@ pub enum ConsentKind {
     /// A couple's confidentiality policy, as the therapist chose it for
     /// their case; each partner signs.
     CouplePolicy,
+    /// A release of information: the practice may share named information
+    /// with a named recipient for a purpose until a date (`release`). Each
+    /// client signs their own, and may revoke it.
+    Release,
 }
 
 impl ConsentKind {
-    pub const ALL: [ConsentKind; 3] = [ConsentKind::SexTherapy, ConsentKind::Telehealth, ConsentKind::CouplePolicy];
+    pub const ALL: [ConsentKind; 4] =
+        [ConsentKind::SexTherapy, ConsentKind::Telehealth, ConsentKind::CouplePolicy, ConsentKind::Release];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ConsentKind::SexTherapy => "sex_therapy",
             ConsentKind::Telehealth => "telehealth",
             ConsentKind::CouplePolicy => "couple_policy",
+            ConsentKind::Release => "release",
         }
     }
 
@@ -43,6 +49,7 @@ impl ConsentKind {
             ConsentKind::SexTherapy => "care",
             ConsentKind::Telehealth => "video",
             ConsentKind::CouplePolicy => "couple",
+            ConsentKind::Release => "release",
         }
     }
 
@@ -56,6 +63,7 @@ impl ConsentKind {
             ConsentKind::SexTherapy => (SEX_THERAPY_TITLE, SEX_THERAPY_BODY),
             ConsentKind::Telehealth => (TELEHEALTH_TITLE, TELEHEALTH_BODY),
             ConsentKind::CouplePolicy => (COUPLE_POLICY_TITLE, COUPLE_POLICY_BODY),
+            ConsentKind::Release => (RELEASE_TITLE, RELEASE_BODY),
         }
     }
 }
@@ -91,6 +99,18 @@ If the connection drops. Your therapist tries to reconnect for a few minutes, th
 const COUPLE_POLICY_TITLE: &str = "How we keep what one partner shares alone";
 const COUPLE_POLICY_BODY: &str = "\
 In couple therapy, each partner may sometimes speak with the therapist alone, in a session or in a message. Before the work starts, your therapist chooses how what one partner shares alone is handled, and both of you sign it.";
+
+const RELEASE_TITLE: &str = "Release of information";
+const RELEASE_BODY: &str = "\
+What this allows. You allow the practice to share the information named below with the recipient named below, for the purpose named below, and for nothing else.
+
+Your choice. You do not have to sign. Your therapy does not depend on it.
+
+Revoking. You can revoke this permission at any time in your portal, under Documents. Revoking stops any further sharing; it cannot undo what was shared before.
+
+After sharing. Once the recipient has the information, the privacy rules that protect it at the practice may no longer protect it there.
+
+Couples. In couple therapy, each partner decides only about information about themselves.";
 
 /// What follows the couple's policy in the text both partners sign,
 /// whatever the policy.

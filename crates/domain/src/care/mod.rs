@@ -5,6 +5,7 @@
 pub mod consent;
 pub mod intake;
 pub mod messages;
+pub mod release;
 
 use crate::scheduling::CaseKind;
 

@@ -57,6 +57,8 @@ use crate::scheduling::api as scheduling;
         care::remove_from_team,
         care::my_consents,
         care::sign,
+        care::revoke,
+        care::ask_release,
         care::my_intake,
         care::save_my_intake,
         care::client_intake,

@@ -214,6 +214,22 @@ pub(crate) struct SignatureBody {
     text_sha256: String,
     /// The signer's session had signed in within the previous 15 minutes.
     recently_verified: bool,
+    /// When its signer revoked it (releases of information only), RFC 3339.
+    revoked_at: Option<String>,
+}
+
+impl SignatureBody {
+    fn of(signed: &sensate_app::care::consents::Signature) -> Self {
+        SignatureBody {
+            id: signed.id.to_string(),
+            signed_at: signed.signed_at.to_string(),
+            typed_name: signed.typed_name.clone(),
+            version: signed.version,
+            text_sha256: signed.text_sha256.clone(),
+            recently_verified: signed.recently_verified,
+            revoked_at: signed.revoked_at.map(|at| at.to_string()),
+        }
+    }
 }
 
 /// A consent asked of the client, as it reads now.
@@ -223,8 +239,10 @@ pub(crate) struct ConsentBody {
     key: String,
     /// `sex_therapy`, `telehealth` or `couple_policy`.
     kind: &'static str,
-    /// The couple's case a policy is for.
+    /// The couple's case a policy is for, or a release's case.
     case_id: Option<String>,
+    /// The release of information this asks for.
+    release_id: Option<String>,
     version: i32,
     title: String,
     /// The exact text to sign.
@@ -237,14 +255,7 @@ pub(crate) struct ConsentBody {
 }
 
 fn signature_body(s: &sensate_app::care::consents::ConsentRequest) -> Option<SignatureBody> {
-    s.signed.as_ref().map(|signed| SignatureBody {
-        id: signed.id.to_string(),
-        signed_at: signed.signed_at.to_string(),
-        typed_name: signed.typed_name.clone(),
-        version: signed.version,
-        text_sha256: signed.text_sha256.clone(),
-        recently_verified: signed.recently_verified,
-    })
+    s.signed.as_ref().map(SignatureBody::of)
 }
 
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
@@ -268,6 +279,7 @@ pub(crate) async fn my_consents(State(state): State<AppState>, caller: Caller) -
             key: r.key(),
             kind: r.kind.as_str(),
             case_id: r.case.map(|c| c.to_string()),
+            release_id: r.release.map(|c| c.to_string()),
             version: r.version,
             title: r.title.clone(),
             text: r.text.clone(),
@@ -309,13 +321,87 @@ pub(crate) async fn sign(
     let actor = caller.signed_in()?;
     let agent = headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let signed = state.app.care().sign(&actor, &body.key, &body.typed_name, body.intent, agent).await?;
-    let body = SignatureBody {
-        id: signed.id.to_string(),
-        signed_at: signed.signed_at.to_string(),
-        typed_name: signed.typed_name,
-        version: signed.version,
-        text_sha256: signed.text_sha256,
-        recently_verified: signed.recently_verified,
+    Ok((StatusCode::CREATED, Json(SignatureBody::of(&signed))).into_response())
+}
+
+/// The signer revokes a release of information they signed: the practice
+/// shares nothing more under it. What was shared before stays shared.
+#[utoipa::path(post, path = "/api/v1/me/consents/{signature_id}/revoke", tag = "care",
+    params(("signature_id" = String, Path, description = "The signature's id")),
+    responses(
+        (status = 200, description = "Revoked", body = SignatureBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a client of the practice acted in", body = ErrorBody),
+        (status = 404, description = "No release of the caller's with this id that is still in force", body = ErrorBody)))]
+pub(crate) async fn revoke(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(signature_id): Path<String>,
+) -> Result<Json<SignatureBody>, ApiError> {
+    let actor = caller.signed_in()?;
+    let id = signature_id.parse().map_err(|_| AppError::NotFound)?;
+    let revoked = state.app.care().revoke(&actor, id).await?;
+    Ok(Json(SignatureBody::of(&revoked)))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub(crate) struct ReleaseAsk {
+    /// Who receives: a name and their role or organisation.
+    #[schema(min_length = 1, max_length = 200)]
+    recipient: String,
+    /// What may be shared, at least one of `attendance`, `diagnosis_plan`, `progress`, `scores`,
+    /// `health_history`.
+    #[schema(min_items = 1)]
+    shared: Vec<String>,
+    /// Why it is shared.
+    #[schema(min_length = 1, max_length = 300)]
+    purpose: String,
+    /// The last day sharing is allowed (YYYY-MM-DD, the practice's calendar): after today, at most two years on.
+    #[schema(format = Date)]
+    expires_on: String,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct ReleaseBody {
+    id: String,
+    case_id: String,
+    recipient: String,
+    shared: Vec<&'static str>,
+    purpose: String,
+    expires_on: String,
+}
+
+/// Asks a case's clients for a release of information (its primary
+/// therapist and co-therapists). Each client signs their own in the portal
+/// and may revoke it.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/releases", tag = "care",
+    params(("id" = String, Path, description = "The case's id")),
+    request_body = ReleaseAsk,
+    responses(
+        (status = 201, description = "Asked", body = ReleaseBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not allowed to manage this case", body = ErrorBody),
+        (status = 404, description = "No such case in the caller's practices", body = ErrorBody),
+        (status = 422, description = "A field to correct, or a closed case", body = ErrorBody)))]
+pub(crate) async fn ask_release(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ReleaseAsk>,
+) -> Result<Response, ApiError> {
+    let actor = caller.signed_in()?;
+    let asked = state
+        .app
+        .care()
+        .ask_release(&actor, case_id(&id)?, &body.recipient, &body.shared, &body.purpose, &body.expires_on)
+        .await?;
+    let body = ReleaseBody {
+        id: asked.id.to_string(),
+        case_id: asked.case_id.to_string(),
+        recipient: asked.terms.recipient,
+        shared: asked.terms.shared.iter().map(|item| item.as_str()).collect(),
+        purpose: asked.terms.purpose,
+        expires_on: asked.terms.expires_on.to_string(),
     };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }

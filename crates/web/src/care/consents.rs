@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use sensate_app::care::consents::{ConsentRequest, CurrentDocument, Signature};
 use sensate_app::{Actor, AppError};
-use sensate_domain::care::consent::SIGNING_STATEMENT;
+use sensate_domain::care::consent::{ConsentKind, SIGNING_STATEMENT};
 use sensate_domain::{FieldErrors, SignatureId};
 
 use crate::AppState;
@@ -30,10 +30,11 @@ pub(crate) fn signed_line(request: &ConsentRequest, layout: &Layout, zone: &jiff
         0 => "Sensate's text".to_string(),
         n => format!("version {n}"),
     };
-    (
-        format!("/consents/signed/{}", signature.id),
-        format!("Signed {} ({version})", layout.locale.when(signature.signed_at, zone)),
-    )
+    let mut line = format!("Signed {} ({version})", layout.locale.when(signature.signed_at, zone));
+    if let Some(at) = signature.revoked_at {
+        line.push_str(&format!("; revoked {}", layout.locale.when(at, zone)));
+    }
+    (format!("/consents/signed/{}", signature.id), line)
 }
 
 pub(crate) struct ConsentRow {
@@ -184,6 +185,11 @@ pub(crate) struct SignedTemplate {
     pub user_agent: String,
     pub recently_verified: bool,
     pub pdf_href: String,
+    /// "Revoked …" for a revoked release; else empty.
+    pub revoked: String,
+    /// The viewer signed this release and it is in force: they may revoke it.
+    pub revoke_href: Option<String>,
+    pub notice: Option<Notice>,
 }
 
 /// `GET /consents/signed/{id}`: a signed consent's frozen copy.
@@ -191,12 +197,28 @@ pub(crate) async fn signed_copy(
     State(state): State<AppState>,
     page: Page,
     Path(id): Path<String>,
+    Query(done): Query<Done>,
 ) -> Result<Response, WebError> {
     let (actor, layout) = page.signed_in()?;
     let id: SignatureId = path_id(&id)?;
     let signature = state.app.care().signed_copy(&actor, id).await?;
-    let template = signed_view(&signature, &actor, layout.at(""));
+    let mut template = signed_view(&signature, &actor, layout.at(""));
+    if done.done == "revoked" {
+        template.notice = Some(Notice::success("Revoked. The practice shares nothing more under this release."));
+    }
     render_status(StatusCode::OK, &template)
+}
+
+/// `POST /consents/signed/{id}/revoke`: the signer revokes a release.
+pub(crate) async fn revoke(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let (actor, _) = page.signed_in()?;
+    let id: SignatureId = path_id(&id)?;
+    state.app.care().revoke(&actor, id).await?;
+    Ok(Redirect::to(&format!("/consents/signed/{id}?done=revoked")).into_response())
 }
 
 /// `GET /consents/signed/{id}/pdf`: the same copy as a PDF to download,
@@ -239,6 +261,12 @@ fn signed_view(signature: &Signature, actor: &Actor, layout: Layout) -> SignedTe
         user_agent: signature.user_agent.clone(),
         recently_verified: signature.recently_verified,
         pdf_href: format!("/consents/signed/{}/pdf", signature.id),
+        revoked: signature.revoked_at.map(|at| layout.locale.when(at, &zone)).unwrap_or_default(),
+        revoke_href: (signature.kind == ConsentKind::Release
+            && signature.revoked_at.is_none()
+            && signature.signer == actor.user_id)
+            .then(|| format!("/consents/signed/{}/revoke", signature.id)),
+        notice: None,
         layout,
     }
 }
@@ -262,6 +290,9 @@ impl SignedTemplate {
         blocks.push(Block::Field("When".into(), self.when.clone()));
         blocks.push(Block::Field("Text".into(), self.version.clone()));
         blocks.push(Block::Field("How".into(), self.how()));
+        if !self.revoked.is_empty() {
+            blocks.push(Block::Field("Revoked by the signer".into(), self.revoked.clone()));
+        }
         blocks.push(Block::Field("From".into(), format!("{} · {}", self.ip, self.user_agent)));
         blocks.push(Block::Field("Fingerprint of the text (SHA-256)".into(), self.sha256.clone()));
         blocks.push(Block::Note(

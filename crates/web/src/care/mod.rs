@@ -15,6 +15,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use sensate_app::AppError;
 use sensate_app::care::CaseView;
+use sensate_domain::care::release::{ReleaseState, SharedInformation};
 use sensate_domain::care::{CareRole, ConfidentialityPolicy};
 use sensate_domain::scheduling::CaseKind;
 use sensate_domain::{CaseId, FieldErrors, UserId};
@@ -42,6 +43,25 @@ pub(crate) struct ConsentLine {
     pub href: String,
     /// Asked again after the text changed.
     pub again: bool,
+}
+
+/// A release of information on the case page.
+pub(crate) struct ReleaseRow {
+    pub recipient: String,
+    pub shared: String,
+    pub purpose: String,
+    pub last_day: String,
+    /// (client's name, where they stand, their signed copy's address).
+    pub signers: Vec<(String, String, Option<String>)>,
+}
+
+/// What was typed in the release form, kept when it is sent back.
+#[derive(Default)]
+pub(crate) struct ReleaseTyped {
+    pub recipient: String,
+    pub shared: Vec<String>,
+    pub purpose: String,
+    pub expires_on: String,
 }
 
 pub(crate) struct TeamRow {
@@ -81,8 +101,23 @@ pub(crate) struct CaseTemplate {
     pub consents: Vec<(String, Vec<ConsentLine>)>,
     /// Each client's intake: (name, where it stands, its summary's address for the care team).
     pub intakes: Vec<(String, String, Option<String>)>,
+    pub releases: Vec<ReleaseRow>,
+    /// The release form's choices and what was typed in it.
+    pub release_items: Vec<Radio>,
+    pub release: ReleaseTyped,
     pub notice: Option<Notice>,
     pub errors: FieldErrors,
+}
+
+/// Where one client stands on a release, in a sentence.
+fn release_state(state: ReleaseState, layout: &Layout, zone: &jiff::tz::TimeZone) -> String {
+    let locale = layout.locale;
+    match state {
+        ReleaseState::Waiting => "not signed yet".to_string(),
+        ReleaseState::InForce { until } => format!("signed; in force to the end of {}", locale.day_with_year(until)),
+        ReleaseState::Revoked { at } => format!("revoked {}", locale.when(at, zone)),
+        ReleaseState::Expired { on } => format!("ended {}", locale.day_with_year(on)),
+    }
 }
 
 fn page(
@@ -91,6 +126,18 @@ fn page(
     layout: Layout,
     notice: Option<Notice>,
     errors: FieldErrors,
+) -> CaseTemplate {
+    let typed = ReleaseTyped { expires_on: view.usual_release_expiry.to_string(), ..ReleaseTyped::default() };
+    page_with(view, actor, layout, notice, errors, typed)
+}
+
+fn page_with(
+    view: CaseView,
+    actor: &sensate_app::Actor,
+    layout: Layout,
+    notice: Option<Notice>,
+    errors: FieldErrors,
+    release: ReleaseTyped,
 ) -> CaseTemplate {
     let r = &view.record;
     let locale = layout.locale;
@@ -183,6 +230,34 @@ fn page(
                 (name, intake::state_text(*state, &layout, &zone), href)
             })
             .collect(),
+        releases: view
+            .releases
+            .iter()
+            .map(|v| ReleaseRow {
+                recipient: v.release.terms.recipient.clone(),
+                shared: v.release.terms.shared.iter().map(|i| i.label()).collect::<Vec<_>>().join("; "),
+                purpose: v.release.terms.purpose.clone(),
+                last_day: locale.day_with_year(v.release.terms.expires_on),
+                signers: v
+                    .signers
+                    .iter()
+                    .map(|s| {
+                        let href = s.signature.map(|id| format!("/consents/signed/{id}"));
+                        (s.name.clone(), release_state(s.state, &layout, &zone), href)
+                    })
+                    .collect(),
+            })
+            .collect(),
+        release_items: SharedInformation::ALL
+            .iter()
+            .map(|item| Radio {
+                value: item.as_str(),
+                label: item.label(),
+                hint: "",
+                selected: release.shared.iter().any(|s| s == item.as_str()),
+            })
+            .collect(),
+        release,
         layout: layout.at("clients"),
         notice,
         errors,
@@ -203,6 +278,9 @@ fn done_notice(done: &str) -> Option<Notice> {
         )),
         "added" => Some(Notice::success("Added to the care team.")),
         "removed" => Some(Notice::success("Taken off the care team.")),
+        "release" => {
+            Some(Notice::success("The release was asked for. Each client finds it under “To complete” to sign."))
+        }
         _ => None,
     }
 }
@@ -311,4 +389,37 @@ pub(crate) async fn remove_from_team(
     let user: UserId = path_id(&user)?;
     let outcome = state.app.care().remove_from_team(&actor, id, user).await;
     after(&state, &actor, layout, id, outcome, "removed").await
+}
+
+/// `POST /cases/{id}/releases`: asks the case's clients for a release of
+/// information; a mistake comes back beside its field with what was typed.
+pub(crate) async fn ask_release(
+    State(state): State<AppState>,
+    page_: Page,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let (actor, layout) = page_.signed_in()?;
+    let id: CaseId = path_id(&id)?;
+    let one = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let typed = ReleaseTyped {
+        recipient: one("recipient"),
+        shared: pairs.iter().filter(|(k, _)| k == "shared").map(|(_, v)| v.clone()).collect(),
+        purpose: one("purpose"),
+        expires_on: one("expires_on"),
+    };
+    let outcome = state
+        .app
+        .care()
+        .ask_release(&actor, id, &typed.recipient, &typed.shared, &typed.purpose, &typed.expires_on)
+        .await;
+    match outcome {
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}?done=release#releases-title")).into_response()),
+        Err(AppError::Invalid(errors)) => {
+            let view = state.app.care().case_page(&actor, id).await?;
+            let notice = Some(Notice::error("Nothing was asked. Check the release below."));
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page_with(view, &actor, layout, notice, errors, typed))
+        }
+        Err(other) => Err(other.into()),
+    }
 }

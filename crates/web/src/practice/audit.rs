@@ -66,6 +66,8 @@ const ACTIONS: &[(&str, &str)] = &[
     ("sign_consent", "Signed a consent"),
     ("view_signed_consent", "Opened a signed consent"),
     ("publish_consent", "Published a consent document"),
+    ("ask_release", "Asked for a release of information"),
+    ("revoke_release", "Revoked a release of information"),
     ("save_intake", "Saved intake answers as a draft"),
     ("submit_intake", "Sent intake answers"),
     ("view_intake", "Opened intake answers"),
