@@ -103,7 +103,17 @@ async function answerIntakeOnPhone(browser, email, name) {
   await context.close();
 }
 
-/** A partner opens Messages on a phone; writes privately to the care team when `text` is given. */
+/** A 4×4 PNG, as a phone's photo of a worksheet would be (only bigger). */
+const WORKSHEET_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAEElEQVR4nGM4UREARwzEcQCR0hkB/rK5kAAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+/**
+ * A partner opens Messages on a phone; writes privately to the care team
+ * when `text` is given, first trying a file of the wrong kind, then with a
+ * picture attached.
+ */
 async function messagesOnPhone(browser, email, text) {
   const context = await browser.newContext({ baseURL: demo.baseURL, viewport: { width: 390, height: 844 } });
   const page = await context.newPage();
@@ -116,9 +126,18 @@ async function messagesOnPhone(browser, email, text) {
   if (text) {
     await main.getByRole('radio', { name: 'The care team only', exact: true }).check();
     await main.getByLabel('Message', { exact: true }).fill(text);
+    const file = main.getByLabel('Attach a file (optional)');
+    await file.setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('plain text') });
+    await main.getByRole('button', { name: 'Send', exact: true }).click();
+    await expect(main.getByText('Attach a PDF, a PNG or a JPEG file.')).toBeVisible();
+    await expect(main.getByLabel('Message', { exact: true })).toHaveValue(text);
+    await expectNoA11yViolations(page);
+    await main.getByRole('radio', { name: 'The care team only', exact: true }).check();
+    await file.setInputFiles({ name: 'worksheet.png', mimeType: 'image/png', buffer: WORKSHEET_PNG });
     await main.getByRole('button', { name: 'Send', exact: true }).click();
     await expect(page.locator('.notice')).toContainText('Sent.');
     await expect(main.getByText(text)).toBeVisible();
+    await expect(main.getByRole('link', { name: /^Attached: worksheet\.jpg · 1 KB$/ })).toBeVisible();
   }
   await expectNoA11yViolations(page);
   const body = await main.innerText();
@@ -170,10 +189,18 @@ test("a couple's work starts once the policy is chosen and both partners signed 
   // Alex writes to the therapist alone; Riley never sees it; the therapist does.
   const privately = 'I would like to talk about something on my own first.';
   await messagesOnPhone(browser, 'alex@client.example', privately);
-  expect(await messagesOnPhone(browser, 'riley@client.example')).not.toContain(privately);
+  const rileySees = await messagesOnPhone(browser, 'riley@client.example');
+  expect(rileySees).not.toContain(privately);
+  expect(rileySees).not.toContain('worksheet');
   await page.goto(caseUrl);
   await main.getByRole('link', { name: 'Messages', exact: true }).click();
   await expect(main.getByText(privately)).toBeVisible();
+  // The picture Alex attached downloads as a JPEG saved afresh.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    main.getByRole('link', { name: /^Attached: worksheet\.jpg/ }).click(),
+  ]);
+  expect(download.suggestedFilename()).toBe('worksheet.jpg');
   await expect(main.getByText(/To Alex Kim and the care team/)).toBeVisible();
   await expectNoA11yViolations(page);
 

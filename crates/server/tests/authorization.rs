@@ -72,6 +72,8 @@ struct World {
     clients: HashMap<&'static str, reqwest::Client>,
     client_a: UserId,
     throwaway: UserId,
+    /// A file the partner sent the care team alone.
+    attachment: uuid::Uuid,
     /// The therapist whose directory profile the `/profiles/{id}` routes edit.
     clinician: UserId,
     /// Each actor's own account, for redirects to "your own" pages.
@@ -263,6 +265,17 @@ async fn world(db: TestDb) -> World {
         )
         .await;
     assert_eq!(written.status(), 303);
+    let partner_file = marker("partner-file");
+    let attached = app
+        .post_multipart(
+            &clients["partner"],
+            &format!("/me/messages/{couple}"),
+            &[("to", "team"), ("body", "")],
+            Some(("attachment", &format!("{partner_file}.pdf"), b"%PDF-1.7\n%%EOF\n".as_slice())),
+        )
+        .await;
+    assert_eq!(attached.status(), 303);
+    let attachment = app.store().attachments_of_case(couple).await.unwrap()[0].id;
     let y = signed_in(&app, "y@q.example", PASSWORD).await;
     assert_eq!(app.post_form(&y, "/me/contact", &[("contact_preferences", &y_contact)]).await.status(), 303);
 
@@ -345,12 +358,14 @@ async fn world(db: TestDb) -> World {
             (note, vec!["clinician"]),
             (a_intake, vec!["client_a", "clinician", "co_therapist", "supervisor"]),
             (partner_message, vec!["partner", "clinician", "co_therapist", "supervisor"]),
+            (partner_file, vec!["partner", "clinician", "co_therapist", "supervisor"]),
             (y_contact, vec![]),
         ],
         app,
         clients,
         client_a,
         throwaway,
+        attachment,
     }
 }
 
@@ -380,7 +395,8 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
     let on_the_case = path.starts_with("/cases/")
         || path.starts_with("/api/v1/cases/")
         || path.starts_with("/clients/{id}")
-        || path == "/me/messages/{case}";
+        || path == "/me/messages/{case}"
+        || path.starts_with("/messages/attachments/");
     let actor = match actor {
         "co_therapist" | "supervisor" if !on_the_case => "other_clinician",
         "co_therapist" if path.starts_with("/clients/{id}") => "clinician",
@@ -616,6 +632,13 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
         (_, "/me/consents/sign") => gate(if in_p(&CLIENTS_P) { Status(404) } else { Status(403) }),
         // No signature has this id: the same 404 for everyone signed in.
         (true, "/consents/signed/{id}" | "/consents/signed/{id}/pdf") => gate(Status(404)),
+        // The partner's file to the care team: the partner and the team
+        // (the supervisor reads); client A, in the case, never.
+        (true, "/messages/attachments/{id}") => gate(match actor {
+            "partner" | "clinician" | "co_therapist" | "supervisor" => Status(200),
+            "client_a" | "foreign_clinician" => Status(404),
+            _ => Status(403),
+        }),
         (true, "/consents") => gate(if in_p(&["owner", "admin"]) { Status(200) } else { Status(403) }),
         (false, "/consents/{kind}") => gate(if in_p(&["owner", "admin"]) { Status(422) } else { Status(403) }),
         (true, "/me/intake" | "/me/messages") => gate(if in_p(&CLIENTS_P) { Status(200) } else { Status(403) }),
@@ -808,6 +831,8 @@ fn request(world: &World, path: &str, actor: &str, n: usize) -> (String, Vec<(St
         world.session_type.to_string()
     } else if path.starts_with("/appointments/") || path.starts_with("/api/v1/appointments/") {
         world.appointment.to_string()
+    } else if path.starts_with("/messages/attachments/") {
+        world.attachment.to_string()
     } else if path.starts_with("/cases/") || path.starts_with("/api/v1/cases/") {
         world.couple.to_string()
     } else {

@@ -622,6 +622,109 @@ on_both_engines! {
     }
 }
 
+on_both_engines! {
+    async fn attachments_are_checked_re_encoded_sealed_and_kept_to_their_message(db: TestDb) {
+        let w = world(db).await;
+        let app = &w.app;
+        let robin = client(app, "robin@client.example").await;
+        let jo = client(app, "jo@client.example").await;
+        let mine = format!("/me/messages/{}", w.couple);
+        let team = format!("/cases/{}/messages", w.couple);
+        let (_, page) = text(app, &robin, &mine).await;
+        assert!(page.contains("enctype=\"multipart/form-data\"") && page.contains("Attach a file (optional)"), "{page}");
+
+        // Wrong kinds and sizes are refused beside the field; nothing is sent, the words are kept.
+        let gif = app.post_multipart(&robin, &mine, &[("to", "team"), ("body", "My worksheet")], Some(("attachment", "worksheet.pdf", b"GIF89a....".as_slice()))).await;
+        let status = gif.status();
+        let body = gif.text().await.unwrap();
+        assert_eq!(status, 422, "{body}");
+        assert!(body.contains("Attach a PDF, a PNG or a JPEG file.") && body.contains(">My worksheet</textarea>"), "{body}");
+        let mut big = b"%PDF-1.7\n".to_vec();
+        big.resize(5 * 1024 * 1024 + 10, b'0');
+        let large = app.post_multipart(&robin, &mine, &[("to", "team"), ("body", "")], Some(("attachment", "big.pdf", big.as_slice()))).await;
+        assert_eq!(large.status(), 422);
+        assert!(large.text().await.unwrap().contains("The file is larger than 5 MB."));
+        // Up to 5 MB goes through (a PDF of 3 MB here).
+        let mut fine = b"%PDF-1.7\n".to_vec();
+        fine.resize(3 * 1024 * 1024, b'0');
+        let three = app.post_multipart(&robin, &mine, &[("to", "team"), ("body", "")], Some(("attachment", "three.pdf", fine.as_slice()))).await;
+        assert_eq!(location(&three), format!("{mine}?done=sent"));
+        let broken = app.post_multipart(&robin, &mine, &[("to", "team"), ("body", "")], Some(("attachment", "x.png", b"\x89PNG\r\n\x1a\nnot really".as_slice()))).await;
+        assert_eq!(broken.status(), 422);
+        assert_eq!(sqlx_bodies(app).await.len(), 1, "only the 3 MB one; nothing half-written");
+
+        // Robin sends a photographed worksheet to the care team alone: it is
+        // re-encoded (the camera's note is gone), its name kept, sealed at rest.
+        let photo = jpeg_with_a_camera_note();
+        let sent = app.post_multipart(&robin, &mine, &[("to", "team"), ("body", "")], Some(("attachment", "NAME-CANARY worksheet.jpeg", photo.as_slice()))).await;
+        assert_eq!(location(&sent), format!("{mine}?done=sent"));
+        let pdf = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+        let shared = app.post_multipart(&jo, &mine, &[("to", "everyone"), ("body", "The reading list")], Some(("attachment", "reading.pdf", pdf.as_slice()))).await;
+        assert_eq!(location(&shared), format!("{mine}?done=sent"));
+        let (_, page) = text(app, &w.tess, &team).await;
+        let path = attachment_link(&page, "NAME-CANARY worksheet.jpg");
+        let download = w.tess.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(download.status(), 200);
+        assert_eq!(download.headers()["content-type"], "image/jpeg");
+        assert!(download.headers()["content-disposition"].to_str().unwrap().starts_with("attachment; filename=\"attachment.jpg\"; filename*=UTF-8''NAME%2DCANARY%20worksheet%2Ejpg"));
+        let bytes = download.bytes().await.unwrap();
+        assert!(image::load_from_memory(&bytes).unwrap().width() == 64, "a picture still");
+        assert!(!bytes.windows(b"GPS-CANARY".len()).any(|w| w == b"GPS-CANARY"), "the camera's note is gone");
+
+        // Jo never gets Robin's file, not even by its address; Robin and the supervisor do.
+        let (_, page) = text(app, &jo, &mine).await;
+        assert!(!page.contains("NAME-CANARY") && page.contains("Attached: reading.pdf"), "{page}");
+        assert_eq!(jo.get(app.url(&path)).send().await.unwrap().status(), 404);
+        assert_eq!(robin.get(app.url(&path)).send().await.unwrap().status(), 200);
+        assert_eq!(w.owner.get(app.url(&path)).send().await.unwrap().status(), 403, "the front desk is not in the conversation");
+        assert_eq!(jo.get(app.url(&format!("/messages/attachments/{}", uuid::Uuid::new_v4()))).send().await.unwrap().status(), 404);
+        let (_, page) = text(app, &robin, &mine).await;
+        let served = robin.get(app.url(&attachment_link(&page, "reading.pdf"))).send().await.unwrap();
+        assert_eq!(served.headers()["content-type"], "application/pdf");
+        assert_eq!(served.bytes().await.unwrap().as_ref(), pdf.as_slice(), "a PDF is kept as sent");
+        let thread: serde_json::Value = w.tess.get(app.url(&format!("/api/v1/cases/{}/messages", w.couple))).send().await.unwrap().json().await.unwrap();
+        let listed: Vec<&serde_json::Value> = thread["messages"].as_array().unwrap().iter().filter_map(|m| m["attachment"].as_object().map(|_| &m["attachment"])).collect();
+        assert_eq!(listed.len(), 3, "{thread}");
+
+        // At rest the name and the bytes are ciphertext; the log has ids only.
+        for column in [sensate_store::EncryptedColumn::AttachmentName, sensate_store::EncryptedColumn::AttachmentData] {
+            let stored = app.store().encrypted_values(column).await.unwrap();
+            assert_eq!(stored.len(), 3);
+            assert!(stored.iter().all(|(_, v)| !v.windows(11).any(|w| w == b"NAME-CANARY" || w == b"obj <<>> en")));
+        }
+        let log = app.audit_chain().await;
+        assert_eq!(log.iter().filter(|e| e.event.action == "view_attachment" && e.event.outcome == "allowed").count(), 3);
+        assert_eq!(log.iter().filter(|e| e.event.action == "view_attachment" && e.event.outcome == "denied").count(), 2);
+        assert!(log.iter().all(|e| !e.event.record_id.contains("CANARY")));
+        w.app.stop().await;
+    }
+}
+
+/// The download address of the attachment named `name` on a thread's page.
+fn attachment_link(page: &str, name: &str) -> String {
+    let end =
+        page.find(&format!("\" download>Attached: {name} · ")).unwrap_or_else(|| panic!("{name} attached: {page}"));
+    let start = page[..end].rfind("href=\"").unwrap() + "href=\"".len();
+    page[start..end].to_string()
+}
+
+/// A 64×48 JPEG with a comment segment holding a position, as a phone
+/// camera's metadata would.
+fn jpeg_with_a_camera_note() -> Vec<u8> {
+    let picture = image::RgbImage::from_fn(64, 48, |x, _| image::Rgb([(x * 4) as u8, 90, 160]));
+    let mut plain = Vec::new();
+    image::DynamicImage::ImageRgb8(picture)
+        .write_to(&mut std::io::Cursor::new(&mut plain), image::ImageFormat::Jpeg)
+        .unwrap();
+    let comment = b"GPS-CANARY 40.7128N 74.0060W";
+    let length = u16::try_from(comment.len() + 2).unwrap().to_be_bytes();
+    let mut out = plain[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xFE, length[0], length[1]]);
+    out.extend_from_slice(comment);
+    out.extend_from_slice(&plain[2..]);
+    out
+}
+
 /// Every stored message body, as the database holds it.
 async fn sqlx_bodies(app: &TestApp) -> Vec<Vec<u8>> {
     app.store()

@@ -49,7 +49,7 @@ pub use error::{ConnectError, StoreError};
 pub use identity::IdentityStore;
 pub use intake::{IntakeRecord, IntakeStore};
 pub use jobs::{JOB_RETRY, JobRecord, JobStatus, JobStore, NewJob, PurgeCutoffs, Purged, RetryPolicy};
-pub use messages::{MessageRecord, MessageStore};
+pub use messages::{AttachmentRecord, MessageRecord, MessageStore};
 pub use migrations::latest_version;
 pub use postgres::PgStore;
 pub use practice::PracticeStore;

@@ -21,9 +21,27 @@ pub struct MessageRecord {
     pub sent_at: Timestamp,
 }
 
+/// A file attached to a message, its name and bytes sealed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentRecord {
+    pub id: uuid::Uuid,
+    pub message_id: uuid::Uuid,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub file_name: Vec<u8>,
+    /// Empty when listed with its message (the bytes are read on download).
+    pub data: Vec<u8>,
+}
+
 #[async_trait]
 pub trait MessageStore: Send + Sync {
     async fn insert_message(&self, message: &MessageRecord) -> Result<()>;
+    async fn insert_attachment(&self, attachment: &AttachmentRecord) -> Result<()>;
+    /// The attachments of a case's messages, without their bytes (callers
+    /// keep those of the messages the viewer sees).
+    async fn attachments_of_case(&self, case: CaseId) -> Result<Vec<AttachmentRecord>>;
+    /// An attachment with its bytes, and its message (for who may see it).
+    async fn attachment(&self, id: uuid::Uuid) -> Result<Option<(AttachmentRecord, MessageRecord)>>;
     /// The case's messages `viewer` may see, oldest first: every one for the
     /// care team (`viewer_on_team`), else those for every client or for them.
     async fn messages_seen_by(&self, case: CaseId, viewer: UserId, viewer_on_team: bool) -> Result<Vec<MessageRecord>>;
@@ -130,5 +148,100 @@ where
         .fetch_all(&mut *self.conn().await?)
         .await?;
         Ok(rows.into_iter().map(|(message, user)| (message, UserId::from_uuid(user))).collect())
+    }
+
+    async fn insert_attachment(&self, a: &AttachmentRecord) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO message_attachments (id, message_id, content_type, size_bytes, file_name, data) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(a.id)
+        .bind(a.message_id)
+        .bind(&a.content_type)
+        .bind(a.size_bytes)
+        .bind(&a.file_name)
+        .bind(&a.data)
+        .execute(&mut *self.conn().await?)
+        .await?;
+        Ok(())
+    }
+
+    async fn attachments_of_case(&self, case: CaseId) -> Result<Vec<AttachmentRecord>> {
+        type Row = (uuid::Uuid, uuid::Uuid, String, i64, Vec<u8>);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT a.id, a.message_id, a.content_type, a.size_bytes, a.file_name \
+             FROM message_attachments a JOIN messages m ON m.id = a.message_id WHERE m.case_id = $1",
+        )
+        .bind(case.as_uuid())
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, message_id, content_type, size_bytes, file_name)| AttachmentRecord {
+                id,
+                message_id,
+                content_type,
+                size_bytes,
+                file_name,
+                data: Vec::new(),
+            })
+            .collect())
+    }
+
+    async fn attachment(&self, id: uuid::Uuid) -> Result<Option<(AttachmentRecord, MessageRecord)>> {
+        type Row = (
+            uuid::Uuid,
+            String,
+            i64,
+            Vec<u8>,
+            Vec<u8>,
+            uuid::Uuid,
+            uuid::Uuid,
+            uuid::Uuid,
+            uuid::Uuid,
+            String,
+            Option<uuid::Uuid>,
+            Vec<u8>,
+            i64,
+        );
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT a.message_id, a.content_type, a.size_bytes, a.file_name, a.data, \
+             m.id, m.practice_id, m.case_id, m.author_id, u.display_name, m.private_to, m.body, m.sent_at \
+             FROM message_attachments a JOIN messages m ON m.id = a.message_id JOIN users u ON u.id = m.author_id \
+             WHERE a.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *self.conn().await?)
+        .await?;
+        let Some((
+            message_id,
+            content_type,
+            size_bytes,
+            file_name,
+            data,
+            m,
+            practice,
+            case,
+            author,
+            author_name,
+            private_to,
+            body,
+            sent_at,
+        )) = row
+        else {
+            return Ok(None);
+        };
+        let attachment = AttachmentRecord { id, message_id, content_type, size_bytes, file_name, data };
+        let message = MessageRecord {
+            id: m,
+            practice_id: PracticeId::from_uuid(practice),
+            case_id: CaseId::from_uuid(case),
+            author: UserId::from_uuid(author),
+            author_name,
+            private_to: private_to.map(UserId::from_uuid),
+            body,
+            sent_at: crate::shared::instant(sent_at)?,
+        };
+        Ok(Some((attachment, message)))
     }
 }

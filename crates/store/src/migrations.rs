@@ -240,6 +240,11 @@ const STEPS: &[Step] = &[
             postgres: include_str!("../migrations/postgres/0026_releases.sql"),
         },
     },
+    Step {
+        version: 27,
+        description: "message_attachments",
+        sql: Sql::Shared(include_str!("../migrations/shared/0027_message_attachments.sql")),
+    },
 ];
 
 /// The newest schema version this build knows.

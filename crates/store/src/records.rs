@@ -373,10 +373,12 @@ pub enum EncryptedColumn {
     AppointmentLinkToken,
     IntakeAnswers,
     MessageBody,
+    AttachmentName,
+    AttachmentData,
 }
 
 impl EncryptedColumn {
-    pub const ALL: [EncryptedColumn; 8] = [
+    pub const ALL: [EncryptedColumn; 10] = [
         EncryptedColumn::ClientContactPreferences,
         EncryptedColumn::ClinicalNoteBody,
         EncryptedColumn::TotpSecret,
@@ -385,6 +387,8 @@ impl EncryptedColumn {
         EncryptedColumn::AppointmentLinkToken,
         EncryptedColumn::IntakeAnswers,
         EncryptedColumn::MessageBody,
+        EncryptedColumn::AttachmentName,
+        EncryptedColumn::AttachmentData,
     ];
 
     /// (table, column, key column): what the encryption's associated data binds.
@@ -398,6 +402,8 @@ impl EncryptedColumn {
             EncryptedColumn::AppointmentLinkToken => ("appointment_links", "sealed_token", "appointment_id"),
             EncryptedColumn::IntakeAnswers => ("intake_forms", "answers", "id"),
             EncryptedColumn::MessageBody => ("messages", "body", "id"),
+            EncryptedColumn::AttachmentName => ("message_attachments", "file_name", "id"),
+            EncryptedColumn::AttachmentData => ("message_attachments", "data", "id"),
         }
     }
 }

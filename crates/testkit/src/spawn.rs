@@ -140,6 +140,44 @@ impl TestApp {
         client.post(self.url(path)).header("origin", &self.base_url).form(&form).send().await.unwrap()
     }
 
+    /// Posts a file upload form the way a browser on this site does
+    /// (`multipart/form-data`, same Origin, the token first, then `fields`,
+    /// then the file as (field, file name, bytes) when there is one).
+    pub async fn post_multipart(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &str, &[u8])>,
+    ) -> reqwest::Response {
+        let token = self.csrf_token(client).await;
+        let boundary = "----sensate-test-boundary-7d1f";
+        let mut body = Vec::new();
+        let mut fields: Vec<(&str, &str)> = fields.to_vec();
+        fields.insert(0, ("csrf_token", &token));
+        for (name, value) in fields {
+            let part = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n");
+            body.extend_from_slice(part.as_bytes());
+        }
+        if let Some((name, file_name, bytes)) = file {
+            let head = format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            );
+            body.extend_from_slice(head.as_bytes());
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        client
+            .post(self.url(path))
+            .header("origin", &self.base_url)
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Signs this app's client in; panics if the credentials are refused.
     pub async fn login(&self, client: &reqwest::Client, email: &str, password: &str) {
         let response = self.post_form(client, "/login", &[("email", email), ("password", password)]).await;

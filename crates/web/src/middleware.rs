@@ -20,17 +20,31 @@ use crate::error::{ErrorPage, REQUEST, RequestContext};
 use crate::{AppState, WebConfig, cookies};
 
 /// Forms are small; photo uploads carry up to their own limit plus the
-/// multipart framing around the file.
+/// multipart framing around the file. A message's attachment may run a
+/// megabyte over its limit, so that a file a little too large is refused
+/// beside the field, by the use case, rather than by this page.
 const BODY_LIMIT: usize = 256 * 1024;
 const UPLOAD_LIMIT: usize = sensate_app::directory::photos::PHOTO_MAX_BYTES + 64 * 1024;
+const MESSAGE_UPLOAD_LIMIT: usize = sensate_domain::care::messages::ATTACHMENT_MAX_BYTES + 1024 * 1024;
 
-/// The routes that take a file upload (`multipart/form-data`).
+/// The routes that take a file upload (`multipart/form-data`): a profile
+/// photo, and a message with an attachment.
 pub(crate) fn accepts_upload(path: &str) -> bool {
-    path.starts_with("/profiles/") && path.ends_with("/photo")
+    (path.starts_with("/profiles/") && path.ends_with("/photo")) || is_message_post(path)
+}
+
+fn is_message_post(path: &str) -> bool {
+    path.starts_with("/me/messages/") || (path.starts_with("/cases/") && path.ends_with("/messages"))
 }
 
 fn body_limit(path: &str) -> usize {
-    if accepts_upload(path) { UPLOAD_LIMIT } else { BODY_LIMIT }
+    if is_message_post(path) {
+        MESSAGE_UPLOAD_LIMIT
+    } else if accepts_upload(path) {
+        UPLOAD_LIMIT
+    } else {
+        BODY_LIMIT
+    }
 }
 
 /// The anti-forgery token for this request, for forms to embed.
@@ -41,6 +55,10 @@ pub(crate) fn wrap(router: Router<AppState>, state: AppState) -> Router {
     router
         .layer(
             ServiceBuilder::new()
+                // `limit_body` and the anti-forgery check hold each route to
+                // its own limit; axum's 2 MB default for multipart bodies
+                // would refuse a photo or an attachment of 2 to 5 MB.
+                .layer(axum::extract::DefaultBodyLimit::disable())
                 .layer(from_fn(run_to_completion))
                 .layer(from_fn_with_state(state.clone(), request_context))
                 .layer(from_fn_with_state(state.clone(), security_headers))

@@ -126,6 +126,7 @@ fn declare() -> Table {
         .post("/me/messages/{case}", SignedIn, care::messages::my_send)
         .get("/cases/{id}/messages", SignedIn, care::messages::case_thread)
         .post("/cases/{id}/messages", SignedIn, care::messages::case_send)
+        .get("/messages/attachments/{id}", SignedIn, care::messages::attachment)
         .get("/me/intake/{case}", SignedIn, care::intake::form)
         .post("/me/intake/{case}", SignedIn, care::intake::save)
         .get("/cases/{id}/intake/{client}", SignedIn, care::intake::summary)

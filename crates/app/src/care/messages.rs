@@ -4,11 +4,11 @@
 //! (so does the policy); every read and write is audited; the people it
 //! reaches get an email that says only that there is a new message.
 use sensate_domain::care::ConfidentialityPolicy;
-use sensate_domain::care::messages::{self, Audience};
+use sensate_domain::care::messages::{self, ATTACHMENT_MAX_BYTES, AttachmentKind, Audience};
 use sensate_domain::policy::{Action, Resource};
 use sensate_domain::scheduling::CaseKind;
 use sensate_domain::{CaseId, FieldErrors, JobId, PracticeId, UserId};
-use sensate_store::{CaseRecord, MessageRecord, NewJob};
+use sensate_store::{AttachmentRecord, CaseRecord, MessageRecord, NewJob};
 
 use crate::audit::outcome;
 use crate::infra::crypto::Binding;
@@ -30,6 +30,75 @@ pub struct Message {
     pub sent_at: jiff::Timestamp,
     /// For the care team: the clients who opened it.
     pub read_by: Vec<String>,
+    pub attachment: Option<AttachmentInfo>,
+}
+
+/// A file attached to a message, as its list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentInfo {
+    pub id: uuid::Uuid,
+    pub name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+}
+
+/// A file as it was uploaded with a message.
+#[derive(Debug, Clone, Default)]
+pub struct Upload {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// An attachment to download.
+#[derive(Debug, Clone)]
+pub struct Download {
+    pub name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Attached pictures are re-encoded to fit this many pixels on each side:
+/// enough to read a photographed worksheet.
+const ATTACHMENT_MAX_SIDE: u32 = 2_400;
+
+fn attachment_binding<'a>(column: &'static str, id: &'a str) -> Binding<'a> {
+    Binding::new("message_attachments", column, id)
+}
+
+/// Checks an upload and makes what is stored of it: a PDF as sent, a
+/// picture re-encoded (nothing but its pixels kept). Refusals name the
+/// `attachment` field.
+async fn prepare_attachment(upload: Upload) -> Result<(AttachmentKind, String, Vec<u8>), AppError> {
+    let refuse = |message: &str| {
+        let mut errors = FieldErrors::new();
+        errors.add("attachment", message);
+        AppError::Invalid(errors)
+    };
+    if upload.bytes.len() > ATTACHMENT_MAX_BYTES {
+        return Err(refuse("The file is larger than 5 MB. Choose a smaller one, or send it in parts."));
+    }
+    let Some(kind) = AttachmentKind::sniff(&upload.bytes) else {
+        return Err(refuse("Attach a PDF, a PNG or a JPEG file."));
+    };
+    let name = messages::attachment_name(&upload.name, kind);
+    match kind {
+        AttachmentKind::Pdf => Ok((kind, name, upload.bytes)),
+        AttachmentKind::Image => {
+            let bytes = upload.bytes;
+            let encoded = tokio::task::spawn_blocking(move || {
+                crate::directory::photos::reencode_within(&bytes, ATTACHMENT_MAX_SIDE)
+            })
+            .await
+            .map_err(|e| AppError::Internal(format!("attachment encoding stopped: {e}")))?;
+            match encoded {
+                Ok(picture) => Ok((kind, name, picture.jpeg)),
+                Err(crate::directory::photos::PhotoProblem::TooManyPixels) => {
+                    Err(refuse("The picture is more than 8,000 pixels wide or high. Choose a smaller one."))
+                }
+                Err(_) => Err(refuse("The picture could not be read; the file may be damaged. Try another.")),
+            }
+        }
+    }
 }
 
 /// A case's thread, as one reader sees it.
@@ -107,6 +176,7 @@ impl super::Care<'_> {
         let team = on_team(&record, actor.user_id);
         let stored = self.app.store.messages_seen_by(case, actor.user_id, team).await?;
         let reads = if team { self.app.store.message_reads(case).await? } else { Vec::new() };
+        let attachments = self.app.store.attachments_of_case(case).await?;
         let mut list = Vec::new();
         for m in &stored {
             // The query decided; this checks it again, by the domain's rule.
@@ -134,6 +204,19 @@ impl super::Care<'_> {
                     })
                     .map(|(_, reader)| name_of(&record, *reader))
                     .collect(),
+                attachment: match attachments.iter().find(|a| a.message_id == m.id) {
+                    Some(a) => {
+                        let name =
+                            self.app.keys.decrypt(&attachment_binding("file_name", &a.id.to_string()), &a.file_name)?;
+                        Some(AttachmentInfo {
+                            id: a.id,
+                            name: name.expose().to_string(),
+                            content_type: a.content_type.clone(),
+                            size_bytes: a.size_bytes,
+                        })
+                    }
+                    None => None,
+                },
             });
         }
         let may_write = sensate_domain::policy::decide(&actor.facts(), Action::SendMessage, &resource(&record))
@@ -165,12 +248,25 @@ impl super::Care<'_> {
         })
     }
 
-    /// Sends a message to `to` (one of the thread's audiences) and queues
-    /// the notices to those it reaches.
-    pub async fn send_message(&self, actor: &Actor, case: CaseId, to: &str, body: &str) -> Result<(), AppError> {
+    /// Sends a message to `to` (one of the thread's audiences), with a file
+    /// if one is attached, and queues the notices to those it reaches.
+    pub async fn send_message(
+        &self,
+        actor: &Actor,
+        case: CaseId,
+        to: &str,
+        body: &str,
+        attachment: Option<Upload>,
+    ) -> Result<(), AppError> {
         let record = self.thread_case(actor, case, Action::SendMessage).await?;
+        let attachment = attachment.filter(|upload| !upload.bytes.is_empty() || !upload.name.is_empty());
         let mut errors = FieldErrors::new();
-        let body = messages::check_body(body).map_err(|message| errors.add("body", message)).ok();
+        // A file may go without words.
+        let body = if attachment.is_some() && body.trim().is_empty() {
+            Some(String::new())
+        } else {
+            messages::check_body(body).map_err(|message| errors.add("body", message)).ok()
+        };
         let team = on_team(&record, actor.user_id);
         let audience = match to.trim() {
             "everyone" if record.clients.len() > 1 || team => Some(Audience::Everyone),
@@ -190,6 +286,23 @@ impl super::Care<'_> {
         };
         let id = uuid::Uuid::now_v7();
         let now = self.app.now();
+        let attachment = match attachment {
+            Some(upload) => {
+                let (kind, name, bytes) = prepare_attachment(upload).await?;
+                let attachment_id = uuid::Uuid::now_v7();
+                let key = attachment_id.to_string();
+                let data = self.app.keys.encrypt_bytes(&attachment_binding("data", &key), &bytes)?;
+                Some(AttachmentRecord {
+                    id: attachment_id,
+                    message_id: id,
+                    content_type: kind.stored_type().to_string(),
+                    size_bytes: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+                    file_name: self.app.keys.encrypt(&attachment_binding("file_name", &key), &name)?,
+                    data,
+                })
+            }
+            None => None,
+        };
         let message = MessageRecord {
             id,
             practice_id: record.practice_id,
@@ -217,6 +330,9 @@ impl super::Care<'_> {
         recipients.retain(|user| *user != actor.user_id);
         let uow = self.app.store.begin_write().await?;
         uow.insert_message(&message).await?;
+        if let Some(attachment) = &attachment {
+            uow.insert_attachment(attachment).await?;
+        }
         for recipient in recipients {
             let job = NewJob {
                 id: JobId::new(),
@@ -283,6 +399,34 @@ impl super::Care<'_> {
             record_id: user.to_string(),
         };
         Ok(self.app.mailer.send(&mail).await.map(|()| crate::jobs::JobRun::Sent(sent)))
+    }
+
+    /// An attachment, for those who see its message; anyone else gets the
+    /// same 404 as for an unknown one. Every download is audited.
+    pub async fn attachment(&self, actor: &Actor, id: uuid::Uuid) -> Result<Download, AppError> {
+        let found = self.app.store.attachment(id).await?;
+        let Some((attachment, message)) = found else {
+            let practice = actor.acting_practice();
+            self.app
+                .audit_actor(actor, practice, "view_attachment", "attachment", id.to_string(), outcome::DENIED)
+                .await?;
+            return Err(AppError::NotFound);
+        };
+        let record = self.thread_case(actor, message.case_id, Action::ReadMessages).await?;
+        let team = on_team(&record, actor.user_id);
+        let audience = message.private_to.map_or(Audience::Everyone, Audience::Only);
+        let practice = record.practice_id;
+        if !audience.reaches(actor.user_id, team) {
+            self.app
+                .audit_actor(actor, Some(practice), "view_attachment", "attachment", id.to_string(), outcome::DENIED)
+                .await?;
+            return Err(AppError::NotFound);
+        }
+        let key = id.to_string();
+        let name = self.app.keys.decrypt(&attachment_binding("file_name", &key), &attachment.file_name)?;
+        let bytes = self.app.keys.decrypt_bytes(&attachment_binding("data", &key), &attachment.data)?;
+        self.app.audit_actor(actor, Some(practice), "view_attachment", "attachment", key, outcome::ALLOWED).await?;
+        Ok(Download { name: name.expose().to_string(), content_type: attachment.content_type, bytes: bytes.to_vec() })
     }
 
     /// Who a case's thread is with, for the client's list: their open cases.

@@ -51,6 +51,12 @@ impl PhotoProblem {
 /// Decodes an upload and encodes it afresh (see the module comment).
 /// CPU-bound: call it off the async runtime.
 pub fn reencode(upload: &[u8]) -> Result<EncodedPhoto, PhotoProblem> {
+    reencode_within(upload, MAX_SIDE)
+}
+
+/// [`reencode`], fitting the result in `max_side` pixels on each side
+/// (message attachments keep more detail than directory photos).
+pub fn reencode_within(upload: &[u8], max_side: u32) -> Result<EncodedPhoto, PhotoProblem> {
     if upload.is_empty() {
         return Err(PhotoProblem::Empty);
     }
@@ -73,8 +79,8 @@ pub fn reencode(upload: &[u8]) -> Result<EncodedPhoto, PhotoProblem> {
     let orientation = decoder.orientation().map_err(|_| PhotoProblem::Unreadable)?;
     let mut image = DynamicImage::from_decoder(decoder).map_err(too_many_pixels_or_unreadable)?;
     image.apply_orientation(orientation);
-    if image.width() > MAX_SIDE || image.height() > MAX_SIDE {
-        image = image.resize(MAX_SIDE, MAX_SIDE, FilterType::Lanczos3);
+    if image.width() > max_side || image.height() > max_side {
+        image = image.resize(max_side, max_side, FilterType::Lanczos3);
     }
     // JPEG has no transparency: transparent parts become white, not black.
     let rgb = if image.color().has_alpha() { on_white(&image) } else { image.to_rgb8() };

@@ -307,13 +307,18 @@ impl KeyRing {
     /// Encrypts `plaintext` for the place `binding` names, under the current
     /// key: `[0x01][version u32 BE][nonce 24][ciphertext + tag]`.
     pub fn encrypt(&self, binding: &Binding<'_>, plaintext: &str) -> Result<Vec<u8>, CryptoError> {
+        self.encrypt_bytes(binding, plaintext.as_bytes())
+    }
+
+    /// [`encrypt`](Self::encrypt) for bytes that are not text (an attached file).
+    pub fn encrypt_bytes(&self, binding: &Binding<'_>, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let mut nonce = [0u8; NONCE_LEN];
         OsRng.try_fill_bytes(&mut nonce).map_err(|_| CryptoError::Random)?;
         let aad = binding.associated_data(self.current_version);
         let ciphertext = self
             .current
             .cipher()
-            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext.as_bytes(), aad: &aad })
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext, aad: &aad })
             .map_err(|_| CryptoError::Encryption)?;
 
         let mut stored = Vec::with_capacity(1 + VERSION_LEN + NONCE_LEN + ciphertext.len());
@@ -327,20 +332,26 @@ impl KeyRing {
     /// Decrypts a value made by [`encrypt`](Self::encrypt) for the same
     /// binding, with the key version recorded in the value.
     pub fn decrypt(&self, binding: &Binding<'_>, stored: &[u8]) -> Result<SecretText, CryptoError> {
-        let parts = Stored::parse(stored)?;
-        let key = self.key(parts.version).ok_or(CryptoError::UnknownKeyVersion(parts.version))?;
-        let aad = binding.associated_data(parts.version);
-        let plaintext = key
-            .cipher()
-            .decrypt(XNonce::from_slice(parts.nonce), Payload { msg: parts.ciphertext, aad: &aad })
-            .map_err(|_| CryptoError::Authentication)?;
-        match String::from_utf8(plaintext) {
+        let mut plaintext = self.decrypt_bytes(binding, stored)?;
+        match String::from_utf8(std::mem::take(&mut *plaintext)) {
             Ok(text) => Ok(SecretText(Zeroizing::new(text))),
             Err(e) => {
                 e.into_bytes().zeroize();
                 Err(CryptoError::InvalidUtf8)
             }
         }
+    }
+
+    /// Decrypts a value made by [`encrypt_bytes`](Self::encrypt_bytes) (or
+    /// [`encrypt`](Self::encrypt)) for the same binding.
+    pub fn decrypt_bytes(&self, binding: &Binding<'_>, stored: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        let parts = Stored::parse(stored)?;
+        let key = self.key(parts.version).ok_or(CryptoError::UnknownKeyVersion(parts.version))?;
+        let aad = binding.associated_data(parts.version);
+        key.cipher()
+            .decrypt(XNonce::from_slice(parts.nonce), Payload { msg: parts.ciphertext, aad: &aad })
+            .map(Zeroizing::new)
+            .map_err(|_| CryptoError::Authentication)
     }
 
     /// The key version a stored value was encrypted under, or `None` if it
@@ -357,10 +368,11 @@ impl KeyRing {
     }
 
     /// Decrypts with the version recorded in the value and encrypts again
-    /// under the current version, for the same binding.
+    /// under the current version, for the same binding. Text or not, the
+    /// bytes are carried over as they are.
     pub fn reencrypt(&self, binding: &Binding<'_>, stored: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        let plaintext = self.decrypt(binding, stored)?;
-        self.encrypt(binding, plaintext.expose())
+        let plaintext = self.decrypt_bytes(binding, stored)?;
+        self.encrypt_bytes(binding, &plaintext)
     }
 
     fn key(&self, version: u32) -> Option<&FieldKey> {
@@ -676,6 +688,20 @@ mod tests {
         let err = other.decrypt(&binding(), &stored).unwrap_err();
         assert!(matches!(err, CryptoError::UnknownKeyVersion(1)), "{err:?}");
         assert!(err.to_string().contains("key version 1"));
+    }
+
+    #[test]
+    fn files_that_are_not_text_seal_read_back_and_rotate() {
+        let v1 = KeyRing::generate().unwrap();
+        let file: Vec<u8> = vec![0xFF, 0xD8, 0xFF, 0x00, 0xC3, 0x28, 0x80];
+        let sealed = v1.encrypt_bytes(&binding(), &file).unwrap();
+        assert_eq!(v1.decrypt_bytes(&binding(), &sealed).unwrap().as_slice(), file.as_slice());
+        assert!(matches!(v1.decrypt(&binding(), &sealed), Err(CryptoError::InvalidUtf8)), "not text");
+        let v2 = v1.with_new_version().unwrap();
+        let rotated = v2.reencrypt(&binding(), &sealed).unwrap();
+        assert_eq!(KeyRing::stored_version(&rotated), Some(2));
+        assert_eq!(v2.decrypt_bytes(&binding(), &rotated).unwrap().as_slice(), file.as_slice());
+        assert!(v1.decrypt_bytes(&Binding::new("messages", "body", "other"), &sealed).is_err(), "bound to its place");
     }
 
     #[test]

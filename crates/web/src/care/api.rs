@@ -602,6 +602,19 @@ pub(crate) struct MessageBody {
     sent_at: String,
     /// For the care team: the clients who opened it.
     read_by: Vec<String>,
+    /// A file sent with it (attached in the portal's message form).
+    attachment: Option<AttachmentBody>,
+}
+
+/// A file attached to a message.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct AttachmentBody {
+    name: String,
+    /// `application/pdf` or `image/jpeg` (pictures are re-encoded).
+    content_type: String,
+    size_bytes: i64,
+    /// Where it downloads, signed in (`GET`).
+    href: String,
 }
 
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
@@ -645,6 +658,12 @@ pub(crate) async fn thread(
                 body: m.body,
                 sent_at: m.sent_at.to_string(),
                 read_by: m.read_by,
+                attachment: m.attachment.map(|a| AttachmentBody {
+                    href: format!("/messages/attachments/{}", a.id),
+                    name: a.name,
+                    content_type: a.content_type,
+                    size_bytes: a.size_bytes,
+                }),
             })
             .collect(),
         may_write_to: thread.audiences.into_iter().map(|(value, _)| value).collect(),
@@ -677,6 +696,6 @@ pub(crate) async fn send_message(
     ApiJson(body): ApiJson<NewMessage>,
 ) -> Result<Response, ApiError> {
     let actor = caller.signed_in()?;
-    state.app.care().send_message(&actor, case_id(&id)?, &body.to, &body.body).await?;
+    state.app.care().send_message(&actor, case_id(&id)?, &body.to, &body.body, None).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -1,16 +1,17 @@
 //! Secure messages: a client's threads (`/me/messages`, one per open case)
 //! and the care team's view of a case's thread (`/cases/{id}/messages`).
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::StatusCode;
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Redirect, Response};
 use sensate_app::AppError;
-use sensate_app::care::messages::Thread;
+use sensate_app::care::messages::{Thread, Upload};
 use sensate_domain::{CaseId, FieldErrors};
 
 use crate::AppState;
 use crate::context::Page;
-use crate::error::WebError;
+use crate::error::{ErrorPage, WebError};
 use crate::form::Form;
 use crate::ui::{Done, Layout, Notice, path_id, render_status};
 
@@ -22,6 +23,8 @@ pub(crate) struct MessageRow {
     pub body: String,
     /// For the care team: "Read by Robin".
     pub read_by: String,
+    /// (download address, "scan.jpg · 240 KB").
+    pub attachment: Option<(String, String)>,
 }
 
 #[derive(Template)]
@@ -81,6 +84,9 @@ fn thread_page(
                 } else {
                     format!("Read by {}", m.read_by.join(" and "))
                 },
+                attachment: m.attachment.as_ref().map(|a| {
+                    (format!("/messages/attachments/{}", a.id), format!("{} · {}", a.name, size_text(a.size_bytes)))
+                }),
             })
             .collect(),
         audiences: thread
@@ -98,12 +104,57 @@ fn thread_page(
     }
 }
 
-#[derive(serde::Deserialize, Default)]
+/// A message as the form sends it: `multipart/form-data` with a file, or a
+/// plain form (the same fields, no file).
+#[derive(Default)]
 pub(crate) struct MessageForm {
-    #[serde(default)]
     to: String,
-    #[serde(default)]
     body: String,
+    attachment: Option<Upload>,
+}
+
+impl FromRequest<AppState> for MessageForm {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let multipart = request
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        if !multipart {
+            let Form(pairs) = Form::<Vec<(String, String)>>::from_request(request, state).await?;
+            let one = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+            return Ok(MessageForm { to: one("to"), body: one("body"), attachment: None });
+        }
+        let mut parts =
+            Multipart::from_request(request, state).await.map_err(|_| ErrorPage::unprocessable().into_response())?;
+        let mut form = MessageForm::default();
+        while let Ok(Some(field)) = parts.next_field().await {
+            match field.name() {
+                Some("to") => form.to = field.text().await.unwrap_or_default(),
+                Some("body") => form.body = field.text().await.unwrap_or_default(),
+                Some("attachment") => {
+                    let name = field.file_name().unwrap_or_default().to_string();
+                    let bytes = field.bytes().await.map_err(|_| ErrorPage::too_large().into_response())?;
+                    if !bytes.is_empty() {
+                        form.attachment = Some(Upload { name, bytes: bytes.to_vec() });
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(form)
+    }
+}
+
+/// "240 KB", "1.3 MB".
+fn size_text(bytes: i64) -> String {
+    if bytes < 1024 * 1024 {
+        format!("{} KB", (bytes + 1023) / 1024)
+    } else {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    }
 }
 
 fn sent_notice(done: &Done) -> Option<Notice> {
@@ -167,7 +218,7 @@ async fn send(state: &AppState, page: Page, case: &str, staff: bool, form: Messa
     let (actor, layout) = page.signed_in()?;
     let case: CaseId = path_id(case)?;
     let addresses = addresses(case, staff);
-    match state.app.care().send_message(&actor, case, &form.to, &form.body).await {
+    match state.app.care().send_message(&actor, case, &form.to, &form.body, form.attachment).await {
         Ok(()) => Ok(Redirect::to(&format!("{}?done=sent", addresses.action)).into_response()),
         Err(AppError::Invalid(errors)) => {
             let thread = state.app.care().thread(&actor, case).await?;
@@ -195,7 +246,7 @@ pub(crate) async fn my_send(
     State(state): State<AppState>,
     page: Page,
     Path(case): Path<String>,
-    Form(form): Form<MessageForm>,
+    form: MessageForm,
 ) -> Result<Response, WebError> {
     send(&state, page, &case, false, form).await
 }
@@ -215,7 +266,36 @@ pub(crate) async fn case_send(
     State(state): State<AppState>,
     page: Page,
     Path(case): Path<String>,
-    Form(form): Form<MessageForm>,
+    form: MessageForm,
 ) -> Result<Response, WebError> {
     send(&state, page, &case, true, form).await
+}
+
+/// `GET /messages/attachments/{id}`: an attached file, for those who see
+/// its message, as a download (never shown inside Sensate's pages).
+pub(crate) async fn attachment(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let (actor, _) = page.signed_in()?;
+    let id: uuid::Uuid = id.parse().map_err(|_| AppError::NotFound)?;
+    let file = state.app.care().attachment(&actor, id).await?;
+    let encoded: String =
+        percent_encoding::utf8_percent_encode(&file.name, percent_encoding::NON_ALPHANUMERIC).to_string();
+    let disposition =
+        format!("attachment; filename=\"attachment.{}\"; filename*=UTF-8''{encoded}", extension(&file.content_type));
+    Ok((
+        [
+            (CONTENT_TYPE, file.content_type),
+            (CONTENT_DISPOSITION, disposition),
+            (CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        file.bytes,
+    )
+        .into_response())
+}
+
+fn extension(content_type: &str) -> &'static str {
+    if content_type == "application/pdf" { "pdf" } else { "jpg" }
 }

@@ -74,6 +74,7 @@ const ACTIONS: &[(&str, &str)] = &[
     ("view_messages", "Opened a case's messages"),
     ("send_message", "Sent a message"),
     ("send_message_notice", "Was emailed that a message waits"),
+    ("view_attachment", "Opened a file sent with a message"),
     ("view_appointment", "Viewed an appointment"),
     ("add_appointments", "Added appointments"),
     ("cancel_appointment", "Cancelled an appointment"),
