@@ -5,7 +5,7 @@
 
 import { expect, test } from '@playwright/test';
 import { expectNoA11yViolations } from './a11y.js';
-import { mainLandmark, signIn } from './helpers.js';
+import { mainLandmark, signIn, tabTo } from './helpers.js';
 import { downloadPdf } from './pdf.js';
 import { startSensateDemo } from './serve.js';
 
@@ -305,4 +305,41 @@ test('a release of information is asked, signed by one partner on a phone, and r
   await expect(releases.getByRole('link', { name: /^revoked / })).toBeVisible();
   await expect(releases.getByText('Alex Kim: not signed yet')).toBeVisible();
   await context.close();
+});
+
+test('a partner signs with the keyboard alone, and every step shows where the focus is', async ({ browser }) => {
+  // Alex has the release the test above asked for still to sign.
+  for (const width of [1280, 390]) {
+    const context = await browser.newContext({ baseURL: demo.baseURL, viewport: { width, height: 900 } });
+    const page = await context.newPage();
+    await signIn(page, 'alex@client.example');
+    const main = mainLandmark(page);
+    await page.goto('/me/consents');
+    const link = main.getByRole('link', { name: 'Release of information to Dr. Lee, primary care physician' });
+    if (width === 390) {
+      // Signed at 1280 px: the copy is listed, with no sideways scrolling.
+      await expect(link).toBeVisible();
+      const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
+      expect(scroll, 'no sideways scrolling at 390 px').toBeLessThanOrEqual(390);
+      await context.close();
+      continue;
+    }
+    await tabTo(page, link);
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('heading', { level: 1 })).toContainText('Release of information');
+    await tabTo(page, main.getByLabel(/^Your full name/));
+    await page.keyboard.type('Alex Kim');
+    await tabTo(page, main.getByRole('checkbox', { name: /I have read this document/ }));
+    await page.keyboard.press('Space');
+    await tabTo(page, main.getByRole('button', { name: 'Sign', exact: true }));
+    await page.keyboard.press('Enter');
+    await expect(page).toHaveURL(/\/me\/consents\?done=signed$/);
+    await expect(main.getByRole('heading', { level: 2, name: 'Signed', exact: true })).toBeVisible();
+    // The message form's file field is reached by the keyboard too.
+    await page.goto('/me/messages');
+    await tabTo(page, main.getByRole('link', { name: 'With Sam Chen' }));
+    await page.keyboard.press('Enter');
+    await tabTo(page, main.getByLabel('Attach a file (optional)'));
+    await context.close();
+  }
 });

@@ -293,7 +293,9 @@ impl SignedTemplate {
         if !self.revoked.is_empty() {
             blocks.push(Block::Field("Revoked by the signer".into(), self.revoked.clone()));
         }
-        blocks.push(Block::Field("From".into(), format!("{} · {}", self.ip, self.user_agent)));
+        let from =
+            if self.user_agent.is_empty() { self.ip.clone() } else { format!("{} · {}", self.ip, self.user_agent) };
+        blocks.push(Block::Field("From".into(), from));
         blocks.push(Block::Field("Fingerprint of the text (SHA-256)".into(), self.sha256.clone()));
         blocks.push(Block::Note(
             "The fingerprint is computed from the text as signed. Any change to the text gives another fingerprint."
