@@ -269,6 +269,8 @@ on_both_engines! {
         assert_eq!(app.post_form(&w.tess, &format!("/consents/signed/{copy}/revoke"), &[]).await.status(), 403);
         let (_, before) = text(app, &robin, &format!("/consents/signed/{copy}")).await;
         assert!(before.contains("Revoke this release"), "{before}");
+        let title = sensate_testkit::between(&before, "<title>", "</title>").unwrap();
+        assert!(title.starts_with("Signed document") && !title.contains('<') && !title.contains("Revoke"), "a neutral tab title: {title}");
         let revoked = app.post_form(&robin, &format!("/consents/signed/{copy}/revoke"), &[]).await;
         assert_eq!(location(&revoked), format!("/consents/signed/{copy}?done=revoked"));
         let (_, after) = text(app, &robin, &format!("/consents/signed/{copy}?done=revoked")).await;
