@@ -311,11 +311,29 @@ on_both_engines! {
         assert!(revoked["revoked_at"].is_string(), "{revoked}");
         assert_eq!(app.post_json(&jo, &path, serde_json::json!({})).await.status(), 404);
 
+        // A release outlasts its case: once the case closes it is no longer
+        // asked, but one signed stays listed, and its signer may still revoke it.
+        let later = app.post_json(&w.tess, &format!("/api/v1/cases/{}/releases", w.couple), serde_json::json!({
+            "recipient": "Dr. Kim, gynaecologist", "shared": ["progress"], "purpose": "Follow-up", "expires_on": last,
+        })).await.json::<serde_json::Value>().await.unwrap();
+        let unsigned = app.post_json(&w.tess, &format!("/api/v1/cases/{}/releases", w.couple), serde_json::json!({
+            "recipient": "Dr. Ng, urologist", "shared": ["progress"], "purpose": "Follow-up", "expires_on": last,
+        })).await;
+        assert_eq!(unsigned.status(), 201);
+        let key = format!("release:{}", later["id"].as_str().unwrap());
+        let kept: serde_json::Value = app.post_json(&jo, "/api/v1/me/consents/sign", serde_json::json!({"key": key, "typed_name": "Jo", "intent": true})).await.json().await.unwrap();
+        let case = app.store().case_record(w.couple).await.unwrap().unwrap();
+        assert!(app.store().change_case_status(w.couple, case.status, sensate_domain::care::CaseStatus::Discharged, sensate_domain::Clock::now(&app.clock)).await.unwrap());
+        let (_, mine) = text(app, &jo, "/me/consents").await;
+        assert!(mine.contains("Release of information to Dr. Kim, gynaecologist</a>") && !mine.contains("Dr. Ng"), "{mine}");
+        let path = format!("/api/v1/me/consents/{}/revoke", kept["id"].as_str().unwrap());
+        assert_eq!(app.post_json(&jo, &path, serde_json::json!({})).await.status(), 200);
+
         // Every step is in the audit log, the refusals too.
         let log = app.audit_chain().await;
         let count = |action: &str, outcome: &str| log.iter().filter(|e| e.event.action == action && e.event.outcome == outcome).count();
-        assert_eq!(count("ask_release", "allowed"), 2);
-        assert_eq!(count("revoke_release", "allowed"), 2);
+        assert_eq!(count("ask_release", "allowed"), 4);
+        assert_eq!(count("revoke_release", "allowed"), 3);
         assert_eq!(count("revoke_release", "denied"), 4, "Jo's try on Robin's, Robin's second, the consent to therapy, Jo's second");
         w.app.stop().await;
     }

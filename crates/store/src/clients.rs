@@ -40,8 +40,16 @@ pub trait ClientDataStore: Send + Sync {
     ) -> Result<()>;
     /// The notes one author wrote about one client, newest first.
     async fn clinical_notes_by(&self, client: UserId, author: UserId) -> Result<Vec<NoteRecord>>;
-    /// Every (row id, ciphertext) of an encrypted column: for key rotation.
+    /// Every (row id, ciphertext) of an encrypted column, by row id.
     async fn encrypted_values(&self, column: EncryptedColumn) -> Result<Vec<(uuid::Uuid, Vec<u8>)>>;
+    /// At most `limit` of them after row `after`: key rotation reads a
+    /// column a page at a time, since attached files are megabytes each.
+    async fn encrypted_values_after(
+        &self,
+        column: EncryptedColumn,
+        after: Option<uuid::Uuid>,
+        limit: i64,
+    ) -> Result<Vec<(uuid::Uuid, Vec<u8>)>>;
     async fn replace_encrypted(&self, column: EncryptedColumn, row: uuid::Uuid, ciphertext: &[u8]) -> Result<()>;
 }
 
@@ -229,6 +237,23 @@ where
         Ok(sqlx::query_as(&format!("SELECT {key}, {field} FROM {table} WHERE {field} IS NOT NULL ORDER BY {key}"))
             .fetch_all(&mut *self.conn().await?)
             .await?)
+    }
+
+    async fn encrypted_values_after(
+        &self,
+        column: crate::EncryptedColumn,
+        after: Option<uuid::Uuid>,
+        limit: i64,
+    ) -> crate::Result<Vec<(uuid::Uuid, Vec<u8>)>> {
+        let (table, field, key) = column.location();
+        Ok(sqlx::query_as(&format!(
+            "SELECT {key}, {field} FROM {table} WHERE {field} IS NOT NULL AND ($1 IS NULL OR {key} > $1) \
+             ORDER BY {key} LIMIT $2"
+        ))
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&mut *self.conn().await?)
+        .await?)
     }
 
     async fn replace_encrypted(

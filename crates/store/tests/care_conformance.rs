@@ -196,4 +196,31 @@ on_both_engines! {
         assert_eq!(read, Signature { revoked_at: Some(when), ..signature });
         store.close().await;
     }
+
+    async fn encrypted_values_are_read_a_page_at_a_time_in_row_order(db: TestDb) {
+        let store = db.store().await;
+        let practice = practice(&store).await;
+        let mut rows = Vec::new();
+        for n in 0..5 {
+            let client = person(&store, practice, &format!("Client {n}"), Role::Client).await;
+            let profile = sensate_domain::ClientProfileId::new();
+            assert!(store.put_client_contact(profile, practice, client, &[n], at("2026-01-01T00:00:00Z")).await.unwrap());
+            rows.push(profile.as_uuid());
+        }
+        rows.sort();
+        let column = EncryptedColumn::ClientContactPreferences;
+        let mut after = None;
+        let mut seen = Vec::new();
+        loop {
+            let page = store.encrypted_values_after(column, after, 2).await.unwrap();
+            assert!(page.len() <= 2);
+            let Some((last, _)) = page.last() else { break };
+            after = Some(*last);
+            seen.extend(page.into_iter().map(|(row, _)| row));
+        }
+        assert_eq!(seen, rows, "every row once, in order");
+        let all: Vec<uuid::Uuid> = store.encrypted_values(column).await.unwrap().into_iter().map(|(row, _)| row).collect();
+        assert_eq!(all, rows);
+        store.close().await;
+    }
 }

@@ -140,7 +140,67 @@ impl Measure<'static> {
     }
 }
 
+/// What a character neither font can draw prints as. PDF/A and PDF/UA
+/// refuse text drawn with a missing glyph, so such a character is replaced
+/// before layout and the document says so.
+const STAND_IN: char = '\u{25A1}';
+
 impl Measure<'_> {
+    /// Whether both fonts draw `c` (spaces and line breaks are layout's).
+    fn covers(&self, c: char) -> bool {
+        c.is_whitespace()
+            || [&self.regular, &self.bold].iter().all(|font| font.charmap().map(c).is_some_and(|g| g.to_u32() != 0))
+    }
+
+    /// `text` with every character the fonts lack replaced by [`STAND_IN`];
+    /// true when one was.
+    fn printable(&self, text: &str) -> (String, bool) {
+        let mut replaced = false;
+        let out = text
+            .chars()
+            .map(|c| {
+                if self.covers(c) {
+                    c
+                } else {
+                    replaced = true;
+                    STAND_IN
+                }
+            })
+            .collect();
+        (out, replaced)
+    }
+
+    /// The document with only characters the fonts draw, and a note at its
+    /// end when any had to be replaced.
+    fn printable_document(&self, document: &Printable) -> Printable {
+        let mut any = false;
+        let mut fix = |text: &str| {
+            let (out, replaced) = self.printable(text);
+            any |= replaced;
+            out
+        };
+        let blocks: Vec<Block> = document
+            .blocks
+            .iter()
+            .map(|block| match block {
+                Block::Title(t) => Block::Title(fix(t)),
+                Block::Heading(t) => Block::Heading(fix(t)),
+                Block::Paragraph(t) => Block::Paragraph(fix(t)),
+                Block::Field(label, value) => Block::Field(fix(label), fix(value)),
+                Block::Note(t) => Block::Note(fix(t)),
+            })
+            .collect();
+        let title = fix(&document.title);
+        let footer = fix(&document.footer);
+        let mut blocks = blocks;
+        if any {
+            blocks.push(Block::Note(format!(
+                "Characters this document's font cannot show are printed as {STAND_IN}. The copy in Sensate shows every character."
+            )));
+        }
+        Printable { title, footer, blocks }
+    }
+
     fn width(&self, style: Style, text: &str) -> f32 {
         let font = if style.bold() { &self.bold } else { &self.regular };
         let charmap = font.charmap();
@@ -245,15 +305,16 @@ impl Default for Run {
 pub(crate) enum PdfError {
     /// A bundled font could not be read.
     Font,
-    /// krilla refused to write the file (for example a PDF/A rule).
-    Write(String),
+    /// krilla refused to write the file (a PDF/A or PDF/UA rule, say). Its
+    /// own report may quote the document's text, so none of it is kept.
+    Write,
 }
 
 impl fmt::Display for PdfError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PdfError::Font => write!(f, "a bundled font could not be read"),
-            PdfError::Write(why) => write!(f, "the PDF could not be written: {why}"),
+            PdfError::Write => write!(f, "the PDF could not be written within the PDF/A and PDF/UA rules"),
         }
     }
 }
@@ -263,6 +324,7 @@ impl std::error::Error for PdfError {}
 /// Writes `document` as a PDF/A-2u file, stamped as created at `now`.
 pub(crate) fn render(document: &Printable, now: Timestamp) -> Result<Vec<u8>, PdfError> {
     let measure = Measure::new()?;
+    let document = &measure.printable_document(document);
     let pages = lay_out(&document.blocks, &|style, text| measure.width(style, text));
     let regular = Font::new(REGULAR.into(), 0).ok_or(PdfError::Font)?;
     let bold = Font::new(BOLD.into(), 0).ok_or(PdfError::Font)?;
@@ -271,7 +333,7 @@ pub(crate) fn render(document: &Printable, now: Timestamp) -> Result<Vec<u8>, Pd
         .with_archival_validator(Archival::A2_U)
         .with_accessibility_validator(Accessibility::UA1)
         .finish()
-        .map_err(|e| PdfError::Write(format!("{e:?}")))?;
+        .map_err(|_| PdfError::Write)?;
     let settings = krilla::SerializeSettings { configuration, ..Default::default() };
     let mut pdf = Document::new_with(settings);
     let utc = now.to_zoned(jiff::tz::TimeZone::UTC);
@@ -283,13 +345,7 @@ pub(crate) fn render(document: &Printable, now: Timestamp) -> Result<Vec<u8>, Pd
         .second(u8::try_from(utc.second()).unwrap_or_default())
         .utc_offset_hour(0)
         .utc_offset_minute(0);
-    pdf.set_metadata(
-        Metadata::new()
-            .title(document.title.clone())
-            .language("en".to_string())
-            .creator("Sensate".to_string())
-            .creation_date(created),
-    );
+    pdf.set_metadata(Metadata::new().title(document.title.clone()).language("en".to_string()).creation_date(created));
 
     let count = pages.len();
     // Each run of text is one element (heading, paragraph); each of its
@@ -370,7 +426,7 @@ pub(crate) fn render(document: &Printable, now: Timestamp) -> Result<Vec<u8>, Pd
     }
     pdf.set_outline(outline);
     pdf.set_tag_tree(tree);
-    pdf.finish().map_err(|e| PdfError::Write(format!("{e:?}")))
+    pdf.finish().map_err(|_| PdfError::Write)
 }
 
 #[cfg(test)]
@@ -456,6 +512,30 @@ mod tests {
     }
 
     #[test]
+    fn characters_the_font_lacks_print_as_a_stand_in_and_are_named() {
+        let document = Printable {
+            title: "Signed document".into(),
+            footer: "Signed document".into(),
+            blocks: vec![Block::Field("Signed by".into(), "王小明 🙂 Zoë".into())],
+        };
+        let m = measure();
+        let printed = m.printable_document(&document);
+        assert_eq!(printed.blocks[0], Block::Field("Signed by".into(), "\u{25A1}\u{25A1}\u{25A1} \u{25A1} Zoë".into()));
+        assert!(matches!(&printed.blocks[1], Block::Note(note) if note.contains("printed as \u{25A1}")));
+        assert!(
+            m.printable_document(&Printable {
+                blocks: vec![Block::Note("Zoë Ольга".into())], ..document.clone()
+            })
+            .blocks
+            .len()
+                == 1,
+            "nothing to say when all print"
+        );
+        let bytes = render(&document, Timestamp::from_second(1_796_000_000).unwrap()).unwrap();
+        assert!(bytes.starts_with(b"%PDF-"), "a name in any script still prints");
+    }
+
+    #[test]
     fn renders_an_archival_pdf_with_a_neutral_title() {
         let document = Printable {
             title: "Signed document".into(),
@@ -477,6 +557,7 @@ mod tests {
         let properties = text.split("<dc:title>").nth(1).and_then(|t| t.split("</dc:title>").next()).unwrap();
         assert!(properties.contains("Signed document") && !properties.contains("therapy"), "{properties}");
         assert!(text.contains("/Outlines"), "no bookmarks");
+        assert!(!text.contains("Sensate"), "the file's properties name no service");
         assert!(text.contains("/ToUnicode"), "text is not mapped to Unicode");
         assert!(text.contains("pdfuaid:part"), "not identified as accessible (PDF/UA)");
         assert!(text.contains("/StructTreeRoot"), "no reading structure");

@@ -147,12 +147,19 @@ impl super::Care<'_> {
         client: UserId,
     ) -> Result<Vec<ConsentRequest>, AppError> {
         let cases = self.app.store.cases_of_client(practice, client).await?;
-        let open: Vec<_> = cases.iter().filter(|c| c.status.is_open()).collect();
-        if open.is_empty() {
+        if cases.is_empty() {
             return Ok(Vec::new());
         }
+        let open: Vec<_> = cases.iter().filter(|c| c.status.is_open()).collect();
         let documents = self.current_documents(practice).await?;
         let document = |kind| documents.iter().find(|d| d.kind == kind);
+        let signatures = self.app.store.signatures_of(practice, client).await?;
+        // A release signed in a case since closed stays listed: its signer
+        // may revoke it as long as it lasts.
+        let mut requests = self.release_requests(practice, &cases, &signatures, document(ConsentKind::Release)).await?;
+        if open.is_empty() {
+            return Ok(requests);
+        }
         let mut wanted: Vec<(ConsentKind, Option<(CaseId, ConfidentialityPolicy)>)> =
             vec![(ConsentKind::SexTherapy, None)];
         if self.app.store.has_telehealth_sessions(practice, client).await? {
@@ -163,8 +170,7 @@ impl super::Care<'_> {
                 wanted.push((ConsentKind::CouplePolicy, Some((case.id, policy))));
             }
         }
-        let signatures = self.app.store.signatures_of(practice, client).await?;
-        let mut requests = self.release_requests(practice, &open, &signatures, document(ConsentKind::Release)).await?;
+
         for (kind, couple) in wanted {
             let Some(d) = document(kind) else { continue };
             let text = consent::text_to_sign(kind, &d.title, &d.body, couple.map(|(_, policy)| policy));
@@ -188,26 +194,27 @@ impl super::Care<'_> {
         Ok(requests)
     }
 
-    /// The releases asked of a client in their open cases, signed or not;
-    /// an unsigned one whose last day has passed is no longer asked. The
-    /// text is the release document as it reads now, then the terms.
+    /// The releases asked of a client, signed or not; one not signed is
+    /// asked only while its case is open and its last day has not passed.
+    /// The text is the release document as it reads now, then the terms.
     async fn release_requests(
         &self,
         practice: PracticeId,
-        open: &[&sensate_store::CaseSummary],
+        cases: &[sensate_store::CaseSummary],
         signatures: &[Signature],
         document: Option<&CurrentDocument>,
     ) -> Result<Vec<ConsentRequest>, AppError> {
         let mut releases = Vec::new();
-        for case in open {
-            releases.extend(self.app.store.releases_of_case(case.id).await?);
+        for case in cases {
+            let open = case.status.is_open();
+            releases.extend(self.app.store.releases_of_case(case.id).await?.into_iter().map(|r| (r, open)));
         }
         let Some(d) = document.filter(|_| !releases.is_empty()) else { return Ok(Vec::new()) };
         let today = self.today_in(practice).await?;
         let mut requests = Vec::new();
-        for r in releases {
+        for (r, open) in releases {
             let signed = signatures.iter().find(|s| s.release_id == Some(r.id)).cloned();
-            if signed.is_none() && today > r.terms.expires_on {
+            if signed.is_none() && (!open || today > r.terms.expires_on) {
                 continue;
             }
             let text = release_text(d, &r.terms);

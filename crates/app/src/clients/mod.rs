@@ -245,14 +245,22 @@ impl Clients<'_> {
     /// version (`sensate rotate-key`). Returns how many values changed.
     pub async fn reencrypt_all(&self) -> Result<usize, AppError> {
         let mut changed = 0;
+        // A page of values at a time: attached files are megabytes each.
+        const PAGE: i64 = 16;
         for column in sensate_store::EncryptedColumn::ALL {
             let (table, field, _) = column.location();
-            for (row, sealed) in self.app.store.encrypted_values(column).await? {
-                if self.app.keys.needs_rotation(&sealed) {
-                    let id = row.to_string();
-                    let fresh = self.app.keys.reencrypt(&Binding::new(table, field, &id), &sealed)?;
-                    self.app.store.replace_encrypted(column, row, &fresh).await?;
-                    changed += 1;
+            let mut after = None;
+            loop {
+                let page = self.app.store.encrypted_values_after(column, after, PAGE).await?;
+                let Some((last, _)) = page.last() else { break };
+                after = Some(*last);
+                for (row, sealed) in page {
+                    if self.app.keys.needs_rotation(&sealed) {
+                        let id = row.to_string();
+                        let fresh = self.app.keys.reencrypt(&Binding::new(table, field, &id), &sealed)?;
+                        self.app.store.replace_encrypted(column, row, &fresh).await?;
+                        changed += 1;
+                    }
                 }
             }
         }

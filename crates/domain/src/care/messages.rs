@@ -93,12 +93,18 @@ pub fn attachment_name(uploaded: &str, kind: AttachmentKind) -> String {
     let stem = base.rsplit_once('.').map_or(base, |(stem, _)| stem);
     let clean: String = stem
         .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '"' | '\\' | '/' | ';'))
+        .filter(|c| !c.is_control() && !is_direction_mark(*c) && !matches!(c, '"' | '\\' | '/' | ';'))
         .take(ATTACHMENT_NAME_MAX - 4)
         .collect();
     let clean = clean.trim().trim_start_matches('.');
     let stem = if clean.is_empty() { "attachment" } else { clean };
     format!("{stem}.{}", kind.extension())
+}
+
+/// Invisible marks that change the direction text is shown in: in a name
+/// they can make "gpj.pdf" read as "fdp.jpg".
+pub fn is_direction_mark(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 #[cfg(test)]
@@ -116,6 +122,7 @@ mod tests {
         assert_eq!(attachment_name("../../etc/passwd", AttachmentKind::Pdf), "passwd.pdf");
         assert_eq!(attachment_name("a\"b;c\u{7}.pdf", AttachmentKind::Pdf), "abc.pdf");
         assert_eq!(attachment_name("", AttachmentKind::Pdf), "attachment.pdf");
+        assert_eq!(attachment_name("invoice\u{202E}gpj.pdf", AttachmentKind::Pdf), "invoicegpj.pdf");
         assert_eq!(attachment_name(".hidden", AttachmentKind::Pdf), "attachment.pdf");
         assert_eq!(attachment_name(&"x".repeat(300), AttachmentKind::Pdf).chars().count(), 100);
     }

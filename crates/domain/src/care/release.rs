@@ -74,8 +74,15 @@ pub struct ReleaseTerms {
     pub expires_on: Date,
 }
 
+/// The text on one line, spaces tidied, invisible direction marks dropped,
+/// and without a closing full stop (the text it goes into adds its own).
 fn one_line(value: &str) -> String {
-    value.split_whitespace().collect::<Vec<_>>().join(" ")
+    let tidy = value.split_whitespace().collect::<Vec<_>>().join(" ");
+    tidy.chars()
+        .filter(|c| !super::messages::is_direction_mark(*c))
+        .collect::<String>()
+        .trim_end_matches('.')
+        .to_string()
 }
 
 /// Checks a release as a care team fills it in, on `today` in the
@@ -89,7 +96,7 @@ pub fn check_terms(
 ) -> Result<ReleaseTerms, FieldErrors> {
     let mut errors = FieldErrors::new();
     let recipient = one_line(recipient);
-    if recipient.is_empty() || recipient.chars().count() > RECIPIENT_MAX {
+    if recipient.is_empty() || recipient.chars().count() > RECIPIENT_MAX || recipient.chars().any(char::is_control) {
         errors.add(
             "recipient",
             format!("Name who receives the information and their role, in 1 to {RECIPIENT_MAX} characters."),
@@ -108,7 +115,7 @@ pub fn check_terms(
     }
     items.sort_by_key(|item| SharedInformation::ALL.iter().position(|i| i == item));
     let purpose = one_line(purpose);
-    if purpose.is_empty() || purpose.chars().count() > PURPOSE_MAX {
+    if purpose.is_empty() || purpose.chars().count() > PURPOSE_MAX || purpose.chars().any(char::is_control) {
         errors.add("purpose", format!("Say why it is shared, in 1 to {PURPOSE_MAX} characters."));
     }
     let latest = today.checked_add(LONGEST_YEARS.years()).unwrap_or(Date::MAX);
@@ -141,9 +148,7 @@ pub fn terms_text(terms: &ReleaseTerms) -> String {
     let shared = terms.shared.iter().map(|item| item.label()).collect::<Vec<_>>().join("; ");
     format!(
         "Recipient: {}.\n\nInformation that may be shared: {shared}.\n\nPurpose: {}.\n\nThis permission ends at the end of {}, unless you revoke it before.",
-        terms.recipient.trim_end_matches('.'),
-        terms.purpose.trim_end_matches('.'),
-        terms.expires_on,
+        terms.recipient, terms.purpose, terms.expires_on,
     )
 }
 
@@ -203,7 +208,7 @@ mod tests {
         let terms = check_terms(
             "  Dr. Lee,   primary care physician ",
             &strings(&["scores", "attendance", "scores"]),
-            "Coordinating care: ruling out a physical cause",
+            "Coordinating care: ruling out a physical cause.",
             "2027-12-07",
             TODAY,
         )
@@ -211,6 +216,7 @@ mod tests {
         assert_eq!(terms.recipient, "Dr. Lee, primary care physician");
         assert_eq!(terms.shared, vec![SharedInformation::Attendance, SharedInformation::Scores]);
         assert_eq!(terms.expires_on, date(2027, 12, 7));
+        assert_eq!(terms.purpose, "Coordinating care: ruling out a physical cause", "one full stop, from the text");
         let text = terms_text(&terms);
         assert!(text.contains("Recipient: Dr. Lee, primary care physician."), "{text}");
         assert!(text.contains("Information that may be shared: Dates of attendance; Questionnaire scores."));
@@ -227,6 +233,8 @@ mod tests {
         let errors = check_terms("Dr. Lee", &strings(&["notes"]), "Care", "2029-01-01", TODAY).unwrap_err();
         assert_eq!(errors.get("shared"), Some("Choose what may be shared from the list."));
         assert_eq!(errors.get("expires_on"), Some("A release lasts at most 2 years: choose 2028-12-07 or earlier."));
+        let errors = check_terms("Dr. Lee\u{7}", &strings(&["progress"]), "Care", "2027-01-01", TODAY).unwrap_err();
+        assert!(errors.get("recipient").is_some(), "no control characters");
         let errors = check_terms("Dr. Lee", &strings(&["progress"]), "Care", "next year", TODAY).unwrap_err();
         assert!(errors.get("expires_on").unwrap().contains("as a date"));
         assert!(

@@ -235,9 +235,9 @@ impl SignatureBody {
 /// A consent asked of the client, as it reads now.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub(crate) struct ConsentBody {
-    /// What to send to sign it: `care`, `video`, or `couple:{case_id}`.
+    /// What to send to sign it: `care`, `video`, `couple:{case_id}` or `release:{release_id}`.
     key: String,
-    /// `sex_therapy`, `telehealth` or `couple_policy`.
+    /// `sex_therapy`, `telehealth`, `couple_policy` or `release`.
     kind: &'static str,
     /// The couple's case a policy is for, or a release's case.
     case_id: Option<String>,
@@ -332,7 +332,7 @@ pub(crate) async fn sign(
         (status = 200, description = "Revoked", body = SignatureBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not a client of the practice acted in", body = ErrorBody),
-        (status = 404, description = "No release of the caller's with this id that is still in force", body = ErrorBody)))]
+        (status = 404, description = "No release signed by the caller with this id, or one revoked already", body = ErrorBody)))]
 pub(crate) async fn revoke(
     State(state): State<AppState>,
     caller: Caller,

@@ -102,6 +102,8 @@ pub(crate) struct CaseTemplate {
     /// Each client's intake: (name, where it stands, its summary's address for the care team).
     pub intakes: Vec<(String, String, Option<String>)>,
     pub releases: Vec<ReleaseRow>,
+    /// The viewer may ask for a release here (an open case they manage).
+    pub can_ask_release: bool,
     /// The release form's choices and what was typed in it.
     pub release_items: Vec<Radio>,
     pub release: ReleaseTyped,
@@ -248,6 +250,7 @@ fn page_with(
                     .collect(),
             })
             .collect(),
+        can_ask_release: view.can_manage && r.status.is_open(),
         release_items: SharedInformation::ALL
             .iter()
             .map(|item| Radio {
