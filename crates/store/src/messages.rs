@@ -51,6 +51,25 @@ pub trait MessageStore: Send + Sync {
     async fn message_reads(&self, case: CaseId) -> Result<Vec<(uuid::Uuid, UserId)>>;
 }
 
+type MessageRow = (uuid::Uuid, uuid::Uuid, uuid::Uuid, uuid::Uuid, String, Option<uuid::Uuid>, Vec<u8>, i64);
+
+const MESSAGE_COLUMNS: &str =
+    "m.id, m.practice_id, m.case_id, m.author_id, u.display_name, m.private_to, m.body, m.sent_at";
+
+fn message(row: MessageRow) -> Result<MessageRecord> {
+    let (id, practice, case, author, author_name, private_to, body, sent_at) = row;
+    Ok(MessageRecord {
+        id,
+        practice_id: PracticeId::from_uuid(practice),
+        case_id: CaseId::from_uuid(case),
+        author: UserId::from_uuid(author),
+        author_name,
+        private_to: private_to.map(UserId::from_uuid),
+        body,
+        sent_at: crate::shared::instant(sent_at)?,
+    })
+}
+
 #[async_trait::async_trait]
 impl<S> crate::MessageStore for S
 where
@@ -96,32 +115,17 @@ where
     }
 
     async fn messages_seen_by(&self, case: CaseId, viewer: UserId, viewer_on_team: bool) -> Result<Vec<MessageRecord>> {
-        type Row = (uuid::Uuid, uuid::Uuid, uuid::Uuid, String, Option<uuid::Uuid>, Vec<u8>, i64);
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT m.id, m.practice_id, m.author_id, u.display_name, m.private_to, m.body, m.sent_at \
-             FROM messages m JOIN users u ON u.id = m.author_id \
+        let rows: Vec<MessageRow> = sqlx::query_as(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.author_id \
              WHERE m.case_id = $1 AND ($3 OR m.private_to IS NULL OR m.private_to = $2) \
-             ORDER BY m.sent_at, m.id",
-        )
+             ORDER BY m.sent_at, m.id"
+        ))
         .bind(case.as_uuid())
         .bind(viewer.as_uuid())
         .bind(viewer_on_team)
         .fetch_all(&mut *self.conn().await?)
         .await?;
-        rows.into_iter()
-            .map(|(id, practice, author, author_name, private_to, body, sent_at)| {
-                Ok(MessageRecord {
-                    id,
-                    practice_id: PracticeId::from_uuid(practice),
-                    case_id: case,
-                    author: UserId::from_uuid(author),
-                    author_name,
-                    private_to: private_to.map(UserId::from_uuid),
-                    body,
-                    sent_at: crate::shared::instant(sent_at)?,
-                })
-            })
-            .collect()
+        rows.into_iter().map(message).collect()
     }
 
     async fn mark_read(&self, messages: &[uuid::Uuid], reader: UserId, now: Timestamp) -> Result<()> {
@@ -189,59 +193,21 @@ where
     }
 
     async fn attachment(&self, id: uuid::Uuid) -> Result<Option<(AttachmentRecord, MessageRecord)>> {
-        type Row = (
-            uuid::Uuid,
-            String,
-            i64,
-            Vec<u8>,
-            Vec<u8>,
-            uuid::Uuid,
-            uuid::Uuid,
-            uuid::Uuid,
-            uuid::Uuid,
-            String,
-            Option<uuid::Uuid>,
-            Vec<u8>,
-            i64,
-        );
+        type Row = (uuid::Uuid, String, i64, Vec<u8>, Vec<u8>);
         let row: Option<Row> = sqlx::query_as(
-            "SELECT a.message_id, a.content_type, a.size_bytes, a.file_name, a.data, \
-             m.id, m.practice_id, m.case_id, m.author_id, u.display_name, m.private_to, m.body, m.sent_at \
-             FROM message_attachments a JOIN messages m ON m.id = a.message_id JOIN users u ON u.id = m.author_id \
-             WHERE a.id = $1",
+            "SELECT message_id, content_type, size_bytes, file_name, data FROM message_attachments WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&mut *self.conn().await?)
         .await?;
-        let Some((
-            message_id,
-            content_type,
-            size_bytes,
-            file_name,
-            data,
-            m,
-            practice,
-            case,
-            author,
-            author_name,
-            private_to,
-            body,
-            sent_at,
-        )) = row
-        else {
-            return Ok(None);
-        };
+        let Some((message_id, content_type, size_bytes, file_name, data)) = row else { return Ok(None) };
+        let row: MessageRow = sqlx::query_as(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.author_id WHERE m.id = $1"
+        ))
+        .bind(message_id)
+        .fetch_one(&mut *self.conn().await?)
+        .await?;
         let attachment = AttachmentRecord { id, message_id, content_type, size_bytes, file_name, data };
-        let message = MessageRecord {
-            id: m,
-            practice_id: PracticeId::from_uuid(practice),
-            case_id: CaseId::from_uuid(case),
-            author: UserId::from_uuid(author),
-            author_name,
-            private_to: private_to.map(UserId::from_uuid),
-            body,
-            sent_at: crate::shared::instant(sent_at)?,
-        };
-        Ok(Some((attachment, message)))
+        Ok(Some((attachment, message(row)?)))
     }
 }
