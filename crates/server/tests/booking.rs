@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use jiff::SignedDuration;
+use sensate_app::scheduling::booking::NOTICE_GRACE;
 use sensate_domain::{Role, UserId};
 use sensate_testkit::smtp_sink::SmtpSink;
 use sensate_testkit::{
@@ -235,6 +236,33 @@ on_both_engines! {
         assert_eq!(again.status(), 200);
         assert!(again.text().await.unwrap().contains("We sent a link to robin@visitor.example"));
         assert_eq!(w.sink.wait_for(1, Duration::from_secs(10)).await.len(), 1);
+        w.app.stop().await;
+    }
+
+    async fn a_time_at_the_edge_of_the_notice_stays_bookable_while_the_form_is_filled_in(db: TestDb) {
+        let w = world(db).await;
+        let app = &w.app;
+        // Monday 21:00 in New York: with 12 hours' notice, Tuesday 09:00 is
+        // the first free time, and only just.
+        app.clock.set("2026-11-24T02:00:00Z".parse().unwrap());
+        let visitor = TestApp::new_client();
+        let (_, fields) = open_form(&w, &visitor).await;
+        let late = TestApp::new_client();
+        let (_, too_late) = open_form(&w, &late).await;
+        // Five minutes over the form: the notice has passed the time
+        // meanwhile, and the request still goes through.
+        app.clock.advance(SignedDuration::from_mins(5));
+        let sent = submit(&w, &visitor, &with(&fields, GOOD)).await;
+        assert_eq!(sent.status(), 200);
+        assert!(sent.text().await.unwrap().contains("We sent a link to robin@visitor.example"));
+        assert_eq!(w.sink.wait_for(1, Duration::from_secs(10)).await.len(), 1);
+        // A form sent long after it was shown gets no such grace: another
+        // visitor, who left the form open, is offered later times.
+        app.clock.advance(NOTICE_GRACE);
+        let other = [("name", "Sam"), ("email", "sam@visitor.example"), ("jurisdiction", "US-NY"), ("consent_privacy", "on"), ("consent_adult", "on")];
+        let refused = submit(&w, &late, &with(&too_late, &other)).await;
+        assert_eq!(refused.status(), 409);
+        assert!(refused.text().await.unwrap().contains("nothing was saved"));
         w.app.stop().await;
     }
 

@@ -118,7 +118,7 @@ impl super::Scheduling<'_> {
         let until = now + SignedDuration::from_hours(24 * RESCHEDULE_DAYS);
         let moving = detail.status.occupies_time().then_some((detail.starts_at, detail.ends_at));
         let free =
-            self.free_times_besides(detail.clinician_id, length, vec![detail.format], now, until, moving).await?;
+            self.free_times_besides(detail.clinician_id, length, vec![detail.format], now, until, moving, now).await?;
         Ok(free.into_iter().filter(|slot| slot.start != detail.starts_at).collect())
     }
 

@@ -373,11 +373,13 @@ impl super::Scheduling<'_> {
         from: Timestamp,
         to: Timestamp,
     ) -> Result<Vec<Slot>, AppError> {
-        self.free_times_besides(clinician, duration, formats, from, to, None).await
+        self.free_times_besides(clinician, duration, formats, from, to, None, self.app.now()).await
     }
 
     /// Like [`Self::free_times`], as if the appointment occupying `moving`
-    /// (start, end) were not there: the times it could be moved to.
+    /// (start, end) were not there: the times it could be moved to. The
+    /// notice is counted from `notice_from` (now, or when a visitor was
+    /// shown the time); what is busy is always read as of now.
     pub(crate) async fn free_times_besides(
         &self,
         clinician: UserId,
@@ -386,6 +388,7 @@ impl super::Scheduling<'_> {
         from: Timestamp,
         to: Timestamp,
         moving: Option<(Timestamp, Timestamp)>,
+        notice_from: Timestamp,
     ) -> Result<Vec<Slot>, AppError> {
         let Some(record) = self.app.store.availability(clinician).await? else { return Ok(Vec::new()) };
         let rules = rules(&record)?;
@@ -403,7 +406,7 @@ impl super::Scheduling<'_> {
             .filter(|times| Some(*times) != moving)
             .map(|(start, end)| Busy { start, end })
             .collect();
-        free_slots(&rules, &busy, &SlotQuery { duration, formats, from, to }, now)
+        free_slots(&rules, &busy, &SlotQuery { duration, formats, from, to }, notice_from.min(now))
             .map_err(|e| AppError::Internal(format!("availability: {e}")))
     }
 }

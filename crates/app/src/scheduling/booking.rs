@@ -44,6 +44,10 @@ pub const MIN_SECONDS_TO_SUBMIT: i64 = 3;
 /// A form's stamp works once, and for this long after the form was shown:
 /// a stamp sent again, or older, is a replay and is refused like a script.
 pub const STAMP_LIFETIME: SignedDuration = SignedDuration::from_hours(24);
+/// A time offered when the form was shown stays bookable this long as far
+/// as the notice goes: a person who takes a few minutes over the form is not
+/// told the time they chose was taken because the notice passed meanwhile.
+pub const NOTICE_GRACE: SignedDuration = SignedDuration::from_mins(15);
 /// The problem a form sent after [`STAMP_LIFETIME`] is reported under: the
 /// form as a whole, to be sent again with a new stamp.
 pub const EXPIRED_FORM: &str = "booking-form";
@@ -249,11 +253,25 @@ impl super::Scheduling<'_> {
         from: Timestamp,
         to: Timestamp,
     ) -> Result<Vec<Slot>, AppError> {
+        self.bookable_slots_offered(options, kind, format, from, to, self.app.now()).await
+    }
+
+    /// [`Self::bookable_slots`] with the notice counted from `offered_at`,
+    /// when the visitor was shown the time.
+    async fn bookable_slots_offered(
+        &self,
+        options: &BookingOptions,
+        kind: &SessionTypeRecord,
+        format: SessionFormat,
+        from: Timestamp,
+        to: Timestamp,
+        offered_at: Timestamp,
+    ) -> Result<Vec<Slot>, AppError> {
         if !formats(kind).contains(&format) {
             return Ok(Vec::new());
         }
         let duration = SignedDuration::from_mins(i64::from(kind.duration_minutes));
-        self.free_times(options.therapist, duration, vec![format], from, to).await
+        self.free_times_besides(options.therapist, duration, vec![format], from, to, None, offered_at).await
     }
 
     /// Whether a clinician's role in the practice was disabled (or their
@@ -462,13 +480,23 @@ impl super::Scheduling<'_> {
             options.session_types.iter().find(|t| t.id == choice.session_type).ok_or(AppError::NotFound)?.clone();
         let (email, visitor_zone) = self.check_booking(options, &kind, choice, input)?;
 
-        // The chosen time must still be free (notice, hours, other bookings).
+        // The chosen time must still be free (hours, other bookings) and was
+        // far enough ahead when the form was shown (notice, with a grace).
         let duration = SignedDuration::from_mins(i64::from(kind.duration_minutes));
         let around = |hours: i64| SignedDuration::from_hours(hours);
+        let now = self.app.now();
+        let offered_at = now - SignedDuration::from_secs(age.unwrap_or(0)).min(NOTICE_GRACE);
         let nearby = self
-            .bookable_slots(options, &kind, choice.format, choice.start - around(24 * 7), choice.start + around(24 * 7))
+            .bookable_slots_offered(
+                options,
+                &kind,
+                choice.format,
+                choice.start - around(24 * 7),
+                choice.start + around(24 * 7),
+                offered_at,
+            )
             .await?;
-        if !nearby.iter().any(|s| s.start == choice.start) {
+        if choice.start <= now || !nearby.iter().any(|s| s.start == choice.start) {
             return Ok(BookingOutcome::Taken { alternatives: nearest_alternatives(&nearby, choice.start, 3) });
         }
         // A form is sent once: a stamp sent again is a replay. (Spent only
@@ -477,7 +505,6 @@ impl super::Scheduling<'_> {
             return self.refuse_as_automated(options, input, ip).await;
         }
 
-        let now = self.app.now();
         let id = AppointmentId::new();
         let token = new_token();
         let seal = |column: &str, text: &str| -> Result<Option<Vec<u8>>, AppError> {
