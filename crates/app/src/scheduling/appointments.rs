@@ -19,6 +19,7 @@ use sensate_store::{
 
 use crate::audit::outcome;
 use crate::mail::{Letter, MailName};
+use crate::scheduling::availability::Looking;
 use crate::{Actor, AppError};
 
 /// How far ahead a move may go.
@@ -117,8 +118,16 @@ impl super::Scheduling<'_> {
         let length = detail.ends_at.duration_since(detail.starts_at);
         let until = now + SignedDuration::from_hours(24 * RESCHEDULE_DAYS);
         let moving = detail.status.occupies_time().then_some((detail.starts_at, detail.ends_at));
-        let free =
-            self.free_times_besides(detail.clinician_id, length, vec![detail.format], now, until, moving, now).await?;
+        let free = self
+            .free_times_besides(
+                detail.clinician_id,
+                length,
+                vec![detail.format],
+                now,
+                until,
+                Looking { moving, notice_from: now },
+            )
+            .await?;
         Ok(free.into_iter().filter(|slot| slot.start != detail.starts_at).collect())
     }
 

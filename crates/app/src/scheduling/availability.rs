@@ -313,6 +313,15 @@ pub fn as_input(record: &AvailabilityRecord) -> AvailabilityInput {
     }
 }
 
+/// How a search for free times departs from "everything busy, as of now".
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Looking {
+    /// The appointment (start, end) being moved: as if it were not there.
+    pub moving: Option<(Timestamp, Timestamp)>,
+    /// The notice counts from here: now, or when a visitor was shown the time.
+    pub notice_from: Timestamp,
+}
+
 impl super::Scheduling<'_> {
     /// The clinician's account, checked: they themselves, or the practice's owner or admin.
     async fn availability_of(&self, actor: &Actor, clinician: UserId) -> Result<PracticeId, AppError> {
@@ -373,13 +382,14 @@ impl super::Scheduling<'_> {
         from: Timestamp,
         to: Timestamp,
     ) -> Result<Vec<Slot>, AppError> {
-        self.free_times_besides(clinician, duration, formats, from, to, None, self.app.now()).await
+        let looking = Looking { moving: None, notice_from: self.app.now() };
+        self.free_times_besides(clinician, duration, formats, from, to, looking).await
     }
 
-    /// Like [`Self::free_times`], as if the appointment occupying `moving`
-    /// (start, end) were not there: the times it could be moved to. The
-    /// notice is counted from `notice_from` (now, or when a visitor was
-    /// shown the time); what is busy is always read as of now.
+    /// Like [`Self::free_times`], as `looking` says: as if the appointment
+    /// it is moving were not there (the times it could be moved to), with
+    /// the notice counted from when it says. What is busy is always read as
+    /// of now.
     pub(crate) async fn free_times_besides(
         &self,
         clinician: UserId,
@@ -387,9 +397,9 @@ impl super::Scheduling<'_> {
         formats: Vec<SessionFormat>,
         from: Timestamp,
         to: Timestamp,
-        moving: Option<(Timestamp, Timestamp)>,
-        notice_from: Timestamp,
+        looking: Looking,
     ) -> Result<Vec<Slot>, AppError> {
+        let Looking { moving, notice_from } = looking;
         let Some(record) = self.app.store.availability(clinician).await? else { return Ok(Vec::new()) };
         let rules = rules(&record)?;
         let now = self.app.now();

@@ -29,6 +29,7 @@ use crate::infra::crypto::Binding;
 use crate::infra::secrets::{new_token, token_hash};
 use crate::mail::{Letter, MailName};
 use crate::scheduling::admission::{Admitted, AdmittedBy};
+use crate::scheduling::availability::Looking;
 use crate::scheduling::confirmation::{self, confirmation_email};
 use crate::scheduling::session_types::formats;
 use crate::{Actor, AppError};
@@ -271,7 +272,8 @@ impl super::Scheduling<'_> {
             return Ok(Vec::new());
         }
         let duration = SignedDuration::from_mins(i64::from(kind.duration_minutes));
-        self.free_times_besides(options.therapist, duration, vec![format], from, to, None, offered_at).await
+        let looking = Looking { moving: None, notice_from: offered_at };
+        self.free_times_besides(options.therapist, duration, vec![format], from, to, looking).await
     }
 
     /// Whether a clinician's role in the practice was disabled (or their
