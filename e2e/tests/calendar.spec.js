@@ -169,3 +169,48 @@ test('on a narrow screen the days stack as a list, each under its own heading', 
   expect(second.y).toBeGreaterThan(first.y + first.height - 1);
   await expectNoA11yViolations(page);
 });
+
+test("a couple's therapist books one partner's own session, and only that partner sees it", async ({ browser, page }) => {
+  test.setTimeout(120_000);
+  await signIn(page, 'sam.chen@harbor.example');
+  await page.goto('/calendar');
+  const main = mainLandmark(page);
+  await main.getByRole('link', { name: 'Next week', exact: true }).click();
+  await expect(page).toHaveURL(/week=\d{4}-\d{2}-\d{2}/);
+  const start = weeksAfter(new URL(page.url()).searchParams.get('week'), 2);
+
+  await page.goto('/appointments/new');
+  await main.getByLabel(/^Client\b/).selectOption({ label: 'Alex Kim & Riley Kim (couple)' });
+  const who = main.getByLabel(/^Who attends\b/);
+  await expect(who).toHaveValue('everyone');
+  await who.selectOption({ label: 'Alex Kim only' });
+  await main.getByLabel(/^Session type\b/).selectOption({ label: 'Couple session · 80 min · Telehealth (video) or In person' });
+  await main.getByLabel(/^Date \(first session\)/).fill(start);
+  await main.getByLabel(/^Start time\b/).fill('08:00');
+  await expectNoA11yViolations(page);
+  await main.getByRole('button', { name: 'Add to the calendar', exact: true }).click();
+  await expect(page).toHaveURL(new RegExp(`/calendar\\?week=${start}&done=added&count=1$`));
+
+  // The week names the partner who comes; the appointment says who does not.
+  const day = main.getByRole('region', { name: new RegExp(`^${dayHeading(start)}`) });
+  await day.getByRole('link', { name: '08:00–09:20 Alex Kim' }).click();
+  await expect(main.getByText('Alex Kim only (an individual session; Riley Kim does not attend)')).toBeVisible();
+  await expectNoA11yViolations(page);
+
+  // Alex sees it, marked as their own; Riley never does.
+  for (const [email, sees] of [['alex@client.example', 1], ['riley@client.example', 0]]) {
+    const context = await browser.newContext({ locale: 'en-GB' });
+    try {
+      const client = await context.newPage();
+      await signIn(client, email);
+      const upcoming = mainLandmark(client).getByRole('table', { name: /^Your sessions/ });
+      await expect(upcoming).toBeVisible();
+      await expect(upcoming.getByRole('row').filter({ hasText: '08:00' })).toHaveCount(sees);
+      if (sees) {
+        await expect(upcoming.getByRole('row').filter({ hasText: '08:00' })).toContainText('Individual, in couple therapy');
+      }
+    } finally {
+      await context.close();
+    }
+  }
+});

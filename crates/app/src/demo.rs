@@ -359,6 +359,7 @@ impl App {
                 created_at: now,
                 session_type_id: None,
                 held_until: None,
+                attendees: Vec::new(),
             })
         };
         let mut cases = Vec::new();
@@ -394,6 +395,17 @@ impl App {
                         AppointmentStatus::Confirmed,
                     )?)
                     .await?;
+            }
+            // A couple's therapy mixes joint sessions with each partner's
+            // own: the second partner has one in the first week, which the
+            // first partner never sees.
+            if let (CaseKind::Couple, Some(partner)) = (demo_case.kind, case.members.get(1)) {
+                let day = next_weekday(today, demo_case.first_day + 1)?;
+                let alone = NewAppointment {
+                    attendees: vec![*partner],
+                    ..session(&case, day, demo_case.hour - 1, 50, demo_case.format, AppointmentStatus::Confirmed)?
+                };
+                store.insert_appointment(&alone).await?;
             }
         }
         self.seed_demo_care(practice.id, &cases).await?;

@@ -203,6 +203,7 @@ async fn world(db: TestDb) -> World {
             created_at: app.clock.now_ts(),
             session_type_id: None,
             held_until: None,
+            attendees: Vec::new(),
         })
         .await
         .unwrap();

@@ -106,6 +106,7 @@ fn appointment(
         created_at: at("2026-11-01T00:00:00Z"),
         session_type_id: None,
         held_until: None,
+        attendees: Vec::new(),
     }
 }
 

@@ -755,3 +755,103 @@ async fn sqlx_bodies(app: &TestApp) -> Vec<Vec<u8>> {
         .map(|(_, bytes)| bytes)
         .collect()
 }
+
+on_both_engines! {
+    async fn a_partners_own_session_reaches_that_partner_only(db: TestDb) {
+        let w = world(db).await;
+        let app = &w.app;
+        let practice = app.practice_of(LAKESIDE.email).await;
+        let jo = app.store().login_record("jo@client.example").await.unwrap().unwrap().id;
+        let kind = sensate_domain::SessionTypeId::new();
+        app.store()
+            .insert_session_type(&sensate_store::SessionTypeRecord {
+                id: kind,
+                practice_id: practice,
+                name: "Couple therapy session".into(),
+                duration_minutes: 50,
+                fee_cents: None,
+                in_person: true,
+                telehealth: true,
+                participants: sensate_domain::scheduling::Participants::Couple,
+                trial: false,
+                needs_approval: false,
+                active: true,
+                created_at: sensate_domain::Clock::now(&app.clock),
+            })
+            .await
+            .unwrap();
+
+        // The form offers everyone in the case, or one partner of a couple.
+        let (status, form) = text(app, &w.tess, "/appointments/new").await;
+        assert_eq!(status, 200);
+        let who = sensate_testkit::between(&form, "<select id=\"attends\"", "</select>").unwrap();
+        assert!(who.contains("<option value=\"everyone\" selected>Everyone in the case</option>"), "{who}");
+        assert!(who.contains("<optgroup label=\"Jo &#38; Robin\">"), "{who}");
+        assert!(who.contains(&format!("<option value=\"{jo}\">Jo only</option>")) && who.contains(&format!("<option value=\"{}\">Robin only</option>", w.robin)));
+        assert!(!who.contains(">Sam only<"), "an individual case has no choice to make");
+        let book = |case: CaseId, attends: String, date: &'static str| {
+            let fields = [("case", case.to_string()), ("session_type", kind.to_string()), ("format", "telehealth".into()), ("date", date.into()), ("time", "17:00".into()), ("repeat", "none".into()), ("count", String::new()), ("attends", attends)];
+            let tess = w.tess.clone();
+            async move {
+                let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                app.post_form(&tess, "/appointments/new", &pairs).await
+            }
+        };
+        // Someone outside the couple, or a choice for an individual case: told, nothing booked.
+        let refused = book(w.couple, UserId::new().to_string(), "2026-12-01").await;
+        assert_eq!(refused.status(), 422);
+        assert!(refused.text().await.unwrap().contains("Choose one of this couple&#39;s partners, or “Everyone in the case”."));
+        let refused = book(w.individual, w.robin.to_string(), "2026-12-01").await;
+        assert_eq!(refused.status(), 422);
+        assert!(refused.text().await.unwrap().contains("attends every session"));
+        assert!(w.sink.messages().is_empty());
+        assert!(!app.store().has_telehealth_sessions(practice, w.robin).await.unwrap());
+
+        // Robin's own session, then a joint one a week later.
+        assert_eq!(book(w.couple, w.robin.to_string(), "2026-12-01").await.status(), 303);
+        let added = w.sink.wait_for_subject("A new appointment for you", std::time::Duration::from_secs(10)).await;
+        assert_eq!(added.to, ["robin@client.example"]);
+        assert!(app.store().has_telehealth_sessions(practice, w.robin).await.unwrap());
+        assert!(!app.store().has_telehealth_sessions(practice, jo).await.unwrap(), "Jo attends no video session yet");
+        assert_eq!(book(w.couple, "everyone".into(), "2026-12-08").await.status(), 303);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let added: Vec<Vec<String>> = w.sink.messages().iter().map(|m| m.to.clone()).collect();
+        assert_eq!(added.iter().filter(|to| to.contains(&"jo@client.example".to_string())).count(), 1, "{added:?}");
+        assert_eq!(added.iter().filter(|to| to.contains(&"robin@client.example".to_string())).count(), 2, "{added:?}");
+
+        // Each partner's start page: Robin sees both, Jo the joint one only.
+        let robin = client(app, "robin@client.example").await;
+        let jo_browser = client(app, "jo@client.example").await;
+        let (_, robins) = text(app, &robin, "/dashboard").await;
+        let (_, jos) = text(app, &jo_browser, "/dashboard").await;
+        let upcoming = |page: &str| sensate_testkit::between(page, "Your upcoming appointments</h2>", "</section>").unwrap().to_string();
+        assert!(upcoming(&robins).contains("Dec 1, 2026") && upcoming(&robins).contains("Individual, in couple therapy"), "{robins}");
+        assert!(upcoming(&robins).contains("Dec 8, 2026"));
+        assert!(upcoming(&jos).contains("Dec 8, 2026") && upcoming(&jos).contains(">Couple</td>"), "{jos}");
+        assert!(!jos.contains("Dec 1, 2026") && !jos.contains("Individual, in couple therapy"), "Jo never learns of Robin's own session");
+
+        // The therapist's week and the appointment page say who attends.
+        let (_, week) = text(app, &w.tess, "/calendar?week=2026-11-30").await;
+        assert!(week.contains("5:00 PM–5:50 PM</span> Robin") && !week.contains("Jo &#38; Robin"), "{week}");
+        let (_, week) = text(app, &w.tess, "/calendar?week=2026-12-07").await;
+        assert!(week.contains("Jo &#38; Robin"), "{week}");
+        let own = app.store().upcoming_for_client(w.robin, sensate_domain::Clock::now(&app.clock), 10).await.unwrap();
+        let (first, joint) = (own[0].id, own[1].id);
+        let (_, page) = text(app, &w.tess, &format!("/appointments/{first}")).await;
+        assert!(page.contains("<dt>Who attends</dt><dd>Robin only (an individual session; Jo does not attend)</dd>"), "{page}");
+        let (_, page) = text(app, &w.tess, &format!("/appointments/{joint}")).await;
+        assert!(page.contains("<dt>Who attends</dt><dd>Both partners (a joint session)</dd>"), "{page}");
+
+        // A day before Robin's own session, the reminder goes to Robin alone.
+        let before = w.sink.messages().len();
+        // 17:00 in Berlin is 16:00 UTC.
+        app.clock.set("2026-11-30T16:05:00Z".parse().unwrap());
+        app.run_due_jobs().await;
+        let reminder = w.sink.wait_for(before + 1, std::time::Duration::from_secs(10)).await.remove(before);
+        assert!(reminder.subject().starts_with("Reminder: your appointment"), "{}", reminder.subject());
+        assert_eq!(reminder.to, ["robin@client.example"]);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert_eq!(w.sink.messages().len(), before + 1, "nothing to Jo");
+        w.app.stop().await;
+    }
+}

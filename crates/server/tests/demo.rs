@@ -49,7 +49,7 @@ async fn each_role_sees_its_own_dashboard() {
     assert!(owner.contains("<span class=\"stat-value\">3</span> <span class=\"stat-label\">Therapists</span>"));
     assert!(owner.contains("<span class=\"stat-value\">4</span> <span class=\"stat-label\">Clients</span>"));
     assert!(
-        owner.contains("<span class=\"stat-value\">16</span> <span class=\"stat-label\">Upcoming appointments</span>")
+        owner.contains("<span class=\"stat-value\">17</span> <span class=\"stat-label\">Upcoming appointments</span>")
     );
     let therapists = rows_after(&owner, "<h2 id=\"therapists-title\">Therapists</h2>");
     assert_eq!(therapists.len(), 3);
@@ -90,11 +90,21 @@ async fn partners_see_joint_sessions_but_not_each_others_individual_ones() {
     let riley = dashboard_as(&app, "riley@client.example").await;
     let alex_rows = rows_after(&alex, "Your upcoming appointments</h2>");
     let riley_rows = rows_after(&riley, "Your upcoming appointments</h2>");
-    assert_eq!(alex_rows.len(), 8, "Alex: couple sessions and individual sessions");
-    assert_eq!(riley_rows.len(), 4, "Riley: couple sessions only");
+    assert_eq!(alex_rows.len(), 8, "Alex: couple sessions and individual sessions with Dr. Rivera");
+    assert_eq!(riley_rows.len(), 5, "Riley: couple sessions and one of Riley's own in the couple's case");
     assert!(alex_rows.iter().any(|row| row.contains("Dr. Elena Rivera")));
     assert!(!riley.contains("Dr. Elena Rivera"), "Riley never learns that Alex sees another therapist");
-    assert!(riley_rows.iter().all(|row| row.contains("Sam Chen") && row.contains("Couple")));
+    assert!(riley_rows.iter().all(|row| row.contains("Sam Chen")));
+    assert_eq!(riley_rows.iter().filter(|row| row.contains(">Couple</td>")).count(), 4, "{riley_rows:?}");
+    // Riley's own session in the couple's case (5:00 PM, before the joint
+    // ones at 6:00 PM) never reaches Alex.
+    let own: Vec<_> = riley_rows.iter().filter(|row| row.contains("5:00 PM")).collect();
+    assert_eq!(own.len(), 1, "{riley_rows:?}");
+    assert!(own[0].contains("<td data-label=\"Session\">Individual, in couple therapy</td>"), "{own:?}");
+    assert!(!alex_rows.iter().any(|row| row.contains("5:00 PM")), "{alex_rows:?}");
+    let chen = dashboard_as(&app, "sam.chen@harbor.example").await;
+    let chen_rows = rows_after(&chen, "<h2 id=\"upcoming-title\">Upcoming appointments</h2>");
+    assert!(chen_rows.iter().any(|row| row.contains("<td data-label=\"With\">Riley Kim</td>")), "{chen_rows:?}");
     assert!(!alex.contains("Jordan Miles") && !alex.contains("Priya Nair"), "no other client's name");
     app.stop().await;
 }

@@ -110,6 +110,7 @@ async fn book_umas_time(w: &World) -> AppointmentId {
         created_at: sensate_domain::Clock::now(&w.app.clock),
         session_type_id: None,
         held_until: None,
+        attendees: Vec::new(),
     };
     let booked = w.app.store().book_appointment(&appointment, sensate_domain::Clock::now(&w.app.clock)).await.unwrap();
     assert_eq!(booked, Booking::Booked);

@@ -87,6 +87,7 @@ async fn confirmed_appointment(w: &World) -> AppointmentId {
             created_at: now,
             session_type_id: None,
             held_until: None,
+            attendees: Vec::new(),
         })
         .await
         .unwrap();
@@ -326,6 +327,7 @@ on_both_engines! {
                 created_at: now,
                 session_type_id: Some(kind.id),
                 held_until: Some(now + SignedDuration::from_mins(30)),
+                attendees: Vec::new(),
             };
             let request = BookingRequestRecord {
                 appointment_id: id,

@@ -150,6 +150,7 @@ on_both_engines! {
             created_at: sensate_domain::Clock::now(&app.clock),
             session_type_id: None,
             held_until: None,
+            attendees: Vec::new(),
         };
         assert_eq!(app.store().book_appointment(&taken, sensate_domain::Clock::now(&app.clock)).await.unwrap(), sensate_store::Booking::Booked);
         let page = app.get(&public).await.text().await.unwrap();
@@ -192,6 +193,7 @@ on_both_engines! {
             created_at: now,
             session_type_id: None,
             held_until: None,
+            attendees: Vec::new(),
         };
         app.store().book_appointment(&session, now).await.unwrap();
 

@@ -128,8 +128,13 @@ pub struct AppointmentDetail {
     pub session_type_id: Option<sensate_domain::SessionTypeId>,
     pub session_type_name: Option<String>,
     pub created_at: Timestamp,
-    /// The case's clients, by name (none before the request became a case).
+    /// The case's clients who attend, by name (none before the request
+    /// became a case).
     pub clients: Vec<AppointmentClient>,
+    /// The case's other clients, by name: not expected at this one (a
+    /// partner's individual session in a couple's case). Empty when
+    /// everyone in the case attends.
+    pub not_attending: Vec<String>,
 }
 
 /// A status change or a move, compare-and-set on what the person saw.
@@ -266,18 +271,20 @@ where
         };
         let case_id: Option<uuid::Uuid> = row.try_get("case_id")?;
         let kind: Option<String> = row.try_get("kind")?;
-        let clients: Vec<(uuid::Uuid, String, String)> = match case_id {
-            Some(case) => {
-                sqlx::query_as(
-                    "SELECT u.id, u.display_name, u.email FROM case_members m JOIN users u ON u.id = m.client_id \
-                     WHERE m.case_id = $1 ORDER BY u.display_name, u.id",
-                )
-                .bind(case)
-                .fetch_all(&mut *self.conn().await?)
-                .await?
-            }
-            None => Vec::new(),
+        // The case's clients, who attend and who do not: one predicate both ways.
+        let attending = |attends: bool| {
+            format!(
+                "SELECT u.id, u.display_name, u.email FROM appointments a \
+                 JOIN case_members cm ON cm.case_id = a.case_id JOIN users u ON u.id = cm.client_id \
+                 WHERE a.id = $1 AND {}{} ORDER BY u.display_name, u.id",
+                if attends { "" } else { "NOT " },
+                crate::shared::attends("a", "cm")
+            )
         };
+        let clients: Vec<(uuid::Uuid, String, String)> =
+            sqlx::query_as(&attending(true)).bind(id.as_uuid()).fetch_all(&mut *self.conn().await?).await?;
+        let not_attending: Vec<(uuid::Uuid, String, String)> =
+            sqlx::query_as(&attending(false)).bind(id.as_uuid()).fetch_all(&mut *self.conn().await?).await?;
         Ok(Some(crate::AppointmentDetail {
             id,
             practice_id: sensate_domain::PracticeId::from_uuid(row.try_get("practice_id")?),
@@ -305,6 +312,7 @@ where
                     })
                 })
                 .collect::<crate::Result<_>>()?,
+            not_attending: not_attending.into_iter().map(|(_, name, _)| name).collect(),
         }))
     }
 

@@ -36,7 +36,14 @@ pub struct SchedulableCase {
     pub clinician_name: String,
     pub kind: CaseKind,
     /// The case's clients, by name.
-    pub client_names: Vec<String>,
+    pub clients: Vec<(UserId, String)>,
+}
+
+impl SchedulableCase {
+    /// The clients' names, in order.
+    pub fn client_names(&self) -> Vec<&str> {
+        self.clients.iter().map(|(_, name)| name.as_str()).collect()
+    }
 }
 
 /// A recurring series, as stored beside its occurrences.
@@ -90,13 +97,13 @@ pub trait CalendarStore: Send + Sync {
     ) -> Result<SeriesBooking>;
 }
 
-/// Folds one row per (case, client) into one case with its clients' names.
-pub(crate) fn fold_cases(rows: Vec<(SchedulableCase, String)>) -> Vec<SchedulableCase> {
+/// Folds one row per (case, client) into one case with its clients.
+pub(crate) fn fold_cases(rows: Vec<(SchedulableCase, (UserId, String))>) -> Vec<SchedulableCase> {
     let mut cases: Vec<SchedulableCase> = Vec::new();
     for (case, client) in rows {
         match cases.last_mut() {
-            Some(last) if last.id == case.id => last.client_names.push(client),
-            _ => cases.push(SchedulableCase { client_names: vec![client], ..case }),
+            Some(last) if last.id == case.id => last.clients.push(client),
+            _ => cases.push(SchedulableCase { clients: vec![client], ..case }),
         }
     }
     cases
@@ -154,11 +161,12 @@ where
              r.name AS visitor_name, m.display_name AS client_name \
              FROM appointments a \
              LEFT JOIN booking_requests r ON r.appointment_id = a.id \
-             LEFT JOIN case_members cm ON cm.case_id = a.case_id \
+             LEFT JOIN case_members cm ON cm.case_id = a.case_id AND {} \
              LEFT JOIN users m ON m.id = cm.client_id \
              WHERE a.clinician_id = $1 AND a.starts_at >= $2 AND a.starts_at < $3 \
              AND a.status IN ('held', 'requested', 'confirmed', 'completed', 'no_show') \
              AND {} ORDER BY a.starts_at, a.id, m.display_name",
+            crate::shared::attends("a", "cm"),
             crate::scheduling::not_lapsed("a.", "$4")
         ))
         .bind(clinician.as_uuid())
@@ -196,7 +204,7 @@ where
         use sqlx::Row;
         let rows = sqlx::query(
             "SELECT c.id, c.clinician_id, c.kind, t.display_name AS clinician_name, \
-             m.display_name AS client_name \
+             m.id AS client_id, m.display_name AS client_name \
              FROM cases c \
              JOIN users t ON t.id = c.clinician_id \
              JOIN case_members cm ON cm.case_id = c.id \
@@ -216,12 +224,13 @@ where
                 clinician_id: sensate_domain::UserId::from_uuid(row.try_get("clinician_id")?),
                 clinician_name: row.try_get("clinician_name")?,
                 kind: crate::shared::case_kind(row.try_get("kind")?)?,
-                client_names: Vec::new(),
+                clients: Vec::new(),
             };
-            pairs.push((case, row.try_get::<String, _>("client_name")?));
+            let client = sensate_domain::UserId::from_uuid(row.try_get("client_id")?);
+            pairs.push((case, (client, row.try_get::<String, _>("client_name")?)));
         }
         let mut cases = crate::calendar::fold_cases(pairs);
-        cases.sort_by(|a, b| (&a.clinician_name, &a.client_names).cmp(&(&b.clinician_name, &b.client_names)));
+        cases.sort_by(|a, b| (&a.clinician_name, a.client_names()).cmp(&(&b.clinician_name, b.client_names())));
         Ok(cases)
     }
 
@@ -293,6 +302,9 @@ where
                     return Ok(crate::SeriesBooking::Collides(vec![i]));
                 }
                 Err(error) => return Err(error.into()),
+            }
+            for client in &occurrence.attendees {
+                crate::scheduling::insert_attendee_query(occurrence.id, *client).execute(&mut *tx).await?;
             }
             if let Some(s) = series {
                 sqlx::query("UPDATE appointments SET series_id = $1 WHERE id = $2")

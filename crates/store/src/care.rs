@@ -182,10 +182,12 @@ where
     }
 
     async fn has_telehealth_sessions(&self, practice: PracticeId, client: UserId) -> Result<bool> {
-        let count: i64 = sqlx::query_scalar(
+        let count: i64 = sqlx::query_scalar(&format!(
             "SELECT COUNT(*) FROM appointments a JOIN case_members m ON m.case_id = a.case_id \
-             WHERE a.practice_id = $1 AND m.client_id = $2 AND a.format = 'telehealth' AND a.status <> 'cancelled'",
-        )
+                 WHERE a.practice_id = $1 AND m.client_id = $2 AND a.format = 'telehealth' \
+                 AND a.status <> 'cancelled' AND {}",
+            crate::shared::attends("a", "m")
+        ))
         .bind(practice.as_uuid())
         .bind(client.as_uuid())
         .fetch_one(&mut *self.conn().await?)

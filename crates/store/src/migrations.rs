@@ -245,6 +245,14 @@ const STEPS: &[Step] = &[
         description: "message_attachments",
         sql: Sql::Shared(include_str!("../migrations/shared/0027_message_attachments.sql")),
     },
+    Step {
+        version: 28,
+        description: "appointment_attendees",
+        sql: Sql::PerEngine {
+            sqlite: include_str!("../migrations/sqlite/0028_appointment_attendees.sql"),
+            postgres: include_str!("../migrations/postgres/0028_appointment_attendees.sql"),
+        },
+    },
 ];
 
 /// The newest schema version this build knows.

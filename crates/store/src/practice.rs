@@ -482,6 +482,9 @@ where
         let mut conn = self.conn().await?;
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         crate::scheduling::insert_appointment_query(appointment).execute(&mut *tx).await?;
+        for client in &appointment.attendees {
+            crate::scheduling::insert_attendee_query(appointment.id, *client).execute(&mut *tx).await?;
+        }
         <S::Db as crate::engine::Dialect>::scheduling_changed(&mut tx).await?;
         tx.commit().await?;
         self.scheduling_committed().await;
@@ -497,7 +500,7 @@ where
         let sql = format!(
             "{}SELECT id FROM appointments WHERE clinician_id = $1 AND starts_at >= $2 \
              AND status IN ('requested', 'confirmed') ORDER BY starts_at LIMIT $3{}",
-            crate::shared::UPCOMING_SELECT,
+            crate::shared::upcoming_select(),
             crate::shared::UPCOMING_ORDER
         );
         let rows = sqlx::query(&sql)
@@ -673,8 +676,9 @@ where
         let sql = format!(
             "{}SELECT a2.id FROM appointments a2 JOIN case_members x ON x.case_id = a2.case_id \
              WHERE x.client_id = $1 {in_practice}AND a2.starts_at >= $2 AND a2.status IN ('requested', 'confirmed') \
-             ORDER BY a2.starts_at LIMIT $3{}",
-            crate::shared::UPCOMING_SELECT,
+             AND {} ORDER BY a2.starts_at LIMIT $3{}",
+            crate::shared::upcoming_select(),
+            crate::shared::attends("a2", "x"),
             crate::shared::UPCOMING_ORDER
         );
         let mut query = sqlx::query(&sql).bind(client.as_uuid()).bind(crate::shared::secs(from)).bind(limit);
@@ -699,6 +703,7 @@ where
                 case_kind: crate::shared::case_kind(row.try_get("kind")?)?,
                 clinician_name: row.try_get("clinician_name")?,
                 client_names: Vec::new(),
+                partners_own: row.try_get::<i64, _>("named_attendees")? > 0,
             };
             pairs.push((view, row.try_get::<String, _>("client_name")?));
         }

@@ -107,6 +107,9 @@ pub struct NewAppointment {
     pub session_type_id: Option<SessionTypeId>,
     /// When a `Held` appointment lapses unless the visitor confirms.
     pub held_until: Option<Timestamp>,
+    /// Who attends, when not every client of the case does (a partner's
+    /// individual session in a couple's case). Empty: everyone attends.
+    pub attendees: Vec<UserId>,
 }
 
 /// What became of an attempt to book a time.
@@ -223,8 +226,11 @@ pub struct AppointmentView {
     pub status: AppointmentStatus,
     pub case_kind: CaseKind,
     pub clinician_name: String,
-    /// The case's clients, sorted by name.
+    /// The clients who attend, sorted by name.
     pub client_names: Vec<String>,
+    /// Not everyone in the case attends: a partner's individual session in
+    /// a couple's case.
+    pub partners_own: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -119,11 +119,13 @@ where
                 .await?;
         let zone = booked_zone.unwrap_or(time_zone);
         let recipients: Vec<(Option<uuid::Uuid>, String, String, String)> = match case {
-            Some(case) => sqlx::query_as(
-                "SELECT u.id, u.email, u.display_name FROM case_members cm JOIN users u ON u.id = cm.client_id \
-                     WHERE cm.case_id = $1 AND u.disabled_at IS NULL ORDER BY u.email",
-            )
-            .bind(case)
+            Some(_) => sqlx::query_as(&format!(
+                "SELECT u.id, u.email, u.display_name FROM appointments a \
+                 JOIN case_members cm ON cm.case_id = a.case_id JOIN users u ON u.id = cm.client_id \
+                 WHERE a.id = $1 AND u.disabled_at IS NULL AND {} ORDER BY u.email",
+                crate::shared::attends("a", "cm")
+            ))
+            .bind(appointment.as_uuid())
             .fetch_all(&mut *self.conn().await?)
             .await?
             .into_iter()

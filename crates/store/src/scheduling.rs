@@ -303,6 +303,21 @@ where
     .bind(appointment.held_until.map(crate::shared::secs))
 }
 
+/// One client who attends `appointment`, for an appointment that names who
+/// attends ([`NewAppointment::attendees`]).
+pub(crate) fn insert_attendee_query<'q, DB>(
+    appointment: sensate_domain::AppointmentId,
+    client: UserId,
+) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>
+where
+    DB: sqlx::Database,
+    uuid::Uuid: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query::<DB>("INSERT INTO appointment_attendees (appointment_id, client_id) VALUES ($1, $2)")
+        .bind(appointment.as_uuid())
+        .bind(client.as_uuid())
+}
+
 pub(crate) fn insert_request_query<'q, DB>(
     r: &'q BookingRequestRecord,
     token_hash: &'q str,
@@ -849,6 +864,9 @@ where
             .await?;
         match crate::scheduling::insert_appointment_query(appointment).execute(&mut *tx).await {
             Ok(_) => {
+                for client in &appointment.attendees {
+                    crate::scheduling::insert_attendee_query(appointment.id, *client).execute(&mut *tx).await?;
+                }
                 if let Some((r, token_hash)) = request {
                     crate::scheduling::insert_request_query(r, token_hash).execute(&mut *tx).await?;
                 }

@@ -58,14 +58,36 @@ pub(crate) fn fold_appointments(rows: Vec<(AppointmentView, String)>) -> Vec<App
     views
 }
 
-pub(crate) const UPCOMING_SELECT: &str = "SELECT a.id, a.starts_at, a.ends_at, a.time_zone, a.format, a.status, \
-     c.kind, cl.display_name AS clinician_name, m.display_name AS client_name \
-     FROM appointments a \
-     JOIN cases c ON c.id = a.case_id \
-     JOIN users cl ON cl.id = a.clinician_id \
-     JOIN case_members cm ON cm.case_id = a.case_id \
-     JOIN users m ON m.id = cm.client_id \
-     WHERE a.id IN (";
+/// Whether the client of the case member `member` (a `case_members` alias)
+/// attends the appointment `appointment` (an `appointments` alias): every
+/// client of the case does, unless the appointment names who attends (a
+/// partner's individual session in a couple's case; migration 28). Every
+/// query that leads from an appointment to its clients goes through this,
+/// so one partner's individual session never reaches the other.
+pub(crate) fn attends(appointment: &str, member: &str) -> String {
+    format!(
+        "(NOT EXISTS (SELECT 1 FROM appointment_attendees aa WHERE aa.appointment_id = {appointment}.id) \
+         OR EXISTS (SELECT 1 FROM appointment_attendees aa WHERE aa.appointment_id = {appointment}.id \
+         AND aa.client_id = {member}.client_id))"
+    )
+}
+
+/// The start of a query for appointments with their clients' names, one row
+/// per client who attends; the ids follow, then [`UPCOMING_ORDER`].
+pub(crate) fn upcoming_select() -> String {
+    format!(
+        "SELECT a.id, a.starts_at, a.ends_at, a.time_zone, a.format, a.status, \
+         c.kind, cl.display_name AS clinician_name, m.display_name AS client_name, \
+         (SELECT COUNT(*) FROM appointment_attendees aa WHERE aa.appointment_id = a.id) AS named_attendees \
+         FROM appointments a \
+         JOIN cases c ON c.id = a.case_id \
+         JOIN users cl ON cl.id = a.clinician_id \
+         JOIN case_members cm ON cm.case_id = a.case_id AND {} \
+         JOIN users m ON m.id = cm.client_id \
+         WHERE a.id IN (",
+        attends("a", "cm")
+    )
+}
 
 pub(crate) const UPCOMING_ORDER: &str = ") ORDER BY a.starts_at, a.id, m.display_name";
 

@@ -55,6 +55,7 @@ fn appointment(practice: PracticeId, clinician: UserId, starts: &str) -> NewAppo
         created_at: at("2026-11-01T12:00:00Z"),
         session_type_id: None,
         held_until: None,
+        attendees: Vec::new(),
     }
 }
 

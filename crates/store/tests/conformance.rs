@@ -46,6 +46,7 @@ fn appointment(p: &NewPractice, case: &NewCase, starts: &str, status: Appointmen
         created_at: at("2026-01-01T00:00:00Z"),
         session_type_id: None,
         held_until: None,
+        attendees: Vec::new(),
     }
 }
 

@@ -62,6 +62,7 @@ fn slot(
         created_at: at("2026-11-01T12:00:00Z"),
         session_type_id: None,
         held_until: None,
+        attendees: Vec::new(),
     }
 }
 

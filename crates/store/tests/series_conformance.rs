@@ -79,6 +79,7 @@ fn session(w: &World, starts_at: Timestamp, status: AppointmentStatus) -> NewApp
         created_at: at("2026-11-01T12:00:00Z"),
         session_type_id: None,
         held_until: None,
+        attendees: Vec::new(),
     }
 }
 
@@ -208,7 +209,7 @@ on_both_engines! {
 
         let cases = store.schedulable_cases(w.practice, Some(w.clinician)).await.unwrap();
         assert_eq!(cases.len(), 1);
-        assert_eq!(cases[0].client_names, vec!["Alex Client", "Robin Client"]);
+        assert_eq!(cases[0].client_names(), vec!["Alex Client", "Robin Client"]);
         assert_eq!(cases[0].clinician_name, "Dana Therapist");
         assert!(store.schedulable_cases(w.practice, Some(other)).await.unwrap().is_empty());
         assert_eq!(store.schedulable_cases(w.practice, None).await.unwrap().len(), 1);

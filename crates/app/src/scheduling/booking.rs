@@ -527,6 +527,7 @@ impl super::Scheduling<'_> {
             status: AppointmentStatus::Held,
             created_at: now,
             session_type_id: Some(kind.id),
+            attendees: Vec::new(),
             held_until: Some(now + SignedDuration::from_mins(HOLD_MINUTES)),
         };
         let request = BookingRequestRecord {

@@ -75,6 +75,7 @@ mod tests {
             case_kind: CaseKind::Individual,
             clinician_name: "Dr. Rivera".into(),
             client_names: vec!["Jordan".into()],
+            partners_own: false,
         }
     }
 

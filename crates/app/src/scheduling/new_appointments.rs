@@ -7,7 +7,7 @@ use jiff::SignedDuration;
 use jiff::civil::{Date, Time};
 use sensate_domain::policy::{Action, Resource};
 use sensate_domain::scheduling::series::{MAX_OCCURRENCES, Repeat, occurrences};
-use sensate_domain::scheduling::{AppointmentStatus, SessionFormat};
+use sensate_domain::scheduling::{AppointmentStatus, CaseKind, SessionFormat};
 use sensate_domain::{AppointmentId, CaseId, FieldErrors, PracticeId, TimeZoneName, UserId};
 use sensate_store::{NewAppointment, NewSeries, SchedulableCase, SeriesBooking, SessionTypeRecord};
 
@@ -31,7 +31,13 @@ pub struct AppointmentInput {
     pub repeat: String,
     /// How many sessions in all, for a series.
     pub count: String,
+    /// Who attends: [`EVERYONE`] (or empty), or one client of a couple's
+    /// case by id, for that partner's individual session.
+    pub attends: String,
 }
+
+/// The value of "who attends" for a session with every client of the case.
+pub const EVERYONE: &str = "everyone";
 
 /// What the form offers.
 #[derive(Debug, Clone)]
@@ -74,6 +80,25 @@ struct Checked {
     time: Time,
     repeat: Repeat,
     count: u16,
+    /// Empty: everyone in the case.
+    attendees: Vec<UserId>,
+}
+
+/// Who attends, as chosen: everyone in the case, or one partner of a
+/// couple's case (an individual case's one client is everyone).
+fn attendees(value: &str, case: Option<&SchedulableCase>) -> Result<Vec<UserId>, &'static str> {
+    let value = value.trim();
+    if value.is_empty() || value == EVERYONE {
+        return Ok(Vec::new());
+    }
+    let Some(case) = case else { return Ok(Vec::new()) };
+    match value.parse::<UserId>() {
+        Ok(id) if case.kind == CaseKind::Couple && case.clients.iter().any(|(client, _)| *client == id) => Ok(vec![id]),
+        _ if case.kind == CaseKind::Individual => {
+            Err("An individual case's client attends every session; choose “Everyone in the case”.")
+        }
+        _ => Err("Choose one of this couple's partners, or “Everyone in the case”."),
+    }
 }
 
 fn check(input: &AppointmentInput, choices: &AppointmentChoices) -> Result<Checked, AppError> {
@@ -133,10 +158,14 @@ fn check(input: &AppointmentInput, choices: &AppointmentChoices) -> Result<Check
             }
         },
     };
+    let attendees = attendees(&input.attends, case).unwrap_or_else(|message| {
+        errors.add("attends", message);
+        Vec::new()
+    });
     AppError::invalid_if_any(errors)?;
     match (case, kind, format, date, time, repeat) {
         (Some(case), Some(kind), Some(format), Some(date), Some(time), Some(repeat)) => {
-            Ok(Checked { case: case.clone(), kind: kind.clone(), format, date, time, repeat, count })
+            Ok(Checked { case: case.clone(), kind: kind.clone(), format, date, time, repeat, count, attendees })
         }
         _ => Err(AppError::Internal("checked input without a value".into())),
     }
@@ -239,6 +268,7 @@ impl super::Scheduling<'_> {
                 created_at: now,
                 session_type_id: Some(c.kind.id),
                 held_until: None,
+                attendees: c.attendees.clone(),
             })
             .collect();
         let series = (c.repeat != Repeat::Once).then(|| NewSeries {
@@ -283,6 +313,34 @@ impl super::Scheduling<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn case(kind: CaseKind, clients: &[UserId]) -> SchedulableCase {
+        SchedulableCase {
+            id: CaseId::new(),
+            practice_id: PracticeId::new(),
+            clinician_id: UserId::new(),
+            clinician_name: "Sam Chen".into(),
+            kind,
+            clients: clients.iter().map(|id| (*id, format!("client {id}"))).collect(),
+        }
+    }
+
+    #[test]
+    fn a_couple_session_is_joint_or_one_partners_own() {
+        let (alex, riley, stranger) = (UserId::new(), UserId::new(), UserId::new());
+        let couple = case(CaseKind::Couple, &[alex, riley]);
+        assert_eq!(attendees("", Some(&couple)), Ok(Vec::new()), "left out: everyone");
+        assert_eq!(attendees(EVERYONE, Some(&couple)), Ok(Vec::new()));
+        assert_eq!(attendees(&format!(" {riley} "), Some(&couple)), Ok(vec![riley]));
+        assert!(attendees(&stranger.to_string(), Some(&couple)).is_err(), "someone outside the case");
+        assert!(attendees("riley", Some(&couple)).is_err());
+        let individual = case(CaseKind::Individual, &[alex]);
+        assert_eq!(attendees(EVERYONE, Some(&individual)), Ok(Vec::new()));
+        let refused = attendees(&alex.to_string(), Some(&individual));
+        assert!(refused.is_err_and(|m| m.contains("attends every session")), "one client is already everyone");
+        // Without a case chosen, the case's own error is the one shown.
+        assert_eq!(attendees(&riley.to_string(), None), Ok(Vec::new()));
+    }
 
     #[test]
     fn times_are_read_as_a_24_hour_clock() {

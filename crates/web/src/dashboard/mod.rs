@@ -27,9 +27,10 @@ pub(crate) async fn dashboard(
                 when: locale.when(a.starts_at, &zone),
                 href: (!show_clinician).then(|| format!("/appointments/{}", a.id)),
                 with_whom: if show_clinician { a.clinician_name.clone() } else { a.client_names.join(" & ") },
-                kind: match a.case_kind {
-                    CaseKind::Individual => "Individual",
-                    CaseKind::Couple => "Couple",
+                kind: match (a.case_kind, a.partners_own) {
+                    (CaseKind::Individual, _) => "Individual",
+                    (CaseKind::Couple, false) => "Couple",
+                    (CaseKind::Couple, true) => "Individual, in couple therapy",
                 },
                 format: a.format.label(),
                 status: a.status.label(),

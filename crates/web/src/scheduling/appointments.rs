@@ -11,6 +11,7 @@ use sensate_app::AppError;
 use sensate_app::scheduling::appointments::{AppointmentPage, Rescheduled, event_label};
 use sensate_app::scheduling::manage::ManagedAppointment;
 use sensate_domain::locale::zone_name;
+use sensate_domain::scheduling::CaseKind;
 use sensate_domain::scheduling::availability::{Slot, slots_by_local_day};
 use sensate_domain::scheduling::lifecycle::Party;
 use sensate_domain::scheduling::reasons::{self, CANCEL_REASONS};
@@ -74,6 +75,8 @@ pub(crate) struct AppointmentTemplate {
     pub id: String,
     pub title: String,
     pub with_whom: String,
+    /// For a couple's case: a joint session, or whose individual one.
+    pub attendance: Option<String>,
     /// Who was invited into the case and has not joined: "Robin's partner: invited, not yet joined".
     pub invited: Vec<String>,
     pub when: String,
@@ -158,11 +161,19 @@ fn staff_page(
     } else {
         d.clients.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(" and ")
     };
+    let attendance = (d.case_kind == Some(CaseKind::Couple)).then(|| {
+        if d.not_attending.is_empty() {
+            "Both partners (a joint session)".to_string()
+        } else {
+            format!("{with_whom} only (an individual session; {} does not attend)", d.not_attending.join(" and "))
+        }
+    });
     AppointmentTemplate {
         layout: layout.at("dashboard"),
         id: d.id.to_string(),
         title: d.session_type_name.clone().unwrap_or_else(|| "Appointment".into()),
         with_whom,
+        attendance,
         invited: page
             .invited
             .iter()

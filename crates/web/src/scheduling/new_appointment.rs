@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use sensate_app::AppError;
-use sensate_app::scheduling::new_appointments::{Added, AppointmentChoices, AppointmentInput};
+use sensate_app::scheduling::new_appointments::{Added, AppointmentChoices, AppointmentInput, EVERYONE};
 use sensate_app::scheduling::session_types::formats;
 use sensate_domain::scheduling::CaseKind;
 use sensate_domain::scheduling::series::{MAX_OCCURRENCES, Repeat};
@@ -34,6 +34,8 @@ pub(crate) struct AppointmentForm {
     repeat: String,
     #[serde(default)]
     count: String,
+    #[serde(default)]
+    attends: String,
 }
 
 impl AppointmentForm {
@@ -46,6 +48,7 @@ impl AppointmentForm {
             time: self.time.clone(),
             repeat: self.repeat.clone(),
             count: self.count.clone(),
+            attends: self.attends.clone(),
         }
     }
 }
@@ -59,6 +62,10 @@ pub(crate) struct NewAppointmentTemplate {
     pub session_types: Vec<Choice>,
     pub formats: Vec<Choice>,
     pub repeats: Vec<Choice>,
+    /// "Everyone in the case", then each couple's partners, by couple;
+    /// empty when no couple's case can be booked.
+    pub everyone: Choice,
+    pub partners: Vec<(String, Vec<Choice>)>,
     pub form: AppointmentInput,
     pub errors: Vec<(&'static str, String)>,
     pub collisions: Vec<String>,
@@ -89,9 +96,9 @@ fn view(
                 CaseKind::Couple => "couple",
             };
             let label = if choices.front_desk {
-                format!("{} ({kind}) · with {}", c.client_names.join(" & "), c.clinician_name)
+                format!("{} ({kind}) · with {}", c.client_names().join(" & "), c.clinician_name)
             } else {
-                format!("{} ({kind})", c.client_names.join(" & "))
+                format!("{} ({kind})", c.client_names().join(" & "))
             };
             Choice { selected: c.id.to_string() == form.case, value: c.id.to_string(), label }
         }))
@@ -111,6 +118,34 @@ fn view(
         .into_iter()
         .map(|(value, label)| Choice { value: value.into(), label: label.into(), selected: value == format_value })
         .collect();
+    let attends = form.attends.trim();
+    let everyone = Choice {
+        value: EVERYONE.into(),
+        label: "Everyone in the case".into(),
+        selected: attends.is_empty() || attends == EVERYONE,
+    };
+    let partners = choices
+        .cases
+        .iter()
+        .filter(|c| c.kind == CaseKind::Couple)
+        .map(|c| {
+            let group = if choices.front_desk {
+                format!("{} · with {}", c.client_names().join(" & "), c.clinician_name)
+            } else {
+                c.client_names().join(" & ")
+            };
+            let options = c
+                .clients
+                .iter()
+                .map(|(id, name)| Choice {
+                    value: id.to_string(),
+                    label: format!("{name} only"),
+                    selected: id.to_string() == attends && c.id.to_string() == form.case,
+                })
+                .collect();
+            (group, options)
+        })
+        .collect();
     let repeat_value = if form.repeat.is_empty() { "none" } else { form.repeat.as_str() };
     let repeats = Repeat::ALL
         .into_iter()
@@ -123,6 +158,8 @@ fn view(
         session_types,
         formats,
         repeats,
+        everyone,
+        partners,
         form,
         errors,
         collisions,
