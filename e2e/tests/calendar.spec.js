@@ -1,7 +1,8 @@
 // The therapist's calendar in the demo: the week view, moving to the next
 // week with htmx (the address follows), and adding a weekly series for a
-// client, which then shows in the following weeks. axe checks every page
-// and state, the form with its errors included.
+// client, which then shows in the following weeks; for a couple, one
+// partner's own session, which only that partner sees and opens. axe checks
+// every page and state, the form with its errors included.
 
 import { expect, test } from '@playwright/test';
 import { expectNoA11yViolations } from './a11y.js';
@@ -207,7 +208,13 @@ test("a couple's therapist books one partner's own session, and only that partne
       await expect(upcoming).toBeVisible();
       await expect(upcoming.getByRole('row').filter({ hasText: '08:00' })).toHaveCount(sees);
       if (sees) {
-        await expect(upcoming.getByRole('row').filter({ hasText: '08:00' })).toContainText('Individual, in couple therapy');
+        const row = upcoming.getByRole('row').filter({ hasText: '08:00' });
+        await expect(row).toContainText('Individual, in couple therapy');
+        // The session opens on its page, where Alex may move or cancel it.
+        await row.getByRole('link').click();
+        await expect(client.getByRole('heading', { level: 1 })).toHaveText('Your appointment');
+        await expect(mainLandmark(client).getByRole('button', { name: 'Cancel my appointment', exact: true })).toBeVisible();
+        await expectNoA11yViolations(client);
       }
     } finally {
       await context.close();

@@ -200,10 +200,12 @@ pub enum Resource {
         author: UserId,
         clinicians: Vec<UserId>,
     },
-    /// An appointment, by the clinician it is with.
+    /// An appointment, by the clinician it is with and the clients who
+    /// attend it (a partner's own session in a couple's case: that partner).
     Appointment {
         practice: PracticeId,
         clinician: UserId,
+        attendees: Vec<UserId>,
     },
     /// A case (an episode of care), by its care team.
     Case {
@@ -338,6 +340,10 @@ pub fn decide(actor: &ActorFacts, action: Action, resource: &Resource) -> Decisi
         (ActInPractice, Resource::Practice(_)) => true,
         // A client's own sessions and preferences; nobody else's through this.
         (ViewOwnCare, Resource::Account { user, roles, .. }) => *user == actor.user && roles.contains(&Role::Client),
+        // A session the client attends; never a partner's own session.
+        (ViewOwnCare, Resource::Appointment { attendees, .. }) => {
+            actor.has(practice, Role::Client) && attendees.contains(&actor.user)
+        }
         // The care team sees its case, the supervisor included; the front
         // desk sees who is on it (to staff it), not what is in it.
         (ViewCase, Resource::Case { primary, team, .. }) => {
@@ -479,7 +485,9 @@ mod tests {
                 Resource::Account { practice: w.practice, user: w.clinician, roles: vec![Role::Clinician] }
             }
             ViewClientContact | EditClientContact | WriteClinicalNote | ViewConsents => client_a,
-            ManageAppointment => Resource::Appointment { practice: w.practice, clinician: w.clinician },
+            ManageAppointment => {
+                Resource::Appointment { practice: w.practice, clinician: w.clinician, attendees: vec![w.client_a] }
+            }
             ReadMessages | SendMessage => Resource::Thread {
                 practice: w.practice,
                 clients: vec![w.client_a, w.partner_b],
@@ -580,6 +588,31 @@ mod tests {
         assert_eq!(got, Decision::Deny(Denial::OtherPractice));
         let got = decide(&actor(&w, "partner_b"), ViewClientContact, &resource(&w, ViewClientContact));
         assert_eq!(got, Decision::Deny(Denial::NotPermitted), "a partner never reads the other's private data");
+    }
+
+    #[test]
+    fn a_client_sees_the_sessions_they_attend_and_never_a_partners_own() {
+        let w = world();
+        let session =
+            |attendees: Vec<UserId>| Resource::Appointment { practice: w.practice, clinician: w.clinician, attendees };
+        let joint = session(vec![w.client_a, w.partner_b]);
+        let own = session(vec![w.partner_b]);
+        for (who, resource, allowed) in [
+            ("client_a", &joint, true),
+            ("partner_b", &joint, true),
+            ("partner_b", &own, true),
+            ("client_a", &own, false),
+            ("client_c", &joint, false),
+            ("clinician", &joint, false),
+            ("owner", &joint, false),
+        ] {
+            let got = decide(&actor(&w, who), ViewOwnCare, resource);
+            assert_eq!(got == Decision::Allow, allowed, "{who}: {got:?}");
+        }
+        // A client of another practice with the same id is still another practice's.
+        let foreign =
+            ActorFacts { user: w.client_a, roles: vec![(w.other_practice, Role::Client)], mfa_verified: true };
+        assert_eq!(decide(&foreign, ViewOwnCare, &joint), Decision::Deny(Denial::OtherPractice));
     }
 
     #[test]

@@ -186,7 +186,8 @@ async fn world(db: TestDb) -> World {
     }
     case(&app, practice, other_clinician, CaseKind::Individual, vec![client_b]).await;
     case(&app, other, foreign, CaseKind::Individual, vec![foreign_client]).await;
-    // The couple's next session with their clinician, three days ahead.
+    // The couple's next session with their clinician, three days ahead:
+    // client A's own, which her partner does not attend.
     let appointment = sensate_domain::AppointmentId::new();
     let starts_at = app.clock.now_ts() + jiff::SignedDuration::from_hours(72);
     app.store()
@@ -203,7 +204,7 @@ async fn world(db: TestDb) -> World {
             created_at: app.clock.now_ts(),
             session_type_id: None,
             held_until: None,
-            attendees: Vec::new(),
+            attendees: vec![client_a],
         })
         .await
         .unwrap();
@@ -379,6 +380,8 @@ async fn first_user(app: &TestApp, email: &str) -> UserId {
 enum Expect {
     Status(u16),
     Redirect(&'static str),
+    /// A redirect to an address under this path (one holding a secret token).
+    RedirectUnder(&'static str),
     /// Public forms that may also answer 429: anything but a server error.
     NotServerError,
     /// Failed sign-ins: 401, and 429 once the account has failed ten times from the address.
@@ -560,6 +563,11 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
             "foreign_clinician" => Status(404),
             _ => Status(403),
         }),
+        // Client A's own session: on to its manage link for her; nobody
+        // else attends it, her partner included.
+        (true, "/me/appointments/{id}") => {
+            gate(if actor == "client_a" { RedirectUnder("/appointments/manage/") } else { Status(404) })
+        }
         // The client's manage link: the token is the credential; an unknown one is 404.
         (
             _,
@@ -830,7 +838,10 @@ fn request(world: &World, path: &str, actor: &str, n: usize) -> (String, Vec<(St
         world.clinician.to_string()
     } else if path.starts_with("/session-types/") {
         world.session_type.to_string()
-    } else if path.starts_with("/appointments/") || path.starts_with("/api/v1/appointments/") {
+    } else if path.starts_with("/appointments/")
+        || path.starts_with("/api/v1/appointments/")
+        || path.starts_with("/me/appointments/")
+    {
         world.appointment.to_string()
     } else if path.starts_with("/messages/attachments/") {
         world.attachment.to_string()
@@ -985,6 +996,10 @@ on_both_engines! {
                             .replace("OWN_AVAILABILITY", &format!("/availability/{}", world.ids.get(actor).map(UserId::to_string).unwrap_or_default()))
                             .replace("AVAILABILITY", &format!("/availability/{}", world.clinician));
                         status == 303 && location.as_deref() == Some(to.as_str())
+                    }
+                    RedirectUnder(path) => {
+                        let under = format!("{}{path}", world.app.base_url);
+                        status == 303 && location.as_deref().is_some_and(|l| l.starts_with(&under))
                     }
                     NotServerError => status < 500,
                     Refused => status == 401 || status == 429,

@@ -842,6 +842,23 @@ on_both_engines! {
         let (_, page) = text(app, &w.tess, &format!("/appointments/{joint}")).await;
         assert!(page.contains("<dt>Who attends</dt><dd>Both partners (a joint session)</dd>"), "{page}");
 
+        // Signed in, each partner opens the sessions they attend from their
+        // start page, to cancel or move them; Robin's own is not Jo's.
+        assert!(robins.contains(&format!("<a href=\"/me/appointments/{first}\">")), "{robins}");
+        let opened = robin.get(app.url(&format!("/me/appointments/{first}"))).send().await.unwrap();
+        assert_eq!(opened.status(), 303);
+        let link = location(&opened);
+        assert!(link.starts_with(&format!("{}/appointments/manage/", app.base_url)), "{link}");
+        let manage = robin.get(&link).send().await.unwrap().text().await.unwrap();
+        assert!(manage.contains("<h1>Your appointment</h1>") && manage.contains("Cancel my appointment"), "{manage}");
+        assert_eq!(text(app, &jo_browser, &format!("/me/appointments/{first}")).await.0, 404, "not Jo's");
+        assert_eq!(text(app, &jo_browser, &format!("/me/appointments/{joint}")).await.0, 303);
+        assert_eq!(text(app, &w.tess, &format!("/me/appointments/{first}")).await.0, 404, "staff use the appointment's page");
+        let log = app.audit_chain().await;
+        let opened: Vec<_> = log.iter().filter(|e| e.event.action == "view_own_care" || e.event.action == "view_own_appointment").map(|e| (e.event.action.clone(), e.event.outcome.clone())).collect();
+        assert!(opened.contains(&("view_own_appointment".to_string(), "allowed".to_string())), "{opened:?}");
+        assert!(opened.contains(&("view_own_care".to_string(), "denied".to_string())), "Jo's attempt is audited: {opened:?}");
+
         // A day before Robin's own session, the reminder goes to Robin alone.
         let before = w.sink.messages().len();
         // 17:00 in Berlin is 16:00 UTC.

@@ -121,6 +121,7 @@ fn declare() -> Table {
         .get("/cases/{id}", SignedIn, care::show)
         .get("/me/consents", SignedIn, care::consents::mine)
         .get("/me/intake", SignedIn, care::intake::mine)
+        .get("/me/appointments/{id}", SignedIn, scheduling::appointments::mine)
         .get("/me/messages", SignedIn, care::messages::mine)
         .get("/me/messages/{case}", SignedIn, care::messages::my_thread)
         .post("/me/messages/{case}", SignedIn, care::messages::my_send)

@@ -105,7 +105,11 @@ impl super::Scheduling<'_> {
             self.app.audit_actor(actor, practice, action, "appointment", id.to_string(), outcome::DENIED).await?;
             return Err(AppError::NotFound);
         };
-        let resource = Resource::Appointment { practice: detail.practice_id, clinician: detail.clinician_id };
+        let resource = Resource::Appointment {
+            practice: detail.practice_id,
+            clinician: detail.clinician_id,
+            attendees: detail.clients.iter().map(|c| c.id).collect(),
+        };
         self.app.authorize(actor, Action::ManageAppointment, &resource, ("appointment", id.to_string())).await?;
         Ok(detail)
     }

@@ -1,5 +1,6 @@
 //! The client's side of one appointment, by the opaque link in their
-//! emails: see it, and cancel or move it within the practice's
+//! emails (or, signed in, from their Home page, which leads to the same
+//! link): see it, and cancel or move it within the practice's
 //! cancellation notice. After that, a message to contact the practice and
 //! nothing changes. Opening the link changes nothing (mail scanners open
 //! links). The therapist is told by email; every use is audited with ids only.
@@ -11,10 +12,13 @@ use sensate_domain::scheduling::lifecycle::{self, CancellationPolicy, Change, Pa
 use sensate_domain::scheduling::{AppointmentStatus, SessionFormat};
 use sensate_store::{AppointmentChange, AppointmentDetail, AuditEvent, EventKind, NewAppointmentEvent};
 
-use crate::AppError;
+use sensate_domain::AppointmentId;
+use sensate_domain::policy::{Action, Resource};
+
 use crate::audit::{Entry, outcome};
 use crate::mail::Letter;
 use crate::scheduling::appointments::{Rescheduled, refused};
+use crate::{Actor, AppError};
 
 /// What the client's page shows.
 #[derive(Debug, Clone)]
@@ -62,6 +66,34 @@ impl super::Scheduling<'_> {
             ip,
             outcome: outcome::ALLOWED,
         })
+    }
+
+    /// The page of an appointment the actor attends as a client, opened
+    /// from their Home page: the address of the link their emails carry,
+    /// where they see it and may cancel or move it within the practice's
+    /// notice. Whether they attend is the policy's to say (a partner's own
+    /// session is not the other partner's); anyone else is told it does not
+    /// exist, and the refusal is audited.
+    pub async fn my_appointment_link(&self, actor: &Actor, id: AppointmentId) -> Result<String, AppError> {
+        let record = ("appointment", id.to_string());
+        let Some(detail) = self.app.store.appointment_detail(id).await? else {
+            let practice = actor.acting_practice();
+            self.app.audit_actor(actor, practice, "view_own_appointment", record.0, record.1, outcome::DENIED).await?;
+            return Err(AppError::NotFound);
+        };
+        let resource = Resource::Appointment {
+            practice: detail.practice_id,
+            clinician: detail.clinician_id,
+            attendees: detail.clients.iter().map(|c| c.id).collect(),
+        };
+        match self.app.authorize(actor, Action::ViewOwnCare, &resource, record.clone()).await {
+            Err(AppError::Forbidden) => return Err(AppError::NotFound),
+            other => other?,
+        }
+        let link = self.appointment_manage_link(id).await?;
+        let practice = Some(detail.practice_id);
+        self.app.audit_actor(actor, practice, "view_own_appointment", record.0, record.1, outcome::ALLOWED).await?;
+        Ok(link)
     }
 
     /// The appointment a manage link stands for; `LinkInvalid` for an unknown token.

@@ -144,12 +144,9 @@ async fn client_page(
         .iter()
         .map(|a| crate::dashboard::AppointmentRow {
             when: locale.when(a.starts_at, &tz),
-            href: Some(format!("/appointments/{}", a.id)),
+            href: format!("/appointments/{}", a.id),
             with_whom: a.clinician_name.clone(),
-            kind: match a.case_kind {
-                sensate_domain::scheduling::CaseKind::Individual => "Individual",
-                sensate_domain::scheduling::CaseKind::Couple => "Couple",
-            },
+            kind: crate::dashboard::session_kind(a),
             format: a.format.label(),
             status: a.status.label(),
             status_key: a.status.as_str(),

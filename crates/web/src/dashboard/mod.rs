@@ -25,13 +25,14 @@ pub(crate) async fn dashboard(
             .into_iter()
             .map(|a| AppointmentRow {
                 when: locale.when(a.starts_at, &zone),
-                href: (!show_clinician).then(|| format!("/appointments/{}", a.id)),
-                with_whom: if show_clinician { a.clinician_name.clone() } else { a.client_names.join(" & ") },
-                kind: match (a.case_kind, a.partners_own) {
-                    (CaseKind::Individual, _) => "Individual",
-                    (CaseKind::Couple, false) => "Couple",
-                    (CaseKind::Couple, true) => "Individual, in couple therapy",
+                // Staff open the appointment's page; a client theirs, to cancel or move it.
+                href: if show_clinician {
+                    format!("/me/appointments/{}", a.id)
+                } else {
+                    format!("/appointments/{}", a.id)
                 },
+                with_whom: if show_clinician { a.clinician_name.clone() } else { a.client_names.join(" & ") },
+                kind: session_kind(&a),
                 format: a.format.label(),
                 status: a.status.label(),
                 status_key: a.status.as_str(),
@@ -97,12 +98,22 @@ pub(crate) async fn dashboard(
     Ok(render(&template)?.into_response())
 }
 
+/// What kind of session an appointment is, as the lists say it.
+pub(crate) fn session_kind(a: &AppointmentView) -> &'static str {
+    match (a.case_kind, a.partners_own) {
+        (CaseKind::Individual, _) => "Individual",
+        (CaseKind::Couple, false) => "Couple",
+        (CaseKind::Couple, true) => "Individual, in couple therapy",
+    }
+}
+
 /// One line of an appointment list.
 #[derive(Debug, Clone)]
 pub(crate) struct AppointmentRow {
     pub when: String,
-    /// The appointment's page, for the clinician's own list.
-    pub href: Option<String>,
+    /// Where the appointment opens: the practice's page for staff, the
+    /// client's own way to cancel or move it for a client.
+    pub href: String,
     pub with_whom: String,
     pub kind: &'static str,
     pub format: &'static str,

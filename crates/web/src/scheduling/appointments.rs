@@ -363,6 +363,20 @@ fn client_page(
     }
 }
 
+/// `GET /me/appointments/{id}`: a client's session, from their Home page:
+/// on to its page, the one their emails link to, where they may cancel or
+/// move it. A session they do not attend is not found.
+pub(crate) async fn mine(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let (actor, _) = page.signed_in()?;
+    let id: AppointmentId = path_id(&id)?;
+    let link = state.app.scheduling().my_appointment_link(&actor, id).await?;
+    Ok(Redirect::to(&link).into_response())
+}
+
 /// `GET /appointments/manage/{token}`: opening the link changes nothing.
 pub(crate) async fn manage(
     State(state): State<AppState>,
