@@ -25,10 +25,9 @@ pub struct Dashboard {
     pub clinician_upcoming: Option<Vec<AppointmentView>>,
     /// Clients: the sessions of the cases they belong to.
     pub client_upcoming: Option<Vec<AppointmentView>>,
-    /// A client's consents waiting for their signature.
-    pub client_to_sign: Option<Vec<crate::care::consents::ConsentRequest>>,
-    /// The client's open cases whose intake questions they have not sent yet.
-    pub client_intakes_due: Vec<sensate_domain::CaseId>,
+    /// Clients: the consents waiting for their signature and the intake
+    /// questions they have not sent yet.
+    pub client_to_complete: Option<crate::care::to_complete::ToComplete>,
     /// Where this person's work is, in the order the page lists it.
     pub tools: Vec<Tool>,
 }
@@ -129,29 +128,13 @@ impl App {
         } else {
             None
         };
-        // What waits for the client to complete: consents not signed as they read now.
-        let client_to_sign = match membership {
-            Some(m) if actor.may(Action::SignConsent, Scope::Themselves) => Some(
-                self.care()
-                    .requests_for(m.practice_id, actor.user_id)
-                    .await?
-                    .into_iter()
-                    .filter(|r| r.signed.is_none())
-                    .collect(),
-            ),
+        // What waits for the client to complete: consents not signed as they
+        // read now, and the intake questions of each open case until sent.
+        let client_to_complete = match membership {
+            Some(m) if actor.may(Action::SignConsent, Scope::Themselves) => {
+                Some(self.care().to_complete(actor, m.practice_id).await?)
+            }
             _ => None,
-        };
-        // And the intake questions of each open case, until they are sent.
-        let client_intakes_due = if client_to_sign.is_some() {
-            self.care()
-                .my_intakes(actor)
-                .await?
-                .into_iter()
-                .filter(|(_, state)| !matches!(state, crate::care::intake::IntakeState::Submitted(_)))
-                .map(|(case, _)| case.id)
-                .collect()
-        } else {
-            Vec::new()
         };
         // It lists clients' names and sessions: an access to client data.
         self.audit_actor(
@@ -172,8 +155,7 @@ impl App {
             clinician_today,
             clinician_upcoming,
             client_upcoming,
-            client_to_sign,
-            client_intakes_due,
+            client_to_complete,
             tools: tools(actor),
         })
     }

@@ -115,6 +115,9 @@ pub struct App {
     sessions: Arc<identity::sessions::SessionCache>,
     /// Clients' coming sessions, kept for the calendar version (SQLite).
     coming: Arc<scheduling::coming::KeptComing>,
+    /// What waits for clients to complete, kept for the calendar, care and
+    /// identity versions (SQLite).
+    to_complete: Arc<care::to_complete::KeptToComplete>,
     /// Refused anonymous requests, counted per minute ([`infra::refusals`]).
     refusals: Arc<infra::refusals::Refusals>,
 }
@@ -141,6 +144,7 @@ impl App {
             versions: Arc::default(),
             sessions: Arc::default(),
             coming: Arc::default(),
+            to_complete: Arc::default(),
             refusals: Arc::default(),
         }
     }

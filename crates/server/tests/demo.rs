@@ -709,3 +709,101 @@ async fn the_demo_client_has_signed_a_release_to_their_physician() {
     assert!(!to_sign.contains("Release of information"), "nothing more to sign for it");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clients_to_complete_list_follows_every_change_at_once() {
+    use sensate_domain::care::consent::ConsentKind;
+    use sensate_domain::care::release::{ReleaseTerms, SharedInformation};
+    use sensate_domain::scheduling::CaseKind;
+    use sensate_domain::{Clock as _, ConsentDocumentId, ReleaseId};
+    let app = spawn_demo(TestDb::sqlite()).await;
+    let alex = TestApp::new_client();
+    app.login(&alex, "alex@client.example", PASSWORD).await;
+    let to_complete = || {
+        let (alex, url) = (alex.clone(), app.url("/dashboard"));
+        async move {
+            let body = alex.get(url).send().await.unwrap().text().await.unwrap();
+            let Some(start) = body.find("<h2 id=\"to-complete-title\">To complete</h2>") else { return Vec::new() };
+            let section = &body[start..];
+            let section = &section[..section.find("</section>").unwrap()];
+            section
+                .split("<li>")
+                .skip(1)
+                .map(|item| item.split_whitespace().collect::<Vec<_>>().join(" "))
+                .collect::<Vec<_>>()
+        }
+    };
+    let has = |list: &[String], text: &str| list.iter().any(|item| item.contains(text));
+    let before = to_complete().await;
+    assert!(has(&before, "Answer the questions before your first sessions"), "Alex's intake is a draft: {before:?}");
+    assert!(!has(&before, "Sign: Consent to sex therapy"), "signed: {before:?}");
+    assert_eq!(to_complete().await, before, "the same list on the next view");
+
+    // Each change below is written straight to the database, as another
+    // server would: the next view shows it.
+    let store = app.store();
+    let practice = app.practice_of("alex@client.example").await;
+    let alex_id = store.login_record("alex@client.example").await.unwrap().unwrap().id;
+    let owner = store.login_record("owner@harbor.example").await.unwrap().unwrap().id;
+    let now = app.clock.now();
+    // The practice publishes a new text of the consent Alex signed.
+    let document = sensate_store::ConsentDocument {
+        id: ConsentDocumentId::new(),
+        practice_id: practice,
+        kind: ConsentKind::SexTherapy,
+        version: 1,
+        title: "Consent to sex therapy".into(),
+        body: "Our practice's own words.".into(),
+        published_at: now,
+        published_by: owner,
+    };
+    assert!(store.publish_document(&document).await.unwrap());
+    let list = to_complete().await;
+    assert!(has(&list, "Sign: Consent to sex therapy"), "a new text asks again: {list:?}");
+
+    // Their therapist asks for a release of information, until the day after tomorrow.
+    let couple = store
+        .cases_of_client(practice, alex_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.kind == CaseKind::Couple)
+        .unwrap();
+    let today = now.to_zoned(jiff::tz::TimeZone::get("America/New_York").unwrap()).date();
+    let release = sensate_store::Release {
+        id: ReleaseId::new(),
+        practice_id: practice,
+        case_id: couple.id,
+        terms: ReleaseTerms {
+            recipient: "Dr. Ada Lee, urologist".into(),
+            shared: vec![SharedInformation::Attendance],
+            purpose: "Coordinating care".into(),
+            expires_on: today.tomorrow().unwrap().tomorrow().unwrap(),
+        },
+        requested_by: store.login_record("sam.chen@harbor.example").await.unwrap().unwrap().id,
+        requested_at: now,
+    };
+    store.insert_release(&release).await.unwrap();
+    let list = to_complete().await;
+    assert!(has(&list, "to Dr. Ada Lee, urologist"), "{list:?}");
+
+    // Alex's answers are sent.
+    let mut intake = store.intake(couple.id, alex_id).await.unwrap().unwrap();
+    intake.submitted_at = Some(now);
+    let couples_intake = format!("/me/intake/{}", couple.id);
+    assert!(has(&list, &couples_intake), "{list:?}");
+    assert!(store.save_intake(&intake).await.unwrap());
+    let list = to_complete().await;
+    assert!(!has(&list, &couples_intake), "{list:?}");
+    assert!(has(&list, "Answer the questions"), "Alex's intake with Dr. Rivera still waits: {list:?}");
+    assert!(has(&list, "Sign: Consent to sex therapy"));
+
+    // Nothing changes in the database, but days pass: the release's last
+    // day is over, so it is no longer asked.
+    app.clock.advance(jiff::SignedDuration::from_hours(24 * 3));
+    let alex_again = TestApp::new_client();
+    app.login(&alex_again, "alex@client.example", PASSWORD).await;
+    let body = alex_again.get(app.url("/dashboard")).send().await.unwrap().text().await.unwrap();
+    assert!(body.contains("Sign: Consent to sex therapy") && !body.contains("Dr. Ada Lee"), "{body}");
+    app.stop().await;
+}

@@ -124,6 +124,9 @@ pub struct Versions {
     /// by every booking would make bookings queue on it, so there is none
     /// and what depends on it is read every time.
     pub calendar: Option<i64>,
+    /// Consent documents, signatures, releases and intake answers, moved in
+    /// the changing transaction (migration 29). SQLite only, like `calendar`.
+    pub care: Option<i64>,
 }
 
 /// Every repository: what a [`Store`] and a [`UnitOfWork`] both offer.

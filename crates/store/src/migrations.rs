@@ -253,6 +253,14 @@ const STEPS: &[Step] = &[
             postgres: include_str!("../migrations/postgres/0028_appointment_attendees.sql"),
         },
     },
+    Step {
+        version: 29,
+        description: "care_version",
+        sql: Sql::PerEngine {
+            sqlite: include_str!("../migrations/sqlite/0029_care_version.sql"),
+            postgres: include_str!("../migrations/postgres/0029_care_version.sql"),
+        },
+    },
 ];
 
 /// The newest schema version this build knows.

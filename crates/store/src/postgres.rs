@@ -108,7 +108,13 @@ impl crate::engine::Dialect for sqlx::Postgres {
         .fetch_one(conn)
         .await?;
         let number = |value: Option<String>| value.and_then(|v| v.parse().ok()).unwrap_or(0);
-        Ok(crate::Versions { directory: number(directory), scheduling, identity: number(identity), calendar: None })
+        Ok(crate::Versions {
+            directory: number(directory),
+            scheduling,
+            identity: number(identity),
+            calendar: None,
+            care: None,
+        })
     }
 
     /// Picks due jobs with `FOR UPDATE SKIP LOCKED` and leases them in the

@@ -165,7 +165,8 @@ impl crate::engine::Dialect for sqlx::Sqlite {
     async fn versions(conn: &mut sqlx::SqliteConnection) -> Result<crate::Versions> {
         let rows: Vec<(String, String)> = sqlx::query_as(
             "SELECT key, value FROM meta \
-             WHERE key IN ('directory_version', 'scheduling_version', 'identity_version', 'calendar_version')",
+             WHERE key IN ('directory_version', 'scheduling_version', 'identity_version', 'calendar_version', \
+             'care_version')",
         )
         .fetch_all(conn)
         .await?;
@@ -175,6 +176,7 @@ impl crate::engine::Dialect for sqlx::Sqlite {
             scheduling: of("scheduling_version"),
             identity: of("identity_version"),
             calendar: Some(of("calendar_version")),
+            care: Some(of("care_version")),
         })
     }
 

@@ -7,6 +7,7 @@
 pub mod consents;
 pub mod intake;
 pub mod messages;
+pub mod to_complete;
 
 use jiff::Timestamp;
 use sensate_domain::care::{self, CareRole, CaseRefusal, CaseStatus, ConfidentialityPolicy};

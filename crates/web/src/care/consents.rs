@@ -18,9 +18,9 @@ use crate::form::Form;
 use crate::pdf::{self, Block, Printable};
 use crate::ui::{Done, Layout, Notice, path_id, render_status};
 
-/// The page where a consent is signed.
-pub(crate) fn sign_href(request: &ConsentRequest) -> String {
-    format!("/me/consents/sign?key={}", request.key().replace(':', "%3A"))
+/// The page where the consent with `key` ([`ConsentRequest::key`]) is signed.
+pub(crate) fn sign_href(key: &str) -> String {
+    format!("/me/consents/sign?key={}", key.replace(':', "%3A"))
 }
 
 /// A signed consent in a list: (its copy's address, "Signed … (version n)").
@@ -67,7 +67,7 @@ pub(crate) async fn mine(
     let row = |r: &&ConsentRequest| {
         let (href, line) = match &r.signed {
             Some(_) => signed_line(r, &layout, &zone),
-            None => (sign_href(r), String::new()),
+            None => (sign_href(&r.key()), String::new()),
         };
         ConsentRow { title: r.title.clone(), href, signed: line, signed_before: r.signed_before }
     };

@@ -81,10 +81,11 @@ pub(crate) async fn dashboard(
         clinician_today: view.clinician_today.map(|a| rows(a, false)),
         clinician_upcoming: view.clinician_upcoming.map(|a| rows(a, false)),
         client_upcoming: view.client_upcoming.map(|a| rows(a, true)),
-        client_to_sign: view.client_to_sign.map(|list| {
-            list.iter()
-                .map(|r| (crate::care::sign_href(r), format!("Sign: {}", r.title), r.signed_before))
-                .chain(view.client_intakes_due.iter().map(|case| {
+        client_to_sign: view.client_to_complete.map(|list| {
+            list.to_sign
+                .iter()
+                .map(|a| (crate::care::sign_href(&a.key), format!("Sign: {}", a.title), a.signed_before))
+                .chain(list.intakes_due.iter().map(|case| {
                     (format!("/me/intake/{case}"), "Answer the questions before your first sessions".to_string(), false)
                 }))
                 .collect()
