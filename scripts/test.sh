@@ -67,16 +67,16 @@ ensure_icalendar() {
   as_root apt-get update && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 python3-icalendar
 }
 
-# cargo-deny: on PATH, else built once into target/tools (a few minutes on a
-# fresh machine, from crates.io).
+# cargo-deny: on PATH, else built once (a few minutes, from crates.io) into
+# Cargo's own bin directory, so that every checkout on this machine finds it.
 deny_dependencies() {
   local deny=cargo-deny
   if ! command -v "$deny" >/dev/null 2>&1; then
-    deny="$PWD/target/tools/cargo-deny/bin/cargo-deny"
+    local root="${CARGO_HOME:-$HOME/.cargo}"
+    deny="$root/bin/cargo-deny"
     if [ ! -x "$deny" ]; then
-      echo "Installing cargo-deny from crates.io into target/tools (once)"
-      cargo install cargo-deny --version '~0.20' --locked --no-default-features --root "$PWD/target/tools/cargo-deny" ||
-        return 1
+      echo "Installing cargo-deny from crates.io into $root/bin (once per machine)"
+      cargo install cargo-deny --version '~0.20' --locked --no-default-features --root "$root" || return 1
     fi
   fi
   "$deny" --locked check licenses bans sources
