@@ -23,7 +23,7 @@ pub struct Dashboard {
     pub clinician_today: Option<Vec<AppointmentView>>,
     /// Therapists: their sessions after today.
     pub clinician_upcoming: Option<Vec<AppointmentView>>,
-    /// Clients: the sessions of the cases they belong to.
+    /// Clients: the sessions they attend.
     pub client_upcoming: Option<Vec<AppointmentView>>,
     /// Clients: the consents waiting for their signature and the intake
     /// questions they have not sent yet.
@@ -131,9 +131,7 @@ impl App {
         // What waits for the client to complete: consents not signed as they
         // read now, and the intake questions of each open case until sent.
         let client_to_complete = match membership {
-            Some(m) if actor.may(Action::SignConsent, Scope::Themselves) => {
-                Some(self.care().to_complete(actor, m.practice_id).await?)
-            }
+            Some(_) if actor.may(Action::SignConsent, Scope::Themselves) => Some(self.care().to_complete(actor).await?),
             _ => None,
         };
         // It lists clients' names and sessions: an access to client data.

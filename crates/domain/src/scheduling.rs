@@ -1,5 +1,6 @@
 //! Cases and appointments: the vocabulary the calendar and the dashboards share,
 //! and the free times booking offers ([`availability`]).
+pub mod attendance;
 pub mod availability;
 pub mod calendar;
 pub mod lifecycle;

@@ -855,9 +855,9 @@ on_both_engines! {
         assert_eq!(text(app, &jo_browser, &format!("/me/appointments/{joint}")).await.0, 303);
         assert_eq!(text(app, &w.tess, &format!("/me/appointments/{first}")).await.0, 404, "staff use the appointment's page");
         let log = app.audit_chain().await;
-        let opened: Vec<_> = log.iter().filter(|e| e.event.action == "view_own_care" || e.event.action == "view_own_appointment").map(|e| (e.event.action.clone(), e.event.outcome.clone())).collect();
-        assert!(opened.contains(&("view_own_appointment".to_string(), "allowed".to_string())), "{opened:?}");
-        assert!(opened.contains(&("view_own_care".to_string(), "denied".to_string())), "Jo's attempt is audited: {opened:?}");
+        let opened: Vec<_> = log.iter().filter(|e| e.event.action == "view_own_appointment").map(|e| e.event.outcome.clone()).collect();
+        assert!(opened.iter().any(|o| o == "allowed"), "{opened:?}");
+        assert!(opened.iter().any(|o| o == "denied"), "Jo's attempt is audited: {opened:?}");
 
         // A day before Robin's own session, the reminder goes to Robin alone.
         let before = w.sink.messages().len();

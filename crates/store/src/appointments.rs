@@ -135,6 +135,9 @@ pub struct AppointmentDetail {
     /// partner's individual session in a couple's case). Empty when
     /// everyone in the case attends.
     pub not_attending: Vec<String>,
+    /// The appointment names who attends: a partner's own session (its
+    /// partner may be the only one in the case so far).
+    pub partners_own: bool,
 }
 
 /// A status change or a move, compare-and-set on what the person saw.
@@ -258,7 +261,8 @@ where
         let Some(row) = sqlx::query(
             "SELECT a.practice_id, a.case_id, c.kind, a.clinician_id, cl.display_name AS clinician_name, \
              a.starts_at, a.ends_at, a.time_zone, a.format, a.status, a.session_type_id, \
-             st.name AS session_type_name, a.created_at \
+             st.name AS session_type_name, a.created_at, \
+             (SELECT COUNT(*) FROM appointment_attendees aa WHERE aa.appointment_id = a.id) AS named_attendees \
              FROM appointments a JOIN users cl ON cl.id = a.clinician_id \
              LEFT JOIN cases c ON c.id = a.case_id \
              LEFT JOIN session_types st ON st.id = a.session_type_id WHERE a.id = $1",
@@ -313,6 +317,7 @@ where
                 })
                 .collect::<crate::Result<_>>()?,
             not_attending: not_attending.into_iter().map(|(_, name, _)| name).collect(),
+            partners_own: row.try_get::<i64, _>("named_attendees")? > 0,
         }))
     }
 

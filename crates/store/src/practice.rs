@@ -75,7 +75,8 @@ pub trait PracticeStore: Send + Sync {
         from: Timestamp,
         limit: i64,
     ) -> Result<Vec<AppointmentView>>;
-    /// The same for a client: every case they belong to.
+    /// The same for a client: the sessions they attend, in every case they
+    /// belong to.
     async fn upcoming_for_client(&self, client: UserId, from: Timestamp, limit: i64) -> Result<Vec<AppointmentView>>;
     /// The same, within one practice only: what that practice's staff may see.
     async fn upcoming_for_client_in(

@@ -498,8 +498,9 @@ where
     ) -> crate::Result<Vec<crate::BookingView>> {
         let rows = sqlx::query(&format!(
             "{} WHERE a.practice_id = $1 AND a.clinician_id = $3 AND EXISTS (SELECT 1 FROM case_members m \
-             WHERE m.case_id = a.case_id AND m.client_id = $2) ORDER BY r.created_at DESC",
-            crate::scheduling::BOOKING_SELECT
+             WHERE m.case_id = a.case_id AND m.client_id = $2 AND {}) ORDER BY r.created_at DESC",
+            crate::scheduling::BOOKING_SELECT,
+            crate::shared::attends("a", "m")
         ))
         .bind(practice.as_uuid())
         .bind(client.as_uuid())

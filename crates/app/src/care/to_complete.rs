@@ -88,10 +88,11 @@ impl KeptToComplete {
 }
 
 impl super::Care<'_> {
-    /// What waits for the actor, a client of `practice` (the one they act
-    /// in): consents to sign and intake questions to answer. Callers check
-    /// that the actor may sign consents there.
-    pub async fn to_complete(&self, actor: &Actor, practice: PracticeId) -> Result<ToComplete, AppError> {
+    /// What waits for the actor, a client of the practice they act in:
+    /// consents to sign and intake questions to answer. Callers check that
+    /// the actor may sign consents there.
+    pub async fn to_complete(&self, actor: &Actor) -> Result<ToComplete, AppError> {
+        let practice = actor.acting_practice().ok_or(AppError::Forbidden)?;
         let today = self.app.now().to_zoned(actor.practice_zone()).date();
         let whose = (actor.user_id, practice);
         if let Some(kept) = self.app.to_complete.get(&actor.seen, whose, today) {

@@ -84,6 +84,16 @@ pub(crate) fn parse_new_start(text: &str, now: Timestamp) -> Result<Timestamp, A
     Ok(start)
 }
 
+/// The facts the policy decides an appointment on: its practice, its
+/// clinician and the clients who attend it.
+pub(crate) fn appointment_resource(detail: &AppointmentDetail) -> Resource {
+    Resource::Appointment {
+        practice: detail.practice_id,
+        clinician: detail.clinician_id,
+        attendees: detail.clients.iter().map(|c| c.id).collect(),
+    }
+}
+
 impl super::Scheduling<'_> {
     /// The practice's rule for clients cancelling or moving themselves.
     pub async fn cancellation_policy(&self, practice: PracticeId) -> Result<CancellationPolicy, AppError> {
@@ -105,11 +115,7 @@ impl super::Scheduling<'_> {
             self.app.audit_actor(actor, practice, action, "appointment", id.to_string(), outcome::DENIED).await?;
             return Err(AppError::NotFound);
         };
-        let resource = Resource::Appointment {
-            practice: detail.practice_id,
-            clinician: detail.clinician_id,
-            attendees: detail.clients.iter().map(|c| c.id).collect(),
-        };
+        let resource = appointment_resource(&detail);
         self.app.authorize(actor, Action::ManageAppointment, &resource, ("appointment", id.to_string())).await?;
         Ok(detail)
     }

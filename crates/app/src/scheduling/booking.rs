@@ -488,17 +488,12 @@ impl super::Scheduling<'_> {
         let around = |hours: i64| SignedDuration::from_hours(hours);
         let now = self.app.now();
         let offered_at = now - SignedDuration::from_secs(age.unwrap_or(0)).min(NOTICE_GRACE);
-        let nearby = self
-            .bookable_slots_offered(
-                options,
-                &kind,
-                choice.format,
-                choice.start - around(24 * 7),
-                choice.start + around(24 * 7),
-                offered_at,
-            )
-            .await?;
-        if choice.start <= now || !nearby.iter().any(|s| s.start == choice.start) {
+        let (from, to) = (choice.start - around(24 * 7), choice.start + around(24 * 7));
+        let offered = self.bookable_slots_offered(options, &kind, choice.format, from, to, offered_at).await?;
+        if choice.start <= now || !offered.iter().any(|s| s.start == choice.start) {
+            // The times offered instead get a new form, so their notice
+            // counts from now.
+            let nearby = self.bookable_slots(options, &kind, choice.format, from, to).await?;
             return Ok(BookingOutcome::Taken { alternatives: nearest_alternatives(&nearby, choice.start, 3) });
         }
         // A form is sent once: a stamp sent again is a replay. (Spent only
@@ -552,18 +547,9 @@ impl super::Scheduling<'_> {
         let uow = self.app.store.begin_write().await?;
         if uow.request_booking(&appointment, &request, &token_hash(&token), now).await? == Booking::Taken {
             drop(uow);
-            // Someone else's booking committed after `nearby` was read, so
-            // that list still offers the time just taken (and any it now
-            // blocks): read the free times again for the suggestions.
-            let mut nearby = self
-                .bookable_slots(
-                    options,
-                    &kind,
-                    choice.format,
-                    choice.start - around(24 * 7),
-                    choice.start + around(24 * 7),
-                )
-                .await?;
+            // Someone else's booking committed after `offered` was read:
+            // read the free times again for the suggestions.
+            let mut nearby = self.bookable_slots(options, &kind, choice.format, from, to).await?;
             nearby.retain(|slot| slot.start != choice.start);
             return Ok(BookingOutcome::Taken { alternatives: nearest_alternatives(&nearby, choice.start, 3) });
         }

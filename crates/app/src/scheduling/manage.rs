@@ -13,11 +13,11 @@ use sensate_domain::scheduling::{AppointmentStatus, SessionFormat};
 use sensate_store::{AppointmentChange, AppointmentDetail, AuditEvent, EventKind, NewAppointmentEvent};
 
 use sensate_domain::AppointmentId;
-use sensate_domain::policy::{Action, Resource};
+use sensate_domain::policy::{Action, Decision, decide};
 
 use crate::audit::{Entry, outcome};
 use crate::mail::Letter;
-use crate::scheduling::appointments::{Rescheduled, refused};
+use crate::scheduling::appointments::{Rescheduled, appointment_resource, refused};
 use crate::{Actor, AppError};
 
 /// What the client's page shows.
@@ -75,25 +75,19 @@ impl super::Scheduling<'_> {
     /// session is not the other partner's); anyone else is told it does not
     /// exist, and the refusal is audited.
     pub async fn my_appointment_link(&self, actor: &Actor, id: AppointmentId) -> Result<String, AppError> {
-        let record = ("appointment", id.to_string());
-        let Some(detail) = self.app.store.appointment_detail(id).await? else {
-            let practice = actor.acting_practice();
-            self.app.audit_actor(actor, practice, "view_own_appointment", record.0, record.1, outcome::DENIED).await?;
+        let detail = self.app.store.appointment_detail(id).await?;
+        let attends = detail
+            .as_ref()
+            .is_some_and(|d| decide(&actor.facts(), Action::ViewOwnCare, &appointment_resource(d)) == Decision::Allow);
+        let (practice, outcome) = match &detail {
+            Some(d) if attends => (Some(d.practice_id), outcome::ALLOWED),
+            _ => (actor.acting_practice(), outcome::DENIED),
+        };
+        self.app.audit_actor(actor, practice, "view_own_appointment", "appointment", id.to_string(), outcome).await?;
+        if !attends {
             return Err(AppError::NotFound);
-        };
-        let resource = Resource::Appointment {
-            practice: detail.practice_id,
-            clinician: detail.clinician_id,
-            attendees: detail.clients.iter().map(|c| c.id).collect(),
-        };
-        match self.app.authorize(actor, Action::ViewOwnCare, &resource, record.clone()).await {
-            Err(AppError::Forbidden) => return Err(AppError::NotFound),
-            other => other?,
         }
-        let link = self.appointment_manage_link(id).await?;
-        let practice = Some(detail.practice_id);
-        self.app.audit_actor(actor, practice, "view_own_appointment", record.0, record.1, outcome::ALLOWED).await?;
-        Ok(link)
+        self.appointment_manage_link(id).await
     }
 
     /// The appointment a manage link stands for; `LinkInvalid` for an unknown token.

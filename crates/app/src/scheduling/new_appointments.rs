@@ -6,8 +6,9 @@
 use jiff::SignedDuration;
 use jiff::civil::{Date, Time};
 use sensate_domain::policy::{Action, Resource};
+use sensate_domain::scheduling::attendance::{self, AttendanceRefusal};
 use sensate_domain::scheduling::series::{MAX_OCCURRENCES, Repeat, occurrences};
-use sensate_domain::scheduling::{AppointmentStatus, CaseKind, SessionFormat};
+use sensate_domain::scheduling::{AppointmentStatus, SessionFormat};
 use sensate_domain::{AppointmentId, CaseId, FieldErrors, PracticeId, TimeZoneName, UserId};
 use sensate_store::{NewAppointment, NewSeries, SchedulableCase, SeriesBooking, SessionTypeRecord};
 
@@ -84,21 +85,17 @@ struct Checked {
     attendees: Vec<UserId>,
 }
 
-/// Who attends, as chosen: everyone in the case, or one partner of a
-/// couple's case (an individual case's one client is everyone).
-fn attendees(value: &str, case: Option<&SchedulableCase>) -> Result<Vec<UserId>, &'static str> {
-    let value = value.trim();
-    if value.is_empty() || value == EVERYONE {
-        return Ok(Vec::new());
-    }
+/// Who attends, as chosen in the form (the rule is
+/// [`attendance::attendees`]); nothing to check until a case is chosen.
+fn attendees(value: &str, case: Option<&SchedulableCase>) -> Result<Vec<UserId>, AttendanceRefusal> {
     let Some(case) = case else { return Ok(Vec::new()) };
-    match value.parse::<UserId>() {
-        Ok(id) if case.kind == CaseKind::Couple && case.clients.iter().any(|(client, _)| *client == id) => Ok(vec![id]),
-        _ if case.kind == CaseKind::Individual => {
-            Err("An individual case's client attends every session; choose “Everyone in the case”.")
-        }
-        _ => Err("Choose one of this couple's partners, or “Everyone in the case”."),
-    }
+    let clients: Vec<UserId> = case.clients.iter().map(|(id, _)| *id).collect();
+    let one = match value.trim() {
+        "" | EVERYONE => None,
+        // What is not an id is nobody in the case.
+        other => Some(other.parse::<UserId>().map_err(|_| AttendanceRefusal::NotInCase)?),
+    };
+    attendance::attendees(case.kind, &clients, one)
 }
 
 fn check(input: &AppointmentInput, choices: &AppointmentChoices) -> Result<Checked, AppError> {
@@ -158,8 +155,8 @@ fn check(input: &AppointmentInput, choices: &AppointmentChoices) -> Result<Check
             }
         },
     };
-    let attendees = attendees(&input.attends, case).unwrap_or_else(|message| {
-        errors.add("attends", message);
+    let attendees = attendees(&input.attends, case).unwrap_or_else(|refusal| {
+        errors.add("attends", refusal.to_string());
         Vec::new()
     });
     AppError::invalid_if_any(errors)?;
@@ -312,6 +309,8 @@ impl super::Scheduling<'_> {
 
 #[cfg(test)]
 mod tests {
+    use sensate_domain::scheduling::CaseKind;
+
     use super::*;
 
     fn case(kind: CaseKind, clients: &[UserId]) -> SchedulableCase {
@@ -326,7 +325,7 @@ mod tests {
     }
 
     #[test]
-    fn a_couple_session_is_joint_or_one_partners_own() {
+    fn the_forms_choice_of_who_attends_is_read_and_checked() {
         let (alex, riley, stranger) = (UserId::new(), UserId::new(), UserId::new());
         let couple = case(CaseKind::Couple, &[alex, riley]);
         assert_eq!(attendees("", Some(&couple)), Ok(Vec::new()), "left out: everyone");
@@ -337,7 +336,7 @@ mod tests {
         let individual = case(CaseKind::Individual, &[alex]);
         assert_eq!(attendees(EVERYONE, Some(&individual)), Ok(Vec::new()));
         let refused = attendees(&alex.to_string(), Some(&individual));
-        assert!(refused.is_err_and(|m| m.contains("attends every session")), "one client is already everyone");
+        assert_eq!(refused, Err(AttendanceRefusal::IndividualCase), "one client is already everyone");
         // Without a case chosen, the case's own error is the one shown.
         assert_eq!(attendees(&riley.to_string(), None), Ok(Vec::new()));
     }

@@ -81,6 +81,7 @@ const ACTIONS: &[(&str, &str)] = &[
     ("reschedule_appointment", "Moved an appointment"),
     ("record_attendance", "Recorded whether a session took place"),
     ("view_appointment_by_link", "A client opened their appointment link"),
+    ("view_own_appointment", "A client opened their appointment from their start page"),
     ("cancel_appointment_by_link", "A client cancelled by their link"),
     ("reschedule_appointment_by_link", "A client moved their appointment by their link"),
     ("send_reminder", "A reminder was sent"),

@@ -161,13 +161,14 @@ fn staff_page(
     } else {
         d.clients.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(" and ")
     };
-    let attendance = (d.case_kind == Some(CaseKind::Couple)).then(|| {
-        if d.not_attending.is_empty() {
-            "Both partners (a joint session)".to_string()
-        } else {
-            format!("{with_whom} only (an individual session; {} does not attend)", d.not_attending.join(" and "))
-        }
-    });
+    let attendance =
+        (d.case_kind == Some(CaseKind::Couple)).then(|| match (d.partners_own, d.not_attending.is_empty()) {
+            (false, _) => "Both partners (a joint session)".to_string(),
+            (true, true) => format!("{with_whom} only (an individual session)"),
+            (true, false) => {
+                format!("{with_whom} only (an individual session; {} does not attend)", d.not_attending.join(" and "))
+            }
+        });
     AppointmentTemplate {
         layout: layout.at("dashboard"),
         id: d.id.to_string(),
