@@ -872,3 +872,51 @@ on_both_engines! {
         w.app.stop().await;
     }
 }
+
+on_both_engines! {
+    async fn a_file_goes_with_a_message_over_the_api_too(db: TestDb) {
+        use base64::Engine as _;
+        let w = world(db).await;
+        let app = &w.app;
+        let jo = client(app, "jo@client.example").await;
+        let robin = client(app, "robin@client.example").await;
+        let api = format!("/api/v1/cases/{}/messages", w.couple);
+        let encode = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+        let send = |body: serde_json::Value| {
+            let (jo, api) = (jo.clone(), api.clone());
+            async move { app.post_json(&jo, &api, body).await }
+        };
+        let field = |answer: &serde_json::Value| answer["fields"][0]["field"].as_str().unwrap_or_default().to_string();
+
+        // Not base64, not a PDF or picture, too large: refused beside `attachment`, nothing sent.
+        let refused = send(serde_json::json!({"to": "team", "attachment": {"name": "plan.pdf", "data": "not base64!"}})).await;
+        assert_eq!(refused.status(), 422);
+        let answer: serde_json::Value = refused.json().await.unwrap();
+        assert_eq!(field(&answer), "attachment", "{answer}");
+        let gif = send(serde_json::json!({"to": "team", "attachment": {"name": "plan.pdf", "data": encode(b"GIF89a....")}})).await;
+        assert_eq!(gif.status(), 422);
+        let answer: serde_json::Value = gif.json().await.unwrap();
+        assert!(answer.to_string().contains("Attach a PDF, a PNG or a JPEG file."), "{answer}");
+        let mut big = b"%PDF-1.7\n".to_vec();
+        big.resize(5 * 1024 * 1024 + 10, b'0');
+        let large = send(serde_json::json!({"to": "team", "attachment": {"name": "big.pdf", "data": encode(&big)}})).await;
+        assert_eq!(large.status(), 422);
+        assert!(large.text().await.unwrap().contains("The file is larger than 5 MB."));
+        assert!(sqlx_bodies(app).await.is_empty(), "nothing was sent");
+
+        // A PDF to the care team alone, without words: sent, listed for the
+        // team, never for the other partner.
+        let pdf = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+        let sent = send(serde_json::json!({"to": "team", "attachment": {"name": "PLAN-CANARY.pdf", "data": encode(pdf)}})).await;
+        assert_eq!(sent.status(), 204);
+        let thread: serde_json::Value = w.tess.get(app.url(&api)).send().await.unwrap().json().await.unwrap();
+        let attachment = &thread["messages"][0]["attachment"];
+        assert_eq!(attachment["name"], "PLAN-CANARY.pdf", "{thread}");
+        assert_eq!(attachment["content_type"], "application/pdf");
+        let download = w.tess.get(app.url(attachment["href"].as_str().unwrap())).send().await.unwrap();
+        assert_eq!(download.bytes().await.unwrap().as_ref(), pdf.as_slice(), "kept as sent");
+        let robins: serde_json::Value = robin.get(app.url(&api)).send().await.unwrap().json().await.unwrap();
+        assert!(!robins.to_string().contains("PLAN-CANARY"), "{robins}");
+        w.app.stop().await;
+    }
+}

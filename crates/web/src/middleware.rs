@@ -26,6 +26,8 @@ use crate::{AppState, WebConfig, cookies};
 const BODY_LIMIT: usize = 256 * 1024;
 const UPLOAD_LIMIT: usize = sensate_app::directory::photos::PHOTO_MAX_BYTES + 64 * 1024;
 const MESSAGE_UPLOAD_LIMIT: usize = sensate_domain::care::messages::ATTACHMENT_MAX_BYTES + 1024 * 1024;
+/// The same file over the JSON API, in base64 (4 characters for 3 bytes).
+const API_MESSAGE_LIMIT: usize = sensate_domain::care::messages::ATTACHMENT_MAX_BYTES / 3 * 4 + 1024 * 1024;
 
 /// The routes that take a file upload (`multipart/form-data`): a profile
 /// photo, and a message with an attachment.
@@ -38,7 +40,9 @@ fn is_message_post(path: &str) -> bool {
 }
 
 fn body_limit(path: &str) -> usize {
-    if is_message_post(path) {
+    if path.starts_with("/api/v1/cases/") && path.ends_with("/messages") {
+        API_MESSAGE_LIMIT
+    } else if is_message_post(path) {
         MESSAGE_UPLOAD_LIMIT
     } else if accepts_upload(path) {
         UPLOAD_LIMIT

@@ -5,8 +5,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use sensate_app::AppError;
 use sensate_app::care::intake::IntakeView;
+use sensate_app::care::messages::Upload;
 use sensate_domain::care::intake::IntakeAnswers;
-use sensate_domain::{CaseId, UserId};
+use sensate_domain::{CaseId, FieldErrors, UserId};
 
 use crate::AppState;
 use crate::api::error::{ApiError, ErrorBody};
@@ -675,8 +676,39 @@ pub(crate) struct NewMessage {
     /// One of the thread's `may_write_to`: `team` (a client to the care team
     /// alone), `everyone`, or `client:{id}` (the care team to one client).
     to: String,
-    #[schema(min_length = 1, max_length = 5000)]
+    /// The message; it may be left empty when a file goes with it.
+    #[schema(max_length = 5000)]
+    #[serde(default)]
     body: String,
+    /// A file to send with it.
+    attachment: Option<NewAttachment>,
+}
+
+/// A file sent with a message: a PDF, or a PNG or JPEG picture (saved
+/// afresh as JPEG, without camera data), of at most 5 MB. What it is, is
+/// read from its bytes, whatever its name says.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub(crate) struct NewAttachment {
+    /// The file's name, as the reader will see it (tidied, its extension
+    /// set to what the file is).
+    #[schema(max_length = 255)]
+    name: String,
+    /// The file's bytes in base64 (the standard alphabet, with padding).
+    #[schema(format = Byte, max_length = 6990508)]
+    data: String,
+}
+
+/// The file in a message sent over JSON, decoded; a clear refusal beside
+/// `attachment` when its bytes are not base64.
+fn upload(attachment: Option<NewAttachment>) -> Result<Option<Upload>, ApiError> {
+    use base64::Engine as _;
+    let Some(attachment) = attachment else { return Ok(None) };
+    let bytes = base64::engine::general_purpose::STANDARD.decode(attachment.data.trim()).map_err(|_| {
+        let mut errors = FieldErrors::new();
+        errors.add("attachment", "Send the file's bytes in base64 (the standard alphabet, with padding).");
+        ApiError(AppError::Invalid(errors))
+    })?;
+    Ok(Some(Upload { name: attachment.name, bytes }))
 }
 
 /// Writes a message in a case; those it reaches are emailed that a message waits.
@@ -688,7 +720,7 @@ pub(crate) struct NewMessage {
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not allowed to write here (a supervisor reads only)", body = ErrorBody),
         (status = 404, description = "No such case in the caller's practices", body = ErrorBody),
-        (status = 422, description = "An empty or too long message, or a `to` the caller may not write to", body = ErrorBody)))]
+        (status = 422, description = "An empty or too long message, a `to` the caller may not write to, or a file that is not a PDF, PNG or JPEG of at most 5 MB", body = ErrorBody)))]
 pub(crate) async fn send_message(
     State(state): State<AppState>,
     caller: Caller,
@@ -696,6 +728,7 @@ pub(crate) async fn send_message(
     ApiJson(body): ApiJson<NewMessage>,
 ) -> Result<Response, ApiError> {
     let actor = caller.signed_in()?;
-    state.app.care().send_message(&actor, case_id(&id)?, &body.to, &body.body, None).await?;
+    let attachment = upload(body.attachment)?;
+    state.app.care().send_message(&actor, case_id(&id)?, &body.to, &body.body, attachment).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
