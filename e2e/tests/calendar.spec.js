@@ -220,4 +220,21 @@ test("a couple's therapist books one partner's own session, and only that partne
       await context.close();
     }
   }
+
+  // Made joint on its page, the session reaches Riley too.
+  await main.getByLabel('Who attends from now on', { exact: true }).selectOption({ label: 'Both partners' });
+  await main.getByRole('button', { name: 'Change who attends', exact: true }).click();
+  await expect(main.getByRole('status').first()).toContainText('Who attends was changed.');
+  await expect(main.getByText('Both partners (a joint session)')).toBeVisible();
+  await expectNoA11yViolations(page);
+  const riley = await browser.newContext({ locale: 'en-GB' });
+  try {
+    const client = await riley.newPage();
+    await signIn(client, 'riley@client.example');
+    const row = mainLandmark(client).getByRole('table', { name: /^Your sessions/ }).getByRole('row').filter({ hasText: '08:00' });
+    await expect(row).toHaveCount(1);
+    await expect(row).toContainText('Couple');
+  } finally {
+    await riley.close();
+  }
 });

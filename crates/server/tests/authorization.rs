@@ -556,7 +556,8 @@ fn expected(method: &Method, path: &str, actor: &str) -> Expect {
             "/appointments/{id}"
             | "/appointments/{id}/cancel"
             | "/appointments/{id}/reschedule"
-            | "/appointments/{id}/attendance",
+            | "/appointments/{id}/attendance"
+            | "/appointments/{id}/attendees",
         ) => gate(match actor {
             "clinician" | "owner" | "admin" if get => Status(200),
             "clinician" | "owner" | "admin" => Status(422),
@@ -902,6 +903,7 @@ fn request(world: &World, path: &str, actor: &str, n: usize) -> (String, Vec<(St
             vec![("start", "2000-01-01T00:00:00Z".into())]
         }
         "/appointments/{id}/attendance" => vec![("outcome", "completed".into())],
+        "/appointments/{id}/attendees" => vec![("attends", "nobody".into())],
         "/cases/{id}/status" => vec![("status", "discharged".into())],
         "/me/consents/sign" => {
             vec![("key", "not-a-consent".into()), ("typed_name", "Anyone".into()), ("intent", "on".into())]

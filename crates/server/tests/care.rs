@@ -859,6 +859,32 @@ on_both_engines! {
         assert!(opened.iter().any(|o| o == "allowed"), "{opened:?}");
         assert!(opened.iter().any(|o| o == "denied"), "Jo's attempt is audited: {opened:?}");
 
+        // The joint session becomes Jo's own: Robin is told it is cancelled
+        // for them and no longer sees it; then it is joint again.
+        let (_, page) = text(app, &w.tess, &format!("/appointments/{joint}")).await;
+        assert!(page.contains("<option value=\"everyone\" selected>Both partners</option>"), "{page}");
+        let change = format!("/appointments/{joint}/attendees");
+        let refused = app.post_form(&w.tess, &change, &[("attends", &UserId::new().to_string())]).await;
+        assert_eq!(refused.status(), 422);
+        assert!(refused.text().await.unwrap().contains("Choose one of this couple&#39;s partners"));
+        let mails = w.sink.messages().len();
+        let changed = app.post_form(&w.tess, &change, &[("attends", &jo.to_string())]).await;
+        assert_eq!(location(&changed), format!("/appointments/{joint}?done=attendees"));
+        let told = w.sink.wait_for(mails + 1, std::time::Duration::from_secs(10)).await.remove(mails);
+        assert_eq!((told.to.clone(), told.subject()), (vec!["robin@client.example".to_string()], "Your appointment has been cancelled".to_string()));
+        let (_, robins) = text(app, &robin, "/dashboard").await;
+        assert!(!upcoming(&robins).contains("Dec 8, 2026"), "{robins}");
+        let (_, jos) = text(app, &jo_browser, "/dashboard").await;
+        assert!(upcoming(&jos).contains("Dec 8, 2026") && upcoming(&jos).contains("Individual, in couple therapy"), "{jos}");
+        let (_, page) = text(app, &w.tess, &format!("/appointments/{joint}")).await;
+        assert!(page.contains("<dd>Jo only (an individual session; Robin does not attend)</dd>"), "{page}");
+        assert_eq!(location(&app.post_form(&w.tess, &change, &[("attends", "everyone")]).await), format!("/appointments/{joint}?done=attendees"));
+        let told = w.sink.wait_for(mails + 2, std::time::Duration::from_secs(10)).await.remove(mails + 1);
+        assert_eq!((told.to.clone(), told.subject()), (vec!["robin@client.example".to_string()], "A new appointment for you".to_string()));
+        let (_, robins) = text(app, &robin, "/dashboard").await;
+        assert!(upcoming(&robins).contains("Dec 8, 2026"));
+        assert!(app.audit_chain().await.iter().any(|e| e.event.action == "change_attendees"));
+
         // A day before Robin's own session, the reminder goes to Robin alone.
         let before = w.sink.messages().len();
         // 17:00 in Berlin is 16:00 UTC.

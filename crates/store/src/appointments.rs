@@ -194,6 +194,9 @@ pub trait AppointmentStore: Send + Sync {
     /// Oldest first.
     async fn appointment_events(&self, id: AppointmentId) -> Result<Vec<AppointmentEvent>>;
     async fn change_appointment(&self, change: &AppointmentChange) -> Result<Changed>;
+    /// Who attends from now on: the clients named, or everyone in the case
+    /// when none are (`appointment_attendees`, migration 28).
+    async fn set_attendees(&self, appointment: AppointmentId, attendees: &[UserId]) -> Result<()>;
     /// The sealed token of the appointment's manage link, if it has one.
     async fn appointment_link(&self, id: AppointmentId) -> Result<Option<Vec<u8>>>;
     /// Gives the appointment a manage link unless it has one; false if it had.
@@ -346,6 +349,24 @@ where
                 })
             })
             .collect()
+    }
+
+    async fn set_attendees(
+        &self,
+        appointment: sensate_domain::AppointmentId,
+        attendees: &[sensate_domain::UserId],
+    ) -> crate::Result<()> {
+        let mut conn = self.conn().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        sqlx::query("DELETE FROM appointment_attendees WHERE appointment_id = $1")
+            .bind(appointment.as_uuid())
+            .execute(&mut *tx)
+            .await?;
+        for client in attendees {
+            crate::scheduling::insert_attendee_query(appointment, *client).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn change_appointment(&self, c: &crate::AppointmentChange) -> crate::Result<crate::Changed> {

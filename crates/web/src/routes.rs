@@ -157,6 +157,7 @@ fn declare() -> Table {
         .post("/appointments/{id}/cancel", SignedIn, scheduling::appointments::cancel)
         .post("/appointments/{id}/reschedule", SignedIn, scheduling::appointments::reschedule)
         .post("/appointments/{id}/attendance", SignedIn, scheduling::appointments::attendance)
+        .post("/appointments/{id}/attendees", SignedIn, scheduling::appointments::attendees)
         .get("/appointments/manage/{token}", Public, scheduling::appointments::manage)
         .post("/appointments/manage/{token}/cancel", Public, scheduling::appointments::manage_cancel)
         .post("/appointments/manage/{token}/reschedule", Public, scheduling::appointments::manage_reschedule)

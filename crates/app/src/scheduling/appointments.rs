@@ -8,10 +8,11 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use sensate_domain::locale::local_time;
 use sensate_domain::policy::{Action, Resource};
+use sensate_domain::scheduling::CaseKind;
 use sensate_domain::scheduling::availability::{Slot, nearest_alternatives};
 use sensate_domain::scheduling::lifecycle::{self, CancellationPolicy, Change, Party, Refusal};
 use sensate_domain::scheduling::reasons;
-use sensate_domain::{AppointmentId, FieldErrors, PracticeId};
+use sensate_domain::{AppointmentId, FieldErrors, PracticeId, UserId};
 use sensate_store::{
     AppointmentChange, AppointmentDetail, AppointmentEvent, AuditEvent, BookingView, Changed, EventKind,
     NewAppointmentEvent,
@@ -20,6 +21,7 @@ use sensate_store::{
 use crate::audit::outcome;
 use crate::mail::{Letter, MailName};
 use crate::scheduling::availability::Looking;
+use crate::scheduling::new_appointments::read_attendees;
 use crate::{Actor, AppError};
 
 /// How far ahead a move may go.
@@ -41,6 +43,9 @@ pub struct AppointmentPage {
     pub free_times: Vec<Slot>,
     pub can_cancel: bool,
     pub can_record_attendance: bool,
+    /// A couple's case's clients, to choose who attends from while the
+    /// appointment can still change; empty otherwise.
+    pub attendee_choices: Vec<(UserId, String)>,
 }
 
 /// Someone invited into a case who has not joined it.
@@ -151,6 +156,12 @@ impl super::Scheduling<'_> {
         let can_record_attendance = may(Change::Complete);
         let free_times = if can_move { self.times_to_move_to(&detail).await? } else { Vec::new() };
         let zone = self.practice_zone(detail.practice_id).await?;
+        let attendee_choices = match (detail.case_id, detail.case_kind) {
+            (Some(case), Some(CaseKind::Couple)) if can_move => {
+                self.app.store.case_record(case).await?.map(|r| r.clients).unwrap_or_default()
+            }
+            _ => Vec::new(),
+        };
         let page = AppointmentPage {
             booking: self.app.store.booking(id).await?,
             history: self.app.store.appointment_events(id).await?,
@@ -169,6 +180,7 @@ impl super::Scheduling<'_> {
             free_times,
             can_cancel,
             can_record_attendance,
+            attendee_choices,
             detail,
         };
         self.app
@@ -308,6 +320,54 @@ impl super::Scheduling<'_> {
     }
 
     /// Records after the start whether the session took place.
+    /// The practice changes who attends an appointment of a couple's case
+    /// (everyone, or one partner, as [`read_attendees`] reads `attends`),
+    /// while it could still be moved. A partner no longer expected is
+    /// told it is cancelled for them; one now expected, that it was added.
+    pub async fn change_attendees(&self, actor: &Actor, id: AppointmentId, attends: &str) -> Result<(), AppError> {
+        let detail = self.appointment_for_staff(actor, id, "change_attendees").await?;
+        let now = self.app.now();
+        let policy = self.cancellation_policy(detail.practice_id).await?;
+        lifecycle::decide(detail.status, Change::Reschedule, Party::Practice, detail.starts_at, now, policy)
+            .map_err(|r| refused("appointment", r))?;
+        let (Some(case), Some(kind)) = (detail.case_id, detail.case_kind) else {
+            return Err(invalid("attends", "This appointment is not yet part of a case."));
+        };
+        let clients: Vec<UserId> = self
+            .app
+            .store
+            .case_record(case)
+            .await?
+            .map(|r| r.clients.into_iter().map(|(id, _)| id).collect())
+            .unwrap_or_default();
+        let attendees = read_attendees(attends, kind, &clients).map_err(|r| invalid("attends", r.to_string()))?;
+        let uow = self.app.store.begin_write().await?;
+        uow.set_attendees(id, &attendees).await?;
+        uow.audit(self.app.actor_event(
+            actor,
+            Some(detail.practice_id),
+            "change_attendees",
+            "appointment",
+            id.to_string(),
+            outcome::ALLOWED,
+        ));
+        uow.commit().await?;
+        // Each partner hears only of their own change.
+        let after = self.app.store.appointment_detail(id).await?.ok_or(AppError::NotFound)?;
+        let newcomers = |from: &AppointmentDetail, to: &AppointmentDetail| AppointmentDetail {
+            clients: to.clients.iter().filter(|c| !from.clients.iter().any(|b| b.id == c.id)).cloned().collect(),
+            ..to.clone()
+        };
+        let (dropped, added) = (newcomers(&after, &detail), newcomers(&detail, &after));
+        if !dropped.clients.is_empty() {
+            self.tell_client(&dropped, ClientNews::Cancelled).await?;
+        }
+        if !added.clients.is_empty() {
+            self.tell_client(&added, ClientNews::Added { starts: vec![after.starts_at] }).await?;
+        }
+        Ok(())
+    }
+
     pub async fn record_attendance(&self, actor: &Actor, id: AppointmentId, attended: bool) -> Result<(), AppError> {
         let detail = self.appointment_for_staff(actor, id, "record_attendance").await?;
         let now = self.app.now();

@@ -8,7 +8,7 @@ use jiff::civil::{Date, Time};
 use sensate_domain::policy::{Action, Resource};
 use sensate_domain::scheduling::attendance::{self, AttendanceRefusal};
 use sensate_domain::scheduling::series::{MAX_OCCURRENCES, Repeat, occurrences};
-use sensate_domain::scheduling::{AppointmentStatus, SessionFormat};
+use sensate_domain::scheduling::{AppointmentStatus, CaseKind, SessionFormat};
 use sensate_domain::{AppointmentId, CaseId, FieldErrors, PracticeId, TimeZoneName, UserId};
 use sensate_store::{NewAppointment, NewSeries, SchedulableCase, SeriesBooking, SessionTypeRecord};
 
@@ -85,17 +85,26 @@ struct Checked {
     attendees: Vec<UserId>,
 }
 
-/// Who attends, as chosen in the form (the rule is
-/// [`attendance::attendees`]); nothing to check until a case is chosen.
-fn attendees(value: &str, case: Option<&SchedulableCase>) -> Result<Vec<UserId>, AttendanceRefusal> {
-    let Some(case) = case else { return Ok(Vec::new()) };
-    let clients: Vec<UserId> = case.clients.iter().map(|(id, _)| *id).collect();
+/// Who attends, as chosen in a form: [`EVERYONE`] (or nothing), or one
+/// client's id. The rule is [`attendance::attendees`].
+pub(crate) fn read_attendees(
+    value: &str,
+    kind: CaseKind,
+    clients: &[UserId],
+) -> Result<Vec<UserId>, AttendanceRefusal> {
     let one = match value.trim() {
         "" | EVERYONE => None,
         // What is not an id is nobody in the case.
         other => Some(other.parse::<UserId>().map_err(|_| AttendanceRefusal::NotInCase)?),
     };
-    attendance::attendees(case.kind, &clients, one)
+    attendance::attendees(kind, clients, one)
+}
+
+/// Who attends a new appointment; nothing to check until a case is chosen.
+fn attendees(value: &str, case: Option<&SchedulableCase>) -> Result<Vec<UserId>, AttendanceRefusal> {
+    let Some(case) = case else { return Ok(Vec::new()) };
+    let clients: Vec<UserId> = case.clients.iter().map(|(id, _)| *id).collect();
+    read_attendees(value, case.kind, &clients)
 }
 
 fn check(input: &AppointmentInput, choices: &AppointmentChoices) -> Result<Checked, AppError> {
@@ -309,8 +318,6 @@ impl super::Scheduling<'_> {
 
 #[cfg(test)]
 mod tests {
-    use sensate_domain::scheduling::CaseKind;
-
     use super::*;
 
     fn case(kind: CaseKind, clients: &[UserId]) -> SchedulableCase {

@@ -80,6 +80,7 @@ const ACTIONS: &[(&str, &str)] = &[
     ("cancel_appointment", "Cancelled an appointment"),
     ("reschedule_appointment", "Moved an appointment"),
     ("record_attendance", "Recorded whether a session took place"),
+    ("change_attendees", "Changed who attends an appointment"),
     ("view_appointment_by_link", "A client opened their appointment link"),
     ("view_own_appointment", "A client opened their appointment from their start page"),
     ("cancel_appointment_by_link", "A client cancelled by their link"),

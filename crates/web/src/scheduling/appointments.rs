@@ -10,6 +10,7 @@ use jiff::tz::TimeZone;
 use sensate_app::AppError;
 use sensate_app::scheduling::appointments::{AppointmentPage, Rescheduled, event_label};
 use sensate_app::scheduling::manage::ManagedAppointment;
+use sensate_app::scheduling::new_appointments::EVERYONE;
 use sensate_domain::locale::zone_name;
 use sensate_domain::scheduling::CaseKind;
 use sensate_domain::scheduling::availability::{Slot, slots_by_local_day};
@@ -21,7 +22,7 @@ use crate::AppState;
 use crate::context::Page;
 use crate::error::WebError;
 use crate::form::Form;
-use crate::ui::{Done, Layout, Notice, path_id, render_status};
+use crate::ui::{Choice, Done, Layout, Notice, path_id, render_status};
 
 /// Days of free times a page offers to move to.
 const DAYS_OFFERED: usize = 5;
@@ -77,6 +78,9 @@ pub(crate) struct AppointmentTemplate {
     pub with_whom: String,
     /// For a couple's case: a joint session, or whose individual one.
     pub attendance: Option<String>,
+    /// For a couple's appointment that can still change: everyone, then
+    /// each partner alone, the current choice selected; empty otherwise.
+    pub attendee_choices: Vec<Choice>,
     /// Who was invited into the case and has not joined: "Robin's partner: invited, not yet joined".
     pub invited: Vec<String>,
     pub when: String,
@@ -169,12 +173,25 @@ fn staff_page(
                 format!("{with_whom} only (an individual session; {} does not attend)", d.not_attending.join(" and "))
             }
         });
+    let only = (d.partners_own && d.clients.len() == 1).then(|| d.clients[0].id);
+    let attendee_choices = if page.attendee_choices.is_empty() {
+        Vec::new()
+    } else {
+        std::iter::once(Choice { value: EVERYONE.into(), label: "Both partners".into(), selected: only.is_none() })
+            .chain(page.attendee_choices.iter().map(|(id, name)| Choice {
+                value: id.to_string(),
+                label: format!("{name} only"),
+                selected: only == Some(*id),
+            }))
+            .collect()
+    };
     AppointmentTemplate {
         layout: layout.at("dashboard"),
         id: d.id.to_string(),
         title: d.session_type_name.clone().unwrap_or_else(|| "Appointment".into()),
         with_whom,
         attendance,
+        attendee_choices,
         invited: page
             .invited
             .iter()
@@ -205,6 +222,9 @@ fn done_notice(done: &str) -> Option<Notice> {
         "cancelled" => Some(Notice::success("Cancelled. The client was told by email and the time is free again.")),
         "moved" => Some(Notice::success("Moved. The client was told by email.")),
         "completed" => Some(Notice::success("Recorded as held.")),
+        "attendees" => Some(Notice::success(
+            "Who attends was changed. A partner no longer expected was told it is cancelled for them; one now expected, that it was added.",
+        )),
         "no_show" => Some(Notice::success("Recorded as missed.")),
         _ => None,
     }
@@ -294,6 +314,29 @@ pub(crate) async fn reschedule(
             let notice = taken_notice(&alternatives, &view.zone, layout.locale);
             render_status(StatusCode::CONFLICT, &staff_page(view, layout, "", Some(notice), FieldErrors::new()))
         }
+        Err(AppError::Invalid(errors)) => staff_retry(&state, &actor, layout, id, "", errors).await,
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct AttendeesForm {
+    #[serde(default)]
+    attends: String,
+}
+
+/// `POST /appointments/{id}/attendees`: a couple's appointment becomes
+/// joint, or one partner's own.
+pub(crate) async fn attendees(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    Form(form): Form<AttendeesForm>,
+) -> Result<Response, WebError> {
+    let (actor, layout) = page.signed_in()?;
+    let id: AppointmentId = path_id(&id)?;
+    match state.app.scheduling().change_attendees(&actor, id, &form.attends).await {
+        Ok(()) => Ok(Redirect::to(&format!("/appointments/{id}?done=attendees")).into_response()),
         Err(AppError::Invalid(errors)) => staff_retry(&state, &actor, layout, id, "", errors).await,
         Err(other) => Err(other.into()),
     }
