@@ -20,8 +20,8 @@ use sensate_store::{
 
 use crate::audit::outcome;
 use crate::mail::{Letter, MailName};
+use crate::scheduling::attendees::read_attendees;
 use crate::scheduling::availability::Looking;
-use crate::scheduling::new_appointments::read_attendees;
 use crate::{Actor, AppError};
 
 /// How far ahead a move may go.
@@ -319,7 +319,6 @@ impl super::Scheduling<'_> {
         Ok(Rescheduled::Moved)
     }
 
-    /// Records after the start whether the session took place.
     /// The practice changes who attends an appointment of a couple's case
     /// (everyone, or one partner, as [`read_attendees`] reads `attends`),
     /// while it could still be moved. A partner no longer expected is
@@ -368,6 +367,7 @@ impl super::Scheduling<'_> {
         Ok(())
     }
 
+    /// Records after the start whether the session took place.
     pub async fn record_attendance(&self, actor: &Actor, id: AppointmentId, attended: bool) -> Result<(), AppError> {
         let detail = self.appointment_for_staff(actor, id, "record_attendance").await?;
         let now = self.app.now();

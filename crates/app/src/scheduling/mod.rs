@@ -4,6 +4,7 @@
 //! reminders.
 pub(crate) mod admission;
 pub mod appointments;
+pub mod attendees;
 pub mod availability;
 pub mod booking;
 pub mod calendar;

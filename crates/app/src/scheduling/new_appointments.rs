@@ -6,15 +6,16 @@
 use jiff::SignedDuration;
 use jiff::civil::{Date, Time};
 use sensate_domain::policy::{Action, Resource};
-use sensate_domain::scheduling::attendance::{self, AttendanceRefusal};
+use sensate_domain::scheduling::attendance::AttendanceRefusal;
 use sensate_domain::scheduling::series::{MAX_OCCURRENCES, Repeat, occurrences};
-use sensate_domain::scheduling::{AppointmentStatus, CaseKind, SessionFormat};
+use sensate_domain::scheduling::{AppointmentStatus, SessionFormat};
 use sensate_domain::{AppointmentId, CaseId, FieldErrors, PracticeId, TimeZoneName, UserId};
 use sensate_store::{NewAppointment, NewSeries, SchedulableCase, SeriesBooking, SessionTypeRecord};
 
 use crate::actor::Scope;
 use crate::audit::outcome;
 use crate::scheduling::appointments::ClientNews;
+use crate::scheduling::attendees::read_attendees;
 use crate::scheduling::session_types::formats;
 use crate::{Actor, AppError};
 
@@ -32,13 +33,10 @@ pub struct AppointmentInput {
     pub repeat: String,
     /// How many sessions in all, for a series.
     pub count: String,
-    /// Who attends: [`EVERYONE`] (or empty), or one client of a couple's
+    /// Who attends: [`super::attendees::EVERYONE`] (or empty), or one client of a couple's
     /// case by id, for that partner's individual session.
     pub attends: String,
 }
-
-/// The value of "who attends" for a session with every client of the case.
-pub const EVERYONE: &str = "everyone";
 
 /// What the form offers.
 #[derive(Debug, Clone)]
@@ -83,21 +81,6 @@ struct Checked {
     count: u16,
     /// Empty: everyone in the case.
     attendees: Vec<UserId>,
-}
-
-/// Who attends, as chosen in a form: [`EVERYONE`] (or nothing), or one
-/// client's id. The rule is [`attendance::attendees`].
-pub(crate) fn read_attendees(
-    value: &str,
-    kind: CaseKind,
-    clients: &[UserId],
-) -> Result<Vec<UserId>, AttendanceRefusal> {
-    let one = match value.trim() {
-        "" | EVERYONE => None,
-        // What is not an id is nobody in the case.
-        other => Some(other.parse::<UserId>().map_err(|_| AttendanceRefusal::NotInCase)?),
-    };
-    attendance::attendees(kind, clients, one)
 }
 
 /// Who attends a new appointment; nothing to check until a case is chosen.
@@ -318,7 +301,10 @@ impl super::Scheduling<'_> {
 
 #[cfg(test)]
 mod tests {
+    use sensate_domain::scheduling::CaseKind;
+
     use super::*;
+    use crate::scheduling::attendees::EVERYONE;
 
     fn case(kind: CaseKind, clients: &[UserId]) -> SchedulableCase {
         SchedulableCase {

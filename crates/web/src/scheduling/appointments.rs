@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use jiff::tz::TimeZone;
 use sensate_app::AppError;
 use sensate_app::scheduling::appointments::{AppointmentPage, Rescheduled, event_label};
+use sensate_app::scheduling::attendees::EVERYONE;
 use sensate_app::scheduling::manage::ManagedAppointment;
-use sensate_app::scheduling::new_appointments::EVERYONE;
 use sensate_domain::locale::zone_name;
 use sensate_domain::scheduling::CaseKind;
 use sensate_domain::scheduling::availability::{Slot, slots_by_local_day};
@@ -173,7 +173,8 @@ fn staff_page(
                 format!("{with_whom} only (an individual session; {} does not attend)", d.not_attending.join(" and "))
             }
         });
-    let only = (d.partners_own && d.clients.len() == 1).then(|| d.clients[0].id);
+    // The partner whose own session it is, if it is one.
+    let only = d.clients.first().filter(|_| d.partners_own).map(|c| c.id);
     let attendee_choices = if page.attendee_choices.is_empty() {
         Vec::new()
     } else {
